@@ -1,0 +1,194 @@
+"""The validated configuration of Inkframe Studio.
+
+`load_config()` reads `config.yaml` (or the file named by `INKFRAME_CONFIG`), overlays environment
+variables named `INKFRAME__SECTION__KEY` (double underscores separate levels, values are parsed as
+YAML scalars) and validates the result. A bad value raises `ConfigError` with one sentence naming
+the key, the value and what is allowed. This module imports nothing else from `app`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config.yaml"
+ENV_PREFIX = "INKFRAME__"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot be used; the message is one sentence for the user."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Timeouts(_Section):
+    connect: float = Field(5.0, gt=0, description="seconds to open a connection")
+    read: float = Field(30.0, gt=0, description="seconds to wait for one HTTP response")
+    upload: float = Field(120.0, gt=0, description="seconds for one upload or /view download")
+    prompt: float = Field(3600.0, gt=0, description="seconds one prompt may run before it is abandoned")
+    ready: float = Field(120.0, gt=0, description="seconds a managed ComfyUI may take to start")
+
+
+class LaunchConfig(_Section):
+    path: Path = Field(description="folder of an existing ComfyUI checkout (it holds main.py)")
+    python: Path = Field(description="python executable of that ComfyUI's environment")
+    extra_args: list[str] = Field(default_factory=list, description="extra arguments, e.g. ['--cpu']")
+    port: int = Field(0, ge=0, le=65535, description="0 picks a free loopback port")
+    restart_on_exit: bool = True
+    max_restarts: int = Field(3, ge=0)
+
+
+class BackendConfig(_Section):
+    name: str = Field(min_length=1)
+    url: str = Field(pattern=r"^https?://")
+    max_concurrent: int = Field(1, ge=1, le=64)
+
+
+class ComfyUIConfig(_Section):
+    url: str = Field("http://127.0.0.1:8188", pattern=r"^https?://")
+    launch: LaunchConfig | None = None
+    timeouts: Timeouts = Field(default_factory=Timeouts)
+    backends: list[BackendConfig] = Field(default_factory=list, description="extra backends for the queue")
+
+
+class AppConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(7860, ge=1, le=65535)
+    auth_token: str | None = Field(None, description="required when host is not a loopback address")
+    output_dir: Path = Path("outputs")
+    library_dir: Path = Path("library")
+    data_dir: Path = Path("data")
+
+    @model_validator(mode="after")
+    def _require_auth_off_loopback(self) -> "AppConfig":
+        if self.host not in LOOPBACK_HOSTS and not self.auth_token:
+            raise ValueError(
+                f"listening on {self.host} requires app.auth_token to be set (or use host 127.0.0.1)"
+            )
+        return self
+
+
+class QueueConfig(_Section):
+    storage: Literal["sqlite", "redis"] = "sqlite"
+    sqlite_path: Path = Path("data/jobs.db")
+    redis_url: str = Field("redis://127.0.0.1:6379/0", pattern=r"^rediss?://")
+    max_attempts: int = Field(3, ge=1, le=20)
+    retry_backoff_s: float = Field(2.0, ge=0)
+    webhook_url: str | None = Field(None, pattern=r"^https?://")
+
+
+class FaceSwapConfig(_Section):
+    providers: Literal["auto", "cpu", "cuda"] = "auto"
+    threads: int = Field(0, ge=0, le=256, description="0 lets onnxruntime choose")
+    nsfw_gate: bool = True
+    nsfw_threshold: float = Field(0.6, ge=0, le=1)
+    nsfw_video_share: float = Field(0.1, ge=0, le=1, description="share of sampled frames that blocks a video")
+    visible_mark: bool = False
+
+
+class GatesConfig(_Section):
+    identity_threshold: float = Field(0.45, ge=-1, le=1, description="cosine similarity a face must reach")
+    identity_retries: int = Field(2, ge=0, le=10)
+    identity_repairs: int = Field(1, ge=0, le=5)
+    quality_threshold: float = Field(0.5, ge=0, le=1, description="normalised quality score a panel must reach")
+
+
+class LLMConfig(_Section):
+    url: str | None = Field(None, pattern=r"^https?://")
+    model: str = "local"
+    temperature: float = Field(0.7, ge=0, le=2)
+    timeout: float = Field(120.0, gt=0)
+    max_retries: int = Field(2, ge=0, le=10)
+    api_key: str | None = None
+
+
+class Config(_Section):
+    app: AppConfig = Field(default_factory=AppConfig)
+    comfyui: ComfyUIConfig = Field(default_factory=ComfyUIConfig)
+    queue: QueueConfig = Field(default_factory=QueueConfig)
+    faceswap: FaceSwapConfig = Field(default_factory=FaceSwapConfig)
+    gates: GatesConfig = Field(default_factory=GatesConfig)
+    llm: LLMConfig = Field(default_factory=LLMConfig)
+
+    @field_validator("app", "comfyui", "queue", "faceswap", "gates", "llm", mode="before")
+    @classmethod
+    def _none_is_default(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+    def resolve(self, path: Path) -> Path:
+        """Return a config path made absolute against the project root."""
+        return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _describe_error(error: dict[str, Any], data: dict[str, Any], source: str) -> str:
+    location = [str(part) for part in error["loc"]]
+    key = ".".join(location) if location else "(top level)"
+    value: Any = data
+    for part in error["loc"]:
+        try:
+            value = value[part]
+        except (KeyError, IndexError, TypeError):
+            value = None
+            break
+    message = error["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    if error["type"] == "extra_forbidden":
+        return f"{source}: unknown key {key}; remove it or check its spelling."
+    if error["type"] == "missing":
+        return f"{source}: {key} is required but missing."
+    if error["type"] == "literal_error":
+        allowed = error.get("ctx", {}).get("expected", "")
+        return f"{source}: {key} = {value!r} is not allowed; allowed values are {allowed}."
+    return f"{source}: {key} = {value!r} is not allowed: {message[0].lower() + message[1:]}."
+
+
+def _apply_env_overrides(data: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
+    for name, raw in sorted(environ.items()):
+        if not name.startswith(ENV_PREFIX):
+            continue
+        path = [part.lower() for part in name[len(ENV_PREFIX):].split("__") if part]
+        if not path:
+            continue
+        node = data
+        for part in path[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = {}
+                node[part] = child
+            node = child
+        node[path[-1]] = yaml.safe_load(raw) if raw != "" else None
+    return data
+
+
+def load_config(path: Path | str | None = None, environ: dict[str, str] | None = None) -> Config:
+    """Load, overlay environment overrides and validate the config; raise ConfigError on bad input."""
+    environ = dict(os.environ if environ is None else environ)
+    config_path = Path(path or environ.get("INKFRAME_CONFIG") or DEFAULT_CONFIG_PATH)
+    source = config_path.name
+    data: dict[str, Any] = {}
+    if config_path.exists():
+        try:
+            loaded = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            raise ConfigError(f"{config_path} is not valid YAML{where}; fix the syntax there.") from exc
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError(f"{config_path} must hold a mapping of sections (app, comfyui, ...), not {type(loaded).__name__}.")
+        data = loaded or {}
+    elif path is not None:
+        raise ConfigError(f"config file {config_path} does not exist; create it or pass another path.")
+    data = _apply_env_overrides(data, environ)
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe_error(exc.errors()[0], data, source)) from exc

@@ -1,0 +1,1 @@
+"""faceswap package."""
