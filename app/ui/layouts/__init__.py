@@ -1,0 +1,1 @@
+"""Layouts assemble components into a Blocks app."""

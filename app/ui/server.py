@@ -1,0 +1,106 @@
+"""The studio's web server: one FastAPI app serving the Gradio UI at `/` and the REST API (app.api) when present.
+
+Bound to 127.0.0.1 by default. On any other address the config requires `app.auth_token`: the UI then
+asks for it at login (any user name, the token as password) and the REST API gets it as a bearer token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import importlib.util
+import logging
+import os
+import socket
+from dataclasses import dataclass
+
+from ..config import LOOPBACK_HOSTS, Config
+from ..errors import InkframeError
+from .context import UiContext
+
+log = logging.getLogger(__name__)
+
+
+class ServerError(InkframeError):
+    """The web server cannot start as asked."""
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    host: str
+    port: int
+    comfyui_url: str
+    auth_token: str | None
+
+
+def resolve_options(config: Config, host: str | None, port: int | None, comfyui_url: str) -> ServerOptions:
+    """Merge command-line overrides with the config; refuse a non-loopback address without a token."""
+    chosen_host = host or config.app.host
+    token = config.app.auth_token
+    if chosen_host not in LOOPBACK_HOSTS and not token:
+        raise ServerError(
+            f"listening on {chosen_host} requires app.auth_token to be set "
+            "(config.yaml or INKFRAME__APP__AUTH_TOKEN), or use --host 127.0.0.1"
+        )
+    return ServerOptions(chosen_host, port or config.app.port, comfyui_url, token)
+
+
+def check_port_free(host: str, port: int) -> None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ServerError(
+                f"cannot listen on {host}:{port} ({exc.strerror or exc}); stop the program using it or pass --port"
+            ) from exc
+
+
+def token_matches(token: str | None, candidate: str | None) -> bool:
+    return bool(token) and candidate is not None and hmac.compare_digest(token.encode(), candidate.encode())
+
+
+def build_server(config: Config, options: ServerOptions):
+    """The FastAPI app with the REST API (when app.api exists) and the Gradio UI mounted at /."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    import gradio as gr
+    from fastapi import FastAPI
+
+    from .layouts import studio
+    from .theme import build_theme
+
+    context = UiContext(config=config, comfyui_url=options.comfyui_url)
+    app = FastAPI(title="Inkframe Studio", docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None)
+    _include_rest_api(app, config, options)
+    demo = studio.render(context)
+    auth = None
+    if options.auth_token:
+        token = options.auth_token
+        auth = lambda _user, password: token_matches(token, password)  # noqa: E731
+    return gr.mount_gradio_app(
+        app, demo, path="/", auth=auth, auth_message="Enter the studio's access token as the password.",
+        ssr_mode=False, theme=build_theme(), css=_css(), footer_links=[], show_error=True,
+        allowed_paths=[str(context.output_dir)],
+    )
+
+
+def _css() -> str:
+    from .theme import CSS
+
+    return CSS
+
+
+def _include_rest_api(app, config: Config, options: ServerOptions) -> None:
+    if importlib.util.find_spec("app.api") is None:
+        log.info("the REST API (app.api) is not part of this installation yet; serving the UI only")
+        return
+
+
+def serve(config: Config, options: ServerOptions) -> None:
+    """Start the server and block until interrupted."""
+    import uvicorn
+
+    check_port_free(options.host, options.port)
+    app = build_server(config, options)
+    print(f"Inkframe Studio on http://{options.host}:{options.port}/  (ComfyUI: {options.comfyui_url})", flush=True)
+    uvicorn.run(app, host=options.host, port=options.port, log_level="warning")

@@ -1,0 +1,26 @@
+"""The look of the studio: a Gradio theme that loads no web fonts (the app runs offline) and CSS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+SYSTEM_FONTS = ("ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial", "sans-serif")
+MONO_FONTS = ("ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace")
+
+CSS = """
+.inkframe-notice { border-left: 4px solid #d97706; padding: 6px 12px; background: rgba(217,119,6,0.08); }
+.inkframe-notice p { margin: 0; }
+.inkframe-ok { border-left: 4px solid #16a34a; padding: 6px 12px; background: rgba(22,163,74,0.08); }
+.inkframe-ok p { margin: 0; }
+.inkframe-errors { color: #b91c1c; }
+footer { display: none !important; }
+@media (max-width: 640px) {
+  .gradio-container { padding: 4px !important; }
+}
+"""
+
+
+def build_theme() -> Any:
+    import gradio as gr
+
+    return gr.themes.Soft(primary_hue="indigo", font=list(SYSTEM_FONTS), font_mono=list(MONO_FONTS))
