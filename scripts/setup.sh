@@ -48,11 +48,13 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
   .venv/bin/python -m pip install -q -r "${requirements[@]}"
   # Packages whose declared dependencies would pull a second torch or a conflicting OpenCV.
   .venv/bin/python -m pip install -q --no-deps -r requirements-nodeps.txt
-  # gfpgan/basicsr/facexlib depend on opencv-python, which shares cv2/ with the contrib build:
+  # gfpgan/basicsr/facexlib/insightface depend on opencv-python(-headless), which share cv2/ with the contrib build:
   # keep exactly one OpenCV (the contrib-headless build ships the Haar cascades).
-  if .venv/bin/python -m pip show -q opencv-python >/dev/null 2>&1; then
-    .venv/bin/python -m pip uninstall -q -y opencv-python
-  fi
+  for other_cv2 in opencv-python opencv-python-headless opencv-contrib-python; do
+    if .venv/bin/python -m pip show -q "$other_cv2" >/dev/null 2>&1; then
+      .venv/bin/python -m pip uninstall -q -y "$other_cv2"
+    fi
+  done
   cv2_spec="$(grep -E '^opencv-contrib-python-headless' requirements.txt)"
   .venv/bin/python -m pip install -q --force-reinstall --no-deps "$cv2_spec"
   echo "$digest" > "$stamp"
