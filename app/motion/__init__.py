@@ -1,0 +1,1 @@
+"""Motion: pose sequences from reference videos (pure library; relative imports only)."""
