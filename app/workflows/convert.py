@@ -1,0 +1,333 @@
+"""UI-format workflow -> API-format prompt, the way ComfyUI's frontend `graphToPrompt` does it.
+
+Rules mirrored from ComfyUI_frontend 1.27 (`graphToPrompt`, `ExecutableNodeDTO`):
+- `widgets_values` are positional over the widgets built from `/object_info` (see widgets.py);
+  frontend-only widgets (control_after_generate, upload) are dropped; array values are sent as
+  `{"__value__": [...]}`; STRING widgets with `dynamicPrompts` lose comments and resolve `{a|b}`.
+- PrimitiveNode copies its value into every widget it feeds; Reroute, PrimitiveNode, Note and
+  subgraph instances are virtual (never emitted); links are resolved through them.
+- Muted nodes (mode 2) are dropped; bypassed nodes (mode 4) are dropped and a link through one is
+  resolved to the bypassed node's input of the matching type; inputs left pointing at dropped
+  nodes are removed.
+- Subgraph instances are flattened: inner nodes get ids `instance:inner`; a bypassed or muted
+  instance drops its inner nodes.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from .dynamic_prompts import process_dynamic_prompt
+from .errors import WorkflowError
+from .graph import MODE_BYPASS, MODE_NEVER, SUBGRAPH_INPUT_NODE, Graph, parse_graph, parse_subgraphs
+from .widgets import UNDEFINED, NodeSpec, NodeSpecs
+
+VIRTUAL_TYPES = frozenset({"Note", "MarkdownNote", "PrimitiveNode", "Reroute"})
+
+
+@dataclass
+class _Dto:
+    id: str
+    node: dict[str, Any]
+    graph: Graph
+    path: tuple[str, ...]
+    instance: _Dto | None
+    mode: int
+    spec: NodeSpec | None
+    is_subgraph: bool
+    virtual: bool
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class _Context:
+    specs: NodeSpecs
+    subgraphs: dict[str, Graph]
+    strict: bool
+    rng: random.Random
+    dtos: dict[str, _Dto] = field(default_factory=dict)
+    overrides: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)  # (graph key, node id) -> widget values
+
+
+def to_api_prompt(workflow: dict[str, Any], object_info: dict[str, Any] | NodeSpecs, *, strict: bool = True, rng: random.Random | None = None) -> dict[str, Any]:
+    """Convert a UI-format workflow (parsed JSON) into the API prompt the frontend would queue."""
+    specs = object_info if isinstance(object_info, NodeSpecs) else NodeSpecs(object_info)
+    root = parse_graph(workflow)
+    ctx = _Context(specs=specs, subgraphs=parse_subgraphs(workflow), strict=strict, rng=rng or random.Random())
+    _apply_primitives(ctx, root)
+    for graph in ctx.subgraphs.values():
+        _apply_primitives(ctx, graph)
+    _collect(ctx, root, (), None)
+    output: dict[str, Any] = {}
+    for dto in ctx.dtos.values():
+        if dto.virtual or dto.mode in (MODE_NEVER, MODE_BYPASS):
+            continue
+        output[dto.id] = _serialize(ctx, dto)
+    for entry in output.values():
+        inputs = entry["inputs"]
+        for name in [n for n, v in inputs.items() if isinstance(v, list) and len(v) == 2 and v[0] not in output]:
+            del inputs[name]
+    return output
+
+
+def _collect(ctx: _Context, graph: Graph, path: tuple[str, ...], instance: _Dto | None) -> None:
+    """Create DTOs in execution order, flattening subgraph instances."""
+    for node in sorted(graph.nodes.values(), key=lambda n: (n.get("order", 0), n["id"])):
+        node_type = str(node["type"])
+        is_subgraph = node_type in ctx.subgraphs
+        spec = ctx.specs.get(node_type)
+        dto = _Dto(
+            id=":".join((*path, str(node["id"]))),
+            node=node,
+            graph=graph,
+            path=path,
+            instance=instance,
+            mode=int(node.get("mode") or 0),
+            spec=spec,
+            is_subgraph=is_subgraph,
+            virtual=is_subgraph or node_type in VIRTUAL_TYPES,
+        )
+        dto.inputs = _node_inputs(ctx, node, spec)
+        if is_subgraph and dto.mode not in (MODE_NEVER, MODE_BYPASS):
+            _collect(ctx, ctx.subgraphs[node_type], (*path, str(node["id"])), dto)
+        ctx.dtos[dto.id] = dto
+
+
+def _apply_primitives(ctx: _Context, graph: Graph) -> None:
+    """PrimitiveNode.applyToGraph: copy the primitive's value into each widget it feeds."""
+    for node in graph.nodes.values():
+        if node.get("type") != "PrimitiveNode":
+            continue
+        values = node.get("widgets_values") or []
+        if not values:
+            continue
+        outputs = node.get("outputs") or []
+        for link_id in (outputs[0].get("links") or []) if outputs else []:
+            link = graph.links.get(link_id)
+            target = graph.nodes.get(link.target_id) if link else None
+            if target is None:
+                continue
+            slot = next((i for i in target.get("inputs") or [] if i.get("link") == link_id), None)
+            name = ((slot or {}).get("widget") or {}).get("name")
+            if name:
+                ctx.overrides.setdefault((id(graph), link.target_id), {})[name] = values[0]
+
+
+def _node_inputs(ctx: _Context, node: dict[str, Any], spec: NodeSpec | None) -> list[dict[str, Any]]:
+    """The node's input slots as the frontend holds them after loading (definition order, saved links)."""
+    saved = [dict(i) for i in node.get("inputs") or [] if isinstance(i, dict)]
+    graph = ctx.subgraphs.get(str(node.get("type")))
+    if graph is not None:
+        declared = [{"name": i.get("name"), "type": i.get("type")} for i in graph.inputs]
+    elif spec is not None:
+        sockets = [s for s in spec.inputs if not s.is_widget]
+        widgets = [s for s in spec.inputs if s.is_widget]
+        declared = [{"name": s.name, "type": s.type} for s in sockets]
+        declared += [{"name": s.name, "type": s.type, "widget": {"name": s.name}} for s in widgets]
+    else:
+        return saved
+    by_name = {i.get("name"): i for i in saved}
+    merged = [{**by_name.get(d["name"], {}), **d, "link": by_name.get(d["name"], {}).get("link")} for d in declared]
+    names = {d["name"] for d in declared}
+    return merged + [i for i in saved if i.get("name") not in names]
+
+
+def _migrate(spec: NodeSpec, values: list[Any]) -> list[Any]:
+    """migrateWidgetsValues: drop values saved for inputs that are now forceInput sockets."""
+    widget_names = {w.name for w in spec.widgets}
+    original = [i for i in spec.inputs if i.name in widget_names or i.options.get("forceInput")]
+    if not any(i.options.get("forceInput") for i in original):
+        return values
+    count = sum(2 if (i.options.get("control_after_generate") or i.name in ("seed", "noise_seed")) else 1 for i in original)
+    if count != len(values):
+        return values
+    return [v for k, v in enumerate(values) if k >= len(original) or not original[k].options.get("forceInput")]
+
+
+def widget_values(ctx: _Context, dto: _Dto) -> list[tuple[str, Any]]:
+    """(input name, value) for every widget of the node that reaches the API prompt, in widget order."""
+    spec, node = dto.spec, dto.node
+    raw = node.get("widgets_values")
+    if spec is None:
+        return _placeholder_values(raw)
+    overrides = ctx.overrides.get((id(dto.graph), int(node["id"])), {})
+    values = list(raw) if isinstance(raw, list) else []
+    if values:
+        values = _migrate(spec, values)
+        if ctx.strict and len(values) != len(spec.widgets):
+            raise widget_count_error(dto, spec, len(values))
+    result: list[tuple[str, Any]] = []
+    for index, slot in enumerate(spec.widgets):
+        if isinstance(raw, dict):
+            value = raw.get(slot.name, slot.default())
+        else:
+            value = values[index] if index < len(values) else slot.default()
+        value = overrides.get(slot.name, value)
+        if not slot.to_api or value is UNDEFINED:
+            continue
+        if slot.input is not None and slot.input.options.get("dynamicPrompts") and isinstance(value, str):
+            value = process_dynamic_prompt(value, ctx.rng)
+        result.append((slot.name, value))
+    return result
+
+
+def _placeholder_values(raw: Any) -> list[tuple[str, Any]]:
+    """A node type the backend lacks: the frontend shows each saved value as a widget named UNKNOWN."""
+    result: list[tuple[str, Any]] = []
+    for value in raw if isinstance(raw, list) else []:
+        if not isinstance(value, (str, int, float, bool)):
+            value = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        result.append(("UNKNOWN", value))
+    return result
+
+
+def widget_count_error(dto: _Dto, spec: NodeSpec, found: int) -> WorkflowError:
+    names = ", ".join(s.name for s in spec.widgets) or "none"
+    return WorkflowError(
+        f"Node {dto.id} ({spec.type}) has {found} widget values but its inputs need {len(spec.widgets)} ({names}); "
+        "the node pack version differs from the one that saved the workflow."
+    )
+
+
+def _serialize(ctx: _Context, dto: _Dto) -> dict[str, Any]:
+    inputs: dict[str, Any] = {}
+    for name, value in widget_values(ctx, dto):
+        inputs[name] = {"__value__": value} if isinstance(value, list) else value
+    for index, slot in enumerate(dto.inputs):
+        resolved = _resolve_input(ctx, dto, index, set())
+        if resolved is None:
+            continue
+        if isinstance(resolved, _WidgetValue):
+            inputs[slot["name"]] = {"__value__": resolved.value} if isinstance(resolved.value, list) else resolved.value
+            continue
+        inputs[slot["name"]] = [resolved[0], int(resolved[1])]
+    entry: dict[str, Any] = {"inputs": inputs}
+    if dto.spec is not None:
+        entry["class_type"] = dto.spec.type
+    title = dto.node.get("title")
+    if title is None and dto.spec is not None:
+        title = dto.spec.display_name
+    entry["_meta"] = {} if title is None else {"title": title}
+    return entry
+
+
+@dataclass(frozen=True)
+class _WidgetValue:
+    value: Any
+
+
+def _resolve_input(ctx: _Context, dto: _Dto, slot: int, visited: set[str], type_: Any = None) -> tuple[str, int] | _WidgetValue | None:
+    key = f"{dto.id}[I]{slot}"
+    if key in visited:
+        raise WorkflowError(f"Node {dto.id} ({dto.node['type']}) is part of a loop of links; remove the cycle in ComfyUI.")
+    visited.add(key)
+    if slot >= len(dto.inputs):
+        return None
+    link_id = dto.inputs[slot].get("link")
+    if link_id is None:
+        return None
+    link = dto.graph.links.get(int(link_id))
+    if link is None:
+        raise WorkflowError(f"Node {dto.id} ({dto.node['type']}) input '{dto.inputs[slot].get('name')}' uses link {link_id}, which the workflow does not contain.")
+    if dto.instance is not None and link.origin_id == SUBGRAPH_INPUT_NODE:
+        outer = dto.instance
+        if link.origin_slot >= len(outer.inputs):
+            return None
+        if outer.inputs[link.origin_slot].get("link") is None:
+            return _instance_widget(ctx, outer, link.origin_slot)
+        return _resolve_input(ctx, outer, link.origin_slot, visited)
+    origin_id = ":".join((*dto.path, str(link.origin_id)))
+    origin = ctx.dtos.get(origin_id)
+    if origin is None:
+        raise WorkflowError(f"Node {dto.id} ({dto.node['type']}) input '{dto.inputs[slot].get('name')}' is linked to node {link.origin_id}, which the workflow does not contain.")
+    return _resolve_output(ctx, origin, link.origin_slot, type_ if type_ is not None else dto.inputs[slot].get("type"), visited)
+
+
+def _resolve_output(ctx: _Context, dto: _Dto, slot: int, type_: Any, visited: set[str]) -> tuple[str, int] | _WidgetValue | None:
+    key = f"{dto.id}[O]{slot}"
+    if key in visited:
+        raise WorkflowError(f"Node {dto.id} ({dto.node['type']}) is part of a loop of links; remove the cycle in ComfyUI.")
+    visited.add(key)
+    if dto.mode == MODE_BYPASS:
+        index = _bypass_slot(dto, slot, type_)
+        return None if index < 0 else _resolve_input(ctx, dto, index, visited)
+    if dto.is_subgraph:
+        return _resolve_subgraph_output(ctx, dto, slot, type_, visited)
+    if dto.virtual:
+        if slot < len(dto.inputs):
+            return _resolve_input(ctx, dto, slot, visited, type_)
+        return None
+    return (dto.id, slot)
+
+
+def _resolve_subgraph_output(ctx: _Context, dto: _Dto, slot: int, type_: Any, visited: set[str]) -> tuple[str, int] | _WidgetValue | None:
+    graph = ctx.subgraphs[str(dto.node["type"])]
+    if slot >= len(graph.outputs):
+        return None
+    for link_id in graph.outputs[slot].get("linkIds") or []:
+        link = graph.links.get(int(link_id))
+        if link is None:
+            continue
+        inner = ctx.dtos.get(":".join((*dto.path, str(dto.node["id"]), str(link.origin_id))))
+        if inner is None:
+            return None
+        return _resolve_output(ctx, inner, link.origin_slot, type_, visited)
+    return None
+
+
+def _bypass_slot(dto: _Dto, slot: int, type_: Any) -> int:
+    inputs = dto.inputs
+    outputs = dto.node.get("outputs") or []
+    output_type = outputs[slot].get("type") if slot < len(outputs) else None
+    if type_ in ("*", ""):
+        return slot if len(inputs) > slot else 0
+    if slot < len(inputs) and _compatible(inputs[slot].get("type"), output_type) and _compatible(inputs[slot].get("type"), type_):
+        return slot
+    for index, item in enumerate(inputs):
+        if item.get("type") == type_:
+            return index
+    for index, item in enumerate(inputs):
+        if _compatible(item.get("type"), output_type) and _compatible(item.get("type"), type_):
+            return index
+    return -1
+
+
+def _compatible(a: Any, b: Any) -> bool:
+    """LiteGraph.isValidConnection: equal, wildcard, or sharing one of the comma-separated types."""
+    if a in (None, "", "*") or b in (None, "", "*") or a == b:
+        return True
+    a_types = {t.strip().lower() for t in str(a).split(",")}
+    b_types = {t.strip().lower() for t in str(b).split(",")}
+    return bool(a_types & b_types)
+
+
+def _instance_widget(ctx: _Context, instance: _Dto, slot: int) -> _WidgetValue | None:
+    """The promoted widget value of a subgraph instance input that nothing is linked to.
+
+    A subgraph input whose inner link ends on a widget input gets a promoted widget on the instance;
+    the instance's `widgets_values` are positional over those, in subgraph-input order.
+    """
+    graph = ctx.subgraphs[str(instance.node["type"])]
+    promoted = [index for index in range(len(graph.inputs)) if _feeds_widget(ctx, graph, index)]
+    if slot not in promoted:
+        return None
+    values = instance.node.get("widgets_values") or []
+    position = promoted.index(slot)
+    if not isinstance(values, list) or position >= len(values):
+        return None
+    return _WidgetValue(values[position])
+
+
+def _feeds_widget(ctx: _Context, graph: Graph, index: int) -> bool:
+    for link_id in graph.inputs[index].get("linkIds") or []:
+        link = graph.links.get(int(link_id))
+        target = graph.nodes.get(link.target_id) if link else None
+        if target is None:
+            continue
+        inputs = _node_inputs(ctx, target, ctx.specs.get(str(target.get("type"))))
+        slot = next((i for i in inputs if i.get("link") == link.id), None)
+        return bool(slot and slot.get("widget"))
+    return False
