@@ -1,23 +1,36 @@
-"""Plain sentences the tabs show when a capability or the backend is missing."""
+"""Plain sentences the tabs show when a capability or the backend is missing (HTML, escaped)."""
 
 from __future__ import annotations
 
+import html
+import importlib
 import importlib.util
 
 
-def module_available(name: str) -> bool:
-    """True when the module `name` can be imported (a capability has landed in the code base)."""
+def module_available(name: str, attribute: str | None = None) -> bool:
+    """True when module `name` can be imported (and has `attribute`, when given): a capability has landed."""
     try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
+        if importlib.util.find_spec(name) is None:
+            return False
+        if attribute is None:
+            return True
+        return hasattr(importlib.import_module(name), attribute)
+    except ImportError:
         return False
 
 
 def missing_capability(what: str, module: str) -> str:
-    return f"**Not available yet:** {what} needs `{module}`, which is not part of this installation yet."
+    return (
+        f"<b>Not available yet:</b> {html.escape(what)} needs <code>{html.escape(module)}</code>, "
+        "which is not part of this installation yet."
+    )
 
 
-def notice_html(markdown_text: str, ok: bool = False) -> str:
-    """Markdown wrapped in a coloured box (`inkframe-ok` or `inkframe-notice`)."""
+def notice_html(text_html: str, ok: bool = False) -> str:
+    """An HTML fragment (callers escape their dynamic parts) in a coloured box."""
     css_class = "inkframe-ok" if ok else "inkframe-notice"
-    return f'<div class="{css_class}">\n\n{markdown_text}\n\n</div>'
+    return f'<div class="{css_class}"><p>{text_html}</p></div>'
+
+
+def error_html(sentence: str) -> str:
+    return f'<div class="inkframe-notice inkframe-errors"><p>{html.escape(sentence)}</p></div>'

@@ -6,6 +6,8 @@ them with the same health check.
 
 from __future__ import annotations
 
+import html
+
 import gradio as gr
 
 from ...services import backend_service
@@ -17,7 +19,7 @@ from . import backend_notice
 
 def render(context: UiContext) -> None:
     with gr.Row(equal_height=True):
-        banner = gr.HTML(notice_html(f"Checking the ComfyUI backend at {context.comfyui_url} …"), elem_id="backend-banner")
+        banner = gr.HTML(notice_html(f"Checking the ComfyUI backend at {html.escape(context.comfyui_url)} …"), elem_id="backend-banner")
         refresh = gr.Button("Check backend", size="sm", scale=0, min_width=140, elem_id="backend-refresh")
     register_ui_component("backend_banner", banner)
     register_ui_component("backend_refresh_button", refresh)
@@ -26,12 +28,12 @@ def render(context: UiContext) -> None:
 def describe(context: UiContext) -> tuple[str, str]:
     """(banner html, notice html for tabs that need ComfyUI)."""
     health = backend_service.check_backend("main", context.comfyui_url)
-    sentence = backend_service.describe_health(health)
+    sentence = html.escape(backend_service.describe_health(health))
     if health.reachable:
         return notice_html(sentence, ok=True), ""
-    fix = "Start ComfyUI, set `comfyui.url` in config.yaml, or start the studio with `--comfyui-url URL`."
+    fix = "Start ComfyUI, set <code>comfyui.url</code> in config.yaml, or start the studio with <code>--comfyui-url URL</code>."
     return notice_html(f"{sentence} {fix}"), notice_html(
-        f"**This tab needs ComfyUI.** {sentence} The comic composer (Comic tab, *Compose from images*) works without it."
+        f"<b>This tab needs ComfyUI.</b> {sentence} The comic composer (Comic tab, <i>Compose from images</i>) works without it."
     )
 
 
