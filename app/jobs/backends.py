@@ -1,0 +1,173 @@
+"""The ComfyUI backends a worker dispatches to: health, capabilities and load.
+
+Backends come from config: `comfyui.url` is the backend named `default` (unless `comfyui.backends`
+already lists that URL), and every entry of `comfyui.backends` adds one. All talking goes through
+`app.comfy.ComfyClient`; this module only keeps what a dispatcher needs to choose: which backends
+answer, which node types and models each has (`object_info`, checked with the workflow preflight),
+and how many of its slots are busy (counted in the job store, so it holds across workers).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.config import Config
+from app.errors import InkframeError
+
+log = logging.getLogger(__name__)
+
+HEALTH_TIMEOUT_S = 3.0
+
+
+class NoCapableBackendError(InkframeError):
+    """No configured backend can run a job: the message says what is missing where."""
+
+
+@dataclass(frozen=True)
+class BackendSpec:
+    name: str
+    url: str
+    max_concurrent: int = 1
+
+
+@dataclass
+class BackendState:
+    spec: BackendSpec
+    healthy: bool = False
+    checked_at: float = 0.0
+    error: str | None = None
+    object_info: Mapping[str, Any] | None = field(default=None, repr=False)
+
+
+def backend_specs(config: Config) -> list[BackendSpec]:
+    """The backends named by the config, the main ComfyUI first, each URL once."""
+    specs = [BackendSpec(b.name, b.url.rstrip("/"), b.max_concurrent) for b in config.comfyui.backends]
+    main_url = config.comfyui.url.rstrip("/")
+    if all(spec.url != main_url for spec in specs):
+        specs.insert(0, BackendSpec("default", main_url, 1))
+    names = [spec.name for spec in specs]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise InkframeError(f"comfyui.backends uses the name {duplicates[0]!r} twice; give every backend its own name.")
+    return specs
+
+
+def preflight_problems(prompt: Mapping[str, Any], object_info: Mapping[str, Any]) -> list[str]:
+    """Sentences naming what a backend lacks to run prompt (node types, models), [] when it can."""
+    from app.workflows import preflight  # the workflow layer owns the rules
+
+    report = preflight(prompt, object_info)
+    return [] if report.ok else [problem.sentence for problem in report.problems]
+
+
+ClientFactory = Callable[[BackendSpec], Any]
+
+
+def make_comfy_client(spec: BackendSpec, config: Config) -> Any:
+    from app.comfy import ComfyClient
+
+    return ComfyClient(spec.url, timeouts=config.comfyui.timeouts)
+
+
+class BackendPool:
+    """Thread-safe view of the backends' health and capabilities for one worker."""
+
+    def __init__(self, specs: list[BackendSpec], client_factory: ClientFactory, *, recheck_s: float = 2.0) -> None:
+        self.specs = {spec.name: spec for spec in specs}
+        self._states = {spec.name: BackendState(spec) for spec in specs}
+        self._factory = client_factory
+        self._clients: dict[tuple[str, int], Any] = {}
+        self._lock = threading.Lock()
+        self.recheck_s = recheck_s
+
+    def client(self, name: str) -> Any:
+        """This thread's client for a backend (a ComfyClient must not be shared by threads that wait)."""
+        key = (name, threading.get_ident())
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = self._factory(self.specs[name])
+            return self._clients[key]
+
+    def state(self, name: str) -> BackendState:
+        return self._states[name]
+
+    def states(self) -> list[BackendState]:
+        return list(self._states.values())
+
+    def check(self, name: str) -> BackendState:
+        """Ask the backend for /system_stats; on recovery fetch its /object_info again."""
+        state = self._states[name]
+        client = self.client(name)
+        was_healthy = state.healthy
+        try:
+            client.system_stats()
+            if not was_healthy or state.object_info is None:
+                state.object_info = client.object_info()
+            state.healthy, state.error = True, None
+            if not was_healthy:
+                log.info("backend %s at %s is up", name, state.spec.url)
+        except InkframeError as exc:
+            state.healthy, state.error = False, str(exc)
+            if was_healthy or state.checked_at == 0.0:
+                log.warning("backend %s is down: %s", name, exc)
+        state.checked_at = time.monotonic()
+        return state
+
+    def check_all(self) -> list[BackendState]:
+        return [self.check(name) for name in self.specs]
+
+    def mark_down(self, name: str, reason: str) -> None:
+        state = self._states[name]
+        state.healthy, state.error, state.checked_at = False, reason, time.monotonic()
+
+    def refresh_stale(self) -> None:
+        """Re-check backends that are down (or never checked) at most every recheck_s seconds."""
+        for name, state in self._states.items():
+            if not state.healthy and time.monotonic() - state.checked_at >= self.recheck_s:
+                self.check(name)
+
+    def capable(self, prompt: Mapping[str, Any]) -> tuple[list[str], list[str], dict[str, list[str]]]:
+        """(healthy backends that can run prompt, down ones that might, what each of the others lacks).
+
+        A backend that is down but whose object_info is known is judged on it; one never reached is
+        "might", so a job waits for it rather than failing.
+        """
+        able: list[str] = []
+        waiting: list[str] = []
+        missing: dict[str, list[str]] = {}
+        for name, state in self._states.items():
+            if state.object_info is None:
+                waiting.append(name)
+                continue
+            problems = preflight_problems(prompt, state.object_info)
+            if problems:
+                missing[name] = problems
+            elif state.healthy:
+                able.append(name)
+            else:
+                waiting.append(name)
+        return able, waiting, missing
+
+    def pick(self, candidates: list[str], running: Mapping[str, int]) -> str | None:
+        """The least-loaded candidate with a free slot (load = running / max_concurrent)."""
+        free = [name for name in candidates if running.get(name, 0) < self.specs[name].max_concurrent]
+        if not free:
+            return None
+        return min(free, key=lambda name: (running.get(name, 0) / self.specs[name].max_concurrent, name))
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            close = getattr(client, "close", None)
+            if callable(close):
+                close()
+
+
+def describe_missing(missing: Mapping[str, list[str]]) -> str:
+    """One sentence: what each backend lacks."""
+    parts = [f"{name}: {'; '.join(problems)}" for name, problems in missing.items()]
+    return "no backend can run this job (" + " | ".join(parts) + ")"

@@ -1,0 +1,114 @@
+"""Job kinds: how a job's parameters become a ComfyUI prompt, or which local step runs it.
+
+ComfyUI kinds (`prompt`, `workflow`) produce an API-format prompt. Every output node's
+`filename_prefix` is rewritten to `inkframe_jobs/<job id>/<node id>`, so a job resubmitted after a
+failover writes under the same name and the collected copies (`outputs/jobs/<job id>/...`) are
+overwritten, never duplicated.
+
+Local kinds run in the worker without a backend (a book's pages and export after its panels). They
+are named in LOCAL_KINDS as `module:function`, resolved on use; a function takes
+`(job, dependencies: dict[id, Job], output_dir: Path)` and returns the job's outputs.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import shutil
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from app.errors import InkframeError
+
+from .models import Job, JobOutput
+
+COMFY_KINDS: tuple[str, ...] = ("prompt", "workflow")
+LOCAL_KINDS: dict[str, str] = {
+    "collect": "app.jobs.kinds:collect_dependency_outputs",
+}
+OUTPUT_PREFIX_ROOT = "inkframe_jobs"
+
+LocalHandler = Callable[[Job, dict[str, Job], Path], list[JobOutput]]
+
+
+class JobKindError(InkframeError):
+    """A job whose kind or parameters cannot be turned into work."""
+
+
+def known_kinds() -> tuple[str, ...]:
+    return COMFY_KINDS + tuple(LOCAL_KINDS)
+
+
+def is_local(kind: str) -> bool:
+    return kind in LOCAL_KINDS
+
+
+def validate_kind(kind: str, parameters: Mapping[str, Any]) -> None:
+    """Raise JobKindError naming the field when a job cannot be built; cheap, run at submit time."""
+    if kind not in known_kinds():
+        raise JobKindError(f"kind {kind!r} is unknown; use one of {', '.join(known_kinds())}.")
+    if kind == "prompt":
+        prompt = parameters.get("prompt")
+        if not isinstance(prompt, Mapping) or not prompt:
+            raise JobKindError("parameters.prompt must be a non-empty API-format prompt (node id -> {class_type, inputs}).")
+        for node_id, node in prompt.items():
+            if not isinstance(node, Mapping) or not isinstance(node.get("class_type"), str):
+                raise JobKindError(f"parameters.prompt.{node_id} must be an object with a class_type string.")
+    if kind == "workflow" and not isinstance(parameters.get("workflow"), str):
+        raise JobKindError("parameters.workflow must name a workflow file (e.g. workflows/panel.json).")
+
+
+def build_prompt(job: Job) -> dict[str, Any]:
+    """The API-format prompt of a ComfyUI job, with idempotent output names."""
+    validate_kind(job.kind, job.parameters)
+    if job.kind == "prompt":
+        prompt = copy.deepcopy(dict(job.parameters["prompt"]))
+    elif job.kind == "workflow":
+        prompt = _workflow_prompt(job.parameters)
+    else:
+        raise JobKindError(f"kind {job.kind!r} runs locally and has no ComfyUI prompt.")
+    return name_outputs_after_job(prompt, job.id)
+
+
+def _workflow_prompt(parameters: Mapping[str, Any]) -> dict[str, Any]:
+    from app.workflows import apply_overrides, load_workflow, to_api
+
+    workflow = load_workflow(parameters["workflow"])
+    prompt = to_api(workflow)
+    overrides = parameters.get("overrides") or {}
+    return apply_overrides(prompt, overrides) if overrides else prompt
+
+
+def name_outputs_after_job(prompt: dict[str, Any], job_id: str) -> dict[str, Any]:
+    for node_id, node in prompt.items():
+        inputs = node.get("inputs")
+        if isinstance(inputs, dict) and isinstance(inputs.get("filename_prefix"), str):
+            inputs["filename_prefix"] = f"{OUTPUT_PREFIX_ROOT}/{job_id}/{node_id}"
+    return prompt
+
+
+def local_handler(kind: str) -> LocalHandler:
+    target = LOCAL_KINDS.get(kind)
+    if target is None:
+        raise JobKindError(f"kind {kind!r} is not a local kind.")
+    module_name, _, function_name = target.partition(":")
+    return getattr(importlib.import_module(module_name), function_name)
+
+
+def job_output_dir(output_dir: Path, job_id: str) -> Path:
+    return output_dir / "jobs" / job_id
+
+
+def collect_dependency_outputs(job: Job, dependencies: dict[str, Job], output_dir: Path) -> list[JobOutput]:
+    """Copy every dependency's outputs under this job (the last step of a batch: gather the results)."""
+    target = job_output_dir(output_dir, job.id)
+    target.mkdir(parents=True, exist_ok=True)
+    outputs: list[JobOutput] = []
+    for dep_id in job.depends_on:
+        for output in dependencies[dep_id].outputs:
+            name = f"{dep_id}_{Path(output.path).name}"
+            shutil.copyfile(output_dir / output.path, target / name)
+            outputs.append(JobOutput(node_id=output.node_id, filename=name, kind=output.kind,
+                                     path=str((target / name).relative_to(output_dir))))
+    return outputs

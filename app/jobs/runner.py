@@ -1,0 +1,199 @@
+"""Run one job: pick a capable, least-loaded backend, claim it, submit, follow, collect.
+
+The claim writes backend + prompt_id to the job store BEFORE the POST, so a crash at any point can
+be reconciled from the backend's /history and /queue. Transient errors (connection, timeout, a
+backend that died) requeue the job with backoff, or at once when another backend can take it;
+validation and execution errors fail it for good.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from app.comfy.errors import (BackendDiedError, ComfyConnectionError, ComfyError, ComfyHTTPError, ComfyTimeoutError,
+                              PromptInterrupted)
+from app.comfy.events import ExecutingEvent, ProgressEvent
+from app.errors import InkframeError
+
+from .backends import BackendPool, describe_missing
+from .engine import RunJob
+from .job_store_base import CorruptJobError, JobNotFoundError, JobStore
+from .kinds import build_prompt, is_local, job_output_dir, local_handler
+from .models import Job, JobOutput
+from .transitions import JobTransitions, is_same_run
+
+log = logging.getLogger(__name__)
+
+LOCAL_BACKEND = "local"
+PROGRESS_EVERY_S = 0.25
+WAIT_NOTE_EVERY_S = 5.0
+
+
+def save_outputs(files: list[Any], job_id: str, output_dir: Path) -> list[JobOutput]:
+    """Write fetched files as outputs/jobs/<job id>/<node id>_<n><ext>: the same names on every attempt."""
+    target = job_output_dir(output_dir, job_id)
+    target.mkdir(parents=True, exist_ok=True)
+    per_node: dict[str, int] = {}
+    saved: list[JobOutput] = []
+    for file in files:
+        index = per_node.get(file.node_id, 0)
+        per_node[file.node_id] = index + 1
+        name = f"{file.node_id}_{index:02d}{Path(file.filename).suffix or '.bin'}"
+        temporary = target / f".{name}.{os.getpid()}.part"
+        temporary.write_bytes(file.data)
+        os.replace(temporary, target / name)
+        saved.append(JobOutput(node_id=file.node_id, filename=file.filename, kind=file.kind,
+                               path=str((target / name).relative_to(output_dir))))
+    return saved
+
+
+class JobRunner:
+    def __init__(self, store: JobStore, pool: BackendPool, transitions: JobTransitions, *, worker_id: str,
+                 output_dir: Path, prompt_timeout_s: float, poll_s: float = 0.02) -> None:
+        self.store = store
+        self.pool = pool
+        self.transitions = transitions
+        self.worker_id = worker_id
+        self.output_dir = output_dir
+        self.prompt_timeout_s = prompt_timeout_s
+        self.poll_s = poll_s
+        self.stopping = False
+
+    # ---- entry point (one Huey message) ------------------------------------------------------------
+    def handle(self, message: RunJob) -> None:
+        try:
+            job = self.store.get(message.job_id)
+        except (JobNotFoundError, CorruptJobError) as exc:
+            log.error("message for job %s dropped: %s", message.job_id, exc)
+            return
+        if job.dispatch_seq != message.dispatch_seq:
+            return  # an older message: the job was re-enqueued, paused or re-prioritised since
+        try:
+            if message.adopt:
+                if job.status == "running" and job.worker_id == self.worker_id:
+                    self._follow(job, submitted=True)
+                return
+            if job.status != "queued":
+                return
+            ready, broken = self.transitions.dependency_state(job)
+            if broken:
+                self.transitions.fail(job, broken, kind="dependency", same_run=False)
+            elif ready:
+                self._dispatch(job)
+        except Exception as exc:  # a bug must not kill the consumer thread or leave the job running
+            log.exception("job %s: unexpected error", job.id)
+            current = self.store.get(job.id)
+            if current.status in ("queued", "running"):
+                self.transitions.fail(current, f"unexpected error: {type(exc).__name__}: {exc}", same_run=False)
+
+    # ---- dispatch -----------------------------------------------------------------------------------
+    def _dispatch(self, job: Job) -> None:
+        if is_local(job.kind):
+            claimed = self.store.claim(job.id, dispatch_seq=job.dispatch_seq, backend=LOCAL_BACKEND, max_running=10_000,
+                                       prompt_id=uuid.uuid4().hex, worker_id=self.worker_id)
+            if claimed is not None:
+                self._run_local(claimed)
+            return
+        try:
+            prompt = build_prompt(job)
+        except InkframeError as exc:
+            self.transitions.fail(job, str(exc), same_run=False)
+            return
+        claimed = self._claim_backend(job, prompt)
+        if claimed is not None:
+            self._submit_and_follow(claimed, prompt)
+
+    def _claim_backend(self, job: Job, prompt: dict[str, Any]) -> Job | None:
+        noted_at = 0.0
+        while not self.stopping:
+            if job.not_before > time.time():
+                time.sleep(min(self.poll_s * 10, job.not_before - time.time()))
+            self.pool.refresh_stale()
+            able, waiting, missing = self.pool.capable(prompt)
+            if not able and not waiting:
+                self.transitions.fail(job, describe_missing(missing) + ".", same_run=False)
+                return None
+            backend = self.pool.pick(able, self.store.running_counts())
+            if backend is not None:
+                claimed = self.store.claim(job.id, dispatch_seq=job.dispatch_seq, backend=backend,
+                                           max_running=self.pool.specs[backend].max_concurrent,
+                                           prompt_id=uuid.uuid4().hex, worker_id=self.worker_id)
+                if claimed is not None:
+                    return claimed
+            else:
+                if time.monotonic() - noted_at > WAIT_NOTE_EVERY_S:
+                    note = "waiting for a free backend" if able else "waiting for a backend: " + describe_missing(
+                        {name: [f"down ({self.pool.state(name).error})"] for name in waiting})
+                    self.store.mutate(job.id, lambda cur: cur.model_copy(update={"progress_text": note})
+                                      if cur.status == "queued" and cur.dispatch_seq == job.dispatch_seq else None)
+                    noted_at = time.monotonic()
+                time.sleep(self.poll_s)
+            current = self.store.get(job.id)
+            if current.status != "queued" or current.dispatch_seq != job.dispatch_seq:
+                return None
+            job = current
+        return None
+
+    # ---- ComfyUI ------------------------------------------------------------------------------------
+    def _submit_and_follow(self, job: Job, prompt: dict[str, Any]) -> None:
+        client = self.pool.client(job.backend)
+        try:
+            client.submit(prompt, prompt_id=job.prompt_id)
+        except ComfyError as exc:
+            self._on_comfy_error(job, exc)
+            return
+        self._follow(job, submitted=True)
+
+    def _follow(self, job: Job, *, submitted: bool) -> None:
+        client = self.pool.client(job.backend)
+        last_write = [0.0]
+
+        def on_event(event: Any) -> None:
+            text = None
+            fraction = None
+            if isinstance(event, ProgressEvent) and event.max:
+                fraction, text = min(1.0, event.value / event.max), f"node {event.node}: {event.value:g}/{event.max:g}"
+            elif isinstance(event, ExecutingEvent) and event.node:
+                text = f"running node {event.node}"
+            if text is None or time.monotonic() - last_write[0] < PROGRESS_EVERY_S:
+                return
+            last_write[0] = time.monotonic()
+            update = {"progress_text": text} | ({"progress": fraction} if fraction is not None else {})
+            self.store.mutate(job.id, lambda cur: cur.model_copy(update=update) if is_same_run(cur, job.prompt_id) else None)
+
+        try:
+            result = client.wait(job.prompt_id, on_event=on_event, timeout=self.prompt_timeout_s)
+            outputs = save_outputs(result.files, job.id, self.output_dir)
+        except ComfyError as exc:
+            self._on_comfy_error(job, exc)
+            return
+        self.transitions.succeed(job, outputs)
+
+    def _on_comfy_error(self, job: Job, exc: ComfyError) -> None:
+        current = self.store.get(job.id)
+        if not is_same_run(current, job.prompt_id):
+            return  # cancelled or reconciled meanwhile: that decision stands
+        transient = isinstance(exc, (ComfyConnectionError, ComfyTimeoutError, BackendDiedError, PromptInterrupted)) or (
+            isinstance(exc, ComfyHTTPError) and (exc.status >= 500 or exc.status == 429))
+        if not transient:
+            self.transitions.fail(current, str(exc))
+            return
+        if isinstance(exc, (ComfyConnectionError, BackendDiedError)):
+            self.pool.mark_down(job.backend, str(exc))
+        others = [name for name in self.pool.specs if name != job.backend and self.pool.state(name).healthy]
+        self.transitions.retry_or_fail(current, str(exc), immediate=bool(others))
+
+    # ---- local kinds --------------------------------------------------------------------------------
+    def _run_local(self, job: Job) -> None:
+        try:
+            dependencies = self.store.get_many(job.depends_on)
+            outputs = local_handler(job.kind)(job, dependencies, self.output_dir)
+        except (InkframeError, OSError, ValueError, KeyError) as exc:
+            self.transitions.fail(job, f"{job.kind} step failed: {exc}")
+            return
+        self.transitions.succeed(job, outputs)

@@ -1,0 +1,99 @@
+"""A worker: the process (or the thread inside the app) that dispatches jobs to ComfyUI backends.
+
+start(): check every backend (a backend that is down is reported, the others run), reconcile what
+a previous run left behind, start Huey consumer threads (one per backend slot, plus one for local
+steps) and a maintenance thread (heartbeat, backend re-checks, orphan reconciliation).
+Several workers may share one Redis store; per-backend concurrency is counted in the store.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from pathlib import Path
+
+from app.config import Config
+
+from .backends import BackendPool, BackendSpec, backend_specs, make_comfy_client
+from .engine import QueueEngine, build_huey
+from .job_store_base import JobStore
+from .models import WorkerInfo, now
+from .reconcile import HEARTBEAT_S, ReconcileReport, reconcile
+from .runner import JobRunner
+from .store_factory import open_job_store
+from .transitions import JobTransitions
+from .webhooks import WebhookNotifier
+
+log = logging.getLogger(__name__)
+
+ORPHAN_CHECK_S = 10.0
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Worker:
+    def __init__(self, config: Config, *, store: JobStore | None = None, engine: QueueEngine | None = None,
+                 specs: list[BackendSpec] | None = None, worker_id: str | None = None, threads: int | None = None) -> None:
+        self.config = config
+        self.store = store or open_job_store(config)
+        self.engine = engine or QueueEngine(build_huey(config), self.store)
+        self.worker_id = worker_id or default_worker_id()
+        self.pool = BackendPool(specs or backend_specs(config), lambda spec: make_comfy_client(spec, config))
+        self.notifier = WebhookNotifier(config.queue.webhook_url)
+        self.transitions = JobTransitions(self.store, self.engine, self.notifier, retry_backoff_s=config.queue.retry_backoff_s)
+        self.runner = JobRunner(self.store, self.pool, self.transitions, worker_id=self.worker_id,
+                                output_dir=config.resolve(config.app.output_dir),
+                                prompt_timeout_s=config.comfyui.timeouts.prompt)
+        self.threads = threads or sum(spec.max_concurrent for spec in self.pool.specs.values()) + 1
+        self._stop = threading.Event()
+        self._maintenance: threading.Thread | None = None
+        self.last_reconcile: ReconcileReport | None = None
+
+    def start(self) -> ReconcileReport:
+        for state in self.pool.check_all():
+            if not state.healthy:
+                log.warning("backend %s at %s is down at start (%s); its jobs go to the others until it answers",
+                            state.spec.name, state.spec.url, state.error)
+        self._heartbeat()
+        self.last_reconcile = reconcile(self.store, self.pool, self.engine, self.transitions, worker_id=self.worker_id)
+        self.engine.start(self.runner.handle, threads=self.threads)
+        self._maintenance = threading.Thread(target=self._maintain, name="inkframe-worker-maintenance", daemon=True)
+        self._maintenance.start()
+        log.info("worker %s started: %d backend(s), %d thread(s); %s", self.worker_id, len(self.pool.specs),
+                 self.threads, self.last_reconcile.summary())
+        return self.last_reconcile
+
+    def _heartbeat(self) -> None:
+        self.store.heartbeat(WorkerInfo(worker_id=self.worker_id, host=socket.gethostname(), pid=os.getpid(), heartbeat_at=now()))
+
+    def _maintain(self) -> None:
+        last_orphan_check = now()
+        while not self._stop.wait(HEARTBEAT_S):
+            try:
+                self._heartbeat()
+                self.pool.refresh_stale()
+                if now() - last_orphan_check >= ORPHAN_CHECK_S:
+                    last_orphan_check = now()
+                    reconcile(self.store, self.pool, self.engine, self.transitions, worker_id=self.worker_id,
+                              resend_queued=False)
+            except Exception:  # keep the heartbeat going whatever one round hit
+                log.exception("worker maintenance round failed")
+
+    def wait(self) -> None:
+        """Block until stop() is called (the `worker` command's main loop)."""
+        self._stop.wait()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.runner.stopping = True
+        self.engine.stop()
+        self.notifier.flush(timeout_s=10)
+        self.pool.close()
+
+
+def output_path(config: Config, relative: str) -> Path:
+    return config.resolve(config.app.output_dir) / relative
