@@ -36,10 +36,24 @@ def configured_backends(config: Config, comfyui_url: str) -> list[tuple[str, str
 
 def check_backend(name: str, url: str, timeout_s: float = 3.0) -> BackendHealth:
     """Ask one ComfyUI for /system_stats within `timeout_s` seconds."""
+    from ..comfy import ComfyClient, ComfyError
+    from ..comfy.backoff import Backoff
+    from ..config import Timeouts
+
+    checked_at = time.time()
+    timeouts = Timeouts(connect=timeout_s, read=timeout_s)
+    client = ComfyClient(url, timeouts=timeouts, retry=Backoff(attempts=1))
+    try:
+        stats = client.system_stats()
+    except ComfyError as exc:
+        return BackendHealth(name, url, False, str(exc).rstrip("."), checked_at=checked_at)
+    finally:
+        client.close()
+    system = stats.get("system") or {}
+    devices = tuple(str(device.get("name", "?")) for device in stats.get("devices") or [])
     return BackendHealth(
-        name, url, False,
-        "the ComfyUI client (app/comfy) is not part of this installation yet, so the backend cannot be checked",
-        checked_at=time.time(),
+        name, url, True, "reachable", version=system.get("comfyui_version"),
+        python_version=system.get("python_version"), devices=devices, checked_at=checked_at,
     )
 
 
@@ -52,4 +66,5 @@ def describe_health(health: BackendHealth) -> str:
     if health.reachable:
         devices = f" on {', '.join(health.devices)}" if health.devices else ""
         return f"ComfyUI {health.version or '(unknown version)'} at {health.url} is reachable{devices}."
-    return f"No ComfyUI is reachable at {health.url}: {health.message}."
+    message = health.message[:1].upper() + health.message[1:]
+    return message if message.endswith(".") else message + "."

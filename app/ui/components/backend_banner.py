@@ -31,8 +31,7 @@ def describe(context: UiContext) -> tuple[str, str]:
     sentence = html.escape(backend_service.describe_health(health))
     if health.reachable:
         return notice_html(sentence, ok=True), ""
-    fix = "Start ComfyUI, set <code>comfyui.url</code> in config.yaml, or start the studio with <code>--comfyui-url URL</code>."
-    return notice_html(f"{sentence} {fix}"), notice_html(
+    return notice_html(f"<b>No ComfyUI backend.</b> {sentence}"), notice_html(
         f"<b>This tab needs ComfyUI.</b> {sentence} The comic composer (Comic tab, <i>Compose from images</i>) works without it."
     )
 
