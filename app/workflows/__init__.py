@@ -1,1 +1,56 @@
-"""workflows package."""
+"""Workflows users edit in ComfyUI: load UI/API files, convert to API prompts, bind parameters,
+preflight a prompt against a backend's /object_info.
+
+Public API (used by the run/doctor commands, the queue and the UI):
+load_workflow, to_api, parameter_schema, apply_overrides, preflight, list_workflows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .convert import to_api_prompt
+from .errors import WorkflowError
+from .library import list_workflows, resolve_workflow
+from .loader import detect_format, load_workflow
+from .manifest import ModelEntry, load_manifest
+from .model import Parameter, PreflightReport, Problem, Workflow
+from .parameters import apply_overrides, parameter_schema
+from .preflight import preflight
+
+
+def to_api(workflow_or_json: Workflow | Mapping[str, Any], object_info: Mapping[str, Any], *, strict: bool = False) -> dict[str, Any]:
+    """The API prompt of a workflow (UI-format files converted as ComfyUI's frontend does; API ones as they are).
+
+    strict=True raises WorkflowError when a node's saved widget values do not match its inputs
+    (ComfyUI itself tolerates that; `workflows lint` reports it).
+    """
+    if isinstance(workflow_or_json, Workflow):
+        data, fmt = workflow_or_json.raw, workflow_or_json.format
+    else:
+        data = dict(workflow_or_json)
+        fmt = detect_format(data)
+    if fmt == "api":
+        prompt = data.get("prompt") if isinstance(data.get("prompt"), dict) and "class_type" not in data.get("prompt", {}) else data
+        return dict(prompt)
+    return to_api_prompt(data, dict(object_info), strict=strict)
+
+
+__all__ = [
+    "ModelEntry",
+    "Parameter",
+    "PreflightReport",
+    "Problem",
+    "Workflow",
+    "WorkflowError",
+    "apply_overrides",
+    "detect_format",
+    "list_workflows",
+    "load_manifest",
+    "load_workflow",
+    "parameter_schema",
+    "preflight",
+    "resolve_workflow",
+    "to_api",
+]

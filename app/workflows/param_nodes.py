@@ -1,0 +1,108 @@
+"""The Inkframe parameter and output-marker node types as data: one source for the node pack's
+INPUT_TYPES, for the object_info used offline, and for reading declared parameters from a prompt.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ANY = "*"
+COMMON_FIELDS: dict[str, Any] = {
+    "name": ("STRING", {"default": "", "tooltip": "Parameter name used by forms and `run --set name=value`."}),
+    "label": ("STRING", {"default": "", "tooltip": "Label shown in the app's form (defaults to the name)."}),
+    "description": ("STRING", {"default": "", "multiline": True, "tooltip": "Help text shown under the field."}),
+    "group": ("STRING", {"default": "", "tooltip": "Form section this field belongs to."}),
+    "order": ("INT", {"default": 0, "min": -1000, "max": 1000, "tooltip": "Position within the group."}),
+    "advanced": ("BOOLEAN", {"default": False, "tooltip": "Hide the field under 'Advanced'."}),
+}
+INT_LIMIT = 2**53
+
+# node type -> (parameter kind, the input that carries the value, value-specific inputs, return types)
+PARAM_NODES: dict[str, tuple[str, str, dict[str, Any], tuple[str, ...]]] = {
+    "InkframeText": ("text", "value", {"value": ("STRING", {"default": ""})}, ("STRING",)),
+    "InkframeMultilineText": ("multiline", "value", {"value": ("STRING", {"default": "", "multiline": True})}, ("STRING",)),
+    "InkframeInt": ("int", "value", {
+        "value": ("INT", {"default": 0, "min": -INT_LIMIT, "max": INT_LIMIT}),
+        "min": ("INT", {"default": 0, "min": -INT_LIMIT, "max": INT_LIMIT}),
+        "max": ("INT", {"default": 4096, "min": -INT_LIMIT, "max": INT_LIMIT}),
+        "step": ("INT", {"default": 1, "min": 1, "max": INT_LIMIT}),
+    }, ("INT",)),
+    "InkframeFloat": ("float", "value", {
+        "value": ("FLOAT", {"default": 0.0, "min": -1e9, "max": 1e9, "step": 0.01}),
+        "min": ("FLOAT", {"default": 0.0, "min": -1e9, "max": 1e9, "step": 0.01}),
+        "max": ("FLOAT", {"default": 1.0, "min": -1e9, "max": 1e9, "step": 0.01}),
+        "step": ("FLOAT", {"default": 0.01, "min": 0.0001, "max": 1e9, "step": 0.0001}),
+    }, ("FLOAT",)),
+    "InkframeSeed": ("seed", "value", {"value": ("INT", {"default": 0, "min": 0, "max": 0xFFFFFFFFFFFFFFFF, "control_after_generate": True})}, ("INT",)),
+    "InkframeBoolean": ("boolean", "value", {"value": ("BOOLEAN", {"default": False})}, ("BOOLEAN",)),
+    "InkframeChoice": ("choice", "value", {
+        "value": ("STRING", {"default": ""}),
+        "choices": ("STRING", {"default": "", "multiline": True, "tooltip": "One allowed value per line."}),
+    }, (ANY,)),
+    "InkframeImage": ("image", "image", {"image": ("COMBO", {"image_upload": True, "options": []})}, ("IMAGE", "MASK")),
+    "InkframeMask": ("mask", "image", {
+        "image": ("COMBO", {"image_upload": True, "options": []}),
+        "channel": (["alpha", "red", "green", "blue"], {}),
+    }, ("MASK",)),
+    "InkframeVideo": ("video", "value", {"value": ("STRING", {"default": "", "tooltip": "Path of a video file on the ComfyUI machine."})}, ("STRING",)),
+    "InkframeModel": ("model", "value", {"value": ("COMBO", {"options": []})}, (ANY,)),
+    "InkframeLora": ("lora", "value", {"value": ("COMBO", {"options": []})}, (ANY,)),
+}
+MODEL_FOLDERS = {"InkframeModel": "checkpoints", "InkframeLora": "loras"}
+OUTPUT_NODES: dict[str, dict[str, Any]] = {
+    "InkframeOutputImage": {
+        "images": ("IMAGE", {}),
+        "name": ("STRING", {"default": "image", "tooltip": "What the app calls this output."}),
+        "filename_prefix": ("STRING", {"default": "inkframe/image"}),
+    },
+}
+CATEGORY = "Inkframe/parameters"
+
+
+def param_input_types(node_type: str, choices: list[str] | None = None) -> dict[str, Any]:
+    """INPUT_TYPES of a parameter node; `choices` fills the COMBO value (file lists at runtime)."""
+    _kind, _value, specific, _returns = PARAM_NODES[node_type]
+    required: dict[str, Any] = {"name": COMMON_FIELDS["name"]}
+    for key, (kind, options) in specific.items():
+        if kind == "COMBO":
+            required[key] = (list(choices or []), {k: v for k, v in options.items() if k != "options"})
+        else:
+            required[key] = (kind, dict(options))
+    for key in ("label", "description", "group", "order", "advanced"):
+        required[key] = COMMON_FIELDS[key]
+    return {"required": required}
+
+
+def object_info_entry(node_type: str) -> dict[str, Any]:
+    """The `/object_info` entry ComfyUI serves for one Inkframe node (with empty file lists)."""
+    if node_type in OUTPUT_NODES:
+        inputs = {"required": {k: list(v) for k, v in OUTPUT_NODES[node_type].items()}, "hidden": {"prompt": "PROMPT", "extra_pnginfo": "EXTRA_PNGINFO"}}
+        returns: tuple[str, ...] = ()
+        output_node = True
+    else:
+        inputs = {"required": {k: [v[0], v[1]] for k, v in param_input_types(node_type)["required"].items()}}
+        returns = PARAM_NODES[node_type][3]
+        output_node = False
+    return {
+        "input": inputs,
+        "input_order": {"required": list(inputs["required"])},
+        "output": list(returns),
+        "output_is_list": [False] * len(returns),
+        "output_name": list(returns),
+        "name": node_type,
+        "display_name": display_name(node_type),
+        "description": "",
+        "python_module": "custom_nodes.inkframe_nodes",
+        "category": CATEGORY,
+        "output_node": output_node,
+    }
+
+
+def display_name(node_type: str) -> str:
+    words = node_type.removeprefix("Inkframe")
+    spaced = "".join(" " + c if c.isupper() else c for c in words).strip()
+    return f"Inkframe {spaced}"
+
+
+def inkframe_object_info() -> dict[str, Any]:
+    return {t: object_info_entry(t) for t in [*PARAM_NODES, *OUTPUT_NODES]}

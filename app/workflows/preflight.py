@@ -1,0 +1,103 @@
+"""Checks an API prompt against a backend's `/object_info` before anything is queued."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .manifest import ModelEntry, find_model
+from .model import PreflightReport, Problem
+from .widgets import NodeSpecs
+
+MODEL_EXTENSIONS = (".safetensors", ".ckpt", ".pt", ".pth", ".bin", ".onnx", ".gguf", ".sft", ".pkl")
+PACKS_FILE = Path(__file__).with_name("node_packs.json")
+
+
+@lru_cache(maxsize=1)
+def node_packs() -> dict[str, Any]:
+    """{"packs": {pack: {registry_id, repo}}, "nodes": {node_type: pack}} for the packs the library uses."""
+    return json.loads(PACKS_FILE.read_text(encoding="utf-8"))
+
+
+def install_hint(node_type: str) -> tuple[str, str]:
+    """(pack name, install command) for a node type, or ("", "") when the pack is unknown."""
+    data = node_packs()
+    pack = data["nodes"].get(node_type)
+    if pack is None:
+        return "", ""
+    return pack, f"comfy node install {data['packs'][pack]['registry_id']}"
+
+
+def preflight(api_prompt: Mapping[str, Any], object_info: Mapping[str, Any] | NodeSpecs, manifest: list[ModelEntry] | None = None, *, check_models: bool = True) -> PreflightReport:
+    specs = object_info if isinstance(object_info, NodeSpecs) else NodeSpecs(dict(object_info))
+    problems: list[Problem] = []
+    for node_id, node in api_prompt.items():
+        node_type = node.get("class_type")
+        title = (node.get("_meta") or {}).get("title")
+        spec = specs.get(str(node_type)) if node_type else None
+        if spec is None:
+            problems.append(_missing_node(str(node_id), str(node_type or title or "?")))
+            continue
+        inputs = node.get("inputs") or {}
+        for name, value in inputs.items():
+            input_spec = spec.by_name.get(name)
+            if input_spec is None:
+                continue
+            if isinstance(value, list):
+                if len(value) == 2 and str(value[0]) not in api_prompt:
+                    problems.append(Problem("missing_input", str(node_id), f"Node {node_id} ({node_type}) input '{name}' is linked to node {value[0]}, which the prompt does not contain.", str(node_type), name))
+                continue
+            problem = check_value(str(node_id), str(node_type), input_spec, value, manifest, check_models)
+            if problem is not None:
+                problems.append(problem)
+        for input_spec in spec.inputs:
+            if input_spec.required and input_spec.name not in inputs and not input_spec.is_widget:
+                problems.append(Problem("missing_input", str(node_id), f"Node {node_id} ({node_type}) needs its '{input_spec.name}' input ({input_spec.type}) connected.", str(node_type), input_spec.name))
+    return PreflightReport(tuple(problems))
+
+
+def _missing_node(node_id: str, node_type: str) -> Problem:
+    pack, command = install_hint(node_type)
+    if pack:
+        sentence = f"Node {node_id} needs node type {node_type} from the {pack} node pack, which this ComfyUI lacks; install it with `{command}`."
+    else:
+        sentence = f"Node {node_id} needs node type {node_type}, which this ComfyUI lacks; install the node pack that provides it."
+    return Problem("missing_node", node_id, sentence, node_type, install=command)
+
+
+def check_value(node_id: str, node_type: str, spec: Any, value: Any, manifest: list[ModelEntry] | None, check_models: bool) -> Problem | None:
+    where = f"Node {node_id} ({node_type}) input '{spec.name}'"
+    if isinstance(value, dict) and "__value__" in value:
+        return None
+    kind = spec.type
+    if kind == "COMBO":
+        choices = spec.choices or ()
+        if value in choices:
+            return None
+        if isinstance(value, str) and value.lower().endswith(MODEL_EXTENSIONS):
+            if not check_models:
+                return None
+            entry = find_model(manifest or [], value)
+            hint = f"download it with `python scripts/download_models.py --only {entry.name}` ({entry.url})" if entry else "put the file in ComfyUI's models folder"
+            return Problem("missing_model", node_id, f"{where} needs model {value}, which this ComfyUI does not have; {hint}.", node_type, spec.name, download=entry.name if entry else "")
+        if spec.options.get("image_upload") or spec.options.get("video_upload"):
+            return Problem("not_in_list", node_id, f"{where} names file {value!r}, which is not in ComfyUI's input folder; upload it first.", node_type, spec.name)
+        shown = ", ".join(map(str, choices[:8])) + (", ..." if len(choices) > 8 else "")
+        return Problem("not_in_list", node_id, f"{where} is {value!r}, which is not one of: {shown or 'no choices'}.", node_type, spec.name)
+    if kind in ("INT", "FLOAT"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind == "INT" and isinstance(value, float) and not value.is_integer()):
+            return Problem("wrong_type", node_id, f"{where} needs {'an integer' if kind == 'INT' else 'a number'}, not {value!r}.", node_type, spec.name)
+        low, high = spec.options.get("min"), spec.options.get("max")
+        if low is not None and value < low:
+            return Problem("out_of_range", node_id, f"{where} is {value}, below its minimum {low}.", node_type, spec.name)
+        if high is not None and value > high:
+            return Problem("out_of_range", node_id, f"{where} is {value}, above its maximum {high}.", node_type, spec.name)
+        return None
+    if kind == "BOOLEAN" and not isinstance(value, bool):
+        return Problem("wrong_type", node_id, f"{where} needs true or false, not {value!r}.", node_type, spec.name)
+    if kind == "STRING" and not isinstance(value, str):
+        return Problem("wrong_type", node_id, f"{where} needs text, not {value!r}.", node_type, spec.name)
+    return None
