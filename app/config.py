@@ -108,6 +108,7 @@ class LLMConfig(_Section):
     timeout: float = Field(120.0, gt=0)
     max_retries: int = Field(2, ge=0, le=10)
     api_key: str | None = None
+    context_tokens: int = Field(4096, ge=512, le=1_048_576, description="the model's context window; long stories are chunked to fit")
 
 
 class Config(_Section):
