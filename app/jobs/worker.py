@@ -87,6 +87,10 @@ class Worker:
         """Block until stop() is called (the `worker` command's main loop)."""
         self._stop.wait()
 
+    def request_stop(self) -> None:
+        """Ask wait() to return (safe from a signal handler)."""
+        self._stop.set()
+
     def stop(self) -> None:
         self._stop.set()
         self.runner.stopping = True

@@ -33,7 +33,12 @@ class JobActionError(InkframeError):
 
 
 class SubmissionError(InkframeError):
-    """A submission that cannot be queued; nothing from it was stored."""
+    """A submission that cannot be queued; nothing from it was stored. `index` is the 0-based job."""
+
+    def __init__(self, message: str, *, index: int | None = None, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.index = index
+        self.detail = detail or message
 
 
 class QueueService:
@@ -57,10 +62,12 @@ class QueueService:
             try:
                 validate_kind(spec.kind, spec.parameters)
             except InkframeError as exc:
-                raise SubmissionError(f"job {index + 1}{f' ({spec.key})' if spec.key else ''}: {exc}") from exc
+                raise SubmissionError(f"job {index + 1}{f' ({spec.key})' if spec.key else ''}: {exc}", index=index,
+                                      detail=str(exc)) from exc
             if spec.key:
                 if spec.key in keys:
-                    raise SubmissionError(f"job {index + 1}: key {spec.key!r} is used twice in this submission.")
+                    raise SubmissionError(f"job {index + 1}: key {spec.key!r} is used twice in this submission.", index=index,
+                                          detail=f"key {spec.key!r} is used twice in this submission.")
                 keys[spec.key] = new_job_id()
         stamp = now()
         jobs: list[Job] = []
@@ -84,8 +91,9 @@ class QueueService:
         for index, job in enumerate(jobs):
             for dep in job.depends_on:
                 if dep not in new and dep not in existing:
-                    raise SubmissionError(f"job {index + 1}{f' ({job.key})' if job.key else ''}: depends_on {dep!r} "
-                                          "is neither a key in this submission nor an existing job id.")
+                    detail = f"depends_on {dep!r} is neither a key in this submission nor an existing job id."
+                    raise SubmissionError(f"job {index + 1}{f' ({job.key})' if job.key else ''}: {detail}", index=index,
+                                          detail=detail)
         state: dict[str, int] = {}
 
         def visit(job_id: str, path: list[str]) -> None:
