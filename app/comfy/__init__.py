@@ -11,10 +11,13 @@ from .errors import (
     BackendDiedError, ComfyConnectionError, ComfyError, ComfyHTTPError, ComfyTimeoutError, ExecutionError,
     NodeValidationError, PromptInterrupted, PromptValidationError,
 )
+from .managed import ManagedComfyError, ManagedComfyUI
+from .pool import BackendHealth, check_backend
 from .results import OutputFile, PromptResult, PromptTimings, QueueItem, QueueState, UploadResult
 
 __all__ = [
-    "BackendDiedError", "ComfyClient", "ComfyConnectionError", "ComfyError", "ComfyHTTPError", "ComfyTimeoutError",
-    "ExecutionError", "NodeValidationError", "OutputFile", "PromptInterrupted", "PromptResult", "PromptTimings",
-    "PromptValidationError", "QueueItem", "QueueState", "UploadResult", "clear_object_info_cache",
+    "BackendDiedError", "BackendHealth", "ComfyClient", "ComfyConnectionError", "ComfyError", "ComfyHTTPError", "ComfyTimeoutError",
+    "ExecutionError", "ManagedComfyError", "ManagedComfyUI", "NodeValidationError", "OutputFile", "PromptInterrupted", "PromptResult", "PromptTimings",
+    "PromptValidationError", "QueueItem", "QueueState", "UploadResult", "check_backend",
+    "clear_object_info_cache",
 ]

@@ -62,6 +62,7 @@ class ComfyClient:
         self.server_feature_flags: dict[str, Any] = {}
         self._backlog: dict[str, list[Event]] = {}
         self._submitted_at: dict[str, float] = {}
+        self._watched: set[str] = set()
 
     def __enter__(self) -> "ComfyClient":
         return self
@@ -151,6 +152,8 @@ class ComfyClient:
             body["extra_data"] = dict(extra_data)
         self._backlog[prompt_id] = []
         self._submitted_at[prompt_id] = time.time()
+        if self.socket.connected:
+            self._watched.add(prompt_id)  # its events are captured from the start
         try:
             response = self.http.post("/prompt", json=body)
         except ComfyError as exc:
@@ -173,6 +176,9 @@ class ComfyClient:
         if returned != prompt_id:  # releases before prompt_id was honoured choose their own
             self._backlog[returned] = self._backlog.pop(prompt_id, [])
             self._submitted_at[returned] = self._submitted_at.pop(prompt_id)
+            if prompt_id in self._watched:
+                self._watched.discard(prompt_id)
+                self._watched.add(returned)
         return returned
 
     def run(self, prompt: Mapping[str, Any], *, on_event: EventCallback | None = None, timeout: float | None = None,
@@ -190,10 +196,11 @@ class ComfyClient:
         deadline = time.monotonic() + limit
         tracker = PromptTracker(prompt_id)
         tracker.timings.submitted_at = self._submitted_at.pop(prompt_id, None)
-        submitted_here = prompt_id in self._backlog
+        watched_from_start = prompt_id in self._watched and self.socket.connected
+        self._watched.discard(prompt_id)
         backlog = self._backlog.pop(prompt_id, [])
         try:
-            self._follow(tracker, backlog, submitted_here, deadline, limit, on_event)
+            self._follow(tracker, backlog, watched_from_start, deadline, limit, on_event)
         finally:
             self._backlog.pop(prompt_id, None)
         tracker.raise_if_failed()
@@ -203,13 +210,13 @@ class ComfyClient:
                             files=files + tracker.ws_files, timings=tracker.timings, cached_nodes=tracker.cached_nodes,
                             completed_via=tracker.completed_via or "history", reconnects=tracker.reconnects)
 
-    def _follow(self, tracker: PromptTracker, backlog: list[Event], submitted_here: bool, deadline: float,
+    def _follow(self, tracker: PromptTracker, backlog: list[Event], watched_from_start: bool, deadline: float,
                 limit: float, on_event: EventCallback | None) -> None:
         self._connect_socket()
         for event in backlog:
             self._deliver(tracker, event, on_event)
-        if not submitted_here and not tracker.done:
-            self._reconcile(tracker)
+        if not watched_from_start and not tracker.done:
+            self._reconcile(tracker)  # events before the socket opened are lost: ask where it is now
         check_every = self.poll_interval
         next_check = time.monotonic() + check_every
         while not tracker.done:
@@ -299,6 +306,7 @@ class ComfyClient:
 
     def _forget(self, prompt_id: str) -> None:
         self._backlog.pop(prompt_id, None)
+        self._watched.discard(prompt_id)
         self._submitted_at.pop(prompt_id, None)
 
 
