@@ -76,14 +76,21 @@ def display_text(line: str, *, raqm: bool) -> str:
     return get_display(arabic_reshaper.reshape(line))
 
 
+WrapMode = Literal["words", "hyphenate", "force"]
+
+
 def wrap_to_caps(
-    tokens: list[str], sep: str, caps: list[float], measure: Callable[[str], float], language: str
+    tokens: list[str], sep: str, caps: list[float], measure: Callable[[str], float], language: str, mode: WrapMode = "hyphenate"
 ) -> list[str] | None:
-    """Greedy wrap into lines no wider than caps[i]; None when the tokens need more lines."""
+    """Greedy wrap into lines no wider than caps[i]; None when the tokens need more lines.
+
+    mode "words" never breaks a word; "hyphenate" breaks at hyphenation points when a line would
+    otherwise stay short; "force" also breaks unbreakable tokens between characters.
+    """
     lines: list[str] = []
     current = ""
     pending = list(reversed(tokens))
-    hyph = _hyphenator(language) if sep else None
+    hyph = _hyphenator(language) if sep and mode != "words" else None
     while pending:
         if len(lines) >= len(caps):
             return None
@@ -99,7 +106,7 @@ def wrap_to_caps(
             current = ""
             pending.append(token)
             continue
-        split = _split_word(token, current, sep, cap, measure, hyph)
+        split = _split_word(token, current, sep, cap, measure, hyph, force=mode == "force" or not sep)
         if split is not None:
             head, rest = split
             lines.append(head)
@@ -120,14 +127,16 @@ def wrap_to_caps(
     return lines
 
 
-def _split_word(token: str, current: str, sep: str, cap: float, measure: Callable[[str], float], hyph: Any) -> tuple[str, str] | None:
+def _split_word(
+    token: str, current: str, sep: str, cap: float, measure: Callable[[str], float], hyph: Any, *, force: bool
+) -> tuple[str, str] | None:
     """Break `token` so that its head (with a hyphen) ends the current line."""
     prefix = f"{current}{sep}" if current else ""
-    if hyph is not None and len(token) >= 5:
+    if hyph is not None and len(token) >= 6:
         for head, tail in hyph.iterate(token):  # longest head first
-            if measure(f"{prefix}{head}-") <= cap:
+            if len(head) >= 3 and len(tail.strip(".,!?;:'\"…")) >= 3 and measure(f"{prefix}{head}-") <= cap:
                 return f"{prefix}{head}-", tail
-    if current or len(token) < 2:
+    if not force or current or len(token) < 2:
         return None
     # an unbreakable token (a long name, a URL, a CJK run): break between characters
     for cut in range(len(token) - 1, 0, -1):
@@ -161,12 +170,25 @@ def layout_at_size(
         cap = max_width - 2 * pad_x
         if cap <= 0:
             return None
-        lines = wrap_to_caps(tokens, sep, [cap] * 200, measure, language)
+        lines = wrap_to_caps(tokens, sep, [cap] * 200, measure, language, "hyphenate") or wrap_to_caps(
+            tokens, sep, [cap] * 200, measure, language, "force"
+        )
         if not lines:
             return None
         width = int(math.ceil(max(measure(line) for line in lines) + 2 * pad_x))
         height = int(math.ceil(len(lines) * line_height + 2 * pad_y))
         return TextBlock(tuple(lines), size, line_height, width, height, True) if height <= max_height else None
+    for mode in ("words", "hyphenate", "force"):
+        block = _ellipse_block(tokens, sep, size, measure, line_height, pad_x, pad_y, max_width, max_height, language, mode)  # type: ignore[arg-type]
+        if block is not None:
+            return block
+    return None
+
+
+def _ellipse_block(
+    tokens: list[str], sep: str, size: int, measure: Callable[[str], float], line_height: int, pad_x: float, pad_y: float,
+    max_width: int, max_height: int, language: str, mode: WrapMode,
+) -> TextBlock | None:
     total = measure(sep.join(tokens))
     # Start near the ellipse whose area holds the text, then grow; aspect about 1.45 : 1.
     a = max(size * 1.4, math.sqrt(total * line_height * 1.45 / (math.pi * 0.52)))
@@ -176,7 +198,7 @@ def layout_at_size(
             caps = _ellipse_caps(n, a, b, line_height, pad_x)
             if caps is None:
                 break
-            lines = wrap_to_caps(tokens, sep, caps, measure, language)
+            lines = wrap_to_caps(tokens, sep, caps, measure, language, mode)
             if lines is not None:
                 needed_b = max(b * 0.75, (len(lines) * line_height / 2 + pad_y) * 1.25)
                 return TextBlock(tuple(lines), size, line_height, int(math.ceil(2 * a)), int(math.ceil(2 * min(b, needed_b))), True)

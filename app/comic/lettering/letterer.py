@@ -1,0 +1,233 @@
+"""Letters one panel: fits each balloon's text, places balloons in reading order, draws them.
+
+`plan_panel` does the geometry (no pixels) and returns the plan plus the issues; `draw_plan` draws a
+plan onto the page. `letter_panel` does both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from PIL import Image, ImageDraw, features
+
+from ..fonts import FontChoice, FontError, resolve_font
+from ..model import Panel
+from .placement import Avoid, Request, place_all
+from .sfx import render_sfx, rotated_size, sfx_angle, sfx_seed
+from .shapes import BalloonShape, draw_balloon
+from .textfit import TextBlock, display_text, fit_text
+from .style import LetteringStyle
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class LetteringIssue:
+    """A problem with one piece of lettering. `index` is its position in the panel's dialogue."""
+
+    page: int
+    panel: int
+    index: int
+    kind: str
+    speaker: str | None
+    severity: Severity
+    message: str
+
+    def describe(self) -> str:
+        who = self.speaker or self.kind
+        return f"Page {self.page} panel {self.panel}, {who} (item {self.index + 1}): {self.message}"
+
+
+@dataclass(frozen=True)
+class PlacedItem:
+    index: int
+    kind: str
+    text: str
+    font: FontChoice
+    block: TextBlock | None  # None for SFX
+    body: tuple[float, float, float, float]
+    tail_tip: tuple[float, float] | None
+
+
+@dataclass(frozen=True)
+class PanelPlan:
+    page: int
+    panel: int
+    box: tuple[int, int, int, int]
+    items: tuple[PlacedItem, ...]
+    outline_px: float
+
+
+_RAQM = None
+
+
+def has_raqm() -> bool:
+    global _RAQM
+    if _RAQM is None:
+        _RAQM = bool(features.check("raqm"))
+    return _RAQM
+
+
+def _role(kind: str) -> str:
+    return {"caption": "caption", "sfx": "sfx"}.get(kind, "dialogue")
+
+
+def _choose_font(kind: str, text: str, style: LetteringStyle, size: int, issues: list[str]) -> FontChoice:
+    preferred = style.font_for(kind)
+    try:
+        return resolve_font(_role(kind), text, preferred=preferred, size=size)  # type: ignore[arg-type]
+    except FontError as exc:
+        issues.append(str(exc))
+        try:
+            return resolve_font(_role(kind), text, size=size)  # type: ignore[arg-type]
+        except FontError:
+            return resolve_font(_role(kind), "A", size=size)  # type: ignore[arg-type]
+
+
+def plan_panel(
+    panel: Panel,
+    box: tuple[int, int, int, int],
+    *,
+    page_number: int,
+    px_per_pt: float,
+    rtl: bool = False,
+    language: str = "en",
+    style: LetteringStyle | None = None,
+) -> tuple[PanelPlan, list[LetteringIssue]]:
+    """Fit and place the panel's lettering inside `box` (page pixels)."""
+    style = style or LetteringStyle()
+    left, top, right, bottom = box
+    width, height = right - left, bottom - top
+    issues: list[LetteringIssue] = []
+    fitted: list[tuple[int, Any, FontChoice, TextBlock | None, float, float]] = []
+    for index, balloon in enumerate(panel.dialogue):
+        text = balloon.text.upper() if style.uppercase and balloon.kind != "sfx" else balloon.text
+        font_problems: list[str] = []
+        if balloon.kind == "sfx":
+            max_size = max(8, int(style.sfx_pt * px_per_pt))
+            font = _choose_font("sfx", text, style, max_size, font_problems)
+            probe = font.load().getbbox(text)
+            scale = min(1.0, 0.7 * width / max(1, probe[2] - probe[0]), 0.3 * height / max(1, probe[3] - probe[1]))
+            font = font.with_size(max(8, int(max_size * scale)))
+            bbox = font.load().getbbox(text, stroke_width=max(2, round(font.size * 0.09)))
+            w, h = rotated_size(bbox[2] - bbox[0], bbox[3] - bbox[1], sfx_angle(text))
+            fitted.append((index, text, font, None, w, h))
+        else:
+            pts = style.caption_pt if balloon.kind == "caption" else style.dialogue_pt
+            if balloon.kind == "whisper":
+                pts *= 0.92
+            max_size = max(6, int(round(pts * px_per_pt)))
+            min_size = max(6, min(max_size, int(round(style.min_pt * px_per_pt))))
+            font = _choose_font(balloon.kind, text, style, max_size, font_problems)
+            shape = "box" if balloon.kind == "caption" else "ellipse"
+            block = fit_text(
+                text,
+                lambda size, font=font: font.with_size(size).load(),
+                shape=shape,
+                min_size=min_size,
+                max_size=max_size,
+                max_width=int(width * (style.caption_width if shape == "box" else style.balloon_width)),
+                max_height=int(height * style.balloon_height),
+                language=language,
+                raqm=has_raqm(),
+            )
+            if not block.fits:
+                issues.append(_issue(page_number, panel, index, "error", f"the text does not fit even at the minimum size ({style.min_pt:g} pt); the balloon was enlarged past the panel's limits, shorten the text or split it"))
+            font = font.with_size(block.size)
+            w, h = block.shape_width, block.shape_height
+            if balloon.kind == "thought":
+                w, h = w * 1.12, h * 1.18
+            elif balloon.kind == "shout":
+                w, h = w * 1.15, h * 1.2
+            fitted.append((index, text, font, block, w, h))
+        for problem in font_problems:
+            issues.append(_issue(page_number, panel, index, "error", problem))
+    requests = [
+        Request(
+            w, h, panel.dialogue[i].kind,
+            anchor=speaker_anchor(panel, panel.dialogue[i].speaker, box),
+            pinned=_pinned(panel.dialogue[i].position, box),
+            off_panel=panel.dialogue[i].off_panel,
+        )
+        for i, _text, _font, _block, w, h in fitted
+    ]
+    placements = place_all(requests, (left, top, right, bottom), avoid_regions(panel, box), rtl=rtl)
+    items = []
+    for (index, text, font, block, _w, _h), placement in zip(fitted, placements):
+        for what in placement.overlaps:
+            issues.append(_issue(page_number, panel, index, "warning", f"could not be kept off {what}"))
+        items.append(PlacedItem(index, panel.dialogue[index].kind, text, font, block, placement.body, placement.tail_tip))
+    return PanelPlan(page_number, panel.number, box, tuple(items), max(1.0, style.outline_pt * px_per_pt)), issues
+
+
+def _issue(page: int, panel: Panel, index: int, severity: Severity, message: str) -> LetteringIssue:
+    balloon = panel.dialogue[index]
+    return LetteringIssue(page, panel.number, index, balloon.kind, balloon.speaker, severity, message)
+
+
+def _to_px(box: tuple[int, int, int, int], x: float, y: float) -> tuple[float, float]:
+    return (box[0] + x * (box[2] - box[0]), box[1] + y * (box[3] - box[1]))
+
+
+def _pinned(position: Any, box: tuple[int, int, int, int]) -> tuple[float, float] | None:
+    return _to_px(box, position.x, position.y) if position is not None else None
+
+
+def speaker_anchor(panel: Panel, speaker: str | None, box: tuple[int, int, int, int]) -> tuple[float, float] | None:
+    """Where a speaker's mouth is: from a detected face box, a stated position, or the order of the
+    panel's character list; None when the speaker is not known to be in the panel."""
+    if not speaker:
+        return None
+    key = speaker.casefold()
+    for name, face in panel.faces.items():
+        if name.casefold() == key:
+            return _to_px(box, (face.left + face.right) / 2, face.top + (face.bottom - face.top) * 0.78)
+    for name, point in panel.character_positions.items():
+        if name.casefold() == key:
+            return _to_px(box, point.x, min(1.0, point.y + 0.06))
+    names = [n.casefold() for n in panel.characters]
+    if key in names:
+        return _to_px(box, (names.index(key) + 1) / (len(names) + 1), 0.46)
+    return None
+
+
+def avoid_regions(panel: Panel, box: tuple[int, int, int, int]) -> list[Avoid]:
+    """Faces (strong) and head zones around stated character positions (weaker)."""
+    regions = [Avoid((*_to_px(box, f.left, f.top), *_to_px(box, f.right, f.bottom)), 30.0) for f in panel.faces.values()]
+    for name, point in panel.character_positions.items():
+        if name in panel.faces:
+            continue
+        regions.append(Avoid((*_to_px(box, max(0, point.x - 0.1), max(0, point.y - 0.12)), *_to_px(box, min(1, point.x + 0.1), min(1, point.y + 0.14))), 8.0))
+    return regions
+
+
+def draw_plan(page: Image.Image, plan: PanelPlan, *, style: LetteringStyle | None = None) -> None:
+    """Draw a panel's planned lettering onto the RGB page, in place."""
+    style = style or LetteringStyle()
+    draw = ImageDraw.Draw(page)
+    raqm = has_raqm()
+    for item in plan.items:
+        if item.kind == "sfx":
+            tile = render_sfx(item.text, item.font.load(), raqm=raqm)
+            cx, cy = (item.body[0] + item.body[2]) / 2, (item.body[1] + item.body[3]) / 2
+            page.paste(tile, (int(cx - tile.width / 2), int(cy - tile.height / 2)), tile)
+            continue
+        fill = style.caption_fill if item.kind == "caption" else style.balloon_fill
+        draw_balloon(page, BalloonShape(item.kind, item.body, item.tail_tip, plan.outline_px, seed=sfx_seed(item.text)), fill=fill, ink=style.ink, scale=style.supersample)
+        assert item.block is not None
+        font = item.font.load()
+        cx = (item.body[0] + item.body[2]) / 2
+        cy = (item.body[1] + item.body[3]) / 2
+        y = cy - item.block.text_height / 2
+        for line in item.block.lines:
+            shown = display_text(line, raqm=raqm)
+            draw.text((cx, y + item.block.line_height / 2), shown, font=font, fill=style.ink, anchor="mm")
+            y += item.block.line_height
+
+
+def letter_panel(page: Image.Image, panel: Panel, box: tuple[int, int, int, int], **kwargs: Any) -> list[LetteringIssue]:
+    """Plan and draw a panel's lettering onto `page`; returns the issues (see `plan_panel`)."""
+    plan, issues = plan_panel(panel, box, **kwargs)
+    draw_plan(page, plan, style=kwargs.get("style"))
+    return issues

@@ -1,0 +1,182 @@
+"""Balloon placement inside a panel: reading order, off faces, off each other, near the speaker.
+
+Pure geometry in page pixels. Captions go to the panel's first corner (top-left, or top-right for
+right-to-left books) when they open the panel and to the last corner when they close it; balloons
+are searched over a grid of candidate centres scored by overlaps, reading order and distance to the
+speaker; tails aim at the speaker's mouth and stop short of it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+Box = tuple[float, float, float, float]
+Point = tuple[float, float]
+
+_GRID = 11
+W_OVERLAP_BALLOON = 60.0
+W_OVERLAP_FACE = 30.0
+W_OVERLAP_HEAD = 8.0
+W_ORDER = 4.0
+W_HEIGHT = 1.4
+W_SPEAKER = 1.2
+
+
+@dataclass(frozen=True)
+class Avoid:
+    """A region to keep lettering off: a face (strong) or a character's head zone (weaker)."""
+
+    box: Box
+    weight: float
+
+
+@dataclass(frozen=True)
+class Request:
+    """One piece of lettering to place: its body size, where its speaker is, and a pinned centre."""
+
+    width: float
+    height: float
+    kind: str
+    anchor: Point | None = None  # the speaker's mouth, page px
+    pinned: Point | None = None  # a centre the script fixed
+    off_panel: bool = False
+
+
+@dataclass(frozen=True)
+class Placement:
+    body: Box
+    tail_tip: Point | None
+    overlaps: tuple[str, ...]  # what the body could not avoid ("a face", "balloon 2")
+
+
+def overlap_area(a: Box, b: Box) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+def _area(box: Box) -> float:
+    return max(1.0, (box[2] - box[0]) * (box[3] - box[1]))
+
+
+def _clamp_box(cx: float, cy: float, w: float, h: float, area: Box) -> Box:
+    left = min(max(cx - w / 2, area[0]), max(area[0], area[2] - w))
+    top = min(max(cy - h / 2, area[1]), max(area[1], area[3] - h))
+    return (left, top, left + w, top + h)
+
+
+def _center(box: Box) -> Point:
+    return ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+
+
+def place_all(requests: list[Request], panel: Box, avoid: list[Avoid], *, rtl: bool = False) -> list[Placement]:
+    """Place every request in order (the script's reading order) inside `panel`."""
+    width, height = panel[2] - panel[0], panel[3] - panel[1]
+    inset = 0.025 * min(width, height)
+    area = (panel[0] + inset, panel[1] + inset, panel[2] - inset, panel[3] - inset)
+    placed: list[Box] = []
+    results: list[Placement] = []
+    first_balloon = next((i for i, r in enumerate(requests) if r.kind not in ("caption", "sfx")), len(requests))
+    corner_stack = {"open": area[1], "close": area[3]}
+    for index, request in enumerate(requests):
+        if request.pinned is not None:
+            body = _clamp_box(request.pinned[0], request.pinned[1], request.width, request.height, area)
+        elif request.kind == "caption":
+            opening = index < first_balloon
+            body = _caption_box(request, area, corner_stack, opening=opening, rtl=rtl)
+        else:
+            body = _search(request, area, placed, avoid, results, rtl=rtl)
+        overlaps = tuple(
+            [f"lettering {k + 1}" for k, other in enumerate(placed) if overlap_area(body, other) > 0.02 * _area(body)]
+            + ["a face" for a in avoid if a.weight >= W_OVERLAP_FACE and overlap_area(body, a.box) > 0.1 * _area(a.box)]
+        )
+        placed.append(body)
+        tip = _tail_tip(request, body, panel) if request.kind not in ("caption", "sfx") else None
+        results.append(Placement(body, tip, overlaps))
+    return results
+
+
+def _caption_box(request: Request, area: Box, stack: dict[str, float], *, opening: bool, rtl: bool) -> Box:
+    w, h = min(request.width, area[2] - area[0]), request.height
+    at_right = rtl if opening else not rtl
+    left = area[2] - w if at_right else area[0]
+    if opening:
+        top = stack["open"]
+        stack["open"] = top + h + 0.01 * (area[3] - area[1])
+    else:
+        top = stack["close"] - h
+        stack["close"] = top - 0.01 * (area[3] - area[1])
+    return (left, top, left + w, top + h)
+
+
+def _search(request: Request, area: Box, placed: list[Box], avoid: list[Avoid], results: list[Placement], *, rtl: bool) -> Box:
+    aw, ah = area[2] - area[0], area[3] - area[1]
+    previous = _center(placed[-1]) if placed else None
+    best: tuple[float, Box] | None = None
+    sfx = request.kind == "sfx"
+    for gy in range(_GRID):
+        for gx in range(_GRID):
+            cx = area[0] + aw * (gx + 0.5) / _GRID
+            cy = area[1] + ah * (gy + 0.5) / _GRID
+            body = _clamp_box(cx, cy, request.width, request.height, area)
+            bx, by = _center(body)
+            cost = 0.0
+            for other in placed:
+                cost += W_OVERLAP_BALLOON * overlap_area(body, other) / _area(body)
+            for region in avoid:
+                cost += region.weight * overlap_area(body, region.box) / _area(region.box)
+            if sfx:
+                cost += 0.6 * abs(by - (area[1] + ah * 0.6)) / ah
+            else:
+                cost += W_HEIGHT * (by - area[1]) / ah
+                if request.anchor is not None:
+                    cost += W_SPEAKER * abs(bx - request.anchor[0]) / aw
+                    if by > request.anchor[1]:
+                        cost += 1.5 * (by - request.anchor[1]) / ah  # below the mouth reads badly
+                if previous is not None:
+                    cost += W_ORDER * _order_penalty(previous, (bx, by), ah, rtl)
+            if best is None or cost < best[0] - 1e-9:
+                best = (cost, body)
+    assert best is not None
+    return best[1]
+
+
+def _order_penalty(previous: Point, current: Point, height: float, rtl: bool) -> float:
+    """How much `current` reads before `previous` (western: left to right, then down)."""
+    dy = current[1] - previous[1]
+    if dy < -0.08 * height:
+        return min(1.0, -dy / height * 3)
+    if abs(dy) <= 0.08 * height:
+        dx = current[0] - previous[0]
+        return 1.0 if (dx > 0 if rtl else dx < 0) else 0.0
+    return 0.0
+
+
+def _edge_distance(body: Box, ux: float, uy: float) -> float:
+    a, b = (body[2] - body[0]) / 2, (body[3] - body[1]) / 2
+    return 1.0 / math.sqrt((ux / max(a, 1e-6)) ** 2 + (uy / max(b, 1e-6)) ** 2)
+
+
+def _tail_tip(request: Request, body: Box, panel: Box) -> Point | None:
+    cx, cy = _center(body)
+    width, height = panel[2] - panel[0], panel[3] - panel[1]
+    if request.off_panel:
+        # toward the nearer side edge, ending at the border
+        target = (panel[0], cy) if cx - panel[0] < panel[2] - cx else (panel[2], cy)
+        if request.anchor is not None:
+            target = (panel[0] if request.anchor[0] < cx else panel[2], cy)
+        return (target[0], min(max(cy + (body[3] - body[1]) * 0.35, panel[1]), panel[3]))
+    target = request.anchor if request.anchor is not None else (cx, min(panel[3], body[3] + 0.18 * height))
+    dx, dy = target[0] - cx, target[1] - cy
+    dist = math.hypot(dx, dy)
+    if dist < 1e-6:
+        return (cx, body[3] + 0.05 * height)
+    ux, uy = dx / dist, dy / dist
+    edge = _edge_distance(body, ux, uy)
+    gap = 0.05 * min(width, height)
+    minimum = 0.06 * min(width, height)
+    maximum = 0.35 * math.hypot(width, height)
+    length = min(max(dist - edge - gap, minimum), maximum)
+    tip = (cx + ux * (edge + length), cy + uy * (edge + length))
+    return (min(max(tip[0], panel[0]), panel[2]), min(max(tip[1], panel[1]), panel[3]))
