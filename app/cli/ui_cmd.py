@@ -12,6 +12,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("ui", help="start the studio in the browser (the default command)")
     parser.add_argument("--host", help="address to listen on (default app.host, 127.0.0.1); others need app.auth_token")
     parser.add_argument("--port", type=int, help="port to listen on (default app.port, 7860)")
+    parser.add_argument("--no-worker", action="store_true",
+                        help="do not run the queue worker inside the studio (run `python main.py worker` instead)")
     add_comfyui_url_argument(parser)
     parser.set_defaults(handler=run)
 
@@ -19,6 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, config: Config) -> int:
     from app.ui.server import resolve_options, serve
 
-    options = resolve_options(config, args.host, args.port, comfyui_url(args, config))
+    url = comfyui_url(args, config)
+    options = resolve_options(config, args.host, args.port, url, embedded_worker=not args.no_worker)
+    if url != config.comfyui.url.rstrip("/"):  # the queue's backends follow --comfyui-url too
+        config = config.model_copy(update={"comfyui": config.comfyui.model_copy(update={"url": url})})
     serve(config, options)
     return 0

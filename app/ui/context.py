@@ -1,21 +1,60 @@
-"""What every UI component may read: the validated config and the backend it talks to."""
+"""What every UI component may read: the validated config, the backend URL and the services it uses."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from ..config import Config
+from ..errors import InkframeError
+
+
+class ServiceUnavailable(InkframeError):
+    """A capability whose service is not part of this installation (yet)."""
+
+
+class UiServices:
+    """Services opened lazily, once per server, and shared by every browser session."""
+
+    def __init__(self, config: Config) -> None:
+        self._config = config
+        self._lock = threading.Lock()
+        self._queue: Any = None
+
+    def queue(self) -> Any:
+        """The `QueueService` (app.services.queue_service)."""
+        with self._lock:
+            if self._queue is None:
+                try:
+                    from ..services.queue_service import QueueService
+                except ImportError as exc:
+                    raise ServiceUnavailable("the job queue (app/services/queue_service.py) is not part of this installation yet.") from exc
+                self._queue = QueueService(self._config)
+            return self._queue
+
+    def close(self) -> None:
+        with self._lock:
+            if self._queue is not None:
+                self._queue.close()
+                self._queue = None
 
 
 @dataclass(frozen=True)
 class UiContext:
     config: Config
     comfyui_url: str
+    services: UiServices = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.services is None:
+            object.__setattr__(self, "services", UiServices(self.config))
 
     @property
-    def output_dir(self):
+    def output_dir(self) -> Path:
         return self.config.resolve(self.config.app.output_dir)
 
     @property
-    def data_dir(self):
+    def data_dir(self) -> Path:
         return self.config.resolve(self.config.app.data_dir)

@@ -30,9 +30,11 @@ class ServerOptions:
     port: int
     comfyui_url: str
     auth_token: str | None
+    embedded_worker: bool = True
 
 
-def resolve_options(config: Config, host: str | None, port: int | None, comfyui_url: str) -> ServerOptions:
+def resolve_options(config: Config, host: str | None, port: int | None, comfyui_url: str,
+                    embedded_worker: bool = True) -> ServerOptions:
     """Merge command-line overrides with the config; refuse a non-loopback address without a token."""
     chosen_host = host or config.app.host
     token = config.app.auth_token
@@ -41,7 +43,7 @@ def resolve_options(config: Config, host: str | None, port: int | None, comfyui_
             f"listening on {chosen_host} requires app.auth_token to be set "
             "(config.yaml or INKFRAME__APP__AUTH_TOKEN), or use --host 127.0.0.1"
         )
-    return ServerOptions(chosen_host, port or config.app.port, comfyui_url, token)
+    return ServerOptions(chosen_host, port or config.app.port, comfyui_url, token, embedded_worker)
 
 
 def check_port_free(host: str, port: int) -> None:
@@ -70,7 +72,8 @@ def build_server(config: Config, options: ServerOptions):
     from .theme import build_theme
 
     context = UiContext(config=config, comfyui_url=options.comfyui_url)
-    app = FastAPI(title="Inkframe Studio", docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None)
+    app = FastAPI(title="Inkframe Studio", docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None,
+                  lifespan=_lifespan(config, context, options))
     _include_rest_api(app, config, options)
     demo = studio.render(context)
     auth = None
@@ -82,6 +85,60 @@ def build_server(config: Config, options: ServerOptions):
         ssr_mode=False, theme=build_theme(), css=_css(), footer_links=[], show_error=True,
         allowed_paths=[str(context.output_dir)],
     )
+
+
+def _lifespan(config: Config, context: UiContext, options: ServerOptions):
+    """Start the embedded queue worker (in a thread: a slow backend check must not delay the page) and
+    stop it, and close the services, when the server stops."""
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        host = WorkerHost(config) if options.embedded_worker else None
+        if host is not None:
+            host.start()
+        try:
+            yield
+        finally:
+            if host is not None:
+                host.stop()
+            context.services.close()
+
+    return lifespan
+
+
+class WorkerHost:
+    """The queue worker running inside the studio process (app.jobs.worker), when the queue exists."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.worker = None
+        self._thread = None
+
+    def start(self) -> None:
+        import threading
+
+        if importlib.util.find_spec("app.jobs.worker") is None:
+            log.info("the job queue (app.jobs) is not part of this installation yet; no worker started")
+            return
+        self._thread = threading.Thread(target=self._run, name="inkframe-embedded-worker", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from app.jobs.worker import Worker
+
+        try:
+            worker = Worker(self.config)
+            worker.start()
+            self.worker = worker
+        except InkframeError as exc:
+            log.warning("the embedded queue worker did not start: %s", exc)
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        if self.worker is not None:
+            self.worker.stop()
 
 
 def _css() -> str:

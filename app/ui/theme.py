@@ -13,6 +13,13 @@ CSS = """
 .inkframe-ok { border-left: 4px solid #16a34a; padding: 6px 12px; background: rgba(22,163,74,0.08); }
 .inkframe-ok p { margin: 0; }
 .inkframe-errors { color: #b91c1c; }
+.queue-cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: 8px; }
+.queue-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px; }
+.queue-card-head { display: flex; gap: 8px; align-items: baseline; }
+.queue-status { margin-left: auto; font-weight: 600; }
+.queue-card progress { width: 100%; height: 10px; }
+.queue-card-detail { font-size: 0.85em; opacity: 0.8; }
+.queue-error { color: #b91c1c; font-size: 0.85em; }
 footer { display: none !important; }
 @media (max-width: 640px) {
   .gradio-container { padding: 4px !important; }

@@ -1,20 +1,141 @@
-"""The queue tab: live jobs with progress and previews; history of finished work."""
+"""The Queue tab: live jobs with progress bars (refreshed every 2 s), pause / resume / cancel / retry /
+reorder, and a history gallery with each job's metadata and "use these settings again"."""
 
 from __future__ import annotations
 
+import html
+from typing import Any
+
 import gradio as gr
 
+from ...errors import InkframeError
+from .. import queue_view
 from ..context import UiContext
-from ..notices import missing_capability, module_available, notice_html
+from ..notices import error_html, notice_html
 from . import backend_notice
+
+REFRESH_S = 2.0
+ACTIVE = ["queued", "running", "paused"]
+FINISHED = ["succeeded", "failed", "cancelled"]
+PRIORITY_STEP = 10
+_widgets: dict[str, Any] = {}
 
 
 def render(context: UiContext) -> None:
-    gr.Markdown('Live jobs with progress and previews; history of finished work.')
+    gr.Markdown("Jobs run on the ComfyUI backends in priority order (higher first). Progress refreshes every 2 seconds.")
     backend_notice.render("queue")
-    if not module_available('app.jobs'):
-        gr.HTML(notice_html(missing_capability('the job queue', 'app.jobs')))
+    _widgets["status"] = gr.HTML("", elem_id="queue-status")
+    _widgets["cards"] = gr.HTML(queue_view.progress_cards_html([]), elem_id="queue-cards")
+    with gr.Row():
+        _widgets["job"] = gr.Dropdown(label="Job", choices=[], elem_id="queue-job", scale=3)
+        _widgets["refresh"] = gr.Button("Refresh", size="sm", scale=0, min_width=90, elem_id="queue-refresh")
+    with gr.Row(elem_id="queue-actions"):
+        for action, label in (("pause", "Pause"), ("resume", "Resume"), ("cancel", "Cancel"), ("retry", "Retry"),
+                              ("up", "Move up"), ("down", "Move down")):
+            _widgets[action] = gr.Button(label, size="sm", min_width=80, elem_id=f"queue-{action}")
+    _widgets["table"] = gr.Dataframe(headers=queue_view.TABLE_HEADERS, value=[], interactive=False, wrap=True,
+                                     label="All recent jobs", elem_id="queue-table")
+    gr.Markdown("### History")
+    _widgets["gallery"] = gr.Gallery(label="Finished outputs", columns=4, height="auto", elem_id="queue-gallery",
+                                     allow_preview=True)
+    with gr.Row():
+        _widgets["history_job"] = gr.Dropdown(label="Finished job", choices=[], elem_id="queue-history-job", scale=3)
+        _widgets["reuse"] = gr.Button("Use these settings again", size="sm", scale=1, elem_id="queue-reuse")
+    _widgets["metadata"] = gr.JSON(label="Job metadata", elem_id="queue-metadata")
+    _widgets["timer"] = gr.Timer(REFRESH_S)
+
+
+def _queue(context: UiContext):
+    return context.services.queue()
+
+
+def refresh(context: UiContext, selected: str | None, history_selected: str | None) -> list[Any]:
+    """Everything the tab shows, read from the job store."""
+    try:
+        service = _queue(context)
+        active = service.list(_query(ACTIVE, 200)).items
+        finished = service.list(_query(FINISHED, 48)).items
+        recent = service.list(_query(None, 100)).items
+    except InkframeError as exc:
+        empty = gr.update(choices=[], value=None)
+        return [error_html(str(exc)), queue_view.progress_cards_html([]), empty, [], [], empty]
+    active.sort(key=lambda job: (job.status != "running", -job.priority, job.created_at))
+    choices = [(queue_view.job_label(job), job.id) for job in recent]
+    history = [(queue_view.job_label(job), job.id) for job in finished]
+    ids = {job.id for job in recent}
+    history_ids = {job.id for job in finished}
+    status = f"{len(active)} active job{'s' if len(active) != 1 else ''}, {len(finished)} recently finished."
+    return [
+        notice_html(html.escape(status), ok=True),
+        queue_view.progress_cards_html(active),
+        gr.update(choices=choices, value=selected if selected in ids else None),
+        queue_view.job_rows(recent),
+        queue_view.gallery_items(finished, context.output_dir),
+        gr.update(choices=history, value=history_selected if history_selected in history_ids else None),
+    ]
+
+
+def _query(statuses: list[str] | None, limit: int):
+    from ...jobs.models import JobQuery
+
+    return JobQuery(status=statuses, limit=limit)
+
+
+def act(context: UiContext, action: str, job_id: str | None) -> str:
+    """Apply one control action to the picked job; one sentence back."""
+    if not job_id:
+        return error_html("Pick a job first.")
+    try:
+        service = _queue(context)
+        if action in ("up", "down"):
+            job = service.get(job_id)
+            priority = job.priority + (PRIORITY_STEP if action == "up" else -PRIORITY_STEP)
+            job = service.reprioritize(job_id, max(-100, min(100, priority)))
+            return notice_html(f"Job {queue_view.short_id(job_id)} now has priority {job.priority}.", ok=True)
+        job = getattr(service, action)(job_id)
+    except InkframeError as exc:
+        return error_html(str(exc))
+    return notice_html(f"Job {queue_view.short_id(job_id)} is {html.escape(job.status)}.", ok=True)
+
+
+def show_metadata(context: UiContext, job_id: str | None) -> Any:
+    if not job_id:
+        return None
+    try:
+        return queue_view.job_metadata(_queue(context).get(job_id))
+    except InkframeError as exc:
+        return {"error": str(exc)}
+
+
+def reuse(context: UiContext, job_id: str | None) -> str:
+    """Submit a new job with the kind, parameters and priority of a finished one."""
+    if not job_id:
+        return error_html("Pick a finished job first.")
+    from ...jobs.models import JobSpec
+
+    try:
+        service = _queue(context)
+        old = service.get(job_id)
+        new = service.submit([JobSpec(kind=old.kind, parameters=old.parameters, priority=old.priority)])[0]
+    except InkframeError as exc:
+        return error_html(str(exc))
+    return notice_html(f"Queued job {queue_view.short_id(new.id)} with the settings of {queue_view.short_id(job_id)}.", ok=True)
 
 
 def listen(context: UiContext) -> None:
-    return None
+    w = _widgets
+    outputs = [w["status"], w["cards"], w["job"], w["table"], w["gallery"], w["history_job"]]
+
+    def do_refresh(selected, history_selected):
+        return refresh(context, selected, history_selected)
+
+    for trigger in (w["timer"].tick, w["refresh"].click):
+        trigger(do_refresh, inputs=[w["job"], w["history_job"]], outputs=outputs, show_progress="hidden",
+                trigger_mode="always_last")
+    for action in ("pause", "resume", "cancel", "retry", "up", "down"):
+        w[action].click(lambda job_id, _a=action: act(context, _a, job_id), inputs=w["job"], outputs=w["status"]).then(
+            do_refresh, inputs=[w["job"], w["history_job"]], outputs=outputs, show_progress="hidden")
+    w["history_job"].change(lambda job_id: show_metadata(context, job_id), inputs=w["history_job"], outputs=w["metadata"])
+    w["job"].change(lambda job_id: show_metadata(context, job_id), inputs=w["job"], outputs=w["metadata"])
+    w["reuse"].click(lambda job_id: reuse(context, job_id), inputs=w["history_job"], outputs=w["status"]).then(
+        do_refresh, inputs=[w["job"], w["history_job"]], outputs=outputs, show_progress="hidden")
