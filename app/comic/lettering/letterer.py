@@ -94,8 +94,10 @@ def plan_panel(
     rtl: bool = False,
     language: str = "en",
     style: LetteringStyle | None = None,
+    limit: tuple[int, int, int, int] | None = None,
 ) -> tuple[PanelPlan, list[LetteringIssue]]:
-    """Fit and place the panel's lettering inside `box` (page pixels)."""
+    """Fit and place the panel's lettering inside `box` (page pixels), and inside `limit` (the
+    page's safe area) when given."""
     style = style or LetteringStyle()
     left, top, right, bottom = box
     width, height = right - left, bottom - top
@@ -117,6 +119,8 @@ def plan_panel(
             pts = style.caption_pt if balloon.kind == "caption" else style.dialogue_pt
             if balloon.kind == "whisper":
                 pts *= 0.92
+            elif balloon.kind == "shout":
+                pts *= 1.2
             max_size = max(6, int(round(pts * px_per_pt)))
             min_size = max(6, min(max_size, int(round(style.min_pt * px_per_pt))))
             font = _choose_font(balloon.kind, text, style, max_size, font_problems)
@@ -152,7 +156,7 @@ def plan_panel(
         )
         for i, _text, _font, _block, w, h in fitted
     ]
-    placements = place_all(requests, (left, top, right, bottom), avoid_regions(panel, box), rtl=rtl)
+    placements = place_all(requests, (left, top, right, bottom), avoid_regions(panel, box), rtl=rtl, limit=limit)
     items = []
     for (index, text, font, block, _w, _h), placement in zip(fitted, placements):
         for what in placement.overlaps:

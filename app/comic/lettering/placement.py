@@ -70,11 +70,16 @@ def _center(box: Box) -> Point:
     return ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
 
 
-def place_all(requests: list[Request], panel: Box, avoid: list[Avoid], *, rtl: bool = False) -> list[Placement]:
-    """Place every request in order (the script's reading order) inside `panel`."""
+def place_all(requests: list[Request], panel: Box, avoid: list[Avoid], *, rtl: bool = False, limit: Box | None = None) -> list[Placement]:
+    """Place every request in order (the script's reading order) inside `panel`, and inside `limit`
+    (the page's safe area) when given."""
     width, height = panel[2] - panel[0], panel[3] - panel[1]
     inset = 0.025 * min(width, height)
     area = (panel[0] + inset, panel[1] + inset, panel[2] - inset, panel[3] - inset)
+    if limit is not None:
+        clipped = (max(area[0], limit[0]), max(area[1], limit[1]), min(area[2], limit[2]), min(area[3], limit[3]))
+        if clipped[2] - clipped[0] > 0.3 * width and clipped[3] - clipped[1] > 0.3 * height:
+            area = clipped
     placed: list[Box] = []
     results: list[Placement] = []
     first_balloon = next((i for i, r in enumerate(requests) if r.kind not in ("caption", "sfx")), len(requests))
@@ -134,6 +139,9 @@ def _search(request: Request, area: Box, placed: list[Box], avoid: list[Avoid], 
                     cost += W_SPEAKER * abs(bx - request.anchor[0]) / aw
                     if by > request.anchor[1]:
                         cost += 1.5 * (by - request.anchor[1]) / ah  # below the mouth reads badly
+                    reach = request.anchor[1] - body[3] - 0.3 * ah  # a tail longer than this reads badly
+                    if reach > 0:
+                        cost += 2.0 * reach / ah
                 if previous is not None:
                     cost += W_ORDER * _order_penalty(previous, (bx, by), ah, rtl)
             if best is None or cost < best[0] - 1e-9:
@@ -176,7 +184,7 @@ def _tail_tip(request: Request, body: Box, panel: Box) -> Point | None:
     edge = _edge_distance(body, ux, uy)
     gap = 0.05 * min(width, height)
     minimum = 0.06 * min(width, height)
-    maximum = 0.35 * math.hypot(width, height)
+    maximum = 0.3 * min(width, height) + 0.06 * max(width, height)
     length = min(max(dist - edge - gap, minimum), maximum)
     tip = (cx + ux * (edge + length), cy + uy * (edge + length))
     return (min(max(tip[0], panel[0]), panel[2]), min(max(tip[1], panel[1]), panel[3]))
