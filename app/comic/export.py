@@ -8,6 +8,7 @@ CBZ (stored, not re-compressed) reuse those bytes.
 from __future__ import annotations
 
 import io
+import logging
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -89,6 +90,7 @@ def write_pdf(pages: Sequence[EncodedPage], path: Path, *, title: str = "") -> P
     """A PDF whose every page measures exactly the page's pixels at its DPI (lossless)."""
     import img2pdf
 
+    logging.getLogger("pikepdf").setLevel(logging.WARNING)  # its bridge logs one INFO line per process
     if not pages:
         raise ExportError("There are no pages to put in the PDF.")
     dpi = pages[0].dpi
