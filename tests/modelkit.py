@@ -67,3 +67,125 @@ def astronaut() -> np.ndarray:
     from skimage import data
 
     return np.ascontiguousarray(data.astronaut())
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Models with the real file signatures (random-initialised, fixed seed). Each builder writes once and is cached.
+
+def _onnx_save(graph, path: Path) -> Path:
+    import onnx
+    from onnx import helper
+
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="inkframe-tests")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    tmp = path.with_suffix(".tmp")
+    onnx.save(model, str(tmp))
+    tmp.replace(path)
+    return path
+
+
+def _init(name: str, array: np.ndarray):
+    from onnx import numpy_helper
+
+    return numpy_helper.from_array(np.ascontiguousarray(array), name)
+
+
+def build_inswapper(path: Path | None = None) -> Path:
+    """inswapper_128.onnx's signature: inputs `target` 1x3x128x128 and `source` 1x512, one 1x3x128x128 output and a
+    512x512 `emap` as the last initializer (insightface routes it to INSwapper). The random net is a near-identity
+    1x1 convolution plus a colour shift driven by the source latent, clipped to 0..1."""
+    from onnx import TensorProto, helper
+
+    path = path or cache_dir() / "insightface" / "inswapper_128.onnx"
+    if path.is_file():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(SEED)
+    conv_w = (np.eye(3, dtype=np.float32) * 0.8 + rng.normal(0, 0.05, (3, 3)).astype(np.float32)).reshape(3, 3, 1, 1)
+    proj = rng.normal(0, 0.02, (512, 3)).astype(np.float32)
+    emap = rng.normal(0, 1 / np.sqrt(512), (512, 512)).astype(np.float32)
+    nodes = [
+        helper.make_node("Conv", ["target", "conv_w", "conv_b"], ["conv"]),
+        helper.make_node("MatMul", ["source", "proj"], ["shift"]),
+        helper.make_node("Reshape", ["shift", "shift_shape"], ["shift4"]),
+        helper.make_node("Add", ["conv", "shift4"], ["raw"]),
+        helper.make_node("Clip", ["raw", "lo", "hi"], ["output"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "inswapper_stand_in",
+        [helper.make_tensor_value_info("target", TensorProto.FLOAT, [1, 3, 128, 128]),
+         helper.make_tensor_value_info("source", TensorProto.FLOAT, [1, 512])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 3, 128, 128])],
+        initializer=[_init("conv_w", conv_w), _init("conv_b", np.full(3, 0.1, np.float32)), _init("proj", proj),
+                     _init("shift_shape", np.array([1, 3, 1, 1], np.int64)), _init("lo", np.array(0, np.float32)),
+                     _init("hi", np.array(1, np.float32)), _init("emap", emap)],
+    )
+    return _onnx_save(graph, path)
+
+
+def _pooled_head(name: str, size: int, pool: int, out_dim: int, seed_offset: int, sigmoid: bool, path: Path) -> Path:
+    from onnx import TensorProto, helper
+
+    rng = np.random.default_rng(SEED + seed_offset)
+    cells = size // pool
+    features = 3 * cells * cells
+    weight = rng.normal(0, 1 / np.sqrt(features), (features, out_dim)).astype(np.float32)
+    nodes = [helper.make_node("AveragePool", ["input.1"], ["pooled"], kernel_shape=[pool, pool], strides=[pool, pool]),
+             helper.make_node("Flatten", ["pooled"], ["flat"]),
+             helper.make_node("MatMul", ["flat", "fc"], ["logits" if sigmoid else "embedding"])]
+    if sigmoid:
+        nodes.append(helper.make_node("Sigmoid", ["logits"], ["embedding"]))
+    graph = helper.make_graph(nodes, name, [helper.make_tensor_value_info("input.1", TensorProto.FLOAT, ["N", 3, size, size])],
+                              [helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["N", out_dim])],
+                              initializer=[_init("fc", weight)])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return _onnx_save(graph, path)
+
+
+def build_arcface(path: Path | None = None) -> Path:
+    """w600k_r50.onnx's signature: N x 3 x 112 x 112 -> N x 512 (insightface routes it to ArcFaceONNX)."""
+    path = path or cache_dir() / "insightface" / "w600k_r50.onnx"
+    return path if path.is_file() else _pooled_head("arcface_stand_in", 112, 14, 512, 1, False, path)
+
+
+def build_genderage(path: Path | None = None) -> Path:
+    """genderage.onnx's signature: N x 3 x 96 x 96 -> N x 3 (insightface routes it to Attribute/genderage)."""
+    path = path or cache_dir() / "insightface" / "genderage.onnx"
+    return path if path.is_file() else _pooled_head("genderage_stand_in", 96, 12, 3, 2, True, path)
+
+
+def build_gfpgan(path: Path | None = None) -> Path:
+    """GFPGANv1.4.pth's signature: a GFPGANv1Clean state dict saved as {"params_ema": state_dict} (random weights)."""
+    path = path or cache_dir() / "gfpgan" / "GFPGANv1.4.pth"
+    if path.is_file():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    from app.faceswap.torch_compat import ensure_gfpgan_importable
+
+    ensure_gfpgan_importable()
+    import torch
+    from gfpgan.archs.gfpganv1_clean_arch import GFPGANv1Clean
+
+    torch.manual_seed(SEED)
+    net = GFPGANv1Clean(out_size=512, num_style_feat=512, channel_multiplier=2, decoder_load_path=None, fix_decoder=False,
+                        num_mlp=8, input_is_latent=True, different_w=True, narrow=1, sft_half=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save({"params_ema": net.state_dict()}, tmp)
+    tmp.replace(path)
+    return path
+
+
+def build_catalog(enhancer: bool = False, genderage: bool = True):
+    """A ModelCatalog over the built models with their real sha256, plus the role -> name map."""
+    from app.faceswap import ROLE_DEFAULTS, ModelCatalog, ModelSpec, sha256_of
+
+    built = {"w600k_r50.onnx": build_arcface(), "inswapper_128.onnx": build_inswapper()}
+    if genderage:
+        built["genderage.onnx"] = build_genderage()
+    if enhancer:
+        built["GFPGANv1.4.pth"] = build_gfpgan()
+    specs = [ModelSpec(name=name, folder=path.parent.name, url=f"https://example.invalid/{name}", sha256=sha256_of(path),
+                       size=path.stat().st_size, licence="test stand-in") for name, path in built.items()]
+    specs.append(ModelSpec(name="det_10g.onnx", folder="insightface", url="https://example.invalid/det_10g.onnx"))
+    return ModelCatalog(cache_dir(), specs), dict(ROLE_DEFAULTS)

@@ -1,0 +1,73 @@
+"""The one place that makes gfpgan/basicsr importable with PyPI's CPU torch + torchvision.
+
+- torchvision 0.28's `_meta_registrations` registers fake kernels for its C++ ops `nms`/`qnms`; when the
+  compiled extension cannot load against this torch build the ops do not exist and importing torchvision
+  fails with "operator torchvision::nms does not exist". Only then are the op schemas declared and the
+  import retried (the ops stay unimplemented; gfpgan's aligned path never calls them). A torchvision whose
+  extension loads is left untouched.
+- basicsr 1.4.2 imports `torchvision.transforms.functional_tensor`, removed from torchvision; a shim module
+  exposing `rgb_to_grayscale` from its new home stands in.
+
+Applied lazily by `ensure_gfpgan_importable()` just before gfpgan is imported, never at package import.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import types
+
+_LOCK = threading.Lock()
+_DONE = False
+
+_TORCHVISION_SCHEMAS = {
+    "nms": "(Tensor dets, Tensor scores, float iou_threshold) -> Tensor",
+    "qnms": "(Tensor dets, Tensor scores, float iou_threshold) -> Tensor",
+}
+
+
+def _import_torchvision() -> None:
+    """Import torchvision; when its compiled ops are missing, declare their schemas and import again."""
+    try:
+        import torchvision  # noqa: F401
+        return
+    except RuntimeError as exc:
+        if "torchvision::" not in str(exc):
+            raise
+    import torch
+
+    for module in [m for m in sys.modules if m == "torchvision" or m.startswith("torchvision.")]:
+        del sys.modules[module]
+    for name, schema in _TORCHVISION_SCHEMAS.items():
+        try:
+            torch.library.define(f"torchvision::{name}", schema)
+        except RuntimeError:
+            pass  # already declared
+    import torchvision  # noqa: F401,F811
+
+
+def _install_functional_tensor_shim() -> None:
+    name = "torchvision.transforms.functional_tensor"
+    if name in sys.modules:
+        return
+    try:
+        __import__(name)
+        return
+    except ImportError:
+        pass
+    from torchvision.transforms import functional
+
+    shim = types.ModuleType(name)
+    shim.rgb_to_grayscale = functional.rgb_to_grayscale  # type: ignore[attr-defined]
+    sys.modules[name] = shim
+
+
+def ensure_gfpgan_importable() -> None:
+    """Idempotent; call right before `import gfpgan` / `import basicsr`."""
+    global _DONE
+    with _LOCK:
+        if _DONE:
+            return
+        _import_torchvision()
+        _install_functional_tensor_shim()
+        _DONE = True
