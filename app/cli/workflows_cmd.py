@@ -1,0 +1,148 @@
+"""`workflows convert|show|lint|list`: the workflow library and UI->API conversion from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from app.cli.common import add_comfyui_url_argument, comfyui_url
+from app.config import Config
+from app.errors import InkframeError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("workflows", help="convert, inspect and lint ComfyUI workflows")
+    actions = parser.add_subparsers(dest="workflows_action", metavar="ACTION", required=True)
+
+    convert = actions.add_parser("convert", help="print the API-format prompt of a UI-format workflow")
+    convert.add_argument("path", help="workflow file (UI or API format) or library name")
+    _add_object_info_arguments(convert)
+    convert.add_argument("--strict", action="store_true", help="fail when saved widget values do not match a node's inputs")
+    convert.set_defaults(handler=run_convert)
+
+    show = actions.add_parser("show", help="print a workflow's parameter schema")
+    show.add_argument("name", help="library name or workflow file")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=run_show)
+
+    lint = actions.add_parser("lint", help="preflight workflows offline (recorded object_info) or against a ComfyUI")
+    lint.add_argument("paths", nargs="*", help="files, folders or library names (default: the whole library)")
+    _add_object_info_arguments(lint)
+    lint.add_argument("--check-models", action="store_true", help="require model files to be present on the backend (default with --comfyui-url)")
+    lint.set_defaults(handler=run_lint)
+
+    listing = actions.add_parser("list", help="list the built-in workflows")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=run_list)
+
+
+def _add_object_info_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--object-info", action="append", metavar="FILE", help="recorded /object_info JSON (repeatable)")
+    add_comfyui_url_argument(parser)
+
+
+def _object_info(args: argparse.Namespace, config: Config) -> tuple[dict[str, Any], bool]:
+    """(object_info, live): from --object-info files, a live ComfyUI, or the recorded data in ../shared."""
+    from app.workflows.lint import load_object_info_files, recorded_object_info
+
+    if args.object_info:
+        return load_object_info_files(args.object_info), False
+    if getattr(args, "comfyui_url", None) or not recorded_object_info():
+        from app.comfy import ComfyClient, ComfyError
+
+        url = comfyui_url(args, config)
+        try:
+            with ComfyClient(url) as client:
+                return client.object_info(), True
+        except ComfyError as exc:
+            raise InkframeError(f"Cannot read /object_info from {url}: {exc}") from None
+    return recorded_object_info(), False
+
+
+def run_convert(args: argparse.Namespace, config: Config) -> int:
+    from app.workflows import load_workflow, resolve_workflow, to_api
+
+    workflow = load_workflow(resolve_workflow(args.path))
+    object_info = _object_info(args, config)[0] if workflow.format == "ui" else {}
+    json.dump(to_api(workflow, object_info, strict=args.strict), sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 0
+
+
+def run_show(args: argparse.Namespace, config: Config) -> int:
+    from app.workflows import load_workflow, parameter_schema, resolve_workflow
+
+    workflow = load_workflow(resolve_workflow(args.name))
+    schema = parameter_schema(workflow)
+    if args.json:
+        json.dump([p.to_dict() for p in schema], sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    print(f"{workflow.name} ({workflow.format} format, {'declared' if any(p.declared for p in schema) else 'auto-bound'} parameters)")
+    for p in schema:
+        limits = f" [{p.minimum}..{p.maximum}]" if p.minimum is not None or p.maximum is not None else ""
+        choices = f" one of: {', '.join(p.choices)}" if p.choices else ""
+        group = f"{p.group}/" if p.group else ""
+        flag = " (advanced)" if p.advanced else ""
+        print(f"  {group}{p.name}: {p.kind}{limits}{choices} = {p.default!r}  -> {p.node_id}.{p.input}{flag}")
+        if p.description:
+            print(f"      {p.description}")
+    return 0
+
+
+def _lint_targets(paths: list[str]) -> list[Any]:
+    from pathlib import Path
+
+    from app.workflows import list_workflows, resolve_workflow
+
+    if not paths:
+        return list_workflows()
+    targets = []
+    for item in paths:
+        path = Path(item)
+        targets.extend(list_workflows(path) if path.is_dir() else [resolve_workflow(item)])
+    return targets
+
+
+def run_lint(args: argparse.Namespace, config: Config) -> int:
+    from app.workflows import WorkflowError, load_manifest, load_workflow
+    from app.workflows.lint import lint_workflow
+    from app.workflows.widgets import NodeSpecs
+
+    object_info, live = _object_info(args, config)
+    specs = NodeSpecs(object_info)
+    manifest = load_manifest()
+    failed = 0
+    for path in _lint_targets(args.paths):
+        try:
+            report = lint_workflow(load_workflow(path), specs, manifest, check_models=live or args.check_models)
+            sentences = report.sentences()
+        except WorkflowError as exc:
+            sentences = [str(exc)]
+        status = "ok" if not sentences else f"{len(sentences)} problem(s)"
+        print(f"{path.name}: {status}")
+        for sentence in sentences:
+            print(f"  - {sentence}")
+        failed += bool(sentences)
+    if failed:
+        print(f"error: {failed} workflow(s) have problems", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_list(args: argparse.Namespace, config: Config) -> int:
+    from app.workflows import list_workflows, load_workflow, parameter_schema
+
+    rows = []
+    for path in list_workflows():
+        workflow = load_workflow(path)
+        rows.append({"name": workflow.name, "path": str(path), "format": workflow.format, "parameters": [p.name for p in parameter_schema(workflow)]})
+    if args.json:
+        json.dump(rows, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for row in rows:
+            print(f"{row['name']:<28} {', '.join(row['parameters'])}")
+    return 0
