@@ -22,7 +22,6 @@ ROLE_DEFAULTS: dict[str, str] = {
     "genderage": "genderage.onnx",
     "swapper": "inswapper_128.onnx",
     "gfpgan": "GFPGANv1.4.pth",
-    "nsfw": "nudenet-320n.onnx",
 }
 
 
