@@ -200,7 +200,31 @@ class Book(_Model):
             if member.name.casefold() in names:
                 raise ValueError(f"cast member {member.name!r} appears twice")
             names.add(member.name.casefold())
+        self._canonicalise_names()
         return self
+
+    def _canonicalise_names(self) -> None:
+        """Speakers, characters, positions and faces that name a cast member (any case, or an alias)
+        are stored under the member's own name, so every producer of a Book agrees."""
+        if not self.cast:
+            return
+        lookup: dict[str, str] = {}
+        for member in self.cast:
+            lookup[member.name.casefold()] = member.name
+            for alias in member.aliases:
+                lookup.setdefault(alias.casefold(), member.name)
+
+        def canon(name: str) -> str:
+            return lookup.get(name.casefold(), name)
+
+        for page in self.pages:
+            for panel in page.panels:
+                panel.__dict__["characters"] = list(dict.fromkeys(canon(n) for n in panel.characters))
+                panel.__dict__["character_positions"] = {canon(k): v for k, v in panel.character_positions.items()}
+                panel.__dict__["faces"] = {canon(k): v for k, v in panel.faces.items()}
+                for balloon in panel.dialogue:
+                    if balloon.speaker:
+                        balloon.__dict__["speaker"] = canon(balloon.speaker)
 
     def cast_member(self, name: str) -> CastMember | None:
         """The cast member called `name` (case-insensitive, aliases included)."""
