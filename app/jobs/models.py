@@ -103,7 +103,7 @@ class JobQuery(_Model):
     batch_id: str | None = None
     updated_since: float | None = None
     limit: int = Field(100, ge=1, le=100_000)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000_000)
 
     @field_validator("status", mode="before")
     @classmethod
