@@ -141,9 +141,9 @@ def plan_panel(
             font = font.with_size(block.size)
             w, h = block.shape_width, block.shape_height
             if balloon.kind == "thought":
-                w, h = w * 1.12, h * 1.18
+                w, h = w * 1.22, h * 1.32
             elif balloon.kind == "shout":
-                w, h = w * 1.15, h * 1.2
+                w, h = w * 1.3, h * 1.42
             fitted.append((index, text, font, block, w, h))
         for problem in font_problems:
             issues.append(_issue(page_number, panel, index, "error", problem))
@@ -151,6 +151,7 @@ def plan_panel(
         Request(
             w, h, panel.dialogue[i].kind,
             anchor=speaker_anchor(panel, panel.dialogue[i].speaker, box),
+            keep_out=speaker_face(panel, panel.dialogue[i].speaker, box),
             pinned=_pinned(panel.dialogue[i].position, box),
             off_panel=panel.dialogue[i].off_panel,
         )
@@ -176,6 +177,16 @@ def _to_px(box: tuple[int, int, int, int], x: float, y: float) -> tuple[float, f
 
 def _pinned(position: Any, box: tuple[int, int, int, int]) -> tuple[float, float] | None:
     return _to_px(box, position.x, position.y) if position is not None else None
+
+
+def speaker_face(panel: Panel, speaker: str | None, box: tuple[int, int, int, int]) -> tuple[float, float, float, float] | None:
+    """The speaker's detected face box in page pixels, if any (tails stop before it)."""
+    if not speaker:
+        return None
+    for name, face in panel.faces.items():
+        if name.casefold() == speaker.casefold():
+            return (*_to_px(box, face.left, face.top), *_to_px(box, face.right, face.bottom))
+    return None
 
 
 def speaker_anchor(panel: Panel, speaker: str | None, box: tuple[int, int, int, int]) -> tuple[float, float] | None:

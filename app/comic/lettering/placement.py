@@ -41,6 +41,7 @@ class Request:
     anchor: Point | None = None  # the speaker's mouth, page px
     pinned: Point | None = None  # a centre the script fixed
     off_panel: bool = False
+    keep_out: Box | None = None  # the speaker's face: the tail stops before it
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,26 @@ def _tail_tip(request: Request, body: Box, panel: Box) -> Point | None:
     gap = 0.05 * min(width, height)
     minimum = 0.06 * min(width, height)
     maximum = 0.3 * min(width, height) + 0.06 * max(width, height)
-    length = min(max(dist - edge - gap, minimum), maximum)
+    reach = dist - edge - gap
+    if request.keep_out is not None:
+        entry = _ray_box_entry((cx, cy), (ux, uy), request.keep_out)
+        if entry is not None:
+            reach = min(reach, entry - edge - gap * 0.6)
+    length = min(max(reach, minimum), maximum)
     tip = (cx + ux * (edge + length), cy + uy * (edge + length))
     return (min(max(tip[0], panel[0]), panel[2]), min(max(tip[1], panel[1]), panel[3]))
+
+
+def _ray_box_entry(origin: Point, direction: Point, box: Box) -> float | None:
+    """Distance along the ray where it enters `box` (slab method); None if it misses it."""
+    t_near, t_far = -math.inf, math.inf
+    for o, d, low, high in ((origin[0], direction[0], box[0], box[2]), (origin[1], direction[1], box[1], box[3])):
+        if abs(d) < 1e-12:
+            if o < low or o > high:
+                return None
+            continue
+        t1, t2 = (low - o) / d, (high - o) / d
+        t_near, t_far = max(t_near, min(t1, t2)), min(t_far, max(t1, t2))
+    if t_near > t_far or t_far < 0:
+        return None
+    return max(0.0, t_near)

@@ -112,17 +112,17 @@ class _Painter:
     def _paint_shout(self) -> None:
         spikes = max(14, int((self.a + self.b) / (self.ow * 4.5)))
         spikes = min(spikes, 34)
-        jitter = [self.rng.uniform(0.85, 1.15) for _ in range(spikes * 2)]
+        jitter = [self.rng.uniform(0.86, 1.0) for _ in range(spikes * 2)]
         tail = self._tail(0) if self.tip else None
-        self._solid([self._burst(0, spikes, jitter), self._burst(self.ow * 1.3, spikes, jitter)], tail, self._tail(self.ow) if tail else None)
+        self._solid([self._burst(-self.ow * 1.3, spikes, jitter), self._burst(0, spikes, jitter)], tail, self._tail(self.ow) if tail else None)
 
     def _burst(self, grow: float, spikes: int, jitter: list[float]) -> list[Point]:
         cx, cy = self.c
         points = []
         for i in range(spikes * 2):
             angle = math.pi * i / spikes
-            depth = 1.16 if i % 2 == 0 else 0.94
-            r = depth * (jitter[i] if i % 2 == 0 else 1.0)
+            depth = 1.0 if i % 2 == 0 else 0.8
+            r = depth * (min(1.0, jitter[i]) if i % 2 == 0 else 1.0)
             points.append((cx + (self.a * r + grow) * math.cos(angle), cy + (self.b * r + grow) * math.sin(angle)))
         return points
 
@@ -136,23 +136,23 @@ class _Painter:
 
     def _paint_thought(self) -> None:
         cx, cy = self.c
-        bump = max(self.ow * 3, min(self.a, self.b) * 0.32)
+        bump = max(self.ow * 3, min(self.a, self.b) * 0.26)
         perimeter = math.pi * (3 * (self.a + self.b) - math.sqrt((3 * self.a + self.b) * (self.a + 3 * self.b)))
         count = max(8, int(perimeter / (bump * 1.5)))
         circles = []
         for i in range(count):
             angle = 2 * math.pi * (i + self.rng.uniform(-0.15, 0.15)) / count
-            r = bump * self.rng.uniform(0.9, 1.15)
-            circles.append((cx + (self.a - bump * 0.55) * math.cos(angle), cy + (self.b - bump * 0.55) * math.sin(angle), r))
+            r = bump * self.rng.uniform(0.9, 1.1) - self.ow
+            circles.append((cx + (self.a - bump * 1.1) * math.cos(angle), cy + (self.b - bump * 1.1) * math.sin(angle), r))
         bubbles = self._bubbles(bump) if self.tip else []
         ow = self.ow
         for draw in (self.cover, self.ink):
             for x, y, r in circles + bubbles:
                 draw.ellipse((x - r - ow, y - r - ow, x + r + ow, y + r + ow), fill=255)
-            draw.ellipse(self.ellipse_box(-bump * 0.55 + ow), fill=255)
+            draw.ellipse(self.ellipse_box(-bump * 1.1 + ow), fill=255)
         for x, y, r in circles:
             self.ink.ellipse((x - r, y - r, x + r, y + r), fill=0)
-        self.ink.ellipse(self.ellipse_box(-bump * 0.55 + ow * 0.5), fill=0)
+        self.ink.ellipse(self.ellipse_box(-bump * 1.1 + ow * 0.5), fill=0)
         for x, y, r in bubbles:
             self.ink.ellipse((x - r, y - r, x + r, y + r), fill=0)
 
