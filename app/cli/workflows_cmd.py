@@ -45,10 +45,10 @@ def _add_object_info_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _object_info(args: argparse.Namespace, config: Config) -> tuple[dict[str, Any], bool]:
     """(object_info, live): from --object-info files, a live ComfyUI, or the recorded data in ../shared."""
-    from app.workflows.lint import load_object_info_files, recorded_object_info
+    from app.workflows.lint import align_input_lists, load_object_info_files, project_object_info, recorded_object_info
 
     if args.object_info:
-        return load_object_info_files(args.object_info), False
+        return align_input_lists({**project_object_info(), **load_object_info_files(args.object_info)}), False
     if getattr(args, "comfyui_url", None) or not recorded_object_info():
         from app.comfy import ComfyClient, ComfyError
 
@@ -58,7 +58,7 @@ def _object_info(args: argparse.Namespace, config: Config) -> tuple[dict[str, An
                 return client.object_info(), True
         except ComfyError as exc:
             raise InkframeError(f"Cannot read /object_info from {url}: {exc}") from None
-    return recorded_object_info(), False
+    return align_input_lists({**recorded_object_info(), **project_object_info()}), False
 
 
 def run_convert(args: argparse.Namespace, config: Config) -> int:

@@ -4,6 +4,7 @@ and every model file a workflow names listed in the manifest."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,10 +15,11 @@ from .errors import WorkflowError
 from .manifest import ModelEntry, find_model
 from .model import PreflightReport, Problem, Workflow
 from .param_nodes import inkframe_object_info
-from .preflight import MODEL_EXTENSIONS, preflight
+from .preflight import MODEL_EXTENSIONS, preflight, reachable_nodes
 from .widgets import NodeSpecs
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+logger = logging.getLogger(__name__)
 
 
 def shared_comfyui_dir() -> Path:
@@ -39,6 +41,20 @@ def recorded_object_info(directory: Path | None = None) -> dict[str, Any]:
         info.update(data.get("object_info", data) if isinstance(data, dict) else {})
     if info:
         info.update(inkframe_object_info())
+    return info
+
+
+def align_input_lists(info: dict[str, Any]) -> dict[str, Any]:
+    """Give the Inkframe image/mask parameter nodes the backend's input-folder listing (LoadImage's list),
+    which is what ComfyUI serves for them; offline their own class cannot list a folder."""
+    listing = (((info.get("LoadImage") or {}).get("input") or {}).get("required") or {}).get("image")
+    if not listing or not isinstance(listing[0], list):
+        return info
+    for node_type in ("InkframeImage", "InkframeMask"):
+        entry = info.get(node_type)
+        image = ((entry or {}).get("input") or {}).get("required", {}).get("image")
+        if image is not None and isinstance(image[0], list) and not image[0]:
+            entry["input"]["required"]["image"] = [list(listing[0]), image[1] if len(image) > 1 else {}]
     return info
 
 
@@ -67,14 +83,77 @@ def lint_workflow(workflow: Workflow, object_info: Mapping[str, Any] | NodeSpecs
         prompt = workflow.raw
     problems.extend(preflight(prompt, specs, manifest, check_models=check_models).problems)
     if not check_models and manifest is not None:
-        problems.extend(_unlisted_models(prompt, manifest))
+        problems.extend(_unlisted_models(prompt, specs, manifest))
     return PreflightReport(tuple(problems))
 
 
-def _unlisted_models(prompt: Mapping[str, Any], manifest: list[ModelEntry]) -> list[Problem]:
+def _unlisted_models(prompt: Mapping[str, Any], specs: NodeSpecs, manifest: list[ModelEntry]) -> list[Problem]:
+    """Model files chosen from a folder listing (an empty list in recorded object_info) must be in the manifest."""
     problems = []
+    live = reachable_nodes(prompt, specs)
     for node_id, node in prompt.items():
+        spec = specs.get(str(node.get("class_type")))
+        if str(node_id) not in live:
+            continue
         for name, value in (node.get("inputs") or {}).items():
-            if isinstance(value, str) and value.lower().endswith(MODEL_EXTENSIONS) and find_model(manifest, value) is None:
+            input_spec = spec.by_name.get(name) if spec else None
+            from_folder = input_spec is not None and input_spec.type == "COMBO" and not input_spec.choices
+            if from_folder and isinstance(value, str) and value.lower().endswith(MODEL_EXTENSIONS) and find_model(manifest, value) is None:
                 problems.append(Problem("missing_model", str(node_id), f"Node {node_id} ({node.get('class_type')}) input '{name}' names model {value}, which models/manifest.yaml does not list.", str(node.get("class_type")), name))
     return problems
+
+
+def object_info_from_class(node_type: str, cls: Any) -> dict[str, Any]:
+    """The `/object_info` entry ComfyUI would serve for a V1 node class (file lists as the class gives them)."""
+    declared = cls.INPUT_TYPES()
+    inputs: dict[str, Any] = {}
+    for section in ("required", "optional", "hidden"):
+        if section in declared:
+            inputs[section] = {k: _jsonable(v) for k, v in declared[section].items()}
+    returns = [str(t) if not isinstance(t, list) else t for t in getattr(cls, "RETURN_TYPES", ())]
+    return {
+        "input": inputs,
+        "input_order": {s: list(declared[s]) for s in ("required", "optional") if s in declared},
+        "output": returns,
+        "output_is_list": list(getattr(cls, "OUTPUT_IS_LIST", [False] * len(returns))),
+        "output_name": list(getattr(cls, "RETURN_NAMES", returns)),
+        "name": node_type,
+        "display_name": node_type,
+        "description": getattr(cls, "DESCRIPTION", ""),
+        "python_module": "custom_nodes.inkframe_nodes",
+        "category": getattr(cls, "CATEGORY", ""),
+        "output_node": bool(getattr(cls, "OUTPUT_NODE", False)),
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
+def project_object_info(pack_dir: Path | None = None) -> dict[str, Any]:
+    """object_info of this repository's node pack, read from its classes (loads the pack without sys.path edits)."""
+    import importlib.util
+    import sys
+
+    folder = pack_dir or REPO_ROOT / "custom_nodes" / "inkframe_nodes"
+    name = "inkframe_nodes"
+    module = sys.modules.get(name)
+    if module is None:
+        spec = importlib.util.spec_from_file_location(name, folder / "__init__.py", submodule_search_locations=[str(folder)])
+        if spec is None or spec.loader is None:
+            return {}
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:  # a broken module elsewhere in the pack must not stop a lint
+            del sys.modules[name]
+            logger.warning("Inkframe node pack did not load (%s: %s); linting with the parameter nodes only", type(exc).__name__, exc)
+            return inkframe_object_info()
+    return {t: object_info_from_class(t, cls) for t, cls in module.NODE_CLASS_MAPPINGS.items()}

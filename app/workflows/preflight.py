@@ -32,14 +32,20 @@ def install_hint(node_type: str) -> tuple[str, str]:
 
 
 def preflight(api_prompt: Mapping[str, Any], object_info: Mapping[str, Any] | NodeSpecs, manifest: list[ModelEntry] | None = None, *, check_models: bool = True) -> PreflightReport:
+    """Problems that would stop the backend: unknown node types anywhere in the prompt (ComfyUI rejects
+    those), and bad values or links in the nodes an output depends on (the only ones it validates)."""
     specs = object_info if isinstance(object_info, NodeSpecs) else NodeSpecs(dict(object_info))
     problems: list[Problem] = []
     for node_id, node in api_prompt.items():
         node_type = node.get("class_type")
-        title = (node.get("_meta") or {}).get("title")
-        spec = specs.get(str(node_type)) if node_type else None
-        if spec is None:
+        if specs.get(str(node_type)) is None:
+            title = (node.get("_meta") or {}).get("title")
             problems.append(_missing_node(str(node_id), str(node_type or title or "?")))
+    live = reachable_nodes(api_prompt, specs)
+    for node_id, node in api_prompt.items():
+        node_type = node.get("class_type")
+        spec = specs.get(str(node_type)) if node_type else None
+        if spec is None or str(node_id) not in live:
             continue
         inputs = node.get("inputs") or {}
         for name, value in inputs.items():
@@ -59,8 +65,27 @@ def preflight(api_prompt: Mapping[str, Any], object_info: Mapping[str, Any] | No
     return PreflightReport(tuple(problems))
 
 
+def reachable_nodes(api_prompt: Mapping[str, Any], specs: NodeSpecs) -> set[str]:
+    """Ids of output nodes and every node they depend on (what ComfyUI validates and runs)."""
+    stack = [str(i) for i, n in api_prompt.items() if (spec := specs.get(str(n.get("class_type")))) is not None and spec.output_node]
+    seen: set[str] = set()
+    while stack:
+        node_id = stack.pop()
+        if node_id in seen or node_id not in api_prompt:
+            continue
+        seen.add(node_id)
+        for value in (api_prompt[node_id].get("inputs") or {}).values():
+            if isinstance(value, list) and len(value) == 2:
+                stack.append(str(value[0]))
+    return seen
+
+
 def _missing_node(node_id: str, node_type: str) -> Problem:
     pack, command = install_hint(node_type)
+    if node_type.startswith("Inkframe"):
+        sentence = (f"Node {node_id} needs node type {node_type} from Inkframe Studio's own node pack, which this ComfyUI lacks; "
+                    "load it with `python scripts/download_models.py --extra-model-paths COMFYUI_DIR` and restart ComfyUI.")
+        return Problem("missing_node", node_id, sentence, node_type)
     if pack:
         sentence = f"Node {node_id} needs node type {node_type} from the {pack} node pack, which this ComfyUI lacks; install it with `{command}`."
     else:
