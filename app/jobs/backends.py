@@ -68,19 +68,29 @@ def preflight_problems(prompt: Mapping[str, Any], object_info: Mapping[str, Any]
 ClientFactory = Callable[[BackendSpec], Any]
 
 
-def make_comfy_client(spec: BackendSpec, config: Config) -> Any:
+def make_comfy_client(spec: BackendSpec, config: Config, *, health: bool = False) -> Any:
+    """A client for one backend. Queue clients reconnect briefly (the queue retries elsewhere rather
+    than wait long for a dead server); health clients try once with short timeouts."""
     from app.comfy import ComfyClient
+    from app.comfy.backoff import Backoff
 
-    return ComfyClient(spec.url, timeouts=config.comfyui.timeouts)
+    timeouts = config.comfyui.timeouts
+    if health:
+        quick = timeouts.model_copy(update={"connect": min(timeouts.connect, 2.0), "read": min(timeouts.read, HEALTH_TIMEOUT_S)})
+        return ComfyClient(spec.url, timeouts=quick, retry=Backoff(attempts=1))
+    return ComfyClient(spec.url, timeouts=timeouts, reconnect=Backoff(attempts=4, base=0.25, factor=2.0, cap=1.0))
 
 
 class BackendPool:
     """Thread-safe view of the backends' health and capabilities for one worker."""
 
-    def __init__(self, specs: list[BackendSpec], client_factory: ClientFactory, *, recheck_s: float = 2.0) -> None:
+    def __init__(self, specs: list[BackendSpec], client_factory: ClientFactory, *, health_factory: ClientFactory | None = None,
+                 recheck_s: float = 2.0) -> None:
         self.specs = {spec.name: spec for spec in specs}
         self._states = {spec.name: BackendState(spec) for spec in specs}
         self._factory = client_factory
+        self._health_factory = health_factory or client_factory
+        self._health_clients: dict[str, Any] = {}
         self._clients: dict[tuple[str, int], Any] = {}
         self._lock = threading.Lock()
         self.recheck_s = recheck_s
@@ -102,12 +112,15 @@ class BackendPool:
     def check(self, name: str) -> BackendState:
         """Ask the backend for /system_stats; on recovery fetch its /object_info again."""
         state = self._states[name]
-        client = self.client(name)
+        with self._lock:
+            if name not in self._health_clients:
+                self._health_clients[name] = self._health_factory(self.specs[name])
+            client = self._health_clients[name]
         was_healthy = state.healthy
         try:
             client.system_stats()
             if not was_healthy or state.object_info is None:
-                state.object_info = client.object_info()
+                state.object_info = client.object_info(refresh=True)
             state.healthy, state.error = True, None
             if not was_healthy:
                 log.info("backend %s at %s is up", name, state.spec.url)
@@ -161,7 +174,7 @@ class BackendPool:
         return min(free, key=lambda name: (running.get(name, 0) / self.specs[name].max_concurrent, name))
 
     def close(self) -> None:
-        for client in self._clients.values():
+        for client in [*self._clients.values(), *self._health_clients.values()]:
             close = getattr(client, "close", None)
             if callable(close):
                 close()

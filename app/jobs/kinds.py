@@ -55,29 +55,42 @@ def validate_kind(kind: str, parameters: Mapping[str, Any]) -> None:
         for node_id, node in prompt.items():
             if not isinstance(node, Mapping) or not isinstance(node.get("class_type"), str):
                 raise JobKindError(f"parameters.prompt.{node_id} must be an object with a class_type string.")
-    if kind == "workflow" and not isinstance(parameters.get("workflow"), str):
-        raise JobKindError("parameters.workflow must name a workflow file (e.g. workflows/panel.json).")
+    if kind == "workflow":
+        if not isinstance(parameters.get("workflow"), str):
+            raise JobKindError("parameters.workflow must name a workflow file (e.g. workflows/panel.json).")
+        if not isinstance(parameters.get("overrides") or {}, Mapping):
+            raise JobKindError("parameters.overrides must map parameter names to values.")
+        from app.workflows import resolve_workflow
+
+        resolve_workflow(parameters["workflow"])  # raises WorkflowError naming the missing file
 
 
-def build_prompt(job: Job) -> dict[str, Any]:
+def needs_object_info(kind: str) -> bool:
+    """Workflow files in UI format are converted with a backend's /object_info (widget names)."""
+    return kind == "workflow"
+
+
+def build_prompt(job: Job, object_info: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The API-format prompt of a ComfyUI job, with idempotent output names."""
     validate_kind(job.kind, job.parameters)
     if job.kind == "prompt":
         prompt = copy.deepcopy(dict(job.parameters["prompt"]))
     elif job.kind == "workflow":
-        prompt = _workflow_prompt(job.parameters)
+        prompt = _workflow_prompt(job.parameters, object_info or {})
     else:
         raise JobKindError(f"kind {job.kind!r} runs locally and has no ComfyUI prompt.")
     return name_outputs_after_job(prompt, job.id)
 
 
-def _workflow_prompt(parameters: Mapping[str, Any]) -> dict[str, Any]:
-    from app.workflows import apply_overrides, load_workflow, to_api
+def _workflow_prompt(parameters: Mapping[str, Any], object_info: Mapping[str, Any]) -> dict[str, Any]:
+    from app.workflows import apply_overrides, load_workflow, parameter_schema, resolve_workflow, to_api
 
-    workflow = load_workflow(parameters["workflow"])
-    prompt = to_api(workflow)
+    workflow = load_workflow(resolve_workflow(parameters["workflow"]))
+    prompt = to_api(workflow, object_info)
     overrides = parameters.get("overrides") or {}
-    return apply_overrides(prompt, overrides) if overrides else prompt
+    if overrides:
+        prompt = apply_overrides(prompt, dict(overrides), parameter_schema(workflow, object_info))
+    return dict(prompt)
 
 
 def name_outputs_after_job(prompt: dict[str, Any], job_id: str) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from app.errors import InkframeError
 from .backends import BackendPool, describe_missing
 from .engine import RunJob
 from .job_store_base import CorruptJobError, JobNotFoundError, JobStore
-from .kinds import build_prompt, is_local, job_output_dir, local_handler
+from .kinds import build_prompt, is_local, job_output_dir, local_handler, needs_object_info
 from .models import Job, JobOutput
 from .transitions import JobTransitions, is_same_run
 
@@ -99,32 +99,43 @@ class JobRunner:
             if claimed is not None:
                 self._run_local(claimed)
             return
-        try:
-            prompt = build_prompt(job)
-        except InkframeError as exc:
-            self.transitions.fail(job, str(exc), same_run=False)
-            return
-        claimed = self._claim_backend(job, prompt)
-        if claimed is not None:
+        claimed, prompt = self._claim_backend(job)
+        if claimed is not None and prompt is not None:
             self._submit_and_follow(claimed, prompt)
 
-    def _claim_backend(self, job: Job, prompt: dict[str, Any]) -> Job | None:
+    def _prompt_for(self, job: Job) -> dict[str, Any] | None:
+        """The job's prompt; None while no backend's /object_info is known (needed to convert a UI workflow)."""
+        info = None
+        if needs_object_info(job.kind):
+            info = next((s.object_info for s in self.pool.states() if s.object_info is not None), None)
+            if info is None:
+                return None
+        return build_prompt(job, info)
+
+    def _claim_backend(self, job: Job) -> tuple[Job | None, dict[str, Any] | None]:
         noted_at = 0.0
+        prompt: dict[str, Any] | None = None
         while not self.stopping:
             if job.not_before > time.time():
                 time.sleep(min(self.poll_s * 10, job.not_before - time.time()))
             self.pool.refresh_stale()
-            able, waiting, missing = self.pool.capable(prompt)
+            if prompt is None:
+                try:
+                    prompt = self._prompt_for(job)
+                except InkframeError as exc:
+                    self.transitions.fail(job, str(exc), same_run=False)
+                    return None, None
+            able, waiting, missing = self.pool.capable(prompt) if prompt is not None else ([], list(self.pool.specs), {})
             if not able and not waiting:
                 self.transitions.fail(job, describe_missing(missing) + ".", same_run=False)
-                return None
+                return None, None
             backend = self.pool.pick(able, self.store.running_counts())
             if backend is not None:
                 claimed = self.store.claim(job.id, dispatch_seq=job.dispatch_seq, backend=backend,
                                            max_running=self.pool.specs[backend].max_concurrent,
                                            prompt_id=uuid.uuid4().hex, worker_id=self.worker_id)
                 if claimed is not None:
-                    return claimed
+                    return claimed, prompt
             else:
                 if time.monotonic() - noted_at > WAIT_NOTE_EVERY_S:
                     note = "waiting for a free backend" if able else "waiting for a backend: " + describe_missing(
@@ -135,9 +146,9 @@ class JobRunner:
                 time.sleep(self.poll_s)
             current = self.store.get(job.id)
             if current.status != "queued" or current.dispatch_seq != job.dispatch_seq:
-                return None
+                return None, None
             job = current
-        return None
+        return None, None
 
     # ---- ComfyUI ------------------------------------------------------------------------------------
     def _submit_and_follow(self, job: Job, prompt: dict[str, Any]) -> None:

@@ -42,7 +42,8 @@ class Worker:
         self.store = store or open_job_store(config)
         self.engine = engine or QueueEngine(build_huey(config), self.store)
         self.worker_id = worker_id or default_worker_id()
-        self.pool = BackendPool(specs or backend_specs(config), lambda spec: make_comfy_client(spec, config))
+        self.pool = BackendPool(specs or backend_specs(config), lambda spec: make_comfy_client(spec, config),
+                                health_factory=lambda spec: make_comfy_client(spec, config, health=True))
         self.notifier = WebhookNotifier(config.queue.webhook_url)
         self.transitions = JobTransitions(self.store, self.engine, self.notifier, retry_backoff_s=config.queue.retry_backoff_s)
         self.runner = JobRunner(self.store, self.pool, self.transitions, worker_id=self.worker_id,
