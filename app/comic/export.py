@@ -153,13 +153,13 @@ def webtoon_strip(images: Sequence[Image.Image], *, width: int = WEBTOON_WIDTH, 
     return strip
 
 
-def slice_strip(strip: Image.Image, max_height: int = WEBTOON_MAX_HEIGHT) -> list[Image.Image]:
-    """Cut a strip into slices no taller than `max_height`, preferring cuts through blank rows
-    (gutters) in the last third of each slice so that no panel is cut when one can be avoided."""
+def slice_strip(strip: Image.Image, max_height: int = WEBTOON_MAX_HEIGHT, *, background: tuple[int, int, int] = (255, 255, 255)) -> list[Image.Image]:
+    """Cut a strip into slices no taller than `max_height`, preferring cuts through rows of plain
+    `background` (gutters) in the last third of each slice so that no panel is cut when avoidable."""
     if max_height < 64:
         raise ExportError(f"The webtoon slice height {max_height} is too small; use at least 64 pixels.")
-    grey = np.asarray(strip.convert("L"), dtype=np.int16)
-    flat = (grey.max(axis=1) - grey.min(axis=1)) <= 3
+    pixels = np.asarray(strip.convert("RGB"), dtype=np.int16)
+    flat = (np.abs(pixels - np.array(background, dtype=np.int16)).max(axis=2) <= 3).all(axis=1)
     slices, top = [], 0
     while strip.height - top > max_height:
         low, high = top + max_height * 2 // 3, top + max_height
