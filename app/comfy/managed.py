@@ -16,7 +16,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import requests
 import yaml
@@ -71,12 +71,14 @@ class ManagedComfyUI:
     """Start ComfyUI on a free loopback port, wait until it answers, restart it if it dies, stop it."""
 
     def __init__(self, launch: LaunchConfig, project_root: Path, *, timeouts: Timeouts | None = None,
-                 data_dir: Path | None = None, extra_custom_nodes: Sequence[Path] = ()) -> None:
+                 data_dir: Path | None = None, extra_custom_nodes: Sequence[Path] = (),
+                 env: Mapping[str, str] | None = None) -> None:
         self.launch = launch
         self.project_root = Path(project_root)
         self.timeouts = timeouts or Timeouts()
         self.data_dir = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="inkframe-comfyui-"))
         self.extra_custom_nodes = list(extra_custom_nodes)
+        self.env = dict(env or {})
         self.port = launch.port or 0
         self.restarts = 0
         self.failure: str | None = None
@@ -182,7 +184,7 @@ class ManagedComfyUI:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log_file = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child process
         try:
-            env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+            env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
             self.process = subprocess.Popen(self.command(), cwd=str(self.launch.path), stdout=log_file,
                                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
         except OSError as exc:
