@@ -4,6 +4,7 @@ assignments `name=value` / `NODE_ID.INPUT=VALUE` applied to an API prompt."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -95,7 +96,9 @@ def auto_parameters(prompt: Mapping[str, Any]) -> list[Parameter]:
             bind("height", "int", node_id, "height", "Height")
         if node.get("class_type") == "CheckpointLoaderSimple":
             bind("checkpoint", "model", node_id, "ckpt_name", "Checkpoint")
-    return params
+    roles = ["prompt", "negative_prompt", "seed", "steps", "cfg", "width", "height", "checkpoint"]
+    ordered = sorted(params, key=lambda p: roles.index(p.name))
+    return [dataclasses.replace(p, order=i) for i, p in enumerate(ordered)]
 
 
 def apply_overrides(api_prompt: Mapping[str, Any], assignments: list[str] | Mapping[str, Any], schema: list[Parameter]) -> dict[str, Any]:
