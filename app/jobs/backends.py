@@ -145,17 +145,19 @@ class BackendPool:
                 self.check(name)
 
     def capable(self, prompt: Mapping[str, Any]) -> tuple[list[str], list[str], dict[str, list[str]]]:
-        """(healthy backends that can run prompt, down ones that might, what each of the others lacks).
+        """(healthy backends that can run prompt, down ones worth waiting for, what each other one lacks).
 
-        A backend that is down but whose object_info is known is judged on it; one never reached is
-        "might", so a job waits for it rather than failing.
+        A down backend whose object_info is known is judged on it. One never reached is only worth
+        waiting for while no backend at all has answered yet; otherwise a job no reachable backend can
+        run fails at once, naming what each lacks (and which were down), instead of waiting forever.
         """
         able: list[str] = []
         waiting: list[str] = []
         missing: dict[str, list[str]] = {}
+        never_reached: list[str] = []
         for name, state in self._states.items():
             if state.object_info is None:
-                waiting.append(name)
+                never_reached.append(name)
                 continue
             problems = preflight_problems(prompt, state.object_info)
             if problems:
@@ -164,6 +166,10 @@ class BackendPool:
                 able.append(name)
             else:
                 waiting.append(name)
+        if not missing and not able and not waiting:
+            return [], never_reached, {}
+        for name in never_reached:
+            missing[name] = [f"down and never reached ({self._states[name].error or 'not checked yet'})"]
         return able, waiting, missing
 
     def pick(self, candidates: list[str], running: Mapping[str, int]) -> str | None:

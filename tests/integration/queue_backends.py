@@ -1,0 +1,75 @@
+"""Live ComfyUI backends with the test node pack, for the queue's integration tests and benchmark.
+
+`start_backends(n, workdir)` starts n ManagedComfyUI processes in parallel (from $COMFYUI_PATH, `--cpu`,
+loopback, each with its own data dir) with tests/comfy_test_nodes added as an extra custom_nodes
+folder; `sleep_prompt()` builds EmptyImage -> InkframeTestSleep -> SaveImage.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from app.comfy import ComfyError, ManagedComfyUI
+from app.config import Timeouts
+
+from .launch import managed_comfyui_from_env
+
+TEST_NODES = Path(__file__).resolve().parents[1] / "comfy_test_nodes"
+QUEUE_TIMEOUTS = Timeouts(connect=5, read=60, upload=60, prompt=300, ready=300)
+NO_COMFYUI = ("no ComfyUI to start: set COMFYUI_PATH (+COMFYUI_PYTHON) to a ComfyUI checkout; the queue tests "
+              "start their own backends with the test node pack")
+
+
+def start_backends(count: int, workdir: Path) -> list[ManagedComfyUI]:
+    """Start count ComfyUIs at once; raise ComfyError (after stopping the others) when one fails."""
+    if not os.environ.get("COMFYUI_PATH"):
+        raise LookupError(NO_COMFYUI)
+    servers = [managed_comfyui_from_env(workdir / f"comfyui-{i}", QUEUE_TIMEOUTS, extra_custom_nodes=[TEST_NODES])
+               for i in range(count)]
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        results = list(pool.map(_try_start, servers))
+    errors = [error for error in results if error is not None]
+    if errors:
+        for server in servers:
+            server.stop()
+        raise errors[0]
+    return servers
+
+
+def _try_start(server: ManagedComfyUI) -> ComfyError | None:
+    try:
+        server.start()
+        return None
+    except ComfyError as exc:
+        return exc
+
+
+def sleep_prompt(value: str, seconds: float, log_file: Path | str = "", *, fail: bool = False) -> dict[str, Any]:
+    middle = ({"class_type": "InkframeTestFail", "inputs": {"image": ["1", 0], "message": f"job {value} told to fail"}}
+              if fail else
+              {"class_type": "InkframeTestSleep", "inputs": {"image": ["1", 0], "seconds": seconds, "value": value,
+                                                               "log_file": str(log_file)}})
+    return {"1": {"class_type": "EmptyImage", "inputs": {"width": 8, "height": 8, "batch_size": 1, "color": 0}},
+            "2": middle,
+            "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "queue_test"}}}
+
+
+def write_config(path: Path, urls: list[str], *, storage: str = "sqlite", redis_url: str | None = None,
+                 max_concurrent: int = 1, extra_backends: list[dict] | None = None, webhook_url: str | None = None) -> Path:
+    """A config.yaml for the app and its worker processes: every url a backend, store and outputs under path's folder."""
+    root = path.parent
+    backends = [{"name": f"b{i}", "url": url, "max_concurrent": max_concurrent} for i, url in enumerate(urls)]
+    data = {"app": {"output_dir": str(root / "outputs"), "data_dir": str(root / "data")},
+            "comfyui": {"url": urls[0], "backends": backends + list(extra_backends or []),
+                        "timeouts": QUEUE_TIMEOUTS.model_dump()},
+            "queue": {"storage": storage, "sqlite_path": str(root / "data" / "jobs.db"), "retry_backoff_s": 0.2,
+                      "max_attempts": 4, "webhook_url": webhook_url}}
+    if redis_url:
+        data["queue"]["redis_url"] = redis_url
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path

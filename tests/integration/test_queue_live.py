@@ -1,0 +1,182 @@
+"""The queue against live ComfyUI backends (started here with the test node pack, `--cpu`, loopback).
+
+Order matters: the last test kills a backend for good.
+- capability-aware dispatch, validation/execution errors not retried, cancel of a running prompt,
+  a backend that is down at start;
+- `kill -9` of a worker process mid-batch and a restart, with the embedded store and with Redis:
+  every job completes exactly once (the sleep node logs each run; outputs counted per job);
+- a 102-job batch during which a backend is killed: the job it was running is resubmitted elsewhere,
+  every job succeeds once with one set of outputs.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from app.comfy import ComfyClient, ComfyError
+from app.config import load_config
+from app.jobs.models import JobSpec
+from app.jobs.worker import Worker
+from app.services.queue_service import QueueService
+from tests.queue_fixtures import free_port, redis_url  # noqa: F401  (fixture)
+
+from .queue_backends import sleep_prompt, start_backends, write_config
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def backends(tmp_path_factory: pytest.TempPathFactory):
+    try:
+        servers = start_backends(2, tmp_path_factory.mktemp("queue-backends"))
+    except LookupError as exc:
+        pytest.skip(str(exc))
+    except ComfyError as exc:
+        pytest.fail(f"could not start the test backends: {exc}")
+    yield servers
+    for server in servers:
+        server.stop()
+
+
+def open_service(config_path: Path) -> QueueService:
+    service = QueueService(load_config(config_path))
+    if service.config.queue.storage == "redis":
+        service.store._redis.flushdb()
+        service.engine.huey.flush()
+    return service
+
+
+def wait_for(predicate, timeout: float, what: str, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
+
+
+def run_counts(log: Path) -> collections.Counter:
+    return collections.Counter(log.read_text().split()) if log.exists() else collections.Counter()
+
+
+def start_worker_process(config_path: Path, log_path: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "main.py", "--config", str(config_path), "worker"], cwd=REPO_ROOT,
+                            stdout=open(log_path, "ab"), stderr=subprocess.STDOUT)
+
+
+def test_capabilities_errors_cancel_and_a_backend_down_at_start(backends, tmp_path: Path):
+    dead = {"name": "dead", "url": f"http://127.0.0.1:{free_port()}", "max_concurrent": 1}
+    config = load_config(write_config(tmp_path / "config.yaml", [s.url for s in backends], extra_backends=[dead]))
+    service = open_service(tmp_path / "config.yaml")
+    log = tmp_path / "runs.log"
+    unknown = {"1": {"class_type": "NoSuchNode", "inputs": {}},
+               "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": "x"}}}
+    jobs = service.submit([
+        JobSpec(kind="prompt", key="ok", parameters={"prompt": sleep_prompt("ok", 0.1, log)}),
+        JobSpec(kind="prompt", key="unknown", parameters={"prompt": unknown}),
+        JobSpec(kind="prompt", key="fails", parameters={"prompt": sleep_prompt("fails", 0, log, fail=True)}),
+        JobSpec(kind="prompt", key="slow", priority=10, parameters={"prompt": sleep_prompt("slow", 60, log)})])
+    by_key = {job.key: job.id for job in jobs}
+    worker = Worker(config)
+    worker.start()
+    try:
+        assert worker.pool.state("dead").healthy is False
+        slow = wait_for(lambda: (j := service.get(by_key["slow"])).status == "running" and j, 60, "the slow job to start")
+        time.sleep(0.5)
+        assert service.cancel(slow.id).status == "cancelled"
+        backend_url = worker.pool.specs[slow.backend].url
+        with ComfyClient(backend_url) as client:
+            wait_for(lambda: not client.queue().contains(slow.prompt_id), 30, "the cancelled prompt to leave ComfyUI")
+        done = wait_for(lambda: all((j := service.get(i)).terminal for i in by_key.values()) and
+                        {k: service.get(i) for k, i in by_key.items()}, 120, "every job to end")
+    finally:
+        worker.stop()
+    assert done["ok"].status == "succeeded" and len(done["ok"].outputs) == 1
+    assert done["ok"].outputs[0].path == f"jobs/{done['ok'].id}/3_00.png"
+    assert (service.output_dir / done["ok"].outputs[0].path).stat().st_size > 0
+    unknown_error = done["unknown"].last_error
+    assert done["unknown"].status == "failed" and unknown_error.startswith("no backend can run this job")
+    assert "b0:" in unknown_error and "b1:" in unknown_error and "NoSuchNode" in unknown_error and "dead: down" in unknown_error
+    assert done["fails"].status == "failed" and done["fails"].attempts == 1  # an execution error is not retried
+    assert "job fails told to fail" in done["fails"].last_error
+    assert done["slow"].status == "cancelled" and "slow" not in run_counts(log)
+    service.close()
+
+
+@pytest.mark.parametrize("storage", ["sqlite", "redis"])
+def test_kill_9_of_the_worker_mid_batch_then_restart_runs_every_job_exactly_once(backends, tmp_path: Path, storage: str,
+                                                                                 request: pytest.FixtureRequest):
+    redis = request.getfixturevalue("redis_url").rsplit("/", 1)[0] + "/3" if storage == "redis" else None
+    config_path = write_config(tmp_path / "config.yaml", [s.url for s in backends], storage=storage, redis_url=redis)
+    service = open_service(config_path)
+    log = tmp_path / "runs.log"
+    jobs = service.submit([JobSpec(kind="prompt", key=f"j{i}", parameters={"prompt": sleep_prompt(f"j{i}", 0.7, log)})
+                           for i in range(10)], batch_id="crash")
+    first = start_worker_process(config_path, tmp_path / "worker1.log")
+    try:
+        wait_for(lambda: (s := service.batch("crash")).counts["succeeded"] >= 2 and s.counts["running"] >= 1, 120,
+                 "the batch to be under way")
+    finally:
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait()
+    running_at_kill = [job.id for job in service.batch_jobs("crash") if job.status == "running"]
+    assert running_at_kill, "the kill should leave jobs running"
+    time.sleep(1.5)  # the prompts in flight finish inside ComfyUI while no worker watches
+    second = start_worker_process(config_path, tmp_path / "worker2.log")
+    try:
+        wait_for(lambda: service.batch("crash").done, 180, "the batch to finish after the restart", interval=0.2)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(30)
+    final = service.batch_jobs("crash")
+    assert [job.status for job in final] == ["succeeded"] * 10, [(j.key, j.status, j.last_error) for j in final]
+    assert run_counts(log) == collections.Counter({f"j{i}": 1 for i in range(10)})  # nothing ran twice
+    for job in final:
+        files = list((service.output_dir / "jobs" / job.id).iterdir())
+        assert [f.name for f in files] == ["3_00.png"] and job.outputs[0].path.endswith("3_00.png")
+    assert "adopted" in (tmp_path / "worker2.log").read_text()
+    service.close()
+
+
+def test_a_backend_killed_during_a_100_job_batch(backends, tmp_path: Path):
+    config = load_config(write_config(tmp_path / "config.yaml", [s.url for s in backends]))
+    service = open_service(tmp_path / "config.yaml")
+    log = tmp_path / "runs.log"
+    long_jobs = service.submit([JobSpec(kind="prompt", key=f"long{i}", priority=50, parameters={
+        "prompt": sleep_prompt(f"long{i}", 3.0, log)}) for i in range(2)], batch_id="big")
+    short_jobs = service.submit([JobSpec(kind="prompt", key=f"s{i}", parameters={"prompt": sleep_prompt(f"s{i}", 0, log)})
+                                 for i in range(100)], batch_id="big")
+    worker = Worker(config)
+    worker.start()
+    try:
+        victim = backends[1]
+        on_victim = wait_for(lambda: next((j for j in service.batch_jobs("big") if j.status == "running" and j.backend == "b1"), None),
+                             60, "a job running on b1")
+        time.sleep(1.0)  # mid-sleep
+        victim.process.kill()  # SIGKILL: no goodbye to the WebSocket
+        wait_for(lambda: service.batch("big").done, 300, "the batch to finish on the surviving backend", interval=0.2)
+    finally:
+        worker.stop()
+    final = {job.id: job for job in service.batch_jobs("big")}
+    assert len(final) == 102 and {job.status for job in final.values()} == {"succeeded"}
+    moved = final[on_victim.id]
+    assert moved.backend == "b0" and moved.attempts == 2
+    assert moved.errors[0].kind == "transient" and moved.errors[0].backend == "b1"
+    counts = run_counts(log)
+    assert counts[moved.key] == 1  # the run on the killed backend never finished; the resubmitted one did
+    assert set(counts) == {job.key for job in final.values()}
+    assert all(counts[job.key] == 1 for job in final.values() if not job.errors)
+    for job in final.values():
+        assert [f.name for f in (service.output_dir / "jobs" / job.id).iterdir()] == ["3_00.png"]
+    assert worker.pool.state("b1").healthy is False
+    service.close()
