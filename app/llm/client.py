@@ -137,11 +137,11 @@ class ChatClient:
                 response = self._session.request(method, url, json=payload, headers=self._headers(), timeout=timeout)
             except requests.Timeout:
                 last_problem = f"did not answer within {self.settings.timeout:g} s"
-                log.warning("LLM %s %s timed out (try %d of %d)", method, url, attempt + 1, tries)
+                log.info("LLM %s %s timed out (try %d of %d)", method, url, attempt + 1, tries)
                 continue
             except requests.ConnectionError as exc:
                 last_problem = f"cannot be reached ({_short_reason(exc)})"
-                log.warning("LLM %s %s unreachable (try %d of %d)", method, url, attempt + 1, tries)
+                log.info("LLM %s %s unreachable (try %d of %d)", method, url, attempt + 1, tries)
                 continue
             if response.status_code in _RETRYABLE_STATUS:
                 last_problem = f"answered HTTP {response.status_code} ({_error_text(response)})"

@@ -1,0 +1,130 @@
+"""The writers' room use cases: draft a script from a story file, check a script's coherence, and
+the `story` batch-job handler. The CLI, the UI and the queue call these, never app/story directly."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from ..config import Config
+from ..errors import InkframeError
+from ..llm import ChatClient, LLMSettings, LLMStatusError
+from ..story.checks import CheckReport, DialogueBudget
+
+if TYPE_CHECKING:
+    from ..jobs.models import Job, JobOutput
+    from ..story.embed import Embedder
+    from ..story.loop import WritersRoomResult
+
+log = logging.getLogger(__name__)
+_EMBEDDER: "Embedder | None" = None
+
+
+class StoryError(InkframeError):
+    """A story request that cannot run (missing file, bad parameter)."""
+
+
+def shared_embedder() -> "Embedder":
+    """One embedding model per process (it takes seconds to load)."""
+    global _EMBEDDER
+    if _EMBEDDER is None:
+        from ..story.embed import MiniLMEmbedder
+
+        _EMBEDDER = MiniLMEmbedder()
+    return _EMBEDDER
+
+
+def read_story(path: Path) -> str:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise StoryError(f"the story file {path} does not exist; check the path.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StoryError(f"cannot read the story file {path} ({exc.__class__.__name__}); save it as UTF-8 text.") from None
+    if not text.strip():
+        raise StoryError(f"the story file {path} is empty; write some prose or an outline first.")
+    return text
+
+
+def _params(values: dict[str, Any]):
+    from ..story.loop import WritersRoomParams
+
+    try:
+        return WritersRoomParams.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "parameters"
+        message = first["msg"].removeprefix("Value error, ")
+        raise StoryError(f"story parameter {where}: {message[0].lower() + message[1:]}.") from None
+
+
+def preflight(settings: LLMSettings) -> None:
+    """Fail in one sentence before loading anything when the endpoint is absent or down."""
+    with ChatClient(settings) as client:
+        try:
+            client.list_models()
+        except LLMStatusError:
+            pass  # some servers have no /models; the chat call will tell
+
+
+def draft_story(
+    config: Config,
+    *,
+    story_path: Path,
+    pages: int,
+    out_path: Path,
+    llm_url: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    embedder: "Embedder | None" = None,
+    **options: Any,
+) -> "WritersRoomResult":
+    """Draft the story at `story_path` into a script at `out_path` (options: WritersRoomParams fields)."""
+    from ..story.loop import run_writers_room
+
+    settings = LLMSettings.from_config(config.llm, url=llm_url)
+    params = _params({"story_text": read_story(story_path), "pages": pages, "out_path": out_path, "title": options.pop("title", None) or story_path.stem.replace("_", " ").replace("-", " ").title(), **options})
+    preflight(settings)
+    return run_writers_room(params, settings, context_tokens=config.llm.context_tokens, embedder=embedder or shared_embedder(), progress=progress)
+
+
+def check_script_file(script_path: Path, *, bible_path: Path | None = None, budget: DialogueBudget = DialogueBudget()) -> CheckReport:
+    """Coherence report of a script file; the bible defaults to `<stem>.bible.json` beside it."""
+    from ..comic.script import load_book
+    from ..story.bible import load_bible
+    from ..story.checks import check_book
+
+    book = load_book(script_path)
+    if bible_path is None:
+        beside = script_path.with_name(f"{script_path.stem}.bible.json")
+        bible_path = beside if beside.is_file() else None
+    bible = load_bible(bible_path) if bible_path is not None else None
+    return check_book(book, bible, budget)
+
+
+def run_story_job(job: "Job", dependencies: dict[str, "Job"], output_dir: Path) -> list["JobOutput"]:
+    """Local job kind `story`: parameters are WritersRoomParams fields (`story_text` or
+    `story_path`, `pages`, ...; `out_path` is chosen here) plus optional `llm_url`.
+    Register with `LOCAL_KINDS["story"] = "app.services.story_service:run_story_job"`."""
+    from ..config import load_config
+    from ..jobs.kinds import job_output_dir
+    from ..jobs.models import JobOutput
+    from ..story.loop import run_writers_room
+
+    config = load_config()
+    values = dict(job.parameters)
+    llm_url = values.pop("llm_url", None)
+    if "story_path" in values:
+        values["story_text"] = read_story(Path(values.pop("story_path")))
+    folder = job_output_dir(output_dir, job.id)
+    values["out_path"] = folder / "script.txt"
+    params = _params(values)
+    settings = LLMSettings.from_config(config.llm, url=llm_url)
+    result = run_writers_room(params, settings, context_tokens=config.llm.context_tokens, embedder=shared_embedder())
+    if result.failure:
+        raise StoryError(result.failure)
+    files = [(params.out_path, "file"), (params.grown_bible_path, "data")]
+    return [JobOutput(node_id="story", filename=p.name, path=str(p.relative_to(output_dir)), kind=kind) for p, kind in files]
