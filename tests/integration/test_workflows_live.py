@@ -1,0 +1,67 @@
+"""A UI-format workflow, converted by the app, is accepted and run by a live ComfyUI.
+
+Uses the `live_comfyui` / `comfy_client` fixtures (tests/integration/conftest.py): skipped with a reason
+when neither COMFYUI_URL nor COMFYUI_PATH is set.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from app.workflows import apply_overrides, parameter_schema, preflight, to_api
+from app.workflows.builder import GraphBuilder
+from app.workflows.metadata import read_png_metadata
+from app.workflows.model import Workflow
+from app.workflows.widgets import NodeSpecs
+from tests.conftest import shared_path
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
+
+
+def build_ui_workflow(object_info: dict) -> dict:
+    g = GraphBuilder(NodeSpecs(object_info))
+    width = g.param("InkframeInt", "width", value=64, min=16, max=512, step=16)
+    height = g.param("InkframeInt", "height", value=32, min=16, max=512, step=16)
+    image = g.node("EmptyImage", width=width[0], height=height[0], batch_size=1, color=0x204060)
+    inverted = g.node("ImageInvert", image=image[0], _mode=4)  # bypassed: passes the image through
+    g.node("SaveImage", images=inverted[0], filename_prefix="inkframe_it/muted", _mode=2)  # muted: never runs
+    g.node("InkframeOutputImage", images=inverted[0], name="result", filename_prefix="inkframe_it/workflow")
+    return g.build()
+
+
+def test_ui_workflow_converted_by_the_app_runs(comfy_client) -> None:
+    info = comfy_client.object_info(refresh=True)
+    if "InkframeOutputImage" not in info:
+        pytest.fail("the live ComfyUI did not load the Inkframe node pack (custom_nodes/inkframe_nodes); see its log")
+    ui = build_ui_workflow(info)
+    workflow = Workflow(name="live", path=None, format="ui", raw=json.loads(json.dumps(ui)))
+    prompt = to_api(workflow, info, strict=True)
+    assert {n["class_type"] for n in prompt.values()} == {"InkframeInt", "EmptyImage", "InkframeOutputImage"}
+    schema = parameter_schema(workflow, info)
+    prompt = apply_overrides(prompt, ["width=48"], schema)
+    report = preflight(prompt, info)
+    assert report.ok, report.sentences()
+
+    result = comfy_client.run(prompt, extra_data={"extra_pnginfo": {"workflow": ui}})
+    [file] = result.files
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(file.data))
+    assert image.size == (48, 32)
+    assert image.convert("RGB").getpixel((0, 0)) == (0x20, 0x40, 0x60)  # not inverted: the bypass held
+    meta = read_png_metadata(file.data)
+    assert meta["workflow"] == ui and meta["prompt"]["2"]["inputs"]["value"] == 32
+    assert meta["inkframe_output"] == "result"
+
+
+def test_golden_template_converts_identically_with_live_object_info(comfy_client) -> None:
+    golden = shared_path() / "comfyui" / "conversions" / "default.json"
+    if not golden.is_file():
+        pytest.skip(f"golden conversion {golden} not present")
+    pair = json.loads(golden.read_text())
+    info = comfy_client.object_info()
+    assert to_api(pair["workflow"], info) == pair["api"]
