@@ -93,6 +93,7 @@ class FaceSwapConfig(_Section):
     nsfw_video_share: float = Field(0.1, ge=0, le=1, description="share of sampled frames that blocks a video")
     visible_mark: bool = False
     models_dir: Path = Field(Path("models"), description="models root in ComfyUI's layout (manifest folders are relative to it)")
+    manifest: Path = Field(Path("models/manifest.yaml"), description="the models manifest (names, folders, sha256, licences)")
     detector: Literal["auto", "insightface", "mediapipe"] = Field("auto", description="auto: insightface's det_10g.onnx when present, else mediapipe's shipped BlazeFace")
     chunk_seconds: float = Field(10.0, gt=0, le=600, description="video is encoded in resumable segments of this length")
     workers: int = Field(0, ge=0, le=32, description="frames swapped in parallel; 0 picks from the CPU count")

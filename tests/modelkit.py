@@ -189,3 +189,36 @@ def build_catalog(enhancer: bool = False, genderage: bool = True):
                        size=path.stat().st_size, licence="test stand-in") for name, path in built.items()]
     specs.append(ModelSpec(name="det_10g.onnx", folder="insightface", url="https://example.invalid/det_10g.onnx"))
     return ModelCatalog(cache_dir(), specs), dict(ROLE_DEFAULTS)
+
+
+def write_test_manifest(path: Path, catalog) -> Path:
+    """A models manifest (the project's format) listing the built stand-ins with their real sha256."""
+    import yaml
+
+    entries = [{"name": s.name, "folder": s.folder, "url": s.url, "sha256": s.sha256, "size": s.size, "licence": s.licence}
+               for s in catalog.specs.values()]
+    path.write_text(yaml.safe_dump({"models": entries}, sort_keys=False), encoding="utf-8")
+    return path
+
+
+_ENGINES: dict = {}
+
+
+def stand_in_engine(enhancer: bool = False, genderage: bool = True):
+    """A FaceSwapEngine over the stand-in models and mediapipe's shipped detector (cached per process)."""
+    key = (enhancer, genderage)
+    if key not in _ENGINES:
+        from app.faceswap import FaceSwapEngine, RuntimeSettings, load_parts
+
+        catalog, names = build_catalog(enhancer=enhancer, genderage=genderage)
+        _ENGINES[key] = FaceSwapEngine(load_parts(catalog, names, RuntimeSettings(threads=1), "mediapipe",
+                                                  enhancer=enhancer, genderage=genderage))
+    return _ENGINES[key]
+
+
+
+
+def mediapipe_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("mediapipe") is not None

@@ -29,7 +29,8 @@ def feather_mask(size: int, blur: float = 0.3, padding: float = 0.0) -> np.ndarr
         mask[size // 2, size // 2] = 1.0
     if feather > 1:
         k = feather * 2 + 1
-        mask = cv2.GaussianBlur(mask, (k, k), 0)
+        mask = np.clip(cv2.GaussianBlur(mask, (k, k), 0), 0.0, 1.0)
+    mask.setflags(write=False)  # cached and shared
     return mask
 
 

@@ -35,7 +35,7 @@ class GfpganRestorer:
             checkpoint = torch.load(str(model_path), map_location="cpu", weights_only=True)
             key = "params_ema" if "params_ema" in checkpoint else "params"
             self.net.load_state_dict(checkpoint[key], strict=True)
-        except (RuntimeError, KeyError, TypeError, EOFError, OSError) as exc:
+        except Exception as exc:  # noqa: BLE001 - torch.load raises many types (unpickling, zip, size mismatch)
             raise ModelFileError(f"{model_path} is not a GFPGAN v1.4 (GFPGANv1Clean) checkpoint: "
                                  f"{str(exc).splitlines()[0][:160]}; download GFPGANv1.4.pth again.") from None
         self.net.eval().to(self.device)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from ..config import PROJECT_ROOT, Config
+from ..config import Config
 from ..faceswap import (ROLE_DEFAULTS, FaceSwapEngine, FaceSwapError, ImageJob, ModelCatalog, NsfwGate, NudenetClassifier,
                         Progress, Provenance, RuntimeSettings, SelectionSettings, SwapSettings, VideoJob, check_output_path,
                         load_parts, load_rgb, require_consent, resolve_selection, spec_from_entry, swap_image, swap_video)
@@ -26,7 +26,6 @@ from ..media import CODEC_SPECS, TimeRange, VideoCodec
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp"})
 VIDEO_SUFFIX_CODECS: dict[str, VideoCodec] = {".mp4": "h264", ".webm": "webm", ".gif": "gif"}
-DEFAULT_MANIFEST = PROJECT_ROOT / "models" / "manifest.yaml"
 
 
 @dataclass(frozen=True)
@@ -66,10 +65,11 @@ class FaceSwapResult:
     notes: list[str] = field(default_factory=list)
 
 
-def load_catalog(config: Config, manifest: Path = DEFAULT_MANIFEST) -> ModelCatalog:
-    """The face-swap models of the manifest under config.faceswap.models_dir."""
+def load_catalog(config: Config) -> ModelCatalog:
+    """The face-swap models of the manifest (config.faceswap.manifest) under config.faceswap.models_dir."""
     import yaml
 
+    manifest = config.resolve(config.faceswap.manifest)
     try:
         data = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
