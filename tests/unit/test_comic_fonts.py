@@ -106,3 +106,23 @@ def test_load_is_cached_and_sized() -> None:
     choice = resolve_font("dialogue", "Hi", size=30)
     assert choice.load() is choice.load()
     assert choice.with_size(60).load().size == 60
+
+
+def test_system_fonts_are_found_through_fc_match_when_not_at_a_known_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    import copy
+    import shutil
+
+    if shutil.which("fc-match") is None:
+        pytest.skip("fontconfig's fc-match is not installed")
+    _require("DejaVu Sans")
+    catalogue = copy.deepcopy(fonts._catalogue())
+    for entry in catalogue["system"]:
+        entry["paths"] = ["/nonexistent/" + entry["name"].replace(" ", "") + ".ttf"]
+    monkeypatch.setattr(fonts, "_catalogue", lambda: catalogue)
+    fonts._find_system_font.cache_clear()
+    try:
+        found = next(info for info in list_fonts() if info.name == "DejaVu Sans")
+        assert found.path is not None and found.path.is_file() and "DejaVu" in found.path.name
+        assert resolve_font("dialogue", "Привет, мир", size=20).name in ("DejaVu Sans", "Noto Sans CJK JP")
+    finally:
+        fonts._find_system_font.cache_clear()

@@ -61,11 +61,10 @@ class Halftone:
 
     def render(self, image: Image.Image) -> Image.Image:
         check_image(image)
-        rgb = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
         if self.mode == "cmyk":
+            rgb = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
             return Image.fromarray(_to_uint8(self._render_cmyk(rgb)))
-        grey = rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-        coverage = 1.0 - grey
+        coverage = 1.0 - np.asarray(image.convert("L"), dtype=np.float32) / 255.0
         solid = None
         if self.mode == "screentone":
             solid = _soft_step(coverage, 0.82, 0.9)  # deep shadows and line art stay solid ink
