@@ -153,7 +153,7 @@ class GraphBuilder:
     def _layout(self, serialized: list[dict[str, Any]]) -> None:
         columns: dict[int, float] = {}
         last_group: dict[int, str | None] = {}
-        for order, (node, data) in enumerate(sorted(zip(self.nodes, serialized), key=lambda p: (p[0].depth, p[0].group or "", p[0].id))):
+        for order, (node, data) in enumerate(sorted(zip(self.nodes, serialized, strict=True), key=lambda p: (p[0].depth, p[0].group or "", p[0].id))):
             y = columns.get(node.depth, 0.0)
             if node.depth in last_group and last_group[node.depth] != node.group:
                 y += GROUP_GAP
@@ -161,10 +161,10 @@ class GraphBuilder:
             data["pos"] = [node.depth * COLUMN_WIDTH, y]
             columns[node.depth] = y + data["size"][1] + ROW_GAP
             data["order"] = order
-        for node, data in zip(self.nodes, serialized):
+        for node, data in zip(self.nodes, serialized, strict=True):
             data["outputs"] = [
                 {"name": name, "type": kind, "links": node.outputs[i] or None, **({"slot_index": i} if node.outputs[i] else {})}
-                for i, (name, kind) in enumerate(zip(self._output_names(node.spec), node.spec.outputs))
+                for i, (name, kind) in enumerate(zip(self._output_names(node.spec), node.spec.outputs, strict=False))
             ]
 
     def _output_names(self, spec: NodeSpec) -> list[str]:
@@ -178,7 +178,7 @@ class GraphBuilder:
 
     def _groups(self, serialized: list[dict[str, Any]]) -> list[dict[str, Any]]:
         groups: dict[str, list[dict[str, Any]]] = {}
-        for node, data in zip(self.nodes, serialized):
+        for node, data in zip(self.nodes, serialized, strict=True):
             if node.group:
                 groups.setdefault(node.group, []).append(data)
         result = []

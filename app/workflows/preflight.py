@@ -22,6 +22,18 @@ def node_packs() -> dict[str, Any]:
     return json.loads(PACKS_FILE.read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=1)
+def default_manifest() -> list[ModelEntry]:
+    """models/manifest.yaml, or [] when it is absent or unreadable (hints then fall back to a generic one)."""
+    from .errors import WorkflowError
+    from .manifest import load_manifest
+
+    try:
+        return load_manifest()
+    except WorkflowError:
+        return []
+
+
 def install_hint(node_type: str) -> tuple[str, str]:
     """(pack name, install command) for a node type, or ("", "") when the pack is unknown."""
     data = node_packs()
@@ -35,6 +47,8 @@ def preflight(api_prompt: Mapping[str, Any], object_info: Mapping[str, Any] | No
     """Problems that would stop the backend: unknown node types anywhere in the prompt (ComfyUI rejects
     those), and bad values or links in the nodes an output depends on (the only ones it validates)."""
     specs = object_info if isinstance(object_info, NodeSpecs) else NodeSpecs(dict(object_info))
+    if manifest is None and check_models:
+        manifest = default_manifest()
     problems: list[Problem] = []
     for node_id, node in api_prompt.items():
         node_type = node.get("class_type")
