@@ -87,6 +87,7 @@ def test_gender_filter_uses_the_genderage_model(engine):
         swap_image(engine, ImageJob("a.png", image, source, SwapSettings(selection=SelectionSettings(gender=other), enhancer="none")))
 
 
+@pytest.mark.slow
 def test_gfpgan_restorer_loads_gfpganv1clean_weights_and_restores_an_aligned_face():
     from app.faceswap.restore import GfpganRestorer
 
