@@ -66,8 +66,13 @@ def run_convert(args: argparse.Namespace, config: Config) -> int:
 
     workflow = load_workflow(resolve_workflow(args.path))
     object_info = _object_info(args, config)[0] if workflow.format == "ui" else {}
-    json.dump(to_api(workflow, object_info, strict=args.strict), sys.stdout, indent=2, ensure_ascii=False)
+    prompt = to_api(workflow, object_info, strict=args.strict)
+    json.dump(prompt, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
+    unknown = sorted((k for k, v in prompt.items() if "class_type" not in v), key=str)
+    if unknown:
+        print(f"warning: node(s) {', '.join(unknown)} have types this object_info lacks; they are emitted without class_type, "
+              "as ComfyUI's editor does (run `workflows lint` to see which pack to install)", file=sys.stderr)
     return 0
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .convert import to_api_prompt
+from .convert import to_api_prompt, ui_node_types
 from .errors import WorkflowError
 from .library import list_workflows, resolve_workflow
 from .loader import detect_format, load_workflow
@@ -53,4 +53,5 @@ __all__ = [
     "preflight",
     "resolve_workflow",
     "to_api",
+    "ui_node_types",
 ]

@@ -73,6 +73,22 @@ def to_api_prompt(workflow: dict[str, Any], object_info: dict[str, Any] | NodeSp
     return output
 
 
+def ui_node_types(workflow: dict[str, Any]) -> dict[str, str]:
+    """{API node id: UI node type} for every node, subgraph contents flattened like the conversion."""
+    subgraphs = parse_subgraphs(workflow)
+    types: dict[str, str] = {}
+
+    def walk(graph: Graph, path: tuple[str, ...], depth: int) -> None:
+        for node in graph.nodes.values():
+            key = (*path, str(node["id"]))
+            types[":".join(key)] = str(node["type"])
+            if str(node["type"]) in subgraphs and depth < 32:
+                walk(subgraphs[str(node["type"])], key, depth + 1)
+
+    walk(parse_graph(workflow), (), 0)
+    return types
+
+
 def _collect(ctx: _Context, graph: Graph, path: tuple[str, ...], instance: _Dto | None) -> None:
     """Create DTOs in execution order, flattening subgraph instances."""
     for node in sorted(graph.nodes.values(), key=lambda n: (n.get("order", 0), n["id"])):

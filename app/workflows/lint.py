@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .convert import to_api_prompt
+from .convert import to_api_prompt, ui_node_types
 from .errors import WorkflowError
 from .manifest import ModelEntry, find_model
 from .model import PreflightReport, Problem, Workflow
@@ -81,7 +81,8 @@ def lint_workflow(workflow: Workflow, object_info: Mapping[str, Any] | NodeSpecs
             prompt = to_api_prompt(workflow.raw, specs, strict=False)
     else:
         prompt = workflow.raw
-    problems.extend(preflight(prompt, specs, manifest, check_models=check_models).problems)
+    types = ui_node_types(workflow.raw) if workflow.format == "ui" else None
+    problems.extend(preflight(prompt, specs, manifest, check_models=check_models, node_types=types).problems)
     if not check_models and manifest is not None:
         problems.extend(_unlisted_models(prompt, specs, manifest))
     return PreflightReport(tuple(problems))

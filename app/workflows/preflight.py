@@ -43,7 +43,8 @@ def install_hint(node_type: str) -> tuple[str, str]:
     return pack, f"comfy node install {data['packs'][pack]['registry_id']}"
 
 
-def preflight(api_prompt: Mapping[str, Any], object_info: Mapping[str, Any] | NodeSpecs, manifest: list[ModelEntry] | None = None, *, check_models: bool = True) -> PreflightReport:
+def preflight(api_prompt: Mapping[str, Any], object_info: Mapping[str, Any] | NodeSpecs, manifest: list[ModelEntry] | None = None, *,
+              check_models: bool = True, node_types: Mapping[str, str] | None = None) -> PreflightReport:
     """Problems that would stop the backend: unknown node types anywhere in the prompt (ComfyUI rejects
     those), and bad values or links in the nodes an output depends on (the only ones it validates)."""
     specs = object_info if isinstance(object_info, NodeSpecs) else NodeSpecs(dict(object_info))
@@ -53,8 +54,8 @@ def preflight(api_prompt: Mapping[str, Any], object_info: Mapping[str, Any] | No
     for node_id, node in api_prompt.items():
         node_type = node.get("class_type")
         if specs.get(str(node_type)) is None:
-            title = (node.get("_meta") or {}).get("title")
-            problems.append(_missing_node(str(node_id), str(node_type or title or "?")))
+            known = (node_types or {}).get(str(node_id)) or (node.get("_meta") or {}).get("title")
+            problems.append(_missing_node(str(node_id), str(node_type or known or "?")))
     live = reachable_nodes(api_prompt, specs)
     for node_id, node in api_prompt.items():
         node_type = node.get("class_type")

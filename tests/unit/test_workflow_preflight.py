@@ -99,3 +99,16 @@ def test_png_metadata_roundtrip_like_comfyui() -> None:
 def test_metadata_of_non_png_is_one_sentence() -> None:
     with pytest.raises(WorkflowError, match=r"^Cannot embed workflow metadata: the data is not a readable PNG \("):
         embed_png_metadata(b"not an image", {}, {}, None)
+
+
+def test_lint_names_the_type_of_a_node_the_backend_lacks() -> None:
+    from app.workflows.lint import lint_workflow
+    from app.workflows.model import Workflow
+
+    ui = {"nodes": [
+        {"id": 1, "type": "EmptyLatentImage", "mode": 0, "inputs": [], "outputs": [{"name": "LATENT", "type": "LATENT", "links": [1]}], "widgets_values": [512, 512, 1]},
+        {"id": 2, "type": "VHS_VideoCombine", "mode": 0, "inputs": [{"name": "images", "type": "IMAGE", "link": 1}], "outputs": [], "widgets_values": [8, 0, "x", "video/webm", False, True]},
+    ], "links": [[1, 1, 0, 2, 0, "LATENT"]]}
+    report = lint_workflow(Workflow("t", None, "ui", ui), INFO, None, check_models=False)
+    assert report.sentences() == ["Node 2 needs node type VHS_VideoCombine from the ComfyUI-VideoHelperSuite node pack, which this ComfyUI lacks; "
+                                  "install it with `comfy node install comfyui-videohelpersuite`."]
