@@ -15,9 +15,16 @@ from PIL import Image, ImageDraw, ImageFilter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.comic.effects import FocusLines, Halftone, ImpactBurst, PanelBorder, SpeedLines, apply_effects  # noqa: E402
-from app.comic.fonts import resolve_font  # noqa: E402
-from app.comic.grading import grade_book, list_presets, measure_grade_consistency  # noqa: E402
+from app.comic.effects import (
+    FocusLines,
+    Halftone,
+    ImpactBurst,
+    PanelBorder,
+    SpeedLines,
+    apply_effects,
+)
+from app.comic.fonts import resolve_font
+from app.comic.grading import grade_book, list_presets, measure_grade_consistency
 
 TILE = (480, 320)
 

@@ -83,7 +83,7 @@ class FontChoice:
         """The PIL ImageFont.FreeTypeFont for this choice (cached per path, face and size)."""
         return _load_pil_font(str(self.path), self.index, self.size)
 
-    def with_size(self, size: int) -> "FontChoice":
+    def with_size(self, size: int) -> FontChoice:
         _check_size(size)
         return replace(self, size=size)
 

@@ -13,7 +13,13 @@ from __future__ import annotations
 
 from .brisque_score import brisque
 from .errors import QualityError
-from .face_similarity import FaceEmbedder, FaceMatch, best_similarity, cosine_similarity, face_similarity
+from .face_similarity import (
+    FaceEmbedder,
+    FaceMatch,
+    best_similarity,
+    cosine_similarity,
+    face_similarity,
+)
 from .scores import QualityScore, quality_score
 from .sharpness import laplacian_variance, sharpness
 

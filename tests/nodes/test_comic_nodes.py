@@ -13,7 +13,7 @@ torch = pytest.importorskip("torch", reason="node tests need torch (CPU) for IMA
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "custom_nodes")) if str(REPO / "custom_nodes") not in sys.path else None
 
-from inkframe_nodes.nodes import comic  # noqa: E402
+from inkframe_nodes.nodes import comic
 
 SCRIPT = """Title: Node test
 Page size: a5

@@ -9,7 +9,14 @@ import pytest
 from PIL import Image, ImageDraw
 
 from app.comic import fonts
-from app.comic.fonts import FONT_ROLES, FontError, covers, list_fonts, resolve_font, text_direction
+from app.comic.fonts import (
+    FONT_ROLES,
+    FontError,
+    covers,
+    list_fonts,
+    resolve_font,
+    text_direction,
+)
 
 
 def _require(name: str) -> None:

@@ -8,7 +8,7 @@ from PIL import Image, ImageFilter
 
 pytest.importorskip("brisque", reason="brisque==0.2.0 (requirements.txt) is not installed")
 
-from app.quality import QualityError, brisque  # noqa: E402
+from app.quality import QualityError, brisque
 
 
 def _natural_like(seed: int = 1, size: int = 256) -> np.ndarray:

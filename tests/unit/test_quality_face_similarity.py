@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.quality import FaceEmbedder, QualityError, best_similarity, cosine_similarity, face_similarity
+from app.quality import (
+    FaceEmbedder,
+    QualityError,
+    best_similarity,
+    cosine_similarity,
+    face_similarity,
+)
 
 
 class ColourEmbedder:

@@ -8,8 +8,8 @@ from PIL import Image, ImageFilter
 
 pytest.importorskip("brisque", reason="brisque==0.2.0 (requirements.txt) is not installed")
 
-from app.quality import QualityScore, quality_score  # noqa: E402
-from app.quality.scores import BRISQUE_WEIGHT, BRISQUE_WORST  # noqa: E402
+from app.quality import QualityScore, quality_score
+from app.quality.scores import BRISQUE_WEIGHT, BRISQUE_WORST
 
 
 def _natural_like(size: int = 256) -> Image.Image:

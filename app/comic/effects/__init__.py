@@ -15,18 +15,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import fields
-from typing import Any, Union
+from typing import Any
 
 from PIL import Image
 
 from .border import PanelBorder
 from .burst import ImpactBurst
-from .choices import EFFECT_KINDS, HALFTONE_MODES, HALFTONE_SHAPES, BORDER_STYLES, EffectKind
+from .choices import (
+    BORDER_STYLES,
+    EFFECT_KINDS,
+    HALFTONE_MODES,
+    HALFTONE_SHAPES,
+    EffectKind,
+)
 from .halftone import Halftone
 from .lines import FocusLines, SpeedLines
 from .raster import EffectError, check_image
 
-Effect = Union[SpeedLines, FocusLines, ImpactBurst, Halftone, PanelBorder]
+Effect = SpeedLines | FocusLines | ImpactBurst | Halftone | PanelBorder
 
 EFFECT_TYPES: dict[str, type] = {
     "speed_lines": SpeedLines,

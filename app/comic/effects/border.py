@@ -8,7 +8,15 @@ import numpy as np
 from PIL import Image, ImageChops, ImageDraw
 
 from .choices import BORDER_STYLES, BorderStyle
-from .raster import EffectError, check_choice, check_image, check_int, check_range, draw_mask, parse_color
+from .raster import (
+    EffectError,
+    check_choice,
+    check_image,
+    check_int,
+    check_range,
+    draw_mask,
+    parse_color,
+)
 
 # A rough border wobbles smoothly: random offsets every KNOT_PX pixels, eased in between.
 KNOT_PX = 48

@@ -14,8 +14,22 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageFilter
 
-from .choices import CMYK_ANGLES, CMYK_INKS, HALFTONE_MODES, HALFTONE_SHAPES, HalftoneMode, HalftoneShape
-from .raster import EffectError, check_choice, check_image, check_int, check_range, parse_color
+from .choices import (
+    CMYK_ANGLES,
+    CMYK_INKS,
+    HALFTONE_MODES,
+    HALFTONE_SHAPES,
+    HalftoneMode,
+    HalftoneShape,
+)
+from .raster import (
+    EffectError,
+    check_choice,
+    check_image,
+    check_int,
+    check_range,
+    parse_color,
+)
 
 MIN_CELL_PX = 2.5
 ROWS_PER_BLOCK = 512

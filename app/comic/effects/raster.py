@@ -84,7 +84,7 @@ def draw_mask(size: tuple[int, int], paint: Callable[[ImageDraw.ImageDraw, int],
 def paint_over(image: Image.Image, mask: Image.Image, color: RGB, opacity: float = 1.0) -> Image.Image:
     """`image` with `color` laid over it where `mask` is set (alpha kept for RGBA inputs)."""
     if opacity < 1.0:
-        mask = mask.point(lambda v: int(round(v * opacity)))
+        mask = mask.point(lambda v: round(v * opacity))
     base = image.convert("RGBA") if image.mode not in ("RGB", "RGBA") else image.copy()
     layer = Image.new(base.mode, base.size, color + ((255,) if base.mode == "RGBA" else ()))
     base.paste(layer, (0, 0), mask)
