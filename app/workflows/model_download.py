@@ -107,7 +107,7 @@ def download_model(entry: ModelEntry, dest: Path, *, session: Any = None, token:
 def extra_model_paths(entries: list[ModelEntry], models_dir: Path, custom_nodes_dir: Path | None = None) -> dict[str, Any]:
     """The `inkframe:` section of ComfyUI's extra_model_paths.yaml."""
     section: dict[str, Any] = {"base_path": str(models_dir.resolve())}
-    for folder in sorted({e.folder for e in entries}):
+    for folder in sorted({e.folder.replace("\\", "/").split("/")[0] for e in entries}):  # ComfyUI keys are top-level folders
         section[folder] = folder
     section["custom_nodes"] = str((custom_nodes_dir or REPO_ROOT / "custom_nodes").resolve())
     return {"inkframe": section}
