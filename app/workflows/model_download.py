@@ -13,6 +13,8 @@ from .errors import WorkflowError
 from .manifest import ModelEntry
 
 CHUNK = 1 << 20
+# Folders users drop their own files into (LoRAs for the panel workflow, VAEs, embeddings).
+STANDARD_FOLDERS = ("checkpoints", "loras", "vae", "embeddings", "controlnet", "clip_vision", "upscale_models")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -107,7 +109,8 @@ def download_model(entry: ModelEntry, dest: Path, *, session: Any = None, token:
 def extra_model_paths(entries: list[ModelEntry], models_dir: Path, custom_nodes_dir: Path | None = None) -> dict[str, Any]:
     """The `inkframe:` section of ComfyUI's extra_model_paths.yaml."""
     section: dict[str, Any] = {"base_path": str(models_dir.resolve())}
-    for folder in sorted({e.folder.replace("\\", "/").split("/")[0] for e in entries}):  # ComfyUI keys are top-level folders
+    folders = {e.folder.replace("\\", "/").split("/")[0] for e in entries} | set(STANDARD_FOLDERS)
+    for folder in sorted(folders):  # ComfyUI's keys are the top-level model folders
         section[folder] = folder
     section["custom_nodes"] = str((custom_nodes_dir or REPO_ROOT / "custom_nodes").resolve())
     return {"inkframe": section}
