@@ -25,9 +25,7 @@ ComponentName = Literal[
     "backend_banner",
     "backend_refresh_button",
     "comic_script",
-    "comic_script_errors",
-    "compose_pages",
-    "compose_page_index",
-    "queue_refresh_button",
-    "settings_refresh_button",
+    "comic_script_status",
+    "comic_draft",
+    "comic_draft_changed",
 ]

@@ -1,20 +1,21 @@
-"""The comic tab: write a script, generate its panels, letter the pages and export them."""
+"""The Comic tab: script editor -> panel grid -> page preview with lettering -> export."""
 
 from __future__ import annotations
 
 import gradio as gr
 
 from ..context import UiContext
-from ..notices import missing_capability, module_available, notice_html
-from . import backend_notice
+from . import comic_export, comic_pages, comic_panels, comic_script
+
+SECTIONS = (("Script", comic_script), ("Panels", comic_panels), ("Pages", comic_pages), ("Export", comic_export))
 
 
 def render(context: UiContext) -> None:
-    gr.Markdown('Write a script, generate its panels, letter the pages and export them.')
-    backend_notice.render("comic")
-    if not module_available('app.comic'):
-        gr.HTML(notice_html(missing_capability('the comic book builder', 'app.comic')))
+    for title, module in SECTIONS:
+        with gr.Accordion(title, open=True, elem_id=f"comic-section-{title.lower()}"):
+            module.render(context)
 
 
 def listen(context: UiContext) -> None:
-    return None
+    for _, module in SECTIONS:
+        module.listen(context)

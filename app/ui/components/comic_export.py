@@ -1,0 +1,56 @@
+"""Export the composed pages: PNG pages, PDF, CBZ, webtoon strip, contact sheet, motion comic."""
+
+from __future__ import annotations
+
+import html
+import time
+from typing import Any
+
+import gradio as gr
+
+from ...comic.choices import EXPORT_FORMATS
+from ...comic.export import slugify
+from ...errors import InkframeError
+from ...services import compose_service
+from ...services.compose_service import ComposeDraft
+from ..context import UiContext
+from ..core import get_ui_component
+from ..notices import error_html, missing_capability, module_available, notice_html
+
+FORMAT_LABELS = {"png": "PNG pages", "pdf": "PDF", "cbz": "CBZ (with ComicInfo.xml)", "webtoon": "Webtoon strip",
+                 "contact": "Contact sheet"}
+MOTION_COMIC_MODULE = "app.services.motion_comic_service"
+_w: dict[str, Any] = {}
+
+
+def render(context: UiContext) -> None:
+    gr.Markdown("Export the pages composed above. Files are written under the output folder and offered for download.")
+    _w["formats"] = gr.CheckboxGroup([(FORMAT_LABELS.get(f, f), f) for f in EXPORT_FORMATS], value=["pdf"],
+                                     label="Formats", elem_id="export-formats")
+    if not module_available(MOTION_COMIC_MODULE):
+        gr.HTML(notice_html(missing_capability("the motion comic export (an MP4 that pans across the panels)", MOTION_COMIC_MODULE)))
+    _w["export"] = gr.Button("Export", variant="primary", elem_id="export-button")
+    _w["status"] = gr.HTML("", elem_id="export-status")
+    _w["files"] = gr.File(label="Exported files", file_count="multiple", interactive=False, elem_id="export-files")
+
+
+def export(context: UiContext, draft: ComposeDraft | None, formats: list[str], progress=gr.Progress()) -> list[Any]:
+    if draft is None:
+        return [error_html("Compose pages first (Pages, above)."), None]
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    out_dir = context.output_dir / "comics" / f"{slugify(draft.book.title)}-{stamp}"
+    progress(0.1, desc="Composing and writing pages")
+    try:
+        files = compose_service.export_draft(draft, list(formats or []), out_dir)
+    except InkframeError as exc:
+        return [error_html(str(exc)), None]
+    paths = [path for fmt in formats for path in files.get(fmt, [])]
+    summary = ", ".join(f"{len(files.get(fmt, []))} {fmt}" for fmt in formats)
+    return [notice_html(f"Exported {html.escape(summary)} into <code>{html.escape(str(out_dir))}</code>.", ok=True),
+            [str(path) for path in paths]]
+
+
+def listen(context: UiContext) -> None:
+    draft = get_ui_component("comic_draft")
+    _w["export"].click(lambda d, f, progress=gr.Progress(): export(context, d, f, progress), inputs=[draft, _w["formats"]],
+                       outputs=[_w["status"], _w["files"]])

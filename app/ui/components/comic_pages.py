@@ -1,0 +1,200 @@
+"""Compose pages from panel images (no ComfyUI needed) and edit their lettering on the page preview.
+
+Upload images (named `p01_panel02.png` to pin them, else in upload order), optionally use the script
+from the editor for pages and lettering, compose; then pick a balloon to change its text or kind, or
+click the preview to move it there.
+"""
+
+from __future__ import annotations
+
+import html
+import uuid
+from typing import Any
+
+import gradio as gr
+
+from ...comic.choices import BALLOON_KINDS
+from ...comic.pages import page_size_names
+from ...errors import InkframeError
+from ...services import compose_service
+from ...services.compose_service import BalloonEdit, ComposeDraft
+from ..context import UiContext
+from ..core import get_ui_component, register_ui_component
+from ..notices import error_html, notice_html
+
+BALLOON_HEADERS = ["panel", "#", "kind", "speaker", "text", "x", "y"]
+_w: dict[str, Any] = {}
+
+
+def render(context: UiContext) -> None:
+    gr.Markdown("Compose lettered pages from panel images you already have — this works without ComfyUI. "
+                "Name files like `p01_panel02.png` to pin them to a panel; others fill the panels in upload order.")
+    _w["files"] = gr.File(label="Panel images", file_count="multiple", file_types=["image"], type="filepath",
+                          elem_id="compose-files")
+    with gr.Row():
+        _w["use_script"] = gr.Checkbox(True, label="Use the script above for pages and lettering (when it parses)",
+                                       elem_id="compose-use-script")
+        _w["page_size"] = gr.Dropdown(page_size_names(), value="us-comic", label="Page size", elem_id="compose-page-size")
+        _w["dpi"] = gr.Number(150, label="DPI", minimum=72, maximum=600, precision=0, elem_id="compose-dpi")
+        _w["per_page"] = gr.Slider(1, compose_service.MAX_PANELS_PER_PAGE, value=4, step=1, label="Panels per page (no script)",
+                                   elem_id="compose-per-page")
+    _w["compose"] = gr.Button("Compose pages", variant="primary", elem_id="compose-button")
+    _w["status"] = gr.HTML("", elem_id="compose-status")
+    draft = gr.State(None)
+    register_ui_component("comic_draft", draft)
+    with gr.Row():
+        with gr.Column(scale=3, min_width=300):
+            _w["page"] = gr.Dropdown(choices=[], label="Page", elem_id="compose-page")
+            _w["preview"] = gr.Image(label="Page preview (click to move the picked balloon there)", type="filepath",
+                                     interactive=False, elem_id="compose-preview", height=640)
+        with gr.Column(scale=2, min_width=280):
+            _w["balloon"] = gr.Dropdown(choices=[], label="Balloon", elem_id="compose-balloon")
+            _w["text"] = gr.Textbox(label="Text", lines=3, elem_id="compose-balloon-text")
+            _w["kind"] = gr.Dropdown(list(BALLOON_KINDS), value="speech", label="Kind", elem_id="compose-balloon-kind")
+            with gr.Row():
+                _w["panel"] = gr.Number(1, label="Panel", minimum=1, precision=0, elem_id="compose-panel", min_width=80)
+                _w["auto_place"] = gr.Checkbox(True, label="Let the letterer place it", elem_id="compose-auto-place")
+            with gr.Row():
+                _w["x"] = gr.Slider(0, 1, value=0.5, step=0.01, label="x (from the left)", elem_id="compose-x")
+                _w["y"] = gr.Slider(0, 1, value=0.2, step=0.01, label="y (from the top)", elem_id="compose-y")
+            with gr.Row():
+                _w["apply"] = gr.Button("Apply to balloon", variant="primary", size="sm", elem_id="compose-apply")
+                _w["add"] = gr.Button("Add as new balloon", size="sm", elem_id="compose-add")
+            _w["table"] = gr.Dataframe(headers=BALLOON_HEADERS, value=[], interactive=False, wrap=True,
+                                       label="Lettering on this page", elem_id="compose-balloons")
+
+
+def _status(draft: ComposeDraft) -> str:
+    pages = len(draft.page_files)
+    head = f"Composed {pages} page{'s' if pages != 1 else ''} of “{html.escape(draft.book.title)}”."
+    notes = [*draft.warnings, *draft.issues]
+    if not notes:
+        return notice_html(head, ok=True)
+    items = "".join(f"<li>{html.escape(note)}</li>" for note in notes[:30])
+    return f'<div class="inkframe-ok"><p>{head}</p><ul>{items}</ul></div>'
+
+
+def _balloon_choices(draft: ComposeDraft | None, page: int | None) -> list[tuple[str, str]]:
+    if draft is None or page is None:
+        return []
+    choices = []
+    for row in compose_service.balloon_rows(draft.book, page):
+        who = f"{row['speaker']}: " if row["speaker"] else ""
+        text = row["text"] if len(row["text"]) <= 40 else row["text"][:39] + "…"
+        choices.append((f"panel {row['panel']} · {row['index'] + 1} · {row['kind']} · {who}{text}",
+                        f"{row['panel']}:{row['index']}"))
+    return choices
+
+
+def _page_view(draft: ComposeDraft | None, page: int | None, balloon: str | None = None) -> list[Any]:
+    """Preview, balloon picker and table for one page."""
+    if draft is None or page is None or page not in draft.page_files:
+        return [None, gr.update(choices=[], value=None), []]
+    rows = compose_service.balloon_rows(draft.book, page)
+    table = [[r["panel"], r["index"] + 1, r["kind"], r["speaker"], r["text"], r["x"], r["y"]] for r in rows]
+    choices = _balloon_choices(draft, page)
+    values = {value for _, value in choices}
+    return [str(draft.page_files[page]), gr.update(choices=choices, value=balloon if balloon in values else None), table]
+
+
+def compose(context: UiContext, files: list[str] | None, use_script: bool, script: str, page_size: str, dpi: float,
+            per_page: float) -> list[Any]:
+    if not files:
+        return [None, error_html("Upload at least one panel image first."), gr.update(), *_page_view(None, None)]
+    work_dir = context.output_dir / "compose" / uuid.uuid4().hex[:12]
+    try:
+        draft = compose_service.start_draft(
+            files, work_dir, script_text=script if use_script else None, page_size=page_size,
+            dpi=int(dpi or 150), panels_per_page=int(per_page or 4),
+        )
+    except InkframeError as exc:
+        return [None, error_html(str(exc)), gr.update(choices=[], value=None), *_page_view(None, None)]
+    first = min(draft.page_files)
+    pages = gr.update(choices=[(f"Page {n}", n) for n in sorted(draft.page_files)], value=first)
+    return [draft, _status(draft), pages, *_page_view(draft, first)]
+
+
+def pick_balloon(draft: ComposeDraft | None, page: int | None, balloon: str | None) -> list[Any]:
+    if draft is None or page is None or not balloon:
+        return [gr.update()] * 6
+    panel, index = (int(part) for part in balloon.split(":"))
+    row = next(r for r in compose_service.balloon_rows(draft.book, page) if r["panel"] == panel and r["index"] == index)
+    placed = row["x"] is not None
+    return [row["text"], row["kind"], panel, not placed, row["x"] if placed else 0.5, row["y"] if placed else 0.2]
+
+
+def edit(draft: ComposeDraft | None, page: int | None, balloon: str | None, text: str, kind: str, new_panel: float | None,
+         auto_place: bool, x: float, y: float, add: bool) -> list[Any]:
+    if draft is None or page is None:
+        return [draft, error_html("Compose pages first."), *_page_view(draft, page)]
+    if not add and not balloon:
+        return [draft, error_html("Pick a balloon to change, or use “Add as new balloon”."), *_page_view(draft, page)]
+    if add:
+        panel, index = int(new_panel or 1), -1
+    else:
+        panel, index = (int(part) for part in balloon.split(":"))
+    change = BalloonEdit(text=text, kind=kind, position=None if auto_place else (x, y))
+    try:
+        if not add and auto_place:
+            draft = _clear_position(draft, page, panel, index)
+        draft = compose_service.edit_balloon(draft, page, panel, index, change)
+    except InkframeError as exc:
+        return [draft, error_html(str(exc)), *_page_view(draft, page, balloon)]
+    if add:
+        balloon = f"{panel}:{len([r for r in compose_service.balloon_rows(draft.book, page) if r['panel'] == panel]) - 1}"
+    return [draft, _status(draft), *_page_view(draft, page, balloon)]
+
+
+def _clear_position(draft: ComposeDraft, page: int, panel: int, index: int) -> ComposeDraft:
+    """Hand a pinned balloon back to the letterer (edit_balloon keeps a position it is not given)."""
+    from dataclasses import replace
+
+    pages = []
+    for book_page in draft.book.pages:
+        if book_page.number == page:
+            panels = []
+            for book_panel in book_page.panels:
+                if book_panel.number == panel and 0 <= index < len(book_panel.dialogue):
+                    dialogue = list(book_panel.dialogue)
+                    dialogue[index] = dialogue[index].model_copy(update={"position": None})
+                    book_panel = book_panel.model_copy(update={"dialogue": dialogue})
+                panels.append(book_panel)
+            book_page = book_page.model_copy(update={"panels": panels})
+        pages.append(book_page)
+    return replace(draft, book=draft.book.model_copy(update={"pages": pages}))
+
+
+def click_preview(draft: ComposeDraft | None, page: int | None, balloon: str | None, evt: gr.SelectData) -> list[Any]:
+    """A click on the preview sets the position (and, for a new balloon, the panel) to that spot."""
+    unchanged = [gr.update()] * 4
+    if draft is None or page is None or evt.index is None:
+        return [*unchanged, error_html("Compose pages first, then click where a balloon should go.")]
+    point = compose_service.locate_point(draft, page, float(evt.index[0]), float(evt.index[1]))
+    if point is None:
+        return [*unchanged, error_html("That spot is in a gutter; click inside a panel.")]
+    if balloon and int(balloon.split(":")[0]) != point.panel:
+        panel = int(balloon.split(":")[0])
+        return [*unchanged, error_html(f"The picked balloon belongs to panel {panel}; click inside panel {panel}, or clear the pick to add a new balloon.")]
+    action = "“Apply to balloon”" if balloon else "“Add as new balloon”"
+    return [point.panel, False, point.x, point.y,
+            notice_html(f"Position ({point.x}, {point.y}) in panel {point.panel}; press {action}.", ok=True)]
+
+
+def listen(context: UiContext) -> None:
+    draft = get_ui_component("comic_draft")
+    script = get_ui_component("comic_script")
+    w = _w
+    view = [w["preview"], w["balloon"], w["table"]]
+    w["compose"].click(
+        lambda *args: compose(context, *args),
+        inputs=[w["files"], w["use_script"], script, w["page_size"], w["dpi"], w["per_page"]],
+        outputs=[draft, w["status"], w["page"], *view],
+    )
+    w["page"].change(_page_view, inputs=[draft, w["page"]], outputs=view, show_progress="hidden")
+    w["balloon"].change(pick_balloon, inputs=[draft, w["page"], w["balloon"]],
+                        outputs=[w["text"], w["kind"], w["panel"], w["auto_place"], w["x"], w["y"]], show_progress="hidden")
+    fields = [draft, w["page"], w["balloon"], w["text"], w["kind"], w["panel"], w["auto_place"], w["x"], w["y"]]
+    w["apply"].click(lambda *a: edit(*a, add=False), inputs=fields, outputs=[draft, w["status"], *view])
+    w["add"].click(lambda *a: edit(*a, add=True), inputs=fields, outputs=[draft, w["status"], *view])
+    w["preview"].select(click_preview, inputs=[draft, w["page"], w["balloon"]],
+                        outputs=[w["panel"], w["auto_place"], w["x"], w["y"], w["status"]])

@@ -1,0 +1,132 @@
+"""The studio in a real browser (Debian's Chromium via Playwright), with no ComfyUI reachable."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from tests.browser.studio_page import TAB_IDS, open_studio, open_tab
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def collect_errors(page) -> list[str]:
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return errors
+
+
+def test_every_tab_renders_without_console_errors(studio, page):
+    errors = collect_errors(page)
+    open_studio(page, studio.url)
+    banner = page.locator("#backend-banner").inner_text()
+    assert "Cannot reach ComfyUI" in banner
+    for tab in TAB_IDS:
+        open_tab(page, tab)
+        panel = page.locator(f"#tab-{tab}")
+        assert panel.is_visible()
+        assert panel.inner_text().strip(), f"the {tab} tab is empty"
+    page.wait_for_timeout(2500)  # one queue refresh tick
+    assert errors == []
+
+
+def test_tabs_that_need_comfyui_say_so(studio, page):
+    open_studio(page, studio.url)
+    for tab in ("comic", "workflows", "queue"):
+        open_tab(page, tab)
+        notice = page.locator(f"#{tab}-backend-notice")
+        notice.wait_for(state="visible")
+        assert "This tab needs ComfyUI" in notice.inner_text()
+
+
+def test_script_errors_show_while_typing(studio, page):
+    open_studio(page, studio.url)
+    editor = page.locator("#comic-script .cm-content")
+    editor.click()
+    page.keyboard.type("Title: Test\nPAGE 1\nPANEL 1. A street.\nPAGE two\n")
+    status = page.locator("#comic-script-status")
+    status.get_by_text("line 4").wait_for()
+    assert "PAGE two" in status.inner_text()
+    page.locator("#comic-load-sample").click()
+    status.get_by_text("The Last Lamp").wait_for()
+    assert "2 pages, 4 panels" in status.inner_text()
+
+
+def make_panels(folder: Path, count: int) -> list[Path]:
+    colours = [(200, 40, 40), (40, 160, 60), (40, 60, 200), (220, 180, 40), (120, 40, 160), (40, 180, 180)]
+    paths = []
+    for index in range(count):
+        path = folder / f"panel-{index + 1}.png"
+        Image.new("RGB", (600, 800), colours[index % len(colours)]).save(path)
+        paths.append(path)
+    return paths
+
+
+def pdf_page_count(path: Path) -> int:
+    if shutil.which("pdfinfo"):
+        info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+        return int(re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE).group(1))
+    return len(re.findall(rb"/Type\s*/Page\b", path.read_bytes()))
+
+
+def test_compose_uploaded_panels_and_download_the_pdf(studio, page, tmp_path):
+    errors = collect_errors(page)
+    open_studio(page, studio.url)
+    page.locator("#compose-use-script input").uncheck()
+    page.locator("#compose-files input[type=file]").set_input_files([str(p) for p in make_panels(tmp_path, 5)])
+    page.locator("#compose-files").get_by_text("panel-5", exact=True).wait_for()
+    page.locator("#compose-button").click()
+    page.locator("#compose-status").get_by_text("Composed 2 pages").wait_for()
+    page.locator("#compose-preview img").wait_for()
+    page.locator("#export-button").click()
+    link = page.locator("#export-files a[download$='.pdf']")
+    link.wait_for()
+    with page.expect_download() as download_info:
+        link.click()
+    saved = tmp_path / "downloaded.pdf"
+    download_info.value.save_as(saved)
+    data = saved.read_bytes()
+    assert data.startswith(b"%PDF-")
+    assert pdf_page_count(saved) == 2
+    assert errors == []
+
+
+def test_lettering_can_be_edited_on_the_page_preview(studio, page, tmp_path):
+    open_studio(page, studio.url)
+    page.locator("#comic-load-sample").click()
+    page.locator("#comic-script-status").get_by_text("The Last Lamp").wait_for()
+    page.locator("#compose-files input[type=file]").set_input_files([str(p) for p in make_panels(tmp_path, 4)])
+    page.locator("#compose-files").get_by_text("panel-4", exact=True).wait_for()
+    page.locator("#compose-button").click()
+    page.locator("#compose-status").get_by_text("The Last Lamp").wait_for()
+    table = page.locator("#compose-balloons")
+    table.get_by_text("Hold the light steady!").wait_for()
+    page.locator("#compose-balloon input").click()
+    page.get_by_role("option", name=re.compile("MAYA: Hold the light")).click()
+    text = page.locator("#compose-balloon-text textarea")
+    assert "Hold the light steady" in text.input_value()
+    text.fill("Fix the lamp, now!")
+    page.locator("#compose-balloon-kind input").click()
+    page.get_by_role("option", name="shout", exact=True).click()
+    page.locator("#compose-apply").click()
+    table.get_by_text("Fix the lamp, now!").wait_for()
+    assert "shout" in table.inner_text()
+
+
+def test_phone_width_has_no_sideways_scroll(studio, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        open_studio(page, studio.url)
+        for tab in ("queue", "comic"):
+            open_tab(page, tab)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, f"the {tab} tab is {width}px wide at a 390px viewport"
+    finally:
+        context.close()
