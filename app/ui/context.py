@@ -34,6 +34,11 @@ class UiServices:
                 self._queue = QueueService(self._config)
             return self._queue
 
+    def adopt_queue(self, service: Any) -> None:
+        """Use the QueueService the REST API already opened (one store, one engine per server)."""
+        with self._lock:
+            self._queue = service
+
     def close(self) -> None:
         with self._lock:
             if self._queue is not None:

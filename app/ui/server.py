@@ -74,7 +74,7 @@ def build_server(config: Config, options: ServerOptions):
     context = UiContext(config=config, comfyui_url=options.comfyui_url)
     app = FastAPI(title="Inkframe Studio", docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None,
                   lifespan=_lifespan(config, context, options))
-    _include_rest_api(app, config, options)
+    _include_rest_api(app, config, options, context)
     demo = studio.render(context)
     auth = None
     if options.auth_token:
@@ -147,10 +147,15 @@ def _css() -> str:
     return CSS
 
 
-def _include_rest_api(app, config: Config, options: ServerOptions) -> None:
+def _include_rest_api(app, config: Config, options: ServerOptions, context: UiContext) -> None:
+    """Serve the queue's REST API (app.api) under /api, sharing one QueueService with the UI."""
     if importlib.util.find_spec("app.api") is None:
         log.info("the REST API (app.api) is not part of this installation yet; serving the UI only")
         return
+    from app.api import include_api
+
+    service = include_api(app, config, auth_token=options.auth_token)
+    context.services.adopt_queue(service)
 
 
 def serve(config: Config, options: ServerOptions) -> None:
