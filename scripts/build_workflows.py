@@ -240,6 +240,45 @@ def text_to_video(g: Any) -> None:
     video_out(g, g.node("VAEDecode", samples=samples[0], vae=p["ckpt"][2])[0], "text_to_video", fps=fps[0])
 
 
+def faceswap_params(g: Any) -> dict[str, Any]:
+    """Source face, selection and consent parameters shared by the face-swap workflows (nodes/faceswap.py)."""
+    return {
+        "source": g.param("InkframeImage", "source_face", image="example.png", group="Faces", order=0, description="Photo of the face to put in."),
+        "selector": g.param("InkframeChoice", "selector", value="one", choices="one\nmany\nreference", group="Faces", order=1,
+                            description="one: the largest face; many: every face; reference: faces like the reference image."),
+        "index": g.param("InkframeInt", "face_index", value=0, min=0, max=64, step=1, group="Faces", order=2, advanced=True),
+        "blend": g.param("InkframeFloat", "restore_blend", value=0.8, min=0.0, max=1.0, step=0.05, group="Faces", order=3, advanced=True),
+        "consent": g.param("InkframeBoolean", "i_have_consent", value=False, group="Consent", label="Everyone shown has agreed",
+                           description="Required: the swap refuses to run until this is set."),
+    }
+
+
+def swap(g: Any, f: dict[str, Any], target: Any) -> Any:
+    return g.node("InkframeFaceSwap", source=f["source"][0], target=target, selector=f["selector"][0], one_mode="largest",
+                  face_index=f["index"][0], enhancer="gfpgan", blend=f["blend"][0], i_have_consent=f["consent"][0],
+                  reference_distance=0.9, gender="any", smoothing=0.6, visible_mark=False, nsfw_threshold=0.6)
+
+
+def faceswap_image(g: Any) -> None:
+    f = faceswap_params(g)
+    target = g.param("InkframeImage", "target_image", image="example.png", group="Input", description="The picture whose face is replaced.")
+    output_image(g, swap(g, f, target[0])[0], "swapped", "faceswap")
+
+
+def faceswap_video(g: Any) -> None:
+    f = faceswap_params(g)
+    video = g.param("InkframeVideo", "target_video", value="input/clip.mp4", group="Input", description="Video path on the ComfyUI machine.")
+    frames = g.param("InkframeInt", "max_frames", value=0, min=0, max=100000, step=1, group="Input", order=1, advanced=True,
+                     description="Frames to process (0 = the whole video).")
+    batch = g.node("VHS_BatchManager", frames_per_batch=32, _title="Stream in batches of 32 frames")
+    loaded = g.node("VHS_LoadVideoPath", video=video[0], force_rate=0, custom_width=0, custom_height=0, frame_load_cap=frames[0],
+                    skip_first_frames=0, select_every_nth=1, meta_batch=batch[0], format="None")
+    info = g.node("VHS_VideoInfoSource", video_info=loaded[3])
+    swapped = swap(g, f, loaded[0])
+    g.node("VHS_VideoCombine", images=swapped[0], audio=loaded[2], meta_batch=batch[0], frame_rate=info[0], loop_count=0,
+           filename_prefix="inkframe/faceswap_video", format="video/webm", pingpong=False, save_output=True, _title="Output: video")
+
+
 WORKFLOWS: dict[str, Callable[[Any], None]] = {
     "panel": panel,
     "character_sheet": character_sheet,
@@ -247,6 +286,8 @@ WORKFLOWS: dict[str, Callable[[Any], None]] = {
     "img2img_restyle": img2img_restyle,
     "inpaint_region": inpaint_region,
     "upscale_face_restore": upscale_face_restore,
+    "faceswap_image": faceswap_image,
+    "faceswap_video": faceswap_video,
     "pose_extraction": pose_extraction,
     "pose_animation": pose_animation,
     "portrait_animation": portrait_animation,

@@ -17,7 +17,7 @@ from app.workflows.widgets import NodeSpecs
 REPO = Path(__file__).resolve().parents[2]
 LIBRARY = list_workflows()
 EXPECTED = {"panel", "character_sheet", "background", "img2img_restyle", "inpaint_region", "upscale_face_restore", "pose_extraction",
-            "pose_animation", "portrait_animation", "image_to_video", "text_to_video"}
+            "pose_animation", "portrait_animation", "image_to_video", "text_to_video", "faceswap_image", "faceswap_video"}
 
 
 @pytest.fixture(scope="module")
