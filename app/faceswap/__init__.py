@@ -6,8 +6,9 @@ Pure library: relative imports only (the ComfyUI nodes load it through the adapt
 
 from .engine import EngineParts, FaceSwapEngine, FrameOutcome, load_parts, load_rgb, new_tracker, resolve_selection
 from .errors import ConsentRequired, ContentBlocked, FaceSwapError, ModelFileError, NoFaceFound
+from .frames import describe_face, restore_faces, swap_frames
 from .image import ImageJob, ImageReport, swap_image
-from .models import ROLE_DEFAULTS, ModelCatalog, ModelSpec, sha256_of, spec_from_entry
+from .models import ROLE_DEFAULTS, ModelCatalog, ModelSpec, catalog_from_manifest, sha256_of, spec_from_entry
 from .nsfw import NsfwGate, NudenetClassifier, VideoGateTally
 from .runtime import RuntimeSettings
 from .safety import Provenance, check_output_path, draw_visible_mark, read_image_provenance, require_consent, save_image
@@ -22,7 +23,7 @@ __all__ = [
     "FaceSwapError", "FaceTracker", "FrameOutcome", "GENDERS", "ImageJob", "ImageReport", "ModelCatalog", "ModelFileError",
     "ModelSpec", "NoFaceFound", "NsfwGate", "NudenetClassifier", "ONE_MODES", "Progress", "Provenance", "ROLE_DEFAULTS",
     "RuntimeSettings", "SELECTORS", "SelectionSettings", "SourceIdentity", "SwapSettings", "VideoGateTally", "VideoJob",
-    "VideoReport", "average_identity", "check_output_path", "cosine_distance", "draw_visible_mark", "load_parts", "load_rgb",
-    "new_tracker", "read_image_provenance", "require_consent", "resolve_selection", "save_image", "select_faces",
-    "sha256_of", "spec_from_entry", "swap_image", "swap_video",
+    "VideoReport", "average_identity", "catalog_from_manifest", "check_output_path", "cosine_distance", "describe_face", "draw_visible_mark", "load_parts", "load_rgb",
+    "new_tracker", "read_image_provenance", "require_consent", "resolve_selection", "restore_faces", "save_image", "select_faces",
+    "sha256_of", "spec_from_entry", "swap_frames", "swap_image", "swap_video",
 ]

@@ -104,6 +104,19 @@ class ModelCatalog:
             self._verified[key] = digest
 
 
+def catalog_from_manifest(manifest: Path, root: Path, names: set[str] | None = None) -> ModelCatalog:
+    """A catalogue of the face-swap entries (or `names`) of a models manifest (`models:` list), rooted at `root`."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(manifest).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ModelFileError(f"the models manifest {manifest} cannot be read ({exc.__class__.__name__}); restore it from git.") from None
+    entries = data.get("models", []) if isinstance(data, dict) else []
+    wanted = set(ROLE_DEFAULTS.values()) if names is None else names
+    return ModelCatalog(root, [spec_from_entry(e) for e in entries if isinstance(e, dict) and e.get("name") in wanted])
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:

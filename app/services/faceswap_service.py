@@ -19,7 +19,8 @@ from typing import Literal
 from ..config import Config
 from ..faceswap import (ROLE_DEFAULTS, FaceSwapEngine, FaceSwapError, ImageJob, ModelCatalog, NsfwGate, NudenetClassifier,
                         Progress, Provenance, RuntimeSettings, SelectionSettings, SwapSettings, VideoJob, check_output_path,
-                        load_parts, load_rgb, require_consent, resolve_selection, spec_from_entry, swap_image, swap_video)
+                        load_parts, load_rgb, require_consent, resolve_selection, swap_image, swap_video)
+from ..faceswap.models import catalog_from_manifest
 from ..faceswap.nsfw import Classifier
 from ..faceswap.types import Enhancer, Gender, OneMode, Selector
 from ..media import CODEC_SPECS, TimeRange, VideoCodec
@@ -67,17 +68,7 @@ class FaceSwapResult:
 
 def load_catalog(config: Config) -> ModelCatalog:
     """The face-swap models of the manifest (config.faceswap.manifest) under config.faceswap.models_dir."""
-    import yaml
-
-    manifest = config.resolve(config.faceswap.manifest)
-    try:
-        data = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise FaceSwapError(f"the models manifest {manifest} cannot be read ({exc.__class__.__name__}); restore it from git.") from None
-    entries = data.get("models", []) if isinstance(data, dict) else []
-    wanted = set(ROLE_DEFAULTS.values())
-    specs = [spec_from_entry(e) for e in entries if isinstance(e, dict) and e.get("name") in wanted]
-    return ModelCatalog(config.resolve(config.faceswap.models_dir), specs)
+    return catalog_from_manifest(config.resolve(config.faceswap.manifest), config.resolve(config.faceswap.models_dir))
 
 
 class FaceSwapService:
