@@ -8,7 +8,8 @@ are released by the HTTP calls that caused them (`POST /prompt`, `POST /interrup
 `ws_index_at_send` counters of the transcript.
 
 Faults for reconnection tests: `drop_after=N` closes the submitting socket after N messages of a
-prompt stream and swallows the rest (the prompt still finishes, so only /history knows the result);
+prompt stream and swallows the rest (the prompt still finishes, so only /history knows the result),
+or with `resume_after_drop=S` pauses S seconds and sends the rest to the reconnected socket;
 `lose_after=N` does the same and forgets the prompt (a restarted server); `die_after=N` stops the
 whole server. `legacy=True` removes `execution_success` and `progress_state` like old releases.
 Uploads follow ComfyUI's own rename rule (server.py) on top of the recorded first answer.
@@ -50,12 +51,14 @@ class _Message:
 
 class ReplayServer:
     def __init__(self, comfy_dir: Path, scenario: str | None = None, *, delay: float = 0.002, legacy: bool = False,
-                 drop_after: int | None = None, lose_after: int | None = None, die_after: int | None = None) -> None:
+                 drop_after: int | None = None, lose_after: int | None = None, die_after: int | None = None,
+                 resume_after_drop: float | None = None) -> None:
         self.comfy_dir = Path(comfy_dir)
         self.transcripts = self.comfy_dir / "transcripts"
         self.delay = delay
         self.legacy = legacy
         self.drop_after, self.lose_after, self.die_after = drop_after, lose_after, die_after
+        self.resume_after_drop = resume_after_drop
         self.transcript: dict[str, Any] = (
             json.loads((self.transcripts / f"{scenario}.json").read_text()) if scenario else {"clients": [], "http": []})
         self.misc = {json.loads(p.read_text())["request"]["path"]: json.loads(p.read_text())["response"]
@@ -226,7 +229,7 @@ class ReplayServer:
         for limit, mode in ((self.drop_after, "drop"), (self.lose_after, "lose"), (self.die_after, "die")):
             if limit is not None and state["sent"] == limit and not state.get("faulted"):
                 state["faulted"] = mode
-                state["swallow"] = True
+                state["swallow"] = not (mode == "drop" and self.resume_after_drop is not None)
                 if mode == "lose":
                     state["lost"] = True
                 ws = self._sockets.pop(slot, None)
@@ -234,6 +237,8 @@ class ReplayServer:
                     await ws.close()
                 if mode == "die":
                     asyncio.ensure_future(self._shutdown())
+                if not state["swallow"]:
+                    await asyncio.sleep(self.resume_after_drop or 0.0)  # the client reconnects meanwhile
 
     def _is_terminal(self, frame: dict[str, Any], live_id: str) -> bool:
         if frame.get("binary"):

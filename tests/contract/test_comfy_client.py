@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -167,7 +168,7 @@ def test_two_clients_and_a_prompt_submitted_elsewhere(replay, transcript, comfy_
         except websocket.WebSocketTimeoutException:
             pass
         sock.close()
-        types = [__import__("json").loads(frame)["type"] for frame in frames]
+        types = [json.loads(frame)["type"] for frame in frames]
         assert set(types) <= {"status", "progress_state"} and "executing" not in types
         if sid:
             assert f'"sid": "{sid}"' in frames[0]
@@ -227,6 +228,16 @@ def test_websocket_drop_mid_prompt_is_reconciled_through_history(replay, transcr
     assert server.count("POST", "/prompt") == 1  # never re-posted
     assert server.count("GET", "/view") == 1  # neither lost nor fetched twice
     assert server.count("GET", f"/history/{result.prompt_id}") >= 1 and len(server.ws_connects) == 2
+
+
+def test_websocket_drop_then_events_resume_on_the_new_socket(replay, transcript, comfy_shared):
+    server = replay("a_simple_success", drop_after=6, resume_after_drop=0.5)
+    with client_for(server) as client:
+        result = client.run(recorded_prompt(transcript("a_simple_success")))
+    assert result.reconnects == 1 and result.completed_via == "execution_success"
+    assert [f.filename for f in result.files] == ["a_simple_00001_.png"]
+    assert server.count("POST", "/prompt") == 1 and server.count("GET", "/view") == 1
+    assert server.count("GET", "/queue") >= 1  # reconciled: still running, so it kept waiting
 
 
 def test_older_comfyui_that_only_sends_executing_null(replay, transcript):
