@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .types import ComponentName
 
 _UI_COMPONENTS: dict[ComponentName, Any] = {}
+_PAGE_LOADS: list[tuple[Callable[[], Any], list[Any]]] = []
 
 
 def register_ui_component(name: ComponentName, component: Any) -> None:
@@ -18,6 +20,16 @@ def get_ui_component(name: ComponentName) -> Any | None:
     return _UI_COMPONENTS.get(name)
 
 
+def register_page_load(function: Callable[[], Any], outputs: list[Any]) -> None:
+    """Run `function` when a browser loads the page (the layout wires these to `Blocks.load`)."""
+    _PAGE_LOADS.append((function, outputs))
+
+
+def page_loads() -> list[tuple[Callable[[], Any], list[Any]]]:
+    return list(_PAGE_LOADS)
+
+
 def clear_ui_components() -> None:
-    """Forget every registered widget (a new Blocks is being built)."""
+    """Forget every registered widget and page-load hook (a new Blocks is being built)."""
     _UI_COMPONENTS.clear()
+    _PAGE_LOADS.clear()

@@ -20,6 +20,8 @@ CSS = """
 .queue-card progress { width: 100%; height: 10px; }
 .queue-card-detail { font-size: 0.85em; opacity: 0.8; }
 .queue-error { color: #b91c1c; font-size: 0.85em; }
+.inkframe-toolbar { align-items: flex-end; }
+.inkframe-toolbar button { align-self: flex-end; margin-bottom: 6px; }
 footer { display: none !important; }
 @media (max-width: 640px) {
   .gradio-container { padding: 4px !important; }

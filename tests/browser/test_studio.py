@@ -22,6 +22,12 @@ def collect_errors(page) -> list[str]:
     return errors
 
 
+def error_toasts(page) -> str:
+    """The text of Gradio's error pop-ups (an exception in a handler shows there, not in the console)."""
+    toasts = page.locator(".toast-wrap")
+    return toasts.inner_text() if toasts.count() else ""
+
+
 def test_every_tab_renders_without_console_errors(studio, page):
     errors = collect_errors(page)
     open_studio(page, studio.url)
@@ -34,6 +40,8 @@ def test_every_tab_renders_without_console_errors(studio, page):
         assert panel.inner_text().strip(), f"the {tab} tab is empty"
     page.wait_for_timeout(2500)  # one queue refresh tick
     assert errors == []
+    assert "Error" not in error_toasts(page)
+    assert "Traceback" not in studio.log_path.read_text()
 
 
 def test_tabs_that_need_comfyui_say_so(studio, page):

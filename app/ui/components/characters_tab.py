@@ -1,20 +1,18 @@
-"""The characters tab: a library of characters: create from text or photos, character sheets."""
+"""The Characters tab: character sheets from text or a reference photo (the character_sheet workflow)."""
 
 from __future__ import annotations
 
-import gradio as gr
-
 from ..context import UiContext
-from ..notices import missing_capability, module_available, notice_html
-from . import backend_notice
+from . import backend_notice, library_panel, workflow_form
 
 
 def render(context: UiContext) -> None:
-    gr.Markdown('A library of characters: create from text or photos, character sheets.')
     backend_notice.render("characters")
-    if not module_available('app.services.library_service'):
-        gr.HTML(notice_html(missing_capability('the character library', 'app.services.library_service')))
+    library_panel.render(context, "characters")
+    workflow_form.render(context, "characters", ["character_sheet"],
+                         intro="### Character sheet\nA turnaround and an expression sheet from a description (and a pose image). "
+                               "Results appear in the Queue tab.")
 
 
 def listen(context: UiContext) -> None:
-    return None
+    library_panel.listen(context, "characters")

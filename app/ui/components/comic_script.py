@@ -17,7 +17,7 @@ FORMATS = [("Detect", "auto"), ("Full script", "script"), ("YAML", "yaml"), ("JS
 
 
 def render(context: UiContext) -> None:
-    with gr.Row(equal_height=True):
+    with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
         script_format = gr.Radio(FORMATS, value="auto", label="Format", elem_id="comic-script-format", scale=3)
         sample = gr.Button("Load the sample script", size="sm", scale=1, elem_id="comic-load-sample")
         upload = gr.UploadButton("Open a script file", file_types=[".txt", ".script", ".yaml", ".yml", ".json"],

@@ -1,20 +1,18 @@
-"""The locations tab: a library of locations: create from text or photos."""
+"""The Locations tab: backgrounds from text, or restyled from a photo."""
 
 from __future__ import annotations
 
-import gradio as gr
-
 from ..context import UiContext
-from ..notices import missing_capability, module_available, notice_html
-from . import backend_notice
+from . import backend_notice, library_panel, workflow_form
 
 
 def render(context: UiContext) -> None:
-    gr.Markdown('A library of locations: create from text or photos.')
     backend_notice.render("locations")
-    if not module_available('app.services.library_service'):
-        gr.HTML(notice_html(missing_capability('the location library', 'app.services.library_service')))
+    library_panel.render(context, "locations")
+    workflow_form.render(context, "locations", ["background", "img2img_restyle"],
+                         intro="### Create a location\nA background from a description, or a photo redrawn in the comic's style. "
+                               "Results appear in the Queue tab.")
 
 
 def listen(context: UiContext) -> None:
-    return None
+    library_panel.listen(context, "locations")

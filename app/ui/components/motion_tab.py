@@ -1,19 +1,19 @@
-"""The motion tab: transfer the motion of a reference video onto a target image."""
+"""The Motion tab: a reference video drives a target image (pose animation, portrait animation)."""
 
 from __future__ import annotations
 
-import gradio as gr
-
 from ..context import UiContext
-from ..notices import missing_capability, module_available, notice_html
-from . import backend_notice
+from . import backend_notice, workflow_form
+
+WORKFLOWS = ["pose_animation", "portrait_animation", "pose_extraction"]
 
 
 def render(context: UiContext) -> None:
-    gr.Markdown('Transfer the motion of a reference video onto a target image.')
     backend_notice.render("motion")
-    if not module_available('app.services.motion_service'):
-        gr.HTML(notice_html(missing_capability('motion transfer', 'app.services.motion_service')))
+    workflow_form.render(context, "motion", WORKFLOWS,
+                         intro="Pick the method: pose animation (a character follows the poses of a reference video), "
+                               "portrait animation (a face follows a driving video), or pose extraction (preview the poses). "
+                               "Results appear in the Queue tab.")
 
 
 def listen(context: UiContext) -> None:

@@ -1,19 +1,17 @@
-"""The video tab: text or image to video."""
+"""The Video tab: text to video and image to video, queued on the ComfyUI backends."""
 
 from __future__ import annotations
 
-import gradio as gr
-
 from ..context import UiContext
-from ..notices import missing_capability, module_available, notice_html
-from . import backend_notice
+from . import backend_notice, workflow_form
+
+WORKFLOWS = ["text_to_video", "image_to_video"]
 
 
 def render(context: UiContext) -> None:
-    gr.Markdown('Text or image to video.')
     backend_notice.render("video")
-    if not module_available('app.services.video_service'):
-        gr.HTML(notice_html(missing_capability('video generation', 'app.services.video_service')))
+    workflow_form.render(context, "video", WORKFLOWS,
+                         intro="Text to video (AnimateDiff) or image to video (Stable Video Diffusion). Results appear in the Queue tab.")
 
 
 def listen(context: UiContext) -> None:

@@ -9,7 +9,7 @@ import gradio as gr
 
 from ..components import backend_banner, backend_notice
 from ..context import UiContext
-from ..core import clear_ui_components
+from ..core import clear_ui_components, page_loads
 from ..types import TAB_TITLES, TabName
 
 # Tab name -> component module under app/ui/components (each has render(context) and listen(context)).
@@ -46,4 +46,6 @@ def render(context: UiContext) -> gr.Blocks:
         for module in modules.values():
             module.listen(context)
         backend_banner.listen(context, demo)
+        for function, outputs in page_loads():
+            demo.load(function, outputs=outputs, show_progress="hidden")
     return demo

@@ -1,0 +1,126 @@
+"""A form built from a workflow's declared parameters, queued as a job on submit.
+
+Used by the Workflows tab (every workflow in workflows/) and by the Characters, Locations, Motion and
+Video tabs (the workflows of their capability). The form is rebuilt from disk whenever the picked
+workflow changes or "Reload" is pressed, so edits saved in the ComfyUI editor show up.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import gradio as gr
+
+from ...errors import InkframeError
+from ...services import workflow_form_service as forms
+from ...workflows import Parameter
+from ..context import UiContext
+from ..notices import error_html, notice_html
+
+
+def widget(parameter: Parameter, key: str) -> gr.components.Component:
+    """The input widget of one parameter."""
+    label = parameter.label or parameter.name.replace("_", " ")
+    common = {"label": label, "info": parameter.description or None, "elem_id": f"{key}-param-{parameter.name}"}
+    kind, default = parameter.kind, parameter.default
+    if kind == "multiline":
+        return gr.Textbox(value=default or "", lines=3, **common)
+    if kind in ("int", "seed"):
+        return gr.Number(value=default, precision=0, minimum=parameter.minimum, maximum=parameter.maximum, **common)
+    if kind == "float":
+        if parameter.minimum is not None and parameter.maximum is not None:
+            return gr.Slider(parameter.minimum, parameter.maximum, value=default, step=parameter.step or 0.01, **common)
+        return gr.Number(value=default, minimum=parameter.minimum, maximum=parameter.maximum, **common)
+    if kind == "boolean":
+        return gr.Checkbox(value=bool(default), label=label, info=common["info"], elem_id=common["elem_id"])
+    if kind == "choice" and parameter.choices:
+        return gr.Dropdown(list(parameter.choices), value=default if default in parameter.choices else None, **common)
+    if kind in ("image", "mask", "video"):  # these take no `info`: the description goes in the label
+        keeps = f" (empty keeps {default})" if default else ""
+        file_label = f"{label}{keeps}" + (f" — {parameter.description}" if parameter.description else "")
+        if kind == "video":
+            return gr.File(file_types=["video"], type="filepath", label=file_label, elem_id=common["elem_id"])
+        return gr.Image(type="filepath", height=200, sources=["upload", "clipboard"], label=file_label, elem_id=common["elem_id"])
+    return gr.Textbox(value="" if default is None else str(default), **common)
+
+
+def render(context: UiContext, key: str, names: list[str] | None = None, intro: str = "") -> None:
+    """A workflow picker and its form. `names` limits the picker (None: the whole library)."""
+    try:
+        infos = [info for info in forms.library() if names is None or info.name in names]
+    except InkframeError as exc:
+        gr.HTML(error_html(str(exc)))
+        return
+    if not infos:
+        gr.HTML(notice_html(f"No workflow for this tab is in workflows/ (expected: {html.escape(', '.join(names or []))})."))
+        return
+    if intro:
+        gr.Markdown(intro)
+    with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
+        picker = gr.Dropdown([info.name for info in infos], value=infos[0].name, label="Workflow", scale=3,
+                             elem_id=f"{key}-workflow")
+        reload_button = gr.Button("Reload", size="sm", scale=0, min_width=90, elem_id=f"{key}-reload")
+        editor_button = gr.Button("Open in ComfyUI", size="sm", scale=0, min_width=140, elem_id=f"{key}-editor")
+    version = gr.State(0)
+    status = gr.HTML("", elem_id=f"{key}-status")
+
+    @gr.render(inputs=[picker, version])
+    def form(name: str | None, _version: int) -> None:
+        if not name:
+            return
+        try:
+            info = forms.describe(name)
+        except InkframeError as exc:
+            gr.HTML(error_html(str(exc)))
+            return
+        widgets: dict[str, gr.components.Component] = {}
+        basic = [p for p in info.parameters if not p.advanced]
+        advanced = [p for p in info.parameters if p.advanced]
+        for parameter in basic:
+            widgets[parameter.name] = widget(parameter, key)
+        if advanced:
+            with gr.Accordion("Advanced", open=False):
+                for parameter in advanced:
+                    widgets[parameter.name] = widget(parameter, key)
+        priority = gr.Slider(-100, 100, value=0, step=1, label="Priority (higher runs first)", elem_id=f"{key}-priority")
+        submit = gr.Button("Queue it", variant="primary", elem_id=f"{key}-submit")
+        names_in_order = list(widgets)
+
+        def queue_it(priority_value: float, *values: Any) -> str:
+            chosen = dict(zip(names_in_order, values))
+            try:
+                job = forms.submit(context.config, context.comfyui_url, name, chosen, queue=context.services.queue(),
+                                   priority=int(priority_value or 0))
+            except InkframeError as exc:
+                return error_html(str(exc))
+            return notice_html(f"Queued job <code>{html.escape(job.id[:8])}</code> ({html.escape(name)}); "
+                               "follow it in the Queue tab.", ok=True)
+
+        submit.click(queue_it, inputs=[priority, *widgets.values()], outputs=status)
+
+    def reload(name: str | None, current: int) -> tuple[int, str]:
+        if not name:
+            return current, ""
+        try:
+            changed = forms.pull_edits(context.config, context.comfyui_url, name)
+        except InkframeError as exc:
+            return current + 1, notice_html(f"Reloaded {html.escape(name)} from disk; the ComfyUI editor's copy could not be read: {html.escape(str(exc))}")
+        message = "took the version saved in the ComfyUI editor" if changed else "no newer version in the ComfyUI editor"
+        return current + 1, notice_html(f"Reloaded {html.escape(name)} from disk ({message}).", ok=True)
+
+    def open_editor(name: str | None) -> str:
+        if not name:
+            return error_html("Pick a workflow first.")
+        try:
+            saved_as = forms.publish(context.config, context.comfyui_url, name)
+        except InkframeError as exc:
+            return error_html(f"Cannot open {name} in the ComfyUI editor: {exc}")
+        link = html.escape(forms.editor_url(context.comfyui_url))
+        return notice_html(
+            f'<a href="{link}" target="_blank" rel="noopener">Open the ComfyUI editor</a> and load '
+            f"<code>{html.escape(saved_as.removeprefix('workflows/'))}</code> from its Workflows panel. "
+            "Save there, then press Reload here to pick up the edits.", ok=True)
+
+    reload_button.click(reload, inputs=[picker, version], outputs=[version, status])
+    editor_button.click(open_editor, inputs=picker, outputs=status)
