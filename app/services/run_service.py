@@ -1,0 +1,141 @@
+"""Run one workflow file on a ComfyUI backend and bring every output home with a sidecar JSON.
+
+Used by `python main.py run`. The output folder is checked before anything is queued, files are
+written atomically (temporary name, then rename), so a failed run leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..comfy import ComfyClient, OutputFile, PromptResult
+from ..comfy.events import Event
+from ..config import Timeouts
+from ..errors import InkframeError
+from ..workflows import apply_overrides, load_workflow, parameter_schema, preflight, to_api
+
+
+class RunError(InkframeError):
+    """A workflow run that cannot start or whose outputs cannot be saved."""
+
+
+@dataclass(frozen=True)
+class SavedOutput:
+    path: Path
+    node_id: str
+    kind: str
+    source: str
+
+
+@dataclass
+class RunReport:
+    prompt_id: str
+    backend: str
+    comfyui_version: str | None
+    outputs: list[SavedOutput] = field(default_factory=list)
+    sidecar: Path | None = None
+    app_overhead_ms: float | None = None
+
+
+def ensure_writable_dir(out_dir: Path) -> Path:
+    """Create `out_dir` if needed and prove it can be written; raise RunError naming it otherwise."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / f".inkframe-write-test-{uuid.uuid4().hex}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise RunError(f"output folder {out_dir} cannot be written ({exc.strerror or exc}); choose another --out.") from None
+    return out_dir
+
+
+def write_atomic(path: Path, data: bytes) -> Path:
+    temporary = path.with_name(f".{path.name}.partial")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+    return path
+
+
+def unique_path(out_dir: Path, filename: str, taken: set[Path]) -> Path:
+    """`filename` inside out_dir, suffixed _1, _2 ... rather than overwriting an existing file."""
+    candidate = out_dir / Path(filename).name
+    stem, suffix, counter = candidate.stem, candidate.suffix, 1
+    while candidate.exists() or candidate in taken:
+        candidate = out_dir / f"{stem}_{counter}{suffix}"
+        counter += 1
+    taken.add(candidate)
+    return candidate
+
+
+def output_filename(file: OutputFile) -> str:
+    if file.source == "view":
+        return file.filename
+    extension = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp"}.get((file.format or "PNG").upper(), ".png")
+    return f"ws_node{file.node_id}_{Path(file.filename).stem}{extension}"
+
+
+def run_workflow(
+    workflow_path: Path,
+    assignments: Sequence[str],
+    out_dir: Path,
+    backend_url: str,
+    *,
+    timeouts: Timeouts | None = None,
+    on_event: Callable[[Event], None] | None = None,
+    timeout: float | None = None,
+) -> RunReport:
+    """Load, bind, preflight, run and save; raise an InkframeError subclass with one sentence on failure."""
+    started = time.time()
+    workflow = load_workflow(workflow_path)
+    out_dir = ensure_writable_dir(out_dir)
+    with ComfyClient(backend_url, timeouts=timeouts) as client:
+        stats = client.system_stats()
+        object_info = client.object_info()
+        prompt = to_api(workflow, object_info)
+        schema = parameter_schema(workflow, object_info)
+        prompt = apply_overrides(prompt, list(assignments), schema)
+        report = preflight(prompt, object_info)
+        if not report.ok:
+            raise RunError(f"{workflow_path.name} cannot run on {client.base_url}: " + " ".join(report.sentences()))
+        extra_data = {"extra_pnginfo": {"workflow": workflow.raw}} if workflow.is_ui else None
+        result = client.run(prompt, on_event=on_event, timeout=timeout, extra_data=extra_data)
+    version = (stats.get("system") or {}).get("comfyui_version")
+    run = RunReport(prompt_id=result.prompt_id, backend=backend_url, comfyui_version=version)
+    taken: set[Path] = set()
+    for file in result.files:
+        path = write_atomic(unique_path(out_dir, output_filename(file), taken), file.data)
+        run.outputs.append(SavedOutput(path, file.node_id, file.kind, file.source))
+    run.app_overhead_ms = _app_overhead_ms(result, started)
+    sidecar = {
+        "tool": "Inkframe Studio",
+        "workflow_file": str(workflow_path),
+        "workflow_format": workflow.format,
+        "parameters": list(assignments),
+        "prompt": prompt,
+        "workflow": workflow.raw if workflow.is_ui else None,
+        "prompt_id": result.prompt_id,
+        "backend": backend_url,
+        "comfyui_version": version,
+        "host": platform.node(),
+        "timings": {**result.timings.as_dict(), "app_started_at": started, "app_overhead_ms": run.app_overhead_ms},
+        "cached_nodes": list(result.cached_nodes),
+        "outputs": [{"file": o.path.name, "node_id": o.node_id, "kind": o.kind, "source": o.source} for o in run.outputs],
+    }
+    run.sidecar = write_atomic(unique_path(out_dir, f"{result.prompt_id}.json", taken),
+                               json.dumps(sidecar, indent=2, default=str).encode("utf-8"))
+    return run
+
+
+def _app_overhead_ms(result: PromptResult, started: float) -> float | None:
+    execution = result.timings.comfy_execution_s
+    if execution is None:
+        return None
+    return max(0.0, (time.time() - started - execution) * 1000.0)
