@@ -11,7 +11,7 @@ import numpy as np
 from .errors import MediaError
 from .ffmpeg_builder import encode_args
 from .probe import probe, require_tool
-from .process import FfmpegProcess
+from .process import FfmpegProcess, enlarge_pipe
 from .types import EncodeOptions, codec_spec
 
 
@@ -37,6 +37,8 @@ class VideoWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._process = FfmpegProcess(encode_args(require_tool("ffmpeg"), self.path, width, height, self.options, audio_codec),
                                       stdin=True, what=f"encoding {self.path}")
+        if self._process.proc.stdin is not None:
+            enlarge_pipe(self._process.proc.stdin, width * height * 3)
         self._closed = False
 
     def write(self, frame: np.ndarray) -> None:

@@ -73,3 +73,14 @@ def write_concat_list(paths: list[Path], list_file: Path) -> Path:
         lines.append(f"file '{escaped}'")
     list_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return list_file
+
+
+def enlarge_pipe(stream: IO[bytes], wanted: int) -> None:
+    """Grow a pipe's kernel buffer towards `wanted` bytes (Linux; silently keeps the default elsewhere)."""
+    try:
+        import fcntl
+
+        limit = int(Path("/proc/sys/fs/pipe-max-size").read_text())
+        fcntl.fcntl(stream.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), max(65536, min(wanted, limit)))
+    except (OSError, ValueError, ImportError):
+        pass
