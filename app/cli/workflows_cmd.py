@@ -62,11 +62,14 @@ def _object_info(args: argparse.Namespace, config: Config) -> tuple[dict[str, An
 
 
 def run_convert(args: argparse.Namespace, config: Config) -> int:
-    from app.workflows import load_workflow, resolve_workflow, to_api
+    from app.workflows import load_workflow, resolve_workflow
+    from app.workflows.convert import to_api_prompt
 
     workflow = load_workflow(resolve_workflow(args.path))
-    object_info = _object_info(args, config)[0] if workflow.format == "ui" else {}
-    prompt = to_api(workflow, object_info, strict=args.strict)
+    if workflow.format == "ui":
+        prompt = to_api_prompt(workflow.raw, _object_info(args, config)[0], strict=args.strict)  # exactly the editor's output
+    else:
+        prompt = workflow.raw
     json.dump(prompt, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
     unknown = sorted((k for k, v in prompt.items() if "class_type" not in v), key=str)

@@ -24,7 +24,9 @@ def to_api(workflow_or_json: Workflow | Mapping[str, Any], object_info: Mapping[
     """The API prompt of a workflow (UI-format files converted as ComfyUI's frontend does; API ones as they are).
 
     strict=True raises WorkflowError when a node's saved widget values do not match its inputs
-    (ComfyUI itself tolerates that; `workflows lint` reports it).
+    (ComfyUI itself tolerates that; `workflows lint` reports it). Nodes whose type `object_info` lacks
+    come out as the frontend's placeholders (no class_type) with `_meta.missing_node_type` added so that
+    `preflight` can name the pack; `convert.to_api_prompt` gives the frontend's output exactly.
     """
     if isinstance(workflow_or_json, Workflow):
         data, fmt = workflow_or_json.raw, workflow_or_json.format
@@ -34,7 +36,13 @@ def to_api(workflow_or_json: Workflow | Mapping[str, Any], object_info: Mapping[
     if fmt == "api":
         prompt = data.get("prompt") if isinstance(data.get("prompt"), dict) and "class_type" not in data.get("prompt", {}) else data
         return dict(prompt)
-    return to_api_prompt(data, dict(object_info), strict=strict)
+    prompt = to_api_prompt(data, dict(object_info), strict=strict)
+    placeholders = [k for k, v in prompt.items() if "class_type" not in v]
+    if placeholders:
+        types = ui_node_types(data)
+        for key in placeholders:  # ComfyUI ignores _meta; preflight reads the type to name the missing pack
+            prompt[key].setdefault("_meta", {})["missing_node_type"] = types.get(key, "")
+    return prompt
 
 
 __all__ = [

@@ -54,7 +54,7 @@ def preflight(api_prompt: Mapping[str, Any], object_info: Mapping[str, Any] | No
     for node_id, node in api_prompt.items():
         node_type = node.get("class_type")
         if specs.get(str(node_type)) is None:
-            known = (node_types or {}).get(str(node_id)) or (node.get("_meta") or {}).get("title")
+            known = (node_types or {}).get(str(node_id)) or (node.get("_meta") or {}).get("missing_node_type")
             problems.append(_missing_node(str(node_id), str(node_type or known or "?")))
     live = reachable_nodes(api_prompt, specs)
     for node_id, node in api_prompt.items():

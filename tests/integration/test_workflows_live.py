@@ -64,3 +64,22 @@ def test_golden_template_converts_identically_with_live_object_info(comfy_client
     pair = json.loads(golden.read_text())
     info = comfy_client.object_info()
     assert to_api(pair["workflow"], info) == pair["api"]
+
+
+def test_preflight_of_library_workflows_against_the_live_backend(comfy_client) -> None:
+    from app.workflows import load_workflow, resolve_workflow
+
+    info = comfy_client.object_info()
+    background = load_workflow(resolve_workflow("background"))
+    report = preflight(to_api(background, info), info)
+    checkpoints = info["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0]
+    if "v1-5-pruned-emaonly.safetensors" in checkpoints:
+        assert report.ok, report.sentences()
+    else:
+        assert [p.kind for p in report.problems] == ["missing_model"]
+        assert "python scripts/download_models.py --only v1-5-pruned-emaonly.safetensors" in report.problems[0].sentence
+    animation = load_workflow(resolve_workflow("pose_animation"))
+    missing = {p.node_type for p in preflight(to_api(animation, info), info).problems if p.kind == "missing_node"}
+    expected = {"VHS_LoadVideoPath", "VHS_VideoCombine", "DWPreprocessor", "IPAdapterUnifiedLoader", "IPAdapter",
+                "ADE_StandardUniformContextOptions", "ADE_AnimateDiffLoaderGen1"}
+    assert missing == {t for t in expected if t not in info}

@@ -96,7 +96,8 @@ def test_link_to_missing_node_and_missing_link_are_sentences() -> None:
 
 def test_unknown_node_type_becomes_frontend_placeholder() -> None:
     workflow = {"nodes": [node(1, "NoSuchNode", ["a", None, 2, {"k": 1}])], "links": []}
-    assert to_api(workflow, INFO) == {"1": {"inputs": {"UNKNOWN": '{"k":1}'}, "_meta": {}}}
+    assert to_api_prompt(workflow, INFO) == {"1": {"inputs": {"UNKNOWN": '{"k":1}'}, "_meta": {}}}
+    assert to_api(workflow, INFO)["1"]["_meta"] == {"missing_node_type": "NoSuchNode"}
 
 
 def test_api_format_is_accepted_as_is() -> None:
