@@ -97,6 +97,10 @@ def reachable_nodes(api_prompt: Mapping[str, Any], specs: NodeSpecs) -> set[str]
 
 def _missing_node(node_id: str, node_type: str) -> Problem:
     pack, command = install_hint(node_type)
+    if node_type.startswith(("workflow>", "workflow/")):
+        sentence = (f"Node {node_id} is a legacy group node ({node_type}), which this converter does not expand; "
+                    "open the workflow in ComfyUI, convert the group node to a subgraph and save it again.")
+        return Problem("missing_node", node_id, sentence, node_type)
     if node_type.startswith("Inkframe"):
         sentence = (f"Node {node_id} needs node type {node_type} from Inkframe Studio's own node pack, which this ComfyUI lacks; "
                     "load it with `python scripts/download_models.py --extra-model-paths COMFYUI_DIR` and restart ComfyUI.")

@@ -112,3 +112,11 @@ def test_lint_names_the_type_of_a_node_the_backend_lacks() -> None:
     report = lint_workflow(Workflow("t", None, "ui", ui), INFO, None, check_models=False)
     assert report.sentences() == ["Node 2 needs node type VHS_VideoCombine from the ComfyUI-VideoHelperSuite node pack, which this ComfyUI lacks; "
                                   "install it with `comfy node install comfyui-videohelpersuite`."]
+
+
+def test_legacy_group_node_says_how_to_fix_it() -> None:
+    p = prompt()
+    p["5"] = {"inputs": {}, "_meta": {"missing_node_type": "workflow>Upscale"}}
+    assert preflight(p, INFO, check_models=False).sentences() == [
+        "Node 5 is a legacy group node (workflow>Upscale), which this converter does not expand; "
+        "open the workflow in ComfyUI, convert the group node to a subgraph and save it again."]
