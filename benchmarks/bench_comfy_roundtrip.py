@@ -118,7 +118,7 @@ def bench_app_vs_bare(url: str, pairs: int) -> None:
         app.close()
         bare.close()
     app_median, bare_median = statistics.median(app_s), statistics.median(bare_s)
-    added_ms = statistics.median(a - b for a, b in zip(app_s, bare_s)) * 1000
+    added_ms = statistics.median(a - b for a, b in zip(app_s, bare_s, strict=True)) * 1000
     ratio = app_median / bare_median
     print(f"trivial workflow, {pairs} alternated pairs: app median {app_median * 1000:.1f} ms, bare median "
           f"{bare_median * 1000:.1f} ms")

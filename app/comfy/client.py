@@ -157,7 +157,7 @@ class ComfyClient:
         try:
             response = self.http.post("/prompt", json=body)
         except ComfyError as exc:
-            if getattr(exc, "maybe_sent", False) and self._server_has(prompt_id):
+            if exc.maybe_sent and self._server_has(prompt_id):
                 return prompt_id
             self._forget(prompt_id)
             raise

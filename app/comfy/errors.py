@@ -20,7 +20,12 @@ FIX_CONNECTION = "start ComfyUI or set comfyui.url / --comfyui-url"
 
 
 class ComfyError(InkframeError):
-    """Anything that went wrong between the app and a ComfyUI server."""
+    """Anything that went wrong between the app and a ComfyUI server.
+
+    `maybe_sent` is True on a failed POST that may still have reached the server.
+    """
+
+    maybe_sent: bool = False
 
     def __init__(self, message: str, *, prompt_id: str | None = None) -> None:
         super().__init__(message)
@@ -104,7 +109,7 @@ class ExecutionError(ComfyError):
 
     def __init__(self, prompt_id: str, node_id: str, node_type: str, message: str, exception_type: str,
                  traceback: list[str] | None = None) -> None:
-        text = message.strip() or "no message"
+        text = message.strip().rstrip(".") or "no message"
         super().__init__(f"node {node_id} ({node_type}) failed with {exception_type}: {text}.", prompt_id=prompt_id)
         self.node_id = node_id
         self.node_type = node_type

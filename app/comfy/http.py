@@ -72,7 +72,7 @@ class HttpTransport:
             return self.session.post(self.url(path), json=json, data=data, files=files, timeout=timeout)
         except requests.RequestException as exc:
             error = translate_transport_error(exc, url=self.base_url, action=f"POST {path}")
-            error.maybe_sent = _maybe_sent(exc)  # type: ignore[attr-defined]
+            error.maybe_sent = _maybe_sent(exc)
             raise error from exc
 
     def check(self, response: requests.Response, method: str, path: str) -> requests.Response:

@@ -31,7 +31,7 @@ def test_trivial_graph_runs_end_to_end(comfy_client):
     image = Image.open(io.BytesIO(file.data)).convert("RGB")
     assert image.size == (64, 48)
     expected = (255 - 0x33, 255 - 0x66, 255 - 0x99)  # inverted in float: allow one step of rounding
-    assert all(abs(a - b) <= 1 for a, b in zip(image.getpixel((10, 10)), expected))
+    assert all(abs(a - b) <= 1 for a, b in zip(image.getpixel((10, 10)), expected, strict=True))
     assert any(isinstance(e, ExecutionStartEvent) for e in events)
     assert any(isinstance(e, ExecutionSuccessEvent) for e in events)
     assert result.timings.comfy_started_ms and result.timings.comfy_finished_ms
