@@ -9,6 +9,7 @@ from .types import ComponentName
 
 _UI_COMPONENTS: dict[ComponentName, Any] = {}
 _PAGE_LOADS: list[tuple[Callable[[], Any], list[Any]]] = []
+_PRESET_FIELDS: dict[str, Any] = {}
 
 
 def register_ui_component(name: ComponentName, component: Any) -> None:
@@ -29,7 +30,17 @@ def page_loads() -> list[tuple[Callable[[], Any], list[Any]]]:
     return list(_PAGE_LOADS)
 
 
+def register_preset_field(key: str, component: Any) -> None:
+    """A widget whose value a settings preset saves and restores, under `key`."""
+    _PRESET_FIELDS[key] = component
+
+
+def preset_fields() -> dict[str, Any]:
+    return dict(_PRESET_FIELDS)
+
+
 def clear_ui_components() -> None:
     """Forget every registered widget and page-load hook (a new Blocks is being built)."""
     _UI_COMPONENTS.clear()
     _PAGE_LOADS.clear()
+    _PRESET_FIELDS.clear()

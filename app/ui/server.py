@@ -71,6 +71,7 @@ def build_server(config: Config, options: ServerOptions):
     from .layouts import studio
     from .theme import build_theme
 
+    config = config.model_copy(update={"app": config.app.model_copy(update={"host": options.host, "port": options.port})})
     context = UiContext(config=config, comfyui_url=options.comfyui_url)
     app = FastAPI(title="Inkframe Studio", docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None,
                   lifespan=_lifespan(config, context, options))

@@ -14,7 +14,7 @@ from ...errors import InkframeError
 from ...services import compose_service
 from ...services.compose_service import ComposeDraft
 from ..context import UiContext
-from ..core import get_ui_component
+from ..core import get_ui_component, register_preset_field
 from ..notices import error_html, missing_capability, module_available, notice_html
 
 FORMAT_LABELS = {"png": "PNG pages", "pdf": "PDF", "cbz": "CBZ (with ComicInfo.xml)", "webtoon": "Webtoon strip",
@@ -27,6 +27,7 @@ def render(context: UiContext) -> None:
     gr.Markdown("Export the pages composed above. Files are written under the output folder and offered for download.")
     _w["formats"] = gr.CheckboxGroup([(FORMAT_LABELS.get(f, f), f) for f in EXPORT_FORMATS], value=["pdf"],
                                      label="Formats", elem_id="export-formats")
+    register_preset_field("comic.export_formats", _w["formats"])
     if not module_available(MOTION_COMIC_MODULE):
         gr.HTML(notice_html(missing_capability("the motion comic export (an MP4 that pans across the panels)", MOTION_COMIC_MODULE)))
     _w["export"] = gr.Button("Export", variant="primary", elem_id="export-button")

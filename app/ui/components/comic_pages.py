@@ -19,7 +19,7 @@ from ...errors import InkframeError
 from ...services import compose_service
 from ...services.compose_service import BalloonEdit, ComposeDraft
 from ..context import UiContext
-from ..core import get_ui_component, register_ui_component
+from ..core import get_ui_component, register_preset_field, register_ui_component
 from ..notices import error_html, notice_html
 
 BALLOON_HEADERS = ["panel", "#", "kind", "speaker", "text", "x", "y"]
@@ -38,6 +38,8 @@ def render(context: UiContext) -> None:
         _w["dpi"] = gr.Number(150, label="DPI", minimum=72, maximum=600, precision=0, elem_id="compose-dpi")
         _w["per_page"] = gr.Slider(1, compose_service.MAX_PANELS_PER_PAGE, value=4, step=1, label="Panels per page (no script)",
                                    elem_id="compose-per-page")
+    for key in ("use_script", "page_size", "dpi", "per_page"):
+        register_preset_field(f"comic.{key}", _w[key])
     _w["compose"] = gr.Button("Compose pages", variant="primary", elem_id="compose-button")
     _w["status"] = gr.HTML("", elem_id="compose-status")
     draft = gr.State(None)

@@ -1,20 +1,159 @@
-"""The settings tab: backends, models, safety, output folder and presets."""
+"""The Settings tab: backends with health and version, models with status and download, safety,
+output folder, and presets of studio settings."""
 
 from __future__ import annotations
 
+import html
+import os
+from typing import Any
+
 import gradio as gr
 
+from ...errors import InkframeError
+from ...services import backend_service, models_service, preset_service
 from ..context import UiContext
-from ..notices import missing_capability, module_available, notice_html
-from . import backend_notice
+from ..core import preset_fields, register_page_load
+from ..notices import error_html, notice_html
+
+BACKEND_HEADERS = ["name", "url", "reachable", "ComfyUI", "devices", "message"]
+MODEL_HEADERS = ["model", "folder", "status", "size", "used by", "licence"]
+_w: dict[str, Any] = {}
 
 
 def render(context: UiContext) -> None:
-    gr.Markdown('Backends, models, safety, output folder and presets.')
-    backend_notice.render("settings")
-    if not module_available('app.services.backend_service'):
-        gr.HTML(notice_html(missing_capability('settings', 'app.services.backend_service')))
+    gr.Markdown("### Backends")
+    _w["backends"] = gr.Dataframe(headers=BACKEND_HEADERS, value=[], interactive=False, wrap=True, elem_id="settings-backends",
+                                 column_widths=["10%", "20%", "9%", "10%", "16%", "35%"])
+    _w["check"] = gr.Button("Check backends", size="sm", elem_id="settings-check")
+    gr.Markdown("### Models")
+    _w["models"] = gr.Dataframe(headers=MODEL_HEADERS, value=[], interactive=False, wrap=True, elem_id="settings-models")
+    with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
+        _w["model"] = gr.Dropdown([], label="Model to download", scale=3, elem_id="settings-model")
+        _w["download"] = gr.Button("Download", size="sm", scale=0, min_width=110, elem_id="settings-download")
+    _w["model_status"] = gr.HTML("", elem_id="settings-model-status")
+    gr.Markdown("### Safety")
+    gr.HTML(safety_html(context), elem_id="settings-safety")
+    gr.Markdown("### Output folder")
+    _w["output"] = gr.HTML("", elem_id="settings-output")
+    gr.Markdown("### Presets\nSave the comic page and export settings under a name, and load them back.")
+    with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
+        _w["preset_name"] = gr.Textbox(label="Preset name", scale=2, elem_id="settings-preset-name")
+        _w["save"] = gr.Button("Save preset", size="sm", scale=0, min_width=120, elem_id="settings-preset-save")
+    with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
+        _w["preset"] = gr.Dropdown([], label="Saved presets", scale=2, elem_id="settings-preset")
+        _w["load"] = gr.Button("Load preset", size="sm", scale=0, min_width=120, elem_id="settings-preset-load")
+    _w["preset_status"] = gr.HTML("", elem_id="settings-preset-status")
+
+
+def safety_html(context: UiContext) -> str:
+    swap = context.config.faceswap
+    gate = (f"on: images scoring {swap.nsfw_threshold:.2f} or more are refused; a video is refused when "
+            f"{swap.nsfw_video_share:.0%} of its sampled frames are") if swap.nsfw_gate else "off"
+    rows = [
+        ("Listening on", f"{context.config.app.host}:{context.config.app.port}"
+         + (" with an access token" if context.config.app.auth_token else " (this computer only)")),
+        ("Explicit-content gate (face swap)", gate),
+        ("Visible mark on face-swapped output", "on" if swap.visible_mark else "off"),
+        ("Consent", "every face swap asks to confirm consent of the people shown"),
+    ]
+    items = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in rows)
+    return (f"<ul>{items}</ul><p>Change these in <code>config.yaml</code> (section <code>faceswap</code>/<code>app</code>) "
+            "or with <code>INKFRAME__SECTION__KEY</code> environment variables, then restart the studio.</p>")
+
+
+def backends_table(context: UiContext) -> list[list[Any]]:
+    rows = []
+    for health in backend_service.check_backends(context.config, context.comfyui_url):
+        rows.append([health.name, health.url, "yes" if health.reachable else "no", health.version or "",
+                     ", ".join(health.devices), "" if health.reachable else health.message])
+    return rows
+
+
+def _size(size: int | None) -> str:
+    if not size:
+        return "?"
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return ""
+
+
+def models_view(context: UiContext) -> list[Any]:
+    try:
+        statuses = models_service.model_statuses(context.config)
+    except InkframeError as exc:
+        return [[], gr.update(choices=[]), error_html(str(exc))]
+    rows = []
+    for status in statuses:
+        state = status.state if status.state != "partial" else f"partial ({_size(status.have_bytes)})"
+        rows.append([status.name, status.folder, state, _size(status.size), ", ".join(status.used_by), status.licence])
+    missing = [s.name for s in statuses if s.state != "present"]
+    summary = f"{len(statuses) - len(missing)} of {len(statuses)} models present in {models_service.models_dir(context.config)}."
+    return [rows, gr.update(choices=missing, value=missing[0] if missing else None), notice_html(html.escape(summary), ok=not missing)]
+
+
+def output_html(context: UiContext) -> str:
+    folder = context.output_dir
+    if not folder.exists():
+        return notice_html(f"<code>{html.escape(str(folder))}</code> does not exist yet; it is created on the first output.")
+    writable = os.access(folder, os.W_OK)
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    size = sum(p.stat().st_size for p in files)
+    text = f"<code>{html.escape(str(folder))}</code>: {len(files)} files, {_size(size)}" + ("" if writable else " — not writable!")
+    return notice_html(text, ok=writable)
+
+
+def download(context: UiContext, name: str | None, progress=gr.Progress()) -> list[Any]:
+    if not name:
+        return [*models_view(context)[:2], error_html("Pick a model to download.")]
+
+    def report(done: int, total: int | None) -> None:
+        progress(done / total if total else None, desc=f"{name}: {_size(done)} of {_size(total)}")
+
+    try:
+        path = models_service.download(context.config, name, report)
+    except InkframeError as exc:
+        return [*models_view(context)[:2], error_html(str(exc))]
+    return [*models_view(context)[:2], notice_html(f"{html.escape(name)} is in <code>{html.escape(str(path))}</code>.", ok=True)]
+
+
+def save_preset(context: UiContext, name: str, *values: Any) -> list[Any]:
+    fields = list(preset_fields())
+    try:
+        preset_service.save_preset(context.data_dir, name, dict(zip(fields, values)))
+    except InkframeError as exc:
+        return [gr.update(), error_html(str(exc))]
+    names = preset_service.list_presets(context.data_dir)
+    return [gr.update(choices=names, value=name.strip()), notice_html(f"Saved preset {html.escape(name.strip())}.", ok=True)]
+
+
+def load_preset(context: UiContext, name: str | None) -> list[Any]:
+    fields = list(preset_fields())
+    if not name:
+        return [error_html("Pick a saved preset."), *[gr.update() for _ in fields]]
+    try:
+        values = preset_service.load_preset(context.data_dir, name)
+    except InkframeError as exc:
+        return [error_html(str(exc)), *[gr.update() for _ in fields]]
+    unknown = sorted(set(values) - set(fields))
+    note = f" (ignored settings this studio no longer has: {', '.join(unknown)})" if unknown else ""
+    return [notice_html(f"Loaded preset {html.escape(name)}{html.escape(note)}.", ok=True),
+            *[values[key] if key in values else gr.update() for key in fields]]
 
 
 def listen(context: UiContext) -> None:
-    return None
+    w = _w
+    fields = preset_fields()
+    w["check"].click(lambda: backends_table(context), outputs=w["backends"])
+    w["download"].click(lambda name, progress=gr.Progress(): download(context, name, progress), inputs=w["model"],
+                        outputs=[w["models"], w["model"], w["model_status"]])
+    w["save"].click(lambda name, *values: save_preset(context, name, *values), inputs=[w["preset_name"], *fields.values()],
+                    outputs=[w["preset"], w["preset_status"]])
+    w["load"].click(lambda name: load_preset(context, name), inputs=w["preset"], outputs=[w["preset_status"], *fields.values()])
+
+    def on_load() -> list[Any]:
+        names = preset_service.list_presets(context.data_dir)
+        return [backends_table(context), *models_view(context), output_html(context), gr.update(choices=names)]
+
+    register_page_load(on_load, [w["backends"], w["models"], w["model"], w["model_status"], w["output"], w["preset"]])
