@@ -70,6 +70,10 @@ class ComfyClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def connect(self) -> None:
+        """Open the WebSocket now (run() does it): prompts submitted afterwards are followed from their first event."""
+        self.socket.connect()
+
     def close(self) -> None:
         self.socket.close()
         self.http.close()
@@ -184,7 +188,7 @@ class ComfyClient:
     def run(self, prompt: Mapping[str, Any], *, on_event: EventCallback | None = None, timeout: float | None = None,
             fetch: bool = True, prompt_id: str | None = None, extra_data: Mapping[str, Any] | None = None) -> PromptResult:
         """Connect the WebSocket, submit, wait for the end and fetch the outputs."""
-        self._connect_socket()
+        self.connect()
         prompt_id = self.submit(prompt, prompt_id=prompt_id, extra_data=extra_data)
         return self.wait(prompt_id, on_event=on_event, timeout=timeout, fetch=fetch)
 
@@ -212,7 +216,7 @@ class ComfyClient:
 
     def _follow(self, tracker: PromptTracker, backlog: list[Event], watched_from_start: bool, deadline: float,
                 limit: float, on_event: EventCallback | None) -> None:
-        self._connect_socket()
+        self.connect()
         for event in backlog:
             self._deliver(tracker, event, on_event)
         if not watched_from_start and not tracker.done:
@@ -258,9 +262,6 @@ class ComfyClient:
         queue = self._backlog.get(prompt_id) if prompt_id else None
         if queue is not None and len(queue) < BACKLOG_LIMIT:
             queue.append(event)
-
-    def _connect_socket(self) -> None:
-        self.socket.connect()
 
     def _reconnect(self, prompt_id: str, reason: str, deadline: float) -> None:
         last: ComfyError | None = None

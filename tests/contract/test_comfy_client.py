@@ -147,7 +147,7 @@ def test_two_clients_and_a_prompt_submitted_elsewhere(replay, transcript, comfy_
     server = replay("g_two_clients")
     recorded = transcript("g_two_clients")
     with client_for(server) as a:
-        a.socket.connect()
+        a.connect()
         b = websocket.create_connection(server.base_url.replace("http", "ws") + "/ws?clientId=bbbb", timeout=5)
         c = websocket.create_connection(server.base_url.replace("http", "ws") + "/ws", timeout=5)
         result = a.run(recorded_prompt(recorded, 0))
@@ -238,6 +238,16 @@ def test_websocket_drop_then_events_resume_on_the_new_socket(replay, transcript,
     assert [f.filename for f in result.files] == ["a_simple_00001_.png"]
     assert server.count("POST", "/prompt") == 1 and server.count("GET", "/view") == 1
     assert server.count("GET", "/queue") >= 1  # reconciled: still running, so it kept waiting
+
+
+def test_wait_after_a_submit_made_without_the_socket(replay, transcript):
+    server = replay("a_simple_success")
+    with client_for(server) as client:
+        prompt_id = client.submit(recorded_prompt(transcript("a_simple_success")))
+        time.sleep(0.3)  # the prompt finishes before anyone listens
+        result = client.wait(prompt_id)
+    assert result.completed_via == "history" and len(result.files) == 1
+    assert server.count("POST", "/prompt") == 1 and server.count("GET", "/view") == 1
 
 
 def test_older_comfyui_that_only_sends_executing_null(replay, transcript):
