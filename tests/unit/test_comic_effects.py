@@ -162,6 +162,12 @@ def test_border_rough_wobbles_but_stays_inside() -> None:
     assert out[150, 200] == 0.0
 
 
+def test_halftone_keeps_alpha() -> None:
+    source = Image.new("RGBA", (64, 64), (128, 128, 128, 90))
+    out = Halftone(lpi=30, dpi=300).render(source)
+    assert out.mode == "RGBA" and out.getchannel("A").getextrema() == (90, 90)
+
+
 def test_apply_effects_in_order_and_from_dicts() -> None:
     effects = [effect_from_dict({"kind": "focus_lines", "seed": 2}), effect_from_dict({"kind": "panel_border", "width": 4})]
     out = apply_effects(_white(), effects)
@@ -173,7 +179,10 @@ def test_apply_effects_in_order_and_from_dicts() -> None:
     ("build", "message"),
     [
         (lambda: SpeedLines(count=0), "Speed lines count must be a whole number from 1 to 2000, got 0."),
-        (lambda: SpeedLines(length=(0.8, 0.2)), "Speed lines length needs shortest <= longest and longest > 0, got (0.8, 0.2)."),
+        (
+            lambda: SpeedLines(length=(0.8, 0.2)),
+            "Speed lines length must be (shortest, longest) fractions of the diagonal, 0 to 1 and shortest <= longest, got (0.8, 0.2).",
+        ),
         (lambda: FocusLines(center=(1.5, 0.5)), "Focus lines center x must be a number from 0 to 1, got 1.5."),
         (lambda: FocusLines(color="plaid"), "Focus lines color must be a colour name, '#rrggbb' or (r, g, b), got 'plaid'."),
         (lambda: ImpactBurst(spikes=2), "Impact burst spikes must be a whole number from 3 to 200, got 2."),

@@ -75,6 +75,12 @@ class Halftone:
 
     def render(self, image: Image.Image) -> Image.Image:
         check_image(image)
+        screened = self._render(image)
+        if image.mode == "RGBA":
+            screened.putalpha(image.getchannel("A"))
+        return screened
+
+    def _render(self, image: Image.Image) -> Image.Image:
         if self.mode == "cmyk":
             rgb = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
             return Image.fromarray(_to_uint8(self._render_cmyk(rgb)))

@@ -48,9 +48,14 @@ class SpeedLines:
         check_range("Speed lines angle", self.angle, -360.0, 360.0)
         check_int("Speed lines count", self.count, 1, 2000)
         check_range("Speed lines thickness", self.thickness, 0.0005, 0.1)
-        check_point("Speed lines length", self.length)
-        if self.length[0] > self.length[1] or self.length[1] <= 0:
-            raise EffectError(f"Speed lines length needs shortest <= longest and longest > 0, got {self.length!r}.")
+        low_high = self.length if isinstance(self.length, (tuple, list)) and len(self.length) == 2 else None
+        if (
+            low_high is None
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0.0 <= v <= 1.0 for v in low_high)
+            or low_high[0] > low_high[1]
+            or low_high[1] <= 0
+        ):
+            raise EffectError(f"Speed lines length must be (shortest, longest) fractions of the diagonal, 0 to 1 and shortest <= longest, got {self.length!r}.")
         check_range("Speed lines clear_band", self.clear_band, 0.0, 0.9)
         parse_color("Speed lines color", self.color)
         check_range("Speed lines opacity", self.opacity, 0.0, 1.0)
