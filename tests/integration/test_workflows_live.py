@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -83,3 +84,34 @@ def test_preflight_of_library_workflows_against_the_live_backend(comfy_client) -
     expected = {"VHS_LoadVideoPath", "VHS_VideoCombine", "DWPreprocessor", "IPAdapterUnifiedLoader", "IPAdapter",
                 "ADE_StandardUniformContextOptions", "ADE_AnimateDiffLoaderGen1"}
     assert missing == {t for t in expected if t not in info}
+
+
+@pytest.mark.browser
+def test_library_converts_like_the_real_frontend(live_comfyui: str, comfy_client) -> None:
+    """The live server's own frontend (graphToPrompt in Chromium) and the app convert each built-in
+    workflow whose node types this server has to the same API prompt."""
+    import os
+
+    from app.workflows import list_workflows, load_workflow
+
+    playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+    chromium = os.environ.get("INKFRAME_CHROMIUM", "/usr/bin/chromium")
+    if not Path(chromium).exists():
+        pytest.skip(f"Chromium not found at {chromium} (set INKFRAME_CHROMIUM)")
+    info = comfy_client.object_info()
+    runnable = [w for w in map(load_workflow, list_workflows()) if {n["type"] for n in w.raw["nodes"]} - {"Note"} <= set(info)]
+    assert runnable, "no built-in workflow uses only node types this server has"
+    print("compared with the frontend:", ", ".join(w.name for w in runnable))
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        try:
+            page = browser.new_page()
+            page.goto(live_comfyui + "/", timeout=120_000)
+            page.wait_for_function("() => window.app && window.app.graph && window.app.graph.nodes !== undefined", timeout=120_000)
+            for workflow in runnable:
+                expected = page.evaluate(
+                    "async (wf) => { await window.app.loadGraphData(wf); return JSON.parse(JSON.stringify((await window.app.graphToPrompt()).output)); }",
+                    workflow.raw)
+                assert to_api(workflow, info) == expected, workflow.name
+        finally:
+            browser.close()
