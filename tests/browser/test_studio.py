@@ -138,3 +138,23 @@ def test_phone_width_has_no_sideways_scroll(studio, browser):
             assert width <= 390, f"the {tab} tab is {width}px wide at a 390px viewport"
     finally:
         context.close()
+
+
+def test_face_swap_finds_faces_and_insists_on_consent(studio, page):
+    insightface = pytest.importorskip("insightface")
+    photo = Path(insightface.__file__).parent / "data" / "images" / "t1.jpg"
+    if not photo.is_file():
+        pytest.skip(f"insightface's sample photo {photo} is not installed")
+    open_studio(page, studio.url)
+    open_tab(page, "faceswap")
+    page.locator("#faceswap-target input[type=file]").set_input_files(str(photo))
+    page.locator("#faceswap-target").get_by_text("t1", exact=True).wait_for()
+    page.locator("#faceswap-find").click()
+    page.locator("#faceswap-status").get_by_text("Found").wait_for(timeout=60_000)
+    assert page.locator("#faceswap-faces img").count() >= 2
+    page.locator("#faceswap-faces img").first.click()
+    page.locator("#faceswap-status").get_by_text("picked as the reference").wait_for()
+    page.locator("#faceswap-sources input[type=file]").set_input_files(str(photo))
+    page.locator("#faceswap-sources").get_by_text("t1", exact=True).wait_for()
+    page.locator("#faceswap-run").click()
+    page.locator("#faceswap-status").get_by_text("consent").wait_for()
