@@ -6,7 +6,8 @@ API (stable; the lettering code calls it):
   `role` is one of `FONT_ROLES` ("dialogue", "caption", "sfx", "title"). Returns the first font whose
   character map covers every character of `text` (whitespace and invisible format characters are
   ignored): `preferred` first when given, then the role's chain from `fonts/fonts.yaml`, e.g.
-  Comic Neue -> Noto Sans CJK JP -> Noto Sans Arabic -> Noto Sans Hebrew -> DejaVu Sans for dialogue.
+  Comic Neue -> Noto Sans CJK JP -> Noto Sans Arabic -> Noto Sans Hebrew -> DejaVu Sans for dialogue,
+  then any installed font fontconfig lists for the characters (e.g. Noto Sans Thai).
   `preferred` is a catalogue name (see `list_fonts()`) or a path to a .ttf/.otf/.ttc file.
   Raises `FontError` for an unknown font name, a bad size, a character no available font has
   ("... U+1F600 ..."), or text that mixes scripts no single font covers.
@@ -142,6 +143,10 @@ def resolve_font(role: FontRole, text: str, preferred: str | None = None, size: 
         if not missing:
             return FontChoice(name, path, index, size, role, position > 0, direction, shipped)
         uncovered = missing if uncovered is None else uncovered & missing
+    found = _fontconfig_fallback(role, text)  # any other installed font (Thai, Devanagari ...)
+    if found is not None:
+        return FontChoice(found[0], found[1], found[2], size, role, True, direction, False)
+    uncovered = {c for c in uncovered or set() if not _fontconfig_list(c)}
     if uncovered:
         chars = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in sorted(uncovered)[:5])
         raise FontError(f"No available font has the character {chars}; install a font that covers it (e.g. Debian fonts-noto-core) or change the text.")
@@ -216,6 +221,41 @@ def _fc_match(pattern: str) -> tuple[Path, int] | None:
         return None
     file, _, index = out.partition("|")
     return (Path(file), int(index or 0)) if file else None
+
+
+def _fontconfig_fallback(role: str, text: str) -> tuple[str, Path, int] | None:
+    """The installed font fontconfig lists for the text's characters that best suits lettering
+    (sans before serif, no mono/UI/looped variants, bold for sfx and title), checked with its cmap."""
+    want_bold = role in ("sfx", "title")
+    ranked = []
+    for line in _fontconfig_list(text):
+        file, index, family, style = (line.split("|") + ["", "", "", ""])[:4]
+        if not file or not Path(file).is_file() or not index.isdigit():
+            continue
+        lowered = f"{family} {style}".lower()
+        penalty = sum(word in lowered for word in ("serif", "mono", "looped", " ui", "display", "italic", "condensed"))
+        ranked.append((penalty, ("bold" in lowered) != want_bold, family, file, int(index)))
+    for _, _, family, file, index in sorted(ranked):
+        if not _missing(_charmap(file, index), text):
+            return family + (" Bold" if want_bold else ""), Path(file), index
+    return None
+
+
+@functools.lru_cache(maxsize=256)
+def _fontconfig_list(text: str) -> tuple[str, ...]:
+    """fc-list lines "file|index|family|style" of the installed fonts that have every character of `text`."""
+    chars = sorted({c for c in text if unicodedata.category(c) not in _IGNORED_CATEGORIES})
+    if not chars or shutil.which("fc-list") is None:
+        return ()
+    pattern = ":charset=" + " ".join(f"{ord(c):x}" for c in chars[:64])
+    try:
+        listing = subprocess.run(
+            ["fc-list", "--format", "%{file}|%{index}|%{family[0]}|%{style[0]}\n", pattern],
+            capture_output=True, text=True, timeout=FC_MATCH_TIMEOUT_S, check=False,
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return ()
+    return tuple(line for line in listing.splitlines() if line.strip())
 
 
 def _face_index(path: Path, family: str | None) -> int:

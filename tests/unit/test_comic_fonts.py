@@ -86,8 +86,29 @@ def test_missing_font_file_is_named(tmp_path: Path) -> None:
 
 
 def test_a_glyph_no_font_has_is_named_by_code_point() -> None:
-    with pytest.raises(FontError, match=r"No available font has the character '\U00013000' \(U\+13000\)"):
-        resolve_font("dialogue", "Look: \U00013000")
+    with pytest.raises(FontError) as caught:
+        resolve_font("dialogue", "Look: \U0010fffd")
+    assert str(caught.value) == (
+        "No available font has the character '\\U0010fffd' (U+10FFFD); "
+        "install a font that covers it (e.g. Debian fonts-noto-core) or change the text."
+    )
+
+
+def test_other_scripts_fall_back_to_any_installed_font_fontconfig_knows() -> None:
+    if not fonts._fontconfig_list("สวัสดี"):
+        pytest.skip("no Thai font installed (Debian fonts-noto-core has Noto Sans Thai)")
+    choice = resolve_font("dialogue", "สวัสดีครับ")
+    assert choice.fallback and not choice.shipped and covers(choice.path, "สวัสดีครับ", choice.index)
+    assert "Serif" not in choice.name and "Looped" not in choice.name
+    assert resolve_font("sfx", "สวัสดี").name.endswith("Bold")
+
+
+def test_text_mixing_scripts_no_single_font_covers() -> None:
+    if fonts._fontconfig_list("ש你"):
+        pytest.skip("an installed font covers both Hebrew and Han here")
+    with pytest.raises(FontError) as caught:
+        resolve_font("dialogue", "שלום 你好")
+    assert str(caught.value) == "No single available font covers all of 'שלום 你好'; split the text by script into separate balloons."
 
 
 def test_bad_role_and_size() -> None:
