@@ -115,3 +115,16 @@ def test_library_converts_like_the_real_frontend(live_comfyui: str, comfy_client
                 assert to_api(workflow, info) == expected, workflow.name
         finally:
             browser.close()
+
+
+def test_cli_lint_against_the_live_backend(live_comfyui: str, comfy_client, capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli import main as cli_main
+
+    checkpoints = comfy_client.object_info()["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0]
+    status = cli_main(["workflows", "lint", "background", "--comfyui-url", live_comfyui])
+    out = capsys.readouterr().out
+    if "v1-5-pruned-emaonly.safetensors" in checkpoints:
+        assert status == 0, out
+    else:
+        assert status == 1
+        assert "needs model v1-5-pruned-emaonly.safetensors, which this ComfyUI does not have; download it with" in out
