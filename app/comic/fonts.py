@@ -129,6 +129,8 @@ def resolve_font(role: FontRole, text: str, preferred: str | None = None, size: 
     if role not in FONT_ROLES:
         raise FontError(f"Unknown lettering role {role!r}; use one of {', '.join(FONT_ROLES)}.")
     _check_size(size)
+    if not isinstance(text, str):
+        raise FontError(f"Lettering text must be a string, got {type(text).__name__}.")
     candidates: list[tuple[str, Path, int, bool]] = []
     if preferred:
         candidates.append(_locate(preferred))

@@ -14,6 +14,8 @@ API:
 - `measure_grade_consistency(images) -> float`: 1 - mean pairwise Hellinger distance between the
   pages' CIE Lab colour histograms (8 x 8 x 8 bins). 1.0 = the same colour distribution on every page,
   0.0 = no overlap at all. A graded book scores higher than the same pages ungraded.
+  `page_consistency(images) -> list[float]` gives the same figure per page (its mean distance to the
+  others), so the page whose colours stand out can be named.
 """
 
 from __future__ import annotations
@@ -177,13 +179,30 @@ def grade_book(images: Iterable[Image.Image], grade: str | Path | Lut, strength:
 
 def measure_grade_consistency(images: Sequence[Image.Image]) -> float:
     """1 - mean pairwise Hellinger distance of the images' Lab histograms (see the module docstring)."""
+    distances = _distance_matrix(images)
+    if len(distances) == 1:
+        return 1.0
+    upper = distances[np.triu_indices(len(distances), k=1)]
+    return 1.0 - float(np.mean(upper))
+
+
+def page_consistency(images: Sequence[Image.Image]) -> list[float]:
+    """Per image: 1 - its mean Hellinger distance to every other image; the lowest is the page whose
+    colours stand out from the rest of the book."""
+    distances = _distance_matrix(images)
+    if len(distances) == 1:
+        return [1.0]
+    return [1.0 - float(row.sum() / (len(row) - 1)) for row in distances]
+
+
+def _distance_matrix(images: Sequence[Image.Image]) -> np.ndarray:
     if not images:
         raise GradeError("Grade consistency needs at least one image.")
     hists = [_lab_histogram(image) for image in images]
-    if len(hists) == 1:
-        return 1.0
-    distances = [math.sqrt(max(0.0, 1.0 - float(np.sum(np.sqrt(p * q))))) for p, q in itertools.combinations(hists, 2)]
-    return 1.0 - float(np.mean(distances))
+    distances = np.zeros((len(hists), len(hists)))
+    for i, j in itertools.combinations(range(len(hists)), 2):
+        distances[i, j] = distances[j, i] = math.sqrt(max(0.0, 1.0 - float(np.sum(np.sqrt(hists[i] * hists[j])))))
+    return distances
 
 
 def _lab_histogram(image: Image.Image) -> np.ndarray:

@@ -120,6 +120,11 @@ def test_bad_role_and_size() -> None:
         resolve_font("dialogue", "Hi").with_size(12.5)  # type: ignore[arg-type]
 
 
+def test_text_must_be_a_string() -> None:
+    with pytest.raises(FontError, match=r"^Lettering text must be a string, got NoneType\.$"):
+        resolve_font("dialogue", None)  # type: ignore[arg-type]
+
+
 def test_whitespace_and_format_characters_need_no_glyph() -> None:
     assert resolve_font("dialogue", "A\u00a0B\u200dC\n\tD").name == "Comic Neue"
 

@@ -17,6 +17,7 @@ from app.comic.grading import (
     list_presets,
     load_cube,
     measure_grade_consistency,
+    page_consistency,
     parse_cube,
     preset_description,
     preset_lut,
@@ -146,6 +147,15 @@ def test_consistency_is_one_for_identical_pages_and_rises_with_a_shared_grade() 
     assert 0.0 <= before < after <= 1.0
     with pytest.raises(GradeError, match=r"^Grade consistency needs at least one image\.$"):
         measure_grade_consistency([])
+
+
+def test_page_consistency_names_the_odd_page_out() -> None:
+    reds = [Image.new("RGB", (32, 32), (200, 40 + i, 40)) for i in range(3)]
+    blue = Image.new("RGB", (32, 32), (30, 40, 210))
+    scores = page_consistency([*reds, blue, reds[0]])
+    assert len(scores) == 5 and int(np.argmin(scores)) == 3
+    assert page_consistency([blue]) == [1.0]
+    assert measure_grade_consistency([*reds, blue]) == pytest.approx(float(np.mean(page_consistency([*reds, blue]))))
 
 
 def test_bad_strength() -> None:
