@@ -93,7 +93,7 @@ def run_show(args: argparse.Namespace, config: Config) -> int:
         limits = f" [{p.minimum}..{p.maximum}]" if p.minimum is not None or p.maximum is not None else ""
         choices = f" one of: {', '.join(p.choices)}" if p.choices else ""
         group = f"{p.group}/" if p.group else ""
-        flag = " (advanced)" if p.advanced else ""
+        flag = (" (advanced)" if p.advanced else "") + ("" if p.active else " (inactive: the nodes it feeds are bypassed)")
         print(f"  {group}{p.name}: {p.kind}{limits}{choices} = {p.default!r}  -> {p.node_id}.{p.input}{flag}")
         if p.description:
             print(f"      {p.description}")

@@ -30,6 +30,7 @@ class Parameter:
     step: float | None = None
     choices: tuple[str, ...] = ()
     declared: bool = True  # False: bound automatically to a core node input
+    active: bool = True  # False: every node it feeds is bypassed or muted, so setting it changes nothing
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}

@@ -44,6 +44,7 @@ def declared_parameters(workflow: Workflow, object_info: Mapping[str, Any] | Non
     """Parameters declared with the Inkframe parameter nodes, sorted by group, order and name."""
     prompt = api_prompt_of(workflow, object_info)
     found: list[Parameter] = []
+    consumed = {str(v[0]) for n in prompt.values() for v in (n.get("inputs") or {}).values() if isinstance(v, list) and len(v) == 2}
     for node_id, node in prompt.items():
         entry = PARAM_NODES.get(str(node.get("class_type")))
         if entry is None:
@@ -57,6 +58,7 @@ def declared_parameters(workflow: Workflow, object_info: Mapping[str, Any] | Non
             label=str(inputs.get("label") or name), description=str(inputs.get("description") or ""),
             group=str(inputs.get("group") or ""), order=int(inputs.get("order") or 0), advanced=bool(inputs.get("advanced")),
             minimum=inputs.get("min"), maximum=inputs.get("max"), step=inputs.get("step"), choices=choices,
+            active=str(node_id) in consumed,
         ))
     names = [p.name for p in found]
     duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -109,6 +111,9 @@ def apply_overrides(api_prompt: Mapping[str, Any], assignments: list[str] | Mapp
     for key, raw in pairs:
         param = by_name.get(key)
         if param is not None:
+            if not param.active:
+                raise WorkflowError(f"Parameter {key!r} only feeds nodes that are bypassed or muted in this workflow; "
+                                    "enable them in ComfyUI (select, Ctrl+B) and save it to use this parameter.")
             prompt[param.node_id]["inputs"][param.input] = coerce(param, raw)
             continue
         node_id, dot, input_name = key.partition(".")

@@ -91,3 +91,13 @@ def test_choice_and_boolean_coercion() -> None:
     out = apply_overrides(to_api(portrait, {}), ["lip_zero=yes"], list(portrait.parameters))
     lip = next(p for p in portrait.parameters if p.name == "lip_zero")
     assert out[lip.node_id]["inputs"]["value"] is True
+
+
+def test_parameter_of_bypassed_nodes_is_inactive_and_refuses_a_value() -> None:
+    workflow = load_workflow(REPO / "workflows" / "panel.json")
+    params = {p.name: p for p in workflow.parameters}
+    assert not params["lora"].active and not params["reference_image"].active and params["prompt"].active
+    with pytest.raises(WorkflowError) as err:
+        apply_overrides(to_api(workflow, {}), ["lora=ink.safetensors"], list(workflow.parameters))
+    assert str(err.value) == ("Parameter 'lora' only feeds nodes that are bypassed or muted in this workflow; "
+                              "enable them in ComfyUI (select, Ctrl+B) and save it to use this parameter.")
