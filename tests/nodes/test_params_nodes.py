@@ -73,3 +73,9 @@ def test_pyproject_is_ready_for_the_registry() -> None:
     data = tomllib.loads((REPO / "custom_nodes/inkframe_nodes/pyproject.toml").read_text())
     assert {"name", "version", "description", "license", "dependencies"} <= set(data["project"])
     assert data["tool"]["comfy"]["PublisherId"] and data["tool"]["comfy"]["DisplayName"]
+
+
+def test_requirements_txt_matches_pyproject() -> None:
+    data = tomllib.loads((REPO / "custom_nodes/inkframe_nodes/pyproject.toml").read_text())
+    lines = [ln.strip() for ln in (REPO / "custom_nodes/inkframe_nodes/requirements.txt").read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+    assert lines == data["project"]["dependencies"]
