@@ -7,12 +7,9 @@ timeouts / 5xx / refused connections ending in one LLMUnavailable sentence, and 
 
 from __future__ import annotations
 
-import json
 import socket
-import threading
 import time
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 
 import pytest
 from pydantic import BaseModel, Field
@@ -21,62 +18,13 @@ from app.config import LLMConfig
 from app.errors import InkframeError
 from app.llm import ChatClient, ChatMessage, LLMReplyError, LLMSettings, LLMStatusError, LLMUnavailable
 
-Reply = tuple[int, dict | str]  # (status, JSON body or raw text) -- test-local only
+from .llm_stub import Reply, StubServer, chat_body
+
 
 
 class Pitch(BaseModel):
     title: str = Field(max_length=30)
     pages: int = Field(ge=1, le=8)
-
-
-def chat_body(content: str, finish: str = "stop") -> dict:
-    return {"choices": [{"index": 0, "finish_reason": finish, "message": {"role": "assistant", "content": content}}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 5}}
-
-
-class StubServer:
-    """Answers each POST with the next scripted reply (or a delay); records every request body."""
-
-    def __init__(self) -> None:
-        self.replies: list[Reply | Callable[[], Reply]] = []
-        self.requests: list[dict] = []
-        stub = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def _answer(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = json.loads(self.rfile.read(length) or b"{}")
-                stub.requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
-                item = stub.replies.pop(0) if stub.replies else (500, {"error": {"message": "no scripted reply"}})
-                status, payload = item() if callable(item) else item
-                data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-            do_POST = _answer
-            do_GET = _answer
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-
-    def start(self) -> "StubServer":
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture

@@ -11,22 +11,7 @@ import pytest
 from app.story.bible import Bible, BibleEntry, Character, Location
 from app.story.retrieval import BibleIndex, retrieve_context
 
-
-class CountingEmbedder:
-    """Deterministic stand-in for sync bookkeeping tests: a hashed bag of words."""
-
-    dim = 64
-
-    def __init__(self) -> None:
-        self.encoded: list[str] = []
-
-    def encode(self, texts):
-        self.encoded.extend(texts)
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in text.lower().split():
-                out[row, hash(word) % self.dim] += 1.0
-        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-6)
+from .llm_stub import BagOfWordsEmbedder as CountingEmbedder
 
 
 def entry(key: str, text: str) -> BibleEntry:
