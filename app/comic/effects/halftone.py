@@ -116,44 +116,47 @@ class Halftone:
 
 
 def _screen(coverage: np.ndarray, cell: float, angle_deg: float, shape: str) -> np.ndarray:
-    """Ink coverage 0..1 per pixel of a screen that reproduces `coverage` (H x W, 0..1)."""
+    """Ink coverage 0..1 per pixel of a screen that reproduces `coverage` (H x W, 0..1).
+
+    The screen's cells are squares of `cell` pixels in a grid turned by `angle_deg`. Each cell's tone
+    is sampled once at its centre (from a blurred copy) and turned into a dot radius (or a line
+    half-width); each pixel then compares its distance to its cell's centre with that radius.
+    """
     height, width = coverage.shape
     tone_8bit = Image.fromarray(_to_uint8(coverage))
     blurred = np.asarray(tone_8bit.filter(ImageFilter.GaussianBlur(cell / 3.0)), dtype=np.float32) / 255.0
-    out = np.empty((height, width), dtype=np.float32)
-    for top in range(0, height, ROWS_PER_BLOCK):  # row blocks bound the temporary arrays' memory
-        bottom = min(top + ROWS_PER_BLOCK, height)
-        out[top:bottom] = _screen_rows(blurred, top, bottom, cell, angle_deg, shape)
-    return out
-
-
-def _screen_rows(blurred: np.ndarray, top: int, bottom: int, cell: float, angle_deg: float, shape: str) -> np.ndarray:
-    height, width = blurred.shape
     theta = math.radians(angle_deg)
     cos_t, sin_t = math.cos(theta), math.sin(theta)
-    ys, xs = np.mgrid[top:bottom, 0:width].astype(np.float32)
-    xs += 0.5
-    ys += 0.5
-    u = (xs * cos_t + ys * sin_t) / cell
-    v = (-xs * sin_t + ys * cos_t) / cell
-    # Sample the tone at the centre of the cell each pixel belongs to.
-    cu, cv = np.floor(u) + 0.5, np.floor(v) + 0.5
-    sx = np.clip((cu * cos_t - cv * sin_t) * cell, 0, width - 1).astype(np.intp)
-    sy = np.clip((cu * sin_t + cv * cos_t) * cell, 0, height - 1).astype(np.intp)
-    tone = np.clip(blurred[sy, sx], 0.0, 1.0)
-    fu, fv = u - cu, v - cv  # -0.5 .. 0.5 inside the cell
+    # Cell index ranges covered by the image (its corners in screen coordinates).
+    corners_u = [(x * cos_t + y * sin_t) / cell for x in (0, width) for y in (0, height)]
+    corners_v = [(-x * sin_t + y * cos_t) / cell for x in (0, width) for y in (0, height)]
+    u0, v0 = math.floor(min(corners_u)) - 1, math.floor(min(corners_v)) - 1
+    iu = np.arange(u0, math.ceil(max(corners_u)) + 2, dtype=np.float32)[None, :] + 0.5
+    iv = np.arange(v0, math.ceil(max(corners_v)) + 2, dtype=np.float32)[:, None] + 0.5
+    sx = np.clip((iu * cos_t - iv * sin_t) * cell, 0, width - 1).astype(np.intp)
+    sy = np.clip((iu * sin_t + iv * cos_t) * cell, 0, height - 1).astype(np.intp)
+    cell_tone = np.clip(blurred[sy, sx], 0.0, 1.0)
     if shape == "line":
-        distance = np.abs(fv)
-        radius = tone / 2.0
+        cell_radius = cell_tone / 2.0
     else:
-        distance = np.hypot(fu, fv)
         table_cov, table_r = _dot_table()
-        radius = np.interp(tone, table_cov, table_r).astype(np.float32)
-    # Signed distance to the dot's edge in pixels; a one-pixel ramp anti-aliases it.
-    ink = np.clip((radius - distance) * cell + 0.5, 0.0, 1.0)
-    ink[tone <= 0.002] = 0.0
-    ink[tone >= 0.998] = 1.0
-    return ink
+        cell_radius = np.interp(cell_tone, table_cov, table_r).astype(np.float32)
+    # Solid and empty cells skip the edge ramp: -1 marks empty, 2 marks solid.
+    cell_radius = np.where(cell_tone <= 0.002, -1.0, np.where(cell_tone >= 0.998, 2.0, cell_radius)).astype(np.float32)
+    out = np.empty((height, width), dtype=np.float32)
+    xs = (np.arange(width, dtype=np.float32) + 0.5)[None, :]
+    for top in range(0, height, ROWS_PER_BLOCK):  # row blocks bound the temporary arrays' memory
+        ys = (np.arange(top, min(top + ROWS_PER_BLOCK, height), dtype=np.float32) + 0.5)[:, None]
+        u = (xs * cos_t + ys * sin_t) / cell
+        v = (ys * cos_t - xs * sin_t) / cell
+        fu, fv = np.floor(u), np.floor(v)
+        radius = cell_radius[fv.astype(np.intp) - v0, fu.astype(np.intp) - u0]
+        u -= fu + 0.5  # now the offset from the cell's centre, -0.5 .. 0.5
+        v -= fv + 0.5
+        distance = np.abs(v) if shape == "line" else np.hypot(u, v)
+        # Signed distance to the dot's edge in pixels; a one-pixel ramp anti-aliases it.
+        out[top : top + len(ys)] = np.clip((radius - distance) * cell + 0.5, 0.0, 1.0)
+    return out
 
 
 @lru_cache(maxsize=1)
