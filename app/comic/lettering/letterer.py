@@ -102,68 +102,83 @@ def plan_panel(
     left, top, right, bottom = box
     width, height = right - left, bottom - top
     issues: list[LetteringIssue] = []
-    fitted: list[tuple[int, Any, FontChoice, TextBlock | None, float, float]] = []
-    for index, balloon in enumerate(panel.dialogue):
-        text = balloon.text.upper() if style.uppercase and balloon.kind != "sfx" else balloon.text
-        font_problems: list[str] = []
-        if balloon.kind == "sfx":
-            max_size = max(8, int(style.sfx_pt * px_per_pt))
-            font = _choose_font("sfx", text, style, max_size, font_problems)
-            probe = font.load().getbbox(text)
-            scale = min(1.0, 0.7 * width / max(1, probe[2] - probe[0]), 0.3 * height / max(1, probe[3] - probe[1]))
-            font = font.with_size(max(8, int(max_size * scale)))
-            bbox = font.load().getbbox(text, stroke_width=max(2, round(font.size * 0.09)))
-            w, h = rotated_size(bbox[2] - bbox[0], bbox[3] - bbox[1], sfx_angle(text))
-            fitted.append((index, text, font, None, w, h))
-        else:
-            pts = style.caption_pt if balloon.kind == "caption" else style.dialogue_pt
-            if balloon.kind == "whisper":
-                pts *= 0.92
-            elif balloon.kind == "shout":
-                pts *= 1.2
-            max_size = max(6, int(round(pts * px_per_pt)))
-            min_size = max(6, min(max_size, int(round(style.min_pt * px_per_pt))))
-            font = _choose_font(balloon.kind, text, style, max_size, font_problems)
-            shape = "box" if balloon.kind == "caption" else "ellipse"
-            block = fit_text(
-                text,
-                lambda size, font=font: font.with_size(size).load(),
-                shape=shape,
-                min_size=min_size,
-                max_size=max_size,
-                max_width=int(width * (style.caption_width if shape == "box" else style.balloon_width)),
-                max_height=int(height * style.balloon_height),
-                language=language,
-                raqm=has_raqm(),
-            )
-            if not block.fits:
-                issues.append(_issue(page_number, panel, index, "error", f"the text does not fit even at the minimum size ({style.min_pt:g} pt); the balloon was enlarged past the panel's limits, shorten the text or split it"))
-            font = font.with_size(block.size)
-            w, h = block.shape_width, block.shape_height
-            if balloon.kind == "thought":
-                w, h = w * 1.22, h * 1.32
-            elif balloon.kind == "shout":
-                w, h = w * 1.3, h * 1.42
-            fitted.append((index, text, font, block, w, h))
-        for problem in font_problems:
-            issues.append(_issue(page_number, panel, index, "error", problem))
+    fitted = [_fit_item(panel, index, width, height, px_per_pt, style, language, page_number, issues) for index in range(len(panel.dialogue))]
     requests = [
         Request(
-            w, h, panel.dialogue[i].kind,
-            anchor=speaker_anchor(panel, panel.dialogue[i].speaker, box),
-            keep_out=speaker_face(panel, panel.dialogue[i].speaker, box),
-            pinned=_pinned(panel.dialogue[i].position, box),
-            off_panel=panel.dialogue[i].off_panel,
+            item.variants[0][1], item.variants[0][2], panel.dialogue[item.index].kind,
+            anchor=speaker_anchor(panel, panel.dialogue[item.index].speaker, box),
+            keep_out=speaker_face(panel, panel.dialogue[item.index].speaker, box),
+            pinned=_pinned(panel.dialogue[item.index].position, box),
+            off_panel=panel.dialogue[item.index].off_panel,
+            alternatives=tuple((w, h) for _block, w, h in item.variants[1:]),
         )
-        for i, _text, _font, _block, w, h in fitted
+        for item in fitted
     ]
     placements = place_all(requests, (left, top, right, bottom), avoid_regions(panel, box), rtl=rtl, limit=limit)
     items = []
-    for (index, text, font, block, _w, _h), placement in zip(fitted, placements):
+    for item, placement in zip(fitted, placements):
         for what in placement.overlaps:
-            issues.append(_issue(page_number, panel, index, "warning", f"could not be kept off {what}"))
-        items.append(PlacedItem(index, panel.dialogue[index].kind, text, font, block, placement.body, placement.tail_tip))
+            issues.append(_issue(page_number, panel, item.index, "warning", f"could not be kept off {what}"))
+        block = item.variants[placement.variant][0]
+        items.append(PlacedItem(item.index, panel.dialogue[item.index].kind, item.text, item.font, block, placement.body, placement.tail_tip))
     return PanelPlan(page_number, panel.number, box, tuple(items), max(1.0, style.outline_pt * px_per_pt)), issues
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    index: int
+    text: str
+    font: FontChoice
+    variants: tuple[tuple[TextBlock | None, float, float], ...]  # (block, body width, body height), preferred first
+
+
+_BODY_SCALE = {"thought": (1.22, 1.32), "shout": (1.3, 1.42)}
+NARROW_FACTOR = 0.62  # a narrower, taller wrap offered to the placer when space is tight
+
+
+def _fit_item(
+    panel: Panel, index: int, width: int, height: int, px_per_pt: float, style: LetteringStyle, language: str, page_number: int, issues: list[LetteringIssue]
+) -> _Fitted:
+    balloon = panel.dialogue[index]
+    text = balloon.text.upper() if style.uppercase and balloon.kind != "sfx" else balloon.text
+    font_problems: list[str] = []
+    if balloon.kind == "sfx":
+        max_size = max(8, int(style.sfx_pt * px_per_pt))
+        font = _choose_font("sfx", text, style, max_size, font_problems)
+        probe = font.load().getbbox(text)
+        scale = min(1.0, 0.7 * width / max(1, probe[2] - probe[0]), 0.3 * height / max(1, probe[3] - probe[1]))
+        font = font.with_size(max(8, int(max_size * scale)))
+        bbox = font.load().getbbox(text, stroke_width=max(2, round(font.size * 0.09)))
+        w, h = rotated_size(bbox[2] - bbox[0], bbox[3] - bbox[1], sfx_angle(text))
+        result = _Fitted(index, text, font, ((None, w, h),))
+    else:
+        pts = style.caption_pt if balloon.kind == "caption" else style.dialogue_pt
+        pts *= {"whisper": 0.92, "shout": 1.2}.get(balloon.kind, 1.0)
+        max_size = max(6, int(round(pts * px_per_pt)))
+        min_size = max(6, min(max_size, int(round(style.min_pt * px_per_pt))))
+        font = _choose_font(balloon.kind, text, style, max_size, font_problems)
+        shape = "box" if balloon.kind == "caption" else "ellipse"
+        max_width = int(width * (style.caption_width if shape == "box" else style.balloon_width))
+
+        def fit(limit_width: int, low: int, high: int) -> TextBlock:
+            return fit_text(
+                text, lambda size: font.with_size(size).load(), shape=shape, min_size=low, max_size=high,
+                max_width=limit_width, max_height=int(height * style.balloon_height), language=language, raqm=has_raqm(),
+            )
+
+        block = fit(max_width, min_size, max_size)
+        if not block.fits:
+            issues.append(_issue(page_number, panel, index, "error", f"the text does not fit even at the minimum size ({style.min_pt:g} pt); the balloon was enlarged past the panel's limits, shorten the text or split it"))
+        sx, sy = _BODY_SCALE.get(balloon.kind, (1.0, 1.0))
+        variants = [(block, block.shape_width * sx, block.shape_height * sy)]
+        if shape == "ellipse" and block.fits and len(block.lines) < 6:
+            narrow = fit(int(block.shape_width * NARROW_FACTOR), block.size, block.size)
+            if narrow.fits and narrow.size == block.size and narrow.shape_width < block.shape_width * 0.85:
+                variants.append((narrow, narrow.shape_width * sx, narrow.shape_height * sy))
+        result = _Fitted(index, text, font.with_size(block.size), tuple(variants))
+    for problem in font_problems:
+        issues.append(_issue(page_number, panel, index, "error", problem))
+    return result
 
 
 def _issue(page: int, panel: Panel, index: int, severity: Severity, message: str) -> LetteringIssue:

@@ -8,6 +8,7 @@ speaker; tails aim at the speaker's mouth and stop short of it.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -15,12 +16,15 @@ Box = tuple[float, float, float, float]
 Point = tuple[float, float]
 
 _GRID = 11
+BEAM_WIDTH = 8
+BEAM_SPOTS = 5
 W_OVERLAP_BALLOON = 60.0
 W_OVERLAP_FACE = 30.0
 W_OVERLAP_HEAD = 8.0
 W_ORDER = 4.0
 W_HEIGHT = 1.4
 W_SPEAKER = 1.2
+W_VARIANT = 0.25  # the cost of taking the narrower wrap instead of the preferred one
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class Request:
     pinned: Point | None = None  # a centre the script fixed
     off_panel: bool = False
     keep_out: Box | None = None  # the speaker's face: the tail stops before it
+    alternatives: tuple[tuple[float, float], ...] = ()  # other body sizes (narrower wraps) it may take
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,7 @@ class Placement:
     body: Box
     tail_tip: Point | None
     overlaps: tuple[str, ...]  # what the body could not avoid ("a face", "balloon 2")
+    variant: int = 0  # 0: the preferred size; k: request.alternatives[k - 1]
 
 
 def overlap_area(a: Box, b: Box) -> float:
@@ -81,25 +87,38 @@ def place_all(requests: list[Request], panel: Box, avoid: list[Avoid], *, rtl: b
         clipped = (max(area[0], limit[0]), max(area[1], limit[1]), min(area[2], limit[2]), min(area[3], limit[3]))
         if clipped[2] - clipped[0] > 0.3 * width and clipped[3] - clipped[1] > 0.3 * height:
             area = clipped
-    placed: list[Box] = []
-    results: list[Placement] = []
     first_balloon = next((i for i, r in enumerate(requests) if r.kind not in ("caption", "sfx")), len(requests))
     corner_stack = {"open": area[1], "close": area[3]}
+    fixed: dict[int, Box] = {}
     for index, request in enumerate(requests):
         if request.pinned is not None:
-            body = _clamp_box(request.pinned[0], request.pinned[1], request.width, request.height, area)
+            fixed[index] = _clamp_box(request.pinned[0], request.pinned[1], request.width, request.height, area)
         elif request.kind == "caption":
-            opening = index < first_balloon
-            body = _caption_box(request, area, corner_stack, opening=opening, rtl=rtl)
-        else:
-            body = _search(request, area, placed, avoid, results, rtl=rtl)
+            fixed[index] = _caption_box(request, area, corner_stack, opening=index < first_balloon, rtl=rtl)
+    # Beam search: each free balloon keeps its best few spots, so an early balloon does not take
+    # the only place where it reads first while pushing a later one above it.
+    beams: list[tuple[float, list[Box], list[int]]] = [(0.0, [], [])]
+    for index, request in enumerate(requests):
+        grown: list[tuple[float, list[Box], list[int]]] = []
+        for cost, bodies, variants in beams:
+            if index in fixed:
+                grown.append((cost, bodies + [fixed[index]], variants + [0]))
+                continue
+            others = bodies + [box for k, box in fixed.items() if k > index]
+            previous = next((bodies[k] for k in range(index - 1, -1, -1) if requests[k].kind != "sfx"), None)
+            for spot_cost, body, variant in _diverse(_candidates(request, area, others, avoid, previous, rtl=rtl), 0.15 * min(width, height)):
+                grown.append((cost + spot_cost, bodies + [body], variants + [variant]))
+        grown.sort(key=lambda item: item[0])
+        beams = grown[:BEAM_WIDTH]
+    _cost, bodies, chosen = beams[0]
+    results: list[Placement] = []
+    for index, (request, body) in enumerate(zip(requests, bodies)):
         overlaps = tuple(
-            [f"lettering {k + 1}" for k, other in enumerate(placed) if overlap_area(body, other) > 0.02 * _area(body)]
+            [f"lettering {k + 1}" for k, other in enumerate(bodies[:index]) if overlap_area(body, other) > 0.02 * _area(body)]
             + ["a face" for a in avoid if a.weight >= W_OVERLAP_FACE and overlap_area(body, a.box) > 0.1 * _area(a.box)]
         )
-        placed.append(body)
         tip = _tail_tip(request, body, panel) if request.kind not in ("caption", "sfx") else None
-        results.append(Placement(body, tip, overlaps))
+        results.append(Placement(body, tip, overlaps, chosen[index]))
     return results
 
 
@@ -116,50 +135,63 @@ def _caption_box(request: Request, area: Box, stack: dict[str, float], *, openin
     return (left, top, left + w, top + h)
 
 
-def _search(request: Request, area: Box, placed: list[Box], avoid: list[Avoid], results: list[Placement], *, rtl: bool) -> Box:
+def _diverse(candidates: list[tuple[float, Box, int]], spacing: float) -> list[tuple[float, Box, int]]:
+    """The cheapest BEAM_SPOTS candidates whose centres lie at least `spacing` apart."""
+    chosen: list[tuple[float, Box, int]] = []
+    for candidate in candidates:
+        cx, cy = _center(candidate[1])
+        if all(math.hypot(cx - _center(c[1])[0], cy - _center(c[1])[1]) >= spacing for c in chosen):
+            chosen.append(candidate)
+            if len(chosen) == BEAM_SPOTS:
+                break
+    return chosen
+
+
+def _candidates(request: Request, area: Box, placed: list[Box], avoid: list[Avoid], previous: Box | None, *, rtl: bool) -> list[tuple[float, Box, int]]:
+    """Candidate (cost, body, size variant) on a grid over the area, cheapest first."""
     aw, ah = area[2] - area[0], area[3] - area[1]
-    previous = _center(placed[-1]) if placed else None
-    best: tuple[float, Box] | None = None
     sfx = request.kind == "sfx"
-    for gy in range(_GRID):
-        for gx in range(_GRID):
-            cx = area[0] + aw * (gx + 0.5) / _GRID
-            cy = area[1] + ah * (gy + 0.5) / _GRID
-            body = _clamp_box(cx, cy, request.width, request.height, area)
-            bx, by = _center(body)
-            cost = 0.0
-            for other in placed:
-                cost += W_OVERLAP_BALLOON * overlap_area(body, other) / _area(body)
-            for region in avoid:
-                cost += region.weight * overlap_area(body, region.box) / _area(region.box)
-            if sfx:
-                cost += 0.6 * abs(by - (area[1] + ah * 0.6)) / ah
-            else:
-                cost += W_HEIGHT * (by - area[1]) / ah
-                if request.anchor is not None:
-                    cost += W_SPEAKER * abs(bx - request.anchor[0]) / aw
-                    if by > request.anchor[1]:
-                        cost += 1.5 * (by - request.anchor[1]) / ah  # below the mouth reads badly
-                    reach = request.anchor[1] - body[3] - 0.3 * ah  # a tail longer than this reads badly
-                    if reach > 0:
-                        cost += 2.0 * reach / ah
-                if previous is not None:
-                    cost += W_ORDER * _order_penalty(previous, (bx, by), ah, rtl)
-            if best is None or cost < best[0] - 1e-9:
-                best = (cost, body)
-    assert best is not None
-    return best[1]
+    scored: dict[Box, tuple[float, int]] = {}
+    sizes = ((request.width, request.height), *request.alternatives)
+    for (gy, gx), (variant, (width, height)) in itertools.product(itertools.product(range(_GRID), range(_GRID)), enumerate(sizes)):
+        cx = area[0] + aw * (gx + 0.5) / _GRID
+        cy = area[1] + ah * (gy + 0.5) / _GRID
+        body = _clamp_box(cx, cy, width, height, area)
+        if body in scored:
+            continue
+        bx, by = _center(body)
+        cost = W_VARIANT * variant
+        for other in placed:
+            cost += W_OVERLAP_BALLOON * overlap_area(body, other) / _area(body)
+        for region in avoid:
+            cost += region.weight * overlap_area(body, region.box) / _area(region.box)
+        if sfx:
+            cost += 0.6 * abs(by - (area[1] + ah * 0.6)) / ah
+        else:
+            cost += W_HEIGHT * (by - area[1]) / ah
+            if request.anchor is not None:
+                cost += W_SPEAKER * abs(bx - request.anchor[0]) / aw
+                if by > request.anchor[1]:
+                    cost += 1.5 * (by - request.anchor[1]) / ah  # below the mouth reads badly
+                reach = request.anchor[1] - body[3] - 0.3 * ah  # a tail longer than this reads badly
+                if reach > 0:
+                    cost += 2.0 * reach / ah
+            if previous is not None:
+                cost += W_ORDER * _order_penalty(previous, body, ah, rtl)
+        scored[body] = (cost, variant)
+    return sorted(((cost, body, variant) for body, (cost, variant) in scored.items()), key=lambda item: item[0])
 
 
-def _order_penalty(previous: Point, current: Point, height: float, rtl: bool) -> float:
-    """How much `current` reads before `previous` (western: left to right, then down)."""
-    dy = current[1] - previous[1]
-    if dy < -0.08 * height:
-        return min(1.0, -dy / height * 3)
-    if abs(dy) <= 0.08 * height:
-        dx = current[0] - previous[0]
+def _order_penalty(previous: Box, current: Box, height: float, rtl: bool) -> float:
+    """How much `current` reads before `previous`. Balloons that share a tier (their heights
+    overlap by a third or more) read left to right (right to left for manga); otherwise the
+    higher one reads first."""
+    shared = min(previous[3], current[3]) - max(previous[1], current[1])
+    if shared > 0.33 * min(previous[3] - previous[1], current[3] - current[1]):
+        dx = _center(current)[0] - _center(previous)[0]
         return 1.0 if (dx > 0 if rtl else dx < 0) else 0.0
-    return 0.0
+    dy = current[1] - previous[1]
+    return min(1.0, 0.4 - dy / height * 3) if dy < 0 else 0.0
 
 
 def _edge_distance(body: Box, ux: float, uy: float) -> float:

@@ -190,20 +190,29 @@ def _ellipse_block(
     max_width: int, max_height: int, language: str, mode: WrapMode,
 ) -> TextBlock | None:
     total = measure(sep.join(tokens))
-    # Start near the ellipse whose area holds the text, then grow; aspect about 1.45 : 1.
-    a = max(size * 1.4, math.sqrt(total * line_height * 1.45 / (math.pi * 0.52)))
-    while 2 * a <= max_width:
+    # Start near the ellipse whose area holds the text, then grow; aspect about 1.45 : 1. Short
+    # lines (up to about five ems) are not broken at all: start wide enough for them.
+    a = max(size * 1.4, math.sqrt(total * line_height * 1.45 / (math.pi * 0.52)), (min(total, 5 * size) + 2 * pad_x) / 2 / 0.9)
+    a = min(a, max_width / 2)
+    while 2 * a <= max_width + 1e-6:
         b = min(a / 1.45, max_height / 2)
         for n in range(1, int(2 * b * 0.9 / line_height) + 1):
             caps = _ellipse_caps(n, a, b, line_height, pad_x)
             if caps is None:
                 break
             lines = wrap_to_caps(tokens, sep, caps, measure, language, mode)
+            if lines is not None and _orphan(lines, measure) and 2 * a * 1.08 <= max_width:
+                break  # a lone short last line: try a wider balloon first
             if lines is not None:
                 needed_b = max(b * 0.75, (len(lines) * line_height / 2 + pad_y) * 1.25)
                 return TextBlock(tuple(lines), size, line_height, int(math.ceil(2 * a)), int(math.ceil(2 * min(b, needed_b))), True)
         a *= 1.08
     return None
+
+
+def _orphan(lines: list[str], measure: Callable[[str], float]) -> bool:
+    """True when the last of several lines is a stub (under a quarter of the line before it)."""
+    return len(lines) > 1 and measure(lines[-1]) < 0.25 * measure(lines[-2])
 
 
 def fit_text(
