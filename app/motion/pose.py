@@ -8,6 +8,7 @@ preprocessor pack's DWPose/OpenPose nodes (see workflows/pose_extraction.json).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -20,6 +21,25 @@ from .pose_types import Keypoint, PoseFrame, PoseSequence
 
 class PoseError(InkframeError):
     """A reference video that yields no usable pose."""
+
+
+@contextmanager
+def native_stderr_silenced() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null for a moment: TFLite's C++ start-up notices (not errors)
+    bypass Python's logging and would clutter the command's output."""
+    import os
+    import sys
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 class PoseDetector(Protocol):
@@ -91,8 +111,16 @@ def extract_poses(
     """Detect a pose in each selected frame; raise PoseError naming the frames when too few have a person."""
     options.validate()
     owned = detector is None
-    detector = detector or MediaPipePoseDetector()
+    quiet = native_stderr_silenced() if owned else nullcontext()
     sequence = PoseSequence(fps=fps / options.stride, width=0, height=0, source=source)
+    with quiet:  # TFLite prints start-up notices from its own threads
+        detector = detector or MediaPipePoseDetector()
+        _detect_all(detector, frames, fps, options, sequence, on_frame, owned)
+    return _checked(sequence, options, source)
+
+
+def _detect_all(detector: PoseDetector, frames: Iterable[np.ndarray], fps: float, options: PoseOptions,
+                sequence: PoseSequence, on_frame: Callable[[int], None] | None, owned: bool) -> None:
     try:
         for index, time_s, frame in select_frames(frames, fps, options):
             sequence.height, sequence.width = frame.shape[:2]
@@ -102,6 +130,9 @@ def extract_poses(
     finally:
         if owned and hasattr(detector, "close"):
             detector.close()
+
+
+def _checked(sequence: PoseSequence, options: PoseOptions, source: str) -> PoseSequence:
     if not sequence.frames:
         raise PoseError(f"no frames of {source or 'the video'} fall inside the trim range {options.start_s}..{options.end_s} s.")
     missing = sequence.missing_frames()
