@@ -95,3 +95,23 @@ def test_golden_page() -> None:
     result = compose_book(book, art)
     assert result.issues == [] and result.warnings == []
     assert_matches_golden(result.pages[0].image, "comic_page_a5")
+
+
+def test_webtoon_pages_flow_and_letter_at_screen_scale() -> None:
+    book = _book(page_size="webtoon")
+    result = compose_book(book, {})
+    page = result.pages[0]
+    assert page.image.width == 800 and page.image.height > 1500
+    assert result.issues == []
+
+
+def test_splash_bleeds_without_a_border_and_letters_inside_the_safe_area() -> None:
+    book = Book(title="s", page_size="us-comic", dpi=40, pages=[Page(number=1, panels=[Panel(number=1, dialogue=[Balloon(kind="caption", text="Far away.")])])])
+    page = compose_book(book, {(1, 1): _gradient((300, 400), (200, 30, 30))}).pages[0]
+    assert page.image.getpixel((0, 0))[0] > 60  # art reaches the corner (no white margin, no border)
+    from app.comic.lettering import plan_panel
+
+    plan, _ = plan_panel(book.pages[0].panels[0], page.layout.slots[0].box.as_tuple(), page_number=1, px_per_pt=40 / 72, limit=page.layout.geometry.safe_box)
+    safe = page.layout.geometry.safe_box
+    body = plan.items[0].body
+    assert body[0] >= safe[0] and body[1] >= safe[1]
