@@ -132,18 +132,26 @@ def _split_word(
 ) -> tuple[str, str] | None:
     """Break `token` so that its head (with a hyphen) ends the current line."""
     prefix = f"{current}{sep}" if current else ""
-    if hyph is not None and len(token) >= 6:
+    if hyph is not None and 6 <= len(token) <= 40:  # longer tokens are not words (URLs, noise)
         for head, tail in hyph.iterate(token):  # longest head first
             if len(head) >= 3 and len(tail.strip(".,!?;:'\"…")) >= 3 and measure(f"{prefix}{head}-") <= cap:
                 return f"{prefix}{head}-", tail
     if not force or current or len(token) < 2:
         return None
-    # an unbreakable token (a long name, a URL, a CJK run): break between characters
-    for cut in range(len(token) - 1, 0, -1):
-        head = token[:cut] + ("-" if sep and token[cut - 1].isalpha() and token[cut].isalpha() else "")
-        if measure(head) <= cap:
-            return head, token[cut:]
-    return None
+    # an unbreakable token (a long name, a URL, a CJK run): break between characters, at the
+    # longest head that fits (binary search: the width grows with the head)
+
+    def head_of(cut: int) -> str:
+        return token[:cut] + ("-" if sep and token[cut - 1].isalpha() and token[cut].isalpha() else "")
+
+    low, high = 0, len(token) - 1
+    while low < high:
+        mid = (low + high + 1) // 2
+        if measure(head_of(mid)) <= cap:
+            low = mid
+        else:
+            high = mid - 1
+    return (head_of(low), token[low:]) if low > 0 else None
 
 
 def _ellipse_caps(n: int, a: float, b: float, line_height: float, pad: float) -> list[float] | None:
