@@ -63,11 +63,33 @@ def parse_book_data(text: str, *, kind: str = "yaml", source: str = "script") ->
     try:
         return Book.model_validate(data)
     except ValidationError as exc:
-        issues = [
-            ScriptIssue(0, 0, f"{'.'.join(str(p) for p in err['loc']) or 'book'}: {err['msg']}", "fix that field")
-            for err in exc.errors()
-        ]
+        issues = []
+        for err in exc.errors():
+            line, column = _position(text, tuple(err["loc"]))
+            issues.append(ScriptIssue(line, column, f"{'.'.join(str(p) for p in err['loc']) or 'book'}: {err['msg']}", "fix that field"))
         raise ScriptError(issues, source) from None
+
+
+def _position(text: str, loc: tuple[object, ...]) -> tuple[int, int]:
+    """Line and column (from 1) of the deepest node on `loc` in a YAML or JSON document; (0, 0) if unknown."""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return (0, 0)
+    found = node
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((value for key, value in node.value if getattr(key, "value", None) == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            match = node.value[part]
+        else:
+            match = None
+        if match is None:
+            break
+        node = found = match
+    if found is None:
+        return (0, 0)
+    return (found.start_mark.line + 1, found.start_mark.column + 1)
 
 
 def save_book(book: Book, path: str | Path) -> Path:

@@ -136,8 +136,10 @@ def test_data_errors_are_script_errors(tmp_path: Path) -> None:
         parse_book_data("title: x\npages: [\n", kind="yaml")
     with pytest.raises(ScriptError, match="invalid JSON"):
         parse_book_data("{", kind="json")
-    with pytest.raises(ScriptError, match="pages.0.panels.0.dialogue.0.kind"):
+    with pytest.raises(ScriptError, match="line 6, column 33: pages.0.panels.0.dialogue.0.kind"):
         parse_book_data("title: x\npages:\n- number: 1\n  panels:\n  - number: 1\n    dialogue: [{text: hi, kind: yell}]\n")
+    with pytest.raises(ScriptError, match="line 3, column 28: pages.0.number"):
+        parse_book_data('{"title": "x",\n "pages": [\n  {"panels": [], "number": 0}]}', kind="json")
     with pytest.raises(ScriptError, match="does not exist"):
         load_book(tmp_path / "nope.txt")
 
