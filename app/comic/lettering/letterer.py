@@ -143,7 +143,7 @@ def _fit_item(
     text = balloon.text.upper() if style.uppercase and balloon.kind != "sfx" else balloon.text
     font_problems: list[str] = []
     if balloon.kind == "sfx":
-        max_size = max(8, int(style.sfx_pt * px_per_pt))
+        max_size = max(8, int(style.sfx_pt * px_per_pt), int(height * style.sfx_panel_fraction))  # big panels, big sounds
         font = _choose_font("sfx", text, style, max_size, font_problems)
         probe = font.load().getbbox(text)
         scale = min(1.0, 0.7 * width / max(1, probe[2] - probe[0]), 0.3 * height / max(1, probe[3] - probe[1]))

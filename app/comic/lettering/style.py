@@ -13,6 +13,7 @@ class LetteringStyle:
     caption_pt: float = 8.5
     min_pt: float = 6.0  # below this the text is reported as not fitting
     sfx_pt: float = 30.0
+    sfx_panel_fraction: float = 0.12  # SFX letters are at least this fraction of the panel's height
     outline_pt: float = 0.8
     balloon_width: float = 0.62  # the largest balloon, as a fraction of the panel
     balloon_height: float = 0.45
