@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,8 +120,12 @@ class BackendPool:
         was_healthy = state.healthy
         try:
             client.system_stats()
-            if not was_healthy or state.object_info is None:
-                state.object_info = client.object_info(refresh=True)
+            if not was_healthy or state.object_info is None:  # a big answer: a normal client and timeouts
+                info_client = self._factory(self.specs[name])
+                try:
+                    state.object_info = info_client.object_info(refresh=True)
+                finally:
+                    info_client.close()
             state.healthy, state.error = True, None
             if not was_healthy:
                 log.info("backend %s at %s is up", name, state.spec.url)
@@ -132,7 +137,9 @@ class BackendPool:
         return state
 
     def check_all(self) -> list[BackendState]:
-        return [self.check(name) for name in self.specs]
+        """Check every backend at once (a slow or dead one does not delay the others)."""
+        with ThreadPoolExecutor(max_workers=max(1, len(self.specs)), thread_name_prefix="inkframe-health") as pool:
+            return list(pool.map(self.check, self.specs))
 
     def mark_down(self, name: str, reason: str) -> None:
         state = self._states[name]
@@ -171,6 +178,10 @@ class BackendPool:
         for name in never_reached:
             missing[name] = [f"down and never reached ({self._states[name].error or 'not checked yet'})"]
         return able, waiting, missing
+
+    def version(self) -> tuple:
+        """Changes whenever a backend's health or object_info changes (to reuse capability checks)."""
+        return tuple((name, state.healthy, id(state.object_info)) for name, state in self._states.items())
 
     def pick(self, candidates: list[str], running: Mapping[str, int]) -> str | None:
         """The least-loaded candidate with a free slot (load = running / max_concurrent)."""

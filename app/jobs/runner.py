@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -54,18 +55,32 @@ def save_outputs(files: list[Any], job_id: str, output_dir: Path) -> list[JobOut
 
 class JobRunner:
     def __init__(self, store: JobStore, pool: BackendPool, transitions: JobTransitions, *, worker_id: str,
-                 output_dir: Path, prompt_timeout_s: float, poll_s: float = 0.02) -> None:
+                 output_dir: Path, prompt_timeout_s: float, poll_s: float = 0.25) -> None:
         self.store = store
         self.pool = pool
         self.transitions = transitions
         self.worker_id = worker_id
         self.output_dir = output_dir
         self.prompt_timeout_s = prompt_timeout_s
-        self.poll_s = poll_s
+        self.poll_s = poll_s  # re-check for free slots freed by other workers (this one wakes waiters itself)
         self.stopping = False
+        self._freed = threading.Condition()
+        self._generation = 0
+
+    def _signal_freed(self) -> None:
+        """A job of this worker ended or moved: wake the threads waiting for a backend slot."""
+        with self._freed:
+            self._generation += 1
+            self._freed.notify_all()
 
     # ---- entry point (one Huey message) ------------------------------------------------------------
     def handle(self, message: RunJob) -> None:
+        try:
+            self._handle(message)
+        finally:
+            self._signal_freed()
+
+    def _handle(self, message: RunJob) -> None:
         try:
             job = self.store.get(message.job_id)
         except (JobNotFoundError, CorruptJobError) as exc:
@@ -115,7 +130,13 @@ class JobRunner:
     def _claim_backend(self, job: Job) -> tuple[Job | None, dict[str, Any] | None]:
         noted_at = 0.0
         prompt: dict[str, Any] | None = None
+        judged: tuple | None = None
+        able: list[str] = []
+        waiting: list[str] = []
+        missing: dict[str, list[str]] = {}
         while not self.stopping:
+            with self._freed:
+                generation = self._generation
             if job.not_before > time.time():
                 time.sleep(min(self.poll_s * 10, job.not_before - time.time()))
             self.pool.refresh_stale()
@@ -125,7 +146,11 @@ class JobRunner:
                 except InkframeError as exc:
                     self.transitions.fail(job, str(exc), same_run=False)
                     return None, None
-            able, waiting, missing = self.pool.capable(prompt) if prompt is not None else ([], list(self.pool.specs), {})
+            if prompt is None:
+                able, waiting, missing = [], list(self.pool.specs), {}
+            elif judged != self.pool.version():  # preflight again only when a backend changed
+                judged = self.pool.version()
+                able, waiting, missing = self.pool.capable(prompt)
             if not able and not waiting:
                 self.transitions.fail(job, describe_missing(missing) + ".", same_run=False)
                 return None, None
@@ -143,7 +168,9 @@ class JobRunner:
                     self.store.mutate(job.id, lambda cur: cur.model_copy(update={"progress_text": note})
                                       if cur.status == "queued" and cur.dispatch_seq == job.dispatch_seq else None)
                     noted_at = time.monotonic()
-                time.sleep(self.poll_s)
+                with self._freed:
+                    if self._generation == generation:
+                        self._freed.wait(self.poll_s)
             current = self.store.get(job.id)
             if current.status != "queued" or current.dispatch_seq != job.dispatch_seq:
                 return None, None
