@@ -91,13 +91,15 @@ def _init(name: str, array: np.ndarray):
     return numpy_helper.from_array(np.ascontiguousarray(array), name)
 
 
-def build_inswapper(path: Path | None = None) -> Path:
+def build_inswapper(path: Path | None = None, depth: int = 0) -> Path:
     """inswapper_128.onnx's signature: inputs `target` 1x3x128x128 and `source` 1x512, one 1x3x128x128 output and a
     512x512 `emap` as the last initializer (insightface routes it to INSwapper). The random net is a near-identity
-    1x1 convolution plus a colour shift driven by the source latent, clipped to 0..1."""
+    1x1 convolution plus a colour shift driven by the source latent, clipped to 0..1. `depth` > 0 adds that many
+    64-channel 3x3 convolutions (a residual branch) so that the stand-in costs about what the real model does
+    (benchmarks)."""
     from onnx import TensorProto, helper
 
-    path = path or cache_dir() / "insightface" / "inswapper_128.onnx"
+    path = path or cache_dir() / ("insightface" if depth == 0 else f"insightface-depth{depth}") / "inswapper_128.onnx"
     if path.is_file():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -105,8 +107,23 @@ def build_inswapper(path: Path | None = None) -> Path:
     conv_w = (np.eye(3, dtype=np.float32) * 0.8 + rng.normal(0, 0.05, (3, 3)).astype(np.float32)).reshape(3, 3, 1, 1)
     proj = rng.normal(0, 0.02, (512, 3)).astype(np.float32)
     emap = rng.normal(0, 1 / np.sqrt(512), (512, 512)).astype(np.float32)
-    nodes = [
-        helper.make_node("Conv", ["target", "conv_w", "conv_b"], ["conv"]),
+    nodes = [helper.make_node("Conv", ["target", "conv_w", "conv_b"], ["conv0"])]
+    extra = []
+    if depth:
+        channels, previous = 64, "target"
+        for i in range(depth + 1):
+            c_in = 3 if i == 0 else channels
+            c_out = 3 if i == depth else channels
+            w = rng.normal(0, 0.01 / np.sqrt(c_in * 9), (c_out, c_in, 3, 3)).astype(np.float32)
+            extra.append(_init(f"deep_w{i}", w))
+            nodes.append(helper.make_node("Conv", [previous, f"deep_w{i}"], [f"deep{i}"], pads=[1, 1, 1, 1]))
+            if i < depth:
+                nodes.append(helper.make_node("Relu", [f"deep{i}"], [f"deep{i}r"]))
+                previous = f"deep{i}r"
+        nodes.append(helper.make_node("Add", ["conv0", f"deep{depth}"], ["conv"]))
+    else:
+        nodes.append(helper.make_node("Identity", ["conv0"], ["conv"]))
+    nodes += [
         helper.make_node("MatMul", ["source", "proj"], ["shift"]),
         helper.make_node("Reshape", ["shift", "shift_shape"], ["shift4"]),
         helper.make_node("Add", ["conv", "shift4"], ["raw"]),
@@ -119,7 +136,7 @@ def build_inswapper(path: Path | None = None) -> Path:
         [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 3, 128, 128])],
         initializer=[_init("conv_w", conv_w), _init("conv_b", np.full(3, 0.1, np.float32)), _init("proj", proj),
                      _init("shift_shape", np.array([1, 3, 1, 1], np.int64)), _init("lo", np.array(0, np.float32)),
-                     _init("hi", np.array(1, np.float32)), _init("emap", emap)],
+                     _init("hi", np.array(1, np.float32)), *extra, _init("emap", emap)],
     )
     return _onnx_save(graph, path)
 
@@ -176,11 +193,11 @@ def build_gfpgan(path: Path | None = None) -> Path:
     return path
 
 
-def build_catalog(enhancer: bool = False, genderage: bool = True):
+def build_catalog(enhancer: bool = False, genderage: bool = True, swapper_depth: int = 0):
     """A ModelCatalog over the built models with their real sha256, plus the role -> name map."""
     from app.faceswap import ROLE_DEFAULTS, ModelCatalog, ModelSpec, sha256_of
 
-    built = {"w600k_r50.onnx": build_arcface(), "inswapper_128.onnx": build_inswapper()}
+    built = {"w600k_r50.onnx": build_arcface(), "inswapper_128.onnx": build_inswapper(depth=swapper_depth)}
     if genderage:
         built["genderage.onnx"] = build_genderage()
     if enhancer:
@@ -204,14 +221,14 @@ def write_test_manifest(path: Path, catalog) -> Path:
 _ENGINES: dict = {}
 
 
-def stand_in_engine(enhancer: bool = False, genderage: bool = True):
+def stand_in_engine(enhancer: bool = False, genderage: bool = True, swapper_depth: int = 0, threads: int = 1):
     """A FaceSwapEngine over the stand-in models and mediapipe's shipped detector (cached per process)."""
-    key = (enhancer, genderage)
+    key = (enhancer, genderage, swapper_depth, threads)
     if key not in _ENGINES:
         from app.faceswap import FaceSwapEngine, RuntimeSettings, load_parts
 
-        catalog, names = build_catalog(enhancer=enhancer, genderage=genderage)
-        _ENGINES[key] = FaceSwapEngine(load_parts(catalog, names, RuntimeSettings(threads=1), "mediapipe",
+        catalog, names = build_catalog(enhancer=enhancer, genderage=genderage, swapper_depth=swapper_depth)
+        _ENGINES[key] = FaceSwapEngine(load_parts(catalog, names, RuntimeSettings(threads=threads), "mediapipe",
                                                   enhancer=enhancer, genderage=genderage))
     return _ENGINES[key]
 

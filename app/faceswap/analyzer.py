@@ -6,7 +6,6 @@ mediapipe detector can stand in when insightface's SCRFD file is absent. Frames 
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +36,6 @@ class FaceAnalyzer:
         self.detector = detector
         self.recognition = recognition
         self.genderage = genderage
-        self._lock = threading.Lock()
 
     def analyze(self, rgb: np.ndarray, detections: list[Detection] | None = None, embed: bool = True) -> list[Face]:
         """Faces in an RGB frame, largest first; pass detections to skip detection (e.g. smoothed tracks)."""
@@ -52,12 +50,11 @@ class FaceAnalyzer:
             face = Face(bbox=det.bbox, kps=det.kps, score=det.score)
             if (embed and self.recognition is not None) or self.genderage is not None:
                 shim = InsightFace(bbox=det.bbox, kps=det.kps, det_score=det.score)
-                with self._lock:
-                    if embed and self.recognition is not None:
-                        face.embedding = np.asarray(self.recognition.get(bgr, shim), dtype=np.float32).ravel()
-                    if self.genderage is not None:
-                        gender, age = self.genderage.get(bgr, shim)
-                        face.gender, face.age = ("male" if int(gender) == 1 else "female"), int(age)
+                if embed and self.recognition is not None:  # onnxruntime sessions are thread-safe
+                    face.embedding = np.asarray(self.recognition.get(bgr, shim), dtype=np.float32).ravel()
+                if self.genderage is not None:
+                    gender, age = self.genderage.get(bgr, shim)
+                    face.gender, face.age = ("male" if int(gender) == 1 else "female"), int(age)
             faces.append(face)
         faces.sort(key=lambda f: f.area, reverse=True)
         return faces

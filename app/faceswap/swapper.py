@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +35,11 @@ class Swapper:
                                 "check that the file matches its manifest entry.")
         self.model = model
         self.size = int(model.input_size[0])
-        self._lock = threading.Lock()
 
     def swap(self, rgb: np.ndarray, face: Face, source: SourceIdentity) -> tuple[np.ndarray, np.ndarray]:
         """(crop RGB size x size, M frame -> crop) for one target face."""
         bgr = rgb[..., ::-1]
-        with self._lock:
-            fake_bgr, matrix = self.model.get(np.ascontiguousarray(bgr), _Target(face.kps), _Source(source.normed_embedding),
-                                              paste_back=False)
+        # onnxruntime sessions are safe to run from several threads at once
+        fake_bgr, matrix = self.model.get(np.ascontiguousarray(bgr), _Target(face.kps), _Source(source.normed_embedding),
+                                          paste_back=False)
         return np.ascontiguousarray(fake_bgr[..., ::-1]), matrix
