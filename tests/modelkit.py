@@ -239,3 +239,39 @@ def mediapipe_available() -> bool:
     import importlib.util
 
     return importlib.util.find_spec("mediapipe") is not None
+
+
+def build_scrfd(path: Path | None = None, score_bias: float = 4.0) -> Path:
+    """det_10g.onnx's signature: input 1 x 3 x H x W (dynamic), nine outputs = scores, boxes and 5-point landmarks
+    for strides 8, 16 and 32 with two anchors per cell (insightface routes it to SCRFD with keypoints)."""
+    from onnx import TensorProto, helper
+
+    path = path or cache_dir() / "insightface-scrfd" / "det_10g.onnx"
+    if path.is_file():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(SEED + 3)
+    nodes, inits, outputs = [], [], {"score": [], "bbox": [], "kps": []}
+    for stride in (8, 16, 32):
+        pooled = f"pool{stride}"
+        nodes.append(helper.make_node("AveragePool", ["input.1"], [pooled], kernel_shape=[stride, stride], strides=[stride, stride]))
+        for head, width in (("score", 1), ("bbox", 4), ("kps", 10)):
+            channels = 2 * width
+            w = rng.normal(0, 0.05, (channels, 3, 1, 1)).astype(np.float32)
+            b = np.full(channels, score_bias if head == "score" else 1.0, np.float32)
+            inits += [_init(f"{head}{stride}_w", w), _init(f"{head}{stride}_b", b)]
+            conv, flat = f"{head}{stride}_conv", f"{head}_{stride}"
+            nodes.append(helper.make_node("Conv", [pooled, f"{head}{stride}_w", f"{head}{stride}_b"], [conv]))
+            nodes.append(helper.make_node("Transpose", [conv], [conv + "_t"], perm=[0, 2, 3, 1]))
+            shape_name = f"shape_{width}"
+            if not any(i.name == shape_name for i in inits):
+                inits.append(_init(shape_name, np.array([-1, width], np.int64)))
+            reshaped = flat + "_raw" if head == "score" else flat
+            nodes.append(helper.make_node("Reshape", [conv + "_t", shape_name], [reshaped]))
+            if head == "score":
+                nodes.append(helper.make_node("Sigmoid", [reshaped], [flat]))
+            outputs[head].append(helper.make_tensor_value_info(flat, TensorProto.FLOAT, ["n", width]))
+    graph = helper.make_graph(nodes, "scrfd_stand_in",
+                              [helper.make_tensor_value_info("input.1", TensorProto.FLOAT, [1, 3, "h", "w"])],
+                              outputs["score"] + outputs["bbox"] + outputs["kps"], initializer=inits)
+    return _onnx_save(graph, path)

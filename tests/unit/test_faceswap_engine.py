@@ -97,3 +97,31 @@ def test_gfpgan_restorer_loads_gfpganv1clean_weights_and_restores_an_aligned_fac
     assert out.shape == (512, 512, 3) and out.dtype == np.uint8 and out.std() > 0
     with pytest.raises(ModelFileError, match="is not a GFPGAN v1.4"):
         GfpganRestorer(build_inswapper())
+
+
+def test_insightface_detector_path_loads_an_scrfd_shaped_model_and_gives_typed_detections():
+    from app.faceswap.detectors import InsightfaceDetector
+    from app.faceswap.runtime import RuntimeSettings, session_kwargs
+    from tests.modelkit import build_scrfd
+
+    detector = InsightfaceDetector(build_scrfd(), session_kwargs(RuntimeSettings(threads=1)), det_size=320)
+    assert detector.model.taskname == "detection" and detector.model.use_kps
+    found = detector.detect(astronaut())
+    assert found, "the stand-in scores every anchor high, so NMS must keep some boxes"
+    assert all(d.bbox.shape == (4,) and d.kps.shape == (5, 2) and 0 <= d.score <= 1 for d in found)
+
+
+def test_auto_detector_prefers_insightface_when_its_file_is_present(tmp_path):
+    from app.faceswap import ROLE_DEFAULTS, ModelCatalog, ModelSpec
+    from app.faceswap.engine import build_detector
+    from app.faceswap.runtime import RuntimeSettings, session_kwargs
+    from tests.modelkit import build_scrfd, cache_dir
+
+    build_scrfd()
+    kwargs = session_kwargs(RuntimeSettings(threads=1))
+    present = ModelCatalog(cache_dir(), [ModelSpec("det_10g.onnx", "insightface-scrfd")])
+    absent = ModelCatalog(tmp_path, [ModelSpec("det_10g.onnx", "insightface/models/buffalo_l", "https://example.org/det_10g.onnx")])
+    assert build_detector("auto", present, ROLE_DEFAULTS, kwargs).name == "insightface"
+    assert build_detector("auto", absent, ROLE_DEFAULTS, kwargs).name == "mediapipe"
+    with pytest.raises(ModelFileError, match="det_10g.onnx is missing"):
+        build_detector("insightface", absent, ROLE_DEFAULTS, kwargs)
