@@ -23,7 +23,7 @@ from ..faceswap import (ROLE_DEFAULTS, FaceSwapEngine, FaceSwapError, ImageJob, 
 from ..faceswap.models import catalog_from_manifest
 from ..faceswap.nsfw import Classifier
 from ..faceswap.types import Enhancer, Gender, OneMode, Selector
-from ..media import CODEC_SPECS, TimeRange, VideoCodec
+from ..media import CODEC_SPECS, TimeRange, VideoCodec, probe
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp"})
 VIDEO_SUFFIX_CODECS: dict[str, VideoCodec] = {".mp4": "h264", ".webm": "webm", ".gif": "gif"}
@@ -114,6 +114,8 @@ class FaceSwapService:
         trim = TimeRange.parse(request.trim) if request.trim else None
         if not request.target.is_file():
             raise FaceSwapError(f"target {request.target} does not exist; check the path.")
+        if is_video:
+            probe(request.target)  # unreadable, empty or undecodable video: one sentence before any model loads
         filters = request.gender != "any" or request.min_age is not None or request.max_age is not None
         engine = self.engine(request.enhancer != "none", genderage=filters)
         sources = [(str(path), load_rgb(path)) for path in request.sources]

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from app.config import Config
+from app.errors import InkframeError
 from app.faceswap import ConsentRequired, FaceSwapError, read_image_provenance
 from app.services.faceswap_service import FaceSwapRequest, FaceSwapService
 from tests.modelkit import (astronaut, build_catalog, cache_dir, ffmpeg_available, make_face_clip, mediapipe_available,
@@ -57,6 +58,12 @@ def test_requests_are_checked_before_any_work(service, files, tmp_path):
         service.swap(_request(files, tmp_path / "t.png", trim="0:1"))
     with pytest.raises(FaceSwapError, match="does not exist"):
         service.swap(_request(files, tmp_path / "m.png", target=files / "missing.png"))
+    (tmp_path / "empty.mp4").write_bytes(b"")
+    with pytest.raises(InkframeError, match=r"is empty \(0 bytes\)"):
+        service.swap(_request(files, tmp_path / "e.mp4", target=tmp_path / "empty.mp4"))
+    (tmp_path / "junk.mp4").write_bytes(b"not a video at all" * 20)
+    with pytest.raises(InkframeError, match="is not a readable video"):
+        service.swap(_request(files, tmp_path / "j.mp4", target=tmp_path / "junk.mp4"))
 
 
 def test_video_without_audio_works_and_is_noted(service, files, tmp_path):
