@@ -43,6 +43,7 @@ class BackendState:
     checked_at: float = 0.0
     error: str | None = None
     object_info: Mapping[str, Any] | None = field(default=None, repr=False)
+    node_specs: Any = field(default=None, repr=False)  # app.workflows NodeSpecs, parsed once per object_info
 
 
 def backend_specs(config: Config) -> list[BackendSpec]:
@@ -58,7 +59,13 @@ def backend_specs(config: Config) -> list[BackendSpec]:
     return specs
 
 
-def preflight_problems(prompt: Mapping[str, Any], object_info: Mapping[str, Any]) -> list[str]:
+def parse_node_specs(object_info: Mapping[str, Any]) -> Any:
+    from app.workflows.widgets import NodeSpecs
+
+    return NodeSpecs(dict(object_info))
+
+
+def preflight_problems(prompt: Mapping[str, Any], object_info: Any) -> list[str]:
     """Sentences naming what a backend lacks to run prompt (node types, models), [] when it can."""
     from app.workflows import preflight  # the workflow layer owns the rules
 
@@ -123,9 +130,11 @@ class BackendPool:
             if not was_healthy or state.object_info is None:  # a big answer: a normal client and timeouts
                 info_client = self._factory(self.specs[name])
                 try:
-                    state.object_info = info_client.object_info(refresh=True)
+                    info = info_client.object_info(refresh=True)
                 finally:
                     info_client.close()
+                state.node_specs = parse_node_specs(info)
+                state.object_info = info
             state.healthy, state.error = True, None
             if not was_healthy:
                 log.info("backend %s at %s is up", name, state.spec.url)
@@ -166,7 +175,7 @@ class BackendPool:
             if state.object_info is None:
                 never_reached.append(name)
                 continue
-            problems = preflight_problems(prompt, state.object_info)
+            problems = preflight_problems(prompt, state.node_specs if state.node_specs is not None else state.object_info)
             if problems:
                 missing[name] = problems
             elif state.healthy:

@@ -66,6 +66,7 @@ class JobRunner:
         self.stopping = False
         self._freed = threading.Condition()
         self._generation = 0
+        transitions.on_released = self._signal_freed
 
     def _signal_freed(self) -> None:
         """A job of this worker ended or moved: wake the threads waiting for a backend slot."""

@@ -30,6 +30,7 @@ class JobTransitions:
         self.notifier = notifier
         self.retry_backoff_s = retry_backoff_s
         self.max_backoff_s = max_backoff_s
+        self.on_released: Callable[[], None] | None = None  # called as soon as a job leaves its backend slot
 
     def _end(self, job: Job, status: JobStatus, *, outputs: list[JobOutput] | None = None,
              error: JobError | None = None, guard: Callable[[Job], bool] | None = None) -> Job | None:
@@ -47,6 +48,8 @@ class JobTransitions:
 
         ended = self.store.mutate(job.id, apply)
         if ended is not None:
+            if self.on_released is not None and job.status == "running":
+                self.on_released()
             self.after_end(ended)
         return ended
 
