@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 
 STATE_VERSION = 1
@@ -40,9 +40,28 @@ def job_key(*parts: object) -> str:
     """A fingerprint of everything that decides the output (inputs, settings); a change restarts the job."""
     digest = hashlib.sha256()
     for part in parts:
-        digest.update(repr(part).encode("utf-8"))
-        digest.update(b"\0")
+        _feed(digest, part)
     return digest.hexdigest()
+
+
+def _feed(digest: "hashlib._Hash", value: object) -> None:
+    """Hash a value exactly: arrays by their bytes (repr would abbreviate them), dataclasses field by field."""
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        digest.update(str((value.dtype, value.shape)).encode())
+        digest.update(np.ascontiguousarray(value).tobytes())
+    elif is_dataclass(value) and not isinstance(value, type):
+        digest.update(type(value).__name__.encode())
+        for item in fields(value):
+            digest.update(item.name.encode())
+            _feed(digest, getattr(value, item.name))
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _feed(digest, item)
+    else:
+        digest.update(repr(value).encode("utf-8"))
+    digest.update(b"\0")
 
 
 def load_state(work_dir: Path, key: str, chunk_frames: int) -> SwapState:

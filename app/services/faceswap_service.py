@@ -129,8 +129,8 @@ class FaceSwapService:
         provenance = Provenance.now()
         mark = self.config.faceswap.visible_mark
         if not is_video:
-            if trim is not None:
-                raise FaceSwapError("--trim applies to videos only; remove it for an image target.")
+            if trim is not None or request.codec is not None:
+                raise FaceSwapError("--trim and --codec apply to videos only; remove them for an image target.")
             _, report = swap_image(engine, ImageJob(str(request.target), load_rgb(request.target), identity, settings,
                                                     request.out, mark, provenance), self.gate())
             return FaceSwapResult(out=request.out, kind="image", faces_swapped=report.faces_swapped)

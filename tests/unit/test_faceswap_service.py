@@ -54,7 +54,7 @@ def test_requests_are_checked_before_any_work(service, files, tmp_path):
         service.swap(_request(files, tmp_path / "exists.png"))
     with pytest.raises(FaceSwapError, match=r"the codec webm cannot be written to a \.mp4 file; name the output c\.webm"):
         service.swap(_request(files, tmp_path / "c.mp4", target=files / "silent.mp4", codec="webm"))
-    with pytest.raises(FaceSwapError, match="--trim applies to videos only"):
+    with pytest.raises(FaceSwapError, match="--trim and --codec apply to videos only"):
         service.swap(_request(files, tmp_path / "t.png", trim="0:1"))
     with pytest.raises(FaceSwapError, match="does not exist"):
         service.swap(_request(files, tmp_path / "m.png", target=files / "missing.png"))

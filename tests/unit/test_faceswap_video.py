@@ -72,6 +72,23 @@ def test_trim_range_and_webm(engine, source, clip, tmp_path):
     assert info.duration == pytest.approx(1.0, abs=0.1)
 
 
+def test_gif_output_is_joined_from_h264_segments(engine, source, clip, tmp_path):
+    out = tmp_path / "out.gif"
+    report = swap_video(engine, VideoJob(clip, out, source, SETTINGS, codec="gif", chunk_seconds=1.0, trim=TimeRange(0, 1.5)))
+    info = probe(out)
+    assert info.codec == "gif" and info.frame_count == report.frames == 15 and not info.has_audio
+
+
+def test_job_key_sees_every_value_of_a_reference_embedding():
+    from app.faceswap import SelectionSettings
+    from app.faceswap.video_state import job_key
+
+    a = np.zeros(512, np.float32)
+    b = a.copy()
+    b[300] = 1e-3  # numpy's repr would abbreviate this away
+    assert job_key(SwapSettings(selection=SelectionSettings(reference=a))) != job_key(SwapSettings(selection=SelectionSettings(reference=b)))
+
+
 class _Crash(Exception):
     pass
 
