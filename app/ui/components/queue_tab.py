@@ -53,9 +53,9 @@ def refresh(context: UiContext, selected: str | None, history_selected: str | No
     """Everything the tab shows, read from the job store."""
     try:
         service = _queue(context)
-        active = service.list(_query(ACTIVE, 200)).items
-        finished = service.list(_query(FINISHED, 48)).items
-        recent = service.list(_query(None, 100)).items
+        active = _newest(service, ACTIVE, 200)
+        finished = _newest(service, FINISHED, 48)
+        recent = _newest(service, None, 100)
     except InkframeError as exc:
         empty = gr.update(choices=[], value=None)
         return [error_html(str(exc)), queue_view.progress_cards_html([]), empty, [], [], empty]
@@ -75,10 +75,13 @@ def refresh(context: UiContext, selected: str | None, history_selected: str | No
     ]
 
 
-def _query(statuses: list[str] | None, limit: int):
+def _newest(service: Any, statuses: list[str] | None, limit: int) -> list[Any]:
+    """The `limit` newest jobs with these statuses, newest first (the store lists oldest first)."""
     from ...jobs.models import JobQuery
 
-    return JobQuery(status=statuses, limit=limit)
+    total = service.list(JobQuery(status=statuses, limit=1)).total
+    page = service.list(JobQuery(status=statuses, limit=limit, offset=max(0, total - limit)))
+    return sorted(page.items, key=lambda job: job.created_at, reverse=True)
 
 
 def act(context: UiContext, action: str, job_id: str | None) -> str:
@@ -122,9 +125,20 @@ def reuse(context: UiContext, job_id: str | None) -> str:
     return notice_html(f"Queued job {queue_view.short_id(new.id)} with the settings of {queue_view.short_id(job_id)}.", ok=True)
 
 
+def _outputs() -> list[Any]:
+    w = _widgets
+    return [w["status"], w["cards"], w["job"], w["table"], w["gallery"], w["history_job"]]
+
+
+def on_tab_select(context: UiContext, tab: gr.Tab) -> None:
+    """Opening the tab refreshes it at once (not at the next timer tick)."""
+    tab.select(lambda s, h: refresh(context, s, h), inputs=[_widgets["job"], _widgets["history_job"]], outputs=_outputs(),
+               show_progress="hidden")
+
+
 def listen(context: UiContext) -> None:
     w = _widgets
-    outputs = [w["status"], w["cards"], w["job"], w["table"], w["gallery"], w["history_job"]]
+    outputs = _outputs()
 
     def do_refresh(selected, history_selected):
         return refresh(context, selected, history_selected)

@@ -39,12 +39,16 @@ def render(context: UiContext) -> gr.Blocks:
         with gr.Row(elem_id="studio-header"):
             gr.Markdown("## Inkframe Studio", elem_id="studio-title")
         backend_banner.render(context)
+        tabs: dict[TabName, gr.Tab] = {}
         with gr.Tabs(elem_id="studio-tabs"):
             for tab, module in modules.items():
-                with gr.Tab(TAB_TITLES[tab], id=tab, elem_id=f"tab-{tab}"):
+                with gr.Tab(TAB_TITLES[tab], id=tab, elem_id=f"tab-{tab}") as tabs[tab]:
                     module.render(context)
-        for module in modules.values():
+        for tab, module in modules.items():
             module.listen(context)
+            hook = getattr(module, "on_tab_select", None)  # optional: refresh when the tab is opened
+            if hook is not None:
+                hook(context, tabs[tab])
         backend_banner.listen(context, demo)
         for function, outputs in page_loads():
             demo.load(function, outputs=outputs, show_progress="hidden")
