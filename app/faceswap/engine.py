@@ -48,13 +48,15 @@ def build_detector(kind: DetectorKind, catalog: ModelCatalog, names: dict[str, s
 
 def load_parts(catalog: ModelCatalog, names: dict[str, str], runtime: RuntimeSettings, detector: DetectorKind = "auto",
                enhancer: bool = True, genderage: bool = False) -> EngineParts:
-    """Load the models the engine needs from the catalogue (each checked by sha256)."""
+    """Load the models the engine needs from the catalogue; every file is checked (presence, sha256) before any loads."""
+    roles = ["recognition", "swapper"] + (["genderage"] if genderage else []) + (["gfpgan"] if enhancer else [])
+    paths = {role: catalog.require(names[role]) for role in roles}
     kwargs = session_kwargs(runtime)
-    recognition = load_insightface_model(catalog.require(names["recognition"]), kwargs, "recognition")
-    attributes = load_insightface_model(catalog.require(names["genderage"]), kwargs, "genderage") if genderage else None
-    analyzer = FaceAnalyzer(build_detector(detector, catalog, names, kwargs), recognition, attributes)
-    swapper = Swapper(catalog.require(names["swapper"]), kwargs)
-    restorer = GfpganRestorer(catalog.require(names["gfpgan"]), torch_device(runtime)) if enhancer else None
+    analyzer = FaceAnalyzer(build_detector(detector, catalog, names, kwargs),
+                            load_insightface_model(paths["recognition"], kwargs, "recognition"),
+                            load_insightface_model(paths["genderage"], kwargs, "genderage") if genderage else None)
+    swapper = Swapper(paths["swapper"], kwargs)
+    restorer = GfpganRestorer(paths["gfpgan"], torch_device(runtime)) if enhancer else None
     return EngineParts(analyzer=analyzer, swapper=swapper, restorer=restorer)
 
 
