@@ -9,6 +9,7 @@ backend's running set for a claim), so it is atomic across processes.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Sequence
 
 import redis
@@ -131,25 +132,35 @@ class RedisJobStore(JobStore):
         return {self._text(member) for member in self._redis.smembers(key)}
 
     def list(self, query: JobQuery) -> JobPage:
-        candidates: set[str] | None = None
+        """Filtering and ordering run inside Redis: the filter sets are intersected with the `created`
+        sorted set into a short-lived key, and only one page of ids comes back."""
+        sources: list[str] = []
+        temp = self._k("tmp", uuid.uuid4().hex)
+        pipe = self._redis.pipeline(transaction=True)
         if query.status:
-            candidates = set().union(*(self._members(self._k("status", s)) for s in query.status))
-        for name, value in (("kind", query.kind), ("batch", query.batch_id)):
-            if value is not None:
-                members = self._members(self._k(name, value))
-                candidates = members if candidates is None else candidates & members
+            if len(query.status) == 1:
+                sources.append(self._k("status", query.status[0]))
+            else:
+                pipe.sunionstore(temp + ":status", [self._k("status", s) for s in query.status])
+                sources.append(temp + ":status")
+        if query.kind is not None:
+            sources.append(self._k("kind", query.kind))
+        if query.batch_id is not None:
+            sources.append(self._k("batch", query.batch_id))
         if query.updated_since is not None:
-            recent = {self._text(m) for m in self._redis.zrangebyscore(self._k("updated"), f"({query.updated_since}", "+inf")}
-            candidates = recent if candidates is None else candidates & recent
-        if candidates is None:
-            total = self._redis.zcard(self._k("created"))
-            page_ids = [self._text(m) for m in self._redis.zrange(self._k("created"), query.offset, query.offset + query.limit - 1)]
+            pipe.zrangestore(temp + ":updated", self._k("updated"), f"({query.updated_since}", "+inf", byscore=True)
+            sources.append(temp + ":updated")
+        if sources:
+            weights = {self._k("created"): 1, **{source: 0 for source in sources}}
+            pipe.zinterstore(temp, weights, aggregate="SUM")
+            pipe.zrange(temp, query.offset, query.offset + query.limit - 1)
+            pipe.delete(temp, temp + ":status", temp + ":updated")
+            total, page = pipe.execute()[-3:-1]
         else:
-            ordered = list(candidates)
-            scores = self._redis.zmscore(self._k("created"), ordered) if ordered else []
-            ranked = sorted((score, job_id) for job_id, score in zip(ordered, scores) if score is not None)
-            total = len(ranked)
-            page_ids = [job_id for _, job_id in ranked[query.offset:query.offset + query.limit]]
+            pipe.zcard(self._k("created"))
+            pipe.zrange(self._k("created"), query.offset, query.offset + query.limit - 1)
+            total, page = pipe.execute()
+        page_ids = [self._text(member) for member in page]
         found = self.get_many(page_ids)
         items = [found[i] for i in page_ids if i in found]
         return JobPage(items=items, total=total - (len(page_ids) - len(items)), quarantined=self._redis.hlen(self._k("quarantine")))

@@ -91,3 +91,11 @@ def test_corrupt_record_is_quarantined_and_the_rest_still_lists(job_store, corru
     with pytest.raises(CorruptJobError, match="status"):
         job_store.get("good2")
     assert job_store.list(JobQuery()).total == 1
+
+
+def test_updated_since_lists_only_changed_jobs(job_store):
+    job_store.add([make_job("a"), make_job("b"), make_job("c")])
+    mark = now()
+    job_store.mutate("b", lambda job: job.model_copy(update={"progress": 0.5}))
+    assert [job.id for job in job_store.list(JobQuery(updated_since=mark)).items] == ["b"]
+    assert job_store.list(JobQuery(updated_since=mark, status=["running"])).total == 0
