@@ -1,0 +1,317 @@
+"""The whole book: script -> location plates -> panels (through the gates) -> lettered pages -> PDF/CBZ -> report.
+
+    builder = BookBuilder(backend, store=StateStore(out), gates=GateSettings(...), embedder=..., repairer=...)
+    result = builder.build(BuildOptions(script=Path("issue1.txt"), out_dir=out, resume=True))
+
+The graph is panels -> pages -> export: each panel is an independent `PanelJob` (see panel_runner.py),
+a page needs its panels, the export needs every page. `build()` runs it in-process in reading order;
+`plan_jobs()` exposes the panel jobs so a queue can run them instead.
+
+Resume: a panel whose record is `done` with an unchanged fingerprint is reused as it is. Regenerate:
+one panel is rebuilt (a new or given seed, an edited prompt), its page recomposed and the PDF/CBZ
+rewritten from the page PNGs, without touching the other panels.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from ..comic.layout import PageLayout, layout_book
+from ..comic.model import Book
+from ..comic.panel_images import cover_crop
+from ..comic.script import load_book
+from ..quality import FaceEmbedder
+from .backend import GenerationRequest, PanelBackend
+from .errors import BookError
+from .gates import reference_embeddings
+from .library import Character, Location, entry_id, find_entry, list_entries
+from .pages import compose_and_export
+from .panel_runner import FaceRepairer, GateSettings, PanelJob, PanelRunner
+from .plan import PanelRef, assign_locations, attempt_seed, base_seed, load_location_map, panel_size, plate_size
+from .prompts import FACE_SHOTS, assemble_prompt
+from .report import write_report
+from .state import BookState, PanelRecord, StateStore, fingerprint
+from .styles import StylePreset, resolve_style
+
+DEFAULT_FORMATS = ("png", "pdf", "cbz")
+REGENERATE_SEED_STEP = 101  # a regenerate without --seed moves this many attempt steps away
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    script: Path
+    out_dir: Path
+    library_dir: Path | None = None
+    resume: bool = False
+    regenerate: PanelRef | None = None
+    seed: int | None = None  # with regenerate
+    prompt: str | None = None  # with regenerate: the new action text
+    max_side: int | None = None
+    steps: int | None = None
+    cfg: float | None = None
+    checkpoint: str | None = None
+    grade: str | None = None  # overrides the style's grade ("" = none)
+    formats: tuple[str, ...] = DEFAULT_FORMATS
+
+
+@dataclass
+class BuildEvent:
+    kind: str  # "plate", "panel", "reused", "page", "export", "report"
+    message: str
+    ref: PanelRef | None = None
+
+
+@dataclass
+class BuildResult:
+    out_dir: Path
+    records: list[PanelRecord]
+    generated: list[PanelRef]
+    reused: list[PanelRef]
+    outputs: dict[str, list[str]]
+    report: Path
+    figures: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BookContext:
+    book: Book
+    style: StylePreset
+    characters: dict[str, Character | None]
+    locations: list[Location]
+    location_of: dict[PanelRef, Location | None]
+    layouts: list[PageLayout]
+
+
+class BookBuilder:
+    def __init__(self, backend: PanelBackend, *, gates: GateSettings | None = None, embedder: FaceEmbedder | None = None,
+                 embedder_reason: str = "", repairer: FaceRepairer | None = None, repairer_reason: str = "",
+                 on_event: Callable[[BuildEvent], None] | None = None) -> None:
+        self.backend = backend
+        self.gates = gates or GateSettings()
+        self.embedder = embedder
+        self.embedder_reason = embedder_reason
+        self.repairer = repairer
+        self.repairer_reason = repairer_reason
+        self.on_event = on_event or (lambda event: None)
+
+    # ---- the plan ----------------------------------------------------------------------------------
+    def load_context(self, options: BuildOptions) -> BookContext:
+        book = load_book(options.script)
+        if not book.pages or not book.panel_count():
+            raise BookError(f"{options.script} has no panels to build.")
+        library = options.library_dir
+        characters_lib = list_entries(library, "characters") if library else []
+        locations = list_entries(library, "locations") if library else []
+        characters: dict[str, Character | None] = {}
+        for member in book.cast:
+            found = find_entry(characters_lib, member.reference or member.name) or find_entry(characters_lib, member.name)
+            characters[member.name] = found
+        for page in book.pages:
+            for panel in page.panels:
+                for name in panel.characters:
+                    characters.setdefault(name, find_entry(characters_lib, name))
+        style = resolve_style(book.style, library, grade=options.grade)
+        location_map = load_location_map(options.script.with_suffix(".locations.yaml"))
+        return BookContext(book, style, characters, locations, assign_locations(book, locations, location_map), layout_book(book))
+
+    def plan_jobs(self, context: BookContext, options: BuildOptions, store: StateStore, plates: dict[str, Image.Image]) -> list[PanelJob]:
+        jobs = []
+        lut = _lut(context.style)
+        digests = {key: hashlib.sha256(plate.tobytes()).hexdigest()[:16] for key, plate in plates.items()}
+        for page, layout in zip(context.book.pages, context.layouts):
+            for panel, slot in zip(page.panels, layout.slots):
+                ref = PanelRef(page.number, panel.number)
+                previous = store.load_panel(ref)
+                overrides = dict(previous.overrides) if previous else {}
+                if options.regenerate == ref:
+                    overrides["seed"] = options.seed if options.seed is not None else attempt_seed(
+                        (previous.seed if previous and previous.seed is not None else base_seed(context.book.title, ref)), REGENERATE_SEED_STEP)
+                    if options.prompt is not None:
+                        overrides["prompt"] = options.prompt
+                location = context.location_of.get(ref)
+                present = {name: context.characters.get(name) for name in panel.characters}
+                prompt = assemble_prompt(panel, style=context.style, cast=context.book.cast, characters=present, location=location,
+                                         prompt_override=overrides.get("prompt"))
+                first = next((c for c in present.values() if c is not None and c.seed is not None), None)
+                seed0 = base_seed(context.book.title, ref, first.seed if first else None)
+                width, height = panel_size(slot, max_side=options.max_side)
+                references = {name: tuple(c.reference_paths()) if c else () for name, c in present.items()}
+                plate = plates.get(entry_id(location.name)) if location else None
+                workflow = "img2img_restyle" if plate is not None else "panel"
+                init = cover_crop(plate, (width, height), (panel.focus.x, panel.focus.y) if panel.focus else (0.5, 0.5)) if plate else None
+                request = GenerationRequest(workflow=workflow, positive=prompt.positive, negative=prompt.negative,
+                                            seed=int(overrides.get("seed", seed0)), width=width, height=height, steps=options.steps,
+                                            cfg=options.cfg, checkpoint=options.checkpoint, loras=prompt.loras,
+                                            references=tuple(p for refs in references.values() for p in refs)[:1],
+                                            init_image=init, strength=location.strength if location else None)
+                use_crop = plate is not None and location is not None and location.use == "crop" and not panel.characters
+                key = fingerprint({"request": {k: v for k, v in request.__dict__.items() if k != "init_image"},
+                                   "plate": digests.get(entry_id(location.name)) if plate else None,
+                                   "crop": use_crop, "grade": [context.style.grade, context.style.grade_strength],
+                                   "references": {k: [str(p) for p in v] for k, v in references.items()}, "gates": self.gates.__dict__})
+                jobs.append(PanelJob(ref=ref, request=request, fingerprint=key, base_seed=seed0,
+                                     face_expected=(panel.shot or "medium") in FACE_SHOTS, references=references,
+                                     location=location.name if location else None, overrides=overrides,
+                                     plate_crop=init if use_crop else None, grade=lut, grade_strength=context.style.grade_strength,
+                                     notes=prompt.notes))
+        return jobs
+
+    # ---- running -------------------------------------------------------------------------------------
+    def build(self, options: BuildOptions) -> BuildResult:
+        started = time.perf_counter()
+        store = StateStore(options.out_dir)
+        state = store.load_book()
+        has_state = (options.out_dir / "build.json").is_file()
+        if options.regenerate is not None and not has_state:
+            raise BookError(f"{options.out_dir} holds no build to regenerate a panel of; run `comic build` without --regenerate first.")
+        if has_state and not options.resume and options.regenerate is None:
+            raise BookError(f"{options.out_dir} already holds a build of {state.title or 'a book'}; pass --resume to continue it "
+                            "(finished panels are reused) or choose an empty --out.")
+        context = self.load_context(options)
+        refs = [PanelRef(p.number, n.number) for p in context.book.pages for n in p.panels]
+        if options.regenerate is not None and options.regenerate not in refs:
+            raise BookError(f"{options.regenerate} is not in {options.script.name}; it has {len(refs)} panels on {len(context.book.pages)} pages.")
+        capabilities = {**self.backend.capabilities(), "identity": self.embedder_reason if self.embedder is None else "",
+                        "faceswap": self.repairer_reason if self.repairer is None else ""}
+        state = state.model_copy(update={"title": context.book.title, "script": str(options.script), "style": context.style.model_dump(),
+                                         "options": {k: str(v) if isinstance(v, Path) else v for k, v in options.__dict__.items()},
+                                         "capabilities": capabilities})
+        plates = self._plates(context, options, store, state)
+        store.save_book(state)
+        runner = PanelRunner(self.backend, store, self.gates, self.embedder, self.repairer, capabilities.get("restore", ""),
+                             reference_embeddings=self._reference_embeddings(context))
+        generated, reused, records = [], [], []
+        for job in self.plan_jobs(context, options, store, plates):
+            forced = options.regenerate == job.ref
+            existing = None if forced else store.reusable(job.ref, job.fingerprint)
+            if existing is not None:
+                reused.append(job.ref)
+                records.append(existing)
+                self.on_event(BuildEvent("reused", f"{job.ref}: reused (seed {existing.seed})", job.ref))
+                continue
+            if options.regenerate is not None and not forced:
+                record = store.load_panel(job.ref)
+                if record is None or not record.image:
+                    raise BookError(f"{job.ref} has no finished art in {options.out_dir}; run `comic build --resume` before regenerating.")
+                records.append(record)
+                continue
+            record = runner.run(job)
+            generated.append(job.ref)
+            records.append(record)
+            self.on_event(BuildEvent("panel", _panel_line(record), job.ref))
+        only_page = options.regenerate.page if options.regenerate is not None else None
+        art = {(r.page, r.panel): options.out_dir / r.image for r in records if r.image}
+        outputs, warnings, page_images = compose_and_export(context.book, art, options.out_dir, options.formats, only_page=only_page)
+        self.on_event(BuildEvent("export", f"exported {', '.join(sorted(outputs))} into {options.out_dir / 'book'}"))
+        figures = _figures(records, [Image.open(options.out_dir / r.image) for r in records if r.image], generated,
+                           time.perf_counter() - started)
+        state = state.model_copy(update={"figures": figures, "outputs": outputs})
+        store.save_book(state)
+        report = write_report(options.out_dir, context.book, records, state, warnings)
+        self.on_event(BuildEvent("report", f"report: {report}"))
+        return BuildResult(options.out_dir, records, generated, reused, outputs, report, figures, warnings)
+
+    def _reference_embeddings(self, context: BookContext) -> dict[str, list]:
+        if self.embedder is None:
+            return {}
+        out = {}
+        for name, character in context.characters.items():
+            paths = character.reference_paths() if character else []
+            out[name] = reference_embeddings(self.embedder, [Image.open(p) for p in paths]) if paths else []
+        return out
+
+    def _plates(self, context: BookContext, options: BuildOptions, store: StateStore, state: BookState) -> dict[str, Image.Image]:
+        """The plate of every location a panel uses: the library's plate.png, else generated once for this build."""
+        sizes: dict[str, list[tuple[int, int]]] = {}
+        by_id: dict[str, Location] = {}
+        for page, layout in zip(context.book.pages, context.layouts):
+            for panel, slot in zip(page.panels, layout.slots):
+                location = context.location_of.get(PanelRef(page.number, panel.number))
+                if location is not None:
+                    by_id[entry_id(location.name)] = location
+                    sizes.setdefault(entry_id(location.name), []).append(panel_size(slot, max_side=options.max_side))
+        plates: dict[str, Image.Image] = {}
+        for key, location in by_id.items():
+            if location.plate_path is not None and location.plate_path.is_file():
+                plates[key] = Image.open(location.plate_path).convert("RGB")
+                state.plates[key] = {"file": str(location.plate_path), "source": "library"}
+                continue
+            width, height = plate_size(sizes[key])
+            seed = location.seed if location.seed is not None else base_seed(context.book.title, PanelRef(0, 0)) ^ hash_text(key)
+            prompt = assemble_prompt_for_plate(context.style, location)
+            request = GenerationRequest(workflow="background", positive=prompt[0], negative=prompt[1], seed=seed, width=width,
+                                        height=height, steps=options.steps, cfg=options.cfg, checkpoint=options.checkpoint)
+            print_key = fingerprint({k: v for k, v in request.__dict__.items() if k != "init_image"})
+            path = store.out / "locations" / f"{key}.png"
+            known = state.plates.get(key, {})
+            if known.get("fingerprint") == print_key and path.is_file():
+                plates[key] = Image.open(path).convert("RGB")
+                continue
+            result = self.backend.generate(request)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            result.image.save(path)
+            plates[key] = result.image
+            state.plates[key] = {"file": store.relative(path), "source": "generated", "seed": seed, "fingerprint": print_key,
+                                 "prompt": prompt[0], "width": width, "height": height, "prompt_id": result.prompt_id}
+            self.on_event(BuildEvent("plate", f"location plate {location.name}: {width}x{height}, seed {seed}"))
+        return plates
+
+
+def assemble_prompt_for_plate(style: StylePreset, location: Location) -> tuple[str, str]:
+    from .prompts import join_fragments
+
+    return (join_fragments(style.prompt, location.prompt or location.name, "wide establishing shot, detailed background, no humans"),
+            join_fragments(style.negative, location.negative, "person, people, character, crowd"))
+
+
+def hash_text(text: str) -> int:
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big")
+
+
+def _lut(style: StylePreset):
+    if not style.grade:
+        return None
+    from ..comic.grading import resolve_lut
+
+    return resolve_lut(style.grade)
+
+
+def _panel_line(record: PanelRecord) -> str:
+    identity = ", ".join(f"{s.character} {s.similarity:.2f}" for s in record.identity if s.similarity is not None) or "not measured"
+    quality = f"{record.quality:.2f}" if record.quality is not None else "-"
+    return (f"page {record.page} panel {record.panel}: seed {record.seed}, {record.workflow}, {record.width}x{record.height}, "
+            f"identity {identity}, quality {quality}, retries {record.retries}, repairs {record.repairs}")
+
+
+def _figures(records: list[PanelRecord], images: list[Image.Image], generated: list[PanelRef], seconds: float) -> dict[str, Any]:
+    from ..comic.grading import measure_grade_consistency
+
+    fresh = [r for r in records if PanelRef(r.page, r.panel) in generated]
+    overheads = [r.app_overhead_ms for r in fresh if r.app_overhead_ms is not None]
+    transport = [a.app_overhead_ms for r in fresh for a in r.attempts if a.app_overhead_ms is not None]
+    return {
+        "panels": len(records),
+        "generated": len(fresh),
+        "style_consistency": round(measure_grade_consistency(images), 4) if images else None,
+        "identity_pass_rate": _rate([r.identity_passed for r in records]),
+        "quality_pass_rate": _rate([r.quality_passed for r in records]),
+        "retries": sum(r.retries for r in records),
+        "repairs": sum(r.repairs for r in records),
+        "orchestration_ms_per_panel": round(sum(overheads) / len(overheads), 2) if overheads else None,
+        "transport_ms_per_run": round(sum(transport) / len(transport), 2) if transport else None,
+        "comfy_execution_s": round(sum(r.comfy_execution_s or 0.0 for r in fresh), 3),
+        "wall_s": round(seconds, 3),
+    }
+
+
+def _rate(values: list[bool | None]) -> float | None:
+    measured = [v for v in values if v is not None]
+    return round(sum(measured) / len(measured), 4) if measured else None

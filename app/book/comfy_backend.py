@@ -1,0 +1,236 @@
+"""`ComfyBackend`: the built-in workflows (workflows/*.json) run on a ComfyUI server for the book.
+
+Each request loads the workflow (UI format, as users edit it), enables the optional nodes it needs
+(the panel's LoRA loader when a LoRA is chosen and installed; its IPAdapter pair when references exist
+and the backend has ComfyUI_IPAdapter_plus and its models), converts it with the backend's
+/object_info, binds the declared parameters, preflights, runs it and brings the image home. What could
+not be enabled is said in `notes`. One client (one WebSocket) serves the whole build.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import io
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from ..comfy import ComfyClient
+from ..config import Timeouts
+from ..workflows import Workflow, apply_overrides, load_workflow, parameter_schema, preflight, resolve_workflow, to_api
+from .backend import BackendUnavailable, GenerationRequest, GenerationResult
+from .errors import BookError
+
+IPADAPTER_NODES = ("IPAdapterUnifiedLoader", "IPAdapter")
+IPADAPTER_INSTALL = "comfy node install comfyui_ipadapter_plus"
+
+
+class ComfyBackend:
+    def __init__(self, url: str, *, timeouts: Timeouts | None = None, workflows_dir: Path | None = None,
+                 prompt_timeout: float | None = None) -> None:
+        self.client = ComfyClient(url, timeouts=timeouts)
+        self.url = self.client.base_url
+        self.workflows_dir = workflows_dir
+        self.prompt_timeout = prompt_timeout
+        self._workflows: dict[str, Workflow] = {}
+        self._object_info: dict[str, Any] | None = None
+        self._uploaded: dict[str, str] = {}
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> "ComfyBackend":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- what the backend offers ---------------------------------------------------------------
+    @property
+    def object_info(self) -> dict[str, Any]:
+        if self._object_info is None:
+            self._object_info = self.client.object_info()
+        return self._object_info
+
+    def workflow(self, name: str) -> Workflow:
+        if name not in self._workflows:
+            path = (self.workflows_dir / f"{name}.json") if self.workflows_dir else resolve_workflow(name)
+            self._workflows[name] = load_workflow(path)
+        return self._workflows[name]
+
+    def capabilities(self) -> dict[str, str]:
+        info = self.object_info
+        missing_ip = [n for n in IPADAPTER_NODES if n not in info]
+        restore = self._preflight_reason("upscale_face_restore", {})
+        return {
+            "ipadapter": "" if not missing_ip else f"this ComfyUI lacks {', '.join(missing_ip)} (`{IPADAPTER_INSTALL}`); references are used by the identity gate and face repair only.",
+            "lora": "" if "LoraLoader" in info else "this ComfyUI lacks LoraLoader.",
+            "restore": restore,
+        }
+
+    def loras(self) -> list[str]:
+        spec = self.object_info.get("LoraLoader", {}).get("input", {}).get("required", {}).get("lora_name", [[]])
+        return list(spec[0]) if isinstance(spec[0], list) else []
+
+    # ---- running ---------------------------------------------------------------------------------
+    def generate(self, request: GenerationRequest) -> GenerationResult:
+        notes: list[str] = []
+        params: dict[str, Any] = {"prompt": request.positive, "negative_prompt": request.negative, "seed": request.seed}
+        if request.steps is not None:
+            params["steps"] = request.steps
+        if request.cfg is not None:
+            params["cfg"] = request.cfg
+        if request.checkpoint:
+            params["checkpoint"] = request.checkpoint
+        enable: set[str] = set()
+        images: dict[str, Image.Image] = {}
+        if request.workflow == "img2img_restyle":
+            if request.init_image is None:
+                raise BookError("an img2img panel needs its source picture (the location plate crop).")
+            images["image"] = request.init_image
+            params["restyle_strength"] = request.strength if request.strength is not None else 0.6
+        if request.workflow == "panel":
+            enable |= self._choose_lora(request, params, notes)
+            if request.references:
+                reason = self.capabilities()["ipadapter"]
+                if reason:
+                    notes.append(f"IPAdapter not used: {reason}")
+                else:
+                    enable |= set(IPADAPTER_NODES)
+                    images["reference_image"] = Image.open(request.references[0]).convert("RGB")
+        elif request.loras:
+            notes.append(f"the {request.workflow} workflow has no LoRA loader; {', '.join(l.name for l in request.loras)} not applied.")
+        if request.references and request.workflow != "panel":
+            notes.append(f"the {request.workflow} workflow has no IPAdapter; references are used by the identity gate only.")
+        try:
+            result = self.run(request.workflow, params, images, enable=enable, size=(request.width, request.height))
+        except BackendUnavailable as exc:
+            if not enable & set(IPADAPTER_NODES):
+                raise BookError(str(exc)) from None
+            notes.append(f"IPAdapter not used: {exc}")
+            images.pop("reference_image", None)
+            result = self.run(request.workflow, params, images, enable=enable - set(IPADAPTER_NODES), size=(request.width, request.height))
+        result.notes = notes + result.notes
+        return result
+
+    def restore(self, image: Image.Image) -> GenerationResult:
+        return self.run("upscale_face_restore", {}, {"image": image})
+
+    def character_sheet(self, positive: str, expressions: str, negative: str, seed: int, size: tuple[int, int],
+                        pose: Image.Image, *, checkpoint: str | None = None, steps: int | None = None) -> dict[str, GenerationResult]:
+        params: dict[str, Any] = {"prompt": positive, "expressions_prompt": expressions, "negative_prompt": negative, "seed": seed}
+        if checkpoint:
+            params["checkpoint"] = checkpoint
+        if steps is not None:
+            params["steps"] = steps
+        return self.run_all("character_sheet", params, {"turnaround_pose": pose}, size=size)
+
+    def run(self, name: str, params: Mapping[str, Any], images: Mapping[str, Image.Image], *, enable: Iterable[str] = (),
+            size: tuple[int, int] | None = None) -> GenerationResult:
+        """Run workflow `name` and return its first output image."""
+        results = self.run_all(name, params, images, enable=enable, size=size)
+        return next(iter(results.values()))
+
+    def run_all(self, name: str, params: Mapping[str, Any], images: Mapping[str, Image.Image], *, enable: Iterable[str] = (),
+                size: tuple[int, int] | None = None) -> dict[str, GenerationResult]:
+        started = time.time()
+        prompt, bound = self._prompt(name, params, images, enable, size)
+        result = self.client.run(prompt, timeout=self.prompt_timeout)
+        wall = time.time() - started
+        names = {node_id: str(node.get("inputs", {}).get("name") or node_id) for node_id, node in prompt.items()}
+        out: dict[str, GenerationResult] = {}
+        for file in result.files:
+            if file.kind != "image" or names.get(file.node_id, file.node_id) in out:
+                continue
+            image = Image.open(io.BytesIO(file.data))
+            image.load()
+            out[names.get(file.node_id, file.node_id)] = GenerationResult(
+                image=image.convert("RGB"), workflow=name, parameters=bound, api_prompt=prompt, prompt_id=result.prompt_id,
+                comfy_execution_s=result.timings.comfy_execution_s, wall_s=wall)
+        if not out:
+            raise BookError(f"the {name} workflow finished on {self.url} without an image; check its output node.")
+        return out
+
+    # ---- building the prompt ---------------------------------------------------------------------
+    def _choose_lora(self, request: GenerationRequest, params: dict[str, Any], notes: list[str]) -> set[str]:
+        if not request.loras:
+            return set()
+        installed = self.loras()
+        usable = [l for l in request.loras if l.name in installed]
+        for lora in request.loras:
+            if lora.name not in installed:
+                notes.append(f"LoRA {lora.name} ({lora.source}) is not in this ComfyUI's models/loras; not applied.")
+        if not usable:
+            return set()
+        chosen = usable[0]
+        for lora in usable[1:]:
+            notes.append(f"the panel workflow has one LoRA slot; {lora.name} ({lora.source}) not applied, {chosen.name} was.")
+        params["lora"] = chosen.name
+        params["lora_strength"] = chosen.weight
+        return {"LoraLoader"}
+
+    def _prompt(self, name: str, params: Mapping[str, Any], images: Mapping[str, Image.Image], enable: Iterable[str],
+                size: tuple[int, int] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+        workflow = self.workflow(name)
+        enable = set(enable)
+        if enable:
+            raw = copy.deepcopy(workflow.raw)
+            for node in raw.get("nodes", []):
+                if node.get("type") in enable and node.get("mode") == 4:
+                    node["mode"] = 0
+            workflow = Workflow(workflow.name, workflow.path, workflow.format, raw)
+        info = self.object_info
+        prompt = to_api(workflow, info)
+        schema = {p.name: p for p in parameter_schema(workflow, info)}
+        assignments: dict[str, Any] = dict(params)
+        for key, image in images.items():
+            assignments[key] = self._upload(image)
+        if size is not None:
+            for key, value in zip(("width", "height"), size):
+                param = schema.get(key)
+                if param is None:
+                    raise BookError(f"the {name} workflow declares no {key} parameter; the book cannot size its panels.")
+                if param.minimum is not None and value < param.minimum:
+                    assignments[f"{param.node_id}.min"] = value  # a capped preview size below the form's minimum
+                assignments[f"{param.node_id}.{param.input}"] = value
+        named = {k: v for k, v in assignments.items() if "." not in k}
+        prompt = apply_overrides(prompt, named, list(schema.values()))
+        prompt = apply_overrides(prompt, {k: v for k, v in assignments.items() if "." in k}, list(schema.values()))
+        report = preflight(prompt, info)
+        if not report.ok:
+            raise BackendUnavailable(f"the {name} workflow cannot run on {self.url}: " + " ".join(report.sentences()))
+        return prompt, {k: (v if not isinstance(v, Image.Image) else "<image>") for k, v in assignments.items()}
+
+    def _preflight_reason(self, name: str, params: Mapping[str, Any]) -> str:
+        try:
+            workflow = self.workflow(name)
+            prompt = to_api(workflow, self.object_info)
+            report = preflight(prompt, self.object_info)
+        except Exception as exc:  # a workflow that cannot even convert is a reason too
+            return f"the {name} workflow cannot be prepared ({exc})."
+        blocking = [p.sentence for p in report.problems if p.kind in ("missing_node", "missing_model")]
+        return "" if not blocking else f"the {name} workflow cannot run on {self.url}: " + " ".join(blocking)
+
+    def _upload(self, image: Image.Image) -> str:
+        buffer = io.BytesIO()
+        image.convert("RGB").save(buffer, "PNG")
+        data = buffer.getvalue()
+        digest = hashlib.sha256(data).hexdigest()[:16]
+        if digest not in self._uploaded:
+            self._uploaded[digest] = self.client.upload_image(data, filename=f"inkframe_book_{digest}.png", overwrite=True).reference
+            self._note_upload(self._uploaded[digest])
+        return self._uploaded[digest]
+
+    def _note_upload(self, name: str) -> None:
+        """Add an uploaded file to the image choice lists of the cached /object_info (what the server now lists),
+        so preflight accepts it without fetching /object_info again."""
+        for spec in self.object_info.values():
+            for section in ("required", "optional"):
+                for declaration in (spec.get("input", {}).get(section) or {}).values():
+                    if (isinstance(declaration, list) and len(declaration) > 1 and isinstance(declaration[0], list)
+                            and isinstance(declaration[1], dict) and declaration[1].get("image_upload") and name not in declaration[0]):
+                        declaration[0].append(name)

@@ -1,0 +1,64 @@
+"""`python main.py comic build SCRIPT --out DIR`: generate every panel on ComfyUI, letter the pages, export PDF/CBZ.
+
+    comic build issue1.txt --out build/                    # a new build
+    comic build issue1.txt --out build/ --resume           # continue: finished panels are reused
+    comic build issue1.txt --out build/ --regenerate 1:2 [--seed N] [--prompt TEXT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from app.cli.common import add_comfyui_url_argument, comfyui_url
+from app.config import Config
+
+
+def register_action(actions: argparse._SubParsersAction) -> None:
+    parser = actions.add_parser(
+        "build", help="generate a whole book from a script: panels on ComfyUI, lettered pages, PDF and CBZ",
+        description="Turn SCRIPT into generated panels (characters and locations from the library, identity and quality "
+        "gates), lettered pages, a PDF, a CBZ and a build report (DIR/report.md).",
+    )
+    parser.add_argument("script", type=Path, help="the comic script (.txt full script, .yaml or .json)")
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="build folder (state, panels, pages, report)")
+    add_comfyui_url_argument(parser)
+    parser.add_argument("--resume", action="store_true", help="continue the build in DIR, reusing finished panels")
+    parser.add_argument("--regenerate", metavar="PAGE:PANEL", help="rebuild one panel of the build in DIR and recompose its page")
+    parser.add_argument("--seed", type=int, help="with --regenerate: the seed to use (default: a new one)")
+    parser.add_argument("--prompt", help="with --regenerate: new action text for the panel (style, characters and location are kept)")
+    parser.add_argument("--library", type=Path, metavar="DIR", help="character/location library (default: app.library_dir)")
+    parser.add_argument("--max-side", type=int, metavar="PX", help="cap the generation size's longer side (previews, tests)")
+    parser.add_argument("--steps", type=int, help="sampler steps (default: the workflow's)")
+    parser.add_argument("--cfg", type=float, help="CFG scale (default: the workflow's)")
+    parser.add_argument("--checkpoint", help="SD1.5 checkpoint file name (default: the workflow's)")
+    parser.add_argument("--grade", help="colour-grade preset or .cube file for every panel ('' for none; default: the style's)")
+    parser.add_argument("--format", default="png,pdf,cbz", help="export formats (default png,pdf,cbz)")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace, config: Config) -> int:
+    from app.book.builder import BuildOptions
+    from app.book.errors import BookError
+    from app.book.plan import PanelRef
+    from app.comic.export import parse_formats
+    from app.services.book_service import build_book
+
+    if (args.seed is not None or args.prompt is not None) and not args.regenerate:
+        raise BookError("--seed and --prompt apply to one panel; add --regenerate PAGE:PANEL.")
+    if args.max_side is not None and args.max_side < 64:
+        raise BookError(f"--max-side {args.max_side} is too small; use 64 or more.")
+    options = BuildOptions(script=args.script, out_dir=args.out, library_dir=args.library, resume=args.resume,
+                           regenerate=PanelRef.parse(args.regenerate) if args.regenerate else None, seed=args.seed,
+                           prompt=args.prompt, max_side=args.max_side, steps=args.steps, cfg=args.cfg, checkpoint=args.checkpoint,
+                           grade=args.grade, formats=tuple(parse_formats(args.format)))
+    result = build_book(options, config, comfyui_url(args, config), on_event=lambda event: print(event.message, file=sys.stderr))
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    figures = result.figures
+    print(f"{result.out_dir}: {figures['panels']} panels ({len(result.generated)} generated, {len(result.reused)} reused), "
+          f"style consistency {figures['style_consistency']}, report {result.report}")
+    for fmt, paths in sorted(result.outputs.items()):
+        print(f"  {fmt}: {', '.join(paths)}")
+    return 0

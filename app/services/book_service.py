@@ -1,0 +1,127 @@
+"""Build a whole comic book from a script (the use case behind `comic build` and the Comic tab).
+
+    result = build_book(BuildOptions(script=Path("issue1.txt"), out_dir=Path("out")), config, url)
+
+Wires the pieces of app/book to this installation: the ComfyUI backend (built-in workflows), the face
+embedder for the identity gate (insightface's ArcFace when its model is installed; otherwise the gate is
+off and the report says why), the face-swap repair (the face-swap models of the manifest; consent is
+implied by the user's own character library and recorded in the picture's provenance), the gate
+thresholds from `config.gates`, and the library from `config.app.library_dir`.
+
+Runs in-process (panels -> pages -> export); `BookBuilder.plan_jobs` exposes the per-panel jobs for a
+queue to run instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ..book.backend import PanelBackend
+from ..book.builder import BookBuilder, BuildEvent, BuildOptions, BuildResult
+from ..book.comfy_backend import ComfyBackend
+from ..book.errors import BookError
+from ..book.panel_runner import FaceRepairer, GateSettings
+from ..config import Config
+from ..quality import FaceEmbedder
+
+REPAIR_OPERATION = "face swap (book character repair; consent: the user's own character library)"
+
+
+def gate_settings(config: Config) -> GateSettings:
+    gates = config.gates
+    return GateSettings(identity_threshold=gates.identity_threshold, identity_retries=gates.identity_retries,
+                        identity_repairs=gates.identity_repairs, quality_threshold=gates.quality_threshold)
+
+
+@dataclass
+class MultiFaceAnalyzerEmbedder:
+    """The insightface analyzer as an embedder of every face (largest first), for panels with several characters."""
+
+    analyzer: object
+
+    def embed_largest_face(self, rgb: np.ndarray) -> np.ndarray | None:
+        faces = self.embed_faces(rgb)
+        return faces[0] if faces else None
+
+    def embed_faces(self, rgb: np.ndarray) -> list[np.ndarray]:
+        faces = self.analyzer.analyze(rgb)  # type: ignore[attr-defined]
+        return [face.embedding for face in faces if face.embedding is not None]
+
+
+def load_identity_embedder(config: Config) -> tuple[FaceEmbedder | None, str]:
+    from .identity_service import load_embedder
+
+    embedder, reason = load_embedder(config)
+    analyzer = getattr(embedder, "analyzer", None)
+    return (MultiFaceAnalyzerEmbedder(analyzer) if analyzer is not None else embedder), reason
+
+
+class FaceSwapRepairer:
+    """Puts a character's face from their reference images into a panel (the face-swap engine, in-process)."""
+
+    def __init__(self, config: Config) -> None:
+        from .faceswap_service import FaceSwapService
+
+        self.service = FaceSwapService(config)
+
+    def repair(self, image: Image.Image, references: Sequence[Path], character: str) -> Image.Image:
+        from ..faceswap import (FaceSwapError, ImageJob, Provenance, SelectionSettings, SwapSettings, load_rgb, resolve_selection,
+                                swap_image)
+
+        if not references:
+            raise BookError(f"{character} has no reference images to repair the face from.")
+        try:
+            catalog_has_gfpgan = self.service.catalog is not None and self.service.catalog.exists("GFPGANv1.4.pth")
+            engine = self.service.engine(enhancer=catalog_has_gfpgan)
+            identity = engine.identity_from_images([(str(p), load_rgb(p)) for p in references])
+            selection = resolve_selection(engine, SelectionSettings(selector="one", one_mode="largest"), None)
+            settings = SwapSettings(selection=selection, enhancer="gfpgan" if catalog_has_gfpgan else "none", blend=0.8, smoothing=0.0)
+            provenance = replace(Provenance.now(), operation=REPAIR_OPERATION)
+            frame, _report = swap_image(engine, ImageJob(f"the panel of {character}", np.asarray(image.convert("RGB")), identity,
+                                                         settings, None, False, provenance), self.service.gate())
+        except FaceSwapError as exc:
+            raise BookError(str(exc)) from None
+        return Image.fromarray(frame)
+
+
+def load_repairer(config: Config) -> tuple[FaceRepairer | None, str]:
+    from ..faceswap import ROLE_DEFAULTS
+    from .faceswap_service import load_catalog
+
+    try:
+        catalog = load_catalog(config)
+    except Exception as exc:  # a broken manifest turns the repair off, with the reason
+        return None, f"the face-swap models cannot be listed ({exc})."
+    name = ROLE_DEFAULTS["swapper"]
+    if not catalog.exists(name):
+        return None, f"the face-swap model {name} is not installed; get it with `python scripts/download_models.py --only {name}`."
+    repairer = FaceSwapRepairer(config)
+    repairer.service.catalog = catalog
+    return repairer, ""
+
+
+def build_book(options: BuildOptions, config: Config, backend_url: str, *, on_event: Callable[[BuildEvent], None] | None = None,
+               backend: PanelBackend | None = None, embedder: FaceEmbedder | None = None, repairer: FaceRepairer | None = None,
+               prompt_timeout: float | None = None) -> BuildResult:
+    """Build (or resume, or regenerate one panel of) a book; raise an InkframeError with one sentence."""
+    if options.library_dir is None:
+        options = replace(options, library_dir=config.resolve(config.app.library_dir))
+    embedder_reason = repairer_reason = ""
+    if embedder is None:
+        embedder, embedder_reason = load_identity_embedder(config)
+    if repairer is None:
+        repairer, repairer_reason = load_repairer(config)
+    own = backend is None
+    backend = backend or ComfyBackend(backend_url, timeouts=config.comfyui.timeouts, prompt_timeout=prompt_timeout)
+    try:
+        builder = BookBuilder(backend, gates=gate_settings(config), embedder=embedder, embedder_reason=embedder_reason,
+                              repairer=repairer, repairer_reason=repairer_reason, on_event=on_event)
+        return builder.build(options)
+    finally:
+        if own:
+            backend.close()  # type: ignore[union-attr]
