@@ -1,0 +1,39 @@
+"""The character and location library on disk."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+
+from app.services import library_service
+from app.services.library_service import LibraryError
+
+
+def photo(path):
+    Image.new("RGB", (8, 8), (200, 10, 10)).save(path)
+    return path
+
+
+def test_save_list_and_update(tmp_path):
+    first = library_service.save_entry(tmp_path, "characters", "Maya Lin", "red raincoat", [photo(tmp_path / "a.png")])
+    assert first.id == "maya-lin" and len(first.images) == 1
+    again = library_service.save_entry(tmp_path, "characters", "Maya Lin", "red raincoat, short hair", [photo(tmp_path / "a.png")])
+    assert len(again.images) == 2 and again.description == "red raincoat, short hair"
+    assert again.created_at == first.created_at
+    assert [e.name for e in library_service.list_entries(tmp_path, "characters")] == ["Maya Lin"]
+    assert library_service.list_entries(tmp_path, "locations") == []
+
+
+def test_bad_entries_are_one_sentence(tmp_path):
+    with pytest.raises(LibraryError, match="needs a name"):
+        library_service.save_entry(tmp_path, "characters", "  ")
+    with pytest.raises(LibraryError, match="kind 'props' is unknown"):
+        library_service.save_entry(tmp_path, "props", "Lamp")
+    (tmp_path / "x.png").write_bytes(b"nope")
+    with pytest.raises(LibraryError, match="x.png cannot be read as an image"):
+        library_service.save_entry(tmp_path, "locations", "Harbour", images=[tmp_path / "x.png"])
+    broken = tmp_path / "characters" / "ghost"
+    broken.mkdir(parents=True)
+    (broken / "entry.yaml").write_text("description: no name\n")
+    with pytest.raises(LibraryError, match="needs at least a `name:` line"):
+        library_service.list_entries(tmp_path, "characters")

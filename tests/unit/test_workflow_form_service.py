@@ -1,0 +1,122 @@
+"""Workflow forms: the library, queueing a run, and the round trip through the ComfyUI editor's user data."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from app.config import load_config
+from app.services import workflow_form_service as forms
+
+WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
+
+
+class FakeQueue:
+    def __init__(self):
+        self.specs = []
+
+    def submit(self, specs):
+        self.specs.extend(specs)
+        return [type("Job", (), {"id": "job123"})() for _ in specs]
+
+
+class ComfyStub(BaseHTTPRequestHandler):
+    """/api/userdata/<file> GET/POST and /upload/image, as ComfyUI serves them."""
+
+    store: dict[str, bytes] = {}
+    uploads: list[str] = []
+
+    def log_message(self, *args):
+        pass
+
+    def _reply(self, status, body=b"{}"):
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        path = urllib.parse.urlsplit(self.path).path
+        key = urllib.parse.unquote(path.removeprefix("/api/userdata/"))
+        if key in self.store:
+            self._reply(200, self.store[key])
+        else:
+            self._reply(404, b'{"error": "not found"}')
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        path = urllib.parse.urlsplit(self.path).path
+        if path == "/upload/image":
+            self.uploads.append(self.headers.get("Content-Type", ""))
+            self._reply(200, json.dumps({"name": "face.png", "subfolder": "inkframe", "type": "input"}).encode())
+            return
+        self.store[urllib.parse.unquote(path.removeprefix("/api/userdata/"))] = body
+        self._reply(200, b'"ok"')
+
+
+@pytest.fixture
+def comfy_stub():
+    ComfyStub.store, ComfyStub.uploads = {}, []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ComfyStub)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_library_lists_every_workflow_with_parameters():
+    names = {info.name for info in forms.library()}
+    assert {path.stem for path in WORKFLOWS.glob("*.json")} == names
+    panel = forms.describe("panel")
+    assert "prompt" in {p.name for p in panel.parameters}
+
+
+def test_submit_queues_a_workflow_job_with_overrides():
+    queue = FakeQueue()
+    job = forms.submit(load_config(), "http://127.0.0.1:9", "background", {"prompt": "a harbour", "seed": 7, "steps": None},
+                       queue=queue, priority=5)
+    assert job.id == "job123"
+    spec = queue.specs[0]
+    assert (spec.kind, spec.priority) == ("workflow", 5)
+    assert spec.parameters == {"workflow": "background", "overrides": {"prompt": "a harbour", "seed": 7}}
+
+
+def test_unknown_parameter_and_workflow_are_one_sentence():
+    with pytest.raises(forms.WorkflowFormError, match="has no parameter 'colour'"):
+        forms.submit(load_config(), "http://127.0.0.1:9", "background", {"colour": 1}, queue=FakeQueue())
+    with pytest.raises(forms.WorkflowFormError, match="neither a file nor a library workflow"):
+        forms.describe("no_such_flow")
+
+
+def test_image_parameters_are_uploaded_first(comfy_stub, tmp_path):
+    face = tmp_path / "face.png"
+    Image.new("RGB", (8, 8)).save(face)
+    queue = FakeQueue()
+    forms.submit(load_config(), comfy_stub, "img2img_restyle", {"image": str(face)}, queue=queue)
+    assert queue.specs[0].parameters["overrides"]["image"] == "inkframe/face.png"
+    assert ComfyStub.uploads and ComfyStub.uploads[0].startswith("multipart/form-data")
+
+
+def test_publish_then_pull_edits_from_the_editor(comfy_stub, tmp_path):
+    copy = tmp_path / "background.json"
+    shutil.copyfile(WORKFLOWS / "background.json", copy)
+    saved_as = forms.publish(load_config(), comfy_stub, str(copy))
+    assert saved_as == "workflows/inkframe/background.json"
+    assert json.loads(ComfyStub.store[saved_as]) == json.loads(copy.read_text())
+    assert forms.pull_edits(load_config(), comfy_stub, str(copy)) is False  # nothing changed in the editor
+    edited = json.loads(ComfyStub.store[saved_as])
+    edited["extra"] = {"edited": True}
+    ComfyStub.store[saved_as] = json.dumps(edited).encode()
+    assert forms.pull_edits(load_config(), comfy_stub, str(copy)) is True
+    assert json.loads(copy.read_text())["extra"] == {"edited": True}
+    ComfyStub.store[saved_as] = b'{"not": "a workflow"}'
+    with pytest.raises(forms.WorkflowFormError, match="is not a workflow"):
+        forms.pull_edits(load_config(), comfy_stub, str(copy))
