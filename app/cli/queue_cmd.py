@@ -201,7 +201,24 @@ def run_worker(args: argparse.Namespace, config: Config) -> int:
     from app.jobs.worker import Worker
 
     logging.getLogger("huey").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
-    worker = Worker(config, worker_id=args.worker_id, threads=args.threads)
+    managed = None
+    if config.comfyui.launch is not None:  # the main backend is a ComfyUI this worker starts and supervises
+        from app.comfy import ManagedComfyUI
+        from app.config import PROJECT_ROOT
+
+        managed = ManagedComfyUI(config.comfyui.launch, PROJECT_ROOT, timeouts=config.comfyui.timeouts,
+                                 data_dir=config.resolve(config.app.data_dir) / "comfyui")
+        url = managed.start()
+        print(f"started ComfyUI at {url} (comfyui.launch)", file=sys.stderr, flush=True)
+        config = config.model_copy(update={"comfyui": config.comfyui.model_copy(update={"url": url})})
+    try:
+        return _serve_worker(Worker(config, worker_id=args.worker_id, threads=args.threads))
+    finally:
+        if managed is not None:
+            managed.stop()
+
+
+def _serve_worker(worker) -> int:
     previous = {sig: signal.signal(sig, lambda *_: worker.request_stop()) for sig in (signal.SIGTERM, signal.SIGINT)}
     report = worker.start()
     print(f"worker {worker.worker_id} running ({report.summary()}); Ctrl+C stops it", file=sys.stderr, flush=True)

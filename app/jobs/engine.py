@@ -103,11 +103,14 @@ class QueueEngine:
         self._handler = handler
         self._consumer = _EmbeddedConsumer(
             self.huey, workers=threads, worker_type="thread", periodic=False, initial_delay=0.005, backoff=1.3,
-            max_delay=0.1, scheduler_interval=1, check_worker_health=True, health_check_interval=5)
+            max_delay=0.1, scheduler_interval=1, check_worker_health=True, health_check_interval=5,
+            shutdown_timeout=3.0)
         self._consumer.start()
         log.info("queue consumer started with %d threads", threads)
 
     def stop(self) -> None:
+        """Let the consumer threads finish their current message (at most 3 s; a job still
+        running then is settled by the next start's reconciliation)."""
         if self._consumer is not None:
-            self._consumer.stop(graceful=False)
+            self._consumer.stop(graceful=True)
             self._consumer = None

@@ -91,8 +91,10 @@ class JobTransitions:
                 continue
             if job.status == "succeeded":
                 self.enqueue_if_ready(dependent)
-            else:
-                self.fail(dependent, f"dependency {job.id} {job.status}", kind="dependency", same_run=False)
+            else:  # a cancelled dependency cancels its dependents; a failed one fails them
+                error = JobError(at=now(), attempt=dependent.attempts, backend=None, kind="dependency",
+                                 message=f"dependency {job.id} {job.status}")
+                self._end(dependent, "cancelled" if job.status == "cancelled" else "failed", error=error)
         self.notifier.job_finished(self.store, job)
 
     def dependency_state(self, job: Job) -> tuple[bool, str | None]:

@@ -179,13 +179,24 @@ class QueueService:
         return self.transitions.enqueue_if_ready(self.store.get(job_id)) or self.store.get(job_id)
 
     def retry(self, job_id: str) -> Job:
+        """Queue a failed or cancelled job again; the dependents it took down with it come back too."""
         job = self.store.get(job_id)
         if job.status not in ("failed", "cancelled"):
             raise JobActionError(f"job {job_id} is {job.status}; only failed or cancelled jobs can be retried.")
+        _, broken = self.transitions.dependency_state(job)
+        if broken:
+            raise JobActionError(f"job {job_id} cannot run again: its {broken}; retry that job first.")
         self.store.mutate(job_id, lambda cur: cur.model_copy(update={
             "status": "queued", "attempts": 0, "progress": 0.0, "progress_text": "retried", "finished_at": None,
             "backend": None, "prompt_id": None, "not_before": 0.0}) if cur.status in ("failed", "cancelled") else None)
-        return self.transitions.enqueue_if_ready(self.store.get(job_id)) or self.store.get(job_id)
+        retried = self.transitions.enqueue_if_ready(self.store.get(job_id)) or self.store.get(job_id)
+        for dependent in self.store.dependents(job_id):
+            if dependent.status in ("failed", "cancelled") and dependent.errors and dependent.errors[-1].kind == "dependency":
+                try:
+                    self.retry(dependent.id)
+                except JobActionError:
+                    pass  # another of its dependencies is still down: it stays as it is
+        return retried
 
     def reprioritize(self, job_id: str, priority: int) -> Job:
         job = self.store.get(job_id)

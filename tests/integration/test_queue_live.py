@@ -148,6 +148,35 @@ def test_kill_9_of_the_worker_mid_batch_then_restart_runs_every_job_exactly_once
     service.close()
 
 
+def test_reconcile_adopts_a_posted_prompt_and_requeues_one_never_posted(backends, tmp_path: Path):
+    """The two crash windows around the POST: after it (adopt, no second run) and before it (requeue)."""
+    config = load_config(write_config(tmp_path / "config.yaml", [s.url for s in backends]))
+    service = open_service(tmp_path / "config.yaml")
+    log = tmp_path / "runs.log"
+    posted, lost = service.submit([JobSpec(kind="prompt", key=key, parameters={"prompt": sleep_prompt(key, 0.5, log)})
+                                   for key in ("posted", "lost")])
+    for job in (posted, lost):  # what a worker that died right after its claim leaves behind
+        service.store.claim(job.id, dispatch_seq=job.dispatch_seq, backend="b0", max_running=5,
+                            prompt_id=f"{job.key}-{job.id}", worker_id="gone-host:1")
+    from app.jobs.kinds import build_prompt
+
+    with ComfyClient(backends[0].url) as client:
+        client.submit(build_prompt(service.get(posted.id)), prompt_id=f"posted-{posted.id}")
+    worker = Worker(config)
+    report = worker.start()
+    try:
+        assert report.adopted == [posted.id] and report.requeued == [lost.id]
+        wait_for(lambda: service.get(posted.id).terminal and service.get(lost.id).terminal, 60, "both jobs to end")
+    finally:
+        worker.stop()
+    adopted, requeued = service.get(posted.id), service.get(lost.id)
+    assert adopted.status == "succeeded" and adopted.prompt_id == f"posted-{posted.id}" and adopted.attempts == 1
+    assert requeued.status == "succeeded" and requeued.errors[0].kind == "reconciled" and requeued.attempts == 1
+    assert run_counts(log) == collections.Counter({"posted": 1, "lost": 1})
+    assert [f.name for f in (service.output_dir / "jobs" / adopted.id).iterdir()] == ["3_00.png"]
+    service.close()
+
+
 def test_a_backend_killed_during_a_100_job_batch(backends, tmp_path: Path):
     config = load_config(write_config(tmp_path / "config.yaml", [s.url for s in backends]))
     service = open_service(tmp_path / "config.yaml")
