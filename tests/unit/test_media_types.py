@@ -57,3 +57,45 @@ def test_concat_copies_video_except_for_gif():
     assert "copy" in concat_args("ffmpeg", "l.txt", "o.mp4", EncodeOptions())
     gif = concat_args("ffmpeg", "l.txt", "o.gif", EncodeOptions(codec="gif"))
     assert gif[gif.index("-c:v") + 1] == "gif"
+
+
+def test_video_info_from_ffprobe_json_reads_colour_rotation_and_skips_cover_art():
+    from pathlib import Path
+
+    from app.media.probe import video_info_from_json
+
+    data = {"streams": [
+        {"codec_type": "video", "codec_name": "mjpeg", "disposition": {"attached_pic": 1}, "width": 10, "height": 10},
+        {"codec_type": "video", "codec_name": "h264", "width": 1920, "height": 1080, "pix_fmt": "yuv420p",
+         "avg_frame_rate": "30000/1001", "nb_frames": "300", "duration": "10.01", "color_range": "pc",
+         "color_space": "bt709", "color_primaries": "bt709", "color_transfer": "unknown",
+         "side_data_list": [{"rotation": -90}]},
+        {"codec_type": "audio", "codec_name": "opus"}],
+        "format": {"duration": "10.02"}}
+    info = video_info_from_json(Path("x.mp4"), data)
+    assert (info.codec, info.width, info.fps, info.frame_count) == ("h264", 1920, Fraction(30000, 1001), 300)
+    assert (info.color_range, info.color_space, info.color_transfer, info.rotation) == ("pc", "bt709", None, 270)
+    assert info.has_audio and info.audio_codec == "opus"
+
+
+def test_video_info_without_video_stream_or_rate_is_a_sentence():
+    from pathlib import Path
+
+    from app.media.probe import video_info_from_json
+
+    with pytest.raises(MediaError, match="has no video stream"):
+        video_info_from_json(Path("a.m4a"), {"streams": [{"codec_type": "audio"}]})
+    with pytest.raises(MediaError, match="has no frame rate"):
+        video_info_from_json(Path("v.mp4"), {"streams": [{"codec_type": "video", "avg_frame_rate": "0/0", "r_frame_rate": "0/0"}]})
+
+
+def test_undecodable_codec_is_named(monkeypatch, tmp_path):
+    import app.media.probe as probe_module
+
+    monkeypatch.setattr(probe_module, "available_decoders", lambda: frozenset({"h264"}))
+    monkeypatch.setattr(probe_module, "run_ffprobe", lambda path, timeout, count_packets=False: {"streams": [
+        {"codec_type": "video", "codec_name": "prores_raw", "width": 8, "height": 8, "avg_frame_rate": "25/1", "nb_frames": "5"}]})
+    clip = tmp_path / "c.mov"
+    clip.write_bytes(b"x")
+    with pytest.raises(MediaError, match="uses the video codec 'prores_raw', which this ffmpeg cannot decode"):
+        probe_module.probe(clip)
