@@ -9,7 +9,7 @@ from .decode import iter_frames, read_frame
 from .edit import concat
 from .encode import VideoWriter, encode_frames
 from .errors import MediaError
-from .probe import probe
+from .ffprobe import probe
 from .types import CODEC_SPECS, VIDEO_CODECS, EncodeOptions, TimeRange, VideoCodec, VideoInfo, codec_spec
 
 __all__ = [

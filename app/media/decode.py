@@ -16,7 +16,7 @@ import numpy as np
 
 from .errors import MediaError
 from .ffmpeg_builder import decode_args
-from .probe import probe, require_tool
+from .ffprobe import probe, require_tool
 from .process import FfmpegProcess, enlarge_pipe
 from .types import TimeRange, VideoInfo
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .errors import MediaError
 from .ffmpeg_builder import concat_args
-from .probe import probe, require_tool
+from .ffprobe import probe, require_tool
 from .process import run_ffmpeg, write_concat_list
 from .types import EncodeOptions
 

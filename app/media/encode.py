@@ -10,7 +10,7 @@ import numpy as np
 
 from .errors import MediaError
 from .ffmpeg_builder import encode_args
-from .probe import probe, require_tool
+from .ffprobe import probe, require_tool
 from .process import FfmpegProcess, enlarge_pipe
 from .types import EncodeOptions, codec_spec
 

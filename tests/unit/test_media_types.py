@@ -62,7 +62,7 @@ def test_concat_copies_video_except_for_gif():
 def test_video_info_from_ffprobe_json_reads_colour_rotation_and_skips_cover_art():
     from pathlib import Path
 
-    from app.media.probe import video_info_from_json
+    from app.media.ffprobe import video_info_from_json
 
     data = {"streams": [
         {"codec_type": "video", "codec_name": "mjpeg", "disposition": {"attached_pic": 1}, "width": 10, "height": 10},
@@ -81,7 +81,7 @@ def test_video_info_from_ffprobe_json_reads_colour_rotation_and_skips_cover_art(
 def test_video_info_without_video_stream_or_rate_is_a_sentence():
     from pathlib import Path
 
-    from app.media.probe import video_info_from_json
+    from app.media.ffprobe import video_info_from_json
 
     with pytest.raises(MediaError, match="has no video stream"):
         video_info_from_json(Path("a.m4a"), {"streams": [{"codec_type": "audio"}]})
@@ -90,7 +90,7 @@ def test_video_info_without_video_stream_or_rate_is_a_sentence():
 
 
 def test_undecodable_codec_is_named(monkeypatch, tmp_path):
-    import app.media.probe as probe_module
+    import app.media.ffprobe as probe_module
 
     monkeypatch.setattr(probe_module, "available_decoders", lambda: frozenset({"h264"}))
     monkeypatch.setattr(probe_module, "run_ffprobe", lambda path, timeout, count_packets=False: {"streams": [
