@@ -222,6 +222,15 @@ class QueueService:
                 results.append(exc)
         return results
 
+    def start_worker(self, *, threads: int | None = None):
+        """Run dispatch inside this process (the studio's embedded mode); returns the started
+        app.jobs.worker.Worker, whose stop() ends it. `python main.py worker` does the same in its own process."""
+        from app.jobs.worker import Worker
+
+        worker = Worker(self.config, store=self.store, engine=self.engine, threads=threads)
+        worker.start()
+        return worker
+
     def close(self) -> None:
         self.store.close()
 

@@ -101,8 +101,7 @@ def test_pause_resume_cancel_retry_and_priority(config: Config, service: QueueSe
     with pytest.raises(JobActionError, match="only failed or cancelled jobs can be retried"):
         service.retry(low.id)
     service.reprioritize(low.id, 50)
-    worker = Worker(config, store=service.store, engine=service.engine, threads=1)
-    worker.start()
+    worker = service.start_worker(threads=1)
     try:
         wait_until_done(service, [low.id, high.id])
         time.sleep(0.3)
