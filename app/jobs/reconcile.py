@@ -81,11 +81,14 @@ def locate(pool: BackendPool, job: Job) -> str:
 
 
 def reconcile(store: JobStore, pool: BackendPool, engine: QueueEngine, transitions: JobTransitions, *,
-              worker_id: str, resend_queued: bool = True) -> ReconcileReport:
+              worker_id: str, startup: bool = True) -> ReconcileReport:
+    """Settle running jobs whose worker is gone. At startup this worker's own id counts as gone (a
+    restart under a fixed --worker-id) and queued jobs are sent again; later rounds leave this
+    worker's own jobs alone (they are in flight) and only look for other workers' orphans."""
     report = ReconcileReport(quarantined=len(store.quarantined()))
     running = store.list(JobQuery(status=["running"], limit=100_000)).items
     for job in running:
-        if worker_alive(store, job.worker_id, worker_id):
+        if (job.worker_id == worker_id and not startup) or worker_alive(store, job.worker_id, worker_id):
             continue
         where = "absent" if job.backend == LOCAL_BACKEND else locate(pool, job)
         if where in ("history", "queue"):
@@ -98,7 +101,7 @@ def reconcile(store: JobStore, pool: BackendPool, engine: QueueEngine, transitio
                       "unreachable": f"backend {job.backend} was unreachable after a restart"}[where]
             if transitions.requeue(job, reason) is not None:
                 report.requeued.append(job.id)
-    for job in store.list(JobQuery(status=["queued"], limit=100_000)).items if resend_queued else ():
+    for job in store.list(JobQuery(status=["queued"], limit=100_000)).items if startup else ():
         if transitions.enqueue_if_ready(job) is not None:
             report.resent.append(job.id)
     if report.adopted or report.requeued or report.quarantined:

@@ -80,7 +80,7 @@ class Worker:
                 if now() - last_orphan_check >= ORPHAN_CHECK_S:
                     last_orphan_check = now()
                     reconcile(self.store, self.pool, self.engine, self.transitions, worker_id=self.worker_id,
-                              resend_queued=False)
+                              startup=False)
             except Exception:  # keep the heartbeat going whatever one round hit
                 log.exception("worker maintenance round failed")
 
