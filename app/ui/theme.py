@@ -25,6 +25,8 @@ CSS = """
 footer { display: none !important; }
 @media (max-width: 640px) {
   .gradio-container { padding: 4px !important; }
+  .inkframe-toolbar { flex-wrap: wrap !important; }
+  .inkframe-toolbar > * { min-width: 100% !important; }
 }
 """
 

@@ -1,4 +1,5 @@
-"""Save a PNG of every studio tab (desktop) and of the Queue and Comic tabs at phone width into docs/screenshots/.
+"""Save a PNG of every studio tab (desktop, 1280 px) and of the Comic and Queue tabs at phone width
+(390 px) into docs/screenshots/, with a composed sample page and a few queued jobs to show.
 
     .venv/bin/python -m tests.browser.capture_screenshots [--out docs/screenshots]
 
@@ -8,14 +9,57 @@ Starts the studio like the browser tests do (free loopback port, no ComfyUI reac
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
+import urllib.request
 from pathlib import Path
+
+from PIL import Image, ImageDraw
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, REPO_ROOT, start_studio
 from tests.browser.studio_page import TAB_IDS, open_studio, open_tab
 
 PHONE_TABS = ("comic", "queue")
+MAX_HEIGHT = 2400
+PANEL_COLOURS = [(38, 70, 83), (42, 157, 143), (233, 196, 106), (244, 162, 97), (231, 111, 81), (69, 123, 157),
+                 (29, 53, 87), (168, 218, 220)]
+
+
+def sample_panels(folder: Path) -> list[str]:
+    """Flat-colour stand-ins for generated art: a horizon and a sun, one colour per panel."""
+    paths = []
+    for index, colour in enumerate(PANEL_COLOURS):
+        image = Image.new("RGB", (768, 1024), colour)
+        draw = ImageDraw.Draw(image)
+        draw.rectangle((0, 640, 768, 1024), fill=tuple(max(0, c - 40) for c in colour))
+        draw.ellipse((480, 120, 640, 280), fill=(250, 240, 200))
+        path = folder / f"p{1 + index // 4:02d}_panel{1 + index % 4:02d}.png"
+        image.save(path)
+        paths.append(str(path))
+    return paths
+
+
+def prepare(page, url: str, tmp: Path) -> None:
+    """A composed sample page in the Comic tab and two jobs in the queue (they fail: no ComfyUI)."""
+    page.locator("#comic-load-sample").click()
+    page.locator("#comic-script-status").get_by_text("The Last Lamp").wait_for()
+    page.locator("#compose-files input[type=file]").set_input_files(sample_panels(tmp))
+    page.locator("#compose-files").get_by_text("p02_panel04", exact=True).wait_for()
+    page.locator("#compose-button").click()
+    page.locator("#compose-preview img").wait_for(timeout=120_000)
+    for seed in (1, 2):
+        body = json.dumps({"kind": "workflow", "parameters": {"workflow": "background", "overrides": {"seed": seed}}}).encode()
+        request = urllib.request.Request(url + "api/jobs", data=body, headers={"Content-Type": "application/json"}, method="POST")
+        urllib.request.urlopen(request, timeout=30).read()
+
+
+def shoot(page, path: Path) -> None:
+    page.wait_for_timeout(800)
+    height = min(MAX_HEIGHT, page.evaluate("document.documentElement.scrollHeight"))
+    width = page.viewport_size["width"]
+    page.screenshot(path=str(path), clip={"x": 0, "y": 0, "width": width, "height": height}, full_page=True)
+    Image.open(path).convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
 
 
 def capture(out_dir: Path) -> list[Path]:
@@ -34,17 +78,20 @@ def capture(out_dir: Path) -> list[Path]:
                 ):
                     context = browser.new_context(viewport=viewport, device_scale_factor=1)
                     page = context.new_page()
+                    page.set_default_timeout(60_000)
                     open_studio(page, server.url)
+                    if label == "desktop":
+                        prepare(page, server.url, Path(tmp))
                     for tab in tabs:
                         open_tab(page, tab)
                         path = out_dir / f"{tab}-{label}.png"
-                        page.screenshot(path=str(path), full_page=True)
+                        shoot(page, path)
                         saved.append(path)
                     context.close()
                 browser.close()
         finally:
             process.terminate()
-            process.wait(timeout=10)
+            process.wait(timeout=15)
     return saved
 
 
@@ -53,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "docs" / "screenshots")
     args = parser.parse_args(argv)
     for path in capture(args.out):
-        print(path)
+        print(path, f"{path.stat().st_size // 1024} KB")
     return 0
 
 

@@ -52,9 +52,11 @@ def wait_until_serving(url: str, process: subprocess.Popen, log_path: Path, time
     raise RuntimeError(f"the studio did not answer within {timeout_s:.0f} s: {log_path.read_text()[-2000:]}")
 
 
-def start_studio(tmp: Path, extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen, StudioServer]:
+def start_studio(tmp: Path, extra_env: dict[str, str] | None = None,
+                 comfyui_url: str | None = None) -> tuple[subprocess.Popen, StudioServer]:
+    """The studio on a free loopback port; by default pointed at a port where no ComfyUI listens."""
     port = free_port()
-    dead_comfy = free_port()  # nothing listens there: "no ComfyUI reachable"
+    comfyui_url = comfyui_url or f"http://127.0.0.1:{free_port()}"
     env = {
         **os.environ,
         "GRADIO_ANALYTICS_ENABLED": "False",
@@ -67,7 +69,7 @@ def start_studio(tmp: Path, extra_env: dict[str, str] | None = None) -> tuple[su
     log_path = tmp / "studio.log"
     log = log_path.open("w")
     process = subprocess.Popen(
-        [sys.executable, "main.py", "ui", "--port", str(port), "--comfyui-url", f"http://127.0.0.1:{dead_comfy}"],
+        [sys.executable, "main.py", "ui", "--port", str(port), "--comfyui-url", comfyui_url],
         cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}/"

@@ -158,3 +158,15 @@ def test_face_swap_finds_faces_and_insists_on_consent(studio, page):
     page.locator("#faceswap-sources").get_by_text("t1", exact=True).wait_for()
     page.locator("#faceswap-run").click()
     page.locator("#faceswap-status").get_by_text("consent").wait_for()
+
+
+def test_building_without_comfyui_says_why(studio, page):
+    open_studio(page, studio.url)
+    if page.locator("#comic-build").count() == 0:
+        pytest.skip("the book builder (app/services/book_service.py) is not part of this installation")
+    page.locator("#comic-load-sample").click()
+    page.locator("#comic-script-status").get_by_text("The Last Lamp").wait_for()
+    page.locator("#comic-build").click()
+    log = page.locator("#comic-build-log")
+    log.get_by_text("ComfyUI").first.wait_for(timeout=60_000)
+    assert "inkframe-errors" in log.inner_html()

@@ -18,7 +18,7 @@ from . import backend_notice
 
 
 def render(context: UiContext) -> None:
-    with gr.Row(equal_height=True):
+    with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
         banner = gr.HTML(notice_html(f"Checking the ComfyUI backend at {html.escape(context.comfyui_url)} …"), elem_id="backend-banner")
         refresh = gr.Button("Check backend", size="sm", scale=0, min_width=140, elem_id="backend-refresh")
     register_ui_component("backend_banner", banner)

@@ -1,61 +1,139 @@
-"""The panel grid of the Comic tab: every panel of the script with its prompt, art, seed and scores.
+"""The panel grid of the Comic tab: every panel with its art, prompt, seed and scores; build the book on
+ComfyUI (live progress), or regenerate one panel with a new seed or prompt.
 
-Generating and regenerating panel art needs the book builder service; until it exists this grid shows
-the script's panels and the art composed from uploaded images.
+Built panels go straight into the page preview below (Pages), where the lettering can be edited.
 """
 
 from __future__ import annotations
 
+import html
+import uuid
 from typing import Any
 
 import gradio as gr
 
+from ...errors import InkframeError
+from ...services import book_session_service as books
+from ...services import compose_service
 from ...services.compose_service import ComposeDraft
 from ...services.script_check_service import check_script_text
 from ..context import UiContext
 from ..core import get_ui_component
-from ..notices import missing_capability, module_available, notice_html
+from ..notices import error_html, missing_capability, module_available, notice_html
 from . import backend_notice
 
 BOOK_BUILDER_MODULE = "app.services.book_service"
-PANEL_HEADERS = ["page", "panel", "shot", "prompt", "characters", "lettering", "art", "seed", "score"]
+PANEL_HEADERS = ["page", "panel", "status", "shot", "prompt", "characters", "lettering", "art", "seed", "identity", "quality"]
+LOG_LINES = 12
 _w: dict[str, Any] = {}
 
 
 def render(context: UiContext) -> None:
     backend_notice.render("comic")
-    if not module_available(BOOK_BUILDER_MODULE):
-        gr.HTML(notice_html(missing_capability("generating, regenerating and editing panel art", BOOK_BUILDER_MODULE)
+    _w["builder"] = module_available(BOOK_BUILDER_MODULE)
+    if _w["builder"]:
+        with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
+            _w["build"] = gr.Button("Build the book on ComfyUI", variant="primary", scale=2, elem_id="comic-build")
+            _w["resume"] = gr.Checkbox(True, label="Keep finished panels (resume)", scale=1, elem_id="comic-resume")
+        with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
+            _w["ref"] = gr.Textbox(label="Panel (page:panel)", placeholder="1:2", scale=1, elem_id="comic-regen-ref")
+            _w["seed"] = gr.Number(None, precision=0, minimum=0, label="New seed (empty: next)", scale=1, elem_id="comic-regen-seed")
+            _w["prompt"] = gr.Textbox(label="New action text (optional)", scale=3, elem_id="comic-regen-prompt")
+            _w["regen"] = gr.Button("Regenerate this panel", scale=1, elem_id="comic-regen")
+        _w["log"] = gr.HTML("", elem_id="comic-build-log")
+    else:
+        gr.HTML(notice_html(missing_capability("generating and regenerating panel art", BOOK_BUILDER_MODULE)
                             + " Compose pages from your own panel images below."), elem_id="comic-builder-missing")
     _w["gallery"] = gr.Gallery(label="Panel art", columns=6, height="auto", elem_id="comic-panel-gallery")
     _w["table"] = gr.Dataframe(headers=PANEL_HEADERS, value=[], interactive=False, wrap=True, label="Panels",
                                elem_id="comic-panel-table")
 
 
-def panel_rows(script: str | None, draft: ComposeDraft | None) -> list[list[Any]]:
-    """One row per panel: of the composed draft when there is one, else of the script in the editor."""
-    book = draft.book if draft is not None else (check_script_text(script).book if script and script.strip() else None)
+def _book(script: str | None):
+    return check_script_text(script).book if script and script.strip() else None
+
+
+def panel_rows(context: UiContext, script: str | None, draft: ComposeDraft | None) -> list[list[Any]]:
+    """One row per panel of the script (or of the composed draft), with what a build recorded for it."""
+    book = draft.book if draft is not None else _book(script)
     if book is None:
         return []
+    built = {(v.page, v.panel): v for v in books.panel_views(books.book_folder(context.output_dir, book.title))}
     art = draft.art if draft is not None else {}
     rows = []
     for page in book.pages:
         for panel in page.panels:
-            path = art.get((page.number, panel.number))
-            rows.append([page.number, panel.number, panel.shot or "", panel.description, ", ".join(panel.characters),
-                         len(panel.dialogue), path.name if path else "", "", ""])
+            view = built.get((page.number, panel.number))
+            path = art.get((page.number, panel.number)) or (view.image if view else None)
+            rows.append([page.number, panel.number, view.status if view else "not built", panel.shot or "",
+                         view.prompt if view and view.prompt else panel.description, ", ".join(panel.characters),
+                         len(panel.dialogue), path.name if path else "", view.seed if view else "",
+                         view.identity if view else "", round(view.quality, 3) if view and view.quality is not None else ""])
     return rows
 
 
-def panel_gallery(draft: ComposeDraft | None) -> list[tuple[str, str]]:
-    if draft is None:
+def panel_gallery(context: UiContext, script: str | None, draft: ComposeDraft | None) -> list[tuple[str, str]]:
+    if draft is not None and draft.art:
+        return [(str(path), f"page {page} · panel {panel}") for (page, panel), path in sorted(draft.art.items())]
+    book = _book(script)
+    if book is None:
         return []
-    return [(str(path), f"page {page} · panel {panel}") for (page, panel), path in sorted(draft.art.items())]
+    return [(str(v.image), f"page {v.page} · panel {v.panel}" + (f" · seed {v.seed}" if v.seed is not None else ""))
+            for v in books.panel_views(books.book_folder(context.output_dir, book.title)) if v.image]
+
+
+def _log_html(lines: list[str], error: str | None = None) -> str:
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines[-LOG_LINES:])
+    if error:
+        return f'<div class="inkframe-notice inkframe-errors"><p>{html.escape(error)}</p><ul>{items}</ul></div>'
+    return f'<div class="inkframe-ok"><ul>{items}</ul></div>'
+
+
+def build(context: UiContext, script: str, draft: ComposeDraft | None, resume: bool, ref: str | None = None,
+          seed: float | None = None, prompt: str | None = None):
+    """Stream a build: the log, the panel grid and (at the end) the composed pages for lettering."""
+    book = _book(script)
+    if book is None:
+        yield [error_html("The script has problems (see above); fix them before building."), gr.update(), gr.update(), draft]
+        return
+    out_dir = books.book_folder(context.output_dir, book.title)
+    lines: list[str] = []
+    for update in books.run_build(context.config, context.comfyui_url, script, out_dir, regenerate=(ref or "").strip() or None,
+                                  seed=int(seed) if seed not in (None, "") else None, prompt=prompt, resume=resume):
+        if update.message and not update.done:
+            lines.append(update.message)
+        if update.error:
+            yield [_log_html(lines, update.error), panel_rows(context, script, None), panel_gallery(context, script, None), draft]
+            return
+        if update.done:
+            lines.append("done: the pages are in the preview below")
+            yield [_log_html(lines), panel_rows(context, script, None), panel_gallery(context, script, None),
+                   _draft_from_build(context, script, out_dir, draft)]
+            return
+        yield [_log_html(lines), panel_rows(context, script, None), panel_gallery(context, script, None), draft]
+
+
+def _draft_from_build(context: UiContext, script: str, out_dir, draft: ComposeDraft | None) -> ComposeDraft | None:
+    images = sorted((out_dir / "panels").glob("*.png"))
+    if not images:
+        return draft
+    try:
+        return compose_service.start_draft(images, context.output_dir / "compose" / uuid.uuid4().hex[:12], script_text=script)
+    except InkframeError:
+        return draft
 
 
 def listen(context: UiContext) -> None:
     script = get_ui_component("comic_script")
     draft = get_ui_component("comic_draft")
-    script.change(panel_rows, inputs=[script, draft], outputs=_w["table"], show_progress="hidden", trigger_mode="always_last")
-    draft.change(lambda s, d: (panel_rows(s, d), panel_gallery(d)), inputs=[script, draft],
-                 outputs=[_w["table"], _w["gallery"]], show_progress="hidden")
+    w = _w
+    script.change(lambda s, d: panel_rows(context, s, d), inputs=[script, draft], outputs=w["table"],
+                  show_progress="hidden", trigger_mode="always_last")
+    draft.change(lambda s, d: (panel_rows(context, s, d), panel_gallery(context, s, d)), inputs=[script, draft],
+                 outputs=[w["table"], w["gallery"]], show_progress="hidden")
+    if w["builder"]:
+        outputs = [w["log"], w["table"], w["gallery"], draft]
+        w["build"].click(lambda s, d, r: (yield from build(context, s, d, r)), inputs=[script, draft, w["resume"]],
+                         outputs=outputs)
+        w["regen"].click(lambda s, d, ref, seed, prompt: (yield from build(context, s, d, True, ref, seed, prompt)),
+                         inputs=[script, draft, w["ref"], w["seed"], w["prompt"]], outputs=outputs)

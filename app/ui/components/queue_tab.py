@@ -26,7 +26,7 @@ def render(context: UiContext) -> None:
     backend_notice.render("queue")
     _widgets["status"] = gr.HTML("", elem_id="queue-status")
     _widgets["cards"] = gr.HTML(queue_view.progress_cards_html([]), elem_id="queue-cards")
-    with gr.Row():
+    with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
         _widgets["job"] = gr.Dropdown(label="Job", choices=[], elem_id="queue-job", scale=3)
         _widgets["refresh"] = gr.Button("Refresh", size="sm", scale=0, min_width=90, elem_id="queue-refresh")
     with gr.Row(elem_id="queue-actions"):
@@ -38,10 +38,11 @@ def render(context: UiContext) -> None:
     gr.Markdown("### History")
     _widgets["gallery"] = gr.Gallery(label="Finished outputs", columns=4, height="auto", elem_id="queue-gallery",
                                      allow_preview=True)
-    with gr.Row():
+    with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
         _widgets["history_job"] = gr.Dropdown(label="Finished job", choices=[], elem_id="queue-history-job", scale=3)
         _widgets["reuse"] = gr.Button("Use these settings again", size="sm", scale=1, elem_id="queue-reuse")
     _widgets["metadata"] = gr.JSON(label="Job metadata", elem_id="queue-metadata")
+    _widgets["gallery_jobs"] = gr.State([])
     _widgets["timer"] = gr.Timer(REFRESH_S)
 
 
@@ -58,20 +59,23 @@ def refresh(context: UiContext, selected: str | None, history_selected: str | No
         recent = _newest(service, None, 100)
     except InkframeError as exc:
         empty = gr.update(choices=[], value=None)
-        return [error_html(str(exc)), queue_view.progress_cards_html([]), empty, [], [], empty]
+        return [error_html(str(exc)), queue_view.progress_cards_html([]), empty, [], [], empty, []]
     active.sort(key=lambda job: (job.status != "running", -job.priority, job.created_at))
     choices = [(queue_view.job_label(job), job.id) for job in recent]
     history = [(queue_view.job_label(job), job.id) for job in finished]
     ids = {job.id for job in recent}
     history_ids = {job.id for job in finished}
+    gallery = [(path, caption, job.id) for job in finished
+               for path, caption in queue_view.gallery_items([job], context.output_dir)]
     status = f"{len(active)} active job{'s' if len(active) != 1 else ''}, {len(finished)} recently finished."
     return [
         notice_html(html.escape(status), ok=True),
         queue_view.progress_cards_html(active),
         gr.update(choices=choices, value=selected if selected in ids else None),
         queue_view.job_rows(recent),
-        queue_view.gallery_items(finished, context.output_dir),
+        [(path, caption) for path, caption, _ in gallery],
         gr.update(choices=history, value=history_selected if history_selected in history_ids else None),
+        [job_id for _, _, job_id in gallery],
     ]
 
 
@@ -127,7 +131,7 @@ def reuse(context: UiContext, job_id: str | None) -> str:
 
 def _outputs() -> list[Any]:
     w = _widgets
-    return [w["status"], w["cards"], w["job"], w["table"], w["gallery"], w["history_job"]]
+    return [w["status"], w["cards"], w["job"], w["table"], w["gallery"], w["history_job"], w["gallery_jobs"]]
 
 
 def on_tab_select(context: UiContext, tab: gr.Tab) -> None:
@@ -149,6 +153,10 @@ def listen(context: UiContext) -> None:
     for action in ("pause", "resume", "cancel", "retry", "up", "down"):
         w[action].click(lambda job_id, _a=action: act(context, _a, job_id), inputs=w["job"], outputs=w["status"]).then(
             do_refresh, inputs=[w["job"], w["history_job"]], outputs=outputs, show_progress="hidden")
+    def pick_from_gallery(job_ids: list[str], evt: gr.SelectData):
+        return job_ids[evt.index] if evt.index is not None and evt.index < len(job_ids) else gr.update()
+
+    w["gallery"].select(pick_from_gallery, inputs=w["gallery_jobs"], outputs=w["history_job"])
     w["history_job"].change(lambda job_id: show_metadata(context, job_id), inputs=w["history_job"], outputs=w["metadata"])
     w["job"].change(lambda job_id: show_metadata(context, job_id), inputs=w["job"], outputs=w["metadata"])
     w["reuse"].click(lambda job_id: reuse(context, job_id), inputs=w["history_job"], outputs=w["status"]).then(
