@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from app.comic.fonts import resolve_font
@@ -146,3 +148,16 @@ def test_rtl_text_is_lettered() -> None:
     plan, issues = plan_panel(panel, (0, 0, 600, 400), page_number=1, px_per_pt=2.0, rtl=True)
     assert issues == []
     assert plan.items[0].font.direction == "rtl"
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    texts=st.lists(st.text(min_size=1, max_size=120).filter(lambda t: t.strip()), min_size=1, max_size=4),
+    kinds=st.lists(st.sampled_from(["speech", "thought", "whisper", "shout", "electronic", "caption", "sfx"]), min_size=4, max_size=4),
+    size=st.tuples(st.integers(40, 700), st.integers(40, 700)),
+)
+def test_lettering_never_crashes_and_reports_instead(texts: list[str], kinds: list[str], size: tuple[int, int]) -> None:
+    panel = Panel(number=1, dialogue=[Balloon(kind=kind, speaker="A", text=text) for text, kind in zip(texts, kinds)])
+    image = Image.new("RGB", (size[0] + 20, size[1] + 20), (128, 128, 128))
+    issues = letter_panel(image, panel, (10, 10, 10 + size[0], 10 + size[1]), page_number=1, px_per_pt=1.5)
+    assert all(issue.severity in ("error", "warning") and issue.message for issue in issues)
