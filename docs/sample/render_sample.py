@@ -9,7 +9,6 @@ so tails can be checked against them. Run from the repository root:
 
 from __future__ import annotations
 
-import math
 import random
 import sys
 from pathlib import Path
