@@ -76,10 +76,17 @@ class FaceSwapService:
 
     def __init__(self, config: Config, catalog: ModelCatalog | None = None, classifier: Classifier | None = None) -> None:
         self.config = config
-        self.catalog = catalog
+        self._catalog = catalog
         self._classifier = classifier
         self._engines: dict[tuple[bool, bool], FaceSwapEngine] = {}
         self._lock = threading.Lock()
+
+    @property
+    def catalog(self) -> ModelCatalog:
+        """The models of the manifest (read on first use)."""
+        if self._catalog is None:
+            self._catalog = load_catalog(self.config)
+        return self._catalog
 
     def runtime(self) -> RuntimeSettings:
         return RuntimeSettings(providers=self.config.faceswap.providers, threads=self.config.faceswap.threads)
@@ -88,9 +95,7 @@ class FaceSwapService:
         key = (enhancer, genderage)
         with self._lock:
             if key not in self._engines:
-                catalog = self.catalog or load_catalog(self.config)
-                self.catalog = catalog
-                parts = load_parts(catalog, dict(ROLE_DEFAULTS), self.runtime(), self.config.faceswap.detector,
+                parts = load_parts(self.catalog, dict(ROLE_DEFAULTS), self.runtime(), self.config.faceswap.detector,
                                    enhancer=enhancer, genderage=genderage)
                 self._engines[key] = FaceSwapEngine(parts)
             return self._engines[key]
