@@ -6,7 +6,7 @@ face model or a generator.
   reference and not a blue one. A near-grey picture has "no face". `embed_faces` treats the left and
   right halves as two faces (for multi-character assignment tests).
 - `SyntheticBackend`: a TEST PanelBackend that renders a real photo (scikit-image's astronaut) tinted
-  with a colour chosen by the seed (seed % 3: red, green, blue), optionally blurred; `restore` undoes
+  with a colour chosen by the seed (seed % 3: red, green, blue) and shifted by it, optionally blurred; `restore` undoes
   its own blur. It records every request so tests can check seeds, sizes and prompts.
 """
 
@@ -70,6 +70,7 @@ class SyntheticBackend:
         self.requests.append(request)
         colour = PALETTE[request.seed % 3]
         image = tinted((request.width, request.height), colour)
+        image = Image.fromarray(np.roll(np.asarray(image), 1 + request.seed % 29, axis=1))  # every seed its own picture
         if request.init_image is not None:
             image = Image.blend(image, request.init_image.resize(image.size), 0.3)
         if self.blur:
