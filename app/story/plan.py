@@ -100,7 +100,7 @@ def fit_excerpt(client: ChatClient, text: str, max_chars: int, *, context_tokens
         rounds += 1
         chunk_chars = max(400, int((context_tokens * 0.6) * CHARS_PER_TOKEN))
         pieces = chunk_text(text, chunk_chars)
-        per_piece = max(80, max_chars // len(pieces))
+        per_piece = max(80, (max_chars - len(pieces) + 1) // len(pieces))  # the joins add a space each
         model = summary_model(per_piece)
         summaries = []
         for piece in pieces:

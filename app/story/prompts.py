@@ -27,11 +27,15 @@ class PageShape:
     min_panels: int = 3
     max_panels: int = 5
     budget: DialogueBudget = DialogueBudget()
+    description_chars: int = 240
+    summary_chars: int = 200
 
     def reply_tokens(self) -> int:
-        """A max_tokens large enough for a full page of this shape."""
-        per_panel = 90 + self.budget.balloons_per_panel * (self.budget.words_per_balloon * 2 + 20)
-        return 80 + self.max_panels * per_panel
+        """A max_tokens large enough for a full page of this shape (JSON keys included)."""
+        # Keys, quotes and the indentation small models put between them cost ~70 tokens a panel.
+        per_balloon = int(self.budget.words_per_balloon * WORD_CHARS / 3) + 30
+        per_panel = int(self.description_chars / 3) + 70 + self.budget.balloons_per_panel * per_balloon
+        return int(self.summary_chars / 3) + 50 + self.max_panels * per_panel
 
 
 def _choice(values: list[str], max_length: int) -> Any:
@@ -58,14 +62,14 @@ def page_model(characters: list[str], locations: list[str], shape: PageShape) ->
         __base__=_Strict,
         location=(Place, place_field),
         shot=(Literal[SHOTS], ...),  # type: ignore[valid-type]
-        description=(str, Field(min_length=1, max_length=240)),
+        description=(str, Field(min_length=1, max_length=shape.description_chars)),
         characters=(list[Name], Field(max_length=4)),  # type: ignore[valid-type]
         dialogue=(list[balloon], Field(max_length=shape.budget.balloons_per_panel)),  # type: ignore[valid-type]
     )
     return create_model(
         "DraftPage",
         __base__=_Strict,
-        summary=(str, Field(min_length=1, max_length=200)),
+        summary=(str, Field(min_length=1, max_length=shape.summary_chars)),
         panels=(list[panel], Field(min_length=shape.min_panels, max_length=shape.max_panels)),  # type: ignore[valid-type]
     )
 

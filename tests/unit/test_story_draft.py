@@ -157,7 +157,7 @@ def test_long_story_is_summarised_in_chunks_to_fit_the_context(stub):
     long_story = "\n\n".join(f"Paragraph {i}: Maya walks along the cape and thinks about the lamp for a long while." for i in range(120))
     stub.replies += [(200, chat_body(json.dumps({"summary": "Maya walks and thinks."})))] * 8
     stub.replies += [(200, chat_body(page("s", panel("Lighthouse", "wide", "Maya walks.", ["Maya"]))))]
-    d = drafter(stub.url, pages=1, context=1024)
+    d = drafter(stub.url, pages=1, context=1536)
     excerpts = d.plan(long_story)
     assert d.report.summarised_chunks >= 2 and len(excerpts[0]) < len(long_story) // 4
     assert "Maya walks and thinks." in excerpts[0]
