@@ -17,8 +17,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="picture of the face to use; repeat for several pictures of the same person (averaged)")
     parser.add_argument("--target", type=Path, required=True, help="image or video whose face(s) are replaced")
     parser.add_argument("--out", type=Path, required=True, help="result file (.png/.jpg/.webp for images, .mp4/.webm/.gif for video)")
-    parser.add_argument("--selector", choices=SELECTORS, default="one",
-                        help="reference: faces like --reference-face; one: a single face (see --one); many: every face")
+    parser.add_argument("--selector", choices=SELECTORS, default=None,
+                        help="reference: faces like --reference-face (the default when it is given); one: a single face "
+                             "(see --one; the default otherwise); many: every face")
     parser.add_argument("--one", dest="one_mode", choices=ONE_MODES, default=None, help="which face 'one' picks (default largest)")
     parser.add_argument("--face-index", type=int, default=None, metavar="N", help="with --selector one: the N-th face from the left (0 first)")
     parser.add_argument("--reference-face", type=Path, metavar="IMAGE", help="with --selector reference: a picture of the face to replace")
@@ -49,10 +50,15 @@ def run(args: argparse.Namespace, config: Config) -> int:
         raise InkframeError(f"--blend {args.blend} must be between 0 and 1.", exit_code=2)
     if not 0.0 <= args.smoothing < 1.0:
         raise InkframeError(f"--smoothing {args.smoothing} must be at least 0 and below 1.", exit_code=2)
+    selector = args.selector or ("reference" if args.reference_face else "one")
+    if args.reference_face and selector != "reference":
+        raise InkframeError(f"--reference-face is used only with --selector reference (not {selector}); drop one of them.", exit_code=2)
+    if args.face_index is not None and selector != "one":
+        raise InkframeError(f"--face-index is used only with --selector one (not {selector}); drop one of them.", exit_code=2)
     one_mode = args.one_mode or ("index" if args.face_index is not None else "largest")
     request = FaceSwapRequest(
         sources=list(args.source), target=args.target, out=args.out, consent=args.consent, overwrite=args.overwrite,
-        selector=args.selector, one_mode=one_mode, face_index=args.face_index or 0, reference_face=args.reference_face,
+        selector=selector, one_mode=one_mode, face_index=args.face_index or 0, reference_face=args.reference_face,
         reference_distance=args.reference_distance, gender=args.gender, min_age=args.min_age, max_age=args.max_age,
         enhancer=args.enhancer, blend=args.blend, smoothing=args.smoothing, trim=args.trim, codec=args.codec, crf=args.crf)
     bar = _ProgressBar()

@@ -94,6 +94,18 @@ def test_cli_swaps_a_video_with_progress_and_refuses_to_overwrite(files, tmp_pat
     assert again.returncode != 0 and again.stderr.strip().startswith("error:") and "already exists" in again.stderr
 
 
+@pytest.mark.parametrize("extra,message", [
+    (["--selector", "many", "--reference-face", "r.png"], "--reference-face is used only with --selector reference (not many)"),
+    (["--selector", "many", "--face-index", "1"], "--face-index is used only with --selector one (not many)"),
+    (["--blend", "1.5"], "--blend 1.5 must be between 0 and 1"),
+])
+def test_cli_argument_combinations_are_sentences(extra, message, capsys):
+    from app.cli import main
+
+    code = main(["faceswap", "--source", "a.png", "--target", "b.png", "--out", "c.png", "--i-have-consent", *extra])
+    assert code == 2 and capsys.readouterr().err.strip().startswith(f"error: {message}")
+
+
 def test_cli_refuses_a_model_whose_checksum_differs(files, tmp_path):
     catalog, _ = build_catalog(enhancer=False, genderage=False)
     manifest = write_test_manifest(tmp_path / "manifest.yaml", catalog)
