@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from .choices import DEFAULT_CHARACTER_Y, KIND_MODIFIERS, POSITION_WORDS
 from .model import Balloon, Book, Panel, Point
 
@@ -43,7 +45,7 @@ def format_script(book: Book) -> str:
 def _format_panel(panel: Panel, known: set[str]) -> list[str]:
     description = panel.description.split("\n") if panel.description else []
     out = [f"PANEL {panel.number}" + (f". {description[0]}" if description else "")]
-    out.extend(description[1:])
+    out.extend(_escape_description(line) for line in description[1:])
     if panel.shot:
         out.append(f"Shot: {panel.shot}")
     if panel.camera:
@@ -64,6 +66,13 @@ def _format_panel(panel: Panel, known: set[str]) -> list[str]:
         out.append(f"Face: {_speaker_label(name, known)} {_num(box.left)}, {_num(box.top)}, {_num(box.right)}, {_num(box.bottom)}")
     out.extend(_format_balloon(balloon, known) for balloon in panel.dialogue)
     return out
+
+
+def _escape_description(line: str) -> str:
+    """A description line that the parser would take for something else is written behind `\\`."""
+    text = line.strip()
+    risky = not text or text[0] in "#\\" or ":" in text or re.match(r"(?i)^(PAGE|PANEL)\b", text)
+    return f"\\{text}" if risky else text
 
 
 def _format_balloon(balloon: Balloon, known: set[str]) -> str:

@@ -56,6 +56,12 @@ def _parse_line(state: _State, number: int, line: str) -> None:
     if indented and state.last_text is not None:
         _continue_text(state, number, line, stripped)
         return
+    if stripped.startswith("\\") and state.panel is not None:  # an escaped description line, taken as is
+        state.last_text = None
+        panel = state.panel
+        text = stripped[1:].strip()
+        panel["description"] = f"{panel['description']}\n{text}" if panel["description"] else text
+        return
     if _PAGE_LOOSE_RE.match(stripped) and not _LABEL_RE.match(stripped):
         _start_page(state, number, stripped)
         return
@@ -245,6 +251,10 @@ def _parse_panel_line(state: _State, number: int, line: str, stripped: str) -> N
         column = _column(line, value) if value else len(line) + 1
         if key in PANEL_KEYS and match.group("mods") is None:
             _parse_panel_field(state, number, line, panel, key, value, column)
+            return
+        if key in ("note", "notes"):  # a note to the artist belongs to the description
+            state.last_text = None
+            panel["description"] = f"{panel['description']}\n{stripped}" if panel["description"] else stripped
             return
         kind = {"caption": "caption", "sfx": "sfx"}.get(key)
         speaker = None if kind else _speaker_name(state, label)

@@ -150,3 +150,21 @@ def test_check_script_warns_about_cast_and_speakers() -> None:
     assert any("speaker 'BOB' is not in the cast" in w for w in warnings)
     assert any("BOB speaks but is not listed" in w for w in warnings)
     assert not any("MAYA" in w for w in warnings)
+
+
+def test_notes_belong_to_the_description() -> None:
+    book = parse_script("Title: x\nPAGE 1\nPANEL 1. Rain.\nNOTE: keep it dark\nMAYA: hi\nShe turns away.\n")
+    panel = book.pages[0].panels[0]
+    assert panel.description == "Rain.\nNOTE: keep it dark\nShe turns away."
+    assert [b.text for b in panel.dialogue] == ["hi"]
+    assert parse_script(format_script(book)) == book
+
+
+def test_description_lines_that_look_like_syntax_round_trip() -> None:
+    from app.comic.model import Book, Page, Panel
+
+    tricky = "Wide shot.\nMAYA: stands there\nPAGE 9 is torn\n# not a comment\n\\backslash"
+    book = Book(title="x", pages=[Page(number=1, panels=[Panel(number=1, description=tricky)])])
+    text = format_script(book)
+    assert "\\MAYA: stands there" in text
+    assert parse_script(text) == book
