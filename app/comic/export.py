@@ -88,9 +88,9 @@ def write_pngs(pages: Sequence[EncodedPage], folder: Path) -> list[Path]:
 
 def write_pdf(pages: Sequence[EncodedPage], path: Path, *, title: str = "") -> Path:
     """A PDF whose every page measures exactly the page's pixels at its DPI (lossless)."""
+    logging.getLogger("pikepdf").setLevel(logging.WARNING)  # its import logs one INFO line per process
     import img2pdf
 
-    logging.getLogger("pikepdf").setLevel(logging.WARNING)  # its bridge logs one INFO line per process
     if not pages:
         raise ExportError("There are no pages to put in the PDF.")
     dpi = pages[0].dpi
