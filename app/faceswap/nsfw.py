@@ -80,6 +80,11 @@ class NsfwGate:
     def is_blocked(self, tally: VideoGateTally) -> bool:
         return tally.samples > 0 and tally.hits / tally.samples > self.video_share
 
+    def is_certainly_blocked(self, tally: VideoGateTally, expected_samples: int) -> bool:
+        """True when the hits so far already exceed the share of all the samples the video will give
+        (so the video is blocked whatever the remaining frames hold and the work can stop early)."""
+        return tally.hits > self.video_share * max(expected_samples, tally.samples)
+
     def check_video(self, tally: VideoGateTally, name: str = "the video") -> None:
         if self.is_blocked(tally):
             shown = ", ".join(str(f) for f in tally.frames[:8])

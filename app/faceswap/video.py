@@ -140,24 +140,27 @@ def swap_video(engine: FaceSwapEngine, job: VideoJob, gate: NsfwGate | None = No
             if isinstance(item, BaseException):
                 raise item
             index, future = item
+            absolute = first + index  # frame numbers in reports count from the start of the clip, not of the trim
             outcome: FrameOutcome = future.result()
             frame = outcome.frame
             if job.visible_mark:
                 frame = draw_visible_mark(frame if outcome.faces_swapped else frame.copy())
             if gate is not None:
-                gate.sample_frame(index, frame, tally)
+                gate.sample_frame(absolute, frame, tally)
+                if gate.is_certainly_blocked(tally, expected_samples=-(-max(total, 1) // gate.sample_every)):
+                    break
             if writer is None:
                 segment = f"segment-{len(state.segments):05d}{ext}"
                 writer = VideoWriter(work / f"partial-{segment}", frame.shape[1], frame.shape[0], seg_options)
             writer.write(frame)
-            _count(stats, index, outcome)
+            _count(stats, absolute, outcome)
             done += 1
             if progress is not None:
                 progress(Progress(done=done, total=max(total, done), chunk=len(state.segments), resumed_frames=skip))
             if stats.frames == chunk_frames:
                 _finish_segment(writer, segment, work, state, stats, tally)
                 writer, stats = None, ChunkStats()
-        if writer is not None:
+        if writer is not None and not (gate is not None and gate.is_blocked(tally)):
             _finish_segment(writer, segment, work, state, stats, tally)
             writer = None
     except BaseException:
@@ -167,6 +170,8 @@ def swap_video(engine: FaceSwapEngine, job: VideoJob, gate: NsfwGate | None = No
         raise
     finally:
         stop.set()
+        if writer is not None:
+            writer.abort()
         _drain(out_q)
         producer.join(timeout=30)
         pool.shutdown(wait=True, cancel_futures=True)

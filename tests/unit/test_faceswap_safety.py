@@ -72,3 +72,11 @@ def test_video_rule_blocks_only_above_the_share_of_sampled_frames():
     gate.sample_frame(4, np.full((4, 4, 3), 255, np.uint8), tally)
     with pytest.raises(ContentBlocked, match=r"3 of 9 sampled frames \(frames 0, 2, 4\)"):
         gate.check_video(tally)
+
+
+def test_a_video_is_certainly_blocked_once_hits_exceed_the_share_of_all_expected_samples():
+    gate = NsfwGate(lambda frame: 1.0, threshold=0.6, video_share=0.25)
+    tally = VideoGateTally(samples=3, hits=2)
+    assert not gate.is_certainly_blocked(tally, expected_samples=10)  # 2 <= 2.5: later clean frames could still pass it
+    tally.hits = 3
+    assert gate.is_certainly_blocked(tally, expected_samples=10)

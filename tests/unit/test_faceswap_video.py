@@ -142,6 +142,8 @@ def test_clip_without_any_face_is_an_error_naming_the_frames(engine, source, tmp
 def test_nsfw_video_rule_blocks_and_saves_nothing(engine, source, clip, tmp_path):
     out = tmp_path / "out.mp4"
     gate = NsfwGate(lambda frame: 1.0, threshold=0.6, video_share=0.1, sample_every=4)
-    with pytest.raises(ContentBlocked, match="6 of 6 sampled frames"):
-        swap_video(engine, VideoJob(clip, out, source, SETTINGS), gate=gate)
+    calls = []
+    with pytest.raises(ContentBlocked, match=r"1 of 1 sampled frames \(frames 0\)"):  # certain after the first hit: stops early
+        swap_video(engine, VideoJob(clip, out, source, SETTINGS), gate=gate, progress=calls.append)
+    assert calls == []  # stopped at the first frame, before it was written
     assert not out.exists() and not work_dir_for(out).exists()
