@@ -272,3 +272,19 @@ def locate_point(draft: ComposeDraft, page: int, x_px: float, y_px: float) -> Pa
         if box.left <= x_px < box.left + box.width and box.top <= y_px < box.top + box.height:
             return PanelPoint(panel.number, round((x_px - box.left) / box.width, 3), round((y_px - box.top) / box.height, 3))
     return None
+
+
+def export_motion_comic(draft: ComposeDraft, out: Path, *, width: int = 1280, height: int = 720, fps: int = 30,
+                        on_frame=None) -> tuple[Path, float, list[str]]:
+    """An MP4 that moves across the draft's panels in reading order, timing balloons by their words.
+
+    Returns (path, duration in seconds, warnings). `on_frame(done, total)` reports progress."""
+    from ..motion.motion_comic import MotionComicOptions, render_motion_comic
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        result = render_motion_comic(draft.book, dict(draft.art), out, options=MotionComicOptions(width=width, height=height, fps=fps),
+                                     on_frame=on_frame)
+    except InkframeError as exc:
+        raise ComposeError(str(exc)) from exc
+    return result.path, result.duration_s, list(result.warnings)

@@ -170,3 +170,19 @@ def test_building_without_comfyui_says_why(studio, page):
     log = page.locator("#comic-build-log")
     log.get_by_text("ComfyUI").first.wait_for(timeout=60_000)
     assert "inkframe-errors" in log.inner_html()
+
+
+def test_motion_pose_preview_reports_a_reference_without_a_person(studio, page, tmp_path):
+    if not shutil.which("ffmpeg"):
+        pytest.skip("ffmpeg is not installed")
+    open_studio(page, studio.url)
+    open_tab(page, "motion")
+    if page.locator("#motion-run").count() == 0:
+        pytest.skip("motion transfer (app/services/motion_service.py) is not part of this installation")
+    clip = tmp_path / "pattern.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1", "-pix_fmt",
+                    "yuv420p", str(clip)], check=True)
+    page.locator("#motion-reference input[type=file]").set_input_files(str(clip))
+    page.locator("#motion-reference").get_by_text("pattern", exact=True).wait_for()
+    page.locator("#motion-run").click()
+    page.locator("#motion-status").get_by_text("No person detected").wait_for(timeout=90_000)

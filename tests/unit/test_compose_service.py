@@ -111,3 +111,13 @@ def test_export_writes_a_pdf_with_one_page_per_page(tmp_path):
     assert files["cbz"][0].suffix == ".cbz"
     with pytest.raises(ComposeError, match="at least one export format"):
         compose_service.export_draft(draft, [], tmp_path / "out")
+
+
+def test_motion_comic_export_is_a_video(tmp_path):
+    pytest.importorskip("app.motion.motion_comic")
+    draft = compose_service.start_draft(images(tmp_path, ["a.png", "b.png"]), tmp_path / "w", script_text=SCRIPT)
+    frames = []
+    path, seconds, _ = compose_service.export_motion_comic(draft, tmp_path / "out" / "motion.mp4", width=128, height=72, fps=4,
+                                                           on_frame=lambda done, total: frames.append((done, total)))
+    assert path.is_file() and path.stat().st_size > 0 and seconds > 1
+    assert frames and frames[-1][0] == frames[-1][1]

@@ -1,20 +1,107 @@
-"""The Motion tab: a reference video drives a target image (pose animation, portrait animation)."""
+"""The Motion tab: a reference video drives a target image. Pick the method, preview the poses found in
+the reference (runs here, no ComfyUI), then run pose animation or portrait animation on ComfyUI with a
+live log. The workflows behind it are also offered as forms below."""
 
 from __future__ import annotations
 
+import html
+import queue
+import threading
+import uuid
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from ...errors import InkframeError
 from ..context import UiContext
+from ..notices import error_html, missing_capability, module_available, notice_html
 from . import backend_notice, workflow_form
 
+MOTION_MODULE = "app.services.motion_service"
 WORKFLOWS = ["pose_animation", "portrait_animation", "pose_extraction"]
+METHOD_LABELS = {"pose-preview": "Pose preview (here, no ComfyUI)", "pose": "Pose animation (ComfyUI)",
+                 "portrait": "Portrait animation (ComfyUI)"}
+_w: dict[str, Any] = {}
 
 
 def render(context: UiContext) -> None:
     backend_notice.render("motion")
-    workflow_form.render(context, "motion", WORKFLOWS,
-                         intro="Pick the method: pose animation (a character follows the poses of a reference video), "
-                               "portrait animation (a face follows a driving video), or pose extraction (preview the poses). "
-                               "Results appear in the Queue tab.")
+    if not module_available(MOTION_MODULE):
+        gr.HTML(notice_html(missing_capability("motion transfer", MOTION_MODULE)))
+    else:
+        from ...services.motion_service import MOTION_METHODS
+
+        with gr.Row():
+            _w["reference"] = gr.File(label="Reference video (the motion)", file_types=["video"], type="filepath",
+                                      elem_id="motion-reference")
+            _w["target"] = gr.Image(label="Target image (the character)", type="filepath", height=240, elem_id="motion-target")
+        _w["method"] = gr.Radio([(METHOD_LABELS.get(m, m), m) for m in MOTION_METHODS], value="pose-preview", label="Method",
+                                elem_id="motion-method")
+        with gr.Row():
+            _w["trim"] = gr.Textbox(label="Trim (START:END seconds, empty: all)", placeholder="0:4", elem_id="motion-trim")
+            _w["stride"] = gr.Number(1, precision=0, minimum=1, maximum=8, label="Use every Nth frame", elem_id="motion-stride")
+            _w["chunk"] = gr.Checkbox(False, label="Long clip: run in overlapping chunks", elem_id="motion-chunk")
+        _w["run"] = gr.Button("Run", variant="primary", elem_id="motion-run")
+        _w["status"] = gr.HTML("", elem_id="motion-status")
+        _w["video"] = gr.Video(label="Result / pose preview", interactive=False, elem_id="motion-video")
+    with gr.Accordion("Motion workflows as forms (queued)", open=False):
+        workflow_form.render(context, "motion", WORKFLOWS)
+
+
+def run(context: UiContext, reference: str | None, target: str | None, method: str, trim: str, stride: float, chunk: bool):
+    """Stream the run: a log line per event, then the video."""
+    from ...media import TimeRange
+    from ...services import motion_service
+
+    if not reference:
+        yield [error_html("Upload a reference video first."), None]
+        return
+    out = context.output_dir / "motion" / uuid.uuid4().hex[:10] / ("poses.mp4" if method == "pose-preview" else "motion.mp4")
+    try:
+        request = motion_service.MotionRequest(
+            reference=Path(reference), out=out, method=method, target=Path(target) if target else None,
+            trim=TimeRange.parse(trim) if trim and trim.strip() else None, stride=int(stride or 1), chunk=bool(chunk))
+    except InkframeError as exc:
+        yield [error_html(str(exc)), None]
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    lines: queue.Queue = queue.Queue()
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            if method == "pose-preview":
+                outcome["report"] = motion_service.run_pose_preview(
+                    request, on_frame=lambda n: lines.put(f"frame {n}") if n % 10 == 0 else None)
+            else:
+                outcome["report"] = motion_service.run_on_comfyui(
+                    request, context.comfyui_url, timeouts=context.config.comfyui.timeouts,
+                    on_event=lambda event: lines.put(type(event).__name__.removesuffix("Event").lower()))
+        except InkframeError as exc:
+            outcome["error"] = str(exc)
+        finally:
+            lines.put(None)
+
+    threading.Thread(target=work, name="inkframe-motion", daemon=True).start()
+    log: list[str] = []
+    while (line := lines.get()) is not None:
+        log.append(line)
+        yield [notice_html("Working: " + html.escape(" · ".join(log[-8:])), ok=True), None]
+    if "error" in outcome:
+        yield [error_html(outcome["error"]), None]
+        return
+    report = outcome["report"]
+    notes = "".join(f"<li>{html.escape(note)}</li>" for note in report.notes)
+    video = report.preview if method == "pose-preview" and report.preview else report.out
+    yield [f'<div class="inkframe-ok"><p>Done: {report.frames} frames → <code>{html.escape(str(video))}</code></p>'
+           f"<ul>{notes}</ul></div>", str(video)]
 
 
 def listen(context: UiContext) -> None:
-    return None
+    if "run" not in _w:
+        return
+    w = _w
+    w["run"].click(lambda *a: (yield from run(context, *a)),
+                   inputs=[w["reference"], w["target"], w["method"], w["trim"], w["stride"], w["chunk"]],
+                   outputs=[w["status"], w["video"]])
