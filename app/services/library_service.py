@@ -52,13 +52,36 @@ def _folder(library_dir: Path, kind: str) -> Path:
     return Path(library_dir) / kind
 
 
+BOOK_FILES = {"characters": ("character.yaml", "description"), "locations": ("location.yaml", "prompt")}
+
+
 def list_entries(library_dir: Path, kind: str) -> list[LibraryEntry]:
-    """Every entry of one kind, by name; an unreadable entry.yaml is reported by name, not skipped silently."""
+    """Every entry of one kind, by name: those saved here (entry.yaml) and those written for the book builder
+    (character.yaml / location.yaml with references/). An unreadable file is reported by name, not skipped."""
     folder = _folder(library_dir, kind)
     if not folder.is_dir():
         return []
-    return sorted((read_entry(library_dir, kind, child.name) for child in folder.iterdir() if (child / "entry.yaml").is_file()),
-                  key=lambda entry: entry.name.casefold())
+    entries = []
+    for child in sorted(folder.iterdir()):
+        if (child / "entry.yaml").is_file():
+            entries.append(read_entry(library_dir, kind, child.name))
+        elif (child / BOOK_FILES[kind][0]).is_file():
+            entries.append(_read_book_entry(child, kind))
+    return sorted(entries, key=lambda entry: entry.name.casefold())
+
+
+def _read_book_entry(folder: Path, kind: str) -> LibraryEntry:
+    filename, text_field = BOOK_FILES[kind]
+    path = folder / filename
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise LibraryError(f"{path} cannot be read ({exc.__class__.__name__}); fix or delete it.") from None
+    if not isinstance(data, dict) or not str(data.get("name", "")).strip():
+        raise LibraryError(f"{path} needs at least a `name:` line.")
+    refs = folder / "references"
+    images = tuple(sorted(p for p in refs.glob("*") if p.suffix.lower() in IMAGE_SUFFIXES)) if refs.is_dir() else ()
+    return LibraryEntry(kind, folder.name, str(data["name"]).strip(), str(data.get(text_field) or ""), images, 0.0)
 
 
 def read_entry(library_dir: Path, kind: str, identifier: str) -> LibraryEntry:

@@ -186,3 +186,17 @@ def test_motion_pose_preview_reports_a_reference_without_a_person(studio, page, 
     page.locator("#motion-reference").get_by_text("pattern", exact=True).wait_for()
     page.locator("#motion-run").click()
     page.locator("#motion-status").get_by_text("No person detected").wait_for(timeout=90_000)
+
+
+def test_a_character_is_saved_to_the_library(studio, page, tmp_path):
+    open_studio(page, studio.url)
+    open_tab(page, "characters")
+    page.locator("#characters-library-form").get_by_text("Add or update a character").click()
+    page.locator("#characters-name input, #characters-name textarea").first.fill("Maya")
+    page.locator("#characters-description textarea").fill("lighthouse keeper, red raincoat")
+    page.locator("#characters-photos input[type=file]").set_input_files([str(p) for p in make_panels(tmp_path, 1)])
+    page.locator("#characters-photos").get_by_text("panel-1", exact=True).wait_for()
+    page.locator("#characters-save").click()
+    page.locator("#characters-library-status").get_by_text("Saved Maya").wait_for()
+    page.wait_for_function("document.querySelector('#characters-library-table').innerText.includes('red raincoat')")
+    assert page.locator("#characters-library img").count() >= 1

@@ -13,10 +13,17 @@ torch = pytest.importorskip("torch", reason="node tests need torch (CPU) for IMA
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "custom_nodes")) if str(REPO / "custom_nodes") not in sys.path else None
 
-from inkframe_nodes import adapter  # noqa: E402
-from inkframe_nodes.nodes import faceswap as nodes  # noqa: E402
-from inkframe_nodes.nodes import media as media_nodes  # noqa: E402
-from tests.modelkit import astronaut, build_catalog, ffmpeg_available, make_clip, mediapipe_available  # noqa: E402
+from inkframe_nodes import adapter
+from inkframe_nodes.nodes import faceswap as nodes
+from inkframe_nodes.nodes import media as media_nodes
+
+from tests.modelkit import (
+    astronaut,
+    build_catalog,
+    ffmpeg_available,
+    make_clip,
+    mediapipe_available,
+)
 
 needs_models = pytest.mark.skipif(not mediapipe_available(), reason="mediapipe 0.10.21 (ships the face detector) is not installed")
 

@@ -3,9 +3,25 @@
 import numpy as np
 import pytest
 
-from app.faceswap import (FaceSwapError, ImageJob, ModelFileError, NoFaceFound, SelectionSettings, SwapSettings,
-                          resolve_selection, swap_image)
-from tests.modelkit import astronaut, build_arcface, build_genderage, build_gfpgan, build_inswapper, mediapipe_available, stand_in_engine
+from app.faceswap import (
+    FaceSwapError,
+    ImageJob,
+    ModelFileError,
+    NoFaceFound,
+    SelectionSettings,
+    SwapSettings,
+    resolve_selection,
+    swap_image,
+)
+from tests.modelkit import (
+    astronaut,
+    build_arcface,
+    build_genderage,
+    build_gfpgan,
+    build_inswapper,
+    mediapipe_available,
+    stand_in_engine,
+)
 
 pytestmark = pytest.mark.skipif(not mediapipe_available(), reason="mediapipe 0.10.21 (ships the face detector) is not installed")
 

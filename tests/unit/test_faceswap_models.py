@@ -2,7 +2,13 @@ from pathlib import Path
 
 import pytest
 
-from app.faceswap import ModelCatalog, ModelFileError, ModelSpec, sha256_of, spec_from_entry
+from app.faceswap import (
+    ModelCatalog,
+    ModelFileError,
+    ModelSpec,
+    sha256_of,
+    spec_from_entry,
+)
 
 
 def _catalog(tmp_path: Path, content: bytes = b"model bytes", sha: str | None = None, size: int | None = None) -> ModelCatalog:

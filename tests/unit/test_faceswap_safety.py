@@ -1,8 +1,19 @@
 import numpy as np
 import pytest
 
-from app.faceswap import (ConsentRequired, ContentBlocked, FaceSwapError, NsfwGate, Provenance, VideoGateTally,
-                          check_output_path, draw_visible_mark, read_image_provenance, require_consent, save_image)
+from app.faceswap import (
+    ConsentRequired,
+    ContentBlocked,
+    FaceSwapError,
+    NsfwGate,
+    Provenance,
+    VideoGateTally,
+    check_output_path,
+    draw_visible_mark,
+    read_image_provenance,
+    require_consent,
+    save_image,
+)
 
 
 def test_consent_is_required_with_a_sentence_naming_the_flag():

@@ -1,8 +1,17 @@
 import numpy as np
 import pytest
 
-from app.faceswap import (Detection, Face, FaceSwapError, FaceTracker, NoFaceFound, SelectionSettings, average_identity,
-                          cosine_distance, select_faces)
+from app.faceswap import (
+    Detection,
+    Face,
+    FaceSwapError,
+    FaceTracker,
+    NoFaceFound,
+    SelectionSettings,
+    average_identity,
+    cosine_distance,
+    select_faces,
+)
 from app.faceswap.detectors import five_points_from_blazeface
 
 

@@ -12,8 +12,15 @@ from app.config import Config
 from app.errors import InkframeError
 from app.faceswap import ConsentRequired, FaceSwapError, read_image_provenance
 from app.services.faceswap_service import FaceSwapRequest, FaceSwapService
-from tests.modelkit import (astronaut, build_catalog, cache_dir, ffmpeg_available, make_face_clip, mediapipe_available,
-                            write_test_manifest)
+from tests.modelkit import (
+    astronaut,
+    build_catalog,
+    cache_dir,
+    ffmpeg_available,
+    make_face_clip,
+    mediapipe_available,
+    write_test_manifest,
+)
 
 pytestmark = pytest.mark.skipif(not (ffmpeg_available() and mediapipe_available()),
                                 reason="needs ffmpeg and mediapipe 0.10.21 (ships the face detector)")

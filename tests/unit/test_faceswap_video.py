@@ -7,10 +7,23 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from app.faceswap import ContentBlocked, NoFaceFound, NsfwGate, SwapSettings, VideoJob, swap_video
+from app.faceswap import (
+    ContentBlocked,
+    NoFaceFound,
+    NsfwGate,
+    SwapSettings,
+    VideoJob,
+    swap_video,
+)
 from app.faceswap.video_state import work_dir_for
 from app.media import EncodeOptions, TimeRange, encode_frames, iter_frames, probe
-from tests.modelkit import astronaut, ffmpeg_available, make_face_clip, mediapipe_available, stand_in_engine
+from tests.modelkit import (
+    astronaut,
+    ffmpeg_available,
+    make_face_clip,
+    mediapipe_available,
+    stand_in_engine,
+)
 
 pytestmark = pytest.mark.skipif(not (ffmpeg_available() and mediapipe_available()),
                                 reason="needs ffmpeg and mediapipe 0.10.21 (ships the face detector)")

@@ -37,3 +37,13 @@ def test_bad_entries_are_one_sentence(tmp_path):
     (broken / "entry.yaml").write_text("description: no name\n")
     with pytest.raises(LibraryError, match="needs at least a `name:` line"):
         library_service.list_entries(tmp_path, "characters")
+
+
+def test_book_builder_entries_are_listed_too(tmp_path):
+    folder = tmp_path / "locations" / "harbour"
+    (folder / "references").mkdir(parents=True)
+    (folder / "location.yaml").write_text("name: Harbour\nprompt: fishing boats at dawn\n")
+    photo(folder / "references" / "ref.png")
+    library_service.save_entry(tmp_path, "locations", "Attic", "dusty beams")
+    entries = library_service.list_entries(tmp_path, "locations")
+    assert [(e.name, e.description, len(e.images)) for e in entries] == [("Attic", "dusty beams", 0), ("Harbour", "fishing boats at dawn", 1)]

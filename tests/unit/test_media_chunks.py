@@ -26,7 +26,7 @@ def test_crossfade_moves_linearly_from_tail_to_head():
 def test_stitch_yields_each_frame_once_and_blends_overlaps():
     plan = plan_chunks(23, chunk_frames=8, overlap=2)
     # each chunk renders frame index i as value i, plus 100 * chunk index so overlaps differ
-    render = lambda c: (np.full((1, 1, 3), i + 10 * c.index, np.uint8) for i in range(c.start, c.end))  # noqa: E731
+    render = lambda c: (np.full((1, 1, 3), i + 10 * c.index, np.uint8) for i in range(c.start, c.end))
     values = [int(f[0, 0, 0]) for f in stitch_chunks(plan, render)]
     assert len(values) == 23
     # outside overlaps: the chunk's own value; inside: between the two chunks' values

@@ -5,7 +5,16 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from app.media import EncodeOptions, MediaError, TimeRange, VideoWriter, concat, encode_frames, iter_frames, probe
+from app.media import (
+    EncodeOptions,
+    MediaError,
+    TimeRange,
+    VideoWriter,
+    concat,
+    encode_frames,
+    iter_frames,
+    probe,
+)
 from tests.modelkit import ffmpeg_available, make_clip
 
 pytestmark = pytest.mark.skipif(not ffmpeg_available(), reason="ffmpeg/ffprobe are not installed (apt-get install ffmpeg)")
@@ -73,7 +82,8 @@ def test_concat_joins_segments_and_adds_audio_and_metadata(clip, tmp_path):
     out = concat([seg_a, seg_b], tmp_path / "joined.mp4", EncodeOptions(fps=src.fps, audio_source=clip, metadata={"title": "joined"}))
     info = probe(out)
     assert info.frame_count == 20 and info.has_audio
-    import json, subprocess
+    import json
+    import subprocess
     tags = json.loads(subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format", str(out)],
                                      capture_output=True, text=True).stdout)["format"]["tags"]
     assert tags["title"] == "joined"

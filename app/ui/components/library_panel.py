@@ -22,6 +22,8 @@ def render(context: UiContext, kind: str) -> None:
     gr.Markdown(f"### {kind.capitalize()} library\nSaved {kind} with their reference images "
                 f"(in `{html.escape(str(context.config.resolve(context.config.app.library_dir) / kind))}`).")
     w["gallery"] = gr.Gallery(label=f"Saved {kind}", columns=5, height="auto", elem_id=f"{kind}-library")
+    w["table"] = gr.Dataframe(headers=["name", "id", "description", "images"], value=[], interactive=False, wrap=True,
+                              label=f"All {kind}", elem_id=f"{kind}-library-table")
     with gr.Accordion(f"Add or update a {singular}", open=False, elem_id=f"{kind}-library-form"):
         w["name"] = gr.Textbox(label="Name", elem_id=f"{kind}-name")
         w["description"] = gr.Textbox(label="Description", lines=3, elem_id=f"{kind}-description",
@@ -42,14 +44,19 @@ def gallery(context: UiContext, kind: str) -> list[tuple[str, str]]:
     return items
 
 
+def table(context: UiContext, kind: str) -> list[list[Any]]:
+    library_dir = context.config.resolve(context.config.app.library_dir)
+    return [[e.name, e.id, e.description, len(e.images)] for e in library_service.list_entries(library_dir, kind)]
+
+
 def load(context: UiContext, kind: str) -> list[Any]:
     try:
         items = gallery(context, kind)
+        rows = table(context, kind)
     except InkframeError as exc:
-        return [[], error_html(str(exc))]
-    library_dir = context.config.resolve(context.config.app.library_dir)
-    count = len(library_service.list_entries(library_dir, kind))
-    return [items, notice_html(f"{count} {kind if count != 1 else kind[:-1]} in the library." if count else
+        return [[], [], error_html(str(exc))]
+    count = len(rows)
+    return [items, rows, notice_html(f"{count} {kind if count != 1 else kind[:-1]} in the library." if count else
                                f"The {kind} library is empty; add one below.", ok=bool(count))]
 
 
@@ -58,12 +65,12 @@ def save(context: UiContext, kind: str, name: str, description: str, photos: lis
     try:
         entry = library_service.save_entry(library_dir, kind, name, description, photos or [])
     except InkframeError as exc:
-        return [gr.update(), error_html(str(exc))]
-    return [gallery(context, kind), notice_html(f"Saved {html.escape(entry.name)} ({len(entry.images)} image(s)).", ok=True)]
+        return [gr.update(), gr.update(), error_html(str(exc))]
+    return [gallery(context, kind), table(context, kind), notice_html(f"Saved {html.escape(entry.name)} ({len(entry.images)} image(s)).", ok=True)]
 
 
 def listen(context: UiContext, kind: str) -> None:
     w = _w[kind]
     w["save"].click(lambda n, d, p: save(context, kind, n, d, p), inputs=[w["name"], w["description"], w["photos"]],
-                    outputs=[w["gallery"], w["status"]])
-    register_page_load(lambda: load(context, kind), [w["gallery"], w["status"]])
+                    outputs=[w["gallery"], w["table"], w["status"]])
+    register_page_load(lambda: load(context, kind), [w["gallery"], w["table"], w["status"]])

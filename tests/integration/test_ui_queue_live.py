@@ -1,0 +1,71 @@
+"""The Queue tab follows a job to completion against a live ComfyUI (with the test node pack, `--cpu`).
+
+The studio runs in a subprocess with its embedded worker pointed at the backend; a job is submitted
+through the studio's REST API; the browser sees it running in the progress cards, then succeeded in
+the table with its output image in the history gallery.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from app.comfy import ComfyError
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, start_studio
+from tests.browser.studio_page import open_studio, open_tab
+
+from .queue_backends import sleep_prompt, start_backends
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def backend(tmp_path_factory: pytest.TempPathFactory):
+    try:
+        servers = start_backends(1, tmp_path_factory.mktemp("ui-backend"))
+    except LookupError as exc:
+        pytest.skip(str(exc))
+    except ComfyError as exc:
+        pytest.fail(f"could not start the test backend: {exc}")
+    yield servers[0].url
+    for server in servers:
+        server.stop()
+
+
+def test_queue_tab_shows_a_job_running_then_done(backend, tmp_path):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    process, studio = start_studio(tmp_path, comfyui_url=backend)
+    try:
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 390, "height": 844})  # checking progress from a phone
+            page.set_default_timeout(120_000)
+            open_studio(page, studio.url)
+            assert "is reachable" in page.locator("#backend-banner").inner_text()
+            open_tab(page, "queue")
+            body = json.dumps({"kind": "prompt", "parameters": {"prompt": sleep_prompt("ui-live", 6.0)}}).encode()
+            request = urllib.request.Request(studio.url + "api/jobs", data=body, method="POST",
+                                             headers={"Content-Type": "application/json"})
+            job = json.loads(urllib.request.urlopen(request, timeout=30).read())
+            short = job["id"][:8]
+            card = page.locator(f"#queue-cards .queue-card[data-job='{job['id']}']")
+            card.locator(".queue-status", has_text="running").wait_for()
+            assert card.locator("progress").count() == 1
+            page.wait_for_function(
+                f"document.querySelector('#queue-table').innerText.includes('{short}') && "
+                "document.querySelector('#queue-table').innerText.includes('succeeded')")
+            page.locator("#queue-gallery img").first.wait_for()
+            page.screenshot(path=str(tmp_path / "queue-live.png"), full_page=True)
+            browser.close()
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
