@@ -79,7 +79,7 @@ def _onnx_save(graph, path: Path) -> Path:
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="inkframe-tests")
     model.ir_version = 8
     onnx.checker.check_model(model)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     onnx.save(model, str(tmp))
     tmp.replace(path)
     return path
@@ -187,7 +187,7 @@ def build_gfpgan(path: Path | None = None) -> Path:
     torch.manual_seed(SEED)
     net = GFPGANv1Clean(out_size=512, num_style_feat=512, channel_multiplier=2, decoder_load_path=None, fix_decoder=False,
                         num_mlp=8, input_is_latent=True, different_w=True, narrow=1, sft_half=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     torch.save({"params_ema": net.state_dict()}, tmp)
     tmp.replace(path)
     return path
