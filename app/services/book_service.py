@@ -125,3 +125,24 @@ def build_book(options: BuildOptions, config: Config, backend_url: str, *, on_ev
     finally:
         if own:
             backend.close()  # type: ignore[union-attr]
+
+
+def make_sheet(name: str, config: Config, backend_url: str, *, photos: Sequence[Path] = (), style: str = "", seed: int | None = None,
+               library_dir: Path | None = None, backend: PanelBackend | None = None):
+    """A character sheet (turnaround + expressions from text, or the photos redrawn) for library character
+    `name`, its cells saved as reference images; returns app.book.sheets.CharacterSheet."""
+    from ..book.library import find_entry, list_entries
+    from ..book.sheets import make_character_sheet
+    from ..book.styles import resolve_style
+
+    library = library_dir or config.resolve(config.app.library_dir)
+    character = find_entry(list_entries(library, "characters"), name)
+    if character is None:
+        raise BookError(f"there is no character {name!r} in {library / 'characters'}; create its character.yaml first.")
+    own = backend is None
+    backend = backend or ComfyBackend(backend_url, timeouts=config.comfyui.timeouts)
+    try:
+        return make_character_sheet(backend, character, library, resolve_style(style, library), photos=photos, seed=seed)
+    finally:
+        if own:
+            backend.close()  # type: ignore[union-attr]
