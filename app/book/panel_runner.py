@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 from PIL import Image
 
-from ..quality import FaceEmbedder, QualityScore, quality_score
+from ..quality import FaceEmbedder, QualityError, QualityScore, quality_score
 from .backend import BackendUnavailable, GenerationRequest, GenerationResult, PanelBackend
 from .errors import BookError
 from .gates import IdentityVerdict, attempt_rank, check_identity
@@ -128,7 +128,11 @@ class PanelRunner:
             verdict = check_identity(image, refs, self.embedder, self.gates.identity_threshold, face_expected=job.face_expected)
             attempt.identity = [FaceScoreRecord(**s.__dict__) for s in verdict.scores]
             attempt.identity_passed = verdict.passed
-        score = self.scorer(image)
+        try:
+            score = self.scorer(image)
+        except QualityError as exc:  # e.g. a flat picture BRISQUE cannot measure
+            attempt.note = "; ".join(filter(None, [attempt.note, f"quality not measured: {exc}"]))
+            return attempt, verdict
         attempt.quality, attempt.brisque, attempt.sharpness = round(score.normalised, 4), round(score.brisque, 3), round(score.sharpness, 4)
         return attempt, verdict
 

@@ -197,3 +197,16 @@ def test_regenerate_errors_name_the_fix(project: Path) -> None:
     _builder(SyntheticBackend()).build(_options(project))
     with pytest.raises(BookError, match=r"page 9 panel 1 is not in book.txt; it has 3 panels on 2 pages."):
         _builder(SyntheticBackend()).build(_options(project, regenerate=PanelRef(9, 1)))
+
+
+def test_a_flat_picture_is_kept_with_its_quality_unmeasured(project: Path) -> None:
+    class FlatBackend(SyntheticBackend):
+        def generate(self, request):
+            result = super().generate(request)
+            result.image = Image.new("RGB", result.image.size, (0, 0, 0))
+            return result
+
+    result = _builder(FlatBackend(), gates=GateSettings(quality_threshold=0.5)).build(_options(project))
+    record = result.records[0]
+    assert record.status == "done" and record.quality is None and record.quality_passed is None
+    assert "quality not measured: BRISQUE cannot score a flat image" in record.attempts[0].note
