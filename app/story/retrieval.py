@@ -118,7 +118,12 @@ class BibleIndex:
     def search_vector(self, vector: np.ndarray, k: int = 5, kinds: Iterable[EntryKind] | None = None) -> list[Hit]:
         allowed = set(kinds) if kinds is not None else None
         fetch = len(self) if allowed else min(k, len(self))
-        scores, ids = self._index.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), fetch)
+        previous = self._faiss.omp_get_max_threads()
+        self._faiss.omp_set_num_threads(1)  # one query: threads only add wake-up cost (and spin on a busy machine)
+        try:
+            scores, ids = self._index.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), fetch)
+        finally:
+            self._faiss.omp_set_num_threads(previous)
         hits: list[Hit] = []
         for score, entry_id in zip(scores[0].tolist(), ids[0].tolist()):
             entry = self._entries.get(entry_id)
