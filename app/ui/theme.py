@@ -27,6 +27,8 @@ footer { display: none !important; }
   .gradio-container { padding: 4px !important; }
   .inkframe-toolbar { flex-wrap: wrap !important; }
   .inkframe-toolbar > * { min-width: 100% !important; }
+  .inkframe-wide-table table { min-width: 640px; }
+  .inkframe-wide-table .table-wrap, .inkframe-wide-table .table-container { overflow-x: auto !important; }
 }
 """
 

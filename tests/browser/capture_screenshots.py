@@ -87,6 +87,11 @@ def capture(out_dir: Path) -> list[Path]:
                         path = out_dir / f"{tab}-{label}.png"
                         shoot(page, path)
                         saved.append(path)
+                        if tab == "comic" and label == "desktop":  # the page preview sits below the fold
+                            path = out_dir / "comic-pages-desktop.png"
+                            page.locator("#comic-section-pages").screenshot(path=str(path))
+                            Image.open(path).convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+                            saved.append(path)
                     context.close()
                 browser.close()
         finally:

@@ -118,7 +118,7 @@ def test_lettering_can_be_edited_on_the_page_preview(studio, page, tmp_path):
     page.locator("#compose-balloon input").click()
     page.get_by_role("option", name=re.compile("MAYA: Hold the light")).click()
     text = page.locator("#compose-balloon-text textarea")
-    assert "Hold the light steady" in text.input_value()
+    page.wait_for_function("document.querySelector('#compose-balloon-text textarea').value.includes('Hold the light steady')")
     text.fill("Fix the lamp, now!")
     page.locator("#compose-balloon-kind input").click()
     page.get_by_role("option", name="shout", exact=True).click()

@@ -148,6 +148,35 @@ def test_kill_9_of_the_worker_mid_batch_then_restart_runs_every_job_exactly_once
     service.close()
 
 
+def test_two_worker_processes_share_one_redis_queue(backends, tmp_path: Path, redis_url: str):  # noqa: F811
+    config_path = write_config(tmp_path / "config.yaml", [s.url for s in backends], storage="redis",
+                               redis_url=redis_url.rsplit("/", 1)[0] + "/4")
+    service = open_service(config_path)
+    log = tmp_path / "runs.log"
+    service.submit([JobSpec(kind="prompt", key=f"j{i}", parameters={"prompt": sleep_prompt(f"j{i}", 0.4, log)})
+                    for i in range(16)], batch_id="shared")
+    workers = [start_worker_process(config_path, tmp_path / f"worker{i}.log") for i in range(2)]
+    most_running: dict[str, int] = {}
+    try:
+        def done() -> bool:
+            for backend, count in service.store.running_counts().items():
+                most_running[backend] = max(most_running.get(backend, 0), count)
+            return service.batch("shared").done
+
+        wait_for(done, 180, "the shared batch to finish", interval=0.02)
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            worker.wait(30)
+    final = service.batch_jobs("shared")
+    assert {job.status for job in final} == {"succeeded"}
+    assert len({job.worker_id for job in final}) == 2, "both workers should have taken jobs"
+    assert max(most_running.values()) == 1  # max_concurrent=1 per backend held across the two processes
+    assert run_counts(log) == collections.Counter({f"j{i}": 1 for i in range(16)})
+    service.close()
+
+
 def test_reconcile_adopts_a_posted_prompt_and_requeues_one_never_posted(backends, tmp_path: Path):
     """The two crash windows around the POST: after it (adopt, no second run) and before it (requeue)."""
     config = load_config(write_config(tmp_path / "config.yaml", [s.url for s in backends]))

@@ -37,7 +37,7 @@ def render(context: UiContext) -> None:
             _w["resume"] = gr.Checkbox(True, label="Keep finished panels (resume)", scale=1, elem_id="comic-resume")
         with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
             _w["ref"] = gr.Textbox(label="Panel (page:panel)", placeholder="1:2", scale=1, elem_id="comic-regen-ref")
-            _w["seed"] = gr.Number(None, precision=0, minimum=0, label="New seed (empty: next)", scale=1, elem_id="comic-regen-seed")
+            _w["seed"] = gr.Textbox(label="New seed (empty: the next one)", placeholder="e.g. 1234", scale=1, elem_id="comic-regen-seed")
             _w["prompt"] = gr.Textbox(label="New action text (optional)", scale=3, elem_id="comic-regen-prompt")
             _w["regen"] = gr.Button("Regenerate this panel", scale=1, elem_id="comic-regen")
         _w["log"] = gr.HTML("", elem_id="comic-build-log")
@@ -46,7 +46,7 @@ def render(context: UiContext) -> None:
                             + " Compose pages from your own panel images below."), elem_id="comic-builder-missing")
     _w["gallery"] = gr.Gallery(label="Panel art", columns=6, height="auto", elem_id="comic-panel-gallery")
     _w["table"] = gr.Dataframe(headers=PANEL_HEADERS, value=[], interactive=False, wrap=True, label="Panels",
-                               elem_id="comic-panel-table")
+                               elem_id="comic-panel-table", elem_classes=["inkframe-wide-table"])
 
 
 def _book(script: str | None):
@@ -90,8 +90,13 @@ def _log_html(lines: list[str], error: str | None = None) -> str:
 
 
 def build(context: UiContext, script: str, draft: ComposeDraft | None, resume: bool, ref: str | None = None,
-          seed: float | None = None, prompt: str | None = None):
+          seed: str | None = None, prompt: str | None = None):
     """Stream a build: the log, the panel grid and (at the end) the composed pages for lettering."""
+    seed_text = (seed or "").strip()
+    if seed_text and not seed_text.isdigit():
+        yield [error_html(f"The seed {seed_text!r} is not a whole number; leave it empty for the next seed."), gr.update(),
+               gr.update(), draft]
+        return
     book = _book(script)
     if book is None:
         yield [error_html("The script has problems (see above); fix them before building."), gr.update(), gr.update(), draft]
@@ -99,7 +104,7 @@ def build(context: UiContext, script: str, draft: ComposeDraft | None, resume: b
     out_dir = books.book_folder(context.output_dir, book.title)
     lines: list[str] = []
     for update in books.run_build(context.config, context.comfyui_url, script, out_dir, regenerate=(ref or "").strip() or None,
-                                  seed=int(seed) if seed not in (None, "") else None, prompt=prompt, resume=resume):
+                                  seed=int(seed_text) if seed_text else None, prompt=prompt, resume=resume):
         if update.message and not update.done:
             lines.append(update.message)
         if update.error:

@@ -36,7 +36,7 @@ def render(context: UiContext) -> None:
         _w["at"] = gr.Number(0.0, label="Frame time for videos (seconds)", minimum=0, elem_id="faceswap-at", scale=2)
         _w["find"] = gr.Button("Find faces in the target", size="sm", scale=1, elem_id="faceswap-find")
     _w["faces"] = gr.Gallery(label="Faces in the target (click one to replace it)", columns=8, height="auto",
-                             allow_preview=False, elem_id="faceswap-faces")
+                             allow_preview=False, interactive=False, elem_id="faceswap-faces")
     _w["picked"] = gr.State(None)
     _w["frame"] = gr.State(None)
     with gr.Row():

@@ -34,7 +34,7 @@ def render(context: UiContext) -> None:
                               ("up", "Move up"), ("down", "Move down")):
             _widgets[action] = gr.Button(label, size="sm", min_width=80, elem_id=f"queue-{action}")
     _widgets["table"] = gr.Dataframe(headers=queue_view.TABLE_HEADERS, value=[], interactive=False, wrap=True,
-                                     label="All recent jobs", elem_id="queue-table")
+                                     label="All recent jobs", elem_id="queue-table", elem_classes=["inkframe-wide-table"])
     gr.Markdown("### History")
     _widgets["gallery"] = gr.Gallery(label="Finished outputs", columns=4, height="auto", elem_id="queue-gallery",
                                      allow_preview=True)
@@ -42,7 +42,6 @@ def render(context: UiContext) -> None:
         _widgets["history_job"] = gr.Dropdown(label="Finished job", choices=[], elem_id="queue-history-job", scale=3)
         _widgets["reuse"] = gr.Button("Use these settings again", size="sm", scale=1, elem_id="queue-reuse")
     _widgets["metadata"] = gr.JSON(label="Job metadata", elem_id="queue-metadata")
-    _widgets["gallery_jobs"] = gr.State([])
     _widgets["timer"] = gr.Timer(REFRESH_S)
 
 
@@ -59,23 +58,20 @@ def refresh(context: UiContext, selected: str | None, history_selected: str | No
         recent = _newest(service, None, 100)
     except InkframeError as exc:
         empty = gr.update(choices=[], value=None)
-        return [error_html(str(exc)), queue_view.progress_cards_html([]), empty, [], [], empty, []]
+        return [error_html(str(exc)), queue_view.progress_cards_html([]), empty, [], [], empty]
     active.sort(key=lambda job: (job.status != "running", -job.priority, job.created_at))
     choices = [(queue_view.job_label(job), job.id) for job in recent]
     history = [(queue_view.job_label(job), job.id) for job in finished]
     ids = {job.id for job in recent}
     history_ids = {job.id for job in finished}
-    gallery = [(path, caption, job.id) for job in finished
-               for path, caption in queue_view.gallery_items([job], context.output_dir)]
     status = f"{len(active)} active job{'s' if len(active) != 1 else ''}, {len(finished)} recently finished."
     return [
         notice_html(html.escape(status), ok=True),
         queue_view.progress_cards_html(active),
         gr.update(choices=choices, value=selected if selected in ids else None),
         queue_view.job_rows(recent),
-        [(path, caption) for path, caption, _ in gallery],
+        queue_view.gallery_items(finished, context.output_dir),
         gr.update(choices=history, value=history_selected if history_selected in history_ids else None),
-        [job_id for _, _, job_id in gallery],
     ]
 
 
@@ -131,7 +127,7 @@ def reuse(context: UiContext, job_id: str | None) -> str:
 
 def _outputs() -> list[Any]:
     w = _widgets
-    return [w["status"], w["cards"], w["job"], w["table"], w["gallery"], w["history_job"], w["gallery_jobs"]]
+    return [w["status"], w["cards"], w["job"], w["table"], w["gallery"], w["history_job"]]
 
 
 def on_tab_select(context: UiContext, tab: gr.Tab) -> None:
@@ -149,14 +145,18 @@ def listen(context: UiContext) -> None:
 
     for trigger in (w["timer"].tick, w["refresh"].click):
         trigger(do_refresh, inputs=[w["job"], w["history_job"]], outputs=outputs, show_progress="hidden",
-                trigger_mode="always_last")
+                trigger_mode="always_last", concurrency_id="queue-refresh", concurrency_limit=4)
     for action in ("pause", "resume", "cancel", "retry", "up", "down"):
         w[action].click(lambda job_id, _a=action: act(context, _a, job_id), inputs=w["job"], outputs=w["status"]).then(
             do_refresh, inputs=[w["job"], w["history_job"]], outputs=outputs, show_progress="hidden")
-    def pick_from_gallery(job_ids: list[str], evt: gr.SelectData):
-        return job_ids[evt.index] if evt.index is not None and evt.index < len(job_ids) else gr.update()
+    def pick_from_gallery(evt: gr.SelectData):
+        """The gallery caption ends with the job's short id; pick that finished job."""
+        caption = (evt.value or {}).get("caption") if isinstance(evt.value, dict) else None
+        short = (caption or "").rsplit("·", 1)[-1].strip()
+        matches = [job.id for job in _newest(context.services.queue(), FINISHED, 48) if short and job.id.startswith(short)]
+        return matches[0] if matches else gr.update()
 
-    w["gallery"].select(pick_from_gallery, inputs=w["gallery_jobs"], outputs=w["history_job"])
+    w["gallery"].select(pick_from_gallery, outputs=w["history_job"])
     w["history_job"].change(lambda job_id: show_metadata(context, job_id), inputs=w["history_job"], outputs=w["metadata"])
     w["job"].change(lambda job_id: show_metadata(context, job_id), inputs=w["job"], outputs=w["metadata"])
     w["reuse"].click(lambda job_id: reuse(context, job_id), inputs=w["history_job"], outputs=w["status"]).then(

@@ -22,11 +22,11 @@ _w: dict[str, Any] = {}
 
 def render(context: UiContext) -> None:
     gr.Markdown("### Backends")
-    _w["backends"] = gr.Dataframe(headers=BACKEND_HEADERS, value=[], interactive=False, wrap=True, elem_id="settings-backends",
+    _w["backends"] = gr.Dataframe(headers=BACKEND_HEADERS, value=[], interactive=False, wrap=True, elem_id="settings-backends", elem_classes=["inkframe-wide-table"],
                                  column_widths=["10%", "20%", "9%", "10%", "16%", "35%"])
     _w["check"] = gr.Button("Check backends", size="sm", elem_id="settings-check")
     gr.Markdown("### Models")
-    _w["models"] = gr.Dataframe(headers=MODEL_HEADERS, value=[], interactive=False, wrap=True, elem_id="settings-models")
+    _w["models"] = gr.Dataframe(headers=MODEL_HEADERS, value=[], interactive=False, wrap=True, elem_id="settings-models", elem_classes=["inkframe-wide-table"])
     with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
         _w["model"] = gr.Dropdown([], label="Model to download", scale=3, elem_id="settings-model")
         _w["download"] = gr.Button("Download", size="sm", scale=0, min_width=110, elem_id="settings-download")

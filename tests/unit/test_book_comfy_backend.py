@@ -1,0 +1,97 @@
+"""ComfyBackend's prompt building against recorded /object_info (no server): optional nodes enabled when a
+LoRA or references call for them, sizes below a form's minimum, capability sentences."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from app.book.backend import BackendUnavailable, GenerationRequest
+from app.book.comfy_backend import ComfyBackend
+from app.book.prompts import LoraChoice
+from app.workflows.param_nodes import inkframe_object_info
+
+CHECKPOINT = "v1-5-pruned-emaonly.safetensors"
+
+
+class RecordedBackend(ComfyBackend):
+    """ComfyBackend whose /object_info is the recorded one (core + IPAdapter pack + ...), with the models a
+    user would have installed added to the choice lists; uploads are named, not sent."""
+
+    def __init__(self, info: dict, *, loras: list[str] = ()) -> None:
+        super().__init__("http://127.0.0.1:9")
+        self._object_info = info
+        info["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0][:] = [CHECKPOINT]
+        info["LoraLoader"]["input"]["required"]["lora_name"][0][:] = list(loras)
+
+    def _upload(self, image: Image.Image) -> str:
+        name = f"upload_{image.width}x{image.height}.png"
+        self._note_upload(name)
+        return name
+
+
+@pytest.fixture
+def recorded(comfy_shared: Path) -> dict:
+    path = comfy_shared / "object_info" / "combined_object_info.json"
+    if not path.is_file():
+        pytest.skip(f"{path} is absent")
+    return {**json.loads(path.read_text()), **inkframe_object_info()}
+
+
+def _request(**changes) -> GenerationRequest:
+    base = dict(workflow="panel", positive="a keeper", negative="blur", seed=11, width=64, height=96, steps=2, checkpoint=CHECKPOINT)
+    return GenerationRequest(**{**base, **changes})
+
+
+def test_plain_panel_keeps_optional_nodes_bypassed_and_binds_a_small_size(recorded: dict) -> None:
+    backend = RecordedBackend(recorded)
+    prompt, bound = backend._prompt("panel", {"prompt": "a keeper", "seed": 11}, {}, set(), (64, 96))
+    types = {node["class_type"] for node in prompt.values()}
+    assert not types & {"LoraLoader", "IPAdapter", "IPAdapterUnifiedLoader", "ControlNetApplyAdvanced"}
+    width = next(n for n in prompt.values() if n["class_type"] == "InkframeInt" and n["inputs"]["name"] == "width")
+    assert (width["inputs"]["value"], width["inputs"]["min"]) == (64, 64)  # below the form's 256: its minimum follows
+    assert bound["prompt"] == "a keeper"
+
+
+def test_installed_lora_enables_the_loader_and_names_what_it_could_not_apply(recorded: dict) -> None:
+    backend = RecordedBackend(recorded, loras=["style.safetensors"])
+    notes: list[str] = []
+    params: dict = {}
+    enabled = backend._choose_lora(_request(loras=(LoraChoice("style.safetensors", 0.7, "style"),
+                                                   LoraChoice("maya.safetensors", 0.8, "character:MAYA"))), params, notes)
+    assert enabled == {"LoraLoader"} and params == {"lora": "style.safetensors", "lora_strength": 0.7}
+    assert notes == ["LoRA maya.safetensors (character:MAYA) is not in this ComfyUI's models/loras; not applied."]
+    prompt, _ = backend._prompt("panel", params, {}, enabled, (64, 64))
+    lora = next(n for n in prompt.values() if n["class_type"] == "LoraLoader")
+    sampler = next(n for n in prompt.values() if n["class_type"] == "KSampler")
+    assert prompt[sampler["inputs"]["model"][0]] is lora  # the sampler now reads the LoRA's model
+
+
+def test_references_enable_ipadapter_when_the_pack_is_there(recorded: dict, tmp_path: Path) -> None:
+    backend = RecordedBackend(recorded)
+    assert backend.capabilities()["ipadapter"] == ""
+    reference = tmp_path / "front.png"
+    Image.new("RGB", (48, 48), (200, 30, 30)).save(reference)
+    prompt, bound = backend._prompt("panel", {}, {"reference_image": Image.open(reference)}, {"IPAdapterUnifiedLoader", "IPAdapter"}, (64, 64))
+    adapter = next(n for n in prompt.values() if n["class_type"] == "IPAdapter")
+    image_node = prompt[adapter["inputs"]["image"][0]]
+    assert image_node["class_type"] == "InkframeImage" and image_node["inputs"]["image"] == "upload_48x48.png"
+    sampler = next(n for n in prompt.values() if n["class_type"] == "KSampler")
+    assert prompt[sampler["inputs"]["model"][0]] is adapter
+    assert bound["reference_image"] == "upload_48x48.png"
+
+
+def test_without_the_pack_ipadapter_is_off_with_the_install_line(object_info_core: dict) -> None:
+    backend = RecordedBackend({**object_info_core, **inkframe_object_info()})
+    reason = backend.capabilities()["ipadapter"]
+    assert reason.startswith("this ComfyUI lacks IPAdapterUnifiedLoader, IPAdapter (`comfy node install comfyui_ipadapter_plus`)")
+    assert "ComfyUI-ReActor" in backend.capabilities()["restore"]
+
+
+def test_a_workflow_the_backend_cannot_run_is_one_sentence(object_info_core: dict) -> None:
+    backend = RecordedBackend({**object_info_core, **inkframe_object_info()})
+    with pytest.raises(BackendUnavailable, match=r"^the upscale_face_restore workflow cannot run on http://127.0.0.1:9: "):
+        backend._prompt("upscale_face_restore", {}, {"image": Image.new("RGB", (8, 8))}, set(), None)
