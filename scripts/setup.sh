@@ -9,7 +9,7 @@ case "$mode" in app|dev) ;; *) echo "usage: bash scripts/setup.sh [app|dev]" >&2
 cd "$(dirname "$0")/.."
 root="$PWD"
 
-apt_packages=(ffmpeg fonts-comic-neue fonts-noto-cjk fonts-dejavu-core fonts-noto-core)
+apt_packages=(ffmpeg fontconfig libfribidi0 libharfbuzz0b fonts-comic-neue fonts-noto-cjk fonts-dejavu-core fonts-noto-core)
 if [ "$mode" = dev ]; then
   apt_packages+=(chromium redis-server poppler-utils)
 fi
