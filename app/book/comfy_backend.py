@@ -19,7 +19,7 @@ from typing import Any
 
 from PIL import Image
 
-from ..comfy import ComfyClient
+from ..comfy import ComfyClient, ExecutionError
 from ..config import Timeouts
 from ..workflows import Workflow, apply_overrides, load_workflow, parameter_schema, preflight, resolve_workflow, to_api
 from .backend import BackendUnavailable, GenerationRequest, GenerationResult
@@ -108,9 +108,12 @@ class ComfyBackend:
             notes.append(f"the {request.workflow} workflow has no IPAdapter; references are used by the identity gate only.")
         try:
             result = self.run(request.workflow, params, images, enable=enable, size=(request.width, request.height))
-        except BackendUnavailable as exc:
-            if not enable & set(IPADAPTER_NODES):
-                raise BookError(str(exc)) from None
+        except (BackendUnavailable, ExecutionError) as exc:
+            ipadapter_failed = isinstance(exc, BackendUnavailable) or getattr(exc, "node_type", "") in IPADAPTER_NODES
+            if not (enable & set(IPADAPTER_NODES)) or not ipadapter_failed:
+                if isinstance(exc, BackendUnavailable):
+                    raise BookError(str(exc)) from None
+                raise
             notes.append(f"IPAdapter not used: {exc}")
             images.pop("reference_image", None)
             result = self.run(request.workflow, params, images, enable=enable - set(IPADAPTER_NODES), size=(request.width, request.height))

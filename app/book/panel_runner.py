@@ -8,6 +8,7 @@ attempts/ with its seed and scores, so the report can show what the gates did.
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -75,6 +76,9 @@ class PanelRunner:
                              location=job.location, overrides=dict(job.overrides), notes=list(job.notes))
         candidates: list[tuple[tuple, Image.Image, int]] = []
         comfy_s = 0.0
+        stale = self.store.attempt_image(job.ref, 0, "x", None).parent
+        if stale.is_dir():  # pictures of an earlier run of this panel; its record is replaced too
+            shutil.rmtree(stale)
         if job.plate_crop is not None:
             image = job.plate_crop
             attempt, verdict = self._score(job, image, Attempt(kind="plate-crop", note="the location plate's crop, no generation"))

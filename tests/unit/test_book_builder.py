@@ -210,3 +210,29 @@ def test_a_flat_picture_is_kept_with_its_quality_unmeasured(project: Path) -> No
     record = result.records[0]
     assert record.status == "done" and record.quality is None and record.quality_passed is None
     assert "quality not measured: BRISQUE cannot score a flat image" in record.attempts[0].note
+
+
+def test_a_library_plate_is_used_and_crop_locations_skip_generation(project: Path) -> None:
+    room = project / "lib" / "locations" / "lamp-room"
+    (room / "location.yaml").write_text("name: lamp room\nprompt: brass gears\nuse: crop\n", encoding="utf-8")
+    Image.new("RGB", (300, 100), (90, 60, 30)).save(room / "plate.png")
+    script = SCRIPT.replace("PANEL 2. Inside the lamp room. Maya pulls a lever.\nShot: close-up\nCharacters: MAYA (center)\n",
+                            "PANEL 2. Inside the lamp room, empty.\nShot: wide\n")
+    (project / "book.txt").write_text(script, encoding="utf-8")
+    backend = SyntheticBackend()
+    result = _builder(backend).build(_options(project))
+    assert "background" not in [r.workflow for r in backend.requests]  # the library's plate, no generation
+    record = result.records[1]
+    assert [a.kind for a in record.attempts] == ["plate-crop"] and record.location == "lamp room"
+    assert Image.open(project / "out" / record.image).getpixel((5, 5)) == (90, 60, 30)
+    state = json.loads((project / "out" / "build.json").read_text())
+    assert state["plates"]["lamp-room"]["source"] == "library"
+
+
+def test_a_regenerated_panel_drops_the_pictures_of_its_earlier_run(project: Path) -> None:
+    _builder(SyntheticBackend(), embedder=StatsEmbedder()).build(_options(project))
+    attempts = project / "out" / "attempts" / "p02_panel01"
+    before = sorted(p.name for p in attempts.iterdir())
+    _builder(SyntheticBackend(), embedder=StatsEmbedder()).build(_options(project, regenerate=PanelRef(2, 1), seed=3))
+    after = sorted(p.name for p in attempts.iterdir())
+    assert after[0] == "a00-generate-seed3.png" and not set(after) & (set(before) - {"a00-generate-seed3.png"})

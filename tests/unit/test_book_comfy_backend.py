@@ -26,6 +26,8 @@ class RecordedBackend(ComfyBackend):
         self._object_info = info
         info["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0][:] = [CHECKPOINT]
         info["LoraLoader"]["input"]["required"]["lora_name"][0][:] = list(loras)
+        info["InkframeModel"]["input"]["required"]["value"][0][:] = [CHECKPOINT]
+        info["InkframeLora"]["input"]["required"]["value"][0][:] = list(loras)
 
     def _upload(self, image: Image.Image) -> str:
         name = f"upload_{image.width}x{image.height}.png"
@@ -48,7 +50,7 @@ def _request(**changes) -> GenerationRequest:
 
 def test_plain_panel_keeps_optional_nodes_bypassed_and_binds_a_small_size(recorded: dict) -> None:
     backend = RecordedBackend(recorded)
-    prompt, bound = backend._prompt("panel", {"prompt": "a keeper", "seed": 11}, {}, set(), (64, 96))
+    prompt, bound = backend._prompt("panel", {"prompt": "a keeper", "seed": 11, "checkpoint": CHECKPOINT}, {}, set(), (64, 96))
     types = {node["class_type"] for node in prompt.values()}
     assert not types & {"LoraLoader", "IPAdapter", "IPAdapterUnifiedLoader", "ControlNetApplyAdvanced"}
     width = next(n for n in prompt.values() if n["class_type"] == "InkframeInt" and n["inputs"]["name"] == "width")
@@ -64,7 +66,7 @@ def test_installed_lora_enables_the_loader_and_names_what_it_could_not_apply(rec
                                                    LoraChoice("maya.safetensors", 0.8, "character:MAYA"))), params, notes)
     assert enabled == {"LoraLoader"} and params == {"lora": "style.safetensors", "lora_strength": 0.7}
     assert notes == ["LoRA maya.safetensors (character:MAYA) is not in this ComfyUI's models/loras; not applied."]
-    prompt, _ = backend._prompt("panel", params, {}, enabled, (64, 64))
+    prompt, _ = backend._prompt("panel", {**params, "checkpoint": CHECKPOINT}, {}, enabled, (64, 64))
     lora = next(n for n in prompt.values() if n["class_type"] == "LoraLoader")
     sampler = next(n for n in prompt.values() if n["class_type"] == "KSampler")
     assert prompt[sampler["inputs"]["model"][0]] is lora  # the sampler now reads the LoRA's model
@@ -75,7 +77,7 @@ def test_references_enable_ipadapter_when_the_pack_is_there(recorded: dict, tmp_
     assert backend.capabilities()["ipadapter"] == ""
     reference = tmp_path / "front.png"
     Image.new("RGB", (48, 48), (200, 30, 30)).save(reference)
-    prompt, bound = backend._prompt("panel", {}, {"reference_image": Image.open(reference)}, {"IPAdapterUnifiedLoader", "IPAdapter"}, (64, 64))
+    prompt, bound = backend._prompt("panel", {"checkpoint": CHECKPOINT}, {"reference_image": Image.open(reference)}, {"IPAdapterUnifiedLoader", "IPAdapter"}, (64, 64))
     adapter = next(n for n in prompt.values() if n["class_type"] == "IPAdapter")
     image_node = prompt[adapter["inputs"]["image"][0]]
     assert image_node["class_type"] == "InkframeImage" and image_node["inputs"]["image"] == "upload_48x48.png"
