@@ -27,6 +27,7 @@ from .errors import BookError
 
 IPADAPTER_NODES = ("IPAdapterUnifiedLoader", "IPAdapter")
 IPADAPTER_INSTALL = "comfy node install comfyui_ipadapter_plus"
+EXTRA_LORAS = "_extra_loras"  # params key: LoRAs beyond the workflow's one slot, chained after it
 
 
 class ComfyBackend:
@@ -169,11 +170,8 @@ class ComfyBackend:
                 notes.append(f"LoRA {lora.name} ({lora.source}) is not in this ComfyUI's models/loras; not applied.")
         if not usable:
             return set()
-        chosen = usable[0]
-        for lora in usable[1:]:
-            notes.append(f"the panel workflow has one LoRA slot; {lora.name} ({lora.source}) not applied, {chosen.name} was.")
-        params["lora"] = chosen.name
-        params["lora_strength"] = chosen.weight
+        params["lora"], params["lora_strength"] = usable[0].name, usable[0].weight
+        params[EXTRA_LORAS] = [(l.name, l.weight) for l in usable[1:]]
         return {"LoraLoader"}
 
     def _prompt(self, name: str, params: Mapping[str, Any], images: Mapping[str, Image.Image], enable: Iterable[str],
@@ -189,7 +187,8 @@ class ComfyBackend:
         info = self.object_info
         prompt = to_api(workflow, info)
         schema = {p.name: p for p in parameter_schema(workflow, info)}
-        assignments: dict[str, Any] = dict(params)
+        assignments: dict[str, Any] = {k: v for k, v in params.items() if k != EXTRA_LORAS}
+        prompt = chain_loras(prompt, params.get(EXTRA_LORAS) or [])
         for key, image in images.items():
             assignments[key] = self._upload(image)
         if size is not None:
@@ -206,7 +205,10 @@ class ComfyBackend:
         report = preflight(prompt, info)
         if not report.ok:
             raise BackendUnavailable(f"the {name} workflow cannot run on {self.url}: " + " ".join(report.sentences()))
-        return prompt, {k: (v if not isinstance(v, Image.Image) else "<image>") for k, v in assignments.items()}
+        bound = {k: (v if not isinstance(v, Image.Image) else "<image>") for k, v in assignments.items()}
+        if params.get(EXTRA_LORAS):
+            bound["extra_loras"] = [list(pair) for pair in params[EXTRA_LORAS]]
+        return prompt, bound
 
     def _preflight_reason(self, name: str, params: Mapping[str, Any]) -> str:
         try:
@@ -237,3 +239,29 @@ class ComfyBackend:
                     if (isinstance(declaration, list) and len(declaration) > 1 and isinstance(declaration[0], list)
                             and isinstance(declaration[1], dict) and declaration[1].get("image_upload") and name not in declaration[0]):
                         declaration[0].append(name)
+
+
+def chain_loras(prompt: dict[str, Any], extra: list[tuple[str, float]]) -> dict[str, Any]:
+    """Add a LoraLoader per extra (name, weight) after the prompt's LoraLoader; whatever read that loader's
+    MODEL/CLIP reads the last one of the chain."""
+    if not extra:
+        return prompt
+    base = next((node_id for node_id, node in prompt.items() if node.get("class_type") == "LoraLoader"), None)
+    if base is None:
+        return prompt
+    prompt = copy.deepcopy(prompt)
+    previous = base
+    for index, (name, weight) in enumerate(extra, start=1):
+        node_id = f"book_lora_{index}"
+        prompt[node_id] = {"class_type": "LoraLoader", "_meta": {"title": f"Book LoRA {index}"},
+                           "inputs": {"model": [previous, 0], "clip": [previous, 1], "lora_name": name,
+                                      "strength_model": weight, "strength_clip": weight}}
+        previous = node_id
+    chain = {base} | {f"book_lora_{i}" for i in range(1, len(extra) + 1)}
+    for node_id, node in prompt.items():
+        if node_id in chain:
+            continue
+        for key, value in node.get("inputs", {}).items():
+            if isinstance(value, list) and len(value) == 2 and str(value[0]) == base:
+                node["inputs"][key] = [previous, value[1]]
+    return prompt

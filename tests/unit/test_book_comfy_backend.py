@@ -58,18 +58,25 @@ def test_plain_panel_keeps_optional_nodes_bypassed_and_binds_a_small_size(record
     assert bound["prompt"] == "a keeper"
 
 
-def test_installed_lora_enables_the_loader_and_names_what_it_could_not_apply(recorded: dict) -> None:
-    backend = RecordedBackend(recorded, loras=["style.safetensors"])
+def test_installed_loras_are_enabled_and_chained_and_missing_ones_named(recorded: dict) -> None:
+    backend = RecordedBackend(recorded, loras=["style.safetensors", "maya.safetensors"])
     notes: list[str] = []
     params: dict = {}
     enabled = backend._choose_lora(_request(loras=(LoraChoice("style.safetensors", 0.7, "style"),
-                                                   LoraChoice("maya.safetensors", 0.8, "character:MAYA"))), params, notes)
-    assert enabled == {"LoraLoader"} and params == {"lora": "style.safetensors", "lora_strength": 0.7}
-    assert notes == ["LoRA maya.safetensors (character:MAYA) is not in this ComfyUI's models/loras; not applied."]
-    prompt, _ = backend._prompt("panel", {**params, "checkpoint": CHECKPOINT}, {}, enabled, (64, 64))
-    lora = next(n for n in prompt.values() if n["class_type"] == "LoraLoader")
+                                                   LoraChoice("maya.safetensors", 0.8, "character:MAYA"),
+                                                   LoraChoice("tom.safetensors", 0.9, "character:TOM"))), params, notes)
+    assert enabled == {"LoraLoader"} and (params["lora"], params["lora_strength"]) == ("style.safetensors", 0.7)
+    assert notes == ["LoRA tom.safetensors (character:TOM) is not in this ComfyUI's models/loras; not applied."]
+    prompt, bound = backend._prompt("panel", {**params, "checkpoint": CHECKPOINT}, {}, enabled, (64, 64))
+    first = next(node_id for node_id, n in prompt.items() if n["class_type"] == "LoraLoader" and node_id != "book_lora_1")
+    second = prompt["book_lora_1"]
+    assert second["inputs"]["model"] == [first, 0] and second["inputs"]["lora_name"] == "maya.safetensors"
+    assert second["inputs"]["strength_model"] == 0.8
     sampler = next(n for n in prompt.values() if n["class_type"] == "KSampler")
-    assert prompt[sampler["inputs"]["model"][0]] is lora  # the sampler now reads the LoRA's model
+    assert sampler["inputs"]["model"] == ["book_lora_1", 0]  # the sampler reads the end of the chain
+    encoders = [n for n in prompt.values() if n["class_type"] == "CLIPTextEncode"]
+    assert all(n["inputs"]["clip"] == ["book_lora_1", 1] for n in encoders)
+    assert bound["extra_loras"] == [["maya.safetensors", 0.8]]
 
 
 def test_references_enable_ipadapter_when_the_pack_is_there(recorded: dict, tmp_path: Path) -> None:
