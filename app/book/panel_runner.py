@@ -8,8 +8,10 @@ attempts/ with its seed and scores, so the report can show what the gates did.
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
+from datetime import datetime, timezone
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,6 +19,7 @@ from typing import Any, Protocol
 
 import numpy as np
 from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 
 from ..quality import FaceEmbedder, QualityError, QualityScore, quality_score
 from .backend import BackendUnavailable, GenerationRequest, GenerationResult, PanelBackend
@@ -24,6 +27,10 @@ from .errors import BookError
 from .gates import IdentityVerdict, attempt_rank, check_identity
 from .plan import PanelRef, attempt_seed
 from .state import Attempt, FaceScoreRecord, PanelRecord, StateStore
+
+
+REPAIR_OPERATION = "face swap (book character repair; consent: the user's own character library)"
+TOOL_NAME = "Inkframe Studio"
 
 
 class FaceRepairer(Protocol):
@@ -114,7 +121,7 @@ class PanelRunner:
             image = job.grade.apply(image, job.grade_strength)
         path = self.store.panel_image(job.ref)
         path.parent.mkdir(parents=True, exist_ok=True)
-        image.save(path)
+        image.save(path, pnginfo=_panel_metadata(record, final))
         record.image, record.status = self.store.relative(path), "done"
         record.comfy_execution_s = round(comfy_s, 4)
         record.app_overhead_ms = round(max(0.0, time.perf_counter() - started - comfy_s) * 1000.0, 2)
@@ -167,7 +174,7 @@ class PanelRunner:
             except BookError as exc:
                 record.notes.append(f"face repair of {character} failed: {exc}")
                 break
-            note = f"{character}'s face from the character library (consent: the user's own character library)"
+            note = f"{character}'s face from the character library; {REPAIR_OPERATION}"
             attempt, verdict = self._score(job, repaired, Attempt(kind="faceswap", note=note))
             self._keep(record, job.ref, repaired, attempt)
             record.repairs += 1
@@ -202,3 +209,19 @@ class PanelRunner:
 def _worst(attempt: Attempt) -> float | None:
     values = [s.similarity for s in attempt.identity if s.similarity is not None]
     return min(values) if values else None
+
+
+def _panel_metadata(record: PanelRecord, final: Attempt) -> PngInfo:
+    """PNG text chunks: what made the panel; a face-swapped panel says so (tool, operation, date) like
+    every face-swap output of the app."""
+    info = PngInfo()
+    info.add_text("inkframe:panel", json.dumps({"page": record.page, "panel": record.panel, "seed": record.seed,
+                                                "workflow": record.workflow, "prompt": record.positive}))
+    swapped = final.kind == "faceswap" or (final.kind == "restore" and any(a.kind == "faceswap" for a in record.attempts))
+    if swapped:
+        date = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        info.add_text("tool", TOOL_NAME)
+        info.add_text("operation", REPAIR_OPERATION)
+        info.add_text("date", date)
+        info.add_text("comment", f"tool={TOOL_NAME}; operation={REPAIR_OPERATION}; date={date}")
+    return info

@@ -25,11 +25,10 @@ from ..book.backend import PanelBackend
 from ..book.builder import BookBuilder, BuildEvent, BuildOptions, BuildResult
 from ..book.comfy_backend import ComfyBackend
 from ..book.errors import BookError
-from ..book.panel_runner import FaceRepairer, GateSettings
+from ..book.panel_runner import REPAIR_OPERATION, FaceRepairer, GateSettings
 from ..config import Config
 from ..quality import FaceEmbedder
 
-REPAIR_OPERATION = "face swap (book character repair; consent: the user's own character library)"
 
 
 def gate_settings(config: Config) -> GateSettings:
@@ -64,19 +63,19 @@ def load_identity_embedder(config: Config) -> tuple[FaceEmbedder | None, str]:
 class FaceSwapRepairer:
     """Puts a character's face from their reference images into a panel (the face-swap engine, in-process)."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, service=None) -> None:
         from .faceswap_service import FaceSwapService
 
-        self.service = FaceSwapService(config)
+        self.service = service or FaceSwapService(config)
 
     def repair(self, image: Image.Image, references: Sequence[Path], character: str) -> Image.Image:
-        from ..faceswap import (FaceSwapError, ImageJob, Provenance, SelectionSettings, SwapSettings, load_rgb, resolve_selection,
+        from ..faceswap import (ROLE_DEFAULTS, FaceSwapError, ImageJob, Provenance, SelectionSettings, SwapSettings, load_rgb, resolve_selection,
                                 swap_image)
 
         if not references:
             raise BookError(f"{character} has no reference images to repair the face from.")
         try:
-            catalog_has_gfpgan = self.service.catalog is not None and self.service.catalog.exists("GFPGANv1.4.pth")
+            catalog_has_gfpgan = self.service.catalog.exists(ROLE_DEFAULTS["gfpgan"])
             engine = self.service.engine(enhancer=catalog_has_gfpgan)
             identity = engine.identity_from_images([(str(p), load_rgb(p)) for p in references])
             selection = resolve_selection(engine, SelectionSettings(selector="one", one_mode="largest"), None)
@@ -100,9 +99,9 @@ def load_repairer(config: Config) -> tuple[FaceRepairer | None, str]:
     name = ROLE_DEFAULTS["swapper"]
     if not catalog.exists(name):
         return None, f"the face-swap model {name} is not installed; get it with `python scripts/download_models.py --only {name}`."
-    repairer = FaceSwapRepairer(config)
-    repairer.service.catalog = catalog
-    return repairer, ""
+    from .faceswap_service import FaceSwapService
+
+    return FaceSwapRepairer(config, FaceSwapService(config, catalog=catalog)), ""
 
 
 def build_book(options: BuildOptions, config: Config, backend_url: str, *, on_event: Callable[[BuildEvent], None] | None = None,

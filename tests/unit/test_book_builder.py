@@ -116,6 +116,9 @@ def test_face_repair_after_retries_run_out(project: Path) -> None:
         assert [a.kind for a in record.attempts] == ["generate", "faceswap"] and record.repairs == 1
         assert "consent: the user's own character library" in record.attempts[1].note
         assert record.identity_passed is True and record.chosen_attempt == 1
+        text = Image.open(project / "out" / record.image).text
+        assert text["operation"] == "face swap (book character repair; consent: the user's own character library)"
+        assert text["tool"] == "Inkframe Studio" and text["date"]
     assert repairer.calls == ["MAYA"] * len(failing)
 
 
