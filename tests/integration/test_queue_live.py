@@ -153,11 +153,13 @@ def test_two_worker_processes_share_one_redis_queue(backends, tmp_path: Path, re
                                redis_url=redis_url.rsplit("/", 1)[0] + "/4")
     service = open_service(config_path)
     log = tmp_path / "runs.log"
-    service.submit([JobSpec(kind="prompt", key=f"j{i}", parameters={"prompt": sleep_prompt(f"j{i}", 0.4, log)})
-                    for i in range(16)], batch_id="shared")
     workers = [start_worker_process(config_path, tmp_path / f"worker{i}.log") for i in range(2)]
     most_running: dict[str, int] = {}
     try:
+        wait_for(lambda: len(service.store.workers()) == 2, 60, "both workers to send heartbeats")
+        service.submit([JobSpec(kind="prompt", key=f"j{i}", parameters={"prompt": sleep_prompt(f"j{i}", 0.4, log)})
+                        for i in range(16)], batch_id="shared")
+
         def done() -> bool:
             for backend, count in service.store.running_counts().items():
                 most_running[backend] = max(most_running.get(backend, 0), count)
