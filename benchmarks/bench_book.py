@@ -28,8 +28,8 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.comfy import ComfyClient  # noqa: E402
-from app.config import LaunchConfig, Timeouts  # noqa: E402
+from app.comfy import ComfyClient
+from app.config import LaunchConfig, Timeouts
 
 TIMEOUTS = Timeouts(connect=5, read=120, upload=300, prompt=900, ready=300)
 TARGET_MS = 50.0

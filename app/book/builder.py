@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -209,7 +209,7 @@ class BookBuilder:
             self.on_event(BuildEvent("panel", _panel_line(record), job.ref))
         only_page = options.regenerate.page if options.regenerate is not None else None
         art = {(r.page, r.panel): options.out_dir / r.image for r in records if r.image}
-        outputs, warnings, page_images = compose_and_export(context.book, art, options.out_dir, options.formats, only_page=only_page)
+        outputs, warnings, _page_images = compose_and_export(context.book, art, options.out_dir, options.formats, only_page=only_page)
         self.on_event(BuildEvent("export", f"exported {', '.join(sorted(outputs))} into {options.out_dir / 'book'}"))
         figures = _figures(records, [Image.open(options.out_dir / r.image) for r in records if r.image], generated,
                            time.perf_counter() - started)

@@ -15,13 +15,13 @@ import io
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from PIL import Image
 
 from ..comfy import ComfyClient, ExecutionError
 from ..config import Timeouts
-from ..workflows import Workflow, apply_overrides, load_workflow, parameter_schema, preflight, resolve_workflow, to_api
+from ..workflows import Workflow, WorkflowError, apply_overrides, load_workflow, parameter_schema, preflight, resolve_workflow, to_api
 from .backend import BackendUnavailable, GenerationRequest, GenerationResult
 from .errors import BookError
 
@@ -44,7 +44,7 @@ class ComfyBackend:
     def close(self) -> None:
         self.client.close()
 
-    def __enter__(self) -> "ComfyBackend":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -215,7 +215,7 @@ class ComfyBackend:
             workflow = self.workflow(name)
             prompt = to_api(workflow, self.object_info)
             report = preflight(prompt, self.object_info)
-        except Exception as exc:  # a workflow that cannot even convert is a reason too
+        except WorkflowError as exc:  # a workflow that cannot even convert is a reason too
             return f"the {name} workflow cannot be prepared ({exc})."
         blocking = [p.sentence for p in report.problems if p.kind in ("missing_node", "missing_model")]
         return "" if not blocking else f"the {name} workflow cannot run on {self.url}: " + " ".join(blocking)

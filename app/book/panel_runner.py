@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from datetime import datetime, timezone
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -27,7 +27,6 @@ from .errors import BookError
 from .gates import IdentityVerdict, attempt_rank, check_identity
 from .plan import PanelRef, attempt_seed
 from .state import Attempt, FaceScoreRecord, PanelRecord, StateStore
-
 
 REPAIR_OPERATION = "face swap (book character repair; consent: the user's own character library)"
 TOOL_NAME = "Inkframe Studio"
@@ -219,7 +218,7 @@ def _panel_metadata(record: PanelRecord, final: Attempt) -> PngInfo:
                                                 "workflow": record.workflow, "prompt": record.positive}))
     swapped = final.kind == "faceswap" or (final.kind == "restore" and any(a.kind == "faceswap" for a in record.attempts))
     if swapped:
-        date = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        date = datetime.now(UTC).replace(microsecond=0).isoformat()
         info.add_text("tool", TOOL_NAME)
         info.add_text("operation", REPAIR_OPERATION)
         info.add_text("date", date)

@@ -44,7 +44,7 @@ class PanelRef:
         return f"page {self.page} panel {self.panel}"
 
     @classmethod
-    def parse(cls, text: str) -> "PanelRef":
+    def parse(cls, text: str) -> PanelRef:
         match = re.fullmatch(r"\s*(\d+)\s*[:/.]\s*(\d+)\s*", text or "")
         if not match:
             raise BookError(f"{text!r} does not name a panel; write PAGE:PANEL, e.g. 1:2.")
@@ -57,14 +57,14 @@ def panel_size(slot: PanelSlot, *, max_side: int | None = None, target_pixels: i
     if max_side is None or max(width, height) <= max_side:
         return width, height
     scale = max(max_side / max(width, height), 64 / min(width, height))  # the shorter side stays >= 64
-    return (max(64, int(round(width * scale / 32)) * 32), max(64, int(round(height * scale / 32)) * 32))
+    return (max(64, round(width * scale / 32) * 32), max(64, round(height * scale / 32) * 32))
 
 
 def plate_size(sizes: Sequence[tuple[int, int]]) -> tuple[int, int]:
     """A location plate wide enough for every panel there: 1.5x the widest panel, the tallest panel's height."""
     width = max(w for w, _ in sizes)
     height = max(h for _, h in sizes)
-    return (int(round(width * 1.5 / 64)) * 64 or 64, height)
+    return (round(width * 1.5 / 64) * 64 or 64, height)
 
 
 def base_seed(title: str, ref: PanelRef, character_seed: int | None = None) -> int:

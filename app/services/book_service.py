@@ -27,8 +27,8 @@ from ..book.comfy_backend import ComfyBackend
 from ..book.errors import BookError
 from ..book.panel_runner import REPAIR_OPERATION, FaceRepairer, GateSettings
 from ..config import Config
+from ..errors import InkframeError
 from ..quality import FaceEmbedder
-
 
 
 def gate_settings(config: Config) -> GateSettings:
@@ -69,8 +69,17 @@ class FaceSwapRepairer:
         self.service = service or FaceSwapService(config)
 
     def repair(self, image: Image.Image, references: Sequence[Path], character: str) -> Image.Image:
-        from ..faceswap import (ROLE_DEFAULTS, FaceSwapError, ImageJob, Provenance, SelectionSettings, SwapSettings, load_rgb, resolve_selection,
-                                swap_image)
+        from ..faceswap import (
+            ROLE_DEFAULTS,
+            FaceSwapError,
+            ImageJob,
+            Provenance,
+            SelectionSettings,
+            SwapSettings,
+            load_rgb,
+            resolve_selection,
+            swap_image,
+        )
 
         if not references:
             raise BookError(f"{character} has no reference images to repair the face from.")
@@ -94,7 +103,7 @@ def load_repairer(config: Config) -> tuple[FaceRepairer | None, str]:
 
     try:
         catalog = load_catalog(config)
-    except Exception as exc:  # a broken manifest turns the repair off, with the reason
+    except (InkframeError, OSError, ValueError) as exc:  # a broken manifest turns the repair off, with the reason
         return None, f"the face-swap models cannot be listed ({exc})."
     name = ROLE_DEFAULTS["swapper"]
     if not catalog.exists(name):

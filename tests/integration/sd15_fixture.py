@@ -108,7 +108,7 @@ def sd15_models_dir(timeout: float = 600.0) -> Path:
         if not target.is_file():
             partial = target.with_name(target.name + ".partial")
             done = subprocess.run([str(python), "-c", BUILD_SCRIPT, str(comfy_path), str(partial), str(SEED)],
-                                  capture_output=True, text=True, timeout=timeout, cwd=str(comfy_path))
+                                  check=False, capture_output=True, text=True, timeout=timeout, cwd=str(comfy_path))
             if done.returncode != 0:
                 raise RuntimeError(f"building the tiny SD1.5 checkpoint failed: {done.stderr[-2000:]}")
             os.replace(partial, target)

@@ -58,7 +58,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def _options(project: Path, **changes) -> BuildOptions:
-    base = dict(script=project / "book.txt", out_dir=project / "out", library_dir=project / "lib", max_side=96)
+    base = {"script": project / "book.txt", "out_dir": project / "out", "library_dir": project / "lib", "max_side": 96}
     return BuildOptions(**{**base, **changes})
 
 
@@ -73,7 +73,7 @@ def test_build_writes_panels_pages_exports_and_report(project: Path) -> None:
     out = project / "out"
     assert [(r.page, r.panel) for r in result.records] == [(1, 1), (1, 2), (2, 1)]
     assert result.generated == [PanelRef(1, 1), PanelRef(1, 2), PanelRef(2, 1)] and result.reused == []
-    assert [r.workflow for r in backend.requests][0] == "background"  # the lamp room's plate comes first, once
+    assert next(r.workflow for r in backend.requests) == "background"  # the lamp room's plate comes first, once
     assert sum(r.workflow == "background" for r in backend.requests) == 1
     records = {(r.page, r.panel): r for r in result.records}
     assert records[1, 1].workflow == "panel" and records[1, 2].workflow == "img2img_restyle"

@@ -44,7 +44,7 @@ def recorded(comfy_shared: Path) -> dict:
 
 
 def _request(**changes) -> GenerationRequest:
-    base = dict(workflow="panel", positive="a keeper", negative="blur", seed=11, width=64, height=96, steps=2, checkpoint=CHECKPOINT)
+    base = {"workflow": "panel", "positive": "a keeper", "negative": "blur", "seed": 11, "width": 64, "height": 96, "steps": 2, "checkpoint": CHECKPOINT}
     return GenerationRequest(**{**base, **changes})
 
 
