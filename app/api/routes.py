@@ -61,9 +61,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error(404, str(exc))
 
     @app.exception_handler(SubmissionError)
-    async def _submission(_request: Request, exc: SubmissionError) -> JSONResponse:
-        field = f"jobs.{exc.index}" if exc.index is not None else "jobs"
-        return _error(422, str(exc), [{"loc": ["body", *field.split(".")], "msg": exc.detail, "type": "submission"}])
+    async def _submission(request: Request, exc: SubmissionError) -> JSONResponse:
+        single = request.url.path.endswith("/jobs")
+        loc: list = ["body"] if single else ["body", "jobs"] + ([exc.index] if exc.index is not None else [])
+        loc += exc.field.split(".") if exc.field else []
+        return _error(422, str(exc), [{"loc": loc, "msg": exc.detail, "type": "submission"}])
 
     @app.exception_handler(JobActionError)
     async def _conflict(_request: Request, exc: JobActionError) -> JSONResponse:

@@ -33,7 +33,11 @@ LocalHandler = Callable[[Job, dict[str, Job], Path], list[JobOutput]]
 
 
 class JobKindError(InkframeError):
-    """A job whose kind or parameters cannot be turned into work."""
+    """A job whose kind or parameters cannot be turned into work; `field` names the culprit (dotted)."""
+
+    def __init__(self, message: str, *, field: str = "parameters") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def known_kinds() -> tuple[str, ...]:
@@ -47,22 +51,28 @@ def is_local(kind: str) -> bool:
 def validate_kind(kind: str, parameters: Mapping[str, Any]) -> None:
     """Raise JobKindError naming the field when a job cannot be built; cheap, run at submit time."""
     if kind not in known_kinds():
-        raise JobKindError(f"kind {kind!r} is unknown; use one of {', '.join(known_kinds())}.")
+        raise JobKindError(f"kind {kind!r} is unknown; use one of {', '.join(known_kinds())}.", field="kind")
     if kind == "prompt":
         prompt = parameters.get("prompt")
         if not isinstance(prompt, Mapping) or not prompt:
-            raise JobKindError("parameters.prompt must be a non-empty API-format prompt (node id -> {class_type, inputs}).")
+            raise JobKindError("parameters.prompt must be a non-empty API-format prompt (node id -> {class_type, inputs}).",
+                               field="parameters.prompt")
         for node_id, node in prompt.items():
             if not isinstance(node, Mapping) or not isinstance(node.get("class_type"), str):
-                raise JobKindError(f"parameters.prompt.{node_id} must be an object with a class_type string.")
+                raise JobKindError(f"parameters.prompt.{node_id} must be an object with a class_type string.",
+                                   field=f"parameters.prompt.{node_id}")
     if kind == "workflow":
         if not isinstance(parameters.get("workflow"), str):
-            raise JobKindError("parameters.workflow must name a workflow file (e.g. workflows/panel.json).")
+            raise JobKindError("parameters.workflow must name a workflow file (e.g. workflows/panel.json).",
+                               field="parameters.workflow")
         if not isinstance(parameters.get("overrides") or {}, Mapping):
-            raise JobKindError("parameters.overrides must map parameter names to values.")
+            raise JobKindError("parameters.overrides must map parameter names to values.", field="parameters.overrides")
         from app.workflows import resolve_workflow
 
-        resolve_workflow(parameters["workflow"])  # raises WorkflowError naming the missing file
+        try:
+            resolve_workflow(parameters["workflow"])
+        except InkframeError as exc:  # the workflow layer's sentence names the missing file and the library
+            raise JobKindError(str(exc), field="parameters.workflow") from exc
 
 
 def needs_object_info(kind: str) -> bool:

@@ -35,10 +35,11 @@ class JobActionError(InkframeError):
 class SubmissionError(InkframeError):
     """A submission that cannot be queued; nothing from it was stored. `index` is the 0-based job."""
 
-    def __init__(self, message: str, *, index: int | None = None, detail: str | None = None) -> None:
+    def __init__(self, message: str, *, index: int | None = None, detail: str | None = None, field: str | None = None) -> None:
         super().__init__(message)
         self.index = index
         self.detail = detail or message
+        self.field = field
 
 
 class QueueService:
@@ -63,11 +64,11 @@ class QueueService:
                 validate_kind(spec.kind, spec.parameters)
             except InkframeError as exc:
                 raise SubmissionError(f"job {index + 1}{f' ({spec.key})' if spec.key else ''}: {exc}", index=index,
-                                      detail=str(exc)) from exc
+                                      detail=str(exc), field=getattr(exc, "field", None)) from exc
             if spec.key:
                 if spec.key in keys:
                     raise SubmissionError(f"job {index + 1}: key {spec.key!r} is used twice in this submission.", index=index,
-                                          detail=f"key {spec.key!r} is used twice in this submission.")
+                                          detail=f"key {spec.key!r} is used twice in this submission.", field="key")
                 keys[spec.key] = new_job_id()
         stamp = now()
         jobs: list[Job] = []
@@ -93,7 +94,7 @@ class QueueService:
                 if dep not in new and dep not in existing:
                     detail = f"depends_on {dep!r} is neither a key in this submission nor an existing job id."
                     raise SubmissionError(f"job {index + 1}{f' ({job.key})' if job.key else ''}: {detail}", index=index,
-                                          detail=detail)
+                                          detail=detail, field="depends_on")
         state: dict[str, int] = {}
 
         def visit(job_id: str, path: list[str]) -> None:

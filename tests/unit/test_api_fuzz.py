@@ -15,8 +15,9 @@ from app.services.queue_service import QueueService
 
 MAX_EXAMPLES = 15
 TOKEN = "fuzz-token"
-# A submission the schema allows can still name a dependency that does not exist (or form a cycle):
-# that is a 422 naming the job, by design, so "valid data must be accepted" cannot hold there.
+# A submission the schema allows can still name a dependency or a workflow file that does not exist
+# (or form a cycle): that is a 422 naming the field, by design, so "valid data must be accepted"
+# cannot hold there; those 422s must come from these checks and name the field.
 SEMANTIC = {("POST", "/api/jobs"), ("POST", "/api/batches")}
 
 
@@ -39,7 +40,9 @@ def test_api_honours_its_schema(tmp_path: Path):
             def check(case):
                 response = case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"}, excluded_checks=excluded)
                 if response.status_code == 422 and excluded:
-                    assert "depends_on" in response.text or "cycle" in response.text or "used twice" in response.text, response.text
+                    body = response.json()
+                    assert body["detail"][0]["type"] == "submission", body
+                    assert body["detail"][0]["loc"][-1] in ("depends_on", "workflow", "key") or "cycle" in body["message"], body
 
             check()
             tested.append(f"{operation.method.upper()} {operation.path}")

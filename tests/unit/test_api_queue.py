@@ -57,7 +57,10 @@ def test_bad_fields_answer_422_naming_the_field(client: TestClient):
     assert response.status_code == 422 and response.json()["message"].startswith("jobs.1.parameters.prompt: Dictionary should have at least 1 item")
     response = client.post("/api/batches", json={"jobs": [{"kind": "collect"}, {"kind": "collect", "depends_on": ["ghost"]}]})
     assert response.status_code == 422 and "depends_on 'ghost'" in response.json()["message"]
-    assert response.json()["detail"][0]["loc"] == ["body", "jobs", "1"]
+    assert response.json()["detail"][0]["loc"] == ["body", "jobs", 1, "depends_on"]
+    response = client.post("/api/jobs", json={"kind": "workflow", "parameters": {"workflow": "no_such_flow"}})
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["body", "parameters", "workflow"]
+    assert "no_such_flow" in response.json()["message"]
     assert client.get("/api/jobs", params={"status": "exploded"}).status_code == 422
     assert client.get("/api/jobs").json()["total"] == 0
 
