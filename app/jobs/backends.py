@@ -160,22 +160,25 @@ class BackendPool:
             if not state.healthy and time.monotonic() - state.checked_at >= self.recheck_s:
                 self.check(name)
 
-    def capable(self, prompt: Mapping[str, Any]) -> tuple[list[str], list[str], dict[str, list[str]]]:
+    def capable(self, prompt: Mapping[str, Any] | None = None, *, per_backend: Mapping[str, Mapping[str, Any]] | None = None
+                ) -> tuple[list[str], list[str], dict[str, list[str]]]:
         """(healthy backends that can run prompt, down ones worth waiting for, what each other one lacks).
 
         A down backend whose object_info is known is judged on it. One never reached is only worth
         waiting for while no backend at all has answered yet; otherwise a job no reachable backend can
         run fails at once, naming what each lacks (and which were down), instead of waiting forever.
+        `per_backend` gives each backend its own prompt (a UI workflow converted with its object_info).
         """
         able: list[str] = []
         waiting: list[str] = []
         missing: dict[str, list[str]] = {}
         never_reached: list[str] = []
         for name, state in self._states.items():
-            if state.object_info is None:
+            candidate = per_backend.get(name) if per_backend is not None else prompt
+            if state.object_info is None or candidate is None:
                 never_reached.append(name)
                 continue
-            problems = preflight_problems(prompt, state.node_specs if state.node_specs is not None else state.object_info)
+            problems = preflight_problems(candidate, state.node_specs if state.node_specs is not None else state.object_info)
             if problems:
                 missing[name] = problems
             elif state.healthy:
@@ -208,5 +211,5 @@ class BackendPool:
 
 def describe_missing(missing: Mapping[str, list[str]]) -> str:
     """One sentence: what each backend lacks."""
-    parts = [f"{name}: {'; '.join(problems)}" for name, problems in missing.items()]
+    parts = [f"{name}: {'; '.join(problem.rstrip('.') for problem in problems)}" for name, problems in missing.items()]
     return "no backend can run this job (" + " | ".join(parts) + ")"

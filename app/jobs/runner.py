@@ -119,18 +119,18 @@ class JobRunner:
         if claimed is not None and prompt is not None:
             self._submit_and_follow(claimed, prompt)
 
-    def _prompt_for(self, job: Job) -> dict[str, Any] | None:
-        """The job's prompt; None while no backend's /object_info is known (needed to convert a UI workflow)."""
-        info = None
+    def _prompts_for(self, job: Job) -> dict[str, dict[str, Any]]:
+        """Each backend's prompt for the job: the same for API prompts; a UI workflow is converted with
+        each backend's own /object_info (backends never reached get none yet)."""
         if needs_object_info(job.kind):
-            info = next((s.object_info for s in self.pool.states() if s.object_info is not None), None)
-            if info is None:
-                return None
-        return build_prompt(job, info)
+            return {state.spec.name: build_prompt(job, state.object_info) for state in self.pool.states()
+                    if state.object_info is not None}
+        prompt = build_prompt(job)
+        return {name: prompt for name in self.pool.specs}
 
     def _claim_backend(self, job: Job) -> tuple[Job | None, dict[str, Any] | None]:
         noted_at = 0.0
-        prompt: dict[str, Any] | None = None
+        prompts: dict[str, dict[str, Any]] = {}
         judged: tuple | None = None
         able: list[str] = []
         waiting: list[str] = []
@@ -141,17 +141,14 @@ class JobRunner:
             if job.not_before > time.time():
                 time.sleep(min(self.poll_s * 10, job.not_before - time.time()))
             self.pool.refresh_stale()
-            if prompt is None:
+            if judged != self.pool.version():  # convert and preflight again only when a backend changed
+                judged = self.pool.version()
                 try:
-                    prompt = self._prompt_for(job)
+                    prompts = self._prompts_for(job)
                 except InkframeError as exc:
                     self.transitions.fail(job, str(exc), same_run=False)
                     return None, None
-            if prompt is None:
-                able, waiting, missing = [], list(self.pool.specs), {}
-            elif judged != self.pool.version():  # preflight again only when a backend changed
-                judged = self.pool.version()
-                able, waiting, missing = self.pool.capable(prompt)
+                able, waiting, missing = self.pool.capable(per_backend=prompts)
             if not able and not waiting:
                 self.transitions.fail(job, describe_missing(missing) + ".", same_run=False)
                 return None, None
@@ -161,7 +158,7 @@ class JobRunner:
                                            max_running=self.pool.specs[backend].max_concurrent,
                                            prompt_id=uuid.uuid4().hex, worker_id=self.worker_id)
                 if claimed is not None:
-                    return claimed, prompt
+                    return claimed, prompts[backend]
             else:
                 if time.monotonic() - noted_at > WAIT_NOTE_EVERY_S:
                     note = "waiting for a free backend" if able else "waiting for a backend: " + describe_missing(

@@ -85,7 +85,8 @@ def test_capabilities_errors_cancel_and_a_backend_down_at_start(backends, tmp_pa
         JobSpec(kind="prompt", key="ok", parameters={"prompt": sleep_prompt("ok", 0.1, log)}),
         JobSpec(kind="prompt", key="unknown", parameters={"prompt": unknown}),
         JobSpec(kind="prompt", key="fails", parameters={"prompt": sleep_prompt("fails", 0, log, fail=True)}),
-        JobSpec(kind="prompt", key="slow", priority=10, parameters={"prompt": sleep_prompt("slow", 60, log)})])
+        JobSpec(kind="prompt", key="slow", priority=10, parameters={"prompt": sleep_prompt("slow", 60, log)}),
+        JobSpec(kind="workflow", key="panel", parameters={"workflow": "panel"})])  # the library's, no models here
     by_key = {job.key: job.id for job in jobs}
     worker = Worker(config)
     worker.start()
@@ -110,6 +111,9 @@ def test_capabilities_errors_cancel_and_a_backend_down_at_start(backends, tmp_pa
     assert done["fails"].status == "failed" and done["fails"].attempts == 1  # an execution error is not retried
     assert "job fails told to fail" in done["fails"].last_error
     assert done["slow"].status == "cancelled" and "slow" not in run_counts(log)
+    panel_error = done["panel"].last_error  # converted with each backend's object_info, judged by preflight
+    assert done["panel"].status == "failed" and panel_error.startswith("no backend can run this job (b0: ")
+    assert "| b1: " in panel_error and done["panel"].attempts == 0
     service.close()
 
 

@@ -57,3 +57,17 @@ def test_capability_from_preflight_names_what_is_missing_where(object_info_core)
     assert sentence.startswith("no backend can run this job (partial: ") and "never: down and never reached" in sentence
     pool = pool_with(object_info_core, ("never", 1, False, None))
     assert pool.capable(PROMPT) == ([], ["never"], {})  # nothing known yet: wait rather than fail
+
+
+def test_a_library_workflow_is_converted_per_backend_and_judged_by_preflight(object_info_core):
+    """The `panel` workflow against a recorded core-only ComfyUI: the project's nodes and the models are missing."""
+    from app.jobs.kinds import build_prompt
+    from app.jobs.models import Job, now
+
+    job = Job(id="j1", kind="workflow", parameters={"workflow": "panel"}, created_at=now(), updated_at=now())
+    prompt = build_prompt(job, object_info_core)
+    pool = pool_with(object_info_core, ("core", 1, True, object_info_core))
+    able, waiting, missing = pool.capable(per_backend={"core": prompt})
+    assert (able, waiting) == ([], [])
+    assert any("InkframeModel" in sentence for sentence in missing["core"])
+    assert describe_missing(missing).startswith("no backend can run this job (core: ")
