@@ -107,7 +107,11 @@ class JobStore(ABC):
 
     @abstractmethod
     def workers(self) -> list[WorkerInfo]:
-        """Every worker that has sent a heartbeat."""
+        """Every worker that has sent a heartbeat and not stopped cleanly since."""
+
+    @abstractmethod
+    def forget_worker(self, worker_id: str) -> None:
+        """Remove a worker's heartbeat (it stopped cleanly)."""
 
     @abstractmethod
     def mark_once(self, key: str) -> bool:

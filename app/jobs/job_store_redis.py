@@ -1,8 +1,8 @@
 """The distributed job store: Redis, so workers on several machines share one queue.
 
-Layout under a prefix (default `inkframe:`): `job:<id>` holds the JSON record; sorted set `created`
-orders every job; sets `status:<s>`, `batch:<b>`, `kind:<k>`, `running:<backend>` and
-`deps:<id>` index it. Every change runs in a WATCH/MULTI transaction on the job key (and on the
+Layout under a prefix (default `inkframe:`): `job:<id>` holds the JSON record; sorted sets
+`created` and `updated` order every job; sets `status:<s>`, `batch:<b>`, `kind:<k>`,
+`running:<backend>` (with `backends` naming them) and `deps:<id>` index it. Every change runs in a WATCH/MULTI transaction on the job key (and on the
 backend's running set for a claim), so it is atomic across processes.
 """
 
@@ -42,6 +42,7 @@ class RedisJobStore(JobStore):
             pipe.srem(self._k("running", old.backend), new.id)
         if new.status == "running" and new.backend:
             pipe.sadd(self._k("running", new.backend), new.id)
+            pipe.sadd(self._k("backends"), new.backend)
         pipe.zadd(self._k("updated"), {new.id: new.updated_at})
 
     def add(self, jobs: Sequence[Job]) -> None:
@@ -166,11 +167,11 @@ class RedisJobStore(JobStore):
         return JobPage(items=items, total=total - (len(page_ids) - len(items)), quarantined=self._redis.hlen(self._k("quarantine")))
 
     def running_counts(self) -> dict[str, int]:
-        counts = {}
-        for key in self._redis.scan_iter(match=self._k("running", "*"), count=1000):
-            name = self._text(key)[len(self._k("running", "")):]
-            counts[name] = self._redis.scard(key)
-        return {name: count for name, count in counts.items() if count}
+        backends = sorted(self._members(self._k("backends")))
+        pipe = self._redis.pipeline(transaction=False)
+        for name in backends:
+            pipe.scard(self._k("running", name))
+        return {name: count for name, count in zip(backends, pipe.execute()) if count}
 
     def batch_summary(self, batch_id: str) -> BatchSummary:
         members = list(self._members(self._k("batch", batch_id)))
@@ -197,6 +198,9 @@ class RedisJobStore(JobStore):
 
     def workers(self) -> list[WorkerInfo]:
         return [WorkerInfo.model_validate(json.loads(raw)) for raw in self._redis.hvals(self._k("workers"))]
+
+    def forget_worker(self, worker_id: str) -> None:
+        self._redis.hdel(self._k("workers"), worker_id)
 
     def mark_once(self, key: str) -> bool:
         return bool(self._redis.set(self._k("mark", key), now(), nx=True))

@@ -206,6 +206,9 @@ class SqliteJobStore(JobStore):
     def workers(self) -> list[WorkerInfo]:
         return [WorkerInfo.model_validate(json.loads(raw)) for (raw,) in self._conn().execute("SELECT data FROM workers")]
 
+    def forget_worker(self, worker_id: str) -> None:
+        self._conn().execute("DELETE FROM workers WHERE worker_id = ?", (worker_id,))
+
     def mark_once(self, key: str) -> bool:
         cursor = self._conn().execute("INSERT OR IGNORE INTO marks (key, at) VALUES (?, ?)", (key, now()))
         return cursor.rowcount == 1

@@ -96,6 +96,10 @@ class Worker:
         self._stop.set()
         self.runner.stopping = True
         self.engine.stop()
+        try:
+            self.store.forget_worker(self.worker_id)
+        except Exception:  # the store may be gone already; a stale heartbeat only ages out
+            log.debug("could not remove the heartbeat of %s", self.worker_id, exc_info=True)
         self.notifier.flush(timeout_s=10)
         self.pool.close()
 

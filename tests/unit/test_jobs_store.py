@@ -75,6 +75,8 @@ def test_dependents_marks_and_workers(job_store):
     assert job_store.mark_once("batch:x") and not job_store.mark_once("batch:x")
     job_store.heartbeat(WorkerInfo(worker_id="w1", host="h", pid=1, heartbeat_at=now()))
     assert [w.worker_id for w in job_store.workers()] == ["w1"]
+    job_store.forget_worker("w1")
+    assert job_store.workers() == []
 
 
 def test_corrupt_record_is_quarantined_and_the_rest_still_lists(job_store, corrupt_record):
