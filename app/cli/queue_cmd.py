@@ -23,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ls.add_argument("--kind")
     ls.add_argument("--batch", metavar="BATCH_ID")
     ls.add_argument("--limit", type=int, default=50)
-    ls.add_argument("--offset", type=int, default=0)
+    ls.add_argument("--offset", type=int, default=None, help="first row to show (default: the last --limit jobs)")
     ls.add_argument("--quarantined", action="store_true", help="list the corrupt records set aside instead")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(handler=run_ls)
@@ -82,7 +82,10 @@ def run_ls(args: argparse.Namespace, config: Config) -> int:
             print(f"{len(records)} quarantined record(s)", file=sys.stderr)
             return 0
         try:
-            query = JobQuery(status=args.status, kind=args.kind, batch_id=args.batch, limit=args.limit, offset=args.offset)
+            query = JobQuery(status=args.status, kind=args.kind, batch_id=args.batch, limit=args.limit, offset=args.offset or 0)
+            if args.offset is None:  # the newest jobs, still listed oldest first
+                total = service.list(query.model_copy(update={"limit": 1})).total
+                query = query.model_copy(update={"offset": max(0, total - args.limit)})
         except ValueError as exc:
             raise InkframeError(f"bad filter: {exc.errors()[0]['loc'][0]} {exc.errors()[0]['msg'].lower()}.") from exc
         page = service.list(query)
@@ -158,12 +161,22 @@ def run_batch(args: argparse.Namespace, config: Config) -> int:
             raise BatchFileError(f"{parsed.where(exc.index)}: {exc.detail.rstrip('.')}; nothing was queued.") from exc
         batch_id = jobs[0].batch_id
         print(f"queued {len(jobs)} job(s) as batch {batch_id}", file=sys.stderr)
+        if not _live_workers(service):
+            print("note: no worker is running; start one with `python main.py worker` (or the studio) and the batch "
+                  "will run", file=sys.stderr)
         if args.no_wait:
             print(batch_id)
             return 0
         return _follow_batch(service, batch_id, [job.id for job in jobs], args.timeout)
     finally:
         service.close()
+
+
+def _live_workers(service: Any) -> list[str]:
+    from app.jobs.models import now
+    from app.jobs.reconcile import STALE_AFTER_S
+
+    return [info.worker_id for info in service.store.workers() if now() - info.heartbeat_at <= STALE_AFTER_S]
 
 
 def _follow_batch(service: Any, batch_id: str, ids: list[str], timeout: float | None) -> int:

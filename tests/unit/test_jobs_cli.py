@@ -37,7 +37,8 @@ def test_batch_then_control_by_job_and_by_batch(tmp_path: Path, capsys):
     good = tmp_path / "good.csv"
     good.write_text("kind,key,priority,depends_on\ncollect,a,1,\ncollect,b,2,a\n")
     assert main(["batch", str(good), "--no-wait", "--batch-id", "nightly"]) == 0
-    assert capsys.readouterr().out.strip() == "nightly"
+    out, err = capsys.readouterr()
+    assert out.strip() == "nightly" and "note: no worker is running" in err
     jobs = ls_json(capsys)["items"]
     assert [(j["key"], j["status"], j["priority"]) for j in jobs] == [("a", "queued", 1), ("b", "queued", 2)]
     assert main(["queue", "pause", jobs[0]["id"]]) == 0
@@ -54,6 +55,9 @@ def test_batch_then_control_by_job_and_by_batch(tmp_path: Path, capsys):
     assert "status: queued" in shown and f"(dependency): dependency {jobs[0]['id']} cancelled" in shown
     assert main(["queue", "ls", "--status", "queued"]) == 0
     assert "2 of 2 job(s)" in capsys.readouterr().err
+    assert main(["queue", "ls", "--limit", "1"]) == 0
+    out, err = capsys.readouterr()
+    assert "1 of 2 job(s)" in err and jobs[1]["id"] in out and jobs[0]["id"] not in out  # the newest
 
 
 def test_wrong_targets_and_states_are_one_sentence(capsys):
