@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif"})
+VIDEO_SUFFIXES = frozenset({".mp4", ".webm", ".mov"})  # the history gallery plays these too
 STATUS_COLOURS = {
     "queued": "#6b7280", "running": "#4f46e5", "paused": "#d97706",
     "succeeded": "#16a34a", "failed": "#b91c1c", "cancelled": "#6b7280",
@@ -66,9 +67,9 @@ def progress_cards_html(jobs: list[Any]) -> str:
 
 
 def output_images(job: Any, output_dir: Path) -> list[Path]:
-    """The job's collected image outputs that exist on disk."""
+    """The job's collected image and video outputs that exist on disk."""
     paths = [output_dir / output.path for output in job.outputs]
-    return [path for path in paths if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file()]
+    return [path for path in paths if path.suffix.lower() in IMAGE_SUFFIXES | VIDEO_SUFFIXES and path.is_file()]
 
 
 def gallery_items(jobs: list[Any], output_dir: Path) -> list[tuple[str, str]]:

@@ -200,3 +200,21 @@ def test_a_character_is_saved_to_the_library(studio, page, tmp_path):
     page.locator("#characters-library-status").get_by_text("Saved Maya").wait_for()
     page.wait_for_function("document.querySelector('#characters-library-table').innerText.includes('red raincoat')")
     assert page.locator("#characters-library img").count() >= 1
+
+
+def test_a_preset_saves_and_restores_settings(studio, page):
+    open_studio(page, studio.url)
+    page.locator("#compose-dpi input").fill("300")
+    page.locator("#compose-dpi input").press("Enter")
+    open_tab(page, "settings")
+    page.locator("#settings-preset-name input, #settings-preset-name textarea").first.fill("print")
+    page.locator("#settings-preset-save").click()
+    page.locator("#settings-preset-status").get_by_text("Saved preset print").wait_for()
+    open_tab(page, "comic")
+    page.locator("#compose-dpi input").fill("96")
+    page.locator("#compose-dpi input").press("Enter")
+    open_tab(page, "settings")
+    page.locator("#settings-preset-load").click()
+    page.locator("#settings-preset-status").get_by_text("Loaded preset print").wait_for()
+    open_tab(page, "comic")
+    page.wait_for_function("document.querySelector('#compose-dpi input').value === '300'")

@@ -183,6 +183,60 @@ def test_two_worker_processes_share_one_redis_queue(backends, tmp_path: Path, re
     service.close()
 
 
+def test_rest_api_progress_stream_outputs_and_webhooks_end_to_end(backends, tmp_path: Path):
+    import json as jsonlib
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from fastapi.testclient import TestClient
+
+    from app.api.routes import create_api
+
+    hooks: list[dict] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            hooks.append(jsonlib.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            return None
+
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    config_path = write_config(tmp_path / "config.yaml", [s.url for s in backends],
+                               webhook_url=f"http://127.0.0.1:{receiver.server_address[1]}/hook")
+    service = open_service(config_path)
+    client = TestClient(create_api(service, auth_token="t0ken"))
+    auth = {"Authorization": "Bearer t0ken"}
+    worker = service.start_worker()
+    try:
+        created = client.post("/api/batches", headers=auth, json={"batch_id": "api", "jobs": [
+            {"kind": "prompt", "key": f"a{i}", "parameters": {"prompt": sleep_prompt(f"a{i}", 0.5)}} for i in range(3)]})
+        assert created.status_code == 201, created.text
+        seen: dict[str, set[str]] = {}
+        with client.stream("GET", "/api/events", headers=auth, params={"batch_id": "api", "duration": 60}) as stream:
+            for line in stream.iter_lines():
+                if line.startswith("data: "):
+                    event = jsonlib.loads(line[len("data: "):])
+                    seen.setdefault(event["id"], set()).add(event["status"])
+                    if len(seen) == 3 and all("succeeded" in statuses for statuses in seen.values()):
+                        break
+        assert all({"running", "succeeded"} <= statuses for statuses in seen.values()), seen
+        job_id = created.json()["jobs"][0]["id"]
+        [link] = client.get(f"/api/jobs/{job_id}/outputs", headers=auth).json()
+        png = client.get(link["url"], headers=auth)
+        assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+        wait_for(lambda: len(hooks) >= 4, 30, "the webhooks")
+    finally:
+        worker.stop()
+        receiver.shutdown()
+    assert sorted(hook["event"] for hook in hooks) == ["batch.finished"] + ["job.finished"] * 3
+    assert next(h for h in hooks if h["event"] == "batch.finished")["batch"]["counts"]["succeeded"] == 3
+    service.close()
+
+
 def test_reconcile_adopts_a_posted_prompt_and_requeues_one_never_posted(backends, tmp_path: Path):
     """The two crash windows around the POST: after it (adopt, no second run) and before it (requeue)."""
     config = load_config(write_config(tmp_path / "config.yaml", [s.url for s in backends]))

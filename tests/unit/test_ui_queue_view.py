@@ -33,15 +33,17 @@ def test_no_jobs_is_said_plainly():
     assert "No jobs are queued or running" in queue_view.progress_cards_html([])
 
 
-def test_gallery_lists_existing_image_outputs_only(tmp_path):
+def test_gallery_lists_existing_image_and_video_outputs_only(tmp_path):
     (tmp_path / "jobs").mkdir()
     Image.new("RGB", (4, 4)).save(tmp_path / "jobs" / "a.png")
+    (tmp_path / "jobs" / "v.mp4").write_bytes(b"\0")
     done = job(status="succeeded", outputs=[
         JobOutput(node_id="9", filename="a.png", path="jobs/a.png"),
         JobOutput(node_id="9", filename="gone.png", path="jobs/gone.png"),
         JobOutput(node_id="9", filename="v.mp4", path="jobs/v.mp4", kind="video"),
     ])
-    assert queue_view.gallery_items([done], tmp_path) == [(str(tmp_path / "jobs" / "a.png"), "workflow · 01234567")]
+    assert queue_view.gallery_items([done], tmp_path) == [(str(tmp_path / "jobs" / "a.png"), "workflow · 01234567"),
+                                                          (str(tmp_path / "jobs" / "v.mp4"), "workflow · 01234567")]
 
 
 def test_metadata_has_settings_and_duration():

@@ -15,7 +15,7 @@ from ...faceswap.types import ENHANCERS, GENDERS, ONE_MODES, SELECTORS
 from ...services import face_pick_service
 from ...services.faceswap_service import FaceSwapRequest, FaceSwapService
 from ..context import UiContext
-from ..core import register_page_load
+from ..core import register_page_load, register_preset_field
 from ..notices import error_html, notice_html
 
 SELECTOR_LABELS = {"reference": "The face I pick below", "one": "One face (by rule)", "many": "Every face"}
@@ -54,7 +54,9 @@ def render(context: UiContext) -> None:
         _w["enhancer"] = gr.Radio(list(ENHANCERS), value="gfpgan", label="Face enhancer", elem_id="faceswap-enhancer")
         _w["blend"] = gr.Slider(0, 1, value=0.8, step=0.05, label="Enhancer blend", elem_id="faceswap-blend")
         _w["smoothing"] = gr.Slider(0, 1, value=0.6, step=0.05, label="Temporal smoothing (video)", elem_id="faceswap-smoothing")
-    _w["consent"] = gr.Checkbox(False, label=CONSENT_LABEL, elem_id="faceswap-consent")
+    for key in ("selector", "one_mode", "distance", "gender", "enhancer", "blend", "smoothing"):
+        register_preset_field(f"faceswap.{key}", _w[key])
+    _w["consent"] = gr.Checkbox(False, label=CONSENT_LABEL, elem_id="faceswap-consent")  # never part of a preset
     with gr.Row():
         _w["preview_button"] = gr.Button("Preview one frame", elem_id="faceswap-preview-button")
         _w["run"] = gr.Button("Run on the whole target", variant="primary", elem_id="faceswap-run")

@@ -42,7 +42,7 @@ def render(context: UiContext) -> None:
         _widgets["history_job"] = gr.Dropdown(label="Finished job", choices=[], elem_id="queue-history-job", scale=3)
         _widgets["reuse"] = gr.Button("Use these settings again", size="sm", scale=1, elem_id="queue-reuse")
     _widgets["metadata"] = gr.JSON(label="Job metadata", elem_id="queue-metadata")
-    _widgets["timer"] = gr.Timer(REFRESH_S)
+    _widgets["timer"] = gr.Timer(REFRESH_S, active=False)  # ticks only while the Queue tab is open
 
 
 def _queue(context: UiContext):
@@ -130,10 +130,14 @@ def _outputs() -> list[Any]:
     return [w["status"], w["cards"], w["job"], w["table"], w["gallery"], w["history_job"]]
 
 
-def on_tab_select(context: UiContext, tab: gr.Tab) -> None:
-    """Opening the tab refreshes it at once (not at the next timer tick)."""
+def on_tab_select(context: UiContext, tab: gr.Tab, other_tabs: list[gr.Tab]) -> None:
+    """Opening the tab refreshes it at once and starts the 2 s refresh; leaving it stops the refresh."""
+    timer = _widgets["timer"]
+    tab.select(lambda: gr.Timer(active=True), outputs=timer, queue=False)
     tab.select(lambda s, h: refresh(context, s, h), inputs=[_widgets["job"], _widgets["history_job"]], outputs=_outputs(),
-               show_progress="hidden")
+               show_progress="hidden", concurrency_id="queue-refresh")
+    for other in other_tabs:
+        other.select(lambda: gr.Timer(active=False), outputs=timer, queue=False)
 
 
 def listen(context: UiContext) -> None:

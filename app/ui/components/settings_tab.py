@@ -35,7 +35,7 @@ def render(context: UiContext) -> None:
     gr.HTML(safety_html(context), elem_id="settings-safety")
     gr.Markdown("### Output folder")
     _w["output"] = gr.HTML("", elem_id="settings-output")
-    gr.Markdown("### Presets\nSave the comic page and export settings under a name, and load them back.")
+    gr.Markdown("### Presets\nSave the comic page, export and face-swap settings under a name, and load them back.")
     with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
         _w["preset_name"] = gr.Textbox(label="Preset name", scale=2, elem_id="settings-preset-name")
         _w["save"] = gr.Button("Save preset", size="sm", scale=0, min_width=120, elem_id="settings-preset-save")

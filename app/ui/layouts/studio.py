@@ -46,9 +46,9 @@ def render(context: UiContext) -> gr.Blocks:
                     module.render(context)
         for tab, module in modules.items():
             module.listen(context)
-            hook = getattr(module, "on_tab_select", None)  # optional: refresh when the tab is opened
+            hook = getattr(module, "on_tab_select", None)  # optional: react to opening / leaving the tab
             if hook is not None:
-                hook(context, tabs[tab])
+                hook(context, tabs[tab], [other for name, other in tabs.items() if name != tab])
         backend_banner.listen(context, demo)
         for function, outputs in page_loads():
             demo.load(function, outputs=outputs, show_progress="hidden")
