@@ -17,6 +17,7 @@ from ..notices import error_html, notice_html
 
 BACKEND_HEADERS = ["name", "url", "reachable", "ComfyUI", "devices", "message"]
 MODEL_HEADERS = ["model", "folder", "status", "size", "used by", "licence"]
+OUTPUT_COUNT_CAP = 5000
 _w: dict[str, Any] = {}
 
 
@@ -98,9 +99,14 @@ def output_html(context: UiContext) -> str:
     if not folder.exists():
         return notice_html(f"<code>{html.escape(str(folder))}</code> does not exist yet; it is created on the first output.")
     writable = os.access(folder, os.W_OK)
-    files = [p for p in folder.rglob("*") if p.is_file()]
-    size = sum(p.stat().st_size for p in files)
-    text = f"<code>{html.escape(str(folder))}</code>: {len(files)} files, {_size(size)}" + ("" if writable else " — not writable!")
+    count, size = 0, 0
+    for path in folder.rglob("*"):  # counted up to a cap: a page load must stay quick
+        if path.is_file():
+            count, size = count + 1, size + path.stat().st_size
+            if count >= OUTPUT_COUNT_CAP:
+                break
+    counted = f"{count}+" if count >= OUTPUT_COUNT_CAP else str(count)
+    text = f"<code>{html.escape(str(folder))}</code>: {counted} files, {_size(size)}" + ("" if writable else " — not writable!")
     return notice_html(text, ok=writable)
 
 
