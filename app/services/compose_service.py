@@ -148,7 +148,10 @@ def render_pages(draft: ComposeDraft, pages: list[int] | None = None) -> Compose
         if page.number not in wanted:
             continue
         art = {panel.number: draft.art.get((page.number, panel.number)) for panel in page.panels}
-        composed = compose_page(draft.book, page, art, options=ComposeOptions())
+        try:
+            composed = compose_page(draft.book, page, art, options=ComposeOptions())
+        except ValueError as exc:  # a library failure must reach the user as a sentence, not a traceback
+            raise ComposeError(f"page {page.number} could not be composed ({exc}); try panel images of another size.") from exc
         path = draft.work_dir / f"page-{page.number:03d}.png"
         composed.image.save(path, optimize=False, compress_level=3)
         files[page.number] = path
@@ -245,11 +248,13 @@ def export_draft(draft: ComposeDraft, formats: list[str], out_dir: Path) -> dict
     """Compose every page afresh and write the chosen formats (png, pdf, cbz, webtoon, contact) to `out_dir`."""
     if not formats:
         raise ComposeError("choose at least one export format.")
-    composed = compose_book(draft.book, draft.art, options=ComposeOptions())
     try:
+        composed = compose_book(draft.book, draft.art, options=ComposeOptions())
         return export_book(composed, out_dir, formats).files
     except ExportError as exc:
         raise ComposeError(str(exc)) from exc
+    except ValueError as exc:
+        raise ComposeError(f"the pages could not be composed for export ({exc}); try panel images of another size.") from exc
 
 
 @dataclass(frozen=True)
@@ -287,4 +292,6 @@ def export_motion_comic(draft: ComposeDraft, out: Path, *, width: int = 1280, he
                                      on_frame=on_frame)
     except InkframeError as exc:
         raise ComposeError(str(exc)) from exc
+    except ValueError as exc:
+        raise ComposeError(f"the motion comic could not be rendered ({exc}); try panel images of another size.") from exc
     return result.path, result.duration_s, list(result.warnings)
