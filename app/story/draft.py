@@ -50,6 +50,12 @@ class DraftOptions:
     seed: int | None = None
 
 
+@dataclass(frozen=True)
+class CallTokens:
+    prompt: int
+    completion: int
+
+
 @dataclass
 class DraftReport:
     pages_requested: int
@@ -59,6 +65,7 @@ class DraftReport:
     summarised_chunks: int = 0
     constrained: bool = False
     elapsed_s: float = 0.0
+    page_calls: list[CallTokens] = field(default_factory=list)  # every page call, re-asks included
     notes: list[str] = field(default_factory=list)
 
     def as_text(self) -> str:
@@ -193,6 +200,7 @@ class Drafter:
         finally:
             self.report.elapsed_s += time.perf_counter() - started
         self.report.llm_calls += reply.attempts
+        self.report.page_calls.extend(CallTokens(r.prompt_tokens or 0, r.completion_tokens or 0) for r in reply.replies)
         self.report.reasks += reply.attempts - 1
         self.report.constrained = reply.constrained
         raw = reply.value.model_dump(mode="json")
