@@ -82,7 +82,8 @@ def start_studio(tmp: Path, extra_env: dict[str, str] | None = None,
 
 
 @pytest.fixture(scope="session")
-def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StudioServer]:
+def studio(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[StudioServer]:
+    """The studio for the session's browser tests (skipped with the browser when Chromium is absent)."""
     process, server = start_studio(tmp_path_factory.mktemp("studio"))
     try:
         yield server
