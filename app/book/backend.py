@@ -48,6 +48,7 @@ class GenerationResult:
     comfy_execution_s: float | None = None
     wall_s: float = 0.0
     notes: list[str] = field(default_factory=list)
+    legs: dict[str, float] = field(default_factory=dict)  # prepare/queue/execute/notify/fetch ms of the run
 
     @property
     def overhead_ms(self) -> float | None:

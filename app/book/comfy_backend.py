@@ -143,8 +143,9 @@ class ComfyBackend:
                 size: tuple[int, int] | None = None) -> dict[str, GenerationResult]:
         started = time.time()
         prompt, bound = self._prompt(name, params, images, enable, size)
+        prepared = time.time()
         result = self.client.run(prompt, timeout=self.prompt_timeout)
-        wall = time.time() - started
+        legs = _legs(result.timings, started, prepared)
         names = {node_id: str(node.get("inputs", {}).get("name") or node_id) for node_id, node in prompt.items()}
         out: dict[str, GenerationResult] = {}
         for file in result.files:
@@ -154,9 +155,14 @@ class ComfyBackend:
             image.load()
             out[names.get(file.node_id, file.node_id)] = GenerationResult(
                 image=image.convert("RGB"), workflow=name, parameters=bound, api_prompt=prompt, prompt_id=result.prompt_id,
-                comfy_execution_s=result.timings.comfy_execution_s, wall_s=wall)
+                comfy_execution_s=result.timings.comfy_execution_s, legs=legs)
         if not out:
             raise BookError(f"the {name} workflow finished on {self.url} without an image; check its output node.")
+        finished = time.time()
+        if result.timings.fetched_at is not None:
+            legs["decode_ms"] = round((finished - result.timings.fetched_at) * 1000.0, 2)
+        for generated in out.values():
+            generated.wall_s = finished - started
         return out
 
     # ---- building the prompt ---------------------------------------------------------------------
@@ -265,3 +271,18 @@ def chain_loras(prompt: dict[str, Any], extra: list[tuple[str, float]]) -> dict[
             if isinstance(value, list) and len(value) == 2 and str(value[0]) == base:
                 node["inputs"][key] = [previous, value[1]]
     return prompt
+
+
+def _legs(timings: Any, started: float, prepared: float) -> dict[str, float]:
+    """Where one run's time went, in ms: preparing (conversion, binding, preflight, uploads), waiting for
+    ComfyUI to start it, executing (ComfyUI's own timestamps), hearing that it finished, downloading."""
+    legs = {"prepare_ms": (prepared - started) * 1000.0}
+    if timings.comfy_started_ms is not None and timings.submitted_at is not None:
+        legs["queue_ms"] = timings.comfy_started_ms - timings.submitted_at * 1000.0
+    if timings.comfy_execution_s is not None:
+        legs["execute_ms"] = timings.comfy_execution_s * 1000.0
+    if timings.comfy_finished_ms is not None and timings.done_at is not None:
+        legs["notify_ms"] = timings.done_at * 1000.0 - timings.comfy_finished_ms
+    if timings.done_at is not None and timings.fetched_at is not None:
+        legs["fetch_ms"] = (timings.fetched_at - timings.done_at) * 1000.0
+    return {k: round(v, 2) for k, v in legs.items()}

@@ -74,7 +74,7 @@ class PanelRunner:
     reference_embeddings: Mapping[str, list[np.ndarray]] = field(default_factory=dict)
 
     def run(self, job: PanelJob) -> PanelRecord:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         request = job.request
         record = PanelRecord(page=job.ref.page, panel=job.ref.panel, fingerprint=job.fingerprint, workflow=request.workflow,
                              width=request.width, height=request.height, base_seed=job.base_seed, positive=request.positive,
@@ -124,6 +124,7 @@ class PanelRunner:
         record.image, record.status = self.store.relative(path), "done"
         record.comfy_execution_s = round(comfy_s, 4)
         record.app_overhead_ms = round(max(0.0, time.perf_counter() - started - comfy_s) * 1000.0, 2)
+        record.app_cpu_ms = round((time.process_time() - cpu_started) * 1000.0, 2)
         self.store.save_panel(record)
         return record
 
@@ -148,7 +149,7 @@ class PanelRunner:
 
     def _attempt(self, kind: str, seed: int | None, result: GenerationResult) -> Attempt:
         return Attempt(kind=kind, seed=seed, prompt_id=result.prompt_id, comfy_execution_s=result.comfy_execution_s,
-                       app_overhead_ms=None if result.overhead_ms is None else round(result.overhead_ms, 2))
+                       app_overhead_ms=None if result.overhead_ms is None else round(result.overhead_ms, 2), legs=dict(result.legs))
 
     def _keep(self, record: PanelRecord, ref: PanelRef, image: Image.Image, attempt: Attempt) -> None:
         path = self.store.attempt_image(ref, len(record.attempts), attempt.kind, attempt.seed)

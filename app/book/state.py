@@ -47,6 +47,7 @@ class Attempt(_Record):
     prompt_id: str | None = None
     comfy_execution_s: float | None = None
     app_overhead_ms: float | None = None
+    legs: dict[str, float] = Field(default_factory=dict)
     identity: list[FaceScoreRecord] = Field(default_factory=list)
     identity_passed: bool | None = None
     quality: float | None = None
@@ -85,6 +86,7 @@ class PanelRecord(_Record):
     quality_passed: bool | None = None
     notes: list[str] = Field(default_factory=list)
     app_overhead_ms: float | None = None
+    app_cpu_ms: float | None = None  # CPU time of the app process for this panel (insensitive to machine load)
     comfy_execution_s: float | None = None
 
     @property
