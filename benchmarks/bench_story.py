@@ -26,8 +26,8 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-import requests  # noqa: E402
+import numpy as np
+import requests
 
 TARGET_MS = 20.0
 NAMES = ["Maya", "Tom", "Ben", "Iris", "Oskar", "Lena", "Ravi", "Nadia", "Hugo", "Ada", "Kofi", "Mei", "Sven", "Zara", "Luca", "Noor"]
@@ -142,10 +142,14 @@ def _bare(api_url: str, page_calls) -> float:
 
 def bench_draft(threads: int) -> bool:
     from app.llm import ChatClient, LLMSettings
-    from app.llm.local_server import LocalLlamaServer, LocalServerOptions, find_smollm2_gguf
+    from app.llm.local_server import (
+        LocalLlamaServer,
+        LocalServerOptions,
+        find_smollm2_gguf,
+    )
     from app.story.bible import Bible, Character, Location
     from app.story.checks import DialogueBudget
-    from app.story.draft import DraftOptions, Drafter
+    from app.story.draft import Drafter, DraftOptions
     from app.story.embed import MiniLMEmbedder
     from app.story.prompts import PageShape
     from app.story.retrieval import BibleIndex

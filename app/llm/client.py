@@ -17,7 +17,7 @@ import logging
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Self, TypeVar
 
 import requests
 from pydantic import BaseModel
@@ -48,7 +48,7 @@ class LLMSettings:
     reasks: int = 1  # re-asks with the validation error after a reply that does not fit the schema
 
     @classmethod
-    def from_config(cls, llm: Any, url: str | None = None, **overrides: Any) -> "LLMSettings":
+    def from_config(cls, llm: Any, url: str | None = None, **overrides: Any) -> LLMSettings:
         """Build settings from `config.llm`; `url` (e.g. from --llm-url) wins over the config."""
         return cls(
             url=(url or llm.url or None),
@@ -107,7 +107,7 @@ class ChatClient:
     def close(self) -> None:
         self._session.close()
 
-    def __enter__(self) -> "ChatClient":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

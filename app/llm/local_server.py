@@ -14,7 +14,7 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import requests
 
@@ -59,7 +59,7 @@ class LocalLlamaServer:
         """The OpenAI-compatible API base to put in llm.url."""
         return f"{self.base_url}/v1"
 
-    def start(self) -> "LocalLlamaServer":
+    def start(self) -> LocalLlamaServer:
         try:
             import xllamacpp
         except ImportError as exc:
@@ -98,7 +98,7 @@ class LocalLlamaServer:
         # xllamacpp stops the server when the object is released.
         self._server = None
 
-    def __enter__(self) -> "LocalLlamaServer":
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -21,14 +21,14 @@ if TYPE_CHECKING:
     from ..story.loop import WritersRoomResult
 
 log = logging.getLogger(__name__)
-_EMBEDDER: "Embedder | None" = None
+_EMBEDDER: Embedder | None = None
 
 
 class StoryError(InkframeError):
     """A story request that cannot run (missing file, bad parameter)."""
 
 
-def shared_embedder() -> "Embedder":
+def shared_embedder() -> Embedder:
     """One embedding model per process (it takes seconds to load)."""
     global _EMBEDDER
     if _EMBEDDER is None:
@@ -79,9 +79,9 @@ def draft_story(
     out_path: Path,
     llm_url: str | None = None,
     progress: Callable[[str], None] | None = None,
-    embedder: "Embedder | None" = None,
+    embedder: Embedder | None = None,
     **options: Any,
-) -> "WritersRoomResult":
+) -> WritersRoomResult:
     """Draft the story at `story_path` into a script at `out_path` (options: WritersRoomParams fields)."""
     from ..story.loop import run_writers_room
 
@@ -91,7 +91,7 @@ def draft_story(
     return run_writers_room(params, settings, context_tokens=config.llm.context_tokens, embedder=embedder or shared_embedder(), progress=progress)
 
 
-def check_script_file(script_path: Path, *, bible_path: Path | None = None, budget: DialogueBudget = DialogueBudget()) -> CheckReport:
+def check_script_file(script_path: Path, *, bible_path: Path | None = None, budget: DialogueBudget | None = None) -> CheckReport:
     """Coherence report of a script file; the bible defaults to `<stem>.bible.json` beside it."""
     from ..comic.script import load_book
     from ..story.bible import load_bible
@@ -102,10 +102,10 @@ def check_script_file(script_path: Path, *, bible_path: Path | None = None, budg
         beside = script_path.with_name(f"{script_path.stem}.bible.json")
         bible_path = beside if beside.is_file() else None
     bible = load_bible(bible_path) if bible_path is not None else None
-    return check_book(book, bible, budget)
+    return check_book(book, bible, budget or DialogueBudget())
 
 
-def run_story_job(job: "Job", dependencies: dict[str, "Job"], output_dir: Path) -> list["JobOutput"]:
+def run_story_job(job: Job, dependencies: dict[str, Job], output_dir: Path) -> list[JobOutput]:
     """Local job kind `story`: parameters are WritersRoomParams fields (`story_text` or
     `story_path`, `pages`, ...; `out_path` is chosen here) plus optional `llm_url`.
     Register with `LOCAL_KINDS["story"] = "app.services.story_service:run_story_job"`."""

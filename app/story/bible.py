@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ..errors import InkframeError
 
@@ -76,7 +83,7 @@ class Bible(_Model):
     pages: list[PageSummary] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _unique_names(self) -> "Bible":
+    def _unique_names(self) -> Bible:
         for label, names in (("character", [n for c in self.characters for n in c.names()]), ("location", [x.name for x in self.locations])):
             seen: set[str] = set()
             for name in names:

@@ -122,8 +122,9 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
-def check_book(book: Book, bible: Bible | None = None, budget: DialogueBudget = DialogueBudget()) -> CheckReport:
+def check_book(book: Book, bible: Bible | None = None, budget: DialogueBudget | None = None) -> CheckReport:
     """Every coherence issue of `book`, in page/panel order."""
+    budget = budget or DialogueBudget()
     cast = _cast_of(book, bible)
     known_locations = {x.name.casefold(): x.name for x in bible.locations} if bible is not None else {}
     report = CheckReport()
@@ -133,9 +134,7 @@ def check_book(book: Book, bible: Bible | None = None, budget: DialogueBudget = 
             report.issues.append(CheckIssue("empty-page", "warning", page.number, None, "the page has no panels", "add panels or remove the page"))
         previous_location: str | None = None
         for panel in page.panels:
-            add = lambda code, severity, message, suggestion, _p=panel: report.issues.append(  # noqa: E731
-                CheckIssue(code, severity, page.number, _p.number, message, suggestion)
-            )
+            add = _adder(report, page.number, panel.number)
             _check_people(panel, cast, add)
             location = panel_location(panel)
             if location and known_locations and location.casefold() not in known_locations:
@@ -143,18 +142,25 @@ def check_book(book: Book, bible: Bible | None = None, budget: DialogueBudget = 
                 hint = f"use [{known_locations[close[0]]}]" if close else f"add {location!r} to the bible's locations"
                 add("unknown-location", "warning", f"location {location!r} is not in the bible", hint)
                 location = known_locations[close[0]] if close else location  # a misspelling is not a scene change
-            if location and previous_location and location.casefold() != previous_location.casefold():
-                if panel.shot not in ESTABLISHING_SHOTS and not panel.captions:
-                    add(
-                        "location-jump",
-                        "warning",
-                        f"the scene moves from {previous_location} to {location} without an establishing shot or caption",
-                        f"make this panel a wide shot or add a caption such as 'Meanwhile, at {location}.'",
-                    )
+            moved = bool(location and previous_location and location.casefold() != previous_location.casefold())
+            if moved and panel.shot not in ESTABLISHING_SHOTS and not panel.captions:
+                add(
+                    "location-jump",
+                    "warning",
+                    f"the scene moves from {previous_location} to {location} without an establishing shot or caption",
+                    f"make this panel a wide shot or add a caption such as 'Meanwhile, at {location}.'",
+                )
             previous_location = location or previous_location
             _check_outfits(panel, page.number, cast, seen_colours, add)
             _check_lettering(panel, budget, add)
     return report
+
+
+def _adder(report: CheckReport, page: int, panel: int):
+    def add(code: IssueCode, severity: Severity, message: str, suggestion: str) -> None:
+        report.issues.append(CheckIssue(code, severity, page, panel, message, suggestion))
+
+    return add
 
 
 def _check_people(panel: Panel, cast: _Cast, add) -> None:

@@ -25,7 +25,14 @@ from ..errors import InkframeError
 from ..llm import ChatClient, ChatMessage, LLMReplyError
 from .bible import Bible, Character, Location
 from .continuity import tag_description
-from .plan import CHARS_PER_TOKEN, PlanStats, estimate_tokens, extract_cast, fit_excerpt, split_story
+from .plan import (
+    CHARS_PER_TOKEN,
+    PlanStats,
+    estimate_tokens,
+    extract_cast,
+    fit_excerpt,
+    split_story,
+)
 from .prompts import PAGE_USER, REVISE_USER, WRITER_SYSTEM, PageShape, page_model
 from .retrieval import BibleIndex, retrieve_context
 from .shaping import ShapedBalloon, ShapedPanel, shape_page
@@ -42,7 +49,7 @@ class DraftError(InkframeError):
 @dataclass(frozen=True)
 class DraftOptions:
     pages: int
-    shape: PageShape = PageShape()
+    shape: PageShape = field(default_factory=PageShape)
     context_tokens: int = 4096
     retrieve_k: int = 6
     page_size: str = "us-comic"

@@ -28,7 +28,7 @@ from ..comic.model import Book
 from ..llm import ChatClient, LLMReplyError, LLMSettings
 from .bible import Bible, load_bible, save_bible
 from .checks import CheckIssue, CheckReport, DialogueBudget, check_book
-from .draft import DraftFailed, DraftOptions, Drafter, DraftResult
+from .draft import Drafter, DraftFailed, DraftOptions, DraftResult
 from .embed import Embedder, MiniLMEmbedder
 from .prompts import PageShape
 from .retrieval import BibleIndex
@@ -61,7 +61,7 @@ class WritersRoomParams(BaseModel):
     seed: int | None = None
 
     @model_validator(mode="after")
-    def _consistent(self) -> "WritersRoomParams":
+    def _consistent(self) -> WritersRoomParams:
         if self.min_panels > self.max_panels:
             raise ValueError(f"min_panels ({self.min_panels}) is more than max_panels ({self.max_panels})")
         if self.max_steps < self.pages:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from ..llm import ChatClient, ChatMessage
 from .bible import Bible, Character, Location
@@ -60,7 +61,7 @@ def split_story(text: str, pages: int) -> list[str]:
         best = min(range(low, high + 1), key=lambda i: abs(cumulative[i] - total * k / pages))
         cuts.append(best)
     cuts.append(len(units))
-    return [" ".join(units[a:b]) for a, b in zip(cuts, cuts[1:])]
+    return [" ".join(units[a:b]) for a, b in pairwise(cuts)]
 
 
 def chunk_text(text: str, max_chars: int) -> list[str]:

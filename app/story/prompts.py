@@ -4,7 +4,7 @@ and the prompt texts. Lengths and counts in the schemas bound what a reply can c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -26,7 +26,7 @@ class PageShape:
 
     min_panels: int = 3
     max_panels: int = 5
-    budget: DialogueBudget = DialogueBudget()
+    budget: DialogueBudget = field(default_factory=DialogueBudget)
     description_chars: int = 240
     summary_chars: int = 200
 

@@ -141,7 +141,7 @@ class BibleIndex:
         (folder / ENTRIES_FILE).write_text(json.dumps({"dim": self.embedder.dim, "next_id": self._next_id, "entries": records}), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path, embedder: Embedder) -> "BibleIndex":
+    def load(cls, folder: Path, embedder: Embedder) -> BibleIndex:
         """Load a saved index; an absent or mismatched one gives an empty index (sync refills it)."""
         index = cls(embedder)
         index_path, entries_path = folder / INDEX_FILE, folder / ENTRIES_FILE

@@ -19,7 +19,7 @@ from app.comic.script import load_book
 from app.llm import ChatClient, ChatMessage, LLMReplyError, LLMSettings
 from app.story.bible import Bible, Character, Location, load_bible, save_bible
 from app.story.checks import DialogueBudget, check_book
-from app.story.draft import DraftOptions, Drafter
+from app.story.draft import Drafter, DraftOptions
 from app.story.plan import PlanStats, fit_excerpt
 from app.story.prompts import PageShape
 from app.story.retrieval import BibleIndex
@@ -101,11 +101,11 @@ def test_cli_story_draft_then_check(llama_server, tmp_path):
     env = {"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "INKFRAME__LLM__CONTEXT_TOKENS": str(TEST_CONTEXT_TOKENS), "INKFRAME__LLM__TIMEOUT": "240"}
     command = [sys.executable, "main.py", "story", "draft", str(story), "--pages", "1", "--out", str(out), "--llm-url", llama_server.api_url,
                "--bible", str(bible_path), "--panels", "1-1", "--words-per-balloon", "8", "--words-per-panel", "8", "--balloons-per-panel", "1", "--seed", "5"]
-    run = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=540)
+    run = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=540, check=False)
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.startswith("Title: The Last Lamp")
     book = load_book(out)
     assert len(book.pages) == 1 and len(book.pages[0].panels) == 1 and {m.name for m in book.cast} == {"Maya", "Tom"}
     assert [p.number for p in load_bible(out.with_name("storm_script.bible.json")).pages] == [1]
-    check = subprocess.run([sys.executable, "main.py", "story", "check", str(out)], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    check = subprocess.run([sys.executable, "main.py", "story", "check", str(out)], cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert check.returncode in (0, 1) and check.stdout.strip()

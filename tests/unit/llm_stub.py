@@ -59,7 +59,7 @@ class StubServer:
         self.url = f"http://127.0.0.1:{self.httpd.server_port}/v1"
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
-    def start(self) -> "StubServer":
+    def start(self) -> StubServer:
         self.thread.start()
         return self
 

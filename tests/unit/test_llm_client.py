@@ -16,10 +16,16 @@ from pydantic import BaseModel, Field
 
 from app.config import LLMConfig
 from app.errors import InkframeError
-from app.llm import ChatClient, ChatMessage, LLMReplyError, LLMSettings, LLMStatusError, LLMUnavailable
+from app.llm import (
+    ChatClient,
+    ChatMessage,
+    LLMReplyError,
+    LLMSettings,
+    LLMStatusError,
+    LLMUnavailable,
+)
 
 from .llm_stub import Reply, StubServer, chat_body
-
 
 
 class Pitch(BaseModel):
@@ -35,7 +41,7 @@ def stub() -> Iterator[StubServer]:
 
 
 def client_for(url: str, **kw) -> ChatClient:
-    defaults = dict(timeout=2.0, connect_timeout=1.0, max_retries=2, backoff_s=0.01, reasks=1)
+    defaults = {"timeout": 2.0, "connect_timeout": 1.0, "max_retries": 2, "backoff_s": 0.01, "reasks": 1}
     defaults.update(kw)
     return ChatClient(LLMSettings(url=url, **defaults))
 

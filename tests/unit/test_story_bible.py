@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from app.story.bible import Bible, BibleError, Character, Location, load_bible, save_bible
+from app.story.bible import (
+    Bible,
+    BibleError,
+    Character,
+    Location,
+    load_bible,
+    save_bible,
+)
 
 
 def sample() -> Bible:

@@ -9,7 +9,12 @@ import pytest
 from app.comic.script import parse_script
 from app.story.bible import Bible, Character, Location
 from app.story.checks import DialogueBudget, check_book
-from app.story.continuity import outfit_items, outfit_mentions, panel_location, tag_description
+from app.story.continuity import (
+    outfit_items,
+    outfit_mentions,
+    panel_location,
+    tag_description,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 

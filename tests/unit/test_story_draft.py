@@ -13,7 +13,7 @@ from app.comic.script import parse_script
 from app.llm import ChatClient, LLMSettings
 from app.story.bible import Bible, Character, Location
 from app.story.checks import DialogueBudget
-from app.story.draft import DraftError, DraftFailed, DraftOptions, Drafter
+from app.story.draft import Drafter, DraftError, DraftFailed, DraftOptions
 from app.story.plan import chunk_text, split_story
 from app.story.prompts import PageShape, page_model
 from app.story.retrieval import BibleIndex

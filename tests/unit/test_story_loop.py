@@ -44,7 +44,8 @@ def bible_file(tmp_path):
 
 
 def params(tmp_path, bible_file, **kw) -> WritersRoomParams:
-    values = dict(story_text=STORY, pages=2, out_path=tmp_path / "out" / "script.txt", bible_path=bible_file, min_panels=1, max_panels=2, max_steps=6)
+    values = {"story_text": STORY, "pages": 2, "out_path": tmp_path / "out" / "script.txt", "bible_path": bible_file,
+              "min_panels": 1, "max_panels": 2, "max_steps": 6}
     values.update(kw)
     return WritersRoomParams(**values)
 
