@@ -74,7 +74,8 @@ def preflight(settings: LLMSettings) -> None:
 def draft_story(
     config: Config,
     *,
-    story_path: Path,
+    story_path: Path | None = None,
+    story_text: str | None = None,
     pages: int,
     out_path: Path,
     llm_url: str | None = None,
@@ -82,11 +83,21 @@ def draft_story(
     embedder: Embedder | None = None,
     **options: Any,
 ) -> WritersRoomResult:
-    """Draft the story at `story_path` into a script at `out_path` (options: WritersRoomParams fields)."""
+    """Draft a story (the file at `story_path`, or `story_text` as typed in the UI) into a script at
+    `out_path`; `options` are further WritersRoomParams fields (bible_path, max_panels, seed ...)."""
     from ..story.loop import run_writers_room
 
+    if (story_path is None) == (story_text is None):
+        raise StoryError("give either a story file or the story text, not both or neither.")
+    if story_path is not None:
+        story_text = read_story(story_path)
+        default_title = story_path.stem.replace("_", " ").replace("-", " ").title()
+    else:
+        default_title = None
+    if not (story_text or "").strip():
+        raise StoryError("the story is empty; write some prose or an outline first.")
     settings = LLMSettings.from_config(config.llm, url=llm_url)
-    params = _params({"story_text": read_story(story_path), "pages": pages, "out_path": out_path, "title": options.pop("title", None) or story_path.stem.replace("_", " ").replace("-", " ").title(), **options})
+    params = _params({"story_text": story_text, "pages": pages, "out_path": out_path, "title": options.pop("title", None) or default_title, **options})
     preflight(settings)
     return run_writers_room(params, settings, context_tokens=config.llm.context_tokens, embedder=embedder or shared_embedder(), progress=progress)
 

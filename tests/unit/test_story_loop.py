@@ -149,3 +149,22 @@ def test_cli_errors_are_one_sentence(tmp_path, capsys, monkeypatch):
     assert code == 1 and err.strip() == f"error: the story file {tmp_path / 'missing.txt'} does not exist; check the path."
     code, _, err = run_cli(["--config", str(config), "story", "check", str(tmp_path / "missing.txt")], capsys)
     assert code == 1 and err.strip().startswith("error:") and "does not exist" in err
+
+
+def test_story_job_kind_writes_script_and_bible_under_the_job(stub, tmp_path, bible_file, monkeypatch):
+    import time as _time
+
+    import app.services.story_service as service
+    from app.jobs.models import Job
+
+    monkeypatch.setattr(service, "_EMBEDDER", BagOfWordsEmbedder())
+    stub.replies += [page("Maya climbs.", "Maya climbs.")]
+    now = _time.time()
+    job = Job(id="job1", kind="story", created_at=now, updated_at=now, parameters={
+        "story_text": STORY, "pages": 1, "bible_path": str(bible_file), "min_panels": 1, "max_panels": 1, "llm_url": stub.url})
+    outputs = service.run_story_job(job, {}, tmp_path)
+    assert [(o.filename, o.kind) for o in outputs] == [("script.txt", "file"), ("script.bible.json", "data")]
+    assert load_book(tmp_path / outputs[0].path).pages[0].panels[0].characters == ["Maya"]
+    bad = job.model_copy(update={"parameters": {"story_text": STORY, "pages": 0}})
+    with pytest.raises(service.StoryError, match=r"^story parameter pages: input should be greater than or equal to 1\.$"):
+        service.run_story_job(bad, {}, tmp_path)
