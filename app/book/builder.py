@@ -292,24 +292,36 @@ def _panel_line(record: PanelRecord) -> str:
 
 
 def _figures(records: list[PanelRecord], images: list[Image.Image], generated: list[PanelRef], seconds: float) -> dict[str, Any]:
-    from ..comic.grading import measure_grade_consistency
+    from ..comic.grading import measure_grade_consistency, page_consistency
 
     fresh = [r for r in records if PanelRef(r.page, r.panel) in generated]
+    outlier = None
+    if len(images) > 2:
+        scores = page_consistency(images)
+        index = min(range(len(scores)), key=scores.__getitem__)
+        outlier = f"page {records[index].page} panel {records[index].panel} ({scores[index]:.3f})"
     overheads = [r.app_overhead_ms for r in fresh if r.app_overhead_ms is not None]
     transport = [a.app_overhead_ms for r in fresh for a in r.attempts if a.app_overhead_ms is not None]
     return {
         "panels": len(records),
         "generated": len(fresh),
         "style_consistency": round(measure_grade_consistency(images), 4) if images else None,
+        "style_outlier": outlier,
         "identity_pass_rate": _rate([r.identity_passed for r in records]),
         "quality_pass_rate": _rate([r.quality_passed for r in records]),
         "retries": sum(r.retries for r in records),
         "repairs": sum(r.repairs for r in records),
         "orchestration_ms_per_panel": round(sum(overheads) / len(overheads), 2) if overheads else None,
+        "app_cpu_ms_per_panel": _mean([r.app_cpu_ms for r in fresh]),
         "transport_ms_per_run": round(sum(transport) / len(transport), 2) if transport else None,
         "comfy_execution_s": round(sum(r.comfy_execution_s or 0.0 for r in fresh), 3),
         "wall_s": round(seconds, 3),
     }
+
+
+def _mean(values: list[float | None]) -> float | None:
+    measured = [v for v in values if v is not None]
+    return round(sum(measured) / len(measured), 2) if measured else None
 
 
 def _rate(values: list[bool | None]) -> float | None:

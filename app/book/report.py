@@ -53,9 +53,11 @@ def write_report(out_dir: Path, book: Book, records: Sequence[PanelRecord], stat
              "## Figures", "",
              "| figure | value |", "| --- | --- |"]
     labels = {"panels": "panels", "generated": "generated this run", "style_consistency": "style consistency (1 = identical colour distributions)",
+              "style_outlier": "panel whose colours stand out most (its own consistency)",
               "identity_pass_rate": "identity gate pass rate", "quality_pass_rate": "quality gate pass rate", "retries": "identity retries",
               "repairs": "face repairs", "orchestration_ms_per_panel": "orchestration overhead per generated panel (ms, app time minus ComfyUI execution)",
-              "transport_ms_per_run": "transport overhead per ComfyUI run (ms)", "comfy_execution_s": "ComfyUI execution (s)", "wall_s": "build wall time (s)"}
+              "transport_ms_per_run": "transport overhead per ComfyUI run (ms)",
+              "app_cpu_ms_per_panel": "app CPU time per generated panel (ms)", "comfy_execution_s": "ComfyUI execution (s)", "wall_s": "build wall time (s)"}
     for key, label in labels.items():
         if key in figures:
             value = figures[key]
@@ -103,6 +105,13 @@ def write_report(out_dir: Path, book: Book, records: Sequence[PanelRecord], stat
         lines.append("")
     if warnings:
         lines += ["## Warnings", ""] + [f"- {w}" for w in warnings] + [""]
+    pages = sorted((out_dir / "book").glob("page_*.png"))
+    if pages:
+        lines += ["## Pages", ""]
+        for page in pages:
+            rel = Path(_thumb(page, thumbs / "pages" / page.name, 2 * THUMB)).relative_to(out_dir)
+            lines.append(f"![{page.stem}]({rel.as_posix()})")
+        lines.append("")
     if state.outputs:
         lines += ["## Files", ""] + [f"- {fmt}: " + ", ".join(f"`{p}`" for p in paths) for fmt, paths in state.outputs.items()] + [""]
     path = out_dir / "report.md"

@@ -89,6 +89,8 @@ def test_build_writes_panels_pages_exports_and_report(project: Path) -> None:
     for record in result.records:
         assert f"| {record.page}:{record.panel} |" in report and f"| {record.seed} |" in report
     assert (out / "report" / "p01_panel02.png").is_file()
+    assert "![page_002](report/pages/page_002.png)" in report and (out / "report" / "pages" / "page_002.png").is_file()
+    assert result.figures["style_outlier"].startswith("page ")
 
 
 def test_identity_gate_retries_with_new_seeds_until_the_character_matches(project: Path) -> None:
