@@ -50,7 +50,7 @@ def test_tabs_that_need_comfyui_say_so(studio, page):
         open_tab(page, tab)
         notice = page.locator(f"#{tab}-backend-notice")
         notice.wait_for(state="visible")
-        assert "This tab needs ComfyUI" in notice.inner_text()
+        assert "Generating on this tab needs ComfyUI" in notice.inner_text()
 
 
 def test_script_errors_show_while_typing(studio, page):

@@ -32,7 +32,7 @@ def describe(context: UiContext) -> tuple[str, str]:
     if health.reachable:
         return notice_html(sentence, ok=True), ""
     return notice_html(f"<b>No ComfyUI backend.</b> {sentence}"), notice_html(
-        f"<b>This tab needs ComfyUI.</b> {sentence} The comic composer (Comic tab, <i>Compose from images</i>) works without it."
+        f"<b>Generating on this tab needs ComfyUI.</b> {sentence} Composing pages from your own images (Comic tab, <i>Pages</i>) works without it."
     )
 
 
