@@ -133,7 +133,8 @@ def build_router(service: QueueService, *, auth_token: str | None = None) -> API
         return BatchActionResult(changed=[r for r in results if isinstance(r, Job)],
                                  skipped=[str(r) for r in results if not isinstance(r, Job)])
 
-    @router.get("/events", summary="Progress stream (server-sent events, one `job` event per change)",
+    @router.get("/events", summary="Progress stream (server-sent events: a `job` event per change; a job's or a "
+                "batch's stream ends with it, a `batch` event closing the latter)",
                 response_class=StreamingResponse, responses={200: {"content": {"text/event-stream": {}}}})
     def stream_events(batch_id: Annotated[str | None, Query(max_length=64)] = None,
                       job_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -164,7 +165,17 @@ def _job_events(service: QueueService, batch_id: str | None, job_id: str | None,
             yield f"event: job\nid: {job.updated_at:.6f}\ndata: {job.model_dump_json(exclude={'parameters'})}\n\n"
         if job_id is not None and changed and changed[0].terminal:
             return
+        if batch_id is not None and changed and _batch_done(service, batch_id):
+            yield f"event: batch\ndata: {service.batch(batch_id).model_dump_json()}\n\n"
+            return
         time.sleep(EVENT_POLL_S)
+
+
+def _batch_done(service: QueueService, batch_id: str) -> bool:
+    try:
+        return service.batch(batch_id).done
+    except JobActionError:
+        return False
 
 
 def create_api(service: QueueService, *, auth_token: str | None = None) -> FastAPI:

@@ -98,6 +98,11 @@ def test_progress_stream_sends_job_events(client: TestClient):
         assert response.headers["content-type"].startswith("text/event-stream")
         text = "".join(response.iter_text())
     assert "event: job" in text and '"status":"cancelled"' in text
+    client.post("/api/batches", json={"batch_id": "sb", "jobs": [{"kind": "collect"}, {"kind": "collect"}]})
+    client.post("/api/batches/sb/cancel")
+    with client.stream("GET", "/api/events", params={"batch_id": "sb", "duration": 30}) as response:
+        text = "".join(response.iter_text())  # ends by itself: the batch is done
+    assert text.count("event: job") == 2 and text.rstrip().splitlines()[-1].startswith('data: {"batch_id":"sb"')
 
 
 def test_token_is_required_when_configured(service: QueueService):
