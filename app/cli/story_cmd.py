@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from app.cli.common import add_comfyui_url_argument
 from app.config import Config
 from app.errors import InkframeError
 
@@ -43,6 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     draft.add_argument("--page-size", default="us-comic", help="page size of the script (default us-comic)")
     draft.add_argument("--seed", type=int, help="sampling seed for repeatable drafts")
     draft.add_argument("--quiet", action="store_true", help="do not print the script")
+    draft.add_argument("--build", type=Path, metavar="DIR", help="also generate the panels and pages into DIR (the book pipeline, on ComfyUI)")
+    add_comfyui_url_argument(draft)
     _add_budget(draft)
     draft.set_defaults(handler=run_draft)
 
@@ -73,6 +76,8 @@ def run_draft(args: argparse.Namespace, config: Config) -> int:
         words_per_balloon=args.words_per_balloon,
         words_per_panel=args.words_per_panel,
         balloons_per_panel=args.balloons_per_panel,
+        build_dir=args.build,
+        comfyui_url=args.comfyui_url,
     )
     print(result.draft_report, file=sys.stderr)
     if result.failure:
@@ -81,6 +86,10 @@ def run_draft(args: argparse.Namespace, config: Config) -> int:
         print(args.out.read_text(encoding="utf-8"))
     print(result.check_report, file=sys.stderr)
     print(f"saved {args.out} and {result.bible_path}; edit them, then `python main.py story check {args.out}`.", file=sys.stderr)
+    if result.generate_error:
+        raise InkframeError(f"the script was saved, but its panels could not be generated: {result.generate_error}")
+    if args.build:
+        print(f"panels and pages are in {args.build}.", file=sys.stderr)
     return 0
 
 

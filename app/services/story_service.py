@@ -81,10 +81,18 @@ def draft_story(
     llm_url: str | None = None,
     progress: Callable[[str], None] | None = None,
     embedder: Embedder | None = None,
+    build_dir: Path | None = None,
+    comfyui_url: str | None = None,
+    panel_backend: Any = None,
+    build_max_side: int | None = None,
     **options: Any,
 ) -> WritersRoomResult:
     """Draft a story (the file at `story_path`, or `story_text` as typed in the UI) into a script at
-    `out_path`; `options` are further WritersRoomParams fields (bible_path, max_panels, seed ...)."""
+    `out_path`; `options` are further WritersRoomParams fields (bible_path, max_panels, seed ...).
+
+    With `build_dir`, the generate step sends the drafted book through the book pipeline
+    (`book_service.build_book`, resumable, so a revised page regenerates only what changed) on the
+    ComfyUI at `comfyui_url` (or `panel_backend`, any PanelBackend)."""
     from ..story.loop import run_writers_room
 
     if (story_path is None) == (story_text is None):
@@ -99,7 +107,29 @@ def draft_story(
     settings = LLMSettings.from_config(config.llm, url=llm_url)
     params = _params({"story_text": story_text, "pages": pages, "out_path": out_path, "title": options.pop("title", None) or default_title, **options})
     preflight(settings)
-    return run_writers_room(params, settings, context_tokens=config.llm.context_tokens, embedder=embedder or shared_embedder(), progress=progress)
+    generate = None
+    if build_dir is not None:
+        generate = _book_generator(config, params.out_path, build_dir, comfyui_url, panel_backend, build_max_side, progress)
+    return run_writers_room(params, settings, context_tokens=config.llm.context_tokens, embedder=embedder or shared_embedder(),
+                            progress=progress, generate=generate)
+
+
+def _book_generator(config: Config, script: Path, build_dir: Path, comfyui_url: str | None, backend: Any, max_side: int | None,
+                    progress: Callable[[str], None] | None) -> Callable[[Any], None]:
+    """The writers' room's generate step: the drafted book -> the script file -> the book pipeline."""
+
+    def generate(book: Any) -> None:
+        from ..book.builder import BuildOptions
+        from ..comic.script import save_book
+        from .book_service import build_book
+
+        script.parent.mkdir(parents=True, exist_ok=True)
+        save_book(book, script)
+        options = BuildOptions(script=script, out_dir=build_dir, resume=True, max_side=max_side)
+        say = (lambda event: progress(event.message)) if progress else None
+        build_book(options, config, (comfyui_url or config.comfyui.url).rstrip("/"), backend=backend, on_event=say)
+
+    return generate
 
 
 def check_script_file(script_path: Path, *, bible_path: Path | None = None, budget: DialogueBudget | None = None) -> CheckReport:

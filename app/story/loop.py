@@ -25,6 +25,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..comic.model import Book
+from ..errors import InkframeError
 from ..llm import ChatClient, LLMReplyError, LLMSettings
 from .bible import Bible, load_bible, save_bible
 from .checks import CheckIssue, CheckReport, DialogueBudget, check_book
@@ -103,6 +104,7 @@ class WritersRoomResult(BaseModel):
     draft_report: str
     log: list[StepRecord]
     failure: str | None = Field(None, description="one sentence when drafting stopped early")
+    generate_error: str | None = Field(None, description="one sentence when the generate step failed (the script is kept)")
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -150,10 +152,11 @@ def run_writers_room(
     index = BibleIndex.load(params.index_dir, embedder)
     shape = PageShape(min_panels=params.min_panels, max_panels=params.max_panels, budget=params.budget)
     options = DraftOptions(pages=params.pages, shape=shape, context_tokens=context_tokens, page_size=params.page_size, title=params.title, seed=params.seed)
+    generate_errors: list[str] = []
     with ChatClient(llm) as client:
         drafter = Drafter(client, bible, index, options)
         try:
-            result = _draft_and_revise(drafter, params, steps, generate, say)
+            result = _draft_and_revise(drafter, params, steps, _guarded(generate, steps, generate_errors), say)
         except DraftFailed as exc:
             return _failed(params, drafter, steps, exc)
     _write_atomically(params.out_path, result.script_text)
@@ -172,7 +175,28 @@ def run_writers_room(
         check_report=report.as_text(),
         draft_report=drafter.report.as_text(),
         log=steps,
+        generate_error=generate_errors[-1] if generate_errors else None,
     )
+
+
+def _guarded(generate: Callable[[Book], None] | None, steps: list[StepRecord], errors: list[str]) -> Callable[[Book], None] | None:
+    """The generate hook, with its failures recorded instead of ending the run (the text is kept);
+    after one failure it is not called again."""
+    if generate is None:
+        return None
+
+    def run(book: Book) -> None:
+        if errors:
+            return
+        try:
+            generate(book)
+        except InkframeError as exc:
+            errors.append(str(exc))
+            steps.append(StepRecord(step="generate", detail=f"failed: {exc}"))
+            return
+        steps.append(StepRecord(step="generate", detail=f"{book.panel_count()} panel(s) through the generate step"))
+
+    return run
 
 
 def _out_of_steps(drafter: Drafter, params: WritersRoomParams) -> bool:
@@ -191,11 +215,10 @@ def _draft_and_revise(drafter: Drafter, params: WritersRoomParams, steps: list[S
         except LLMReplyError as exc:
             raise DraftFailed(f"page {number}: {exc}", partial=drafter.result() if drafter.pages else None, raw=exc.raw) from exc
         steps.append(StepRecord(step="write", page=number, detail=f"{len(drafter.pages[-1].panels)} panel(s)"))
-    for round_number in range(1, MAX_REVISE_ROUNDS + 1):
+    for _round in range(MAX_REVISE_ROUNDS):
         result = drafter.result()
         if generate is not None:
             generate(result.book)
-            steps.append(StepRecord(step="generate", detail=f"round {round_number}"))
         report = check_book(result.book, result.bible, params.budget)
         pages = sorted({i.page for i in _revisable(report.issues)})
         steps.append(StepRecord(step="evaluate", detail=f"{len(report.errors)} error(s), {len(report.warnings)} warning(s); pages to revise: {pages or 'none'}"))

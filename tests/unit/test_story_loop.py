@@ -168,3 +168,34 @@ def test_story_job_kind_writes_script_and_bible_under_the_job(stub, tmp_path, bi
     bad = job.model_copy(update={"parameters": {"story_text": STORY, "pages": 0}})
     with pytest.raises(service.StoryError, match=r"^story parameter pages: input should be greater than or equal to 1\.$"):
         service.run_story_job(bad, {}, tmp_path)
+
+
+def test_generate_step_sends_the_draft_through_the_book_pipeline(stub, tmp_path, bible_file, monkeypatch):
+    pytest.importorskip("skimage.data", reason="scikit-image provides the synthetic backend's photo")
+    import app.services.story_service as service
+    from app.config import load_config
+    from tests.unit.book_helpers import SyntheticBackend
+
+    monkeypatch.setattr(service, "_EMBEDDER", BagOfWordsEmbedder())
+    stub.replies += [page("Maya climbs.", "Maya climbs."), page("Tom watches.", "Tom watches.", "Harbour", "Tom", "Look!")]
+    backend = SyntheticBackend()
+    config = load_config(environ={})
+    result = service.draft_story(config, story_text=STORY, pages=2, out_path=tmp_path / "s.txt", llm_url=stub.url, bible_path=bible_file,
+                                 min_panels=1, max_panels=2, page_size="a5", build_dir=tmp_path / "build", panel_backend=backend, build_max_side=64)
+    assert result.ok and result.generate_error is None
+    assert [s.step for s in result.log].count("generate") == 1
+    assert sum(r.workflow in ("panel", "img2img_restyle") for r in backend.requests) == 2  # one panel per page
+    assert list((tmp_path / "build").rglob("*.png"))
+
+
+def test_a_failing_generate_step_keeps_the_script(stub, tmp_path, bible_file):
+    from app.errors import InkframeError
+
+    def broken(book):
+        raise InkframeError("ComfyUI at http://127.0.0.1:9 cannot be reached.")
+
+    stub.replies += [page("Maya climbs.", "Maya climbs."), page("Tom watches.", "Tom watches.", "Harbour", "Tom", "Look!")]
+    p = params(tmp_path, bible_file)
+    result = run_writers_room(p, settings(stub.url), embedder=BagOfWordsEmbedder(), generate=broken)
+    assert result.generate_error == "ComfyUI at http://127.0.0.1:9 cannot be reached." and p.out_path.is_file()
+    assert [s.detail for s in result.log if s.step == "generate"] == ["failed: ComfyUI at http://127.0.0.1:9 cannot be reached."]
