@@ -93,10 +93,11 @@ def cover_crop(image: Image.Image, size: tuple[int, int], focus: tuple[float, fl
     if width <= 0 or height <= 0:
         raise ValueError("the target size must be positive")
     scale = max(width / image.width, height / image.height)
-    crop_w, crop_h = width / scale, height / scale
+    # min(): float rounding can make the crop a hair larger than the image (e.g. 640x480 -> 381x535)
+    crop_w, crop_h = min(width / scale, image.width), min(height / scale, image.height)
     fx, fy = focus
-    left = min(max(fx * image.width - crop_w / 2, 0.0), image.width - crop_w)
-    top = min(max(fy * image.height - crop_h / 2, 0.0), image.height - crop_h)
+    left = max(min(fx * image.width - crop_w / 2, image.width - crop_w), 0.0)
+    top = max(min(fy * image.height - crop_h / 2, image.height - crop_h), 0.0)
     return image.resize(size, Image.Resampling.LANCZOS, box=(left, top, left + crop_w, top + crop_h))
 
 

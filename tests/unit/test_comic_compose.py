@@ -115,3 +115,11 @@ def test_splash_bleeds_without_a_border_and_letters_inside_the_safe_area() -> No
     safe = page.layout.geometry.safe_box
     body = plan.items[0].body
     assert body[0] >= safe[0] and body[1] >= safe[1]
+
+
+@pytest.mark.parametrize("source, size", [((640, 480), (381, 535)), ((768, 1024), (623, 601)), ((1000, 1), (3, 7)), ((333, 777), (777, 333))])
+def test_cover_crop_survives_float_rounding(source, size) -> None:
+    """Crops that come out a hair larger than the image after rounding are clamped, not refused."""
+    tile = cover_crop(Image.new("RGB", source, (10, 20, 30)), size, (0.9, 0.1))
+    assert tile.size == size
+    assert tile.getpixel((0, 0)) == (10, 20, 30)
