@@ -163,8 +163,8 @@ class JobRunner:
                 if time.monotonic() - noted_at > WAIT_NOTE_EVERY_S:
                     note = "waiting for a free backend" if able else "waiting for a backend: " + describe_missing(
                         {name: [f"down ({self.pool.state(name).error})"] for name in waiting})
-                    self.store.mutate(job.id, lambda cur: cur.model_copy(update={"progress_text": note})
-                                      if cur.status == "queued" and cur.dispatch_seq == job.dispatch_seq else None)
+                    self.store.mutate(job.id, lambda cur, note=note, seq=job.dispatch_seq: cur.model_copy(
+                        update={"progress_text": note}) if cur.status == "queued" and cur.dispatch_seq == seq else None)
                     noted_at = time.monotonic()
                 with self._freed:
                     if self._generation == generation:

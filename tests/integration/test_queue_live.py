@@ -98,7 +98,7 @@ def test_capabilities_errors_cancel_and_a_backend_down_at_start(backends, tmp_pa
         backend_url = worker.pool.specs[slow.backend].url
         with ComfyClient(backend_url) as client:
             wait_for(lambda: not client.queue().contains(slow.prompt_id), 30, "the cancelled prompt to leave ComfyUI")
-        done = wait_for(lambda: all((j := service.get(i)).terminal for i in by_key.values()) and
+        done = wait_for(lambda: all(service.get(i).terminal for i in by_key.values()) and
                         {k: service.get(i) for k, i in by_key.items()}, 120, "every job to end")
     finally:
         worker.stop()
@@ -124,8 +124,8 @@ def test_kill_9_of_the_worker_mid_batch_then_restart_runs_every_job_exactly_once
     config_path = write_config(tmp_path / "config.yaml", [s.url for s in backends], storage=storage, redis_url=redis)
     service = open_service(config_path)
     log = tmp_path / "runs.log"
-    jobs = service.submit([JobSpec(kind="prompt", key=f"j{i}", parameters={"prompt": sleep_prompt(f"j{i}", 0.7, log)})
-                           for i in range(10)], batch_id="crash")
+    service.submit([JobSpec(kind="prompt", key=f"j{i}", parameters={"prompt": sleep_prompt(f"j{i}", 0.7, log)})
+                    for i in range(10)], batch_id="crash")
     first = start_worker_process(config_path, tmp_path / "worker1.log")
     try:
         wait_for(lambda: (s := service.batch("crash")).counts["succeeded"] >= 2 and s.counts["running"] >= 1, 120,
@@ -270,10 +270,10 @@ def test_a_backend_killed_during_a_100_job_batch(backends, tmp_path: Path):
     config = load_config(write_config(tmp_path / "config.yaml", [s.url for s in backends]))
     service = open_service(tmp_path / "config.yaml")
     log = tmp_path / "runs.log"
-    long_jobs = service.submit([JobSpec(kind="prompt", key=f"long{i}", priority=50, parameters={
+    service.submit([JobSpec(kind="prompt", key=f"long{i}", priority=50, parameters={
         "prompt": sleep_prompt(f"long{i}", 3.0, log)}) for i in range(2)], batch_id="big")
-    short_jobs = service.submit([JobSpec(kind="prompt", key=f"s{i}", parameters={"prompt": sleep_prompt(f"s{i}", 0, log)})
-                                 for i in range(100)], batch_id="big")
+    service.submit([JobSpec(kind="prompt", key=f"s{i}", parameters={"prompt": sleep_prompt(f"s{i}", 0, log)})
+                    for i in range(100)], batch_id="big")
     worker = Worker(config)
     worker.start()
     try:
