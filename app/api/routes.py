@@ -133,6 +133,12 @@ def build_router(service: QueueService, *, auth_token: str | None = None) -> API
         return BatchActionResult(changed=[r for r in results if isinstance(r, Job)],
                                  skipped=[str(r) for r in results if not isinstance(r, Job)])
 
+    @router.patch("/batches/{batch_id}", response_model=BatchActionResult, summary="Change the priority of a batch's unfinished jobs")
+    def reprioritize_batch(batch_id: str, request: PriorityRequest) -> BatchActionResult:
+        results = service.for_batch("reprioritize", batch_id, request.priority)
+        return BatchActionResult(changed=[r for r in results if isinstance(r, Job)],
+                                 skipped=[str(r) for r in results if not isinstance(r, Job)])
+
     @router.get("/events", summary="Progress stream (server-sent events: a `job` event per change; a job's or a "
                 "batch's stream ends with it, a `batch` event closing the latter)",
                 response_class=StreamingResponse, responses={200: {"content": {"text/event-stream": {}}}})

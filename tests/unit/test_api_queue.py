@@ -43,6 +43,8 @@ def test_submit_status_list_and_filters(client: TestClient):
     assert client.get("/api/jobs", params={"kind": "prompt"}).json()["total"] == 1
     assert client.get("/api/jobs", params={"status": ["queued", "running"], "limit": 1}).json()["total"] == 3
     assert client.get("/api/batches/b1").json()["counts"]["queued"] == 2
+    changed = client.patch("/api/batches/b1", json={"priority": -3}).json()
+    assert [job["priority"] for job in changed["changed"]] == [-3, -3] and changed["skipped"] == []
 
 
 def test_bad_fields_answer_422_naming_the_field(client: TestClient):
