@@ -195,12 +195,13 @@ class BackendPool:
         """Changes whenever a backend's health or object_info changes (to reuse capability checks)."""
         return tuple((name, state.healthy, id(state.object_info)) for name, state in self._states.items())
 
-    def pick(self, candidates: list[str], running: Mapping[str, int]) -> str | None:
-        """The least-loaded candidate with a free slot (load = running / max_concurrent)."""
+    def pick(self, candidates: list[str], running: Mapping[str, int], avoid: frozenset[str] = frozenset()) -> str | None:
+        """The least-loaded candidate with a free slot (load = running / max_concurrent); among equals,
+        one not in avoid (where this job already failed) comes first."""
         free = [name for name in candidates if running.get(name, 0) < self.specs[name].max_concurrent]
         if not free:
             return None
-        return min(free, key=lambda name: (running.get(name, 0) / self.specs[name].max_concurrent, name))
+        return min(free, key=lambda name: (running.get(name, 0) / self.specs[name].max_concurrent, name in avoid, name))
 
     def close(self) -> None:
         for client in [*self._clients.values(), *self._health_clients.values()]:

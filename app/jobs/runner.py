@@ -152,7 +152,8 @@ class JobRunner:
             if not able and not waiting:
                 self.transitions.fail(job, describe_missing(missing) + ".", same_run=False)
                 return None, None
-            backend = self.pool.pick(able, self.store.running_counts())
+            failed_on = frozenset(e.backend for e in job.errors if e.kind == "transient" and e.backend)
+            backend = self.pool.pick(able, self.store.running_counts(), avoid=failed_on)
             if backend is not None:
                 claimed = self.store.claim(job.id, dispatch_seq=job.dispatch_seq, backend=backend,
                                            max_running=self.pool.specs[backend].max_concurrent,
@@ -221,8 +222,18 @@ class JobRunner:
             return
         if isinstance(exc, (ComfyConnectionError, BackendDiedError)):
             self.pool.mark_down(job.backend, str(exc))
+        elif isinstance(exc, ComfyTimeoutError):  # it may still run there: stop it before it runs elsewhere too
+            self._withdraw(job)
         others = [name for name in self.pool.specs if name != job.backend and self.pool.state(name).healthy]
         self.transitions.retry_or_fail(current, str(exc), immediate=bool(others))
+
+    def _withdraw(self, job: Job) -> None:
+        client = self.pool.client(job.backend)
+        try:
+            client.delete_from_queue([job.prompt_id])
+            client.interrupt(job.prompt_id)
+        except ComfyError as exc:
+            log.warning("job %s: could not withdraw prompt %s from %s (%s)", job.id, job.prompt_id, job.backend, exc)
 
     # ---- local kinds --------------------------------------------------------------------------------
     def _run_local(self, job: Job) -> None:

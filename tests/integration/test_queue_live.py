@@ -237,6 +237,30 @@ def test_rest_api_progress_stream_outputs_and_webhooks_end_to_end(backends, tmp_
     service.close()
 
 
+def test_a_prompt_over_its_timeout_is_withdrawn_before_it_is_retried(backends, tmp_path: Path):
+    config = load_config(write_config(tmp_path / "config.yaml", [s.url for s in backends]))
+    config = config.model_copy(update={"comfyui": config.comfyui.model_copy(update={
+        "timeouts": config.comfyui.timeouts.model_copy(update={"prompt": 1.0})})})
+    service = open_service(tmp_path / "config.yaml")
+    log = tmp_path / "runs.log"
+    [job] = service.submit([JobSpec(kind="prompt", key="stuck", max_attempts=2, parameters={"prompt": sleep_prompt("stuck", 6, log)})])
+    worker = Worker(config)
+    worker.start()
+    try:
+        final = wait_for(lambda: (j := service.get(job.id)).terminal and j, 60, "the job to give up")
+        time.sleep(6)  # long enough for a prompt left running to finish and log
+    finally:
+        worker.stop()
+    assert final.status == "failed" and final.attempts == 2
+    assert final.last_error.startswith("gave up after 2 attempts; last error: prompt ") and "within 1 s" in final.last_error
+    assert {error.backend for error in final.errors} == {"b0", "b1"}  # the retry went to the other backend
+    assert "stuck" not in run_counts(log)  # both runs were withdrawn, none ran on to the end
+    for server in backends:
+        with ComfyClient(server.url) as client:
+            assert not client.queue().contains(final.prompt_id or "")
+    service.close()
+
+
 def test_reconcile_adopts_a_posted_prompt_and_requeues_one_never_posted(backends, tmp_path: Path):
     """The two crash windows around the POST: after it (adopt, no second run) and before it (requeue)."""
     config = load_config(write_config(tmp_path / "config.yaml", [s.url for s in backends]))

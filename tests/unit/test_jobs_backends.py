@@ -41,6 +41,8 @@ def test_least_loaded_pick_respects_slots(object_info_core):
     assert pool.pick(["a", "b"], {"a": 1}) == "b"
     assert pool.pick(["a", "b"], {"a": 0, "b": 1}) == "a"
     assert pool.pick(["a", "b"], {"a": 1, "b": 4}) is None
+    assert pool.pick(["a", "b"], {}, avoid=frozenset({"a"})) == "b"  # where the job failed goes last among equals
+    assert pool.pick(["a", "b"], {"b": 3}, avoid=frozenset({"a"})) == "a"  # but load still decides first
 
 
 def test_capability_from_preflight_names_what_is_missing_where(object_info_core):
