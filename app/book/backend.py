@@ -52,9 +52,12 @@ class GenerationResult:
 
     @property
     def overhead_ms(self) -> float | None:
-        """Time spent outside ComfyUI's own execution (upload, submit, events, download, decode)."""
+        """Time spent outside ComfyUI's own execution (prepare, queue pickup, events, download, decode); for a
+        prompt submitted ahead (legs["prefetched"]), its queue time overlapped other work and is not counted."""
         if self.comfy_execution_s is None:
             return None
+        if self.legs.get("prefetched"):
+            return sum(v for k, v in self.legs.items() if k in ("prepare_ms", "notify_ms", "fetch_ms", "decode_ms"))
         return max(0.0, (self.wall_s - self.comfy_execution_s) * 1000.0)
 
 
@@ -78,3 +81,12 @@ class PanelBackend(Protocol):
 
     def capabilities(self) -> dict[str, str]:
         ...
+
+
+class PrefetchingBackend(PanelBackend, Protocol):
+    """A backend that can start a request early (ComfyBackend): the builder submits the next panel while
+    it checks the current one, so the server never waits for the app's gates."""
+
+    def prefetch(self, request: GenerationRequest) -> None: ...
+
+    def cancel_prefetched(self) -> None: ...

@@ -188,25 +188,7 @@ class BookBuilder:
         store.save_book(state)
         runner = PanelRunner(self.backend, store, self.gates, self.embedder, self.repairer, capabilities.get("restore", ""),
                              reference_embeddings=self._reference_embeddings(context))
-        generated, reused, records = [], [], []
-        for job in self.plan_jobs(context, options, store, plates):
-            forced = options.regenerate == job.ref
-            existing = None if forced else store.reusable(job.ref, job.fingerprint)
-            if existing is not None:
-                reused.append(job.ref)
-                records.append(existing)
-                self.on_event(BuildEvent("reused", f"{job.ref}: reused (seed {existing.seed})", job.ref))
-                continue
-            if options.regenerate is not None and not forced:
-                record = store.load_panel(job.ref)
-                if record is None or not record.image:
-                    raise BookError(f"{job.ref} has no finished art in {options.out_dir}; run `comic build --resume` before regenerating.")
-                records.append(record)
-                continue
-            record = runner.run(job)
-            generated.append(job.ref)
-            records.append(record)
-            self.on_event(BuildEvent("panel", _panel_line(record), job.ref))
+        generated, reused, records = self._run_panels(runner, self.plan_jobs(context, options, store, plates), options, store)
         only_page = options.regenerate.page if options.regenerate is not None else None
         art = {(r.page, r.panel): options.out_dir / r.image for r in records if r.image}
         outputs, warnings, _page_images = compose_and_export(context.book, art, options.out_dir, options.formats, only_page=only_page)
@@ -218,6 +200,48 @@ class BookBuilder:
         report = write_report(options.out_dir, context.book, records, state, warnings)
         self.on_event(BuildEvent("report", f"report: {report}"))
         return BuildResult(options.out_dir, records, generated, reused, outputs, report, figures, warnings)
+
+    def _run_panels(self, runner: PanelRunner, jobs: list[PanelJob], options: BuildOptions,
+                    store: StateStore) -> tuple[list[PanelRef], list[PanelRef], list[PanelRecord]]:
+        """Reuse, keep or run each panel in reading order. With a prefetching backend the next panel to run is
+        submitted before the current one is checked, so ComfyUI generates while the app runs the gates."""
+        generated: list[PanelRef] = []
+        reused: list[PanelRef] = []
+        records: list[PanelRecord] = []
+        plan: list[tuple[PanelJob, PanelRecord | None]] = []
+        for job in jobs:
+            forced = options.regenerate == job.ref
+            existing = None if forced else store.reusable(job.ref, job.fingerprint)
+            if existing is None and options.regenerate is not None and not forced:
+                existing = store.load_panel(job.ref)  # a regenerate leaves every other panel as it is
+                if existing is None or not existing.image:
+                    raise BookError(f"{job.ref} has no finished art in {options.out_dir}; run `comic build --resume` before regenerating.")
+            plan.append((job, existing))
+        to_run = [job for job, existing in plan if existing is None and job.plate_crop is None]
+        prefetch = getattr(self.backend, "prefetch", None)
+        upcoming = iter(to_run[1:])
+        try:
+            if prefetch is not None and to_run:
+                prefetch(to_run[0].request)
+            for job, existing in plan:
+                if existing is not None:
+                    reused.append(job.ref)
+                    records.append(existing)
+                    self.on_event(BuildEvent("reused", f"{job.ref}: reused (seed {existing.seed})", job.ref))
+                    continue
+                if prefetch is not None and job.plate_crop is None:
+                    following = next(upcoming, None)
+                    if following is not None:
+                        prefetch(following.request)
+                record = runner.run(job)
+                generated.append(job.ref)
+                records.append(record)
+                self.on_event(BuildEvent("panel", _panel_line(record), job.ref))
+        finally:
+            cancel = getattr(self.backend, "cancel_prefetched", None)
+            if cancel is not None:
+                cancel()
+        return generated, reused, records
 
     def _reference_embeddings(self, context: BookContext) -> dict[str, list]:
         if self.embedder is None:

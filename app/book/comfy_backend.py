@@ -13,6 +13,7 @@ import copy
 import hashlib
 import io
 import time
+from dataclasses import dataclass
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Self
@@ -26,6 +27,18 @@ from .backend import BackendUnavailable, GenerationRequest, GenerationResult
 from .errors import BookError
 
 IPADAPTER_NODES = ("IPAdapterUnifiedLoader", "IPAdapter")
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A prompt submitted to ComfyUI and not yet collected."""
+
+    prompt_id: str
+    name: str
+    prompt: dict[str, Any]
+    bound: dict[str, Any]
+    started: float
+    prepared: float
 IPADAPTER_INSTALL = "comfy node install comfyui_ipadapter_plus"
 EXTRA_LORAS = "_extra_loras"  # params key: LoRAs beyond the workflow's one slot, chained after it
 
@@ -40,6 +53,7 @@ class ComfyBackend:
         self._workflows: dict[str, Workflow] = {}
         self._object_info: dict[str, Any] | None = None
         self._uploaded: dict[str, str] = {}
+        self._pending: dict[tuple, _Pending] = {}
 
     def close(self) -> None:
         self.client.close()
@@ -78,7 +92,44 @@ class ComfyBackend:
         return list(spec[0]) if isinstance(spec[0], list) else []
 
     # ---- running ---------------------------------------------------------------------------------
+    def prefetch(self, request: GenerationRequest) -> None:
+        """Submit `request` now so ComfyUI works on it while the app checks the previous panel; the later
+        `generate(request)` waits for it instead of submitting again. A request that cannot be prepared is left
+        for `generate` to report."""
+        key = _request_key(request)
+        if key in self._pending:
+            return
+        plan = self._plan(request)
+        try:
+            self._pending[key] = self._start(*plan[:5])
+        except (BackendUnavailable, BookError):
+            return
+
+    def cancel_prefetched(self) -> None:
+        """Take submitted-but-unused prompts off ComfyUI's queue (a build that stopped early)."""
+        pending, self._pending = self._pending, {}
+        if pending:
+            self.client.delete_from_queue([p.prompt_id for p in pending.values()])
+
     def generate(self, request: GenerationRequest) -> GenerationResult:
+        name, params, images, enable, size, notes = self._plan(request)
+        pending = self._pending.pop(_request_key(request), None)
+        try:
+            result = next(iter(self._finish(pending or self._start(name, params, images, enable, size)).values()))
+        except (BackendUnavailable, ExecutionError) as exc:
+            ipadapter_failed = isinstance(exc, BackendUnavailable) or getattr(exc, "node_type", "") in IPADAPTER_NODES
+            if not (enable & set(IPADAPTER_NODES)) or not ipadapter_failed:
+                if isinstance(exc, BackendUnavailable):
+                    raise BookError(str(exc)) from None
+                raise
+            notes.append(f"IPAdapter not used: {exc}")
+            images.pop("reference_image", None)
+            result = self.run(name, params, images, enable=enable - set(IPADAPTER_NODES), size=size)
+        result.notes = notes + result.notes
+        return result
+
+    def _plan(self, request: GenerationRequest) -> tuple[str, dict[str, Any], dict[str, Image.Image], set[str], tuple[int, int], list[str]]:
+        """(workflow, parameters, images, node types to enable, size, notes) for a request."""
         notes: list[str] = []
         params: dict[str, Any] = {"prompt": request.positive, "negative_prompt": request.negative, "seed": request.seed}
         if request.steps is not None:
@@ -107,19 +158,7 @@ class ComfyBackend:
             notes.append(f"the {request.workflow} workflow has no LoRA loader; {', '.join(l.name for l in request.loras)} not applied.")
         if request.references and request.workflow != "panel":
             notes.append(f"the {request.workflow} workflow has no IPAdapter; references are used by the identity gate only.")
-        try:
-            result = self.run(request.workflow, params, images, enable=enable, size=(request.width, request.height))
-        except (BackendUnavailable, ExecutionError) as exc:
-            ipadapter_failed = isinstance(exc, BackendUnavailable) or getattr(exc, "node_type", "") in IPADAPTER_NODES
-            if not (enable & set(IPADAPTER_NODES)) or not ipadapter_failed:
-                if isinstance(exc, BackendUnavailable):
-                    raise BookError(str(exc)) from None
-                raise
-            notes.append(f"IPAdapter not used: {exc}")
-            images.pop("reference_image", None)
-            result = self.run(request.workflow, params, images, enable=enable - set(IPADAPTER_NODES), size=(request.width, request.height))
-        result.notes = notes + result.notes
-        return result
+        return request.workflow, params, images, enable, (request.width, request.height), notes
 
     def restore(self, image: Image.Image) -> GenerationResult:
         return self.run("upscale_face_restore", {}, {"image": image})
@@ -141,12 +180,22 @@ class ComfyBackend:
 
     def run_all(self, name: str, params: Mapping[str, Any], images: Mapping[str, Image.Image], *, enable: Iterable[str] = (),
                 size: tuple[int, int] | None = None) -> dict[str, GenerationResult]:
+        return self._finish(self._start(name, params, images, enable, size))
+
+    def _start(self, name: str, params: Mapping[str, Any], images: Mapping[str, Image.Image], enable: Iterable[str],
+               size: tuple[int, int] | None) -> _Pending:
         started = time.time()
         prompt, bound = self._prompt(name, params, images, enable, size)
         prepared = time.time()
-        result = self.client.run(prompt, timeout=self.prompt_timeout)
-        legs = _legs(result.timings, started, prepared)
-        names = {node_id: str(node.get("inputs", {}).get("name") or node_id) for node_id, node in prompt.items()}
+        self.client.connect()  # events of every prompt submitted from now on are kept until it is waited for
+        return _Pending(self.client.submit(prompt), name, prompt, bound, started, prepared)
+
+    def _finish(self, pending: _Pending) -> dict[str, GenerationResult]:
+        waiting = time.time()
+        result = self.client.wait(pending.prompt_id, timeout=self.prompt_timeout)
+        legs = _legs(result.timings, pending.started, pending.prepared)
+        overlapped = waiting - pending.prepared > 0.05  # submitted ahead: its queue time overlapped other work
+        names = {node_id: str(node.get("inputs", {}).get("name") or node_id) for node_id, node in pending.prompt.items()}
         out: dict[str, GenerationResult] = {}
         for file in result.files:
             if file.kind != "image" or names.get(file.node_id, file.node_id) in out:
@@ -154,15 +203,17 @@ class ComfyBackend:
             image = Image.open(io.BytesIO(file.data))
             image.load()
             out[names.get(file.node_id, file.node_id)] = GenerationResult(
-                image=image.convert("RGB"), workflow=name, parameters=bound, api_prompt=prompt, prompt_id=result.prompt_id,
-                comfy_execution_s=result.timings.comfy_execution_s, legs=legs)
+                image=image.convert("RGB"), workflow=pending.name, parameters=pending.bound, api_prompt=pending.prompt,
+                prompt_id=result.prompt_id, comfy_execution_s=result.timings.comfy_execution_s, legs=legs)
         if not out:
-            raise BookError(f"the {name} workflow finished on {self.url} without an image; check its output node.")
+            raise BookError(f"the {pending.name} workflow finished on {self.url} without an image; check its output node.")
         finished = time.time()
         if result.timings.fetched_at is not None:
             legs["decode_ms"] = round((finished - result.timings.fetched_at) * 1000.0, 2)
+        if overlapped:
+            legs["prefetched"] = 1.0
         for generated in out.values():
-            generated.wall_s = finished - started
+            generated.wall_s = finished - pending.started
         return out
 
     # ---- building the prompt ---------------------------------------------------------------------
@@ -286,3 +337,9 @@ def _legs(timings: Any, started: float, prepared: float) -> dict[str, float]:
     if timings.done_at is not None and timings.fetched_at is not None:
         legs["fetch_ms"] = (timings.fetched_at - timings.done_at) * 1000.0
     return {k: round(v, 2) for k, v in legs.items()}
+
+
+def _request_key(request: GenerationRequest) -> tuple:
+    """Requests are equal when every field but the init image is; the init image's pixels complete the key."""
+    init = request.init_image
+    return (request, hashlib.sha256(init.tobytes()).hexdigest() if init is not None else None)

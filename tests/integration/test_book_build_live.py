@@ -122,6 +122,8 @@ def test_build_resume_and_regenerate(tiny_sd15_comfyui: str, book_dir: Path) -> 
         sent = {node["class_type"]: node["inputs"] for node in record["api_prompt"].values()}
         assert sent["KSampler"]["steps"] == 1 or record["parameters"]["steps"] == 1
         assert Image.open(out / record["image"]).size == (record["width"], record["height"])
+    assert second["attempts"][0]["legs"].get("prefetched") == 1.0  # submitted while panel 1 was being checked
+    assert {"prepare_ms", "queue_ms", "execute_ms", "fetch_ms"} <= set(second["attempts"][0]["legs"])
     assert "Maya (woman in a red raincoat)" in second["positive"] and "noir comic panel" in second["positive"]
     assert "lamp room" in second["positive"]
     seeds = {node["inputs"].get("value") for node in second["api_prompt"].values() if node.get("class_type") == "InkframeSeed"}
