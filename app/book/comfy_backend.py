@@ -13,8 +13,8 @@ import copy
 import hashlib
 import io
 import time
-from dataclasses import dataclass
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
