@@ -241,3 +241,27 @@ def test_a_regenerated_panel_drops_the_pictures_of_its_earlier_run(project: Path
     _builder(SyntheticBackend(), embedder=StatsEmbedder()).build(_options(project, regenerate=PanelRef(2, 1), seed=3))
     after = sorted(p.name for p in attempts.iterdir())
     assert after[0] == "a00-generate-seed3.png" and not set(after) & (set(before) - {"a00-generate-seed3.png"})
+
+
+def test_a_prefetching_backend_gets_the_next_panel_before_the_current_is_checked(project: Path) -> None:
+    class Prefetching(SyntheticBackend):
+        def __init__(self) -> None:
+            super().__init__()
+            self.log: list[str] = []
+
+        def prefetch(self, request) -> None:
+            self.log.append(f"prefetch {request.seed}")
+
+        def cancel_prefetched(self) -> None:
+            self.log.append("cancel")
+
+        def generate(self, request):
+            if request.workflow != "background":
+                self.log.append(f"generate {request.seed}")
+            return super().generate(request)
+
+    backend = Prefetching()
+    result = _builder(backend).build(_options(project))
+    seeds = [r.seed for r in result.records]
+    assert backend.log == [f"prefetch {seeds[0]}", f"prefetch {seeds[1]}", f"generate {seeds[0]}", f"prefetch {seeds[2]}",
+                           f"generate {seeds[1]}", f"generate {seeds[2]}", "cancel"]
