@@ -57,9 +57,10 @@ def _params(values: dict[str, Any]):
         return WritersRoomParams.model_validate(values)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "parameters"
+        where = ".".join(str(p) for p in first["loc"])
         message = first["msg"].removeprefix("Value error, ")
-        raise StoryError(f"story parameter {where}: {message[0].lower() + message[1:]}.") from None
+        label = f"story parameter {where}" if where else "story parameters"
+        raise StoryError(f"{label}: {message[0].lower() + message[1:]}.") from None
 
 
 def preflight(settings: LLMSettings) -> None:

@@ -67,6 +67,10 @@ class WritersRoomParams(BaseModel):
             raise ValueError(f"min_panels ({self.min_panels}) is more than max_panels ({self.max_panels})")
         if self.max_steps < self.pages:
             raise ValueError(f"max_steps ({self.max_steps}) must allow at least one model call per page ({self.pages})")
+        from ..comic.pages import page_size_names
+
+        if self.page_size.strip().lower() not in page_size_names():
+            raise ValueError(f"unknown page size {self.page_size!r}; choose one of: {', '.join(page_size_names())}")
         return self
 
     @property

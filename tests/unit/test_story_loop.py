@@ -199,3 +199,11 @@ def test_a_failing_generate_step_keeps_the_script(stub, tmp_path, bible_file):
     result = run_writers_room(p, settings(stub.url), embedder=BagOfWordsEmbedder(), generate=broken)
     assert result.generate_error == "ComfyUI at http://127.0.0.1:9 cannot be reached." and p.out_path.is_file()
     assert [s.detail for s in result.log if s.step == "generate"] == ["failed: ComfyUI at http://127.0.0.1:9 cannot be reached."]
+
+
+def test_bad_story_parameters_fail_before_any_model_call(stub, tmp_path, capsys):
+    story = tmp_path / "s.txt"
+    story.write_text(STORY, encoding="utf-8")
+    code, _, err = run_cli(["story", "draft", str(story), "--pages", "1", "--out", str(tmp_path / "o.txt"), "--llm-url", stub.url, "--page-size", "huge"], capsys)
+    assert code == 1 and err.strip().startswith("error: story parameters: unknown page size 'huge'; choose one of: us-comic")
+    assert stub.requests == []
