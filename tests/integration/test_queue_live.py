@@ -216,14 +216,20 @@ def test_rest_api_progress_stream_outputs_and_webhooks_end_to_end(backends, tmp_
             {"kind": "prompt", "key": f"a{i}", "parameters": {"prompt": sleep_prompt(f"a{i}", 0.5)}} for i in range(3)]})
         assert created.status_code == 201, created.text
         seen: dict[str, set[str]] = {}
+        batch_event: dict | None = None
         with client.stream("GET", "/api/events", headers=auth, params={"batch_id": "api", "duration": 60}) as stream:
+            kind = None
             for line in stream.iter_lines():
-                if line.startswith("data: "):
+                if line.startswith("event: "):
+                    kind = line[len("event: "):]
+                elif line.startswith("data: "):
                     event = jsonlib.loads(line[len("data: "):])
-                    seen.setdefault(event["id"], set()).add(event["status"])
-                    if len(seen) == 3 and all("succeeded" in statuses for statuses in seen.values()):
+                    if kind == "batch":  # the stream's last event: the batch is done
+                        batch_event = event
                         break
-        assert all({"running", "succeeded"} <= statuses for statuses in seen.values()), seen
+                    seen.setdefault(event["id"], set()).add(event["status"])
+        assert len(seen) == 3 and all({"running", "succeeded"} <= statuses for statuses in seen.values()), seen
+        assert batch_event is not None and batch_event["counts"]["succeeded"] == 3, batch_event
         job_id = created.json()["jobs"][0]["id"]
         [link] = client.get(f"/api/jobs/{job_id}/outputs", headers=auth).json()
         png = client.get(link["url"], headers=auth)
