@@ -75,8 +75,10 @@ class PanelBackend(Protocol):
         ...
 
     def character_sheet(self, positive: str, expressions: str, negative: str, seed: int, size: tuple[int, int],
-                        pose: Image.Image, *, checkpoint: str | None = None, steps: int | None = None) -> dict[str, GenerationResult]:
-        """A turnaround and an expression sheet: {"turnaround": ..., "expressions": ...}."""
+                        pose: Image.Image, *, checkpoint: str | None = None, steps: int | None = None,
+                        controlnet: str | None = None) -> dict[str, GenerationResult]:
+        """A turnaround and an expression sheet: {"turnaround": ..., "expressions": ...}; `controlnet` names the
+        OpenPose ControlNet file when it is not the workflow's."""
         ...
 
     def capabilities(self) -> dict[str, str]:

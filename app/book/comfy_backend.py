@@ -41,6 +41,7 @@ class _Pending:
     prepared: float
 IPADAPTER_INSTALL = "comfy node install comfyui_ipadapter_plus"
 EXTRA_LORAS = "_extra_loras"  # params key: LoRAs beyond the workflow's one slot, chained after it
+BY_NODE_TYPE = "_by_node_type"  # params key: {class_type: {input: value}} set on every node of that type
 
 
 class ComfyBackend:
@@ -164,8 +165,11 @@ class ComfyBackend:
         return self.run("upscale_face_restore", {}, {"image": image})
 
     def character_sheet(self, positive: str, expressions: str, negative: str, seed: int, size: tuple[int, int],
-                        pose: Image.Image, *, checkpoint: str | None = None, steps: int | None = None) -> dict[str, GenerationResult]:
+                        pose: Image.Image, *, checkpoint: str | None = None, steps: int | None = None,
+                        controlnet: str | None = None) -> dict[str, GenerationResult]:
         params: dict[str, Any] = {"prompt": positive, "expressions_prompt": expressions, "negative_prompt": negative, "seed": seed}
+        if controlnet:
+            params[BY_NODE_TYPE] = {"ControlNetLoader": {"control_net_name": controlnet}}
         if checkpoint:
             params["checkpoint"] = checkpoint
         if steps is not None:
@@ -244,8 +248,12 @@ class ComfyBackend:
         info = self.object_info
         prompt = to_api(workflow, info)
         schema = {p.name: p for p in parameter_schema(workflow, info)}
-        assignments: dict[str, Any] = {k: v for k, v in params.items() if k != EXTRA_LORAS}
+        assignments: dict[str, Any] = {k: v for k, v in params.items() if k not in (EXTRA_LORAS, BY_NODE_TYPE)}
         prompt = chain_loras(prompt, params.get(EXTRA_LORAS) or [])
+        for class_type, values in (params.get(BY_NODE_TYPE) or {}).items():
+            for node in prompt.values():
+                if node.get("class_type") == class_type:
+                    node["inputs"].update(values)
         for key, image in images.items():
             assignments[key] = self._upload(image)
         if size is not None:

@@ -104,7 +104,8 @@ def sheet_prompts(character: Character, style: StylePreset) -> tuple[str, str, s
 
 def make_character_sheet(backend: PanelBackend, character: Character, library_dir: Path, style: StylePreset, *,
                          photos: Sequence[Path] = (), seed: int | None = None, size: tuple[int, int] = (1024, 512),
-                         pose: Image.Image | None = None, checkpoint: str | None = None, steps: int | None = None) -> CharacterSheet:
+                         pose: Image.Image | None = None, checkpoint: str | None = None, steps: int | None = None,
+                         controlnet: str | None = None) -> CharacterSheet:
     """Generate the sheets (from text, or from `photos`), crop the references and save them in the library."""
     if character.folder is None:
         character = save_entry(character, library_dir)  # type: ignore[assignment]
@@ -137,7 +138,7 @@ def make_character_sheet(backend: PanelBackend, character: Character, library_di
         sheet.save(sheets["photos"])
     else:
         results = backend.character_sheet(turnaround, expressions, negative, seed, size, pose or turnaround_pose(size),
-                                          checkpoint=checkpoint, steps=steps)
+                                          checkpoint=checkpoint, steps=steps, controlnet=controlnet)
         for name, labels in (("turnaround", TURNAROUND_VIEWS), ("expressions", EXPRESSIONS)):
             if name not in results:
                 raise BookError(f"the character_sheet workflow returned no {name} image; check its output nodes.")

@@ -136,7 +136,8 @@ def build_book(options: BuildOptions, config: Config, backend_url: str, *, on_ev
 
 
 def make_sheet(name: str, config: Config, backend_url: str, *, photos: Sequence[Path] = (), style: str = "", seed: int | None = None,
-               library_dir: Path | None = None, backend: PanelBackend | None = None):
+               library_dir: Path | None = None, backend: PanelBackend | None = None, size: tuple[int, int] = (1024, 512),
+               checkpoint: str | None = None, steps: int | None = None, controlnet: str | None = None):
     """A character sheet (turnaround + expressions from text, or the photos redrawn) for library character
     `name`, its cells saved as reference images; returns app.book.sheets.CharacterSheet."""
     from ..book.library import find_entry, list_entries
@@ -150,7 +151,8 @@ def make_sheet(name: str, config: Config, backend_url: str, *, photos: Sequence[
     own = backend is None
     backend = backend or ComfyBackend(backend_url, timeouts=config.comfyui.timeouts)
     try:
-        return make_character_sheet(backend, character, library, resolve_style(style, library), photos=photos, seed=seed)
+        return make_character_sheet(backend, character, library, resolve_style(style, library), photos=photos, seed=seed, size=size,
+                                    checkpoint=checkpoint, steps=steps, controlnet=controlnet)
     finally:
         if own:
             backend.close()  # type: ignore[union-attr]

@@ -13,7 +13,8 @@ The build runs a small script with ComfyUI's python ($COMFYUI_PYTHON) that impor
 $COMFYUI_PATH — only at test time, in a child process; nothing of ComfyUI is copied into this repository
 and the built file is cached outside it (~/.cache/inkframe-test-models or $INKFRAME_TEST_MODELS), keyed by
 seed and recipe version. `sd15_models_dir()` returns a folder in ComfyUI's models layout holding
-`checkpoints/<TINY_CHECKPOINT>`; `extra_model_paths_file()` writes the YAML that points a ComfyUI at it.
+`checkpoints/<TINY_CHECKPOINT>` and `controlnet/<TINY_CONTROLNET>` (a ControlNet of the same reduced
+UNet, for the posed character_sheet workflow); `extra_model_paths_file()` writes the YAML that points a ComfyUI at it.
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ import yaml
 SEED = 5150
 RECIPE_VERSION = "v1"
 TINY_CHECKPOINT = f"inkframe-tiny-sd15-{RECIPE_VERSION}-seed{SEED}.safetensors"
+TINY_CONTROLNET = f"inkframe-tiny-controlnet-sd15-{RECIPE_VERSION}-seed{SEED}.safetensors"
 
 BUILD_SCRIPT = r'''
 import sys
 comfy_path, out_path, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
+control_path = sys.argv[4] if len(sys.argv) > 4 else None
 sys.argv = sys.argv[:1]
 sys.path.insert(0, comfy_path)
 import torch
@@ -74,7 +77,14 @@ with torch.no_grad():
     state["first_stage_model.vae_scale"] = torch.tensor(1.0, dtype=torch.float16)
     state["first_stage_model.vae_shift"] = torch.tensor(0.0, dtype=torch.float16)
 save_file(state, out_path, metadata={"inkframe": "random-weight SD1.5-architecture test checkpoint; never a real model"})
-print(sum(v.numel() for k, v in state.items() if k.startswith("model.diffusion_model.")))
+if control_path:  # a ControlNet matching the reduced UNet (same config), for the posed workflows
+    from comfy.cldm.cldm import ControlNet
+    control = ControlNet(image_size=32, in_channels=4, model_channels=320, hint_channels=3, num_res_blocks=1, channel_mult=(1, 2),
+                         num_heads=8, use_spatial_transformer=True, transformer_depth=[1, 1], transformer_depth_middle=1,
+                         context_dim=768, use_linear_in_transformer=False, legacy=False, dtype=torch.float32, device="cpu",
+                         operations=comfy.ops.disable_weight_init)
+    control_state = {"control_model." + k: v.detach().to(torch.float16).contiguous() for k, v in randomise(control).state_dict().items()}
+    save_file(control_state, control_path, metadata={"inkframe": "random-weight ControlNet test file; never a real model"})
 '''
 
 
@@ -97,21 +107,25 @@ def sd15_models_dir(timeout: float = 600.0) -> Path:
     env = comfy_env()
     models = cache_root() / "models"
     target = models / "checkpoints" / TINY_CHECKPOINT
-    if target.is_file():
+    control = models / "controlnet" / TINY_CONTROLNET
+    if target.is_file() and control.is_file():
         return models
     if env is None:
         raise RuntimeError("building the tiny SD1.5 checkpoint needs COMFYUI_PATH and COMFYUI_PYTHON")
     comfy_path, python = env
     target.parent.mkdir(parents=True, exist_ok=True)
+    control.parent.mkdir(parents=True, exist_ok=True)
     with open(cache_root() / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not target.is_file():
+        if not (target.is_file() and control.is_file()):
             partial = target.with_name(target.name + ".partial")
-            done = subprocess.run([str(python), "-c", BUILD_SCRIPT, str(comfy_path), str(partial), str(SEED)],
+            control_partial = control.with_name(control.name + ".partial")
+            done = subprocess.run([str(python), "-c", BUILD_SCRIPT, str(comfy_path), str(partial), str(SEED), str(control_partial)],
                                   check=False, capture_output=True, text=True, timeout=timeout, cwd=str(comfy_path))
             if done.returncode != 0:
                 raise RuntimeError(f"building the tiny SD1.5 checkpoint failed: {done.stderr[-2000:]}")
             os.replace(partial, target)
+            os.replace(control_partial, control)
     return models
 
 
@@ -119,6 +133,7 @@ def extra_model_paths_file(folder: Path) -> Path:
     """An extra_model_paths.yaml (ComfyUI's format) pointing checkpoints/ at the cached test models."""
     models = sd15_models_dir()
     path = folder / "inkframe_test_models.yaml"
-    path.write_text(yaml.safe_dump({"inkframe_test_models": {"base_path": str(models), "checkpoints": "checkpoints"}}),
+    path.write_text(yaml.safe_dump({"inkframe_test_models": {"base_path": str(models), "checkpoints": "checkpoints",
+                                                             "controlnet": "controlnet"}}),
                     encoding="utf-8")
     return path

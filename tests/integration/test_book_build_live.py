@@ -177,3 +177,24 @@ def test_identity_gate_retries_with_new_seeds_on_live_backend(tiny_sd15_comfyui:
     untouched = next(r for r in result.records if (r.page, r.panel) == (1, 1))
     assert untouched.retries == 0 and untouched.identity == []  # no character, nothing to check
     assert PanelRef(1, 2) in result.generated
+
+
+def test_character_sheet_from_text_on_live_backend(tiny_sd15_comfyui: str, tmp_path: Path) -> None:
+    """The character_sheet workflow (OpenPose ControlNet posed by the drawn turnaround skeletons) with the
+    tiny checkpoint and a tiny random ControlNet of the same UNet; its cells become the character's references."""
+    import yaml
+
+    from app.config import Config
+    from app.services.book_service import make_sheet
+
+    from .sd15_fixture import TINY_CONTROLNET
+
+    folder = tmp_path / "library" / "characters" / "maya"
+    folder.mkdir(parents=True)
+    (folder / "character.yaml").write_text("name: Maya\ndescription: woman in a red raincoat\nseed: 3\n", encoding="utf-8")
+    sheet = make_sheet("maya", Config(), tiny_sd15_comfyui, library_dir=tmp_path / "library", size=(192, 64),
+                       checkpoint=TINY_CHECKPOINT, steps=1, controlnet=TINY_CONTROLNET)
+    assert Image.open(sheet.sheets["turnaround"]).size == (192, 64) and Image.open(sheet.sheets["expressions"]).size == (192, 64)
+    assert len(sheet.references) == 7 and all(p.is_file() for p in sheet.references)
+    listed = yaml.safe_load((folder / "character.yaml").read_text())["references"]
+    assert listed[:3] == ["sheet_turnaround_front.png", "sheet_turnaround_side.png", "sheet_turnaround_back.png"]

@@ -87,7 +87,7 @@ class SyntheticBackend:
         return GenerationResult(image=sharp, workflow="upscale_face_restore", parameters={}, prompt_id="restore",
                                 comfy_execution_s=0.01, wall_s=0.011)
 
-    def character_sheet(self, positive, expressions, negative, seed, size, pose, *, checkpoint=None, steps=None):
+    def character_sheet(self, positive, expressions, negative, seed, size, pose, *, checkpoint=None, steps=None, controlnet=None):
         sheet = tinted(size, PALETTE[seed % 3])
         return {name: GenerationResult(image=sheet, workflow="character_sheet", parameters={"seed": seed})
                 for name in ("turnaround", "expressions")}
