@@ -1,29 +1,34 @@
-"""The library of characters and locations: a name, a description and reference images, kept on disk.
+"""The character and location library as the Characters/Locations tabs see it.
 
-    library_dir/characters/<id>/entry.yaml      name, description, created_at
-    library_dir/characters/<id>/images/*.png    reference photos and chosen sheets
+One format on disk, the book builder's (app/book/library.py):
 
-A cast member's `reference` in a comic script can name a character id. Saving an entry with the name
-of an existing one updates it (new images are added, none are deleted).
+    library_dir/characters/<id>/character.yaml   name, description, negative, seed, lora, ...
+    library_dir/locations/<id>/location.yaml     name, prompt, ...
+    library_dir/<kind>/<id>/references/*.png      reference images
+
+This module is a thin view for the UI: an entry is a name, a description (a location's prompt) and its
+images. Saving an entry with the name of an existing one updates its description and adds images
+(none are deleted; a clashing file name gets a -2, -3 ... suffix); its other fields are kept.
 """
 
 from __future__ import annotations
 
-import re
 import shutil
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, get_args
 
-import yaml
 from PIL import Image, UnidentifiedImageError
 
+from ..book.errors import BookError
+from ..book.library import (CHARACTER_FILE, IMAGE_SUFFIXES, LEGACY_FILE, LOCATION_FILE, Character, Location, entry_id,
+                            load_character, load_location)
+from ..book.library import list_entries as list_book_entries
+from ..book.library import save_entry as save_book_entry
 from ..errors import InkframeError
 
 LibraryKind = Literal["characters", "locations"]
 LIBRARY_KINDS: tuple[str, ...] = get_args(LibraryKind)
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 MAX_NAME = 80
 
 
@@ -38,75 +43,41 @@ class LibraryEntry:
     name: str
     description: str
     images: tuple[Path, ...]
-    created_at: float
 
 
-def entry_id(name: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", name.strip().lower()).strip("-")
-    return slug[:60] or "entry"
-
-
-def _folder(library_dir: Path, kind: str) -> Path:
+def _check_kind(kind: str) -> None:
     if kind not in LIBRARY_KINDS:
         raise LibraryError(f"library kind {kind!r} is unknown; use one of {', '.join(LIBRARY_KINDS)}.")
-    return Path(library_dir) / kind
 
 
-BOOK_FILES = {"characters": ("character.yaml", "description"), "locations": ("location.yaml", "prompt")}
+def _view(kind: str, entry: Character | Location) -> LibraryEntry:
+    text = entry.description if isinstance(entry, Character) else entry.prompt
+    folder = entry.folder or Path()
+    return LibraryEntry(kind, folder.name, entry.name, text, tuple(entry.reference_paths()))
 
 
 def list_entries(library_dir: Path, kind: str) -> list[LibraryEntry]:
-    """Every entry of one kind, by name: those saved here (entry.yaml) and those written for the book builder
-    (character.yaml / location.yaml with references/). An unreadable file is reported by name, not skipped."""
-    folder = _folder(library_dir, kind)
-    if not folder.is_dir():
-        return []
-    entries = []
-    for child in sorted(folder.iterdir()):
-        if (child / "entry.yaml").is_file():
-            entries.append(read_entry(library_dir, kind, child.name))
-        elif (child / BOOK_FILES[kind][0]).is_file():
-            entries.append(_read_book_entry(child, kind))
-    return sorted(entries, key=lambda entry: entry.name.casefold())
-
-
-def _read_book_entry(folder: Path, kind: str) -> LibraryEntry:
-    filename, text_field = BOOK_FILES[kind]
-    path = folder / filename
+    """Every entry of one kind, by name. An unreadable entry is reported by name, not skipped."""
+    _check_kind(kind)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise LibraryError(f"{path} cannot be read ({exc.__class__.__name__}); fix or delete it.") from None
-    if not isinstance(data, dict) or not str(data.get("name", "")).strip():
-        raise LibraryError(f"{path} needs at least a `name:` line.")
-    refs = folder / "references"
-    images = tuple(sorted(p for p in refs.glob("*") if p.suffix.lower() in IMAGE_SUFFIXES)) if refs.is_dir() else ()
-    return LibraryEntry(kind, folder.name, str(data["name"]).strip(), str(data.get(text_field) or ""), images, 0.0)
+        entries = list_book_entries(Path(library_dir), kind)  # type: ignore[arg-type]
+    except BookError as exc:
+        raise LibraryError(str(exc)) from None
+    return sorted((_view(kind, entry) for entry in entries), key=lambda entry: entry.name.casefold())
 
 
 def read_entry(library_dir: Path, kind: str, identifier: str) -> LibraryEntry:
-    folder = _folder(library_dir, kind) / identifier
-    path = folder / "entry.yaml"
+    _check_kind(kind)
+    folder = Path(library_dir) / kind / identifier
+    if not any((folder / name).is_file() for name in (CHARACTER_FILE, LOCATION_FILE, LEGACY_FILE)):
+        raise LibraryError(f"there is no {kind[:-1]} {identifier!r} in the library ({folder}).")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise LibraryError(f"there is no {kind[:-1]} {identifier!r} in the library ({folder}).") from None
-    except (OSError, yaml.YAMLError) as exc:
-        raise LibraryError(f"{path} cannot be read ({exc.__class__.__name__}); fix or delete it.") from None
-    if not isinstance(data, dict) or not str(data.get("name", "")).strip():
-        raise LibraryError(f"{path} needs at least a `name:` line.")
-    images = tuple(sorted(p for p in (folder / "images").glob("*") if p.suffix.lower() in IMAGE_SUFFIXES)) if (folder / "images").is_dir() else ()
-    return LibraryEntry(kind, identifier, str(data["name"]).strip(), str(data.get("description") or ""), images,
-                        float(data.get("created_at") or 0.0))
+        return _view(kind, (load_character if kind == "characters" else load_location)(folder))
+    except BookError as exc:
+        raise LibraryError(str(exc)) from None
 
 
-def save_entry(library_dir: Path, kind: str, name: str, description: str = "", images: list[Path | str] | None = None) -> LibraryEntry:
-    """Create or update an entry; images are checked and copied into it."""
-    name = (name or "").strip()
-    if not name:
-        raise LibraryError(f"a {kind[:-1]} needs a name.")
-    if len(name) > MAX_NAME:
-        raise LibraryError(f"the name is {len(name)} characters long; keep it under {MAX_NAME}.")
+def _checked_images(images: list[Path | str] | None) -> list[Path]:
     sources = [Path(image) for image in images or []]
     for source in sources:
         if source.suffix.lower() not in IMAGE_SUFFIXES:
@@ -116,18 +87,47 @@ def save_entry(library_dir: Path, kind: str, name: str, description: str = "", i
                 image.verify()
         except (OSError, UnidentifiedImageError):
             raise LibraryError(f"{source.name} cannot be read as an image; re-export it as PNG or JPEG.") from None
-    identifier = entry_id(name)
-    folder = _folder(library_dir, kind) / identifier
-    existing = read_entry(library_dir, kind, identifier) if (folder / "entry.yaml").is_file() else None
-    (folder / "images").mkdir(parents=True, exist_ok=True)
+    return sources
+
+
+def _copy_unique(sources: list[Path], references: Path) -> list[str]:
+    references.mkdir(parents=True, exist_ok=True)
+    names = []
     for source in sources:
-        target = folder / "images" / source.name
+        target = references / source.name
         counter = 1
         while target.exists():
             counter += 1
-            target = folder / "images" / f"{source.stem}-{counter}{source.suffix}"
+            target = references / f"{source.stem}-{counter}{source.suffix}"
         shutil.copyfile(source, target)
-    created = existing.created_at if existing else time.time()
-    text = yaml.safe_dump({"name": name, "description": description.strip(), "created_at": created}, allow_unicode=True, sort_keys=False)
-    (folder / "entry.yaml").write_text(text, encoding="utf-8")
-    return read_entry(library_dir, kind, identifier)
+        names.append(target.name)
+    return names
+
+
+def save_entry(library_dir: Path, kind: str, name: str, description: str = "",
+               images: list[Path | str] | None = None) -> LibraryEntry:
+    """Create or update an entry; images are checked and copied into its references/."""
+    _check_kind(kind)
+    name = (name or "").strip()
+    if not name:
+        raise LibraryError(f"a {kind[:-1]} needs a name.")
+    if len(name) > MAX_NAME:
+        raise LibraryError(f"the name is {len(name)} characters long; keep it under {MAX_NAME}.")
+    sources = _checked_images(images)
+    folder = Path(library_dir) / kind / entry_id(name)
+    text_field = "description" if kind == "characters" else "prompt"
+    try:
+        if any((folder / f).is_file() for f in (CHARACTER_FILE, LOCATION_FILE, LEGACY_FILE)):
+            entry = (load_character if kind == "characters" else load_location)(folder)
+            entry = entry.model_copy(update={text_field: description.strip()})
+        else:
+            model = Character if kind == "characters" else Location
+            entry = model(name=name, **{text_field: description.strip()})
+        added = _copy_unique(sources, folder / "references")
+        if entry.references:  # an explicit list: add the new files to it; an empty one means all of references/
+            entry = entry.model_copy(update={"references": [*entry.references, *added]})
+        saved = save_book_entry(entry, Path(library_dir))
+    except BookError as exc:
+        raise LibraryError(str(exc)) from None
+    (folder / LEGACY_FILE).unlink(missing_ok=True)  # the entry now lives in the book builder's file
+    return _view(kind, saved)

@@ -60,7 +60,7 @@ def test_a_folder_without_an_entry_file_is_named(tmp_path: Path) -> None:
 
 
 def test_entries_of_the_characters_tab_are_read(tmp_path: Path) -> None:
-    """app/services/library_service.py writes entry.yaml + images/; the book reads them as characters."""
+    """Entries saved by the Characters tab (app/services/library_service.py) are the book's characters."""
     from app.services.library_service import save_entry as save_tab_entry
 
     photo = _image(tmp_path / "photo.png")

@@ -17,11 +17,21 @@ def photo(path):
 def test_save_list_and_update(tmp_path):
     first = library_service.save_entry(tmp_path, "characters", "Maya Lin", "red raincoat", [photo(tmp_path / "a.png")])
     assert first.id == "maya-lin" and len(first.images) == 1
+    assert (tmp_path / "characters" / "maya-lin" / "character.yaml").is_file()  # the book builder's format
     again = library_service.save_entry(tmp_path, "characters", "Maya Lin", "red raincoat, short hair", [photo(tmp_path / "a.png")])
-    assert len(again.images) == 2 and again.description == "red raincoat, short hair"
-    assert again.created_at == first.created_at
+    assert [p.name for p in again.images] == ["a-2.png", "a.png"] and again.description == "red raincoat, short hair"
     assert [e.name for e in library_service.list_entries(tmp_path, "characters")] == ["Maya Lin"]
     assert library_service.list_entries(tmp_path, "locations") == []
+
+
+def test_update_keeps_the_book_builder_fields(tmp_path):
+    from app.book.library import Character, load_character, save_entry
+
+    save_entry(Character(name="Tom", description="lanky", lora="tom.safetensors", seed=7), tmp_path)
+    library_service.save_entry(tmp_path, "characters", "Tom", "lanky, knitted cap", [photo(tmp_path / "t.png")])
+    tom = load_character(tmp_path / "characters" / "tom")
+    assert (tom.description, tom.lora, tom.seed) == ("lanky, knitted cap", "tom.safetensors", 7)
+    assert [p.name for p in tom.reference_paths()] == ["t.png"]
 
 
 def test_bad_entries_are_one_sentence(tmp_path):
@@ -34,8 +44,8 @@ def test_bad_entries_are_one_sentence(tmp_path):
         library_service.save_entry(tmp_path, "locations", "Harbour", images=[tmp_path / "x.png"])
     broken = tmp_path / "characters" / "ghost"
     broken.mkdir(parents=True)
-    (broken / "entry.yaml").write_text("description: no name\n")
-    with pytest.raises(LibraryError, match="needs at least a `name:` line"):
+    (broken / "character.yaml").write_text("description: no name\n")
+    with pytest.raises(LibraryError, match=r"character.yaml: the field name is required."):
         library_service.list_entries(tmp_path, "characters")
 
 
