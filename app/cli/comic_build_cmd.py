@@ -3,6 +3,7 @@
     comic build issue1.txt --out build/                    # a new build
     comic build issue1.txt --out build/ --resume           # continue: finished panels are reused
     comic build issue1.txt --out build/ --regenerate 1:2 [--seed N] [--prompt TEXT]
+    comic sheet maya [--photo a.jpg ...]                   # a character sheet; its cells become references
 """
 
 from __future__ import annotations
@@ -36,6 +37,43 @@ def register_action(actions: argparse._SubParsersAction) -> None:
     parser.add_argument("--grade", help="colour-grade preset or .cube file for every panel ('' for none; default: the style's)")
     parser.add_argument("--format", default="png,pdf,cbz", help="export formats (default png,pdf,cbz)")
     parser.set_defaults(handler=handle)
+
+    sheet = actions.add_parser(
+        "sheet", help="make a character's sheet (turnaround + expressions, or photos redrawn) and keep its cells as references",
+        description="Generate a character sheet for library character NAME on ComfyUI: a turnaround (front, side, back) "
+        "and an expression sheet from the character's description, or each --photo redrawn in the style. Every cell is "
+        "saved as a reference image in the character's folder and listed in character.yaml.",
+    )
+    sheet.add_argument("name", help="the character's name or id in the library")
+    add_comfyui_url_argument(sheet)
+    sheet.add_argument("--photo", type=Path, action="append", default=[], metavar="FILE", help="a photo to redraw (repeatable)")
+    sheet.add_argument("--style", default="", help="style preset or text (default: ink)")
+    sheet.add_argument("--seed", type=int, help="seed (default: the character's)")
+    sheet.add_argument("--library", type=Path, metavar="DIR", help="character library (default: app.library_dir)")
+    sheet.add_argument("--size", default="1024x512", help="sheet size WIDTHxHEIGHT (default 1024x512)")
+    sheet.add_argument("--steps", type=int, help="sampler steps (default: the workflow's)")
+    sheet.add_argument("--checkpoint", help="SD1.5 checkpoint file name (default: the workflow's)")
+    sheet.add_argument("--controlnet", help="OpenPose ControlNet file name (default: the workflow's)")
+    sheet.set_defaults(handler=handle_sheet)
+
+
+def handle_sheet(args: argparse.Namespace, config: Config) -> int:
+    import re
+
+    from app.book.errors import BookError
+    from app.services.book_service import make_sheet
+
+    match = re.fullmatch(r"(\d+)x(\d+)", args.size.strip())
+    if not match or min(int(match.group(1)), int(match.group(2))) < 64:
+        raise BookError(f"--size {args.size!r} is not WIDTHxHEIGHT with both at least 64, e.g. 1024x512.")
+    result = make_sheet(args.name, config, comfyui_url(args, config), photos=args.photo, style=args.style, seed=args.seed,
+                        library_dir=args.library, size=(int(match.group(1)), int(match.group(2))), checkpoint=args.checkpoint,
+                        steps=args.steps, controlnet=args.controlnet)
+    for name, path in result.sheets.items():
+        print(f"{name}: {path}")
+    print(f"{len(result.references)} reference image(s) added to {result.character.name}: "
+          + ", ".join(p.name for p in result.references))
+    return 0
 
 
 def handle(args: argparse.Namespace, config: Config) -> int:
