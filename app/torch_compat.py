@@ -1,4 +1,4 @@
-"""The one place that makes gfpgan/basicsr importable with PyPI's CPU torch + torchvision.
+"""The one place that makes torchvision (and gfpgan/basicsr on top of it) importable with PyPI's CPU torch.
 
 - torchvision 0.28's `_meta_registrations` registers fake kernels for its C++ ops `nms`/`qnms`; when the
   compiled extension cannot load against this torch build the ops do not exist and importing torchvision
@@ -8,7 +8,8 @@
 - basicsr 1.4.2 imports `torchvision.transforms.functional_tensor`, removed from torchvision; a shim module
   exposing `rgb_to_grayscale` from its new home stands in.
 
-Applied lazily by `ensure_gfpgan_importable()` just before gfpgan is imported, never at package import.
+Applied lazily, never at import: `ensure_torchvision_importable()` before anything that may import
+torchvision (transformers does), `ensure_gfpgan_importable()` before gfpgan / basicsr.
 """
 
 from __future__ import annotations
@@ -60,6 +61,15 @@ def _install_functional_tensor_shim() -> None:
     shim = types.ModuleType(name)
     shim.rgb_to_grayscale = functional.rgb_to_grayscale  # type: ignore[attr-defined]
     sys.modules[name] = shim
+
+
+def ensure_torchvision_importable() -> None:
+    """Idempotent; call before code that imports torchvision (or returns quietly when it is not installed)."""
+    with _LOCK:
+        try:
+            _import_torchvision()
+        except ImportError:
+            pass  # no torchvision at all: nothing to fix
 
 
 def ensure_gfpgan_importable() -> None:

@@ -178,7 +178,7 @@ def build_gfpgan(path: Path | None = None) -> Path:
     if path.is_file():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    from app.faceswap.torch_compat import ensure_gfpgan_importable
+    from app.torch_compat import ensure_gfpgan_importable
 
     ensure_gfpgan_importable()
     import torch

