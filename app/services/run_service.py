@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ..comfy import ComfyClient, OutputFile, PromptResult
 from ..comfy.events import Event
