@@ -23,6 +23,7 @@ from typing import Any
 
 from PIL import Image
 
+from ..comfy import ExecutionError
 from ..comic.layout import PageLayout, layout_book
 from ..comic.model import Book
 from ..comic.panel_images import cover_crop
@@ -78,6 +79,10 @@ class BuildResult:
     report: Path
     figures: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[PanelRef]:
+        return [PanelRef(r.page, r.panel) for r in self.records if r.status == "failed"]
 
 
 @dataclass
@@ -233,7 +238,14 @@ class BookBuilder:
                     following = next(upcoming, None)
                     if following is not None:
                         prefetch(following.request)
-                record = runner.run(job)
+                try:
+                    record = runner.run(job)
+                except ExecutionError as exc:  # this panel's prompt failed inside ComfyUI: keep going, report it
+                    record = _failed_record(job, str(exc))
+                    store.save_panel(record)
+                    records.append(record)
+                    self.on_event(BuildEvent("failed", f"{job.ref}: failed: {exc}", job.ref))
+                    continue
                 generated.append(job.ref)
                 records.append(record)
                 self.on_event(BuildEvent("panel", _panel_line(record), job.ref))
@@ -306,6 +318,14 @@ def _lut(style: StylePreset):
     from ..comic.grading import resolve_lut
 
     return resolve_lut(style.grade)
+
+
+def _failed_record(job: PanelJob, reason: str) -> PanelRecord:
+    request = job.request
+    return PanelRecord(page=job.ref.page, panel=job.ref.panel, status="failed", fingerprint=job.fingerprint, workflow=request.workflow,
+                       width=request.width, height=request.height, seed=request.seed, base_seed=job.base_seed,
+                       positive=request.positive, negative=request.negative, characters=list(job.references), location=job.location,
+                       overrides=dict(job.overrides), notes=[f"failed on the backend: {reason}"])
 
 
 def _panel_line(record: PanelRecord) -> str:

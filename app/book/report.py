@@ -74,7 +74,7 @@ def write_report(out_dir: Path, book: Book, records: Sequence[PanelRecord], stat
               "| panel | art | seed | workflow | size | identity | quality | retries | repairs |",
               "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for record in records:
-        art = ""
+        art = "**failed** (placeholder)" if record.status == "failed" else ""
         if record.image and (out_dir / record.image).is_file():
             rel = Path(_thumb(out_dir / record.image, thumbs / f"p{record.page:02d}_panel{record.panel:02d}.png", THUMB)).relative_to(out_dir)
             art = f"![page {record.page} panel {record.panel}]({rel.as_posix()})"

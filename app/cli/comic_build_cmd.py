@@ -99,4 +99,9 @@ def handle(args: argparse.Namespace, config: Config) -> int:
           f"style consistency {figures['style_consistency']}, report {result.report}")
     for fmt, paths in sorted(result.outputs.items()):
         print(f"  {fmt}: {', '.join(paths)}")
+    if result.failed:
+        names = ", ".join(str(ref) for ref in result.failed)
+        print(f"error: {len(result.failed)} panel(s) failed on ComfyUI ({names}); they are placeholders in the pages; "
+              f"see {result.report} and run again with --resume to retry them.", file=sys.stderr)
+        return 1
     return 0

@@ -265,3 +265,22 @@ def test_a_prefetching_backend_gets_the_next_panel_before_the_current_is_checked
     seeds = [r.seed for r in result.records]
     assert backend.log == [f"prefetch {seeds[0]}", f"prefetch {seeds[1]}", f"generate {seeds[0]}", f"prefetch {seeds[2]}",
                            f"generate {seeds[1]}", f"generate {seeds[2]}", "cancel"]
+
+
+def test_a_panel_that_fails_inside_comfyui_is_reported_and_the_rest_is_built(project: Path) -> None:
+    from app.comfy import ExecutionError
+
+    class OneFails(SyntheticBackend):
+        def generate(self, request):
+            if request.workflow == "panel" and "smiles" in request.positive:
+                raise ExecutionError("p1", "22", "KSampler", "out of memory", "RuntimeError")
+            return super().generate(request)
+
+    result = _builder(OneFails()).build(_options(project))
+    assert result.failed == [PanelRef(2, 1)] and len(result.generated) == 2
+    record = json.loads((project / "out" / "panels" / "p02_panel01.json").read_text())
+    assert record["status"] == "failed" and "KSampler" in record["notes"][0] and record["image"] is None
+    assert any("have no art and were drawn as placeholders: page 2 panel 1" in w for w in result.warnings)
+    assert "| 2:1 | **failed** (placeholder) |" in result.report.read_text()
+    retried = _builder(SyntheticBackend()).build(_options(project, resume=True))  # the failed panel is built again
+    assert retried.generated == [PanelRef(2, 1)] and retried.failed == []
