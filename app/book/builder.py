@@ -265,7 +265,9 @@ class BookBuilder:
         return out
 
     def _plates(self, context: BookContext, options: BuildOptions, store: StateStore, state: BookState) -> dict[str, Image.Image]:
-        """The plate of every location a panel uses: the library's plate.png, else generated once for this build."""
+        """The plate of every location a panel uses: the library's plate.png; else its first reference image
+        redrawn in the book's style (img2img_restyle, so the place looks like the photo); else generated from its
+        prompt (background workflow). Made once per build and kept in OUT/locations/."""
         sizes: dict[str, list[tuple[int, int]]] = {}
         by_id: dict[str, Location] = {}
         for page, layout in zip(context.book.pages, context.layouts):
@@ -283,9 +285,13 @@ class BookBuilder:
             width, height = plate_size(sizes[key])
             seed = location.seed if location.seed is not None else base_seed(context.book.title, PanelRef(0, 0)) ^ hash_text(key)
             prompt = assemble_prompt_for_plate(context.style, location)
-            request = GenerationRequest(workflow="background", positive=prompt[0], negative=prompt[1], seed=seed, width=width,
-                                        height=height, steps=options.steps, cfg=options.cfg, checkpoint=options.checkpoint)
-            print_key = fingerprint({k: v for k, v in request.__dict__.items() if k != "init_image"})
+            references = location.reference_paths()
+            source = cover_crop(Image.open(references[0]).convert("RGB"), (width, height)) if references else None
+            request = GenerationRequest(workflow="img2img_restyle" if source else "background", positive=prompt[0], negative=prompt[1],
+                                        seed=seed, width=width, height=height, steps=options.steps, cfg=options.cfg,
+                                        checkpoint=options.checkpoint, init_image=source, strength=location.strength if source else None)
+            print_key = fingerprint({**{k: v for k, v in request.__dict__.items() if k != "init_image"},
+                                     "reference": hashlib.sha256(source.tobytes()).hexdigest() if source else None})
             path = store.out / "locations" / f"{key}.png"
             known = state.plates.get(key, {})
             if known.get("fingerprint") == print_key and path.is_file():
@@ -295,7 +301,8 @@ class BookBuilder:
             path.parent.mkdir(parents=True, exist_ok=True)
             result.image.save(path)
             plates[key] = result.image
-            state.plates[key] = {"file": store.relative(path), "source": "generated", "seed": seed, "fingerprint": print_key,
+            state.plates[key] = {"file": store.relative(path), "source": f"redrawn from {references[0].name}" if source else "generated",
+                                 "seed": seed, "fingerprint": print_key,
                                  "prompt": prompt[0], "width": width, "height": height, "prompt_id": result.prompt_id}
             self.on_event(BuildEvent("plate", f"location plate {location.name}: {width}x{height}, seed {seed}"))
         return plates

@@ -284,3 +284,16 @@ def test_a_panel_that_fails_inside_comfyui_is_reported_and_the_rest_is_built(pro
     assert "| 2:1 | **failed** (placeholder) |" in result.report.read_text()
     retried = _builder(SyntheticBackend()).build(_options(project, resume=True))  # the failed panel is built again
     assert retried.generated == [PanelRef(2, 1)] and retried.failed == []
+
+
+def test_a_location_reference_photo_becomes_the_plate(project: Path) -> None:
+    room = project / "lib" / "locations" / "lamp-room"
+    (room / "references").mkdir()
+    Image.new("RGB", (400, 200), (10, 120, 160)).save(room / "references" / "photo.png")
+    backend = SyntheticBackend()
+    _builder(backend).build(_options(project))
+    plate = backend.requests[0]
+    assert plate.workflow == "img2img_restyle" and plate.init_image is not None and plate.init_image.size == (plate.width, plate.height)
+    assert plate.strength == 0.65 and "brass gears" in plate.positive
+    state = json.loads((project / "out" / "build.json").read_text())
+    assert state["plates"]["lamp-room"]["source"] == "redrawn from photo.png"
