@@ -26,6 +26,8 @@ from .models import Job, JobOutput
 COMFY_KINDS: tuple[str, ...] = ("prompt", "workflow")
 LOCAL_KINDS: dict[str, str] = {
     "collect": "app.jobs.kinds:collect_dependency_outputs",
+    "book": "app.services.book_service:run_book_job",  # a whole script: panels, pages, PDF/CBZ (resumable)
+    "story": "app.services.story_service:run_story_job",  # the writers' room: story -> script
 }
 OUTPUT_PREFIX_ROOT = "inkframe_jobs"
 
@@ -73,6 +75,20 @@ def validate_kind(kind: str, parameters: Mapping[str, Any]) -> None:
             resolve_workflow(parameters["workflow"])
         except InkframeError as exc:  # the workflow layer's sentence names the missing file and the library
             raise JobKindError(str(exc), field="parameters.workflow") from exc
+
+
+    if kind == "book":
+        _require_file(parameters, "script", "parameters.script must name the comic script file to build (e.g. scripts/issue1.txt).")
+    if kind == "story" and not isinstance(parameters.get("story_text"), str):
+        _require_file(parameters, "story_path", "parameters.story_text or parameters.story_path must give the story to draft.")
+
+
+def _require_file(parameters: Mapping[str, Any], key: str, missing: str) -> None:
+    value = parameters.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise JobKindError(missing, field=f"parameters.{key}")
+    if not Path(value).is_file():
+        raise JobKindError(f"parameters.{key}: {value} does not exist on the machine that runs the queue.", field=f"parameters.{key}")
 
 
 def needs_object_info(kind: str) -> bool:

@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image
 
 from ..book.backend import PanelBackend
-from ..book.builder import BookBuilder, BuildEvent, BuildOptions, BuildResult
+from ..book.builder import DEFAULT_FORMATS, BookBuilder, BuildEvent, BuildOptions, BuildResult
 from ..book.comfy_backend import ComfyBackend
 from ..book.errors import BookError
 from ..book.panel_runner import REPAIR_OPERATION, FaceRepairer, GateSettings
@@ -156,3 +156,30 @@ def make_sheet(name: str, config: Config, backend_url: str, *, photos: Sequence[
     finally:
         if own:
             backend.close()  # type: ignore[union-attr]
+
+
+def run_book_job(job, dependencies, output_dir: Path):  # (Job, dict[str, Job], Path) -> list[JobOutput]
+    """Local job kind `book`: a whole script built unattended on the persistent queue.
+
+    Parameters: `script` (path), optional `library` (folder; default app.library_dir), `comfyui_url`,
+    `max_side`, `steps`, `cfg`, `checkpoint`, `grade`, `formats`. The build always resumes, so a job run again after a crash or a retry keeps
+    every panel that was finished and only generates the rest."""
+    from ..config import load_config
+    from ..jobs.kinds import job_output_dir
+    from ..jobs.models import JobOutput
+
+    config = load_config()
+    values = dict(job.parameters)
+    folder = job_output_dir(output_dir, job.id)
+    options = BuildOptions(
+        script=Path(values["script"]), out_dir=folder, resume=True, max_side=values.get("max_side"),
+        library_dir=Path(values["library"]) if values.get("library") else None,
+        steps=values.get("steps"), cfg=values.get("cfg"), checkpoint=values.get("checkpoint"), grade=values.get("grade"),
+        formats=tuple(values.get("formats") or DEFAULT_FORMATS),
+    )
+    result = build_book(options, config, (values.get("comfyui_url") or config.comfyui.url).rstrip("/"))
+    if result.failed:
+        names = ", ".join(f"page {ref.page} panel {ref.panel}" for ref in result.failed)
+        raise InkframeError(f"{len(result.failed)} panel(s) failed ({names}); see {result.report}; retry the job to build only those.")
+    files = [folder / relative for paths in result.outputs.values() for relative in paths] + [result.report]
+    return [JobOutput(node_id="book", filename=path.name, path=str(path.relative_to(output_dir)), kind="file") for path in files]

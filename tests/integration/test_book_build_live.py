@@ -198,3 +198,49 @@ def test_character_sheet_from_text_on_live_backend(tiny_sd15_comfyui: str, tmp_p
     assert len(sheet.references) == 7 and all(p.is_file() for p in sheet.references)
     listed = yaml.safe_load((folder / "character.yaml").read_text())["references"]
     assert listed[:3] == ["sheet_turnaround_front.png", "sheet_turnaround_side.png", "sheet_turnaround_back.png"]
+
+
+def test_a_whole_script_builds_unattended_on_the_queue(tiny_sd15_comfyui: str, book_dir: Path, tmp_path: Path) -> None:
+    """The `book` job kind: the persistent queue builds a script end to end; run again, it keeps every finished panel."""
+    import time
+
+    from app.config import load_config
+    from app.jobs.models import JobSpec
+    from app.services.queue_service import QueueService
+
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(f"app:\n  output_dir: {tmp_path / 'outputs'}\nqueue:\n  sqlite_path: {tmp_path / 'jobs.db'}\n"
+                           f"comfyui:\n  url: {tiny_sd15_comfyui}\n", encoding="utf-8")
+    service = QueueService(load_config(config_file))
+    worker = service.start_worker()
+    parameters = {"script": str(book_dir / "book.txt"), "library": str(book_dir / "library"), "comfyui_url": tiny_sd15_comfyui,
+                  "max_side": 64, "steps": 1, "checkpoint": TINY_CHECKPOINT}
+
+    def finish(job_id: str):
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            job = service.get(job_id)
+            if job.status in ("succeeded", "failed", "cancelled"):
+                return job
+            time.sleep(0.5)
+        raise AssertionError(f"book job {job_id} did not finish: {service.get(job_id)}")
+
+    try:
+        (job,) = service.submit([JobSpec(kind="book", parameters=parameters)])
+        done = finish(job.id)
+        assert done.status == "succeeded", done.error
+        names = {output.filename for output in done.outputs}
+        assert {"tiny-lamp.pdf", "tiny-lamp.cbz", "report.md", "page_001.png"} <= names
+        folder = tmp_path / "outputs" / "jobs" / job.id
+        panels = {p.name: p.read_bytes() for p in (folder / "panels").glob("*.png")}
+        assert len(panels) >= 2
+        # the build is resumable, so the queue can run the job again (after a crash, or by hand): nothing is redone
+        from app.services.book_service import run_book_job
+
+        run_book_job(done, {}, tmp_path / "outputs")
+        assert {p.name: p.read_bytes() for p in (folder / "panels").glob("*.png")} == panels
+        records = [json.loads(p.read_text()) for p in (folder / "panels").glob("p*_panel*.json")]
+        assert len(records) == 2 and all(r["status"] == "done" and len(r["attempts"]) == 1 for r in records)
+    finally:
+        worker.stop()
+        service.close()

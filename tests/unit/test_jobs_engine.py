@@ -142,3 +142,20 @@ def test_corrupt_record_is_reported_and_the_rest_runs(config: Config, service: Q
     [record] = service.quarantined()
     assert record.job_id == bad.id and "is corrupt" in record.reason
     assert service.list(JobQuery()).quarantined == 1
+
+
+def test_book_and_story_kinds_check_their_files_at_submit(tmp_path):
+    from app.jobs.kinds import JobKindError, is_local, validate_kind
+
+    assert is_local("book") and is_local("story")
+    with pytest.raises(JobKindError) as error:
+        validate_kind("book", {})
+    assert error.value.field == "parameters.script"
+    with pytest.raises(JobKindError, match=r"parameters.script: .*nope.txt does not exist on the machine that runs the queue."):
+        validate_kind("book", {"script": str(tmp_path / "nope.txt")})
+    script = tmp_path / "s.txt"
+    script.write_text("PAGE 1\n")
+    validate_kind("book", {"script": str(script)})
+    validate_kind("story", {"story_text": "Once upon a time."})
+    with pytest.raises(JobKindError, match="parameters.story_text or parameters.story_path must give the story"):
+        validate_kind("story", {"pages": 2})
