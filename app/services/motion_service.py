@@ -245,13 +245,16 @@ def run_on_comfyui(request: MotionRequest, backend_url: str, *, timeouts: Timeou
     return report
 
 
-def identity_scores(target: Path, video: Path, samples: int = 8) -> tuple[list[float | None], str]:
-    """Face similarity of sampled frames of `video` to the target (None where a frame has no face)."""
-    from .identity_service import load_embedder
+def identity_scores(target: Path, video: Path, samples: int = 8, embedder=None) -> tuple[list[float | None], str]:
+    """Face similarity of sampled frames of `video` to the target (None where a frame has no face).
 
-    embedder, reason = load_embedder()
+    `embedder` is any app.quality FaceEmbedder; by default insightface's, when its model is installed."""
     if embedder is None:
-        return [], f"identity check skipped: {reason}"
+        from .identity_service import load_embedder
+
+        embedder, reason = load_embedder()
+        if embedder is None:
+            return [], f"identity check skipped: {reason}"
     from ..faceswap import load_rgb
     from ..media import read_frame
     from ..quality.face_similarity import cosine_similarity

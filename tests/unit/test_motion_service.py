@@ -89,3 +89,39 @@ def test_cli_pose_preview_and_no_person(person_clip, tmp_path):
     assert failed.returncode == 1
     assert failed.stderr.strip() == ("error: no person detected in 5 of 5 frames of empty.mp4 (frames 0-4); use a clip where "
                                      "one person is fully visible, or trim to the frames that show them.")
+
+
+def test_portrait_target_without_a_face_is_refused(tmp_path):
+    from PIL import Image
+
+    from app.services.motion_service import check_target_face
+
+    blank = tmp_path / "wall.png"
+    Image.new("RGB", (256, 256), (120, 140, 160)).save(blank)
+    with pytest.raises(MotionError, match="no face found in the target wall.png; portrait animation needs a clear, front-facing face."):
+        check_target_face(blank)
+    photo = tmp_path / "astronaut.png"
+    Image.fromarray(skimage_data.astronaut()).save(photo)
+    check_target_face(photo)  # a real face passes
+
+
+class _MeanColourEmbedder:
+    """Test embedder (not a face model): the mean colour of the centre, or None for a dark frame."""
+
+    def embed_largest_face(self, rgb):
+        centre = rgb[rgb.shape[0] // 4: -rgb.shape[0] // 4, rgb.shape[1] // 4: -rgb.shape[1] // 4].reshape(-1, 3).mean(axis=0)
+        return None if centre.max() < 20 else centre - 60.0
+
+
+def test_identity_scores_sample_the_clip(tmp_path):
+    from PIL import Image
+
+    from app.services.motion_service import identity_scores
+
+    target = tmp_path / "t.png"
+    Image.new("RGB", (64, 64), (200, 60, 60)).save(target)
+    frames = [np.full((64, 64, 3), (200, 60, 60) if i < 8 else (5, 5, 5), np.uint8) for i in range(16)]
+    clip = encode_frames(frames, tmp_path / "c.mp4", EncodeOptions(fps=Fraction(8)))
+    scores, note = identity_scores(target, clip, samples=4, embedder=_MeanColourEmbedder())
+    assert note == "" and len(scores) == 4
+    assert scores[0] > 0.99 and scores[1] > 0.99 and scores[2] is None and scores[3] is None
