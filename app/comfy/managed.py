@@ -118,6 +118,8 @@ class ManagedComfyUI:
                 args += [flag, str(self.data_dir / folder)]
         if "--database-url" in supported and "--database-url" not in self.launch.extra_args:
             args += ["--database-url", f"sqlite:///{self.data_dir / 'user' / 'comfyui.db'}"]
+        if "--preview-method" in supported and "--preview-method" not in self.launch.extra_args:
+            args += ["--preview-method", "auto"]  # samplers send previews: the queue shows them while jobs run
         return args + list(self.launch.extra_args)
 
     def start(self) -> str:
@@ -226,4 +228,4 @@ def _supported_flags(comfy_path: Path) -> set[str]:
     except OSError:
         return set()
     return {flag for flag in ("--input-directory", "--output-directory", "--temp-directory", "--user-directory",
-                              "--database-url") if f'"{flag}"' in text}
+                              "--database-url", "--preview-method") if f'"{flag}"' in text}

@@ -76,6 +76,7 @@ class Job(_Model):
     worker_id: str | None = None
     progress: float = Field(0.0, ge=0.0, le=1.0)
     progress_text: str = ""
+    preview: str | None = Field(None, description="latest sampler preview while running, relative to app.output_dir")
     outputs: list[JobOutput] = Field(default_factory=list)
     errors: list[JobError] = Field(default_factory=list)
     batch_id: str | None = None

@@ -26,6 +26,7 @@ from .engine import RunJob
 from .job_store_base import CorruptJobError, JobNotFoundError, JobStore
 from .kinds import build_prompt, is_local, job_output_dir, local_handler, needs_object_info
 from .models import Job, JobOutput
+from .previews import PreviewWriter
 from .transitions import JobTransitions, is_same_run
 
 log = logging.getLogger(__name__)
@@ -189,8 +190,13 @@ class JobRunner:
     def _follow(self, job: Job, *, submitted: bool) -> None:
         client = self.pool.client(job.backend)
         last_write = [0.0]
+        previews = PreviewWriter(self.output_dir, job.id)
 
         def on_event(event: Any) -> None:
+            preview = previews.offer(event)
+            if preview is not None:
+                self.store.mutate(job.id, lambda cur: cur.model_copy(update={"preview": preview}) if is_same_run(cur, job.prompt_id) else None)
+                return
             text = None
             fraction = None
             if isinstance(event, ProgressEvent) and event.max:

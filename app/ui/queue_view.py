@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import time
@@ -45,8 +46,22 @@ def job_rows(jobs: list[Any], now: float | None = None) -> list[list[Any]]:
     ]
 
 
-def progress_cards_html(jobs: list[Any]) -> str:
-    """One card per active job with a progress bar; a plain sentence when nothing runs."""
+def preview_html(job: Any, output_dir: Path | None) -> str:
+    """The running job's latest sampler preview, inlined (a few KB), or nothing."""
+    if output_dir is None or job.status != "running" or not getattr(job, "preview", None):
+        return ""
+    path = output_dir / job.preview
+    try:
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+    except OSError:
+        return ""  # replaced between the listing and the read: the next refresh shows the new one
+    mime = "image/webp" if path.suffix == ".webp" else "image/jpeg"
+    return f'<img class="queue-preview" alt="preview of job {short_id(job.id)}" src="data:{mime};base64,{data}">'
+
+
+def progress_cards_html(jobs: list[Any], output_dir: Path | None = None) -> str:
+    """One card per active job with a progress bar (and its latest preview while it runs); a plain
+    sentence when nothing runs."""
     if not jobs:
         return '<p class="queue-empty">No jobs are queued or running.</p>'
     cards = []
@@ -61,7 +76,7 @@ def progress_cards_html(jobs: list[Any]) -> str:
             f'<span class="queue-status" style="color:{colour}">{html.escape(job.status)}</span></div>'
             f'<progress max="100" value="{percent}" aria-label="progress of job {short_id(job.id)}"></progress>'
             f'<div class="queue-card-detail">{percent}% · {detail}'
-            f'{" · " + html.escape(job.backend) if job.backend else ""}</div>{error}</div>'
+            f'{" · " + html.escape(job.backend) if job.backend else ""}</div>{preview_html(job, output_dir)}{error}</div>'
         )
     return '<div class="queue-cards">' + "".join(cards) + "</div>"
 

@@ -19,6 +19,7 @@ CSS = """
 .queue-status { margin-left: auto; font-weight: 600; }
 .queue-card progress { width: 100%; height: 10px; }
 .queue-card-detail { font-size: 0.85em; opacity: 0.8; }
+.queue-preview { display: block; max-width: 256px; width: 100%; margin-top: 6px; border-radius: 4px; image-rendering: auto; }
 .queue-error { color: #b91c1c; font-size: 0.85em; }
 .inkframe-toolbar { align-items: flex-end; }
 .inkframe-toolbar button { align-self: flex-end; margin-bottom: 6px; }

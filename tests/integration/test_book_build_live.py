@@ -244,3 +244,40 @@ def test_a_whole_script_builds_unattended_on_the_queue(tiny_sd15_comfyui: str, b
     finally:
         worker.stop()
         service.close()
+
+
+def test_queued_panel_job_shows_sampler_previews(tiny_sd15_comfyui: str, tmp_path: Path) -> None:
+    """A `workflow` job on the queue: the managed ComfyUI runs with --preview-method auto, the sampler's
+    preview frames reach the job record while it runs, and its outputs are collected."""
+    import time
+
+    from app.config import load_config
+    from app.jobs.models import JobSpec
+    from app.services.queue_service import QueueService
+
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(f"app:\n  output_dir: {tmp_path / 'outputs'}\nqueue:\n  sqlite_path: {tmp_path / 'jobs.db'}\n"
+                           f"comfyui:\n  url: {tiny_sd15_comfyui}\n", encoding="utf-8")
+    service = QueueService(load_config(config_file))
+    worker = service.start_worker()
+    overrides = {"checkpoint": TINY_CHECKPOINT, "steps": 3, "width": 256, "height": 256, "prompt": "a lighthouse"}
+    try:
+        (job,) = service.submit([JobSpec(kind="workflow", parameters={"workflow": "panel", "overrides": overrides})])
+        seen_while_running = None
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            current = service.get(job.id)
+            if current.status == "running" and current.preview:
+                seen_while_running = current.preview
+            if current.terminal:
+                break
+            time.sleep(0.05)
+        assert current.status == "succeeded", current.last_error
+        assert current.preview == "jobs/%s/preview.jpg" % job.id
+        preview = tmp_path / "outputs" / current.preview
+        assert preview.read_bytes()[:2] == b"\xff\xd8"  # a JPEG from the sampler
+        assert seen_while_running == current.preview  # the Queue tab shows it while the sampler runs
+        assert any(output.kind == "image" for output in current.outputs)
+    finally:
+        worker.stop()
+        service.close()

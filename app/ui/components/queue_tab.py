@@ -67,7 +67,7 @@ def refresh(context: UiContext, selected: str | None, history_selected: str | No
     status = f"{len(active)} active job{'s' if len(active) != 1 else ''}, {len(finished)} recently finished."
     return [
         notice_html(html.escape(status), ok=True),
-        queue_view.progress_cards_html(active),
+        queue_view.progress_cards_html(active, context.output_dir),
         gr.update(choices=choices, value=selected if selected in ids else None),
         queue_view.job_rows(recent),
         queue_view.gallery_items(finished, context.output_dir),
