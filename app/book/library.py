@@ -157,6 +157,19 @@ def _load(folder: Path, model: type[_Entry], filename: str):
     return entry
 
 
+def check_image(source: Path | str) -> Path:
+    """The path of an image the library can keep; BookError naming the file otherwise."""
+    source = Path(source)
+    if source.suffix.lower() not in IMAGE_SUFFIXES:
+        raise BookError(f"{source.name} is not an image the library keeps; use {', '.join(IMAGE_SUFFIXES)}.")
+    try:
+        with Image.open(source) as image:
+            image.verify()
+    except (OSError, UnidentifiedImageError):
+        raise BookError(f"{source.name} cannot be read as an image; re-export it as PNG or JPEG.") from None
+    return source
+
+
 def save_entry(entry: Character | Location, library_dir: Path, *, images: Sequence[Path] = ()) -> Character | Location:
     """Write the entry under <library_dir>/<characters|locations>/<id>/, copying `images` into references/."""
     kind, filename = ("characters", CHARACTER_FILE) if isinstance(entry, Character) else ("locations", LOCATION_FILE)
@@ -164,14 +177,7 @@ def save_entry(entry: Character | Location, library_dir: Path, *, images: Sequen
     (folder / "references").mkdir(parents=True, exist_ok=True)
     added = []
     for source in images:
-        source = Path(source)
-        if source.suffix.lower() not in IMAGE_SUFFIXES:
-            raise BookError(f"{source.name} is not an image the library keeps; use {', '.join(IMAGE_SUFFIXES)}.")
-        try:
-            with Image.open(source) as image:
-                image.verify()
-        except (OSError, UnidentifiedImageError):
-            raise BookError(f"{source.name} cannot be read as an image; re-export it as PNG or JPEG.") from None
+        source = check_image(source)
         target = folder / "references" / source.name
         if source.resolve() != target.resolve():
             shutil.copyfile(source, target)

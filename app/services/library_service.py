@@ -18,10 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, get_args
 
-from PIL import Image, UnidentifiedImageError
-
 from ..book.errors import BookError
-from ..book.library import (CHARACTER_FILE, IMAGE_SUFFIXES, LEGACY_FILE, LOCATION_FILE, Character, Location, entry_id,
+from ..book.library import (CHARACTER_FILE, LEGACY_FILE, LOCATION_FILE, Character, Location, check_image, entry_id,
                             load_character, load_location)
 from ..book.library import list_entries as list_book_entries
 from ..book.library import save_entry as save_book_entry
@@ -78,16 +76,10 @@ def read_entry(library_dir: Path, kind: str, identifier: str) -> LibraryEntry:
 
 
 def _checked_images(images: list[Path | str] | None) -> list[Path]:
-    sources = [Path(image) for image in images or []]
-    for source in sources:
-        if source.suffix.lower() not in IMAGE_SUFFIXES:
-            raise LibraryError(f"{source.name} is not an image the library keeps; use {', '.join(IMAGE_SUFFIXES)}.")
-        try:
-            with Image.open(source) as image:
-                image.verify()
-        except (OSError, UnidentifiedImageError):
-            raise LibraryError(f"{source.name} cannot be read as an image; re-export it as PNG or JPEG.") from None
-    return sources
+    try:
+        return [check_image(image) for image in images or []]
+    except BookError as exc:
+        raise LibraryError(str(exc)) from None
 
 
 def _copy_unique(sources: list[Path], references: Path) -> list[str]:
