@@ -197,10 +197,9 @@ def run_on_comfyui(request: MotionRequest, backend_url: str, *, timeouts: Timeou
         schema = parameter_schema(workflow, object_info)
         frames_parameter = next((p for p in schema if p.name in FRAME_PARAMETERS), None)
         maximum = int(frames_parameter.maximum) if frames_parameter and frames_parameter.maximum else None
-        total, ranges = frame_budget(request, info, maximum)
+        _total, ranges = frame_budget(request, info, maximum)
         base = to_api(workflow, object_info)
-        report_ok = preflight(apply_overrides(base, {}, schema), object_info, check_models=True)
-        blocking = [p for p in report_ok.problems if p.kind in ("missing_node", "missing_model")]
+        blocking = [p for p in preflight(base, object_info).problems if p.kind in ("missing_node", "missing_model")]
         if blocking:
             raise MotionError(f"{request.method} animation cannot run on {client.base_url}: {summarise(blocking)}")
         stats = client.system_stats()
@@ -210,7 +209,6 @@ def run_on_comfyui(request: MotionRequest, backend_url: str, *, timeouts: Timeou
         image_parameter = next(p.name for p in schema if p.kind == "image")
         video_parameter = next(p.name for p in schema if p.kind == "video")
         scratch.mkdir(parents=True, exist_ok=True)
-        results: dict[int, bytes] = {}
 
         def render(chunk: Chunk) -> Iterator[np.ndarray]:
             values = {image_parameter: target.reference, video_parameter: video_path, **request.settings}
@@ -223,7 +221,6 @@ def run_on_comfyui(request: MotionRequest, backend_url: str, *, timeouts: Timeou
             videos = [f for f in result.files if f.kind == "video"]
             if not videos:
                 raise MotionError(f"the {request.method} workflow finished without a video output; check its output node.")
-            results[chunk.index] = videos[0].data
             return iter_output_frames(videos[0].data, scratch / f"chunk{chunk.index:03d}{Path(videos[0].filename).suffix}")
 
         plan = [Chunk(index, start, end, 0 if index == 0 else chunk_overlap(maximum or end)) for index, (start, end) in enumerate(ranges)]
