@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -73,3 +74,20 @@ def write_config(path: Path, urls: list[str], *, storage: str = "sqlite", redis_
         data["queue"]["redis_url"] = redis_url
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return path
+
+
+def running_backends(count: int, workdir: Path) -> Iterator[list[ManagedComfyUI]]:
+    """Body of a test fixture: start `count` backends, skip when no ComfyUI is configured, stop them after."""
+    import pytest
+
+    try:
+        servers = start_backends(count, workdir)
+    except LookupError as exc:
+        pytest.skip(str(exc))
+    except ComfyError as exc:
+        pytest.fail(f"could not start the test backends: {exc}")
+    try:
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()

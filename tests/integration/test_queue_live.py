@@ -21,14 +21,14 @@ from pathlib import Path
 
 import pytest
 
-from app.comfy import ComfyClient, ComfyError
+from app.comfy import ComfyClient
 from app.config import load_config
 from app.jobs.models import JobSpec
 from app.jobs.worker import Worker
 from app.services.queue_service import QueueService
 from tests.queue_fixtures import free_port, redis_url  # noqa: F401  (fixture)
 
-from .queue_backends import sleep_prompt, start_backends, write_config
+from .queue_backends import running_backends, sleep_prompt, write_config
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -36,15 +36,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def backends(tmp_path_factory: pytest.TempPathFactory):
-    try:
-        servers = start_backends(2, tmp_path_factory.mktemp("queue-backends"))
-    except LookupError as exc:
-        pytest.skip(str(exc))
-    except ComfyError as exc:
-        pytest.fail(f"could not start the test backends: {exc}")
-    yield servers
-    for server in servers:
-        server.stop()
+    yield from running_backends(2, tmp_path_factory.mktemp("queue-backends"))
 
 
 def open_service(config_path: Path) -> QueueService:

@@ -14,26 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from app.comfy import ComfyError
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, start_studio
 from tests.browser.studio_page import open_studio, open_tab
 
-from .queue_backends import sleep_prompt, start_backends
+from .queue_backends import running_backends, sleep_prompt
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory: pytest.TempPathFactory):
-    try:
-        servers = start_backends(1, tmp_path_factory.mktemp("ui-backend"))
-    except LookupError as exc:
-        pytest.skip(str(exc))
-    except ComfyError as exc:
-        pytest.fail(f"could not start the test backend: {exc}")
-    yield servers[0].url
-    for server in servers:
-        server.stop()
+    for servers in running_backends(1, tmp_path_factory.mktemp("ui-backend")):
+        yield servers[0].url
 
 
 def test_queue_tab_shows_a_job_running_then_done(backend, tmp_path):
