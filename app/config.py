@@ -116,6 +116,14 @@ class LLMConfig(_Section):
     context_tokens: int = Field(4096, ge=512, le=1_048_576, description="the model's context window; long stories are chunked to fit")
 
 
+class ProvenanceConfig(_Section):
+    cert: Path | None = Field(None, description="PEM: your signing certificate, then the CA certificates that issued it")
+    key: Path | None = Field(None, description="PEM private key of that certificate (unencrypted PKCS#8)")
+    allow_unsigned: bool = Field(False, description="write outputs unsigned (stated in the file) when signing fails")
+    timestamp_url: str | None = Field(None, pattern=r"^https?://", description="RFC 3161 timestamp authority (network)")
+    trust_anchors: Path | None = Field(None, description="PEM CA certificates whose signatures count as trusted")
+
+
 class Config(_Section):
     app: AppConfig = Field(default_factory=AppConfig)
     comfyui: ComfyUIConfig = Field(default_factory=ComfyUIConfig)
@@ -123,8 +131,9 @@ class Config(_Section):
     faceswap: FaceSwapConfig = Field(default_factory=FaceSwapConfig)
     gates: GatesConfig = Field(default_factory=GatesConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
+    provenance: ProvenanceConfig = Field(default_factory=ProvenanceConfig)
 
-    @field_validator("app", "comfyui", "queue", "faceswap", "gates", "llm", mode="before")
+    @field_validator("app", "comfyui", "queue", "faceswap", "gates", "llm", "provenance", mode="before")
     @classmethod
     def _none_is_default(cls, value: Any) -> Any:
         return {} if value is None else value

@@ -1,0 +1,84 @@
+"""Sign bytes or a file with a C2PA manifest (c2pa-python), offline: no thumbnails, no network fetches."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+from .errors import ProvenanceError, SigningIdentityError
+from .facts import OutputFacts, build_manifest, ingredient_json, sha256_file
+from .formats import mime_for
+from .identity import SignerIdentity
+
+OFFLINE_SETTINGS = {"builder": {"thumbnail": {"enabled": False}},
+                    "verify": {"remote_manifest_fetch": False, "ocsp_fetch": False}}
+MAX_INGREDIENT_BYTES = 512 * 1024 * 1024
+
+
+def offline_context(trust_anchors: bytes | None = None):
+    import c2pa
+
+    settings = dict(OFFLINE_SETTINGS)
+    if trust_anchors:
+        settings["trust"] = {"trust_anchors": trust_anchors.decode("ascii", "replace")}
+    return c2pa.Context(settings=c2pa.Settings.from_dict(settings))
+
+
+class ManifestSigner:
+    """One identity, one c2pa context; `sign_bytes` / `sign_file` put a manifest into an asset."""
+
+    def __init__(self, identity: SignerIdentity, *, version: str = "0", timestamp_url: str | None = None) -> None:
+        import c2pa
+
+        self.identity = identity
+        self.version = version
+        self._context = offline_context()
+        try:
+            info = c2pa.C2paSignerInfo(identity.alg.encode(), identity.chain_pem, identity.key_pem,
+                                       timestamp_url.encode() if timestamp_url else None)
+            self._signer = c2pa.Signer.from_info(info)
+        except c2pa.C2paError as exc:
+            raise SigningIdentityError(f"the signing key or certificate was refused by c2pa ({_short(exc)}).") from None
+
+    def sign_bytes(self, data: bytes, mime: str, facts: OutputFacts, title: str) -> bytes:
+        import c2pa
+
+        hashes = {index: sha256_file(item.path) for index, item in enumerate(facts.ingredients)}
+        manifest = build_manifest(facts, title, self.version, hashes)
+        streamed = [i for i, item in enumerate(facts.ingredients) if _streamable(item.path)]
+        manifest["ingredients"] = [ingredient_json(item, i, "application/octet-stream")
+                                   for i, item in enumerate(facts.ingredients) if i not in streamed]
+        out = io.BytesIO()
+        try:
+            with c2pa.Builder(manifest, self._context) as builder:
+                for index in streamed:
+                    item = facts.ingredients[index]
+                    mime = mime_for(item.path) or ""
+                    with item.path.open("rb") as handle:
+                        builder.add_ingredient(ingredient_json(item, index, mime), mime, handle)
+                builder.sign(self._signer, mime, io.BytesIO(data), out)
+        except c2pa.C2paError as exc:
+            raise ProvenanceError(f"{title} could not be signed ({_short(exc)}).") from None
+        return out.getvalue()
+
+    def sign_file(self, path: Path, facts: OutputFacts) -> Path:
+        """Sign `path` in place (temporary file, then rename); other metadata (PNG text chunks) is kept."""
+        mime = mime_for(path)
+        if mime is None:
+            raise ProvenanceError(f"{path.name} is not a format this studio can sign.")
+        signed = self.sign_bytes(path.read_bytes(), mime, facts, path.name)
+        temporary = path.with_name(f".{path.name}.c2pa.part")
+        temporary.write_bytes(signed)
+        os.replace(temporary, path)
+        return path
+
+
+def _streamable(path: Path) -> bool:
+    """Ingredients c2pa can open (it then also reads any credentials they carry); others are named only."""
+    return mime_for(path) is not None and path.stat().st_size <= MAX_INGREDIENT_BYTES
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]
