@@ -91,8 +91,8 @@ class Credentials:
         except ProvenanceError as exc:
             if not self.settings.allow_unsigned:
                 path.unlink(missing_ok=True)
-                raise ProvenanceError(f"{exc} The unsigned {path.name} was removed; fix the signing identity or "
-                                      "set provenance.allow_unsigned: true.") from None
+                raise ProvenanceError(f"{exc} The unsigned {path.name} was removed; fix that, or set "
+                                      "provenance.allow_unsigned: true to keep outputs unsigned.") from None
             text = UNSIGNED_TEXT.format(reason=str(exc).rstrip("."))
             stated = write_statement(path, text)
             log.warning("wrote %s unsigned: %s%s", path.name, exc, "" if stated else " (format has no place to say so)")

@@ -55,17 +55,46 @@ def read_credentials(path: Path, trust_anchors: bytes | None = None) -> Credenti
         return CredentialReport(path, "unsigned", note=read_statement(path) or unsupported_reason(path))
     if path.stat().st_size > MAX_READ_BYTES:
         return CredentialReport(path, "unreadable", note=f"{path.name} is larger than 4 GiB")
+    with path.open("rb") as handle:
+        report = read_stream(path, mime, handle, trust_anchors)
+    if path.suffix.lower() == ".cbz" and report.state != "unsigned":
+        _add_page_states(report, trust_anchors)
+    return report
+
+
+def read_stream(path: Path, mime: str, stream, trust_anchors: bytes | None = None) -> CredentialReport:
+    """Verify the asset in `stream` (its name is `path`, its MIME type `mime`)."""
+    import c2pa
+
     try:
-        with path.open("rb") as handle, c2pa.Reader(mime, handle, context=offline_context(trust_anchors)) as reader:
+        with c2pa.Reader(mime, stream, context=offline_context(trust_anchors)) as reader:
             manifest = reader.get_active_manifest() or {}
             results = reader.get_validation_results() or {}
             state_word = reader.get_validation_state() or ""
     except c2pa.C2paError.ManifestNotFound:
-        return CredentialReport(path, "unsigned", note=read_statement(path) or "no Content Credentials in the file")
+        note = (read_statement(path) if path.is_file() else None) or "no Content Credentials in the file"
+        return CredentialReport(path, "unsigned", note=note)
     except c2pa.C2paError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return CredentialReport(path, "tampered", problems=[first[:200]])
     return _report(path, manifest, results, state_word)
+
+
+def _add_page_states(report: CredentialReport, trust_anchors: bytes | None) -> None:
+    from .exports import cbz_page_states
+
+    try:
+        states = cbz_page_states(report.path, lambda name, data: read_stream(
+            Path(name), mime_for(Path(name)) or "image/png", data, trust_anchors))
+    except (OSError, ValueError) as exc:
+        report.problems.append(f"the archive's pages cannot be read ({exc})")
+        report.state = "tampered"
+        return
+    bad = [f"{name}: {state}" for name, state in states if state not in ("valid", "untrusted")]
+    report.note = f"{len(states) - len(bad)} of {len(states)} page images carry intact credentials"
+    if bad:
+        report.problems.extend(f"page {item}" for item in bad)
+        report.state = "tampered"
 
 
 def _report(path: Path, manifest: dict, results: dict, state_word: str) -> CredentialReport:

@@ -54,9 +54,9 @@ class ManifestSigner:
             with c2pa.Builder(manifest, self._context) as builder:
                 for index in streamed:
                     item = facts.ingredients[index]
-                    mime = mime_for(item.path) or ""
+                    kind = mime_for(item.path) or ""
                     with item.path.open("rb") as handle:
-                        builder.add_ingredient(ingredient_json(item, index, mime), mime, handle)
+                        builder.add_ingredient(ingredient_json(item, index, kind), kind, handle)
                 builder.sign(self._signer, mime, io.BytesIO(data), out)
         except c2pa.C2paError as exc:
             raise ProvenanceError(f"{title} could not be signed ({_short(exc)}).") from None

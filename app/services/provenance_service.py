@@ -10,6 +10,7 @@ without a config argument the project's config.yaml is loaded once.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..config import Config, load_config
@@ -54,6 +55,14 @@ def stamp_output(path: Path, facts: OutputFacts, config: Config | None = None) -
 def stamp_bytes(data: bytes, name: str, facts: OutputFacts, config: Config | None = None) -> bytes:
     """Signed bytes of an output about to be written as `name` (formats c2pa cannot embed into: unchanged)."""
     return credentials_for(config).stamp_bytes(data, name, facts)
+
+
+def stamp_export(files: Mapping[str, Sequence[Path | str]], art: Mapping[tuple[int, int], Path | str | None],
+                 config: Config | None = None) -> list[StampResult]:
+    """Sign what a comic export wrote (PNG pages, each CBZ page and the archive, the PDF, webtoon slices)."""
+    from ..provenance.exports import stamp_export as stamp
+
+    return stamp(credentials_for(config), files, art)
 
 
 def describe(path: Path, config: Config | None = None) -> CredentialReport:

@@ -96,7 +96,7 @@ def test_changing_video_bytes_shows_as_tampered(credentials, tmp_path: Path) -> 
 
 def test_face_swap_lists_target_and_face_source(credentials, tmp_path: Path) -> None:
     target, face = write_picture(tmp_path / "target.jpg", seed=1), write_picture(tmp_path / "face.png", seed=2)
-    out = write_picture(tmp_path / "swap.png", seed=3)
+    out = write_picture(tmp_path / "swap.webp", seed=3)  # a third format: each part read as its own type
     credentials.stamp_file(out, edited("face swap", target, Ingredient(face, "face_source"), consent=True))
     report = read_credentials(out)
     assert report.state == "untrusted"
