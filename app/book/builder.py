@@ -28,7 +28,9 @@ from ..comic.layout import PageLayout, layout_book
 from ..comic.model import Book
 from ..comic.panel_images import cover_crop
 from ..comic.script import load_book
+from ..provenance import restyled
 from ..quality import FaceEmbedder
+from ..services.provenance_service import stamp_output
 from .backend import GenerationRequest, PanelBackend
 from .errors import BookError
 from .gates import reference_embeddings
@@ -300,6 +302,7 @@ class BookBuilder:
             result = self.backend.generate(request)
             path.parent.mkdir(parents=True, exist_ok=True)
             result.image.save(path)
+            stamp_output(path, restyled(references[0] if source else None, "location plate", seed=seed))  # C2PA
             plates[key] = result.image
             state.plates[key] = {"file": store.relative(path), "source": f"redrawn from {references[0].name}" if source else "generated",
                                  "seed": seed, "fingerprint": print_key,

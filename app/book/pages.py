@@ -16,6 +16,7 @@ from ..comic.compose import ComposedBook, ComposedPage, ComposeOptions, compose_
 from ..comic.export import export_book
 from ..comic.layout import layout_page
 from ..comic.model import Book
+from ..services.provenance_service import stamp_export
 
 BOOK_DIR = "book"
 
@@ -46,5 +47,6 @@ def compose_and_export(book: Book, art: Mapping[tuple[int, int], Path | Image.Im
     if missing:
         warnings.append(f"{len(missing)} panel(s) have no art and were drawn as placeholders: {', '.join(missing)}.")
     result = export_book(ComposedBook(book, pages), folder, formats)
+    stamp_export(result.files, art)  # C2PA Content Credentials on every exported file
     files = {fmt: [str(Path(p).relative_to(out_dir)) for p in paths] for fmt, paths in result.files.items()}
     return files, warnings, [page.image for page in pages]

@@ -21,7 +21,9 @@ import numpy as np
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
+from ..provenance import facts_from_prompt, generated
 from ..quality import FaceEmbedder, QualityError, QualityScore, quality_score
+from ..services.provenance_service import stamp_output
 from .backend import BackendUnavailable, GenerationRequest, GenerationResult, PanelBackend
 from .errors import BookError
 from .gates import IdentityVerdict, attempt_rank, check_identity
@@ -121,6 +123,7 @@ class PanelRunner:
         path = self.store.panel_image(job.ref)
         path.parent.mkdir(parents=True, exist_ok=True)
         image.save(path, pnginfo=_panel_metadata(record, final))
+        stamp_output(path, facts_from_prompt(record.api_prompt, operation="panel", workflow=record.workflow, seed=record.seed))
         record.image, record.status = self.store.relative(path), "done"
         record.comfy_execution_s = round(comfy_s, 4)
         record.app_overhead_ms = round(max(0.0, time.perf_counter() - started - comfy_s) * 1000.0, 2)
@@ -155,6 +158,7 @@ class PanelRunner:
         path = self.store.attempt_image(ref, len(record.attempts), attempt.kind, attempt.seed)
         path.parent.mkdir(parents=True, exist_ok=True)
         image.save(path)
+        stamp_output(path, generated(f"panel {attempt.kind}", seed=attempt.seed))  # C2PA Content Credentials
         attempt.file = self.store.relative(path)
         record.attempts.append(attempt)
 

@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from ..provenance import composed, generated
+from ..services.provenance_service import stamp_output
 from .backend import GenerationRequest, PanelBackend
 from .errors import BookError
 from .library import Character, save_entry
@@ -136,6 +138,7 @@ def make_character_sheet(backend: PanelBackend, character: Character, library_di
             x += image.width
         sheets["photos"] = sheets_dir / "photos.png"
         sheet.save(sheets["photos"])
+        stamp_output(sheets["photos"], composed("character sheet from photos", list(photos)))  # C2PA
     else:
         results = backend.character_sheet(turnaround, expressions, negative, seed, size, pose or turnaround_pose(size),
                                           checkpoint=checkpoint, steps=steps, controlnet=controlnet)
@@ -144,11 +147,13 @@ def make_character_sheet(backend: PanelBackend, character: Character, library_di
                 raise BookError(f"the character_sheet workflow returned no {name} image; check its output nodes.")
             sheets[name] = sheets_dir / f"{name}.png"
             results[name].image.save(sheets[name])
+            stamp_output(sheets[name], generated("character sheet", seed=seed))  # C2PA Content Credentials
             crops += [(f"{name}_{label}", cell) for label, cell in zip(labels, crop_cells(results[name].image, len(labels)))]
     names = []
     for label, image in crops:
         path = refs_dir / f"sheet_{label}.png"
         image.save(path)
+        stamp_output(path, composed("reference crop", list(sheets.values())))  # C2PA Content Credentials
         names.append(path.name)
     existing = character.references or [p.name for p in character.reference_paths()]
     keep = [n for n in existing if not Path(n).name.startswith("sheet_")]

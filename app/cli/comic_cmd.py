@@ -86,6 +86,9 @@ def run_compose(args: argparse.Namespace, config: Config) -> int:
     images = find_panel_images(book, args.panels, script_dir=Path(args.script).resolve().parent)
     composed = compose_book(book, images, options=ComposeOptions(letter=not args.no_lettering))
     result = export_book(composed, args.out, formats, webtoon_max_height=args.webtoon_max_height)
+    from app.services.provenance_service import stamp_export
+
+    stamp_export(result.files, images.paths, config)  # C2PA Content Credentials on every exported file
     for warning in check_script(book) + composed.all_warnings:
         print(f"warning: {warning}", file=sys.stderr)
     for issue in composed.issues:

@@ -20,6 +20,8 @@ from app.comfy.errors import (BackendDiedError, ComfyConnectionError, ComfyError
                               PromptInterrupted)
 from app.comfy.events import ExecutingEvent, ProgressEvent
 from app.errors import InkframeError
+from app.provenance import facts_from_output
+from app.services.provenance_service import stamp_output
 
 from .backends import BackendPool, describe_missing
 from .engine import RunJob
@@ -49,6 +51,7 @@ def save_outputs(files: list[Any], job_id: str, output_dir: Path) -> list[JobOut
         temporary = target / f".{name}.{os.getpid()}.part"
         temporary.write_bytes(file.data)
         os.replace(temporary, target / name)
+        stamp_output(target / name, facts_from_output(file.data))  # C2PA Content Credentials (issue 21)
         saved.append(JobOutput(node_id=file.node_id, filename=file.filename, kind=file.kind,
                                path=str((target / name).relative_to(output_dir))))
     return saved

@@ -25,16 +25,17 @@ PAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 MAX_ENTRY_BYTES = 512 * 1024 * 1024
 
 
-def panels_by_page(art: Mapping[tuple[int, int], Path | str | None]) -> dict[int, list[Path]]:
+def panels_by_page(art: Mapping[tuple[int, int], object]) -> dict[int, list[Path]]:
+    """Panel image files by page number; art given as in-memory pictures (not files) is left out."""
     pages: dict[int, list[Path]] = {}
-    for (page, panel), path in sorted(art.items()):
-        if path is not None and Path(path).is_file():
+    for (page, panel), path in sorted(art.items(), key=lambda item: item[0]):
+        if isinstance(path, (str, Path)) and Path(path).is_file():
             pages.setdefault(page, []).append(Path(path))
     return pages
 
 
 def stamp_export(credentials: Credentials, files: Mapping[str, Sequence[Path | str]],
-                 art: Mapping[tuple[int, int], Path | str | None]) -> list[StampResult]:
+                 art: Mapping[tuple[int, int], object]) -> list[StampResult]:
     """Sign every exported file; `art` maps (page, panel) -> the panel's image file."""
     pages = panels_by_page(art)
     every = [path for paths in pages.values() for path in paths]

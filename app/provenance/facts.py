@@ -8,7 +8,8 @@ Only file names (never folders) and model file names go into a manifest.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -27,6 +28,7 @@ ROLE_TEXT: dict[str, str] = {"parent": "the picture that was edited", "face_sour
                              "reference": "reference used to guide the result"}
 MODEL_SUFFIXES = (".safetensors", ".ckpt", ".pt", ".pth", ".onnx", ".gguf", ".bin", ".sft")
 SEED_INPUTS = ("seed", "noise_seed")
+LOAD_NODES = ("LoadImage", "VHS_LoadVideo", "LoadVideo")
 Scalar = str | int | float | bool
 
 
@@ -63,15 +65,49 @@ def composed(operation: str, parts: list[Path], role: Role = "panel", **kwargs: 
     return OutputFacts("composite", operation, ingredients=tuple(Ingredient(p, role) for p in parts), **kwargs)  # type: ignore[arg-type]
 
 
+def face_swap(target: Path, sources: Sequence[Path], consent: bool) -> OutputFacts:
+    """An edit of `target` whose faces now come from `sources` (each marked as the swapped face's source)."""
+    return edited("face swap", Path(target), *(Ingredient(Path(p), "face_source") for p in sources), consent=consent)
+
+
+def motion(method: str, reference: Path, target: Path | None) -> OutputFacts:
+    """A video generated with the motion of `reference` (and the look of `target`, when given)."""
+    parts = (Ingredient(Path(reference), "reference", "motion reference"),)
+    if target is not None:
+        parts += (Ingredient(Path(target), "component", "character whose look is animated"),)
+    return OutputFacts("created", f"motion ({method})", workflow=method, ingredients=parts)
+
+
+def restyled(source: Path | None, operation: str = "restyle", **kwargs: object) -> OutputFacts:
+    """An img2img restyle of `source` (a plain generation when there is none)."""
+    return edited(operation, Path(source), **kwargs) if source is not None else generated(**kwargs)
+
+
+def facts_from_output(data: bytes, *, operation: str = "generate", workflow: str | None = None) -> OutputFacts:
+    """Facts of a ComfyUI output from its embedded `prompt` chunk (PNG), else a plain generation."""
+    from .formats import png_text
+
+    prompt = None
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        try:
+            prompt = json.loads(png_text(data).get("prompt") or "null")
+        except (ValueError, json.JSONDecodeError):
+            prompt = None
+    return facts_from_prompt(prompt if isinstance(prompt, Mapping) else None, operation=operation, workflow=workflow)
+
+
 def facts_from_prompt(prompt: Mapping[str, object] | None, *, operation: str = "generate",
-                      workflow: str | None = None) -> OutputFacts:
-    """Model file names and the first seed of a ComfyUI API prompt (node id -> {class_type, inputs})."""
+                      workflow: str | None = None, seed: int | None = None) -> OutputFacts:
+    """Model file names and the first seed of a ComfyUI API prompt (node id -> {class_type, inputs});
+    a prompt that loads images (img2img, inpaint) is an edit, and names those inputs."""
     models: list[str] = []
-    seed: int | None = None
+    inputs_named: list[str] = []
     for node in (prompt or {}).values():
         inputs = node.get("inputs") if isinstance(node, Mapping) else None
         if not isinstance(inputs, Mapping):
             continue
+        if str(node.get("class_type", "")).startswith(LOAD_NODES) and isinstance(inputs.get("image"), str):
+            inputs_named.append(_base_name(inputs["image"]))
         for name, value in inputs.items():
             if isinstance(value, str) and value.lower().endswith(MODEL_SUFFIXES):
                 base = _base_name(value)
@@ -79,8 +115,9 @@ def facts_from_prompt(prompt: Mapping[str, object] | None, *, operation: str = "
                     models.append(base)
             elif name in SEED_INPUTS and isinstance(value, int) and not isinstance(value, bool) and seed is None:
                 seed = value
-    return OutputFacts("created", operation, workflow=_base_name(workflow) if workflow else None,
-                       models=tuple(models), seed=seed)
+    extra = {"inputs": ", ".join(inputs_named)} if inputs_named else {}
+    return OutputFacts("edited" if inputs_named else "created", operation, workflow=_base_name(workflow) if workflow else None,
+                       models=tuple(models), seed=seed, extra=extra)
 
 
 def sha256_file(path: Path) -> str:

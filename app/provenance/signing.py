@@ -44,7 +44,7 @@ class ManifestSigner:
     def sign_bytes(self, data: bytes, mime: str, facts: OutputFacts, title: str) -> bytes:
         import c2pa
 
-        hashes = {index: sha256_file(item.path) for index, item in enumerate(facts.ingredients)}
+        hashes = {index: sha256_file(item.path) for index, item in enumerate(facts.ingredients) if item.path.is_file()}
         manifest = build_manifest(facts, title, self.version, hashes)
         streamed = [i for i, item in enumerate(facts.ingredients) if _streamable(item.path)]
         manifest["ingredients"] = [ingredient_json(item, i, "application/octet-stream")
@@ -76,7 +76,7 @@ class ManifestSigner:
 
 def _streamable(path: Path) -> bool:
     """Ingredients c2pa can open (it then also reads any credentials they carry); others are named only."""
-    return mime_for(path) is not None and path.stat().st_size <= MAX_INGREDIENT_BYTES
+    return mime_for(path) is not None and path.is_file() and path.stat().st_size <= MAX_INGREDIENT_BYTES
 
 
 def _short(exc: Exception) -> str:

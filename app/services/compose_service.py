@@ -22,6 +22,8 @@ from ..comic.export import ExportError, export_book
 from ..comic.model import Balloon, Book, Page, Panel, Point
 from ..comic.panel_images import IMAGE_SUFFIXES, PanelImageError, open_panel_image
 from ..errors import InkframeError
+from ..provenance import composed as composed_facts
+from .provenance_service import stamp_export, stamp_output
 from .script_check_service import check_script_text
 
 _NAME_RE = re.compile(r"^(?:p|page)0*(\d+)[_-]?(?:panel|pn|p)0*(\d+)$", re.IGNORECASE)
@@ -154,6 +156,7 @@ def render_pages(draft: ComposeDraft, pages: list[int] | None = None) -> Compose
             raise ComposeError(f"page {page.number} could not be composed ({exc}); try panel images of another size.") from exc
         path = draft.work_dir / f"page-{page.number:03d}.png"
         composed.image.save(path, optimize=False, compress_level=3)
+        stamp_output(path, composed_facts("compose page", [p for p in art.values() if p is not None]))  # C2PA
         files[page.number] = path
         page_warnings.extend(composed.warnings)
         issues.extend(issue.describe() for issue in composed.issues)
@@ -250,7 +253,9 @@ def export_draft(draft: ComposeDraft, formats: list[str], out_dir: Path) -> dict
         raise ComposeError("choose at least one export format.")
     try:
         composed = compose_book(draft.book, draft.art, options=ComposeOptions())
-        return export_book(composed, out_dir, formats).files
+        files = export_book(composed, out_dir, formats).files
+        stamp_export(files, draft.art)  # C2PA Content Credentials on every exported file
+        return files
     except ExportError as exc:
         raise ComposeError(str(exc)) from exc
     except ValueError as exc:
@@ -294,4 +299,5 @@ def export_motion_comic(draft: ComposeDraft, out: Path, *, width: int = 1280, he
         raise ComposeError(str(exc)) from exc
     except ValueError as exc:
         raise ComposeError(f"the motion comic could not be rendered ({exc}); try panel images of another size.") from exc
+    stamp_output(result.path, composed_facts("motion comic", [p for p in draft.art.values() if p is not None]))  # C2PA
     return result.path, result.duration_s, list(result.warnings)

@@ -24,6 +24,8 @@ from ..faceswap.models import catalog_from_manifest
 from ..faceswap.nsfw import Classifier
 from ..faceswap.types import Enhancer, Gender, OneMode, Selector
 from ..media import CODEC_SPECS, TimeRange, VideoCodec, probe
+from ..provenance import face_swap
+from .provenance_service import stamp_output
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp"})
 VIDEO_SUFFIX_CODECS: dict[str, VideoCodec] = {".mp4": "h264", ".webm": "webm", ".gif": "gif"}
@@ -138,12 +140,14 @@ class FaceSwapService:
                 raise FaceSwapError("--trim and --codec apply to videos only; remove them for an image target.")
             _, report = swap_image(engine, ImageJob(str(request.target), load_rgb(request.target), identity, settings,
                                                     request.out, mark, provenance), self.gate())
+            stamp_output(request.out, face_swap(request.target, request.sources, request.consent), self.config)
             return FaceSwapResult(out=request.out, kind="image", faces_swapped=report.faces_swapped)
         workers = self.config.faceswap.workers or _default_workers()
         report = swap_video(engine, VideoJob(target=request.target, out=request.out, source=identity, settings=settings,
                                              codec=codec or "h264", crf=request.crf, trim=trim,
                                              chunk_seconds=self.config.faceswap.chunk_seconds, workers=workers,
                                              visible_mark=mark, provenance=provenance), self.gate(), progress)
+        stamp_output(request.out, face_swap(request.target, request.sources, request.consent), self.config)
         notes = []
         if not report.has_audio:
             notes.append(f"{request.target.name} has no audio track; the result is silent.")

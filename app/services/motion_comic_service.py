@@ -10,6 +10,8 @@ from ..comic.panel_images import find_panel_images
 from ..comic.script import load_book
 from ..errors import InkframeError
 from ..motion.motion_comic import MotionComicOptions, MotionComicResult, render_motion_comic
+from ..provenance import composed
+from .provenance_service import stamp_output
 
 
 @dataclass(frozen=True)
@@ -52,4 +54,5 @@ def animate_script(request: AnimateRequest, on_frame: Callable[[int, int], None]
                                  panel_clips=request.clips, on_frame=on_frame)
     if images.missing:
         result.warnings.insert(0, images.describe_missing())
+    stamp_output(result.path, composed("motion comic", list(images.paths.values())))  # C2PA Content Credentials
     return result

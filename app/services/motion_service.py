@@ -27,6 +27,8 @@ from ..media import EncodeOptions, TimeRange, VideoInfo, VideoWriter, iter_frame
 from ..motion.pose import PoseOptions, extract_poses
 from ..motion.pose_types import PoseSequence
 from ..motion.skeleton import draw_skeleton
+from ..provenance import edited, motion
+from .provenance_service import stamp_output
 
 MotionMethod = Literal["pose-preview", "pose", "portrait"]
 MOTION_METHODS: tuple[str, ...] = ("pose-preview", "pose", "portrait")
@@ -117,6 +119,7 @@ def run_pose_preview(request: MotionRequest, on_frame: Callable[[int], None] | N
     report = MotionReport(out=request.out, frames=len(sequence.frames))
     report.poses = sequence.save(request.out.with_suffix(".json"))
     report.preview = write_pose_preview(sequence, info, request, request.out)
+    stamp_output(request.out, edited("pose preview", request.reference))  # C2PA Content Credentials
     missing = sequence.missing_frames()
     if missing:
         report.notes.append(f"{len(missing)} of {len(sequence.frames)} frames show no person; they have no skeleton.")
@@ -239,6 +242,7 @@ def run_on_comfyui(request: MotionRequest, backend_url: str, *, timeouts: Timeou
     for leftover in scratch.glob("*"):
         leftover.unlink()
     scratch.rmdir()
+    stamp_output(request.out, motion(request.method, request.reference, request.target))  # C2PA Content Credentials
     return report
 
 

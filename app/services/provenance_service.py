@@ -57,7 +57,7 @@ def stamp_bytes(data: bytes, name: str, facts: OutputFacts, config: Config | Non
     return credentials_for(config).stamp_bytes(data, name, facts)
 
 
-def stamp_export(files: Mapping[str, Sequence[Path | str]], art: Mapping[tuple[int, int], Path | str | None],
+def stamp_export(files: Mapping[str, Sequence[Path | str]], art: Mapping[tuple[int, int], object],
                  config: Config | None = None) -> list[StampResult]:
     """Sign what a comic export wrote (PNG pages, each CBZ page and the archive, the PDF, webtoon slices)."""
     from ..provenance.exports import stamp_export as stamp

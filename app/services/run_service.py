@@ -19,7 +19,9 @@ from ..comfy import ComfyClient, OutputFile, PromptResult
 from ..comfy.events import Event
 from ..config import Timeouts
 from ..errors import InkframeError
+from ..provenance import facts_from_prompt
 from ..workflows import apply_overrides, load_workflow, parameter_schema, preflight, to_api
+from .provenance_service import stamp_output
 
 
 class RunError(InkframeError):
@@ -111,6 +113,7 @@ def run_workflow(
     taken: set[Path] = set()
     for file in result.files:
         path = write_atomic(unique_path(out_dir, output_filename(file), taken), file.data)
+        stamp_output(path, facts_from_prompt(prompt, workflow=workflow_path.name))  # C2PA Content Credentials
         run.outputs.append(SavedOutput(path, file.node_id, file.kind, file.source))
     run.app_overhead_ms = _app_overhead_ms(result, started)
     sidecar = {
