@@ -1,0 +1,73 @@
+"""Content Credentials where the studio writes outputs: face swap, composed pages, and `main.py provenance`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from app.config import Config
+from app.provenance import read_credentials
+from app.services.compose_service import render_pages, start_draft
+from tests.modelkit import astronaut, build_catalog, ffmpeg_available, make_face_clip, mediapipe_available
+
+from .provenance_helpers import change_png_pixel, write_picture
+
+REPO = Path(__file__).resolve().parents[2]
+needs_faceswap = pytest.mark.skipif(not (ffmpeg_available() and mediapipe_available()),
+                                    reason="needs ffmpeg and mediapipe 0.10.21 (ships the face detector)")
+
+
+@needs_faceswap
+def test_face_swap_outputs_list_target_and_face_source(tmp_path: Path) -> None:
+    from app.services.faceswap_service import FaceSwapRequest, FaceSwapService
+
+    catalog, _ = build_catalog(enhancer=False, genderage=False)
+    config = Config(app={"data_dir": str(tmp_path / "data")}, faceswap={"detector": "mediapipe", "threads": 1})
+    service = FaceSwapService(config, catalog=catalog, classifier=lambda frame: 0.0)
+    Image.fromarray(astronaut()).save(tmp_path / "target.png")
+    Image.fromarray(astronaut()[:, ::-1].copy()).save(tmp_path / "face.jpg")
+    make_face_clip(tmp_path / "clip.mp4", astronaut(), frames=6, fps=10, audio=False)
+    for target, out in (("target.png", "swap.png"), ("clip.mp4", "swap.mp4")):
+        service.swap(FaceSwapRequest(sources=[tmp_path / "face.jpg"], target=tmp_path / target, out=tmp_path / out,
+                                     consent=True, enhancer="none"))
+        report = read_credentials(tmp_path / out)
+        assert report.state == "untrusted", report.problems
+        assert report.actions == ["c2pa.opened", "c2pa.edited"]
+        assert report.generation == {"operation": "face swap", "consent_confirmed": True}
+        assert [(i.title, i.role) for i in report.ingredients] == [(target, "parent"), ("face.jpg", "face_source")]
+    assert (tmp_path / "data" / "provenance" / "local-signer.key").is_file()  # the local identity, made on first use
+
+
+def test_composed_page_lists_its_panels(tmp_path: Path) -> None:
+    panels = [write_picture(tmp_path / f"p01_panel0{n}.png", seed=n, size=64) for n in (1, 2)]
+    draft = render_pages(start_draft(panels, tmp_path / "work", page_size="a5", dpi=40, panels_per_page=2))
+    report = read_credentials(draft.page_files[1])
+    assert report.state == "untrusted", report.problems
+    assert report.actions == ["c2pa.created", "c2pa.placed", "c2pa.placed"]
+    assert sorted(i.title for i in report.ingredients) == ["p01_panel01.png", "p01_panel02.png"]
+
+
+def test_cli_reports_untrusted_then_tampered_after_an_outside_edit(tmp_path: Path) -> None:
+    panels = [write_picture(tmp_path / "p01_panel01.png", seed=1, size=64)]
+    page = render_pages(start_draft(panels, tmp_path / "work", page_size="a5", dpi=40, panels_per_page=1)).page_files[1]
+    unsigned = write_picture(tmp_path / "plain.png")
+
+    def cli(*files: Path) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "main.py", "provenance", *map(str, files)], cwd=REPO, capture_output=True,
+                              text=True, timeout=120)
+
+    first = cli(page)
+    assert first.returncode == 0, first.stderr
+    assert "page-001.png: untrusted (signature intact; the signer is not on a trust list)" in first.stdout
+    assert "actions: c2pa.created, c2pa.placed [compositeWithTrainedAlgorithmicMedia]" in first.stdout
+    assert "ingredient: p01_panel01.png (componentOf, panel" in first.stdout
+    assert '"Untrusted signer" means' in first.stdout
+    change_png_pixel(page)
+    second = cli(page, unsigned)
+    assert second.returncode == 1
+    assert "page-001.png: tampered" in second.stdout and "assertion.dataHash.mismatch" in second.stdout
+    assert "plain.png: unsigned" in second.stdout
