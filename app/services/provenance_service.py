@@ -72,6 +72,26 @@ def describe(path: Path, config: Config | None = None) -> CredentialReport:
     return read_credentials(Path(path), trust)
 
 
+def credential_rows(paths: Sequence[Path], config: Config | None = None, limit: int = 50) -> list[dict]:
+    """What the UI shows per output: file, state, signer, actions, ingredients (at most `limit` files)."""
+    rows = []
+    for path in list(paths)[:limit]:
+        report = describe(Path(path), config)
+        rows.append({"file": Path(path).name, "state": report.state, "signer": report.signer,
+                     "actions": report.actions, "ingredients": [f"{i.title} ({i.role or i.relationship})" for i in report.ingredients],
+                     **({"problems": report.problems} if report.problems else {}), **({"note": report.note} if report.note else {})})
+    return rows
+
+
+def settings_text(config: Config) -> str:
+    """How outputs are signed, from the config alone (nothing is read or created)."""
+    section = config.provenance
+    who = (f"your certificate {section.cert.name}" if section.cert else
+           "this studio's local identity (verifiers show it as an untrusted signer; see docs/provenance.md)")
+    unsigned = "; outputs are written unsigned (and say so) when signing fails" if section.allow_unsigned else ""
+    return f"every output is signed with C2PA Content Credentials by {who}{unsigned}"
+
+
 def signer_summary(config: Config | None = None) -> str:
     """One line for the UI: who signs outputs, and whether verifiers will call it untrusted."""
     identity = credentials_for(config).identity()

@@ -71,3 +71,19 @@ def test_cli_reports_untrusted_then_tampered_after_an_outside_edit(tmp_path: Pat
     assert second.returncode == 1
     assert "page-001.png: tampered" in second.stdout and "assertion.dataHash.mismatch" in second.stdout
     assert "plain.png: unsigned" in second.stdout
+
+
+def test_ui_rows_and_settings_text(tmp_path: Path) -> None:
+    from app.services.provenance_service import credential_rows, settings_text
+
+    config = Config(app={"data_dir": str(tmp_path / "data")})
+    panel = write_picture(tmp_path / "p01_panel01.png", seed=1, size=64)
+    page = render_pages(start_draft([panel], tmp_path / "work", page_size="a5", dpi=40, panels_per_page=1)).page_files[1]
+    rows = credential_rows([page, panel], config)
+    assert rows[0]["state"] == "untrusted" and rows[0]["ingredients"] == ["p01_panel01.png (panel)"]
+    assert rows[1] == {"file": "p01_panel01.png", "state": "unsigned", "signer": "", "actions": [], "ingredients": [],
+                       "note": "no Content Credentials in the file"}
+    assert "local identity (verifiers show it as an untrusted signer" in settings_text(config)
+    mine = Config(provenance={"cert": "me.pem", "key": "me.key", "allow_unsigned": True})
+    assert settings_text(mine) == ("every output is signed with C2PA Content Credentials by your certificate me.pem; "
+                                   "outputs are written unsigned (and say so) when signing fails")

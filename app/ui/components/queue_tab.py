@@ -9,6 +9,7 @@ from typing import Any
 import gradio as gr
 
 from ...errors import InkframeError
+from ...services.provenance_service import credential_rows
 from .. import queue_view
 from ..context import UiContext
 from ..notices import error_html, notice_html
@@ -105,7 +106,9 @@ def show_metadata(context: UiContext, job_id: str | None) -> Any:
     if not job_id:
         return None
     try:
-        return queue_view.job_metadata(_queue(context).get(job_id))
+        job = _queue(context).get(job_id)
+        credentials = credential_rows(queue_view.output_images(job, context.output_dir), context.config)  # C2PA
+        return {**queue_view.job_metadata(job), "content_credentials": credentials}
     except InkframeError as exc:
         return {"error": str(exc)}
 

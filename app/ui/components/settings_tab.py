@@ -10,7 +10,7 @@ from typing import Any
 import gradio as gr
 
 from ...errors import InkframeError
-from ...services import backend_service, models_service, preset_service
+from ...services import backend_service, models_service, preset_service, provenance_service
 from ..context import UiContext
 from ..core import preset_fields, register_page_load
 from ..notices import error_html, notice_html
@@ -56,9 +56,10 @@ def safety_html(context: UiContext) -> str:
         ("Explicit-content gate (face swap)", gate),
         ("Visible mark on face-swapped output", "on" if swap.visible_mark else "off"),
         ("Consent", "every face swap asks to confirm consent of the people shown"),
+        ("Content Credentials", provenance_service.settings_text(context.config)),
     ]
     items = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in rows)
-    return (f"<ul>{items}</ul><p>Change these in <code>config.yaml</code> (section <code>faceswap</code>/<code>app</code>) "
+    return (f"<ul>{items}</ul><p>Change these in <code>config.yaml</code> (section <code>faceswap</code>/<code>app</code>/<code>provenance</code>) "
             "or with <code>INKFRAME__SECTION__KEY</code> environment variables, then restart the studio.</p>")
 
 
