@@ -129,3 +129,12 @@ def test_video_ingredient_of_an_unsupported_format_is_named(credentials, tmp_pat
     report = read_credentials(out)
     assert report.state == "untrusted"
     assert [(i.title, i.relationship) for i in report.ingredients] == [("dance.webm", "parentOf")]
+
+
+def test_a_trusted_ca_makes_the_state_valid(credentials, tmp_path: Path) -> None:
+    path = write_picture(tmp_path / "out.png")
+    credentials.stamp_file(path, generated())
+    chain = (tmp_path / "identity" / "chain.pem").read_bytes()
+    ca = chain[chain.index(b"-----END CERTIFICATE-----\n") + len(b"-----END CERTIFICATE-----\n"):]
+    assert read_credentials(path, ca).state == "valid"
+    assert read_credentials(path).state == "untrusted"
