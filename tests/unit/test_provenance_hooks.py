@@ -87,3 +87,31 @@ def test_ui_rows_and_settings_text(tmp_path: Path) -> None:
     mine = Config(provenance={"cert": "me.pem", "key": "me.key", "allow_unsigned": True})
     assert settings_text(mine) == ("every output is signed with C2PA Content Credentials by your certificate me.pem; "
                                    "outputs are written unsigned (and say so) when signing fails")
+
+
+def test_queue_outputs_are_signed_with_the_prompt_they_carry(tmp_path: Path) -> None:
+    import io
+    import json
+    from dataclasses import dataclass
+
+    from PIL import PngImagePlugin
+
+    from app.jobs.runner import save_outputs
+
+    from .provenance_helpers import COMFY_PROMPT
+
+    @dataclass
+    class File:
+        node_id: str
+        filename: str
+        kind: str
+        data: bytes
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("prompt", json.dumps(COMFY_PROMPT))
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 32), (9, 9, 9)).save(buffer, "PNG", pnginfo=info)
+    (saved,) = save_outputs([File("9", "ComfyUI_00001_.png", "image", buffer.getvalue())], "job1", tmp_path)
+    report = read_credentials(tmp_path / saved.path)
+    assert report.state == "untrusted"
+    assert report.generation == {"operation": "generate", "models": ["tiny.safetensors"], "seed": 1234}
