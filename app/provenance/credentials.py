@@ -82,7 +82,7 @@ class Credentials:
     def stamp_file(self, path: Path, facts: OutputFacts) -> StampResult:
         if mime_for(path) is None:
             reason = unsupported_reason(path)
-            stated = write_statement(path, f"not signed: {reason}")
+            stated = _state(path, f"not signed: {reason}")
             log.warning("%s carries no Content Credentials: %s%s", path.name, reason,
                         "" if stated else " (and the format has no place to say so)")
             return StampResult(path, "unsupported", reason)
@@ -94,7 +94,16 @@ class Credentials:
                 raise ProvenanceError(f"{exc} The unsigned {path.name} was removed; fix that, or set "
                                       "provenance.allow_unsigned: true to keep outputs unsigned.") from None
             text = UNSIGNED_TEXT.format(reason=str(exc).rstrip("."))
-            stated = write_statement(path, text)
+            stated = _state(path, text)
             log.warning("wrote %s unsigned: %s%s", path.name, exc, "" if stated else " (format has no place to say so)")
             return StampResult(path, "unsigned", text)
         return StampResult(path, "signed")
+
+
+def _state(path: Path, text: str) -> bool:
+    """Write the statement into the file; a failure (ffmpeg missing, disk full) is logged, not raised."""
+    try:
+        return write_statement(path, text)
+    except (OSError, ValueError) as exc:
+        log.warning("could not write the C2PA statement into %s: %s", path.name, exc)
+        return False

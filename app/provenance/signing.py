@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import ProvenanceError, SigningIdentityError
 from .facts import OutputFacts, build_manifest, ingredient_json, sha256_file
@@ -34,6 +36,7 @@ class ManifestSigner:
         self.identity = identity
         self.version = version
         self._context = offline_context()
+        self._lock = threading.Lock()
         try:
             info = c2pa.C2paSignerInfo(identity.alg.encode(), identity.chain_pem, identity.key_pem,
                                        timestamp_url.encode() if timestamp_url else None)
@@ -42,6 +45,25 @@ class ManifestSigner:
             raise SigningIdentityError(f"the signing key or certificate was refused by c2pa ({_short(exc)}).") from None
 
     def sign_bytes(self, data: bytes, mime: str, facts: OutputFacts, title: str) -> bytes:
+        out = io.BytesIO()
+        self.sign_stream(io.BytesIO(data), out, mime, facts, title)
+        return out.getvalue()
+
+    def sign_file(self, path: Path, facts: OutputFacts) -> Path:
+        """Sign `path` in place, streaming (temporary file, then rename); other metadata (PNG chunks) is kept."""
+        mime = mime_for(path)
+        if mime is None:
+            raise ProvenanceError(f"{path.name} is not a format this studio can sign.")
+        temporary = path.with_name(f".{path.name}.c2pa.part")
+        try:
+            with path.open("rb") as source, temporary.open("w+b") as target:
+                self.sign_stream(source, target, mime, facts, path.name)
+            os.replace(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
+        return path
+
+    def sign_stream(self, source: BinaryIO, target: BinaryIO, mime: str, facts: OutputFacts, title: str) -> None:
         import c2pa
 
         hashes = {index: sha256_file(item.path) for index, item in enumerate(facts.ingredients) if item.path.is_file()}
@@ -49,7 +71,6 @@ class ManifestSigner:
         streamed = [i for i, item in enumerate(facts.ingredients) if _streamable(item.path)]
         manifest["ingredients"] = [ingredient_json(item, i, "application/octet-stream")
                                    for i, item in enumerate(facts.ingredients) if i not in streamed]
-        out = io.BytesIO()
         try:
             with c2pa.Builder(manifest, self._context) as builder:
                 for index in streamed:
@@ -57,21 +78,12 @@ class ManifestSigner:
                     kind = mime_for(item.path) or ""
                     with item.path.open("rb") as handle:
                         builder.add_ingredient(ingredient_json(item, index, kind), kind, handle)
-                builder.sign(self._signer, mime, io.BytesIO(data), out)
+                with self._lock:  # one signer, shared by the queue's worker threads
+                    builder.sign(self._signer, mime, source, target)
         except c2pa.C2paError as exc:
             raise ProvenanceError(f"{title} could not be signed ({_short(exc)}).") from None
-        return out.getvalue()
-
-    def sign_file(self, path: Path, facts: OutputFacts) -> Path:
-        """Sign `path` in place (temporary file, then rename); other metadata (PNG text chunks) is kept."""
-        mime = mime_for(path)
-        if mime is None:
-            raise ProvenanceError(f"{path.name} is not a format this studio can sign.")
-        signed = self.sign_bytes(path.read_bytes(), mime, facts, path.name)
-        temporary = path.with_name(f".{path.name}.c2pa.part")
-        temporary.write_bytes(signed)
-        os.replace(temporary, path)
-        return path
+        except OSError as exc:
+            raise ProvenanceError(f"{title} could not be signed ({exc.strerror or exc}).") from None
 
 
 def _streamable(path: Path) -> bool:
