@@ -3,7 +3,8 @@
 c2pa-python 0.38 (c2pa-rs 0.91) embeds manifests in PNG, JPEG, WebP, GIF, TIFF, AVIF/HEIF, MP4/MOV/M4V,
 PDF and ZIP (a CBZ is a ZIP). It has no WebM/Matroska handler, so a .webm or .mkv cannot be signed; such
 files get a `C2PA` tag saying so (written with ffmpeg, streams copied), and so do unsigned outputs when
-`provenance.allow_unsigned` is on (PNG: a tEXt chunk, JPEG: a COM segment; pixels untouched).
+`provenance.allow_unsigned` is on (PNG: a tEXt chunk, JPEG: a COM segment, WebP: an XMP chunk; pixels
+untouched; GIF and the rest: only the log says it).
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ def write_statement(path: Path, text: str) -> bool:
         _replace(path, png_with_text(path.read_bytes(), STATEMENT_KEY, text))
     elif suffix in (".jpg", ".jpeg"):
         _replace(path, jpeg_with_comment(path.read_bytes(), f"{STATEMENT_KEY}: {text}"))
+    elif suffix == ".webp":
+        _replace(path, webp_with_xmp(path.read_bytes(), text))
     elif suffix in VIDEO_TAGGABLE:
         _tag_video(path, text)
     else:
@@ -66,6 +69,8 @@ def read_statement(path: Path) -> str | None:
                 length = struct.unpack(">H", data[start - 2:start])[0]
                 return data[start + len(marker):start - 2 + length].decode("utf-8", "replace")
             return None
+        if suffix == ".webp":
+            return webp_statement(path.read_bytes())
         if suffix in VIDEO_TAGGABLE:
             return _video_tag(path)
     except (OSError, struct.error, subprocess.SubprocessError):
@@ -112,6 +117,58 @@ def jpeg_with_comment(data: bytes, comment: str) -> bytes:
         raise ValueError("not a JPEG file")
     payload = comment.encode("utf-8")[:65000]
     return data[:2] + b"\xff\xfe" + struct.pack(">H", len(payload) + 2) + payload + data[2:]
+
+
+def webp_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    if data[:4] != b"RIFF" or data[8:12] != b"WEBP":
+        raise ValueError("not a WebP file")
+    chunks, offset = [], 12
+    while offset + 8 <= len(data):
+        kind, size = data[offset:offset + 4], struct.unpack("<I", data[offset + 4:offset + 8])[0]
+        chunks.append((kind, data[offset + 8:offset + 8 + size]))
+        offset += 8 + size + (size & 1)
+    return chunks
+
+
+def webp_with_xmp(data: bytes, text: str) -> bytes:
+    """The WebP with an XMP chunk holding `C2PA: text` (made extended with a VP8X header when simple)."""
+    chunks = [c for c in webp_chunks(data) if c[0] != b"XMP "]
+    if chunks[0][0] != b"VP8X":
+        width, height = _webp_size(chunks[0])
+        chunks.insert(0, (b"VP8X", b"\x00" * 4 + (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(3, "little")))
+    flags = chunks[0][1][0] | 0x04  # the XMP flag
+    chunks[0] = (b"VP8X", bytes([flags]) + chunks[0][1][1:])
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    xmp = (f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+           f'<rdf:Description xmlns:inkframe="https://inkframe.studio/ns/1.0/" inkframe:{STATEMENT_KEY}="{escaped}"/>'
+           f"</rdf:RDF></x:xmpmeta>").encode("utf-8")
+    chunks.append((b"XMP ", xmp))
+    body = b"".join(kind + struct.pack("<I", len(payload)) + payload + (b"\x00" if len(payload) & 1 else b"")
+                    for kind, payload in chunks)
+    return b"RIFF" + struct.pack("<I", len(body) + 4) + b"WEBP" + body
+
+
+def webp_statement(data: bytes) -> str | None:
+    import html
+
+    for kind, payload in webp_chunks(data):
+        if kind == b"XMP ":
+            marker = f'inkframe:{STATEMENT_KEY}="'.encode()
+            start = payload.find(marker)
+            if start >= 0:
+                end = payload.index(b'"', start + len(marker))
+                return html.unescape(payload[start + len(marker):end].decode("utf-8", "replace"))
+    return None
+
+
+def _webp_size(chunk: tuple[bytes, bytes]) -> tuple[int, int]:
+    kind, payload = chunk
+    if kind == b"VP8 ":  # lossy: frame tag (3), start code (3), then 14-bit width and height
+        return (struct.unpack("<H", payload[6:8])[0] & 0x3FFF, struct.unpack("<H", payload[8:10])[0] & 0x3FFF)
+    if kind == b"VP8L":  # lossless: signature byte, then 14 bits width - 1, 14 bits height - 1
+        bits = int.from_bytes(payload[1:5], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    raise ValueError(f"unexpected WebP chunk {kind!r}")
 
 
 def _replace(path: Path, data: bytes) -> None:

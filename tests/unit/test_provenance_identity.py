@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
@@ -105,8 +106,9 @@ def test_allow_unsigned_writes_the_file_and_states_it(tmp_path: Path) -> None:
     (tmp_path / "key.pem").write_text("not a key")
     credentials = Credentials(ProvenanceSettings(identity_dir=tmp_path / "local", cert=tmp_path / "chain.pem",
                                                  key=tmp_path / "key.pem", allow_unsigned=True))
-    png, jpg = write_picture(tmp_path / "out.png", comfy=True), write_picture(tmp_path / "out.jpg")
-    for path in (png, jpg):
+    png, jpg, webp = (write_picture(tmp_path / "out.png", comfy=True), write_picture(tmp_path / "out.jpg"),
+                      write_picture(tmp_path / "out.webp"))
+    for path in (png, jpg, webp):
         result = credentials.stamp_file(path, generated())
         assert result.outcome == "unsigned"
         statement = read_statement(path)
@@ -114,6 +116,8 @@ def test_allow_unsigned_writes_the_file_and_states_it(tmp_path: Path) -> None:
         report = read_credentials(path)
         assert report.state == "unsigned" and report.note == statement
     assert "prompt" in png_text(png.read_bytes())
+    with Image.open(webp) as image:
+        assert b"unsigned: provenance.allow_unsigned" in image.info["xmp"]  # what other tools read, too
 
 
 def test_cert_without_key_is_one_sentence(tmp_path: Path) -> None:
