@@ -16,6 +16,7 @@ from .identity import SignerIdentity
 OFFLINE_SETTINGS = {"builder": {"thumbnail": {"enabled": False}},
                     "verify": {"remote_manifest_fetch": False, "ocsp_fetch": False}}
 MAX_INGREDIENT_BYTES = 512 * 1024 * 1024
+IN_MEMORY_BYTES = 256 * 1024 * 1024
 
 
 def offline_context(trust_anchors: bytes | None = None):
@@ -50,14 +51,18 @@ class ManifestSigner:
         return out.getvalue()
 
     def sign_file(self, path: Path, facts: OutputFacts) -> Path:
-        """Sign `path` in place, streaming (temporary file, then rename); other metadata (PNG chunks) is kept."""
+        """Sign `path` in place (temporary file, then rename; files over 256 MiB are streamed); other metadata
+        (PNG chunks) is kept."""
         mime = mime_for(path)
         if mime is None:
             raise ProvenanceError(f"{path.name} is not a format this studio can sign.")
         temporary = path.with_name(f".{path.name}.c2pa.part")
         try:
-            with path.open("rb") as source, temporary.open("w+b") as target:
-                self.sign_stream(source, target, mime, facts, path.name)
+            if path.stat().st_size <= IN_MEMORY_BYTES:  # c2pa works 2-3x faster on memory than on file streams
+                temporary.write_bytes(self.sign_bytes(path.read_bytes(), mime, facts, path.name))
+            else:
+                with path.open("rb") as source, temporary.open("w+b") as target:
+                    self.sign_stream(source, target, mime, facts, path.name)
             os.replace(temporary, path)
         finally:
             temporary.unlink(missing_ok=True)
