@@ -4,7 +4,7 @@
     stamp_output(path, generated(workflow="txt2img.json", models=("sd15.safetensors",), seed=7), config)
 
 One `Credentials` (identity + c2pa signer) is kept per distinct provenance setting, made on first use;
-without a config argument the project's config.yaml is loaded once.
+without a config argument the one given to `use_config` (the CLI's `--config`) is used, else config.yaml.
 """
 
 from __future__ import annotations
@@ -13,9 +13,12 @@ import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from ..config import Config, load_config
-from ..provenance import (CredentialReport, Credentials, OutputFacts, ProvenanceSettings, StampResult,
-                          read_credentials)
+
+if TYPE_CHECKING:  # c2pa and cryptography load on first use, so `use_config` stays cheap for the CLI
+    from ..provenance import CredentialReport, Credentials, OutputFacts, ProvenanceSettings, StampResult
 
 LOCAL_IDENTITY_DIR = "provenance"
 STUDIO_VERSION = "0.1"
@@ -26,11 +29,20 @@ UNTRUSTED_EXPLAINED = (
     "provenance.key to a certificate from a CA on the C2PA trust list (see docs/provenance.md).")
 
 _lock = threading.Lock()
-_credentials: dict[ProvenanceSettings, Credentials] = {}
+_credentials: dict["ProvenanceSettings", "Credentials"] = {}
 _default_config: Config | None = None
 
 
+def use_config(config: Config) -> None:
+    """The config hooks without a config argument use (the CLI sets the one `--config` named)."""
+    global _default_config
+    with _lock:
+        _default_config = config
+
+
 def settings_from_config(config: Config) -> ProvenanceSettings:
+    from ..provenance import ProvenanceSettings
+
     section = config.provenance
     return ProvenanceSettings(
         identity_dir=config.resolve(config.app.data_dir) / LOCAL_IDENTITY_DIR,
@@ -40,6 +52,8 @@ def settings_from_config(config: Config) -> ProvenanceSettings:
 
 
 def credentials_for(config: Config | None = None) -> Credentials:
+    from ..provenance import Credentials
+
     settings = settings_from_config(config or _config())
     with _lock:
         if settings not in _credentials:
@@ -66,6 +80,8 @@ def stamp_export(files: Mapping[str, Sequence[Path | str]], art: Mapping[tuple[i
 
 
 def describe(path: Path, config: Config | None = None) -> CredentialReport:
+    from ..provenance import read_credentials
+
     config = config or _config()
     anchors = config.resolve(config.provenance.trust_anchors) if config.provenance.trust_anchors else None
     trust = anchors.read_bytes()[:1 << 20] if anchors and anchors.is_file() else None
