@@ -103,7 +103,9 @@ def settings_text(config: Config) -> str:
     """How outputs are signed, from the config alone (nothing is read or created)."""
     section = config.provenance
     who = (f"your certificate {section.cert.name}" if section.cert else
-           "this studio's local identity (verifiers show it as an untrusted signer; see docs/provenance.md)")
+           "this studio's local identity, which verifiers show as an \"untrusted signer\": the file is intact and "
+           "marked as AI-made, but no certificate authority vouches for who signed it; set provenance.cert and "
+           "provenance.key to your own certificate to change that (docs/provenance.md)")
     unsigned = "; outputs are written unsigned (and say so) when signing fails" if section.allow_unsigned else ""
     return f"every output is signed with C2PA Content Credentials by {who}{unsigned}"
 

@@ -83,7 +83,7 @@ def test_ui_rows_and_settings_text(tmp_path: Path) -> None:
     assert rows[0]["state"] == "untrusted" and rows[0]["ingredients"] == ["p01_panel01.png (panel)"]
     assert rows[1] == {"file": "p01_panel01.png", "state": "unsigned", "signer": "", "actions": [], "ingredients": [],
                        "note": "no Content Credentials in the file"}
-    assert "local identity (verifiers show it as an untrusted signer" in settings_text(config)
+    assert "local identity, which verifiers show as an \"untrusted signer\": the file is intact" in settings_text(config)
     mine = Config(provenance={"cert": "me.pem", "key": "me.key", "allow_unsigned": True})
     assert settings_text(mine) == ("every output is signed with C2PA Content Credentials by your certificate me.pem; "
                                    "outputs are written unsigned (and say so) when signing fails")
