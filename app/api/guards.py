@@ -141,11 +141,13 @@ class BodyLimit:
 
 
 class LoginThrottle:
-    """Counts failed logins (a 4xx answer to POST on one of `paths`) per client address."""
+    """Counts failed logins per client address: a 4xx answer to a POST on one of `paths` (the UI's login form),
+    or a 401 to an API request that presented a wrong `Authorization` header. A throttled address gets 429 there."""
 
     def __init__(self, app: ASGIApp, attempts: int, window_s: float, *, paths: tuple[str, ...] = ("/login",),
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 api_prefix: str = "/api/", clock: Callable[[], float] = time.monotonic) -> None:
         self.app = app
+        self.api_prefix = api_prefix
         self.attempts = attempts
         self.window_s = window_s
         self.paths = paths
@@ -171,9 +173,12 @@ class LoginThrottle:
         with self._lock:
             return len(self._recent(client)) >= self.attempts
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def _watched(self, scope: Scope) -> bool:
         path = scope.get("path", "").rstrip("/")
-        if scope["type"] != "http" or scope.get("method") != "POST" or path not in self.paths:
+        return (scope.get("method") == "POST" and path in self.paths) or path.startswith(self.api_prefix)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self._watched(scope):
             await self.app(scope, receive, send)
             return
         client = (scope.get("client") or ("?", 0))[0]
@@ -181,10 +186,14 @@ class LoginThrottle:
             await _refuse(scope, send, 429, f"too many failed logins from {client}; wait {self.window_s:g} seconds and try again.",
                           [(b"retry-after", str(int(self.window_s)).encode())])
             return
+        is_login = scope.get("path", "").rstrip("/") in self.paths
+        presented = _header(scope, b"authorization") is not None
 
         async def watching_send(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start" and 400 <= message["status"] < 500:
-                self.record_failure(client)
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                if (is_login and 400 <= status < 500 and status != 429) or (not is_login and status == 401 and presented):
+                    self.record_failure(client)
             await send(message)
 
         await self.app(scope, receive, watching_send)

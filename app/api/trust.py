@@ -75,7 +75,7 @@ def _inside(path: Path, roots: Sequence[Path]) -> bool:
 def check_path(value: Any, field: str, config: Config) -> None:
     roots = studio_roots(config)
     refusal = UntrustedParameter(
-        f"{field} must name a file inside the studio's folders ({', '.join(roots)}); other paths are refused.", field=field)
+        f"{field} must name a path inside the studio's folders ({', '.join(roots)}); other paths are refused.", field=field)
     if not isinstance(value, str) or not value.strip() or "\x00" in value:
         raise refusal
     raw = Path(value)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 import uuid
@@ -36,16 +37,24 @@ PROGRESS_EVERY_S = 0.25
 WAIT_NOTE_EVERY_S = 5.0
 
 
+def safe_name_part(text: str, fallback: str = "x", max_chars: int = 64) -> str:
+    """A file name part built only from letters, digits, `-` and `_` (node ids and suffixes come from the prompt)."""
+    cleaned = re.sub(r"[^A-Za-z0-9_-]", "_", text)[:max_chars].strip("_")
+    return cleaned or fallback
+
+
 def save_outputs(files: list[Any], job_id: str, output_dir: Path) -> list[JobOutput]:
-    """Write fetched files as outputs/jobs/<job id>/<node id>_<n><ext>: the same names on every attempt."""
-    target = job_output_dir(output_dir, job_id)
+    """Write fetched files as outputs/jobs/<job id>/<node id>_<n><ext>: the same names on every attempt.
+    Names are built from sanitised parts only, so a node id such as `../../x` cannot leave the job's folder."""
+    target = job_output_dir(output_dir, safe_name_part(job_id))
     target.mkdir(parents=True, exist_ok=True)
     per_node: dict[str, int] = {}
     saved: list[JobOutput] = []
     for file in files:
         index = per_node.get(file.node_id, 0)
         per_node[file.node_id] = index + 1
-        name = f"{file.node_id}_{index:02d}{Path(file.filename).suffix or '.bin'}"
+        suffix = safe_name_part(Path(file.filename).suffix.lstrip("."), "bin", 8)
+        name = f"{safe_name_part(file.node_id, 'node')}_{index:02d}.{suffix}"
         temporary = target / f".{name}.{os.getpid()}.part"
         temporary.write_bytes(file.data)
         os.replace(temporary, target / name)
