@@ -94,10 +94,6 @@ class HostGuard:
         await self.app(scope, receive, send)
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 class BodyLimit:
     def __init__(self, app: ASGIApp, max_bytes: int, *, exempt: tuple[str, ...] = UPLOAD_PATHS) -> None:
         self.app = app
@@ -117,27 +113,35 @@ class BodyLimit:
             return
         received = 0
         started = False
+        refused = False
 
         async def counting_receive() -> dict[str, Any]:
-            nonlocal received
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge
+                if received > self.max_bytes:  # answer now; the app sees a client that left and its answer is dropped
+                    refused = True
+                    if not started:
+                        await _refuse(scope, send, 413, self._message())
+                    return {"type": "http.disconnect"}
             return message
 
         async def tracking_send(message: dict[str, Any]) -> None:
             nonlocal started
+            if refused:
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
         try:
             await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
-                await _refuse(scope, send, 413, self._message())
+        except Exception:
+            if not refused:
+                raise
 
 
 class LoginThrottle:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from app.config import ConfigError, load_config
 from app.errors import InkframeError
+from app.image_limits import apply_pixel_limit
 
 # The order is the order of `--help`. A module that does not exist yet is skipped.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -58,6 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         config = load_config(args.config)
+        apply_pixel_limit(config.security.max_image_pixels)
         return int(handler(args, config) or 0)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -101,7 +101,7 @@ def stop_studio(studio: Studio, timeout: float = 15) -> int | None:
 @pytest.fixture(scope="session")
 def studio(tmp_path_factory) -> Studio:
     """The studio as installed by default: loopback, no token."""
-    running = start_studio(tmp_path_factory.mktemp("studio"))
+    running = start_studio(tmp_path_factory.mktemp("studio"), extra="security:\n  max_event_streams: 4\n  event_keepalive_s: 1\n")
     yield running
     stop_studio(running)
 
