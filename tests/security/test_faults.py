@@ -71,3 +71,87 @@ def test_accept_and_drop_websocket_is_backed_off():
     # before: thousands of reconnects in seconds (3,662 in 20 s); now the waits grow to the 4 s cap
     print(f"{backend.ws_connects} WebSocket connects in {elapsed:.1f} s")
     assert backend.ws_connects <= 15, f"{backend.ws_connects} reconnects in {elapsed:.1f} s"
+
+
+# ---- disk full ----------------------------------------------------------------------------------------------
+import errno  # noqa: E402
+from pathlib import Path  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
+
+from app.jobs import runner as runner_module  # noqa: E402
+from app.jobs.models import Job  # noqa: E402
+from app.jobs.runner import DiskFullError, JobRunner, save_outputs  # noqa: E402
+
+
+def fill_disk_after(monkeypatch, writes_ok: int) -> None:
+    """Path.write_bytes fails with ENOSPC after `writes_ok` writes (leaving a partial file, as a real full disk does)."""
+    real = Path.write_bytes
+    count = [0]
+
+    def write_bytes(self, data):
+        count[0] += 1
+        if count[0] > writes_ok:
+            real(self, data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device", str(self))
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", write_bytes)
+
+
+def test_disk_full_cleans_up_and_names_the_folder(tmp_path, monkeypatch):
+    files = [SimpleNamespace(node_id=str(i), filename=f"{i}.png", kind="image", data=b"x" * 100) for i in range(3)]
+    fill_disk_after(monkeypatch, 1)
+    with pytest.raises(DiskFullError, match=r"^disk full at .*outputs/jobs/j1; free some space there"):
+        save_outputs(files, "j1", tmp_path / "outputs")
+    assert list((tmp_path / "outputs" / "jobs" / "j1").iterdir()) == []  # no .part, no orphan from the first file
+
+
+def test_stale_part_files_are_removed_on_the_next_attempt(tmp_path):
+    folder = tmp_path / "outputs" / "jobs" / "j1"
+    folder.mkdir(parents=True)
+    (folder / ".9_00.png.123.part").write_bytes(b"half")
+    save_outputs([SimpleNamespace(node_id="9", filename="a.png", kind="image", data=b"1")], "j1", tmp_path / "outputs")
+    assert sorted(p.name for p in folder.iterdir()) == ["9_00.png"]
+
+
+class RecordingTransitions:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+        self.on_released = None
+
+    def retry_or_fail(self, job, message, *, immediate):
+        self.calls.append(("retry", message))
+
+    def fail(self, job, message, **_kwargs):
+        self.calls.append(("fail", message))
+
+    def succeed(self, job, outputs):
+        self.calls.append(("succeed", ""))
+
+
+def make_runner(tmp_path, job: Job, transitions: RecordingTransitions, client=None) -> JobRunner:
+    store = SimpleNamespace(get=lambda _id: job, get_many=lambda ids: {}, mutate=lambda *a, **k: None)
+    pool = SimpleNamespace(client=lambda _name: client)
+    return JobRunner(store, pool, transitions, worker_id="w", output_dir=tmp_path / "outputs", prompt_timeout_s=5)
+
+
+def test_disk_full_during_collection_keeps_the_job_retryable(tmp_path, monkeypatch):
+    job = Job(id="j2", kind="prompt", status="running", prompt_id="p2", backend="b", created_at=1, updated_at=1)
+    files = [SimpleNamespace(node_id="9", filename="a.png", kind="image", data=b"1")]
+    client = SimpleNamespace(wait=lambda *a, **k: SimpleNamespace(files=files))
+    transitions = RecordingTransitions()
+    fill_disk_after(monkeypatch, 0)
+    make_runner(tmp_path, job, transitions, client)._follow(job, submitted=True)
+    assert transitions.calls == [("retry", f"disk full at {tmp_path / 'outputs' / 'jobs' / 'j2'}; free some space there (the job is retried).")]
+
+
+def test_disk_full_in_a_local_step_keeps_the_job_retryable(tmp_path, monkeypatch):
+    job = Job(id="j3", kind="book", status="running", prompt_id="p3", backend="local", created_at=1, updated_at=1)
+
+    def handler(_job, _deps, output_dir):
+        raise OSError(errno.ENOSPC, "No space left on device", str(output_dir / "jobs" / "j3" / "page-01.png"))
+
+    monkeypatch.setattr(runner_module, "local_handler", lambda _kind: handler)
+    transitions = RecordingTransitions()
+    make_runner(tmp_path, job, transitions)._run_local(job)
+    assert transitions.calls == [("retry", f"disk full at {tmp_path / 'outputs' / 'jobs' / 'j3'}; free some space there (the job is retried).")]
