@@ -155,3 +155,68 @@ def test_disk_full_in_a_local_step_keeps_the_job_retryable(tmp_path, monkeypatch
     transitions = RecordingTransitions()
     make_runner(tmp_path, job, transitions)._run_local(job)
     assert transitions.calls == [("retry", f"disk full at {tmp_path / 'outputs' / 'jobs' / 'j3'}; free some space there (the job is retried).")]
+
+
+# ---- webhooks: at least once, through a kill ----------------------------------------------------------------
+import json as _json  # noqa: E402
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
+
+from app.jobs.job_store_sqlite import SqliteJobStore  # noqa: E402
+from app.jobs.webhook_outbox import outbox_for  # noqa: E402
+from app.jobs.webhooks import WebhookNotifier  # noqa: E402
+
+CHILD = """
+import sys, time
+from app.jobs.job_store_sqlite import SqliteJobStore
+from app.jobs.models import Job, now
+from app.jobs.webhooks import WebhookNotifier
+store = SqliteJobStore(sys.argv[1])
+job = Job(id="hooked", kind="collect", status="succeeded", created_at=now(), updated_at=now())
+store.add([job])
+WebhookNotifier(sys.argv[2], timeout_s=30, retries=0, lease_s=1).job_finished(store, job)
+time.sleep(120)
+"""
+
+
+def test_webhook_survives_a_kill_and_is_delivered_with_its_id(tmp_path):
+    seen: list[str] = []
+    hold = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            seen.append(_json.loads(self.rfile.read(int(self.headers["Content-Length"])))["delivery_id"])
+            if len(seen) == 1:
+                hold.wait(30)  # the first delivery hangs: the worker is killed meanwhile
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path / "jobs.db"), url], cwd=Path(__file__).resolve().parents[2])
+    try:
+        deadline = time.monotonic() + 60
+        while not seen and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert seen, "the child never tried to deliver"
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+        store = SqliteJobStore(tmp_path / "jobs.db")
+        notifier = WebhookNotifier(url, lease_s=1)
+        time.sleep(1.1)  # the killed process's claim runs out
+        notifier.resume(store)  # what a worker does when it starts
+        notifier.flush(timeout_s=20)
+        assert len(seen) == 2 and seen[0] == seen[1], seen  # delivered again, with the same id for de-duplication
+        assert outbox_for(store).count() == 0
+        store.close()
+    finally:
+        hold.set()
+        if child.poll() is None:
+            child.kill()
+        server.shutdown()
