@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config.yaml"
@@ -132,11 +132,12 @@ class QueueConfig(_Section):
     _check_finite = field_validator("retry_backoff_s")(_finite)
     webhook_url: str | None = Field(None, pattern=r"^https?://")
 
-    @model_validator(mode="after")
-    def _redis_needs_password_off_loopback(self) -> "QueueConfig":
-        if self.storage == "redis":
-            check_redis_url(self.redis_url)
-        return self
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_needs_password_off_loopback(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("storage") == "redis":
+            check_redis_url(value)
+        return value
 
 
 def check_redis_url(url: str) -> None:
