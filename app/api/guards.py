@@ -1,7 +1,8 @@
 """ASGI guards in front of the whole studio (REST API, Gradio UI and its file routes).
 
 - `HostGuard`: serve only the host names the studio is meant to answer to (loopback names, app.host,
-  security.allowed_hosts), so a web page cannot reach it through DNS rebinding, and refuse
+  security.allowed_hosts; IP addresses too, since rebinding needs a name), so a web page cannot reach
+  it through DNS rebinding, and refuse
   cross-site requests whose `Origin` names another host (drive-by requests to 127.0.0.1).
 - `BodyLimit`: refuse request bodies above security.max_request_bytes (file uploads to Gradio have
   their own limit, security.max_upload_bytes, which Gradio enforces).
@@ -13,6 +14,7 @@ Pure ASGI (no gradio import), so they wrap anything.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import threading
 import time
@@ -49,6 +51,14 @@ def host_name(value: str) -> str:
     return value
 
 
+def is_ip_literal(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        return False
+
+
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", ()):
         if key == name:
@@ -73,7 +83,8 @@ class HostGuard:
         self.any_host = "*" in hosts
 
     def allows(self, name: str) -> bool:
-        return self.any_host or name in self.hosts
+        """A configured name, or an IP address: DNS rebinding needs a host name (the attacker's), never an IP."""
+        return self.any_host or name in self.hosts or is_ip_literal(name)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket") or self.any_host:
@@ -85,9 +96,9 @@ class HostGuard:
                           "add it to security.allowed_hosts in config.yaml if it is yours.")
             return
         origin = _header(scope, b"origin")
-        if origin and origin != "null":
+        if origin:  # "null" (sandboxed frames, file: pages) is foreign too
             origin_host = host_name(urlsplit(origin).netloc)
-            if not self.allows(origin_host):
+            if origin_host != host and origin_host not in self.hosts:  # same origin, or a configured name (never any IP)
                 await _refuse(scope, send, 403, f"requests from pages on {origin_host[:80]!r} are refused; "
                               "add that host to security.allowed_hosts in config.yaml if it is yours.")
                 return
