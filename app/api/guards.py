@@ -31,6 +31,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 WILDCARD_ADDRESSES = ("0.0.0.0", "::", "")
 UPLOAD_PATHS = ("/gradio_api/upload",)
+MAX_TRACKED_CLIENTS = 10_000
 
 
 def allowed_host_names(app_host: str, extra: Iterable[str]) -> frozenset[str]:
@@ -181,6 +182,9 @@ class LoginThrottle:
 
     def record_failure(self, client: str) -> None:
         with self._lock:
+            if len(self._failures) >= MAX_TRACKED_CLIENTS:  # many addresses: forget the ones whose window passed
+                for known in list(self._failures):
+                    self._recent(known)
             self._recent(client)
             self._failures.setdefault(client, deque()).append(self.clock())
 
