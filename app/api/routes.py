@@ -21,9 +21,9 @@ from app.jobs.models import JOB_STATUSES, BatchSummary, Job, JobPage, JobQuery, 
 from app.services.queue_service import JobActionError, QueueService, SubmissionError
 
 from .auth import bearer_dependency, install_docs
-from .trust import UntrustedParameter, check_parameters
 from .limits import DEFAULT_MAX_ERROR_CHARS, StreamSlots, clip, clip_job
 from .schemas import BatchActionResult, BatchResponse, ErrorBody, JobAction, OutputLink, PriorityRequest, submission_models
+from .trust import UntrustedParameter, check_parameters
 
 PREFIX = "/api"
 EVENT_POLL_S = 0.5
