@@ -165,6 +165,10 @@ def check_image(source: Path | str) -> Path:
     try:
         with Image.open(source) as image:
             image.verify()
+    except Image.DecompressionBombError as exc:
+        from ..image_limits import pixel_limit_message
+
+        raise BookError(pixel_limit_message(source, exc)) from None
     except (OSError, UnidentifiedImageError):
         raise BookError(f"{source.name} cannot be read as an image; re-export it as PNG or JPEG.") from None
     return source

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from app.config import ConfigError, load_config
 from app.errors import InkframeError
 from app.services import provenance_service
+from app.image_limits import apply_pixel_limit
 
 # The order is the order of `--help`. A module that does not exist yet is skipped.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -61,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = load_config(args.config)
         provenance_service.use_config(config)  # outputs signed per this config (docs/provenance.md)
+        apply_pixel_limit(config.security.max_image_pixels)
         return int(handler(args, config) or 0)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -8,6 +8,7 @@ time: give each worker its own (the `/object_info` cache is shared process-wide 
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 import uuid
@@ -223,6 +224,7 @@ class ComfyClient:
             self._reconcile(tracker)  # events before the socket opened are lost: ask where it is now
         check_every = self.poll_interval
         next_check = time.monotonic() + check_every
+        drops = 0
         while not tracker.done:
             now = time.monotonic()
             if now >= deadline:
@@ -234,11 +236,14 @@ class ComfyClient:
                 event = self.socket.receive(min(deadline - now, next_check - now, RECEIVE_SLICE_S))
             except SocketDropped as drop:
                 tracker.reconnects += 1
-                self._reconnect(tracker.prompt_id, str(drop), deadline)
+                drops += 1  # drops with no frame in between: a server that accepts and drops at once is backed off
+                self._reconnect(tracker.prompt_id, str(drop), deadline, self._storm_delay(drops))
                 self._reconcile(tracker)
                 check_every = FAST_RECONCILE_S
                 next_check = time.monotonic() + check_every
                 continue
+            if event is not None:
+                drops = 0
             if event is not None and self._deliver(tracker, event, on_event):
                 check_every = self.poll_interval
                 next_check = time.monotonic() + check_every
@@ -263,10 +268,19 @@ class ComfyClient:
         if queue is not None and len(queue) < BACKLOG_LIMIT:
             queue.append(event)
 
-    def _reconnect(self, prompt_id: str, reason: str, deadline: float) -> None:
+    def _storm_delay(self, drops: int) -> float:
+        """The wait before reconnecting after `drops` drops in a row: none for the first, then growing with jitter
+        (the reconnect policy's curve) so a server that accepts and drops the socket is not hammered."""
+        if drops <= 1:
+            return 0.0
+        policy = self.reconnect_policy
+        ceiling = min(policy.cap, policy.base * policy.factor ** (drops - 2))
+        return random.uniform(ceiling / 2, ceiling)
+
+    def _reconnect(self, prompt_id: str, reason: str, deadline: float, first_delay: float = 0.0) -> None:
         last: ComfyError | None = None
         delays = list(self.reconnect_policy.delays())
-        for attempt, delay in enumerate([0.0] + delays):
+        for attempt, delay in enumerate([first_delay] + delays):
             if time.monotonic() + delay >= deadline:
                 break
             time.sleep(delay)

@@ -83,6 +83,10 @@ def open_panel_image(path: str | Path) -> Image.Image:
             return image.convert("RGB")
     except FileNotFoundError:
         raise PanelImageError(f"Panel image {str(path)!r} does not exist.") from None
+    except Image.DecompressionBombError as exc:
+        from ..image_limits import pixel_limit_message
+
+        raise PanelImageError(pixel_limit_message(path, exc)) from None
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise PanelImageError(f"Panel image {str(path)!r} cannot be read as an image ({exc.__class__.__name__}); re-export it as PNG or JPEG.") from None
 

@@ -115,12 +115,13 @@ def _start_page(state: _State, number: int, stripped: str) -> None:
     if page_number < 1:
         state.issue(number, 6, "page numbers start at 1", "write `PAGE 1` for the first page")
         return
-    if any(p["number"] == page_number for p in state.pages):
+    if ("page-number", page_number) in state.lines:  # a lookup, not a scan: long scripts stay linear
         state.issue(number, 6, f"PAGE {page_number} appears twice", "number the pages in order")
         return
     index = len(state.pages)
     state.pages.append({"number": page_number, "panels": [], "_index": index})
     state.lines[("pages", index)] = number
+    state.lines[("page-number", page_number)] = number
 
 
 def _start_panel(state: _State, number: int, line: str) -> None:
@@ -138,13 +139,14 @@ def _start_panel(state: _State, number: int, line: str) -> None:
     if panel_number < 1:
         state.issue(number, 7, "panel numbers start at 1", "write `PANEL 1` for the first panel")
         return
-    if any(p["number"] == panel_number for p in page["panels"]):
+    if ("panel-number", page["_index"], panel_number) in state.lines:
         state.issue(number, 7, f"PANEL {panel_number} appears twice on page {page['number']}", "number the panels of a page in order")
         return
     index = len(page["panels"])
     panel: dict[str, Any] = {"number": panel_number, "description": match.group(2).strip(), "dialogue": [], "_index": index}
     page["panels"].append(panel)
     state.lines[("pages", page["_index"], "panels", index)] = number
+    state.lines[("panel-number", page["_index"], panel_number)] = number
 
 
 def _parse_front(state: _State, number: int, line: str, stripped: str, indented: bool) -> None:

@@ -146,5 +146,9 @@ def load_rgb(path: Path) -> np.ndarray:
     try:
         with Image.open(path) as image:
             return np.asarray(image.convert("RGB")).copy()
+    except Image.DecompressionBombError as exc:
+        from ..image_limits import pixel_limit_message
+
+        raise FaceSwapError(pixel_limit_message(path, exc)) from None
     except (UnidentifiedImageError, OSError) as exc:
         raise FaceSwapError(f"{path} is not a readable image ({exc.__class__.__name__}); use PNG, JPEG or WebP.") from None

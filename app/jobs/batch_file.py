@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from app.config import YamlRefused, load_yaml_strict
 from app.errors import InkframeError
 
 from .models import JobSpec
@@ -78,7 +79,9 @@ def _spec(path: Path, line: int, data: Any, defaults: dict[str, Any]) -> JobSpec
 def _parse_yaml(path: Path, text: str) -> BatchFile:
     try:
         root = yaml.compose(text)
-        data = yaml.safe_load(text)
+        data = load_yaml_strict(text, str(path))  # refuses alias bombs and duplicate keys in one sentence
+    except YamlRefused as exc:
+        raise BatchFileError(f"{exc.args[0].removesuffix('.')}; nothing was queued.") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise _fail(path, mark.line + 1 if mark else None, f"not valid YAML ({getattr(exc, 'problem', exc)})") from exc

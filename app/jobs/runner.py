@@ -8,8 +8,10 @@ validation and execution errors fail it for good.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import re
 import threading
 import time
 import uuid
@@ -38,19 +40,49 @@ PROGRESS_EVERY_S = 0.25
 WAIT_NOTE_EVERY_S = 5.0
 
 
+def safe_name_part(text: str, fallback: str = "x", max_chars: int = 64) -> str:
+    """A file name part built only from letters, digits, `-` and `_` (node ids and suffixes come from the prompt)."""
+    cleaned = re.sub(r"[^A-Za-z0-9_-]", "_", text)[:max_chars].strip("_")
+    return cleaned or fallback
+
+
+class DiskFullError(InkframeError):
+    """No space left where the outputs go; the job is requeued (retryable) once space is freed."""
+
+
+def is_disk_full(exc: OSError) -> bool:
+    return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+def disk_full_message(where: Path | str) -> str:
+    return f"disk full at {where}; free some space there (the job is retried)."
+
+
 def save_outputs(files: list[Any], job_id: str, output_dir: Path) -> list[JobOutput]:
-    """Write fetched files as outputs/jobs/<job id>/<node id>_<n><ext>: the same names on every attempt."""
-    target = job_output_dir(output_dir, job_id)
+    """Write fetched files as outputs/jobs/<job id>/<node id>_<n><ext>: the same names on every attempt.
+    Names are built from sanitised parts only, so a node id such as `../../x` cannot leave the job's folder."""
+    target = job_output_dir(output_dir, safe_name_part(job_id))
     target.mkdir(parents=True, exist_ok=True)
+    for stale in target.glob(".*.part"):  # left by an attempt that was killed mid-write
+        stale.unlink(missing_ok=True)
     per_node: dict[str, int] = {}
     saved: list[JobOutput] = []
     for file in files:
         index = per_node.get(file.node_id, 0)
         per_node[file.node_id] = index + 1
-        name = f"{file.node_id}_{index:02d}{Path(file.filename).suffix or '.bin'}"
+        suffix = safe_name_part(Path(file.filename).suffix.lstrip("."), "bin", 8)
+        name = f"{safe_name_part(file.node_id, 'node')}_{index:02d}.{suffix}"
         temporary = target / f".{name}.{os.getpid()}.part"
-        temporary.write_bytes(file.data)
-        os.replace(temporary, target / name)
+        try:
+            temporary.write_bytes(file.data)
+            os.replace(temporary, target / name)
+        except OSError as exc:
+            temporary.unlink(missing_ok=True)
+            if not is_disk_full(exc):
+                raise
+            for output in saved:  # a partial set is worse than none: the retry writes them all again
+                (output_dir / output.path).unlink(missing_ok=True)
+            raise DiskFullError(disk_full_message(target)) from None
         stamp_output(target / name, facts_from_output(file.data))  # C2PA Content Credentials (issue 21)
         saved.append(JobOutput(node_id=file.node_id, filename=file.filename, kind=file.kind,
                                path=str((target / name).relative_to(output_dir))))
@@ -218,7 +250,16 @@ class JobRunner:
         except ComfyError as exc:
             self._on_comfy_error(job, exc)
             return
+        except DiskFullError as exc:
+            self._on_disk_full(job, str(exc))
+            return
         self.transitions.succeed(job, outputs)
+
+    def _on_disk_full(self, job: Job, message: str) -> None:
+        """Not the job's fault: requeue it with backoff (failed only after its attempts, and retryable then)."""
+        current = self.store.get(job.id)
+        if is_same_run(current, job.prompt_id):
+            self.transitions.retry_or_fail(current, message, immediate=False)
 
     def _on_comfy_error(self, job: Job, exc: ComfyError) -> None:
         current = self.store.get(job.id)
@@ -249,7 +290,16 @@ class JobRunner:
         try:
             dependencies = self.store.get_many(job.depends_on)
             outputs = local_handler(job.kind)(job, dependencies, self.output_dir)
-        except (InkframeError, OSError, ValueError, KeyError) as exc:
+        except DiskFullError as exc:
+            self._on_disk_full(job, str(exc))
+            return
+        except OSError as exc:
+            if is_disk_full(exc):
+                self._on_disk_full(job, disk_full_message(Path(exc.filename).parent if exc.filename else self.output_dir))
+            else:
+                self.transitions.fail(job, f"{job.kind} step failed: {exc}")
+            return
+        except (InkframeError, ValueError, KeyError) as exc:
             self.transitions.fail(job, f"{job.kind} step failed: {exc}")
             return
         self.transitions.succeed(job, outputs)

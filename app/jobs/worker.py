@@ -62,6 +62,7 @@ class Worker:
         self._heartbeat()
         self.last_reconcile = reconcile(self.store, self.pool, self.engine, self.transitions, worker_id=self.worker_id)
         self.engine.start(self.runner.handle, threads=self.threads)
+        self.notifier.resume(self.store)  # webhooks a stopped or killed worker left in the outbox
         self._maintenance = threading.Thread(target=self._maintain, name="inkframe-worker-maintenance", daemon=True)
         self._maintenance.start()
         log.info("worker %s started: %d backend(s), %d thread(s); %s", self.worker_id, len(self.pool.specs),

@@ -49,14 +49,16 @@ class LLMSettings:
 
     @classmethod
     def from_config(cls, llm: Any, url: str | None = None, **overrides: Any) -> LLMSettings:
-        """Build settings from `config.llm`; `url` (e.g. from --llm-url) wins over the config."""
+        """Build settings from `config.llm`; `url` (e.g. from --llm-url) wins over the config.
+        The configured api_key goes only to the configured endpoint, never to another `url`."""
+        own_endpoint = not url or (llm.url or "").rstrip("/") == url.rstrip("/")
         return cls(
             url=(url or llm.url or None),
             model=llm.model,
             temperature=llm.temperature,
             timeout=llm.timeout,
             max_retries=llm.max_retries,
-            api_key=llm.api_key,
+            api_key=llm.api_key if own_endpoint else None,
             **overrides,
         )
 

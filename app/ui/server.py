@@ -12,9 +12,11 @@ import logging
 import os
 import socket
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..config import LOOPBACK_HOSTS, Config
 from ..errors import InkframeError
+from ..image_limits import apply_pixel_limit
 from .context import UiContext
 
 log = logging.getLogger(__name__)
@@ -72,20 +74,77 @@ def build_server(config: Config, options: ServerOptions):
     from .theme import build_theme
 
     config = config.model_copy(update={"app": config.app.model_copy(update={"host": options.host, "port": options.port})})
+    apply_pixel_limit(config.security.max_image_pixels)
     context = UiContext(config=config, comfyui_url=options.comfyui_url)
-    app = FastAPI(title="Inkframe Studio", docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None,
+    app = FastAPI(title="Inkframe Studio", docs_url=None, openapi_url=None, redoc_url=None,
                   lifespan=_lifespan(config, context, options))
-    _include_rest_api(app, config, options, context)
+    session = GradioSession()
+    _include_rest_api(app, config, options, context, session)
     demo = studio.render(context)
     auth = None
     if options.auth_token:
         token = options.auth_token
         auth = lambda _user, password: token_matches(token, password)  # noqa: E731
-    return gr.mount_gradio_app(
+    app = gr.mount_gradio_app(
         app, demo, path="/", auth=auth, auth_message="Enter the studio's access token as the password.",
         ssr_mode=False, theme=build_theme(), css=_css(), footer_links=[], show_error=True,
-        allowed_paths=[str(context.output_dir)],
+        allowed_paths=readable_folders(config), blocked_paths=blocked_files(config),
+        max_file_size=config.security.max_upload_bytes, app_kwargs={"openapi_url": None},  # the API's schema is at /api/openapi.json
     )
+    # mount_gradio_app skips launch(), and gradio checks that an input file was uploaded by a user (and that an
+    # output lies in allowed_paths) only once has_launched is set: without this any path on disk could be read.
+    demo.has_launched = True
+    session.bind(app)
+    _install_guards(app, config, options)
+    return app
+
+
+def readable_folders(config: Config) -> list[str]:
+    """The folders the UI may serve files from besides its own uploads: the studio's outputs and library."""
+    return [str(config.resolve(config.app.output_dir).resolve()), str(config.resolve(config.app.library_dir).resolve())]
+
+
+def blocked_files(config: Config) -> list[str]:
+    """Never served, even when inside an allowed folder: the config file, the data folder (job store) and the env file."""
+    from ..config import DEFAULT_CONFIG_PATH, PROJECT_ROOT
+
+    named = os.environ.get("INKFRAME_CONFIG")
+    paths = [DEFAULT_CONFIG_PATH, config.resolve(config.app.data_dir), config.resolve(config.queue.sqlite_path), PROJECT_ROOT / ".env"]
+    if named:
+        paths.append(Path(named))
+    return [str(Path(path).resolve()) for path in paths]
+
+
+def _install_guards(app, config: Config, options: ServerOptions) -> None:
+    """Host allow-list, request body cap and login throttle in front of everything (API, UI, file routes)."""
+    from app.api.guards import BodyLimit, HostGuard, LoginThrottle, allowed_host_names
+
+    security = config.security
+    app.add_middleware(LoginThrottle, attempts=security.login_attempts, window_s=security.login_window_s)
+    app.add_middleware(BodyLimit, max_bytes=security.max_request_bytes)
+    app.add_middleware(HostGuard, hosts=allowed_host_names(options.host, security.allowed_hosts))
+
+
+class GradioSession:
+    """Whether a request carries a logged-in UI session (gradio's login cookie); bound once the UI is mounted."""
+
+    def __init__(self) -> None:
+        self._gradio = None
+
+    def bind(self, app) -> None:
+        from starlette.routing import Mount
+
+        for route in app.routes:
+            if isinstance(route, Mount) and hasattr(route.app, "tokens"):
+                self._gradio = route.app
+
+    def __call__(self, request) -> bool:
+        gradio = self._gradio
+        if gradio is None or not getattr(gradio, "auth", None):
+            return False
+        cookie_id = getattr(gradio, "cookie_id", "")
+        token = request.cookies.get(f"access-token-{cookie_id}") or request.cookies.get(f"access-token-unsecure-{cookie_id}")
+        return token is not None and gradio.tokens.get(token) is not None
 
 
 def _lifespan(config: Config, context: UiContext, options: ServerOptions):
@@ -148,14 +207,14 @@ def _css() -> str:
     return CSS
 
 
-def _include_rest_api(app, config: Config, options: ServerOptions, context: UiContext) -> None:
+def _include_rest_api(app, config: Config, options: ServerOptions, context: UiContext, session: "GradioSession") -> None:
     """Serve the queue's REST API (app.api) under /api, sharing one QueueService with the UI."""
     if importlib.util.find_spec("app.api") is None:
         log.info("the REST API (app.api) is not part of this installation yet; serving the UI only")
         return
     from app.api import include_api
 
-    service = include_api(app, config, auth_token=options.auth_token)
+    service = include_api(app, config, auth_token=options.auth_token, session_check=session)
     context.services.adopt_queue(service)
 
 
@@ -166,4 +225,5 @@ def serve(config: Config, options: ServerOptions) -> None:
     check_port_free(options.host, options.port)
     app = build_server(config, options)
     print(f"Inkframe Studio on http://{options.host}:{options.port}/  (ComfyUI: {options.comfyui_url})", flush=True)
-    uvicorn.run(app, host=options.host, port=options.port, log_level="warning")
+    # open event streams must not hold a stop (SIGTERM, Ctrl-C) for more than a few seconds
+    uvicorn.run(app, host=options.host, port=options.port, log_level="warning", timeout_graceful_shutdown=5)

@@ -112,7 +112,8 @@ def test_token_is_required_when_configured(service: QueueService):
     assert client.get("/api/jobs").status_code == 401
     assert client.get("/api/jobs", headers={"Authorization": "Bearer wrong"}).status_code == 401
     assert client.get("/api/jobs", headers={"Authorization": "Bearer s3cret"}).status_code == 200
-    schema = client.get("/api/openapi.json").json()
+    assert client.get("/api/openapi.json").status_code == 401  # the docs need the token too
+    schema = client.get("/api/openapi.json", headers={"Authorization": "Bearer s3cret"}).json()
     assert "HTTPBearer" in schema["components"]["securitySchemes"]
 
 

@@ -54,8 +54,8 @@ def test_unknown_key_is_reported(tmp_path):
 def test_wide_listening_requires_auth(tmp_path):
     with pytest.raises(ConfigError, match="listening on 0.0.0.0 requires app.auth_token"):
         load_config(write(tmp_path, "app:\n  host: 0.0.0.0\n"), environ={})
-    config = load_config(write(tmp_path, "app:\n  host: 0.0.0.0\n  auth_token: s3cret\n"), environ={})
-    assert config.app.auth_token == "s3cret"
+    config = load_config(write(tmp_path, "app:\n  host: 0.0.0.0\n  auth_token: S3cret-token-0123\n"), environ={})
+    assert config.app.auth_token == "S3cret-token-0123"
 
 
 def test_invalid_yaml_names_line(tmp_path):

@@ -28,8 +28,8 @@ def test_wider_address_without_token_is_refused(tmp_path):
 
 
 def test_wider_address_with_token_is_allowed(tmp_path):
-    options = resolve_options(make_config(tmp_path, auth_token="s3cret"), "0.0.0.0", 9000, "http://x:1")
-    assert options.auth_token == "s3cret" and options.host == "0.0.0.0"
+    options = resolve_options(make_config(tmp_path, auth_token="S3cret-token-0123"), "0.0.0.0", 9000, "http://x:1")
+    assert options.auth_token == "S3cret-token-0123" and options.host == "0.0.0.0"
 
 
 def test_token_comparison():
@@ -57,7 +57,7 @@ def client_for(tmp_path, monkeypatch):
     def make(token: str | None):
         config = make_config(tmp_path, **({"auth_token": token} if token else {}))
         options = resolve_options(config, None, None, "http://127.0.0.1:9", embedded_worker=False)
-        return TestClient(build_server(config, options))
+        return TestClient(build_server(config, options), base_url="http://127.0.0.1")
 
     return make
 
@@ -71,10 +71,10 @@ def test_ui_and_rest_api_share_one_server(client_for):
 
 
 def test_token_guards_both_the_ui_and_the_api(client_for):
-    with client_for("s3cret") as client:
+    with client_for("S3cret-token-0123") as client:
         assert client.get("/api/jobs").status_code == 401
-        assert client.get("/api/jobs", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+        assert client.get("/api/jobs", headers={"Authorization": "Bearer S3cret-token-0123"}).status_code == 200
         assert client.get("/config").status_code == 401
         assert client.post("/login", data={"username": "me", "password": "wrong"}).status_code == 400
-        assert client.post("/login", data={"username": "me", "password": "s3cret"}).status_code == 200
+        assert client.post("/login", data={"username": "me", "password": "S3cret-token-0123"}).status_code == 200
         assert client.get("/config").status_code == 200
