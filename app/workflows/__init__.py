@@ -19,9 +19,10 @@ from .model import Parameter, PreflightReport, Problem, Workflow
 from .param_nodes import param_info, resolve_parameter_nodes
 from .parameters import apply_overrides, parameter_schema
 from .preflight import preflight
+from .widgets import NodeSpecs
 
 
-def to_api(workflow_or_json: Workflow | Mapping[str, Any], object_info: Mapping[str, Any], *, strict: bool = False) -> dict[str, Any]:
+def to_api(workflow_or_json: Workflow | Mapping[str, Any], object_info: Mapping[str, Any] | NodeSpecs, *, strict: bool = False) -> dict[str, Any]:
     """The API prompt of a workflow (UI-format files converted as ComfyUI's frontend does; API ones as they are),
     with Inkframe parameter nodes resolved app-side (`param_nodes.resolve_parameter_nodes`): a backend never needs
     the project's node pack to carry parameters.
@@ -39,7 +40,8 @@ def to_api(workflow_or_json: Workflow | Mapping[str, Any], object_info: Mapping[
     if fmt == "api":
         prompt = data.get("prompt") if isinstance(data.get("prompt"), dict) and "class_type" not in data.get("prompt", {}) else data
         return resolve_parameter_nodes(dict(prompt))
-    prompt = to_api_prompt(data, {**param_info(), **dict(object_info)}, strict=strict)
+    specs = object_info if isinstance(object_info, NodeSpecs) else {**param_info(), **dict(object_info)}  # NodeSpecs: merged by the caller
+    prompt = to_api_prompt(data, specs, strict=strict)
     placeholders = [k for k, v in prompt.items() if "class_type" not in v]
     if placeholders:
         types = ui_node_types(data)

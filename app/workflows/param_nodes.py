@@ -4,6 +4,7 @@ INPUT_TYPES, for the object_info used offline, and for reading declared paramete
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 ANY = "*"
@@ -114,6 +115,11 @@ CORE_REPLACEMENTS = {"InkframeImage": "LoadImage", "InkframeMask": "LoadImageMas
 
 def param_info() -> dict[str, Any]:
     """object_info entries of the parameter nodes only: the app converts them itself, backend or not."""
+    return dict(_param_info())
+
+
+@lru_cache(maxsize=1)
+def _param_info() -> dict[str, Any]:
     return {t: object_info_entry(t) for t in PARAM_NODES}
 
 
