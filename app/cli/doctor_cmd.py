@@ -50,9 +50,9 @@ def print_lines(report, by_workflow: bool) -> None:
         print(f"workflow FAIL  {error}")
     kind = "workflow" if by_workflow else "capability"
     width = max([len(s.capability.label) for s in caps.statuses] + [len(kind)]) + 2
-    print(f"{kind:<{width}}status")
+    print(f"{kind:<{width + 2}}status")
     for label, status in caps.table():
-        print(f"  {label:<{width - 2}}{status}")
+        print(f"  {label:<{width}}{status}")
     packs, models = caps.missing_packs(), caps.missing_models()
     if packs or models:
         print("to run the rest:")
@@ -63,4 +63,5 @@ def print_lines(report, by_workflow: bool) -> None:
         print(f"  - {line}")
     if len(others) > 5:
         print(f"  - and {len(others) - 5} more problems (`python main.py doctor WORKFLOW` for one workflow)")
-    print(f"{len(caps.ready)} of {len(caps.statuses)} {kind}s can run on this backend")
+    plural = "capabilities" if kind == "capability" else "workflows"
+    print(f"{len(caps.ready)} of {len(caps.statuses)} {plural} can run on this backend")

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from .manifest import ModelEntry, find_model
 from .model import Parameter, Problem, Workflow
 from .param_nodes import param_info
-from .preflight import install_hint, preflight
+from .preflight import check_value, install_hint, preflight
 from .widgets import NodeSpecs
 
 CapabilityId = Literal["panel", "character_sheet", "background", "img2img", "inpaint", "upscale_restore", "faceswap_image",
@@ -162,6 +162,8 @@ def compute_capabilities(object_info: Mapping[str, Any], workflows: Mapping[str,
             statuses.append(CapabilityStatus(capability, other=(f"{capability.workflow}: {exc}",)))
             continue
         problems = preflight(prompt, specs, manifest or []).problems
+        if any(p.kind == "missing_node" for p in problems):  # nodes behind a missing output node still need their models
+            problems += _unchecked_models(prompt, specs, {p.node_id for p in problems if p.kind == "missing_model"}, manifest or [])
         statuses.append(_status(capability, problems, workflow.parameters, specs, manifest or []))
     checkpoints = specs.get("CheckpointLoaderSimple")
     listing = checkpoints.by_name["ckpt_name"].choices if checkpoints and "ckpt_name" in checkpoints.by_name else ()
@@ -197,6 +199,23 @@ def _status(capability: Capability, problems: tuple[Problem, ...], parameters: t
             continue  # a value the user sets
         other.append(problem.sentence)
     return CapabilityStatus(capability, tuple(packs.values()), tuple(models.values()), tuple(dict.fromkeys(other)))
+
+
+def _unchecked_models(prompt: Mapping[str, Any], specs: NodeSpecs, checked: set[str], manifest: list[ModelEntry]) -> tuple[Problem, ...]:
+    """Missing-model problems of every node preflight did not validate (it checks only what an output reaches)."""
+    found = []
+    for node_id, node in prompt.items():
+        spec = specs.get(str(node.get("class_type")))
+        if spec is None or str(node_id) in checked:
+            continue
+        for name, value in (node.get("inputs") or {}).items():
+            input_spec = spec.by_name.get(name)
+            if input_spec is None or input_spec.type != "COMBO" or isinstance(value, (list, dict)):
+                continue
+            problem = check_value(str(node_id), spec.type, input_spec, value, manifest, True)
+            if problem is not None and problem.kind == "missing_model":
+                found.append(problem)
+    return tuple(found)
 
 
 def _pack_of(node_type: str) -> MissingPack:
