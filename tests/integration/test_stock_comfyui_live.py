@@ -180,7 +180,7 @@ def test_node_pack_copied_into_comfyui_custom_nodes_loads_and_runs(tmp_path: Pat
             prompt = {
                 "1": {"class_type": "EmptyImage", "inputs": {"width": 40, "height": 24, "batch_size": 1, "color": 0xFFFFFF}},
                 "2": {"class_type": "InkframePanelBorder", "inputs": {"image": ["1", 0], "width": 3, "color": "#000000", "style": "square",
-                                                                     "corner_radius": 0}},
+                                                                     "corner_radius": 0, "roughness": 0.0, "background": "white", "seed": 0}},
                 "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "inkframe_it/copied_pack"}},
             }
             result = client.run(prompt)
