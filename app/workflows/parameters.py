@@ -117,6 +117,8 @@ def _property_parameters(workflow: Workflow, prompt: Mapping[str, Any]) -> list[
         else:
             value_input = str(meta.get("input") or "image")
             default = (prompt.get(node_id) or {}).get("inputs", {}).get(value_input)
+            if default is None and isinstance(values, list) and values:  # converted without the node's object_info
+                default = values[0]
             targets, active = ((node_id, value_input),), node_id in consumers
         kind = str(meta.get("kind") or NODE_KINDS.get(str(node.get("type"))) or infer_kind(default))
         name = str(meta.get("name") or slug(title) or f"{kind}_{node_id}")
