@@ -81,4 +81,7 @@ class PreflightReport:
         return not self.problems
 
     def sentences(self) -> list[str]:
-        return [p.sentence for p in self.problems]
+        """One sentence per cause: nodes missing from the same pack, or needing the same model, share one."""
+        from .preflight import summarise_problems
+
+        return summarise_problems(self.problems)
