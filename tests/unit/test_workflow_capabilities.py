@@ -102,3 +102,13 @@ def test_doctor_on_a_stock_backend_is_short(stock: dict, library: dict, capsys: 
     assert lines[0] == "nodes    --    Inkframe Studio nodes not loaded (needed only by Face swap (image), Face swap (video))"
     assert lines[-1] == "4 of 12 capabilities can run on this backend"
     assert sum(1 for line in lines if "comfy node install" in line) == 6
+
+
+def test_a_form_refuses_to_queue_what_the_backend_cannot_run(monkeypatch: pytest.MonkeyPatch, stock: dict, library: dict) -> None:
+    from app.config import load_config
+    from app.services import workflow_form_service as forms
+
+    result = capability_service.BackendCapabilities("http://x", report=capability_service.capabilities_of(stock, library))
+    monkeypatch.setattr(capability_service, "check", lambda url, **kwargs: result)
+    with pytest.raises(forms.WorkflowFormError, match=r"^Text to video cannot run on http://x: needs node packs ComfyUI-AnimateDiff-Evolved"):
+        forms.submit(load_config(), "http://x", "text_to_video", {}, queue=None)
