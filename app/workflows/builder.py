@@ -90,7 +90,7 @@ class GraphBuilder:
         label = fields.pop("label", name.replace("_", " ").capitalize())
         meta = {"name": name, "kind": kind, "group": group}
         for key in ("order", "advanced", "min", "max", "step", "description"):
-            if key in fields and key != "value":
+            if key in fields:
                 meta[key] = fields.pop(key)
         if "choices" in fields:
             meta["choices"] = [c.strip() for c in str(fields.pop("choices")).splitlines() if c.strip()]
@@ -101,11 +101,16 @@ class GraphBuilder:
             value = fields.pop("value")
             if fields:
                 raise WorkflowError(f"Parameter {name!r} has no field {next(iter(fields))!r}.")
-            node = _Node(len(self.nodes) + 1, PRIMITIVE_SPEC, {"value": value}, {}, label, 0, group, "#2a363b")
-            node.outputs = [[]]
-            self.nodes.append(node)
+            node = self.primitive(value, title=label, _group=group, _color="#2a363b")
         node.properties = {PARAM_PROPERTY: meta}
         node.depth = -1  # parameters get their own column, left of the graph
+        return node
+
+    def primitive(self, value: Any, *, title: str = "Primitive", _group: str | None = None, _color: str | None = None) -> _Node:
+        """The frontend's Primitive node holding `value`; link its [0] to the widget inputs it should set."""
+        node = _Node(len(self.nodes) + 1, PRIMITIVE_SPEC, {"value": value}, {}, title, 0, _group, _color)
+        node.outputs = [[]]
+        self.nodes.append(node)
         return node
 
     def note(self, text: str, group: str = "Notes") -> None:

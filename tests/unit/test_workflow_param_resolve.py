@@ -64,12 +64,8 @@ def test_api_prompts_and_chained_parameters_resolve() -> None:
 
 def test_a_titled_primitive_is_a_parameter(object_info_core: dict) -> None:
     """What a ComfyUI user does: link a Primitive node to a widget and give it a title."""
-    from app.workflows.builder import PRIMITIVE_SPEC, _Node
-
     g = GraphBuilder(NodeSpecs(object_info_core))
-    primitive = _Node(1, PRIMITIVE_SPEC, {"value": 40}, {}, "Canvas width", 0, None, None)
-    primitive.outputs = [[]]
-    g.nodes.append(primitive)
+    primitive = g.primitive(40, title="Canvas width")
     blank = g.node("EmptyImage", width=primitive[0], height=24, batch_size=1, color=0)
     g.node("SaveImage", images=blank[0], filename_prefix="p")
     raw = g.build()
