@@ -14,10 +14,10 @@ from .errors import WorkflowError
 from .graph import parse_graph
 from .model import Parameter, Workflow
 from .param_nodes import CORE_REPLACEMENTS, PARAM_NODES, inkframe_object_info
+from .preflight import MODEL_EXTENSIONS
 
 PARAM_PROPERTY = "inkframe_parameter"  # node.properties key holding a parameter's name, kind, group, limits ...
 NODE_KINDS = {"LoadImage": "image", "LoadImageMask": "mask"}
-MODEL_EXTENSIONS = (".safetensors", ".ckpt", ".pt", ".pth", ".bin", ".onnx", ".gguf", ".sft")
 # Inputs of an Inkframe parameter node that describe it (name, limits ...) and no longer exist once it is resolved.
 PARAM_FIELDS = frozenset({"name", "label", "description", "group", "order", "advanced", "min", "max", "step", "choices"})
 
