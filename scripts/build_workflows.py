@@ -23,9 +23,10 @@ OPENPOSE = "control_v11p_sd15_openpose_fp16.safetensors"
 MOTION = "mm_sd_v15_v2.ckpt"
 NEGATIVE = "photo, realistic, blurry, lowres, bad anatomy, extra fingers, watermark, text, signature"
 STYLE = "comic book panel, clean ink lines, flat colors, cel shading"
+PROJECT_PACK = "inkframe_nodes"
 
 
-def sd15_base(g: Any, *, width: int, height: int, prompt: str, negative: str = NEGATIVE, steps: int = 25, cfg: float = 7.0) -> dict[str, Any]:
+def sd15_base(g: Any, *, width: int | None, height: int | None, prompt: str, negative: str = NEGATIVE, steps: int = 25, cfg: float = 7.0) -> dict[str, Any]:
     """Checkpoint, prompt/negative/seed/steps/cfg/size parameters and text encoders shared by the SD1.5 workflows."""
     p = {
         "checkpoint": g.param("InkframeModel", "checkpoint", value=SD15, group="Model", description="SD1.5 checkpoint from models/checkpoints."),
@@ -34,9 +35,10 @@ def sd15_base(g: Any, *, width: int, height: int, prompt: str, negative: str = N
         "seed": g.param("InkframeSeed", "seed", value=0, group="Sampling", order=0),
         "steps": g.param("InkframeInt", "steps", value=steps, min=1, max=100, step=1, group="Sampling", order=1, advanced=True),
         "cfg": g.param("InkframeFloat", "cfg", value=cfg, min=1.0, max=20.0, step=0.5, group="Sampling", order=2, advanced=True),
-        "width": g.param("InkframeInt", "width", value=width, min=256, max=2048, step=64, group="Size", order=0),
-        "height": g.param("InkframeInt", "height", value=height, min=256, max=2048, step=64, group="Size", order=1),
     }
+    if width is not None and height is not None:  # a workflow whose size comes from its input image has none
+        p["width"] = g.param("InkframeInt", "width", value=width, min=256, max=2048, step=64, group="Size", order=0)
+        p["height"] = g.param("InkframeInt", "height", value=height, min=256, max=2048, step=64, group="Size", order=1)
     p["ckpt"] = g.node("CheckpointLoaderSimple", ckpt_name=p["checkpoint"][0])
     return p
 
@@ -62,7 +64,8 @@ def lora(g: Any, p: dict[str, Any]) -> Any:
 
 
 def output_image(g: Any, images: Any, name: str, prefix: str) -> Any:
-    return g.node("InkframeOutputImage", images=images, name=name, filename_prefix=f"inkframe/{prefix}", _title=f"Output: {name}")
+    """Core SaveImage; the title "Output: NAME" is what the app calls the image (app.workflows.output_name)."""
+    return g.node("SaveImage", images=images, filename_prefix=f"inkframe/{prefix}", _title=f"Output: {name}")
 
 
 def video_out(g: Any, images: Any, prefix: str, fps: Any = 8) -> Any:
@@ -133,7 +136,7 @@ def img2img_restyle(g: Any) -> None:
 
 
 def inpaint_region(g: Any) -> None:
-    p = sd15_base(g, width=768, height=512, prompt=f"{STYLE}, a speech-free close-up of the hero's face")
+    p = sd15_base(g, width=None, height=None, prompt=f"{STYLE}, a speech-free close-up of the hero's face")
     source = g.param("InkframeImage", "image", image="example.png", group="Input",
                      description="The panel; paint the region to redraw as transparent (ComfyUI's mask editor does this).")
     grow = g.param("InkframeInt", "grow_mask", value=8, min=0, max=64, step=1, group="Input", order=1, advanced=True)
@@ -305,7 +308,11 @@ def build_all(object_info: dict[str, Any]) -> dict[str, dict[str, Any]]:
     for name, describe in WORKFLOWS.items():
         graph = GraphBuilder(specs)
         describe(graph)
-        built[name] = graph.build(extra={"inkframe": {"name": name, "built_by": "scripts/build_workflows.py"}})
+        about: dict[str, Any] = {"name": name, "built_by": "scripts/build_workflows.py"}
+        if any(node.spec.type.startswith("Inkframe") for node in graph.nodes):
+            about["requires"] = [PROJECT_PACK]  # its working nodes run inside ComfyUI (lint and preflight say so)
+            graph.note(f"Needs Inkframe Studio's own node pack ({PROJECT_PACK}) in ComfyUI: see docs/workflows.md.")
+        built[name] = graph.build(extra={"inkframe": about})
     return built
 
 

@@ -22,7 +22,8 @@ from PIL import Image
 
 from ..comfy import ComfyClient, ExecutionError
 from ..config import Timeouts
-from ..workflows import Workflow, WorkflowError, apply_overrides, load_workflow, parameter_schema, preflight, resolve_workflow, to_api
+from ..workflows import (Workflow, WorkflowError, apply_overrides, load_workflow, output_name, parameter_schema, preflight,
+                         resolve_workflow, to_api)
 from .backend import BackendUnavailable, GenerationRequest, GenerationResult
 from .errors import BookError
 
@@ -199,7 +200,7 @@ class ComfyBackend:
         result = self.client.wait(pending.prompt_id, timeout=self.prompt_timeout)
         legs = _legs(result.timings, pending.started, pending.prepared)
         overlapped = waiting - pending.prepared > 0.05  # submitted ahead: its queue time overlapped other work
-        names = {node_id: str(node.get("inputs", {}).get("name") or node_id) for node_id, node in pending.prompt.items()}
+        names = {node_id: output_name(node_id, node) for node_id, node in pending.prompt.items()}
         out: dict[str, GenerationResult] = {}
         for file in result.files:
             if file.kind != "image" or names.get(file.node_id, file.node_id) in out:

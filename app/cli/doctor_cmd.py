@@ -1,4 +1,5 @@
-"""`python main.py doctor`: backend reachability and version, project nodes, what each workflow lacks."""
+"""`python main.py doctor`: backend reachability and version, project nodes, and the capability table:
+what this backend can run, and what the rest lacks (one line per missing pack or model)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import argparse
 from app.cli.common import add_comfyui_url_argument
 from app.config import Config
 
+SHOWN_LABELS = 3
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("doctor", help="check the ComfyUI backend and what each workflow needs from it")
-    parser.add_argument("workflows", nargs="*", help="only these workflows (names or paths; default: all in workflows/)")
+    parser = subparsers.add_parser("doctor", help="check the ComfyUI backend and what it can run (capabilities, or the workflows named)")
+    parser.add_argument("workflows", nargs="*", help="only these workflows (names or paths; default: the studio's capabilities)")
     add_comfyui_url_argument(parser)
     parser.set_defaults(handler=handle)
 
@@ -29,20 +32,36 @@ def handle(args: argparse.Namespace, config: Config) -> int:
         print("         Start ComfyUI, or set comfyui.url / comfyui.launch in config.yaml, or pass --comfyui-url URL.")
         return 1
     print(f"backend  ok    {backend.describe()}")
-    if backend.project_nodes_loaded:
-        print(f"nodes    ok    {len(backend.project_nodes)} Inkframe nodes loaded")
-    else:
-        print("nodes    FAIL  the Inkframe node pack is not loaded; add this repo's custom_nodes/ to ComfyUI's "
-              "extra_model_paths.yaml (python scripts/download_models.py --extra-model-paths) and restart it")
-    for check in report.workflows:
-        if check.error:
-            print(f"workflow FAIL  {check.name}: {check.error}")
-        elif check.ok:
-            print(f"workflow ok    {check.name}")
-        else:
-            print(f"workflow MISS  {check.name}:")
-            for problem in check.report.problems:
-                print(f"               - {problem.sentence}")
-    ready = sum(check.ok for check in report.workflows)
-    print(f"{ready} of {len(report.workflows)} workflows can run on this backend")
+    print_lines(report, selected is not None)
     return 0 if report.ok else 1
+
+
+def print_lines(report, by_workflow: bool) -> None:
+    from app.workflows.capabilities import PROJECT_PACK, summarise
+
+    caps = report.capabilities
+    needing = [label for pack, label_list in caps.missing_packs() if pack.name == PROJECT_PACK for label in label_list]
+    if report.backend.project_nodes_loaded:
+        print(f"nodes    ok    {len(report.backend.project_nodes)} Inkframe nodes loaded")
+    else:
+        needed = f"needed only by {summarise(needing)}" if needing else "nothing checked here needs it"
+        print(f"nodes    --    {PROJECT_PACK} not loaded ({needed})")
+    for error in report.errors:
+        print(f"workflow FAIL  {error}")
+    kind = "workflow" if by_workflow else "capability"
+    width = max([len(s.capability.label) for s in caps.statuses] + [len(kind)]) + 2
+    print(f"{kind:<{width + 2}}status")
+    for label, status in caps.table():
+        print(f"  {label:<{width}}{status}")
+    packs, models = caps.missing_packs(), caps.missing_models()
+    if packs or models:
+        print("to run the rest:")
+    for item, labels in [*packs, *models]:
+        print(f"  - {item.sentence()} ({'for ' + summarise(labels, SHOWN_LABELS)})")
+    others = sorted({line for s in caps.statuses for line in s.other})
+    for line in others[:5]:
+        print(f"  - {line}")
+    if len(others) > 5:
+        print(f"  - and {len(others) - 5} more problems (`python main.py doctor WORKFLOW` for one workflow)")
+    plural = "capabilities" if kind == "capability" else "workflows"
+    print(f"{len(caps.ready)} of {len(caps.statuses)} {plural} can run on this backend")

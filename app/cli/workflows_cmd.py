@@ -94,7 +94,8 @@ def run_show(args: argparse.Namespace, config: Config) -> int:
         choices = f" one of: {', '.join(p.choices)}" if p.choices else ""
         group = f"{p.group}/" if p.group else ""
         flag = (" (advanced)" if p.advanced else "") + ("" if p.active else " (inactive: the nodes it feeds are bypassed)")
-        print(f"  {group}{p.name}: {p.kind}{limits}{choices} = {p.default!r}  -> {p.node_id}.{p.input}{flag}")
+        targets = ", ".join(f"{node}.{name}" for node, name in p.bindings())
+        print(f"  {group}{p.name}: {p.kind}{limits}{choices} = {p.default!r}  -> {targets}{flag}")
         if p.description:
             print(f"      {p.description}")
     return 0
@@ -116,7 +117,7 @@ def _lint_targets(paths: list[str]) -> list[Any]:
 
 def run_lint(args: argparse.Namespace, config: Config) -> int:
     from app.workflows import WorkflowError, load_manifest, load_workflow
-    from app.workflows.lint import lint_workflow
+    from app.workflows.lint import declared_requirements, lint_workflow
     from app.workflows.widgets import NodeSpecs
 
     object_info, live = _object_info(args, config)
@@ -124,13 +125,17 @@ def run_lint(args: argparse.Namespace, config: Config) -> int:
     manifest = load_manifest()
     failed = 0
     for path in _lint_targets(args.paths):
+        needs = ""
         try:
-            report = lint_workflow(load_workflow(path), specs, manifest, check_models=live or args.check_models)
+            workflow = load_workflow(path)
+            report = lint_workflow(workflow, specs, manifest, check_models=live or args.check_models)
             sentences = report.sentences()
+            declared = declared_requirements(workflow)
+            needs = f" (declares it needs the node pack{'s' if len(declared) > 1 else ''} {', '.join(declared)})" if declared else ""
         except WorkflowError as exc:
             sentences = [str(exc)]
         status = "ok" if not sentences else f"{len(sentences)} problem(s)"
-        print(f"{path.name}: {status}")
+        print(f"{path.name}: {status}{needs}")
         for sentence in sentences:
             print(f"  - {sentence}")
         failed += bool(sentences)

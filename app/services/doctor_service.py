@@ -1,44 +1,30 @@
-"""`doctor`: is the backend reachable, which version, are the project's nodes loaded, and what each
-built-in workflow is missing on it (node types with their install line, models with their download hint)."""
+"""`doctor`: is the backend reachable, which version, are the project's nodes loaded, and what each studio
+capability (or each workflow asked about) is missing on it, grouped by cause: one line per missing node
+pack with its install line, one per missing model with its size and download line."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..comfy import BackendHealth, ComfyClient, ComfyError, check_backend
 from ..config import Timeouts
-from ..errors import InkframeError
-from ..workflows import PreflightReport, WorkflowError, list_workflows, load_workflow, preflight, to_api
-
-
-@dataclass(frozen=True)
-class WorkflowCheck:
-    name: str
-    report: PreflightReport | None = None
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and self.report is not None and self.report.ok
+from ..workflows import Workflow, WorkflowError, load_workflow
+from ..workflows.capabilities import Capability, CapabilityReport
+from . import capability_service
 
 
 @dataclass
 class DoctorReport:
     backend: BackendHealth
-    workflows: list[WorkflowCheck] = field(default_factory=list)
+    capabilities: CapabilityReport | None = None  # the studio's capabilities, or the workflows asked about
+    errors: tuple[str, ...] = ()  # workflows that could not be read
 
     @property
     def ok(self) -> bool:
-        return self.backend.reachable and self.backend.project_nodes_loaded and all(w.ok for w in self.workflows)
-
-
-def check_workflow(path: Path, object_info: dict) -> WorkflowCheck:
-    try:
-        prompt = to_api(load_workflow(path), object_info)
-    except (WorkflowError, InkframeError) as exc:
-        return WorkflowCheck(path.stem, error=str(exc))
-    return WorkflowCheck(path.stem, report=preflight(prompt, object_info))
+        """Reachable, and everything checked can run."""
+        return (self.backend.reachable and not self.errors and self.capabilities is not None
+                and all(s.ready for s in self.capabilities.statuses))
 
 
 def run_doctor(url: str, *, timeouts: Timeouts | None = None, workflows: list[Path] | None = None) -> DoctorReport:
@@ -52,6 +38,17 @@ def run_doctor(url: str, *, timeouts: Timeouts | None = None, workflows: list[Pa
         except ComfyError as exc:
             report.backend = BackendHealth(url=url, reachable=False, error=str(exc))
             return report
-    for path in workflows if workflows is not None else list_workflows():
-        report.workflows.append(check_workflow(path, object_info))
+    if workflows is None:
+        report.capabilities = capability_service.capabilities_of(object_info)
+        return report
+    loaded: dict[str, Workflow] = {}
+    errors = []
+    for path in workflows:
+        try:
+            loaded[path.stem] = load_workflow(path)
+        except WorkflowError as exc:
+            errors.append(f"{path.stem}: {exc}")
+    asked = tuple(Capability(name, name, name) for name in loaded)  # type: ignore[arg-type]
+    report.capabilities = capability_service.capabilities_of(object_info, loaded, asked)
+    report.errors = tuple(errors)
     return report

@@ -80,6 +80,11 @@ def submit(config: Config, url: str, name: str, values: dict[str, Any], *, queue
     unknown = sorted(set(values) - known)
     if unknown:
         raise WorkflowFormError(f"workflow {info.name} has no parameter {unknown[0]!r}; it has {', '.join(sorted(known))}.")
+    from . import capability_service  # never queue what the backend cannot run (unreachable: the queue waits for it)
+
+    blocker = capability_service.workflow_blocker(capability_service.check(url, timeouts=config.comfyui.timeouts), info.name)
+    if blocker:
+        raise WorkflowFormError(blocker)
     overrides = upload_inputs(config, url, info, {k: v for k, v in values.items() if v is not None and v != ""})
     spec = JobSpec(kind="workflow", parameters={"workflow": info.name, "overrides": overrides}, priority=priority)
     return queue.submit([spec])[0]

@@ -21,6 +21,8 @@ CSS = """
 .queue-card-detail { font-size: 0.85em; opacity: 0.8; }
 .queue-preview { display: block; max-width: 256px; width: 100%; margin-top: 6px; border-radius: 4px; image-rendering: auto; }
 .queue-error { color: #b91c1c; font-size: 0.85em; }
+.queue-error, .inkframe-errors, .inkframe-notice p, .inkframe-ok p { white-space: normal; overflow-wrap: anywhere; }
+.inkframe-wide-table td, .inkframe-wide-table td span { white-space: normal !important; overflow-wrap: anywhere; }
 .inkframe-toolbar { align-items: flex-end; }
 .inkframe-toolbar button { align-self: flex-end; margin-bottom: 6px; }
 footer { display: none !important; }

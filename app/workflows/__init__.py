@@ -16,12 +16,16 @@ from .library import list_workflows, resolve_workflow
 from .loader import detect_format, load_workflow
 from .manifest import ModelEntry, load_manifest
 from .model import Parameter, PreflightReport, Problem, Workflow
+from .param_nodes import param_info, resolve_parameter_nodes
 from .parameters import apply_overrides, parameter_schema
 from .preflight import preflight
+from .widgets import NodeSpecs
 
 
-def to_api(workflow_or_json: Workflow | Mapping[str, Any], object_info: Mapping[str, Any], *, strict: bool = False) -> dict[str, Any]:
-    """The API prompt of a workflow (UI-format files converted as ComfyUI's frontend does; API ones as they are).
+def to_api(workflow_or_json: Workflow | Mapping[str, Any], object_info: Mapping[str, Any] | NodeSpecs, *, strict: bool = False) -> dict[str, Any]:
+    """The API prompt of a workflow (UI-format files converted as ComfyUI's frontend does; API ones as they are),
+    with Inkframe parameter nodes resolved app-side (`param_nodes.resolve_parameter_nodes`): a backend never needs
+    the project's node pack to carry parameters.
 
     strict=True raises WorkflowError when a node's saved widget values do not match its inputs
     (ComfyUI itself tolerates that; `workflows lint` reports it). Nodes whose type `object_info` lacks
@@ -35,14 +39,24 @@ def to_api(workflow_or_json: Workflow | Mapping[str, Any], object_info: Mapping[
         fmt = detect_format(data)
     if fmt == "api":
         prompt = data.get("prompt") if isinstance(data.get("prompt"), dict) and "class_type" not in data.get("prompt", {}) else data
-        return dict(prompt)
-    prompt = to_api_prompt(data, dict(object_info), strict=strict)
+        return resolve_parameter_nodes(dict(prompt))
+    specs = object_info if isinstance(object_info, NodeSpecs) else {**param_info(), **dict(object_info)}  # NodeSpecs: merged by the caller
+    prompt = to_api_prompt(data, specs, strict=strict)
     placeholders = [k for k, v in prompt.items() if "class_type" not in v]
     if placeholders:
         types = ui_node_types(data)
         for key in placeholders:  # ComfyUI ignores _meta; preflight reads the type to name the missing pack
             prompt[key].setdefault("_meta", {})["missing_node_type"] = types.get(key, "")
-    return prompt
+    return resolve_parameter_nodes(prompt)
+
+
+def output_name(node_id: str, node: Mapping[str, Any]) -> str:
+    """What the app calls an output node's files: InkframeOutputImage's `name`, a title "Output: NAME", else the id."""
+    named = (node.get("inputs") or {}).get("name")
+    if node.get("class_type") == "InkframeOutputImage" and isinstance(named, str) and named:
+        return named
+    title = str((node.get("_meta") or {}).get("title") or "")
+    return title.removeprefix("Output:").strip() if title.startswith("Output:") and title[7:].strip() else str(node_id)
 
 
 __all__ = [
@@ -57,6 +71,7 @@ __all__ = [
     "list_workflows",
     "load_manifest",
     "load_workflow",
+    "output_name",
     "parameter_schema",
     "preflight",
     "resolve_workflow",

@@ -15,9 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import WorkflowError
+from .param_nodes import CORE_REPLACEMENTS, PARAM_NODES
+from .parameters import PARAM_PROPERTY
 from .widgets import UNDEFINED, NodeSpec, NodeSpecs
 
 COLUMN_WIDTH, ROW_GAP, NODE_WIDTH, GROUP_GAP = 380, 40, 320, 90
+PRIMITIVE = "PrimitiveNode"  # ComfyUI's frontend-only Primitive node: its value is copied into the widgets it feeds
+PRIMITIVE_SPEC = NodeSpec(type=PRIMITIVE, display_name="Primitive", inputs=(), widgets=(), outputs=("*",), output_node=False)
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,8 @@ class _Node:
     color: str | None
     depth: int = 0
     outputs: list[list[int]] = field(default_factory=list)
+    properties: dict[str, Any] = field(default_factory=dict)
+    widget: tuple[str, str] | None = None  # a Primitive node: (type, name) of the first widget it feeds
 
     def __getitem__(self, slot: int) -> Out:
         return Out(self.id, slot, self.spec.outputs[slot], self.values.get("value", UNDEFINED) if slot == 0 else UNDEFINED)
@@ -66,6 +72,10 @@ class GraphBuilder:
         links = {k: v for k, v in inputs.items() if isinstance(v, (Out, _Node))}
         links = {k: (v[0] if isinstance(v, _Node) else v) for k, v in links.items()}
         values = {k: v for k, v in inputs.items() if k not in links}
+        for key, out in links.items():
+            source = self.nodes[out.node_id - 1]
+            if source.spec.type == PRIMITIVE and source.widget is None:
+                source.widget = (spec.by_name[key].type, key)
         node = _Node(len(self.nodes) + 1, spec, values, links, title, mode, group, color)
         node.depth = 1 + max((self.nodes[o.node_id - 1].depth for o in links.values()), default=-1)
         node.outputs = [[] for _ in spec.outputs]
@@ -73,9 +83,34 @@ class GraphBuilder:
         return node
 
     def param(self, node_type: str, name: str, *, group: str = "Parameters", **fields: Any) -> _Node:
-        fields.setdefault("label", name.replace("_", " ").capitalize())
-        node = self.node(node_type, name=name, group=group, _group=group, _color="#2a363b", _title=fields["label"], **fields)
+        """A workflow parameter carried by core nodes: a frontend Primitive node feeding the widgets it is linked
+        to, or LoadImage / LoadImageMask for image and mask parameters; `node_type` names the parameter kind the
+        way the Inkframe parameter nodes do, the description sits in `properties.inkframe_parameter`."""
+        kind = PARAM_NODES[node_type][0]
+        label = fields.pop("label", name.replace("_", " ").capitalize())
+        meta = {"name": name, "kind": kind, "group": group}
+        for key in ("order", "advanced", "min", "max", "step", "description"):
+            if key in fields:
+                meta[key] = fields.pop(key)
+        if "choices" in fields:
+            meta["choices"] = [c.strip() for c in str(fields.pop("choices")).splitlines() if c.strip()]
+        if kind in ("image", "mask"):
+            core = CORE_REPLACEMENTS[node_type]
+            node = self.node(core, _title=label, _group=group, _color="#2a363b", **fields)
+        else:
+            value = fields.pop("value")
+            if fields:
+                raise WorkflowError(f"Parameter {name!r} has no field {next(iter(fields))!r}.")
+            node = self.primitive(value, title=label, _group=group, _color="#2a363b")
+        node.properties = {PARAM_PROPERTY: meta}
         node.depth = -1  # parameters get their own column, left of the graph
+        return node
+
+    def primitive(self, value: Any, *, title: str = "Primitive", _group: str | None = None, _color: str | None = None) -> _Node:
+        """The frontend's Primitive node holding `value`; link its [0] to the widget inputs it should set."""
+        node = _Node(len(self.nodes) + 1, PRIMITIVE_SPEC, {"value": value}, {}, title, 0, _group, _color)
+        node.outputs = [[]]
+        self.nodes.append(node)
         return node
 
     def note(self, text: str, group: str = "Notes") -> None:
@@ -100,6 +135,8 @@ class GraphBuilder:
         }
 
     def _serialize(self, node: _Node) -> dict[str, Any]:
+        if node.spec.type == PRIMITIVE:
+            return self._serialize_primitive(node)
         spec = node.spec
         inputs: list[dict[str, Any]] = []
         for item in spec.inputs:
@@ -128,9 +165,23 @@ class GraphBuilder:
             "mode": node.mode,
             "inputs": inputs,
             "outputs": [],
-            "properties": {"Node name for S&R": spec.type},
+            "properties": {"Node name for S&R": spec.type, **node.properties},
             "widgets_values": self._widget_values(node),
             **({"title": node.title} if node.title else {}),
+            **({"color": node.color, "bgcolor": "#3f5159"} if node.color else {}),
+        }
+
+    def _serialize_primitive(self, node: _Node) -> dict[str, Any]:
+        """The frontend's Primitive node (widgetInputs.ts): one value widget, plus value controls for numbers and combos."""
+        if node.widget is None:
+            raise WorkflowError(f"Parameter {node.title!r} feeds no widget; link it to a node input.")
+        kind = node.widget[0]
+        controls = ["fixed"] if kind in ("INT", "FLOAT") else ["fixed", ""] if kind == "COMBO" else []
+        return {
+            "id": node.id, "type": PRIMITIVE, "pos": [0, 0], "size": [NODE_WIDTH, 82 + 26 * len(controls)], "flags": {}, "order": 0,
+            "mode": node.mode, "inputs": [], "outputs": [], "title": node.title,
+            "properties": {"Run widget replace on values": False, **node.properties},
+            "widgets_values": [node.values["value"], *controls],
             **({"color": node.color, "bgcolor": "#3f5159"} if node.color else {}),
         }
 
@@ -162,6 +213,10 @@ class GraphBuilder:
             columns[node.depth] = y + data["size"][1] + ROW_GAP
             data["order"] = order
         for node, data in zip(self.nodes, serialized, strict=True):
+            if node.spec.type == PRIMITIVE and node.widget is not None:
+                kind, name = node.widget
+                data["outputs"] = [{"name": kind, "type": kind, "links": node.outputs[0] or None, "slot_index": 0, "widget": {"name": name}}]
+                continue
             data["outputs"] = [
                 {"name": name, "type": kind, "links": node.outputs[i] or None, **({"slot_index": i} if node.outputs[i] else {})}
                 for i, (name, kind) in enumerate(zip(self._output_names(node.spec), node.spec.outputs, strict=False))

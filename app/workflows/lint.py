@@ -14,7 +14,7 @@ from .convert import to_api_prompt, ui_node_types
 from .errors import WorkflowError
 from .manifest import ModelEntry, find_model
 from .model import PreflightReport, Problem, Workflow
-from .param_nodes import inkframe_object_info
+from .param_nodes import inkframe_object_info, param_info, resolve_parameter_nodes
 from .preflight import MODEL_EXTENSIONS, preflight, reachable_nodes
 from .widgets import NodeSpecs
 
@@ -70,8 +70,17 @@ def load_object_info_files(paths: list[str]) -> dict[str, Any]:
     return info
 
 
+def declared_requirements(workflow: Workflow) -> list[str]:
+    """Node packs a workflow says it needs for its working nodes (`extra.inkframe.requires`, set by the builder)."""
+    about = ((workflow.raw.get("extra") or {}).get("inkframe") or {}) if workflow.format == "ui" else {}
+    return [str(r) for r in about.get("requires") or []]
+
+
 def lint_workflow(workflow: Workflow, object_info: Mapping[str, Any] | NodeSpecs, manifest: list[ModelEntry] | None, *, check_models: bool = True) -> PreflightReport:
+    """The problems of a workflow as the app sends it (Inkframe parameter nodes resolved app-side)."""
     specs = object_info if isinstance(object_info, NodeSpecs) else NodeSpecs(dict(object_info))
+    if any(t not in specs for t in param_info()):  # a backend without the pack: the app still converts its parameter nodes
+        specs = NodeSpecs({**param_info(), **specs.object_info})
     problems: list[Problem] = []
     if workflow.format == "ui":
         try:
@@ -81,6 +90,7 @@ def lint_workflow(workflow: Workflow, object_info: Mapping[str, Any] | NodeSpecs
             prompt = to_api_prompt(workflow.raw, specs, strict=False)
     else:
         prompt = workflow.raw
+    prompt = resolve_parameter_nodes(prompt)
     types = ui_node_types(workflow.raw) if workflow.format == "ui" else None
     problems.extend(preflight(prompt, specs, manifest, check_models=check_models, node_types=types).problems)
     if not check_models and manifest is not None:

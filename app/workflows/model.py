@@ -31,9 +31,17 @@ class Parameter:
     choices: tuple[str, ...] = ()
     declared: bool = True  # False: bound automatically to a core node input
     active: bool = True  # False: every node it feeds is bypassed or muted, so setting it changes nothing
+    # (API node id, input) pairs the value is written to; empty: just `node_id`.`input`. A parameter carried by a
+    # frontend Primitive node or by an Inkframe parameter node (resolved app-side) writes into every input it feeds.
+    targets: tuple[tuple[str, str], ...] = ()
+
+    def bindings(self) -> tuple[tuple[str, str], ...]:
+        return self.targets or ((self.node_id, self.input),)
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+        data = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+        data["targets"] = [list(t) for t in self.targets]
+        return data
 
 
 @dataclass(frozen=True)
@@ -73,4 +81,7 @@ class PreflightReport:
         return not self.problems
 
     def sentences(self) -> list[str]:
-        return [p.sentence for p in self.problems]
+        """One sentence per cause: nodes missing from the same pack, or needing the same model, share one."""
+        from .preflight import summarise_problems
+
+        return summarise_problems(self.problems)

@@ -4,6 +4,7 @@ INPUT_TYPES, for the object_info used offline, and for reading declared paramete
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 ANY = "*"
@@ -106,3 +107,52 @@ def display_name(node_type: str) -> str:
 
 def inkframe_object_info() -> dict[str, Any]:
     return {t: object_info_entry(t) for t in [*PARAM_NODES, *OUTPUT_NODES]}
+
+
+# Parameter nodes that load a file become the core node that does the same (same outputs, same slots).
+CORE_REPLACEMENTS = {"InkframeImage": "LoadImage", "InkframeMask": "LoadImageMask"}
+
+
+def param_info() -> dict[str, Any]:
+    """object_info entries of the parameter nodes only: the app converts them itself, backend or not."""
+    return dict(_param_info())
+
+
+@lru_cache(maxsize=1)
+def _param_info() -> dict[str, Any]:
+    return {t: object_info_entry(t) for t in PARAM_NODES}
+
+
+def resolve_parameter_nodes(prompt: dict[str, Any]) -> dict[str, Any]:
+    """An API prompt with every Inkframe parameter node resolved app-side, so none reaches a backend.
+
+    A value parameter's value is written into every input linked to it and the node is dropped; an
+    image/mask parameter becomes the core LoadImage/LoadImageMask node (same id, outputs and slots).
+    """
+    params = {str(i): n for i, n in prompt.items() if n.get("class_type") in PARAM_NODES}
+    if not params:
+        return prompt
+    values = {i: (n.get("inputs") or {}).get(PARAM_NODES[n["class_type"]][1]) for i, n in params.items()
+              if n["class_type"] not in CORE_REPLACEMENTS}
+    for key, value in values.items():  # a parameter fed by another parameter takes that one's value
+        for _ in range(len(values)):
+            if not (isinstance(value, list) and len(value) == 2 and str(value[0]) in values):
+                break
+            value = values[str(value[0])]
+        values[key] = value
+    result: dict[str, Any] = {}
+    for node_id, node in prompt.items():
+        node_type = node.get("class_type")
+        if node_type in CORE_REPLACEMENTS:
+            inputs = node.get("inputs") or {}
+            kept = {k: inputs[k] for k in ("image", "channel") if k in inputs and (k == "image" or node_type == "InkframeMask")}
+            result[node_id] = {"inputs": kept, "class_type": CORE_REPLACEMENTS[node_type], "_meta": dict(node.get("_meta") or {})}
+            continue
+        if node_type in PARAM_NODES:
+            continue
+        inputs = {}
+        for name, value in (node.get("inputs") or {}).items():
+            linked = isinstance(value, list) and len(value) == 2 and str(value[0]) in values
+            inputs[name] = values[str(value[0])] if linked else value
+        result[node_id] = {**node, "inputs": inputs}
+    return result

@@ -145,3 +145,42 @@ def check_value(node_id: str, node_type: str, spec: Any, value: Any, manifest: l
     if kind == "STRING" and not isinstance(value, str):
         return Problem("wrong_type", node_id, f"{where} needs text, not {value!r}.", node_type, spec.name)
     return None
+
+
+MAX_SENTENCES = 8
+
+
+def summarise_problems(problems: tuple[Problem, ...] | list[Problem]) -> list[str]:
+    """Sentences for the user, one per cause: every node a missing pack provides, or that needs one missing
+    model, in one sentence; after MAX_SENTENCES the rest is counted ("and 9 more problems")."""
+    groups: dict[tuple[str, str], list[Problem]] = {}
+    for problem in problems:
+        if problem.kind == "missing_node" and (problem.install or problem.node_type.startswith("Inkframe")):
+            key = ("node", problem.install or "inkframe")
+        elif problem.kind == "missing_model":
+            key = ("model", problem.download or problem.sentence.split(" needs model ", 1)[-1].split(",", 1)[0])
+        else:
+            key = ("one", f"{len(groups)}")
+        groups.setdefault(key, []).append(problem)
+    sentences = [_group_sentence(key[0], members) for key, members in groups.items()]
+    if len(sentences) > MAX_SENTENCES:
+        sentences = sentences[:MAX_SENTENCES] + [f"And {len(sentences) - MAX_SENTENCES} more problems."]
+    return sentences
+
+
+def _group_sentence(kind: str, members: list[Problem]) -> str:
+    first = members[0]
+    if len(members) == 1 or kind == "one":
+        return first.sentence
+    ids = _listing([m.node_id for m in members])
+    if kind == "node":
+        types = list(dict.fromkeys(m.node_type for m in members))
+        noun = f"node type {types[0]}" if len(types) == 1 else f"node types {_listing(types)}"
+        return first.sentence.replace(f"Node {first.node_id} needs node type {first.node_type}", f"Nodes {ids} need {noun}", 1)
+    return f"Nodes {ids} need model " + first.sentence.split(" needs model ", 1)[1]
+
+
+def _listing(items: list[str], shown: int = 4) -> str:
+    if len(items) <= shown + 1:
+        return ", ".join(items[:-1]) + f" and {items[-1]}" if len(items) > 1 else items[0]
+    return f"{', '.join(items[:shown])} and {len(items) - shown} more"

@@ -1,7 +1,9 @@
 """The one bridge between ComfyUI nodes and the project's pure libraries.
 
 Inside ComfyUI's process the top-level name `app` belongs to ComfyUI itself, so the project's `app/`
-folder is loaded lazily, on first use, under the alias `inkframe_app`. The pure libraries use
+folder is loaded under the private name `inkframe_app`, found by `find_app_dir` however the pack was
+installed (extra_model_paths.yaml, a symlink, or a copy with $INKFRAME_HOME set); a folder that is not
+the studio's (ComfyUI's own `app/` beside a copied pack) is never taken for it. The pure libraries use
 relative imports only, which makes them importable under either name. Also converts between
 ComfyUI IMAGE tensors (B, H, W, C float 0..1) and PIL images / numpy arrays.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -18,18 +21,50 @@ from typing import Any
 import numpy as np
 
 ALIAS = "inkframe_app"
-APP_DIR = Path(__file__).resolve().parents[2] / "app"
+HOME_ENV = "INKFRAME_HOME"  # the Inkframe Studio folder, for a copy of the pack that does not sit inside it
+PACK_DIR = Path(__file__).resolve().parent
+# Files only Inkframe Studio's app/ has: ComfyUI's own top-level app/ never passes for it.
+MARKERS = ("workflows/param_nodes.py", "comic/__init__.py", "errors.py")
+
+
+class StudioNotFound(ImportError):
+    """The pack was copied without the studio whose pure libraries its nodes call."""
+
+
+def is_studio_app(folder: Path) -> bool:
+    return all((folder / marker).is_file() for marker in MARKERS)
+
+
+def find_app_dir() -> Path:
+    """The studio's app/ folder: $INKFRAME_HOME/app, else the one beside the pack's real location (loaded through
+    extra_model_paths.yaml or a symlink, the pack resolves into the studio); raises StudioNotFound with one sentence."""
+    candidates = [Path(os.environ[HOME_ENV]).expanduser() / "app"] if os.environ.get(HOME_ENV) else []
+    candidates.append(PACK_DIR.parents[1] / "app")
+    for folder in candidates:
+        if is_studio_app(folder):
+            return folder.resolve()
+    raise StudioNotFound(
+        f"Inkframe Studio nodes at {PACK_DIR} cannot find Inkframe Studio's app/ folder (a copied pack does not carry it): "
+        f"install Inkframe Studio and set {HOME_ENV} to its folder, or link the pack from it "
+        "(`ln -s STUDIO/custom_nodes/inkframe_nodes ComfyUI/custom_nodes/` or `python scripts/download_models.py --extra-model-paths COMFYUI_DIR`)."
+    )
 
 
 def lib(name: str) -> ModuleType:
-    """Import `app.<name>` of this project (e.g. lib("comic.layout")) without touching sys.path."""
+    """Import `app.<name>` of this project (e.g. lib("comic.layout")) under the private name `inkframe_app`,
+    so ComfyUI's own `app` package is never shadowed nor used, and sys.path is never edited."""
     if ALIAS not in sys.modules:
-        spec = importlib.util.spec_from_file_location(ALIAS, APP_DIR / "__init__.py", submodule_search_locations=[str(APP_DIR)])
+        app_dir = find_app_dir()
+        spec = importlib.util.spec_from_file_location(ALIAS, app_dir / "__init__.py", submodule_search_locations=[str(app_dir)])
         if spec is None or spec.loader is None:
-            raise ImportError(f"Inkframe nodes cannot find the project's app/ folder at {APP_DIR}")
+            raise StudioNotFound(f"Inkframe Studio nodes cannot load the studio's app/ folder at {app_dir}.")
         module = importlib.util.module_from_spec(spec)
         sys.modules[ALIAS] = module
-        spec.loader.exec_module(module)
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[ALIAS]
+            raise
     return importlib.import_module(f"{ALIAS}.{name}")
 
 

@@ -51,6 +51,8 @@ def test_tabs_that_need_comfyui_say_so(studio, page):
         notice = page.locator(f"#{tab}-backend-notice")
         notice.wait_for(state="visible")
         assert "Generating on this tab needs ComfyUI" in notice.inner_text()
+    open_tab(page, "settings")  # the capability table says why it is empty, in one sentence
+    page.locator("#settings-capability-notes").get_by_text("Cannot reach ComfyUI at").wait_for()
 
 
 def test_script_errors_show_while_typing(studio, page):

@@ -88,10 +88,12 @@ def test_doctor_reports_backend_nodes_and_workflows(live_comfyui):
     lines = result.stdout.splitlines()
     assert lines[0].startswith("backend  ok    ComfyUI ")
     assert lines[1].startswith("nodes    ok    ") and "Inkframe nodes loaded" in lines[1]
-    assert any(line.startswith("workflow ") for line in lines)
-    # a stock CPU ComfyUI has no checkpoints, so the generation workflows miss models: non-zero exit
+    assert lines[2].startswith("capability ") and lines[-1].endswith(" of 12 capabilities can run on this backend")
+    # a stock CPU ComfyUI has no checkpoints, so the generation capabilities miss models: non-zero exit
     assert result.returncode == 1
-    assert "MISS" in result.stdout and "download_models.py" in result.stdout
+    assert "needs model" in result.stdout and "download_models.py" in result.stdout
+    named = cli("doctor", "background", "--comfyui-url", live_comfyui)  # named workflows: the same table, per workflow
+    assert named.stdout.splitlines()[2].startswith("workflow ") and "of 1 workflows can run" in named.stdout
 
 
 def test_doctor_with_unreachable_backend(tmp_path):

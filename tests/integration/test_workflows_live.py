@@ -40,7 +40,7 @@ def test_ui_workflow_converted_by_the_app_runs(comfy_client) -> None:
     ui = build_ui_workflow(info)
     workflow = Workflow(name="live", path=None, format="ui", raw=json.loads(json.dumps(ui)))
     prompt = to_api(workflow, info, strict=True)
-    assert {n["class_type"] for n in prompt.values()} == {"InkframeInt", "EmptyImage", "InkframeOutputImage"}
+    assert {n["class_type"] for n in prompt.values()} == {"EmptyImage", "InkframeOutputImage"}  # parameters: Primitive nodes
     schema = parameter_schema(workflow, info)
     prompt = apply_overrides(prompt, ["width=48"], schema)
     report = preflight(prompt, info)
@@ -54,7 +54,7 @@ def test_ui_workflow_converted_by_the_app_runs(comfy_client) -> None:
     assert image.size == (48, 32)
     assert image.convert("RGB").getpixel((0, 0)) == (0x20, 0x40, 0x60)  # not inverted: the bypass held
     meta = read_png_metadata(file.data)
-    assert meta["workflow"] == ui and meta["prompt"]["2"]["inputs"]["value"] == 32
+    assert meta["workflow"] == ui and meta["prompt"]["3"]["inputs"]["height"] == 32
     assert meta["inkframe_output"] == "result"
 
 
@@ -99,7 +99,8 @@ def test_library_converts_like_the_real_frontend(live_comfyui: str, comfy_client
     if not Path(chromium).exists():
         pytest.skip(f"Chromium not found at {chromium} (set INKFRAME_CHROMIUM)")
     info = comfy_client.object_info()
-    runnable = [w for w in map(load_workflow, list_workflows()) if {n["type"] for n in w.raw["nodes"]} - {"Note"} <= set(info)]
+    frontend_only = {"Note", "MarkdownNote", "PrimitiveNode", "Reroute"}  # the Primitive nodes carrying parameters included
+    runnable = [w for w in map(load_workflow, list_workflows()) if {n["type"] for n in w.raw["nodes"]} - frontend_only <= set(info)]
     assert runnable, "no built-in workflow uses only node types this server has"
     print("compared with the frontend:", ", ".join(w.name for w in runnable))
     with playwright.sync_playwright() as p:

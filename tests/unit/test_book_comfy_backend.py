@@ -53,8 +53,8 @@ def test_plain_panel_keeps_optional_nodes_bypassed_and_binds_a_small_size(record
     prompt, bound = backend._prompt("panel", {"prompt": "a keeper", "seed": 11, "checkpoint": CHECKPOINT}, {}, set(), (64, 96))
     types = {node["class_type"] for node in prompt.values()}
     assert not types & {"LoraLoader", "IPAdapter", "IPAdapterUnifiedLoader", "ControlNetApplyAdvanced"}
-    width = next(n for n in prompt.values() if n["class_type"] == "InkframeInt" and n["inputs"]["name"] == "width")
-    assert (width["inputs"]["value"], width["inputs"]["min"]) == (64, 64)  # below the form's 256: its minimum follows
+    latent = next(n for n in prompt.values() if n["class_type"] == "EmptyLatentImage")
+    assert (latent["inputs"]["width"], latent["inputs"]["height"]) == (64, 96)  # below the form's 256: set through the node
     assert bound["prompt"] == "a keeper"
 
 
@@ -87,7 +87,7 @@ def test_references_enable_ipadapter_when_the_pack_is_there(recorded: dict, tmp_
     prompt, bound = backend._prompt("panel", {"checkpoint": CHECKPOINT}, {"reference_image": Image.open(reference)}, {"IPAdapterUnifiedLoader", "IPAdapter"}, (64, 64))
     adapter = next(n for n in prompt.values() if n["class_type"] == "IPAdapter")
     image_node = prompt[adapter["inputs"]["image"][0]]
-    assert image_node["class_type"] == "InkframeImage" and image_node["inputs"]["image"] == "upload_48x48.png"
+    assert image_node["class_type"] == "LoadImage" and image_node["inputs"]["image"] == "upload_48x48.png"
     sampler = next(n for n in prompt.values() if n["class_type"] == "KSampler")
     assert prompt[sampler["inputs"]["model"][0]] is adapter
     assert bound["reference_image"] == "upload_48x48.png"

@@ -40,7 +40,11 @@ def test_workflow_declares_parameters_and_outputs(path: Path) -> None:
     workflow = load_workflow(path)
     assert workflow.format == "ui" and workflow.parameters and all(p.declared for p in parameter_schema(workflow))
     types = {n["type"] for n in workflow.raw["nodes"]}
-    assert types & {"InkframeOutputImage", "VHS_VideoCombine"}
+    assert types & {"SaveImage", "VHS_VideoCombine"}
+    # parameters ride on core nodes; only a workflow using the project's working nodes needs its pack, and says so
+    own = {t for t in types if t.startswith("Inkframe")}
+    assert own <= {"InkframeFaceSwap"}
+    assert workflow.raw["extra"]["inkframe"].get("requires", []) == (["inkframe_nodes"] if own else [])
     assert path.stem in (REPO / "docs" / "workflows.md").read_text()
 
 
@@ -54,7 +58,8 @@ def test_committed_files_match_the_builder(comfy_shared: Path) -> None:
 def test_cli_convert_show_list_lint(tmp_path: Path, capsys: pytest.CaptureFixture[str], comfy_shared: Path) -> None:
     assert cli_main(["workflows", "convert", "background"]) == 0
     prompt = json.loads(capsys.readouterr().out)
-    assert {n["class_type"] for n in prompt.values()} >= {"KSampler", "InkframeOutputImage"}
+    assert {n["class_type"] for n in prompt.values()} >= {"KSampler", "SaveImage"}
+    assert not any(n["class_type"].startswith("Inkframe") for n in prompt.values())
     assert cli_main(["workflows", "show", "background", "--json"]) == 0
     assert "prompt" in {p["name"] for p in json.loads(capsys.readouterr().out)}
     assert cli_main(["workflows", "list"]) == 0

@@ -90,7 +90,8 @@ def test_choice_and_boolean_coercion() -> None:
     portrait = load_workflow(REPO / "workflows" / "portrait_animation.json")
     out = apply_overrides(to_api(portrait, {}), ["lip_zero=yes"], list(portrait.parameters))
     lip = next(p for p in portrait.parameters if p.name == "lip_zero")
-    assert out[lip.node_id]["inputs"]["value"] is True
+    (target, name), = lip.targets  # a Primitive node: the value goes into the widget it feeds
+    assert out[target]["inputs"][name] is True and name == "lip_zero"
 
 
 def test_parameter_of_bypassed_nodes_is_inactive_and_refuses_a_value() -> None:

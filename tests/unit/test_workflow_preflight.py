@@ -120,3 +120,16 @@ def test_legacy_group_node_says_how_to_fix_it() -> None:
     assert preflight(p, INFO, check_models=False).sentences() == [
         "Node 5 is a legacy group node (workflow>Upscale), which this converter does not expand; "
         "open the workflow in ComfyUI, convert the group node to a subgraph and save it again."]
+
+
+def test_one_sentence_per_cause_and_long_lists_summarised() -> None:
+    from app.workflows.model import PreflightReport, Problem
+
+    p = prompt()
+    for index, node_type in enumerate(["VHS_LoadVideoPath", "VHS_VideoCombine", "VHS_VideoCombine"]):
+        p[str(10 + index)] = {"class_type": node_type, "inputs": {}}
+    assert preflight(p, INFO, check_models=False).sentences() == [
+        "Nodes 10, 11 and 12 need node types VHS_LoadVideoPath and VHS_VideoCombine from the ComfyUI-VideoHelperSuite node pack, "
+        "which this ComfyUI lacks; install it with `comfy node install comfyui-videohelpersuite`."]
+    many = PreflightReport(tuple(Problem("out_of_range", str(i), f"Node {i} is out of range.") for i in range(12)))
+    assert many.sentences()[-1] == "And 4 more problems." and len(many.sentences()) == 9

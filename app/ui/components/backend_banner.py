@@ -10,7 +10,7 @@ import html
 
 import gradio as gr
 
-from ...services import backend_service
+from ...services import backend_service, capability_service
 from ..context import UiContext
 from ..core import get_ui_component, register_ui_component
 from ..notices import notice_html
@@ -25,24 +25,42 @@ def render(context: UiContext) -> None:
     register_ui_component("backend_refresh_button", refresh)
 
 
-def describe(context: UiContext) -> tuple[str, str]:
-    """(banner html, notice html for tabs that need ComfyUI)."""
+def describe(context: UiContext, tabs: list[str] | None = None) -> tuple[str, list[str]]:
+    """(banner html, one notice html per tab in `tabs`): what the backend is and what each tab can do on it.
+
+    The banner is green only when every capability can run; a tab's notice only when its own jobs can."""
+    tabs = tabs or []
     health = backend_service.check_backend("main", context.comfyui_url)
     sentence = html.escape(backend_service.describe_health(health))
-    if health.reachable:
-        return notice_html(sentence, ok=True), ""
-    return notice_html(f"<b>No ComfyUI backend.</b> {sentence}"), notice_html(
-        f"<b>Generating on this tab needs ComfyUI.</b> {sentence} Composing pages from your own images (Comic tab, <i>Pages</i>) works without it."
-    )
+    if not health.reachable:
+        return notice_html(f"<b>No ComfyUI backend.</b> {sentence}"), [notice_html(
+            f"<b>Generating on this tab needs ComfyUI.</b> {sentence} Composing pages from your own images (Comic tab, <i>Pages</i>) works without it."
+        ) for _ in tabs]
+    result = capability_service.check(context.comfyui_url, max_age_s=0)
+    if result.report is None:
+        return notice_html(f"{sentence} {html.escape(result.error)}"), [notice_html(html.escape(result.error)) for _ in tabs]
+    ready, total = len(result.report.ready), len(result.report.statuses)
+    banner = notice_html(f"{sentence} {ready} of {total} capabilities can run on it (Settings lists what the rest need).",
+                         ok=ready == total)
+    notices = []
+    for tab in tabs:
+        wanted = backend_notice.TAB_CAPABILITIES.get(tab, ())
+        if not wanted:
+            notices.append("")
+            continue
+        ok, text = capability_service.tab_summary(result, wanted)
+        notices.append(notice_html(html.escape(text), ok=ok))
+    return banner, notices
 
 
 def listen(context: UiContext, demo: gr.Blocks) -> None:
     banner = get_ui_component("backend_banner")
     notices = backend_notice.registered_notices()
+    tabs = backend_notice.registered_tabs()
 
     def refresh() -> list[str]:
-        banner_html, notice = describe(context)
-        return [banner_html, *[notice for _ in notices]]
+        banner_html, texts = describe(context, tabs)
+        return [banner_html, *texts]
 
     outputs = [banner, *notices]
     demo.load(refresh, outputs=outputs, show_progress="hidden")

@@ -10,13 +10,15 @@ from typing import Any
 import gradio as gr
 
 from ...errors import InkframeError
-from ...services import backend_service, models_service, preset_service, provenance_service
+from ...services import backend_service, capability_service, models_service, preset_service, provenance_service
+from ...workflows.capabilities import summarise
 from ..context import UiContext
 from ..core import preset_fields, register_page_load
 from ..notices import error_html, notice_html
 
 BACKEND_HEADERS = ["name", "url", "reachable", "ComfyUI", "devices", "message"]
 MODEL_HEADERS = ["model", "folder", "status", "size", "used by", "licence"]
+CAPABILITY_HEADERS = ["capability", "on this backend"]
 OUTPUT_COUNT_CAP = 5000
 _w: dict[str, Any] = {}
 
@@ -26,6 +28,10 @@ def render(context: UiContext) -> None:
     _w["backends"] = gr.Dataframe(headers=BACKEND_HEADERS, value=[], interactive=False, wrap=True, elem_id="settings-backends", elem_classes=["inkframe-wide-table"],
                                  column_widths=["10%", "20%", "9%", "10%", "16%", "35%"])
     _w["check"] = gr.Button("Check backends", size="sm", elem_id="settings-check")
+    gr.Markdown("### What the main backend can run")
+    _w["capabilities"] = gr.Dataframe(headers=CAPABILITY_HEADERS, value=[], interactive=False, wrap=True, elem_id="settings-capabilities",
+                                      elem_classes=["inkframe-wide-table"], column_widths=["25%", "75%"])
+    _w["capability_notes"] = gr.HTML("", elem_id="settings-capability-notes")
     gr.Markdown("### Models")
     _w["models"] = gr.Dataframe(headers=MODEL_HEADERS, value=[], interactive=False, wrap=True, elem_id="settings-models", elem_classes=["inkframe-wide-table"])
     with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
@@ -69,6 +75,18 @@ def backends_table(context: UiContext) -> list[list[Any]]:
         rows.append([health.name, health.url, "yes" if health.reachable else "no", health.version or "",
                      ", ".join(health.devices), "" if health.reachable else health.message])
     return rows
+
+
+def capabilities_view(context: UiContext) -> list[Any]:
+    """[table rows, notes html]: ready / what is missing per capability, then one line per missing pack or model."""
+    result = capability_service.check(context.comfyui_url)
+    if result.report is None:
+        return [[], error_html(result.error)]
+    report = result.report
+    items = [f"<li>{html.escape(item.sentence())} <i>({html.escape(summarise(labels))})</i></li>"
+             for item, labels in [*report.missing_packs(), *report.missing_models()]]
+    summary = f"{len(report.ready)} of {len(report.statuses)} capabilities can run on {html.escape(result.url)}."
+    return [report.table(), notice_html(summary + (f"<ul>{''.join(items)}</ul>" if items else ""), ok=not items)]
 
 
 def _size(size: int | None) -> str:
@@ -152,7 +170,8 @@ def load_preset(context: UiContext, name: str | None) -> list[Any]:
 def listen(context: UiContext) -> None:
     w = _w
     fields = preset_fields()
-    w["check"].click(lambda: backends_table(context), outputs=w["backends"])
+    w["check"].click(lambda: [backends_table(context), *capabilities_view(context)],
+                     outputs=[w["backends"], w["capabilities"], w["capability_notes"]])
     w["download"].click(lambda name, progress=gr.Progress(): download(context, name, progress), inputs=w["model"],
                         outputs=[w["models"], w["model"], w["model_status"]])
     w["save"].click(lambda name, *values: save_preset(context, name, *values), inputs=[w["preset_name"], *fields.values()],
@@ -161,6 +180,7 @@ def listen(context: UiContext) -> None:
 
     def on_load() -> list[Any]:
         names = preset_service.list_presets(context.data_dir)
-        return [backends_table(context), *models_view(context), output_html(context), gr.update(choices=names)]
+        return [backends_table(context), *capabilities_view(context), *models_view(context), output_html(context), gr.update(choices=names)]
 
-    register_page_load(on_load, [w["backends"], w["models"], w["model"], w["model_status"], w["output"], w["preset"]])
+    register_page_load(on_load, [w["backends"], w["capabilities"], w["capability_notes"], w["models"], w["model"], w["model_status"],
+                                 w["output"], w["preset"]])

@@ -16,7 +16,11 @@ from typing import Any
 from .. import adapter
 
 CATEGORY = "Inkframe/Face"
-MANIFEST = adapter.APP_DIR.parent / "models" / "manifest.yaml"
+
+
+def _manifest() -> Path:
+    return adapter.find_app_dir().parent / "models" / "manifest.yaml"
+
 _LOCK = threading.Lock()
 _CACHE: dict[Any, Any] = {}
 
@@ -31,14 +35,14 @@ def _models_root() -> Path:
 
         return Path(folder_paths.models_dir)
     except ImportError:
-        return Path(os.environ.get("INKFRAME_MODELS_DIR", adapter.APP_DIR.parent / "models"))
+        return Path(os.environ.get("INKFRAME_MODELS_DIR", adapter.find_app_dir().parent / "models"))
 
 
 def _engine(enhancer: bool, genderage: bool = False) -> Any:
     fs = _fs()
     with _LOCK:
         if "catalog" not in _CACHE:
-            _CACHE["catalog"] = fs.catalog_from_manifest(MANIFEST, _models_root())
+            _CACHE["catalog"] = fs.catalog_from_manifest(_manifest(), _models_root())
         key = ("engine", enhancer, genderage)
         if key not in _CACHE:
             parts = fs.load_parts(_CACHE["catalog"], dict(fs.ROLE_DEFAULTS), fs.RuntimeSettings(), "auto",

@@ -1,0 +1,106 @@
+"""What each backend can do, before anything is queued: the capability table of `doctor`, Settings and
+each tab's notice. Fetches `/object_info` through `app.comfy`; the computation is `app.workflows.capabilities`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..config import Timeouts
+from ..workflows import Workflow, WorkflowError, list_workflows, load_workflow
+from ..workflows.capabilities import BY_ID, CAPABILITIES, Capability, CapabilityReport, compute_capabilities, summarise
+from ..workflows.preflight import default_manifest
+
+CACHE_S = 20.0  # one "Check backend" fills every tab's notice from one /object_info
+_lock = threading.Lock()
+_library: dict[Path, tuple[float, Workflow]] = {}
+_recent: dict[str, tuple[float, BackendCapabilities]] = {}
+
+
+@dataclass(frozen=True)
+class BackendCapabilities:
+    url: str
+    report: CapabilityReport | None = None
+    error: str = ""  # one sentence when the backend could not be asked
+
+    @property
+    def reachable(self) -> bool:
+        return self.report is not None
+
+
+def library_workflows(directory: Path | None = None) -> dict[str, Workflow]:
+    """The library's workflows by name, re-read only when a file changed (edits saved from ComfyUI count)."""
+    found: dict[str, Workflow] = {}
+    for path in list_workflows(directory):
+        stamp = path.stat().st_mtime
+        with _lock:
+            cached = _library.get(path)
+        if cached is None or cached[0] != stamp:
+            try:
+                cached = (stamp, load_workflow(path))
+            except WorkflowError:
+                continue  # a broken file shows up as "the library has no ..." for its capability
+            with _lock:
+                _library[path] = cached
+        found[path.stem] = cached[1]
+    return found
+
+
+def capabilities_of(object_info: dict[str, Any], workflows: dict[str, Workflow] | None = None,
+                    capabilities: tuple[Capability, ...] = CAPABILITIES) -> CapabilityReport:
+    return compute_capabilities(object_info, workflows if workflows is not None else library_workflows(), default_manifest(), capabilities)
+
+
+def check(url: str, *, timeouts: Timeouts | None = None, max_age_s: float = CACHE_S) -> BackendCapabilities:
+    """The capability table of the backend at `url` (answers from the last check when it is recent)."""
+    from ..comfy import ComfyClient, ComfyError
+    from ..comfy.backoff import Backoff
+
+    key = url.rstrip("/")
+    with _lock:
+        recent = _recent.get(key)
+    if recent is not None and time.monotonic() - recent[0] < max_age_s:
+        return recent[1]
+    try:
+        with ComfyClient(key, timeouts=timeouts or Timeouts(connect=3, read=30), retry=Backoff(attempts=1)) as client:
+            info = client.object_info()
+    except ComfyError as exc:
+        message = str(exc).rstrip(".")
+        result = BackendCapabilities(key, error=message[:1].upper() + message[1:] + ".")
+    else:
+        result = BackendCapabilities(key, report=capabilities_of(info))
+    with _lock:
+        _recent[key] = (time.monotonic(), result)
+    return result
+
+
+def tab_summary(result: BackendCapabilities, capability_ids: tuple[str, ...]) -> tuple[bool, str]:
+    """(every job of the tab can run, one short plain-text paragraph saying what it can and cannot do here)."""
+    if result.report is None:
+        return False, result.error
+    statuses = [s for s in (result.report.status(c) for c in capability_ids) if s is not None]
+    ready = [s.capability.label for s in statuses if s.ready]
+    blocked = [s for s in statuses if not s.ready]
+    if not blocked:
+        return True, f"This backend can run: {', '.join(ready)}."
+    can = f"This backend can run: {', '.join(ready)}. " if ready else ""
+    cannot = "; ".join(f"{s.capability.label} {s.reason()}" for s in blocked[:3])
+    more = f" (and {len(blocked) - 3} more)" if len(blocked) > 3 else ""
+    hint = blocked[0].sentences()[0] if blocked[0].sentences() else ""
+    return False, f"{can}Not available here: {cannot}{more}. {hint}".strip()
+
+
+def workflow_blocker(result: BackendCapabilities, workflow: str) -> str:
+    """'' when the library workflow can run on the backend, else one sentence why not (for queue buttons)."""
+    status = next((s for s in result.report.statuses if s.capability.workflow == workflow), None) if result.report else None
+    if status is None or status.ready:
+        return ""
+    return f"{status.capability.label} cannot run on {result.url}: {status.reason()}. " + " ".join(status.sentences()[:2])
+
+
+def labels(capability_ids: tuple[str, ...]) -> str:
+    return summarise([BY_ID[c].label for c in capability_ids if c in BY_ID])
