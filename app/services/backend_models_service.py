@@ -126,6 +126,15 @@ def form_choices(config: Config, url: str, workflow_path: Any, parameters: tuple
     return result
 
 
+def lists_file(config: Config, url: str, folder: str, name: str) -> bool | None:
+    """Whether the backend lists `name` in models/<folder> now (asked afresh); None when that cannot be told."""
+    try:
+        files = backend_models(config, url, folder, refresh=True)
+    except BackendModelsError:
+        return None
+    return any(_base(f) == _base(name) for f in files)
+
+
 def forget(url: str) -> None:
     """Drop the cached lists of one backend (the next call asks it again)."""
     from ..comfy import clear_object_info_cache

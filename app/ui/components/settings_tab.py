@@ -10,7 +10,7 @@ from typing import Any
 import gradio as gr
 
 from ...errors import InkframeError
-from ...services import backend_service, models_service, preset_service
+from ...services import backend_models_service, backend_service, models_service, preset_service
 from ..context import UiContext
 from ..core import preset_fields, register_page_load
 from ..notices import error_html, notice_html
@@ -121,7 +121,13 @@ def download(context: UiContext, name: str | None, progress=gr.Progress()) -> li
         path = models_service.download(context.config, name, report)
     except InkframeError as exc:
         return [*models_view(context)[:2], error_html(str(exc))]
-    return [*models_view(context)[:2], notice_html(f"{html.escape(name)} is in <code>{html.escape(str(path))}</code>.", ok=True)]
+    done = f"{html.escape(name)} is in <code>{html.escape(str(path))}</code>."
+    seen = backend_models_service.lists_file(context.config, context.comfyui_url, path.parent.name, name)
+    if seen is False:  # a ComfyUI of the user's own that does not read the project's models folder
+        return [*models_view(context)[:2], notice_html(
+            f"{done} The backend does not list it: point it at that folder with <code>python scripts/download_models.py "
+            "--extra-model-paths /path/to/ComfyUI</code> and restart it.")]
+    return [*models_view(context)[:2], notice_html(done + (" The backend lists it." if seen else ""), ok=True)]
 
 
 def save_preset(context: UiContext, name: str, *values: Any) -> list[Any]:
