@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "app.cli.motion_cmd",
     "app.cli.queue_cmd",
     "app.cli.story_cmd",
+    "app.cli.comfyui_cmd",
 )
 
 

@@ -24,6 +24,7 @@ import yaml
 from app.config import LaunchConfig, Timeouts
 
 from .errors import ComfyError
+from .torch_shim import shim_env
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,8 @@ class ManagedComfyUI:
             if not self.port:
                 self.port = find_free_port()
             write_extra_model_paths(self.config_path, self.project_root, self.extra_custom_nodes)
+            if "PYTHONPATH" not in self.env:  # a caller's own PYTHONPATH (a test's shim) is left alone
+                self.env.update(shim_env(Path(self.launch.python), self.data_dir))
             self._spawn()
             self._wait_ready()
             atexit.register(self.stop)
