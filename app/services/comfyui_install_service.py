@@ -35,7 +35,12 @@ Say = Callable[[str], None]
 
 
 class InstallError(InkframeError):
-    """The embedded ComfyUI could not be installed; the message names the step and the fix."""
+    """The embedded ComfyUI could not be installed; the message names the step and the fix.
+    `reason` is the cause alone (shared by every pack that failed the same way)."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason or message.rstrip(".")
 
 
 @dataclass(frozen=True)
@@ -102,8 +107,12 @@ def install(options: InstallOptions, say: Say = print, pins: Pins | None = None)
     python = prepare_python(options, target, pins, say)
     report = InstallReport(target, python, pins.commit, [], notes=notes)
     if options.with_packs:
+        skipped: dict[str, list[PackPin]] = {}
         for pack in pins.packs:
-            report.notes += install_pack(pack, options, target, python, say, report)
+            reason = install_pack(pack, options, target, python, say, report)
+            if reason:
+                skipped.setdefault(reason, []).append(pack)
+        report.notes += [skipped_sentence(reason, packs) for reason, packs in skipped.items()]
     report.extra_args = list(options.extra_args) if options.extra_args is not None else default_extra_args(python)
     if options.config_out is not None:
         report.config_path = write_launch(options.config_out, target, python, report.extra_args)
@@ -130,7 +139,7 @@ def checkout(source: str, commit: str, target: Path, what: str, say: Say) -> lis
     if done.returncode != 0 and not _only_missing_blobs(done.stderr):
         if "reference is not a tree" in done.stderr or "did not match" in done.stderr or "unable to read tree" in done.stderr:
             raise InstallError(f"The {what} source {source} does not have the pinned commit {commit[:8]}; "
-                               "use a newer clone or mirror.")
+                               "use a newer clone or mirror.", "the sources lack the pinned commits")
         raise InstallError(f"Checking out {what} {commit[:8]} failed: {_first_error(done.stderr)}.")
     return _missing_files(target, what, source)
 
@@ -163,25 +172,33 @@ def prepare_python(options: InstallOptions, target: Path, pins: Pins, say: Say) 
     return python
 
 
-def install_pack(pack: PackPin, options: InstallOptions, target: Path, python: Path, say: Say, report: InstallReport) -> list[str]:
-    """Clone one pinned pack into TARGET/custom_nodes and install its requirements; a sentence when skipped."""
+def install_pack(pack: PackPin, options: InstallOptions, target: Path, python: Path, say: Say, report: InstallReport) -> str:
+    """Clone one pinned pack into TARGET/custom_nodes and install its requirements; the cause when skipped, else ""."""
     source = pack_source(pack, options.packs_source)
     if source is None:
-        return [f"{pack.name} skipped: {options.packs_source}/{pack.name} does not exist; add it there or install it later "
-                f"with `git clone {pack.source} custom_nodes/{pack.name}` (needed by {', '.join(pack.needed_by)})."]
+        return f"they are not in {options.packs_source}"
     folder = target / "custom_nodes" / pack.name
     try:
-        notes = checkout(source, pack.commit, folder, pack.name, say)
+        report.notes += checkout(source, pack.commit, folder, pack.name, say)
     except InstallError as exc:
-        return [f"{pack.name} skipped: {str(exc).rstrip('.')} (needed by {', '.join(pack.needed_by)})."]
+        return exc.reason
     requirements = folder / "requirements.txt"
     if options.python is None and requirements.is_file():
         try:
             _pip(python, ["install", "-q", "-r", str(requirements)])
         except InstallError as exc:
-            notes.append(f"{pack.name}: its requirements did not install ({str(exc).rstrip('.')}); its nodes may fail to load.")
+            report.notes.append(f"{pack.name}: its requirements did not install ({exc.reason}); its nodes may fail to load.")
     report.packs.append(pack.name)
-    return notes
+    return ""
+
+
+def skipped_sentence(reason: str, packs: list[PackPin]) -> str:
+    """One sentence for every pack skipped for the same cause."""
+    names = ", ".join(p.name for p in packs)
+    needed = sorted({name for p in packs for name in p.needed_by})
+    count = f"{len(packs)} node packs were" if len(packs) > 1 else "1 node pack was"
+    return (f"{count} skipped ({names}): {reason}; run the install again when they can be reached, or give local "
+            f"checkouts with --packs-source DIR (needed by {', '.join(needed)}).")
 
 
 def pack_source(pack: PackPin, packs_source: str | None) -> str | None:
@@ -239,7 +256,7 @@ def _git(args: list[str], *, what: str, source: str, cwd: Path | None = None, ch
         raise InstallError(f"git {args[0]} of {what} from {source} took over {GIT_TIMEOUT_S} s; check the network.") from exc
     if check and done.returncode != 0:
         raise InstallError(f"Cannot get {what} from {source}: {_first_error(done.stderr)}; check the network, "
-                           "or give a local checkout or mirror as the source.")
+                           "or give a local checkout or mirror as the source.", _cause(done.stderr))
     return done
 
 
@@ -262,6 +279,14 @@ def _first_error(stderr: str) -> str:
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     chosen = next((line for line in lines if line.startswith(("fatal:", "error:", "ERROR:"))), lines[-1] if lines else "no output")
     return chosen.rstrip(".")[:300]
+
+
+def _cause(stderr: str) -> str:
+    """git's error without the repository's own URL or path, so that packs failing alike share one sentence."""
+    text = _first_error(stderr).removeprefix("fatal: ").removeprefix("error: ")
+    if "': " in text:  # "unable to access 'https://host/x.git/': Could not resolve host: host"
+        return text.rsplit("': ", 1)[1]
+    return re.sub(r"'[^']*'", "the source", text)
 
 
 def _requirement_name(line: str) -> str:
