@@ -126,6 +126,18 @@ def form_choices(config: Config, url: str, workflow_path: Any, parameters: tuple
     return result
 
 
+def workflow_checkpoint(config: Config, url: str, workflow: str) -> ModelChoices:
+    """The backend's checkpoints for a workflow's checkpoint parameter (the Comic tab's book builds use `panel`)."""
+    from .workflow_form_service import describe
+
+    info = describe(workflow)
+    choices = form_choices(config, url, info.path, info.parameters, workflow=info.name)
+    found = next((c for c in choices.values() if c.folder == "checkpoints"), None)
+    if found is not None:
+        return found
+    return choose(backend_models(config, url, "checkpoints"), None, "checkpoints", workflow=info.name)
+
+
 def lists_file(config: Config, url: str, folder: str, name: str) -> bool | None:
     """Whether the backend lists `name` in models/<folder> now (asked afresh); None when that cannot be told."""
     try:

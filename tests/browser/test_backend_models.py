@@ -76,3 +76,7 @@ def test_the_checkpoint_dropdown_lists_exactly_the_backends_checkpoints(studio_o
     note = page.locator("#workflows-models-note")
     assert note.count() == 1
     assert "download_models.py --only" in note.inner_text()
+    # the Comic tab's book builds choose from the same list
+    open_tab(page, "comic")
+    page.wait_for_function("() => { const i = document.querySelector('#comic-checkpoint input'); return i && i.value; }")
+    assert sorted(dropdown_options(page, "comic-checkpoint")) == sorted(CHECKPOINTS)

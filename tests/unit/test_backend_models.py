@@ -89,3 +89,25 @@ def test_form_choices_list_the_backends_files_for_a_builtin_workflow(monkeypatch
 def test_backend_models_is_one_sentence_when_the_backend_is_down(config):
     with pytest.raises(models.BackendModelsError, match=r"^Cannot list the backend's models: .*127\.0\.0\.1:9.*\.$"):
         models.backend_models(config, "http://127.0.0.1:9", "checkpoints", refresh=True)
+
+
+def test_the_book_builds_checkpoint_comes_from_the_panel_workflow(monkeypatch, config, info):
+    monkeypatch.setattr(models, "object_info", lambda *_a, **_k: info)
+    choice = models.workflow_checkpoint(config, "http://127.0.0.1:1", "panel")
+    assert choice.folder == "checkpoints" and choice.files == tuple(sorted(CHECKPOINTS, key=str.lower))
+    assert choice.value == "v1-5-pruned-emaonly.safetensors"  # the panel workflow's own, present here
+
+
+def test_a_chosen_checkpoint_reaches_the_book_build(monkeypatch, config, tmp_path):
+    from app.services import book_service, book_session_service
+
+    seen = {}
+
+    def fake_build(options, *_args, **_kwargs):
+        seen["checkpoint"] = options.checkpoint
+        return None
+
+    monkeypatch.setattr(book_service, "build_book", fake_build)
+    updates = list(book_session_service.run_build(config, "http://127.0.0.1:1", "Title: T\nPAGE 1\nPANEL 1. A street.\n",
+                                                  tmp_path, checkpoint="SD15/alpha.safetensors"))
+    assert updates and seen == {"checkpoint": "SD15/alpha.safetensors"}
