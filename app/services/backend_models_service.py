@@ -138,6 +138,17 @@ def workflow_checkpoint(config: Config, url: str, workflow: str) -> ModelChoices
     return choose(backend_models(config, url, "checkpoints"), None, "checkpoints", workflow=info.name)
 
 
+def presence(config: Config, url: str, files: list[tuple[str, str]]) -> dict[tuple[str, str], bool | None]:
+    """(folder, name) -> whether the backend lists that file (None: unknown, or no loader lists the folder)."""
+    try:
+        info = object_info(config, url)
+    except BackendModelsError:
+        return {pair: None for pair in files}
+    listed = {folder: folder_files(info, folder) for folder in {folder for folder, _ in files}}
+    return {(folder, name): (None if listed[folder] is None else any(_base(f) == _base(name) for f in listed[folder] or []))
+            for folder, name in files}
+
+
 def lists_file(config: Config, url: str, folder: str, name: str) -> bool | None:
     """Whether the backend lists `name` in models/<folder> now (asked afresh); None when that cannot be told."""
     try:

@@ -111,3 +111,11 @@ def test_a_chosen_checkpoint_reaches_the_book_build(monkeypatch, config, tmp_pat
     updates = list(book_session_service.run_build(config, "http://127.0.0.1:1", "Title: T\nPAGE 1\nPANEL 1. A street.\n",
                                                   tmp_path, checkpoint="SD15/alpha.safetensors"))
     assert updates and seen == {"checkpoint": "SD15/alpha.safetensors"}
+
+
+def test_presence_says_which_manifest_files_the_backend_lists(monkeypatch, config, info):
+    monkeypatch.setattr(models, "object_info", lambda *_a, **_k: info)
+    found = models.presence(config, "http://127.0.0.1:1", [("checkpoints", "alpha.safetensors"), ("loras", "x.safetensors"),
+                                                           ("animatediff_models", "mm.ckpt")])
+    assert found == {("checkpoints", "alpha.safetensors"): True, ("loras", "x.safetensors"): False,
+                     ("animatediff_models", "mm.ckpt"): None}

@@ -16,7 +16,7 @@ from ..core import preset_fields, register_page_load
 from ..notices import error_html, notice_html
 
 BACKEND_HEADERS = ["name", "url", "reachable", "ComfyUI", "devices", "message"]
-MODEL_HEADERS = ["model", "folder", "status", "size", "used by", "licence"]
+MODEL_HEADERS = ["model", "folder", "status", "on the backend", "size", "used by", "licence"]
 OUTPUT_COUNT_CAP = 5000
 _w: dict[str, Any] = {}
 
@@ -85,10 +85,12 @@ def models_view(context: UiContext) -> list[Any]:
         statuses = models_service.model_statuses(context.config)
     except InkframeError as exc:
         return [[], gr.update(choices=[]), error_html(str(exc))]
+    on_backend = backend_models_service.presence(context.config, context.comfyui_url, [(s.folder, s.name) for s in statuses])
     rows = []
     for status in statuses:
         state = status.state if status.state != "partial" else f"partial ({_size(status.have_bytes)})"
-        rows.append([status.name, status.folder, state, _size(status.size), ", ".join(status.used_by), status.licence])
+        listed = {True: "yes", False: "no", None: "?"}[on_backend[(status.folder, status.name)]]
+        rows.append([status.name, status.folder, state, listed, _size(status.size), ", ".join(status.used_by), status.licence])
     missing = [s.name for s in statuses if s.state != "present"]
     summary = f"{len(statuses) - len(missing)} of {len(statuses)} models present in {models_service.models_dir(context.config)}."
     return [rows, gr.update(choices=missing, value=missing[0] if missing else None), notice_html(html.escape(summary), ok=not missing)]
