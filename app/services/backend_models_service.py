@@ -19,6 +19,7 @@ from ..workflows.manifest import find_model
 from ..workflows.model_folders import FOLDER_SOURCES, KIND_FOLDERS, folder_for, folder_files, folder_of_input, input_choices, model_input_of, only_files
 
 MODEL_KINDS = frozenset(KIND_FOLDERS) | frozenset(FOLDER_SOURCES)  # parameter kinds that name a model file
+TEXT_KINDS = frozenset({"text"})  # a text parameter that feeds a loader's file input is a model choice too
 FOLDER_NOUNS = {"checkpoints": "checkpoint", "loras": "LoRA", "vae": "VAE", "controlnet": "ControlNet model",
                 "upscale_models": "upscale model", "animatediff_models": "motion module", "clip_vision": "CLIP vision model",
                 "ipadapter": "IP-Adapter model", "insightface": "face swap model", "facerestore_models": "face restore model"}
@@ -101,22 +102,31 @@ def model_parameters(parameters: tuple[Parameter, ...] | list[Parameter]) -> lis
 
 def form_choices(config: Config, url: str, workflow_path: Any, parameters: tuple[Parameter, ...] | list[Parameter],
                  *, workflow: str = "") -> dict[str, ModelChoices]:
-    """Parameter name -> the backend's files for each model parameter of a workflow (raises when unreachable)."""
-    wanted = model_parameters(parameters)
-    if not wanted:
+    """Parameter name -> the backend's files, for each model parameter of a workflow and each text parameter
+    whose value lands on a loader's file input. Raises when the backend is unreachable and a model kind is declared."""
+    candidates = [p for p in parameters if p.kind in MODEL_KINDS or p.kind in TEXT_KINDS]
+    if not candidates:
         return {}
-    info = object_info(config, url)
+    try:
+        info = object_info(config, url)
+    except BackendModelsError:
+        if model_parameters(parameters):
+            raise
+        return {}
     try:
         prompt = to_api(load_workflow(workflow_path), info)
     except InkframeError:
         prompt = {}
     entries = _manifest()
     result: dict[str, ModelChoices] = {}
-    for parameter in wanted:
+    for parameter in candidates:
         files, folder = None, folder_for(parameter.kind)
         target = model_input_of(prompt, parameter.node_id, parameter.input)
+        known = folder_of_input(*target) if target is not None else None
+        if parameter.kind in TEXT_KINDS and known is None:
+            continue  # a plain text parameter
         if target is not None:
-            folder = folder_of_input(*target) or folder
+            folder = known or folder
             choices = input_choices(info, *target)
             files = only_files(choices) if choices is not None else None
         if files is None:

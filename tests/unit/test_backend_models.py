@@ -119,3 +119,21 @@ def test_presence_says_which_manifest_files_the_backend_lists(monkeypatch, confi
                                                            ("animatediff_models", "mm.ckpt")])
     assert found == {("checkpoints", "alpha.safetensors"): True, ("loras", "x.safetensors"): False,
                      ("animatediff_models", "mm.ckpt"): None}
+
+
+def test_a_text_parameter_on_a_loader_input_becomes_a_model_choice(monkeypatch, config, info, tmp_path):
+    import json
+
+    from app.workflows import Parameter
+
+    prompt = {"1": {"class_type": "UpscaleModelLoader", "inputs": {"model_name": "RealESRGAN_x4plus.pth"}},
+              "2": {"class_type": "EmptyImage", "inputs": {"width": 64, "height": 64, "batch_size": 1, "color": 0}}}
+    path = tmp_path / "upscale.json"
+    path.write_text(json.dumps(prompt))
+    monkeypatch.setattr(models, "object_info", lambda *_a, **_k: info)
+    params = [Parameter("upscaler", "text", "1", "model_name", default="RealESRGAN_x4plus.pth"),
+              Parameter("width", "int", "2", "width", default=64), Parameter("label", "text", "2", "color", default="0")]
+    choices = models.form_choices(config, "http://127.0.0.1:1", path, params, workflow="upscale_face_restore")
+    assert list(choices) == ["upscaler"]
+    assert choices["upscaler"].files == ("4x.pth",) and choices["upscaler"].value == "4x.pth"
+    assert "RealESRGAN_x4plus.pth is not on the backend" in choices["upscaler"].note

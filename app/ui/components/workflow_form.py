@@ -25,7 +25,7 @@ def widget(parameter: Parameter, key: str, models: backend_models.ModelChoices |
     label = parameter.label or parameter.name.replace("_", " ")
     common = {"label": label, "info": parameter.description or None, "elem_id": f"{key}-param-{parameter.name}"}
     kind, default = parameter.kind, parameter.default
-    if kind in backend_models.MODEL_KINDS:
+    if kind in backend_models.MODEL_KINDS or models is not None:
         if models is not None:
             return gr.Dropdown(list(models.files), value=models.value, interactive=True, **common)
         # backend unreachable: its files are unknown, so the workflow's own value stays and can be typed over
@@ -53,8 +53,6 @@ def widget(parameter: Parameter, key: str, models: backend_models.ModelChoices |
 
 def model_choices(context: UiContext, info: forms.WorkflowInfo) -> tuple[dict[str, backend_models.ModelChoices], str]:
     """The backend's files for each model parameter, and one notice with every missing default (said once)."""
-    if not backend_models.model_parameters(info.parameters):
-        return {}, ""
     try:
         models = backend_models.form_choices(context.config, context.comfyui_url, info.path, info.parameters, workflow=info.name)
     except InkframeError as exc:
