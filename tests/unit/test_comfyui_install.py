@@ -115,3 +115,21 @@ def test_the_local_config_overlays_the_default_config(tmp_path, monkeypatch):
     assert overlaid.comfyui.launch is not None and overlaid.comfyui.launch.extra_args == ["--cpu"]
     assert overlaid.comfyui.url == "http://127.0.0.1:8188"  # config.yaml's other values stay
     assert load_config(None, environ={"INKFRAME_CONFIG": str(config_module.DEFAULT_CONFIG_PATH)}).comfyui.launch is None
+
+
+def test_a_fresh_venv_gets_the_torch_pin_and_comfyuis_requirements_without_torchaudio(sources, tmp_path, monkeypatch):
+    pins, source, _packs = sources
+    commands: list[list[str]] = []
+    monkeypatch.setattr(installer, "_run", lambda command, *_a, **_k: commands.append(command))
+    options = installer.InstallOptions(target=tmp_path / "comfyui", source=str(source), with_packs=False, config_out=None,
+                                       extra_args=())
+    report = installer.install(options, say=lambda _line: None, pins=pins)
+    venv_python = str(tmp_path / "comfyui" / "venv" / "bin" / "python")
+    assert report.python == Path(venv_python)
+    assert commands[0] == [str(options.base_python), "-m", "venv", str(tmp_path / "comfyui" / "venv")]
+    pip = [c[3:] for c in commands[1:]]
+    assert all(c[:3] == [venv_python, "-m", "pip"] for c in commands[1:])
+    assert ["install", "-q", "torch==2.13.0", "torchvision==0.28.0"] in pip
+    requirements = (tmp_path / "comfyui" / ".inkframe-requirements.txt").read_text().split()
+    assert requirements == ["torch"]  # torchaudio left out (no wheel for the torch pin)
+    assert ["install", "-q", "-r", str(installer.NODE_PACK_REQUIREMENTS)] in pip
