@@ -126,8 +126,11 @@ def checkout(source: str, commit: str, target: Path, what: str, say: Say) -> lis
         if _git(["rev-parse", "HEAD"], cwd=target, what=what, source=source).stdout.strip() == commit:
             say(f"{what}: already at {commit[:8]}")
             return _missing_files(target, what, source)
-        say(f"{what}: fetching {commit[:8]} from {source}")
-        _git(["fetch", "-q", source, commit], cwd=target, what=what, source=source, check=False)
+        say(f"{what}: moving to {commit[:8]}")
+        for fetch in (["fetch", "-q", _git_source(source), commit], ["fetch", "-q", "--tags", _git_source(source)]):
+            if _git(["cat-file", "-e", f"{commit}^{{commit}}"], cwd=target, what=what, source=source, check=False).returncode == 0:
+                break
+            _git(fetch, cwd=target, what=what, source=source, check=False)
     elif target.exists() and any(target.iterdir()):
         raise InstallError(f"{target} exists and is not a git checkout; choose an empty folder for {what}.")
     else:

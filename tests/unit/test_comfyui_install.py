@@ -133,3 +133,14 @@ def test_a_fresh_venv_gets_the_torch_pin_and_comfyuis_requirements_without_torch
     requirements = (tmp_path / "comfyui" / ".inkframe-requirements.txt").read_text().split()
     assert requirements == ["torch"]  # torchaudio left out (no wheel for the torch pin)
     assert ["install", "-q", "-r", str(installer.NODE_PACK_REQUIREMENTS)] in pip
+
+
+def test_a_rerun_moves_an_older_install_to_the_pins(sources, tmp_path):
+    pins, source, _packs = sources
+    target = tmp_path / "comfyui"
+    subprocess.run(["git", "clone", "-q", str(source), str(target)], check=True)
+    assert (target / "main.py").read_text() != "# pinned\n"  # the clone is at the later commit
+    options = installer.InstallOptions(target=target, source=str(source), python=Path(sys.executable), with_packs=False,
+                                       config_out=None, extra_args=())
+    installer.install(options, say=lambda _line: None, pins=pins)
+    assert (target / "main.py").read_text() == "# pinned\n"
