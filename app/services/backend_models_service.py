@@ -88,9 +88,8 @@ def choose(files: list[str], wanted: str | None, folder: str, *, workflow: str =
         return ModelChoices(folder, tuple(files), present)
     value = present or (files[0] if files else None)
     target = wanted or (suggested[0] if suggested else None)
-    if target is None:
-        note = "" if files else f"The backend has no {noun} in models/{folder}."
-        return ModelChoices(folder, tuple(files), value, note)
+    if target is None:  # no default wanted (an optional LoRA ...): nothing to say
+        return ModelChoices(folder, tuple(files), value)
     where = f"using {value} instead" if value else f"the backend has no {noun} at all"
     note = f"The {noun} {target} is not on the backend ({where}); {download_hint(target, folder, entries)}."
     return ModelChoices(folder, tuple(files), value, note)

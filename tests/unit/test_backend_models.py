@@ -137,3 +137,8 @@ def test_a_text_parameter_on_a_loader_input_becomes_a_model_choice(monkeypatch, 
     assert list(choices) == ["upscaler"]
     assert choices["upscaler"].files == ("4x.pth",) and choices["upscaler"].value == "4x.pth"
     assert "RealESRGAN_x4plus.pth is not on the backend" in choices["upscaler"].note
+
+
+def test_an_optional_model_without_a_default_says_nothing():
+    choice = models.choose([], None, "loras", workflow="panel", entries=ENTRIES)
+    assert choice == models.ModelChoices("loras", (), None, "")
