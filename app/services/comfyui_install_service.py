@@ -162,15 +162,17 @@ def prepare_python(options: InstallOptions, target: Path, pins: Pins, say: Say) 
         _run([str(options.base_python), "-m", "venv", str(venv)], "creating the venv", PROBE_TIMEOUT_S)
     torch_pins = [line.strip() for line in CONSTRAINTS.read_text(encoding="utf-8").splitlines()
                   if re.match(r"^(torch|torchvision)==", line.strip())]
-    say(f"python: installing {', '.join(torch_pins)} and ComfyUI's requirements (this takes a while)")
+    say(f"python: installing {', '.join(torch_pins)} (the project's pin; a few minutes)")
     _pip(python, ["install", "-q", "--upgrade", "pip"])
     _pip(python, ["install", "-q", *torch_pins])
     requirements = target / ".inkframe-requirements.txt"
     skip = {name.lower() for name in pins.skip_requirements}
     lines = (target / "requirements.txt").read_text(encoding="utf-8").splitlines()
     requirements.write_text("\n".join(line for line in lines if _requirement_name(line) not in skip) + "\n", encoding="utf-8")
+    say("python: installing ComfyUI's requirements" + (f" (without {', '.join(sorted(skip))})" if skip else ""))
     _pip(python, ["install", "-q", "-r", str(requirements)])
     if NODE_PACK_REQUIREMENTS.is_file():
+        say("python: installing the requirements of the project's node pack (custom_nodes/inkframe_nodes)")
         _pip(python, ["install", "-q", "-r", str(NODE_PACK_REQUIREMENTS)])
     return python
 
