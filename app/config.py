@@ -1,6 +1,8 @@
 """The validated configuration of Inkframe Studio.
 
-`load_config()` reads `config.yaml` (or the file named by `INKFRAME_CONFIG`), overlays environment
+`load_config()` reads `config.yaml` (or the file named by `INKFRAME_CONFIG`), then, for the default file
+only, the git-ignored `config.local.yaml` beside it (machine settings such as the embedded ComfyUI's
+`comfyui.launch`, written by `main.py comfyui install`), overlays environment
 variables named `INKFRAME__SECTION__KEY` (double underscores separate levels, values are parsed as
 YAML scalars) and validates the result. A bad value raises `ConfigError` with one sentence naming
 the key, the value and what is allowed. This module imports nothing else from `app`.
@@ -18,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config.yaml"
+LOCAL_CONFIG_PATH = PROJECT_ROOT / "config.local.yaml"  # overlays config.yaml when no other config file is named
 ENV_PREFIX = "INKFRAME__"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -323,6 +326,26 @@ def _apply_env_overrides(data: dict[str, Any], environ: dict[str, str]) -> dict[
     return data
 
 
+def _load_local(path: Path) -> dict[str, Any]:
+    """config.local.yaml: machine-specific settings written by installers (git-ignored), or {}."""
+    if not path.is_file():
+        return {}
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML; fix or remove it.") from exc
+    if loaded is not None and not isinstance(loaded, dict):
+        raise ConfigError(f"{path} must hold a mapping of sections (app, comfyui, ...), not {type(loaded).__name__}.")
+    return loaded or {}
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        merged[key] = _merge(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
+    return merged
+
+
 def load_config(path: Path | str | None = None, environ: dict[str, str] | None = None) -> Config:
     """Load, overlay environment overrides and validate the config; raise ConfigError on bad input."""
     environ = dict(os.environ if environ is None else environ)
@@ -343,6 +366,8 @@ def load_config(path: Path | str | None = None, environ: dict[str, str] | None =
         data = loaded or {}
     elif path is not None:
         raise ConfigError(f"config file {config_path} does not exist; create it or pass another path.")
+    if path is None and not environ.get("INKFRAME_CONFIG"):
+        data = _merge(data, _load_local(LOCAL_CONFIG_PATH))
     data = _apply_env_overrides(data, environ)
     try:
         return Config.model_validate(data)

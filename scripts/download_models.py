@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""Download the models in models/manifest.yaml into ComfyUI's folder layout (resumable, sha256-verified).
+"""Download the models in models/manifest.yaml into the folders the backend reads (resumable, sha256-verified).
 
     python scripts/download_models.py --list
-    python scripts/download_models.py [--only NAME ...] [--dest DIR]
+    python scripts/download_models.py [--only NAME ...] [--dest DIR | --comfyui DIR | --target comfyui]
     python scripts/download_models.py --extra-model-paths /path/to/ComfyUI
 
---extra-model-paths writes COMFYUI_DIR/extra_model_paths.yaml so an existing ComfyUI finds these models
-and this repository's node pack (custom_nodes:). Gated models read a Hugging Face token from HF_TOKEN.
+Files go, in ComfyUI's models/ layout, to this project's models folder (faceswap.models_dir): the managed
+ComfyUI (comfyui.launch, the embedded install included) reads it through its generated extra paths, and a
+ComfyUI of your own does once --extra-model-paths has written its extra_model_paths.yaml. `--target comfyui`
+writes into the managed ComfyUI's own models/ folder instead, `--comfyui DIR` into DIR/models, `--dest DIR`
+anywhere. A cut download resumes from its .part file. Gated models read a Hugging Face token from HF_TOKEN.
 """
 
 from __future__ import annotations
@@ -22,13 +25,20 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 def main(argv: list[str] | None = None) -> int:
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))  # a script run from anywhere; not an import-time library edit
+    from app.config import ConfigError, load_config
+    from app.errors import InkframeError
+    from app.services.models_service import download_root
     from app.workflows.errors import WorkflowError
     from app.workflows.manifest import load_manifest
     from app.workflows.model_download import download_model, target_path, write_extra_model_paths
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--manifest", default=str(REPO_ROOT / "models" / "manifest.yaml"))
-    parser.add_argument("--dest", default=str(REPO_ROOT / "models"), help="models folder (ComfyUI layout); default: this repo's models/")
+    parser.add_argument("--dest", help="models folder (ComfyUI layout); default: faceswap.models_dir of the config (models/)")
+    parser.add_argument("--comfyui", metavar="COMFYUI_DIR", help="write into that ComfyUI's own models/ folder")
+    parser.add_argument("--target", choices=("project", "comfyui"), default="project",
+                        help="project: the project's models folder (default); comfyui: the managed ComfyUI's models/ (comfyui.launch.path)")
+    parser.add_argument("--config", help="config file (default: config.yaml or $INKFRAME_CONFIG)")
     parser.add_argument("--list", action="store_true", help="list the manifest and what is present")
     parser.add_argument("--only", action="append", metavar="NAME", help="download only this model (repeatable)")
     parser.add_argument("--extra-model-paths", nargs="?", const="", metavar="COMFYUI_DIR",
@@ -37,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         entries = load_manifest(args.manifest)
-        dest = Path(args.dest)
+        dest = Path(args.dest) if args.dest else download_root(load_config(args.config), args.target, args.comfyui)
         if args.list:
             for e in entries:
                 present = "present" if target_path(e, dest).is_file() else ("partial" if target_path(e, dest).with_suffix(target_path(e, dest).suffix + ".part").is_file() else "missing")
@@ -74,9 +84,15 @@ def main(argv: list[str] | None = None) -> int:
             note = "sha256 verified" if result.verified else f"NOT verified ({entry.sha256_note or 'no sha256 in the manifest'})"
             print(f"  {result.status}, {note}")
         return 0
-    except WorkflowError as exc:
+    except (InkframeError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        print(f"error: cannot write the download: {exc.strerror or exc} ({getattr(exc, 'filename', '') or dest}).", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; run the command again to resume the download.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

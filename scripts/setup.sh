@@ -2,12 +2,26 @@
 # Installs everything Inkframe Studio needs on a fresh Debian machine, then returns.
 #   bash scripts/setup.sh app   system packages + .venv with the runtime requirements
 #   bash scripts/setup.sh dev   the same + test tools (Chromium, redis-server, pytest, Playwright, ...)
+#   bash scripts/setup.sh comfyui [DIR] [--source URL_OR_PATH] ...
+#                               `app`, then the embedded ComfyUI (pinned release + node packs, its own venv)
+#                               into DIR (default comfyui/), and comfyui.launch in config.local.yaml;
+#                               `.venv/bin/python main.py comfyui install --help` lists the options
 # Re-running is cheap: each step is skipped when what it installs is already there and unchanged.
 set -euo pipefail
 mode="${1:-app}"
-case "$mode" in app|dev) ;; *) echo "usage: bash scripts/setup.sh [app|dev]" >&2; exit 2 ;; esac
+case "$mode" in app|dev|comfyui) ;; *) echo "usage: bash scripts/setup.sh [app|dev|comfyui [DIR] [options]]" >&2; exit 2 ;; esac
 cd "$(dirname "$0")/.."
 root="$PWD"
+if [ "$mode" = comfyui ]; then
+  shift
+  bash scripts/setup.sh app  # the studio's environment runs the installer
+  if ! command -v git >/dev/null; then
+    sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends git >/dev/null
+  fi
+  exec .venv/bin/python main.py comfyui install "$@"
+fi
 
 apt_packages=(ffmpeg fontconfig libfribidi0 libharfbuzz0b fonts-comic-neue fonts-noto-cjk fonts-dejavu-core fonts-noto-core)
 if [ "$mode" = dev ]; then

@@ -31,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "app.cli.queue_cmd",
     "app.cli.story_cmd",
     "app.cli.provenance_cmd",
+    "app.cli.comfyui_cmd",
 )
 
 
@@ -49,12 +50,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Options of the top-level parser that take a value (they come before the command).
+GLOBAL_VALUE_OPTIONS = ("--config",)
+DEFAULT_COMMAND = "ui"
+
+
+def with_default_command(argv: Sequence[str]) -> list[str]:
+    """`argv` with the default command `ui` put after the global options when no command is named, so
+    `main.py --comfyui-url URL` means `main.py ui --comfyui-url URL`. `-h` alone keeps the main help."""
+    argv = list(argv)
+    index = 0
+    while index < len(argv):
+        token = argv[index]
+        if token in ("-h", "--help"):
+            return argv
+        if token in GLOBAL_VALUE_OPTIONS:
+            index += 2
+        elif token.startswith("-") and (token in ("-v", "--verbose") or token.split("=", 1)[0] in GLOBAL_VALUE_OPTIONS):
+            index += 1
+        else:
+            break
+    if index < len(argv) and not argv[index].startswith("-"):
+        return argv  # a command (or a misspelt one, which argparse names with the valid choices)
+    return [*argv[:index], DEFAULT_COMMAND, *argv[index:]]
+
+
+def _command_names(parser: argparse.ArgumentParser) -> list[str]:
+    for action in parser._actions:  # argparse keeps sub-parsers here; there is no public accessor
+        if isinstance(action, argparse._SubParsersAction):
+            return list(action.choices)
+    return []
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    commands = _command_names(parser)
+    if DEFAULT_COMMAND in commands:
+        argv = with_default_command(argv)
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    if args.command is None and importlib.util.find_spec("app.cli.ui_cmd") is not None:
-        args = parser.parse_args([*(sys.argv[1:] if argv is None else argv), "ui"])
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()

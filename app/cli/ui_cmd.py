@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli.common import add_comfyui_url_argument, comfyui_url
+from app.cli.common import add_comfyui_url_argument
 from app.config import Config
 
 
@@ -19,11 +19,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
+    from app.services.backend_session import open_backend
     from app.ui.server import resolve_options, serve
 
-    url = comfyui_url(args, config)
-    options = resolve_options(config, args.host, args.port, url, embedded_worker=not args.no_worker)
-    if url != config.comfyui.url.rstrip("/"):  # the queue's backends follow --comfyui-url too
-        config = config.model_copy(update={"comfyui": config.comfyui.model_copy(update={"url": url})})
-    serve(config, options)
+    if config.comfyui.launch is not None and not getattr(args, "comfyui_url", None):
+        print(f"starting ComfyUI from {config.comfyui.launch.path} (comfyui.launch) ...", flush=True)
+    with open_backend(config, getattr(args, "comfyui_url", None)) as url:  # a managed ComfyUI lives as long as the studio
+        options = resolve_options(config, args.host, args.port, url, embedded_worker=not args.no_worker)
+        if url != config.comfyui.url.rstrip("/"):  # the queue's backends follow --comfyui-url (or the managed one) too
+            config = config.model_copy(update={"comfyui": config.comfyui.model_copy(update={"url": url})})
+        serve(config, options)
     return 0

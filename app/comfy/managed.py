@@ -24,6 +24,7 @@ import yaml
 from app.config import LaunchConfig, Timeouts
 
 from .errors import ComfyError
+from .torch_shim import shim_env
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +47,14 @@ def find_free_port(host: str = "127.0.0.1") -> int:
         return int(probe.getsockname()[1])
 
 
-def write_extra_model_paths(path: Path, project_root: Path, extra_custom_nodes: Sequence[Path] = ()) -> Path:
+def write_extra_model_paths(path: Path, project_root: Path, extra_custom_nodes: Sequence[Path] = (),
+                            models_dir: Path | None = None) -> Path:
     """Write the YAML ComfyUI reads with --extra-model-paths-config (utils/extra_config.py).
 
     `custom_nodes` lists folders that CONTAIN node packs (ComfyUI loads each child of them);
     every model folder maps to `<project>/models/<folder>` and is not the default download place.
     """
-    models = project_root / "models"
+    models = Path(models_dir) if models_dir else project_root / "models"
     folders = list(MODEL_FOLDERS) + sorted(
         child.name for child in models.iterdir() if child.is_dir() and child.name not in MODEL_FOLDERS
     ) if models.is_dir() else list(MODEL_FOLDERS)
@@ -72,8 +74,9 @@ class ManagedComfyUI:
 
     def __init__(self, launch: LaunchConfig, project_root: Path, *, timeouts: Timeouts | None = None,
                  data_dir: Path | None = None, extra_custom_nodes: Sequence[Path] = (),
-                 env: Mapping[str, str] | None = None) -> None:
+                 env: Mapping[str, str] | None = None, models_dir: Path | None = None) -> None:
         self.launch = launch
+        self.models_dir = Path(models_dir) if models_dir else None  # default: the project's models/
         self.project_root = Path(project_root)
         self.timeouts = timeouts or Timeouts()
         self.data_dir = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="inkframe-comfyui-"))
@@ -133,7 +136,9 @@ class ManagedComfyUI:
             self._stopping.clear()
             if not self.port:
                 self.port = find_free_port()
-            write_extra_model_paths(self.config_path, self.project_root, self.extra_custom_nodes)
+            write_extra_model_paths(self.config_path, self.project_root, self.extra_custom_nodes, self.models_dir)
+            if "PYTHONPATH" not in self.env:  # a caller's own PYTHONPATH (a test's shim) is left alone
+                self.env.update(shim_env(Path(self.launch.python), self.data_dir))
             self._spawn()
             self._wait_ready()
             atexit.register(self.stop)

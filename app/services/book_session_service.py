@@ -67,7 +67,8 @@ def panel_views(out_dir: Path) -> list[PanelView]:
 
 
 def run_build(config: Config, url: str, script_text: str, out_dir: Path, *, regenerate: str | None = None,
-              seed: int | None = None, prompt: str | None = None, resume: bool = True) -> Iterator[BuildUpdate]:
+              seed: int | None = None, prompt: str | None = None, resume: bool = True,
+              checkpoint: str | None = None) -> Iterator[BuildUpdate]:
     """Build in a thread and yield each builder event as it happens, then the result (or the error sentence)."""
     from ..book.builder import BuildOptions
     from ..book.plan import PanelRef
@@ -83,7 +84,7 @@ def run_build(config: Config, url: str, script_text: str, out_dir: Path, *, rege
         yield BuildUpdate(str(exc), done=True, error=str(exc))
         return
     options = BuildOptions(script=script, out_dir=out_dir, resume=resume or ref is not None, regenerate=ref,
-                           seed=seed if ref else None, prompt=prompt or None if ref else None)
+                           seed=seed if ref else None, prompt=prompt or None if ref else None, checkpoint=checkpoint or None)
     events: queue.Queue = queue.Queue()
     outcome: dict[str, Any] = {}
 

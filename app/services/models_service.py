@@ -14,6 +14,7 @@ from ..workflows import load_manifest
 from ..workflows.model_download import download_model, target_path
 
 ModelState = Literal["present", "partial", "missing"]
+DownloadTarget = Literal["project", "comfyui"]
 
 
 class ModelsError(InkframeError):
@@ -34,6 +35,26 @@ class ModelStatus:
 
 def models_dir(config: Config) -> Path:
     return config.resolve(config.faceswap.models_dir)
+
+
+def download_root(config: Config, target: DownloadTarget = "project", comfyui_dir: str | Path | None = None) -> Path:
+    """Where downloads go (ComfyUI's models/ layout below it).
+
+    project: the project's models folder, read by the app (face swap), by the managed ComfyUI (its generated
+    extra paths) and by a ComfyUI set up with `download_models.py --extra-model-paths`; comfyui: the managed
+    ComfyUI's own models/ folder; `comfyui_dir`: the models/ folder of that ComfyUI.
+    """
+    if comfyui_dir:
+        root = Path(comfyui_dir).expanduser()
+        if not (root / "main.py").is_file():
+            raise ModelsError(f"{root} holds no main.py; give the folder of a ComfyUI checkout.")
+        return root / "models"
+    if target == "comfyui":
+        if config.comfyui.launch is None:
+            raise ModelsError("The target comfyui needs comfyui.launch (a managed ComfyUI) in the config; "
+                              "or give the ComfyUI folder with --comfyui DIR.")
+        return Path(config.comfyui.launch.path) / "models"
+    return models_dir(config)
 
 
 def model_statuses(config: Config) -> list[ModelStatus]:
@@ -73,6 +94,8 @@ def download(config: Config, name: str, progress: Callable[[int, int | None], No
                                 progress=factory if progress else None)
     except InkframeError as exc:
         raise ModelsError(str(exc)) from exc
+    except OSError as exc:
+        raise ModelsError(f"Cannot write {name} into {models_dir(config)}: {exc.strerror or exc}.") from exc
     return result.path
 
 

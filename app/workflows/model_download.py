@@ -4,6 +4,7 @@ extra_model_paths.yaml that points an existing ComfyUI at them (and at this repo
 from __future__ import annotations
 
 import hashlib
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,8 @@ CHUNK = 1 << 20
 # Folders users drop their own files into (LoRAs for the panel workflow, VAEs, embeddings).
 STANDARD_FOLDERS = ("checkpoints", "loras", "vae", "embeddings", "controlnet", "clip_vision", "upscale_models")
 REPO_ROOT = Path(__file__).resolve().parents[2]
+_DNS_MARKERS = ("NameResolutionError", "Name or service not known", "Temporary failure in name resolution",
+                "nodename nor servname", "getaddrinfo failed", "No address associated with hostname")
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,31 @@ def sha256_of(path: Path) -> str:
         for block in iter(lambda: handle.read(CHUNK), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def network_sentence(exc: BaseException, url: str, name: str) -> str:
+    """One sentence for a failed request (never the raw `HTTPSConnectionPool(...): Max retries ...` text)."""
+    import requests
+
+    host = urllib.parse.urlsplit(url).netloc or url
+    text = " ".join(str(part) for part in (exc, getattr(exc, "__context__", None)) if part)
+    if any(marker in text for marker in _DNS_MARKERS):
+        why = f"the host name {host} cannot be resolved (this computer looks offline, or its DNS does not answer)"
+    elif isinstance(exc, requests.ConnectTimeout):
+        why = f"the connection to {host} timed out"
+    elif isinstance(exc, requests.ReadTimeout):
+        why = f"{host} stopped answering"
+    elif isinstance(exc, requests.exceptions.SSLError):
+        why = f"the secure connection to {host} failed (check the system clock and any proxy)"
+    elif isinstance(exc, requests.exceptions.ProxyError):
+        why = f"the proxy refused the connection to {host} (check HTTPS_PROXY)"
+    elif "refused" in text.lower():
+        why = f"{host} refused the connection"
+    elif isinstance(exc, requests.ConnectionError):
+        why = f"{host} cannot be reached (no network?)"
+    else:
+        why = f"the request to {host} failed ({exc.__class__.__name__})"
+    return f"Cannot download {name}: {why}; check the connection and run the command again."
 
 
 def target_path(entry: ModelEntry, dest: Path) -> Path:
@@ -64,7 +92,7 @@ def download_model(entry: ModelEntry, dest: Path, *, session: Any = None, token:
     try:
         response = http.get(entry.url, headers=headers, stream=True, timeout=(timeout, timeout), allow_redirects=True)
     except requests.RequestException as exc:
-        raise WorkflowError(f"Cannot reach {entry.url} for {entry.name}: {exc}.") from None
+        raise WorkflowError(network_sentence(exc, entry.url, entry.name)) from None
     with response:
         if response.status_code == 416 and have:
             status = "resumed"  # the .part already holds every byte

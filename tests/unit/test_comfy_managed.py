@@ -112,3 +112,10 @@ def test_ready_timeout_and_bad_paths(fake_comfy, tmp_path, monkeypatch):
     assert server.process is None
     with pytest.raises(ManagedComfyError, match="holds no main.py"):
         managed(tmp_path, tmp_path).start()
+
+
+def test_extra_model_paths_follow_a_configured_models_folder(tmp_path):
+    elsewhere = tmp_path / "big-disk" / "models"
+    (elsewhere / "checkpoints").mkdir(parents=True)
+    path = write_extra_model_paths(tmp_path / "data" / "x.yaml", tmp_path / "project", models_dir=elsewhere)
+    assert yaml.safe_load(path.read_text())["inkframe_models"]["base_path"] == str(elsewhere)

@@ -101,8 +101,36 @@ def test_unverified_entry_downloads_and_says_so(server: str, tmp_path: Path) -> 
 
 
 def test_unreachable_host_is_one_sentence(tmp_path: Path) -> None:
-    with pytest.raises(WorkflowError, match=r"^Cannot reach http://127.0.0.1:9/tiny.safetensors for tiny.safetensors: "):
+    with pytest.raises(WorkflowError) as caught:
         download_model(entry("http://127.0.0.1:9"), tmp_path, timeout=2)
+    assert str(caught.value) == ("Cannot download tiny.safetensors: 127.0.0.1:9 refused the connection; "
+                                 "check the connection and run the command again.")
+
+
+def test_an_unresolvable_host_says_offline_not_the_raw_error(tmp_path: Path) -> None:
+    with pytest.raises(WorkflowError) as caught:
+        download_model(entry("https://no-such-host.invalid"), tmp_path, timeout=5)
+    message = str(caught.value)
+    assert message == ("Cannot download tiny.safetensors: the host name no-such-host.invalid cannot be resolved (this "
+                       "computer looks offline, or its DNS does not answer); check the connection and run the command again.")
+    assert "HTTPSConnectionPool" not in message and "NameResolutionError" not in message
+    assert not (tmp_path / "checkpoints" / "tiny.safetensors.part").exists()
+
+
+def test_the_script_prints_one_line_for_an_offline_download(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    manifest = tmp_path / "manifest.yaml"
+    manifest.write_text(yaml.safe_dump({"models": [{"name": "tiny.safetensors", "folder": "checkpoints",
+                                                    "url": "https://no-such-host.invalid/tiny.safetensors", "licence": "test"}]}))
+    script = Path(__file__).resolve().parents[2] / "scripts" / "download_models.py"
+    done = subprocess.run([sys.executable, str(script), "--manifest", str(manifest), "--dest", str(tmp_path / "models")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    errors = [line for line in done.stderr.splitlines() if line.strip()]
+    assert errors == ["error: Cannot download tiny.safetensors: the host name no-such-host.invalid cannot be resolved (this "
+                      "computer looks offline, or its DNS does not answer); check the connection and run the command again."]
 
 
 def test_extra_model_paths_keeps_other_sections(tmp_path: Path) -> None:
@@ -130,3 +158,22 @@ def test_bad_manifest_is_one_sentence(tmp_path: Path) -> None:
     bad.write_text("models:\n  - name: x.ckpt\n    folder: checkpoints\n")
     with pytest.raises(WorkflowError, match=rf"^Model manifest {bad} entry 1 \(x.ckpt\) lacks url.$"):
         load_manifest(bad)
+
+
+def test_the_script_downloads_with_progress_into_a_comfyui_models_folder(server: str, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    comfy = tmp_path / "ComfyUI"
+    comfy.mkdir()
+    (comfy / "main.py").write_text("")
+    manifest = tmp_path / "manifest.yaml"
+    manifest.write_text(yaml.safe_dump({"models": [{"name": "tiny.safetensors", "folder": "checkpoints", "sha256": SHA,
+                                                    "size": len(PAYLOAD), "url": f"{server}/tiny.safetensors", "licence": "test"}]}))
+    script = Path(__file__).resolve().parents[2] / "scripts" / "download_models.py"
+    done = subprocess.run([sys.executable, str(script), "--manifest", str(manifest), "--comfyui", str(comfy)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (comfy / "models" / "checkpoints" / "tiny.safetensors").read_bytes() == PAYLOAD
+    assert "downloaded, sha256 verified" in done.stdout
+    assert "3.00M" in done.stderr or "%" in done.stderr  # the progress bar

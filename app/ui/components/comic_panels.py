@@ -13,16 +13,18 @@ from typing import Any
 import gradio as gr
 
 from ...errors import InkframeError
+from ...services import backend_models_service as backend_models
 from ...services import book_session_service as books
 from ...services import compose_service
 from ...services.compose_service import ComposeDraft
 from ...services.script_check_service import check_script_text
 from ..context import UiContext
-from ..core import get_ui_component
+from ..core import get_ui_component, register_page_load
 from ..notices import error_html, missing_capability, module_available, notice_html
 from . import backend_notice
 
 BOOK_BUILDER_MODULE = "app.services.book_service"
+BOOK_WORKFLOW = "panel"  # the workflow a book build draws panels with (its checkpoint is the default)
 PANEL_HEADERS = ["page", "panel", "status", "shot", "prompt", "characters", "lettering", "art", "seed", "identity", "quality"]
 LOG_LINES = 12
 _w: dict[str, Any] = {}
@@ -35,6 +37,8 @@ def render(context: UiContext) -> None:
         with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
             _w["build"] = gr.Button("Build the book on ComfyUI", variant="primary", scale=2, elem_id="comic-build")
             _w["resume"] = gr.Checkbox(True, label="Keep finished panels (resume)", scale=1, elem_id="comic-resume")
+            _w["checkpoint"] = gr.Dropdown([], label="Checkpoint (the backend's)", scale=2, interactive=True,
+                                           allow_custom_value=True, elem_id="comic-checkpoint")
         with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
             _w["ref"] = gr.Textbox(label="Panel (page:panel)", placeholder="1:2", scale=1, elem_id="comic-regen-ref")
             _w["seed"] = gr.Textbox(label="New seed (empty: the next one)", placeholder="e.g. 1234", scale=1, elem_id="comic-regen-seed")
@@ -89,8 +93,17 @@ def _log_html(lines: list[str], error: str | None = None) -> str:
     return f'<div class="inkframe-ok"><ul>{items}</ul></div>'
 
 
+def checkpoint_update(context: UiContext) -> Any:
+    """The backend's checkpoints, on the panel workflow's own one when present (a missing one said in the info)."""
+    try:
+        choice = backend_models.workflow_checkpoint(context.config, context.comfyui_url, BOOK_WORKFLOW)
+    except InkframeError as exc:
+        return gr.update(choices=[], value=None, info=f"{exc} Empty: the panel workflow's own checkpoint.")
+    return gr.update(choices=list(choice.files), value=choice.value, info=choice.note or None)
+
+
 def build(context: UiContext, script: str, draft: ComposeDraft | None, resume: bool, ref: str | None = None,
-          seed: str | None = None, prompt: str | None = None):
+          seed: str | None = None, prompt: str | None = None, checkpoint: str | None = None):
     """Stream a build: the log, the panel grid and (at the end) the composed pages for lettering."""
     seed_text = (seed or "").strip()
     if seed_text and not seed_text.isdigit():
@@ -104,7 +117,8 @@ def build(context: UiContext, script: str, draft: ComposeDraft | None, resume: b
     out_dir = books.book_folder(context.output_dir, book.title)
     lines: list[str] = []
     for update in books.run_build(context.config, context.comfyui_url, script, out_dir, regenerate=(ref or "").strip() or None,
-                                  seed=int(seed_text) if seed_text else None, prompt=prompt, resume=resume):
+                                  seed=int(seed_text) if seed_text else None, prompt=prompt, resume=resume,
+                                  checkpoint=checkpoint or None):
         if update.message and not update.done:
             lines.append(update.message)
         if update.error:
@@ -138,7 +152,8 @@ def listen(context: UiContext) -> None:
                  outputs=[w["table"], w["gallery"]], show_progress="hidden")
     if w["builder"]:
         outputs = [w["log"], w["table"], w["gallery"], draft]
-        w["build"].click(lambda s, d, r: (yield from build(context, s, d, r)), inputs=[script, draft, w["resume"]],
-                         outputs=outputs)
-        w["regen"].click(lambda s, d, ref, seed, prompt: (yield from build(context, s, d, True, ref, seed, prompt)),
-                         inputs=[script, draft, w["ref"], w["seed"], w["prompt"]], outputs=outputs)
+        w["build"].click(lambda s, d, r, c: (yield from build(context, s, d, r, checkpoint=c)),
+                         inputs=[script, draft, w["resume"], w["checkpoint"]], outputs=outputs)
+        w["regen"].click(lambda s, d, ref, seed, prompt, c: (yield from build(context, s, d, True, ref, seed, prompt, c)),
+                         inputs=[script, draft, w["ref"], w["seed"], w["prompt"], w["checkpoint"]], outputs=outputs)
+        register_page_load(lambda: checkpoint_update(context), [w["checkpoint"]])

@@ -10,14 +10,14 @@ from typing import Any
 import gradio as gr
 
 from ...errors import InkframeError
-from ...services import backend_service, capability_service, models_service, preset_service, provenance_service
+from ...services import backend_models_service, backend_service, capability_service, models_service, preset_service, provenance_service
 from ...workflows.capabilities import summarise
 from ..context import UiContext
 from ..core import preset_fields, register_page_load
 from ..notices import error_html, notice_html
 
 BACKEND_HEADERS = ["name", "url", "reachable", "ComfyUI", "devices", "message"]
-MODEL_HEADERS = ["model", "folder", "status", "size", "used by", "licence"]
+MODEL_HEADERS = ["model", "folder", "status", "on the backend", "size", "used by", "licence"]
 CAPABILITY_HEADERS = ["capability", "on this backend"]
 OUTPUT_COUNT_CAP = 5000
 _w: dict[str, Any] = {}
@@ -104,10 +104,12 @@ def models_view(context: UiContext) -> list[Any]:
         statuses = models_service.model_statuses(context.config)
     except InkframeError as exc:
         return [[], gr.update(choices=[]), error_html(str(exc))]
+    on_backend = backend_models_service.presence(context.config, context.comfyui_url, [(s.folder, s.name) for s in statuses])
     rows = []
     for status in statuses:
         state = status.state if status.state != "partial" else f"partial ({_size(status.have_bytes)})"
-        rows.append([status.name, status.folder, state, _size(status.size), ", ".join(status.used_by), status.licence])
+        listed = {True: "yes", False: "no", None: "?"}[on_backend[(status.folder, status.name)]]
+        rows.append([status.name, status.folder, state, listed, _size(status.size), ", ".join(status.used_by), status.licence])
     missing = [s.name for s in statuses if s.state != "present"]
     summary = f"{len(statuses) - len(missing)} of {len(statuses)} models present in {models_service.models_dir(context.config)}."
     return [rows, gr.update(choices=missing, value=missing[0] if missing else None), notice_html(html.escape(summary), ok=not missing)]
@@ -140,7 +142,13 @@ def download(context: UiContext, name: str | None, progress=gr.Progress()) -> li
         path = models_service.download(context.config, name, report)
     except InkframeError as exc:
         return [*models_view(context)[:2], error_html(str(exc))]
-    return [*models_view(context)[:2], notice_html(f"{html.escape(name)} is in <code>{html.escape(str(path))}</code>.", ok=True)]
+    done = f"{html.escape(name)} is in <code>{html.escape(str(path))}</code>."
+    seen = backend_models_service.lists_file(context.config, context.comfyui_url, path.parent.name, name)
+    if seen is False:  # a ComfyUI of the user's own that does not read the project's models folder
+        return [*models_view(context)[:2], notice_html(
+            f"{done} The backend does not list it: point it at that folder with <code>python scripts/download_models.py "
+            "--extra-model-paths /path/to/ComfyUI</code> and restart it.")]
+    return [*models_view(context)[:2], notice_html(done + (" The backend lists it." if seen else ""), ok=True)]
 
 
 def save_preset(context: UiContext, name: str, *values: Any) -> list[Any]:

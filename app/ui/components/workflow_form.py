@@ -13,17 +13,23 @@ from typing import Any
 import gradio as gr
 
 from ...errors import InkframeError
+from ...services import backend_models_service as backend_models
 from ...services import workflow_form_service as forms
 from ...workflows import Parameter
 from ..context import UiContext
 from ..notices import error_html, notice_html
 
 
-def widget(parameter: Parameter, key: str) -> gr.components.Component:
-    """The input widget of one parameter."""
+def widget(parameter: Parameter, key: str, models: backend_models.ModelChoices | None = None) -> gr.components.Component:
+    """The input widget of one parameter; a model parameter lists the backend's files (`models`)."""
     label = parameter.label or parameter.name.replace("_", " ")
     common = {"label": label, "info": parameter.description or None, "elem_id": f"{key}-param-{parameter.name}"}
     kind, default = parameter.kind, parameter.default
+    if kind in backend_models.MODEL_KINDS or models is not None:
+        if models is not None:
+            return gr.Dropdown(list(models.files), value=models.value, interactive=True, **common)
+        # backend unreachable: its files are unknown, so the workflow's own value stays and can be typed over
+        return gr.Dropdown([default] if default else [], value=default or None, allow_custom_value=True, interactive=True, **common)
     if kind == "multiline":
         return gr.Textbox(value=default or "", lines=3, **common)
     if kind in ("int", "seed"):
@@ -43,6 +49,16 @@ def widget(parameter: Parameter, key: str) -> gr.components.Component:
             return gr.File(file_types=["video"], type="filepath", label=file_label, elem_id=common["elem_id"])
         return gr.Image(type="filepath", height=200, sources=["upload", "clipboard"], label=file_label, elem_id=common["elem_id"])
     return gr.Textbox(value="" if default is None else str(default), **common)
+
+
+def model_choices(context: UiContext, info: forms.WorkflowInfo) -> tuple[dict[str, backend_models.ModelChoices], str]:
+    """The backend's files for each model parameter, and one notice with every missing default (said once)."""
+    try:
+        models = backend_models.form_choices(context.config, context.comfyui_url, info.path, info.parameters, workflow=info.name)
+    except InkframeError as exc:
+        return {}, notice_html(html.escape(f"{exc} The model fields keep the workflow's own files."))
+    notes = list(dict.fromkeys(choice.note for choice in models.values() if choice.note))
+    return models, notice_html("<br>".join(html.escape(note) for note in notes)) if notes else ""
 
 
 def render(context: UiContext, key: str, names: list[str] | None = None, intro: str = "") -> None:
@@ -74,15 +90,18 @@ def render(context: UiContext, key: str, names: list[str] | None = None, intro: 
         except InkframeError as exc:
             gr.HTML(error_html(str(exc)))
             return
+        models, models_note = model_choices(context, info)
+        if models_note:
+            gr.HTML(models_note, elem_id=f"{key}-models-note")
         widgets: dict[str, gr.components.Component] = {}
         basic = [p for p in info.parameters if not p.advanced]
         advanced = [p for p in info.parameters if p.advanced]
         for parameter in basic:
-            widgets[parameter.name] = widget(parameter, key)
+            widgets[parameter.name] = widget(parameter, key, models.get(parameter.name))
         if advanced:
             with gr.Accordion("Advanced", open=False):
                 for parameter in advanced:
-                    widgets[parameter.name] = widget(parameter, key)
+                    widgets[parameter.name] = widget(parameter, key, models.get(parameter.name))
         priority = gr.Slider(-100, 100, value=0, step=1, label="Priority (higher runs first)", elem_id=f"{key}-priority")
         submit = gr.Button("Queue it", variant="primary", elem_id=f"{key}-submit")
         names_in_order = list(widgets)
@@ -102,6 +121,7 @@ def render(context: UiContext, key: str, names: list[str] | None = None, intro: 
     def reload(name: str | None, current: int) -> tuple[int, str]:
         if not name:
             return current, ""
+        backend_models.forget(context.comfyui_url)  # files added to the backend since show up in the model lists
         try:
             changed = forms.pull_edits(context.config, context.comfyui_url, name)
         except InkframeError as exc:
