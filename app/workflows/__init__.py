@@ -15,18 +15,23 @@ from .errors import WorkflowError
 from .library import list_workflows, resolve_workflow
 from .loader import detect_format, load_workflow
 from .manifest import ModelEntry, load_manifest
+from .missing import MissingNodeTypesError
 from .model import Parameter, PreflightReport, Problem, Workflow
 from .parameters import apply_overrides, parameter_schema
 from .preflight import preflight
 
 
-def to_api(workflow_or_json: Workflow | Mapping[str, Any], object_info: Mapping[str, Any], *, strict: bool = False) -> dict[str, Any]:
+def to_api(workflow_or_json: Workflow | Mapping[str, Any], object_info: Mapping[str, Any], *, strict: bool = False,
+           frontend_version: str | None = None, purpose: str = "display") -> dict[str, Any]:
     """The API prompt of a workflow (UI-format files converted as ComfyUI's frontend does; API ones as they are).
 
+    frontend_version: the frontend the backend serves (`ComfyClient.frontend_version()`; None: the default
+    rules, see frontend.py). purpose "run" (for a prompt about to be queued) raises MissingNodeTypesError, one
+    sentence naming the node types `object_info` lacks and where they come from; purpose "display" (the
+    default, kept for callers that preflight the result) returns the frontend's placeholders (no class_type)
+    with `_meta.missing_node_type` added so that `preflight` can name the pack.
     strict=True raises WorkflowError when a node's saved widget values do not match its inputs
-    (ComfyUI itself tolerates that; `workflows lint` reports it). Nodes whose type `object_info` lacks
-    come out as the frontend's placeholders (no class_type) with `_meta.missing_node_type` added so that
-    `preflight` can name the pack; `convert.to_api_prompt` gives the frontend's output exactly.
+    (ComfyUI itself tolerates that; `workflows lint` reports it).
     """
     if isinstance(workflow_or_json, Workflow):
         data, fmt = workflow_or_json.raw, workflow_or_json.format
@@ -36,7 +41,7 @@ def to_api(workflow_or_json: Workflow | Mapping[str, Any], object_info: Mapping[
     if fmt == "api":
         prompt = data.get("prompt") if isinstance(data.get("prompt"), dict) and "class_type" not in data.get("prompt", {}) else data
         return dict(prompt)
-    prompt = to_api_prompt(data, dict(object_info), strict=strict)
+    prompt = to_api_prompt(data, dict(object_info), strict=strict, frontend_version=frontend_version, purpose=purpose)
     placeholders = [k for k, v in prompt.items() if "class_type" not in v]
     if placeholders:
         types = ui_node_types(data)
@@ -46,6 +51,7 @@ def to_api(workflow_or_json: Workflow | Mapping[str, Any], object_info: Mapping[
 
 
 __all__ = [
+    "MissingNodeTypesError",
     "ModelEntry",
     "Parameter",
     "PreflightReport",

@@ -1,6 +1,7 @@
 """UI-format workflow -> API-format prompt, the way ComfyUI's frontend `graphToPrompt` does it.
 
-Rules mirrored from ComfyUI_frontend 1.27 (`graphToPrompt`, `ExecutableNodeDTO`):
+The rules follow the frontend version the backend serves (frontend.py: the 1.27 and the 1.58 lines, each
+checked against golden pairs the official frontend made). Common to both (`graphToPrompt`, `ExecutableNodeDTO`):
 - `widgets_values` are positional over the widgets built from `/object_info` (see widgets.py);
   frontend-only widgets (control_after_generate, upload) are dropped; array values are sent as
   `{"__value__": [...]}`; STRING widgets with `dynamicPrompts` lose comments and resolve `{a|b}`.
@@ -9,20 +10,25 @@ Rules mirrored from ComfyUI_frontend 1.27 (`graphToPrompt`, `ExecutableNodeDTO`)
 - Muted nodes (mode 2) are dropped; bypassed nodes (mode 4) are dropped and a link through one is
   resolved to the bypassed node's input of the matching type; inputs left pointing at dropped
   nodes are removed.
-- Subgraph instances are flattened: inner nodes get ids `instance:inner`; a bypassed or muted
-  instance drops its inner nodes.
+- Subgraph instances are flattened: inner nodes get ids `instance:inner`.
+Differences between the lines are the flags of `FrontendRules`. One deliberate deviation from both: a saved
+widget input the node type does not declare (a backend older than the saving one) is not sent, and promoted
+subgraph widgets keep the positions they were saved with (docs/workflows.md).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import random
 from dataclasses import dataclass, field
 from typing import Any
 
 from .dynamic_prompts import process_dynamic_prompt
 from .errors import WorkflowError
-from .graph import MODE_BYPASS, MODE_NEVER, SUBGRAPH_INPUT_NODE, Graph, parse_graph, parse_subgraphs
+from .frontend import FrontendRules, rules_for
+from .graph import MODE_BYPASS, MODE_NEVER, SUBGRAPH_INPUT_NODE, Graph, Link, parse_graph, parse_subgraphs
+from .missing import MissingNodeTypesError, missing_types_sentence
 from .widgets import UNDEFINED, NodeSpec, NodeSpecs
 
 VIRTUAL_TYPES = frozenset({"Note", "MarkdownNote", "PrimitiveNode", "Reroute"})
@@ -48,15 +54,32 @@ class _Context:
     subgraphs: dict[str, Graph]
     strict: bool
     rng: random.Random
+    rules: FrontendRules
     dtos: dict[str, _Dto] = field(default_factory=dict)
     overrides: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)  # (graph key, node id) -> widget values
 
 
-def to_api_prompt(workflow: dict[str, Any], object_info: dict[str, Any] | NodeSpecs, *, strict: bool = True, rng: random.Random | None = None) -> dict[str, Any]:
-    """Convert a UI-format workflow (parsed JSON) into the API prompt the frontend would queue."""
-    specs = object_info if isinstance(object_info, NodeSpecs) else NodeSpecs(object_info)
+def to_api_prompt(workflow: dict[str, Any], object_info: dict[str, Any] | NodeSpecs, *, strict: bool = True,
+                  rng: random.Random | None = None, frontend_version: str | None = None, purpose: str = "display") -> dict[str, Any]:
+    """Convert a UI-format workflow (parsed JSON) into the API prompt the frontend would queue.
+
+    frontend_version: the frontend whose rules apply (the one the backend serves; None: the default, see
+    frontend.py). purpose "display" gives the frontend's output exactly, node types the backend lacks
+    included as its placeholders (no class_type); purpose "run" raises MissingNodeTypesError, one sentence
+    naming those types and where they come from, when any would reach the prompt.
+    """
+    if purpose not in ("display", "run"):
+        raise ValueError(f"purpose must be 'display' or 'run', not {purpose!r}")
+    rules = rules_for(frontend_version)
+    if isinstance(object_info, NodeSpecs):
+        specs = object_info if object_info.rules.name == rules.name else object_info.for_rules(rules)
+    else:
+        specs = NodeSpecs(object_info, rules)
     root = parse_graph(workflow)
-    ctx = _Context(specs=specs, subgraphs=parse_subgraphs(workflow), strict=strict, rng=rng or random.Random())
+    subgraphs = parse_subgraphs(workflow)
+    if rules.renumber_subgraph_ids:
+        subgraphs = _renumber_subgraph_nodes(workflow, root, subgraphs)
+    ctx = _Context(specs=specs, subgraphs=subgraphs, strict=strict, rng=rng or random.Random(), rules=rules)
     _apply_primitives(ctx, root)
     for graph in ctx.subgraphs.values():
         _apply_primitives(ctx, graph)
@@ -70,7 +93,54 @@ def to_api_prompt(workflow: dict[str, Any], object_info: dict[str, Any] | NodeSp
         inputs = entry["inputs"]
         for name in [n for n, v in inputs.items() if isinstance(v, list) and len(v) == 2 and v[0] not in output]:
             del inputs[name]
+    if purpose == "run":
+        missing = [ctx.dtos[k].node for k, v in output.items() if "class_type" not in v]
+        if missing:
+            raise MissingNodeTypesError(missing_types_sentence(missing), sorted({str(n["type"]) for n in missing}))
     return output
+
+
+def _renumber_subgraph_nodes(workflow: dict[str, Any], root: Graph, subgraphs: dict[str, Graph]) -> dict[str, Graph]:
+    """normalizeSubgraphDefinitions of frontend 1.58: a node id inside a subgraph definition that is already
+    taken (by the root graph, or an earlier definition) gets the next free id after last_node_id."""
+    taken = {str(node_id) for node_id in root.nodes}
+    numeric = set(root.nodes)
+    last = _last_node_id(workflow)
+    result: dict[str, Graph] = {}
+    for key, graph in subgraphs.items():
+        remap: dict[int, int] = {}
+        for node_id in graph.nodes:
+            if str(node_id) in taken:
+                new = last + 1 if last >= 0 else 1
+                while new in numeric:
+                    new += 1
+                last = new
+                remap[node_id] = new
+                numeric.add(new)
+                taken.add(str(new))
+            else:
+                taken.add(str(node_id))
+                numeric.add(node_id)
+                last = max(last, node_id)
+        result[key] = _remapped(graph, remap) if remap else graph
+    return result
+
+
+def _last_node_id(workflow: dict[str, Any]) -> int:
+    last = 0
+    state = workflow.get("state")
+    if workflow.get("version") != 0.4 and isinstance(state, dict) and isinstance(state.get("lastNodeId"), int):
+        last = max(last, state["lastNodeId"])
+    if isinstance(workflow.get("last_node_id"), int):
+        last = workflow["last_node_id"]
+    return last
+
+
+def _remapped(graph: Graph, remap: dict[int, int]) -> Graph:
+    nodes = {remap.get(node_id, node_id): ({**node, "id": remap[node_id]} if node_id in remap else node) for node_id, node in graph.nodes.items()}
+    links = {link_id: Link(link.id, remap.get(link.origin_id, link.origin_id), link.origin_slot, remap.get(link.target_id, link.target_id), link.target_slot, link.type)
+             for link_id, link in graph.links.items()}
+    return Graph(nodes=nodes, links=links, subgraph_id=graph.subgraph_id, inputs=graph.inputs, outputs=graph.outputs)
 
 
 def ui_node_types(workflow: dict[str, Any]) -> dict[str, str]:
@@ -106,8 +176,9 @@ def _collect(ctx: _Context, graph: Graph, path: tuple[str, ...], instance: _Dto 
             is_subgraph=is_subgraph,
             virtual=is_subgraph or node_type in VIRTUAL_TYPES,
         )
-        dto.inputs = _node_inputs(ctx, node, spec)
-        if is_subgraph and dto.mode not in (MODE_NEVER, MODE_BYPASS):
+        dto.inputs = _node_inputs(ctx, node, spec, keep_undeclared=False)
+        nested = instance is not None and ctx.rules.expand_nested_when_bypassed
+        if is_subgraph and (nested or dto.mode not in (MODE_NEVER, MODE_BYPASS)) and len(path) < 32:
             _collect(ctx, ctx.subgraphs[node_type], (*path, str(node["id"])), dto)
         ctx.dtos[dto.id] = dto
 
@@ -132,8 +203,11 @@ def _apply_primitives(ctx: _Context, graph: Graph) -> None:
                 ctx.overrides.setdefault((id(graph), link.target_id), {})[name] = values[0]
 
 
-def _node_inputs(ctx: _Context, node: dict[str, Any], spec: NodeSpec | None) -> list[dict[str, Any]]:
-    """The node's input slots as the frontend holds them after loading (definition order, saved links)."""
+def _node_inputs(ctx: _Context, node: dict[str, Any], spec: NodeSpec | None, *, keep_undeclared: bool = True) -> list[dict[str, Any]]:
+    """The node's input slots as the frontend holds them after loading (definition order, saved links).
+
+    keep_undeclared=False leaves out saved widget inputs the node type does not declare (a value for a widget
+    this backend's version of the node does not have must not be sent)."""
     saved = [dict(i) for i in node.get("inputs") or [] if isinstance(i, dict)]
     graph = ctx.subgraphs.get(str(node.get("type")))
     if graph is not None:
@@ -148,7 +222,8 @@ def _node_inputs(ctx: _Context, node: dict[str, Any], spec: NodeSpec | None) -> 
     by_name = {i.get("name"): i for i in saved}
     merged = [{**by_name.get(d["name"], {}), **d, "link": by_name.get(d["name"], {}).get("link")} for d in declared]
     names = {d["name"] for d in declared}
-    return merged + [i for i in saved if i.get("name") not in names]
+    extra = [i for i in saved if i.get("name") not in names and (keep_undeclared or graph is not None or not i.get("widget"))]
+    return merged + extra
 
 
 def _migrate(spec: NodeSpec, values: list[Any]) -> list[Any]:
@@ -226,7 +301,10 @@ def _serialize(ctx: _Context, dto: _Dto) -> dict[str, Any]:
     title = dto.node.get("title")
     if title is None and dto.spec is not None:
         title = dto.spec.display_name
-    entry["_meta"] = {} if title is None else {"title": title}
+    meta: dict[str, Any] = {} if title is None else {"title": title}
+    if ctx.rules.meta_from_properties:
+        meta.update(node_meta(dto.node.get("properties")))
+    entry["_meta"] = meta
     return entry
 
 
@@ -246,6 +324,8 @@ def _resolve_input(ctx: _Context, dto: _Dto, slot: int, visited: set[str], type_
     if link_id is None:
         return None
     link = dto.graph.links.get(int(link_id))
+    if link is None and ctx.rules.missing_link_is_unconnected:
+        return None  # 1.58 keeps connections in the graph's link store: a saved id it lacks connects nothing
     if link is None:
         raise WorkflowError(f"Node {dto.id} ({dto.node['type']}) input '{dto.inputs[slot].get('name')}' uses link {link_id}, which the workflow does not contain.")
     if dto.instance is not None and link.origin_id == SUBGRAPH_INPUT_NODE:
@@ -343,7 +423,40 @@ def _feeds_widget(ctx: _Context, graph: Graph, index: int) -> bool:
         target = graph.nodes.get(link.target_id) if link else None
         if target is None:
             continue
-        inputs = _node_inputs(ctx, target, ctx.specs.get(str(target.get("type"))))
+        inputs = _node_inputs(ctx, target, ctx.specs.get(str(target.get("type"))), keep_undeclared=True)
         slot = next((i for i in inputs if i.get("link") == link.id), None)
         return bool(slot and slot.get("widget"))
     return False
+
+
+_CNR_ID = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9._-]*[a-zA-Z0-9])?$")
+_GITHUB_USER = re.compile(r"^(?!-)(?!.*--)[a-zA-Z0-9-]+(?<!-)$")
+_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([\da-z-]+(?:\.[\da-z-]+)*))?(?:\+([\da-z-]+(?:\.[\da-z-]+)*))?$")
+_GIT_HASH = re.compile(r"^[0-9a-f]{4,40}$", re.IGNORECASE)
+
+
+def _valid_pack_id(value: Any) -> bool:
+    return isinstance(value, str) and 1 <= len(value) <= 100 and bool(_CNR_ID.match(value))
+
+
+def node_meta(properties: Any) -> dict[str, str]:
+    """`cnr_id`, `aux_id`, `ver` from a node's saved properties, validated as the frontend's schema does."""
+    if not isinstance(properties, dict):
+        return {}
+    meta: dict[str, str] = {}
+    cnr_id = properties.get("cnr_id")
+    if _valid_pack_id(cnr_id):
+        meta["cnr_id"] = cnr_id
+    aux_id = properties.get("aux_id")
+    if isinstance(aux_id, str) and aux_id.count("/") == 1:
+        user, repo = aux_id.split("/")
+        if 1 <= len(user) <= 39 and _GITHUB_USER.match(user) and _valid_pack_id(repo):
+            meta["aux_id"] = aux_id
+    ver = properties.get("ver")
+    if isinstance(ver, str):
+        bare = ver[1:] if ver.startswith("v") else ver
+        if _SEMVER.match(bare) or _GIT_HASH.match(bare):
+            meta["ver"] = bare
+        elif ver == "unknown":
+            meta["ver"] = ver
+    return meta
