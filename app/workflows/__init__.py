@@ -44,7 +44,7 @@ def to_api(workflow_or_json: Workflow | Mapping[str, Any], object_info: Mapping[
     prompt = to_api_prompt(data, dict(object_info), strict=strict, frontend_version=frontend_version, purpose=purpose)
     placeholders = [k for k, v in prompt.items() if "class_type" not in v]
     if placeholders:
-        types = ui_node_types(data)
+        types = ui_node_types(data, frontend_version)
         for key in placeholders:  # ComfyUI ignores _meta; preflight reads the type to name the missing pack
             prompt[key].setdefault("_meta", {})["missing_node_type"] = types.get(key, "")
     return prompt

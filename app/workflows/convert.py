@@ -32,6 +32,7 @@ from .missing import MissingNodeTypesError, missing_types_sentence
 from .widgets import UNDEFINED, NodeSpec, NodeSpecs
 
 VIRTUAL_TYPES = frozenset({"Note", "MarkdownNote", "PrimitiveNode", "Reroute"})
+APP_NODE_PREFIX = "Inkframe"
 
 
 @dataclass
@@ -66,7 +67,8 @@ def to_api_prompt(workflow: dict[str, Any], object_info: dict[str, Any] | NodeSp
     frontend_version: the frontend whose rules apply (the one the backend serves; None: the default, see
     frontend.py). purpose "display" gives the frontend's output exactly, node types the backend lacks
     included as its placeholders (no class_type); purpose "run" raises MissingNodeTypesError, one sentence
-    naming those types and where they come from, when any would reach the prompt.
+    naming those types and where they come from, when any would reach the prompt (Inkframe's own node types
+    excepted: the app resolves its parameter nodes itself, and preflight names the pack for the others).
     """
     if purpose not in ("display", "run"):
         raise ValueError(f"purpose must be 'display' or 'run', not {purpose!r}")
@@ -93,8 +95,8 @@ def to_api_prompt(workflow: dict[str, Any], object_info: dict[str, Any] | NodeSp
         inputs = entry["inputs"]
         for name in [n for n, v in inputs.items() if isinstance(v, list) and len(v) == 2 and v[0] not in output]:
             del inputs[name]
-    if purpose == "run":
-        missing = [ctx.dtos[k].node for k, v in output.items() if "class_type" not in v]
+    if purpose == "run":  # the app's own Inkframe* nodes are resolved app-side or named by preflight
+        missing = [ctx.dtos[k].node for k, v in output.items() if "class_type" not in v and not str(ctx.dtos[k].node["type"]).startswith(APP_NODE_PREFIX)]
         if missing:
             raise MissingNodeTypesError(missing_types_sentence(missing), sorted({str(n["type"]) for n in missing}))
     return output
@@ -143,9 +145,12 @@ def _remapped(graph: Graph, remap: dict[int, int]) -> Graph:
     return Graph(nodes=nodes, links=links, subgraph_id=graph.subgraph_id, inputs=graph.inputs, outputs=graph.outputs)
 
 
-def ui_node_types(workflow: dict[str, Any]) -> dict[str, str]:
-    """{API node id: UI node type} for every node, subgraph contents flattened like the conversion."""
+def ui_node_types(workflow: dict[str, Any], frontend_version: str | None = None) -> dict[str, str]:
+    """{API node id: UI node type} for every node, subgraph contents flattened (and renumbered) like the conversion."""
+    root = parse_graph(workflow)
     subgraphs = parse_subgraphs(workflow)
+    if rules_for(frontend_version).renumber_subgraph_ids:
+        subgraphs = _renumber_subgraph_nodes(workflow, root, subgraphs)
     types: dict[str, str] = {}
 
     def walk(graph: Graph, path: tuple[str, ...], depth: int) -> None:
@@ -155,7 +160,7 @@ def ui_node_types(workflow: dict[str, Any]) -> dict[str, str]:
             if str(node["type"]) in subgraphs and depth < 32:
                 walk(subgraphs[str(node["type"])], key, depth + 1)
 
-    walk(parse_graph(workflow), (), 0)
+    walk(root, (), 0)
     return types
 
 
@@ -347,6 +352,8 @@ def _resolve_output(ctx: _Context, dto: _Dto, slot: int, type_: Any, visited: se
     if key in visited:
         raise WorkflowError(f"Node {dto.id} ({dto.node['type']}) is part of a loop of links; remove the cycle in ComfyUI.")
     visited.add(key)
+    if dto.mode == MODE_NEVER:
+        return None  # a muted node (or a muted nested subgraph instance, whose contents 1.58 still emits) gives nothing
     if dto.mode == MODE_BYPASS:
         index = _bypass_slot(dto, slot, type_)
         return None if index < 0 else _resolve_input(ctx, dto, index, visited)

@@ -28,9 +28,16 @@ def node_sources() -> dict[str, Any]:
     return json.loads(SOURCES_FILE.read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=1)
+def core_types() -> frozenset[str]:
+    """Core node types that ComfyUI frontend 1.58.1 knows (a backend lacking one is older than it)."""
+    return frozenset(node_sources().get("core_types") or ())
+
+
 def source_of(node_type: str, properties: Mapping[str, Any] | None = None) -> str:
     """Where a node type comes from, as words ("" when unknown): the saved node's own properties first
-    (`cnr_id` + `ver`, which the editor stores), then the recorded node packs."""
+    (`cnr_id` + `ver`, which the editor stores), then the recorded node packs, then the core node types
+    frontend 1.58 knows."""
     props = properties if isinstance(properties, Mapping) else {}
     cnr_id, ver = props.get("cnr_id"), props.get("ver")
     ver = ver if isinstance(ver, str) and ver and ver != "unknown" else ""
@@ -42,6 +49,8 @@ def source_of(node_type: str, properties: Mapping[str, Any] | None = None) -> st
         return f"the {pack} node pack (`comfy node install {data['packs'][pack]['registry_id']}`)"
     if node_type.startswith("Inkframe"):
         return "Inkframe Studio's own node pack (`python scripts/download_models.py --extra-model-paths COMFYUI_DIR`)"
+    if node_type in core_types():
+        return "a newer ComfyUI"
     if isinstance(cnr_id, str) and cnr_id:
         suffix = f" {ver}" if ver else ""
         return f"the {cnr_id}{suffix} node pack (`comfy node install {cnr_id}`)"
