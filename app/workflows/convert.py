@@ -58,6 +58,8 @@ class _Context:
     rules: FrontendRules
     dtos: dict[str, _Dto] = field(default_factory=dict)
     overrides: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)  # (graph key, node id) -> widget values
+    promoted: dict[str, list[int]] = field(default_factory=dict)  # subgraph id -> indices of inputs that feed a widget
+    declared: dict[str, tuple[list[dict[str, Any]], frozenset[str]]] = field(default_factory=dict)  # node type -> input slots
 
 
 def to_api_prompt(workflow: dict[str, Any], object_info: dict[str, Any] | NodeSpecs, *, strict: bool = True,
@@ -213,34 +215,60 @@ def _node_inputs(ctx: _Context, node: dict[str, Any], spec: NodeSpec | None, *, 
 
     keep_undeclared=False leaves out saved widget inputs the node type does not declare (a value for a widget
     this backend's version of the node does not have must not be sent)."""
-    saved = [dict(i) for i in node.get("inputs") or [] if isinstance(i, dict)]
-    graph = ctx.subgraphs.get(str(node.get("type")))
-    if graph is not None:
-        declared = [{"name": i.get("name"), "type": i.get("type")} for i in graph.inputs]
-    elif spec is not None:
-        sockets = [s for s in spec.inputs if not s.is_widget]
-        widgets = [s for s in spec.inputs if s.is_widget]
-        declared = [{"name": s.name, "type": s.type} for s in sockets]
-        declared += [{"name": s.name, "type": s.type, "widget": {"name": s.name}} for s in widgets]
-    else:
-        return saved
+    saved = [i for i in node.get("inputs") or [] if isinstance(i, dict)]
+    node_type = str(node.get("type"))
+    graph = ctx.subgraphs.get(node_type)
+    if graph is None and spec is None:
+        return [dict(i) for i in saved]
+    declared, names = _declared_inputs(ctx, node_type, graph, spec)
     by_name = {i.get("name"): i for i in saved}
-    merged = [{**by_name.get(d["name"], {}), **d, "link": by_name.get(d["name"], {}).get("link")} for d in declared]
-    names = {d["name"] for d in declared}
-    extra = [i for i in saved if i.get("name") not in names and (keep_undeclared or graph is not None or not i.get("widget"))]
+    merged = []
+    for d in declared:
+        found = by_name.get(d["name"])
+        merged.append({**found, **d, "link": found.get("link")} if found is not None else {**d, "link": None})
+    extra = [dict(i) for i in saved if i.get("name") not in names and (keep_undeclared or graph is not None or not i.get("widget"))]
     return merged + extra
+
+
+def _declared_inputs(ctx: _Context, node_type: str, graph: Graph | None, spec: NodeSpec | None) -> tuple[list[dict[str, Any]], frozenset[str]]:
+    """The input slots a node type declares (sockets, then widgets), cached per conversion."""
+    cached = ctx.declared.get(node_type)
+    if cached is None:
+        if graph is not None:
+            declared = [{"name": i.get("name"), "type": i.get("type")} for i in graph.inputs]
+        else:
+            assert spec is not None
+            declared = [{"name": s.name, "type": s.type} for s in spec.inputs if not s.is_widget]
+            declared += [{"name": s.name, "type": s.type, "widget": {"name": s.name}} for s in spec.inputs if s.is_widget]
+        cached = ctx.declared[node_type] = (declared, frozenset(d["name"] for d in declared))
+    return cached
 
 
 def _migrate(spec: NodeSpec, values: list[Any]) -> list[Any]:
     """migrateWidgetsValues: drop values saved for inputs that are now forceInput sockets."""
-    widget_names = {w.name for w in spec.widgets}
-    original = [i for i in spec.inputs if i.name in widget_names or i.options.get("forceInput")]
-    if not any(i.options.get("forceInput") for i in original):
-        return values
-    count = sum(2 if (i.options.get("control_after_generate") or i.name in ("seed", "noise_seed")) else 1 for i in original)
-    if count != len(values):
+    original, count = _migration_plan(spec)
+    if not original or count != len(values):
         return values
     return [v for k, v in enumerate(values) if k >= len(original) or not original[k].options.get("forceInput")]
+
+
+_MIGRATION_PLANS: dict[int, tuple[list[Any], int]] = {}
+
+
+def _migration_plan(spec: NodeSpec) -> tuple[list[Any], int]:
+    """(inputs the saved values were positional over, their value count), or ([], 0) when no input is forceInput."""
+    plan = _MIGRATION_PLANS.get(id(spec))
+    if plan is None:
+        widget_names = {w.name for w in spec.widgets}
+        original = [i for i in spec.inputs if i.name in widget_names or i.options.get("forceInput")]
+        if not any(i.options.get("forceInput") for i in original):
+            plan = ([], 0)
+        else:
+            plan = (original, sum(2 if (i.options.get("control_after_generate") or i.name in ("seed", "noise_seed")) else 1 for i in original))
+        if len(_MIGRATION_PLANS) > 4096:
+            _MIGRATION_PLANS.clear()
+        _MIGRATION_PLANS[id(spec)] = plan
+    return plan
 
 
 def widget_values(ctx: _Context, dto: _Dto) -> list[tuple[str, Any]]:
@@ -413,8 +441,11 @@ def _instance_widget(ctx: _Context, instance: _Dto, slot: int) -> _WidgetValue |
     A subgraph input whose inner link ends on a widget input gets a promoted widget on the instance;
     the instance's `widgets_values` are positional over those, in subgraph-input order.
     """
-    graph = ctx.subgraphs[str(instance.node["type"])]
-    promoted = [index for index in range(len(graph.inputs)) if _feeds_widget(ctx, graph, index)]
+    key = str(instance.node["type"])
+    promoted = ctx.promoted.get(key)
+    if promoted is None:
+        graph = ctx.subgraphs[key]
+        promoted = ctx.promoted[key] = [index for index in range(len(graph.inputs)) if _feeds_widget(ctx, graph, index)]
     if slot not in promoted:
         return None
     values = instance.node.get("widgets_values") or []
@@ -425,14 +456,20 @@ def _instance_widget(ctx: _Context, instance: _Dto, slot: int) -> _WidgetValue |
 
 
 def _feeds_widget(ctx: _Context, graph: Graph, index: int) -> bool:
+    """Whether subgraph input `index` ends on a widget input (as saved, or declared as a widget by the node type)."""
     for link_id in graph.inputs[index].get("linkIds") or []:
         link = graph.links.get(int(link_id))
         target = graph.nodes.get(link.target_id) if link else None
         if target is None:
             continue
-        inputs = _node_inputs(ctx, target, ctx.specs.get(str(target.get("type"))), keep_undeclared=True)
-        slot = next((i for i in inputs if i.get("link") == link.id), None)
-        return bool(slot and slot.get("widget"))
+        slot = next((i for i in target.get("inputs") or [] if isinstance(i, dict) and i.get("link") == link.id), None)
+        if slot is None:
+            return False
+        if slot.get("widget"):
+            return True
+        spec = ctx.specs.get(str(target.get("type")))
+        declared = spec.by_name.get(slot.get("name")) if spec is not None else None
+        return bool(declared is not None and declared.is_widget)
     return False
 
 
