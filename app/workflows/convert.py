@@ -358,7 +358,9 @@ def _resolve_input(ctx: _Context, dto: _Dto, slot: int, visited: set[str], type_
         return None
     link = dto.graph.links.get(int(link_id))
     if link is None and ctx.rules.missing_link_is_unconnected:
-        return None  # 1.58 keeps connections in the graph's link store: a saved id it lacks connects nothing
+        link = _link_to(ctx, dto, slot)  # 1.58 connects inputs from the graph's links (by target), not saved ids
+        if link is None:
+            return None
     if link is None:
         raise WorkflowError(f"Node {dto.id} ({dto.node['type']}) input '{dto.inputs[slot].get('name')}' uses link {link_id}, which the workflow does not contain.")
     if dto.instance is not None and link.origin_id == SUBGRAPH_INPUT_NODE:
@@ -373,6 +375,17 @@ def _resolve_input(ctx: _Context, dto: _Dto, slot: int, visited: set[str], type_
     if origin is None:
         raise WorkflowError(f"Node {dto.id} ({dto.node['type']}) input '{dto.inputs[slot].get('name')}' is linked to node {link.origin_id}, which the workflow does not contain.")
     return _resolve_output(ctx, origin, link.origin_slot, type_ if type_ is not None else dto.inputs[slot].get("type"), visited)
+
+
+def _link_to(ctx: _Context, dto: _Dto, slot: int) -> Link | None:
+    """The link of the graph that ends on this input's saved slot (frontend 1.58's link store), if any."""
+    name = dto.inputs[slot].get("name")
+    saved = [i for i in dto.node.get("inputs") or [] if isinstance(i, dict)]
+    index = next((k for k, item in enumerate(saved) if item.get("name") == name), None)
+    if index is None:
+        return None
+    node_id = int(dto.node["id"])
+    return next((link for link in dto.graph.links.values() if link.target_id == node_id and link.target_slot == index), None)
 
 
 def _resolve_output(ctx: _Context, dto: _Dto, slot: int, type_: Any, visited: set[str]) -> tuple[str, int] | _WidgetValue | None:

@@ -190,3 +190,14 @@ def test_newer_core_types_and_the_apps_own_nodes() -> None:
     assert "ImageCompare (from a newer ComfyUI)" in str(err.value)
     own = {"nodes": [node(1, "InkframeInt", [3]), node(2, "EmptyImage", [8, 8, 1, 0])], "links": []}
     assert "class_type" not in to_api(own, INFO, purpose="run")["1"]  # resolved app-side or named by preflight
+
+
+def test_a_saved_link_id_the_graph_lacks() -> None:
+    """1.58 connects inputs from the graph's links (by target node and slot), 1.27 from the saved ids."""
+    workflow = renumber_case()
+    workflow["nodes"][1]["inputs"][0]["link"] = 77  # the SaveImage input names a link id the graph lacks
+    assert to_api_prompt(workflow, INFO, frontend_version=NEW)["2"]["inputs"]["images"] == ["1:3", 0]  # link 1 ends there
+    with pytest.raises(WorkflowError, match="uses link 77, which the workflow does not contain"):
+        to_api_prompt(workflow, INFO, frontend_version=OLD)
+    workflow["links"] = []
+    assert "images" not in to_api_prompt(workflow, INFO, frontend_version=NEW)["2"]["inputs"]
