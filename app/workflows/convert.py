@@ -276,7 +276,7 @@ def widget_values(ctx: _Context, dto: _Dto) -> list[tuple[str, Any]]:
     spec, node = dto.spec, dto.node
     raw = node.get("widgets_values")
     if spec is None:
-        return _placeholder_values(raw)
+        return _placeholder_values(raw, numbered=ctx.rules.numbered_placeholders)
     overrides = ctx.overrides.get((id(dto.graph), int(node["id"])), {})
     values = list(raw) if isinstance(raw, list) else []
     if values:
@@ -298,13 +298,14 @@ def widget_values(ctx: _Context, dto: _Dto) -> list[tuple[str, Any]]:
     return result
 
 
-def _placeholder_values(raw: Any) -> list[tuple[str, Any]]:
-    """A node type the backend lacks: the frontend shows each saved value as a widget named UNKNOWN."""
+def _placeholder_values(raw: Any, *, numbered: bool) -> list[tuple[str, Any]]:
+    """A node type the backend lacks: the frontend shows each saved value as a widget named UNKNOWN
+    (1.58: UNKNOWN, UNKNOWN_1, UNKNOWN_2, ...; 1.27: all UNKNOWN, so the last one is sent)."""
     result: list[tuple[str, Any]] = []
-    for value in raw if isinstance(raw, list) else []:
+    for index, value in enumerate(raw if isinstance(raw, list) else []):
         if not isinstance(value, (str, int, float, bool)):
             value = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-        result.append(("UNKNOWN", value))
+        result.append(("UNKNOWN" if not numbered or index == 0 else f"UNKNOWN_{index}", value))
     return result
 
 
@@ -325,6 +326,8 @@ def _serialize(ctx: _Context, dto: _Dto) -> dict[str, Any]:
         if resolved is None:
             continue
         if isinstance(resolved, _WidgetValue):
+            if dto.spec is None and ctx.rules.numbered_placeholders:
+                continue  # a placeholder has no widget of that name to promote
             inputs[slot["name"]] = {"__value__": resolved.value} if isinstance(resolved.value, list) else resolved.value
             continue
         inputs[slot["name"]] = [resolved[0], int(resolved[1])]
@@ -334,6 +337,8 @@ def _serialize(ctx: _Context, dto: _Dto) -> dict[str, Any]:
     title = dto.node.get("title")
     if title is None and dto.spec is not None:
         title = dto.spec.display_name
+    if title is None and ctx.rules.numbered_placeholders:
+        title = ""  # 1.58's placeholder node has an empty title
     meta: dict[str, Any] = {} if title is None else {"title": title}
     if ctx.rules.meta_from_properties:
         meta.update(node_meta(dto.node.get("properties")))

@@ -78,6 +78,9 @@ class FrontendRules:
         than an error (1.27 fails graphToPrompt).
     text_preview_widgets: PreviewAny/SaveText get the unsent `preview_text` + `preview_mode` widgets (1.58)
         instead of a sent, empty `preview` text box (1.27).
+    numbered_placeholders: a node type the backend lacks keeps each saved value as its own widget
+        (`UNKNOWN`, `UNKNOWN_1`, ...), an empty title, and no promoted widget values (1.58); in 1.27 every
+        value is named `UNKNOWN` (the last one wins) and the title is absent.
     """
 
     name: str
@@ -87,6 +90,7 @@ class FrontendRules:
     meta_from_properties: bool
     missing_link_is_unconnected: bool
     text_preview_widgets: bool
+    numbered_placeholders: bool
     titles: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -108,7 +112,7 @@ def rules_for(version: str | None = None) -> FrontendRules:
     if parsed < (1, 58, 0):
         return FrontendRules("1.27", text, renumber_subgraph_ids=False, expand_nested_when_bypassed=False,
                              meta_from_properties=False, missing_link_is_unconnected=False, text_preview_widgets=False,
-                             titles=TITLES_1_27)
+                             numbered_placeholders=False, titles=TITLES_1_27)
     return FrontendRules("1.58", text, renumber_subgraph_ids=True, expand_nested_when_bypassed=True,
                          meta_from_properties=True, missing_link_is_unconnected=True, text_preview_widgets=True,
-                         titles=TITLES_1_58)
+                         numbered_placeholders=True, titles=TITLES_1_58)

@@ -21,7 +21,7 @@ import pytest
 import tests.unit.test_workflow_frontend_rules as cases
 from app.comfy import ComfyClient, ManagedComfyUI
 from app.config import LaunchConfig
-from app.workflows import to_api
+from app.workflows.convert import to_api_prompt
 
 from .conftest import INTEGRATION_TIMEOUTS
 from .launch import REPO_ROOT, torchvision_shim_env
@@ -83,6 +83,7 @@ def rule_cases() -> dict[str, dict]:
         "nested_muted": cases.nested_case(2),
         "nested_active": cases.nested_case(0),
         "missing_link": missing_link,
+        "placeholder": {"nodes": [cases.node(1, "NoSuchNode", ["a", None, 2, {"k": 1}, True])], "links": []},
         "meta_titles_preview": {"nodes": [
             cases.node(1, "LoadImage", ["example.png", "image"], outputs=[cases.image_out(1)], properties=core),
             cases.node(2, "Canny", [0.4, 0.8], inputs=[cases.image_in(1)], outputs=[cases.image_out(2)], properties={"cnr_id": "comfy-core", "ver": "x"}),
@@ -112,7 +113,7 @@ def test_the_app_converts_like_the_served_frontend(served: str) -> None:
             for name, workflow in {**rule_cases(), "undeclared_widget": cases.undeclared_widget_case()}.items():
                 ready = editor_ready(workflow)
                 expected = page.evaluate(convert, ready)
-                got = to_api(ready, info, frontend_version=version, strict=False)
+                got = to_api_prompt(ready, info, frontend_version=version, strict=False)
                 if name == "undeclared_widget":  # the documented deviation: the frontend shifts the saved values
                     assert expected["1:2"]["inputs"]["width"] == "deep" and got["1:2"]["inputs"]["width"] == 640
                     expected["1:2"]["inputs"]["width"] = 640

@@ -97,8 +97,10 @@ def test_link_to_missing_node_and_missing_link_are_sentences() -> None:
 
 def test_unknown_node_type_becomes_frontend_placeholder() -> None:
     workflow = {"nodes": [node(1, "NoSuchNode", ["a", None, 2, {"k": 1}])], "links": []}
-    assert to_api_prompt(workflow, INFO) == {"1": {"inputs": {"UNKNOWN": '{"k":1}'}, "_meta": {}}}
-    assert to_api(workflow, INFO, purpose="display")["1"]["_meta"] == {"missing_node_type": "NoSuchNode"}
+    assert to_api_prompt(workflow, INFO, frontend_version="1.27.10") == {"1": {"inputs": {"UNKNOWN": '{"k":1}'}, "_meta": {}}}
+    assert to_api_prompt(workflow, INFO, frontend_version="1.58.1") == {
+        "1": {"inputs": {"UNKNOWN": "a", "UNKNOWN_1": "null", "UNKNOWN_2": 2, "UNKNOWN_3": '{"k":1}'}, "_meta": {"title": ""}}}
+    assert to_api(workflow, INFO, purpose="display", frontend_version="1.27.10")["1"]["_meta"] == {"missing_node_type": "NoSuchNode"}
 
 
 def test_api_format_is_accepted_as_is() -> None:
