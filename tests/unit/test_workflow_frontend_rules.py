@@ -201,3 +201,11 @@ def test_a_saved_link_id_the_graph_lacks() -> None:
         to_api_prompt(workflow, INFO, frontend_version=OLD)
     workflow["links"] = []
     assert "images" not in to_api_prompt(workflow, INFO, frontend_version=NEW)["2"]["inputs"]
+
+
+def test_nested_definitions_are_flattened() -> None:
+    workflow = nested_case(0)
+    inner, outer = workflow["definitions"]["subgraphs"]
+    outer["definitions"] = {"subgraphs": [inner]}
+    workflow["definitions"]["subgraphs"] = [outer]
+    assert to_api_prompt(workflow, INFO) == to_api_prompt(nested_case(0), INFO)
