@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .convert import to_api_prompt, ui_node_types
+from .convert import Purpose, to_api_prompt, ui_node_types
 from .errors import WorkflowError
 from .library import list_workflows, resolve_workflow
 from .loader import detect_format, load_workflow
@@ -22,7 +22,7 @@ from .preflight import preflight
 
 
 def to_api(workflow_or_json: Workflow | Mapping[str, Any], object_info: Mapping[str, Any], *, strict: bool = False,
-           frontend_version: str | None = None, purpose: str = "display") -> dict[str, Any]:
+           frontend_version: str | None = None, purpose: Purpose = "display") -> dict[str, Any]:
     """The API prompt of a workflow (UI-format files converted as ComfyUI's frontend does; API ones as they are).
 
     frontend_version: the frontend the backend serves (`ComfyClient.frontend_version()`; None: the default

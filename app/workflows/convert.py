@@ -22,7 +22,7 @@ import json
 import re
 import random
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from .dynamic_prompts import process_dynamic_prompt
 from .errors import WorkflowError
@@ -33,6 +33,8 @@ from .widgets import UNDEFINED, NodeSpec, NodeSpecs
 
 VIRTUAL_TYPES = frozenset({"Note", "MarkdownNote", "PrimitiveNode", "Reroute"})
 APP_NODE_PREFIX = "Inkframe"
+Purpose = Literal["display", "run"]  # show the editor's output / refuse what the backend cannot run
+PURPOSES: tuple[Purpose, ...] = ("display", "run")
 
 
 @dataclass
@@ -63,7 +65,7 @@ class _Context:
 
 
 def to_api_prompt(workflow: dict[str, Any], object_info: dict[str, Any] | NodeSpecs, *, strict: bool = True,
-                  rng: random.Random | None = None, frontend_version: str | None = None, purpose: str = "display") -> dict[str, Any]:
+                  rng: random.Random | None = None, frontend_version: str | None = None, purpose: Purpose = "display") -> dict[str, Any]:
     """Convert a UI-format workflow (parsed JSON) into the API prompt the frontend would queue.
 
     frontend_version: the frontend whose rules apply (the one the backend serves; None: the default, see
@@ -72,7 +74,7 @@ def to_api_prompt(workflow: dict[str, Any], object_info: dict[str, Any] | NodeSp
     naming those types and where they come from, when any would reach the prompt (Inkframe's own node types
     excepted: the app resolves its parameter nodes itself, and preflight names the pack for the others).
     """
-    if purpose not in ("display", "run"):
+    if purpose not in PURPOSES:
         raise ValueError(f"purpose must be 'display' or 'run', not {purpose!r}")
     rules = rules_for(frontend_version)
     if isinstance(object_info, NodeSpecs):
