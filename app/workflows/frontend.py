@@ -81,6 +81,8 @@ class FrontendRules:
     numbered_placeholders: a node type the backend lacks keeps each saved value as its own widget
         (`UNKNOWN`, `UNKNOWN_1`, ...), an empty title, and no promoted widget values (1.58); in 1.27 every
         value is named `UNKNOWN` (the last one wins) and the title is absent.
+    load3d_widgets: a LOAD_3D input is the 3D viewer widget, after three sent buttons (`upload 3d model`,
+        `upload extra resources`, `clear`) when the node has a `model_file` widget (1.58).
     """
 
     name: str
@@ -91,6 +93,7 @@ class FrontendRules:
     missing_link_is_unconnected: bool
     text_preview_widgets: bool
     numbered_placeholders: bool
+    load3d_widgets: bool
     titles: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -112,7 +115,7 @@ def rules_for(version: str | None = None) -> FrontendRules:
     if parsed < (1, 58, 0):
         return FrontendRules("1.27", text, renumber_subgraph_ids=False, expand_nested_when_bypassed=False,
                              meta_from_properties=False, missing_link_is_unconnected=False, text_preview_widgets=False,
-                             numbered_placeholders=False, titles=TITLES_1_27)
+                             numbered_placeholders=False, load3d_widgets=False, titles=TITLES_1_27)
     return FrontendRules("1.58", text, renumber_subgraph_ids=True, expand_nested_when_bypassed=True,
                          meta_from_properties=True, missing_link_is_unconnected=True, text_preview_widgets=True,
-                         numbered_placeholders=True, titles=TITLES_1_58)
+                         numbered_placeholders=True, load3d_widgets=True, titles=TITLES_1_58)

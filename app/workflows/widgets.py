@@ -158,11 +158,27 @@ _TEXT_PREVIEW = (WidgetSlot("preview_text", to_api=False, fixed=""), WidgetSlot(
 EXTENSION_WIDGETS_1_58: dict[str, tuple[WidgetSlot, ...]] = {**EXTENSION_WIDGETS, "PreviewAny": _TEXT_PREVIEW, "SaveText": _TEXT_PREVIEW}
 
 
+# Comfy.Load3D (1.58): nodes whose 3D viewer keeps a viewport state instead of a rendered view.
+VIEWPORT_STATE_NODES = frozenset({"Preview3DAdvanced", "Save3DAdvanced", "PreviewGaussianSplat", "PreviewPointCloud",
+                                  "SaveGaussianSplat", "SavePointCloud"})
+
+
+def _load3d_widgets(node_type: str, has_model_file: bool) -> list[WidgetSlot]:
+    """The LOAD_3D custom widget of frontend 1.58: upload/clear buttons (sent, as the editor does) when the node
+    has a model_file widget, then the viewer whose value the editor renders in the browser at queue time."""
+    buttons = [WidgetSlot("upload 3d model", fixed="upload3dmodel"), WidgetSlot("upload extra resources", fixed="uploadExtraResources"),
+               WidgetSlot("clear", fixed="clear")] if has_model_file else []
+    return [*buttons, WidgetSlot("viewport_state" if node_type in VIEWPORT_STATE_NODES else "image", fixed="")]
+
+
 def build_node_spec(node_type: str, info: dict[str, Any], rules: FrontendRules | None = None) -> NodeSpec:
     rules = rules or rules_for()
     inputs = ordered_inputs(info)
     widgets: list[WidgetSlot] = []
     for spec in inputs:
+        if rules.load3d_widgets and spec.type == "LOAD_3D":
+            widgets.extend(_load3d_widgets(node_type, any(w.name == "model_file" for w in widgets)))
+            continue
         widgets.extend(_widgets_for(spec))
     # Comfy.UploadImage appends an "upload" input to `required`, after every ordered input.
     if any(s.required and s.type == "COMBO" and any(s.options.get(o) is True for o in UPLOAD_OPTIONS) for s in inputs):

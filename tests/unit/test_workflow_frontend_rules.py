@@ -209,3 +209,13 @@ def test_nested_definitions_are_flattened() -> None:
     outer["definitions"] = {"subgraphs": [inner]}
     workflow["definitions"]["subgraphs"] = [outer]
     assert to_api_prompt(workflow, INFO) == to_api_prompt(nested_case(0), INFO)
+
+
+def test_load3d_viewer_widgets_of_1_58() -> None:
+    info = {"Load3D": {"input": {"required": {"model_file": [["toy.glb"], {"file_upload": True}], "image": ["LOAD_3D", {}],
+                                              "width": ["INT", {"default": 1024}], "height": ["INT", {"default": 1024}]}},
+                       "input_order": {"required": ["model_file", "image", "width", "height"]}, "output": ["IMAGE"], "display_name": "Load 3D"}}
+    saved = ["toy.glb", "upload3dmodel", "uploadExtraResources", "clear", "", 640, 480]
+    api = to_api_prompt({"nodes": [node(1, "Load3D", saved)], "links": []}, info, strict=False, frontend_version=NEW)
+    assert api["1"]["inputs"] == {"model_file": "toy.glb", "upload 3d model": "upload3dmodel", "upload extra resources": "uploadExtraResources",
+                                  "clear": "clear", "image": "", "width": 640, "height": 480}
