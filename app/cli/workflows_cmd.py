@@ -20,6 +20,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     convert.add_argument("path", help="workflow file (UI or API format) or library name")
     _add_object_info_arguments(convert)
     convert.add_argument("--strict", action="store_true", help="fail when saved widget values do not match a node's inputs")
+    convert.add_argument("--frontend-version", metavar="X.Y.Z",
+                         help="convert by this ComfyUI frontend's rules (default: the one --comfyui-url serves, else 1.58.1)")
+    convert.add_argument("--for-running", action="store_true",
+                         help="refuse, in one sentence, a workflow whose node types the backend lacks (default: show placeholders)")
     convert.set_defaults(handler=run_convert)
 
     show = actions.add_parser("show", help="print a workflow's parameter schema")
@@ -61,13 +65,26 @@ def _object_info(args: argparse.Namespace, config: Config) -> tuple[dict[str, An
     return align_input_lists({**recorded_object_info(), **project_object_info()}), False
 
 
+def _served_frontend_version(args: argparse.Namespace, config: Config) -> str | None:
+    from app.comfy import ComfyClient, ComfyError
+
+    try:
+        with ComfyClient(comfyui_url(args, config)) as client:
+            return client.frontend_version()
+    except ComfyError:
+        return None
+
+
 def run_convert(args: argparse.Namespace, config: Config) -> int:
     from app.workflows import load_workflow, resolve_workflow
     from app.workflows.convert import to_api_prompt
 
     workflow = load_workflow(resolve_workflow(args.path))
     if workflow.format == "ui":
-        prompt = to_api_prompt(workflow.raw, _object_info(args, config)[0], strict=args.strict)  # exactly the editor's output
+        object_info, live = _object_info(args, config)
+        version = args.frontend_version or (_served_frontend_version(args, config) if live else None)
+        prompt = to_api_prompt(workflow.raw, object_info, strict=args.strict, frontend_version=version,
+                               purpose="run" if args.for_running else "display")  # display: exactly the editor's output
     else:
         prompt = workflow.raw
     json.dump(prompt, sys.stdout, indent=2, ensure_ascii=False)

@@ -19,6 +19,7 @@ from app.config import Timeouts
 from .backoff import RECONNECT, SAFE_GET_RETRY, Backoff
 from .errors import BackendDiedError, ComfyConnectionError, ComfyError, ComfyHTTPError, ComfyTimeoutError, PromptValidationError
 from .events import Event, FeatureFlagsEvent, StatusEvent
+from .frontend_version import FrontendVersion, detect_frontend_version
 from .http import HttpTransport
 from .outputs import find_file_refs
 from .results import OutputFile, PromptResult, QueueState, UploadResult
@@ -35,6 +36,7 @@ BACKLOG_LIMIT = 10_000
 
 _OBJECT_INFO_CACHE: dict[str, dict[str, Any]] = {}
 _OBJECT_INFO_LOCK = threading.Lock()
+_FRONTEND_CACHE: dict[str, FrontendVersion] = {}
 
 
 def clear_object_info_cache(base_url: str | None = None) -> None:
@@ -42,8 +44,10 @@ def clear_object_info_cache(base_url: str | None = None) -> None:
     with _OBJECT_INFO_LOCK:
         if base_url is None:
             _OBJECT_INFO_CACHE.clear()
+            _FRONTEND_CACHE.clear()
         else:
             _OBJECT_INFO_CACHE.pop(base_url.rstrip("/"), None)
+            _FRONTEND_CACHE.pop(base_url.rstrip("/"), None)
 
 
 class ComfyClient:
@@ -93,6 +97,17 @@ class ComfyClient:
         with _OBJECT_INFO_LOCK:
             _OBJECT_INFO_CACHE[self.base_url] = info
         return info
+
+    def frontend_version(self, refresh: bool = False) -> str | None:
+        """The frontend version the server serves (None: unknown); its rules convert workflows for it.
+        Cached per backend URL like /object_info (see frontend_version.py for how it is found)."""
+        with _OBJECT_INFO_LOCK:
+            cached = None if refresh else _FRONTEND_CACHE.get(self.base_url)
+        if cached is None:
+            cached = detect_frontend_version(self.http)
+            with _OBJECT_INFO_LOCK:
+                _FRONTEND_CACHE[self.base_url] = cached
+        return cached.version
 
     def features(self) -> dict[str, Any]:
         """The server's feature flags (`{}` on releases without `/features`)."""

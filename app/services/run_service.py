@@ -100,7 +100,7 @@ def run_workflow(
     with ComfyClient(backend_url, timeouts=timeouts) as client:
         stats = client.system_stats()
         object_info = client.object_info()
-        prompt = to_api(workflow, object_info)
+        prompt = to_api(workflow, object_info, frontend_version=client.frontend_version(), purpose="run")
         schema = parameter_schema(workflow, object_info)
         prompt = apply_overrides(prompt, list(assignments), schema)
         report = preflight(prompt, object_info)

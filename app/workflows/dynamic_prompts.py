@@ -15,8 +15,12 @@ _ESCAPED = re.compile(r"\\([{}|])")
 
 
 def process_dynamic_prompt(text: str, rng: random.Random | None = None) -> str:
+    if "/" in text:
+        text = _COMMENTS.sub("", text)
+    if "{" not in text and "\\" not in text:
+        return text  # nothing to choose or unescape
     chooser = rng or random.Random()
-    return _ESCAPED.sub(r"\1", _expand(_COMMENTS.sub("", text), chooser))
+    return _ESCAPED.sub(r"\1", _expand(text, chooser))
 
 
 def _expand(text: str, rng: random.Random) -> str:

@@ -57,5 +57,17 @@ def parse_graph(data: dict[str, Any], subgraph_id: str | None = None) -> Graph:
 
 
 def parse_subgraphs(workflow: dict[str, Any]) -> dict[str, Graph]:
-    definitions = (workflow.get("definitions") or {}).get("subgraphs") or []
-    return {str(d["id"]): parse_graph(d, str(d["id"])) for d in definitions if isinstance(d, dict) and "id" in d}
+    """Subgraph definitions by id, nested `definitions` flattened after their parent; the first of a
+    duplicated id wins (as the frontend loads them)."""
+    result: dict[str, Graph] = {}
+
+    def add(definitions: Any, depth: int) -> None:
+        for d in definitions if isinstance(definitions, list) else []:
+            if not isinstance(d, dict) or "id" not in d:
+                continue
+            result.setdefault(str(d["id"]), parse_graph(d, str(d["id"])))
+            if depth < 32:
+                add((d.get("definitions") or {}).get("subgraphs"), depth + 1)
+
+    add((workflow.get("definitions") or {}).get("subgraphs"), 0)
+    return result

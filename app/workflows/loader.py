@@ -61,12 +61,16 @@ def load_workflow(path: str | Path) -> Workflow:
 
 
 def _check_links(workflow: Workflow) -> None:
-    """Every link must join two nodes that exist (subgraph IO nodes -10/-20 included)."""
+    """Every link that reaches a node must come from a node that exists (subgraph IO nodes -10/-20 included).
+
+    A link whose target node is gone is dangling: the frontend never follows it (one official template
+    has such links inside a subgraph), so it is ignored here too."""
     from .graph import parse_graph, parse_subgraphs
 
     graphs = [parse_graph(workflow.raw), *parse_subgraphs(workflow.raw).values()]
     for graph in graphs:
         for link in graph.links.values():
-            for end, node_id in (("from", link.origin_id), ("to", link.target_id)):
-                if node_id not in graph.nodes and node_id not in (-10, -20):
-                    raise WorkflowError(f"Workflow {workflow.name} has link {link.id} {end} node {node_id}, which does not exist; re-save it from ComfyUI.")
+            if link.target_id not in graph.nodes and link.target_id != -20:
+                continue
+            if link.origin_id not in graph.nodes and link.origin_id != -10:
+                raise WorkflowError(f"Workflow {workflow.name} has link {link.id} from node {link.origin_id}, which does not exist; re-save it from ComfyUI.")

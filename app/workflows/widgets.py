@@ -2,13 +2,15 @@
 
 `widgets_values` in a UI-format workflow is positional over these widgets, including the frontend-only
 ones that never reach the API prompt (the `control_after_generate` selector after a seed, the upload
-button after an image combo). Mirrors the widget constructors of ComfyUI_frontend 1.27.
+button after an image combo). Mirrors the widget constructors of ComfyUI_frontend 1.27 and 1.58 (see frontend.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from .frontend import FrontendRules, rules_for
 
 # Input types the frontend draws as a widget (anything else is a socket).
 WIDGET_TYPES = frozenset({"INT", "FLOAT", "STRING", "BOOLEAN", "COMBO"})
@@ -144,27 +146,47 @@ def _widgets_for(spec: InputSpec) -> list[WidgetSlot]:
 
 
 # Widgets that frontend extensions add to particular core nodes (Comfy.SaveGLB, Comfy.Preview3D,
-# Comfy.Preview3DAnimation append a 3D preview input to `required`; Comfy.PreviewAny adds a text box).
+# Comfy.Preview3DAnimation append a 3D preview input to `required`; Comfy.PreviewAny adds a text box in 1.27,
+# and in 1.58 an unsent text preview plus an unsent Markdown/plain toggle, as Comfy.saveText does for SaveText).
 EXTENSION_WIDGETS: dict[str, tuple[WidgetSlot, ...]] = {
     "SaveGLB": (WidgetSlot("image", fixed=""),),
     "Preview3D": (WidgetSlot("image", fixed=""),),
     "Preview3DAnimation": (WidgetSlot("image", fixed=""),),
     "PreviewAny": (WidgetSlot("preview", fixed=""),),
 }
+_TEXT_PREVIEW = (WidgetSlot("preview_text", to_api=False, fixed=""), WidgetSlot("preview_mode", to_api=False, fixed=False))
+EXTENSION_WIDGETS_1_58: dict[str, tuple[WidgetSlot, ...]] = {**EXTENSION_WIDGETS, "PreviewAny": _TEXT_PREVIEW, "SaveText": _TEXT_PREVIEW}
 
 
-def build_node_spec(node_type: str, info: dict[str, Any]) -> NodeSpec:
+# Comfy.Load3D (1.58): nodes whose 3D viewer keeps a viewport state instead of a rendered view.
+VIEWPORT_STATE_NODES = frozenset({"Preview3DAdvanced", "Save3DAdvanced", "PreviewGaussianSplat", "PreviewPointCloud",
+                                  "SaveGaussianSplat", "SavePointCloud"})
+
+
+def _load3d_widgets(node_type: str, has_model_file: bool) -> list[WidgetSlot]:
+    """The LOAD_3D custom widget of frontend 1.58: upload/clear buttons (sent, as the editor does) when the node
+    has a model_file widget, then the viewer whose value the editor renders in the browser at queue time."""
+    buttons = [WidgetSlot("upload 3d model", fixed="upload3dmodel"), WidgetSlot("upload extra resources", fixed="uploadExtraResources"),
+               WidgetSlot("clear", fixed="clear")] if has_model_file else []
+    return [*buttons, WidgetSlot("viewport_state" if node_type in VIEWPORT_STATE_NODES else "image", fixed="")]
+
+
+def build_node_spec(node_type: str, info: dict[str, Any], rules: FrontendRules | None = None) -> NodeSpec:
+    rules = rules or rules_for()
     inputs = ordered_inputs(info)
     widgets: list[WidgetSlot] = []
     for spec in inputs:
+        if rules.load3d_widgets and spec.type == "LOAD_3D":
+            widgets.extend(_load3d_widgets(node_type, any(w.name == "model_file" for w in widgets)))
+            continue
         widgets.extend(_widgets_for(spec))
     # Comfy.UploadImage appends an "upload" input to `required`, after every ordered input.
     if any(s.required and s.type == "COMBO" and any(s.options.get(o) is True for o in UPLOAD_OPTIONS) for s in inputs):
         widgets.append(WidgetSlot("upload", to_api=False, fixed="image"))
-    widgets.extend(EXTENSION_WIDGETS.get(node_type, ()))
+    widgets.extend((EXTENSION_WIDGETS_1_58 if rules.text_preview_widgets else EXTENSION_WIDGETS).get(node_type, ()))
     return NodeSpec(
         type=node_type,
-        display_name=FRONTEND_TITLES.get(node_type) or info.get("display_name") or node_type,
+        display_name=info.get("display_name") or rules.titles.get(node_type) or node_type,
         inputs=tuple(inputs),
         widgets=tuple(widgets),
         outputs=tuple(info.get("output") or ()),
@@ -174,23 +196,23 @@ def build_node_spec(node_type: str, info: dict[str, Any]) -> NodeSpec:
     )
 
 
-# English titles the frontend shows for core nodes whose /object_info display_name is empty
-# (from comfyui-frontend-package 1.27.10's locale; only the ones that differ from the type name).
-FRONTEND_TITLES: dict[str, str] = {
-    "ImageBlend": "Image Blend",
-    "ImageBlur": "Image Blur",
-    "ImageQuantize": "Image Quantize",
-    "ImageSharpen": "Image Sharpen",
-    "ImageScaleToTotalPixels": "Scale Image to Total Pixels",
-}
-
-
 class NodeSpecs:
-    """Lazy, cached NodeSpec per node type for one object_info document."""
+    """Lazy, cached NodeSpec per node type for one object_info document, as one frontend version builds them."""
 
-    def __init__(self, object_info: dict[str, Any]) -> None:
+    def __init__(self, object_info: dict[str, Any], rules: FrontendRules | None = None) -> None:
         self.object_info = object_info
+        self.rules = rules or rules_for()
         self._cache: dict[str, NodeSpec] = {}
+        self._siblings: dict[str, NodeSpecs] = {self.rules.name: self}
+
+    def for_rules(self, rules: FrontendRules) -> NodeSpecs:
+        """The same object_info read by another frontend's rules (cached)."""
+        sibling = self._siblings.get(rules.name)
+        if sibling is None:
+            sibling = NodeSpecs(self.object_info, rules)
+            sibling._siblings = self._siblings
+            self._siblings[rules.name] = sibling
+        return sibling
 
     def __contains__(self, node_type: object) -> bool:
         return node_type in self.object_info
@@ -198,5 +220,5 @@ class NodeSpecs:
     def get(self, node_type: str) -> NodeSpec | None:
         spec = self._cache.get(node_type)
         if spec is None and node_type in self.object_info:
-            spec = self._cache[node_type] = build_node_spec(node_type, self.object_info[node_type])
+            spec = self._cache[node_type] = build_node_spec(node_type, self.object_info[node_type], self.rules)
         return spec

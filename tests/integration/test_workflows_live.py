@@ -113,7 +113,7 @@ def test_library_converts_like_the_real_frontend(live_comfyui: str, comfy_client
                 expected = page.evaluate(
                     "async (wf) => { await window.app.loadGraphData(wf); return JSON.parse(JSON.stringify((await window.app.graphToPrompt()).output)); }",
                     workflow.raw)
-                assert to_api(workflow, info) == expected, workflow.name
+                assert to_api(workflow, info, frontend_version=comfy_client.frontend_version()) == expected, workflow.name
         finally:
             browser.close()
 

@@ -89,15 +89,18 @@ def test_link_to_missing_node_and_missing_link_are_sentences() -> None:
     assert str(err.value) == "Node 2 (ImageInvert) input 'image' is linked to node 9, which the workflow does not contain."
     workflow = chain(0)
     workflow["links"].pop(0)
-    with pytest.raises(WorkflowError) as err:
-        to_api_prompt(workflow, INFO)
+    with pytest.raises(WorkflowError) as err:  # frontend 1.27's graphToPrompt fails on it
+        to_api_prompt(workflow, INFO, frontend_version="1.27.10")
     assert str(err.value) == "Node 2 (ImageInvert) input 'image' uses link 1, which the workflow does not contain."
+    assert "image" not in to_api_prompt(workflow, INFO, frontend_version="1.58.1")["2"]["inputs"]  # 1.58: unconnected
 
 
 def test_unknown_node_type_becomes_frontend_placeholder() -> None:
     workflow = {"nodes": [node(1, "NoSuchNode", ["a", None, 2, {"k": 1}])], "links": []}
-    assert to_api_prompt(workflow, INFO) == {"1": {"inputs": {"UNKNOWN": '{"k":1}'}, "_meta": {}}}
-    assert to_api(workflow, INFO)["1"]["_meta"] == {"missing_node_type": "NoSuchNode"}
+    assert to_api_prompt(workflow, INFO, frontend_version="1.27.10") == {"1": {"inputs": {"UNKNOWN": '{"k":1}'}, "_meta": {}}}
+    assert to_api_prompt(workflow, INFO, frontend_version="1.58.1") == {
+        "1": {"inputs": {"UNKNOWN": "a", "UNKNOWN_1": "null", "UNKNOWN_2": 2, "UNKNOWN_3": '{"k":1}'}, "_meta": {"title": ""}}}
+    assert to_api(workflow, INFO, purpose="display", frontend_version="1.27.10")["1"]["_meta"] == {"missing_node_type": "NoSuchNode"}
 
 
 def test_api_format_is_accepted_as_is() -> None:
