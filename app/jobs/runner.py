@@ -76,14 +76,15 @@ def save_outputs(files: list[Any], job_id: str, output_dir: Path) -> list[JobOut
         try:
             temporary.write_bytes(file.data)
             os.replace(temporary, target / name)
+            stamp_output(target / name, facts_from_output(file.data))  # C2PA Content Credentials (issue 21)
         except OSError as exc:
             temporary.unlink(missing_ok=True)
             if not is_disk_full(exc):
                 raise
+            (target / name).unlink(missing_ok=True)  # written but not signed
             for output in saved:  # a partial set is worse than none: the retry writes them all again
                 (output_dir / output.path).unlink(missing_ok=True)
             raise DiskFullError(disk_full_message(target)) from None
-        stamp_output(target / name, facts_from_output(file.data))  # C2PA Content Credentials (issue 21)
         saved.append(JobOutput(node_id=file.node_id, filename=file.filename, kind=file.kind,
                                path=str((target / name).relative_to(output_dir))))
     return saved

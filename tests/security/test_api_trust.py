@@ -8,11 +8,13 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests.security.images import tiny_png
 from app.config import Config, load_config
 from app.jobs.models import Job, JobOutput
 from app.jobs.runner import save_outputs
 from app.jobs.store_factory import open_job_store
 from app.llm import LLMSettings
+
 
 OUTSIDE = "must name a path inside the studio's folders"
 
@@ -79,8 +81,8 @@ def test_prompt_node_ids_are_names(studio, node_id):
 
 
 def test_saved_output_names_stay_in_the_job_folder(tmp_path):
-    files = [SimpleNamespace(node_id="../../../../escape", filename="x.png", kind="image", data=b"1"),
-             SimpleNamespace(node_id="9", filename="y/../../z.p/ng", kind="image", data=b"2")]
+    files = [SimpleNamespace(node_id="../../../../escape", filename="x.png", kind="image", data=tiny_png(1)),
+             SimpleNamespace(node_id="9", filename="y/../../z.p/ng", kind="image", data=tiny_png(2))]
     saved = save_outputs(files, "job1", tmp_path / "out")
     for output in saved:
         path = (tmp_path / "out" / output.path).resolve()

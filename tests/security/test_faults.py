@@ -10,6 +10,7 @@ import time
 import pytest
 from aiohttp import web
 
+from tests.security.images import tiny_png
 from app.comfy.client import ComfyClient
 from app.comfy.errors import BackendDiedError, ComfyTimeoutError
 
@@ -99,7 +100,7 @@ def fill_disk_after(monkeypatch, writes_ok: int) -> None:
 
 
 def test_disk_full_cleans_up_and_names_the_folder(tmp_path, monkeypatch):
-    files = [SimpleNamespace(node_id=str(i), filename=f"{i}.png", kind="image", data=b"x" * 100) for i in range(3)]
+    files = [SimpleNamespace(node_id=str(i), filename=f"{i}.png", kind="image", data=tiny_png(i)) for i in range(3)]
     fill_disk_after(monkeypatch, 1)
     with pytest.raises(DiskFullError, match=r"^disk full at .*outputs/jobs/j1; free some space there"):
         save_outputs(files, "j1", tmp_path / "outputs")
@@ -110,7 +111,7 @@ def test_stale_part_files_are_removed_on_the_next_attempt(tmp_path):
     folder = tmp_path / "outputs" / "jobs" / "j1"
     folder.mkdir(parents=True)
     (folder / ".9_00.png.123.part").write_bytes(b"half")
-    save_outputs([SimpleNamespace(node_id="9", filename="a.png", kind="image", data=b"1")], "j1", tmp_path / "outputs")
+    save_outputs([SimpleNamespace(node_id="9", filename="a.png", kind="image", data=tiny_png(1))], "j1", tmp_path / "outputs")
     assert sorted(p.name for p in folder.iterdir()) == ["9_00.png"]
 
 
@@ -137,7 +138,7 @@ def make_runner(tmp_path, job: Job, transitions: RecordingTransitions, client=No
 
 def test_disk_full_during_collection_keeps_the_job_retryable(tmp_path, monkeypatch):
     job = Job(id="j2", kind="prompt", status="running", prompt_id="p2", backend="b", created_at=1, updated_at=1)
-    files = [SimpleNamespace(node_id="9", filename="a.png", kind="image", data=b"1")]
+    files = [SimpleNamespace(node_id="9", filename="a.png", kind="image", data=tiny_png(1))]
     client = SimpleNamespace(wait=lambda *a, **k: SimpleNamespace(files=files))
     transitions = RecordingTransitions()
     fill_disk_after(monkeypatch, 0)
@@ -173,6 +174,7 @@ import sys, time
 from app.jobs.job_store_sqlite import SqliteJobStore
 from app.jobs.models import Job, now
 from app.jobs.webhooks import WebhookNotifier
+
 store = SqliteJobStore(sys.argv[1])
 job = Job(id="hooked", kind="collect", status="succeeded", created_at=now(), updated_at=now())
 store.add([job])
