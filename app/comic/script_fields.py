@@ -12,6 +12,7 @@ from typing import Any
 from .choices import (
     DEFAULT_CHARACTER_Y,
     EMPHASES,
+    BREAK_BORDER_MODIFIERS,
     IGNORED_MODIFIERS,
     MODIFIER_KINDS,
     OFF_PANEL_MODIFIERS,
@@ -86,6 +87,8 @@ def _apply_modifiers(state: _State, number: int, line: str, balloon: dict[str, A
                 balloon["position"] = point
         elif upper in OFF_PANEL_MODIFIERS:
             balloon["off_panel"] = True
+        elif upper in BREAK_BORDER_MODIFIERS:
+            balloon["break_border"] = True
         elif upper in MODIFIER_KINDS and balloon["kind"] == "speech":
             balloon["kind"] = MODIFIER_KINDS[upper]
         elif balloon["kind"] == "caption" and _speaker_name(state, token):
@@ -95,7 +98,7 @@ def _apply_modifiers(state: _State, number: int, line: str, balloon: dict[str, A
                 number,
                 _column(line, token),
                 f"unknown modifier {token[:20]!r}",
-                "use WHISPER, SHOUT, THOUGHT, ELECTRONIC or OFF (captions take a narrator name)",
+                "use WHISPER, SHOUT, THOUGHT, ELECTRONIC, OFF or BREAK (captions take a narrator name)",
             )
 
 
