@@ -55,6 +55,8 @@ class ComposedBook:
     book: Book
     pages: list[ComposedPage]
     warnings: list[str] = field(default_factory=list)
+    art: Mapping[tuple[int, int], PanelArt] | None = None  # the panels' art, for exports that re-letter (webtoon)
+    options: ComposeOptions | None = None
 
     @property
     def issues(self) -> list[LetteringIssue]:
@@ -142,7 +144,7 @@ def compose_book(book: Book, images: PanelImages | Mapping[tuple[int, int], Pane
         missing = [(p.number, n.number) for p in book.pages for n in p.panels if paths.get((p.number, n.number)) is None]
         if missing:
             warnings.append(PanelImages(missing=missing).describe_missing())
-    return ComposedBook(book, pages, warnings)
+    return ComposedBook(book, pages, warnings, art=dict(paths), options=options)
 
 
 def _border(tile: Image.Image, width: int, style: str, *, seed: int) -> Image.Image:
