@@ -23,6 +23,7 @@ from .choices import EXPORT_FORMATS
 from .compose import ComposedBook
 
 WEBTOON_MAX_HEIGHT = 1280
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")  # not allowed in XML 1.0
 CONTACT_THUMB_WIDTH = 280
 
 
@@ -132,8 +133,9 @@ def comic_info_xml(composed: ComposedBook, pages: Sequence[EncodedPage]) -> byte
     root = ET.Element("ComicInfo", {"xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance", "xmlns:xsd": "http://www.w3.org/2001/XMLSchema"})
 
     def add(tag: str, value: object) -> None:
-        if value not in (None, ""):
-            ET.SubElement(root, tag).text = str(value)
+        text = _XML_INVALID.sub("", str(value)) if value not in (None, "") else ""
+        if text:
+            ET.SubElement(root, tag).text = text
 
     add("Title", book.title)
     add("Series", book.series or book.title)
