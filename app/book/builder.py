@@ -33,7 +33,7 @@ from .backend import GenerationRequest, PanelBackend
 from .errors import BookError
 from .gates import reference_embeddings
 from .library import Character, Location, entry_id, find_entry, list_entries
-from .pages import compose_and_export
+from .pages import LetteringProblem, compose_and_export
 from .panel_runner import FaceRepairer, GateSettings, PanelJob, PanelRunner
 from .plan import PanelRef, assign_locations, attempt_seed, base_seed, load_location_map, panel_size, plate_size
 from .prompts import FACE_SHOTS, assemble_prompt
@@ -83,6 +83,11 @@ class BuildResult:
     @property
     def failed(self) -> list[PanelRef]:
         return [PanelRef(r.page, r.panel) for r in self.records if r.status == "failed"]
+
+    @property
+    def lettering_errors(self) -> list[str]:
+        """Lettering that could not be set (text that does not fit its panel), as `comic compose` reports it."""
+        return [w for w in self.warnings if isinstance(w, LetteringProblem)]
 
 
 @dataclass
@@ -350,7 +355,8 @@ def _figures(records: list[PanelRecord], images: list[Image.Image], generated: l
     if len(images) > 2:
         scores = page_consistency(images)
         index = min(range(len(scores)), key=scores.__getitem__)
-        outlier = f"page {records[index].page} panel {records[index].panel} ({scores[index]:.3f})"
+        pictured = [r for r in records if r.image]  # `images` holds only the panels that have art, in this order
+        outlier = f"page {pictured[index].page} panel {pictured[index].panel} ({scores[index]:.3f})"
     overheads = [r.app_overhead_ms for r in fresh if r.app_overhead_ms is not None]
     transport = [a.app_overhead_ms for r in fresh for a in r.attempts if a.app_overhead_ms is not None]
     return {
