@@ -24,6 +24,7 @@ from typing import Any
 from PIL import Image
 
 from ..comfy import ExecutionError
+from ..comic.compose import ComposeOptions
 from ..comic.layout import PageLayout, layout_book
 from ..comic.model import Book
 from ..comic.panel_images import cover_crop
@@ -31,7 +32,7 @@ from ..comic.script import load_book
 from ..quality import FaceEmbedder
 from .backend import GenerationRequest, PanelBackend
 from .errors import BookError
-from .gates import reference_embeddings
+from .gates import face_identifier, reference_embeddings
 from .library import Character, Location, entry_id, find_entry, list_entries
 from .pages import LetteringProblem, compose_and_export
 from .panel_runner import FaceRepairer, GateSettings, PanelJob, PanelRunner
@@ -201,7 +202,9 @@ class BookBuilder:
         generated, reused, records = self._run_panels(runner, self.plan_jobs(context, options, store, plates), options, store)
         only_page = options.regenerate.page if options.regenerate is not None else None
         art = {(r.page, r.panel): options.out_dir / r.image for r in records if r.image}
-        outputs, warnings, _page_images = compose_and_export(context.book, art, options.out_dir, options.formats, only_page=only_page)
+        identify = face_identifier(self.embedder, runner.reference_embeddings, self.gates.identity_threshold) if self.embedder else None
+        outputs, warnings, _page_images = compose_and_export(context.book, art, options.out_dir, options.formats, only_page=only_page,
+                                                             options=ComposeOptions(identify=identify))
         self.on_event(BuildEvent("export", f"exported {', '.join(sorted(outputs))} into {options.out_dir / 'book'}"))
         figures = _figures(records, [Image.open(options.out_dir / r.image) for r in records if r.image], generated,
                            time.perf_counter() - started)

@@ -37,6 +37,7 @@ class ComposeOptions:
     letter: bool = True
     detect: bool = True  # find faces and figures in the art so lettering keeps off them (app/comic/detect.py)
     detector: Any = None  # an ArtDetector; None: detect.default_detector()
+    identify: Any = None  # a detect.Identify: names faces from the character library (the book builder sets it)
 
 
 @dataclass
@@ -81,6 +82,7 @@ def compose_page(book: Book, page: Page, art: Mapping[int, PanelArt], *, options
     border_px = max(0, round(options.border_pt * scale))
     bleed_template = layout.template == "splash" and len(layout.slots) == 1 and layout.slots[0].box.width >= layout.geometry.width_px
     regions: dict[int, Any] = {}
+    identities: dict[int, dict[int, str]] = {}
     for panel, slot in zip(page.panels, layout.slots):
         source = art.get(panel.number)
         box = slot.box
@@ -102,6 +104,10 @@ def compose_page(book: Book, page: Page, art: Mapping[int, PanelArt], *, options
                 from .detect import detect_art
 
                 regions[panel.number] = detect_art(tile, options.detector)
+                if options.identify is not None and regions[panel.number].faces:
+                    from .detect import panel_people
+
+                    identities[panel.number] = dict(options.identify(tile, regions[panel.number].faces, panel_people(panel)))
         if border_px and not bleed_template:
             tile = _border(tile, border_px, options.border_style, seed=page.number * 100 + panel.number)
         canvas.paste(tile, (box.left, box.top))
@@ -111,7 +117,7 @@ def compose_page(book: Book, page: Page, art: Mapping[int, PanelArt], *, options
             if found is not None:
                 from .detect import with_detected_faces
 
-                panel = with_detected_faces(panel, found)
+                panel = with_detected_faces(panel, found, identities.get(panel.number))
             plan, issues = plan_panel(
                 panel,
                 slot.box.as_tuple(),

@@ -9,7 +9,8 @@ away or are too small for BlazeFace. Without mediapipe, OpenCV's Haar cascade fi
 Detection runs on a copy of the art at most `DETECT_SIDE` pixels on its longer side.
 
 Matching faces to speakers (`with_detected_faces`): faces the script already gives (`Face:`) win;
-characters with a stated position (`Characters: MAYA (left)`) take the nearest face; the others take
+then faces an `Identify` callback recognises (the book builder's: face embeddings against the
+character library's references); characters with a stated position (`Characters: MAYA (left)`) take the nearest face; the others take
 the remaining faces left to right in the order they are listed (a lone character takes the largest
 face). Unmatched faces are still avoided.
 """
@@ -21,6 +22,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -154,18 +156,32 @@ def panel_people(panel: Panel) -> list[str]:
     return names
 
 
-def with_detected_faces(panel: Panel, regions: ArtRegions) -> Panel:
-    """`panel` with the detected faces added to its `faces`, named by speaker where they can be matched."""
+Identify = Callable[[Image.Image, Sequence[Frac], Sequence[str]], Mapping[int, str]]
+"""(panel art, face boxes, names in the panel) -> {face index: name} for the faces it recognises
+(the book builder passes one that compares face embeddings with the character library's references)."""
+
+
+def with_detected_faces(panel: Panel, regions: ArtRegions, identities: Mapping[int, str] | None = None) -> Panel:
+    """`panel` with the detected faces added to its `faces`, named by speaker where they can be matched:
+    `Face:` lines first, then `identities` (indices into `regions.faces`, from the character library),
+    then stated positions, then the order of the character list."""
     if not regions.faces and not regions.heads:
         return panel
     given = [(b.left, b.top, b.right, b.bottom) for b in panel.faces.values()]
-    free = [f for f in (*regions.faces, *regions.heads) if all(_iou(f, g) < 0.3 for g in given)]
+    candidates = [*regions.faces, *regions.heads]
+    keep = [i for i, f in enumerate(candidates) if all(_iou(f, g) < 0.3 for g in given)]
+    free = [candidates[i] for i in keep]
     folded = {name.casefold() for name in panel.faces}
     wanted = [name for name in panel_people(panel) if name.casefold() not in folded]
     named: dict[str, Frac] = {}
-    positioned = [(n, panel.character_positions[n].x) for n in wanted if n in panel.character_positions]
-    pairs = sorted((abs(x - (f[0] + f[2]) / 2), n, i) for n, x in positioned for i, f in enumerate(free))
     used: set[int] = set()
+    for index, name in (identities or {}).items():
+        match = next((n for n in wanted if n.casefold() == name.casefold()), None)
+        if match is not None and index in keep and match not in named:
+            named[match] = candidates[index]
+            used.add(keep.index(index))
+    positioned = [(n, panel.character_positions[n].x) for n in wanted if n in panel.character_positions and n not in named]
+    pairs = sorted((abs(x - (f[0] + f[2]) / 2), n, i) for n, x in positioned for i, f in enumerate(free))
     for _distance, name, index in pairs:
         if name not in named and index not in used:
             named[name], _ = free[index], used.add(index)

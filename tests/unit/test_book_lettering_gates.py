@@ -48,3 +48,33 @@ def test_comic_build_exits_1_on_lettering_errors(tmp_path: Path, monkeypatch, ca
     script.write_text("Title: t\nPAGE 1\nPANEL 1\n")
     assert main(["comic", "build", str(script), "--out", str(tmp_path / "out"), "--comfyui-url", "http://127.0.0.1:1"]) == 1
     assert "lettering could not be set" in capsys.readouterr().err
+
+
+class _ColourEmbedder:
+    """A face 'embedding' that is the crop's mean colour: red and blue faces are told apart."""
+
+    def embed_largest_face(self, rgb):
+        import numpy as np
+
+        return rgb.reshape(-1, 3).mean(axis=0) - 128.0
+
+
+def test_faces_are_named_from_the_character_library() -> None:
+    import numpy as np
+
+    from app.book.gates import face_identifier
+    from app.comic.detect import ArtRegions, with_detected_faces
+
+    art = Image.new("RGB", (400, 200), (128, 128, 128))
+    art.paste((230, 30, 30), (40, 40, 120, 120))  # a red face on the left
+    art.paste((30, 30, 230), (260, 40, 340, 120))  # a blue face on the right
+    boxes = ((0.1, 0.2, 0.3, 0.6), (0.65, 0.2, 0.85, 0.6))
+    references = {"ROSA": [np.array([102.0, -98.0, -98.0])], "BLUE": [np.array([-98.0, -98.0, 102.0])]}
+    identify = face_identifier(_ColourEmbedder(), references, 0.5)
+    assert identify(art, boxes, ["BLUE", "ROSA"]) == {0: "ROSA", 1: "BLUE"}
+    assert identify(art, boxes, ["ROSA"]) == {0: "ROSA"}
+    # the library beats the listing order (which would give BLUE the left face)
+    panel = Panel(number=1, characters=["BLUE", "ROSA"], dialogue=[Balloon(speaker="ROSA", text="Hi")])
+    named = with_detected_faces(panel, ArtRegions(faces=boxes), identify(art, boxes, ["BLUE", "ROSA"]))
+    assert named.faces["ROSA"].left == 0.1 and named.faces["BLUE"].left == 0.65
+    assert with_detected_faces(panel, ArtRegions(faces=boxes)).faces["BLUE"].left == 0.1
