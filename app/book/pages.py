@@ -50,6 +50,6 @@ def compose_and_export(book: Book, art: Mapping[tuple[int, int], Path | Image.Im
                (pn.number for pn in next(x for x in book.pages if x.number == p).panels) if art.get((p, n)) is None]
     if missing:
         warnings.append(f"{len(missing)} panel(s) have no art and were drawn as placeholders: {', '.join(missing)}.")
-    result = export_book(ComposedBook(book, pages), folder, formats)
+    result = export_book(ComposedBook(book, pages, art=dict(art), options=options), folder, formats)  # art: the webtoon re-letters
     files = {fmt: [str(Path(p).relative_to(out_dir)) for p in paths] for fmt, paths in result.files.items()}
     return files, warnings, [page.image for page in pages]
