@@ -17,6 +17,7 @@ face). Unmatched faces are still avoided.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -62,6 +63,7 @@ class MediapipeArtDetector:
     name: str = "mediapipe"
     _faces: list[Any] = field(default_factory=list)
     _pose: Any = None
+    _posed: bool = False  # the pose landmark stage has run once (its start-up line is out of the way)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -69,13 +71,18 @@ class MediapipeArtDetector:
         logging.getLogger("absl").setLevel(logging.ERROR)
         from mediapipe.python.solutions import face_detection
 
-        self._faces = [face_detection.FaceDetection(model_selection=s, min_detection_confidence=FACE_SCORE) for s in (0, 1)]
-        if self.figures:
-            from mediapipe.python.solutions import pose
+        with _quiet_native_stderr():
+            self._faces = [face_detection.FaceDetection(model_selection=s, min_detection_confidence=FACE_SCORE) for s in (0, 1)]
+            if self.figures:
+                from mediapipe.python.solutions import pose
 
-            self._pose = pose.Pose(static_image_mode=True, model_complexity=1, min_detection_confidence=0.5)
+                self._pose = pose.Pose(static_image_mode=True, model_complexity=1, min_detection_confidence=0.5)
+            self._run(np.full((64, 64, 3), 128, np.uint8))  # the graphs log their start-up lines here, not on a user's page
 
     def detect(self, rgb: np.ndarray) -> ArtRegions:
+        return self._run(rgb)
+
+    def _run(self, rgb: np.ndarray) -> ArtRegions:
         image = np.ascontiguousarray(rgb[..., :3])
         faces: list[Frac] = []
         with self._lock:
@@ -86,7 +93,12 @@ class MediapipeArtDetector:
                     found = _clip((box.xmin, box.ymin, box.xmin + box.width, box.ymin + box.height))
                     if found and all(_iou(found, other) < 0.3 for other in faces):
                         faces.append(found)
-            landmarks = self._pose.process(image).pose_landmarks if self._pose is not None else None
+            landmarks = None
+            if self._pose is not None:
+                # the landmark stage logs one absl line the first time it runs: keep it off the user's console
+                with _quiet_native_stderr() if not self._posed else contextlib.nullcontext():
+                    landmarks = self._pose.process(image).pose_landmarks
+                self._posed = self._posed or landmarks is not None
         heads: list[Frac] = []
         torsos: list[Frac] = []
         if landmarks is not None:
@@ -99,6 +111,26 @@ class MediapipeArtDetector:
             if torso:
                 torsos.append(torso)
         return ArtRegions(tuple(faces), tuple(heads), tuple(torsos), self.name)
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr():
+    """Silence what mediapipe's C++ side prints to the process's stderr while its graphs start (absl
+    warnings about TensorFlow Lite delegates that mean nothing to a user); Python errors still raise."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
 
 
 @dataclass
