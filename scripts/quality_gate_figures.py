@@ -69,6 +69,15 @@ def extra_noise(rng: np.random.Generator):
     yield "noise-lowamp", Image.fromarray(np.clip(rng.normal(120, 15, (384, 512, 3)), 0, 255).astype(np.uint8))
 
 
+def speckle(rng: np.random.Generator):
+    """What the test SD1.5 model with random weights returns at 64 px: dark, with bright specks."""
+    for k in range(3):
+        pixels = np.zeros((64, 64), np.float32) + rng.uniform(0, 25, (64, 64))
+        spots = rng.random((64, 64)) < 0.05
+        pixels[spots] = rng.uniform(150, 255, int(spots.sum()))
+        yield f"speckle{k}", Image.fromarray(pixels.astype(np.uint8)).convert("RGB")
+
+
 def dataset():
     rng = np.random.default_rng(1)
     for kind, source in (("photo", photos()), ("cel", cels())):
@@ -81,17 +90,20 @@ def main() -> int:
     rows = defaultdict(list)
     rng = np.random.default_rng(5)
     items = list(dataset()) + [("noise", name, name, image) for name, image in extra_noise(rng)]
+    items += [("noise", name, "speckle-64px", image) for name, image in speckle(rng)]
+    items += [(kind, name, "clean-64px", image.resize((64, 64 * image.height // image.width), Image.Resampling.LANCZOS))
+              for kind, name, variant, image in dataset() if variant == "clean"]
     started = time.perf_counter()
     for kind, _name, variant, image in items:
         rows[(kind, variant)].append(quality_score(image))
     print(f"{len(items)} images, {1000 * (time.perf_counter() - started) / len(items):.0f} ms each")
-    print("| art | variant | n | normalised | noise sigma | structure | edges |")
-    print("|---|---|---|---|---|---|---|")
+    print("| art | variant | n | normalised | noise sigma | grain | structure | edges |")
+    print("|---|---|---|---|---|---|---|---|")
     for (kind, variant), scores in sorted(rows.items()):
         def span(attr: str) -> str:
             values = [getattr(s, attr) for s in scores]
             return f"{min(values):.2f}-{max(values):.2f}"
-        print(f"| {kind} | {variant} | {len(scores)} | {span('normalised')} | {span('noise')} | {span('structure')} | {span('edges')} |")
+        print(f"| {kind} | {variant} | {len(scores)} | {span('normalised')} | {span('noise')} | {span('grain')} | {span('structure')} | {span('edges')} |")
     return 0
 
 

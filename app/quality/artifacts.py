@@ -5,6 +5,8 @@ well, so alone it passes noise and fails cartoons. These three measures do not c
 
 - `noise_sigma`: the standard deviation of pixel noise (grey 0..255), Immerkaer's Laplacian-difference
   estimator with a median so edges do not count. Clean art and photographs: below 2; visible noise: 8+.
+- `grain`: the same with the mean, which also sees sparse speckle on a dark ground (what a sampler
+  with random weights returns at 64 px); higher on detail, so its limit is higher.
 - `structure`: orientation coherence of the gradients (structure tensor), weighted by gradient energy.
   Drawn lines and real edges run in a direction (0.6..0.95); noise, smooth or blocky, does not (0.2..0.45).
 - `edge_strength`: the 99.5th percentile gradient over the image's contrast. A sharp outline or a
@@ -27,15 +29,26 @@ def _grey(image: Any) -> np.ndarray:
     return np.asarray(analysis_copy(image).convert("L"), dtype=np.float64)
 
 
-def noise_sigma(image: Any) -> float:
-    """Pixel-noise standard deviation on grey 0..255 (median of |Laplacian difference| * sqrt(pi/2) / 6)."""
+def _laplacian_difference(image: Any) -> np.ndarray:
     g = _grey(image)
     if min(g.shape) < 3:
-        return 0.0
-    r = (g[:-2, :-2] - 2 * g[:-2, 1:-1] + g[:-2, 2:]
-         - 2 * g[1:-1, :-2] + 4 * g[1:-1, 1:-1] - 2 * g[1:-1, 2:]
-         + g[2:, :-2] - 2 * g[2:, 1:-1] + g[2:, 2:])
-    return float(math.sqrt(math.pi / 2) * np.median(np.abs(r)) / 6)
+        return np.zeros((1, 1))
+    return np.abs(g[:-2, :-2] - 2 * g[:-2, 1:-1] + g[:-2, 2:]
+                  - 2 * g[1:-1, :-2] + 4 * g[1:-1, 1:-1] - 2 * g[1:-1, 2:]
+                  + g[2:, :-2] - 2 * g[2:, 1:-1] + g[2:, 2:])
+
+
+def noise_sigma(image: Any) -> float:
+    """Pixel-noise standard deviation on grey 0..255 (median of |Laplacian difference| * sqrt(pi/2) / 6):
+    noise spread over the whole picture."""
+    return float(math.sqrt(math.pi / 2) * np.median(_laplacian_difference(image)) / 6)
+
+
+def grain(image: Any) -> float:
+    """The same estimator with the mean instead of the median (Immerkaer's original): it also counts
+    sparse speckle on a dark or flat ground, which the median ignores, and edges, so it runs higher on
+    detailed pictures (clean photographs 1..4 at 512 px, up to 8 at 64 px; speckled noise 12+)."""
+    return float(math.sqrt(math.pi / 2) * _laplacian_difference(image).mean() / 6)
 
 
 def _box(a: np.ndarray, radius: int, axis: int) -> np.ndarray:

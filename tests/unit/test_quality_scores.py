@@ -74,3 +74,13 @@ def test_gate_fails_noise_and_blur_on_photographs_and_cel_art_and_passes_clean_o
         assert quality_score(noise).normalised < 0.5
     smooth = Image.fromarray(np.clip(rng.normal(128, 60, (240, 320, 3)), 0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(1.5))
     assert quality_score(smooth).normalised < 0.5
+
+
+def test_speckle_on_black_at_64_px_fails_like_the_live_random_weight_model() -> None:
+    rng = np.random.default_rng(4)
+    pixels = rng.uniform(0, 25, (64, 64))
+    spots = rng.random((64, 64)) < 0.03
+    pixels[spots] = rng.uniform(150, 255, int(spots.sum()))
+    score = quality_score(Image.fromarray(pixels.astype(np.uint8)).convert("RGB"))
+    assert score.normalised < 0.5 and "noise" in score.problem()
+    assert quality_score(_cel(5).resize((64, 48), Image.Resampling.LANCZOS)).normalised >= 0.5  # a clean drawing that small still passes
