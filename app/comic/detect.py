@@ -18,12 +18,14 @@ face). Unmatched faces are still avoided.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -168,15 +170,39 @@ def default_detector() -> ArtDetector | None:
         return None
 
 
+_CACHE: OrderedDict[tuple[str, str], ArtRegions] = OrderedDict()
+_CACHE_SIZE = 256
+_CACHE_LOCK = threading.Lock()
+
+
+def clear_detection_cache() -> None:
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
 def detect_art(image: Image.Image, detector: ArtDetector | None = None) -> ArtRegions:
-    """Faces and figures in `image` (the art as it fills its panel) as fractions of its size."""
+    """Faces and figures in `image` (the art as it fills its panel) as fractions of its size.
+
+    Results are kept per picture (a hash of the downscaled pixels), so re-lettering a page after an
+    edit in the UI does not run the detectors again."""
     detector = detector or default_detector()
     if detector is None:
         return ArtRegions()
     small = image.convert("RGB")
     if max(small.size) > DETECT_SIDE:
         small.thumbnail((DETECT_SIDE, DETECT_SIDE), Image.Resampling.BILINEAR)
-    return detector.detect(np.asarray(small))
+    pixels = np.asarray(small)
+    key = (detector.name, hashlib.blake2b(pixels.tobytes(), digest_size=16, person=str(pixels.shape).encode()[:16]).hexdigest())
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    found = detector.detect(pixels)
+    with _CACHE_LOCK:
+        _CACHE[key] = found
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return found
 
 
 def panel_people(panel: Panel) -> list[str]:

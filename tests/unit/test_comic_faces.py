@@ -128,3 +128,23 @@ def test_detection_finds_the_astronaut_and_can_be_switched_off() -> None:
     book = Book(title="t", page_size="a5", dpi=72, pages=[Page(number=1, panels=[Panel(number=1, dialogue=[Balloon(speaker="A", text="Hi")])])])
     off = compose_page(book, book.pages[0], {1: _photo("astronaut")}, options=ComposeOptions(detect=False))
     assert off.lettered[0].faces == {}
+
+
+def test_detection_is_cached_per_picture() -> None:
+    from app.comic.detect import clear_detection_cache
+
+    calls = []
+
+    class Counting:
+        name = "counting"
+
+        def detect(self, rgb):
+            calls.append(rgb.shape)
+            return ArtRegions(faces=((0.1, 0.1, 0.2, 0.2),))
+
+    clear_detection_cache()
+    image = _photo("camera")
+    assert detect_art(image, Counting()) == detect_art(image.copy(), Counting())
+    assert len(calls) == 1
+    detect_art(image.rotate(90), Counting())
+    assert len(calls) == 2
