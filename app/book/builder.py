@@ -24,6 +24,7 @@ from typing import Any
 from PIL import Image
 
 from ..comfy import ExecutionError
+from ..comic.compose import ComposeOptions
 from ..comic.layout import PageLayout, layout_book
 from ..comic.model import Book
 from ..comic.panel_images import cover_crop
@@ -33,9 +34,9 @@ from ..quality import FaceEmbedder
 from ..services.provenance_service import stamp_output
 from .backend import GenerationRequest, PanelBackend
 from .errors import BookError
-from .gates import reference_embeddings
+from .gates import face_identifier, reference_embeddings
 from .library import Character, Location, entry_id, find_entry, list_entries
-from .pages import compose_and_export
+from .pages import LetteringProblem, compose_and_export
 from .panel_runner import FaceRepairer, GateSettings, PanelJob, PanelRunner
 from .plan import PanelRef, assign_locations, attempt_seed, base_seed, load_location_map, panel_size, plate_size
 from .prompts import FACE_SHOTS, assemble_prompt
@@ -85,6 +86,11 @@ class BuildResult:
     @property
     def failed(self) -> list[PanelRef]:
         return [PanelRef(r.page, r.panel) for r in self.records if r.status == "failed"]
+
+    @property
+    def lettering_errors(self) -> list[str]:
+        """Lettering that could not be set (text that does not fit its panel), as `comic compose` reports it."""
+        return [w for w in self.warnings if isinstance(w, LetteringProblem)]
 
 
 @dataclass
@@ -198,7 +204,9 @@ class BookBuilder:
         generated, reused, records = self._run_panels(runner, self.plan_jobs(context, options, store, plates), options, store)
         only_page = options.regenerate.page if options.regenerate is not None else None
         art = {(r.page, r.panel): options.out_dir / r.image for r in records if r.image}
-        outputs, warnings, _page_images = compose_and_export(context.book, art, options.out_dir, options.formats, only_page=only_page)
+        identify = face_identifier(self.embedder, runner.reference_embeddings, self.gates.identity_threshold) if self.embedder else None
+        outputs, warnings, _page_images = compose_and_export(context.book, art, options.out_dir, options.formats, only_page=only_page,
+                                                             options=ComposeOptions(identify=identify))
         self.on_event(BuildEvent("export", f"exported {', '.join(sorted(outputs))} into {options.out_dir / 'book'}"))
         figures = _figures(records, [Image.open(options.out_dir / r.image) for r in records if r.image], generated,
                            time.perf_counter() - started)
@@ -353,7 +361,8 @@ def _figures(records: list[PanelRecord], images: list[Image.Image], generated: l
     if len(images) > 2:
         scores = page_consistency(images)
         index = min(range(len(scores)), key=scores.__getitem__)
-        outlier = f"page {records[index].page} panel {records[index].panel} ({scores[index]:.3f})"
+        pictured = [r for r in records if r.image]  # `images` holds only the panels that have art, in this order
+        outlier = f"page {pictured[index].page} panel {pictured[index].panel} ({scores[index]:.3f})"
     overheads = [r.app_overhead_ms for r in fresh if r.app_overhead_ms is not None]
     transport = [a.app_overhead_ms for r in fresh for a in r.attempts if a.app_overhead_ms is not None]
     return {

@@ -115,3 +115,34 @@ def attempt_rank(identity: IdentityVerdict | None, quality: float | None) -> tup
     passed = 1 if identity is None or identity.passed in (True, None) else 0
     worst = identity.worst if identity is not None and identity.worst is not None else 1.0
     return (passed, worst, quality if quality is not None else 0.0)
+
+
+def face_identifier(embedder: FaceEmbedder, references: Mapping[str, Sequence[np.ndarray]], threshold: float) -> Callable[..., dict[int, str]]:
+    """An `app.comic.detect.Identify` for lettering: each detected face (a crop of the panel art around
+    its box) is embedded and matched to the character references, best similarity first, each face and
+    each name used once, only at or above `threshold`."""
+
+    def identify(image: Any, boxes: Sequence[tuple[float, float, float, float]], names: Sequence[str]) -> dict[int, str]:
+        rgb = to_rgb(image)
+        height, width = rgb.shape[:2]
+        wanted = {name: references[name] for name in names if references.get(name)}
+        if not wanted:
+            return {}
+        faces: dict[int, np.ndarray] = {}
+        for index, (left, top, right, bottom) in enumerate(boxes):
+            pad_x, pad_y = (right - left) * 0.4, (bottom - top) * 0.4
+            crop = rgb[max(0, int((top - pad_y) * height)):int(min(1, bottom + pad_y) * height),
+                       max(0, int((left - pad_x) * width)):int(min(1, right + pad_x) * width)]
+            found = embedder.embed_largest_face(np.ascontiguousarray(crop)) if crop.size else None
+            if found is not None:
+                faces[index] = np.asarray(found, dtype=np.float64)
+        pairs = sorted(((max(cosine_similarity(r, face) for r in refs), name, index)
+                        for name, refs in wanted.items() for index, face in faces.items()), reverse=True)
+        out: dict[int, str] = {}
+        for similarity, name, index in pairs:
+            if similarity >= threshold and index not in out and name not in out.values():
+                out[index] = name
+        return out
+
+    return identify
+

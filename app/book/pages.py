@@ -21,6 +21,11 @@ from ..services.provenance_service import stamp_export
 BOOK_DIR = "book"
 
 
+class LetteringProblem(str):
+    """A warning that is a lettering error (text that does not fit): the build exits 1 on one, as
+    `comic compose` does."""
+
+
 def compose_and_export(book: Book, art: Mapping[tuple[int, int], Path | Image.Image | None], out_dir: Path,
                        formats: Iterable[str], *, only_page: int | None = None,
                        options: ComposeOptions | None = None) -> tuple[dict[str, list[str]], list[str], list[Image.Image]]:
@@ -40,13 +45,13 @@ def compose_and_export(book: Book, art: Mapping[tuple[int, int], Path | Image.Im
         composed = compose_page(book, page, {panel.number: art.get((page.number, panel.number)) for panel in page.panels},
                                 options=options)
         warnings.extend(composed.warnings)
-        warnings.extend(issue.describe() for issue in composed.issues if issue.severity == "error")
+        warnings.extend(LetteringProblem(issue.describe()) for issue in composed.issues if issue.severity == "error")
         pages.append(composed)
     missing = [f"page {p} panel {n}" for p in (pg.number for pg in book.pages) for n in
                (pn.number for pn in next(x for x in book.pages if x.number == p).panels) if art.get((p, n)) is None]
     if missing:
         warnings.append(f"{len(missing)} panel(s) have no art and were drawn as placeholders: {', '.join(missing)}.")
-    result = export_book(ComposedBook(book, pages), folder, formats)
+    result = export_book(ComposedBook(book, pages, art=dict(art), options=options), folder, formats)  # art: the webtoon re-letters
     stamp_export(result.files, art)  # C2PA Content Credentials on every exported file
     files = {fmt: [str(Path(p).relative_to(out_dir)) for p in paths] for fmt, paths in result.files.items()}
     return files, warnings, [page.image for page in pages]

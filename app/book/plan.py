@@ -56,8 +56,12 @@ def panel_size(slot: PanelSlot, *, max_side: int | None = None, target_pixels: i
     width, height = slot.generation_size(target_pixels=target_pixels)
     if max_side is None or max(width, height) <= max_side:
         return width, height
-    scale = max(max_side / max(width, height), 64 / min(width, height))  # the shorter side stays >= 64
-    return (max(64, round(width * scale / 32) * 32), max(64, round(height * scale / 32) * 32))
+    # the longer side never exceeds max_side; both stay multiples of 32 and at least 64 (a square
+    # 64x64 when max_side is that small: the cover-crop absorbs the aspect)
+    longer = max(64, max_side // 32 * 32)
+    scale = longer / max(width, height)
+    shorter = min(longer, max(64, round(min(width, height) * scale / 32) * 32))
+    return (longer, shorter) if width >= height else (shorter, longer)
 
 
 def plate_size(sizes: Sequence[tuple[int, int]]) -> tuple[int, int]:

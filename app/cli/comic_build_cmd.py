@@ -104,4 +104,8 @@ def handle(args: argparse.Namespace, config: Config) -> int:
         print(f"error: {len(result.failed)} panel(s) failed on ComfyUI ({names}); they are placeholders in the pages; "
               f"see {result.report} and run again with --resume to retry them.", file=sys.stderr)
         return 1
+    if result.lettering_errors:
+        print(f"error: {len(result.lettering_errors)} piece(s) of lettering could not be set cleanly (listed above); "
+              "the pages were written anyway.", file=sys.stderr)
+        return 1
     return 0

@@ -51,10 +51,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             importlib.import_module(name).register_action(actions)
 
 
-def _load(args: argparse.Namespace):  # -> Book
+def _load(args: argparse.Namespace, lines: dict | None = None):  # -> Book
     from app.comic.script import load_book
 
-    book = load_book(args.script)
+    book = load_book(args.script, lines=lines)
     updates = {}
     if getattr(args, "dpi", None):
         updates["dpi"] = args.dpi
@@ -79,17 +79,23 @@ def run_compose(args: argparse.Namespace, config: Config) -> int:
     from app.comic.panel_images import find_panel_images
     from app.comic.script import check_script
 
+    from app.comic.check import layout_problems
+
     formats = parse_formats(args.format)
-    book = _load(args)
+    lines: dict = {}
+    book = _load(args, lines)
     if not book.pages:
         raise InkframeError(f"Script {args.script!r} has no pages; add `PAGE 1` and a `PANEL 1`.")
+    problems = layout_problems(book, lines)
+    if problems:
+        raise InkframeError(problems[0] + (f" (and {len(problems) - 1} more page(s) like it)" if len(problems) > 1 else ""))
     images = find_panel_images(book, args.panels, script_dir=Path(args.script).resolve().parent)
     composed = compose_book(book, images, options=ComposeOptions(letter=not args.no_lettering))
     result = export_book(composed, args.out, formats, webtoon_max_height=args.webtoon_max_height)
     from app.services.provenance_service import stamp_export
 
     stamp_export(result.files, images.paths, config)  # C2PA Content Credentials on every exported file
-    for warning in check_script(book) + composed.all_warnings:
+    for warning in check_script(book, lines) + composed.all_warnings:
         print(f"warning: {warning}", file=sys.stderr)
     for issue in composed.issues:
         print(f"{issue.severity}: {issue.describe()}", file=sys.stderr)
@@ -104,13 +110,20 @@ def run_compose(args: argparse.Namespace, config: Config) -> int:
 
 
 def run_check(args: argparse.Namespace, config: Config) -> int:
-    from app.comic.script import check_script
+    """Parse, lay out every page and plan its lettering: what `compose` rejects, `check` rejects."""
+    from app.comic.check import check_book
 
-    book = _load(args)
-    warnings = check_script(book)
-    for warning in warnings:
+    lines: dict = {}
+    book = _load(args, lines)
+    report = check_book(book, lines)
+    for warning in report.warnings:
         print(f"warning: {warning}")
-    print(f"ok: {book.title!r}, {len(book.pages)} page(s), {book.panel_count()} panel(s), {len(warnings)} warning(s)")
+    for error in report.errors:
+        print(f"error: {error}", file=sys.stderr)
+    if report.errors:
+        print(f"error: {args.script}: {len(report.errors)} problem(s) that `comic compose` would reject (listed above).", file=sys.stderr)
+        return 1
+    print(f"ok: {book.title!r}, {len(book.pages)} page(s), {book.panel_count()} panel(s), {len(report.warnings)} warning(s)")
     return 0
 
 

@@ -13,8 +13,10 @@ ComfyUI nodes):
                 choose_template(panels), generation_size(w, h); PageLayout / PanelSlot.
 - `lettering`   plan_panel / draw_plan / letter_panel, LetteringStyle, LetteringIssue.
 - `panel_images` find_panel_images(book, folder), open_panel_image(path), cover_crop(img, size, focus).
+- `detect`      detect_art(image) -> ArtRegions (faces, heads, torsos); with_detected_faces(panel, regions).
 - `compose`     compose_page(book, page, art), compose_book(book, images), ComposeOptions.
-- `export`      export_book(composed, out_dir, formats), write_pdf / write_cbz / webtoon_strip /
-                slice_strip / contact_sheet, parse_formats.
+- `webtoon`     reflow_book(book, art) -> WebtoonStrip (one column, panel spans), slice_bounds(strip, h).
+- `export`      export_book(composed, out_dir, formats), write_pdf / write_cbz / write_webtoon /
+                contact_sheet, parse_formats.
 - `fonts`, `effects`, `grading` (another owner): font fallback, panel effects, colour grading.
 """

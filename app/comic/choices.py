@@ -33,6 +33,7 @@ MODIFIER_KINDS: dict[str, str] = {
     "TV": "electronic",
 }
 OFF_PANEL_MODIFIERS: tuple[str, ...] = ("OFF", "OFF-PANEL", "OFF PANEL", "O.S.", "OS", "O.P.", "V.O.", "VO")
+BREAK_BORDER_MODIFIERS: tuple[str, ...] = ("BREAK", "BREAKS BORDER", "BREAK-BORDER")
 IGNORED_MODIFIERS: tuple[str, ...] = ("CONT'D", "CONTD", "CONT", "CONT’D")
 # The canonical modifier the formatter writes for each kind (speech and caption/sfx have none).
 KIND_MODIFIERS: dict[str, str] = {

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageDraw
 
 from .layout import PageLayout, layout_page
-from .lettering import LetteringIssue, LetteringStyle, draw_plan, plan_panel
+from .lettering import LetteringIssue, LetteringStyle, PanelPlan, draw_plan, plan_panel
 from .model import Book, Page, Panel
 from .panel_images import ASPECT_WARNING_RATIO, PanelImages, aspect_mismatch, cover_crop, open_panel_image, panel_file_name
 from .templates import Rect
@@ -34,6 +35,9 @@ class ComposeOptions:
     background: tuple[int, int, int] = (255, 255, 255)
     gutter_in: float = 0.125
     letter: bool = True
+    detect: bool = True  # find faces and figures in the art so lettering keeps off them (app/comic/detect.py)
+    detector: Any = None  # an ArtDetector; None: detect.default_detector()
+    identify: Any = None  # a detect.Identify: names faces from the character library (the book builder sets it)
 
 
 @dataclass
@@ -43,6 +47,8 @@ class ComposedPage:
     layout: PageLayout
     warnings: list[str] = field(default_factory=list)
     issues: list[LetteringIssue] = field(default_factory=list)
+    plans: list[PanelPlan] = field(default_factory=list)  # where each panel's lettering went
+    lettered: list[Panel] = field(default_factory=list)  # the panels as lettered (detected faces added)
 
 
 @dataclass
@@ -50,6 +56,8 @@ class ComposedBook:
     book: Book
     pages: list[ComposedPage]
     warnings: list[str] = field(default_factory=list)
+    art: Mapping[tuple[int, int], PanelArt] | None = None  # the panels' art, for exports that re-letter (webtoon)
+    options: ComposeOptions | None = None
 
     @property
     def issues(self) -> list[LetteringIssue]:
@@ -73,6 +81,8 @@ def compose_page(book: Book, page: Page, art: Mapping[int, PanelArt], *, options
     scale = px_per_point(layout)
     border_px = max(0, round(options.border_pt * scale))
     bleed_template = layout.template == "splash" and len(layout.slots) == 1 and layout.slots[0].box.width >= layout.geometry.width_px
+    regions: dict[int, Any] = {}
+    identities: dict[int, dict[int, str]] = {}
     for panel, slot in zip(page.panels, layout.slots):
         source = art.get(panel.number)
         box = slot.box
@@ -90,11 +100,24 @@ def compose_page(book: Book, page: Page, art: Mapping[int, PanelArt], *, options
                 )
             focus = (panel.focus.x, panel.focus.y) if panel.focus else (0.5, 0.5)
             tile = cover_crop(image, (box.width, box.height), focus)
+            if options.letter and options.detect and panel.dialogue:
+                from .detect import detect_art
+
+                regions[panel.number] = detect_art(tile, options.detector)
+                if options.identify is not None and regions[panel.number].faces:
+                    from .detect import panel_people
+
+                    identities[panel.number] = dict(options.identify(tile, regions[panel.number].faces, panel_people(panel)))
         if border_px and not bleed_template:
             tile = _border(tile, border_px, options.border_style, seed=page.number * 100 + panel.number)
         canvas.paste(tile, (box.left, box.top))
     if options.letter:
         for panel, slot in zip(page.panels, layout.slots):
+            found = regions.get(panel.number)
+            if found is not None:
+                from .detect import with_detected_faces
+
+                panel = with_detected_faces(panel, found, identities.get(panel.number))
             plan, issues = plan_panel(
                 panel,
                 slot.box.as_tuple(),
@@ -104,9 +127,12 @@ def compose_page(book: Book, page: Page, art: Mapping[int, PanelArt], *, options
                 language=book.language,
                 style=options.lettering,
                 limit=layout.geometry.safe_box,
+                figures=found.torsos if found is not None else (),
             )
             draw_plan(canvas, plan, style=options.lettering)
             result.issues.extend(issues)
+            result.plans.append(plan)
+            result.lettered.append(panel)
     return result
 
 
@@ -124,7 +150,7 @@ def compose_book(book: Book, images: PanelImages | Mapping[tuple[int, int], Pane
         missing = [(p.number, n.number) for p in book.pages for n in p.panels if paths.get((p.number, n.number)) is None]
         if missing:
             warnings.append(PanelImages(missing=missing).describe_missing())
-    return ComposedBook(book, pages, warnings)
+    return ComposedBook(book, pages, warnings, art=dict(paths), options=options)
 
 
 def _border(tile: Image.Image, width: int, style: str, *, seed: int) -> Image.Image:

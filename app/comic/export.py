@@ -1,5 +1,5 @@
-"""Exports of composed pages: PNG pages, a PDF at the true page size, a CBZ with ComicInfo.xml,
-a webtoon strip sliced to a maximum height, and a contact sheet.
+"""Exports of composed pages: PNG pages, a print PDF (exact size, TrimBox and BleedBox), a CBZ with
+ComicInfo.xml, a webtoon (the panels reflowed into one column, sliced at gutters), and a contact sheet.
 
 Each page is PNG-encoded once; the PDF (img2pdf, lossless: the PNG data is embedded as is) and the
 CBZ (stored, not re-compressed) reuse those bytes.
@@ -16,15 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-import numpy as np
 from PIL import Image, ImageDraw
 
 from ..errors import InkframeError
 from .choices import EXPORT_FORMATS
 from .compose import ComposedBook
 
-WEBTOON_WIDTH = 800
 WEBTOON_MAX_HEIGHT = 1280
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")  # not allowed in XML 1.0
 CONTACT_THUMB_WIDTH = 280
 
 
@@ -39,6 +38,8 @@ class EncodedPage:
     width: int
     height: int
     dpi: int
+    media_pt: tuple[float, float] | None = None  # the exact printed size (trim + bleed) in points; None: pixels at the DPI
+    bleed_pt: float = 0.0  # the bleed on every side in points: the TrimBox lies this far inside the MediaBox
 
 
 @dataclass
@@ -72,8 +73,18 @@ def encode_pages(composed: ComposedBook, *, compress_level: int = 6) -> list[Enc
         dpi = page.layout.geometry.dpi if page.layout.geometry.spec.unit != "px" else 72
         buffer = io.BytesIO()
         page.image.save(buffer, "PNG", dpi=(dpi, dpi), compress_level=compress_level)
-        out.append(EncodedPage(page.number, buffer.getvalue(), page.image.width, page.image.height, dpi))
+        out.append(EncodedPage(page.number, buffer.getvalue(), page.image.width, page.image.height, dpi, *_print_size(page.layout.geometry)))
     return out
+
+
+def _print_size(geometry) -> tuple[tuple[float, float] | None, float]:  # PageGeometry
+    """The page's exact size and bleed in points from its page-size entry (not from rounded pixels)."""
+    spec = geometry.spec
+    if spec.unit == "px" or spec.height is None:
+        return None, 0.0
+    per_inch = 25.4 if spec.unit == "mm" else 1.0
+    points = lambda length: length / per_inch * 72.0  # noqa: E731
+    return (points(spec.width + 2 * spec.bleed), points(spec.height + 2 * spec.bleed)), points(spec.bleed)
 
 
 def write_pngs(pages: Sequence[EncodedPage], folder: Path) -> list[Path]:
@@ -87,16 +98,29 @@ def write_pngs(pages: Sequence[EncodedPage], folder: Path) -> list[Path]:
 
 
 def write_pdf(pages: Sequence[EncodedPage], path: Path, *, title: str = "") -> Path:
-    """A PDF whose every page measures exactly the page's pixels at its DPI (lossless)."""
+    """A PDF of the pages (lossless). A print page measures exactly its page size plus bleed (MediaBox =
+    BleedBox) with the TrimBox where the printer cuts; a pixel page (webtoon) measures its pixels at its DPI."""
     logging.getLogger("pikepdf").setLevel(logging.WARNING)  # its import logs one INFO line per process
     import img2pdf
 
     if not pages:
         raise ExportError("There are no pages to put in the PDF.")
     dpi = pages[0].dpi
-    layout = img2pdf.get_fixed_dpi_layout_fun((dpi, dpi))
+    first = pages[0]
+    boxes: dict[str, object] = {}
+    if first.media_pt is not None and all(p.media_pt == first.media_pt for p in pages):
+        # a print page: the MediaBox (= BleedBox) is the exact trim plus bleed, the TrimBox the cut
+        media_w, media_h = first.media_pt
+
+        def layout(_width_px: int, _height_px: int, _dpi: object) -> tuple[float, float, float, float]:
+            return media_w, media_h, media_w, media_h
+
+        boxes = {"bleedborder": (0.0, 0.0), "trimborder": (first.bleed_pt, first.bleed_pt), "cropborder": (0.0, 0.0)}
+    else:
+        layout = img2pdf.get_fixed_dpi_layout_fun((dpi, dpi))
     try:
-        data = img2pdf.convert([p.png for p in pages], layout_fun=layout, title=title or None, creator="Inkframe Studio", rotation=img2pdf.Rotation.ifvalid)
+        data = img2pdf.convert([p.png for p in pages], layout_fun=layout, title=title or None, creator="Inkframe Studio",
+                               rotation=img2pdf.Rotation.ifvalid, **boxes)
     except Exception as exc:  # img2pdf raises its own error types and ValueError
         raise ExportError(f"The PDF {str(path)!r} could not be built ({exc}).") from exc
     path.write_bytes(data)
@@ -109,8 +133,9 @@ def comic_info_xml(composed: ComposedBook, pages: Sequence[EncodedPage]) -> byte
     root = ET.Element("ComicInfo", {"xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance", "xmlns:xsd": "http://www.w3.org/2001/XMLSchema"})
 
     def add(tag: str, value: object) -> None:
-        if value not in (None, ""):
-            ET.SubElement(root, tag).text = str(value)
+        text = _XML_INVALID.sub("", str(value)) if value not in (None, "") else ""
+        if text:
+            ET.SubElement(root, tag).text = text
 
     add("Title", book.title)
     add("Series", book.series or book.title)
@@ -142,33 +167,26 @@ def write_cbz(composed: ComposedBook, pages: Sequence[EncodedPage], path: Path) 
     return path
 
 
-def webtoon_strip(images: Sequence[Image.Image], *, width: int = WEBTOON_WIDTH, gap: int = 0) -> Image.Image:
-    """All pages stacked into one vertical strip `width` pixels wide."""
-    scaled = [im if im.width == width else im.resize((width, max(1, round(im.height * width / im.width))), Image.Resampling.LANCZOS) for im in images]
-    strip = Image.new("RGB", (width, sum(im.height for im in scaled) + gap * max(0, len(scaled) - 1)), (255, 255, 255))
-    y = 0
-    for im in scaled:
-        strip.paste(im.convert("RGB"), (0, y))
-        y += im.height + gap
-    return strip
+def write_webtoon(composed: ComposedBook, folder: Path, slug: str, max_height: int = WEBTOON_MAX_HEIGHT) -> list[Path]:
+    """The book reflowed into one column (app/comic/webtoon.py): `<slug>_strip.png`, the continuous
+    strip, then `<slug>_001.png` ... slices at most `max_height` tall, cut only in gutters."""
+    from .webtoon import reflow_book, reflow_pages, slice_bounds
 
-
-def slice_strip(strip: Image.Image, max_height: int = WEBTOON_MAX_HEIGHT, *, background: tuple[int, int, int] = (255, 255, 255)) -> list[Image.Image]:
-    """Cut a strip into slices no taller than `max_height`, preferring cuts through rows of plain
-    `background` (gutters) in the last third of each slice so that no panel is cut when avoidable."""
     if max_height < 64:
         raise ExportError(f"The webtoon slice height {max_height} is too small; use at least 64 pixels.")
-    pixels = np.asarray(strip.convert("RGB"), dtype=np.int16)
-    flat = (np.abs(pixels - np.array(background, dtype=np.int16)).max(axis=2) <= 3).all(axis=1)
-    slices, top = [], 0
-    while strip.height - top > max_height:
-        low, high = top + max_height * 2 // 3, top + max_height
-        blank = np.flatnonzero(flat[low:high])
-        cut = low + int(blank[-1]) + 1 if blank.size else high
-        slices.append(strip.crop((0, top, strip.width, cut)))
-        top = cut
-    slices.append(strip.crop((0, top, strip.width, strip.height)))
-    return slices
+    if composed.art is not None:
+        strip = reflow_book(composed.book, composed.art, options=composed.options)
+    else:
+        strip = reflow_pages(composed.pages)
+    folder.mkdir(parents=True, exist_ok=True)
+    whole = folder / f"{slug}_strip.png"
+    strip.image.save(whole, optimize=False, compress_level=3)
+    paths = [whole]
+    for index, (top, bottom) in enumerate(slice_bounds(strip, max_height), start=1):
+        path = folder / f"{slug}_{index:03d}.png"
+        strip.image.crop((0, top, strip.image.width, bottom)).save(path, optimize=False, compress_level=3)
+        paths.append(path)
+    return paths
 
 
 def contact_sheet(images: Sequence[Image.Image], *, columns: int = 4, thumb_width: int = CONTACT_THUMB_WIDTH, labels: Sequence[str] | None = None) -> Image.Image:
@@ -216,11 +234,7 @@ def export_book(composed: ComposedBook, out_dir: str | Path, formats: Iterable[s
             result.add("cbz", write_cbz(composed, encoded, out / f"{slug}.cbz"))
         images = [page.image for page in composed.pages]
         if "webtoon" in formats:
-            folder = out / "webtoon"
-            folder.mkdir(exist_ok=True)
-            for index, piece in enumerate(slice_strip(webtoon_strip(images), webtoon_max_height), start=1):
-                path = folder / f"{slug}_{index:03d}.png"
-                piece.save(path, optimize=False)
+            for path in write_webtoon(composed, out / "webtoon", slug, webtoon_max_height):
                 result.add("webtoon", path)
         if "contact" in formats:
             path = out / f"{slug}_contact.png"

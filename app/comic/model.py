@@ -79,6 +79,7 @@ class Balloon(_Model):
     text: str = Field(min_length=1, max_length=2000)
     off_panel: bool = False
     position: Point | None = None
+    break_border: bool = False  # the balloon may break the panel's border (a deliberate effect)
 
     @field_validator("text")
     @classmethod

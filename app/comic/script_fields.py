@@ -12,6 +12,7 @@ from typing import Any
 from .choices import (
     DEFAULT_CHARACTER_Y,
     EMPHASES,
+    BREAK_BORDER_MODIFIERS,
     IGNORED_MODIFIERS,
     MODIFIER_KINDS,
     OFF_PANEL_MODIFIERS,
@@ -37,6 +38,7 @@ class _State:
     in_cast: bool = False
     last_text: dict[str, Any] | None = None  # the balloon or cast entry a continuation line extends
     last_key: str = ""
+    speakers: dict[str, str] = field(default_factory=dict)  # casefolded -> name of every speaker so far
 
     def issue(self, line: int, column: int, message: str, hint: str = "") -> None:
         self.issues.append(ScriptIssue(line, column, message, hint))
@@ -56,6 +58,15 @@ def _column(line: str, fragment: str) -> int:
     return index + 1 if index >= 0 else len(line) - len(line.lstrip()) + 1
 
 
+# Words that open a description line as `Word: ...` and are never a speaker's name.
+DESCRIPTION_WORDS = frozenset((
+    "action", "angle", "art", "background", "camera", "close", "closeup", "color", "colour", "cut", "detail",
+    "exterior", "ext", "flashback", "foreground", "fx", "inset", "interior", "int", "later", "light", "lighting",
+    "location", "meanwhile", "mood", "music", "pan", "place", "ref", "reference", "scene", "setting", "sound",
+    "time", "transition", "view", "vfx", "weather", "zoom",
+))
+
+
 def _speaker_name(state: _State, name: str) -> str | None:
     """The canonical speaker name for a label, or None when the label is not a speaker."""
     if name.startswith("@"):
@@ -66,7 +77,17 @@ def _speaker_name(state: _State, name: str) -> str | None:
             return member["name"]
     if name == name.upper() and any(ch.isalpha() for ch in name) and len(name) <= 40:
         return name
-    return None
+    panel = state.panel
+    for known in (panel or {}).get("characters", []):
+        if known.casefold() == key:
+            return known
+    return state.speakers.get(key)
+
+
+def looks_like_name(label: str) -> bool:
+    """`Nadja`, `boris`, `O'Brien`: one word of letters that is not a description word."""
+    bare = label.replace("'", "").replace("-", "").replace(".", "").replace("’", "")
+    return 0 < len(label) <= 30 and bare.isalpha() and label[0].isalpha() and label.casefold() not in DESCRIPTION_WORDS
 
 
 
@@ -86,6 +107,8 @@ def _apply_modifiers(state: _State, number: int, line: str, balloon: dict[str, A
                 balloon["position"] = point
         elif upper in OFF_PANEL_MODIFIERS:
             balloon["off_panel"] = True
+        elif upper in BREAK_BORDER_MODIFIERS:
+            balloon["break_border"] = True
         elif upper in MODIFIER_KINDS and balloon["kind"] == "speech":
             balloon["kind"] = MODIFIER_KINDS[upper]
         elif balloon["kind"] == "caption" and _speaker_name(state, token):
@@ -95,7 +118,7 @@ def _apply_modifiers(state: _State, number: int, line: str, balloon: dict[str, A
                 number,
                 _column(line, token),
                 f"unknown modifier {token[:20]!r}",
-                "use WHISPER, SHOUT, THOUGHT, ELECTRONIC or OFF (captions take a narrator name)",
+                "use WHISPER, SHOUT, THOUGHT, ELECTRONIC, OFF or BREAK (captions take a narrator name)",
             )
 
 

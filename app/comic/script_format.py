@@ -89,6 +89,8 @@ def _format_balloon(balloon: Balloon, known: set[str]) -> str:
             mods.append(KIND_MODIFIERS[balloon.kind])
     if balloon.off_panel:
         mods.append("OFF")
+    if balloon.break_border:
+        mods.append("BREAK")
     if balloon.position:
         mods.append(f"@{_num(balloon.position.x)}/{_num(balloon.position.y)}")
     head = label + (f" ({', '.join(mods)})" if mods else "")

@@ -15,7 +15,7 @@ from .choices import READING_DIRECTIONS
 from .model import Book
 from .pages import page_size_names
 from .script_errors import ScriptError, ScriptIssue
-from .script_fields import PANEL_KEYS, _apply_modifiers, _column, _parse_panel_field, _speaker_name, _State
+from .script_fields import PANEL_KEYS, _apply_modifiers, _column, _parse_panel_field, _speaker_name, _State, looks_like_name
 
 _PAGE_RE = re.compile(r"^PAGE\s+(\d{1,6})\b\s*[.:]?\s*(\(.*\))?\s*$", re.IGNORECASE)
 _PAGE_LOOSE_RE = re.compile(r"^PAGE\b", re.IGNORECASE)
@@ -23,18 +23,30 @@ _PANEL_RE = re.compile(r"^PANEL\s+(\d{1,6})\b\s*[.:\-]?\s*(.*)$", re.IGNORECASE)
 _PANEL_LOOSE_RE = re.compile(r"^PANEL\b", re.IGNORECASE)
 _LABEL_RE = re.compile(r"^(?P<name>[^:()\[\]]{1,60}?)\s*(?:\((?P<mods>[^()]*)\))?\s*:(?P<text>.*)$")
 
+_CONTROL_RE = re.compile("[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\ufffe\\uffff]")
+MAX_PANELS_PER_PAGE = 16  # a page with more cannot be lettered readably; the templates stop at 9
+
 FRONT_KEYS = ("title", "series", "issue", "writer", "language", "reading direction", "page size", "dpi", "style", "cast")
 PAGE_KEYS = ("layout",)
 
 
-def parse_script(text: str, *, source: str = "script") -> Book:
-    """Parse a full script into a `Book`; raise `ScriptError` listing every problem with line/column."""
+def parse_script(text: str, *, source: str = "script", lines: dict[tuple[Any, ...], int] | None = None) -> Book:
+    """Parse a full script into a `Book`; raise `ScriptError` listing every problem with line/column.
+    `lines`, when given, receives the script line of each model location (("pages", 0, "panels", 1),
+    ("pages", 0, "layout"), ("pages", 0, "panels", 1, "dialogue", 2) ...) for later warnings."""
     state = _State(source=source)
     if not isinstance(text, str):
         raise ScriptError([ScriptIssue(1, 0, "the script is not text")], source)
     for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
+        control = _CONTROL_RE.search(raw)
+        if control:
+            state.issue(number, control.start() + 1, f"control character U+{ord(control.group()):04X} in the text", "delete it (it is invisible in most editors)")
+            continue
         _parse_line(state, number, raw.rstrip())
     _finish_texts(state)
+    _check_panel_counts(state)
+    if lines is not None:
+        lines.update(state.lines)
     if state.issues:
         raise ScriptError(state.issues, source)
     data = dict(state.front)
@@ -102,6 +114,15 @@ def _finish_texts(state: _State) -> None:
                     state.issue(line, 0, f"{who}'s line has no text", "write the words after the colon")
             panel.pop("_index", None)
         page.pop("_index", None)
+
+
+def _check_panel_counts(state: _State) -> None:
+    for page in state.pages:
+        count = len(page["panels"])
+        if count > MAX_PANELS_PER_PAGE:
+            line = state.lines.get(("pages", page.get("_index", state.pages.index(page))), 0)
+            state.issue(line, 1, f"PAGE {page['number']} has {count} panels, more than the {MAX_PANELS_PER_PAGE} a page can hold readably",
+                        "split it across pages (most pages have 3 to 7 panels)")
 
 
 def _start_page(state: _State, number: int, stripped: str) -> None:
@@ -238,6 +259,7 @@ def _parse_page_line(state: _State, number: int, line: str, stripped: str) -> No
         page = state.page
         assert page is not None
         page["layout"] = value
+        state.lines[("pages", page["_index"], "layout")] = number
         return
     state.issue(number, 1, "text between PAGE and the first PANEL", "only `Layout: NAME` may stand there; start a panel with `PANEL 1`")
 
@@ -260,7 +282,16 @@ def _parse_panel_line(state: _State, number: int, line: str, stripped: str) -> N
             return
         kind = {"caption": "caption", "sfx": "sfx"}.get(key)
         speaker = None if kind else _speaker_name(state, label)
+        if not kind and not speaker and looks_like_name(label):
+            if state.cast:  # a cast is the list of who speaks: a name outside it is a typo or a missing member
+                state.issue(number, _column(line, label), f"unknown speaker {label!r}",
+                            f"add {label} to the Cast, correct the name, or write `\\{label}: ...` to keep the line as description")
+                state.last_text = None
+                return
+            speaker = label  # no cast: `Nadja:` speaks as written
         if kind or speaker:
+            if speaker:
+                state.speakers.setdefault(speaker.casefold(), speaker)
             balloon: dict[str, Any] = {"kind": kind or "speech", "speaker": speaker, "text": value}
             _apply_modifiers(state, number, line, balloon, match.group("mods"))
             index = len(panel["dialogue"])

@@ -130,16 +130,88 @@ def plan_timeline(book: Book, page: Page, layout: PageLayout, options: MotionCom
                                    limit=layout.geometry.safe_box)
         plans[panel.number] = plan
         hold_start = elapsed + options.move_s
-        at = hold_start + options.balloon_lead_s
-        for item in plan.items:
-            cues.append(BalloonCue(panel.number, item, at))
-            at += reading_time(item, options)
-        hold = max(options.panel_min_s, at - hold_start + 0.4)
-        shots.append(Shot(fit_rect(slot.box.as_tuple(), aspect, size), options.move_s, hold, panel.number))
-        timings.append(PanelTiming(page.number, panel.number, hold_start, hold_start + hold))
-        elapsed = hold_start + hold
+        panel_rect = fit_rect(slot.box.as_tuple(), aspect, size)
+        groups = readable_groups(plan, panel_rect, aspect, options)
+        if groups is None:  # the lettering reads at the panel's framing: one shot
+            at = hold_start + options.balloon_lead_s
+            for item in plan.items:
+                cues.append(BalloonCue(panel.number, item, at))
+                at += reading_time(item, options)
+            hold = max(options.panel_min_s, at - hold_start + 0.4)
+            shots.append(Shot(panel_rect, options.move_s, hold, panel.number))
+            elapsed = hold_start + hold
+        else:  # a splash or any big panel: show it, then visit each balloon group close enough to read
+            shots.append(Shot(panel_rect, options.move_s, options.panel_min_s, panel.number))
+            elapsed = hold_start + options.panel_min_s
+            for rect, items in groups:
+                group_start = elapsed + options.move_s
+                at = group_start + options.balloon_lead_s
+                for item in items:
+                    cues.append(BalloonCue(panel.number, item, at))
+                    at += reading_time(item, options)
+                hold = max(options.panel_min_s * 0.6, at - group_start + 0.4)
+                shots.append(Shot(rect, options.move_s, hold, panel.number))
+                elapsed = group_start + hold
+        timings.append(PanelTiming(page.number, panel.number, hold_start, elapsed))
     shots.append(Shot(whole, options.move_s, options.outro_s))
     return PageTimeline(page.number, layout, shots, cues, timings, plans)
+
+
+READABLE_TEXT = 0.028  # lettering should stand at least this fraction of the output's height (20 px at 720p)
+_GROUP_MARGIN = 0.04
+
+
+def _item_box(item: PlacedItem) -> tuple[float, float, float, float]:
+    left, top, right, bottom = item.body
+    if item.tail_tip is not None:
+        left, top = min(left, item.tail_tip[0]), min(top, item.tail_tip[1])
+        right, bottom = max(right, item.tail_tip[0]), max(bottom, item.tail_tip[1])
+    return (left, top, right, bottom)
+
+
+def readable_groups(plan: PanelPlan, panel_rect: tuple[float, float, float, float], aspect: float,
+                    options: MotionComicOptions) -> list[tuple[tuple[float, float, float, float], list[PlacedItem]]] | None:
+    """None when the panel's lettering is readable with the camera on the whole panel; otherwise the
+    balloons in reading order grouped so that each group fits one camera rectangle in which the text
+    stands at least READABLE_TEXT of the output height, with that rectangle."""
+    sizes = [item.font.size for item in plan.items if item.kind != "sfx"]
+    if not sizes:
+        return None
+    text = min(sizes)
+    if text / (panel_rect[3] - panel_rect[1]) >= READABLE_TEXT:
+        return None
+    max_h = text / READABLE_TEXT / (1 + 2 * _GROUP_MARGIN)  # the tallest box whose camera rectangle keeps the text readable
+    max_w = max_h * aspect
+    groups: list[list[PlacedItem]] = []
+    for item in plan.items:
+        if groups:
+            union = _union([_item_box(i) for i in groups[-1]] + [_item_box(item)])
+            if union[2] - union[0] <= max_w and union[3] - union[1] <= max_h:
+                groups[-1].append(item)
+                continue
+        groups.append([item])
+    out = []
+    for items in groups:
+        union = _union([_item_box(i) for i in items])
+        cx, cy = (union[0] + union[2]) / 2, (union[1] + union[3]) / 2
+        width, height = max(union[2] - union[0], max_w), max(union[3] - union[1], max_h)
+        box = (cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2)
+        rect = fit_rect(box, aspect, (10**9, 10**9), margin=_GROUP_MARGIN)
+        # keep the rectangle over the panel where it can be
+        rect = _shift_inside(rect, panel_rect)
+        out.append((rect, items))
+    return out
+
+
+def _union(boxes: list[tuple[float, float, float, float]]) -> tuple[float, float, float, float]:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _shift_inside(rect: tuple[float, float, float, float], bounds: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    left, top, right, bottom = rect
+    dx = max(0.0, bounds[0] - left) - max(0.0, right - bounds[2]) if right - left <= bounds[2] - bounds[0] else 0.0
+    dy = max(0.0, bounds[1] - top) - max(0.0, bottom - bounds[3]) if bottom - top <= bounds[3] - bounds[1] else 0.0
+    return (left + dx, top + dy, right + dx, bottom + dy)
 
 
 def _draw_items(canvas: Image.Image, plan: PanelPlan, items: list[PlacedItem]) -> None:

@@ -53,11 +53,12 @@ def check_script_text(text: str, kind: ScriptKind | None = None) -> ScriptCheck:
     kind = kind or guess_kind(text)
     if not text.strip():
         return ScriptCheck(None, (ScriptIssue(1, 0, "the script is empty", "start with a line such as `Title: My comic`"),))
+    lines: dict = {}
     try:
-        book = parse_script(text) if kind == "script" else parse_book_data(text, kind=kind)
+        book = parse_script(text, lines=lines) if kind == "script" else parse_book_data(text, kind=kind)
     except ScriptError as exc:
         return ScriptCheck(None, tuple(exc.issues))
-    return ScriptCheck(book, (), tuple(check_script(book)))
+    return ScriptCheck(book, (), tuple(check_script(book, lines)))
 
 
 def book_to_script(book: Book) -> str:

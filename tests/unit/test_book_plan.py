@@ -26,7 +26,9 @@ def test_panel_size_follows_the_layout_aspect_at_sd15_area() -> None:
 def test_max_side_caps_the_longer_side_and_keeps_the_shorter_at_least_64() -> None:
     assert panel_size(_slot(600, 600), max_side=64) == (64, 64)
     assert panel_size(_slot(1200, 600), max_side=128) == (128, 64)
-    assert panel_size(_slot(1200, 600), max_side=64) == (128, 64)  # the short side would be 32
+    assert panel_size(_slot(1200, 600), max_side=64) == (64, 64)  # the longer side is capped; the short one stays 64
+    assert panel_size(_slot(900, 600), max_side=64) == (64, 64)  # the old rule gave 96x64
+    assert all(max(panel_size(_slot(w, h), max_side=m)) <= m for w, h in ((1200, 600), (600, 1300), (700, 500)) for m in (64, 100, 200, 513))
     assert panel_size(_slot(600, 600), max_side=4096) == panel_size(_slot(600, 600))
 
 

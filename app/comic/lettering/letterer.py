@@ -13,13 +13,14 @@ from PIL import Image, ImageDraw, features
 
 from ..fonts import FontChoice, FontError, resolve_font
 from ..model import Panel
-from .placement import Avoid, Request, place_all
+from .placement import Avoid, Request, place_all, reading_order_breaks
 from .sfx import render_sfx, rotated_size, sfx_angle, sfx_seed
 from .shapes import BalloonShape, draw_balloon
 from .textfit import TextBlock, display_text, fit_text
 from .style import LetteringStyle
 
 Severity = Literal["error", "warning"]
+W_FIGURE = 3.0  # a detected body: lettering may cover it, but prefers not to
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class PlacedItem:
     block: TextBlock | None  # None for SFX
     body: tuple[float, float, float, float]
     tail_tip: tuple[float, float] | None
+    break_border: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,9 +97,10 @@ def plan_panel(
     language: str = "en",
     style: LetteringStyle | None = None,
     limit: tuple[int, int, int, int] | None = None,
+    figures: tuple[tuple[float, float, float, float], ...] = (),
 ) -> tuple[PanelPlan, list[LetteringIssue]]:
     """Fit and place the panel's lettering inside `box` (page pixels), and inside `limit` (the
-    page's safe area) when given."""
+    page's safe area) when given. `figures` are detected bodies (panel fractions), kept off weakly."""
     style = style or LetteringStyle()
     left, top, right, bottom = box
     width, height = right - left, bottom - top
@@ -110,17 +113,27 @@ def plan_panel(
             keep_out=speaker_face(panel, panel.dialogue[item.index].speaker, box),
             pinned=_pinned(panel.dialogue[item.index].position, box),
             off_panel=panel.dialogue[item.index].off_panel,
+            break_border=panel.dialogue[item.index].break_border,
             alternatives=tuple((w, h) for _block, w, h in item.variants[1:]),
         )
         for item in fitted
     ]
-    placements = place_all(requests, (left, top, right, bottom), avoid_regions(panel, box), rtl=rtl, limit=limit)
+    avoid = avoid_regions(panel, box) + [Avoid((*_to_px(box, f[0], f[1]), *_to_px(box, f[2], f[3])), W_FIGURE) for f in figures]
+    placements = place_all(requests, (left, top, right, bottom), avoid, rtl=rtl, limit=limit)
     items = []
     for item, placement in zip(fitted, placements):
         for what in placement.overlaps:
             issues.append(_issue(page_number, panel, item.index, "warning", f"could not be kept off {what}"))
+        if placement.squeezed and not any(i.index == item.index and i.severity == "error" for i in issues):
+            issues.append(_issue(page_number, panel, item.index, "error", "the balloon is larger than its panel; it was drawn inside the panel and its text is cut at the border, shorten the text or split it"))
         block = item.variants[placement.variant][0]
-        items.append(PlacedItem(item.index, panel.dialogue[item.index].kind, item.text, item.font, block, placement.body, placement.tail_tip))
+        balloon = panel.dialogue[item.index]
+        items.append(PlacedItem(item.index, balloon.kind, item.text, item.font, block, placement.body, placement.tail_tip, balloon.break_border))
+    kinds = [panel.dialogue[item.index].kind for item in fitted]
+    for earlier, later in reading_order_breaks([p.body for p in placements], kinds, rtl=rtl):
+        issues.append(_issue(page_number, panel, fitted[later].index, "warning",
+                             f"reads before item {fitted[earlier].index + 1} on the {'right-to-left' if rtl else 'left-to-right'} Z-path; "
+                             "there is no room to place it in script order, move it with @x/y or shorten the text"))
     return PanelPlan(page_number, panel.number, box, tuple(items), max(1.0, style.outline_pt * px_per_pt)), issues
 
 
@@ -168,7 +181,7 @@ def _fit_item(
 
         block = fit(max_width, min_size, max_size)
         if not block.fits:
-            issues.append(_issue(page_number, panel, index, "error", f"the text does not fit even at the minimum size ({style.min_pt:g} pt); the balloon was enlarged past the panel's limits, shorten the text or split it"))
+            issues.append(_issue(page_number, panel, index, "error", f"the text does not fit even at the minimum size ({style.min_pt:g} pt); it is drawn inside its panel but overflows its balloon, shorten the text or split it"))
         sx, sy = _BODY_SCALE.get(balloon.kind, (1.0, 1.0))
         variants = [(block, block.shape_width * sx, block.shape_height * sy)]
         if shape == "ellipse" and block.fits and len(block.lines) < 6:
@@ -233,27 +246,68 @@ def avoid_regions(panel: Panel, box: tuple[int, int, int, int]) -> list[Avoid]:
 
 
 def draw_plan(page: Image.Image, plan: PanelPlan, *, style: LetteringStyle | None = None) -> None:
-    """Draw a panel's planned lettering onto the RGB page, in place."""
+    """Draw a panel's planned lettering onto the RGB page, in place. Lettering stays inside the panel
+    (what would spill over the border is cut), except balloons the script lets break the border."""
     style = style or LetteringStyle()
-    draw = ImageDraw.Draw(page)
-    raqm = has_raqm()
+    inside = [item for item in plan.items if not item.break_border]
+    region = _spill(plan, inside)
+    before = page.crop(region) if region else None
+    for item in inside:
+        _draw_item(page, item, plan.outline_px, style)
+    if region and before is not None:
+        _restore_outside(page, before, plan.box, region)
     for item in plan.items:
-        if item.kind == "sfx":
-            tile = render_sfx(item.text, item.font.load(), raqm=raqm)
-            cx, cy = (item.body[0] + item.body[2]) / 2, (item.body[1] + item.body[3]) / 2
-            page.paste(tile, (int(cx - tile.width / 2), int(cy - tile.height / 2)), tile)
-            continue
-        fill = style.caption_fill if item.kind == "caption" else style.balloon_fill
-        draw_balloon(page, BalloonShape(item.kind, item.body, item.tail_tip, plan.outline_px, seed=sfx_seed(item.text)), fill=fill, ink=style.ink, scale=style.supersample)
-        assert item.block is not None
-        font = item.font.load()
-        cx = (item.body[0] + item.body[2]) / 2
-        cy = (item.body[1] + item.body[3]) / 2
-        y = cy - item.block.text_height / 2
-        for line in item.block.lines:
-            shown = display_text(line, raqm=raqm)
-            draw.text((cx, y + item.block.line_height / 2), shown, font=font, fill=style.ink, anchor="mm")
-            y += item.block.line_height
+        if item.break_border:
+            _draw_item(page, item, plan.outline_px, style)
+
+
+def _draw_item(page: Image.Image, item: PlacedItem, outline_px: float, style: LetteringStyle) -> None:
+    raqm = has_raqm()
+    if item.kind == "sfx":
+        tile = render_sfx(item.text, item.font.load(), raqm=raqm)
+        cx, cy = (item.body[0] + item.body[2]) / 2, (item.body[1] + item.body[3]) / 2
+        page.paste(tile, (int(cx - tile.width / 2), int(cy - tile.height / 2)), tile)
+        return
+    fill = style.caption_fill if item.kind == "caption" else style.balloon_fill
+    draw_balloon(page, BalloonShape(item.kind, item.body, item.tail_tip, outline_px, seed=sfx_seed(item.text)), fill=fill, ink=style.ink, scale=style.supersample)
+    assert item.block is not None
+    draw = ImageDraw.Draw(page)
+    font = item.font.load()
+    cx = (item.body[0] + item.body[2]) / 2
+    cy = (item.body[1] + item.body[3]) / 2
+    y = cy - item.block.text_height / 2
+    for line in item.block.lines:
+        shown = display_text(line, raqm=raqm)
+        draw.text((cx, y + item.block.line_height / 2), shown, font=font, fill=style.ink, anchor="mm")
+        y += item.block.line_height
+
+
+def _spill(plan: PanelPlan, items: list[PlacedItem]) -> tuple[int, int, int, int] | None:
+    """The page region lettering is drawn in when some of it could reach past the panel's border
+    (a squeezed balloon's text, an outline at the edge); None when all of it stays inside."""
+    left, top, right, bottom = plan.box
+    xs: list[float] = []
+    ys: list[float] = []
+    for item in items:
+        body_w, body_h = item.body[2] - item.body[0], item.body[3] - item.body[1]
+        pad = 4 * plan.outline_px + 2
+        pad_x = pad + (max(0, item.block.shape_width - body_w) / 2 + item.block.size if item.block else body_w * 0.3)
+        pad_y = pad + (max(0, item.block.text_height - body_h) / 2 if item.block else body_h * 0.3)
+        xs += [item.body[0] - pad_x, item.body[2] + pad_x]
+        ys += [item.body[1] - pad_y, item.body[3] + pad_y]
+        if item.tail_tip is not None:
+            xs += [item.tail_tip[0] - pad, item.tail_tip[0] + pad]
+            ys += [item.tail_tip[1] - pad, item.tail_tip[1] + pad]
+    if not xs or (min(xs) >= left and min(ys) >= top and max(xs) <= right and max(ys) <= bottom):
+        return None
+    return (int(min(min(xs), left)), int(min(min(ys), top)), int(max(max(xs), right)) + 1, int(max(max(ys), bottom)) + 1)
+
+
+def _restore_outside(page: Image.Image, before: Image.Image, box: tuple[int, int, int, int], region: tuple[int, int, int, int]) -> None:
+    """Put back the pixels of `region` that lie outside the panel `box`: lettering stays in its panel."""
+    inside = page.crop(box)
+    page.paste(before, region[:2])
+    page.paste(inside, box[:2])
 
 
 def letter_panel(page: Image.Image, panel: Panel, box: tuple[int, int, int, int], **kwargs: Any) -> list[LetteringIssue]:

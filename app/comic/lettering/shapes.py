@@ -293,3 +293,11 @@ def _dashes(points: list[Point], dash: float) -> list[list[Point]]:
 def _angle_between(angle: float, low: float, high: float) -> bool:
     two_pi = 2 * math.pi
     return (angle - low) % two_pi <= (high - low) % two_pi
+
+
+def tail_outline(shape: BalloonShape) -> list[Point]:
+    """The tail's outline polygon in page pixels (empty without a tail), as `draw_balloon` draws it
+    before the outline width is added."""
+    if shape.tail_tip is None:
+        return []
+    return [(x + 0.0, y + 0.0) for x, y in _Painter(shape, (0, 0), 1, None, None)._tail(0)]  # type: ignore[arg-type]
