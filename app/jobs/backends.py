@@ -111,6 +111,14 @@ class BackendPool:
                 self._clients[key] = self._factory(self.specs[name])
             return self._clients[key]
 
+    def release_client(self, name: str) -> None:
+        """Close this thread's client for a backend (a thread that ends, e.g. one that followed an adopted job)."""
+        with self._lock:
+            client = self._clients.pop((name, threading.get_ident()), None)
+        close = getattr(client, "close", None)
+        if callable(close):
+            close()
+
     def state(self, name: str) -> BackendState:
         return self._states[name]
 

@@ -8,6 +8,7 @@ validation and execution errors fail it for good.
 
 from __future__ import annotations
 
+import collections
 import logging
 import os
 import threading
@@ -67,7 +68,51 @@ class JobRunner:
         self.stopping = False
         self._freed = threading.Condition()
         self._generation = 0
+        self._active: collections.Counter[str] = collections.Counter()  # jobs this process works on now
+        self._active_lock = threading.Lock()
         transitions.on_released = self._signal_freed
+
+    def active_ids(self) -> set[str]:
+        """The jobs some thread of this worker is working on (reconciliation leaves them alone)."""
+        with self._active_lock:
+            return set(self._active)
+
+    def _enter(self, job_id: str, *, only_once: bool = False) -> bool:
+        with self._active_lock:
+            if only_once and self._active[job_id]:
+                return False
+            self._active[job_id] += 1
+            return True
+
+    def _leave(self, job_id: str) -> None:
+        with self._active_lock:
+            self._active[job_id] -= 1
+            if self._active[job_id] <= 0:
+                del self._active[job_id]
+
+    def adopt(self, job: Job) -> bool:
+        """Follow a running prompt this worker just took over, on a thread of its own: following needs
+        no dispatch slot (the job already holds its backend's slot), so it never waits behind
+        consumer threads that wait for that very slot. False when a thread already follows it."""
+        if not self._enter(job.id, only_once=True):
+            return False
+
+        def follow() -> None:
+            try:
+                self._follow(job, submitted=True)
+            except Exception as exc:  # never leave an adopted job running without a follower
+                log.exception("job %s: unexpected error while following it", job.id)
+                current = self.store.get(job.id)
+                if is_same_run(current, job.prompt_id):
+                    self.transitions.fail(current, f"unexpected error: {type(exc).__name__}: {exc}")
+            finally:
+                self._leave(job.id)
+                self._signal_freed()
+                if job.backend in self.pool.specs:
+                    self.pool.release_client(job.backend)
+
+        threading.Thread(target=follow, name=f"inkframe-follow-{job.id[:8]}", daemon=True).start()
+        return True
 
     def _signal_freed(self) -> None:
         """A job of this worker ended or moved: wake the threads waiting for a backend slot."""
@@ -83,6 +128,13 @@ class JobRunner:
             self._signal_freed()
 
     def _handle(self, message: RunJob) -> None:
+        self._enter(message.job_id)
+        try:
+            self._handle_entered(message)
+        finally:
+            self._leave(message.job_id)
+
+    def _handle_entered(self, message: RunJob) -> None:
         try:
             job = self.store.get(message.job_id)
         except (JobNotFoundError, CorruptJobError) as exc:
@@ -91,7 +143,7 @@ class JobRunner:
         if job.dispatch_seq != message.dispatch_seq:
             return  # an older message: the job was re-enqueued, paused or re-prioritised since
         try:
-            if message.adopt:
+            if message.adopt:  # sent by older versions; reconciliation now follows adopted jobs itself
                 if job.status == "running" and job.worker_id == self.worker_id:
                     self._follow(job, submitted=True)
                 return
@@ -129,7 +181,20 @@ class JobRunner:
         prompt = build_prompt(job)
         return {name: prompt for name in self.pool.specs}
 
+    def _hold(self, job: Job, note: str | None = None) -> None:
+        """Mark a queued job as held by this worker (its message is in one of our threads): when this
+        worker dies, reconciliation sees a dead holder and sends the job again at once."""
+        def apply(cur: Job) -> Job | None:
+            if cur.status != "queued" or cur.dispatch_seq != job.dispatch_seq:
+                return None
+            if cur.worker_id == self.worker_id and (note is None or cur.progress_text == note):
+                return None
+            return cur.model_copy(update={"worker_id": self.worker_id} | ({"progress_text": note} if note else {}))
+
+        self.store.mutate(job.id, apply)
+
     def _claim_backend(self, job: Job) -> tuple[Job | None, dict[str, Any] | None]:
+        held = False
         noted_at = 0.0
         prompts: dict[str, dict[str, Any]] = {}
         judged: tuple | None = None
@@ -161,13 +226,16 @@ class JobRunner:
                                            prompt_id=uuid.uuid4().hex, worker_id=self.worker_id)
                 if claimed is not None:
                     return claimed, prompts[backend]
-            else:
-                if time.monotonic() - noted_at > WAIT_NOTE_EVERY_S:
+            if backend is None or not held:
+                note = None
+                if backend is None and time.monotonic() - noted_at > WAIT_NOTE_EVERY_S:
                     note = "waiting for a free backend" if able else "waiting for a backend: " + describe_missing(
                         {name: [f"down ({self.pool.state(name).error})"] for name in waiting})
-                    self.store.mutate(job.id, lambda cur, note=note, seq=job.dispatch_seq: cur.model_copy(
-                        update={"progress_text": note}) if cur.status == "queued" and cur.dispatch_seq == seq else None)
                     noted_at = time.monotonic()
+                if note is not None or not held:
+                    self._hold(job, note)
+                    held = True
+            if backend is None:
                 with self._freed:
                     if self._generation == generation:
                         self._freed.wait(self.poll_s)
