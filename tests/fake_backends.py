@@ -19,8 +19,10 @@ from app.comfy.results import OutputFile, PromptResult, QueueItem, QueueState
 
 
 class FakeBackend:
-    def __init__(self, name: str, seconds: float = 0.2) -> None:
+    def __init__(self, name: str, seconds: float = 0.2, object_info: dict[str, Any] | None = None) -> None:
         self.name = name
+        self.object_info = object_info or {"FakeNode": {"input": {"required": {}}, "output": [], "output_node": True}}
+        self.uploads: dict[str, bytes] = {}
         self.url = f"http://fake-{name}"
         self.seconds = seconds
         self.alive = True
@@ -64,6 +66,7 @@ class FakeBackend:
             self._pending.clear()
             self._running = None
             self._history.clear()
+            self.uploads.clear()
             self.generation += 1
             self._lock.notify_all()
 
@@ -110,7 +113,7 @@ class FakeBackend:
                 self._lock.wait(0.02)
             entry = self._history[prompt_id]
         files = [OutputFile(node_id="9", filename="x.png", subfolder=entry["prefix"], type="output", kind="image",
-                            data=b"\x89PNG fake " + prompt_id.encode())]
+                            data=_png(prompt_id))]
         return PromptResult(prompt_id=prompt_id, status="success", outputs=entry["outputs"], files=files)
 
     def remove(self, prompt_ids: list[str]) -> None:
@@ -130,7 +133,12 @@ class FakeClient:
 
     def object_info(self, refresh: bool = False) -> dict[str, Any]:
         self.backend._check()
-        return {"FakeNode": {"input": {"required": {}}, "output": [], "output_node": True}}
+        return self.backend.object_info
+
+    def upload_image(self, data: bytes, *, filename: str | None = None, overwrite: bool = False, **_: Any) -> Any:
+        self.backend._check()
+        self.backend.uploads[filename or ""] = bytes(data)
+        return None
 
     def submit(self, prompt: dict[str, Any], *, prompt_id: str | None = None, **_: Any) -> str:
         self.backend.submit(prompt, prompt_id or "")
@@ -153,6 +161,19 @@ class FakeClient:
 
     def close(self) -> None:
         return None
+
+
+def _png(prompt_id: str) -> bytes:
+    """A real 64x64 picture whose colour follows the prompt id."""
+    import hashlib
+    import io
+
+    from PIL import Image
+
+    colour = tuple(hashlib.sha256(prompt_id.encode()).digest()[:3])
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), colour).save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def fake_prompt(label: str) -> dict[str, Any]:

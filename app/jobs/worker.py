@@ -17,6 +17,7 @@ from pathlib import Path
 from app.config import Config
 
 from .backends import BackendPool, BackendSpec, ClientFactory, backend_specs, make_comfy_client
+from .context import JobContext
 from .engine import QueueEngine, build_huey
 from .job_store_base import JobStore
 from .models import WorkerInfo, now
@@ -47,9 +48,11 @@ class Worker:
                                 health_factory=client_factory or (lambda spec: make_comfy_client(spec, config, health=True)))
         self.notifier = WebhookNotifier(config.queue.webhook_url)
         self.transitions = JobTransitions(self.store, self.engine, self.notifier, retry_backoff_s=config.queue.retry_backoff_s)
+        self.context = JobContext.for_config(config, self.store, pool=self.pool, enqueue=self.transitions.enqueue_if_ready,
+                                             cancel=self.transitions.cancel, worker_id=self.worker_id)
         self.runner = JobRunner(self.store, self.pool, self.transitions, worker_id=self.worker_id,
                                 output_dir=config.resolve(config.app.output_dir),
-                                prompt_timeout_s=config.comfyui.timeouts.prompt)
+                                prompt_timeout_s=config.comfyui.timeouts.prompt, context=self.context)
         self.threads = threads or sum(spec.max_concurrent for spec in self.pool.specs.values()) + 1
         self._stop = threading.Event()
         self._maintenance: threading.Thread | None = None

@@ -158,28 +158,66 @@ def make_sheet(name: str, config: Config, backend_url: str, *, photos: Sequence[
             backend.close()  # type: ignore[union-attr]
 
 
-def run_book_job(job, dependencies, output_dir: Path):  # (Job, dict[str, Job], Path) -> list[JobOutput]
+def run_book_job(job, dependencies, context):  # (Job, dict[str, Job], JobContext) -> list[JobOutput]
     """Local job kind `book`: a whole script built unattended on the persistent queue.
 
-    Parameters: `script` (path), optional `library` (folder; default app.library_dir), `comfyui_url`,
-    `max_side`, `steps`, `cfg`, `checkpoint`, `grade`, `formats`. The build always resumes, so a job run again after a crash or a retry keeps
-    every panel that was finished and only generates the rest."""
-    from ..config import load_config
+    Parameters: `script` (path), optional `library` (folder; default the worker's app.library_dir),
+    `max_side`, `steps`, `cfg`, `checkpoint`, `grade`, `formats`, `regenerate` ("PAGE:PANEL"), `seed`,
+    `prompt` (with regenerate). Every picture is a `book_render` child job placed by the queue on its
+    backends (QueuePanelBackend): per-backend slots, capability-aware placement, failover; the panels
+    run in parallel and pages are composed as their panels finish. The build always resumes, so a job
+    run again after a crash or a retry keeps every finished panel and finds its children again.
+    `context` is the worker's JobContext: its config (`--config`), folders and backend pool."""
+    from ..book.plan import PanelRef
+    from ..book.queue_backend import QueuePanelBackend
     from ..jobs.kinds import job_output_dir
     from ..jobs.models import JobOutput
 
-    config = load_config()
+    config, output_dir = context.config, context.output_dir
     values = dict(job.parameters)
     folder = job_output_dir(output_dir, job.id)
+    regenerate = PanelRef.parse(str(values["regenerate"])) if values.get("regenerate") else None
     options = BuildOptions(
         script=Path(values["script"]), out_dir=folder, resume=True, max_side=values.get("max_side"),
-        library_dir=Path(values["library"]) if values.get("library") else None,
+        library_dir=Path(values["library"]) if values.get("library") else context.library_dir,
         steps=values.get("steps"), cfg=values.get("cfg"), checkpoint=values.get("checkpoint"), grade=values.get("grade"),
-        formats=tuple(values.get("formats") or DEFAULT_FORMATS),
+        formats=tuple(values.get("formats") or DEFAULT_FORMATS), regenerate=regenerate, seed=values.get("seed"),
+        prompt=values.get("prompt"),
     )
-    result = build_book(options, config, (values.get("comfyui_url") or config.comfyui.url).rstrip("/"))
+    if regenerate is not None and not (folder / "build.json").is_file():
+        options = replace(options, regenerate=None)  # nothing built yet: a full build draws that panel too
+    backend = QueuePanelBackend(context, job)
+
+    def progress(event: BuildEvent) -> None:
+        context.store.mutate(job.id, lambda cur: cur.model_copy(update={"progress_text": event.message[:200]})
+                             if cur.status == "running" and cur.prompt_id == job.prompt_id else None)
+
+    result = build_book(options, config, config.comfyui.url, backend=backend, on_event=progress)
     if result.failed:
         names = ", ".join(f"page {ref.page} panel {ref.panel}" for ref in result.failed)
         raise InkframeError(f"{len(result.failed)} panel(s) failed ({names}); see {result.report}; retry the job to build only those.")
     files = [folder / relative for paths in result.outputs.values() for relative in paths] + [result.report]
     return [JobOutput(node_id="book", filename=path.name, path=str(path.relative_to(output_dir)), kind="file") for path in files]
+
+
+def make_sheet(name: str, config: Config, backend_url: str, *, photos: Sequence[Path] = (), style: str = "", seed: int | None = None,
+               library_dir: Path | None = None, backend: PanelBackend | None = None, size: tuple[int, int] = (1024, 512),
+               checkpoint: str | None = None, steps: int | None = None, controlnet: str | None = None):
+    """A character sheet (turnaround + expressions from text, or the photos redrawn) for library character
+    `name`, its cells saved as reference images; returns app.book.sheets.CharacterSheet."""
+    from ..book.library import find_entry, list_entries
+    from ..book.sheets import make_character_sheet
+    from ..book.styles import resolve_style
+
+    library = library_dir or config.resolve(config.app.library_dir)
+    character = find_entry(list_entries(library, "characters"), name)
+    if character is None:
+        raise BookError(f"there is no character {name!r} in {library / 'characters'}; create its character.yaml first.")
+    own = backend is None
+    backend = backend or ComfyBackend(backend_url, timeouts=config.comfyui.timeouts)
+    try:
+        return make_character_sheet(backend, character, library, resolve_style(style, library), photos=photos, seed=seed, size=size,
+                                    checkpoint=checkpoint, steps=steps, controlnet=controlnet)
+    finally:
+        if own:
+            backend.close()  # type: ignore[union-attr]

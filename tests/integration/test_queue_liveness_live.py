@@ -207,7 +207,7 @@ def sd_prompt(key: str, seed: int, log: Path) -> dict:
                                                    "latent_image": ["4", 0], "seed": seed, "steps": 1, "cfg": 1.0,
                                                    "sampler_name": "euler", "scheduler": "normal", "denoise": 1.0}},
         "6": {"class_type": "VAEDecode", "inputs": {"samples": ["5", 0], "vae": ["1", 2]}},
-        "8": {"class_type": "InkframeTestSleep", "inputs": {"image": ["6", 0], "seconds": 0.3, "value": key,
+        "8": {"class_type": "InkframeTestSleep", "inputs": {"image": ["6", 0], "seconds": 0.1, "value": key,
                                                             "log_file": str(log), "log_detail": True}},
         "7": {"class_type": "SaveImage", "inputs": {"images": ["8", 0], "filename_prefix": "chaos"}},
     }
@@ -217,8 +217,9 @@ class Monitor(threading.Thread):
     """Samples the store every 0.5 s: the longest stretch in which a runnable job (queued, backoff
     over) waited while a live worker and an idle live backend existed."""
 
-    def __init__(self, service: QueueService, batch_id: str, alive_workers, idle_backends) -> None:
+    def __init__(self, service: QueueService, batch_id: str, alive_workers, idle_backends, log: Path) -> None:
         super().__init__(daemon=True)
+        self.log = log
         self.service, self.batch_id = service, batch_id
         self.alive_workers, self.idle_backends = alive_workers, idle_backends
         self.stop_event = threading.Event()
@@ -227,6 +228,7 @@ class Monitor(threading.Thread):
 
     def run(self) -> None:
         since: float | None = None
+        noted = 0.0
         while not self.stop_event.wait(0.5):
             jobs = self.service.store.list(JobQuery(batch_id=self.batch_id, limit=1000)).items
             runnable = [j for j in jobs if j.status == "queued" and j.not_before <= time.time()]
@@ -239,8 +241,15 @@ class Monitor(threading.Thread):
                     self.worst = f"{len(runnable)} runnable job(s) ({runnable[0].progress_text!r}), idle backends {idle}"
             else:
                 since = None
+            if time.monotonic() - noted >= 10:  # a trace to read when a run goes wrong
+                noted = time.monotonic()
+                counts = collections.Counter(j.status for j in jobs)
+                with self.log.open("a") as out:
+                    out.write(f"{time.strftime('%H:%M:%S')} {dict(counts)} idle={idle} workers={self.alive_workers()} "
+                              f"stall={0 if since is None else time.monotonic() - since:.1f}s longest={self.longest:.1f}s\n")
 
 
+@pytest.mark.timeout(1800)
 @pytest.mark.parametrize("storage", ["sqlite", "redis"])
 def test_chaos_100_jobs_while_workers_and_backends_are_killed(backends, tmp_path: Path, storage: str,
                                                               request: pytest.FixtureRequest):
@@ -264,7 +273,7 @@ def test_chaos_100_jobs_while_workers_and_backends_are_killed(backends, tmp_path
         with lock:
             return [name for name in names if up[name] and not running.get(name)]
 
-    monitor = Monitor(service, "chaos", alive_workers, idle_backends)
+    monitor = Monitor(service, "chaos", alive_workers, idle_backends, tmp_path / "monitor.log")
     wait_for(lambda: len(service.store.workers()) >= 2, 90, "both workers to send heartbeats")
     priorities = [0, 10, 50, -10]
     service.submit([JobSpec(kind="prompt", key=f"c{i:03d}", priority=priorities[i % 4],
@@ -314,6 +323,8 @@ def test_chaos_100_jobs_while_workers_and_backends_are_killed(backends, tmp_path
                 kill(process)
                 helper = threading.Thread(target=restart_worker, args=(index,), daemon=True)
             kills.append(f"{what} {index}")
+            with (tmp_path / "monitor.log").open("a") as out:
+                out.write(f"{time.strftime('%H:%M:%S')} killed {what} {index}\n")
             helper.start()
             helpers.append(helper)
         for helper in helpers:
