@@ -93,6 +93,11 @@ def validate_kind(kind: str, parameters: Mapping[str, Any]) -> None:
         _validate_book_render(parameters)
     if kind == "book":
         _require_file(parameters, "script", "parameters.script must name the comic script file to build (e.g. scripts/issue1.txt).")
+        out = parameters.get("out_dir")
+        if out is not None and not (isinstance(out, str) and out and not Path(out).is_absolute()
+                                    and all(re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", part) for part in Path(out).parts)):
+            raise JobKindError("parameters.out_dir must be a folder inside the output folder (e.g. books/my-book), "
+                               "made of letters, digits, '.', '_' and '-'.", field="parameters.out_dir")
     if kind == "story" and not isinstance(parameters.get("story_text"), str):
         _require_file(parameters, "story_path", "parameters.story_text or parameters.story_path must give the story to draft.")
 

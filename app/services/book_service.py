@@ -161,7 +161,8 @@ def make_sheet(name: str, config: Config, backend_url: str, *, photos: Sequence[
 def run_book_job(job, dependencies, context):  # (Job, dict[str, Job], JobContext) -> list[JobOutput]
     """Local job kind `book`: a whole script built unattended on the persistent queue.
 
-    Parameters: `script` (path), optional `library` (folder; default the worker's app.library_dir),
+    Parameters: `script` (path), optional `out_dir` (a folder inside the output folder; default
+    jobs/<job id>), `library` (folder; default the worker's app.library_dir),
     `max_side`, `steps`, `cfg`, `checkpoint`, `grade`, `formats`, `regenerate` ("PAGE:PANEL"), `seed`,
     `prompt` (with regenerate). Every picture is a `book_render` child job placed by the queue on its
     backends (QueuePanelBackend): per-backend slots, capability-aware placement, failover; the panels
@@ -175,7 +176,7 @@ def run_book_job(job, dependencies, context):  # (Job, dict[str, Job], JobContex
 
     config, output_dir = context.config, context.output_dir
     values = dict(job.parameters)
-    folder = job_output_dir(output_dir, job.id)
+    folder = output_dir / values["out_dir"] if values.get("out_dir") else job_output_dir(output_dir, job.id)
     regenerate = PanelRef.parse(str(values["regenerate"])) if values.get("regenerate") else None
     options = BuildOptions(
         script=Path(values["script"]), out_dir=folder, resume=True, max_side=values.get("max_side"),

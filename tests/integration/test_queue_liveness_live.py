@@ -37,6 +37,8 @@ from .sd15_fixture import TINY_CHECKPOINT, comfy_env, extra_model_paths_file
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STALL_LIMIT_S = 30.0
+MAX_KILLS = 10
+SETTLE_S = 8.0  # a restarted worker or backend works this long before it may be killed again
 
 
 @pytest.fixture(scope="module")
@@ -260,6 +262,7 @@ def test_chaos_100_jobs_while_workers_and_backends_are_killed(backends, tmp_path
     rng = random.Random(15)
     names = [f"b{i}" for i in range(len(backends))]
     up = {name: True for name in names}  # backends that are started (not killed or restarting)
+    up_since = {f"backend {i}": time.monotonic() for i in range(len(backends))} | {f"worker {i}": time.monotonic() for i in range(2)}
     killed_pids: dict[int, float] = {}
     lock = threading.Lock()
     workers: list[subprocess.Popen | None] = [start_worker(config_path, tmp_path / f"worker{i}-0.log") for i in range(2)]
@@ -285,6 +288,7 @@ def test_chaos_100_jobs_while_workers_and_backends_are_killed(backends, tmp_path
         backends[index].start()  # same port: the workers' pools see it come back
         with lock:
             up[names[index]] = True
+            up_since[f"backend {index}"] = time.monotonic()
 
     def restart_worker(index: int) -> None:
         time.sleep(rng.uniform(0.5, 2.0))
@@ -292,20 +296,22 @@ def test_chaos_100_jobs_while_workers_and_backends_are_killed(backends, tmp_path
         process = start_worker(config_path, tmp_path / f"worker{index}-{restarts[index]}.log")
         with lock:
             workers[index] = process
+            up_since[f"worker {index}"] = time.monotonic()
 
     kills: list[str] = []
     helpers: list[threading.Thread] = []
     try:
         deadline = time.monotonic() + 900
-        for _round in range(12):  # the bounded chaos loop
+        while len(kills) < MAX_KILLS and time.monotonic() < deadline:  # the bounded chaos loop
             time.sleep(rng.uniform(3.0, 6.0))
             if service.batch("chaos").done:
                 break
             with lock:
                 live_backends = [i for i, name in enumerate(names) if up[name] and backends[i].is_running()]
                 live_workers = [i for i, w in enumerate(workers) if w is not None and w.poll() is None]
-            choices = [("backend", i) for i in live_backends if len(live_backends) > 1] + \
-                      [("worker", i) for i in live_workers if len(live_workers) > 1]
+            settled = {key for key, since in up_since.items() if time.monotonic() - since >= SETTLE_S}  # it had time to work
+            choices = [("backend", i) for i in live_backends if len(live_backends) > 1 and f"backend {i}" in settled] + \
+                      [("worker", i) for i in live_workers if len(live_workers) > 1 and f"worker {i}" in settled]
             if not choices:
                 continue
             what, index = rng.choice(choices)

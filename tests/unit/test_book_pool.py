@@ -97,3 +97,28 @@ def test_a_backend_killed_mid_book_loses_nothing(config: Config, tmp_path: Path,
     out = service.output_dir / "jobs" / book.id
     assert len(list((out / "panels").glob("*.png"))) == 12
     service.close()
+
+
+def test_the_comic_tab_builds_through_the_queue(config: Config, object_info_core: dict) -> None:
+    from app.services.book_session_service import book_folder, panel_views, run_build
+
+    backends = [FakeBackend(f"b{i}", seconds=0.2, object_info=object_info_core) for i in range(2)]
+    service = QueueService(config)
+    worker = Worker(config, specs=[BackendSpec(b.name, b.url, 1) for b in backends], worker_id="w1",
+                    client_factory=fake_pool_factory(backends))
+    worker.start()
+    try:
+        out = book_folder(service.output_dir, "Pool Test")
+        updates = list(run_build(config, "http://unused", book_script(2, 2), out, queue=service))
+        assert updates[-1].done and updates[-1].error is None, updates[-1]
+        assert updates[0].message.startswith("queued as job ")
+        assert [(v.page, v.panel, v.status) for v in panel_views(out)] == [(1, 1, "done"), (1, 2, "done"), (2, 1, "done"), (2, 2, "done")]
+        again = list(run_build(config, "http://unused", book_script(2, 2), out, queue=service, regenerate="2:1"))
+        assert again[-1].error is None, again[-1]
+        outside = list(run_build(config, "http://unused", book_script(2, 2), Path("/tmp"), queue=service))
+        assert outside[-1].error and "not inside the output folder" in outside[-1].error
+    finally:
+        worker.stop()
+        service.close()
+    children = [job for job in service.store.list(JobQuery(kind="book_render", limit=100)).items]
+    assert len(children) == 5  # four panels, then the regenerated one
