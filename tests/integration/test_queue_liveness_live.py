@@ -305,8 +305,11 @@ def test_chaos_100_jobs_while_workers_and_backends_are_killed(backends, tmp_path
         deadline = time.monotonic() + 900
         while len(kills) < MAX_KILLS and time.monotonic() < deadline:  # the bounded chaos loop
             time.sleep(rng.uniform(3.0, 6.0))
-            if service.batch("chaos").done:
+            summary = service.batch("chaos")
+            if summary.done:
                 break
+            if summary.counts["succeeded"] < (len(kills) + 1) * CHAOS_JOBS // (MAX_KILLS + 2):
+                continue  # the kills are spread over the whole batch, not spent in its first minute
             with lock:
                 live_backends = [i for i, name in enumerate(names) if up[name] and backends[i].is_running()]
                 live_workers = [i for i, w in enumerate(workers) if w is not None and w.poll() is None]
@@ -358,7 +361,8 @@ def test_chaos_100_jobs_while_workers_and_backends_are_killed(backends, tmp_path
     for job in final:
         completed = [(pid, at) for pid, at in runs[job.key] if not (pid in killed_pids and 0 <= killed_pids[pid] - at <= 5.0)]
         assert runs[job.key] and len(completed) <= 1, (job.key, runs[job.key], killed_pids)
-        assert [f.name for f in (service.output_dir / "jobs" / job.id).iterdir()] == ["7_00.png"]
+        files = sorted(f.name for f in (service.output_dir / "jobs" / job.id).iterdir() if f.name != "preview.jpg")
+        assert files == ["7_00.png"], (job.key, files)  # (preview.jpg: the sampler's latest preview, not an output)
     entries = collections.Counter()
     for server in backends:
         try:
