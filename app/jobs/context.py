@@ -43,6 +43,7 @@ class JobContext:
     enqueue: Callable[[Job], Any] | None = None  # send a queued job whose dependencies are met (transitions.enqueue_if_ready)
     cancel: Callable[[Job], Any] | None = None  # end a job as cancelled (transitions.cancel)
     worker_id: str = ""
+    stopping: Callable[[], bool] = lambda: False  # the worker is shutting down: coordinators leave their job to the next start
 
     @classmethod
     def for_config(cls, config: Config, store: JobStore, **extra: Any) -> "JobContext":
@@ -93,6 +94,8 @@ def wait_child(context: JobContext, parent: Job, job_id: str, *, timeout_s: floa
         child = context.store.get(job_id)
         if child.terminal:
             return child
+        if context.stopping():
+            raise ParentStopped(f"the worker is stopping; job {parent.id} is taken up again by the next worker start.")
         if time.monotonic() - checked > 1.0:
             checked = time.monotonic()
             current = context.store.get(parent.id)

@@ -49,7 +49,8 @@ class Worker:
         self.notifier = WebhookNotifier(config.queue.webhook_url)
         self.transitions = JobTransitions(self.store, self.engine, self.notifier, retry_backoff_s=config.queue.retry_backoff_s)
         self.context = JobContext.for_config(config, self.store, pool=self.pool, enqueue=self.transitions.enqueue_if_ready,
-                                             cancel=self.transitions.cancel, worker_id=self.worker_id)
+                                             cancel=self.transitions.cancel, worker_id=self.worker_id,
+                                             stopping=lambda: self._stop.is_set())
         self.runner = JobRunner(self.store, self.pool, self.transitions, worker_id=self.worker_id,
                                 output_dir=config.resolve(config.app.output_dir),
                                 prompt_timeout_s=config.comfyui.timeouts.prompt, context=self.context)
