@@ -153,12 +153,15 @@ def _resend_lost(store: JobStore, transitions: JobTransitions, queued: list[Job]
                  worker_id: str, lost: LostMessages) -> list[str]:
     resent: list[str] = []
     suspects: set[tuple[str, int]] = set()
+    alive: dict[str, bool] = {}  # one look at the heartbeats per holder and round
     for job in queued:
         key = (job.id, job.dispatch_seq)
         if key in messages or job.not_before > now():
             continue
         holder = job.worker_id
-        if holder == worker_id or (holder is not None and worker_alive(store, holder, worker_id)):
+        if holder is not None and holder != worker_id and holder not in alive:
+            alive[holder] = worker_alive(store, holder, worker_id)
+        if holder == worker_id or (holder is not None and alive[holder]):
             continue  # one of our threads, or a live worker's, holds its message
         if holder is None and key not in lost.suspects:
             suspects.add(key)  # maybe being taken right now: look again next round
