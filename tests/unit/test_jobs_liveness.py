@@ -160,16 +160,20 @@ def test_queued_jobs_whose_messages_died_are_sent_again_to_a_live_worker(service
 
 
 def test_a_thread_waiting_for_a_slot_marks_the_job_as_held(service: QueueService, config: Config):
-    backend = FakeBackend("b0", seconds=1.0)
+    backend = FakeBackend("b0", seconds=4.0)  # long enough to look at the waiting job on a loaded machine
     worker = start_worker(config, [backend], "holder")
     try:
-        first, second = service.submit([prompt_job("first", 10), prompt_job("second")])
+        [first] = service.submit([prompt_job("first", 10)])
         deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and service.get(first.id).status != "running":
+            time.sleep(0.02)
+        [second] = service.submit([prompt_job("second")])
+        deadline = time.monotonic() + 3
         while time.monotonic() < deadline and service.get(second.id).worker_id != "holder":
             time.sleep(0.02)
         waiting = service.get(second.id)
-        assert waiting.status == "queued" and waiting.worker_id == "holder"
-        jobs = wait_done(service, [first.id, second.id], timeout=10)
+        assert waiting.status == "queued" and waiting.worker_id == "holder", (waiting.status, service.get(first.id).status)
+        jobs = wait_done(service, [first.id, second.id], timeout=30)
     finally:
         worker.stop()
     assert {job.status for job in jobs.values()} == {"succeeded"}
