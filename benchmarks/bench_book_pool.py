@@ -5,10 +5,13 @@ size N a worker (in this process) with the first N backends builds a `book` job 
 panels (the same work per backend at every size, as in bench_queue). Scaling efficiency at N is
 rate(N) / (N x rate(1)); target >= 0.85 at 4. Every backend is warmed up first (model load).
 
-CPU-bound on purpose (no sleep nodes): on a machine with fewer free cores than backends the figure
-measures the CPU, not the queue; the load average is printed with the result.
+Live ComfyUIs are CPU-bound (no sleep nodes): on a machine with fewer free cores than backends the
+figure measures the CPU, not the queue; the load average is printed with the result. `--sleep S` runs the
+same book jobs, workers and placement against in-memory backends that take S seconds per picture and
+answer with the recorded core /object_info (tests/fake_backends.py): the scaling of the queue and the book's
+fan-out themselves, which is what a machine with one GPU per backend sees.
 Run: `COMFYUI_PATH=/opt/comfyui COMFYUI_PYTHON=/opt/comfyui-venv/bin/python .venv/bin/python -m benchmarks book_pool`
-(`--per-backend N`, `--steps N`).
+(`--per-backend N`, `--steps N`, `--sleep S`).
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ def _warm(url: str, checkpoint: str, steps: int) -> None:
         client.run(prompt, timeout=600)
 
 
-def _build(urls: list[str], work: Path, panels: int, checkpoint: str, steps: int) -> float:
+def _build(urls: list[str], work: Path, panels: int, checkpoint: str, steps: int, client_factory=None, specs=None) -> float:
     """Seconds from submitting the book job to its end, on a worker with these backends."""
     from app.config import load_config
     from app.jobs.models import JobSpec
@@ -66,7 +69,7 @@ def _build(urls: list[str], work: Path, panels: int, checkpoint: str, steps: int
     script = work / "book.txt"
     script.write_text(_script(panels), encoding="utf-8")
     service = QueueService(config)
-    worker = Worker(config)
+    worker = Worker(config, specs=specs, client_factory=client_factory)
     worker.start()
     try:
         started = time.perf_counter()
@@ -90,7 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-backend", type=int, default=6, help="panels per backend at every size")
     parser.add_argument("--steps", type=int, default=2)
+    parser.add_argument("--sleep", type=float, default=None, help="in-memory backends taking this many seconds per picture")
     args = parser.parse_args(argv or [])
+    if args.sleep is not None:
+        return _report(_sleep_rates(args))
     if comfy_env() is None:
         print("skip: no ComfyUI (set COMFYUI_PATH + COMFYUI_PYTHON)")
         return 0
@@ -102,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for server in servers:
                 _warm(server.url, TINY_CHECKPOINT, args.steps)
+            _build([servers[0].url], work / "warm-up", 1, TINY_CHECKPOINT, args.steps)  # the app's one-time imports
             rates: dict[int, float] = {}
             for size in SIZES:
                 panels = args.per_backend * size
@@ -111,6 +118,38 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             for server in servers:
                 server.stop()
+    return _report(rates)
+
+
+def _sleep_rates(args: argparse.Namespace) -> dict[int, float]:
+    import json
+
+    from app.jobs import backends as backends_module
+    from app.jobs.backends import BackendSpec
+    from tests.conftest import shared_path
+    from tests.fake_backends import FakeBackend, fake_pool_factory
+
+    info = json.loads((shared_path() / "comfyui" / "object_info.core.json").read_text())
+    backends_module.preflight_problems = lambda prompt, object_info, uploads=frozenset(): []  # fakes: every backend can
+    backends_module.parse_node_specs = lambda object_info: None
+    fakes = [FakeBackend(f"b{i}", seconds=args.sleep, object_info=info) for i in range(max(SIZES))]
+    rates: dict[int, float] = {}
+    with tempfile.TemporaryDirectory(prefix="inkframe-bench-book-pool-") as tmp:
+        _build([f"http://127.0.0.1:{9000}"], Path(tmp) / "warm-up", 1, "x.safetensors", args.steps,  # one-time imports, models
+               client_factory=fake_pool_factory(fakes[:1]), specs=[BackendSpec(fakes[0].name, fakes[0].url, 1)])
+        for size in SIZES:
+            panels = args.per_backend * size
+            chosen = fakes[:size]
+            elapsed = _build([f"http://127.0.0.1:{9000 + i}" for i in range(size)], Path(tmp) / f"size-{size}", panels, "x.safetensors",
+                             args.steps, client_factory=fake_pool_factory(chosen),
+                             specs=[BackendSpec(b.name, b.url, 1) for b in chosen])
+            rates[size] = panels / (elapsed / 60.0)
+            print(f"{size} in-memory backend(s) of {args.sleep:g} s per picture: {panels} panels in {elapsed:.1f} s = "
+                  f"{rates[size]:.1f} panels/min", flush=True)
+    return rates
+
+
+def _report(rates: dict[int, float]) -> int:
     load = os.getloadavg()
     for size in SIZES[1:]:
         print(f"scaling efficiency at {size} backends: {rates[size] / (size * rates[1]):.3f}")
