@@ -195,3 +195,24 @@ def test_a_running_job_of_this_worker_that_no_thread_follows_is_settled(service:
         worker.stop()
     assert jobs[stray.id].status == "succeeded" and jobs[stray.id].prompt_id == f"p-{stray.id}"
     assert executions([backend])[f"inkframe_jobs/{stray.id}/9"] == 1
+
+
+@pytest.mark.parametrize("store_kind", ["redis"])
+def test_workers_on_two_machines_with_their_own_backends_share_one_redis_queue(service: QueueService, config: Config):
+    """The scale-out setup of docs/queue.md: each worker lists only the backends it reaches (b0 on one
+    machine, b1 and b2 on the other), one Redis queue, one shared output folder."""
+    machine_a = [FakeBackend("b0", seconds=0.2)]
+    machine_b = [FakeBackend("b1", seconds=0.2), FakeBackend("b2", seconds=0.2)]
+    workers = [start_worker(config, machine_a, "machine-a:1"), start_worker(config, machine_b, "machine-b:1")]
+    try:
+        jobs = service.submit([prompt_job(f"s{i}") for i in range(12)])
+        done = wait_done(service, [job.id for job in jobs], timeout=30)
+    finally:
+        for worker in workers:
+            worker.stop()
+    assert {job.status for job in done.values()} == {"succeeded"}
+    assert {job.backend for job in done.values()} == {"b0", "b1", "b2"}
+    assert {(job.worker_id, job.backend in ("b1", "b2")) for job in done.values()} <= {("machine-a:1", False), ("machine-b:1", True)}
+    assert executions(machine_a + machine_b) == {f"inkframe_jobs/{job_id}/9": 1 for job_id in done}
+    for job in done.values():
+        assert (service.output_dir / job.outputs[0].path).is_file()  # one output folder for both
