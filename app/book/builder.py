@@ -15,8 +15,10 @@ rewritten from the page PNGs, without touching the other panels.
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -199,14 +201,23 @@ class BookBuilder:
                                          "capabilities": capabilities})
         plates = self._plates(context, options, store, state)
         store.save_book(state)
-        runner = PanelRunner(self.backend, store, self.gates, self.embedder, self.repairer, capabilities.get("restore", ""),
-                             reference_embeddings=self._reference_embeddings(context))
-        generated, reused, records = self._run_panels(runner, self.plan_jobs(context, options, store, plates), options, store)
+        parallel = int(getattr(self.backend, "parallel", 1) or 1)
+        runner = PanelRunner(self.backend, store, self.gates, *_serialised(self.embedder, self.repairer, parallel > 1),
+                             capabilities.get("restore", ""), reference_embeddings=self._reference_embeddings(context))
+        if parallel > 1:
+            runner.scorer = _locked(runner.scorer)
         only_page = options.regenerate.page if options.regenerate is not None else None
-        art = {(r.page, r.panel): options.out_dir / r.image for r in records if r.image}
         identify = face_identifier(self.embedder, runner.reference_embeddings, self.gates.identity_threshold) if self.embedder else None
+        pages = _PageComposer(context.book, options.out_dir, self.on_event, only_page, ComposeOptions(identify=identify))
+        jobs = self.plan_jobs(context, options, store, plates)
+        if parallel > 1:
+            generated, reused, records = self._run_panels_parallel(runner, jobs, options, store, parallel, pages.panel_done)
+        else:
+            generated, reused, records = self._run_panels(runner, jobs, options, store)
+        art = {(r.page, r.panel): options.out_dir / r.image for r in records if r.image}
         outputs, warnings, _page_images = compose_and_export(context.book, art, options.out_dir, options.formats, only_page=only_page,
-                                                             options=ComposeOptions(identify=identify))
+                                                             options=ComposeOptions(identify=identify), reuse_pages=pages.composed)
+        warnings = [*pages.warnings, *warnings]
         self.on_event(BuildEvent("export", f"exported {', '.join(sorted(outputs))} into {options.out_dir / 'book'}"))
         figures = _figures(records, [Image.open(options.out_dir / r.image) for r in records if r.image], generated,
                            time.perf_counter() - started)
@@ -265,6 +276,60 @@ class BookBuilder:
                 cancel()
         return generated, reused, records
 
+    def _run_panels_parallel(self, runner: PanelRunner, jobs: list[PanelJob], options: BuildOptions, store: StateStore,
+                             parallel: int, on_record: Callable[[PanelRecord], None]
+                             ) -> tuple[list[PanelRef], list[PanelRef], list[PanelRecord]]:
+        """Run up to `parallel` panels at once (a backend that spreads them over several ComfyUIs, e.g. the
+        queue's pool); each panel still goes through its gates in order. A page is composed as soon as its
+        last panel is done (on_record). Records come back in reading order."""
+        generated: list[PanelRef] = []
+        reused: list[PanelRef] = []
+        records: dict[PanelRef, PanelRecord] = {}
+        lock = threading.Lock()
+        to_run: list[PanelJob] = []
+        for job in jobs:
+            forced = options.regenerate == job.ref
+            existing = None if forced else store.reusable(job.ref, job.fingerprint)
+            if existing is None and options.regenerate is not None and not forced:
+                existing = store.load_panel(job.ref)
+                if existing is None or not existing.image:
+                    raise BookError(f"{job.ref} has no finished art in {options.out_dir}; run `comic build --resume` before regenerating.")
+            if existing is not None:
+                reused.append(job.ref)
+                records[job.ref] = existing
+                self.on_event(BuildEvent("reused", f"{job.ref}: reused (seed {existing.seed})", job.ref))
+                on_record(existing)
+            else:
+                to_run.append(job)
+
+        def run(job: PanelJob) -> None:
+            try:
+                record = runner.run(job)
+                event = BuildEvent("panel", _panel_line(record), job.ref)
+            except (ExecutionError, BookError) as exc:  # this panel failed on the backend: keep going, report it
+                record = _failed_record(job, str(exc))
+                store.save_panel(record)
+                event = BuildEvent("failed", f"{job.ref}: failed: {exc}", job.ref)
+            with lock:
+                records[job.ref] = record
+                if record.status != "failed":
+                    generated.append(job.ref)
+                self.on_event(event)
+                on_record(record)
+
+        with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(to_run) or 1)), thread_name_prefix="inkframe-panel") as pool:
+            futures = [pool.submit(run, job) for job in to_run]
+            try:
+                for future in futures:
+                    future.result()
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+        order = {job.ref: index for index, job in enumerate(jobs)}
+        generated.sort(key=order.__getitem__)
+        return generated, reused, [records[job.ref] for job in jobs if job.ref in records]
+
     def _reference_embeddings(self, context: BookContext) -> dict[str, list]:
         if self.embedder is None:
             return {}
@@ -317,6 +382,68 @@ class BookBuilder:
                                  "prompt": prompt[0], "width": width, "height": height, "prompt_id": result.prompt_id}
             self.on_event(BuildEvent("plate", f"location plate {location.name}: {width}x{height}, seed {seed}"))
         return plates
+
+
+class _PageComposer:
+    """Composes each page as soon as all its panels have art (parallel builds), so finished pages appear
+    while the rest of the book is still being drawn; the export then reuses them."""
+
+    def __init__(self, book: Any, out_dir: Path, on_event: Callable[[BuildEvent], None], only_page: int | None,
+                 compose_options: Any = None) -> None:
+        self.book, self.out_dir, self.on_event, self.only_page = book, out_dir, on_event, only_page
+        self.compose_options = compose_options
+        self.art: dict[tuple[int, int], Path] = {}
+        self.composed: set[int] = set()
+        self.warnings: list[str] = []
+        self._lock = threading.Lock()
+
+    def panel_done(self, record: PanelRecord) -> None:
+        with self._lock:
+            if record.image:
+                self.art[(record.page, record.panel)] = self.out_dir / record.image
+            page = next((p for p in self.book.pages if p.number == record.page), None)
+            if page is None or (self.only_page is not None and page.number != self.only_page) or page.number in self.composed:
+                return
+            if all((page.number, panel.number) in self.art for panel in page.panels):
+                from .pages import compose_page_file
+
+                self.warnings.extend(compose_page_file(self.book, page.number, self.art, self.out_dir, self.compose_options))
+                self.composed.add(page.number)
+                self.on_event(BuildEvent("page", f"page {page.number} composed"))
+
+
+class _Locked:
+    """Calls into a shared embedder or repairer one at a time (panels run on several threads)."""
+
+    def __init__(self, target: Any) -> None:
+        self._target, self._lock = target, threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._target, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                return attribute(*args, **kwargs)
+
+        return call
+
+
+def _locked(function: Callable[..., Any]) -> Callable[..., Any]:
+    lock = threading.Lock()
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return function(*args, **kwargs)
+
+    return call
+
+
+def _serialised(embedder: Any, repairer: Any, parallel: bool) -> tuple[Any, Any]:
+    if not parallel:
+        return embedder, repairer
+    return (_Locked(embedder) if embedder is not None else None), (_Locked(repairer) if repairer is not None else None)
 
 
 def assemble_prompt_for_plate(style: StylePreset, location: Location) -> tuple[str, str]:

@@ -45,7 +45,64 @@ EXTRA_LORAS = "_extra_loras"  # params key: LoRAs beyond the workflow's one slot
 BY_NODE_TYPE = "_by_node_type"  # params key: {class_type: {input: value}} set on every node of that type
 
 
-class ComfyBackend:
+class WorkflowPlanner:
+    """How a GenerationRequest becomes a built-in workflow run: which workflow, parameters, images and optional
+    nodes. Subclasses say what the backend offers (`capabilities()`, `loras()`)."""
+
+    def capabilities(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def loras(self) -> list[str]:
+        raise NotImplementedError
+
+    def _plan(self, request: GenerationRequest) -> tuple[str, dict[str, Any], dict[str, Image.Image], set[str], tuple[int, int], list[str]]:
+        """(workflow, parameters, images, node types to enable, size, notes) for a request."""
+        notes: list[str] = []
+        params: dict[str, Any] = {"prompt": request.positive, "negative_prompt": request.negative, "seed": request.seed}
+        if request.steps is not None:
+            params["steps"] = request.steps
+        if request.cfg is not None:
+            params["cfg"] = request.cfg
+        if request.checkpoint:
+            params["checkpoint"] = request.checkpoint
+        enable: set[str] = set()
+        images: dict[str, Image.Image] = {}
+        if request.workflow == "img2img_restyle":
+            if request.init_image is None:
+                raise BookError("an img2img panel needs its source picture (the location plate crop).")
+            images["image"] = request.init_image
+            params["restyle_strength"] = request.strength if request.strength is not None else 0.6
+        if request.workflow == "panel":
+            enable |= self._choose_lora(request, params, notes)
+            if request.references:
+                reason = self.capabilities()["ipadapter"]
+                if reason:
+                    notes.append(f"IPAdapter not used: {reason}")
+                else:
+                    enable |= set(IPADAPTER_NODES)
+                    images["reference_image"] = Image.open(request.references[0]).convert("RGB")
+        elif request.loras:
+            notes.append(f"the {request.workflow} workflow has no LoRA loader; {', '.join(l.name for l in request.loras)} not applied.")
+        if request.references and request.workflow != "panel":
+            notes.append(f"the {request.workflow} workflow has no IPAdapter; references are used by the identity gate only.")
+        return request.workflow, params, images, enable, (request.width, request.height), notes
+
+    def _choose_lora(self, request: GenerationRequest, params: dict[str, Any], notes: list[str]) -> set[str]:
+        if not request.loras:
+            return set()
+        installed = self.loras()
+        usable = [l for l in request.loras if l.name in installed]
+        for lora in request.loras:
+            if lora.name not in installed:
+                notes.append(f"LoRA {lora.name} ({lora.source}) is not in this ComfyUI's models/loras; not applied.")
+        if not usable:
+            return set()
+        params["lora"], params["lora_strength"] = usable[0].name, usable[0].weight
+        params[EXTRA_LORAS] = [(l.name, l.weight) for l in usable[1:]]
+        return {"LoraLoader"}
+
+
+class ComfyBackend(WorkflowPlanner):
     def __init__(self, url: str, *, timeouts: Timeouts | None = None, workflows_dir: Path | None = None,
                  prompt_timeout: float | None = None) -> None:
         self.client = ComfyClient(url, timeouts=timeouts)
@@ -130,38 +187,6 @@ class ComfyBackend:
         result.notes = notes + result.notes
         return result
 
-    def _plan(self, request: GenerationRequest) -> tuple[str, dict[str, Any], dict[str, Image.Image], set[str], tuple[int, int], list[str]]:
-        """(workflow, parameters, images, node types to enable, size, notes) for a request."""
-        notes: list[str] = []
-        params: dict[str, Any] = {"prompt": request.positive, "negative_prompt": request.negative, "seed": request.seed}
-        if request.steps is not None:
-            params["steps"] = request.steps
-        if request.cfg is not None:
-            params["cfg"] = request.cfg
-        if request.checkpoint:
-            params["checkpoint"] = request.checkpoint
-        enable: set[str] = set()
-        images: dict[str, Image.Image] = {}
-        if request.workflow == "img2img_restyle":
-            if request.init_image is None:
-                raise BookError("an img2img panel needs its source picture (the location plate crop).")
-            images["image"] = request.init_image
-            params["restyle_strength"] = request.strength if request.strength is not None else 0.6
-        if request.workflow == "panel":
-            enable |= self._choose_lora(request, params, notes)
-            if request.references:
-                reason = self.capabilities()["ipadapter"]
-                if reason:
-                    notes.append(f"IPAdapter not used: {reason}")
-                else:
-                    enable |= set(IPADAPTER_NODES)
-                    images["reference_image"] = Image.open(request.references[0]).convert("RGB")
-        elif request.loras:
-            notes.append(f"the {request.workflow} workflow has no LoRA loader; {', '.join(l.name for l in request.loras)} not applied.")
-        if request.references and request.workflow != "panel":
-            notes.append(f"the {request.workflow} workflow has no IPAdapter; references are used by the identity gate only.")
-        return request.workflow, params, images, enable, (request.width, request.height), notes
-
     def restore(self, image: Image.Image) -> GenerationResult:
         return self.run("upscale_face_restore", {}, {"image": image})
 
@@ -222,59 +247,11 @@ class ComfyBackend:
         return out
 
     # ---- building the prompt ---------------------------------------------------------------------
-    def _choose_lora(self, request: GenerationRequest, params: dict[str, Any], notes: list[str]) -> set[str]:
-        if not request.loras:
-            return set()
-        installed = self.loras()
-        usable = [l for l in request.loras if l.name in installed]
-        for lora in request.loras:
-            if lora.name not in installed:
-                notes.append(f"LoRA {lora.name} ({lora.source}) is not in this ComfyUI's models/loras; not applied.")
-        if not usable:
-            return set()
-        params["lora"], params["lora_strength"] = usable[0].name, usable[0].weight
-        params[EXTRA_LORAS] = [(l.name, l.weight) for l in usable[1:]]
-        return {"LoraLoader"}
-
     def _prompt(self, name: str, params: Mapping[str, Any], images: Mapping[str, Image.Image], enable: Iterable[str],
                 size: tuple[int, int] | None) -> tuple[dict[str, Any], dict[str, Any]]:
-        workflow = self.workflow(name)
-        enable = set(enable)
-        if enable:
-            raw = copy.deepcopy(workflow.raw)
-            for node in raw.get("nodes", []):
-                if node.get("type") in enable and node.get("mode") == 4:
-                    node["mode"] = 0
-            workflow = Workflow(workflow.name, workflow.path, workflow.format, raw)
-        info = self.object_info
-        prompt = to_api(workflow, info)
-        schema = {p.name: p for p in parameter_schema(workflow, info)}
-        assignments: dict[str, Any] = {k: v for k, v in params.items() if k not in (EXTRA_LORAS, BY_NODE_TYPE)}
-        prompt = chain_loras(prompt, params.get(EXTRA_LORAS) or [])
-        for class_type, values in (params.get(BY_NODE_TYPE) or {}).items():
-            for node in prompt.values():
-                if node.get("class_type") == class_type:
-                    node["inputs"].update(values)
-        for key, image in images.items():
-            assignments[key] = self._upload(image)
-        if size is not None:
-            for key, value in zip(("width", "height"), size):
-                param = schema.get(key)
-                if param is None:
-                    raise BookError(f"the {name} workflow declares no {key} parameter; the book cannot size its panels.")
-                if param.minimum is not None and value < param.minimum:
-                    assignments[f"{param.node_id}.min"] = value  # a capped preview size below the form's minimum
-                assignments[f"{param.node_id}.{param.input}"] = value
-        named = {k: v for k, v in assignments.items() if "." not in k}
-        prompt = apply_overrides(prompt, named, list(schema.values()))
-        prompt = apply_overrides(prompt, {k: v for k, v in assignments.items() if "." in k}, list(schema.values()))
-        report = preflight(prompt, info)
-        if not report.ok:
-            raise BackendUnavailable(f"the {name} workflow cannot run on {self.url}: " + " ".join(report.sentences()))
-        bound = {k: (v if not isinstance(v, Image.Image) else "<image>") for k, v in assignments.items()}
-        if params.get(EXTRA_LORAS):
-            bound["extra_loras"] = [list(pair) for pair in params[EXTRA_LORAS]]
-        return prompt, bound
+        image_names = {key: self._upload(image) for key, image in images.items()}
+        return build_workflow_prompt(self.workflow(name), name, params, image_names, enable, size, self.object_info,
+                                     where=self.url)
 
     def _preflight_reason(self, name: str, params: Mapping[str, Any]) -> str:
         try:
@@ -305,6 +282,49 @@ class ComfyBackend:
                     if (isinstance(declaration, list) and len(declaration) > 1 and isinstance(declaration[0], list)
                             and isinstance(declaration[1], dict) and declaration[1].get("image_upload") and name not in declaration[0]):
                         declaration[0].append(name)
+
+
+def build_workflow_prompt(workflow: Workflow, name: str, params: Mapping[str, Any], image_names: Mapping[str, str],
+                          enable: Iterable[str], size: tuple[int, int] | None, info: Mapping[str, Any], *, where: str,
+                          check: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(API prompt, bound parameters) of a built-in workflow for one backend's /object_info: optional nodes of
+    `enable` switched on, parameters bound, `image_names` (uploaded file names) set, panel size applied. With
+    `check`, a prompt the backend cannot run raises BackendUnavailable (the queue preflights per backend itself)."""
+    enable = set(enable)
+    if enable:
+        raw = copy.deepcopy(workflow.raw)
+        for node in raw.get("nodes", []):
+            if node.get("type") in enable and node.get("mode") == 4:
+                node["mode"] = 0
+        workflow = Workflow(workflow.name, workflow.path, workflow.format, raw)
+    prompt = to_api(workflow, info)
+    schema = {p.name: p for p in parameter_schema(workflow, info)}
+    assignments: dict[str, Any] = {k: v for k, v in params.items() if k not in (EXTRA_LORAS, BY_NODE_TYPE)}
+    prompt = chain_loras(prompt, params.get(EXTRA_LORAS) or [])
+    for class_type, values in (params.get(BY_NODE_TYPE) or {}).items():
+        for node in prompt.values():
+            if node.get("class_type") == class_type:
+                node["inputs"].update(values)
+    assignments.update(image_names)
+    if size is not None:
+        for key, value in zip(("width", "height"), size):
+            param = schema.get(key)
+            if param is None:
+                raise BookError(f"the {name} workflow declares no {key} parameter; the book cannot size its panels.")
+            if param.minimum is not None and value < param.minimum:
+                assignments[f"{param.node_id}.min"] = value  # a capped preview size below the form's minimum
+            assignments[f"{param.node_id}.{param.input}"] = value
+    named = {k: v for k, v in assignments.items() if "." not in k}
+    prompt = apply_overrides(prompt, named, list(schema.values()))
+    prompt = apply_overrides(prompt, {k: v for k, v in assignments.items() if "." in k}, list(schema.values()))
+    if check:
+        report = preflight(prompt, info)
+        if not report.ok:
+            raise BackendUnavailable(f"the {name} workflow cannot run on {where}: " + " ".join(report.sentences()))
+    bound = dict(assignments)
+    if params.get(EXTRA_LORAS):
+        bound["extra_loras"] = [list(pair) for pair in params[EXTRA_LORAS]]
+    return prompt, bound
 
 
 def chain_loras(prompt: dict[str, Any], extra: list[tuple[str, float]]) -> dict[str, Any]:

@@ -65,12 +65,15 @@ def parse_node_specs(object_info: Mapping[str, Any]) -> Any:
     return NodeSpecs(dict(object_info))
 
 
-def preflight_problems(prompt: Mapping[str, Any], object_info: Any) -> list[str]:
-    """Sentences naming what a backend lacks to run prompt (node types, models), [] when it can."""
+def preflight_problems(prompt: Mapping[str, Any], object_info: Any, uploads: frozenset[str] = frozenset()) -> list[str]:
+    """Sentences naming what a backend lacks to run prompt (node types, models), [] when it can. Files in
+    `uploads` are sent to the backend just before the prompt: not finding them there yet is no problem."""
     from app.workflows import preflight  # the workflow layer owns the rules
 
     report = preflight(prompt, object_info)
-    return [] if report.ok else [problem.sentence for problem in report.problems]
+    return [problem.sentence for problem in report.problems
+            if not (problem.kind == "not_in_list" and uploads
+                    and (prompt.get(problem.node_id) or {}).get("inputs", {}).get(problem.input) in uploads)]
 
 
 ClientFactory = Callable[[BackendSpec], Any]
@@ -110,6 +113,14 @@ class BackendPool:
             if key not in self._clients:
                 self._clients[key] = self._factory(self.specs[name])
             return self._clients[key]
+
+    def release_client(self, name: str) -> None:
+        """Close this thread's client for a backend (a thread that ends, e.g. one that followed an adopted job)."""
+        with self._lock:
+            client = self._clients.pop((name, threading.get_ident()), None)
+        close = getattr(client, "close", None)
+        if callable(close):
+            close()
 
     def state(self, name: str) -> BackendState:
         return self._states[name]
@@ -160,8 +171,8 @@ class BackendPool:
             if not state.healthy and time.monotonic() - state.checked_at >= self.recheck_s:
                 self.check(name)
 
-    def capable(self, prompt: Mapping[str, Any] | None = None, *, per_backend: Mapping[str, Mapping[str, Any]] | None = None
-                ) -> tuple[list[str], list[str], dict[str, list[str]]]:
+    def capable(self, prompt: Mapping[str, Any] | None = None, *, per_backend: Mapping[str, Mapping[str, Any]] | None = None,
+                uploads: frozenset[str] = frozenset()) -> tuple[list[str], list[str], dict[str, list[str]]]:
         """(healthy backends that can run prompt, down ones worth waiting for, what each other one lacks).
 
         A down backend whose object_info is known is judged on it. One never reached is only worth
@@ -178,7 +189,8 @@ class BackendPool:
             if state.object_info is None or candidate is None:
                 never_reached.append(name)
                 continue
-            problems = preflight_problems(candidate, state.node_specs if state.node_specs is not None else state.object_info)
+            info = state.node_specs if state.node_specs is not None else state.object_info
+            problems = preflight_problems(candidate, info, uploads) if uploads else preflight_problems(candidate, info)
             if problems:
                 missing[name] = problems
             elif state.healthy:

@@ -88,7 +88,10 @@ class QueueEngine:
         def bump(job: Job) -> Job | None:
             if only_if is not None and not only_if(job):
                 return None
-            return job.model_copy(update={**(changes or {}), "dispatch_seq": job.dispatch_seq + 1})
+            new = job.model_copy(update={**(changes or {}), "dispatch_seq": job.dispatch_seq + 1})
+            if new.status == "queued" and not adopt:  # a fresh message: no worker holds it yet
+                new = new.model_copy(update={"worker_id": None})
+            return new
 
         job = self.store.mutate(job_id, bump)
         if job is not None:
@@ -97,6 +100,16 @@ class QueueEngine:
 
     def pending_messages(self) -> int:
         return self.huey.pending_count()
+
+    def message_keys(self) -> set[tuple[str, int]]:
+        """(job id, dispatch_seq) of every message waiting in the queue or the scheduler (delayed retries)."""
+        keys: set[tuple[str, int]] = set()
+        for task in [*self.huey.pending(), *self.huey.scheduled()]:
+            args = getattr(task, "args", None) or ()
+            payload = args[0] if args else None
+            if isinstance(payload, dict) and "job_id" in payload:
+                keys.add((str(payload["job_id"]), int(payload.get("dispatch_seq", -1))))
+        return keys
 
     def start(self, handler: Callable[[RunJob], None], *, threads: int) -> None:
         """Start consumer threads in this process (non-blocking); stop() ends them."""

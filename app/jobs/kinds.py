@@ -5,15 +5,23 @@ ComfyUI kinds (`prompt`, `workflow`) produce an API-format prompt. Every output 
 failover writes under the same name and the collected copies (`outputs/jobs/<job id>/...`) are
 overwritten, never duplicated.
 
-Local kinds run in the worker without a backend (a book's pages and export after its panels). They
-are named in LOCAL_KINDS as `module:function`, resolved on use; a function takes
-`(job, dependencies: dict[id, Job], output_dir: Path)` and returns the job's outputs.
+`book_render` runs one of the book's built-in workflows (panel, background, img2img_restyle,
+upscale_face_restore) with bound parameters: converted with each backend's /object_info like
+`workflow`, its input pictures (files under the output folder) uploaded to the backend the job is
+placed on, just before the prompt is posted. A `book` job fans its panels out as these.
+
+Local kinds run in the worker without a backend (a book's coordinator, the writers' room, collect).
+They are named in LOCAL_KINDS as `module:function`, resolved on use; a function takes
+`(job, dependencies: dict[id, Job], context: app.jobs.context.JobContext)` and returns the job's
+outputs. COORDINATOR_KINDS wait on child jobs: a worker runs them on a thread of their own, never
+on a consumer thread the children need.
 """
 
 from __future__ import annotations
 
 import copy
 import importlib
+import re
 import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -23,7 +31,11 @@ from app.errors import InkframeError
 
 from .models import Job, JobOutput
 
-COMFY_KINDS: tuple[str, ...] = ("prompt", "workflow")
+COMFY_KINDS: tuple[str, ...] = ("prompt", "workflow", "book_render")
+COORDINATOR_KINDS: frozenset[str] = frozenset({"book"})
+BOOK_WORKFLOWS: tuple[str, ...] = ("panel", "background", "img2img_restyle", "upscale_face_restore")
+UPLOAD_NAME = re.compile(r"^[0-9a-f]{16,64}\.png$")
+UPLOAD_PREFIX = "inkframe_book_"
 LOCAL_KINDS: dict[str, str] = {
     "collect": "app.jobs.kinds:collect_dependency_outputs",
     "book": "app.services.book_service:run_book_job",  # a whole script: panels, pages, PDF/CBZ (resumable)
@@ -31,7 +43,7 @@ LOCAL_KINDS: dict[str, str] = {
 }
 OUTPUT_PREFIX_ROOT = "inkframe_jobs"
 
-LocalHandler = Callable[[Job, dict[str, Job], Path], list[JobOutput]]
+LocalHandler = Callable[[Job, dict[str, Job], Any], list[JobOutput]]  # (job, dependencies, JobContext)
 
 
 class JobKindError(InkframeError):
@@ -77,8 +89,15 @@ def validate_kind(kind: str, parameters: Mapping[str, Any]) -> None:
             raise JobKindError(str(exc), field="parameters.workflow") from exc
 
 
+    if kind == "book_render":
+        _validate_book_render(parameters)
     if kind == "book":
         _require_file(parameters, "script", "parameters.script must name the comic script file to build (e.g. scripts/issue1.txt).")
+        out = parameters.get("out_dir")
+        if out is not None and not (isinstance(out, str) and out and not Path(out).is_absolute()
+                                    and all(re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", part) for part in Path(out).parts)):
+            raise JobKindError("parameters.out_dir must be a folder inside the output folder (e.g. books/my-book), "
+                               "made of letters, digits, '.', '_' and '-'.", field="parameters.out_dir")
     if kind == "story" and not isinstance(parameters.get("story_text"), str):
         _require_file(parameters, "story_path", "parameters.story_text or parameters.story_path must give the story to draft.")
 
@@ -91,9 +110,49 @@ def _require_file(parameters: Mapping[str, Any], key: str, missing: str) -> None
         raise JobKindError(f"parameters.{key}: {value} does not exist on the machine that runs the queue.", field=f"parameters.{key}")
 
 
+def _validate_book_render(parameters: Mapping[str, Any]) -> None:
+    if parameters.get("workflow") not in BOOK_WORKFLOWS:
+        raise JobKindError(f"parameters.workflow must be one of {', '.join(BOOK_WORKFLOWS)}.", field="parameters.workflow")
+    if not isinstance(parameters.get("params") or {}, Mapping):
+        raise JobKindError("parameters.params must map workflow parameters to values.", field="parameters.params")
+    images = parameters.get("images") or {}
+    if not isinstance(images, Mapping):
+        raise JobKindError("parameters.images must map image parameters to files.", field="parameters.images")
+    for key, path in images.items():
+        parts = Path(path).parts if isinstance(path, str) else ()
+        if (len(parts) != 4 or parts[0] != "jobs" or parts[2] != "inputs" or not UPLOAD_NAME.match(parts[3])
+                or not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", parts[1])):
+            raise JobKindError(f"parameters.images.{key} must be a picture a book job saved (jobs/<job id>/inputs/<digest>.png).",
+                               field=f"parameters.images.{key}")
+    size = parameters.get("size")
+    if size is not None and not (isinstance(size, list) and len(size) == 2 and all(isinstance(v, int) and 8 <= v <= 16384 for v in size)):
+        raise JobKindError("parameters.size must be [width, height] in pixels (8 to 16384).", field="parameters.size")
+    enable = parameters.get("enable") or []
+    if not isinstance(enable, list) or not all(isinstance(v, str) for v in enable):
+        raise JobKindError("parameters.enable must list node types.", field="parameters.enable")
+
+
 def needs_object_info(kind: str) -> bool:
     """Workflow files in UI format are converted with a backend's /object_info (widget names)."""
-    return kind == "workflow"
+    return kind in ("workflow", "book_render")
+
+
+def upload_name(path: str) -> str:
+    """The file name a book_render input is uploaded under (its content digest: the same on every backend)."""
+    return UPLOAD_PREFIX + Path(path).name
+
+
+def uploads(job: Job) -> dict[str, str]:
+    """{upload name: path relative to the output folder} of the pictures a job sends to its backend."""
+    if job.kind != "book_render":
+        return {}
+    return {upload_name(path): path for path in (job.parameters.get("images") or {}).values()}
+
+
+def upload_inputs(job: Job, client: Any, output_dir: Path) -> None:
+    """Upload the job's input pictures to the backend it was placed on (right before its prompt is posted)."""
+    for name, relative in uploads(job).items():
+        client.upload_image((output_dir / relative).read_bytes(), filename=name, overwrite=True)
 
 
 def build_prompt(job: Job, object_info: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -103,6 +162,8 @@ def build_prompt(job: Job, object_info: Mapping[str, Any] | None = None) -> dict
         prompt = copy.deepcopy(dict(job.parameters["prompt"]))
     elif job.kind == "workflow":
         prompt = _workflow_prompt(job.parameters, object_info or {})
+    elif job.kind == "book_render":
+        prompt = _book_render_prompt(job.parameters, object_info or {})
     else:
         raise JobKindError(f"kind {job.kind!r} runs locally and has no ComfyUI prompt.")
     return name_outputs_after_job(prompt, job.id)
@@ -117,6 +178,19 @@ def _workflow_prompt(parameters: Mapping[str, Any], object_info: Mapping[str, An
     if overrides:
         prompt = apply_overrides(prompt, dict(overrides), parameter_schema(workflow, object_info))
     return dict(prompt)
+
+
+def _book_render_prompt(parameters: Mapping[str, Any], object_info: Mapping[str, Any]) -> dict[str, Any]:
+    from app.book.comfy_backend import build_workflow_prompt
+    from app.workflows import load_workflow, resolve_workflow
+
+    name = parameters["workflow"]
+    images = {key: upload_name(path) for key, path in (parameters.get("images") or {}).items()}
+    size = parameters.get("size")
+    prompt, _bound = build_workflow_prompt(load_workflow(resolve_workflow(name)), name, dict(parameters.get("params") or {}),
+                                           images, parameters.get("enable") or [], tuple(size) if size else None,
+                                           object_info, where="the queue's backends", check=False)
+    return prompt
 
 
 def name_outputs_after_job(prompt: dict[str, Any], job_id: str) -> dict[str, Any]:
@@ -139,8 +213,9 @@ def job_output_dir(output_dir: Path, job_id: str) -> Path:
     return output_dir / "jobs" / job_id
 
 
-def collect_dependency_outputs(job: Job, dependencies: dict[str, Job], output_dir: Path) -> list[JobOutput]:
+def collect_dependency_outputs(job: Job, dependencies: dict[str, Job], context: Any) -> list[JobOutput]:
     """Copy every dependency's outputs under this job (the last step of a batch: gather the results)."""
+    output_dir = context.output_dir
     target = job_output_dir(output_dir, job.id)
     target.mkdir(parents=True, exist_ok=True)
     outputs: list[JobOutput] = []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from app.comfy.errors import ComfyError
@@ -80,30 +81,94 @@ def locate(pool: BackendPool, job: Job) -> str:
     return "absent"
 
 
+@dataclass
+class LostMessages:
+    """Queued jobs seen without a live message in the previous round: (job id, dispatch_seq).
+    A job is sent again when its holder is a dead worker, or when two rounds in a row find no
+    message and no live holder for the same dispatch_seq (a message being taken right now gets
+    its holder written within milliseconds, so it never looks lost twice)."""
+
+    suspects: set[tuple[str, int]] = field(default_factory=set)
+
+
 def reconcile(store: JobStore, pool: BackendPool, engine: QueueEngine, transitions: JobTransitions, *,
-              worker_id: str, startup: bool = True) -> ReconcileReport:
-    """Settle running jobs whose worker is gone. At startup this worker's own id counts as gone (a
-    restart under a fixed --worker-id) and queued jobs are sent again; later rounds leave this
-    worker's own jobs alone (they are in flight) and only look for other workers' orphans."""
+              worker_id: str, startup: bool = True, follow: Callable[[Job], bool] | None = None,
+              active: Callable[[], Collection[str]] = frozenset, lost: LostMessages | None = None) -> ReconcileReport:
+    """Settle running jobs whose worker is gone and send again queued jobs whose message is gone.
+
+    At startup this worker's own id counts as gone (a restart under a fixed --worker-id) and every
+    queued job is sent again. Later rounds (every worker, every few seconds) settle other workers'
+    orphans and this worker's running jobs that no thread of it follows (`active` names the ones it
+    works on; read after the running jobs are listed, as a thread enters a job before claiming it),
+    and re-send queued jobs whose message was lost (see LostMessages).
+    An adopted job is followed by `follow` (a thread of its own, no dispatch slot needed); without
+    `follow` an adopt message is queued instead.
+    """
     report = ReconcileReport(quarantined=len(store.quarantined()))
+    messages = None if startup else engine.message_keys()  # read before the jobs: a later message is newer
     running = store.list(JobQuery(status=["running"], limit=100_000)).items
+    busy = active()
     for job in running:
-        if (job.worker_id == worker_id and not startup) or worker_alive(store, job.worker_id, worker_id):
+        if job.worker_id == worker_id:
+            if not startup and job.id in busy:
+                continue
+        elif worker_alive(store, job.worker_id, worker_id):
             continue
         where = "absent" if job.backend == LOCAL_BACKEND else locate(pool, job)
         if where in ("history", "queue"):
-            taken = engine.enqueue(job.id, adopt=True, changes={"worker_id": worker_id, "progress_text": f"adopted ({where})"},
-                                   only_if=lambda cur, pid=job.prompt_id: is_same_run(cur, pid))
-            if taken is not None:
+            if _adopt(engine, store, job, worker_id, where, follow):
                 report.adopted.append(job.id)
         else:
             reason = {"absent": f"prompt {job.prompt_id} was not found on backend {job.backend} after a restart",
                       "unreachable": f"backend {job.backend} was unreachable after a restart"}[where]
             if transitions.requeue(job, reason) is not None:
                 report.requeued.append(job.id)
-    for job in store.list(JobQuery(status=["queued"], limit=100_000)).items if startup else ():
-        if transitions.enqueue_if_ready(job) is not None:
-            report.resent.append(job.id)
-    if report.adopted or report.requeued or report.quarantined:
+    queued = store.list(JobQuery(status=["queued"], limit=100_000)).items
+    if startup:
+        for job in queued:
+            if transitions.enqueue_if_ready(job) is not None:
+                report.resent.append(job.id)
+    elif messages is not None:
+        report.resent += _resend_lost(store, transitions, queued, messages, worker_id, lost or LostMessages())
+    if report.adopted or report.requeued or report.quarantined or report.resent:
         log.info("reconciled: %s", report.summary())
     return report
+
+
+def _adopt(engine: QueueEngine, store: JobStore, job: Job, worker_id: str, where: str,
+           follow: Callable[[Job], bool] | None) -> bool:
+    changes = {"worker_id": worker_id, "progress_text": f"adopted ({where})"}
+    if follow is None:
+        return engine.enqueue(job.id, adopt=True, changes=changes,
+                              only_if=lambda cur, pid=job.prompt_id: is_same_run(cur, pid)) is not None
+    taken = store.mutate(job.id, lambda cur, pid=job.prompt_id: cur.model_copy(
+        update={**changes, "dispatch_seq": cur.dispatch_seq + 1}) if is_same_run(cur, pid) else None)
+    if taken is None:
+        return False
+    follow(taken)
+    return True
+
+
+def _resend_lost(store: JobStore, transitions: JobTransitions, queued: list[Job], messages: set[tuple[str, int]],
+                 worker_id: str, lost: LostMessages) -> list[str]:
+    resent: list[str] = []
+    suspects: set[tuple[str, int]] = set()
+    alive: dict[str, bool] = {}  # one look at the heartbeats per holder and round
+    for job in queued:
+        key = (job.id, job.dispatch_seq)
+        if key in messages or job.not_before > now():
+            continue
+        holder = job.worker_id
+        if holder is not None and holder != worker_id and holder not in alive:
+            alive[holder] = worker_alive(store, holder, worker_id)
+        if holder == worker_id or (holder is not None and alive[holder]):
+            continue  # one of our threads, or a live worker's, holds its message
+        if holder is None and key not in lost.suspects:
+            suspects.add(key)  # maybe being taken right now: look again next round
+            continue
+        if transitions.enqueue_if_ready(job) is not None:
+            log.warning("job %s: its queue message was lost (%s); sent again", job.id,
+                        f"held by the dead worker {holder}" if holder else "no message and no holder")
+            resent.append(job.id)
+    lost.suspects = suspects
+    return resent

@@ -8,7 +8,9 @@ validation and execution errors fail it for good.
 
 from __future__ import annotations
 
+import collections
 import errno
+import json
 import logging
 import os
 import re
@@ -28,7 +30,9 @@ from app.services.provenance_service import stamp_output
 from .backends import BackendPool, describe_missing
 from .engine import RunJob
 from .job_store_base import CorruptJobError, JobNotFoundError, JobStore
-from .kinds import build_prompt, is_local, job_output_dir, local_handler, needs_object_info
+from .context import JobContext
+from .kinds import (COORDINATOR_KINDS, build_prompt, is_local, job_output_dir, local_handler, needs_object_info, upload_inputs,
+                    uploads)
 from .models import Job, JobOutput
 from .previews import PreviewWriter
 from .transitions import JobTransitions, is_same_run
@@ -92,18 +96,63 @@ def save_outputs(files: list[Any], job_id: str, output_dir: Path) -> list[JobOut
 
 class JobRunner:
     def __init__(self, store: JobStore, pool: BackendPool, transitions: JobTransitions, *, worker_id: str,
-                 output_dir: Path, prompt_timeout_s: float, poll_s: float = 0.25) -> None:
+                 output_dir: Path, prompt_timeout_s: float, poll_s: float = 0.25, context: JobContext | None = None) -> None:
         self.store = store
         self.pool = pool
         self.transitions = transitions
         self.worker_id = worker_id
         self.output_dir = output_dir
         self.prompt_timeout_s = prompt_timeout_s
+        self.context = context  # what local handlers get (config, folders, pool, child jobs)
         self.poll_s = poll_s  # re-check for free slots freed by other workers (this one wakes waiters itself)
         self.stopping = False
         self._freed = threading.Condition()
         self._generation = 0
+        self._active: collections.Counter[str] = collections.Counter()  # jobs this process works on now
+        self._active_lock = threading.Lock()
         transitions.on_released = self._signal_freed
+
+    def active_ids(self) -> set[str]:
+        """The jobs some thread of this worker is working on (reconciliation leaves them alone)."""
+        with self._active_lock:
+            return set(self._active)
+
+    def _enter(self, job_id: str, *, only_once: bool = False) -> bool:
+        with self._active_lock:
+            if only_once and self._active[job_id]:
+                return False
+            self._active[job_id] += 1
+            return True
+
+    def _leave(self, job_id: str) -> None:
+        with self._active_lock:
+            self._active[job_id] -= 1
+            if self._active[job_id] <= 0:
+                del self._active[job_id]
+
+    def adopt(self, job: Job) -> bool:
+        """Follow a running prompt this worker just took over, on a thread of its own: following needs
+        no dispatch slot (the job already holds its backend's slot), so it never waits behind
+        consumer threads that wait for that very slot. False when a thread already follows it."""
+        if not self._enter(job.id, only_once=True):
+            return False
+
+        def follow() -> None:
+            try:
+                self._follow(job, submitted=True)
+            except Exception as exc:  # never leave an adopted job running without a follower
+                log.exception("job %s: unexpected error while following it", job.id)
+                current = self.store.get(job.id)
+                if is_same_run(current, job.prompt_id):
+                    self.transitions.fail(current, f"unexpected error: {type(exc).__name__}: {exc}")
+            finally:
+                self._leave(job.id)
+                self._signal_freed()
+                if job.backend in self.pool.specs:
+                    self.pool.release_client(job.backend)
+
+        threading.Thread(target=follow, name=f"inkframe-follow-{job.id[:8]}", daemon=True).start()
+        return True
 
     def _signal_freed(self) -> None:
         """A job of this worker ended or moved: wake the threads waiting for a backend slot."""
@@ -119,6 +168,13 @@ class JobRunner:
             self._signal_freed()
 
     def _handle(self, message: RunJob) -> None:
+        self._enter(message.job_id)
+        try:
+            self._handle_entered(message)
+        finally:
+            self._leave(message.job_id)
+
+    def _handle_entered(self, message: RunJob) -> None:
         try:
             job = self.store.get(message.job_id)
         except (JobNotFoundError, CorruptJobError) as exc:
@@ -127,7 +183,7 @@ class JobRunner:
         if job.dispatch_seq != message.dispatch_seq:
             return  # an older message: the job was re-enqueued, paused or re-prioritised since
         try:
-            if message.adopt:
+            if message.adopt:  # sent by older versions; reconciliation now follows adopted jobs itself
                 if job.status == "running" and job.worker_id == self.worker_id:
                     self._follow(job, submitted=True)
                 return
@@ -147,25 +203,65 @@ class JobRunner:
     # ---- dispatch -----------------------------------------------------------------------------------
     def _dispatch(self, job: Job) -> None:
         if is_local(job.kind):
-            claimed = self.store.claim(job.id, dispatch_seq=job.dispatch_seq, backend=LOCAL_BACKEND, max_running=10_000,
-                                       prompt_id=uuid.uuid4().hex, worker_id=self.worker_id)
-            if claimed is not None:
+            coordinator = job.kind in COORDINATOR_KINDS
+            if coordinator:
+                self._enter(job.id)  # before the claim: reconciliation must never see it running and unfollowed
+            try:
+                claimed = self.store.claim(job.id, dispatch_seq=job.dispatch_seq, backend=LOCAL_BACKEND, max_running=10_000,
+                                           prompt_id=uuid.uuid4().hex, worker_id=self.worker_id)
+            except BaseException:
+                if coordinator:
+                    self._leave(job.id)
+                raise
+            if claimed is None:
+                if coordinator:
+                    self._leave(job.id)
+            elif coordinator:  # it waits on child jobs: never on a consumer thread the children need
+                threading.Thread(target=self._run_coordinator, args=(claimed,), name=f"inkframe-{job.kind}-{job.id[:8]}",
+                                 daemon=True).start()
+            else:
                 self._run_local(claimed)
             return
         claimed, prompt = self._claim_backend(job)
         if claimed is not None and prompt is not None:
             self._submit_and_follow(claimed, prompt)
 
-    def _prompts_for(self, job: Job) -> dict[str, dict[str, Any]]:
-        """Each backend's prompt for the job: the same for API prompts; a UI workflow is converted with
-        each backend's own /object_info (backends never reached get none yet)."""
+    def _prompts_for(self, job: Job) -> tuple[dict[str, dict[str, Any]], dict[str, list[str]]]:
+        """(each backend's prompt for the job, why it could not be built for the others). The same prompt for
+        API prompts; a UI workflow is converted with each backend's own /object_info (backends never
+        reached get none yet; one whose node types do not fit the workflow gets a reason instead)."""
         if needs_object_info(job.kind):
-            return {state.spec.name: build_prompt(job, state.object_info) for state in self.pool.states()
-                    if state.object_info is not None}
+            prompts: dict[str, dict[str, Any]] = {}
+            broken: dict[str, list[str]] = {}
+            errors: list[InkframeError] = []
+            for state in self.pool.states():
+                if state.object_info is None:
+                    continue
+                try:
+                    prompts[state.spec.name] = build_prompt(job, state.object_info)
+                except InkframeError as exc:
+                    broken[state.spec.name] = [str(exc)]
+                    errors.append(exc)
+            if errors and not prompts and not any(s.object_info is None for s in self.pool.states()):
+                raise errors[0]  # it fits no backend at all: the job's own sentence
+            return prompts, broken
         prompt = build_prompt(job)
-        return {name: prompt for name in self.pool.specs}
+        return {name: prompt for name in self.pool.specs}, {}
+
+    def _hold(self, job: Job, note: str | None = None) -> None:
+        """Mark a queued job as held by this worker (its message is in one of our threads): when this
+        worker dies, reconciliation sees a dead holder and sends the job again at once."""
+        def apply(cur: Job) -> Job | None:
+            if cur.status != "queued" or cur.dispatch_seq != job.dispatch_seq:
+                return None
+            if cur.worker_id == self.worker_id and (note is None or cur.progress_text == note):
+                return None
+            return cur.model_copy(update={"worker_id": self.worker_id} | ({"progress_text": note} if note else {}))
+
+        self.store.mutate(job.id, apply)
 
     def _claim_backend(self, job: Job) -> tuple[Job | None, dict[str, Any] | None]:
+        held = False
         noted_at = 0.0
         prompts: dict[str, dict[str, Any]] = {}
         judged: tuple | None = None
@@ -181,11 +277,15 @@ class JobRunner:
             if judged != self.pool.version():  # convert and preflight again only when a backend changed
                 judged = self.pool.version()
                 try:
-                    prompts = self._prompts_for(job)
+                    prompts, broken = self._prompts_for(job)
                 except InkframeError as exc:
                     self.transitions.fail(job, str(exc), same_run=False)
                     return None, None
-                able, waiting, missing = self.pool.capable(per_backend=prompts)
+                able, waiting, missing = self.pool.capable(per_backend=prompts, uploads=frozenset(uploads(job)))
+                if broken:
+                    able = [name for name in able if name not in broken]
+                    waiting = [name for name in waiting if name not in broken]
+                    missing = {**missing, **broken}
             if not able and not waiting:
                 self.transitions.fail(job, describe_missing(missing) + ".", same_run=False)
                 return None, None
@@ -197,13 +297,16 @@ class JobRunner:
                                            prompt_id=uuid.uuid4().hex, worker_id=self.worker_id)
                 if claimed is not None:
                     return claimed, prompts[backend]
-            else:
-                if time.monotonic() - noted_at > WAIT_NOTE_EVERY_S:
+            if backend is None or not held:
+                note = None
+                if backend is None and time.monotonic() - noted_at > WAIT_NOTE_EVERY_S:
                     note = "waiting for a free backend" if able else "waiting for a backend: " + describe_missing(
                         {name: [f"down ({self.pool.state(name).error})"] for name in waiting})
-                    self.store.mutate(job.id, lambda cur, note=note, seq=job.dispatch_seq: cur.model_copy(
-                        update={"progress_text": note}) if cur.status == "queued" and cur.dispatch_seq == seq else None)
                     noted_at = time.monotonic()
+                if note is not None or not held:
+                    self._hold(job, note)
+                    held = True
+            if backend is None:
                 with self._freed:
                     if self._generation == generation:
                         self._freed.wait(self.poll_s)
@@ -217,6 +320,9 @@ class JobRunner:
     def _submit_and_follow(self, job: Job, prompt: dict[str, Any]) -> None:
         client = self.pool.client(job.backend)
         try:
+            if job.kind == "book_render":
+                self._record_run(job, {"prompt": prompt, "backend": job.backend, "prompt_id": job.prompt_id})
+            upload_inputs(job, client, self.output_dir)
             client.submit(prompt, prompt_id=job.prompt_id)
         except ComfyError as exc:
             self._on_comfy_error(job, exc)
@@ -254,6 +360,9 @@ class JobRunner:
         except DiskFullError as exc:
             self._on_disk_full(job, str(exc))
             return
+        if job.kind == "book_render":
+            outputs.append(self._record_run(job, {"backend": job.backend, "prompt_id": job.prompt_id,
+                                                  "comfy_execution_s": result.timings.comfy_execution_s}))
         self.transitions.succeed(job, outputs)
 
     def _on_disk_full(self, job: Job, message: str) -> None:
@@ -261,6 +370,20 @@ class JobRunner:
         current = self.store.get(job.id)
         if is_same_run(current, job.prompt_id):
             self.transitions.retry_or_fail(current, message, immediate=False)
+
+    def _record_run(self, job: Job, values: dict[str, Any]) -> JobOutput:
+        """jobs/<id>/run.json: the prompt a book_render job posted, where, and how long ComfyUI took (the book's record)."""
+        path = job_output_dir(self.output_dir, job.id) / "run.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            record = {}
+        record.update(values)
+        temporary = path.with_name(f".run.json.{os.getpid()}.{threading.get_ident()}.part")
+        temporary.write_text(json.dumps(record), encoding="utf-8")
+        os.replace(temporary, path)
+        return JobOutput(node_id="run", filename="run.json", kind="data", path=str(path.relative_to(self.output_dir)))
 
     def _on_comfy_error(self, job: Job, exc: ComfyError) -> None:
         current = self.store.get(job.id)
@@ -287,10 +410,22 @@ class JobRunner:
             log.warning("job %s: could not withdraw prompt %s from %s (%s)", job.id, job.prompt_id, job.backend, exc)
 
     # ---- local kinds --------------------------------------------------------------------------------
+    def _local_context(self) -> JobContext:
+        if self.context is None:
+            raise InkframeError("this worker has no job context for local kinds.")
+        return self.context
+
     def _run_local(self, job: Job) -> None:
+        from .context import ParentStopped, cancel_children
+
         try:
             dependencies = self.store.get_many(job.depends_on)
-            outputs = local_handler(job.kind)(job, dependencies, self.output_dir)
+            outputs = local_handler(job.kind)(job, dependencies, self._local_context())
+        except ParentStopped as exc:  # cancelled or taken over meanwhile: that decision stands
+            log.info("job %s stopped: %s", job.id, exc)
+            if self.store.get(job.id).status in ("cancelled", "failed", "paused"):
+                cancel_children(self._local_context(), job)
+            return
         except DiskFullError as exc:
             self._on_disk_full(job, str(exc))
             return
@@ -304,3 +439,15 @@ class JobRunner:
             self.transitions.fail(job, f"{job.kind} step failed: {exc}")
             return
         self.transitions.succeed(job, outputs)
+
+    def _run_coordinator(self, job: Job) -> None:
+        try:
+            self._run_local(job)
+        except Exception as exc:  # never leave a coordinator running without its thread
+            log.exception("job %s: unexpected error", job.id)
+            current = self.store.get(job.id)
+            if is_same_run(current, job.prompt_id):
+                self.transitions.fail(current, f"unexpected error: {type(exc).__name__}: {exc}")
+        finally:
+            self._leave(job.id)
+            self._signal_freed()

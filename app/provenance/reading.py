@@ -46,8 +46,6 @@ class CredentialReport:
 
 
 def read_credentials(path: Path, trust_anchors: bytes | None = None) -> CredentialReport:
-    import c2pa
-
     if not path.is_file():
         return CredentialReport(path, "unreadable", note=f"{path} is not a file")
     mime = mime_for(path)

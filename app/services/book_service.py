@@ -158,26 +158,42 @@ def make_sheet(name: str, config: Config, backend_url: str, *, photos: Sequence[
             backend.close()  # type: ignore[union-attr]
 
 
-def run_book_job(job, dependencies, output_dir: Path):  # (Job, dict[str, Job], Path) -> list[JobOutput]
+def run_book_job(job, dependencies, context):  # (Job, dict[str, Job], JobContext) -> list[JobOutput]
     """Local job kind `book`: a whole script built unattended on the persistent queue.
 
-    Parameters: `script` (path), optional `library` (folder; default app.library_dir), `comfyui_url`,
-    `max_side`, `steps`, `cfg`, `checkpoint`, `grade`, `formats`. The build always resumes, so a job run again after a crash or a retry keeps
-    every panel that was finished and only generates the rest."""
-    from ..config import load_config
+    Parameters: `script` (path), optional `out_dir` (a folder inside the output folder; default
+    jobs/<job id>), `library` (folder; default the worker's app.library_dir),
+    `max_side`, `steps`, `cfg`, `checkpoint`, `grade`, `formats`, `regenerate` ("PAGE:PANEL"), `seed`,
+    `prompt` (with regenerate). Every picture is a `book_render` child job placed by the queue on its
+    backends (QueuePanelBackend): per-backend slots, capability-aware placement, failover; the panels
+    run in parallel and pages are composed as their panels finish. The build always resumes, so a job
+    run again after a crash or a retry keeps every finished panel and finds its children again.
+    `context` is the worker's JobContext: its config (`--config`), folders and backend pool."""
+    from ..book.plan import PanelRef
+    from ..book.queue_backend import QueuePanelBackend
     from ..jobs.kinds import job_output_dir
     from ..jobs.models import JobOutput
 
-    config = load_config()
+    config, output_dir = context.config, context.output_dir
     values = dict(job.parameters)
-    folder = job_output_dir(output_dir, job.id)
+    folder = output_dir / values["out_dir"] if values.get("out_dir") else job_output_dir(output_dir, job.id)
+    regenerate = PanelRef.parse(str(values["regenerate"])) if values.get("regenerate") else None
     options = BuildOptions(
         script=Path(values["script"]), out_dir=folder, resume=True, max_side=values.get("max_side"),
-        library_dir=Path(values["library"]) if values.get("library") else None,
+        library_dir=Path(values["library"]) if values.get("library") else context.library_dir,
         steps=values.get("steps"), cfg=values.get("cfg"), checkpoint=values.get("checkpoint"), grade=values.get("grade"),
-        formats=tuple(values.get("formats") or DEFAULT_FORMATS),
+        formats=tuple(values.get("formats") or DEFAULT_FORMATS), regenerate=regenerate, seed=values.get("seed"),
+        prompt=values.get("prompt"),
     )
-    result = build_book(options, config, (values.get("comfyui_url") or config.comfyui.url).rstrip("/"))
+    if regenerate is not None and not (folder / "build.json").is_file():
+        options = replace(options, regenerate=None)  # nothing built yet: a full build draws that panel too
+    backend = QueuePanelBackend(context, job)
+
+    def progress(event: BuildEvent) -> None:
+        context.store.mutate(job.id, lambda cur: cur.model_copy(update={"progress_text": event.message[:200]})
+                             if cur.status == "running" and cur.prompt_id == job.prompt_id else None)
+
+    result = build_book(options, config, config.comfyui.url, backend=backend, on_event=progress)
     if result.failed:
         names = ", ".join(f"page {ref.page} panel {ref.panel}" for ref in result.failed)
         raise InkframeError(f"{len(result.failed)} panel(s) failed ({names}); see {result.report}; retry the job to build only those.")

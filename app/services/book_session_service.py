@@ -1,15 +1,14 @@
 """The Comic tab's use of the book builder: build (or resume, or regenerate one panel of) the book in the
-script editor, streaming the builder's events, and read back each panel's record (image, prompt, seed,
-scores) for the panel grid.
+script editor as a `book` job on the queue (its panels spread over every backend), streaming its
+progress, and read back each panel's record (image, prompt, seed, scores) for the panel grid.
 
-    for update in run_build(config, url, script_text, out_dir):   # BuildUpdate(message, done, result, error)
+    for update in run_build(config, url, script_text, out_dir, queue=service):   # BuildUpdate(message, done, result, error)
         ...
 """
 
 from __future__ import annotations
 
-import queue
-import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,14 +66,24 @@ def panel_views(out_dir: Path) -> list[PanelView]:
 
 
 def run_build(config: Config, url: str, script_text: str, out_dir: Path, *, regenerate: str | None = None,
-              seed: int | None = None, prompt: str | None = None, resume: bool = True,
-              checkpoint: str | None = None) -> Iterator[BuildUpdate]:
-    """Build in a thread and yield each builder event as it happens, then the result (or the error sentence)."""
-    from ..book.builder import BuildOptions
+              seed: int | None = None, prompt: str | None = None, resume: bool = True, queue: Any = None,
+              priority: int = 0, checkpoint: str | None = None) -> Iterator[BuildUpdate]:
+    """Build through the job queue (a `book` job: its panels run as jobs on the backend pool, the same path
+    as `python main.py batch` and the REST API) and yield its progress, then the outcome. `out_dir` must lie
+    inside the output folder (books/<title> there); `url` is kept for callers and not used: the queue's
+    workers have their backends. Without `queue`, a QueueService is opened on `config`."""
     from ..book.plan import PanelRef
-    from .book_service import build_book
+    from ..jobs.models import JobSpec
+    from .queue_service import QueueService
 
     out_dir = Path(out_dir)
+    output_root = config.resolve(config.app.output_dir)
+    try:
+        relative = out_dir.resolve().relative_to(output_root.resolve())
+    except ValueError:
+        message = f"the build folder {out_dir} is not inside the output folder {output_root}."
+        yield BuildUpdate(message, done=True, error=message)
+        return
     out_dir.mkdir(parents=True, exist_ok=True)
     script = out_dir / "script.txt"
     script.write_text(script_text, encoding="utf-8")
@@ -83,32 +92,53 @@ def run_build(config: Config, url: str, script_text: str, out_dir: Path, *, rege
     except InkframeError as exc:
         yield BuildUpdate(str(exc), done=True, error=str(exc))
         return
-    options = BuildOptions(script=script, out_dir=out_dir, resume=resume or ref is not None, regenerate=ref,
-                           seed=seed if ref else None, prompt=prompt or None if ref else None, checkpoint=checkpoint or None)
-    events: queue.Queue = queue.Queue()
-    outcome: dict[str, Any] = {}
-
-    def work() -> None:
+    if (out_dir / "build.json").is_file() and not resume and ref is None:
+        message = (f"{out_dir} already holds a build; build with resume (finished panels are reused) or regenerate one panel.")
+        yield BuildUpdate(message, done=True, error=message)
+        return
+    parameters: dict[str, Any] = {"script": str(script), "out_dir": relative.as_posix()}
+    if checkpoint:
+        parameters["checkpoint"] = checkpoint
+    if ref is not None:
+        parameters.update(regenerate=f"{ref.page}:{ref.panel}", **({"seed": seed} if seed is not None else {}),
+                          **({"prompt": prompt} if prompt else {}))
+    own = queue is None
+    service = queue or QueueService(config)
+    try:
         try:
-            outcome["result"] = build_book(options, config, url, on_event=lambda event: events.put(event.message))
+            [job] = service.submit([JobSpec(kind="book", parameters=parameters, priority=priority)])
         except InkframeError as exc:
-            outcome["error"] = str(exc)
-        finally:
-            events.put(None)
+            yield BuildUpdate(str(exc), done=True, error=str(exc))
+            return
+        yield BuildUpdate(f"queued as job {job.id}")
+        yield from _follow(service, job.id)
+    finally:
+        if own:
+            service.close()
 
-    thread = threading.Thread(target=work, name="inkframe-book-build", daemon=True)
-    thread.start()
+
+def _follow(service: Any, job_id: str) -> Iterator[BuildUpdate]:
+    from ..jobs.models import now
+    from ..jobs.reconcile import STALE_AFTER_S
+
+    last = ""
+    warned = False
     while True:
-        try:
-            message = events.get(timeout=POLL_S)
-        except queue.Empty:
+        job = service.get(job_id)
+        if job.terminal:
+            if job.status == "succeeded":
+                yield BuildUpdate("the book is built", done=True, result=job)
+            else:
+                error = job.last_error or f"the book job was {job.status}"
+                yield BuildUpdate(error, done=True, error=error)
+            return
+        if job.progress_text and job.progress_text != last:
+            last = job.progress_text
+            yield BuildUpdate(last)
+        elif job.status == "queued" and not warned and not any(
+                now() - info.heartbeat_at <= STALE_AFTER_S for info in service.store.workers()):
+            warned = True
+            yield BuildUpdate("waiting for a queue worker: start the studio with its worker or `python main.py worker`.")
+        else:
             yield BuildUpdate("")  # a heartbeat: the caller refreshes the panel grid
-            continue
-        if message is None:
-            break
-        yield BuildUpdate(message)
-    thread.join()
-    if "error" in outcome:
-        yield BuildUpdate(outcome["error"], done=True, error=outcome["error"])
-    else:
-        yield BuildUpdate("the book is built", done=True, result=outcome.get("result"))
+        time.sleep(POLL_S)

@@ -147,16 +147,16 @@ def check_script_file(script_path: Path, *, bible_path: Path | None = None, budg
     return check_book(book, bible, budget or DialogueBudget())
 
 
-def run_story_job(job: Job, dependencies: dict[str, Job], output_dir: Path) -> list[JobOutput]:
+def run_story_job(job: Job, dependencies: dict[str, Job], context: Any) -> list[JobOutput]:
     """Local job kind `story`: parameters are WritersRoomParams fields (`story_text` or
     `story_path`, `pages`, ...; `out_path` is chosen here) plus optional `llm_url`.
-    Register with `LOCAL_KINDS["story"] = "app.services.story_service:run_story_job"`."""
-    from ..config import load_config
+    Register with `LOCAL_KINDS["story"] = "app.services.story_service:run_story_job"`. `context` is the
+    worker's app.jobs.context.JobContext: its config (the worker's --config) and output folder."""
     from ..jobs.kinds import job_output_dir
     from ..jobs.models import JobOutput
     from ..story.loop import run_writers_room
 
-    config = load_config()
+    config, output_dir = context.config, context.output_dir
     values = dict(job.parameters)
     llm_url = values.pop("llm_url", None)
     if "story_path" in values:

@@ -26,12 +26,19 @@ NO_COMFYUI = ("no ComfyUI to start: set COMFYUI_PATH (+COMFYUI_PYTHON) to a Comf
               "start their own backends with the test node pack")
 
 
-def start_backends(count: int, workdir: Path) -> list[ManagedComfyUI]:
-    """Start count ComfyUIs at once; raise ComfyError (after stopping the others) when one fails."""
+def start_backends(count: int, workdir: Path, *, extra_args: list[str] | None = None,
+                   torch_threads: int | None = None) -> list[ManagedComfyUI]:
+    """Start count ComfyUIs at once; raise ComfyError (after stopping the others) when one fails.
+    `torch_threads` caps each one's CPU threads (several CPU ComfyUIs on a few cores thrash otherwise)."""
     if not os.environ.get("COMFYUI_PATH"):
         raise LookupError(NO_COMFYUI)
     servers = [managed_comfyui_from_env(workdir / f"comfyui-{i}", QUEUE_TIMEOUTS, extra_custom_nodes=[TEST_NODES])
                for i in range(count)]
+    for server in servers:
+        if torch_threads:
+            server.env.update(OMP_NUM_THREADS=str(torch_threads), MKL_NUM_THREADS=str(torch_threads))
+        if extra_args:
+            server.launch = server.launch.model_copy(update={"extra_args": [*server.launch.extra_args, *extra_args]})
     with ThreadPoolExecutor(max_workers=count) as pool:
         results = list(pool.map(_try_start, servers))
     errors = [error for error in results if error is not None]
@@ -76,12 +83,13 @@ def write_config(path: Path, urls: list[str], *, storage: str = "sqlite", redis_
     return path
 
 
-def running_backends(count: int, workdir: Path) -> Iterator[list[ManagedComfyUI]]:
+def running_backends(count: int, workdir: Path, *, extra_args: list[str] | None = None,
+                     torch_threads: int | None = None) -> Iterator[list[ManagedComfyUI]]:
     """Body of a test fixture: start `count` backends, skip when no ComfyUI is configured, stop them after."""
     import pytest
 
     try:
-        servers = start_backends(count, workdir)
+        servers = start_backends(count, workdir, extra_args=extra_args, torch_threads=torch_threads)
     except LookupError as exc:
         pytest.skip(str(exc))
     except ComfyError as exc:

@@ -213,7 +213,7 @@ def test_a_whole_script_builds_unattended_on_the_queue(tiny_sd15_comfyui: str, b
                            f"comfyui:\n  url: {tiny_sd15_comfyui}\n", encoding="utf-8")
     service = QueueService(load_config(config_file))
     worker = service.start_worker()
-    parameters = {"script": str(book_dir / "book.txt"), "library": str(book_dir / "library"), "comfyui_url": tiny_sd15_comfyui,
+    parameters = {"script": str(book_dir / "book.txt"), "library": str(book_dir / "library"),
                   "max_side": 64, "steps": 1, "checkpoint": TINY_CHECKPOINT}
 
     def finish(job_id: str):
@@ -237,7 +237,7 @@ def test_a_whole_script_builds_unattended_on_the_queue(tiny_sd15_comfyui: str, b
         # the build is resumable, so the queue can run the job again (after a crash, or by hand): nothing is redone
         from app.services.book_service import run_book_job
 
-        run_book_job(done, {}, tmp_path / "outputs")
+        run_book_job(done, {}, worker.context)  # every panel and the plate are reused: no child job is needed
         assert {p.name: p.read_bytes() for p in (folder / "panels").glob("*.png")} == panels
         records = [json.loads(p.read_text()) for p in (folder / "panels").glob("p*_panel*.json")]
         assert len(records) == 2 and all(r["status"] == "done" and len(r["attempts"]) == 1 for r in records)

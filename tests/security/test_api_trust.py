@@ -3,7 +3,6 @@ outputs are written and served only inside the output folder."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest

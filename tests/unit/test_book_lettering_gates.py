@@ -54,7 +54,6 @@ class _ColourEmbedder:
     """A face 'embedding' that is the crop's mean colour: red and blue faces are told apart."""
 
     def embed_largest_face(self, rgb):
-        import numpy as np
 
         return rgb.reshape(-1, 3).mean(axis=0) - 128.0
 

@@ -21,8 +21,9 @@ from tests.queue_fixtures import free_port
 RUN_LOG: list[str] = []
 
 
-def record_step(job, dependencies, output_dir: Path) -> list[JobOutput]:
+def record_step(job, dependencies, context) -> list[JobOutput]:
     """A local test kind: writes a file naming its dependencies, logs the order it ran in."""
+    output_dir = context.output_dir
     if job.parameters.get("fail"):
         raise ValueError(f"step {job.key} was told to fail")
     time.sleep(job.parameters.get("sleep", 0))

@@ -162,12 +162,17 @@ def test_story_job_kind_writes_script_and_bible_under_the_job(stub, tmp_path, bi
     now = _time.time()
     job = Job(id="job1", kind="story", created_at=now, updated_at=now, parameters={
         "story_text": STORY, "pages": 1, "bible_path": str(bible_file), "min_panels": 1, "max_panels": 1, "llm_url": stub.url})
-    outputs = service.run_story_job(job, {}, tmp_path)
+    from types import SimpleNamespace
+
+    from app.config import Config
+
+    context = SimpleNamespace(config=Config(), output_dir=tmp_path)  # what a worker hands its local jobs (JobContext)
+    outputs = service.run_story_job(job, {}, context)
     assert [(o.filename, o.kind) for o in outputs] == [("script.txt", "file"), ("script.bible.json", "data")]
     assert load_book(tmp_path / outputs[0].path).pages[0].panels[0].characters == ["Maya"]
     bad = job.model_copy(update={"parameters": {"story_text": STORY, "pages": 0}})
     with pytest.raises(service.StoryError, match=r"^story parameter pages: input should be greater than or equal to 1\.$"):
-        service.run_story_job(bad, {}, tmp_path)
+        service.run_story_job(bad, {}, context)
 
 
 def test_generate_step_sends_the_draft_through_the_book_pipeline(stub, tmp_path, bible_file, monkeypatch):

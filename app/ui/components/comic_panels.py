@@ -118,7 +118,7 @@ def build(context: UiContext, script: str, draft: ComposeDraft | None, resume: b
     lines: list[str] = []
     for update in books.run_build(context.config, context.comfyui_url, script, out_dir, regenerate=(ref or "").strip() or None,
                                   seed=int(seed_text) if seed_text else None, prompt=prompt, resume=resume,
-                                  checkpoint=checkpoint or None):
+                                  checkpoint=checkpoint or None, queue=context.services.queue()):
         if update.message and not update.done:
             lines.append(update.message)
         if update.error:

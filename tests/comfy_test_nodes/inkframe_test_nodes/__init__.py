@@ -22,9 +22,10 @@ class InkframeTestSleep:
         return {"required": {"image": ("IMAGE",),
                              "seconds": ("FLOAT", {"default": 1.0, "min": 0.0, "max": 3600.0, "step": 0.001}),
                              "value": ("STRING", {"default": ""})},
-                "optional": {"log_file": ("STRING", {"default": ""})}}
+                "optional": {"log_file": ("STRING", {"default": ""}),
+                             "log_detail": ("BOOLEAN", {"default": False})}}
 
-    def run(self, image, seconds, value, log_file=""):
+    def run(self, image, seconds, value, log_file="", log_detail=False):
         end = time.monotonic() + seconds
         while True:
             _check_interrupted()
@@ -35,7 +36,8 @@ class InkframeTestSleep:
         if log_file:
             fd = os.open(log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
-                os.write(fd, f"{value}\n".encode())
+                line = f"{value}@{os.getpid()}@{time.time():.3f}" if log_detail else value
+                os.write(fd, f"{line}\n".encode())
             finally:
                 os.close(fd)
         return (image,)
