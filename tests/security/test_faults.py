@@ -133,7 +133,8 @@ class RecordingTransitions:
 def make_runner(tmp_path, job: Job, transitions: RecordingTransitions, client=None) -> JobRunner:
     store = SimpleNamespace(get=lambda _id: job, get_many=lambda ids: {}, mutate=lambda *a, **k: None)
     pool = SimpleNamespace(client=lambda _name: client)
-    return JobRunner(store, pool, transitions, worker_id="w", output_dir=tmp_path / "outputs", prompt_timeout_s=5)
+    context = SimpleNamespace(output_dir=tmp_path / "outputs")  # what local handlers read here (app.jobs.context.JobContext)
+    return JobRunner(store, pool, transitions, worker_id="w", output_dir=tmp_path / "outputs", prompt_timeout_s=5, context=context)
 
 
 def test_disk_full_during_collection_keeps_the_job_retryable(tmp_path, monkeypatch):
@@ -149,8 +150,8 @@ def test_disk_full_during_collection_keeps_the_job_retryable(tmp_path, monkeypat
 def test_disk_full_in_a_local_step_keeps_the_job_retryable(tmp_path, monkeypatch):
     job = Job(id="j3", kind="book", status="running", prompt_id="p3", backend="local", created_at=1, updated_at=1)
 
-    def handler(_job, _deps, output_dir):
-        raise OSError(errno.ENOSPC, "No space left on device", str(output_dir / "jobs" / "j3" / "page-01.png"))
+    def handler(_job, _deps, context):
+        raise OSError(errno.ENOSPC, "No space left on device", str(context.output_dir / "jobs" / "j3" / "page-01.png"))
 
     monkeypatch.setattr(runner_module, "local_handler", lambda _kind: handler)
     transitions = RecordingTransitions()
