@@ -22,7 +22,7 @@ CSS = """
 .queue-preview { display: block; max-width: 256px; width: 100%; margin-top: 6px; border-radius: 4px; image-rendering: auto; }
 .queue-error { color: #b91c1c; font-size: 0.85em; }
 .queue-error, .inkframe-errors, .inkframe-notice p, .inkframe-ok p { white-space: normal; overflow-wrap: anywhere; }
-.inkframe-wide-table td, .inkframe-wide-table td span { white-space: normal !important; overflow-wrap: anywhere; }
+.inkframe-wide-table td, .inkframe-wide-table td span, .inkframe-wide-table th span { white-space: normal !important; overflow-wrap: break-word; word-break: normal; }
 .queue-table-wrap { overflow-x: auto; max-width: 100%; }
 .queue-jobs { border-collapse: collapse; width: 100%; font-size: 0.9em; }
 .queue-jobs th, .queue-jobs td { padding: 4px 6px; border: none !important; border-bottom: 1px solid var(--border-color-primary) !important; text-align: left; vertical-align: top; }

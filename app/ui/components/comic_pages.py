@@ -64,7 +64,7 @@ def render(context: UiContext) -> None:
                 _w["add"] = gr.Button("Add as new balloon", size="sm", elem_id="compose-add")
             _w["table"] = gr.Dataframe(headers=BALLOON_HEADERS, value=[], interactive=False, wrap=True,
                                        label="Lettering on this page", elem_id="compose-balloons",
-                                       column_widths=["9%", "6%", "13%", "14%", "42%", "8%", "8%"], elem_classes=["inkframe-wide-table"])
+                                       column_widths=["80px", "50px", "90px", "120px", "340px", "70px", "70px"], elem_classes=["inkframe-wide-table"])
 
 
 def _status(draft: ComposeDraft) -> str:

@@ -24,6 +24,7 @@ from . import backend_notice
 
 BOOK_BUILDER_MODULE = "app.services.book_service"
 PANEL_HEADERS = ["page", "panel", "status", "shot", "prompt", "characters", "lettering", "art", "seed", "identity", "quality"]
+PANEL_WIDTHS = ["70px", "70px", "110px", "110px", "320px", "150px", "240px", "160px", "100px", "100px", "100px"]  # scroll, never stack letters
 LOG_LINES = 12
 _w: dict[str, Any] = {}
 
@@ -46,7 +47,7 @@ def render(context: UiContext) -> None:
                             + " Compose pages from your own panel images below."), elem_id="comic-builder-missing")
     _w["gallery"] = gr.Gallery(label="Panel art", columns=6, height="auto", elem_id="comic-panel-gallery")
     _w["table"] = gr.Dataframe(headers=PANEL_HEADERS, value=[], interactive=False, wrap=True, label="Panels",
-                               elem_id="comic-panel-table", elem_classes=["inkframe-wide-table"])
+                               elem_id="comic-panel-table", elem_classes=["inkframe-wide-table"], column_widths=PANEL_WIDTHS)
 
 
 def _book(script: str | None):
