@@ -1,4 +1,4 @@
-"""Save a PNG of every studio tab (desktop, 1280 px) and of the Comic and Queue tabs at phone width
+"""Save a PNG of every studio tab (desktop, 1280 px) and of the Comic, Queue and Settings tabs at phone width
 (390 px) into docs/screenshots/, with a composed sample page and a few queued jobs to show.
 
     .venv/bin/python -m tests.browser.capture_screenshots [--out docs/screenshots] [--tabs queue,workflows]
@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, REPO_ROOT, start_studio
 from tests.browser.studio_page import TAB_IDS, open_studio, open_tab
 
-PHONE_TABS = ("comic", "queue")
+PHONE_TABS = ("comic", "queue", "settings")
 MAX_HEIGHT = 2400
 PANEL_COLOURS = [(38, 70, 83), (42, 157, 143), (233, 196, 106), (244, 162, 97), (231, 111, 81), (69, 123, 157),
                  (29, 53, 87), (168, 218, 220)]

@@ -33,7 +33,7 @@ def open_tab(page, tab: str) -> None:
 BROKEN_WORDS_JS = """
 () => {
   const broken = [];
-  for (const cell of document.querySelectorAll('table td, table th')) {
+  for (const cell of document.querySelectorAll('table td, table th, .virtual-row .body-cell')) {  // gradio's rows are divs
     if (!cell.offsetParent) continue;  // hidden (another tab)
     const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -42,7 +42,7 @@ BROKEN_WORDS_JS = """
       const range = document.createRange();
       range.selectNodeContents(node);
       const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
-      const words = text.split(/\\s+/).length;
+      const words = text.split(/[\\s\\/-]+/).length;  // a break at a space, '-' or '/' is fine
       if (tops.size > words) broken.push(`${cell.closest('[id]') ? cell.closest('[id]').id : '?'}: ${text.slice(0, 40)} (${tops.size} lines, ${words} words)`);
     }
   }
