@@ -127,6 +127,11 @@ def test_lettering_can_be_edited_on_the_page_preview(studio, page, tmp_path):
     page.locator("#compose-apply").click()
     table.get_by_text("Fix the lamp, now!").wait_for()
     assert "shout" in table.inner_text()
+    confirmation = page.locator("#compose-status").inner_text()  # Apply says what it changed
+    assert "Updated balloon" in confirmation and "shout “Fix the lamp, now!”" in confirmation
+    motion = page.locator("#export-motion")
+    if motion.count():  # the motion comic's label says the size the CLI makes too
+        assert "1920x1080" in motion.inner_text()
 
 
 def test_phone_width_has_no_sideways_scroll(studio, browser):

@@ -145,7 +145,17 @@ def edit(draft: ComposeDraft | None, page: int | None, balloon: str | None, text
         return [draft, error_html(str(exc)), *_page_view(draft, page, balloon)]
     if add:
         balloon = f"{panel}:{len([r for r in compose_service.balloon_rows(draft.book, page) if r['panel'] == panel]) - 1}"
-    return [draft, _status(draft), *_page_view(draft, page, balloon)]
+    return [draft, edit_confirmation(page, balloon, text, kind, auto_place, x, y, add), *_page_view(draft, page, balloon)]
+
+
+def edit_confirmation(page: int, balloon: str, text: str, kind: str, auto_place: bool, x: float, y: float, add: bool) -> str:
+    """One sentence saying what changed on the page (shown after Apply / Add)."""
+    words = " ".join(text.split())
+    words = words if len(words) <= 60 else words[:59].rstrip() + "…"
+    where = "placed by the letterer" if auto_place else f"at ({x:.2f}, {y:.2f})"
+    verb = "Added" if add else "Updated"
+    return notice_html(f"{verb} balloon {html.escape(balloon)} on page {page}: {html.escape(kind)} “{html.escape(words)}”, "
+                       f"{where}; the page preview is redrawn.", ok=True)
 
 
 def _clear_position(draft: ComposeDraft, page: int, panel: int, index: int) -> ComposeDraft:
