@@ -48,7 +48,7 @@ def render(context: UiContext) -> None:
         with gr.Column(scale=3, min_width=300):
             _w["page"] = gr.Dropdown(choices=[], label="Page", elem_id="compose-page")
             _w["preview"] = gr.Image(label="Page preview (click to move the picked balloon there)", type="filepath",
-                                     interactive=False, elem_id="compose-preview", height=640)
+                                     interactive=False, elem_id="compose-preview", height=900)
         with gr.Column(scale=2, min_width=280):
             _w["balloon"] = gr.Dropdown(choices=[], label="Balloon", elem_id="compose-balloon")
             _w["text"] = gr.Textbox(label="Text", lines=3, elem_id="compose-balloon-text")
