@@ -29,7 +29,8 @@ CSS = """
 .queue-jobs td { white-space: nowrap; }
 .queue-jobs td.queue-name, .queue-jobs td.queue-error-cell { white-space: normal; min-width: 12em; max-width: 28em; overflow-wrap: break-word; }
 .queue-kind { font-size: 0.8em; opacity: 0.7; }
-.queue-thumb { width: 56px; height: 56px; object-fit: cover; border-radius: 4px; display: block; }
+.queue-jobs td.queue-thumb-cell { width: 60px; min-width: 60px; padding: 2px; }
+.queue-jobs img.queue-thumb { width: 56px !important; height: 56px !important; max-width: none !important; object-fit: cover; border-radius: 4px; display: block; margin: 0; }
 .queue-error summary { cursor: pointer; }
 .queue-error-detail { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 0.9em; max-height: 16em; overflow-y: auto; }
 .inkframe-toolbar { align-items: flex-end; }
