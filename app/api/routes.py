@@ -215,6 +215,12 @@ async def _job_events(service: QueueService, request: Request, batch_id: str | N
     since = 0.0
     quiet_since = time.monotonic()
     yield ": inkframe job events\n\n"
+    if job_id is not None:  # the short id the UI shows is looked up once, not on every poll
+        try:
+            job_id = await run_in_threadpool(service.resolve_id, job_id)
+        except (JobNotFoundError, JobActionError) as exc:
+            yield f"event: error\ndata: {json.dumps({'message': str(exc)})}\n\n"
+            return
     while time.monotonic() < end:
         if await request.is_disconnected():
             return

@@ -4,7 +4,7 @@ The API is reachable by anyone holding the token (or, on loopback without one, b
 so job parameters that name a file or an endpoint are checked before anything is queued:
 
 - a file (`workflow`, `script`, `library`, any `*_path`) must lie inside the studio's folders
-  (outputs, library, workflows, data/uploads) after resolving `..` and symbolic links; the refusal is
+  (outputs, library, workflows, data/uploads, data/workflows) after resolving `..` and symbolic links; the refusal is
   the same sentence whether or not the file exists, so it tells nothing about the disk;
 - a URL (`comfyui_url`, `llm_url`, any `*_url`) must be one the config names (comfyui.url,
   comfyui.backends, llm.url), so no request can aim the worker (or the LLM key) at another server;
@@ -40,7 +40,8 @@ def studio_roots(config: Config) -> dict[str, Path]:
     """The folders a request may name files in, by the name used in messages."""
     data = config.resolve(config.app.data_dir)
     return {"outputs": config.resolve(config.app.output_dir), "library": config.resolve(config.app.library_dir),
-            "workflows": PROJECT_ROOT / "workflows", "uploads": data / "uploads"}
+            "workflows": PROJECT_ROOT / "workflows", "uploads": data / "uploads",
+            "your workflows": data / "workflows"}  # added in the Workflows tab (app.services.workflow_upload_service)
 
 
 def configured_endpoints(config: Config) -> frozenset[str]:

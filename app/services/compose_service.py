@@ -284,8 +284,11 @@ def locate_point(draft: ComposeDraft, page: int, x_px: float, y_px: float) -> Pa
     return None
 
 
-def export_motion_comic(draft: ComposeDraft, out: Path, *, width: int = 1280, height: int = 720, fps: int = 30,
-                        on_frame=None) -> tuple[Path, float, list[str]]:
+MOTION_COMIC_SIZE = (1920, 1080)  # the same default as `python main.py comic animate --size`
+
+
+def export_motion_comic(draft: ComposeDraft, out: Path, *, width: int = MOTION_COMIC_SIZE[0], height: int = MOTION_COMIC_SIZE[1],
+                        fps: int = 30, on_frame=None) -> tuple[Path, float, list[str]]:
     """An MP4 that moves across the draft's panels in reading order, timing balloons by their words.
 
     Returns (path, duration in seconds, warnings). `on_frame(done, total)` reports progress."""

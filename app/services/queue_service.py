@@ -17,7 +17,7 @@ from app.config import Config
 from app.errors import InkframeError
 from app.jobs.backends import backend_specs, make_comfy_client
 from app.jobs.engine import QueueEngine, build_huey
-from app.jobs.job_store_base import JobStore
+from app.jobs.job_store_base import JobNotFoundError, JobStore
 from app.jobs.kinds import validate_kind
 from app.jobs.models import (ACTIVE_STATUSES, PRIORITY_MAX, PRIORITY_MIN, BatchSummary, Job, JobPage, JobQuery, JobSpec, QuarantinedRecord,
                              new_job_id, now)
@@ -26,6 +26,15 @@ from app.jobs.transitions import JobTransitions
 from app.jobs.webhooks import WebhookNotifier
 
 log = logging.getLogger(__name__)
+SHORT_ID_MIN = 6  # the shortest id prefix looked up (the UI shows 8 characters per id part)
+SHORT_ID_SCAN_PAGE = 2000
+
+
+def matches_short_id(job_id: str, short: str) -> bool:
+    """`short` names `job_id` part by part: 'ab12cd34' and 'ab12cd34.9f8e7d6c' (a child job) are prefixes of
+    each dot-separated part of the full id."""
+    full_parts, short_parts = job_id.split("."), short.split(".")
+    return len(full_parts) == len(short_parts) and all(f.startswith(s) for f, s in zip(full_parts, short_parts))
 
 
 class JobActionError(InkframeError):
@@ -113,8 +122,30 @@ class QueueService:
             visit(job.id, [])
 
     # ---- read ----------------------------------------------------------------------------------
+    def resolve_id(self, job_id: str) -> str:
+        """The full id of a job named by its full id or by the short form the UI shows (a unique prefix of
+        each id part, at least 6 characters); JobNotFoundError when none or several jobs match."""
+        try:
+            return self.store.get(job_id).id
+        except JobNotFoundError:
+            if len(job_id.split(".")[0]) < SHORT_ID_MIN:
+                raise
+        found: list[str] = []
+        offset = 0
+        while True:
+            page = self.store.list(JobQuery(limit=SHORT_ID_SCAN_PAGE, offset=offset))
+            found += [job.id for job in page.items if matches_short_id(job.id, job_id)]
+            offset += SHORT_ID_SCAN_PAGE
+            if offset >= page.total or not page.items:
+                break
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise JobActionError(f"{len(found)} jobs start with {job_id!r}; give more of the id.")
+        raise JobNotFoundError(job_id)
+
     def get(self, job_id: str) -> Job:
-        return self.store.get(job_id)
+        return self.store.get(self.resolve_id(job_id))
 
     def list(self, query: JobQuery | None = None) -> JobPage:
         return self.store.list(query or JobQuery())
@@ -130,13 +161,14 @@ class QueueService:
 
     def outputs(self, job_id: str) -> list[Path]:
         """Absolute paths of the job's collected output files."""
-        return [self.output_dir / output.path for output in self.store.get(job_id).outputs]
+        return [self.output_dir / output.path for output in self.get(job_id).outputs]
 
     def quarantined(self) -> list[QuarantinedRecord]:
         return self.store.quarantined()
 
     # ---- control -------------------------------------------------------------------------------
     def cancel(self, job_id: str) -> Job:
+        job_id = self.resolve_id(job_id)
         job = self.store.get(job_id)
         if job.status not in ACTIVE_STATUSES:
             raise JobActionError(f"job {job_id} is {job.status}; only queued, paused or running jobs can be cancelled.")
@@ -160,6 +192,7 @@ class QueueService:
             client.close()
 
     def pause(self, job_id: str) -> Job:
+        job_id = self.resolve_id(job_id)
         job = self.store.get(job_id)
         if job.status == "running":
             raise JobActionError(f"job {job_id} is already running on {job.backend}; ComfyUI cannot suspend a prompt, cancel it instead.")
@@ -172,6 +205,7 @@ class QueueService:
         return paused
 
     def resume(self, job_id: str) -> Job:
+        job_id = self.resolve_id(job_id)
         job = self.store.get(job_id)
         if job.status != "paused":
             raise JobActionError(f"job {job_id} is {job.status}; only paused jobs can be resumed.")
@@ -180,6 +214,7 @@ class QueueService:
         return self.transitions.enqueue_if_ready(self.store.get(job_id)) or self.store.get(job_id)
 
     def retry(self, job_id: str) -> Job:
+        job_id = self.resolve_id(job_id)
         """Queue a failed or cancelled job again; the dependents it took down with it come back too."""
         job = self.store.get(job_id)
         if job.status not in ("failed", "cancelled"):
@@ -200,6 +235,7 @@ class QueueService:
         return retried
 
     def reprioritize(self, job_id: str, priority: int) -> Job:
+        job_id = self.resolve_id(job_id)
         job = self.store.get(job_id)
         if job.terminal:
             raise JobActionError(f"job {job_id} is {job.status}; its priority no longer matters.")

@@ -18,6 +18,7 @@ from typing import Any
 from ..config import Config
 from ..errors import InkframeError
 from ..workflows import Parameter, list_workflows, load_workflow, parameter_schema, resolve_workflow
+from ..workflows.library import WORKFLOWS_DIR
 
 FILE_KINDS = frozenset({"image", "mask", "video"})
 USERDATA_FOLDER = "workflows/inkframe"
@@ -86,7 +87,9 @@ def submit(config: Config, url: str, name: str, values: dict[str, Any], *, queue
     if blocker:
         raise WorkflowFormError(blocker)
     overrides = upload_inputs(config, url, info, {k: v for k, v in values.items() if v is not None and v != ""})
-    spec = JobSpec(kind="workflow", parameters={"workflow": info.name, "overrides": overrides}, priority=priority)
+    builtin = info.path.resolve().parent == WORKFLOWS_DIR.resolve()  # the user's own workflows run by their path
+    spec = JobSpec(kind="workflow", parameters={"workflow": info.name if builtin else str(info.path), "overrides": overrides},
+                   priority=priority)
     return queue.submit([spec])[0]
 
 

@@ -1,7 +1,7 @@
-"""Save a PNG of every studio tab (desktop, 1280 px) and of the Comic and Queue tabs at phone width
+"""Save a PNG of every studio tab (desktop, 1280 px) and of the Comic, Queue and Settings tabs at phone width
 (390 px) into docs/screenshots/, with a composed sample page and a few queued jobs to show.
 
-    .venv/bin/python -m tests.browser.capture_screenshots [--out docs/screenshots]
+    .venv/bin/python -m tests.browser.capture_screenshots [--out docs/screenshots] [--tabs queue,workflows]
 
 Starts the studio like the browser tests do (free loopback port, no ComfyUI reachable).
 """
@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, REPO_ROOT, start_studio
 from tests.browser.studio_page import TAB_IDS, open_studio, open_tab
 
-PHONE_TABS = ("comic", "queue")
+PHONE_TABS = ("comic", "queue", "settings")
 MAX_HEIGHT = 2400
 PANEL_COLOURS = [(38, 70, 83), (42, 157, 143), (233, 196, 106), (244, 162, 97), (231, 111, 81), (69, 123, 157),
                  (29, 53, 87), (168, 218, 220)]
@@ -40,18 +40,21 @@ def sample_panels(folder: Path) -> list[str]:
     return paths
 
 
-def prepare(page, url: str, tmp: Path) -> None:
+def prepare(page, url: str, tmp: Path, compose: bool = True) -> None:
     """A composed sample page in the Comic tab and two jobs in the queue (they fail: no ComfyUI)."""
+    for seed, text in ((1, "a harbour at dusk, fishing boats and gulls"), (2, "the lighthouse stairs lit by one lamp")):
+        body = json.dumps({"kind": "workflow", "parameters": {"workflow": "background",
+                                                               "overrides": {"seed": seed, "prompt": text}}}).encode()
+        request = urllib.request.Request(url + "api/jobs", data=body, headers={"Content-Type": "application/json"}, method="POST")
+        urllib.request.urlopen(request, timeout=30).read()
+    if not compose:
+        return
     page.locator("#comic-load-sample").click()
     page.locator("#comic-script-status").get_by_text("The Last Lamp").wait_for()
     page.locator("#compose-files input[type=file]").set_input_files(sample_panels(tmp))
     page.locator("#compose-files").get_by_text("p02_panel04", exact=True).wait_for()
     page.locator("#compose-button").click()
     page.locator("#compose-preview img").wait_for(timeout=120_000)
-    for seed in (1, 2):
-        body = json.dumps({"kind": "workflow", "parameters": {"workflow": "background", "overrides": {"seed": seed}}}).encode()
-        request = urllib.request.Request(url + "api/jobs", data=body, headers={"Content-Type": "application/json"}, method="POST")
-        urllib.request.urlopen(request, timeout=30).read()
 
 
 def shoot(page, path: Path) -> None:
@@ -62,7 +65,7 @@ def shoot(page, path: Path) -> None:
     Image.open(path).convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
 
 
-def capture(out_dir: Path) -> list[Path]:
+def capture(out_dir: Path, only: tuple[str, ...] | None = None) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -80,8 +83,9 @@ def capture(out_dir: Path) -> list[Path]:
                     page = context.new_page()
                     page.set_default_timeout(60_000)
                     open_studio(page, server.url)
+                    tabs = tuple(tab for tab in tabs if only is None or tab in only)
                     if label == "desktop":
-                        prepare(page, server.url, Path(tmp))
+                        prepare(page, server.url, Path(tmp), compose="comic" in tabs)
                     for tab in tabs:
                         open_tab(page, tab)
                         path = out_dir / f"{tab}-{label}.png"
@@ -103,8 +107,10 @@ def capture(out_dir: Path) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "docs" / "screenshots")
+    parser.add_argument("--tabs", default="", help="comma-separated tab ids to capture (default: all)")
     args = parser.parse_args(argv)
-    for path in capture(args.out):
+    only = tuple(tab.strip() for tab in args.tabs.split(",") if tab.strip()) or None
+    for path in capture(args.out, only):
         print(path, f"{path.stat().st_size // 1024} KB")
     return 0
 

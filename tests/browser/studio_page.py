@@ -28,3 +28,30 @@ def open_tab(page, tab: str) -> None:
         page.locator("#studio-tabs button[aria-label='More tabs']").first.click()
         page.locator("#studio-tabs .overflow-dropdown button", has_text=title).first.click()
     page.locator(f"#tab-{tab}").wait_for(state="visible")
+
+
+BROKEN_WORDS_JS = """
+() => {
+  const broken = [];
+  for (const cell of document.querySelectorAll('table td, table th, .virtual-row .body-cell')) {  // gradio's rows are divs
+    if (!cell.offsetParent) continue;  // hidden (another tab)
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const text = node.textContent.trim();
+      if (!text) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+      const words = text.split(/[\\s\\/-]+/).length;  // a break at a space, '-' or '/' is fine
+      if (tops.size > words) broken.push(`${cell.closest('[id]') ? cell.closest('[id]').id : '?'}: ${text.slice(0, 40)} (${tops.size} lines, ${words} words)`);
+    }
+  }
+  return broken;
+}
+"""
+
+
+def broken_table_words(page) -> list[str]:
+    """Table cells whose text breaks inside a word (a column narrower than its content: letters stacked
+    vertically); each as 'element id: text (lines, words)'."""
+    return page.evaluate(BROKEN_WORDS_JS)

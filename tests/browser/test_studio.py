@@ -127,6 +127,11 @@ def test_lettering_can_be_edited_on_the_page_preview(studio, page, tmp_path):
     page.locator("#compose-apply").click()
     table.get_by_text("Fix the lamp, now!").wait_for()
     assert "shout" in table.inner_text()
+    confirmation = page.locator("#compose-status").inner_text()  # Apply says what it changed
+    assert "Updated balloon" in confirmation and "shout “Fix the lamp, now!”" in confirmation
+    motion = page.locator("#export-motion")
+    if motion.count():  # the motion comic's label says the size the CLI makes too
+        assert "1920x1080" in motion.inner_text()
 
 
 def test_phone_width_has_no_sideways_scroll(studio, browser):
@@ -164,11 +169,16 @@ def test_face_swap_finds_faces_and_insists_on_consent(studio, page):
 
 def test_building_without_comfyui_says_why(studio, page):
     open_studio(page, studio.url)
-    if page.locator("#comic-build").count() == 0:
+    if page.locator("#comic-builder-missing").count():
         pytest.skip("the book builder (app/services/book_service.py) is not part of this installation")
+    build = page.locator("#comic-build")
+    assert not build.is_visible()  # generation controls appear only once the script can be built
+    assert page.locator("#comic-generate-hint").is_visible()
     page.locator("#comic-load-sample").click()
     page.locator("#comic-script-status").get_by_text("The Last Lamp").wait_for()
-    page.locator("#comic-build").click()
+    build.wait_for(state="visible")
+    assert not page.locator("#comic-generate-hint").is_visible()
+    build.click()
     log = page.locator("#comic-build-log")
     log.get_by_text("ComfyUI").first.wait_for(timeout=60_000)
     assert "inkframe-errors" in log.inner_html()

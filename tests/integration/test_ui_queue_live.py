@@ -53,6 +53,11 @@ def test_queue_tab_shows_a_job_running_then_done(backend, tmp_path):
                 f"document.querySelector('#queue-table').innerText.includes('{short}') && "
                 "document.querySelector('#queue-table').innerText.includes('succeeded')")
             page.locator("#queue-gallery img").first.wait_for()
+            row = page.locator(f"#queue-table tr[data-job='{job['id']}']")  # a thumbnail, and an id the API takes as shown
+            row.locator("img.queue-thumb").wait_for()
+            shown = row.locator("code.queue-id").inner_text().strip()
+            with urllib.request.urlopen(studio.url + f"api/jobs/{shown}", timeout=30) as answer:
+                assert json.loads(answer.read())["id"] == job["id"]
             page.screenshot(path=str(tmp_path / "queue-live.png"), full_page=True)
             browser.close()
     finally:

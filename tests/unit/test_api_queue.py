@@ -122,3 +122,28 @@ def test_config_demands_a_token_off_loopback():
 
     with pytest.raises(ConfigError, match="requires app.auth_token"):
         load_config(environ={"INKFRAME__APP__HOST": "0.0.0.0"})
+
+
+def test_the_short_id_the_ui_shows_is_accepted(client: TestClient, service: QueueService):
+    from app.jobs.models import Job
+    from app.ui.queue_view import short_id
+
+    job = client.post("/api/jobs", json={"kind": "prompt", "parameters": {"prompt": PROMPT}}).json()
+    shown = short_id(job["id"])
+    assert len(shown) == 8
+    assert client.get(f"/api/jobs/{shown}").json()["id"] == job["id"]
+    assert client.post(f"/api/jobs/{shown}/pause").json()["status"] == "paused"
+    assert client.get(f"/api/jobs/{shown}/outputs").json() == []
+    # a child job (parent id '.' digest) is shown and found part by part
+    stamp = 1.0
+    service.store.add([Job(id="feedc0de" + "0" * 24 + ".aaaa1111" + "2" * 20, kind="collect", created_at=stamp, updated_at=stamp),
+                       Job(id="feedc0de" + "0" * 24 + ".bbbb1111" + "2" * 20, kind="collect", created_at=stamp, updated_at=stamp)])
+    child = client.get("/api/jobs/feedc0de.aaaa1111")
+    assert child.status_code == 200 and child.json()["id"].endswith(".aaaa1111" + "2" * 20)
+    ambiguous = client.get("/api/jobs/feedc0de.aaaa")
+    assert ambiguous.status_code == 200  # still unique
+    service.store.add([Job(id="feedc0de" + "1" * 24 + ".aaaa9999" + "2" * 20, kind="collect", created_at=stamp, updated_at=stamp)])
+    ambiguous = client.get("/api/jobs/feedc0de.aaaa")
+    assert ambiguous.status_code == 409 and "2 jobs start with" in ambiguous.json()["message"]
+    assert client.get("/api/jobs/0000ffff").status_code == 404
+    assert client.get("/api/jobs/abc").status_code == 404  # too short to look up

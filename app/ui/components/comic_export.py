@@ -28,7 +28,8 @@ def render(context: UiContext) -> None:
     _w["formats"] = gr.CheckboxGroup([(FORMAT_LABELS.get(f, f), f) for f in EXPORT_FORMATS], value=["pdf"],
                                      label="Formats", elem_id="export-formats")
     register_preset_field("comic.export_formats", _w["formats"])
-    _w["motion"] = gr.Checkbox(False, label="Motion comic (MP4, 1280x720: the camera moves from panel to panel)",
+    _w["motion"] = gr.Checkbox(False, label=f"Motion comic (MP4, {compose_service.MOTION_COMIC_SIZE[0]}x{compose_service.MOTION_COMIC_SIZE[1]}: "
+                                            "the camera moves from panel to panel)",
                                visible=module_available(MOTION_COMIC_MODULE), elem_id="export-motion")
     register_preset_field("comic.export_motion", _w["motion"])
     if not module_available(MOTION_COMIC_MODULE):

@@ -48,7 +48,7 @@ def render(context: UiContext) -> None:
         with gr.Column(scale=3, min_width=300):
             _w["page"] = gr.Dropdown(choices=[], label="Page", elem_id="compose-page")
             _w["preview"] = gr.Image(label="Page preview (click to move the picked balloon there)", type="filepath",
-                                     interactive=False, elem_id="compose-preview", height=640)
+                                     interactive=False, elem_id="compose-preview", height=900)
         with gr.Column(scale=2, min_width=280):
             _w["balloon"] = gr.Dropdown(choices=[], label="Balloon", elem_id="compose-balloon")
             _w["text"] = gr.Textbox(label="Text", lines=3, elem_id="compose-balloon-text")
@@ -64,7 +64,7 @@ def render(context: UiContext) -> None:
                 _w["add"] = gr.Button("Add as new balloon", size="sm", elem_id="compose-add")
             _w["table"] = gr.Dataframe(headers=BALLOON_HEADERS, value=[], interactive=False, wrap=True,
                                        label="Lettering on this page", elem_id="compose-balloons",
-                                       column_widths=["9%", "6%", "13%", "14%", "42%", "8%", "8%"], elem_classes=["inkframe-wide-table"])
+                                       column_widths=["80px", "50px", "90px", "120px", "340px", "70px", "70px"], elem_classes=["inkframe-wide-table"])
 
 
 def _status(draft: ComposeDraft) -> str:
@@ -145,7 +145,17 @@ def edit(draft: ComposeDraft | None, page: int | None, balloon: str | None, text
         return [draft, error_html(str(exc)), *_page_view(draft, page, balloon)]
     if add:
         balloon = f"{panel}:{len([r for r in compose_service.balloon_rows(draft.book, page) if r['panel'] == panel]) - 1}"
-    return [draft, _status(draft), *_page_view(draft, page, balloon)]
+    return [draft, edit_confirmation(page, balloon, text, kind, auto_place, x, y, add), *_page_view(draft, page, balloon)]
+
+
+def edit_confirmation(page: int, balloon: str, text: str, kind: str, auto_place: bool, x: float, y: float, add: bool) -> str:
+    """One sentence saying what changed on the page (shown after Apply / Add)."""
+    words = " ".join(text.split())
+    words = words if len(words) <= 60 else words[:59].rstrip() + "…"
+    where = "placed by the letterer" if auto_place else f"at ({x:.2f}, {y:.2f})"
+    verb = "Added" if add else "Updated"
+    return notice_html(f"{verb} balloon {html.escape(balloon)} on page {page}: {html.escape(kind)} “{html.escape(words)}”, "
+                       f"{where}; the page preview is redrawn.", ok=True)
 
 
 def _clear_position(draft: ComposeDraft, page: int, panel: int, index: int) -> ComposeDraft:

@@ -10,6 +10,7 @@ import gradio as gr
 
 from ...errors import InkframeError
 from ...services.provenance_service import credential_rows
+from ...services.queue_service import matches_short_id
 from .. import queue_view
 from ..context import UiContext
 from ..notices import error_html, notice_html
@@ -34,8 +35,12 @@ def render(context: UiContext) -> None:
         for action, label in (("pause", "Pause"), ("resume", "Resume"), ("cancel", "Cancel"), ("retry", "Retry"),
                               ("up", "Move up"), ("down", "Move down")):
             _widgets[action] = gr.Button(label, size="sm", min_width=80, elem_id=f"queue-{action}")
-    _widgets["table"] = gr.Dataframe(headers=queue_view.TABLE_HEADERS, value=[], interactive=False, wrap=True,
-                                     label="All recent jobs", elem_id="queue-table", elem_classes=["inkframe-wide-table"])
+    gr.Markdown("### All recent jobs")
+    with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
+        _widgets["filter"] = gr.Radio(label="Show", choices=[("All", "all"), ("Running", "running"), ("Failed", "failed"),
+                                                             ("Done", "done")], value="all", elem_id="queue-filter", scale=3)
+        _widgets["batch"] = gr.Dropdown(label="Batch", choices=[("All batches", "")], value="", elem_id="queue-batch", scale=2)
+    _widgets["table"] = gr.HTML(queue_view.jobs_table_html([]), elem_id="queue-table")
     gr.Markdown("### History")
     _widgets["gallery"] = gr.Gallery(label="Finished outputs", columns=4, height="auto", elem_id="queue-gallery",
                                      allow_preview=True)
@@ -50,8 +55,9 @@ def _queue(context: UiContext):
     return context.services.queue()
 
 
-def refresh(context: UiContext, selected: str | None, history_selected: str | None) -> list[Any]:
-    """Everything the tab shows, read from the job store."""
+def refresh(context: UiContext, selected: str | None, history_selected: str | None, status_filter: str | None = "all",
+            batch: str | None = "") -> list[Any]:
+    """Everything the tab shows, read from the job store; the table follows the status and batch filters."""
     try:
         service = _queue(context)
         active = _newest(service, ACTIVE, 200)
@@ -59,7 +65,8 @@ def refresh(context: UiContext, selected: str | None, history_selected: str | No
         recent = _newest(service, None, 100)
     except InkframeError as exc:
         empty = gr.update(choices=[], value=None)
-        return [error_html(str(exc)), queue_view.progress_cards_html([]), empty, [], [], empty]
+        return [error_html(str(exc)), queue_view.progress_cards_html([]), empty, queue_view.jobs_table_html([]), [], empty,
+                gr.update()]
     active.sort(key=lambda job: (job.status != "running", -job.priority, job.created_at))
     choices = [(queue_view.job_label(job), job.id) for job in recent]
     history = [(queue_view.job_label(job), job.id) for job in finished]
@@ -70,9 +77,11 @@ def refresh(context: UiContext, selected: str | None, history_selected: str | No
         notice_html(html.escape(status), ok=True),
         queue_view.progress_cards_html(active, context.output_dir),
         gr.update(choices=choices, value=selected if selected in ids else None),
-        queue_view.job_rows(recent),
+        queue_view.jobs_table_html(queue_view.filter_jobs(recent, status_filter, batch), context.output_dir),
         queue_view.gallery_items(finished, context.output_dir),
         gr.update(choices=history, value=history_selected if history_selected in history_ids else None),
+        gr.update(choices=[("All batches", "")] + [(name, name) for name in queue_view.batch_choices(recent)],
+                  value=batch if batch in queue_view.batch_choices(recent) else ""),
     ]
 
 
@@ -130,14 +139,19 @@ def reuse(context: UiContext, job_id: str | None) -> str:
 
 def _outputs() -> list[Any]:
     w = _widgets
-    return [w["status"], w["cards"], w["job"], w["table"], w["gallery"], w["history_job"]]
+    return [w["status"], w["cards"], w["job"], w["table"], w["gallery"], w["history_job"], w["batch"]]
+
+
+def _inputs() -> list[Any]:
+    w = _widgets
+    return [w["job"], w["history_job"], w["filter"], w["batch"]]
 
 
 def on_tab_select(context: UiContext, tab: gr.Tab, other_tabs: list[gr.Tab]) -> None:
     """Opening the tab refreshes it at once and starts the 2 s refresh; leaving it stops the refresh."""
     timer = _widgets["timer"]
     tab.select(lambda: gr.Timer(active=True), outputs=timer, queue=False)
-    tab.select(lambda s, h: refresh(context, s, h), inputs=[_widgets["job"], _widgets["history_job"]], outputs=_outputs(),
+    tab.select(lambda s, h, f, b: refresh(context, s, h, f, b), inputs=_inputs(), outputs=_outputs(),
                show_progress="hidden", concurrency_id="queue-refresh")
     for other in other_tabs:
         other.select(lambda: gr.Timer(active=False), outputs=timer, queue=False)
@@ -147,24 +161,24 @@ def listen(context: UiContext) -> None:
     w = _widgets
     outputs = _outputs()
 
-    def do_refresh(selected, history_selected):
-        return refresh(context, selected, history_selected)
+    def do_refresh(selected, history_selected, status_filter, batch):
+        return refresh(context, selected, history_selected, status_filter, batch)
 
-    for trigger in (w["timer"].tick, w["refresh"].click):
-        trigger(do_refresh, inputs=[w["job"], w["history_job"]], outputs=outputs, show_progress="hidden",
+    for trigger in (w["timer"].tick, w["refresh"].click, w["filter"].change, w["batch"].input):
+        trigger(do_refresh, inputs=_inputs(), outputs=outputs, show_progress="hidden",
                 trigger_mode="always_last", concurrency_id="queue-refresh", concurrency_limit=4)
     for action in ("pause", "resume", "cancel", "retry", "up", "down"):
         w[action].click(lambda job_id, _a=action: act(context, _a, job_id), inputs=w["job"], outputs=w["status"]).then(
-            do_refresh, inputs=[w["job"], w["history_job"]], outputs=outputs, show_progress="hidden")
+            do_refresh, inputs=_inputs(), outputs=outputs, show_progress="hidden")
     def pick_from_gallery(evt: gr.SelectData):
         """The gallery caption ends with the job's short id; pick that finished job."""
         caption = (evt.value or {}).get("caption") if isinstance(evt.value, dict) else None
         short = (caption or "").rsplit("·", 1)[-1].strip()
-        matches = [job.id for job in _newest(context.services.queue(), FINISHED, 48) if short and job.id.startswith(short)]
+        matches = [job.id for job in _newest(context.services.queue(), FINISHED, 48) if short and matches_short_id(job.id, short)]
         return matches[0] if matches else gr.update()
 
     w["gallery"].select(pick_from_gallery, outputs=w["history_job"])
     w["history_job"].change(lambda job_id: show_metadata(context, job_id), inputs=w["history_job"], outputs=w["metadata"])
     w["job"].change(lambda job_id: show_metadata(context, job_id), inputs=w["job"], outputs=w["metadata"])
     w["reuse"].click(lambda job_id: reuse(context, job_id), inputs=w["history_job"], outputs=w["status"]).then(
-        do_refresh, inputs=[w["job"], w["history_job"]], outputs=outputs, show_progress="hidden")
+        do_refresh, inputs=_inputs(), outputs=outputs, show_progress="hidden")

@@ -19,6 +19,10 @@ from ..notices import error_html, notice_html
 BACKEND_HEADERS = ["name", "url", "reachable", "ComfyUI", "devices", "message"]
 MODEL_HEADERS = ["model", "folder", "status", "on the backend", "size", "used by", "licence"]
 CAPABILITY_HEADERS = ["capability", "on this backend"]
+# Fixed pixel widths: a narrow screen scrolls the table sideways instead of stacking letters vertically.
+BACKEND_WIDTHS = ["120px", "220px", "100px", "100px", "180px", "380px"]
+MODEL_WIDTHS = ["400px", "200px", "100px", "90px", "220px", "180px"]
+CAPABILITY_WIDTHS = ["220px", "620px"]
 OUTPUT_COUNT_CAP = 5000
 _w: dict[str, Any] = {}
 
@@ -26,14 +30,15 @@ _w: dict[str, Any] = {}
 def render(context: UiContext) -> None:
     gr.Markdown("### Backends")
     _w["backends"] = gr.Dataframe(headers=BACKEND_HEADERS, value=[], interactive=False, wrap=True, elem_id="settings-backends", elem_classes=["inkframe-wide-table"],
-                                 column_widths=["10%", "20%", "9%", "10%", "16%", "35%"])
+                                 column_widths=BACKEND_WIDTHS)
     _w["check"] = gr.Button("Check backends", size="sm", elem_id="settings-check")
     gr.Markdown("### What the main backend can run")
     _w["capabilities"] = gr.Dataframe(headers=CAPABILITY_HEADERS, value=[], interactive=False, wrap=True, elem_id="settings-capabilities",
-                                      elem_classes=["inkframe-wide-table"], column_widths=["25%", "75%"])
+                                      elem_classes=["inkframe-wide-table"], column_widths=CAPABILITY_WIDTHS)
     _w["capability_notes"] = gr.HTML("", elem_id="settings-capability-notes")
     gr.Markdown("### Models")
-    _w["models"] = gr.Dataframe(headers=MODEL_HEADERS, value=[], interactive=False, wrap=True, elem_id="settings-models", elem_classes=["inkframe-wide-table"])
+    _w["models"] = gr.Dataframe(headers=MODEL_HEADERS, value=[], interactive=False, wrap=True, elem_id="settings-models", elem_classes=["inkframe-wide-table"],
+                                column_widths=MODEL_WIDTHS)
     with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
         _w["model"] = gr.Dropdown([], label="Model to download", scale=3, elem_id="settings-model")
         _w["download"] = gr.Button("Download", size="sm", scale=0, min_width=110, elem_id="settings-download")

@@ -20,10 +20,13 @@ from ..context import UiContext
 from ..notices import error_html, notice_html
 
 
-def widget(parameter: Parameter, key: str, models: backend_models.ModelChoices | None = None) -> gr.components.Component:
-    """The input widget of one parameter; a model parameter lists the backend's files (`models`)."""
+def widget(parameter: Parameter, key: str, models: backend_models.ModelChoices | None = None, workflow: str = "") -> gr.components.Component:
+    """The input widget of one parameter; a model parameter lists the backend's files (`models`). Keyed by
+    workflow: a re-render for another workflow makes new widgets, so no help text (or value) of the previous
+    workflow stays behind."""
     label = parameter.label or parameter.name.replace("_", " ")
-    common = {"label": label, "info": parameter.description or None, "elem_id": f"{key}-param-{parameter.name}"}
+    common = {"label": label, "info": parameter.description or None, "elem_id": f"{key}-param-{parameter.name}",
+              "key": f"{key}:{workflow}:{parameter.name}", "interactive": True}
     kind, default = parameter.kind, parameter.default
     if kind in backend_models.MODEL_KINDS or models is not None:
         if models is not None:
@@ -39,15 +42,16 @@ def widget(parameter: Parameter, key: str, models: backend_models.ModelChoices |
             return gr.Slider(parameter.minimum, parameter.maximum, value=default, step=parameter.step or 0.01, **common)
         return gr.Number(value=default, minimum=parameter.minimum, maximum=parameter.maximum, **common)
     if kind == "boolean":
-        return gr.Checkbox(value=bool(default), label=label, info=common["info"], elem_id=common["elem_id"])
+        return gr.Checkbox(value=bool(default), label=label, info=common["info"], elem_id=common["elem_id"], key=common["key"], interactive=True)
     if kind == "choice" and parameter.choices:
         return gr.Dropdown(list(parameter.choices), value=default if default in parameter.choices else None, **common)
     if kind in ("image", "mask", "video"):  # these take no `info`: the description goes in the label
         keeps = f" (empty keeps {default})" if default else ""
         file_label = f"{label}{keeps}" + (f" — {parameter.description}" if parameter.description else "")
         if kind == "video":
-            return gr.File(file_types=["video"], type="filepath", label=file_label, elem_id=common["elem_id"])
-        return gr.Image(type="filepath", height=200, sources=["upload", "clipboard"], label=file_label, elem_id=common["elem_id"])
+            return gr.File(file_types=["video"], type="filepath", label=file_label, elem_id=common["elem_id"], key=common["key"], interactive=True)
+        return gr.Image(type="filepath", height=200, sources=["upload", "clipboard"], label=file_label, elem_id=common["elem_id"],
+                        key=common["key"], interactive=True)
     return gr.Textbox(value="" if default is None else str(default), **common)
 
 
@@ -61,20 +65,27 @@ def model_choices(context: UiContext, info: forms.WorkflowInfo) -> tuple[dict[st
     return models, notice_html("<br>".join(html.escape(note) for note in notes)) if notes else ""
 
 
-def render(context: UiContext, key: str, names: list[str] | None = None, intro: str = "") -> None:
-    """A workflow picker and its form. `names` limits the picker (None: the whole library)."""
+def picker_choices(infos: list[Any], user_paths: list[Any]) -> list[tuple[str, str]]:
+    """Built-in workflows by name, then the user's own ones by path, labelled "(yours)"."""
+    return [(info.name, info.name) for info in infos] + [(f"{path.stem} (yours)", str(path)) for path in user_paths]
+
+
+def render(context: UiContext, key: str, names: list[str] | None = None, intro: str = "",
+           user_paths: list[Any] | None = None) -> gr.Dropdown | None:
+    """A workflow picker and its form, returning the picker. `names` limits the picker (None: the whole
+    library); `user_paths` adds the user's own workflow files."""
     try:
         infos = [info for info in forms.library() if names is None or info.name in names]
     except InkframeError as exc:
         gr.HTML(error_html(str(exc)))
-        return
+        return None
     if not infos:
         gr.HTML(notice_html(f"No workflow for this tab is in workflows/ (expected: {html.escape(', '.join(names or []))})."))
-        return
+        return None
     if intro:
         gr.Markdown(intro)
     with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
-        picker = gr.Dropdown([info.name for info in infos], value=infos[0].name, label="Workflow", scale=3,
+        picker = gr.Dropdown(picker_choices(infos, user_paths or []), value=infos[0].name, label="Workflow", scale=3,
                              elem_id=f"{key}-workflow")
         reload_button = gr.Button("Reload", size="sm", scale=0, min_width=90, elem_id=f"{key}-reload")
         editor_button = gr.Button("Open in ComfyUI", size="sm", scale=0, min_width=140, elem_id=f"{key}-editor")
@@ -97,11 +108,11 @@ def render(context: UiContext, key: str, names: list[str] | None = None, intro: 
         basic = [p for p in info.parameters if not p.advanced]
         advanced = [p for p in info.parameters if p.advanced]
         for parameter in basic:
-            widgets[parameter.name] = widget(parameter, key, models.get(parameter.name))
+            widgets[parameter.name] = widget(parameter, key, models.get(parameter.name), name)
         if advanced:
             with gr.Accordion("Advanced", open=False):
                 for parameter in advanced:
-                    widgets[parameter.name] = widget(parameter, key, models.get(parameter.name))
+                    widgets[parameter.name] = widget(parameter, key, models.get(parameter.name), name)
         priority = gr.Slider(-100, 100, value=0, step=1, label="Priority (higher runs first)", elem_id=f"{key}-priority")
         submit = gr.Button("Queue it", variant="primary", elem_id=f"{key}-submit")
         names_in_order = list(widgets)
@@ -113,7 +124,7 @@ def render(context: UiContext, key: str, names: list[str] | None = None, intro: 
                                    priority=int(priority_value or 0))
             except InkframeError as exc:
                 return error_html(str(exc))
-            return notice_html(f"Queued job <code>{html.escape(job.id[:8])}</code> ({html.escape(name)}); "
+            return notice_html(f"Queued job <code>{html.escape(job.id[:8])}</code> ({html.escape(job.parameters.get('workflow', name).rsplit('/', 1)[-1])}); "
                                "follow it in the Queue tab.", ok=True)
 
         submit.click(queue_it, inputs=[priority, *widgets.values()], outputs=status)
@@ -144,3 +155,4 @@ def render(context: UiContext, key: str, names: list[str] | None = None, intro: 
 
     reload_button.click(reload, inputs=[picker, version], outputs=[version, status])
     editor_button.click(open_editor, inputs=picker, outputs=status)
+    return picker
