@@ -98,19 +98,28 @@ def test_the_book_builds_checkpoint_comes_from_the_panel_workflow(monkeypatch, c
     assert choice.value == "v1-5-pruned-emaonly.safetensors"  # the panel workflow's own, present here
 
 
-def test_a_chosen_checkpoint_reaches_the_book_build(monkeypatch, config, tmp_path):
-    from app.services import book_service, book_session_service
+def test_a_chosen_checkpoint_reaches_the_book_build(tmp_path):
+    """The Comic tab's checkpoint rides on the `book` job it queues (the builder reads `checkpoint`)."""
+    from types import SimpleNamespace
 
-    seen = {}
+    from app.services import book_session_service
 
-    def fake_build(options, *_args, **_kwargs):
-        seen["checkpoint"] = options.checkpoint
-        return None
+    config = load_config(None, environ={"INKFRAME__APP__OUTPUT_DIR": str(tmp_path)})
+    submitted = []
 
-    monkeypatch.setattr(book_service, "build_book", fake_build)
+    class Queue:
+        def submit(self, specs):
+            submitted.extend(specs)
+            return [SimpleNamespace(id="b1")]
+
+        def get(self, _job_id):
+            return SimpleNamespace(terminal=True, status="succeeded", last_error=None)
+
     updates = list(book_session_service.run_build(config, "http://127.0.0.1:1", "Title: T\nPAGE 1\nPANEL 1. A street.\n",
-                                                  tmp_path, checkpoint="SD15/alpha.safetensors"))
-    assert updates and seen == {"checkpoint": "SD15/alpha.safetensors"}
+                                                  tmp_path / "books" / "t", checkpoint="SD15/alpha.safetensors", queue=Queue()))
+    assert updates[-1].done and not updates[-1].error
+    assert [spec.kind for spec in submitted] == ["book"]
+    assert submitted[0].parameters["checkpoint"] == "SD15/alpha.safetensors"
 
 
 def test_presence_says_which_manifest_files_the_backend_lists(monkeypatch, config, info):

@@ -189,7 +189,7 @@ def test_newer_core_types_and_the_apps_own_nodes() -> None:
         to_api(workflow, INFO, purpose="run")
     assert "ImageCompare (from a newer ComfyUI)" in str(err.value)
     own = {"nodes": [node(1, "InkframeInt", [3]), node(2, "EmptyImage", [8, 8, 1, 0])], "links": []}
-    assert "class_type" not in to_api(own, INFO, purpose="run")["1"]  # resolved app-side or named by preflight
+    assert "1" not in to_api(own, INFO, purpose="run")  # resolved app-side (param_nodes), never refused
 
 
 def test_a_saved_link_id_the_graph_lacks() -> None:
