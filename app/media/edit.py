@@ -10,7 +10,7 @@ from pathlib import Path
 from .decode import iter_frames
 from .encode import encode_frames
 from .errors import MediaError
-from .ffmpeg_builder import concat_args
+from .ffmpeg_builder import concat_args, retag_args
 from .ffprobe import probe, require_tool
 from .process import run_ffmpeg, write_concat_list
 from .types import EncodeOptions, TimeRange, VideoInfo
@@ -63,3 +63,17 @@ def cut_frames(info: VideoInfo, out: Path | str, first: int, count: int, stride:
                 return
 
     return encode_frames(frames(), out, options)
+
+
+def retag(path: Path | str, metadata: dict[str, str]) -> Path:
+    """Add container tags to a finished video in place (stream copy: no re-encode); MP4 keeps custom keys."""
+    path = Path(path)
+    if not path.is_file():
+        raise MediaError(f"video {path} does not exist; nothing to tag.")
+    temporary = path.with_name(f".{path.stem}.tagging{path.suffix}")
+    try:
+        run_ffmpeg(retag_args(require_tool("ffmpeg"), path, temporary, metadata), what=f"tagging {path}")
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path

@@ -129,3 +129,14 @@ def concat_args(ffmpeg: str, list_file: Path, out: Path, options: EncodeOptions,
     if options.codec in MP4_CODECS and not options.metadata:
         args += ["-movflags", "+faststart"]
     return [*args, *metadata_args(options.metadata, options.codec), str(out)]
+
+
+MP4_SUFFIXES = (".mp4", ".m4v", ".mov")
+
+
+def retag_args(ffmpeg: str, source: Path, out: Path, metadata: dict[str, str]) -> list[str]:
+    """Copy every stream of `source` into `out` unchanged, keeping its tags and adding `metadata`."""
+    args = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(source), "-map", "0",
+            "-c", "copy", "-map_metadata", "0"]
+    codec = "h264" if out.suffix.lower() in MP4_SUFFIXES else None
+    return [*args, *metadata_args(metadata, codec), str(out)]

@@ -12,7 +12,7 @@ import platform
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..comfy import ComfyClient, OutputFile, PromptResult
@@ -42,6 +42,19 @@ class RunReport:
     outputs: list[SavedOutput] = field(default_factory=list)
     sidecar: Path | None = None
     app_overhead_ms: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def tag_video(path: Path, workflow_name: str) -> list[str]:
+    """Provenance tags (tool, operation, date) in a video's container; a note when the file cannot take them."""
+    from ..faceswap.safety import Provenance
+    from ..media import MediaError, retag
+
+    try:
+        retag(path, replace(Provenance.now(), operation=f"workflow {workflow_name}").as_metadata())
+    except MediaError as error:
+        return [f"{path.name} was saved without provenance tags: {error}"]
+    return []
 
 
 def ensure_writable_dir(out_dir: Path) -> Path:
@@ -112,6 +125,8 @@ def run_workflow(
     for file in result.files:
         path = write_atomic(unique_path(out_dir, output_filename(file), taken), file.data)
         run.outputs.append(SavedOutput(path, file.node_id, file.kind, file.source))
+        if file.kind == "video":
+            run.notes.extend(tag_video(path, workflow_path.stem))
     run.app_overhead_ms = _app_overhead_ms(result, started)
     sidecar = {
         "tool": "Inkframe Studio",
@@ -127,6 +142,7 @@ def run_workflow(
         "timings": {**result.timings.as_dict(), "app_started_at": started, "app_overhead_ms": run.app_overhead_ms},
         "cached_nodes": list(result.cached_nodes),
         "outputs": [{"file": o.path.name, "node_id": o.node_id, "kind": o.kind, "source": o.source} for o in run.outputs],
+        "notes": run.notes,
     }
     run.sidecar = write_atomic(unique_path(out_dir, f"{result.prompt_id}.json", taken),
                                json.dumps(sidecar, indent=2, default=str).encode("utf-8"))

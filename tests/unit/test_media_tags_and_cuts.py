@@ -64,3 +64,16 @@ def test_first_frame_index_matches_a_decode_from_that_time(counted):
 def test_bad_cut_is_one_sentence(counted, tmp_path):
     with pytest.raises(MediaError, match="cannot cut 0 frames from frame 3 every 1"):
         cut_frames(probe(counted), tmp_path / "x.mp4", first=3, count=0)
+
+
+@pytest.mark.parametrize("suffix, codec", [(".mp4", "h264"), (".webm", "webm")])
+def test_retag_adds_tags_without_reencoding(tmp_path, suffix, codec):
+    from app.media import retag
+
+    video = encode_frames(numbered(6), tmp_path / f"graph{suffix}", EncodeOptions(codec=codec, fps=Fraction(8), metadata={"title": "kept"}))
+    before = [frame.copy() for frame in iter_frames(video)]
+    retag(video, PROVENANCE)
+    tags = read_tags(video)
+    assert {key: tags.get(key) for key in PROVENANCE} == PROVENANCE and tags["title"] == "kept"
+    assert all(np.array_equal(a, b) for a, b in zip(before, iter_frames(video), strict=True))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [video.name]
