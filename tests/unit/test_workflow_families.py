@@ -113,3 +113,19 @@ def test_default_family_prefers_what_the_user_prefers_then_the_order():
     assert default_family(found, preferred=("flux1_dev", "sdxl")) == "sdxl"
     assert default_family(found, "video") == "wan22_ti2v_5b"
     assert default_family(found, "edit") is None
+
+
+def test_every_family_can_be_downloaded_from_the_manifests():
+    """models/families.yaml (+ manifest.yaml for SD1.5) lists a complete layout of every family, in the right folders."""
+    from app.workflows.manifest import DEFAULT_MANIFEST, load_manifest
+
+    entries = load_manifest(DEFAULT_MANIFEST.parent / "families.yaml") + load_manifest(DEFAULT_MANIFEST)
+    files: dict[str, list[str]] = {}
+    for entry in entries:
+        files.setdefault(entry.folder, []).append(entry.name)
+    found = detect_families({folder: names for folder, names in files.items() if folder in FOLDER_SOURCES})
+    assert set(found.present) == set(FAMILIES)
+    for entry in load_manifest(DEFAULT_MANIFEST.parent / "families.yaml"):
+        assert entry.licence and entry.url.startswith("https://huggingface.co/") and entry.used_by
+        assert set(entry.used_by) <= set(FAMILIES), entry.name
+        assert entry.sha256 or entry.sha256_note, entry.name
