@@ -59,7 +59,7 @@ FAMILIES: dict[str, TinyFamily] = {
                                 "t5": f"text_encoders/{_name('t5xxl')}", "vae": f"vae/{_name('taef1')}"}, "Flux", "FLUX", 3),
     "qwen": TinyFamily("qwen", {"unet": f"diffusion_models/{_name('qwen-image')}",
                                 "text_encoder": f"text_encoders/{_name('qwen25vl7b-text')}",
-                                "vae": f"vae/{_name('wan21-vae')}"}, "QwenImage", "FLOW", 4),
+                                "vae": f"vae/{_name('wan21-vae')}"}, "QwenImage", "FLUX", 4),
     "wan22_5b": TinyFamily("wan22_5b", {"unet": f"diffusion_models/{_name('wan22-ti2v5b')}",
                                         "text_encoder": f"text_encoders/{_name('umt5xxl')}",
                                         "vae": f"vae/{_name('wan22-vae')}"}, "WAN22_T2V", "FLOW", 6),

@@ -176,7 +176,7 @@ def test_qwen_image(tmp_path: Path) -> None:
         }
         result = run(client, prompt, timings, "t2i")
         info = detected(result)
-        assert (info["model_config"], info["model_type"], info["latent_format"]) == ("QwenImage", "FLOW", "Wan21")
+        assert (info["model_config"], info["model_type"], info["latent_format"]) == ("QwenImage", "FLUX", "Wan21")  # ComfyUI samples Qwen-Image as FLUX-type flow
         single_image(result)
         report("qwen", timings, info)
 
