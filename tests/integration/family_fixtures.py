@@ -59,6 +59,7 @@ FAMILIES: dict[str, TinyFamily] = {
                                 "t5": f"text_encoders/{_name('t5xxl')}", "vae": f"vae/{_name('taef1')}"}, "Flux", "FLUX", 3),
     "qwen": TinyFamily("qwen", {"unet": f"diffusion_models/{_name('qwen-image')}",
                                 "text_encoder": f"text_encoders/{_name('qwen25vl7b-text')}",
+                                "text_encoder_vl": f"text_encoders/{_name('qwen25vl7b-vl')}",
                                 "vae": f"vae/{_name('wan21-vae')}"}, "QwenImage", "FLUX", 4),
     "wan22_5b": TinyFamily("wan22_5b", {"unet": f"diffusion_models/{_name('wan22-ti2v5b')}",
                                         "text_encoder": f"text_encoders/{_name('umt5xxl')}",
@@ -184,20 +185,24 @@ def qwen():
     # hidden 3584 and vocab 152064 stay; 4 kv heads x 128 = k_proj bias 512 is what ComfyUI reads as Qwen2.5-7B
     tiny = {"num_hidden_layers": 1, "intermediate_size": 8, "num_attention_heads": 4, "num_key_value_heads": 4}
     te = comfy.text_encoders.llama.Qwen25_7BVLI(tiny, torch.float32, "meta", comfy.ops.manual_cast)
-    state = {}
-    for key, value in te.state_dict().items():
-        if key.startswith("visual."):
-            continue  # text-only: Qwen-Image t2i never runs the vision tower
-        if value.dim() == 1 and "norm" in key:
-            state[key] = torch.ones(value.shape)
-        elif key.endswith("bias"):
-            state[key] = torch.zeros(value.shape)
-        else:
-            state[key] = torch.randn(value.shape, generator=generator) * 0.02
+    shapes = {key: value.shape for key, value in te.state_dict().items()}
     del te
-    state = half(state)
+
+    def random_like(key, shape):
+        if len(shape) == 1 and "norm" in key:
+            return torch.ones(shape, dtype=torch.float16)
+        if key.endswith("bias"):
+            return torch.zeros(shape, dtype=torch.float16)
+        return (torch.randn(shape, generator=generator) * 0.02).to(torch.float16)
+
+    state = {key: random_like(key, shape) for key, shape in shapes.items() if not key.startswith("visual.")}
     state["inkframe_te_config"] = config_tensor({"qwen25_7b": tiny})
-    save(state, "text_encoder")
+    save(state, "text_encoder")  # text only: what Qwen-Image text-to-image runs
+    # Qwen-Image-Edit-2509 reads the reference images with the vision tower, whose size ComfyUI fixes (1280 wide,
+    # 32 blocks, 677M parameters): the same tiny text part plus a full-size random vision tower.
+    state.update({key: random_like(key, shape) for key, shape in shapes.items() if key.startswith("visual.")})
+    save(state, "text_encoder_vl")
+    del state
     wan21_vae()
 
 
@@ -276,3 +281,24 @@ def extra_model_paths_file(family: str, folder: Path) -> Path:
     path.write_text(yaml.safe_dump({f"inkframe_tiny_{family}": {"base_path": str(models), **{f: f for f in folders}}}),
                     encoding="utf-8")
     return path
+
+
+def start_family_server(family: str, workdir: Path, timeouts):
+    """A started ManagedComfyUI (stock ComfyUI from $COMFYUI_PATH, --cpu) that sees the family's tiny files and the
+    test-only node packs; the caller stops it. Builds the files on first use."""
+    from app.comfy import ManagedComfyUI
+    from app.config import LaunchConfig
+
+    from .launch import REPO_ROOT, torchvision_shim_env
+
+    env = comfy_env()
+    if env is None:
+        raise RuntimeError(f"starting a ComfyUI with the tiny {family} models needs COMFYUI_PATH and COMFYUI_PYTHON")
+    extra = extra_model_paths_file(family, workdir)
+    path, python = env
+    launch = LaunchConfig(path=path, python=python, extra_args=["--cpu", "--extra-model-paths-config", str(extra)],
+                          restart_on_exit=False, max_restarts=0)
+    server = ManagedComfyUI(launch, REPO_ROOT, timeouts=timeouts, data_dir=workdir, extra_custom_nodes=[TEST_NODES],
+                            env=torchvision_shim_env(python, workdir))
+    server.start()
+    return server
