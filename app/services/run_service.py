@@ -48,12 +48,16 @@ class RunReport:
 def tag_video(path: Path, workflow_name: str) -> list[str]:
     """Provenance tags (tool, operation, date) in a video's container; a note when the file cannot take them."""
     from ..faceswap.safety import Provenance
-    from ..media import MediaError, retag
+    from ..media import MediaError, read_tags, retag
 
+    metadata = replace(Provenance.now(), operation=f"workflow {workflow_name}").as_metadata()
     try:
-        retag(path, replace(Provenance.now(), operation=f"workflow {workflow_name}").as_metadata())
+        retag(path, metadata)
+        kept = read_tags(path).get("tool") == metadata["tool"]
     except MediaError as error:
         return [f"{path.name} was saved without provenance tags: {error}"]
+    if not kept:
+        return [f"{path.name} was saved without provenance tags: its {path.suffix or 'extensionless'} container keeps no metadata."]
     return []
 
 

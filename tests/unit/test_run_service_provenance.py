@@ -25,3 +25,10 @@ def test_a_file_that_cannot_take_tags_is_kept_with_a_note(tmp_path):
     assert len(notes) == 1 and notes[0].startswith("ComfyUI_00002.mp4 was saved without provenance tags: tagging ")
     assert broken.read_bytes() == b"not a video at all"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ComfyUI_00002.mp4"]
+
+
+def test_a_container_without_tags_is_said_out_loud(tmp_path):
+    gif = encode_frames((np.full((16, 16, 3), 9 * i, np.uint8) for i in range(4)), tmp_path / "ComfyUI_00003.gif",
+                        EncodeOptions(codec="gif", fps=Fraction(8)))
+    assert tag_video(gif, "text_to_video") == ["ComfyUI_00003.gif was saved without provenance tags: its .gif container "
+                                              "keeps no metadata."]
