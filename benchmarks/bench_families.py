@@ -67,7 +67,7 @@ def _bench_family(family: str, panels: int, workdir: Path) -> dict:
             if family == "wan22_5b":
                 panel = workdir / "panel.png"
                 Image.fromarray(np.full((graphs.SIZE, graphs.SIZE, 3), 128, np.uint8)).save(panel)
-                start_image = client.upload_image(panel, subfolder="inkframe").reference
+                start_image = client.upload_image(panel).reference  # top level: LoadImage lists only those
             warm = time.perf_counter()
             client.run(_graph(family, 0, start_image))  # loads the models: ComfyUI's time, not the app's
             figures["warm_run_s"] = round(time.perf_counter() - warm, 1)
