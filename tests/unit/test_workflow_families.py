@@ -24,6 +24,14 @@ OFFICIAL = {
 }
 
 
+@pytest.fixture
+def object_info_core(comfy_shared):
+    """The recorded core object_info read afresh (the session-wide fixture may hold model names other tests added)."""
+    import json
+
+    return json.loads((comfy_shared / "object_info.core.json").read_text())
+
+
 def with_models(object_info: dict, files: dict[str, list[str]]) -> dict:
     """The recorded object_info with each loader's model list replaced, as a ComfyUI with these files answers."""
     info = copy.deepcopy(object_info)
