@@ -23,7 +23,8 @@ from PIL import Image
 
 from app.comfy import ComfyClient
 from app.config import Timeouts
-from app.media import probe
+from app.media import probe, read_tags
+from app.services.run_service import run_workflow
 
 from . import family_graphs as graphs
 from .family_fixtures import FAMILIES, comfy_env, start_family_server
@@ -123,7 +124,7 @@ def test_qwen_image_and_edit_2509(tmp_path: Path) -> None:
 def test_wan22_ti2v_5b_image_to_video(tmp_path: Path) -> None:
     timings: dict[str, float] = {}
     with family_backend("wan22_5b", tmp_path) as client:
-        uploaded = client.upload_image(gradient(tmp_path / "panel.png", axis=0), subfolder="inkframe")
+        uploaded = client.upload_image(gradient(tmp_path / "panel.png", axis=0))  # top level: LoadImage lists only those
         result = run(client, graphs.wan22_5b(uploaded.reference, info=True), timings, "ti2v")
         info = detected(result)
         assert (info["model_config"], info["model_type"], info["latent_format"]) == ("WAN22_T2V", "FLOW", "Wan22")
@@ -133,4 +134,15 @@ def test_wan22_ti2v_5b_image_to_video(tmp_path: Path) -> None:
         clip.write_bytes(videos[0].data)
         video = probe(clip)
         assert (video.width, video.height, video.frame_count, float(video.fps)) == (SIZE, SIZE, graphs.VIDEO_LENGTH, graphs.VIDEO_FPS)
+        # the same graph through the app's run path: the saved clip carries the provenance tags
+        workflow = tmp_path / "wan22_5b_ti2v.json"
+        workflow.write_text(json.dumps(graphs.wan22_5b(uploaded.reference)), encoding="utf-8")
+        started = time.monotonic()
+        saved = run_workflow(workflow, [f"{graphs.SEED_INPUT['wan22_5b']}=2"], tmp_path / "out", client.base_url, timeouts=FAMILY_TIMEOUTS)
+        timings["run_workflow"] = round(time.monotonic() - started, 1)
+        clips = [o.path for o in saved.outputs if o.path.suffix == ".mp4"]
+        assert len(clips) == 1 and saved.notes == []
+        tags = read_tags(clips[0])
+        assert tags["tool"] == "Inkframe Studio" and tags["operation"] == "workflow wan22_5b_ti2v"
+        assert probe(clips[0]).frame_count == graphs.VIDEO_LENGTH
         report("wan22_5b", timings, info)
