@@ -33,4 +33,6 @@ def handle(args: argparse.Namespace, config: Config) -> int:
     for output in report.outputs:
         print(output.path)
     print(f"saved {len(report.outputs)} output(s) and {report.sidecar} (prompt {report.prompt_id} on {report.backend})")
+    for note in report.notes:
+        print(f"note: {note}")
     return 0

@@ -22,13 +22,17 @@ class FileRef:
 
     @property
     def kind(self) -> OutputKind:
-        return OUTPUT_KEY_KINDS.get(self.key, "file")
+        kind = OUTPUT_KEY_KINDS.get(self.key, "file")
+        if kind == "image" and self.filename.lower().endswith(VIDEO_SUFFIXES):
+            return "video"  # core SaveVideo reports its file under "images" (with "animated": [true])
+        return kind
 
     @property
     def identity(self) -> tuple[str, str, str]:
         return (self.type, self.subfolder, self.filename)
 
 
+VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".mkv", ".m4v", ".avi")
 OUTPUT_KEY_KINDS: dict[str, OutputKind] = {"images": "image", "gifs": "video", "videos": "video", "video": "video",
                                           "audio": "audio", "audios": "audio"}
 

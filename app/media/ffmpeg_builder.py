@@ -73,10 +73,19 @@ def audio_args(options: EncodeOptions, source_audio_codec: str | None) -> tuple[
     return inputs, ["-map", "1:a:0", *codec, "-shortest"]
 
 
-def metadata_args(metadata: dict[str, str]) -> list[str]:
+MP4_CODECS = ("h264", "h265")
+
+
+def metadata_args(metadata: dict[str, str], codec: str | None = None) -> list[str]:
+    """-metadata key=value for each entry; for MP4 also the muxer flag that keeps keys outside its short list.
+
+    ffmpeg's mp4 muxer writes only a few standard keys (title, comment, ...) and silently drops the rest
+    (tool, operation) unless `-movflags use_metadata_tags` is given; this -movflags replaces the codec's."""
     args: list[str] = []
     for key, value in metadata.items():
         args += ["-metadata", f"{key}={value}"]
+    if metadata and codec in MP4_CODECS:
+        args += ["-movflags", "+faststart+use_metadata_tags"]
     return args
 
 
@@ -102,7 +111,7 @@ def encode_args(ffmpeg: str, out: Path, width: int, height: int, options: Encode
         args += colour_args(options)
     if options.threads:
         args += ["-threads", str(options.threads)]
-    args += ["-r", fps_text(options.fps), *metadata_args(options.metadata), str(out)]
+    args += ["-r", fps_text(options.fps), *metadata_args(options.metadata, options.codec), str(out)]
     return args
 
 
@@ -117,6 +126,17 @@ def concat_args(ffmpeg: str, list_file: Path, out: Path, options: EncodeOptions,
         args += ["-filter_complex", str(video_filter(options)), "-c:v", "gif"]
     else:
         args += ["-c:v", "copy"]
-    if options.codec in ("h264", "h265"):
+    if options.codec in MP4_CODECS and not options.metadata:
         args += ["-movflags", "+faststart"]
-    return [*args, *metadata_args(options.metadata), str(out)]
+    return [*args, *metadata_args(options.metadata, options.codec), str(out)]
+
+
+MP4_SUFFIXES = (".mp4", ".m4v", ".mov")
+
+
+def retag_args(ffmpeg: str, source: Path, out: Path, metadata: dict[str, str]) -> list[str]:
+    """Copy every stream of `source` into `out` unchanged, keeping its tags and adding `metadata`."""
+    args = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(source), "-map", "0",
+            "-c", "copy", "-map_metadata", "0"]
+    codec = "h264" if out.suffix.lower() in MP4_SUFFIXES else None
+    return [*args, *metadata_args(metadata, codec), str(out)]

@@ -136,3 +136,12 @@ def _int(value: Any) -> int | None:
         return int(value) or None
     except (TypeError, ValueError):
         return None
+
+
+def read_tags(path: Path | str, timeout: float = PROBE_TIMEOUT_S) -> dict[str, str]:
+    """The container's metadata tags (format level) as ffprobe reads them back, keys lower-cased."""
+    path = Path(path)
+    if not path.is_file():
+        raise MediaError(f"video {path} does not exist; check the path.")
+    tags = run_ffprobe(path, timeout).get("format", {}).get("tags") or {}
+    return {str(key).lower(): str(value) for key, value in tags.items()}

@@ -14,7 +14,7 @@ or `chunk=True`, which runs overlapping chunks and cross-fades them back togethe
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Literal
@@ -23,7 +23,8 @@ import numpy as np
 
 from ..config import Timeouts
 from ..errors import InkframeError
-from ..media import EncodeOptions, TimeRange, VideoInfo, VideoWriter, iter_frames, plan_chunks, probe
+from ..media import (EncodeOptions, TimeRange, VideoInfo, VideoWriter, cut_frames, first_frame_index, iter_frames, plan_chunks,
+                     probe)
 from ..motion.pose import PoseOptions, extract_poses
 from ..motion.pose_types import PoseSequence
 from ..motion.skeleton import draw_skeleton
@@ -179,22 +180,68 @@ def iter_output_frames(data: bytes, scratch: Path) -> Iterator[np.ndarray]:
     yield from iter_frames(scratch)
 
 
+def animation_rate(request: MotionRequest, info: VideoInfo) -> Fraction:
+    """Frames per second of what is animated (and of the output): the reference's rate divided by the stride."""
+    return Fraction(info.fps) / request.stride
+
+
+def reference_first_frame(request: MotionRequest, info: VideoInfo) -> int:
+    """The reference frame the animation starts on (the first at or after --trim's start), as the pose pass sees it."""
+    return first_frame_index(info, request.trim.start) if request.trim else 0
+
+
+def keep_loader_rate(prompt: dict) -> dict:
+    """Video loaders take the cut clip as it is: no resampling (force_rate 0), no skipped or dropped frames.
+
+    The app cuts each run's frames itself (start, stride, length); a loader that resampled to its own fps would
+    make the animation run at another speed than the output (e.g. a 25 fps reference ~3x too fast at 8 fps)."""
+    for node in prompt.values():
+        inputs = node.get("inputs", {}) if isinstance(node, dict) else {}
+        if "force_rate" in inputs and "skip_first_frames" in inputs:
+            inputs.update(force_rate=0, skip_first_frames=0, select_every_nth=1)
+    return prompt
+
+
+def motion_provenance(method: str) -> dict[str, str]:
+    from ..faceswap.safety import Provenance
+
+    return replace(Provenance.now(), operation=f"motion transfer ({method})").as_metadata()
+
+
 def run_on_comfyui(request: MotionRequest, backend_url: str, *, timeouts: Timeouts | None = None,
                    on_event: Callable[[object], None] | None = None) -> MotionReport:
+    """Animate on a ComfyUI backend; nothing is left behind (poses, parts) when the run is refused or fails."""
+    info = check_request(request)
+    report = MotionReport(out=request.out)
+    scratch = request.out.parent / f".{request.out.stem}.parts"
+    try:
+        return _run_on_comfyui(request, info, report, scratch, backend_url, timeouts, on_event)
+    except BaseException:
+        if report.poses is not None:
+            report.poses.unlink(missing_ok=True)
+        raise
+    finally:
+        if scratch.is_dir():
+            for leftover in scratch.glob("*"):
+                leftover.unlink()
+            scratch.rmdir()
+
+
+def _run_on_comfyui(request: MotionRequest, info: VideoInfo, report: MotionReport, scratch: Path, backend_url: str,
+                    timeouts: Timeouts | None, on_event: Callable[[object], None] | None) -> MotionReport:
     from ..comfy import ComfyClient
     from ..media import stitch_chunks
     from ..media.chunks import Chunk
     from ..workflows import apply_overrides, load_workflow, parameter_schema, preflight, resolve_workflow, to_api
 
-    info = check_request(request)
-    report = MotionReport(out=request.out)
     if request.method == "pose":
         sequence = reference_poses(request, info)  # refuses a reference without a person, naming the frames
         report.poses = sequence.save(request.out.with_suffix(".poses.json"))
     else:
         check_target_face(request.target)
     workflow = load_workflow(resolve_workflow(METHOD_WORKFLOWS[request.method]))
-    scratch = request.out.parent / f".{request.out.stem}.parts"
+    rate = animation_rate(request, info)
+    first_frame = reference_first_frame(request, info)
     with ComfyClient(backend_url, timeouts=timeouts) as client:
         object_info = client.object_info()
         schema = parameter_schema(workflow, object_info)
@@ -207,19 +254,21 @@ def run_on_comfyui(request: MotionRequest, backend_url: str, *, timeouts: Timeou
             raise MotionError(f"{request.method} animation cannot run on {client.base_url}: {summarise(blocking)}")
         stats = client.system_stats()
         target = client.upload_image(request.target, subfolder="inkframe")
-        reference = client.upload_image(request.reference, subfolder="inkframe")
-        video_path = server_input_path(stats, f"{reference.subfolder}/{reference.name}")
         image_parameter = next(p.name for p in schema if p.kind == "image")
         video_parameter = next(p.name for p in schema if p.kind == "video")
         scratch.mkdir(parents=True, exist_ok=True)
 
         def render(chunk: Chunk) -> Iterator[np.ndarray]:
-            values = {image_parameter: target.reference, video_parameter: video_path, **request.settings}
+            # this run's frames of the reference, cut here: from the trim's start + the chunk's start, every stride-th
+            clip = cut_frames(info, scratch / f"{request.out.stem}-ref{chunk.index:03d}.mp4",
+                              first=first_frame + chunk.start * request.stride, count=chunk.length, stride=request.stride,
+                              options=EncodeOptions(fps=rate, crf=12))
+            uploaded = client.upload_image(clip, subfolder="inkframe")
+            values = {image_parameter: target.reference,
+                      video_parameter: server_input_path(stats, f"{uploaded.subfolder}/{uploaded.name}"), **request.settings}
             if frames_parameter is not None:
                 values[frames_parameter.name] = str(chunk.length)
-            if "skip_frames" in {p.name for p in schema}:
-                values["skip_frames"] = str(chunk.start)
-            prompt = apply_overrides(base, values, schema)
+            prompt = keep_loader_rate(apply_overrides(base, values, schema))
             result = client.run(prompt, on_event=on_event)
             videos = [f for f in result.files if f.kind == "video"]
             if not videos:
@@ -230,8 +279,7 @@ def run_on_comfyui(request: MotionRequest, backend_url: str, *, timeouts: Timeou
         frames = stitch_chunks(plan, render)
         first = next(frames)
         height, width = first.shape[:2]
-        fps = Fraction(info.fps) / request.stride
-        with VideoWriter(request.out, width, height, EncodeOptions(fps=fps)) as writer:
+        with VideoWriter(request.out, width, height, EncodeOptions(fps=rate, metadata=motion_provenance(request.method))) as writer:
             writer.write(first)
             writer.write_all(frames)
             report.frames = writer.frames_written
@@ -239,9 +287,6 @@ def run_on_comfyui(request: MotionRequest, backend_url: str, *, timeouts: Timeou
     report.identity, note = identity_scores(request.target, request.out)
     if note:
         report.notes.append(note)
-    for leftover in scratch.glob("*"):
-        leftover.unlink()
-    scratch.rmdir()
     stamp_output(request.out, motion(request.method, request.reference, request.target))  # C2PA Content Credentials
     return report
 

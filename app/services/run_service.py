@@ -12,7 +12,7 @@ import platform
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..comfy import ComfyClient, OutputFile, PromptResult
@@ -44,6 +44,23 @@ class RunReport:
     outputs: list[SavedOutput] = field(default_factory=list)
     sidecar: Path | None = None
     app_overhead_ms: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def tag_video(path: Path, workflow_name: str) -> list[str]:
+    """Provenance tags (tool, operation, date) in a video's container; a note when the file cannot take them."""
+    from ..faceswap.safety import Provenance
+    from ..media import MediaError, read_tags, retag
+
+    metadata = replace(Provenance.now(), operation=f"workflow {workflow_name}").as_metadata()
+    try:
+        retag(path, metadata)
+        kept = read_tags(path).get("tool") == metadata["tool"]
+    except MediaError as error:
+        return [f"{path.name} was saved without provenance tags: {error}"]
+    if not kept:
+        return [f"{path.name} was saved without provenance tags: its {path.suffix or 'extensionless'} container keeps no metadata."]
+    return []
 
 
 def ensure_writable_dir(out_dir: Path) -> Path:
@@ -113,6 +130,8 @@ def run_workflow(
     taken: set[Path] = set()
     for file in result.files:
         path = write_atomic(unique_path(out_dir, output_filename(file), taken), file.data)
+        if file.kind == "video":  # container tags first: signing comes last, or the credentials read as tampered
+            run.notes.extend(tag_video(path, workflow_path.stem))
         stamp_output(path, facts_from_prompt(prompt, workflow=workflow_path.name))  # C2PA Content Credentials
         run.outputs.append(SavedOutput(path, file.node_id, file.kind, file.source))
     run.app_overhead_ms = _app_overhead_ms(result, started)
@@ -130,6 +149,7 @@ def run_workflow(
         "timings": {**result.timings.as_dict(), "app_started_at": started, "app_overhead_ms": run.app_overhead_ms},
         "cached_nodes": list(result.cached_nodes),
         "outputs": [{"file": o.path.name, "node_id": o.node_id, "kind": o.kind, "source": o.source} for o in run.outputs],
+        "notes": run.notes,
     }
     run.sidecar = write_atomic(unique_path(out_dir, f"{result.prompt_id}.json", taken),
                                json.dumps(sidecar, indent=2, default=str).encode("utf-8"))
