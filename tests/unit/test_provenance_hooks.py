@@ -115,3 +115,41 @@ def test_queue_outputs_are_signed_with_the_prompt_they_carry(tmp_path: Path) -> 
     report = read_credentials(tmp_path / saved.path)
     assert report.state == "untrusted"
     assert report.generation == {"operation": "generate", "models": ["tiny.safetensors"], "seed": 1234}
+
+
+@pytest.mark.skipif(not ffmpeg_available(), reason="needs ffmpeg")
+def test_run_tags_a_video_before_signing_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, object_info_core) -> None:
+    """`main.py run` gives a ComfyUI video its container tags and then its credentials: tagging after signing
+    would make the credentials read as tampered."""
+    import json
+
+    from app.comfy.results import OutputFile, PromptResult
+    from app.media import read_tags
+    from app.services import run_service
+
+    from .provenance_helpers import write_video
+
+    clip = write_video(tmp_path / "clip.mp4").read_bytes()
+    workflow = tmp_path / "api.json"
+    workflow.write_text(json.dumps({"1": {"class_type": "EmptyImage", "inputs": {"width": 8, "height": 8, "batch_size": 1, "color": 0}},
+                                    "2": {"class_type": "PreviewImage", "inputs": {"images": ["1", 0]}}}), encoding="utf-8")
+
+    class Client:
+        base_url = "http://127.0.0.1:1"
+
+        def __init__(self, *_args, **_kwargs) -> None: ...
+        def __enter__(self): return self
+        def __exit__(self, *_exc) -> None: ...
+        def system_stats(self): return {"system": {"comfyui_version": "0.3.64"}}
+        def object_info(self): return object_info_core
+        def frontend_version(self): return "1.27.10"
+
+        def run(self, *_args, **_kwargs):
+            video = OutputFile(node_id="2", filename="clip_00001_.mp4", subfolder="", type="output", kind="video", data=clip)
+            return PromptResult(prompt_id="p1", status="success", outputs={}, files=[video])
+
+    monkeypatch.setattr(run_service, "ComfyClient", Client)
+    report = run_service.run_workflow(workflow, [], tmp_path / "out", Client.base_url)
+    (output,) = report.outputs
+    assert read_tags(output.path).get("tool") == "Inkframe Studio"
+    assert read_credentials(output.path).state == "untrusted"  # signed last: intact, by the local (untrusted) identity
