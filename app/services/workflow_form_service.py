@@ -81,9 +81,7 @@ def submit(config: Config, url: str, name: str, values: dict[str, Any], *, queue
     unknown = sorted(set(values) - known)
     if unknown:
         raise WorkflowFormError(f"workflow {info.name} has no parameter {unknown[0]!r}; it has {', '.join(sorted(known))}.")
-    from . import capability_service  # never queue what the backend cannot run (unreachable: the queue waits for it)
-
-    blocker = capability_service.workflow_blocker(capability_service.check(url, timeouts=config.comfyui.timeouts), info.name)
+    blocker = queue_blocker(config, url, info.name)  # never queue what the backend cannot run
     if blocker:
         raise WorkflowFormError(blocker)
     overrides = upload_inputs(config, url, info, {k: v for k, v in values.items() if v is not None and v != ""})
@@ -128,3 +126,11 @@ def pull_edits(config: Config, url: str, name: str) -> bool:
         raise WorkflowFormError(f"the copy of {info.name} in the ComfyUI editor is not a workflow; save it again from the editor.")
     info.path.write_text(json.dumps(edited, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return True
+
+
+def queue_blocker(config: Config, url: str, name: str) -> str:
+    """'' when workflow `name` can run on the backend at `url` (or the backend cannot be asked now: the queue
+    then waits for it), else one sentence why not: forms disable their "Queue it" button with it."""
+    from . import capability_service
+
+    return capability_service.workflow_blocker(capability_service.check(url, timeouts=config.comfyui.timeouts), name)

@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from app.config import load_config
+from app.errors import InkframeError
 from app.services import workflow_form_service as forms
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
@@ -120,3 +121,23 @@ def test_publish_then_pull_edits_from_the_editor(comfy_stub, tmp_path):
     ComfyStub.store[saved_as] = b'{"not": "a workflow"}'
     with pytest.raises(forms.WorkflowFormError, match="is not a workflow"):
         forms.pull_edits(load_config(), comfy_stub, str(copy))
+
+
+def test_queue_blocker_names_what_the_backend_lacks(monkeypatch, object_info_core):
+    """A form's "Queue it" stays off with one sentence when the backend cannot run the workflow (issue 13)."""
+    import copy
+
+    from app.services import capability_service
+
+    bare = copy.deepcopy(object_info_core)
+    bare["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0] = []  # a stock ComfyUI with no checkpoint yet
+    result = capability_service.BackendCapabilities("http://127.0.0.1:9", report=capability_service.capabilities_of(bare))
+    monkeypatch.setattr(capability_service, "check", lambda *_a, **_k: result)
+    blocker = forms.queue_blocker(load_config(), "http://127.0.0.1:9", "background")
+    assert blocker.startswith("Background") and "checkpoint" in blocker.lower()
+    assert blocker.count("\n") == 0
+    with pytest.raises(InkframeError, match="cannot run on http://127.0.0.1:9"):
+        forms.submit(load_config(), "http://127.0.0.1:9", "background", {"prompt": "a harbour"}, queue=FakeQueue())
+    unreachable = capability_service.BackendCapabilities("http://127.0.0.1:9", error="Cannot reach it.")
+    monkeypatch.setattr(capability_service, "check", lambda *_a, **_k: unreachable)
+    assert forms.queue_blocker(load_config(), "http://127.0.0.1:9", "background") == ""  # the queue waits for it

@@ -114,7 +114,10 @@ def render(context: UiContext, key: str, names: list[str] | None = None, intro: 
                 for parameter in advanced:
                     widgets[parameter.name] = widget(parameter, key, models.get(parameter.name), name)
         priority = gr.Slider(-100, 100, value=0, step=1, label="Priority (higher runs first)", elem_id=f"{key}-priority")
-        submit = gr.Button("Queue it", variant="primary", elem_id=f"{key}-submit")
+        blocker = forms.queue_blocker(context.config, context.comfyui_url, info.name)
+        if blocker:  # said up front, and the button stays off: nothing is queued that cannot run
+            gr.HTML(error_html(blocker), elem_id=f"{key}-blocked")
+        submit = gr.Button("Queue it", variant="primary", interactive=not blocker, elem_id=f"{key}-submit")
         names_in_order = list(widgets)
 
         def queue_it(priority_value: float, *values: Any) -> str:
