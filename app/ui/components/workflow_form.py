@@ -30,9 +30,9 @@ def widget(parameter: Parameter, key: str, models: backend_models.ModelChoices |
     kind, default = parameter.kind, parameter.default
     if kind in backend_models.MODEL_KINDS or models is not None:
         if models is not None:
-            return gr.Dropdown(list(models.files), value=models.value, interactive=True, **common)
+            return gr.Dropdown(list(models.files), value=models.value, **common)
         # backend unreachable: its files are unknown, so the workflow's own value stays and can be typed over
-        return gr.Dropdown([default] if default else [], value=default or None, allow_custom_value=True, interactive=True, **common)
+        return gr.Dropdown([default] if default else [], value=default or None, allow_custom_value=True, **common)
     if kind == "multiline":
         return gr.Textbox(value=default or "", lines=3, **common)
     if kind in ("int", "seed"):
