@@ -96,6 +96,10 @@ def run_build(config: Config, url: str, script_text: str, out_dir: Path, *, rege
         message = (f"{out_dir} already holds a build; build with resume (finished panels are reused) or regenerate one panel.")
         yield BuildUpdate(message, done=True, error=message)
         return
+    blocker = panel_blocker(config, url)
+    if blocker:
+        yield BuildUpdate(blocker, done=True, error=blocker)
+        return
     parameters: dict[str, Any] = {"script": str(script), "out_dir": relative.as_posix()}
     if checkpoint:
         parameters["checkpoint"] = checkpoint
@@ -115,6 +119,20 @@ def run_build(config: Config, url: str, script_text: str, out_dir: Path, *, rege
     finally:
         if own:
             service.close()
+
+
+def panel_blocker(config: Config, url: str) -> str:
+    """'' when a book can be queued, else one sentence why not: with no other backend configured, the main
+    ComfyUI must answer and be able to draw panels (never queue a build that cannot run)."""
+    from . import capability_service
+
+    if config.comfyui.backends:
+        return ""  # the pool places panels on whichever backend can draw them
+    result = capability_service.check(url, timeouts=config.comfyui.timeouts)
+    if not result.reachable:
+        return (f"ComfyUI at {url} cannot be reached ({result.error.rstrip('.')}); start it (or set comfyui.url) and "
+                "build again: nothing was queued.")
+    return capability_service.workflow_blocker(result, "panel")
 
 
 def _follow(service: Any, job_id: str) -> Iterator[BuildUpdate]:

@@ -98,11 +98,13 @@ def test_the_book_builds_checkpoint_comes_from_the_panel_workflow(monkeypatch, c
     assert choice.value == "v1-5-pruned-emaonly.safetensors"  # the panel workflow's own, present here
 
 
-def test_a_chosen_checkpoint_reaches_the_book_build(tmp_path):
+def test_a_chosen_checkpoint_reaches_the_book_build(tmp_path, monkeypatch):
     """The Comic tab's checkpoint rides on the `book` job it queues (the builder reads `checkpoint`)."""
     from types import SimpleNamespace
 
     from app.services import book_session_service
+
+    monkeypatch.setattr(book_session_service, "panel_blocker", lambda *_a: "")
 
     config = load_config(None, environ={"INKFRAME__APP__OUTPUT_DIR": str(tmp_path)})
     submitted = []
@@ -151,3 +153,23 @@ def test_a_text_parameter_on_a_loader_input_becomes_a_model_choice(monkeypatch, 
 def test_an_optional_model_without_a_default_says_nothing():
     choice = models.choose([], None, "loras", workflow="panel", entries=ENTRIES)
     assert choice == models.ModelChoices("loras", (), None, "")
+
+
+def test_a_book_is_not_queued_when_the_backend_cannot_draw_panels(tmp_path, monkeypatch, info):
+    from app.services import book_session_service, capability_service
+
+    config = load_config(None, environ={"INKFRAME__APP__OUTPUT_DIR": str(tmp_path)})
+    submitted = []
+    queue = type("Queue", (), {"submit": lambda self, specs: submitted.extend(specs)})()
+    script = "Title: T\nPAGE 1\nPANEL 1. A street.\n"
+    down = capability_service.BackendCapabilities("http://127.0.0.1:1", error="Cannot connect to it.")
+    monkeypatch.setattr(capability_service, "check", lambda *_a, **_k: down)
+    (update,) = book_session_service.run_build(config, "http://127.0.0.1:1", script, tmp_path / "books" / "t", queue=queue)
+    assert update.error.startswith("ComfyUI at http://127.0.0.1:1 cannot be reached") and "nothing was queued" in update.error
+    bare = copy.deepcopy(info)
+    bare["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0] = []
+    empty = capability_service.BackendCapabilities("http://127.0.0.1:1", report=capability_service.capabilities_of(bare))
+    monkeypatch.setattr(capability_service, "check", lambda *_a, **_k: empty)
+    (update,) = book_session_service.run_build(config, "http://127.0.0.1:1", script, tmp_path / "books" / "t", queue=queue)
+    assert "cannot run on http://127.0.0.1:1" in update.error and "checkpoint" in update.error.lower()
+    assert submitted == []

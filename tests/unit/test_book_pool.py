@@ -99,8 +99,11 @@ def test_a_backend_killed_mid_book_loses_nothing(config: Config, tmp_path: Path,
     service.close()
 
 
-def test_the_comic_tab_builds_through_the_queue(config: Config, object_info_core: dict) -> None:
+def test_the_comic_tab_builds_through_the_queue(config: Config, object_info_core: dict, monkeypatch) -> None:
+    from app.services import book_session_service
     from app.services.book_session_service import book_folder, panel_views, run_build
+
+    monkeypatch.setattr(book_session_service, "panel_blocker", lambda *_a: "")  # the fake backends can draw panels
 
     backends = [FakeBackend(f"b{i}", seconds=0.2, object_info=object_info_core) for i in range(2)]
     service = QueueService(config)

@@ -51,3 +51,14 @@ def test_the_studio_builds_with_all_tabs(context):
     assert [tab.label for tab in tabs] == list(TAB_TITLES.values())
     notices = [block.elem_id for block in demo.blocks.values() if (block.elem_id or "").endswith("-backend-notice")]
     assert {"comic-backend-notice", "workflows-backend-notice", "queue-backend-notice"} <= set(notices)
+
+
+def test_every_wide_table_has_one_width_per_column():
+    """Pixel column widths keep tables scrolling instead of stacking letters; a width list one short shifts them all."""
+    from app.ui.components import comic_panels, settings_tab
+
+    pairs = {"backends": (settings_tab.BACKEND_HEADERS, settings_tab.BACKEND_WIDTHS),
+             "models": (settings_tab.MODEL_HEADERS, settings_tab.MODEL_WIDTHS),
+             "capabilities": (settings_tab.CAPABILITY_HEADERS, settings_tab.CAPABILITY_WIDTHS),
+             "panels": (comic_panels.PANEL_HEADERS, comic_panels.PANEL_WIDTHS)}
+    assert {name: len(h) for name, (h, _w) in pairs.items()} == {name: len(w) for name, (_h, w) in pairs.items()}

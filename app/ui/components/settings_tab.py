@@ -21,7 +21,7 @@ MODEL_HEADERS = ["model", "folder", "status", "on the backend", "size", "used by
 CAPABILITY_HEADERS = ["capability", "on this backend"]
 # Fixed pixel widths: a narrow screen scrolls the table sideways instead of stacking letters vertically.
 BACKEND_WIDTHS = ["120px", "220px", "100px", "100px", "180px", "380px"]
-MODEL_WIDTHS = ["400px", "200px", "100px", "90px", "220px", "180px"]
+MODEL_WIDTHS = ["400px", "200px", "100px", "130px", "90px", "220px", "180px"]  # one per MODEL_HEADERS
 CAPABILITY_WIDTHS = ["220px", "620px"]
 OUTPUT_COUNT_CAP = 5000
 _w: dict[str, Any] = {}
