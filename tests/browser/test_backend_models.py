@@ -79,5 +79,7 @@ def test_the_checkpoint_dropdown_lists_exactly_the_backends_checkpoints(studio_o
     assert "download_models.py --only" in note.inner_text()
     # the Comic tab's book builds choose from the same list
     open_tab(page, "comic")
+    page.locator("#comic-load-sample").click()  # the build controls appear once the script can be built
+    page.locator("#comic-build").wait_for(state="visible")
     page.wait_for_function("() => { const i = document.querySelector('#comic-checkpoint input'); return i && i.value; }")
     assert sorted(dropdown_options(page, "comic-checkpoint")) == sorted(CHECKPOINTS)
