@@ -27,6 +27,7 @@ from ..errors import InkframeError
 PINS_FILE = PROJECT_ROOT / "scripts" / "comfyui_pins.yaml"
 DEFAULT_TARGET = PROJECT_ROOT / "comfyui"
 CONSTRAINTS = PROJECT_ROOT / "constraints.txt"
+UNLISTED_REQUIREMENTS = ("requests",)  # imported by ComfyUI itself, missing from its requirements.txt
 NODE_PACK_REQUIREMENTS = PROJECT_ROOT / "custom_nodes" / "inkframe_nodes" / "requirements.txt"
 GIT_TIMEOUT_S = 900
 PIP_TIMEOUT_S = 3600
@@ -168,7 +169,11 @@ def prepare_python(options: InstallOptions, target: Path, pins: Pins, say: Say) 
     requirements = target / ".inkframe-requirements.txt"
     skip = {name.lower() for name in pins.skip_requirements}
     lines = (target / "requirements.txt").read_text(encoding="utf-8").splitlines()
-    requirements.write_text("\n".join(line for line in lines if _requirement_name(line) not in skip) + "\n", encoding="utf-8")
+    kept = [line for line in lines if _requirement_name(line) not in skip]
+    listed = {_requirement_name(line) for line in kept}
+    # 0.3.64's server imports requests without listing it (measured: a venv of its requirements alone fails to start)
+    kept += [name for name in UNLISTED_REQUIREMENTS if name not in listed]
+    requirements.write_text("\n".join(kept) + "\n", encoding="utf-8")
     say("python: installing ComfyUI's requirements" + (f" (without {', '.join(sorted(skip))})" if skip else ""))
     _pip(python, ["install", "-q", "-r", str(requirements)])
     if NODE_PACK_REQUIREMENTS.is_file():

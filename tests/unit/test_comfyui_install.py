@@ -131,7 +131,7 @@ def test_a_fresh_venv_gets_the_torch_pin_and_comfyuis_requirements_without_torch
     assert all(c[:3] == [venv_python, "-m", "pip"] for c in commands[1:])
     assert ["install", "-q", "torch==2.13.0", "torchvision==0.28.0"] in pip
     requirements = (tmp_path / "comfyui" / ".inkframe-requirements.txt").read_text().split()
-    assert requirements == ["torch"]  # torchaudio left out (no wheel for the torch pin)
+    assert requirements == ["torch", "requests"]  # torchaudio left out (no wheel for the torch pin); requests added (ComfyUI imports it unlisted)
     assert ["install", "-q", "-r", str(installer.NODE_PACK_REQUIREMENTS)] in pip
 
 
