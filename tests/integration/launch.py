@@ -3,62 +3,29 @@
 Machine workaround, applied only when needed and said out loud: PyPI's torchvision wheel is a CUDA
 build; next to a CPU-only torch its compiled ops cannot load and `import torchvision` fails while
 registering fake kernels for `torchvision::nms` (ComfyUI imports torchvision at start). When the
-ComfyUI python shows exactly that failure, the child gets a `sitecustomize.py` (through PYTHONPATH,
-in a temp dir, never in ComfyUI's tree) that declares the two op schemas first, so the import works;
+ComfyUI python shows exactly that failure, the child gets the app's `sitecustomize.py` shim
+(app/comfy/torch_shim.py; through PYTHONPATH, in a temp dir, never in ComfyUI's tree) that declares the two op schemas first, so the import works;
 the ops stay unimplemented and core nodes never call them.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import warnings
 from pathlib import Path
 from typing import Sequence
 
 from app.comfy import ManagedComfyUI
+from app.comfy.torch_shim import shim_env
 from app.config import LaunchConfig, Timeouts
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-TORCHVISION_SHIM = '''\
-"""Inkframe test shim: declare torchvision's nms/qnms schemas just before torchvision is imported."""
-import sys
-
-
-class _DeclareTorchvisionOps:
-    def find_spec(self, name, path=None, target=None):
-        if name == "torchvision":
-            sys.meta_path.remove(self)
-            import torch
-            try:
-                torch.ops.torchvision.nms
-            except (AttributeError, RuntimeError):
-                library = torch.library.Library("torchvision", "FRAGMENT")
-                for op in ("nms", "qnms"):
-                    library.define(f"{op}(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-                sys.modules["_inkframe_torchvision_fragment"] = library
-        return None
-
-
-sys.meta_path.insert(0, _DeclareTorchvisionOps())
-'''
 
 
 def torchvision_shim_env(python: Path, workdir: Path) -> dict[str, str]:
-    """{} when `python` imports torchvision; a PYTHONPATH with the shim when it fails the known way."""
-    probe = subprocess.run([str(python), "-c", "import torchvision"], capture_output=True, text=True, timeout=300)
-    if probe.returncode == 0:
-        return {}
-    if "torchvision::nms" not in probe.stderr:
-        return {}  # another problem: let ComfyUI's own start-up report it
-    shim_dir = workdir / "torchvision_shim"
-    shim_dir.mkdir(parents=True, exist_ok=True)
-    (shim_dir / "sitecustomize.py").write_text(TORCHVISION_SHIM, encoding="utf-8")
-    warnings.warn(f"{python}: torchvision cannot load its ops next to this torch; ComfyUI is started with a "
-                  f"schema shim on PYTHONPATH ({shim_dir})", stacklevel=2)
-    path = os.pathsep.join(filter(None, [str(shim_dir), os.environ.get("PYTHONPATH", "")]))
-    return {"PYTHONPATH": path}
+    """{} when `python` imports torchvision; a PYTHONPATH with the app's own shim when it fails the known way
+    (the same workaround the studio applies to the ComfyUI it starts: app.comfy.torch_shim)."""
+    return shim_env(python, workdir)
 
 
 def managed_comfyui_from_env(workdir: Path, timeouts: Timeouts, *, extra_custom_nodes: Sequence[Path] = (),
