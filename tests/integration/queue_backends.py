@@ -8,11 +8,13 @@ folder; `sleep_prompt()` builds EmptyImage -> InkframeTestSleep -> SaveImage.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from app.comfy import ComfyError, ManagedComfyUI
@@ -99,3 +101,14 @@ def running_backends(count: int, workdir: Path, *, extra_args: list[str] | None 
     finally:
         for server in servers:
             server.stop()
+
+
+def wait_for(predicate, timeout: float, what: str, interval: float = 0.05):
+    """predicate()'s first truthy value, polled every `interval` s; the test fails naming `what` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout:g} s waiting for {what}")

@@ -15,7 +15,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -27,6 +26,7 @@ from app.jobs.models import JobQuery, JobSpec
 from app.services.queue_service import QueueService
 
 from .queue_backends import running_backends, write_config
+from .queue_backends import wait_for as poll
 from .sd15_fixture import TINY_CHECKPOINT, comfy_env, extra_model_paths_file
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -76,13 +76,7 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def wait_for(predicate, timeout: float, what: str, interval: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
+    return poll(predicate, timeout, what, interval)
 
 
 def submit_book(service: QueueService, tmp_path: Path) -> str:

@@ -28,7 +28,7 @@ from app.jobs.worker import Worker
 from app.services.queue_service import QueueService
 from tests.queue_fixtures import free_port, redis_url  # noqa: F401  (fixture)
 
-from .queue_backends import running_backends, sleep_prompt, write_config
+from .queue_backends import running_backends, sleep_prompt, wait_for, write_config
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -47,14 +47,6 @@ def open_service(config_path: Path) -> QueueService:
     return service
 
 
-def wait_for(predicate, timeout: float, what: str, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
 
 
 def run_counts(log: Path) -> collections.Counter:

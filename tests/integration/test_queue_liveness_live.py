@@ -32,6 +32,7 @@ from app.services.queue_service import QueueService
 from tests.queue_fixtures import redis_url  # noqa: F401  (fixture)
 
 from .queue_backends import running_backends, sleep_prompt, write_config
+from .queue_backends import wait_for as poll
 from .sd15_fixture import TINY_CHECKPOINT, comfy_env, extra_model_paths_file
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -91,13 +92,7 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def wait_for(predicate, timeout: float, what: str, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
+    return poll(predicate, timeout, what, interval)
 
 
 def run_counts(log: Path) -> collections.Counter:
