@@ -88,11 +88,16 @@ def studio(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[Studio
     try:
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_studio(process)
+
+
+def stop_studio(process: subprocess.Popen) -> None:
+    """Stop a studio started by start_studio: terminate, then kill after 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 @pytest.fixture(scope="session")

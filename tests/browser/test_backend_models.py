@@ -7,12 +7,11 @@ list is filled with three names (a temp copy of the recorded folder; nothing is 
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import start_studio
+from tests.browser.conftest import start_studio, stop_studio
 from tests.browser.studio_page import open_studio, open_tab
 from tests.contract.replay_server import ReplayServer
 
@@ -44,11 +43,7 @@ def studio_on_backend(backend, tmp_path, browser):
     try:
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_studio(process)
 
 
 def dropdown_options(page, elem_id: str) -> list[str]:
