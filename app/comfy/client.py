@@ -7,8 +7,8 @@ time: give each worker its own (the `/object_info` cache is shared process-wide 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-import random
 import threading
 import time
 import uuid
@@ -16,11 +16,11 @@ from typing import Any, Callable, Iterable, Mapping
 
 from app.config import Timeouts
 
-from .backoff import RECONNECT, SAFE_GET_RETRY, Backoff
+from ..backoff import Backoff
 from .errors import BackendDiedError, ComfyConnectionError, ComfyError, ComfyHTTPError, ComfyTimeoutError, PromptValidationError
 from .events import Event, FeatureFlagsEvent, StatusEvent
 from .frontend_version import FrontendVersion, detect_frontend_version
-from .http import HttpTransport
+from .http import RECONNECT, SAFE_GET_RETRY, HttpTransport
 from .outputs import find_file_refs
 from .results import OutputFile, PromptResult, QueueState, UploadResult
 from .tracker import PromptTracker
@@ -288,9 +288,7 @@ class ComfyClient:
         (the reconnect policy's curve) so a server that accepts and drops the socket is not hammered."""
         if drops <= 1:
             return 0.0
-        policy = self.reconnect_policy
-        ceiling = min(policy.cap, policy.base * policy.factor ** (drops - 2))
-        return random.uniform(ceiling / 2, ceiling)
+        return dataclasses.replace(self.reconnect_policy, jitter=(0.5, 1.0)).delay(drops - 2)
 
     def _reconnect(self, prompt_id: str, reason: str, deadline: float, first_delay: float = 0.0) -> None:
         last: ComfyError | None = None

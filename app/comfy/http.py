@@ -10,10 +10,12 @@ import requests
 
 from app.config import Timeouts
 
-from .backoff import SAFE_GET_RETRY, Backoff
+from ..backoff import Backoff
 from .errors import ComfyError, ComfyHTTPError, translate_transport_error
 
 RETRY_STATUSES = frozenset({502, 503, 504})
+SAFE_GET_RETRY = Backoff(attempts=3, base=0.2, factor=2.0, cap=2.0)
+RECONNECT = Backoff(attempts=8, base=0.25, factor=2.0, cap=4.0)
 
 
 class HttpTransport:

@@ -1,6 +1,6 @@
 """The ComfyUI backends a worker dispatches to: health, capabilities and load.
 
-Backends come from config: `comfyui.url` is the backend named `default` (unless `comfyui.backends`
+Backends come from config: `comfyui.url` is the backend named `default` (`app.comfy.health.MAIN_BACKEND`; unless `comfyui.backends`
 already lists that URL), and every entry of `comfyui.backends` adds one. All talking goes through
 `app.comfy.ComfyClient`; this module only keeps what a dispatcher needs to choose: which backends
 answer, which node types and models each has (`object_info`, checked with the workflow preflight),
@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.comfy.health import MAIN_BACKEND, probe
 from app.config import Config
 from app.errors import InkframeError
 
@@ -46,12 +47,12 @@ class BackendState:
     node_specs: Any = field(default=None, repr=False)  # app.workflows NodeSpecs, parsed once per object_info
 
 
-def backend_specs(config: Config) -> list[BackendSpec]:
-    """The backends named by the config, the main ComfyUI first, each URL once."""
+def backend_specs(config: Config, *, main_url: str | None = None) -> list[BackendSpec]:
+    """The backends named by the config, the main ComfyUI (`main_url`, else `comfyui.url`) first, each URL once."""
     specs = [BackendSpec(b.name, b.url.rstrip("/"), b.max_concurrent) for b in config.comfyui.backends]
-    main_url = config.comfyui.url.rstrip("/")
+    main_url = (main_url or config.comfyui.url).rstrip("/")
     if all(spec.url != main_url for spec in specs):
-        specs.insert(0, BackendSpec("default", main_url, 1))
+        specs.insert(0, BackendSpec(MAIN_BACKEND, main_url, 1))
     names = [spec.name for spec in specs]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
@@ -83,7 +84,7 @@ def make_comfy_client(spec: BackendSpec, config: Config, *, health: bool = False
     """A client for one backend. Queue clients reconnect briefly (the queue retries elsewhere rather
     than wait long for a dead server); health clients try once with short timeouts."""
     from app.comfy import ComfyClient
-    from app.comfy.backoff import Backoff
+    from app.backoff import Backoff
 
     timeouts = config.comfyui.timeouts
     if health:
@@ -137,7 +138,9 @@ class BackendPool:
             client = self._health_clients[name]
         was_healthy = state.healthy
         try:
-            client.system_stats()
+            health = probe(client, name=name, with_nodes=False)
+            if not health.reachable:
+                raise InkframeError(health.error or f"backend {name} is not reachable")
             if not was_healthy or state.object_info is None:  # a big answer: a normal client and timeouts
                 info_client = self._factory(self.specs[name])
                 try:

@@ -11,7 +11,7 @@ event is queued once, guarded by a mark in the job store.
 from __future__ import annotations
 
 import logging
-import random
+import math
 import threading
 import time
 import uuid
@@ -20,6 +20,7 @@ from typing import Any, Literal
 import requests
 from pydantic import BaseModel
 
+from ..backoff import Backoff
 from .job_store_base import JobStore
 from .models import BatchSummary, Job, now
 
@@ -57,6 +58,7 @@ class WebhookNotifier:
         """POST one event, retrying on connection errors and 5xx/429; True when accepted (2xx)."""
         if not self.url:
             return False
+        backoff = Backoff(attempts=self.retries + 1, base=self.backoff_s, cap=math.inf, jitter=(0.8, 1.2))
         for attempt in range(self.retries + 1):
             try:
                 response = requests.post(self.url, json=event.model_dump(mode="json"), timeout=self.timeout_s)
@@ -68,7 +70,7 @@ class WebhookNotifier:
             except requests.RequestException as exc:
                 log.info("webhook %s failed (%s), attempt %d", self.url, type(exc).__name__, attempt + 1)
             if attempt < self.retries:
-                time.sleep(self.backoff_s * 2 ** attempt * random.uniform(0.8, 1.2))
+                time.sleep(backoff.delay(attempt))
         log.warning("webhook %s: gave up delivering %s after %d attempts", self.url, event.event, self.retries + 1)
         return False
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-import random
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal, Self, TypeVar
@@ -22,6 +22,7 @@ from typing import Any, Literal, Self, TypeVar
 import requests
 from pydantic import BaseModel
 
+from ..backoff import Backoff
 from .errors import LLMReplyError, LLMStatusError, LLMUnavailable
 from .repair import ReplyInvalid, parse_reply
 
@@ -124,8 +125,8 @@ class ChatClient:
         return headers
 
     def _sleep_before_retry(self, attempt: int) -> None:
-        delay = self.settings.backoff_s * (2**attempt)
-        time.sleep(delay + random.uniform(0, delay / 2))
+        policy = Backoff(attempts=self.settings.max_retries + 1, base=self.settings.backoff_s, cap=math.inf, jitter=(1.0, 1.5))
+        time.sleep(policy.delay(attempt))
 
     def _request(self, method: str, path: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
         url = f"{self.base_url}{path}"

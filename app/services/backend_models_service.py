@@ -43,7 +43,7 @@ class ModelChoices:
 def object_info(config: Config, url: str, *, refresh: bool = False) -> dict[str, Any]:
     """The backend's /object_info (cached per URL for the process); one sentence when it cannot be read."""
     from ..comfy import ComfyClient, ComfyError
-    from ..comfy.backoff import Backoff
+    from ..backoff import Backoff
 
     timeouts = Timeouts(connect=min(config.comfyui.timeouts.connect, 3.0), read=config.comfyui.timeouts.read)
     try:

@@ -1,60 +1,32 @@
 """Backend health for the UI and the CLI: is each configured ComfyUI reachable, which version, which devices.
 
-Speaks to ComfyUI only through `app.comfy` (the transport layer). Every check has an explicit timeout
-and never raises for an unreachable backend: the answer says so in one sentence.
+The health model and the check are `app.comfy.health`'s (doctor and the job queue's pool use the same);
+the configured backends are `app.jobs.backends.backend_specs`, so the main backend has one name
+(`MAIN_BACKEND`, "default") everywhere. Every check has an explicit timeout and never raises for an
+unreachable backend: the answer says so in one sentence.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
+from ..backoff import Backoff
+from ..comfy.health import MAIN_BACKEND, BackendHealth, check_backend as _check
+from ..config import Config, Timeouts
+from ..jobs.backends import backend_specs
 
-from ..config import Config
-
-
-@dataclass(frozen=True)
-class BackendHealth:
-    name: str
-    url: str
-    reachable: bool
-    message: str
-    version: str | None = None
-    python_version: str | None = None
-    devices: tuple[str, ...] = field(default_factory=tuple)
-    checked_at: float = 0.0
+__all__ = ["MAIN_BACKEND", "BackendHealth", "check_backend", "check_backends", "configured_backends", "describe_health"]
 
 
 def configured_backends(config: Config, comfyui_url: str) -> list[tuple[str, str]]:
-    """(name, url) of the main backend followed by the extra queue backends, without duplicates."""
-    pairs = [("main", comfyui_url.rstrip("/"))]
-    for backend in config.comfyui.backends:
-        url = backend.url.rstrip("/")
-        if url not in {existing for _, existing in pairs}:
-            pairs.append((backend.name, url))
-    return pairs
+    """(name, url) of every backend the queue dispatches to, the main ComfyUI (`comfyui_url`) first."""
+    main_url = comfyui_url.rstrip("/")
+    specs = sorted(backend_specs(config, main_url=main_url), key=lambda spec: spec.url != main_url)
+    return [(spec.name, spec.url) for spec in specs]
 
 
 def check_backend(name: str, url: str, timeout_s: float = 3.0) -> BackendHealth:
-    """Ask one ComfyUI for /system_stats within `timeout_s` seconds."""
-    from ..comfy import ComfyClient, ComfyError
-    from ..comfy.backoff import Backoff
-    from ..config import Timeouts
-
-    checked_at = time.time()
-    timeouts = Timeouts(connect=timeout_s, read=timeout_s)
-    client = ComfyClient(url, timeouts=timeouts, retry=Backoff(attempts=1))
-    try:
-        stats = client.system_stats()
-    except ComfyError as exc:
-        return BackendHealth(name, url, False, str(exc).rstrip("."), checked_at=checked_at)
-    finally:
-        client.close()
-    system = stats.get("system") or {}
-    devices = tuple(str(device.get("name", "?")) for device in stats.get("devices") or [])
-    return BackendHealth(
-        name, url, True, "reachable", version=system.get("comfyui_version"),
-        python_version=system.get("python_version"), devices=devices, checked_at=checked_at,
-    )
+    """Ask one ComfyUI for /system_stats within `timeout_s` seconds, once."""
+    return _check(url, name=name, timeouts=Timeouts(connect=timeout_s, read=timeout_s), with_nodes=False,
+                  retry=Backoff(attempts=1))
 
 
 def check_backends(config: Config, comfyui_url: str, timeout_s: float = 3.0) -> list[BackendHealth]:
@@ -63,8 +35,4 @@ def check_backends(config: Config, comfyui_url: str, timeout_s: float = 3.0) -> 
 
 def describe_health(health: BackendHealth) -> str:
     """One sentence for the user about one backend."""
-    if health.reachable:
-        devices = f" on {', '.join(health.devices)}" if health.devices else ""
-        return f"ComfyUI {health.version or '(unknown version)'} at {health.url} is reachable{devices}."
-    message = health.message[:1].upper() + health.message[1:]
-    return message if message.endswith(".") else message + "."
+    return health.describe()

@@ -58,7 +58,7 @@ def capabilities_of(object_info: dict[str, Any], workflows: dict[str, Workflow] 
 def check(url: str, *, timeouts: Timeouts | None = None, max_age_s: float = CACHE_S) -> BackendCapabilities:
     """The capability table of the backend at `url` (answers from the last check when it is recent)."""
     from ..comfy import ComfyClient, ComfyError
-    from ..comfy.backoff import Backoff
+    from ..backoff import Backoff
 
     key = url.rstrip("/")
     with _lock:

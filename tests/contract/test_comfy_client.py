@@ -12,7 +12,7 @@ import websocket
 from app.comfy import (
     BackendDiedError, ComfyClient, ComfyTimeoutError, ExecutionError, PromptInterrupted, PromptValidationError,
 )
-from app.comfy.backoff import Backoff
+from app.backoff import Backoff
 from app.comfy.client import clear_object_info_cache
 from app.comfy.events import (
     ExecutedEvent, ExecutingEvent, ExecutionCachedEvent, ExecutionStartEvent, ExecutionSuccessEvent,

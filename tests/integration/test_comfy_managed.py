@@ -7,7 +7,7 @@ import time
 import pytest
 
 from app.comfy import BackendDiedError, ComfyClient, ComfyError
-from app.comfy.backoff import Backoff
+from app.backoff import Backoff
 from app.comfy.events import ExecutingEvent
 from app.config import Timeouts
 

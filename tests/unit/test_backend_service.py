@@ -11,6 +11,7 @@ import pytest
 
 from app.config import load_config
 from app.services import backend_service
+from app.services.backend_service import MAIN_BACKEND
 
 STATS = {"system": {"comfyui_version": "0.3.64", "python_version": "3.11.7"},
          "devices": [{"name": "cpu", "type": "cpu"}]}
@@ -61,4 +62,5 @@ def test_configured_backends_are_listed_once():
     config = load_config(None, environ={"INKFRAME__COMFYUI__BACKENDS": '[{"name": "gpu2", "url": "http://10.0.0.2:8188"}, '
                                                                       '{"name": "dup", "url": "http://127.0.0.1:8188/"}]'})
     assert backend_service.configured_backends(config, "http://127.0.0.1:8188") == [
-        ("main", "http://127.0.0.1:8188"), ("gpu2", "http://10.0.0.2:8188")]
+        ("dup", "http://127.0.0.1:8188"), ("gpu2", "http://10.0.0.2:8188")]  # the queue's names (app.jobs.backends)
+    assert backend_service.configured_backends(config, "http://127.0.0.1:9999")[0] == (MAIN_BACKEND, "http://127.0.0.1:9999")

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from app.comfy import ComfyClient, ComfyConnectionError, ComfyError
-from app.comfy.backoff import Backoff
+from app.backoff import Backoff
 from app.comfy.http import HttpTransport
 from app.config import Timeouts
 

@@ -30,7 +30,7 @@ def describe(context: UiContext, tabs: list[str] | None = None) -> tuple[str, li
 
     The banner is green only when every capability can run; a tab's notice only when its own jobs can."""
     tabs = tabs or []
-    health = backend_service.check_backend("main", context.comfyui_url)
+    health = backend_service.check_backend(backend_service.MAIN_BACKEND, context.comfyui_url)
     sentence = html.escape(backend_service.describe_health(health))
     if not health.reachable:
         return notice_html(f"<b>No ComfyUI backend.</b> {sentence}"), [notice_html(

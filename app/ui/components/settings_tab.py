@@ -78,7 +78,7 @@ def backends_table(context: UiContext) -> list[list[Any]]:
     rows = []
     for health in backend_service.check_backends(context.config, context.comfyui_url):
         rows.append([health.name, health.url, "yes" if health.reachable else "no", health.version or "",
-                     ", ".join(health.devices), "" if health.reachable else health.message])
+                     ", ".join(health.devices), "" if health.reachable else health.describe()])
     return rows
 
 
