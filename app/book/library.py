@@ -22,9 +22,9 @@ import yaml
 from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ..image_files import IMAGE_SUFFIXES
 from .errors import BookError
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 CHARACTER_FILE = "character.yaml"
 LOCATION_FILE = "location.yaml"
 LEGACY_FILE = "entry.yaml"

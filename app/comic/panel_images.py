@@ -14,9 +14,9 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from ..errors import InkframeError
+from ..image_files import IMAGE_SUFFIXES
 from .model import Book
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 _NAME_RE = re.compile(r"^(?:p|page)0*(\d+)[_-]?(?:panel|pn|p)0*(\d+)$", re.IGNORECASE)
 ASPECT_WARNING_RATIO = 1.35  # warn when the image's aspect is this many times off the panel's
 

@@ -17,11 +17,11 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from ..image_files import IMAGE_SUFFIXES
 from .credentials import Credentials, StampResult
 from .facts import OutputFacts, composed
 
 PAGE_NAME = re.compile(r"page[_-]0*(\d+)", re.IGNORECASE)
-PAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 MAX_ENTRY_BYTES = 512 * 1024 * 1024
 
 
@@ -57,7 +57,7 @@ def stamp_cbz(credentials: Credentials, path: Path, pages: Mapping[int, list[Pat
     numbers = sorted(pages)
     temporary = path.with_name(f".{path.name}.pages.part")
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(temporary, "w") as target:
-        images = [info for info in source.infolist() if info.filename.lower().endswith(PAGE_SUFFIXES)]
+        images = [info for info in source.infolist() if info.filename.lower().endswith(IMAGE_SUFFIXES)]
         for info in source.infolist():
             data = source.read(info) if info.file_size <= MAX_ENTRY_BYTES else b""
             if info in images:
@@ -74,6 +74,6 @@ def cbz_page_states(path: Path, read) -> list[tuple[str, str]]:
     states = []
     with zipfile.ZipFile(path) as archive:
         for info in archive.infolist():
-            if info.filename.lower().endswith(PAGE_SUFFIXES) and info.file_size <= MAX_ENTRY_BYTES:
+            if info.filename.lower().endswith(IMAGE_SUFFIXES) and info.file_size <= MAX_ENTRY_BYTES:
                 states.append((info.filename, read(info.filename, io.BytesIO(archive.read(info))).state))
     return states

@@ -20,8 +20,9 @@ from ..comic.compose import ComposeOptions, compose_book, compose_page
 from ..comic.layout import layout_page
 from ..comic.export import ExportError, export_book
 from ..comic.model import Balloon, Book, Page, Panel, Point
-from ..comic.panel_images import IMAGE_SUFFIXES, PanelImageError, open_panel_image
+from ..comic.panel_images import PanelImageError, open_panel_image
 from ..errors import InkframeError
+from ..image_files import IMAGE_SUFFIXES
 from ..provenance import composed as composed_facts
 from .provenance_service import stamp_export, stamp_output
 from .script_check_service import check_script_text

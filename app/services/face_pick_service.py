@@ -15,7 +15,8 @@ from PIL import Image
 
 from ..config import Config
 from ..errors import InkframeError
-from .faceswap_service import IMAGE_SUFFIXES, FaceSwapRequest, FaceSwapResult, FaceSwapService, load_catalog
+from ..image_files import READABLE_IMAGE_SUFFIXES
+from .faceswap_service import FaceSwapRequest, FaceSwapResult, FaceSwapService, load_catalog
 
 CROP_MARGIN = 0.25
 
@@ -33,7 +34,7 @@ class DetectedFace:
 
 
 def is_image(path: Path) -> bool:
-    return path.suffix.lower() in IMAGE_SUFFIXES
+    return path.suffix.lower() in READABLE_IMAGE_SUFFIXES
 
 
 def target_frame(target: Path, work_dir: Path, at_seconds: float = 0.0) -> Path:

@@ -23,11 +23,11 @@ from ..faceswap import (ROLE_DEFAULTS, FaceSwapEngine, FaceSwapError, ImageJob, 
 from ..faceswap.models import catalog_from_manifest
 from ..faceswap.nsfw import Classifier
 from ..faceswap.types import Enhancer, Gender, OneMode, Selector
+from ..image_files import READABLE_IMAGE_SUFFIXES
 from ..media import CODEC_SPECS, TimeRange, VideoCodec, probe
 from ..provenance import face_swap
 from .provenance_service import stamp_output
 
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp"})
 VIDEO_SUFFIX_CODECS: dict[str, VideoCodec] = {".mp4": "h264", ".webm": "webm", ".gif": "gif"}
 
 
@@ -116,7 +116,7 @@ class FaceSwapService:
     def swap(self, request: FaceSwapRequest, progress: Callable[[Progress], None] | None = None) -> FaceSwapResult:
         require_consent(request.consent)
         check_output_path(request.out, request.overwrite)
-        is_video = request.target.suffix.lower() not in IMAGE_SUFFIXES
+        is_video = request.target.suffix.lower() not in READABLE_IMAGE_SUFFIXES
         codec = _output_codec(request) if is_video else None
         trim = TimeRange.parse(request.trim) if request.trim else None
         if not request.target.is_file():

@@ -10,7 +10,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif"})
+from ..image_files import PREVIEW_IMAGE_SUFFIXES
+
+IMAGE_SUFFIXES = frozenset(PREVIEW_IMAGE_SUFFIXES)
 VIDEO_SUFFIXES = frozenset({".mp4", ".webm", ".mov"})  # the history gallery plays these too
 STATUS_COLOURS = {
     "queued": "#6b7280", "running": "#4f46e5", "paused": "#d97706",
