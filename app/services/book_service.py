@@ -15,7 +15,7 @@ queue to run instead.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -37,27 +37,11 @@ def gate_settings(config: Config) -> GateSettings:
                         identity_repairs=gates.identity_repairs, quality_threshold=gates.quality_threshold)
 
 
-@dataclass
-class MultiFaceAnalyzerEmbedder:
-    """The insightface analyzer as an embedder of every face (largest first), for panels with several characters."""
-
-    analyzer: object
-
-    def embed_largest_face(self, rgb: np.ndarray) -> np.ndarray | None:
-        faces = self.embed_faces(rgb)
-        return faces[0] if faces else None
-
-    def embed_faces(self, rgb: np.ndarray) -> list[np.ndarray]:
-        faces = self.analyzer.analyze(rgb)  # type: ignore[attr-defined]
-        return [face.embedding for face in faces if face.embedding is not None]
-
-
 def load_identity_embedder(config: Config) -> tuple[FaceEmbedder | None, str]:
+    """The identity gate's embedder (`identity_service.AnalyzerEmbedder`, which embeds every face of a panel)."""
     from .identity_service import load_embedder
 
-    embedder, reason = load_embedder(config)
-    analyzer = getattr(embedder, "analyzer", None)
-    return (MultiFaceAnalyzerEmbedder(analyzer) if analyzer is not None else embedder), reason
+    return load_embedder(config)
 
 
 class FaceSwapRepairer:

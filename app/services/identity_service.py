@@ -22,13 +22,18 @@ _CACHE: dict[str, tuple[FaceEmbedder | None, str]] = {}
 
 @dataclass
 class AnalyzerEmbedder:
-    """FaceEmbedder over the face-swap FaceAnalyzer (detector + recognition)."""
+    """The face embedder of the studio, over the face-swap FaceAnalyzer (detector + recognition): the largest
+    face (`app.quality.FaceEmbedder`) or every face, largest first (`app.book.gates.MultiFaceEmbedder`, for
+    panels with several characters)."""
 
     analyzer: Any
 
     def embed_largest_face(self, rgb: np.ndarray) -> np.ndarray | None:
         faces = self.analyzer.analyze(rgb)
         return None if not faces or faces[0].embedding is None else faces[0].embedding
+
+    def embed_faces(self, rgb: np.ndarray) -> list[np.ndarray]:
+        return [face.embedding for face in self.analyzer.analyze(rgb) if face.embedding is not None]
 
 
 def load_embedder(config: Config | None = None) -> tuple[FaceEmbedder | None, str]:

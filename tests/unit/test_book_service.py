@@ -13,7 +13,8 @@ from PIL import Image
 
 from app.book.builder import BuildOptions
 from app.config import Config
-from app.services.book_service import MultiFaceAnalyzerEmbedder, build_book, load_identity_embedder, load_repairer
+from app.services.identity_service import AnalyzerEmbedder
+from app.services.book_service import build_book, load_identity_embedder, load_repairer
 
 from .book_helpers import SyntheticBackend
 
@@ -43,7 +44,7 @@ def test_missing_models_turn_the_gates_off_with_a_sentence(tmp_path: Path) -> No
 
 def test_embedder_finds_the_face_in_a_photo(stand_in_config: Config) -> None:
     embedder, reason = load_identity_embedder(stand_in_config)
-    assert reason == "" and isinstance(embedder, MultiFaceAnalyzerEmbedder)
+    assert reason == "" and isinstance(embedder, AnalyzerEmbedder)
     face = modelkit.astronaut()
     (vector,) = embedder.embed_faces(face)
     assert vector.shape == (512,) and np.isfinite(vector).all()
