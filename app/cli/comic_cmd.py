@@ -74,35 +74,24 @@ def _load(args: argparse.Namespace, lines: dict | None = None):  # -> Book
 
 
 def run_compose(args: argparse.Namespace, config: Config) -> int:
-    from app.comic.compose import ComposeOptions, compose_book
-    from app.comic.export import export_book, parse_formats
-    from app.comic.panel_images import find_panel_images
-    from app.comic.script import check_script
+    from app.services import compose_service
 
-    from app.comic.check import layout_problems
-
-    formats = parse_formats(args.format)
+    formats = compose_service.export_formats(args.format)
     lines: dict = {}
     book = _load(args, lines)
     if not book.pages:
         raise InkframeError(f"Script {args.script!r} has no pages; add `PAGE 1` and a `PANEL 1`.")
-    problems = layout_problems(book, lines)
-    if problems:
-        raise InkframeError(problems[0] + (f" (and {len(problems) - 1} more page(s) like it)" if len(problems) > 1 else ""))
-    images = find_panel_images(book, args.panels, script_dir=Path(args.script).resolve().parent)
-    composed = compose_book(book, images, options=ComposeOptions(letter=not args.no_lettering))
-    result = export_book(composed, args.out, formats, webtoon_max_height=args.webtoon_max_height)
-    from app.services.provenance_service import stamp_export
-
-    stamp_export(result.files, images.paths, config)  # C2PA Content Credentials on every exported file
-    for warning in check_script(book, lines) + composed.all_warnings:
+    result = compose_service.compose_script(
+        book, lines, panels=args.panels, script_dir=Path(args.script).resolve().parent, out_dir=args.out,
+        formats=formats, letter=not args.no_lettering, webtoon_max_height=args.webtoon_max_height, config=config)
+    for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    for issue in composed.issues:
+    for issue in result.issues:
         print(f"{issue.severity}: {issue.describe()}", file=sys.stderr)
     for fmt, paths in result.files.items():
         shown = str(paths[0].parent) + f" ({len(paths)} files)" if len(paths) > 1 else str(paths[0])
         print(f"{fmt}: {shown}")
-    errors = [issue for issue in composed.issues if issue.severity == "error"]
+    errors = result.errors
     if errors:
         print(f"error: {len(errors)} piece(s) of lettering could not be set cleanly (listed above); the pages were written anyway.", file=sys.stderr)
         return 1

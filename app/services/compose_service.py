@@ -248,6 +248,49 @@ def _first_error(exc: ValueError) -> str:
     return str(exc)
 
 
+def export_formats(text: str) -> list[str]:
+    """`"png,pdf,cbz"` -> ["png", "pdf", "cbz"]; one sentence naming an unknown format."""
+    from ..comic.export import parse_formats
+
+    return parse_formats(text)
+
+
+@dataclass(frozen=True)
+class ScriptComposition:
+    """What `compose_script` wrote: files per format, warnings, and the lettering issues (each has
+    `severity` and `describe()`); `errors` are the issues of severity "error"."""
+
+    files: dict[str, list[Path]]
+    warnings: tuple[str, ...]
+    issues: tuple
+
+    @property
+    def errors(self) -> list:
+        return [issue for issue in self.issues if issue.severity == "error"]
+
+
+def compose_script(book: Book, lines: dict, *, panels: Path | str | None, script_dir: Path, out_dir: Path | str,
+                   formats: list[str], letter: bool = True, webtoon_max_height: int = 1280,
+                   config=None) -> ScriptComposition:
+    """Lettered pages of a parsed script (`lines` from `load_book`) with the art in `panels` (missing art gets a
+    marked placeholder), exported to `out_dir` in `formats` and signed (`comic compose`)."""
+    from ..comic.check import layout_problems
+    from ..comic.panel_images import find_panel_images
+    from ..comic.script import check_script
+
+    if not book.pages:
+        raise ComposeError("the script has no pages; add `PAGE 1` and a `PANEL 1`.")
+    problems = layout_problems(book, lines)
+    if problems:
+        raise ComposeError(problems[0] + (f" (and {len(problems) - 1} more page(s) like it)" if len(problems) > 1 else ""))
+    images = find_panel_images(book, panels, script_dir=script_dir)
+    composed = compose_book(book, images, options=ComposeOptions(letter=letter))
+    result = export_book(composed, out_dir, formats, webtoon_max_height=webtoon_max_height)
+    stamp_export(result.files, images.paths, config)  # C2PA Content Credentials on every exported file
+    return ScriptComposition(files=result.files, warnings=tuple(check_script(book, lines) + composed.all_warnings),
+                             issues=tuple(composed.issues))
+
+
 def export_draft(draft: ComposeDraft, formats: list[str], out_dir: Path) -> dict[str, list[Path]]:
     """Compose every page afresh and write the chosen formats (png, pdf, cbz, webtoon, contact) to `out_dir`."""
     if not formats:
