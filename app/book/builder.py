@@ -4,8 +4,10 @@
     result = builder.build(BuildOptions(script=Path("issue1.txt"), out_dir=out, resume=True))
 
 The graph is panels -> pages -> export: each panel is an independent `PanelJob` (see panel_runner.py),
-a page needs its panels, the export needs every page. `build()` runs it in-process in reading order;
-`plan_jobs()` exposes the panel jobs so a queue can run them instead.
+a page needs its panels, the export needs every page. `build()` runs the panels in-process, in reading
+order, or several at once when the backend has `parallel` > 1 (the queue's `QueuePanelBackend` makes each
+picture a `book_render` job on the backend pool); `plan_jobs()` is the planning step of `build()`.
+Progress goes to `on_event` as `BuildEvent`s, one `BuildEventKind` each.
 
 Resume: a panel whose record is `done` with an unchanged fingerprint is reused as it is. Regenerate:
 one panel is rebuilt (a new or given seed, an edited prompt), its page recomposed and the PDF/CBZ
@@ -20,6 +22,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -67,9 +70,19 @@ class BuildOptions:
     formats: tuple[str, ...] = DEFAULT_FORMATS
 
 
-@dataclass
+class BuildEventKind(StrEnum):
+    PLATE = "plate"  # a location plate was drawn
+    PANEL = "panel"  # a panel passed (or ran out of) its gates
+    REUSED = "reused"  # a finished panel was kept (resume, or a regenerate of another panel)
+    FAILED = "failed"  # a panel's prompt failed on the backend; the build goes on
+    PAGE = "page"  # a page was composed as soon as its panels were done (parallel builds)
+    EXPORT = "export"  # the formats were written
+    REPORT = "report"  # the report was written: the last event
+
+
+@dataclass(frozen=True)
 class BuildEvent:
-    kind: str  # "plate", "panel", "reused", "page", "export", "report"
+    kind: BuildEventKind
     message: str
     ref: PanelRef | None = None
 
@@ -218,13 +231,13 @@ class BookBuilder:
         outputs, warnings, _page_images = compose_and_export(context.book, art, options.out_dir, options.formats, only_page=only_page,
                                                              options=ComposeOptions(identify=identify), reuse_pages=pages.composed)
         warnings = [*pages.warnings, *warnings]
-        self.on_event(BuildEvent("export", f"exported {', '.join(sorted(outputs))} into {options.out_dir / 'book'}"))
+        self.on_event(BuildEvent(BuildEventKind.EXPORT, f"exported {', '.join(sorted(outputs))} into {options.out_dir / 'book'}"))
         figures = _figures(records, [Image.open(options.out_dir / r.image) for r in records if r.image], generated,
                            time.perf_counter() - started)
         state = state.model_copy(update={"figures": figures, "outputs": outputs})
         store.save_book(state)
         report = write_report(options.out_dir, context.book, records, state, warnings)
-        self.on_event(BuildEvent("report", f"report: {report}"))
+        self.on_event(BuildEvent(BuildEventKind.REPORT, f"report: {report}"))
         return BuildResult(options.out_dir, records, generated, reused, outputs, report, figures, warnings)
 
     def _run_panels(self, runner: PanelRunner, jobs: list[PanelJob], options: BuildOptions,
@@ -253,7 +266,7 @@ class BookBuilder:
                 if existing is not None:
                     reused.append(job.ref)
                     records.append(existing)
-                    self.on_event(BuildEvent("reused", f"{job.ref}: reused (seed {existing.seed})", job.ref))
+                    self.on_event(BuildEvent(BuildEventKind.REUSED, f"{job.ref}: reused (seed {existing.seed})", job.ref))
                     continue
                 if prefetch is not None and job.plate_crop is None:
                     following = next(upcoming, None)
@@ -265,11 +278,11 @@ class BookBuilder:
                     record = _failed_record(job, str(exc))
                     store.save_panel(record)
                     records.append(record)
-                    self.on_event(BuildEvent("failed", f"{job.ref}: failed: {exc}", job.ref))
+                    self.on_event(BuildEvent(BuildEventKind.FAILED, f"{job.ref}: failed: {exc}", job.ref))
                     continue
                 generated.append(job.ref)
                 records.append(record)
-                self.on_event(BuildEvent("panel", _panel_line(record), job.ref))
+                self.on_event(BuildEvent(BuildEventKind.PANEL, _panel_line(record), job.ref))
         finally:
             cancel = getattr(self.backend, "cancel_prefetched", None)
             if cancel is not None:
@@ -297,7 +310,7 @@ class BookBuilder:
             if existing is not None:
                 reused.append(job.ref)
                 records[job.ref] = existing
-                self.on_event(BuildEvent("reused", f"{job.ref}: reused (seed {existing.seed})", job.ref))
+                self.on_event(BuildEvent(BuildEventKind.REUSED, f"{job.ref}: reused (seed {existing.seed})", job.ref))
                 on_record(existing)
             else:
                 to_run.append(job)
@@ -305,11 +318,11 @@ class BookBuilder:
         def run(job: PanelJob) -> None:
             try:
                 record = runner.run(job)
-                event = BuildEvent("panel", _panel_line(record), job.ref)
+                event = BuildEvent(BuildEventKind.PANEL, _panel_line(record), job.ref)
             except (ExecutionError, BookError) as exc:  # this panel failed on the backend: keep going, report it
                 record = _failed_record(job, str(exc))
                 store.save_panel(record)
-                event = BuildEvent("failed", f"{job.ref}: failed: {exc}", job.ref)
+                event = BuildEvent(BuildEventKind.FAILED, f"{job.ref}: failed: {exc}", job.ref)
             with lock:
                 records[job.ref] = record
                 if record.status != "failed":
@@ -380,7 +393,7 @@ class BookBuilder:
             state.plates[key] = {"file": store.relative(path), "source": f"redrawn from {references[0].name}" if source else "generated",
                                  "seed": seed, "fingerprint": print_key,
                                  "prompt": prompt[0], "width": width, "height": height, "prompt_id": result.prompt_id}
-            self.on_event(BuildEvent("plate", f"location plate {location.name}: {width}x{height}, seed {seed}"))
+            self.on_event(BuildEvent(BuildEventKind.PLATE, f"location plate {location.name}: {width}x{height}, seed {seed}"))
         return plates
 
 
@@ -409,7 +422,7 @@ class _PageComposer:
 
                 self.warnings.extend(compose_page_file(self.book, page.number, self.art, self.out_dir, self.compose_options))
                 self.composed.add(page.number)
-                self.on_event(BuildEvent("page", f"page {page.number} composed"))
+                self.on_event(BuildEvent(BuildEventKind.PAGE, f"page {page.number} composed"))
 
 
 class _Locked:

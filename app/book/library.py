@@ -30,6 +30,7 @@ LOCATION_FILE = "location.yaml"
 LEGACY_FILE = "entry.yaml"
 PLATE_FILE = "plate.png"
 LocationUse = Literal["restyle", "crop"]
+LibraryKind = Literal["characters", "locations"]  # the library's folders
 
 
 class _Entry(BaseModel):
@@ -193,7 +194,7 @@ def save_entry(entry: Character | Location, library_dir: Path, *, images: Sequen
     return _load(folder, type(entry), filename)
 
 
-def list_entries(library_dir: Path, kind: Literal["characters", "locations"]) -> list[Character] | list[Location]:
+def list_entries(library_dir: Path, kind: LibraryKind) -> list[Character] | list[Location]:
     """Every readable entry of one kind; a broken entry raises its own sentence (never skipped silently)."""
     root = Path(library_dir) / kind
     if not root.is_dir():

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import struct
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping, Union
+from typing import Any, Mapping, Union
 
 BINARY_PREVIEW_IMAGE = 1
 BINARY_UNENCODED_PREVIEW_IMAGE = 2
@@ -20,8 +20,6 @@ BINARY_PREVIEW_IMAGE_WITH_METADATA = 4
 
 IMAGE_FORMATS: dict[int, str] = {1: "JPEG", 2: "PNG"}
 MIME_FORMATS: dict[str, str] = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
-
-NodeState = Literal["pending", "running", "finished", "error"]
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,23 @@ class BackendState:
     node_specs: Any = field(default=None, repr=False)  # app.workflows NodeSpecs, parsed once per object_info
 
 
+@dataclass(frozen=True)
+class BackendChoice:
+    """Where a job can run: `able` (healthy backends that can run it), `waiting` (down ones worth waiting
+    for) and `missing` (what each other backend lacks, in sentences)."""
+
+    able: list[str]
+    waiting: list[str]
+    missing: dict[str, list[str]]
+
+    def without(self, broken: Mapping[str, list[str]]) -> BackendChoice:
+        """The same choice with the `broken` backends moved to `missing` with their reasons."""
+        if not broken:
+            return self
+        return BackendChoice([name for name in self.able if name not in broken],
+                             [name for name in self.waiting if name not in broken], {**self.missing, **broken})
+
+
 def backend_specs(config: Config, *, main_url: str | None = None) -> list[BackendSpec]:
     """The backends named by the config, the main ComfyUI (`main_url`, else `comfyui.url`) first, each URL once."""
     specs = [BackendSpec(b.name, b.url.rstrip("/"), b.max_concurrent) for b in config.comfyui.backends]
@@ -175,8 +192,8 @@ class BackendPool:
                 self.check(name)
 
     def capable(self, prompt: Mapping[str, Any] | None = None, *, per_backend: Mapping[str, Mapping[str, Any]] | None = None,
-                uploads: frozenset[str] = frozenset()) -> tuple[list[str], list[str], dict[str, list[str]]]:
-        """(healthy backends that can run prompt, down ones worth waiting for, what each other one lacks).
+                uploads: frozenset[str] = frozenset()) -> BackendChoice:
+        """Which backends can run prompt (healthy), are worth waiting for (down), or lack something (and what).
 
         A down backend whose object_info is known is judged on it. One never reached is only worth
         waiting for while no backend at all has answered yet; otherwise a job no reachable backend can
@@ -201,10 +218,10 @@ class BackendPool:
             else:
                 waiting.append(name)
         if not missing and not able and not waiting:
-            return [], never_reached, {}
+            return BackendChoice([], never_reached, {})
         for name in never_reached:
             missing[name] = [f"down and never reached ({self._states[name].error or 'not checked yet'})"]
-        return able, waiting, missing
+        return BackendChoice(able, waiting, missing)
 
     def version(self) -> tuple:
         """Changes whenever a backend's health or object_info changes (to reuse capability checks)."""

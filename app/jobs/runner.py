@@ -281,11 +281,8 @@ class JobRunner:
                 except InkframeError as exc:
                     self.transitions.fail(job, str(exc), same_run=False)
                     return None, None
-                able, waiting, missing = self.pool.capable(per_backend=prompts, uploads=frozenset(uploads(job)))
-                if broken:
-                    able = [name for name in able if name not in broken]
-                    waiting = [name for name in waiting if name not in broken]
-                    missing = {**missing, **broken}
+                choice = self.pool.capable(per_backend=prompts, uploads=frozenset(uploads(job))).without(broken)
+                able, waiting, missing = choice.able, choice.waiting, choice.missing
             if not able and not waiting:
                 self.transitions.fail(job, describe_missing(missing) + ".", same_run=False)
                 return None, None

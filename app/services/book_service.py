@@ -8,8 +8,8 @@ off and the report says why), the face-swap repair (the face-swap models of the 
 implied by the user's own character library and recorded in the picture's provenance), the gate
 thresholds from `config.gates`, and the library from `config.app.library_dir`.
 
-Runs in-process (panels -> pages -> export); `BookBuilder.plan_jobs` exposes the per-panel jobs for a
-queue to run instead.
+Runs in-process (panels -> pages -> export); as the queue's `book` job (`run_book_job`) every picture is a
+`book_render` child job on the backend pool (`app.book.queue_backend.QueuePanelBackend`).
 """
 
 from __future__ import annotations

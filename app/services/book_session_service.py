@@ -12,10 +12,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Config
 from ..errors import InkframeError
+
+if TYPE_CHECKING:
+    from ..book.state import PanelStatus
 
 POLL_S = 0.5
 
@@ -32,7 +35,7 @@ class BuildUpdate:
 class PanelView:
     page: int
     panel: int
-    status: str
+    status: PanelStatus
     image: Path | None
     prompt: str
     seed: int | None

@@ -16,16 +16,15 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, get_args
+from typing import get_args
 
 from ..book.errors import BookError
-from ..book.library import (CHARACTER_FILE, LEGACY_FILE, LOCATION_FILE, Character, Location, check_image, entry_id,
-                            load_character, load_location)
+from ..book.library import (CHARACTER_FILE, LEGACY_FILE, LOCATION_FILE, Character, LibraryKind, Location, check_image,
+                            entry_id, load_character, load_location)
 from ..book.library import list_entries as list_book_entries
 from ..book.library import save_entry as save_book_entry
 from ..errors import InkframeError
 
-LibraryKind = Literal["characters", "locations"]
 LIBRARY_KINDS: tuple[str, ...] = get_args(LibraryKind)
 MAX_NAME = 80
 
@@ -36,36 +35,38 @@ class LibraryError(InkframeError):
 
 @dataclass(frozen=True)
 class LibraryEntry:
-    kind: str
+    kind: LibraryKind
     id: str
     name: str
     description: str
     images: tuple[Path, ...]
 
 
-def _check_kind(kind: str) -> None:
-    if kind not in LIBRARY_KINDS:
-        raise LibraryError(f"library kind {kind!r} is unknown; use one of {', '.join(LIBRARY_KINDS)}.")
+def _check_kind(kind: str) -> LibraryKind:
+    """The kind a caller (a form, a request) named, or one sentence naming the kinds there are."""
+    if kind == "characters" or kind == "locations":
+        return kind
+    raise LibraryError(f"library kind {kind!r} is unknown; use one of {', '.join(LIBRARY_KINDS)}.")
 
 
-def _view(kind: str, entry: Character | Location) -> LibraryEntry:
+def _view(kind: LibraryKind, entry: Character | Location) -> LibraryEntry:
     text = entry.description if isinstance(entry, Character) else entry.prompt
     folder = entry.folder or Path()
     return LibraryEntry(kind, folder.name, entry.name, text, tuple(entry.reference_paths()))
 
 
-def list_entries(library_dir: Path, kind: str) -> list[LibraryEntry]:
+def list_entries(library_dir: Path, kind: LibraryKind | str) -> list[LibraryEntry]:
     """Every entry of one kind, by name. An unreadable entry is reported by name, not skipped."""
-    _check_kind(kind)
+    kind = _check_kind(kind)
     try:
-        entries = list_book_entries(Path(library_dir), kind)  # type: ignore[arg-type]
+        entries = list_book_entries(Path(library_dir), kind)
     except BookError as exc:
         raise LibraryError(str(exc)) from None
     return sorted((_view(kind, entry) for entry in entries), key=lambda entry: entry.name.casefold())
 
 
-def read_entry(library_dir: Path, kind: str, identifier: str) -> LibraryEntry:
-    _check_kind(kind)
+def read_entry(library_dir: Path, kind: LibraryKind | str, identifier: str) -> LibraryEntry:
+    kind = _check_kind(kind)
     folder = Path(library_dir) / kind / identifier
     if not any((folder / name).is_file() for name in (CHARACTER_FILE, LOCATION_FILE, LEGACY_FILE)):
         raise LibraryError(f"there is no {kind[:-1]} {identifier!r} in the library ({folder}).")
@@ -96,10 +97,10 @@ def _copy_unique(sources: list[Path], references: Path) -> list[str]:
     return names
 
 
-def save_entry(library_dir: Path, kind: str, name: str, description: str = "",
+def save_entry(library_dir: Path, kind: LibraryKind | str, name: str, description: str = "",
                images: list[Path | str] | None = None) -> LibraryEntry:
     """Create or update an entry; images are checked and copied into its references/."""
-    _check_kind(kind)
+    kind = _check_kind(kind)
     name = (name or "").strip()
     if not name:
         raise LibraryError(f"a {kind[:-1]} needs a name.")

@@ -86,7 +86,7 @@ class GraphBuilder:
         """A workflow parameter carried by core nodes: a frontend Primitive node feeding the widgets it is linked
         to, or LoadImage / LoadImageMask for image and mask parameters; `node_type` names the parameter kind the
         way the Inkframe parameter nodes do, the description sits in `properties.inkframe_parameter`."""
-        kind = PARAM_NODES[node_type][0]
+        kind = PARAM_NODES[node_type].kind
         label = fields.pop("label", name.replace("_", " ").capitalize())
         meta = {"name": name, "kind": kind, "group": group}
         for key in ("order", "advanced", "min", "max", "step", "description"):

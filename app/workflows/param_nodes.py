@@ -4,6 +4,7 @@ INPUT_TYPES, for the object_info used offline, and for reading declared paramete
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -18,36 +19,47 @@ COMMON_FIELDS: dict[str, Any] = {
 }
 INT_LIMIT = 2**53
 
-# node type -> (parameter kind, the input that carries the value, value-specific inputs, return types)
-PARAM_NODES: dict[str, tuple[str, str, dict[str, Any], tuple[str, ...]]] = {
-    "InkframeText": ("text", "value", {"value": ("STRING", {"default": ""})}, ("STRING",)),
-    "InkframeMultilineText": ("multiline", "value", {"value": ("STRING", {"default": "", "multiline": True})}, ("STRING",)),
-    "InkframeInt": ("int", "value", {
+
+@dataclass(frozen=True)
+class ParamNode:
+    """One parameter node type: the parameter kind, the input that carries the value, the value-specific
+    inputs (INPUT_TYPES entries) and the return types."""
+
+    kind: str
+    value_input: str
+    inputs: dict[str, Any]
+    returns: tuple[str, ...]
+
+
+PARAM_NODES: dict[str, ParamNode] = {
+    "InkframeText": ParamNode("text", "value", {"value": ("STRING", {"default": ""})}, ("STRING",)),
+    "InkframeMultilineText": ParamNode("multiline", "value", {"value": ("STRING", {"default": "", "multiline": True})}, ("STRING",)),
+    "InkframeInt": ParamNode("int", "value", {
         "value": ("INT", {"default": 0, "min": -INT_LIMIT, "max": INT_LIMIT}),
         "min": ("INT", {"default": 0, "min": -INT_LIMIT, "max": INT_LIMIT}),
         "max": ("INT", {"default": 4096, "min": -INT_LIMIT, "max": INT_LIMIT}),
         "step": ("INT", {"default": 1, "min": 1, "max": INT_LIMIT}),
     }, ("INT",)),
-    "InkframeFloat": ("float", "value", {
+    "InkframeFloat": ParamNode("float", "value", {
         "value": ("FLOAT", {"default": 0.0, "min": -1e9, "max": 1e9, "step": 0.01}),
         "min": ("FLOAT", {"default": 0.0, "min": -1e9, "max": 1e9, "step": 0.01}),
         "max": ("FLOAT", {"default": 1.0, "min": -1e9, "max": 1e9, "step": 0.01}),
         "step": ("FLOAT", {"default": 0.01, "min": 0.0001, "max": 1e9, "step": 0.0001}),
     }, ("FLOAT",)),
-    "InkframeSeed": ("seed", "value", {"value": ("INT", {"default": 0, "min": 0, "max": 0xFFFFFFFFFFFFFFFF, "control_after_generate": True})}, ("INT",)),
-    "InkframeBoolean": ("boolean", "value", {"value": ("BOOLEAN", {"default": False})}, ("BOOLEAN",)),
-    "InkframeChoice": ("choice", "value", {
+    "InkframeSeed": ParamNode("seed", "value", {"value": ("INT", {"default": 0, "min": 0, "max": 0xFFFFFFFFFFFFFFFF, "control_after_generate": True})}, ("INT",)),
+    "InkframeBoolean": ParamNode("boolean", "value", {"value": ("BOOLEAN", {"default": False})}, ("BOOLEAN",)),
+    "InkframeChoice": ParamNode("choice", "value", {
         "value": ("STRING", {"default": ""}),
         "choices": ("STRING", {"default": "", "multiline": True, "tooltip": "One allowed value per line."}),
     }, (ANY,)),
-    "InkframeImage": ("image", "image", {"image": ("COMBO", {"image_upload": True, "options": []})}, ("IMAGE", "MASK")),
-    "InkframeMask": ("mask", "image", {
+    "InkframeImage": ParamNode("image", "image", {"image": ("COMBO", {"image_upload": True, "options": []})}, ("IMAGE", "MASK")),
+    "InkframeMask": ParamNode("mask", "image", {
         "image": ("COMBO", {"image_upload": True, "options": []}),
         "channel": (["alpha", "red", "green", "blue"], {}),
     }, ("MASK",)),
-    "InkframeVideo": ("video", "value", {"value": ("STRING", {"default": "", "tooltip": "Path of a video file on the ComfyUI machine."})}, ("STRING",)),
-    "InkframeModel": ("model", "value", {"value": ("COMBO", {"options": []})}, (ANY,)),
-    "InkframeLora": ("lora", "value", {"value": ("COMBO", {"options": []})}, (ANY,)),
+    "InkframeVideo": ParamNode("video", "value", {"value": ("STRING", {"default": "", "tooltip": "Path of a video file on the ComfyUI machine."})}, ("STRING",)),
+    "InkframeModel": ParamNode("model", "value", {"value": ("COMBO", {"options": []})}, (ANY,)),
+    "InkframeLora": ParamNode("lora", "value", {"value": ("COMBO", {"options": []})}, (ANY,)),
 }
 MODEL_FOLDERS = {"InkframeModel": "checkpoints", "InkframeLora": "loras"}
 OUTPUT_NODES: dict[str, dict[str, Any]] = {
@@ -62,7 +74,7 @@ CATEGORY = "Inkframe/parameters"
 
 def param_input_types(node_type: str, choices: list[str] | None = None) -> dict[str, Any]:
     """INPUT_TYPES of a parameter node; `choices` fills the COMBO value (file lists at runtime)."""
-    _kind, _value, specific, _returns = PARAM_NODES[node_type]
+    specific = PARAM_NODES[node_type].inputs
     required: dict[str, Any] = {"name": COMMON_FIELDS["name"]}
     for key, (kind, options) in specific.items():
         if kind == "COMBO":
@@ -82,7 +94,7 @@ def object_info_entry(node_type: str) -> dict[str, Any]:
         output_node = True
     else:
         inputs = {"required": {k: [v[0], v[1]] for k, v in param_input_types(node_type)["required"].items()}}
-        returns = PARAM_NODES[node_type][3]
+        returns = PARAM_NODES[node_type].returns
         output_node = False
     return {
         "input": inputs,
@@ -132,7 +144,7 @@ def resolve_parameter_nodes(prompt: dict[str, Any]) -> dict[str, Any]:
     params = {str(i): n for i, n in prompt.items() if n.get("class_type") in PARAM_NODES}
     if not params:
         return prompt
-    values = {i: (n.get("inputs") or {}).get(PARAM_NODES[n["class_type"]][1]) for i, n in params.items()
+    values = {i: (n.get("inputs") or {}).get(PARAM_NODES[n["class_type"]].value_input) for i, n in params.items()
               if n["class_type"] not in CORE_REPLACEMENTS}
     for key, value in values.items():  # a parameter fed by another parameter takes that one's value
         for _ in range(len(values)):

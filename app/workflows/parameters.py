@@ -77,7 +77,7 @@ def _param_node_parameters(prompt: Mapping[str, Any]) -> list[Parameter]:
         entry = PARAM_NODES.get(str(node.get("class_type")))
         if entry is None:
             continue
-        kind, value_input, _specific, _returns = entry
+        kind, value_input = entry.kind, entry.value_input
         inputs = node.get("inputs") or {}
         name = str(inputs.get("name") or "").strip() or f"{kind}_{node_id}"
         choices = tuple(c.strip() for c in str(inputs.get("choices") or "").splitlines() if c.strip())

@@ -6,7 +6,7 @@ import pytest
 
 from app.config import Config
 from app.errors import InkframeError
-from app.jobs.backends import BackendPool, BackendSpec, backend_specs, describe_missing, parse_node_specs
+from app.jobs.backends import BackendChoice, BackendPool, BackendSpec, backend_specs, describe_missing, parse_node_specs
 
 PROMPT = {"1": {"class_type": "EmptyImage", "inputs": {"width": 8, "height": 8, "batch_size": 1, "color": 0}},
           "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": "x"}}}
@@ -49,16 +49,18 @@ def test_capability_from_preflight_names_what_is_missing_where(object_info_core)
     lacking = {k: v for k, v in object_info_core.items() if k != "EmptyImage"}
     pool = pool_with(object_info_core, ("full", 1, True, object_info_core), ("partial", 1, True, lacking),
                      ("down_known", 1, False, object_info_core), ("never", 1, False, None))
-    able, waiting, missing = pool.capable(PROMPT)
+    choice = pool.capable(PROMPT)
+    able, waiting, missing = choice.able, choice.waiting, choice.missing
     assert able == ["full"] and waiting == ["down_known"]
     assert "EmptyImage" in missing["partial"][0] and missing["never"][0].startswith("down and never reached")
     pool = pool_with(object_info_core, ("partial", 1, True, lacking), ("never", 1, False, None))
-    able, waiting, missing = pool.capable(PROMPT)
+    choice = pool.capable(PROMPT)
+    able, waiting, missing = choice.able, choice.waiting, choice.missing
     assert (able, waiting) == ([], [])
     sentence = describe_missing(missing)
     assert sentence.startswith("no backend can run this job (partial: ") and "never: down and never reached" in sentence
     pool = pool_with(object_info_core, ("never", 1, False, None))
-    assert pool.capable(PROMPT) == ([], ["never"], {})  # nothing known yet: wait rather than fail
+    assert pool.capable(PROMPT) == BackendChoice([], ["never"], {})  # nothing known yet: wait rather than fail
 
 
 def test_a_library_workflow_is_converted_per_backend_and_judged_by_preflight(object_info_core):
@@ -74,7 +76,9 @@ def test_a_library_workflow_is_converted_per_backend_and_judged_by_preflight(obj
     job = Job(id="j1", kind="workflow", parameters={"workflow": "panel"}, created_at=now(), updated_at=now())
     prompt = build_prompt(job, info)
     pool = pool_with(info, ("core", 1, True, info))
-    able, waiting, missing = pool.capable(per_backend={"core": prompt})
+    choice = pool.capable(per_backend={"core": prompt})
+    able, waiting, missing = choice.able, choice.waiting, choice.missing
     assert (able, waiting) == ([], [])
     assert len(missing["core"]) == 1 and "needs model v1-5-pruned-emaonly.safetensors" in missing["core"][0]
     assert describe_missing(missing).startswith("no backend can run this job (core: ")
+    assert choice.without({"core": ["broken"]}).missing == {"core": ["broken"]}

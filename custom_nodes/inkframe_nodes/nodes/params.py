@@ -41,7 +41,8 @@ def _file_choices(node_type: str) -> list[str]:
 
 
 def _make_param_node(node_type: str) -> type:
-    kind, value_input, _specific, returns = _spec().PARAM_NODES[node_type]
+    spec = _spec().PARAM_NODES[node_type]
+    kind, value_input, returns = spec.kind, spec.value_input, spec.returns
 
     class ParamNode:
         CATEGORY = _spec().CATEGORY
