@@ -13,7 +13,8 @@ import gradio as gr
 from ...errors import InkframeError
 from ...faceswap.types import ENHANCERS, GENDERS, ONE_MODES, SELECTORS
 from ...services import face_pick_service
-from ...services.faceswap_service import FaceSwapRequest, FaceSwapService
+from ...services.faceswap_form import FaceSwapForm
+from ...services.faceswap_service import FaceSwapService
 from ..context import UiContext
 from ..core import register_page_load, register_preset_field
 from ..notices import error_html, notice_html
@@ -111,28 +112,10 @@ def pick_face(gallery: list, evt: gr.SelectData) -> list[Any]:
     return [path, "reference", notice_html(f"Face {evt.index + 1} picked as the reference: only faces like it are replaced.", ok=True)]
 
 
-def build_request(sources: list[str] | None, target: str | None, out: Path, consent: bool, picked: str | None, selector: str,
-                  one_mode: str, face_index: float, distance: float, gender: str, min_age: float | None, max_age: float | None,
-                  enhancer: str, blend: float, smoothing: float) -> FaceSwapRequest:
-    if not sources:
-        raise InkframeError("upload at least one source face picture.")
-    if not target:
-        raise InkframeError("upload a target image or video.")
-    if selector == "reference" and not picked:
-        raise InkframeError("pick the face to replace (Find faces, then click one), or choose another selector.")
-    return FaceSwapRequest(
-        sources=[Path(s) for s in sources], target=Path(target), out=out, consent=bool(consent),
-        selector=selector, one_mode=one_mode, face_index=int(face_index or 0),
-        reference_face=Path(picked) if selector == "reference" and picked else None, reference_distance=float(distance),
-        gender=gender, min_age=int(min_age) if min_age else None, max_age=int(max_age) if max_age else None,
-        enhancer=enhancer, blend=float(blend), smoothing=float(smoothing),
-    )
-
-
-def run_preview(context: UiContext, frame: str | None, at: float, *fields: Any) -> list[Any]:
+def run_preview(context: UiContext, frame: str | None, at: float, *values: Any) -> list[Any]:
     work = _work_dir(context)
     try:
-        request = build_request(*fields[:2], work / "unused.png", *fields[2:])
+        request = FaceSwapForm.from_values(values).request(work / "unused.png")
         shot = Path(frame) if frame else face_pick_service.target_frame(request.target, work, float(at or 0))
         result = face_pick_service.preview(service(context), request, shot, work)
     except InkframeError as exc:
@@ -140,13 +123,17 @@ def run_preview(context: UiContext, frame: str | None, at: float, *fields: Any) 
     return [str(result.out), notice_html(f"Preview: {result.faces_swapped} face(s) swapped in this frame.", ok=True)]
 
 
-def run_full(context: UiContext, *fields: Any, progress=gr.Progress()) -> list[Any]:
-    target = fields[1]
+def run_full(context: UiContext, *values: Any, progress=gr.Progress()) -> list[Any]:
+    try:
+        form = FaceSwapForm.from_values(values)
+    except InkframeError as exc:
+        return [None, error_html(str(exc))]
+    target = form.target
     suffix = Path(target).suffix.lower() if target else ".png"
     out_suffix = suffix if face_pick_service.is_image(Path(target or "x.png")) else (".webm" if suffix == ".webm" else ".mp4")
     work = _work_dir(context)
     try:
-        request = build_request(*fields[:2], work / f"faceswap{out_suffix}", *fields[2:])
+        request = form.request(work / f"faceswap{out_suffix}")
         work.mkdir(parents=True, exist_ok=True)
         result = service(context).swap(request, progress=lambda p: progress(p.done / max(1, p.total), desc=f"frame {p.done} of {p.total}"))
     except InkframeError as exc:
@@ -163,8 +150,7 @@ def listen(context: UiContext) -> None:
                     outputs=[w["faces"], w["picked"], w["frame"], w["status"]])
     w["target"].change(lambda _t: (None, None, []), inputs=w["target"], outputs=[w["picked"], w["frame"], w["faces"]])
     w["faces"].select(pick_face, inputs=w["faces"], outputs=[w["picked"], w["selector"], w["status"]])
-    fields = [w["sources"], w["target"], w["consent"], w["picked"], w["selector"], w["one_mode"], w["face_index"], w["distance"],
-              w["gender"], w["min_age"], w["max_age"], w["enhancer"], w["blend"], w["smoothing"]]
+    fields = [w[name] for name in FaceSwapForm.field_names()]
     w["preview_button"].click(lambda frame, at, *f: run_preview(context, frame, at, *f), inputs=[w["frame"], w["at"], *fields],
                               outputs=[w["preview"], w["status"]])
     w["run"].click(lambda *f, progress=gr.Progress(): run_full(context, *f, progress=progress), inputs=fields,

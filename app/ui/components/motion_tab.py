@@ -8,6 +8,7 @@ import html
 import queue
 import threading
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,26 @@ WORKFLOWS = ["pose_animation", "portrait_animation", "pose_extraction"]
 METHOD_LABELS = {"pose-preview": "Pose preview (here, no ComfyUI)", "pose": "Pose animation (ComfyUI)",
                  "portrait": "Portrait animation (ComfyUI)"}
 _w: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class RunLine:
+    """A log line from the worker thread (a frame count, a ComfyUI event)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class RunDone:
+    report: Any  # motion_service.MotionReport
+
+
+@dataclass(frozen=True)
+class RunFailed:
+    message: str
+
+
+RunMessage = RunLine | RunDone | RunFailed
 
 
 def render(context: UiContext) -> None:
@@ -66,32 +87,32 @@ def run(context: UiContext, reference: str | None, target: str | None, method: s
         yield [error_html(str(exc)), None]
         return
     out.parent.mkdir(parents=True, exist_ok=True)
-    lines: queue.Queue = queue.Queue()
-    outcome: dict[str, Any] = {}
+    messages: queue.Queue[RunMessage] = queue.Queue()
 
     def work() -> None:
+        outcome: RunMessage = RunFailed("the motion run ended without a result.")
         try:
             if method == "pose-preview":
-                outcome["report"] = motion_service.run_pose_preview(
-                    request, on_frame=lambda n: lines.put(f"frame {n}") if n % 10 == 0 else None)
+                outcome = RunDone(motion_service.run_pose_preview(
+                    request, on_frame=lambda n: messages.put(RunLine(f"frame {n}")) if n % 10 == 0 else None))
             else:
-                outcome["report"] = motion_service.run_on_comfyui(
+                outcome = RunDone(motion_service.run_on_comfyui(
                     request, context.comfyui_url, timeouts=context.config.comfyui.timeouts,
-                    on_event=lambda event: lines.put(type(event).__name__.removesuffix("Event").lower()))
+                    on_event=lambda event: messages.put(RunLine(type(event).__name__.removesuffix("Event").lower()))))
         except InkframeError as exc:
-            outcome["error"] = str(exc)
+            outcome = RunFailed(str(exc))
         finally:
-            lines.put(None)
+            messages.put(outcome)
 
     threading.Thread(target=work, name="inkframe-motion", daemon=True).start()
     log: list[str] = []
-    while (line := lines.get()) is not None:
-        log.append(line)
+    while isinstance(message := messages.get(), RunLine):
+        log.append(message.text)
         yield [notice_html("Working: " + html.escape(" · ".join(log[-8:])), ok=True), None]
-    if "error" in outcome:
-        yield [error_html(outcome["error"]), None]
+    if isinstance(message, RunFailed):
+        yield [error_html(message.message), None]
         return
-    report = outcome["report"]
+    report = message.report
     notes = "".join(f"<li>{html.escape(note)}</li>" for note in report.notes)
     video = report.preview if method == "pose-preview" and report.preview else report.out
     yield [f'<div class="inkframe-ok"><p>Done: {report.frames} frames → <code>{html.escape(str(video))}</code></p>'
