@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -47,8 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     fmt.set_defaults(handler=run_format)
 
     for name in ACTION_MODULES:
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name).register_action(actions)
+        importlib.import_module(name).register_action(actions)
 
 
 def _load(args: argparse.Namespace, lines: dict | None = None):  # -> Book

@@ -8,11 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config
-from ..errors import InkframeError
-
-
-class ServiceUnavailable(InkframeError):
-    """A capability whose service is not part of this installation (yet)."""
 
 
 class UiServices:
@@ -27,10 +22,8 @@ class UiServices:
         """The `QueueService` (app.services.queue_service)."""
         with self._lock:
             if self._queue is None:
-                try:
-                    from ..services.queue_service import QueueService
-                except ImportError as exc:
-                    raise ServiceUnavailable("the job queue (app/services/queue_service.py) is not part of this installation yet.") from exc
+                from ..services.queue_service import QueueService
+
                 self._queue = QueueService(self._config)
             return self._queue
 

@@ -1,29 +1,8 @@
-"""Plain sentences the tabs show when a capability or the backend is missing (HTML, escaped)."""
+"""Plain sentences the tabs show: notices and errors (HTML, escaped)."""
 
 from __future__ import annotations
 
 import html
-import importlib
-import importlib.util
-
-
-def module_available(name: str, attribute: str | None = None) -> bool:
-    """True when module `name` can be imported (and has `attribute`, when given): a capability has landed."""
-    try:
-        if importlib.util.find_spec(name) is None:
-            return False
-        if attribute is None:
-            return True
-        return hasattr(importlib.import_module(name), attribute)
-    except ImportError:
-        return False
-
-
-def missing_capability(what: str, module: str) -> str:
-    return (
-        f"<b>Not available yet:</b> {html.escape(what)} needs <code>{html.escape(module)}</code>, "
-        "which is not part of this installation yet."
-    )
 
 
 def notice_html(text_html: str, ok: bool = False) -> str:

@@ -7,7 +7,6 @@ asks for it at login (any user name, the token as password) and the REST API get
 from __future__ import annotations
 
 import hmac
-import importlib.util
 import logging
 import os
 import socket
@@ -178,9 +177,6 @@ class WorkerHost:
     def start(self) -> None:
         import threading
 
-        if importlib.util.find_spec("app.jobs.worker") is None:
-            log.info("the job queue (app.jobs) is not part of this installation yet; no worker started")
-            return
         self._thread = threading.Thread(target=self._run, name="inkframe-embedded-worker", daemon=True)
         self._thread.start()
 
@@ -209,9 +205,6 @@ def _css() -> str:
 
 def _include_rest_api(app, config: Config, options: ServerOptions, context: UiContext, session: "GradioSession") -> None:
     """Serve the queue's REST API (app.api) under /api, sharing one QueueService with the UI."""
-    if importlib.util.find_spec("app.api") is None:
-        log.info("the REST API (app.api) is not part of this installation yet; serving the UI only")
-        return
     from app.api import include_api
 
     service = include_api(app, config, auth_token=options.auth_token, session_check=session)

@@ -15,11 +15,10 @@ from ...services import compose_service
 from ...services.compose_service import ComposeDraft
 from ..context import UiContext
 from ..core import get_ui_component, register_preset_field
-from ..notices import error_html, missing_capability, module_available, notice_html
+from ..notices import error_html, notice_html
 
 FORMAT_LABELS = {"png": "PNG pages", "pdf": "PDF", "cbz": "CBZ (with ComicInfo.xml)", "webtoon": "Webtoon strip",
                  "contact": "Contact sheet"}
-MOTION_COMIC_MODULE = "app.services.motion_comic_service"
 _w: dict[str, Any] = {}
 
 
@@ -30,10 +29,8 @@ def render(context: UiContext) -> None:
     register_preset_field("comic.export_formats", _w["formats"])
     _w["motion"] = gr.Checkbox(False, label=f"Motion comic (MP4, {compose_service.MOTION_COMIC_SIZE[0]}x{compose_service.MOTION_COMIC_SIZE[1]}: "
                                             "the camera moves from panel to panel)",
-                               visible=module_available(MOTION_COMIC_MODULE), elem_id="export-motion")
+                               elem_id="export-motion")
     register_preset_field("comic.export_motion", _w["motion"])
-    if not module_available(MOTION_COMIC_MODULE):
-        gr.HTML(notice_html(missing_capability("the motion comic export (an MP4 that pans across the panels)", MOTION_COMIC_MODULE)))
     _w["export"] = gr.Button("Export", variant="primary", elem_id="export-button")
     _w["status"] = gr.HTML("", elem_id="export-status")
     _w["files"] = gr.File(label="Exported files", file_count="multiple", interactive=False, elem_id="export-files")

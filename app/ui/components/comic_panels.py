@@ -20,10 +20,9 @@ from ...services.compose_service import ComposeDraft
 from ...services.script_check_service import check_script_text
 from ..context import UiContext
 from ..core import get_ui_component, register_page_load
-from ..notices import error_html, missing_capability, module_available, notice_html
+from ..notices import error_html, notice_html
 from . import backend_notice
 
-BOOK_BUILDER_MODULE = "app.services.book_service"
 BOOK_WORKFLOW = "panel"  # the workflow a book build draws panels with (its checkpoint is the default)
 PANEL_HEADERS = ["page", "panel", "status", "shot", "prompt", "characters", "lettering", "art", "seed", "identity", "quality"]
 PANEL_WIDTHS = ["70px", "70px", "110px", "110px", "320px", "150px", "240px", "160px", "100px", "100px", "100px"]  # scroll, never stack letters
@@ -40,24 +39,19 @@ def controls_visibility(script: str | None) -> tuple[Any, Any]:
 
 def render(context: UiContext) -> None:
     backend_notice.render("comic")
-    _w["builder"] = module_available(BOOK_BUILDER_MODULE)
-    if _w["builder"]:
-        _w["hint"] = gr.HTML(notice_html(GENERATE_HINT), elem_id="comic-generate-hint")
-        with gr.Column(visible=False, elem_id="comic-generate") as _w["controls"]:  # shown once the script can be built
-            with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
-                _w["build"] = gr.Button("Build the book on ComfyUI", variant="primary", scale=2, elem_id="comic-build")
-                _w["resume"] = gr.Checkbox(True, label="Keep finished panels (resume)", scale=1, elem_id="comic-resume")
-                _w["checkpoint"] = gr.Dropdown([], label="Checkpoint (the backend's)", scale=2, interactive=True,
-                                               allow_custom_value=True, elem_id="comic-checkpoint")
-            with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
-                _w["ref"] = gr.Textbox(label="Panel (page:panel)", placeholder="1:2", scale=1, elem_id="comic-regen-ref")
-                _w["seed"] = gr.Textbox(label="New seed (empty: the next one)", placeholder="e.g. 1234", scale=1, elem_id="comic-regen-seed")
-                _w["prompt"] = gr.Textbox(label="New action text (optional)", scale=3, elem_id="comic-regen-prompt")
-                _w["regen"] = gr.Button("Regenerate this panel", scale=1, elem_id="comic-regen")
-        _w["log"] = gr.HTML("", elem_id="comic-build-log")
-    else:
-        gr.HTML(notice_html(missing_capability("generating and regenerating panel art", BOOK_BUILDER_MODULE)
-                            + " Compose pages from your own panel images below."), elem_id="comic-builder-missing")
+    _w["hint"] = gr.HTML(notice_html(GENERATE_HINT), elem_id="comic-generate-hint")
+    with gr.Column(visible=False, elem_id="comic-generate") as _w["controls"]:  # shown once the script can be built
+        with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
+            _w["build"] = gr.Button("Build the book on ComfyUI", variant="primary", scale=2, elem_id="comic-build")
+            _w["resume"] = gr.Checkbox(True, label="Keep finished panels (resume)", scale=1, elem_id="comic-resume")
+            _w["checkpoint"] = gr.Dropdown([], label="Checkpoint (the backend's)", scale=2, interactive=True,
+                                           allow_custom_value=True, elem_id="comic-checkpoint")
+        with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
+            _w["ref"] = gr.Textbox(label="Panel (page:panel)", placeholder="1:2", scale=1, elem_id="comic-regen-ref")
+            _w["seed"] = gr.Textbox(label="New seed (empty: the next one)", placeholder="e.g. 1234", scale=1, elem_id="comic-regen-seed")
+            _w["prompt"] = gr.Textbox(label="New action text (optional)", scale=3, elem_id="comic-regen-prompt")
+            _w["regen"] = gr.Button("Regenerate this panel", scale=1, elem_id="comic-regen")
+    _w["log"] = gr.HTML("", elem_id="comic-build-log")
     _w["gallery"] = gr.Gallery(label="Panel art", columns=6, height="auto", elem_id="comic-panel-gallery")
     _w["table"] = gr.Dataframe(headers=PANEL_HEADERS, value=[], interactive=False, wrap=True, label="Panels",
                                elem_id="comic-panel-table", elem_classes=["inkframe-wide-table"], column_widths=PANEL_WIDTHS)
@@ -160,12 +154,11 @@ def listen(context: UiContext) -> None:
                   show_progress="hidden", trigger_mode="always_last")
     draft.change(lambda s, d: (panel_rows(context, s, d), panel_gallery(context, s, d)), inputs=[script, draft],
                  outputs=[w["table"], w["gallery"]], show_progress="hidden")
-    if w["builder"]:
-        script.change(controls_visibility, inputs=script, outputs=[w["controls"], w["hint"]], show_progress="hidden",
-                      trigger_mode="always_last", queue=False)
-        outputs = [w["log"], w["table"], w["gallery"], draft]
-        w["build"].click(lambda s, d, r, c: (yield from build(context, s, d, r, checkpoint=c)),
-                         inputs=[script, draft, w["resume"], w["checkpoint"]], outputs=outputs)
-        w["regen"].click(lambda s, d, ref, seed, prompt, c: (yield from build(context, s, d, True, ref, seed, prompt, c)),
-                         inputs=[script, draft, w["ref"], w["seed"], w["prompt"], w["checkpoint"]], outputs=outputs)
-        register_page_load(lambda: checkpoint_update(context), [w["checkpoint"]])
+    script.change(controls_visibility, inputs=script, outputs=[w["controls"], w["hint"]], show_progress="hidden",
+                  trigger_mode="always_last", queue=False)
+    outputs = [w["log"], w["table"], w["gallery"], draft]
+    w["build"].click(lambda s, d, r, c: (yield from build(context, s, d, r, checkpoint=c)),
+                     inputs=[script, draft, w["resume"], w["checkpoint"]], outputs=outputs)
+    w["regen"].click(lambda s, d, ref, seed, prompt, c: (yield from build(context, s, d, True, ref, seed, prompt, c)),
+                     inputs=[script, draft, w["ref"], w["seed"], w["prompt"], w["checkpoint"]], outputs=outputs)
+    register_page_load(lambda: checkpoint_update(context), [w["checkpoint"]])

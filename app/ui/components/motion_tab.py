@@ -16,10 +16,9 @@ import gradio as gr
 
 from ...errors import InkframeError
 from ..context import UiContext
-from ..notices import error_html, missing_capability, module_available, notice_html
+from ..notices import error_html, notice_html
 from . import backend_notice, workflow_form
 
-MOTION_MODULE = "app.services.motion_service"
 WORKFLOWS = ["pose_animation", "portrait_animation", "pose_extraction"]
 METHOD_LABELS = {"pose-preview": "Pose preview (here, no ComfyUI)", "pose": "Pose animation (ComfyUI)",
                  "portrait": "Portrait animation (ComfyUI)"}
@@ -48,24 +47,21 @@ RunMessage = RunLine | RunDone | RunFailed
 
 def render(context: UiContext) -> None:
     backend_notice.render("motion")
-    if not module_available(MOTION_MODULE):
-        gr.HTML(notice_html(missing_capability("motion transfer", MOTION_MODULE)))
-    else:
-        from ...services.motion_service import MOTION_METHODS
+    from ...services.motion_service import MOTION_METHODS
 
-        with gr.Row():
-            _w["reference"] = gr.File(label="Reference video (the motion)", file_types=["video"], type="filepath",
-                                      elem_id="motion-reference")
-            _w["target"] = gr.Image(label="Target image (the character)", type="filepath", height=240, elem_id="motion-target")
-        _w["method"] = gr.Radio([(METHOD_LABELS.get(m, m), m) for m in MOTION_METHODS], value="pose-preview", label="Method",
-                                elem_id="motion-method")
-        with gr.Row():
-            _w["trim"] = gr.Textbox(label="Trim (START:END seconds, empty: all)", placeholder="0:4", elem_id="motion-trim")
-            _w["stride"] = gr.Number(1, precision=0, minimum=1, maximum=8, label="Use every Nth frame", elem_id="motion-stride")
-            _w["chunk"] = gr.Checkbox(False, label="Long clip: run in overlapping chunks", elem_id="motion-chunk")
-        _w["run"] = gr.Button("Run", variant="primary", elem_id="motion-run")
-        _w["status"] = gr.HTML("", elem_id="motion-status")
-        _w["video"] = gr.Video(label="Result / pose preview", interactive=False, elem_id="motion-video")
+    with gr.Row():
+        _w["reference"] = gr.File(label="Reference video (the motion)", file_types=["video"], type="filepath",
+                                  elem_id="motion-reference")
+        _w["target"] = gr.Image(label="Target image (the character)", type="filepath", height=240, elem_id="motion-target")
+    _w["method"] = gr.Radio([(METHOD_LABELS.get(m, m), m) for m in MOTION_METHODS], value="pose-preview", label="Method",
+                            elem_id="motion-method")
+    with gr.Row():
+        _w["trim"] = gr.Textbox(label="Trim (START:END seconds, empty: all)", placeholder="0:4", elem_id="motion-trim")
+        _w["stride"] = gr.Number(1, precision=0, minimum=1, maximum=8, label="Use every Nth frame", elem_id="motion-stride")
+        _w["chunk"] = gr.Checkbox(False, label="Long clip: run in overlapping chunks", elem_id="motion-chunk")
+    _w["run"] = gr.Button("Run", variant="primary", elem_id="motion-run")
+    _w["status"] = gr.HTML("", elem_id="motion-status")
+    _w["video"] = gr.Video(label="Result / pose preview", interactive=False, elem_id="motion-video")
     with gr.Accordion("Motion workflows as forms (queued)", open=False):
         workflow_form.render(context, "motion", WORKFLOWS)
 
@@ -120,8 +116,6 @@ def run(context: UiContext, reference: str | None, target: str | None, method: s
 
 
 def listen(context: UiContext) -> None:
-    if "run" not in _w:
-        return
     w = _w
     w["run"].click(lambda *a: (yield from run(context, *a)),
                    inputs=[w["reference"], w["target"], w["method"], w["trim"], w["stride"], w["chunk"]],

@@ -21,9 +21,7 @@ NODE_DISPLAY_NAME_MAPPINGS: dict[str, str] = {}
 for _name in NODE_MODULES:
     try:
         _module = importlib.import_module(f".{_name}", __name__)
-    except ModuleNotFoundError as exc:
-        if exc.name == f"{__name__}.{_name}":
-            continue  # not written yet
+    except ModuleNotFoundError as exc:  # a capability's Python package is not installed in ComfyUI's environment
         logger.warning("Inkframe nodes: %s nodes not loaded: missing Python package %s", _name, exc.name)
         continue
     NODE_CLASS_MAPPINGS.update(_module.NODE_CLASS_MAPPINGS)
