@@ -28,12 +28,6 @@ def current_pixel_limit() -> int | None:
     return None if Image.MAX_IMAGE_PIXELS is None else Image.MAX_IMAGE_PIXELS * 2
 
 
-def is_too_large(exc: BaseException) -> bool:
-    from PIL import Image
-
-    return isinstance(exc, (Image.DecompressionBombError, Image.DecompressionBombWarning))
-
-
 def pixel_limit_message(source: Path | str, exc: BaseException | None = None) -> str:
     """`big.png is larger than the studio decodes (... pixels; limit ... set by security.max_image_pixels); ...`"""
     import re

@@ -8,7 +8,7 @@ ComfyUI nodes):
 - `script`      load_book(path), parse_script(text), parse_book_data(text, kind), format_script(book),
                 save_book(book, path), check_script(book) -> warnings; ScriptError(.issues).
 - `pages`       page_geometry(name, dpi) -> PageGeometry (trim, bleed, safe box); page_size_names().
-- `templates`   load_templates(), get_template(name), template_names(), Rect.
+- `templates`   load_templates(), get_template(name), Rect.
 - `layout`      layout_page(page, page_size=, dpi=, reading_direction=), layout_book(book),
                 choose_template(panels), generation_size(w, h); PageLayout / PanelSlot.
 - `lettering`   plan_panel / draw_plan / letter_panel, LetteringStyle, LetteringIssue.

@@ -129,10 +129,6 @@ def get_template(name: str) -> Template:
     return templates[name]
 
 
-def template_names() -> list[str]:
-    return list(load_templates())
-
-
 def grid_template(count: int) -> Template:
     """A generated template for panel counts the table does not cover: tiers of up to three panels."""
     per_row = 3 if count > 6 else 2

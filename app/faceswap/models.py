@@ -36,11 +36,6 @@ class ModelSpec:
     size: int | None = None
     licence: str = "see the model's source"
 
-    @property
-    def file_name(self) -> str:
-        return self.url.rsplit("/", 1)[-1] if self.url and "." in self.url.rsplit("/", 1)[-1] else self.name
-
-
 def spec_from_entry(entry: dict[str, Any]) -> ModelSpec:
     """Build a ModelSpec from one manifest mapping (unknown keys are ignored)."""
     try:

@@ -41,9 +41,6 @@ class FaceTracker:
         self.tracks: list[Track] = []
         self._next_id = 0
 
-    def reset(self) -> None:
-        self.tracks = []
-
     def update(self, detections: list[Detection]) -> list[tuple[int, Detection]]:
         """Associate this frame's detections with tracks (greedy, best IoU first) and return smoothed ones."""
         pairs = sorted(((box_iou(t.bbox, d.bbox), ti, di) for ti, t in enumerate(self.tracks) for di, d in enumerate(detections)),

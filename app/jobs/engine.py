@@ -98,9 +98,6 @@ class QueueEngine:
             self.put(RunJob(job.id, job.dispatch_seq, adopt), priority=job.priority, delay=delay)
         return job
 
-    def pending_messages(self) -> int:
-        return self.huey.pending_count()
-
     def message_keys(self) -> set[tuple[str, int]]:
         """(job id, dispatch_seq) of every message waiting in the queue or the scheduler (delayed retries)."""
         keys: set[tuple[str, int]] = set()

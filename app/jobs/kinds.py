@@ -10,8 +10,9 @@ upscale_face_restore) with bound parameters: converted with each backend's /obje
 `workflow`, its input pictures (files under the output folder) uploaded to the backend the job is
 placed on, just before the prompt is posted. A `book` job fans its panels out as these.
 
-Local kinds run in the worker without a backend (a book's coordinator, the writers' room, collect).
-They are named in LOCAL_KINDS as `module:function`, resolved on use; a function takes
+Local kinds run in the worker process, not as a prompt on one backend: collect and the writers' room
+use none, a book's coordinator reaches the pool's backends through its `book_render` children (the
+JobContext carries the pool). They are named in LOCAL_KINDS as `module:function`, resolved on use; a function takes
 `(job, dependencies: dict[id, Job], context: app.jobs.context.JobContext)` and returns the job's
 outputs. COORDINATOR_KINDS wait on child jobs: a worker runs them on a thread of their own, never
 on a consumer thread the children need.

@@ -23,6 +23,7 @@ from ..faceswap import (ROLE_DEFAULTS, FaceSwapEngine, FaceSwapError, ImageJob, 
 from ..faceswap.models import catalog_from_manifest
 from ..faceswap.nsfw import Classifier
 from ..faceswap.types import Enhancer, Gender, OneMode, Selector
+from ..faceswap.video import default_workers
 from ..image_files import READABLE_IMAGE_SUFFIXES
 from ..media import CODEC_SPECS, TimeRange, VideoCodec, probe
 from ..provenance import face_swap
@@ -142,7 +143,7 @@ class FaceSwapService:
                                                     request.out, mark, provenance), self.gate())
             stamp_output(request.out, face_swap(request.target, request.sources, request.consent), self.config)
             return FaceSwapResult(out=request.out, kind="image", faces_swapped=report.faces_swapped)
-        workers = self.config.faceswap.workers or _default_workers()
+        workers = self.config.faceswap.workers or default_workers()
         report = swap_video(engine, VideoJob(target=request.target, out=request.out, source=identity, settings=settings,
                                              codec=codec or "h264", crf=request.crf, trim=trim,
                                              chunk_seconds=self.config.faceswap.chunk_seconds, workers=workers,
@@ -176,9 +177,3 @@ def _output_codec(request: FaceSwapRequest) -> VideoCodec:
 def _ranges(ranges: list[list[int]], limit: int = 6) -> str:
     text = ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in ranges[:limit])
     return text + (", ..." if len(ranges) > limit else "")
-
-
-def _default_workers() -> int:
-    import os
-
-    return max(1, min(4, os.cpu_count() or 2))

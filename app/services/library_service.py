@@ -65,17 +65,6 @@ def list_entries(library_dir: Path, kind: LibraryKind | str) -> list[LibraryEntr
     return sorted((_view(kind, entry) for entry in entries), key=lambda entry: entry.name.casefold())
 
 
-def read_entry(library_dir: Path, kind: LibraryKind | str, identifier: str) -> LibraryEntry:
-    kind = _check_kind(kind)
-    folder = Path(library_dir) / kind / identifier
-    if not any((folder / name).is_file() for name in (CHARACTER_FILE, LOCATION_FILE, LEGACY_FILE)):
-        raise LibraryError(f"there is no {kind[:-1]} {identifier!r} in the library ({folder}).")
-    try:
-        return _view(kind, (load_character if kind == "characters" else load_location)(folder))
-    except BookError as exc:
-        raise LibraryError(str(exc)) from None
-
-
 def _checked_images(images: list[Path | str] | None) -> list[Path]:
     try:
         return [check_image(image) for image in images or []]

@@ -270,7 +270,3 @@ class QueueService:
 
     def close(self) -> None:
         self.store.close()
-
-
-def open_queue_service(config: Config) -> QueueService:
-    return QueueService(config)

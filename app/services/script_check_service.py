@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 
 from ..comic.model import Book
 from ..comic.script import ScriptError, ScriptIssue, check_script, parse_book_data, parse_script
-from ..comic.script_format import format_script
 
 ScriptKind = str  # "script" (plain-text full script), "yaml" or "json"
 
@@ -59,8 +58,3 @@ def check_script_text(text: str, kind: ScriptKind | None = None) -> ScriptCheck:
     except ScriptError as exc:
         return ScriptCheck(None, tuple(exc.issues))
     return ScriptCheck(book, (), tuple(check_script(book, lines)))
-
-
-def book_to_script(book: Book) -> str:
-    """The full-script text of a book (after edits made in the UI)."""
-    return format_script(book)
