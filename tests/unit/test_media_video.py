@@ -45,10 +45,28 @@ def test_decode_streams_rgb_frames_and_trims(clip):
     assert len(list(iter_frames(clip, TimeRange(0.5, 1.5)))) == 10
 
 
-def test_breaking_out_of_decode_stops_ffmpeg(clip):
+def test_breaking_out_of_decode_stops_ffmpeg(clip, monkeypatch):
+    import threading
+    import time
+
+    from app.media import decode
+
+    started = []
+
+    class Recorded(decode.FfmpegProcess):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+    monkeypatch.setattr(decode, "FfmpegProcess", Recorded)
     frames = iter_frames(clip)
     next(frames)
+    [process] = started
+    begun = time.monotonic()
     frames.close()  # must not hang or leak the child
+    assert time.monotonic() - begun < 10
+    assert process.proc.poll() is not None, "the ffmpeg child still runs after the generator was closed"
+    assert not any(t.name == "media-decode" and t.is_alive() for t in threading.enumerate())
 
 
 @pytest.mark.parametrize("codec,ext,want", [("h264", ".mp4", "h264"), ("h265", ".mp4", "hevc"), ("webm", ".webm", "vp9"),
