@@ -17,6 +17,7 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -138,21 +139,27 @@ class JobRunner:
             return False
 
         def follow() -> None:
-            try:
-                self._follow(job, submitted=True)
-            except Exception as exc:  # never leave an adopted job running without a follower
-                log.exception("job %s: unexpected error while following it", job.id)
-                current = self.store.get(job.id)
-                if is_same_run(current, job.prompt_id):
-                    self.transitions.fail(current, f"unexpected error: {type(exc).__name__}: {exc}")
-            finally:
-                self._leave(job.id)
-                self._signal_freed()
-                if job.backend in self.pool.specs:
-                    self.pool.release_client(job.backend)
+            self._run_owned(job, lambda: self._follow(job, submitted=True), release_client=True)
 
         threading.Thread(target=follow, name=f"inkframe-follow-{job.id[:8]}", daemon=True).start()
         return True
+
+    def _run_owned(self, job: Job, work: Callable[[], None], *, release_client: bool = False) -> None:
+        """Run `work` on the thread that owns `job` (an adopted prompt's follower, a coordinator): an unexpected
+        error fails the job, never leaving it running without its thread; then the job is left, the threads
+        waiting for a slot are woken and (`release_client`) this thread's client for its backend is closed."""
+        try:
+            work()
+        except Exception as exc:
+            log.exception("job %s: unexpected error", job.id)
+            current = self.store.get(job.id)
+            if is_same_run(current, job.prompt_id):
+                self.transitions.fail(current, f"unexpected error: {type(exc).__name__}: {exc}")
+        finally:
+            self._leave(job.id)
+            self._signal_freed()
+            if release_client and job.backend in self.pool.specs:
+                self.pool.release_client(job.backend)
 
     def _signal_freed(self) -> None:
         """A job of this worker ended or moved: wake the threads waiting for a backend slot."""
@@ -438,13 +445,4 @@ class JobRunner:
         self.transitions.succeed(job, outputs)
 
     def _run_coordinator(self, job: Job) -> None:
-        try:
-            self._run_local(job)
-        except Exception as exc:  # never leave a coordinator running without its thread
-            log.exception("job %s: unexpected error", job.id)
-            current = self.store.get(job.id)
-            if is_same_run(current, job.prompt_id):
-                self.transitions.fail(current, f"unexpected error: {type(exc).__name__}: {exc}")
-        finally:
-            self._leave(job.id)
-            self._signal_freed()
+        self._run_owned(job, lambda: self._run_local(job))
