@@ -87,6 +87,10 @@ class BuildEvent:
     ref: PanelRef | None = None
 
 
+def _reused(ref: PanelRef, record: PanelRecord) -> BuildEvent:
+    return BuildEvent(BuildEventKind.REUSED, f"{ref}: reused (seed {record.seed})", ref)
+
+
 @dataclass
 class BuildResult:
     out_dir: Path
@@ -231,7 +235,8 @@ class BookBuilder:
         outputs, warnings, _page_images = compose_and_export(context.book, art, options.out_dir, options.formats, only_page=only_page,
                                                              options=ComposeOptions(identify=identify), reuse_pages=pages.composed)
         warnings = [*pages.warnings, *warnings]
-        self.on_event(BuildEvent(BuildEventKind.EXPORT, f"exported {', '.join(sorted(outputs))} into {options.out_dir / 'book'}"))
+        exported = f"exported {', '.join(sorted(outputs))} into {options.out_dir / 'book'}"
+        self.on_event(BuildEvent(BuildEventKind.EXPORT, exported))
         figures = _figures(records, [Image.open(options.out_dir / r.image) for r in records if r.image], generated,
                            time.perf_counter() - started)
         state = state.model_copy(update={"figures": figures, "outputs": outputs})
@@ -266,7 +271,7 @@ class BookBuilder:
                 if existing is not None:
                     reused.append(job.ref)
                     records.append(existing)
-                    self.on_event(BuildEvent(BuildEventKind.REUSED, f"{job.ref}: reused (seed {existing.seed})", job.ref))
+                    self.on_event(_reused(job.ref, existing))
                     continue
                 if prefetch is not None and job.plate_crop is None:
                     following = next(upcoming, None)
@@ -310,7 +315,7 @@ class BookBuilder:
             if existing is not None:
                 reused.append(job.ref)
                 records[job.ref] = existing
-                self.on_event(BuildEvent(BuildEventKind.REUSED, f"{job.ref}: reused (seed {existing.seed})", job.ref))
+                self.on_event(_reused(job.ref, existing))
                 on_record(existing)
             else:
                 to_run.append(job)
@@ -393,7 +398,8 @@ class BookBuilder:
             state.plates[key] = {"file": store.relative(path), "source": f"redrawn from {references[0].name}" if source else "generated",
                                  "seed": seed, "fingerprint": print_key,
                                  "prompt": prompt[0], "width": width, "height": height, "prompt_id": result.prompt_id}
-            self.on_event(BuildEvent(BuildEventKind.PLATE, f"location plate {location.name}: {width}x{height}, seed {seed}"))
+            plate = f"location plate {location.name}: {width}x{height}, seed {seed}"
+            self.on_event(BuildEvent(BuildEventKind.PLATE, plate))
         return plates
 
 

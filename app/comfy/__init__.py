@@ -16,7 +16,8 @@ from .health import MAIN_BACKEND, BackendHealth, check_backend, probe
 from .results import OutputFile, PromptResult, PromptTimings, QueueItem, QueueState, UploadResult
 
 __all__ = [
-    "BackendDiedError", "BackendHealth", "MAIN_BACKEND", "ComfyClient", "ComfyConnectionError", "ComfyError", "ComfyHTTPError", "ComfyTimeoutError",
+    "BackendDiedError", "BackendHealth", "MAIN_BACKEND",
+    "ComfyClient", "ComfyConnectionError", "ComfyError", "ComfyHTTPError", "ComfyTimeoutError",
     "ExecutionError", "ManagedComfyError", "ManagedComfyUI", "NodeValidationError", "OutputFile", "PromptInterrupted", "PromptResult", "PromptTimings",
     "PromptValidationError", "QueueItem", "QueueState", "UploadResult", "check_backend",
     "clear_object_info_cache", "probe",

@@ -73,7 +73,8 @@ def probe(client: Any, *, name: str = MAIN_BACKEND, with_nodes: bool = True, pre
 
 
 def check_backend(url: str, *, name: str = MAIN_BACKEND, timeouts: Timeouts | None = None, with_nodes: bool = True,
-                  prefix: str = PROJECT_NODE_PREFIX, refresh: bool = True, retry: Backoff | None = None) -> BackendHealth:
+                  prefix: str = PROJECT_NODE_PREFIX, refresh: bool = True,
+                  retry: Backoff | None = None) -> BackendHealth:
     """Open a client for `url` and `probe` it (`retry=Backoff(attempts=1)` for a quick single try)."""
     extra = {"retry": retry} if retry is not None else {}
     with ComfyClient(url, timeouts=timeouts, **extra) as client:

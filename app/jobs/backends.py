@@ -1,6 +1,7 @@
 """The ComfyUI backends a worker dispatches to: health, capabilities and load.
 
-Backends come from config: `comfyui.url` is the backend named `default` (`app.comfy.health.MAIN_BACKEND`; unless `comfyui.backends`
+Backends come from config: `comfyui.url` is the backend named `default` (`app.comfy.health.MAIN_BACKEND`;
+unless `comfyui.backends`
 already lists that URL), and every entry of `comfyui.backends` adds one. All talking goes through
 `app.comfy.ComfyClient`; this module only keeps what a dispatcher needs to choose: which backends
 answer, which node types and models each has (`object_info`, checked with the workflow preflight),

@@ -69,7 +69,8 @@ class JobTransitions:
         """A transient failure: queue the job again after a backoff, unless it used all its attempts."""
         if job.attempts >= job.max_attempts:
             return self.fail(job, f"gave up after {job.attempts} attempts; last error: {message}", kind="transient")
-        backoff = Backoff(attempts=job.max_attempts, base=self.retry_backoff_s, cap=self.max_backoff_s, jitter=(0.8, 1.2))
+        backoff = Backoff(attempts=job.max_attempts, base=self.retry_backoff_s, cap=self.max_backoff_s,
+                          jitter=(0.8, 1.2))
         delay = 0.0 if immediate else backoff.delay(job.attempts - 1)
         error = JobError(at=now(), attempt=job.attempts, backend=job.backend, kind="transient", message=message)
         changes = {"status": "queued", "prompt_id": None, "worker_id": None, "progress": 0.0,

@@ -125,7 +125,8 @@ class ChatClient:
         return headers
 
     def _sleep_before_retry(self, attempt: int) -> None:
-        policy = Backoff(attempts=self.settings.max_retries + 1, base=self.settings.backoff_s, cap=math.inf, jitter=(1.0, 1.5))
+        policy = Backoff(attempts=self.settings.max_retries + 1, base=self.settings.backoff_s, cap=math.inf,
+                         jitter=(1.0, 1.5))
         time.sleep(policy.delay(attempt))
 
     def _request(self, method: str, path: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:

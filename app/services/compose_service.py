@@ -282,7 +282,8 @@ def compose_script(book: Book, lines: dict, *, panels: Path | str | None, script
         raise ComposeError("the script has no pages; add `PAGE 1` and a `PANEL 1`.")
     problems = layout_problems(book, lines)
     if problems:
-        raise ComposeError(problems[0] + (f" (and {len(problems) - 1} more page(s) like it)" if len(problems) > 1 else ""))
+        more = f" (and {len(problems) - 1} more page(s) like it)" if len(problems) > 1 else ""
+        raise ComposeError(problems[0] + more)
     images = find_panel_images(book, panels, script_dir=script_dir)
     composed = compose_book(book, images, options=ComposeOptions(letter=letter))
     result = export_book(composed, out_dir, formats, webtoon_max_height=webtoon_max_height)

@@ -41,7 +41,8 @@ class FaceSwapForm:
         """The form from the tab's input values, in `field_names()` order."""
         names = cls.field_names()
         if len(values) != len(names):
-            raise InkframeError(f"the face swap form sent {len(values)} values for its {len(names)} fields; reload the page.")
+            raise InkframeError(f"the face swap form sent {len(values)} values for its {len(names)} fields; "
+                                "reload the page.")
         return cls(**dict(zip(names, values)))
 
     def request(self, out: Path) -> FaceSwapRequest:

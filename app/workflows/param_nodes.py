@@ -33,7 +33,8 @@ class ParamNode:
 
 PARAM_NODES: dict[str, ParamNode] = {
     "InkframeText": ParamNode("text", "value", {"value": ("STRING", {"default": ""})}, ("STRING",)),
-    "InkframeMultilineText": ParamNode("multiline", "value", {"value": ("STRING", {"default": "", "multiline": True})}, ("STRING",)),
+    "InkframeMultilineText": ParamNode("multiline", "value", {"value": ("STRING", {"default": "", "multiline": True})},
+                                       ("STRING",)),
     "InkframeInt": ParamNode("int", "value", {
         "value": ("INT", {"default": 0, "min": -INT_LIMIT, "max": INT_LIMIT}),
         "min": ("INT", {"default": 0, "min": -INT_LIMIT, "max": INT_LIMIT}),
@@ -46,18 +47,23 @@ PARAM_NODES: dict[str, ParamNode] = {
         "max": ("FLOAT", {"default": 1.0, "min": -1e9, "max": 1e9, "step": 0.01}),
         "step": ("FLOAT", {"default": 0.01, "min": 0.0001, "max": 1e9, "step": 0.0001}),
     }, ("FLOAT",)),
-    "InkframeSeed": ParamNode("seed", "value", {"value": ("INT", {"default": 0, "min": 0, "max": 0xFFFFFFFFFFFFFFFF, "control_after_generate": True})}, ("INT",)),
+    "InkframeSeed": ParamNode("seed", "value", {
+        "value": ("INT", {"default": 0, "min": 0, "max": 0xFFFFFFFFFFFFFFFF, "control_after_generate": True}),
+    }, ("INT",)),
     "InkframeBoolean": ParamNode("boolean", "value", {"value": ("BOOLEAN", {"default": False})}, ("BOOLEAN",)),
     "InkframeChoice": ParamNode("choice", "value", {
         "value": ("STRING", {"default": ""}),
         "choices": ("STRING", {"default": "", "multiline": True, "tooltip": "One allowed value per line."}),
     }, (ANY,)),
-    "InkframeImage": ParamNode("image", "image", {"image": ("COMBO", {"image_upload": True, "options": []})}, ("IMAGE", "MASK")),
+    "InkframeImage": ParamNode("image", "image", {"image": ("COMBO", {"image_upload": True, "options": []})},
+                               ("IMAGE", "MASK")),
     "InkframeMask": ParamNode("mask", "image", {
         "image": ("COMBO", {"image_upload": True, "options": []}),
         "channel": (["alpha", "red", "green", "blue"], {}),
     }, ("MASK",)),
-    "InkframeVideo": ParamNode("video", "value", {"value": ("STRING", {"default": "", "tooltip": "Path of a video file on the ComfyUI machine."})}, ("STRING",)),
+    "InkframeVideo": ParamNode("video", "value", {
+        "value": ("STRING", {"default": "", "tooltip": "Path of a video file on the ComfyUI machine."}),
+    }, ("STRING",)),
     "InkframeModel": ParamNode("model", "value", {"value": ("COMBO", {"options": []})}, (ANY,)),
     "InkframeLora": ParamNode("lora", "value", {"value": ("COMBO", {"options": []})}, (ANY,)),
 }

@@ -63,4 +63,5 @@ def test_configured_backends_are_listed_once():
                                                                       '{"name": "dup", "url": "http://127.0.0.1:8188/"}]'})
     assert backend_service.configured_backends(config, "http://127.0.0.1:8188") == [
         ("dup", "http://127.0.0.1:8188"), ("gpu2", "http://10.0.0.2:8188")]  # the queue's names (app.jobs.backends)
-    assert backend_service.configured_backends(config, "http://127.0.0.1:9999")[0] == (MAIN_BACKEND, "http://127.0.0.1:9999")
+    main = "http://127.0.0.1:9999"
+    assert backend_service.configured_backends(config, main)[0] == (MAIN_BACKEND, main)

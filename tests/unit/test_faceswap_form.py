@@ -17,7 +17,8 @@ VALUES = {"sources": ["a.png"], "target": "t.mp4", "consent": True, "picked": "f
 def test_the_values_arrive_by_name_and_become_a_request(tmp_path: Path) -> None:
     assert FaceSwapForm.field_names() == tuple(VALUES)
     request = FaceSwapForm.from_values(list(VALUES.values())).request(tmp_path / "out.mp4")
-    assert request.sources == [Path("a.png")] and request.target == Path("t.mp4") and request.out == tmp_path / "out.mp4"
+    assert request.sources == [Path("a.png")] and request.target == Path("t.mp4")
+    assert request.out == tmp_path / "out.mp4"
     assert request.reference_face == Path("face.png") and request.face_index == 2 and request.min_age == 20
     assert request.max_age is None and request.blend == 0.8 and request.consent
 
