@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from app.book.builder import BookBuilder, BuildOptions
+from app.book.builder import BookBuilder, BuildEvent, BuildEventKind, BuildOptions
 from app.book.errors import BookError
 from app.book.panel_runner import GateSettings
 from app.book.plan import PanelRef, base_seed
@@ -69,9 +69,14 @@ def _builder(backend, **kwargs) -> BookBuilder:
 
 def test_build_writes_panels_pages_exports_and_report(project: Path) -> None:
     backend = SyntheticBackend()
-    result = _builder(backend, embedder=StatsEmbedder()).build(_options(project))
+    events: list[BuildEvent] = []
+    result = _builder(backend, embedder=StatsEmbedder(), on_event=events.append).build(_options(project))
     out = project / "out"
     assert [(r.page, r.panel) for r in result.records] == [(1, 1), (1, 2), (2, 1)]
+    assert all(isinstance(event.kind, BuildEventKind) for event in events)
+    assert [e.kind for e in events] == [BuildEventKind.PLATE, *[BuildEventKind.PANEL] * 3, BuildEventKind.EXPORT,
+                                        BuildEventKind.REPORT]
+    assert [e.ref for e in events if e.kind == BuildEventKind.PANEL] == result.generated
     assert result.generated == [PanelRef(1, 1), PanelRef(1, 2), PanelRef(2, 1)] and result.reused == []
     assert next(r.workflow for r in backend.requests) == "background"  # the lamp room's plate comes first, once
     assert sum(r.workflow == "background" for r in backend.requests) == 1
@@ -160,8 +165,10 @@ def test_resume_reuses_finished_panels_and_rebuilds_changed_ones(project: Path) 
         _builder(SyntheticBackend()).build(_options(project))
     before = {p.name: p.read_bytes() for p in (project / "out" / "panels").glob("*.png")}
     backend = SyntheticBackend()
-    result = _builder(backend).build(_options(project, resume=True))
+    events: list[BuildEvent] = []
+    result = _builder(backend, on_event=events.append).build(_options(project, resume=True))
     assert result.generated == [] and len(result.reused) == 3 and backend.requests == []
+    assert [e.ref for e in events if e.kind == BuildEventKind.REUSED] == result.reused
     assert {p.name: p.read_bytes() for p in (project / "out" / "panels").glob("*.png")} == before
     (project / "book.txt").write_text(SCRIPT.replace("Maya smiles.", "Maya frowns."), encoding="utf-8")
     backend = SyntheticBackend()
