@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -59,7 +59,7 @@ def submission_models() -> tuple[Any, type[BaseModel]]:
     local = type("LocalJob", (_SpecBase,), {
         "__annotations__": {"kind": Literal[tuple(LOCAL_KINDS)], "parameters": dict[str, Any]},
         "parameters": Field(default_factory=dict), "__doc__": "A step that runs in the worker without ComfyUI."})
-    union = Annotated[Union[PromptJob, WorkflowJob, local], Field(discriminator="kind")]
+    union = Annotated[PromptJob | WorkflowJob | local, Field(discriminator="kind")]
     batch = type("BatchRequest", (BaseModel,), {
         "__annotations__": {"batch_id": str | None, "jobs": list[union]},
         "model_config": ConfigDict(extra="forbid"),

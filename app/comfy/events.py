@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import struct
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping, Union
+from typing import Any, Literal, Mapping
 
 BINARY_PREVIEW_IMAGE = 1
 BINARY_UNENCODED_PREVIEW_IMAGE = 2
@@ -152,11 +152,11 @@ class BinaryFrame:
     payload: bytes = field(repr=False)
 
 
-Event = Union[
-    StatusEvent, ExecutionStartEvent, ExecutionCachedEvent, ExecutingEvent, ProgressEvent, ProgressStateEvent,
-    ExecutedEvent, ExecutionSuccessEvent, ExecutionErrorEvent, ExecutionInterruptedEvent, FeatureFlagsEvent,
-    UnknownEvent, BinaryImageEvent, BinaryFrame,
-]
+Event = (
+    StatusEvent | ExecutionStartEvent | ExecutionCachedEvent | ExecutingEvent | ProgressEvent | ProgressStateEvent
+    | ExecutedEvent | ExecutionSuccessEvent | ExecutionErrorEvent | ExecutionInterruptedEvent | FeatureFlagsEvent
+    | UnknownEvent | BinaryImageEvent | BinaryFrame
+)
 
 
 def _str_or_none(value: Any) -> str | None:
