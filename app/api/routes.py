@@ -15,9 +15,8 @@ from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import InkframeError
-from app.jobs.job_store_base import JobNotFoundError
-from app.jobs.kinds import known_kinds
-from app.jobs.models import JOB_STATUSES, BatchSummary, Job, JobPage, JobQuery, JobSpec, JobStatus
+from app.services.queue_types import (JOB_STATUSES, BatchSummary, Job, JobNotFoundError, JobPage, JobQuery, JobSpec,
+                                      JobStatus, known_kinds)
 from app.services.queue_service import JobActionError, QueueService, SubmissionError
 
 from .auth import bearer_dependency, install_docs

@@ -6,8 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.jobs.kinds import LOCAL_KINDS
-from app.jobs.models import ID_PATTERN, PRIORITY_MAX, PRIORITY_MIN, Job, JobSpec
+from app.services.queue_types import ID_PATTERN, LOCAL_KINDS, PRIORITY_MAX, PRIORITY_MIN, Job, JobSpec
 
 JobAction = Literal["cancel", "pause", "resume", "retry"]
 
