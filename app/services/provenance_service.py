@@ -48,8 +48,8 @@ def credential_rows(paths: Sequence[Path], config: Config | None = None, limit: 
     return rows
 
 
-def format_report(report: CredentialReport) -> str:
-    """A credential report as the command line prints it."""
+def format_report(report: CredentialReport) -> list[str]:
+    """A credential report as the command line prints it, line by line."""
     from ..provenance import format_report as format_text
 
     return format_text(report)

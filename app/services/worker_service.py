@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..config import PROJECT_ROOT, Config
+from ..errors import InkframeError
 from ..jobs.models import now
 from ..jobs.reconcile import STALE_AFTER_S
 from ..jobs.worker import Worker
@@ -25,6 +26,8 @@ def start_managed_comfyui(config: Config) -> tuple[Any, Config]:
     """Start the ComfyUI that `comfyui.launch` describes; returns it (stop() ends it) and the config pointed at it."""
     from ..comfy import ManagedComfyUI
 
+    if config.comfyui.launch is None:
+        raise InkframeError("comfyui.launch is not set in the config: there is no ComfyUI to start.")
     managed = ManagedComfyUI(config.comfyui.launch, PROJECT_ROOT, timeouts=config.comfyui.timeouts,
                              data_dir=config.resolve(config.app.data_dir) / "comfyui")
     url = managed.start()
