@@ -11,6 +11,7 @@ import ast
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 # Rank of each package under app/: a module may import its own package, a lower rank, or a FOUNDATION module.
@@ -73,10 +74,19 @@ def package_of(file: Path, root: Path) -> list[str]:
     return parts[:-1]
 
 
+def parse(file: Path) -> ast.Module:
+    return _parse(file, file.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=4096)
+def _parse(file: Path, _mtime_ns: int) -> ast.Module:
+    return ast.parse(file.read_text(encoding="utf-8"), filename=str(file))
+
+
 def imports_of(file: Path, root: Path) -> Iterator[Import]:
     name = file.relative_to(root).as_posix()
     package = package_of(file, root)
-    for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"), filename=name)):
+    for node in ast.walk(parse(file)):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield Import(name, node.lineno, alias.name)
@@ -173,7 +183,7 @@ def pack_violations(root: Path) -> list[str]:
     lib_targets: list[tuple[str, int, str]] = []
     for file in python_files(root, PACK):
         depth = len(package_of(file, root)) - pack_parts  # how many `..` stay inside the pack
-        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+        for node in ast.walk(parse(file)):
             where = f"{file.relative_to(root).as_posix()}:{getattr(node, 'lineno', 1)}"
             if isinstance(node, ast.ImportFrom) and node.level:
                 if node.level - 1 > depth:
@@ -216,8 +226,7 @@ def _studio_modules_problems(root: Path, lib_targets: list[tuple[str, int, str]]
         seen.add(file)
         parts = package_of(file, root)
         stack += [p for i in range(1, len(parts) + 1) if (p := _module_file(root, ".".join(parts[:i])))]
-        tree = ast.parse(file.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
+        for node in ast.walk(parse(file)):
             if isinstance(node, ast.Import | ast.ImportFrom) and not (isinstance(node, ast.ImportFrom) and node.level):
                 names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
                 if any(n.split(".")[0] == "app" for n in names):
