@@ -58,7 +58,7 @@ def submission_models() -> tuple[Any, type[BaseModel]]:
     local = type("LocalJob", (_SpecBase,), {
         "__annotations__": {"kind": Literal[tuple(LOCAL_KINDS)], "parameters": dict[str, Any]},
         "parameters": Field(default_factory=dict), "__doc__": "A step that runs in the worker without ComfyUI."})
-    union = Annotated[PromptJob | WorkflowJob | local, Field(discriminator="kind")]
+    union = Annotated[PromptJob | WorkflowJob | local, Field(discriminator="kind")]  # type: ignore[valid-type]
     batch = type("BatchRequest", (BaseModel,), {
         "__annotations__": {"batch_id": str | None, "jobs": list[union]},
         "model_config": ConfigDict(extra="forbid"),

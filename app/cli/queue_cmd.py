@@ -71,6 +71,8 @@ def _row(job: Any) -> str:
 
 
 def run_ls(args: argparse.Namespace, config: Config) -> int:
+    from pydantic import ValidationError
+
     from app.services.queue_types import JobQuery
 
     service = _service(config)
@@ -86,7 +88,7 @@ def run_ls(args: argparse.Namespace, config: Config) -> int:
             if args.offset is None:  # the newest jobs, still listed oldest first
                 total = service.list(query.model_copy(update={"limit": 1})).total
                 query = query.model_copy(update={"offset": max(0, total - args.limit)})
-        except ValueError as exc:
+        except ValidationError as exc:
             raise InkframeError(f"bad filter: {exc.errors()[0]['loc'][0]} {exc.errors()[0]['msg'].lower()}.") from exc
         page = service.list(query)
         if args.json:
