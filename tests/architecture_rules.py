@@ -8,6 +8,7 @@ TYPE_CHECKING count like any other: a dependency is a dependency.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -83,11 +84,18 @@ def _parse(file: Path, _mtime_ns: int) -> ast.Module:
     return ast.parse(file.read_text(encoding="utf-8"), filename=str(file))
 
 
+MODULE_STRING = re.compile(r"^app(\.[a-z_][a-z0-9_]*)+(:[a-z_][a-z0-9_]*)?$")  # "app.x.y" or "app.x.y:function"
+
+
 def imports_of(file: Path, root: Path) -> Iterator[Import]:
+    """Import statements, and strings naming a module of the studio (importlib.import_module("app.x"),
+    "app.x:function" registries): a module loaded by name is a dependency all the same."""
     name = file.relative_to(root).as_posix()
     package = package_of(file, root)
     for node in ast.walk(parse(file)):
-        if isinstance(node, ast.Import):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and MODULE_STRING.match(node.value):
+            yield Import(name, node.lineno, node.value.partition(":")[0])
+        elif isinstance(node, ast.Import):
             for alias in node.names:
                 yield Import(name, node.lineno, alias.name)
         elif isinstance(node, ast.ImportFrom):

@@ -178,7 +178,7 @@ class WorkerHost:
     def start(self) -> None:
         import threading
 
-        if importlib.util.find_spec("app.jobs.worker") is None:
+        if importlib.util.find_spec("app.services.worker_service") is None:
             log.info("the job queue (app.jobs) is not part of this installation yet; no worker started")
             return
         self._thread = threading.Thread(target=self._run, name="inkframe-embedded-worker", daemon=True)

@@ -98,6 +98,8 @@ def test_checker_passes_a_clean_tree(tree: Path) -> None:
     ("app/ui/bad.py", "from app.jobs.models import Job\n",
      "app/ui/bad.py:1: imports app.jobs.models.Job: app/ui reaches lower layers only through app.services"),
     ("app/cli/bad.py", "from ..comic import layout\n", "app/cli/bad.py:1: imports app.comic.layout: app/cli reaches"),
+    ("app/jobs/bad.py", "KINDS = {'book': 'app.services.book_service:run_book_job'}\n",
+     "app/jobs/bad.py:1: imports app.services.book_service: app/jobs (layer 3) may not import app/services (layer 5)"),
     ("app/errors_extra.py", "from app.comic import layout\n", "app/errors_extra.py:1: app/errors_extra is in no layer"),
     ("app/services/bad.py", "import gradio\n", "app/services/bad.py:1: imports gradio: gradio belongs in app/ui only."),
     ("app/jobs/bad.py", "import urllib.request\n", "app/jobs/bad.py:1: imports urllib.request: HTTP/WebSocket clients"),
