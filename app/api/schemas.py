@@ -53,7 +53,7 @@ class WorkflowJob(_SpecBase):
     parameters: WorkflowParameters
 
 
-def submission_models() -> tuple[Any, type[BaseModel]]:
+def submission_models() -> tuple[Any, Any]:
     """(the per-kind job union, the batch request model), built from the kinds registered now."""
     local = type("LocalJob", (_SpecBase,), {
         "__annotations__": {"kind": Literal[tuple(LOCAL_KINDS)], "parameters": dict[str, Any]},

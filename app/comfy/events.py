@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import struct
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any, Literal, Mapping
 
 BINARY_PREVIEW_IMAGE = 1
@@ -224,7 +225,7 @@ def _progress_state(data: Mapping[str, Any]) -> ProgressStateEvent:
     return ProgressStateEvent(str(data["prompt_id"]), nodes)
 
 
-_PARSERS = {
+_PARSERS: dict[str, Callable[[Mapping[str, Any]], Event]] = {
     "status": _status,
     "execution_start": lambda d: ExecutionStartEvent(str(d["prompt_id"]), d.get("timestamp")),
     "execution_cached": lambda d: ExecutionCachedEvent(str(d["prompt_id"]), _ids(d.get("nodes")), d.get("timestamp")),
