@@ -75,7 +75,7 @@ def read_image_provenance(path: Path) -> dict[str, str]:
 
     with Image.open(path) as image:
         if image.format == "PNG":
-            return {k: str(v) for k, v in image.text.items()}
+            return {k: str(v) for k, v in image.text.items()}  # type: ignore[attr-defined]  # a PNG has .text
         exif = image.getexif()
         return {"description": str(exif.get(0x010E, "")), "software": str(exif.get(0x0131, ""))}
 
