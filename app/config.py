@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -220,7 +221,7 @@ class Config(_Section):
 SECRET_KEYS = frozenset({"auth_token", "api_key", "redis_url"})
 
 
-def _describe_error(error: dict[str, Any], data: dict[str, Any], source: str) -> str:
+def _describe_error(error: Mapping[str, Any], data: dict[str, Any], source: str) -> str:
     location = [str(part) for part in error["loc"]]
     key = ".".join(location) if location else "(top level)"
     value: Any = data

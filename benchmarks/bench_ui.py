@@ -55,7 +55,7 @@ def _cold_start(browser, command: list[str], url: str, env: dict[str, str], read
                 break
         except OSError:
             if process.poll() is not None or time.perf_counter() - started > 120:
-                raise RuntimeError(f"{command} did not start")
+                raise RuntimeError(f"{command} did not start") from None
             time.sleep(0.05)
     page.goto(url)
     page.wait_for_selector(ready_selector)

@@ -67,7 +67,7 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-async def _refuse(scope: Scope, send: Send, status: int, message: str, headers: list[tuple[bytes, bytes]] = ()) -> None:
+async def _refuse(scope: Scope, send: Send, status: int, message: str, headers: Iterable[tuple[bytes, bytes]] = ()) -> None:
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": 1008})
         return

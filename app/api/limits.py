@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator
 
-from app.jobs.models import Job
+from app.services.queue_types import Job
 
 DEFAULT_MAX_ERROR_CHARS = 2000
 

@@ -4,20 +4,19 @@
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import InkframeError
-from app.jobs.job_store_base import JobNotFoundError
-from app.jobs.kinds import known_kinds
-from app.jobs.models import JOB_STATUSES, BatchSummary, Job, JobPage, JobQuery, JobSpec, JobStatus
+from app.services.queue_types import (JOB_STATUSES, BatchSummary, Job, JobNotFoundError, JobPage, JobQuery, JobSpec,
+                                      JobStatus, known_kinds)
 from app.services.queue_service import JobActionError, QueueService, SubmissionError
 
 from .auth import bearer_dependency, install_docs
@@ -27,7 +26,7 @@ from .trust import UntrustedParameter, check_parameters
 
 PREFIX = "/api"
 EVENT_POLL_S = 0.5
-ERRORS = {404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}, 401: {"model": ErrorBody}}
+ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}, 401: {"model": ErrorBody}}
 
 
 def _error_body(status_code: int, message: str, detail: list | str | None = None, headers: dict[str, str] | None = None,
@@ -43,7 +42,7 @@ def _error_body(status_code: int, message: str, detail: list | str | None = None
     return JSONResponse(status_code=status_code, content={"message": clip(message, max_chars), "detail": detail}, headers=headers)
 
 
-def _field_name(loc: tuple | list) -> str:
+def _field_name(loc: Sequence[Any]) -> str:
     """`priority`, `jobs.1.parameters.prompt`: the loc without `body` and without the union tag pydantic adds
     after a discriminated job (`body.prompt.priority` -> `priority`)."""
     parts: list[str] = []
@@ -119,12 +118,14 @@ def build_router(service: QueueService, *, auth_token: str | None = None) -> API
 
     @router.post("/jobs", status_code=status.HTTP_201_CREATED, response_model=Job, summary="Submit one job")
     def submit_job(spec: JobRequest) -> Job:  # type: ignore[valid-type]
-        return clip_job(service.submit(_trusted([spec.to_spec()], service))[0], max_chars)
+        specs = [spec.to_spec()]  # type: ignore[attr-defined]  # JobRequest is built at run time
+        return clip_job(service.submit(_trusted(specs, service))[0], max_chars)
 
     @router.post("/batches", status_code=status.HTTP_201_CREATED, response_model=BatchResponse,
                  summary="Submit several jobs at once (all or none)")
     def submit_batch(request: BatchRequest) -> BatchResponse:  # type: ignore[valid-type]
-        jobs = service.submit(_trusted([spec.to_spec() for spec in request.jobs], service), batch_id=request.batch_id)
+        specs = [spec.to_spec() for spec in request.jobs]  # type: ignore[attr-defined]  # built at run time
+        jobs = service.submit(_trusted(specs, service), batch_id=request.batch_id)  # type: ignore[attr-defined]
         return BatchResponse(batch_id=jobs[0].batch_id, jobs=[clip_job(job, max_chars, parameters=False) for job in jobs])
 
     @router.get("/jobs", response_model=JobPage, summary="List jobs, filtered by status, kind and batch")
@@ -184,7 +185,7 @@ def build_router(service: QueueService, *, auth_token: str | None = None) -> API
                 response_class=StreamingResponse, responses={200: {"content": {"text/event-stream": {}}}, 429: {"model": ErrorBody}})
     async def stream_events(request: Request, batch_id: Annotated[str | None, Query(max_length=64)] = None,
                             job_id: Annotated[str | None, Query(max_length=64)] = None,
-                            duration: Annotated[float, Query(gt=0, le=86_400)] = 3600.0) -> StreamingResponse:
+                            duration: Annotated[float, Query(gt=0, le=86_400)] = 3600.0) -> Response:
         client = request.client.host if request.client else "?"
         if not slots.take(client):
             return _error_body(429, f"this client already has {slots.limit} event streams open (security.max_event_streams); "

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.jobs.kinds import LOCAL_KINDS
-from app.jobs.models import ID_PATTERN, PRIORITY_MAX, PRIORITY_MIN, Job, JobSpec
+from app.services.queue_types import ID_PATTERN, LOCAL_KINDS, PRIORITY_MAX, PRIORITY_MIN, Job, JobSpec
 
 JobAction = Literal["cancel", "pause", "resume", "retry"]
 
@@ -54,12 +53,12 @@ class WorkflowJob(_SpecBase):
     parameters: WorkflowParameters
 
 
-def submission_models() -> tuple[Any, type[BaseModel]]:
+def submission_models() -> tuple[Any, Any]:
     """(the per-kind job union, the batch request model), built from the kinds registered now."""
     local = type("LocalJob", (_SpecBase,), {
         "__annotations__": {"kind": Literal[tuple(LOCAL_KINDS)], "parameters": dict[str, Any]},
         "parameters": Field(default_factory=dict), "__doc__": "A step that runs in the worker without ComfyUI."})
-    union = Annotated[Union[PromptJob, WorkflowJob, local], Field(discriminator="kind")]
+    union = Annotated[PromptJob | WorkflowJob | local, Field(discriminator="kind")]  # type: ignore[valid-type]
     batch = type("BatchRequest", (BaseModel,), {
         "__annotations__": {"batch_id": str | None, "jobs": list[union]},
         "model_config": ConfigDict(extra="forbid"),

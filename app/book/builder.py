@@ -36,7 +36,7 @@ from ..comic.panel_images import cover_crop
 from ..comic.script import load_book
 from ..provenance import restyled
 from ..quality import FaceEmbedder
-from ..services.provenance_service import stamp_output
+from ..provenance.stamping import stamp_output
 from .backend import GenerationRequest, PanelBackend
 from .errors import BookError
 from .gates import face_identifier, reference_embeddings

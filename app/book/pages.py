@@ -16,7 +16,7 @@ from ..comic.compose import ComposedBook, ComposedPage, ComposeOptions, compose_
 from ..comic.export import export_book
 from ..comic.layout import layout_page
 from ..comic.model import Book
-from ..services.provenance_service import stamp_export
+from ..provenance.stamping import stamp_export
 
 BOOK_DIR = "book"
 

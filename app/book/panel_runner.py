@@ -23,7 +23,7 @@ from PIL.PngImagePlugin import PngInfo
 
 from ..provenance import facts_from_prompt, generated
 from ..quality import FaceEmbedder, QualityError, QualityScore, quality_score
-from ..services.provenance_service import stamp_output
+from ..provenance.stamping import stamp_output
 from .backend import BackendUnavailable, GenerationRequest, GenerationResult, PanelBackend
 from .errors import BookError
 from .gates import IdentityVerdict, attempt_rank, check_identity

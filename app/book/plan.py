@@ -105,8 +105,8 @@ def assign_locations(book: Book, locations: Sequence[Location], explicit: Mappin
     for page in book.pages:
         current: Location | None = None
         for panel in page.panels:
-            name = explicit.get(f"{page.number}:{panel.number}") or explicit.get(str(page.number))
-            found = find_entry(locations, name) if name else _mentioned(panel.description, locations)
+            chosen = explicit.get(f"{page.number}:{panel.number}") or explicit.get(str(page.number))
+            found = find_entry(locations, chosen) if chosen else _mentioned(panel.description, locations)
             current = found or current
             out[PanelRef(page.number, panel.number)] = current
     return out

@@ -97,7 +97,7 @@ def assemble_prompt(
     shot = SHOT_PHRASES.get(panel.shot or "", "")
     place = location.prompt if location is not None else ""
     positive = join_fragments(style.prompt, [shot], action or "", people, place, panel.camera)
-    negatives = [style.negative, *((characters.get(n).negative if characters.get(n) else "") for n in present)]
+    negatives = [style.negative, *((c.negative if (c := characters.get(n)) else "") for n in present)]
     if location is not None:
         negatives.append(location.negative)
     loras: list[LoraChoice] = []

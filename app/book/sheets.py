@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from ..provenance import composed, generated
-from ..services.provenance_service import stamp_output
+from ..provenance.stamping import stamp_output
 from .backend import GenerationRequest, PanelBackend
 from .errors import BookError
 from .library import Character, save_entry

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from app.config import ConfigError, load_config
 from app.errors import InkframeError
 from app.services import provenance_service
-from app.image_limits import apply_pixel_limit
+from app.services.startup_service import apply_pixel_limit
 
 # The order is the order of `--help`. A module that does not exist yet is skipped.
 COMMAND_MODULES: tuple[str, ...] = (

@@ -31,8 +31,8 @@ def register_action(actions: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace, config: Config) -> int:
     from tqdm import tqdm
 
-    from app.motion.motion_comic import MotionComicOptions
-    from app.services.motion_comic_service import AnimateRequest, animate_script, parse_clip, parse_size
+    from app.services.motion_comic_service import (AnimateRequest, MotionComicOptions, animate_script, parse_clip,
+                                                   parse_size)
 
     width, height = parse_size(args.size)
     options = MotionComicOptions(width=width, height=height, fps=args.fps, codec=args.codec, words_per_second=args.words_per_second)

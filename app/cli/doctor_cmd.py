@@ -21,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace, config: Config) -> int:
     from app.services.backend_session import open_backend
     from app.services.doctor_service import run_doctor
-    from app.workflows import resolve_workflow
+    from app.services.workflow_tools_service import resolve_workflow
 
     selected = [resolve_workflow(name) for name in args.workflows] or None
     with open_backend(config, args.comfyui_url) as url:
@@ -37,7 +37,7 @@ def handle(args: argparse.Namespace, config: Config) -> int:
 
 
 def print_lines(report, by_workflow: bool) -> None:
-    from app.workflows.capabilities import PROJECT_PACK, summarise
+    from app.services.workflow_tools_service import PROJECT_PACK, summarise
 
     caps = report.capabilities
     needing = [label for pack, label_list in caps.missing_packs() if pack.name == PROJECT_PACK for label in label_list]

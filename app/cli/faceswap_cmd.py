@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from app.config import Config
-from app.faceswap.types import ENHANCERS, GENDERS, ONE_MODES, SELECTORS
-from app.media.types import VIDEO_CODECS as CODECS
+from app.services.choices import ENHANCERS, GENDERS, ONE_MODES, SELECTORS
+from app.services.choices import VIDEO_CODECS as CODECS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -42,8 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, config: Config) -> int:
     from app.errors import InkframeError
-    from app.faceswap import require_consent
-    from app.services.faceswap_service import FaceSwapRequest, FaceSwapService
+    from app.services.faceswap_service import FaceSwapRequest, FaceSwapService, require_consent
 
     require_consent(args.consent)  # before any model is loaded
     if not 0.0 <= args.blend <= 1.0:

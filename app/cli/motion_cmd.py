@@ -35,8 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace, config: Config) -> int:
     from app.errors import InkframeError
-    from app.media import TimeRange
-    from app.services.motion_service import MotionRequest, run_on_comfyui, run_pose_preview
+    from app.services.motion_service import MotionRequest, TimeRange, run_on_comfyui, run_pose_preview
 
     settings = {}
     for item in args.settings:

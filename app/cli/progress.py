@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from app.comfy.events import ExecutingEvent, ExecutionCachedEvent, ExecutionStartEvent, ProgressEvent
+from app.services.run_events import ExecutingEvent, ExecutionCachedEvent, ExecutionStartEvent, ProgressEvent
 
 
 class EventProgress:

@@ -25,8 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, config: Config) -> int:
     """Exit 0 when every file is valid or untrusted, 1 when any is tampered, unsigned or unreadable."""
-    from app.provenance import format_report
-    from app.services.provenance_service import UNTRUSTED_EXPLAINED, describe, signer_summary
+    from app.services.provenance_service import UNTRUSTED_EXPLAINED, describe, format_report, signer_summary
 
     if len(args.files) > MAX_FILES:
         print(f"error: at most {MAX_FILES} files per call; split the list.")

@@ -71,7 +71,9 @@ def _row(job: Any) -> str:
 
 
 def run_ls(args: argparse.Namespace, config: Config) -> int:
-    from app.jobs.models import JobQuery
+    from pydantic import ValidationError
+
+    from app.services.queue_types import JobQuery
 
     service = _service(config)
     try:
@@ -86,7 +88,7 @@ def run_ls(args: argparse.Namespace, config: Config) -> int:
             if args.offset is None:  # the newest jobs, still listed oldest first
                 total = service.list(query.model_copy(update={"limit": 1})).total
                 query = query.model_copy(update={"offset": max(0, total - args.limit)})
-        except ValueError as exc:
+        except ValidationError as exc:
             raise InkframeError(f"bad filter: {exc.errors()[0]['loc'][0]} {exc.errors()[0]['msg'].lower()}.") from exc
         page = service.list(query)
         if args.json:
@@ -147,7 +149,7 @@ def run_action(args: argparse.Namespace, config: Config) -> int:
 
 
 def run_batch(args: argparse.Namespace, config: Config) -> int:
-    from app.jobs.batch_file import BatchFileError, parse_batch_file
+    from app.services.queue_types import BatchFileError, parse_batch_file
     from app.services.queue_service import SubmissionError
 
     parsed = parse_batch_file(args.file)
@@ -173,10 +175,9 @@ def run_batch(args: argparse.Namespace, config: Config) -> int:
 
 
 def _live_workers(service: Any) -> list[str]:
-    from app.jobs.models import now
-    from app.jobs.reconcile import STALE_AFTER_S
+    from app.services.worker_service import live_workers
 
-    return [info.worker_id for info in service.store.workers() if now() - info.heartbeat_at <= STALE_AFTER_S]
+    return live_workers(service.store)
 
 
 def _follow_batch(service: Any, batch_id: str, ids: list[str], timeout: float | None) -> int:
@@ -211,21 +212,15 @@ def _follow_batch(service: Any, batch_id: str, ids: list[str], timeout: float | 
 def run_worker(args: argparse.Namespace, config: Config) -> int:
     import logging
 
-    from app.jobs.worker import Worker
+    from app.services.worker_service import make_worker, start_managed_comfyui
 
     logging.getLogger("huey").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     managed = None
     if config.comfyui.launch is not None:  # the main backend is a ComfyUI this worker starts and supervises
-        from app.comfy import ManagedComfyUI
-        from app.config import PROJECT_ROOT
-
-        managed = ManagedComfyUI(config.comfyui.launch, PROJECT_ROOT, timeouts=config.comfyui.timeouts,
-                                 data_dir=config.resolve(config.app.data_dir) / "comfyui")
-        url = managed.start()
-        print(f"started ComfyUI at {url} (comfyui.launch)", file=sys.stderr, flush=True)
-        config = config.model_copy(update={"comfyui": config.comfyui.model_copy(update={"url": url})})
+        managed, config = start_managed_comfyui(config)
+        print(f"started ComfyUI at {config.comfyui.url} (comfyui.launch)", file=sys.stderr, flush=True)
     try:
-        return _serve_worker(Worker(config, worker_id=args.worker_id, threads=args.threads))
+        return _serve_worker(make_worker(config, worker_id=args.worker_id, threads=args.threads))
     finally:
         if managed is not None:
             managed.stop()

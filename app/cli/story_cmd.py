@@ -94,8 +94,7 @@ def run_draft(args: argparse.Namespace, config: Config) -> int:
 
 
 def run_check(args: argparse.Namespace, config: Config) -> int:
-    from app.services.story_service import check_script_file
-    from app.story.checks import DialogueBudget
+    from app.services.story_service import DialogueBudget, check_script_file
 
     budget = DialogueBudget(args.words_per_balloon, args.words_per_panel, args.balloons_per_panel)
     report = check_script_file(args.script, bible_path=args.bible, budget=budget)

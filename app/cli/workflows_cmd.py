@@ -9,7 +9,6 @@ from typing import Any
 
 from app.cli.common import add_comfyui_url_argument, comfyui_url
 from app.config import Config
-from app.errors import InkframeError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -49,35 +48,24 @@ def _add_object_info_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _object_info(args: argparse.Namespace, config: Config) -> tuple[dict[str, Any], bool]:
     """(object_info, live): from --object-info files, a live ComfyUI, or the recorded data in ../shared."""
-    from app.workflows.lint import align_input_lists, load_object_info_files, project_object_info, recorded_object_info
+    from app.services.workflow_tools_service import (align_input_lists, live_object_info, load_object_info_files, project_object_info,
+                                                  recorded_object_info)
 
     if args.object_info:
         return align_input_lists({**project_object_info(), **load_object_info_files(args.object_info)}), False
     if getattr(args, "comfyui_url", None) or not recorded_object_info():
-        from app.comfy import ComfyClient, ComfyError
-
-        url = comfyui_url(args, config)
-        try:
-            with ComfyClient(url) as client:
-                return client.object_info(), True
-        except ComfyError as exc:
-            raise InkframeError(f"Cannot read /object_info from {url}: {exc}") from None
+        return live_object_info(comfyui_url(args, config)), True
     return align_input_lists({**recorded_object_info(), **project_object_info()}), False
 
 
 def _served_frontend_version(args: argparse.Namespace, config: Config) -> str | None:
-    from app.comfy import ComfyClient, ComfyError
+    from app.services.workflow_tools_service import served_frontend_version
 
-    try:
-        with ComfyClient(comfyui_url(args, config)) as client:
-            return client.frontend_version()
-    except ComfyError:
-        return None
+    return served_frontend_version(comfyui_url(args, config))
 
 
 def run_convert(args: argparse.Namespace, config: Config) -> int:
-    from app.workflows import load_workflow, resolve_workflow
-    from app.workflows.convert import to_api_prompt
+    from app.services.workflow_tools_service import load_workflow, resolve_workflow, to_api_prompt
 
     workflow = load_workflow(resolve_workflow(args.path))
     if workflow.format == "ui":
@@ -97,7 +85,7 @@ def run_convert(args: argparse.Namespace, config: Config) -> int:
 
 
 def run_show(args: argparse.Namespace, config: Config) -> int:
-    from app.workflows import load_workflow, parameter_schema, resolve_workflow
+    from app.services.workflow_tools_service import load_workflow, parameter_schema, resolve_workflow
 
     workflow = load_workflow(resolve_workflow(args.name))
     schema = parameter_schema(workflow)
@@ -121,7 +109,7 @@ def run_show(args: argparse.Namespace, config: Config) -> int:
 def _lint_targets(paths: list[str]) -> list[Any]:
     from pathlib import Path
 
-    from app.workflows import list_workflows, resolve_workflow
+    from app.services.workflow_tools_service import list_workflows, resolve_workflow
 
     if not paths:
         return list_workflows()
@@ -133,9 +121,8 @@ def _lint_targets(paths: list[str]) -> list[Any]:
 
 
 def run_lint(args: argparse.Namespace, config: Config) -> int:
-    from app.workflows import WorkflowError, load_manifest, load_workflow
-    from app.workflows.lint import declared_requirements, lint_workflow
-    from app.workflows.widgets import NodeSpecs
+    from app.services.workflow_tools_service import (NodeSpecs, WorkflowError, declared_requirements, lint_workflow, load_manifest,
+                                                  load_workflow)
 
     object_info, live = _object_info(args, config)
     specs = NodeSpecs(object_info)
@@ -163,7 +150,7 @@ def run_lint(args: argparse.Namespace, config: Config) -> int:
 
 
 def run_list(args: argparse.Namespace, config: Config) -> int:
-    from app.workflows import list_workflows, load_workflow, parameter_schema
+    from app.services.workflow_tools_service import list_workflows, load_workflow, parameter_schema
 
     rows = []
     for path in list_workflows():

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import struct
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Union
+from collections.abc import Callable
+from typing import Any, Mapping
 
 BINARY_PREVIEW_IMAGE = 1
 BINARY_UNENCODED_PREVIEW_IMAGE = 2
@@ -150,11 +151,11 @@ class BinaryFrame:
     payload: bytes = field(repr=False)
 
 
-Event = Union[
-    StatusEvent, ExecutionStartEvent, ExecutionCachedEvent, ExecutingEvent, ProgressEvent, ProgressStateEvent,
-    ExecutedEvent, ExecutionSuccessEvent, ExecutionErrorEvent, ExecutionInterruptedEvent, FeatureFlagsEvent,
-    UnknownEvent, BinaryImageEvent, BinaryFrame,
-]
+Event = (
+    StatusEvent | ExecutionStartEvent | ExecutionCachedEvent | ExecutingEvent | ProgressEvent | ProgressStateEvent
+    | ExecutedEvent | ExecutionSuccessEvent | ExecutionErrorEvent | ExecutionInterruptedEvent | FeatureFlagsEvent
+    | UnknownEvent | BinaryImageEvent | BinaryFrame
+)
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -222,7 +223,7 @@ def _progress_state(data: Mapping[str, Any]) -> ProgressStateEvent:
     return ProgressStateEvent(str(data["prompt_id"]), nodes)
 
 
-_PARSERS = {
+_PARSERS: dict[str, Callable[[Mapping[str, Any]], Event]] = {
     "status": _status,
     "execution_start": lambda d: ExecutionStartEvent(str(d["prompt_id"]), d.get("timestamp")),
     "execution_cached": lambda d: ExecutionCachedEvent(str(d["prompt_id"]), _ids(d.get("nodes")), d.get("timestamp")),

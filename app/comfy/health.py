@@ -76,6 +76,6 @@ def check_backend(url: str, *, name: str = MAIN_BACKEND, timeouts: Timeouts | No
                   prefix: str = PROJECT_NODE_PREFIX, refresh: bool = True,
                   retry: Backoff | None = None) -> BackendHealth:
     """Open a client for `url` and `probe` it (`retry=Backoff(attempts=1)` for a quick single try)."""
-    extra = {"retry": retry} if retry is not None else {}
-    with ComfyClient(url, timeouts=timeouts, **extra) as client:
+    client = ComfyClient(url, timeouts=timeouts) if retry is None else ComfyClient(url, timeouts=timeouts, retry=retry)
+    with client:
         return probe(client, name=name, with_nodes=with_nodes, prefix=prefix, refresh=refresh)

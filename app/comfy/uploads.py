@@ -6,7 +6,7 @@ import json
 import logging
 import mimetypes
 from pathlib import Path
-from typing import Mapping, Union
+from typing import Mapping
 
 from .errors import ComfyError
 from .http import HttpTransport
@@ -14,7 +14,7 @@ from .results import UploadResult
 
 log = logging.getLogger(__name__)
 
-UploadSource = Union[bytes, bytearray, str, Path]
+UploadSource = bytes | bytearray | str | Path
 UPLOAD_TYPES = ("input", "temp", "output")
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -177,7 +179,7 @@ def save_book(book: Book, path: str | Path) -> Path:
     return path
 
 
-def check_script(book: Book, lines: dict | None = None) -> list[str]:
+def check_script(book: Book, lines: Mapping[tuple[Any, ...], int] | None = None) -> list[str]:
     """Warnings that do not stop a book: speakers or characters missing from the cast, panels with
     nothing to draw, balloons whose speaker is not in the panel and not marked off-panel. With the
     `lines` of `parse_script`/`load_book`, each names its script line."""

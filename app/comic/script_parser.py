@@ -90,7 +90,7 @@ def _parse_line(state: _State, number: int, line: str) -> None:
 
 def _looks_like_label(stripped: str, word: str) -> bool:
     match = _LABEL_RE.match(stripped)
-    return bool(match) and match.group("name").strip().casefold() == word
+    return match is not None and match.group("name").strip().casefold() == word
 
 
 def _continue_text(state: _State, number: int, line: str, stripped: str) -> None:

@@ -104,7 +104,7 @@ def load_templates() -> dict[str, Template]:
 
 def _read_template(name: str, entry: Any) -> Template:
     try:
-        orientation = "rows" if "rows" in entry else "columns"
+        orientation: Literal["rows", "columns"] = "rows" if "rows" in entry else "columns"
         tracks = tuple(
             Track(
                 weight=float(item["height" if orientation == "rows" else "width"]),

@@ -94,7 +94,7 @@ class ModelCatalog:
         digest = sha256_of(path)
         if digest != spec.sha256:
             raise ModelFileError(f"model file {path} is corrupt or not the expected model (sha256 {digest[:12]}..., "
-                                 f"manifest {spec.sha256[:12]}...); fetch it again from {spec.url or 'its source'}.")
+                                 f"manifest {(spec.sha256 or '')[:12]}...); fetch it again from {spec.url or 'its source'}.")
         with self._lock:
             self._verified[key] = digest
 

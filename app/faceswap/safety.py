@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 import cv2
@@ -39,7 +39,7 @@ class Provenance:
 
     @classmethod
     def now(cls) -> "Provenance":
-        return cls(date=datetime.now(timezone.utc).replace(microsecond=0).isoformat())
+        return cls(date=datetime.now(UTC).replace(microsecond=0).isoformat())
 
     def as_metadata(self) -> dict[str, str]:
         """Keys for PNG tEXt chunks and for ffmpeg -metadata (MP4 keeps comment/description/title in its udta)."""
@@ -75,7 +75,7 @@ def read_image_provenance(path: Path) -> dict[str, str]:
 
     with Image.open(path) as image:
         if image.format == "PNG":
-            return {k: str(v) for k, v in image.text.items()}
+            return {k: str(v) for k, v in image.text.items()}  # type: ignore[attr-defined]  # a PNG has .text
         exif = image.getexif()
         return {"description": str(exif.get(0x010E, "")), "software": str(exif.get(0x0131, ""))}
 

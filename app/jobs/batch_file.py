@@ -85,7 +85,8 @@ def _parse_yaml(path: Path, text: str) -> BatchFile:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise _fail(path, mark.line + 1 if mark else None, f"not valid YAML ({getattr(exc, 'problem', exc)})") from exc
-    batch_id, defaults, items, nodes = None, {}, data, root
+    defaults: dict[str, Any] = {}
+    batch_id, items, nodes = None, data, root
     if isinstance(data, dict):
         unknown = sorted(set(data) - {"batch_id", "defaults", "jobs"})
         if unknown:

@@ -12,6 +12,8 @@ stops the other jobs.
 
 from __future__ import annotations
 
+import builtins
+
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -90,7 +92,7 @@ class JobStore(ABC):
         """Counts of the batch's jobs per status."""
 
     @abstractmethod
-    def dependents(self, job_id: str) -> list[Job]:
+    def dependents(self, job_id: str) -> builtins.list[Job]:
         """Jobs whose depends_on names job_id."""
 
     @abstractmethod
@@ -98,7 +100,7 @@ class JobStore(ABC):
         """Move an unreadable record aside."""
 
     @abstractmethod
-    def quarantined(self) -> list[QuarantinedRecord]:
+    def quarantined(self) -> builtins.list[QuarantinedRecord]:
         """Every record set aside so far."""
 
     @abstractmethod
@@ -106,7 +108,7 @@ class JobStore(ABC):
         """Record that a worker is alive."""
 
     @abstractmethod
-    def workers(self) -> list[WorkerInfo]:
+    def workers(self) -> builtins.list[WorkerInfo]:
         """Every worker that has sent a heartbeat and not stopped cleanly since."""
 
     @abstractmethod

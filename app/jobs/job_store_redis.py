@@ -8,6 +8,8 @@ backend's running set for a claim), so it is atomic across processes.
 
 from __future__ import annotations
 
+import builtins
+
 import json
 import uuid
 from collections.abc import Sequence
@@ -183,12 +185,12 @@ class RedisJobStore(JobStore):
             counts = {status: sum(flags) for status, flags in zip(JOB_STATUSES, pipe.execute())}
         return BatchSummary(batch_id=batch_id, total=sum(counts.values()), counts=counts)
 
-    def dependents(self, job_id: str) -> list[Job]:
+    def dependents(self, job_id: str) -> builtins.list[Job]:
         ids = sorted(self._members(self._k("deps", job_id)))
         found = self.get_many(ids)
         return [found[i] for i in ids if i in found]
 
-    def quarantined(self) -> list[QuarantinedRecord]:
+    def quarantined(self) -> builtins.list[QuarantinedRecord]:
         records = [QuarantinedRecord.model_validate_json(raw) for raw in self._redis.hvals(self._k("quarantine"))]
         return sorted(records, key=lambda record: record.at)
 
@@ -196,7 +198,7 @@ class RedisJobStore(JobStore):
     def heartbeat(self, info: WorkerInfo) -> None:
         self._redis.hset(self._k("workers"), info.worker_id, info.model_dump_json())
 
-    def workers(self) -> list[WorkerInfo]:
+    def workers(self) -> builtins.list[WorkerInfo]:
         return [WorkerInfo.model_validate(json.loads(raw)) for raw in self._redis.hvals(self._k("workers"))]
 
     def forget_worker(self, worker_id: str) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import builtins
+
 import json
 import os
 import sqlite3
 import threading
 from collections.abc import Sequence
+from typing import Any
 from pathlib import Path
 
 from .job_store_base import CorruptJobError, JobNotFoundError, JobStore, JobStoreError, Mutation, parse_job
@@ -157,7 +160,8 @@ class SqliteJobStore(JobStore):
         return {job.id: job for job in jobs}
 
     def list(self, query: JobQuery) -> JobPage:
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if query.status:
             where.append(f"status IN ({','.join('?' * len(query.status))})")
             params += list(query.status)
@@ -189,12 +193,12 @@ class SqliteJobStore(JobStore):
         counts.update({status: count for status, count in rows})
         return BatchSummary(batch_id=batch_id, total=sum(counts.values()), counts=counts)
 
-    def dependents(self, job_id: str) -> list[Job]:
+    def dependents(self, job_id: str) -> builtins.list[Job]:
         ids = [row[0] for row in self._conn().execute("SELECT job_id FROM job_deps WHERE depends_on = ?", (job_id,))]
         found = self.get_many(ids)
         return [found[i] for i in ids if i in found]
 
-    def quarantined(self) -> list[QuarantinedRecord]:
+    def quarantined(self) -> builtins.list[QuarantinedRecord]:
         rows = self._conn().execute("SELECT job_id, reason, raw, at FROM quarantine ORDER BY at")
         return [QuarantinedRecord(job_id=j, reason=r, raw=raw, at=at) for j, r, raw, at in rows]
 
@@ -203,7 +207,7 @@ class SqliteJobStore(JobStore):
         self._conn().execute("INSERT OR REPLACE INTO workers (worker_id, data) VALUES (?, ?)",
                              (info.worker_id, info.model_dump_json()))
 
-    def workers(self) -> list[WorkerInfo]:
+    def workers(self) -> builtins.list[WorkerInfo]:
         return [WorkerInfo.model_validate(json.loads(raw)) for (raw,) in self._conn().execute("SELECT data FROM workers")]
 
     def forget_worker(self, worker_id: str) -> None:

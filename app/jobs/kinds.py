@@ -10,18 +10,19 @@ upscale_face_restore) with bound parameters: converted with each backend's /obje
 `workflow`, its input pictures (files under the output folder) uploaded to the backend the job is
 placed on, just before the prompt is posted. A `book` job fans its panels out as these.
 
-Local kinds run in the worker process, not as a prompt on one backend: collect and the writers' room
-use none, a book's coordinator reaches the pool's backends through its `book_render` children (the
-JobContext carries the pool). They are named in LOCAL_KINDS as `module:function`, resolved on use; a function takes
+Local kinds run in the worker itself (a book's coordinator, the writers' room, collect); a book's
+coordinator places its panels on backends as `book_render` children. LOCAL_KINDS maps each to its
+handler: `collect` is defined here, the kinds whose work lives above this layer (`book`, `story`) are
+registered by app/services/job_kinds.py when app.services is imported, as is the `book_render` prompt
+builder (PROMPT_BUILDERS): this package never imports the layers above it. A handler takes
 `(job, dependencies: dict[id, Job], context: app.jobs.context.JobContext)` and returns the job's
-outputs. COORDINATOR_KINDS wait on child jobs: a worker runs them on a thread of their own, never
-on a consumer thread the children need.
+outputs; it reads the worker's config from the context. COORDINATOR_KINDS wait on child jobs: a worker
+runs them on a thread of their own, never on a consumer thread the children need.
 """
 
 from __future__ import annotations
 
 import copy
-import importlib
 import re
 import shutil
 from collections.abc import Callable, Mapping
@@ -37,14 +38,14 @@ COORDINATOR_KINDS: frozenset[str] = frozenset({"book"})
 BOOK_WORKFLOWS: tuple[str, ...] = ("panel", "background", "img2img_restyle", "upscale_face_restore")
 UPLOAD_NAME = re.compile(r"^[0-9a-f]{16,64}\.png$")
 UPLOAD_PREFIX = "inkframe_book_"
-LOCAL_KINDS: dict[str, str] = {
-    "collect": "app.jobs.kinds:collect_dependency_outputs",
-    "book": "app.services.book_service:run_book_job",  # a whole script: panels, pages, PDF/CBZ (resumable)
-    "story": "app.services.story_service:run_story_job",  # the writers' room: story -> script
-}
 OUTPUT_PREFIX_ROOT = "inkframe_jobs"
 
 LocalHandler = Callable[[Job, dict[str, Job], Any], list[JobOutput]]  # (job, dependencies, JobContext)
+PromptBuilder = Callable[[Mapping[str, Any], Mapping[str, Any]], dict[str, Any]]  # (parameters, object_info)
+# kind -> handler; `collect` is added below, `book` (a whole script: panels, pages, PDF/CBZ, resumable) and
+# `story` (the writers' room: story -> script) by app/services/job_kinds.py.
+LOCAL_KINDS: dict[str, LocalHandler] = {}
+PROMPT_BUILDERS: dict[str, PromptBuilder] = {}  # `book_render`, registered by app/services/job_kinds.py
 
 
 class JobKindError(InkframeError):
@@ -53,6 +54,20 @@ class JobKindError(InkframeError):
     def __init__(self, message: str, *, field: str = "parameters") -> None:
         super().__init__(message)
         self.field = field
+
+
+def register_local_kind(kind: str, handler: LocalHandler) -> None:
+    """Make `kind` a local job kind run by `handler` (the same handler again is a no-op)."""
+    if kind in COMFY_KINDS:
+        raise ValueError(f"kind {kind!r} runs on ComfyUI and cannot be a local kind.")
+    LOCAL_KINDS[kind] = handler
+
+
+def register_prompt_builder(kind: str, builder: PromptBuilder) -> None:
+    """Build the API prompt of a ComfyUI kind whose workflows live above this layer (`book_render`)."""
+    if kind not in COMFY_KINDS:
+        raise ValueError(f"kind {kind!r} is not a ComfyUI kind.")
+    PROMPT_BUILDERS[kind] = builder
 
 
 def known_kinds() -> tuple[str, ...]:
@@ -163,8 +178,11 @@ def build_prompt(job: Job, object_info: Mapping[str, Any] | None = None) -> dict
         prompt = copy.deepcopy(dict(job.parameters["prompt"]))
     elif job.kind == "workflow":
         prompt = _workflow_prompt(job.parameters, object_info or {})
+    elif job.kind in PROMPT_BUILDERS:
+        prompt = PROMPT_BUILDERS[job.kind](job.parameters, object_info or {})
     elif job.kind == "book_render":
-        prompt = _book_render_prompt(job.parameters, object_info or {})
+        raise JobKindError("kind 'book_render' has no prompt builder in this process: import app.services, whose "
+                           "job_kinds module registers it.", field="kind")
     else:
         raise JobKindError(f"kind {job.kind!r} runs locally and has no ComfyUI prompt.")
     return name_outputs_after_job(prompt, job.id)
@@ -181,19 +199,6 @@ def _workflow_prompt(parameters: Mapping[str, Any], object_info: Mapping[str, An
     return dict(prompt)
 
 
-def _book_render_prompt(parameters: Mapping[str, Any], object_info: Mapping[str, Any]) -> dict[str, Any]:
-    from app.book.comfy_backend import build_workflow_prompt
-    from app.workflows import load_workflow, resolve_workflow
-
-    name = parameters["workflow"]
-    images = {key: upload_name(path) for key, path in (parameters.get("images") or {}).items()}
-    size = parameters.get("size")
-    prompt, _bound = build_workflow_prompt(load_workflow(resolve_workflow(name)), name, dict(parameters.get("params") or {}),
-                                           images, parameters.get("enable") or [], tuple(size) if size else None,
-                                           object_info, where="the queue's backends", check=False)
-    return prompt
-
-
 def name_outputs_after_job(prompt: dict[str, Any], job_id: str) -> dict[str, Any]:
     for node_id, node in prompt.items():
         inputs = node.get("inputs")
@@ -203,11 +208,10 @@ def name_outputs_after_job(prompt: dict[str, Any], job_id: str) -> dict[str, Any
 
 
 def local_handler(kind: str) -> LocalHandler:
-    target = LOCAL_KINDS.get(kind)
-    if target is None:
+    handler = LOCAL_KINDS.get(kind)
+    if handler is None:
         raise JobKindError(f"kind {kind!r} is not a local kind.")
-    module_name, _, function_name = target.partition(":")
-    return getattr(importlib.import_module(module_name), function_name)
+    return handler
 
 
 def job_output_dir(output_dir: Path, job_id: str) -> Path:
@@ -227,3 +231,6 @@ def collect_dependency_outputs(job: Job, dependencies: dict[str, Job], context: 
             outputs.append(JobOutput(node_id=output.node_id, filename=name, kind=output.kind,
                                      path=str((target / name).relative_to(output_dir))))
     return outputs
+
+
+register_local_kind("collect", collect_dependency_outputs)

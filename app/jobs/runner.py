@@ -26,7 +26,7 @@ from app.comfy.errors import (BackendDiedError, ComfyConnectionError, ComfyError
 from app.comfy.events import ExecutingEvent, ProgressEvent
 from app.errors import InkframeError
 from app.provenance import facts_from_output
-from app.services.provenance_service import stamp_output
+from app.provenance.stamping import stamp_output
 
 from .backends import BackendPool, describe_missing
 from .engine import RunJob

@@ -37,6 +37,8 @@ def default_worker_id() -> str:
 
 
 class Worker:
+    _stop: threading.Event  # set in __init__ after the context whose `stopping` reads it
+
     def __init__(self, config: Config, *, store: JobStore | None = None, engine: QueueEngine | None = None,
                  specs: list[BackendSpec] | None = None, worker_id: str | None = None, threads: int | None = None,
                  client_factory: ClientFactory | None = None) -> None:

@@ -59,7 +59,7 @@ class LocalLlamaServer:
         """The OpenAI-compatible API base to put in llm.url."""
         return f"{self.base_url}/v1"
 
-    def start(self) -> LocalLlamaServer:
+    def start(self) -> Self:
         try:
             import xllamacpp
         except ImportError as exc:

@@ -148,7 +148,8 @@ def _checked(sequence: PoseSequence, options: PoseOptions, source: str) -> PoseS
 def format_ranges(indices: list[int]) -> str:
     """[1, 2, 3, 7] -> '1-3, 7'."""
     parts: list[str] = []
-    start = previous = None
+    start: int | None = None
+    previous = 0
     for index in indices:
         if start is None:
             start = previous = index

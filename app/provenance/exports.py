@@ -28,7 +28,7 @@ MAX_ENTRY_BYTES = 512 * 1024 * 1024
 def panels_by_page(art: Mapping[tuple[int, int], object]) -> dict[int, list[Path]]:
     """Panel image files by page number; art given as in-memory pictures (not files) is left out."""
     pages: dict[int, list[Path]] = {}
-    for (page, panel), path in sorted(art.items(), key=lambda item: item[0]):
+    for (page, _panel), path in sorted(art.items(), key=lambda item: item[0]):
         if isinstance(path, (str, Path)) and Path(path).is_file():
             pages.setdefault(page, []).append(Path(path))
     return pages

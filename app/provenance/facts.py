@@ -72,7 +72,7 @@ def face_swap(target: Path, sources: Sequence[Path], consent: bool) -> OutputFac
 
 def motion(method: str, reference: Path, target: Path | None) -> OutputFacts:
     """A video generated with the motion of `reference` (and the look of `target`, when given)."""
-    parts = (Ingredient(Path(reference), "reference", "motion reference"),)
+    parts: tuple[Ingredient, ...] = (Ingredient(Path(reference), "reference", "motion reference"),)
     if target is not None:
         parts += (Ingredient(Path(target), "component", "character whose look is animated"),)
     return OutputFacts("created", f"motion ({method})", workflow=method, ingredients=parts)
@@ -80,7 +80,7 @@ def motion(method: str, reference: Path, target: Path | None) -> OutputFacts:
 
 def restyled(source: Path | None, operation: str = "restyle", **kwargs: object) -> OutputFacts:
     """An img2img restyle of `source` (a plain generation when there is none)."""
-    return edited(operation, Path(source), **kwargs) if source is not None else generated(**kwargs)
+    return edited(operation, Path(source), **kwargs) if source is not None else generated("generate", **kwargs)
 
 
 def facts_from_output(data: bytes, *, operation: str = "generate", workflow: str | None = None) -> OutputFacts:
@@ -103,8 +103,7 @@ def facts_from_prompt(prompt: Mapping[str, object] | None, *, operation: str = "
     models: list[str] = []
     inputs_named: list[str] = []
     for node in (prompt or {}).values():
-        inputs = node.get("inputs") if isinstance(node, Mapping) else None
-        if not isinstance(inputs, Mapping):
+        if not isinstance(node, Mapping) or not isinstance(inputs := node.get("inputs"), Mapping):
             continue
         if str(node.get("class_type", "")).startswith(LOAD_NODES) and isinstance(inputs.get("image"), str):
             inputs_named.append(_base_name(inputs["image"]))

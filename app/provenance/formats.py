@@ -141,7 +141,7 @@ def webp_with_xmp(data: bytes, text: str) -> bytes:
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     xmp = (f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
            f'<rdf:Description xmlns:inkframe="https://inkframe.studio/ns/1.0/" inkframe:{STATEMENT_KEY}="{escaped}"/>'
-           f"</rdf:RDF></x:xmpmeta>").encode("utf-8")
+           f"</rdf:RDF></x:xmpmeta>").encode()
     chunks.append((b"XMP ", xmp))
     body = b"".join(kind + struct.pack("<I", len(payload)) + payload + (b"\x00" if len(payload) & 1 else b"")
                     for kind, payload in chunks)

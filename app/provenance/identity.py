@@ -67,7 +67,7 @@ def identity_from_pem(chain_pem: bytes, key_pem: bytes, *, local: bool, now: dt.
             key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo):
         raise SigningIdentityError(f"{key_name} does not belong to the first certificate in {cert_name}; "
                                    "put the signing certificate first and use its own key.")
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     if leaf.not_valid_after_utc < now:
         raise SigningIdentityError(f"the certificate in {cert_name} expired on {leaf.not_valid_after_utc:%Y-%m-%d}; "
                                    "renew it (or delete a local identity to have a new one made).")
@@ -106,7 +106,7 @@ def ensure_local_identity(folder: Path) -> SignerIdentity:
 def make_chain(subject: str, ca_subject: str, *, days: int = 3650,
                now: dt.datetime | None = None) -> tuple[bytes, bytes, bytes]:
     """A self-signed ES256 CA and a signing certificate it issued: (chain PEM, signer key PEM, CA key PEM)."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     start, end = now - dt.timedelta(minutes=5), now + dt.timedelta(days=days)
     ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
     ca_name, name = _name(ca_subject), _name(subject)

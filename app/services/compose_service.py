@@ -70,7 +70,7 @@ def _image_paths(images: list[Path | str]) -> list[Path]:
 def _keep_copies(paths: list[Path], art_dir: Path) -> list[Path]:
     """Check each image opens, and copy it into the draft's folder (uploads live in temporary folders)."""
     art_dir.mkdir(parents=True, exist_ok=True)
-    kept = []
+    kept: list[Path] = []
     for path in paths:
         try:
             open_panel_image(path)
@@ -90,7 +90,7 @@ def book_for_images(count: int, *, title: str = "Untitled", page_size: str = "us
     """A book with `count` panels and no lettering, `panels_per_page` to a page."""
     if not 1 <= panels_per_page <= MAX_PANELS_PER_PAGE:
         raise ComposeError(f"panels per page must be 1..{MAX_PANELS_PER_PAGE}, not {panels_per_page}.")
-    pages = []
+    pages: list[Page] = []
     for start in range(0, count, panels_per_page):
         size = min(panels_per_page, count - start)
         pages.append(Page(number=len(pages) + 1, panels=[Panel(number=n + 1) for n in range(size)]))

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from ..errors import InkframeError
+from ..faceswap.types import Enhancer, Gender, OneMode, Selector
 from .faceswap_service import FaceSwapRequest
 
 
@@ -21,14 +22,14 @@ class FaceSwapForm:
     target: str | None
     consent: bool
     picked: str | None  # the face picked in the target (selector "reference")
-    selector: str
-    one_mode: str
+    selector: Selector
+    one_mode: OneMode
     face_index: float
     distance: float
-    gender: str
+    gender: Gender
     min_age: float | None
     max_age: float | None
-    enhancer: str
+    enhancer: Enhancer
     blend: float
     smoothing: float
 
@@ -55,9 +56,17 @@ class FaceSwapForm:
             raise InkframeError("pick the face to replace (Find faces, then click one), or choose another selector.")
         return FaceSwapRequest(
             sources=[Path(s) for s in self.sources], target=Path(self.target), out=out, consent=bool(self.consent),
-            selector=self.selector, one_mode=self.one_mode, face_index=int(self.face_index or 0),
+            selector=_choice("selector", self.selector, Selector), one_mode=_choice("one mode", self.one_mode, OneMode), face_index=int(self.face_index or 0),
             reference_face=Path(self.picked) if self.selector == "reference" and self.picked else None,
-            reference_distance=float(self.distance), gender=self.gender,
+            reference_distance=float(self.distance), gender=_choice("gender", self.gender, Gender),
             min_age=int(self.min_age) if self.min_age else None, max_age=int(self.max_age) if self.max_age else None,
-            enhancer=self.enhancer, blend=float(self.blend), smoothing=float(self.smoothing),
+            enhancer=_choice("enhancer", self.enhancer, Enhancer), blend=float(self.blend), smoothing=float(self.smoothing),
         )
+
+
+def _choice(label: str, value: Any, kind: Any) -> Any:
+    """`value` when it is one of the Literal `kind`'s choices, else one sentence naming them."""
+    choices = get_args(kind)
+    if value not in choices:
+        raise InkframeError(f"the face swap {label} {value!r} is unknown; choose one of {', '.join(choices)}.")
+    return value

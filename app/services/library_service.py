@@ -16,7 +16,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import get_args
+from typing import cast, get_args
 
 from ..book.errors import BookError
 from ..book.library import (CHARACTER_FILE, LEGACY_FILE, LOCATION_FILE, Character, LibraryKind, Location, check_image,
@@ -44,8 +44,8 @@ class LibraryEntry:
 
 def _check_kind(kind: str) -> LibraryKind:
     """The kind a caller (a form, a request) named, or one sentence naming the kinds there are."""
-    if kind == "characters" or kind == "locations":
-        return kind
+    if kind in LIBRARY_KINDS:
+        return cast(LibraryKind, kind)
     raise LibraryError(f"library kind {kind!r} is unknown; use one of {', '.join(LIBRARY_KINDS)}.")
 
 

@@ -8,9 +8,11 @@ ComfyUI backend.
 
 from __future__ import annotations
 
+import builtins
+
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from app.config import Config
@@ -156,14 +158,14 @@ class QueueService:
             raise JobActionError(f"no batch with id {batch_id!r}; list batches with `python main.py queue ls`.")
         return summary
 
-    def batch_jobs(self, batch_id: str) -> list[Job]:
+    def batch_jobs(self, batch_id: str) -> builtins.list[Job]:
         return self.store.list(JobQuery(batch_id=batch_id, limit=100_000)).items
 
-    def outputs(self, job_id: str) -> list[Path]:
+    def outputs(self, job_id: str) -> builtins.list[Path]:
         """Absolute paths of the job's collected output files."""
         return [self.output_dir / output.path for output in self.get(job_id).outputs]
 
-    def quarantined(self) -> list[QuarantinedRecord]:
+    def quarantined(self) -> builtins.list[QuarantinedRecord]:
         return self.store.quarantined()
 
     # ---- control -------------------------------------------------------------------------------
@@ -246,10 +248,11 @@ class QueueService:
             return self.transitions.enqueue_if_ready(updated) or updated
         return updated or job
 
-    def for_batch(self, action: str, batch_id: str, *args: int) -> list[Job | JobActionError]:
+    def for_batch(self, action: str, batch_id: str, *args: int) -> builtins.list[Job | JobActionError]:
         """Apply cancel / pause / resume / retry / reprioritize to every job of a batch that it fits."""
-        method = {"cancel": self.cancel, "pause": self.pause, "resume": self.resume, "retry": self.retry,
-                  "reprioritize": self.reprioritize}[action]
+        methods: dict[str, Callable[..., Job]] = {"cancel": self.cancel, "pause": self.pause, "resume": self.resume,
+                                                  "retry": self.retry, "reprioritize": self.reprioritize}
+        method = methods[action]
         self.batch(batch_id)
         results: list[Job | JobActionError] = []
         for job in self.batch_jobs(batch_id):

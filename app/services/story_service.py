@@ -150,7 +150,7 @@ def check_script_file(script_path: Path, *, bible_path: Path | None = None, budg
 def run_story_job(job: Job, dependencies: dict[str, Job], context: Any) -> list[JobOutput]:
     """Local job kind `story`: parameters are WritersRoomParams fields (`story_text` or
     `story_path`, `pages`, ...; `out_path` is chosen here) plus optional `llm_url`.
-    Register with `LOCAL_KINDS["story"] = "app.services.story_service:run_story_job"`. `context` is the
+    Registered with the queue by app/services/job_kinds.py. `context` is the
     worker's app.jobs.context.JobContext: its config (the worker's --config) and output folder."""
     from ..jobs.kinds import job_output_dir
     from ..jobs.models import JobOutput

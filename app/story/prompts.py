@@ -61,7 +61,7 @@ def page_model(characters: list[str], locations: list[str], shape: PageShape) ->
         "DraftPanel",
         __base__=_Strict,
         location=(Place, place_field),
-        shot=(Literal[SHOTS], ...),  # type: ignore[valid-type]
+        shot=(Literal[SHOTS], ...),  # type: ignore[valid-type,arg-type]
         description=(str, Field(min_length=1, max_length=shape.description_chars)),
         characters=(list[Name], Field(max_length=4)),  # type: ignore[valid-type]
         dialogue=(list[balloon], Field(max_length=shape.budget.balloons_per_panel)),  # type: ignore[valid-type]

@@ -102,7 +102,7 @@ class BibleIndex:
     def _remove(self, ids: Sequence[int]) -> None:
         if not ids:
             return
-        self._index.remove_ids(np.asarray(ids, dtype=np.int64))
+        self._index.remove_ids(np.asarray(ids, dtype=np.int64))  # type: ignore[arg-type]  # faiss takes arrays
         for entry_id in ids:
             entry = self._entries.pop(entry_id, None)
             self._digests.pop(entry_id, None)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..config import LOOPBACK_HOSTS, Config
 from ..errors import InkframeError
-from ..image_limits import apply_pixel_limit
+from ..services.startup_service import apply_pixel_limit
 from .context import UiContext
 
 log = logging.getLogger(__name__)
@@ -181,10 +181,10 @@ class WorkerHost:
         self._thread.start()
 
     def _run(self) -> None:
-        from app.jobs.worker import Worker
+        from ..services.worker_service import make_worker
 
         try:
-            worker = Worker(self.config)
+            worker = make_worker(self.config)
             worker.start()
             self.worker = worker
         except InkframeError as exc:

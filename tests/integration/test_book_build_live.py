@@ -274,7 +274,7 @@ def test_queued_panel_job_shows_sampler_previews(tiny_sd15_comfyui: str, tmp_pat
                 break
             time.sleep(0.05)
         assert current.status == "succeeded", current.last_error
-        assert current.preview == "jobs/%s/preview.jpg" % job.id
+        assert current.preview == f"jobs/{job.id}/preview.jpg"
         preview = tmp_path / "outputs" / current.preview
         assert preview.read_bytes()[:2] == b"\xff\xd8"  # a JPEG from the sampler
         assert seen_while_running == current.preview  # the Queue tab shows it while the sampler runs

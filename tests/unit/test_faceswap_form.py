@@ -37,3 +37,9 @@ def test_a_missing_field_is_one_sentence(change: dict, sentence: str) -> None:
 def test_a_short_form_is_refused() -> None:
     with pytest.raises(InkframeError, match="14 fields"):
         FaceSwapForm.from_values(list(VALUES.values())[:-1])
+
+
+def test_an_unknown_choice_is_one_sentence_naming_the_choices() -> None:
+    with pytest.raises(InkframeError) as caught:
+        FaceSwapForm(**{**VALUES, "enhancer": "codeformer"}).request(Path("out.png"))
+    assert str(caught.value) == "the face swap enhancer 'codeformer' is unknown; choose one of gfpgan, none."

@@ -55,7 +55,7 @@ def test_tracker_smooths_jitter_and_follows_motion():
     rng = np.random.default_rng(0)
     tracker = FaceTracker(strength=0.7)
     raw, smooth = [], []
-    for i in range(40):
+    for _ in range(40):
         kps = np.full((5, 2), 100.0) + rng.normal(0, 2.0, (5, 2))
         det = Detection(np.array([80, 80, 120, 120], np.float32) + rng.normal(0, 2.0, 4).astype(np.float32), kps.astype(np.float32), 0.9)
         (track_id, out), = tracker.update([det])

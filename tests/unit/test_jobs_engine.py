@@ -36,7 +36,7 @@ def record_step(job, dependencies, context) -> list[JobOutput]:
 
 @pytest.fixture
 def config(tmp_path: Path, store_kind: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Config:
-    monkeypatch.setitem(kinds.LOCAL_KINDS, "step", "tests.unit.test_jobs_engine:record_step")
+    monkeypatch.setitem(kinds.LOCAL_KINDS, "step", record_step)
     RUN_LOG.clear()
     queue = {"storage": store_kind, "sqlite_path": str(tmp_path / "jobs.db"), "retry_backoff_s": 0.1}
     if store_kind == "redis":

@@ -45,7 +45,7 @@ def test_missing_files_name_the_config_keys(tmp_path: Path) -> None:
 
 
 def test_expired_certificate_is_refused(tmp_path: Path) -> None:
-    chain, key, _ = make_chain("old", "old CA", days=1, now=dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc))
+    chain, key, _ = make_chain("old", "old CA", days=1, now=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
     with pytest.raises(SigningIdentityError, match=r"expired on 2020-01-02; renew it"):
         identity_from_pem(chain, key, local=False)
 

@@ -8,8 +8,7 @@ from typing import Any
 
 import gradio as gr
 
-from ...comic.choices import EXPORT_FORMATS
-from ...comic.export import slugify
+from ...services.choices import EXPORT_FORMATS, slugify
 from ...errors import InkframeError
 from ...services import compose_service
 from ...services.compose_service import ComposeDraft

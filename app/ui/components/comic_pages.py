@@ -13,8 +13,7 @@ from typing import Any
 
 import gradio as gr
 
-from ...comic.choices import BALLOON_KINDS
-from ...comic.pages import page_size_names
+from ...services.choices import BALLOON_KINDS, page_size_names
 from ...errors import InkframeError
 from ...services import compose_service
 from ...services.compose_service import BalloonEdit, ComposeDraft

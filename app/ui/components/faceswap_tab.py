@@ -11,7 +11,7 @@ from typing import Any
 import gradio as gr
 
 from ...errors import InkframeError
-from ...faceswap.types import ENHANCERS, GENDERS, ONE_MODES, SELECTORS
+from ...services.choices import ENHANCERS, GENDERS, ONE_MODES, SELECTORS
 from ...services import face_pick_service
 from ...services.faceswap_form import FaceSwapForm
 from ...services.faceswap_service import FaceSwapService

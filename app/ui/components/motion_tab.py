@@ -68,8 +68,8 @@ def render(context: UiContext) -> None:
 
 def run(context: UiContext, reference: str | None, target: str | None, method: str, trim: str, stride: float, chunk: bool):
     """Stream the run: a log line per event, then the video."""
-    from ...media import TimeRange
     from ...services import motion_service
+    from ...services.motion_service import TimeRange
 
     if not reference:
         yield [error_html("Upload a reference video first."), None]

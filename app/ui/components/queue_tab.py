@@ -87,7 +87,7 @@ def refresh(context: UiContext, selected: str | None, history_selected: str | No
 
 def _newest(service: Any, statuses: list[str] | None, limit: int) -> list[Any]:
     """The `limit` newest jobs with these statuses, newest first (the store lists oldest first)."""
-    from ...jobs.models import JobQuery
+    from ...services.queue_types import JobQuery
 
     total = service.list(JobQuery(status=statuses, limit=1)).total
     page = service.list(JobQuery(status=statuses, limit=limit, offset=max(0, total - limit)))
@@ -126,7 +126,7 @@ def reuse(context: UiContext, job_id: str | None) -> str:
     """Submit a new job with the kind, parameters and priority of a finished one."""
     if not job_id:
         return error_html("Pick a finished job first.")
-    from ...jobs.models import JobSpec
+    from ...services.queue_types import JobSpec
 
     try:
         service = _queue(context)

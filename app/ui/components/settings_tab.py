@@ -11,7 +11,7 @@ import gradio as gr
 
 from ...errors import InkframeError
 from ...services import backend_models_service, backend_service, capability_service, models_service, preset_service, provenance_service
-from ...workflows.capabilities import summarise
+from ...services.capability_service import summarise
 from ..context import UiContext
 from ..core import preset_fields, register_page_load
 from ..notices import error_html, notice_html

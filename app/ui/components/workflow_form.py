@@ -15,7 +15,7 @@ import gradio as gr
 from ...errors import InkframeError
 from ...services import backend_models_service as backend_models
 from ...services import workflow_form_service as forms
-from ...workflows import Parameter
+from ...services.workflow_form_service import Parameter
 from ..context import UiContext
 from ..notices import error_html, notice_html
 
