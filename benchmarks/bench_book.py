@@ -165,21 +165,27 @@ def _run(url: str, work: Path, args: argparse.Namespace) -> int:
             if any(key in a.legs for r in records for a in r.attempts)}
     cpu = statistics.median([r.app_cpu_ms for r in records if r.app_cpu_ms is not None])
     rest = statistics.median([r.app_overhead_ms - sum(a.app_overhead_ms or 0.0 for a in r.attempts) for r in records])
-    print(f"app time minus ComfyUI execution per panel: median {median:.1f} ms (min {min(panel_ms):.1f}, max {max(panel_ms):.1f}) "
+    print(f"app time minus ComfyUI execution per panel: median {median:.1f} ms "
+          f"(min {min(panel_ms):.1f}, max {max(panel_ms):.1f}) "
           f"over {len(panel_ms)} panels")
-    print(f"  baseline, the same prompt through a bare ComfyClient.run (what any client waits beyond execution: queue pickup, "
+    print(f"  baseline, the same prompt through a bare ComfyClient.run "
+          f"(what any client waits beyond execution: queue pickup, "
           f"event delivery, /view): median {bare:.1f} ms")
-    print(f"  one book ComfyUI run (conversion, binding, preflight, upload, submit, events, download): median {transport:.1f} ms "
+    print(f"  one book ComfyUI run (conversion, binding, preflight, upload, submit, events, download): "
+          f"median {transport:.1f} ms "
           f"(ratio to bare {transport / bare if bare else float('nan'):.2f})")
     print("  one run's legs (median ms): " + ", ".join(f"{k[:-3]} {v:.1f}" for k, v in legs.items())
-          + "  (prepare/decode are the app's; queue = submit to ComfyUI's execution_start; notify = execution_success to the "
+          + "  (prepare/decode are the app's; queue = submit to ComfyUI's execution_start; "
+          "notify = execution_success to the "
           "app hearing it; fetch = /view download)")
     print(f"  app process CPU time per panel (insensitive to machine load): median {cpu:.1f} ms")
-    print(f"  in-process work besides the ComfyUI run (quality gate, grading, saving pictures and records): median {rest:.1f} ms")
+    print(f"  in-process work besides the ComfyUI run (quality gate, grading, saving pictures and records): "
+          f"median {rest:.1f} ms")
     own = legs.get("prepare_ms", 0.0) + legs.get("decode_ms", 0.0) + rest
     print(f"the book's own wall time per panel (prepare + decode + in-process work; the rest is ComfyUI's queue pickup, "
           f"event delivery and /view, the same for a bare client): {own:.1f} ms; target < {TARGET_MS:.0f} ms: "
-          f"{'met' if own < TARGET_MS else 'NOT met'} (CPU time {cpu:.1f} ms: {'met' if cpu < TARGET_MS else 'NOT met'}); "
+          f"{'met' if own < TARGET_MS else 'NOT met'} "
+          f"(CPU time {cpu:.1f} ms: {'met' if cpu < TARGET_MS else 'NOT met'}); "
           f"total app time minus execution {'met' if median < TARGET_MS else 'NOT met'}")
     before = len(records) / sequential_elapsed * 60
     print(f"pipelining (next panel submitted before the current is checked): {per_min:.1f} panels/min against "

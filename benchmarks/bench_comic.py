@@ -139,11 +139,13 @@ def main(argv: list[str] | None = None) -> int:
     base, ours = bench_page()
     ratio = ours / base
     failed |= ratio > 1.5
-    print(f"compose 6-panel A4 @300 DPI with face/figure detection, 10 balloons + PNG: {ours:.2f} CPU s vs paste+PNG {base:.2f} CPU s -> ratio {ratio:.2f} (target <= 1.5)")
+    print(f"compose 6-panel A4 @300 DPI with face/figure detection, 10 balloons + PNG: {ours:.2f} CPU s "
+          f"vs paste+PNG {base:.2f} CPU s -> ratio {ratio:.2f} (target <= 1.5)")
     base, ours = bench_export(args.dpi)
     ratio = ours / base
     failed |= ratio > 1.3
-    print(f"export 24 A4 pages @{args.dpi} DPI to PDF + CBZ: {ours:.2f} CPU s vs writing the PNGs {base:.2f} CPU s -> ratio {ratio:.2f} (target <= 1.3)")
+    print(f"export 24 A4 pages @{args.dpi} DPI to PDF + CBZ: {ours:.2f} CPU s "
+          f"vs writing the PNGs {base:.2f} CPU s -> ratio {ratio:.2f} (target <= 1.3)")
     return 1 if failed else 0
 
 

@@ -155,14 +155,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"clip: {args.size}x{args.size}, {n} frames, {args.workers} workers, enhancer off")
         print(f"model inference only : {inf_fps:7.1f} frames/s (median of {args.repeats})")
         print(f"video pipeline       : {pipe_fps:7.1f} frames/s")
-        print(f"throughput ratio     : {ratio:.3f} (target >= {THROUGHPUT_TARGET}) {'PASS' if ratio >= THROUGHPUT_TARGET else 'FAIL'}")
+        print(f"throughput ratio     : {ratio:.3f} (target >= {THROUGHPUT_TARGET}) "
+              f"{'PASS' if ratio >= THROUGHPUT_TARGET else 'FAIL'}")
         del frames
         peaks = {}
         for seconds in (10, 60):
             long_clip = make_clip(root / f"clip{seconds}.mp4", seconds, args.fps, args.size)
             peaks[seconds] = measure_memory(long_clip, root / f"out{seconds}.mp4", 0)  # memory does not depend on model cost
             p = peaks[seconds]
-            print(f"{seconds:>3} s clip ({p['frames']} frames): peak RSS {p['peak_kb'] / 1024:7.1f} MiB, highest RSS while "
+            print(f"{seconds:>3} s clip ({p['frames']} frames): peak RSS {p['peak_kb'] / 1024:7.1f} MiB, "
+                  f"highest RSS while "
                   f"swapping {p['swap_peak_kb'] / 1024:.1f} MiB (after model load {p['after_load_kb'] / 1024:.1f} MiB), "
                   f"{p['seconds']:.1f} s")
         growth = abs(peaks[60]["swap_peak_kb"] - peaks[10]["swap_peak_kb"]) / peaks[10]["swap_peak_kb"]

@@ -5,7 +5,8 @@ Decode a synthetic H.264 clip to RGB frames and encode them again with libx264, 
 ffmpeg commands joined by an OS pipe. Runs alternate; medians are compared.
 Target: app/media throughput / direct ffmpeg throughput >= 0.9.
 
-Run: `.venv/bin/python -m benchmarks media` or `.venv/bin/python benchmarks/bench_media.py [--size 1280x720 --seconds 10]`.
+Run: `.venv/bin/python -m benchmarks media` or
+`.venv/bin/python benchmarks/bench_media.py [--size 1280x720 --seconds 10]`.
 """
 
 from __future__ import annotations

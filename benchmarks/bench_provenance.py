@@ -5,7 +5,8 @@
 - Video: a 10 s 1080p H.264 MP4 encoded with ffmpeg (veryfast), then signed in place. The signing time
   is also shown against a plain copy of the finished file (the cheapest possible write).
 
-Each run times the unsigned write and the signing of that same file (paired); the median ratio is shown. A throwaway certificate chain is made in a temporary folder.
+Each run times the unsigned write and the signing of that same file (paired); the median ratio is shown.
+A throwaway certificate chain is made in a temporary folder.
 Run: `.venv/bin/python -m benchmarks provenance` or `.venv/bin/python benchmarks/bench_provenance.py [--runs 5]`.
 """
 
@@ -74,7 +75,8 @@ def bench_image(creds: Credentials, folder: Path, runs: int) -> float:
         signs.append(timed(lambda: creds.stamp_file(path, facts)))
         ratios.append((saves[-1] + signs[-1]) / saves[-1])
     ratio = statistics.median(ratios)
-    print(f"PNG 1024x1024: unsigned write {statistics.median(saves) * 1000:.1f} ms, signing {statistics.median(signs) * 1000:.1f} ms "
+    print(f"PNG 1024x1024: unsigned write {statistics.median(saves) * 1000:.1f} ms, "
+          f"signing {statistics.median(signs) * 1000:.1f} ms "
           f"-> signed / unsigned {ratio:.3f} (median of {runs} paired runs; target <= {IMAGE_TARGET})")
     return ratio
 

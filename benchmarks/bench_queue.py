@@ -88,7 +88,8 @@ def bench_scaling(workdir: Path, servers: list) -> bool:
     ok = True
     for count in (2, 4):
         efficiency = throughput[count] / (count * throughput[1])
-        print(f"  scaling efficiency at {count} backends: {efficiency:.3f} (baseline: 1 backend, same run; target >= 0.9 at 4)")
+        print(f"  scaling efficiency at {count} backends: {efficiency:.3f} "
+              "(baseline: 1 backend, same run; target >= 0.9 at 4)")
         ok &= count != 4 or efficiency >= 0.9
     return ok
 

@@ -38,9 +38,12 @@ PLACES = ["lighthouse", "harbour", "market", "chapel", "cliff path", "boathouse"
 EVENTS = ["a storm breaks", "the lamp fails", "a boat is missing", "a letter arrives", "the radio crackles", "a stranger lands",
           "the tide turns", "a fire starts", "the bell rings", "a map is found", "the fog rolls in", "a promise is broken"]
 STORY = (
-    "The storm came early to the cape that year. Maya, the young lighthouse keeper, climbed the hundred steps with a lantern. "
-    "The lamp had been dark for three nights.\n\nHer brother Tom waited in the lamp room. 'Hold the light steady,' Maya said. "
-    "Tom whispered that something was moving on the rocks.\n\nDown at the harbour, Old Ben watched the dark tower and shook his head. "
+    "The storm came early to the cape that year. Maya, the young lighthouse keeper, "
+    "climbed the hundred steps with a lantern. "
+    "The lamp had been dark for three nights.\n\nHer brother Tom waited in the lamp room. "
+    "'Hold the light steady,' Maya said. "
+    "Tom whispered that something was moving on the rocks.\n\nDown at the harbour, "
+    "Old Ben watched the dark tower and shook his head. "
     "Then the great lamp burst into light, and its beam cut across the rain. 'Let them see us now!' Maya shouted."
 )
 
@@ -60,7 +63,8 @@ def synthetic_entries(count: int, seed: int = 7):
             text = f"{name}: {rng.choice(['an old', 'a ruined', 'a busy', 'a quiet'])} {rng.choice(PLACES)} by the sea."
         else:
             name = f"page {i}"
-            text = f"Page {i}: at the {rng.choice(PLACES)}, {rng.choice(EVENTS)} while {rng.choice(NAMES)} {rng.choice(['hides', 'waits', 'runs', 'argues'])}."
+            text = (f"Page {i}: at the {rng.choice(PLACES)}, {rng.choice(EVENTS)} while {rng.choice(NAMES)} "
+                    f"{rng.choice(['hides', 'waits', 'runs', 'argues'])}.")
         entries.append(BibleEntry(f"{kind}:{name}", kind, name, text))
     return entries
 
@@ -109,19 +113,29 @@ def bench_retrieval(entries_count: int, queries: int) -> bool:
         agree += [h.entry.key for h in hits] == [keys[i] for i in top]
     app_median, base_median = statistics.median(app_ms), statistics.median(base_ms)
     print(f"retrieval over {len(index)} entries, {queries} queries, k=6 (query embedding + search):")
-    print(f"  BibleIndex.search: median {app_median:.2f} ms, p95 {percentile(app_ms, 95):.2f} ms (target < {TARGET_MS:.0f} ms)")
+    print(f"  BibleIndex.search: median {app_median:.2f} ms, p95 {percentile(app_ms, 95):.2f} ms "
+          f"(target < {TARGET_MS:.0f} ms)")
     print(f"  numpy brute force: median {base_median:.2f} ms, p95 {percentile(base_ms, 95):.2f} ms")
     print(f"  ratio app/baseline: {app_median / base_median:.2f}")
-    print(f"  search step alone: faiss {statistics.median(faiss_us):.0f} us vs numpy {statistics.median(numpy_us):.0f} us "
+    print(f"  search step alone: faiss {statistics.median(faiss_us):.0f} us "
+          f"vs numpy {statistics.median(numpy_us):.0f} us "
           f"(ratio {statistics.median(faiss_us) / statistics.median(numpy_us):.2f})")
     print(f"  top-6 identical to the baseline for {agree}/{queries} queries")
-    paragraphs = [" ".join(f"At the {rng.choice(PLACES)}, {rng.choice(EVENTS)} and {rng.choice(NAMES)} {rng.choice(['hides', 'waits', 'runs'])}." for _ in range(6)) for _ in range(10)]
+    paragraphs = [
+        " ".join(
+            f"At the {rng.choice(PLACES)}, {rng.choice(EVENTS)} and {rng.choice(NAMES)} "
+            f"{rng.choice(['hides', 'waits', 'runs'])}."
+            for _ in range(6)
+        )
+        for _ in range(10)
+    ]
     long_ms = []
     for text in paragraphs:  # what a drafting step sends: a page excerpt plus the story so far
         t0 = time.perf_counter()
         index.search(text, k=6)
         long_ms.append((time.perf_counter() - t0) * 1000)
-    print(f"  paragraph-length queries (~{len(paragraphs[0].split())} words, as in drafting): median {statistics.median(long_ms):.2f} ms")
+    print(f"  paragraph-length queries (~{len(paragraphs[0].split())} words, as in drafting): "
+          f"median {statistics.median(long_ms):.2f} ms")
     ok = app_median < TARGET_MS and agree == queries
     print(f"  retrieval target: {'met' if app_median < TARGET_MS else 'MISSED'}")
     return ok
@@ -184,10 +198,12 @@ def bench_draft(threads: int) -> bool:
         bare_s = statistics.median(bare_runs)
     panels = sum(len(p.panels) for p in result.book.pages)
     print(f"drafting a 2-page story (SmolLM2-135M Q4_1, CPU, {threads} thread(s), n_ctx 2048):")
-    print(f"  Drafter.draft: {draft_s:.1f} s, {calls} model call(s) ({result.report.reasks} re-ask(s)), {len(result.book.pages)} pages, {panels} panels")
+    print(f"  Drafter.draft: {draft_s:.1f} s, {calls} model call(s) ({result.report.reasks} re-ask(s)), "
+          f"{len(result.book.pages)} pages, {panels} panels")
     tokens = sum(c.completion for c in result.report.page_calls)
     print(f"  generated {tokens} tokens in {len(result.report.page_calls)} page call(s)")
-    print(f"  bare completions (same prompt sizes and generated tokens, no schema/retrieval): {bare_s:.1f} s (runs: {', '.join(f'{b:.1f}' for b in bare_runs)})")
+    print(f"  bare completions (same prompt sizes and generated tokens, no schema/retrieval): {bare_s:.1f} s "
+          f"(runs: {', '.join(f'{b:.1f}' for b in bare_runs)})")
     print(f"  ratio draft/bare: {draft_s / bare_s:.2f}")
     return len(result.book.pages) == 2
 

@@ -57,7 +57,8 @@ def measure(label: str, path: Path, object_info: dict) -> bool:
     nodes = len(workflow.get("nodes", [])) + sum(len(s.get("nodes", [])) for s in (workflow.get("definitions") or {}).get("subgraphs", []))
     ok = warm < TARGET_MS
     print(f"{label}: {path.name} ({nodes} nodes, {len(workflow_text) / 1024:.0f} KiB)")
-    print(f"  json.loads baseline {baseline:.3f} ms | load+convert+preflight {warm:.2f} ms (first call, cold specs {first_ms:.2f} ms)"
+    print(f"  json.loads baseline {baseline:.3f} ms | load+convert+preflight {warm:.2f} ms "
+          f"(first call, cold specs {first_ms:.2f} ms)"
           f" | ratio {warm / baseline:.1f}x | target < {TARGET_MS:.0f} ms: {'ok' if ok else 'MISSED'}")
     return ok
 

@@ -17,7 +17,8 @@ TARGET = ROOT / "app" / "workflows" / "node_sources.json"
 
 def build(recorded: Path, core_types: list[str]) -> dict:
     packs = json.loads((recorded / "packs.json").read_text(encoding="utf-8"))["packs"]
-    result: dict = {"_about": "Node type -> node pack, from the recorded /object_info of these packs (scripts/build_node_sources.py); "
+    result: dict = {"_about": "Node type -> node pack, from the recorded /object_info of these packs "
+                              "(scripts/build_node_sources.py); "
                               "core_types: the core node types ComfyUI frontend 1.58.1 ships English names for (its nodeDefs "
                               "locale), so a backend lacking one needs a newer ComfyUI.",
                     "packs": {}, "nodes": {}, "core_types": sorted(set(core_types))}

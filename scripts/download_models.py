@@ -37,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dest", help="models folder (ComfyUI layout); default: faceswap.models_dir of the config (models/)")
     parser.add_argument("--comfyui", metavar="COMFYUI_DIR", help="write into that ComfyUI's own models/ folder")
     parser.add_argument("--target", choices=("project", "comfyui"), default="project",
-                        help="project: the project's models folder (default); comfyui: the managed ComfyUI's models/ (comfyui.launch.path)")
+                        help="project: the project's models folder (default); "
+                             "comfyui: the managed ComfyUI's models/ (comfyui.launch.path)")
     parser.add_argument("--config", help="config file (default: config.yaml or $INKFRAME_CONFIG)")
     parser.add_argument("--list", action="store_true", help="list the manifest and what is present")
     parser.add_argument("--only", action="append", metavar="NAME", help="download only this model (repeatable)")

@@ -103,7 +103,8 @@ def main() -> int:
         def span(attr: str) -> str:
             values = [getattr(s, attr) for s in scores]
             return f"{min(values):.2f}-{max(values):.2f}"
-        print(f"| {kind} | {variant} | {len(scores)} | {span('normalised')} | {span('noise')} | {span('grain')} | {span('structure')} | {span('edges')} |")
+        print(f"| {kind} | {variant} | {len(scores)} | {span('normalised')} | {span('noise')} | {span('grain')} "
+              f"| {span('structure')} | {span('edges')} |")
     return 0
 
 

@@ -41,7 +41,9 @@ class _Entry(BaseModel):
     negative: str = ""
     seed: int | None = Field(None, ge=0, le=2**32 - 1)
     folder: Path | None = Field(None, exclude=True)
-    references: list[str] = Field(default_factory=list, description="file names under references/ (or paths relative to the entry folder); all of references/ when empty")
+    references: list[str] = Field(default_factory=list,
+                                  description=("file names under references/ (or paths relative to the entry folder); "
+                                               "all of references/ when empty"))
 
     @field_validator("name")
     @classmethod
@@ -154,7 +156,8 @@ def _load(folder: Path, model: type[_Entry], filename: str):
         raise BookError(_describe(exc, path)) from None
     for reference in entry.reference_paths():
         if not reference.is_file():
-            raise BookError(f"{path}: the reference image {reference.name} is not in {reference.parent}; add it or remove it from references.")
+            raise BookError(f"{path}: the reference image {reference.name} is not in {reference.parent}; "
+                            "add it or remove it from references.")
     return entry
 
 

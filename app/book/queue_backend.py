@@ -65,7 +65,10 @@ class QueuePanelBackend(WorkflowPlanner):
             ipadapter = any(all(node in info for node in IPADAPTER_NODES) for _, info in infos)
             restore = [_workflow_reason("upscale_face_restore", info, name) for name, info in infos]
             self._capabilities = {
-                "ipadapter": "" if ipadapter else f"no backend has {', '.join(IPADAPTER_NODES)} (`{IPADAPTER_INSTALL}`); references are used by the identity gate and face repair only.",
+                "ipadapter": "" if ipadapter else (
+                    f"no backend has {', '.join(IPADAPTER_NODES)} (`{IPADAPTER_INSTALL}`); "
+                    "references are used by the identity gate and face repair only."
+                ),
                 "lora": "" if any("LoraLoader" in info for _, info in infos) else "no backend has LoraLoader.",
                 "restore": "" if any(not reason for reason in restore) else " ".join(restore),
             }

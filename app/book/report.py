@@ -49,13 +49,16 @@ def write_report(out_dir: Path, book: Book, records: Sequence[PanelRecord], stat
     thumbs = out_dir / "report"
     figures = state.figures
     lines = [f"# Build report: {book.title}", "",
-             f"Script `{state.script}`, style **{state.style.get('name', '')}** (grade: {state.style.get('grade') or 'none'}).", "",
+             f"Script `{state.script}`, style **{state.style.get('name', '')}** "
+             f"(grade: {state.style.get('grade') or 'none'}).", "",
              "## Figures", "",
              "| figure | value |", "| --- | --- |"]
     labels = {"panels": "panels", "generated": "generated this run", "style_consistency": "style consistency (1 = identical colour distributions)",
               "style_outlier": "panel whose colours stand out most (its own consistency)",
               "identity_pass_rate": "identity gate pass rate", "quality_pass_rate": "quality gate pass rate", "retries": "identity retries",
-              "repairs": "face repairs", "orchestration_ms_per_panel": "orchestration overhead per generated panel (ms, app time minus ComfyUI execution)",
+              "repairs": "face repairs", "orchestration_ms_per_panel": (
+                  "orchestration overhead per generated panel (ms, app time minus ComfyUI execution)"
+              ),
               "transport_ms_per_run": "transport overhead per ComfyUI run (ms)",
               "app_cpu_ms_per_panel": "app CPU time per generated panel (ms)", "comfy_execution_s": "ComfyUI execution (s)", "wall_s": "build wall time (s)"}
     for key, label in labels.items():
@@ -69,7 +72,8 @@ def write_report(out_dir: Path, book: Book, records: Sequence[PanelRecord], stat
     if state.plates:
         lines += ["", "## Location plates", ""]
         for key, plate in state.plates.items():
-            lines.append(f"- {key}: `{plate.get('file')}` ({plate.get('source')}{', seed ' + str(plate['seed']) if 'seed' in plate else ''})")
+            seed = ", seed " + str(plate["seed"]) if "seed" in plate else ""
+            lines.append(f"- {key}: `{plate.get('file')}` ({plate.get('source')}{seed})")
     lines += ["", "## Panels", "",
               "| panel | art | seed | workflow | size | identity | quality | retries | repairs |",
               "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
@@ -79,7 +83,8 @@ def write_report(out_dir: Path, book: Book, records: Sequence[PanelRecord], stat
             rel = Path(_thumb(out_dir / record.image, thumbs / f"p{record.page:02d}_panel{record.panel:02d}.png", THUMB)).relative_to(out_dir)
             art = f"![page {record.page} panel {record.panel}]({rel.as_posix()})"
         quality = _fmt(record.quality) + ("" if record.quality_passed is not False else " ✗")
-        lines.append(f"| {record.page}:{record.panel} | {art} | {record.seed} | {record.workflow} | {record.width}x{record.height} | "
+        lines.append(f"| {record.page}:{record.panel} | {art} | {record.seed} | {record.workflow} | "
+                     f"{record.width}x{record.height} | "
                      f"{_identity(record.identity, record.identity_passed)} | {quality} | {record.retries} | {record.repairs} |")
     lines += ["", "## Attempts and notes", ""]
     for record in records:

@@ -17,9 +17,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     install.add_argument("dir", nargs="?", help="where to install (default: comfyui/ inside the project, git-ignored)")
     install.add_argument("--source", help="ComfyUI git URL or local checkout/mirror (default: upstream on GitHub)")
     install.add_argument("--packs-source", metavar="DIR_OR_URL",
-                         help="folder (or URL base) holding one checkout per node pack, named as the pack (default: each pack's GitHub URL)")
+                         help="folder (or URL base) holding one checkout per node pack, named as the pack "
+                              "(default: each pack's GitHub URL)")
     install.add_argument("--python", type=Path,
-                         help="run ComfyUI with this existing interpreter as it is, instead of making DIR/venv (nothing is installed into it)")
+                         help="run ComfyUI with this existing interpreter as it is, instead of making DIR/venv "
+                              "(nothing is installed into it)")
     install.add_argument("--no-packs", action="store_true", help="install ComfyUI only, no node packs")
     install.add_argument("--config-out", type=Path, help="file to write comfyui.launch into (default: config.local.yaml)")
     install.add_argument("--no-config", action="store_true", help="do not write comfyui.launch anywhere")

@@ -91,7 +91,8 @@ def run_compose(args: argparse.Namespace, config: Config) -> int:
         print(f"{fmt}: {shown}")
     errors = result.errors
     if errors:
-        print(f"error: {len(errors)} piece(s) of lettering could not be set cleanly (listed above); the pages were written anyway.", file=sys.stderr)
+        print(f"error: {len(errors)} piece(s) of lettering could not be set cleanly (listed above); "
+              "the pages were written anyway.", file=sys.stderr)
         return 1
     return 0
 
@@ -110,7 +111,8 @@ def run_check(args: argparse.Namespace, config: Config) -> int:
     if report.errors:
         print(f"error: {args.script}: {len(report.errors)} problem(s) that `comic compose` would reject (listed above).", file=sys.stderr)
         return 1
-    print(f"ok: {book.title!r}, {len(book.pages)} page(s), {book.panel_count()} panel(s), {len(report.warnings)} warning(s)")
+    print(f"ok: {book.title!r}, {len(book.pages)} page(s), {book.panel_count()} panel(s), "
+          f"{len(report.warnings)} warning(s)")
     return 0
 
 

@@ -137,7 +137,8 @@ def translate_transport_error(exc: BaseException, *, url: str, action: str) -> C
     if isinstance(exc, ComfyError):
         return exc
     if isinstance(exc, (requests.Timeout, socket.timeout, websocket.WebSocketTimeoutException, TimeoutError)):
-        return ComfyTimeoutError(f"ComfyUI at {url} did not answer {action} in time; check that it is not overloaded or raise comfyui.timeouts.")
+        return ComfyTimeoutError(f"ComfyUI at {url} did not answer {action} in time; "
+                                 "check that it is not overloaded or raise comfyui.timeouts.")
     if isinstance(exc, websocket.WebSocketBadStatusException):
         return ComfyHTTPError("GET", url, getattr(exc, "status_code", 0) or 0, str(exc))
     if isinstance(exc, (requests.ConnectionError, websocket.WebSocketException, ConnectionError, OSError)):
@@ -203,6 +204,7 @@ def _describe_node_error(error: NodeValidationError) -> str:
         return f"{name} expects {expected} but is linked to {info.get('received_type', '?')}{source}"
     if error.type == "exception_during_validation":
         exc_type = info.get("exception_type", "an exception")
-        return f"validation raised {exc_type} {error.details} (a link to a missing node or to an output index that does not exist?)"
+        return (f"validation raised {exc_type} {error.details} "
+                "(a link to a missing node or to an output index that does not exist?)")
     text = error.message.rstrip(".") or error.type
     return f"{text[0].lower() + text[1:]}{f' ({error.details})' if error.details else ''}"

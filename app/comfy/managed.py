@@ -131,7 +131,8 @@ class ManagedComfyUI:
         if not main.is_file():
             raise ManagedComfyError(f"comfyui.launch.path {self.launch.path} holds no main.py; point it at a ComfyUI checkout.")
         if not Path(self.launch.python).exists():
-            raise ManagedComfyError(f"comfyui.launch.python {self.launch.python} does not exist; point it at the python of ComfyUI's environment.")
+            raise ManagedComfyError(f"comfyui.launch.python {self.launch.python} does not exist; "
+                                    "point it at the python of ComfyUI's environment.")
         with self._lock:
             self._stopping.clear()
             if not self.port:

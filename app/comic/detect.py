@@ -10,9 +10,9 @@ Detection runs on a copy of the art at most `DETECT_SIDE` pixels on its longer s
 
 Matching faces to speakers (`with_detected_faces`): faces the script already gives (`Face:`) win;
 then faces an `Identify` callback recognises (the book builder's: face embeddings against the
-character library's references); characters with a stated position (`Characters: MAYA (left)`) take the nearest face; the others take
-the remaining faces left to right in the order they are listed (a lone character takes the largest
-face). Unmatched faces are still avoided.
+character library's references); characters with a stated position (`Characters: MAYA (left)`)
+take the nearest face; the others take the remaining faces left to right in the order they are
+listed (a lone character takes the largest face). Unmatched faces are still avoided.
 """
 
 from __future__ import annotations

@@ -57,7 +57,8 @@ def parse_formats(text: str | Iterable[str]) -> list[str]:
     items = [t.strip().lower() for t in (text.split(",") if isinstance(text, str) else text) if t.strip()]
     unknown = [t for t in items if t not in EXPORT_FORMATS]
     if unknown or not items:
-        raise ExportError(f"Unknown export format {', '.join(unknown) or '(none)'}; use a comma-separated list of: {', '.join(EXPORT_FORMATS)}.")
+        raise ExportError(f"Unknown export format {', '.join(unknown) or '(none)'}; "
+                          f"use a comma-separated list of: {', '.join(EXPORT_FORMATS)}.")
     return list(dict.fromkeys(items))
 
 

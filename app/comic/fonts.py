@@ -151,7 +151,8 @@ def resolve_font(role: FontRole, text: str, preferred: str | None = None, size: 
     uncovered = {c for c in uncovered or set() if not _fontconfig_list(c)}
     if uncovered:
         chars = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in sorted(uncovered)[:5])
-        raise FontError(f"No available font has the character {chars}; install a font that covers it (e.g. Debian fonts-noto-core) or change the text.")
+        raise FontError(f"No available font has the character {chars}; "
+                        "install a font that covers it (e.g. Debian fonts-noto-core) or change the text.")
     raise FontError(f"No single available font covers all of {text[:40]!r}; split the text by script into separate balloons.")
 
 

@@ -40,7 +40,10 @@ class PanelImages:
     def describe_missing(self) -> str:
         names = ", ".join(f"page {p} panel {n}" for p, n in self.missing[:12])
         more = f" and {len(self.missing) - 12} more" if len(self.missing) > 12 else ""
-        return f"{len(self.missing)} panel image(s) missing ({names}{more}); placeholders were drawn. Expected names like {panel_file_name(*self.missing[0])}." if self.missing else ""
+        if not self.missing:
+            return ""
+        return (f"{len(self.missing)} panel image(s) missing ({names}{more}); placeholders were drawn. "
+                f"Expected names like {panel_file_name(*self.missing[0])}.")
 
 
 def find_panel_images(book: Book, folder: str | Path | None, *, script_dir: str | Path | None = None) -> PanelImages:
@@ -88,7 +91,8 @@ def open_panel_image(path: str | Path) -> Image.Image:
 
         raise PanelImageError(pixel_limit_message(path, exc)) from None
     except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise PanelImageError(f"Panel image {str(path)!r} cannot be read as an image ({exc.__class__.__name__}); re-export it as PNG or JPEG.") from None
+        raise PanelImageError(f"Panel image {str(path)!r} cannot be read as an image ({exc.__class__.__name__}); "
+                              "re-export it as PNG or JPEG.") from None
 
 
 def cover_crop(image: Image.Image, size: tuple[int, int], focus: tuple[float, float] = (0.5, 0.5)) -> Image.Image:

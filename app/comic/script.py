@@ -200,7 +200,8 @@ def check_script(book: Book, lines: Mapping[tuple[Any, ...], int] | None = None)
             for index, balloon in enumerate(panel.dialogue):
                 if balloon.kind in ("caption", "sfx"):
                     continue
-                said = f"page {page.number} panel {panel.number}{line_of(lines, 'pages', page_index, 'panels', panel_index, 'dialogue', index)}"
+                located = line_of(lines, "pages", page_index, "panels", panel_index, "dialogue", index)
+                said = f"page {page.number} panel {panel.number}{located}"
                 speaker = balloon.speaker or ""
                 if has_cast and speaker and book.cast_member(speaker) is None:
                     warnings.append(f"On {said} speaker {speaker!r} is not in the cast.")

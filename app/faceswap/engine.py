@@ -48,7 +48,8 @@ def build_detector(kind: DetectorKind, catalog: ModelCatalog, names: dict[str, s
 
 def load_parts(catalog: ModelCatalog, names: dict[str, str], runtime: RuntimeSettings, detector: DetectorKind = "auto",
                enhancer: bool = True, genderage: bool = False) -> EngineParts:
-    """Load the models the engine needs from the catalogue; every file is checked (presence, sha256) before any loads."""
+    """Load the models the engine needs from the catalogue; every file is checked (presence, sha256)
+    before any loads."""
     roles = ["recognition", "swapper"] + (["genderage"] if genderage else []) + (["gfpgan"] if enhancer else [])
     paths = {role: catalog.require(names[role]) for role in roles}
     kwargs = session_kwargs(runtime)

@@ -46,7 +46,8 @@ def align_to_template(frame: np.ndarray, kps: np.ndarray, size: int = 512,
 
 
 def paste_back(frame: np.ndarray, crop: np.ndarray, matrix: np.ndarray, mask: np.ndarray, amount: float = 1.0) -> np.ndarray:
-    """Blend `crop` (aligned with `matrix`: frame -> crop) into `frame` in place within the face region; returns frame."""
+    """Blend `crop` (aligned with `matrix`: frame -> crop) into `frame` in place within the face region;
+    returns frame."""
     h, w = frame.shape[:2]
     inverse = cv2.invertAffineTransform(matrix)
     size = crop.shape[0]

@@ -155,7 +155,9 @@ class ChatClient:
             try:
                 return response.json()
             except ValueError as exc:
-                raise LLMReplyError(f"the language model at {self.base_url} answered {path} with something that is not JSON; check that llm.url points at an OpenAI-compatible API.") from exc
+                raise LLMReplyError(f"the language model at {self.base_url} answered {path} "
+                                    "with something that is not JSON; "
+                                    "check that llm.url points at an OpenAI-compatible API.") from exc
         raise LLMUnavailable(
             f"the language model at {self.base_url} {last_problem} after {tries} tr{'y' if tries == 1 else 'ies'}; "
             "check that it is running, or fix llm.url / --llm-url (llm.timeout sets how long to wait)."
@@ -232,7 +234,11 @@ class ChatClient:
                 conversation = [
                     *messages,
                     ChatMessage("assistant", reply.text[:4000]),
-                    ChatMessage("user", f"That reply is not valid: {detail}. Answer again with only one JSON object that fits the schema."),
+                    ChatMessage(
+                        "user",
+                        f"That reply is not valid: {detail}. "
+                        "Answer again with only one JSON object that fits the schema.",
+                    ),
                 ]
                 continue
             return StructuredReply(value=value, attempts=attempt + 1, constrained=bool(self._schema_supported), raw=reply.text, replies=replies)

@@ -47,7 +47,8 @@ def cut_frames(info: VideoInfo, out: Path | str, first: int, count: int, stride:
 
     The decode seeks half a frame before `first`, so the clip starts on that exact frame."""
     if first < 0 or count < 1 or stride < 1:
-        raise MediaError(f"cannot cut {count} frames from frame {first} every {stride}; give a frame >= 0, a count >= 1, a stride >= 1.")
+        raise MediaError(f"cannot cut {count} frames from frame {first} every {stride}; "
+                         "give a frame >= 0, a count >= 1, a stride >= 1.")
     fps = Fraction(info.fps)
     seek = TimeRange(start=max(0.0, float((first - Fraction(1, 2)) / fps))) if first > 0 else None
     options = options or EncodeOptions(fps=fps / stride, crf=12)

@@ -140,7 +140,8 @@ def _checked(sequence: PoseSequence, options: PoseOptions, source: str) -> PoseS
     if detected_share < options.min_detected_share:
         raise PoseError(
             f"no person detected in {len(missing)} of {len(sequence.frames)} frames of {source or 'the video'} "
-            f"(frames {format_ranges(missing)}); use a clip where one person is fully visible, or trim to the frames that show them."
+            f"(frames {format_ranges(missing)}); use a clip where one person is fully visible, "
+            "or trim to the frames that show them."
         )
     return smooth_sequence(sequence, options.min_cutoff, options.beta) if options.smooth else sequence
 

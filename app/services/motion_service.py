@@ -135,7 +135,8 @@ def frame_budget(request: MotionRequest, info: VideoInfo, maximum: int | None) -
         return total, [(0, total)]
     if not request.chunk:
         raise MotionError(
-            f"{request.reference.name} gives {total} frames ({duration:.1f} s at {float(info.fps):g} fps, stride {request.stride}); "
+            f"{request.reference.name} gives {total} frames "
+            f"({duration:.1f} s at {float(info.fps):g} fps, stride {request.stride}); "
             f"the {request.method} workflow takes at most {maximum} frames a run: trim it with --trim, raise --stride, "
             f"or pass --chunk to animate it in overlapping chunks."
         )

@@ -208,7 +208,8 @@ def _check_outfits(panel: Panel, page: int, cast: _Cast, seen: dict[tuple[str, s
                 add(
                     "outfit-mismatch",
                     "warning",
-                    f"{canonical}'s {garment} is {colour} here but was {earlier[0]} on page {earlier[1]} panel {earlier[2]}",
+                    f"{canonical}'s {garment} is {colour} here "
+                    f"but was {earlier[0]} on page {earlier[1]} panel {earlier[2]}",
                     f"keep the {earlier[0]} {garment}, or show the change on the page",
                 )
             seen.setdefault((canonical, garment), (colour, page, panel.number))
@@ -224,7 +225,8 @@ def _check_lettering(panel: Panel, budget: DialogueBudget, add) -> None:
             add(
                 "balloon-overloaded",
                 "warning",
-                f"balloon {index} ({balloon.speaker or balloon.kind}) has {words} words, more than {budget.words_per_balloon}",
+                f"balloon {index} ({balloon.speaker or balloon.kind}) has {words} words, "
+                f"more than {budget.words_per_balloon}",
                 f"trim it to {budget.words_per_balloon} words or split it into two balloons",
             )
     if total > budget.words_per_panel:

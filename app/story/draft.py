@@ -165,7 +165,8 @@ class Drafter:
                 for e in split_story(story, self.options.pages)
             ]
             if len(excerpts) < self.options.pages:
-                stats.notes.append(f"the story is too short for {self.options.pages} pages; drafting {len(excerpts)} (one per sentence or word).")
+                stats.notes.append(f"the story is too short for {self.options.pages} pages; "
+                                   f"drafting {len(excerpts)} (one per sentence or word).")
         except LLMReplyError as exc:
             self._absorb(stats, started)
             raise DraftFailed(f"planning the draft failed: {exc}", partial=None, raw=exc.raw) from exc

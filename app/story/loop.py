@@ -209,7 +209,9 @@ def _out_of_steps(drafter: Drafter, params: WritersRoomParams) -> bool:
 
 def _draft_and_revise(drafter: Drafter, params: WritersRoomParams, steps: list[StepRecord], generate, say) -> DraftResult:
     excerpts = drafter.plan(params.story_text)
-    steps.append(StepRecord(step="plan", detail=f"{len(excerpts)} page excerpt(s), {len(drafter.bible.characters)} character(s), {drafter.report.llm_calls} model call(s)"))
+    steps.append(StepRecord(step="plan", detail=f"{len(excerpts)} page excerpt(s), "
+                                                 f"{len(drafter.bible.characters)} character(s), "
+                                                 f"{drafter.report.llm_calls} model call(s)"))
     for number, excerpt in enumerate(excerpts, start=1):
         if _out_of_steps(drafter, params):
             raise DraftFailed(f"the step budget of {params.max_steps} model calls ran out before page {number}; raise max_steps.", partial=drafter.result() if drafter.pages else None)
@@ -225,7 +227,9 @@ def _draft_and_revise(drafter: Drafter, params: WritersRoomParams, steps: list[S
             generate(result.book)
         report = check_book(result.book, result.bible, params.budget)
         pages = sorted({i.page for i in _revisable(report.issues)})
-        steps.append(StepRecord(step="evaluate", detail=f"{len(report.errors)} error(s), {len(report.warnings)} warning(s); pages to revise: {pages or 'none'}"))
+        steps.append(StepRecord(step="evaluate", detail=f"{len(report.errors)} error(s), "
+                                                         f"{len(report.warnings)} warning(s); "
+                                                         f"pages to revise: {pages or 'none'}"))
         if not pages:
             return result
         for number in pages:

@@ -120,4 +120,7 @@ CAST_SYSTEM = (
     "and its locations (name, a short visual description), and give the story a title. Answer as JSON."
 )
 
-SUMMARY_SYSTEM = "You summarise part of a story in at most {chars} characters, keeping names, places and events in order. Answer as JSON."
+SUMMARY_SYSTEM = (
+    "You summarise part of a story in at most {chars} characters, keeping names, places and events in order. "
+    "Answer as JSON."
+)

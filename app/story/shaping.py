@@ -125,7 +125,8 @@ def _vary_shots(panels: list[ShapedPanel], previous_location: str | None, page: 
             panel.shot = None
         moved = panel.location is not None and (location is None or panel.location.casefold() != location.casefold())
         if moved and panel.shot not in ESTABLISHING_SHOTS:
-            notes.append(f"page {page} panel {number}: a new place ({panel.location}) opens with a wide shot (was {panel.shot or 'unset'}).")
+            notes.append(f"page {page} panel {number}: a new place ({panel.location}) opens with a wide shot "
+                         f"(was {panel.shot or 'unset'}).")
             panel.shot = "wide"
         elif panel.shot is not None and panel.shot == last_shot:
             replacement = next(s for s in VARIETY_ORDER if s != last_shot)

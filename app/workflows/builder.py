@@ -172,7 +172,8 @@ class GraphBuilder:
         }
 
     def _serialize_primitive(self, node: _Node) -> dict[str, Any]:
-        """The frontend's Primitive node (widgetInputs.ts): one value widget, plus value controls for numbers and combos."""
+        """The frontend's Primitive node (widgetInputs.ts): one value widget, plus value controls for
+        numbers and combos."""
         if node.widget is None:
             raise WorkflowError(f"Parameter {node.title!r} feeds no widget; link it to a node input.")
         kind = node.widget[0]

@@ -369,7 +369,8 @@ def _resolve_input(ctx: _Context, dto: _Dto, slot: int, visited: set[str], type_
         if link is None:
             return None
     if link is None:
-        raise WorkflowError(f"Node {dto.id} ({dto.node['type']}) input '{dto.inputs[slot].get('name')}' uses link {link_id}, which the workflow does not contain.")
+        raise WorkflowError(f"Node {dto.id} ({dto.node['type']}) input '{dto.inputs[slot].get('name')}' "
+                            f"uses link {link_id}, which the workflow does not contain.")
     if dto.instance is not None and link.origin_id == SUBGRAPH_INPUT_NODE:
         outer = dto.instance
         if link.origin_slot >= len(outer.inputs):
@@ -380,7 +381,8 @@ def _resolve_input(ctx: _Context, dto: _Dto, slot: int, visited: set[str], type_
     origin_id = ":".join((*dto.path, str(link.origin_id)))
     origin = ctx.dtos.get(origin_id)
     if origin is None:
-        raise WorkflowError(f"Node {dto.id} ({dto.node['type']}) input '{dto.inputs[slot].get('name')}' is linked to node {link.origin_id}, which the workflow does not contain.")
+        raise WorkflowError(f"Node {dto.id} ({dto.node['type']}) input '{dto.inputs[slot].get('name')}' "
+                            f"is linked to node {link.origin_id}, which the workflow does not contain.")
     return _resolve_output(ctx, origin, link.origin_slot, type_ if type_ is not None else dto.inputs[slot].get("type"), visited)
 
 

@@ -18,7 +18,8 @@ def detect_format(data: Any) -> WorkflowFormat:
         return "api"
     if isinstance(data, dict) and data and _is_api(data):
         return "api"
-    raise WorkflowError("The file is neither a ComfyUI workflow (a 'nodes' list) nor an API prompt (node ids mapping to class_type and inputs).")
+    raise WorkflowError("The file is neither a ComfyUI workflow (a 'nodes' list) "
+                        "nor an API prompt (node ids mapping to class_type and inputs).")
 
 
 def _is_api(data: dict[str, Any]) -> bool:
@@ -73,4 +74,5 @@ def _check_links(workflow: Workflow) -> None:
             if link.target_id not in graph.nodes and link.target_id != -20:
                 continue
             if link.origin_id not in graph.nodes and link.origin_id != -10:
-                raise WorkflowError(f"Workflow {workflow.name} has link {link.id} from node {link.origin_id}, which does not exist; re-save it from ComfyUI.")
+                raise WorkflowError(f"Workflow {workflow.name} has link {link.id} from node {link.origin_id}, "
+                                    "which does not exist; re-save it from ComfyUI.")

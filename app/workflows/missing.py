@@ -74,4 +74,5 @@ def missing_types_sentence(nodes: Iterable[Mapping[str, Any]]) -> str:
                 "convert them to subgraphs and save it again.")
     parts = [f"{t} (from {s})" if s else t for t, s in sorted(described.items())]
     noun = "node type" if len(parts) == 1 else "node types"
-    return f"This ComfyUI lacks the workflow's {noun} {', '.join(parts)}; install {'it' if len(parts) == 1 else 'them'} and restart ComfyUI to run it."
+    return (f"This ComfyUI lacks the workflow's {noun} {', '.join(parts)}; "
+            f"install {'it' if len(parts) == 1 else 'them'} and restart ComfyUI to run it.")

@@ -97,7 +97,8 @@ def download_model(entry: ModelEntry, dest: Path, *, session: Any = None, token:
         if response.status_code == 416 and have:
             status = "resumed"  # the .part already holds every byte
         elif response.status_code in (401, 403):
-            raise WorkflowError(f"{entry.url} refused the download of {entry.name} (HTTP {response.status_code}); accept the model's licence on its page and set HF_TOKEN.")
+            raise WorkflowError(f"{entry.url} refused the download of {entry.name} (HTTP {response.status_code}); "
+                                "accept the model's licence on its page and set HF_TOKEN.")
         elif response.status_code not in (200, 206):
             raise WorkflowError(f"{entry.url} answered HTTP {response.status_code} for {entry.name}.")
         else:
@@ -115,21 +116,25 @@ def download_model(entry: ModelEntry, dest: Path, *, session: Any = None, token:
                         if bar is not None:
                             bar.update(len(block))
             except requests.RequestException as exc:
-                raise WorkflowError(f"The download of {entry.name} was cut after {part.stat().st_size} bytes ({exc.__class__.__name__}); run the command again to resume it.") from None
+                raise WorkflowError(f"The download of {entry.name} was cut after {part.stat().st_size} bytes "
+                                    f"({exc.__class__.__name__}); run the command again to resume it.") from None
             finally:
                 if bar is not None:
                     bar.close()
     size = part.stat().st_size
     if entry.size and size != entry.size:
         if size < entry.size:
-            raise WorkflowError(f"The download of {entry.name} stopped at {size} of {entry.size} bytes; run the command again to resume it.")
+            raise WorkflowError(f"The download of {entry.name} stopped at {size} of {entry.size} bytes; "
+                                "run the command again to resume it.")
         part.unlink()
         raise WorkflowError(f"{entry.name} is {size} bytes, not the {entry.size} the manifest expects; the partial file was removed.")
     if entry.sha256:
         actual = sha256_of(part)
         if actual != entry.sha256:
             part.unlink()
-            raise WorkflowError(f"{entry.name} failed its checksum (sha256 {actual[:12]}... instead of {entry.sha256[:12]}...); the corrupt file was removed, run the command again.")
+            raise WorkflowError(f"{entry.name} failed its checksum "
+                                f"(sha256 {actual[:12]}... instead of {entry.sha256[:12]}...); "
+                                "the corrupt file was removed, run the command again.")
     part.replace(final)
     return DownloadResult(entry, final, status, bool(entry.sha256))
 

@@ -55,7 +55,8 @@ def declared_parameters(workflow: Workflow, object_info: Mapping[str, Any] | Non
     names = [p.name for p in found]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        raise WorkflowError(f"Workflow {workflow.name} declares the parameter name {duplicates[0]!r} more than once; give each parameter its own name.")
+        raise WorkflowError(f"Workflow {workflow.name} declares the parameter name {duplicates[0]!r} more than once; "
+                            "give each parameter its own name.")
     return sorted(found, key=lambda p: (p.group, p.order, p.name))
 
 

@@ -69,14 +69,18 @@ def preflight(api_prompt: Mapping[str, Any], object_info: Mapping[str, Any] | No
                 continue
             if isinstance(value, list):
                 if len(value) == 2 and str(value[0]) not in api_prompt:
-                    problems.append(Problem("missing_input", str(node_id), f"Node {node_id} ({node_type}) input '{name}' is linked to node {value[0]}, which the prompt does not contain.", str(node_type), name))
+                    sentence = (f"Node {node_id} ({node_type}) input '{name}' is linked to node {value[0]}, "
+                                "which the prompt does not contain.")
+                    problems.append(Problem("missing_input", str(node_id), sentence, str(node_type), name))
                 continue
             problem = check_value(str(node_id), str(node_type), input_spec, value, manifest, check_models)
             if problem is not None:
                 problems.append(problem)
         for input_spec in spec.inputs:
             if input_spec.required and input_spec.name not in inputs and not input_spec.is_widget:
-                problems.append(Problem("missing_input", str(node_id), f"Node {node_id} ({node_type}) needs its '{input_spec.name}' input ({input_spec.type}) connected.", str(node_type), input_spec.name))
+                sentence = (f"Node {node_id} ({node_type}) needs its '{input_spec.name}' input "
+                            f"({input_spec.type}) connected.")
+                problems.append(Problem("missing_input", str(node_id), sentence, str(node_type), input_spec.name))
     return PreflightReport(tuple(problems))
 
 
@@ -102,13 +106,16 @@ def _missing_node(node_id: str, node_type: str) -> Problem:
                     "open the workflow in ComfyUI, convert the group node to a subgraph and save it again.")
         return Problem("missing_node", node_id, sentence, node_type)
     if node_type.startswith("Inkframe"):
-        sentence = (f"Node {node_id} needs node type {node_type} from Inkframe Studio's own node pack, which this ComfyUI lacks; "
+        sentence = (f"Node {node_id} needs node type {node_type} from Inkframe Studio's own node pack, "
+                    "which this ComfyUI lacks; "
                     "load it with `python scripts/download_models.py --extra-model-paths COMFYUI_DIR` and restart ComfyUI.")
         return Problem("missing_node", node_id, sentence, node_type)
     if pack:
-        sentence = f"Node {node_id} needs node type {node_type} from the {pack} node pack, which this ComfyUI lacks; install it with `{command}`."
+        sentence = (f"Node {node_id} needs node type {node_type} from the {pack} node pack, which this ComfyUI lacks; "
+                    f"install it with `{command}`.")
     else:
-        sentence = f"Node {node_id} needs node type {node_type}, which this ComfyUI lacks; install the node pack that provides it."
+        sentence = (f"Node {node_id} needs node type {node_type}, which this ComfyUI lacks; "
+                    "install the node pack that provides it.")
     return Problem("missing_node", node_id, sentence, node_type, install=command)
 
 

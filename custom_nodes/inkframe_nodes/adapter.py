@@ -44,9 +44,11 @@ def find_app_dir() -> Path:
         if is_studio_app(folder):
             return folder.resolve()
     raise StudioNotFound(
-        f"Inkframe Studio nodes at {PACK_DIR} cannot find Inkframe Studio's app/ folder (a copied pack does not carry it): "
+        f"Inkframe Studio nodes at {PACK_DIR} cannot find Inkframe Studio's app/ folder "
+        "(a copied pack does not carry it): "
         f"install Inkframe Studio and set {HOME_ENV} to its folder, or link the pack from it "
-        "(`ln -s STUDIO/custom_nodes/inkframe_nodes ComfyUI/custom_nodes/` or `python scripts/download_models.py --extra-model-paths COMFYUI_DIR`)."
+        "(`ln -s STUDIO/custom_nodes/inkframe_nodes ComfyUI/custom_nodes/` or "
+        "`python scripts/download_models.py --extra-model-paths COMFYUI_DIR`)."
     )
 
 

@@ -33,7 +33,8 @@ def open_tab(page, tab: str) -> None:
 BROKEN_WORDS_JS = """
 () => {
   const broken = [];
-  for (const cell of document.querySelectorAll('table td, table th, .virtual-row .body-cell')) {  // gradio's rows are divs
+  // gradio's rows are divs
+  for (const cell of document.querySelectorAll('table td, table th, .virtual-row .body-cell')) {
     if (!cell.offsetParent) continue;  // hidden (another tab)
     const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -43,7 +44,9 @@ BROKEN_WORDS_JS = """
       range.selectNodeContents(node);
       const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
       const words = text.split(/[\\s\\/-]+/).length;  // a break at a space, '-' or '/' is fine
-      if (tops.size > words) broken.push(`${cell.closest('[id]') ? cell.closest('[id]').id : '?'}: ${text.slice(0, 40)} (${tops.size} lines, ${words} words)`);
+      if (tops.size <= words) continue;
+      const id = cell.closest('[id]') ? cell.closest('[id]').id : '?';
+      broken.push(`${id}: ${text.slice(0, 40)} (${tops.size} lines, ${words} words)`);
     }
   }
   return broken;

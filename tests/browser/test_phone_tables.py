@@ -1,4 +1,5 @@
-"""Phone and tablet widths: no table column narrower than its words (letters stacked vertically), every tab reachable."""
+"""Phone and tablet widths: no table column narrower than its words (letters stacked vertically),
+every tab reachable."""
 
 from __future__ import annotations
 

@@ -178,12 +178,15 @@ H_EXPECTED = {
     "unknown_class_type": "ComfyUI rejected the prompt: unknown node type NoSuchNode; install the node pack that "
                           "provides it or fix the class_type (Node ID '#1').",
     "missing_required_input": "ComfyUI rejected the prompt: node 1 (EmptyImage): required input color is missing.",
-    "wrong_input_value_type": "ComfyUI rejected the prompt: node 1 (EmptyImage): width 'wide' cannot be converted to INT.",
+    "wrong_input_value_type": "ComfyUI rejected the prompt: node 1 (EmptyImage): "
+                              "width 'wide' cannot be converted to INT.",
     "wrong_link_type": "ComfyUI rejected the prompt: node 2 (SaveImage): images expects IMAGE but is linked to LATENT "
                        "from node 1 output 0.",
     "value_below_min": "ComfyUI rejected the prompt: node 1 (EmptyImage): width 0 is below the minimum 1.",
-    "value_above_max": "ComfyUI rejected the prompt: node 1 (EmptyImage): color 99999999 is above the maximum 16777215.",
-    "combo_value_not_in_list": "ComfyUI rejected the prompt: node 1 (ImageScale): upscale_method 'cubic-ish' is not one "
+    "value_above_max": "ComfyUI rejected the prompt: node 1 (EmptyImage): "
+                       "color 99999999 is above the maximum 16777215.",
+    "combo_value_not_in_list": "ComfyUI rejected the prompt: node 1 (ImageScale): "
+                               "upscale_method 'cubic-ish' is not one "
                                "of the allowed values ('nearest-exact', 'bilinear', 'area', 'bicubic', 'lanczos').",
     "no_output_node": "ComfyUI rejected the prompt: it has no output node (add a SaveImage or another output node).",
     "link_to_missing_node": "ComfyUI rejected the prompt: node 2 (SaveImage): validation raised KeyError '99' (a link "

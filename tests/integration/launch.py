@@ -4,8 +4,8 @@ Machine workaround, applied only when needed and said out loud: PyPI's torchvisi
 build; next to a CPU-only torch its compiled ops cannot load and `import torchvision` fails while
 registering fake kernels for `torchvision::nms` (ComfyUI imports torchvision at start). When the
 ComfyUI python shows exactly that failure, the child gets the app's `sitecustomize.py` shim
-(app/comfy/torch_shim.py; through PYTHONPATH, in a temp dir, never in ComfyUI's tree) that declares the two op schemas first, so the import works;
-the ops stay unimplemented and core nodes never call them.
+(app/comfy/torch_shim.py; through PYTHONPATH, in a temp dir, never in ComfyUI's tree) that declares
+the two op schemas first, so the import works; the ops stay unimplemented and core nodes never call them.
 """
 
 from __future__ import annotations

@@ -72,19 +72,23 @@ state = {}
 for prefix, module in (("model.diffusion_model.", randomise(unet)), ("cond_stage_model.", randomise(clip)),
                        ("first_stage_model.", randomise(taesd, std=0.05))):
     for key, value in module.state_dict().items():
-        state[prefix + key] = value.detach().to(torch.float16 if value.is_floating_point() else value.dtype).contiguous()
+        dtype = torch.float16 if value.is_floating_point() else value.dtype
+        state[prefix + key] = value.detach().to(dtype).contiguous()
 with torch.no_grad():
     state["first_stage_model.vae_scale"] = torch.tensor(1.0, dtype=torch.float16)
     state["first_stage_model.vae_shift"] = torch.tensor(0.0, dtype=torch.float16)
-save_file(state, out_path, metadata={"inkframe": "random-weight SD1.5-architecture test checkpoint; never a real model"})
+save_file(state, out_path,
+          metadata={"inkframe": "random-weight SD1.5-architecture test checkpoint; never a real model"})
 if control_path:  # a ControlNet matching the reduced UNet (same config), for the posed workflows
     from comfy.cldm.cldm import ControlNet
-    control = ControlNet(image_size=32, in_channels=4, model_channels=320, hint_channels=3, num_res_blocks=1, channel_mult=(1, 2),
-                         num_heads=8, use_spatial_transformer=True, transformer_depth=[1, 1], transformer_depth_middle=1,
-                         context_dim=768, use_linear_in_transformer=False, legacy=False, dtype=torch.float32, device="cpu",
-                         operations=comfy.ops.disable_weight_init)
-    control_state = {"control_model." + k: v.detach().to(torch.float16).contiguous() for k, v in randomise(control).state_dict().items()}
-    save_file(control_state, control_path, metadata={"inkframe": "random-weight ControlNet test file; never a real model"})
+    control = ControlNet(image_size=32, in_channels=4, model_channels=320, hint_channels=3, num_res_blocks=1,
+                         channel_mult=(1, 2), num_heads=8, use_spatial_transformer=True, transformer_depth=[1, 1],
+                         transformer_depth_middle=1, context_dim=768, use_linear_in_transformer=False, legacy=False,
+                         dtype=torch.float32, device="cpu", operations=comfy.ops.disable_weight_init)
+    control_state = {"control_model." + k: v.detach().to(torch.float16).contiguous()
+                     for k, v in randomise(control).state_dict().items()}
+    save_file(control_state, control_path,
+              metadata={"inkframe": "random-weight ControlNet test file; never a real model"})
 '''
 
 

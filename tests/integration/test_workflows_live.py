@@ -111,7 +111,8 @@ def test_library_converts_like_the_real_frontend(live_comfyui: str, comfy_client
             page.wait_for_function("() => window.app && window.app.graph && window.app.graph.nodes !== undefined", timeout=120_000)
             for workflow in runnable:
                 expected = page.evaluate(
-                    "async (wf) => { await window.app.loadGraphData(wf); return JSON.parse(JSON.stringify((await window.app.graphToPrompt()).output)); }",
+                    "async (wf) => { await window.app.loadGraphData(wf); "
+                    "return JSON.parse(JSON.stringify((await window.app.graphToPrompt()).output)); }",
                     workflow.raw)
                 assert to_api(workflow, info, frontend_version=comfy_client.frontend_version()) == expected, workflow.name
         finally:

@@ -131,7 +131,8 @@ def test_letter_page_node_letters_a_composed_page() -> None:
 def test_page_nodes_report_bad_input_in_one_sentence() -> None:
     with pytest.raises(ValueError, match=r"^The script has no PAGE 3; it has pages 1\.$"):
         comic.InkframeComicPage().run(panels=_batch(1), script=SCRIPT, page_number=3, letter=True, border_style="square")
-    with pytest.raises(ValueError, match=r"^The page image is 128x96 but page 1 of the script lays out at \d+x\d+ \(a5 at 100 DPI\); compose it with Inkframe Comic Page\.$"):
+    with pytest.raises(ValueError, match=r"^The page image is 128x96 but page 1 of the script lays out at "
+                                         r"\d+x\d+ \(a5 at 100 DPI\); compose it with Inkframe Comic Page\.$"):
         comic.InkframeLetterPage().run(page=_batch(1), script=SCRIPT, page_number=1)
     with pytest.raises(Exception, match=r"line 1"):
         comic.InkframeComicPage().run(panels=_batch(1), script="PAGE one\n", page_number=1, letter=True, border_style="square")

@@ -25,7 +25,8 @@ root, pack = sys.argv[1], sys.argv[2]
 sys.path.insert(0, root)
 import app  # ComfyUI's own package, imported first as ComfyUI's server does
 name = pack.replace(".", "_x_")
-spec = importlib.util.spec_from_file_location(name, os.path.join(pack, "__init__.py"), submodule_search_locations=[pack])
+spec = importlib.util.spec_from_file_location(name, os.path.join(pack, "__init__.py"),
+                                              submodule_search_locations=[pack])
 module = importlib.util.module_from_spec(spec)
 sys.modules[name] = module
 try:
@@ -36,7 +37,8 @@ except Exception as exc:
 import torch
 border = module.NODE_CLASS_MAPPINGS["InkframePanelBorder"]()
 out = border.run(image=torch.ones((1, 32, 48, 3)), width=2, color="#000000", style="square", corner_radius=0)
-print(json.dumps({"app": app.__file__, "studio": sys.modules["inkframe_app"].__file__, "nodes": sorted(module.NODE_CLASS_MAPPINGS),
+print(json.dumps({"app": app.__file__, "studio": sys.modules["inkframe_app"].__file__,
+                  "nodes": sorted(module.NODE_CLASS_MAPPINGS),
                   "corner": float(out[0][0, 0, 0, 0]), "centre": float(out[0][0, 16, 24, 0])}))
 '''
 

@@ -85,7 +85,8 @@ from app.jobs.runner import DiskFullError, JobRunner, save_outputs  # noqa: E402
 
 
 def fill_disk_after(monkeypatch, writes_ok: int) -> None:
-    """Path.write_bytes fails with ENOSPC after `writes_ok` writes (leaving a partial file, as a real full disk does)."""
+    """Path.write_bytes fails with ENOSPC after `writes_ok` writes (leaving a partial file, as a real
+    full disk does)."""
     real = Path.write_bytes
     count = [0]
 

@@ -29,5 +29,6 @@ def assert_matches_golden(image: Image.Image, name: str) -> None:
     diff = np.abs(expected - actual)
     outliers = float((diff.max(axis=2) > 64).mean())
     assert diff.mean() <= MEAN_TOLERANCE and outliers <= OUTLIER_TOLERANCE, (
-        f"{name}: mean difference {diff.mean():.2f} (max {MEAN_TOLERANCE}), {outliers:.2%} outlier pixels (max {OUTLIER_TOLERANCE:.0%})"
+        f"{name}: mean difference {diff.mean():.2f} (max {MEAN_TOLERANCE}), "
+        f"{outliers:.2%} outlier pixels (max {OUTLIER_TOLERANCE:.0%})"
     )

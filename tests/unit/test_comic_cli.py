@@ -47,7 +47,8 @@ def test_bad_input_is_one_sentence_and_non_zero(tmp_path: Path) -> None:
     done = _run("comic", "compose", str(script), "--out", str(tmp_path / "o"))
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
-        f"error: {script} line 4, column 7: unknown shot 'sideways' (use one of: extreme-wide, wide, full, medium, medium-close, "
+        f"error: {script} line 4, column 7: unknown shot 'sideways' "
+        "(use one of: extreme-wide, wide, full, medium, medium-close, "
         "close-up, extreme-close-up, over-the-shoulder, pov, birds-eye, worms-eye, insert)."
     ]
     good = tmp_path / "good.txt"

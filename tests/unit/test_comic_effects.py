@@ -181,7 +181,8 @@ def test_apply_effects_in_order_and_from_dicts() -> None:
         (lambda: SpeedLines(count=0), "Speed lines count must be a whole number from 1 to 2000, got 0."),
         (
             lambda: SpeedLines(length=(0.8, 0.2)),
-            "Speed lines length must be (shortest, longest) fractions of the diagonal, 0 to 1 and shortest <= longest, got (0.8, 0.2).",
+            "Speed lines length must be (shortest, longest) fractions of the diagonal, "
+            "0 to 1 and shortest <= longest, got (0.8, 0.2).",
         ),
         (lambda: FocusLines(center=(1.5, 0.5)), "Focus lines center x must be a number from 0 to 1, got 1.5."),
         (lambda: FocusLines(color="plaid"), "Focus lines color must be a colour name, '#rrggbb' or (r, g, b), got 'plaid'."),

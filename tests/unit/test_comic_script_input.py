@@ -65,7 +65,8 @@ def test_unknown_speakers_and_layout_mismatches_name_their_line() -> None:
     book = parse_script("Title: t\nCast:\n- MAYA: keeper\nPAGE 1\nLayout: grid-2x2\nPANEL 1. Sea.\nTOM: Hi.\n", lines=lines)
     assert any("(line 7)" in w and "'TOM' is not in the cast" in w for w in check_script(book, lines))
     report = check_book(book, lines)
-    assert report.errors == ["Page 1 uses layout 'grid-2x2' with 4 panel(s) but has 1; pick another layout or remove the Layout line (line 5)."]
+    assert report.errors == ["Page 1 uses layout 'grid-2x2' with 4 panel(s) but has 1; "
+                             "pick another layout or remove the Layout line (line 5)."]
 
 
 def test_undecodable_files_name_the_byte_and_line(tmp_path: Path) -> None:

@@ -127,7 +127,8 @@ def test_refused_connection_is_one_sentence():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # closed again: nothing listens there
-    with pytest.raises(LLMUnavailable, match=rf"the language model at http://127.0.0.1:{port}/v1 cannot be reached \(connection refused\) after 2 tries"):
+    with pytest.raises(LLMUnavailable, match=rf"the language model at http://127.0.0.1:{port}/v1 "
+                                             r"cannot be reached \(connection refused\) after 2 tries"):
         client_for(f"http://127.0.0.1:{port}/v1", max_retries=1).chat(ASK, max_tokens=5)
 
 

@@ -66,7 +66,8 @@ def test_aliases_count_as_the_character():
 def test_dialogue_budget():
     long_line = " ".join(["word"] * 30)
     report = check_book(
-        book(f"PAGE 1\nPANEL 1. Yard.\nCharacters: MAYA, TOM\nMAYA: {long_line}\nTOM: {long_line}\nMAYA: Ok.\nTOM: Ok.\nSFX: BANG\n"),
+        book(f"PAGE 1\nPANEL 1. Yard.\nCharacters: MAYA, TOM\nMAYA: {long_line}\nTOM: {long_line}\n"
+             "MAYA: Ok.\nTOM: Ok.\nSFX: BANG\n"),
         budget=DialogueBudget(words_per_balloon=25, words_per_panel=50, balloons_per_panel=3),
     )
     assert codes(report) == [

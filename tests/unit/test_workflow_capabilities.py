@@ -53,7 +53,8 @@ def test_stock_backend_with_one_checkpoint(stock: dict, library: dict) -> None:
     assert len(packs) == 7 and "pack providing" not in " ".join(packs)  # every node type maps to a known pack
     assert packs["ComfyUI-VideoHelperSuite"] == ["Face swap (video)", "Pose animation", "Portrait animation", "Image to video", "Text to video"]
     video = next(p for p, _ in report.missing_packs() if p.name == "ComfyUI-VideoHelperSuite")
-    assert video.sentence() == "Install the ComfyUI-VideoHelperSuite node pack with `comfy node install comfyui-videohelpersuite` and restart ComfyUI."
+    assert video.sentence() == ("Install the ComfyUI-VideoHelperSuite node pack with "
+                                "`comfy node install comfyui-videohelpersuite` and restart ComfyUI.")
     assert len(video.node_types) >= 4  # one sentence for the pack, never one per node
 
 
@@ -87,7 +88,8 @@ def test_tab_summary_and_queue_blocker(stock: dict, library: dict) -> None:
     assert not ok and text.startswith("Not available here: Text to video needs node packs ComfyUI-AnimateDiff-Evolved, ComfyUI-VideoHelperSuite; ")
     assert capability_service.workflow_blocker(result, "background") == ""
     assert capability_service.workflow_blocker(result, "image_to_video").startswith(
-        "Image to video cannot run on http://x: needs node pack ComfyUI-VideoHelperSuite and model svd_xt.safetensors. Install the")
+        "Image to video cannot run on http://x: needs node pack ComfyUI-VideoHelperSuite "
+        "and model svd_xt.safetensors. Install the")
     unreachable = capability_service.BackendCapabilities("http://x", error="Cannot reach ComfyUI.")
     assert capability_service.workflow_blocker(unreachable, "background") == ""  # the queue waits for it
 

@@ -75,7 +75,8 @@ def test_download_verifies_and_places_file(server: str, tmp_path: Path) -> None:
 
 def test_cut_download_keeps_part_and_resumes_with_range(server: str, tmp_path: Path) -> None:
     Handler.cut_after = 1024 * 1024
-    with pytest.raises(WorkflowError, match=r"^The download of tiny.safetensors was cut after 1048576 bytes \(\w+\); run the command again to resume it.$"):
+    with pytest.raises(WorkflowError, match=r"^The download of tiny.safetensors was cut after 1048576 bytes \(\w+\); "
+                                         r"run the command again to resume it.$"):
         download_model(entry(server), tmp_path, timeout=5)
     part = tmp_path / "checkpoints" / "tiny.safetensors.part"
     assert part.stat().st_size == 1024 * 1024
@@ -89,7 +90,9 @@ def test_cut_download_keeps_part_and_resumes_with_range(server: str, tmp_path: P
 
 def test_checksum_mismatch_removes_partial_file(server: str, tmp_path: Path) -> None:
     bad = "0" * 64
-    with pytest.raises(WorkflowError, match=r"^tiny.safetensors failed its checksum \(sha256 [0-9a-f]{12}\.\.\. instead of 000000000000\.\.\.\); the corrupt file was removed, run the command again.$"):
+    with pytest.raises(WorkflowError, match=r"^tiny.safetensors failed its checksum "
+                                         r"\(sha256 [0-9a-f]{12}\.\.\. instead of 000000000000\.\.\.\); "
+                                         r"the corrupt file was removed, run the command again.$"):
         download_model(entry(server, sha=bad), tmp_path, timeout=5)
     assert not (tmp_path / "checkpoints" / "tiny.safetensors.part").exists()
     assert not (tmp_path / "checkpoints" / "tiny.safetensors").exists()

@@ -124,7 +124,8 @@ def test_default_family_prefers_what_the_user_prefers_then_the_order():
 
 
 def test_every_family_can_be_downloaded_from_the_manifests():
-    """models/families.yaml (+ manifest.yaml for SD1.5) lists a complete layout of every family, in the right folders."""
+    """models/families.yaml (+ manifest.yaml for SD1.5) lists a complete layout of every family,
+    in the right folders."""
     from app.workflows.manifest import DEFAULT_MANIFEST, load_manifest
 
     entries = load_manifest(DEFAULT_MANIFEST.parent / "families.yaml") + load_manifest(DEFAULT_MANIFEST)

@@ -150,7 +150,8 @@ def test_running_refuses_missing_types_in_one_sentence_and_display_still_works()
         to_api(missing_case(), INFO, purpose="run")
     assert str(err.value) == (
         "This ComfyUI lacks the workflow's node types FancyNewCoreNode (from ComfyUI 0.5.1 or newer), SomethingElse, "
-        "VHS_VideoCombine (from the ComfyUI-VideoHelperSuite node pack (`comfy node install comfyui-videohelpersuite`)); "
+        "VHS_VideoCombine (from the ComfyUI-VideoHelperSuite node pack "
+        "(`comfy node install comfyui-videohelpersuite`)); "
         "install them and restart ComfyUI to run it.")
     assert err.value.node_types == ("FancyNewCoreNode", "SomethingElse", "VHS_VideoCombine")
     assert isinstance(err.value, WorkflowError)
@@ -163,7 +164,8 @@ def test_running_refuses_missing_types_in_one_sentence_and_display_still_works()
 
 def test_missing_sentence_for_one_type_and_for_group_nodes() -> None:
     assert missing_types_sentence([{"type": "Foo", "properties": {"cnr_id": "foo-pack", "ver": "1.0.0"}}]) == (
-        "This ComfyUI lacks the workflow's node type Foo (from the foo-pack 1.0.0 node pack (`comfy node install foo-pack`)); "
+        "This ComfyUI lacks the workflow's node type Foo "
+        "(from the foo-pack 1.0.0 node pack (`comfy node install foo-pack`)); "
         "install it and restart ComfyUI to run it.")
     assert missing_types_sentence([{"type": "workflow>Upscale"}]).startswith("This workflow uses legacy group nodes (workflow>Upscale)")
 

@@ -56,7 +56,8 @@ def test_empty_and_wrong_shapes(tmp_path: Path) -> None:
     other = write(tmp_path, '{"hello": 1}', "other.json")
     with pytest.raises(WorkflowError) as err:
         load_workflow(other)
-    assert str(err.value) == "The file is neither a ComfyUI workflow (a 'nodes' list) nor an API prompt (node ids mapping to class_type and inputs)."
+    assert str(err.value) == ("The file is neither a ComfyUI workflow (a 'nodes' list) "
+                              "nor an API prompt (node ids mapping to class_type and inputs).")
 
 
 def test_missing_file(tmp_path: Path) -> None:

@@ -44,7 +44,8 @@ def test_parameter_nodes_never_reach_the_backend(object_info_core: dict) -> None
     by_node = apply_overrides(prompt, {"1.value": 8, "1.min": 8}, list(schema.values()))  # NODE.INPUT of the parameter node
     assert by_node["3"]["inputs"]["width"] == 8
     sentences = preflight(out, object_info_core).sentences()
-    assert sentences == ["Node 2 (LoadImage) input 'image' names file 'dog.png', which is not in ComfyUI's input folder; upload it first."]
+    assert sentences == ["Node 2 (LoadImage) input 'image' names file 'dog.png', "
+                         "which is not in ComfyUI's input folder; upload it first."]
 
 
 def test_api_prompts_and_chained_parameters_resolve() -> None:

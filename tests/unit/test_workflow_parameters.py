@@ -57,7 +57,8 @@ def test_overrides_by_name_and_by_node_input() -> None:
 def test_unknown_name_lists_the_existing_ones() -> None:
     with pytest.raises(WorkflowError) as err:
         apply_overrides(AUTO, ["sampler=euler"], auto_parameters(AUTO))
-    assert str(err.value) == "Parameter 'sampler' does not exist; this workflow has: cfg, checkpoint, height, negative_prompt, prompt, seed, steps, width."
+    assert str(err.value) == ("Parameter 'sampler' does not exist; this workflow has: "
+                              "cfg, checkpoint, height, negative_prompt, prompt, seed, steps, width.")
 
 
 def test_wrong_types_and_ranges_are_sentences() -> None:

@@ -37,7 +37,8 @@ def test_missing_model_uses_the_manifest_hint() -> None:
     report = preflight(prompt(), INFO, load_manifest())
     assert not report.ok
     assert report.sentences() == [
-        "Node 1 (CheckpointLoaderSimple) input 'ckpt_name' needs model v1-5-pruned-emaonly.safetensors, which this ComfyUI does not have; "
+        "Node 1 (CheckpointLoaderSimple) input 'ckpt_name' needs model v1-5-pruned-emaonly.safetensors, "
+        "which this ComfyUI does not have; "
         "download it with `python scripts/download_models.py --only v1-5-pruned-emaonly.safetensors` "
         "(https://huggingface.co/stable-diffusion-v1-5/stable-diffusion-v1-5/resolve/main/v1-5-pruned-emaonly.safetensors)."]
     info = {**INFO, "CheckpointLoaderSimple": {"input": {"required": {"ckpt_name": [["v1-5-pruned-emaonly.safetensors"], {}]}}, "output": ["MODEL", "CLIP", "VAE"]}}
@@ -59,7 +60,8 @@ def test_missing_node_type_names_pack_and_install_line() -> None:
     p["6"] = {"class_type": "InkframeInt", "inputs": {}}
     report = preflight(p, INFO, check_models=False)
     assert report.sentences() == [
-        "Node 5 needs node type VHS_VideoCombine from the ComfyUI-VideoHelperSuite node pack, which this ComfyUI lacks; "
+        "Node 5 needs node type VHS_VideoCombine from the ComfyUI-VideoHelperSuite node pack, "
+        "which this ComfyUI lacks; "
         "install it with `comfy node install comfyui-videohelpersuite`.",
         "Node 6 needs node type InkframeInt from Inkframe Studio's own node pack, which this ComfyUI lacks; "
         "load it with `python scripts/download_models.py --extra-model-paths COMFYUI_DIR` and restart ComfyUI.",
@@ -110,7 +112,9 @@ def test_lint_names_the_type_of_a_node_the_backend_lacks() -> None:
         {"id": 2, "type": "VHS_VideoCombine", "mode": 0, "inputs": [{"name": "images", "type": "IMAGE", "link": 1}], "outputs": [], "widgets_values": [8, 0, "x", "video/webm", False, True]},
     ], "links": [[1, 1, 0, 2, 0, "LATENT"]]}
     report = lint_workflow(Workflow("t", None, "ui", ui), INFO, None, check_models=False)
-    assert report.sentences() == ["Node 2 needs node type VHS_VideoCombine from the ComfyUI-VideoHelperSuite node pack, which this ComfyUI lacks; "
+    assert report.sentences() == ["Node 2 needs node type VHS_VideoCombine "
+                                  "from the ComfyUI-VideoHelperSuite node pack, "
+                                  "which this ComfyUI lacks; "
                                   "install it with `comfy node install comfyui-videohelpersuite`."]
 
 
@@ -129,7 +133,8 @@ def test_one_sentence_per_cause_and_long_lists_summarised() -> None:
     for index, node_type in enumerate(["VHS_LoadVideoPath", "VHS_VideoCombine", "VHS_VideoCombine"]):
         p[str(10 + index)] = {"class_type": node_type, "inputs": {}}
     assert preflight(p, INFO, check_models=False).sentences() == [
-        "Nodes 10, 11 and 12 need node types VHS_LoadVideoPath and VHS_VideoCombine from the ComfyUI-VideoHelperSuite node pack, "
+        "Nodes 10, 11 and 12 need node types VHS_LoadVideoPath and VHS_VideoCombine "
+        "from the ComfyUI-VideoHelperSuite node pack, "
         "which this ComfyUI lacks; install it with `comfy node install comfyui-videohelpersuite`."]
     many = PreflightReport(tuple(Problem("out_of_range", str(i), f"Node {i} is out of range.") for i in range(12)))
     assert many.sentences()[-1] == "And 4 more problems." and len(many.sentences()) == 9

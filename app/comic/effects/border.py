@@ -54,7 +54,8 @@ class PanelBorder:
         check_image(image)
         width, height = image.size
         if 2 * self.width >= min(width, height):
-            raise EffectError(f"Panel border width {self.width} leaves nothing of a {width}x{height} image; use at most {min(width, height) // 2 - 1}.")
+            raise EffectError(f"Panel border width {self.width} leaves nothing of a {width}x{height} image; "
+                              f"use at most {min(width, height) // 2 - 1}.")
         outer, inner = self._masks(image.size)
         ring = ImageChops.subtract(outer, inner)
         rgba = image.convert("RGBA")

@@ -55,7 +55,8 @@ class SpeedLines:
             or low_high[0] > low_high[1]
             or low_high[1] <= 0
         ):
-            raise EffectError(f"Speed lines length must be (shortest, longest) fractions of the diagonal, 0 to 1 and shortest <= longest, got {self.length!r}.")
+            raise EffectError("Speed lines length must be (shortest, longest) fractions of the diagonal, "
+                              f"0 to 1 and shortest <= longest, got {self.length!r}.")
         check_range("Speed lines clear_band", self.clear_band, 0.0, 0.9)
         parse_color("Speed lines color", self.color)
         check_range("Speed lines opacity", self.opacity, 0.0, 1.0)

@@ -125,14 +125,17 @@ def plan_panel(
         for what in placement.overlaps:
             issues.append(_issue(page_number, panel, item.index, "warning", f"could not be kept off {what}"))
         if placement.squeezed and not any(i.index == item.index and i.severity == "error" for i in issues):
-            issues.append(_issue(page_number, panel, item.index, "error", "the balloon is larger than its panel; it was drawn inside the panel and its text is cut at the border, shorten the text or split it"))
+            issues.append(_issue(page_number, panel, item.index, "error",
+                                 "the balloon is larger than its panel; it was drawn inside the panel "
+                                 "and its text is cut at the border, shorten the text or split it"))
         block = item.variants[placement.variant][0]
         balloon = panel.dialogue[item.index]
         items.append(PlacedItem(item.index, balloon.kind, item.text, item.font, block, placement.body, placement.tail_tip, balloon.break_border))
     kinds = [panel.dialogue[item.index].kind for item in fitted]
     for earlier, later in reading_order_breaks([p.body for p in placements], kinds, rtl=rtl):
         issues.append(_issue(page_number, panel, fitted[later].index, "warning",
-                             f"reads before item {fitted[earlier].index + 1} on the {'right-to-left' if rtl else 'left-to-right'} Z-path; "
+                             f"reads before item {fitted[earlier].index + 1} on the "
+                             f"{'right-to-left' if rtl else 'left-to-right'} Z-path; "
                              "there is no room to place it in script order, move it with @x/y or shorten the text"))
     return PanelPlan(page_number, panel.number, box, tuple(items), max(1.0, style.outline_pt * px_per_pt)), issues
 
@@ -181,7 +184,10 @@ def _fit_item(
 
         block = fit(max_width, min_size, max_size)
         if not block.fits:
-            issues.append(_issue(page_number, panel, index, "error", f"the text does not fit even at the minimum size ({style.min_pt:g} pt); it is drawn inside its panel but overflows its balloon, shorten the text or split it"))
+            issues.append(_issue(page_number, panel, index, "error",
+                                 f"the text does not fit even at the minimum size ({style.min_pt:g} pt); "
+                                 "it is drawn inside its panel but overflows its balloon, "
+                                 "shorten the text or split it"))
         sx, sy = _BODY_SCALE.get(balloon.kind, (1.0, 1.0))
         variants = [(block, block.shape_width * sx, block.shape_height * sy)]
         if shape == "ellipse" and block.fits and len(block.lines) < 6:

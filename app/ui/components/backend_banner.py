@@ -34,7 +34,8 @@ def describe(context: UiContext, tabs: list[str] | None = None) -> tuple[str, li
     sentence = html.escape(backend_service.describe_health(health))
     if not health.reachable:
         return notice_html(f"<b>No ComfyUI backend.</b> {sentence}"), [notice_html(
-            f"<b>Generating on this tab needs ComfyUI.</b> {sentence} Composing pages from your own images (Comic tab, <i>Pages</i>) works without it."
+            f"<b>Generating on this tab needs ComfyUI.</b> {sentence} "
+            "Composing pages from your own images (Comic tab, <i>Pages</i>) works without it."
         ) for _ in tabs]
     result = capability_service.check(context.comfyui_url, max_age_s=0)
     if result.report is None:

@@ -120,7 +120,10 @@ class InkframePanelBorder:
 class InkframeColorGrade:
     CATEGORY, FUNCTION = f"{CATEGORY}/Color", "run"
     RETURN_TYPES, RETURN_NAMES = ("IMAGE", "FLOAT"), ("images", "consistency")
-    DESCRIPTION = "One grading preset or .cube LUT for the whole batch (a book's pages); also reports the batch's colour consistency 0..1."
+    DESCRIPTION = (
+        "One grading preset or .cube LUT for the whole batch (a book's pages); "
+        "also reports the batch's colour consistency 0..1."
+    )
 
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
@@ -149,7 +152,10 @@ SCRIPT = ("STRING", {"multiline": True, "default": "Title: Untitled\nPage size: 
 class InkframeComicPage:
     CATEGORY, FUNCTION = f"{CATEGORY}/Page", "run"
     RETURN_TYPES, RETURN_NAMES = ("IMAGE", "STRING"), ("page", "report")
-    DESCRIPTION = "Lays a script page out at its page size and DPI: panel images (batch, in panel order) cover-cropped into the layout, borders, lettering."
+    DESCRIPTION = (
+        "Lays a script page out at its page size and DPI: panel images (batch, in panel order) "
+        "cover-cropped into the layout, borders, lettering."
+    )
 
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
@@ -171,7 +177,10 @@ class InkframeComicPage:
 class InkframeLetterPage:
     CATEGORY, FUNCTION = f"{CATEGORY}/Page", "run"
     RETURN_TYPES, RETURN_NAMES = ("IMAGE", "STRING"), ("page", "report")
-    DESCRIPTION = "Letters a composed page (e.g. Inkframe Comic Page with letter off) with its script page's balloons, captions and SFX."
+    DESCRIPTION = (
+        "Letters a composed page (e.g. Inkframe Comic Page with letter off) "
+        "with its script page's balloons, captions and SFX."
+    )
 
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
@@ -186,7 +195,8 @@ class InkframeLetterPage:
             if image.size != layout.size:
                 raise ValueError(
                     f"The page image is {image.width}x{image.height} but page {page_number} of the script lays out at "
-                    f"{layout.size[0]}x{layout.size[1]} ({book.page_size} at {book.dpi} DPI); compose it with Inkframe Comic Page."
+                    f"{layout.size[0]}x{layout.size[1]} ({book.page_size} at {book.dpi} DPI); "
+                    "compose it with Inkframe Comic Page."
                 )
             for panel, slot in zip(script_page.panels, layout.slots):
                 issues += lettering.letter_panel(
