@@ -44,11 +44,11 @@ class PanelCard:
         return f"{self.page}:{self.panel}"
 
     def caption(self) -> str:
-        scores = []
+        scores = []  # short: the strip's captions are one line under a thumbnail
         if self.quality is not None:
-            scores.append(f"quality {self.quality:.2f}")
+            scores.append(f"q {self.quality:.2f}")
         if self.identity:
-            scores.append(f"identity {self.identity}")
+            scores.append(f"id {self.identity}")
         return " · ".join([f"{self.ref} {self.status}", *scores])
 
 

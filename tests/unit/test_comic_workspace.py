@@ -124,6 +124,6 @@ def test_panel_cards_list_every_panel_with_its_state(tmp_path):
     assert [(c.ref, c.status) for c in cards] == [("1:1", "not built"), ("1:2", "composed")]
     assert cards[1].image.name == "p01_panel02.png"
     card = workspace.PanelCard(2, 3, "done", None, "x", 7, "MAYA 0.91", 0.7234, 1)
-    assert card.caption() == "2:3 done · quality 0.72 · identity MAYA 0.91"
+    assert card.caption() == "2:3 done · q 0.72 · id MAYA 0.91"
     thumb = workspace.no_art_thumbnail(tmp_path / "t")
     assert Image.open(thumb).size == workspace.NO_ART_SIZE and workspace.no_art_thumbnail(tmp_path / "t") == thumb
