@@ -1,6 +1,7 @@
 """Save a PNG of every studio tab (desktop, 1280 px) and of the Comic, Queue and Settings tabs at phone width
 (390 px) into docs/screenshots/, with a composed sample page and a few queued jobs to show; and the Comic
-workspace as it first shows at 1440x900 (comic-workspace-desktop.png: the window, not the whole page).
+workspace as it first shows at 1440x900 (comic-workspace.png: the window, not the whole page) and the page
+preview at phone width (comic-phone-preview.png).
 
     .venv/bin/python -m tests.browser.capture_screenshots [--out docs/screenshots] [--tabs queue,workflows]
 
@@ -108,6 +109,13 @@ def capture(out_dir: Path, only: tuple[str, ...] | None = None) -> list[Path]:
                         else:
                             shoot(page, path)
                         saved.append(path)
+                        if tab == "comic" and label == "phone":  # where Compose takes a phone: the page, its balloon
+                            page.locator("#compose-preview").scroll_into_view_if_needed()
+                            page.wait_for_timeout(500)
+                            path = out_dir / "comic-phone-preview.png"
+                            page.screenshot(path=str(path))
+                            _shrink(path)
+                            saved.append(path)
                     context.close()
                 browser.close()
         finally:

@@ -22,7 +22,7 @@ def render(context: UiContext) -> None:
         sample = gr.Button("Load the sample script", size="sm", elem_id="comic-load-sample", min_width=140)
         upload = gr.UploadButton("Open a script file", file_types=[".txt", ".script", ".yaml", ".yml", ".json"],
                                  size="sm", elem_id="comic-open-script", min_width=140)
-    editor = gr.Code(value="", language=None, lines=18, max_lines=40, label="Script", elem_id="comic-script",
+    editor = gr.Code(value="", language=None, lines=18, max_lines=28, label="Script", elem_id="comic-script",
                      show_line_numbers=True, wrap_lines=True, interactive=True)
     status = gr.HTML(status_html(None), elem_id="comic-script-status")
     register_ui_component("comic_script", editor)
