@@ -19,7 +19,14 @@ from .art_cache import ArtCache, FittedTile, TileKey, source_key
 from .layout import PageLayout, layout_page
 from .lettering import LetteringIssue, LetteringStyle, PanelPlan, draw_plan, plan_panel
 from .model import Book, Page, Panel
-from .panel_images import ASPECT_WARNING_RATIO, PanelImages, aspect_mismatch, cover_crop, open_panel_image, panel_file_name
+from .panel_images import (
+    ASPECT_WARNING_RATIO,
+    PanelImages,
+    aspect_mismatch,
+    cover_crop,
+    open_panel_image,
+    panel_file_name,
+)
 from .templates import Rect
 
 PX_PER_PT_SCREEN = 2.4  # lettering scale on pixel pages (webtoon), where there is no DPI
@@ -168,10 +175,12 @@ def _fitted_tile(source: Image.Image | str | Path, page_number: int, panel: Pane
     warning = None
     off = aspect_mismatch(image.size, (box.width, box.height))
     if off > ASPECT_WARNING_RATIO:
-        name = source.name if isinstance(source, Path) else (source if isinstance(source, str) else f"page {page_number} panel {panel.number}")
+        name = (source.name if isinstance(source, Path)
+                else source if isinstance(source, str) else f"page {page_number} panel {panel.number}")
+        wide, high = slot.generation_size()
         warning = (
-            f"Art {name} is {image.width}x{image.height} but its panel is {box.width}x{box.height}: the aspect is {off:.1f}x off, "
-            f"so the crop keeps only {100 / off:.0f}% of it; generate it at {slot.generation_size()[0]}x{slot.generation_size()[1]}."
+            f"Art {name} is {image.width}x{image.height} but its panel is {box.width}x{box.height}: "
+            f"the aspect is {off:.1f}x off, so the crop keeps only {100 / off:.0f}% of it; generate it at {wide}x{high}."
         )
     tile = cover_crop(image, (box.width, box.height), focus)
     regions = None

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from ..comic.art_cache import ArtCache
 from ..comic.compose import ComposeOptions, compose_book, compose_page
+from ..comic.export import ExportError, export_book
 from ..comic.hit_test import BalloonSpot, balloon_spots
 from ..comic.layout import layout_page
-from ..comic.export import ExportError, export_book
 from ..comic.model import Balloon, Book, Page, Panel, Point
 from ..comic.panel_images import IMAGE_SUFFIXES, PanelImageError, open_panel_image
 from ..errors import InkframeError
@@ -128,7 +128,8 @@ def assign_art(book: Book, images: list[Path]) -> tuple[dict[tuple[int, int], Pa
 
 
 def start_draft(images: list[Path | str], work_dir: Path, *, script_text: str | None = None, page_size: str = "us-comic",
-                dpi: int = 150, panels_per_page: int = 4, title: str = "Untitled", page_format: str = "png") -> ComposeDraft:
+                dpi: int = 150, panels_per_page: int = 4, title: str = "Untitled",
+                page_format: str = "png") -> ComposeDraft:
     """Check the images, build or parse the book, compose every page into `work_dir`.
 
     `page_format` "jpeg" writes the pages as JPEG (quality 92, no chroma subsampling: crisp lettering) for a

@@ -24,7 +24,8 @@ from ..core import get_ui_component, register_preset_field, register_ui_componen
 from ..notices import error_html, notice_html
 
 BALLOON_HEADERS = ["panel", "#", "kind", "speaker", "text", "x", "y"]
-SHOW_PREVIEW_JS = "() => { const p = document.querySelector('#compose-preview'); if (p) p.scrollIntoView({block: 'nearest'}); }"
+SHOW_PREVIEW_JS = ("() => { const p = document.querySelector('#compose-preview');"
+                   " if (p) p.scrollIntoView({block: 'nearest'}); }")
 PREVIEW_HEIGHT = 712  # px: the whole page readable beside the editor in a 1440x900 window
 _w: dict[str, Any] = {}
 
@@ -65,7 +66,8 @@ def render_lettering(context: UiContext) -> None:
         _w["add"] = gr.Button("Add as new balloon", size="sm", elem_id="compose-add")
     _w["table"] = gr.Dataframe(headers=BALLOON_HEADERS, value=[], interactive=False, wrap=True,
                                label="Lettering on this page", elem_id="compose-balloons",
-                               column_widths=["80px", "50px", "90px", "120px", "340px", "70px", "70px"], elem_classes=["inkframe-wide-table"])
+                               column_widths=["80px", "50px", "90px", "120px", "340px", "70px", "70px"],
+                               elem_classes=["inkframe-wide-table"])
 
 
 def render_toolbar(context: UiContext) -> None:
@@ -136,7 +138,8 @@ def pick_balloon(draft: ComposeDraft | None, page: int | None, balloon: str | No
     if draft is None or page is None or not balloon:
         return [gr.update()] * 6
     panel, index = (int(part) for part in balloon.split(":"))
-    row = next((r for r in compose_service.balloon_rows(draft.book, page) if r["panel"] == panel and r["index"] == index), None)
+    rows = compose_service.balloon_rows(draft.book, page)
+    row = next((r for r in rows if r["panel"] == panel and r["index"] == index), None)
     if row is None:
         return [gr.update()] * 6
     placed = row["x"] is not None
@@ -208,7 +211,7 @@ def click_preview(draft: ComposeDraft | None, page: int | None, balloon: str | N
     x_px, y_px = float(evt.index[0]), float(evt.index[1])
     hit = workspace.balloon_at_point(draft, page, x_px, y_px)
     if hit is not None:
-        preview, choices, table = _page_view(draft, page, hit.key)
+        _preview, choices, table = _page_view(draft, page, hit.key)
         fields = pick_balloon(draft, page, hit.key)
         out.update(balloon=choices, table=table, text=fields[0], kind=fields[1], panel=fields[2], auto_place=fields[3],
                    x=fields[4], y=fields[5])
@@ -220,8 +223,8 @@ def click_preview(draft: ComposeDraft | None, page: int | None, balloon: str | N
         out["status"] = error_html("That spot is in a gutter; click a balloon, or a spot inside a panel.")
     elif balloon and int(balloon.split(":")[0]) != point.panel:
         panel = int(balloon.split(":")[0])
-        out["status"] = error_html(f"The picked balloon belongs to panel {panel}; click inside panel {panel} to move it, "
-                                   "or clear the pick to add a new balloon.")
+        out["status"] = error_html(f"The picked balloon belongs to panel {panel}; click inside panel {panel} to move "
+                                   "it, or clear the pick to add a new balloon.")
     elif balloon:  # move the picked balloon to the spot, redrawn at once
         moved = edit(draft, page, balloon, text, kind, point.panel, False, point.x, point.y, add=False)
         out.update(zip(("draft", "status", "preview", "balloon", "table"), moved))
@@ -263,4 +266,5 @@ def listen(context: UiContext) -> None:
         field.input(live_edit, inputs=fields, outputs=[draft, w["status"], *view], show_progress="hidden",
                     trigger_mode="always_last")
     w["preview"].select(click_preview, inputs=[draft, w["page"], w["balloon"], w["text"], w["kind"]],
-                        outputs=[draft if name == "draft" else w[name] for name in CLICK_OUTPUTS], show_progress="hidden")
+                        outputs=[draft if name == "draft" else w[name] for name in CLICK_OUTPUTS],
+                        show_progress="hidden")
