@@ -127,3 +127,13 @@ def test_panel_cards_list_every_panel_with_its_state(tmp_path):
     assert card.caption() == "2:3 done · q 0.72 · id MAYA 0.91"
     thumb = workspace.no_art_thumbnail(tmp_path / "t")
     assert Image.open(thumb).size == workspace.NO_ART_SIZE and workspace.no_art_thumbnail(tmp_path / "t") == thumb
+
+
+def test_page_settings_show_the_scripts_values_while_it_is_used():
+    from app.ui.components.comic_pages import script_settings
+
+    size, dpi, per_page = script_settings(SCRIPT, True)
+    assert (size["value"], size["interactive"], dpi["value"], dpi["interactive"]) == ("a5", False, 72, False)
+    assert "script" in size["info"] and per_page["interactive"] is False
+    for script, used in ((SCRIPT, False), ("", True), ("PAGE one", True)):
+        assert all(update["interactive"] is True and "value" not in update for update in script_settings(script, used))

@@ -84,6 +84,18 @@ def render_preview(context: UiContext) -> None:
                              buttons=["download", "fullscreen"])
 
 
+def script_settings(script: str | None, use_script: bool) -> list[Any]:
+    """Page size, DPI and panels per page show the script's values, locked, while the script is used (a script
+    that parses sets them: one source of truth, visibly); free again without one."""
+    book = workspace.script_book(script) if use_script else None
+    if book is None:
+        return [gr.update(interactive=True, info=None), gr.update(interactive=True, info=None),
+                gr.update(interactive=True, info=None)]
+    return [gr.update(value=book.page_size, interactive=False, info="Set by the script (Page size:)"),
+            gr.update(value=book.dpi, interactive=False, info="Set by the script (DPI:)"),
+            gr.update(interactive=False, info="The script lays out its panels")]
+
+
 def _status(draft: ComposeDraft) -> str:
     pages = len(draft.page_files)
     head = f"Composed {pages} page{'s' if pages != 1 else ''} of “{html.escape(draft.book.title)}”."
@@ -257,6 +269,10 @@ def listen(context: UiContext) -> None:
         outputs=[draft, w["status"], w["page"], *view],
     ).then(None, js=SHOW_PREVIEW_JS)  # the composed page comes into view (and loads: the preview image is lazy)
     w["page"].change(_page_view, inputs=[draft, w["page"]], outputs=view, show_progress="hidden")
+    settings = [w["page_size"], w["dpi"], w["per_page"]]
+    script.change(script_settings, inputs=[script, w["use_script"]], outputs=settings, show_progress="hidden",
+                  trigger_mode="always_last")
+    w["use_script"].change(script_settings, inputs=[script, w["use_script"]], outputs=settings, show_progress="hidden")
     w["balloon"].change(pick_balloon, inputs=[draft, w["page"], w["balloon"]],
                         outputs=[w["text"], w["kind"], w["panel"], w["auto_place"], w["x"], w["y"]], show_progress="hidden")
     fields = [draft, w["page"], w["balloon"], w["text"], w["kind"], w["panel"], w["auto_place"], w["x"], w["y"]]
