@@ -165,7 +165,8 @@ def _draft_from_build(context: UiContext, script: str, out_dir, draft: ComposeDr
     if not images:
         return draft
     try:
-        return compose_service.start_draft(images, context.output_dir / "compose" / uuid.uuid4().hex[:12], script_text=script)
+        work_dir = context.output_dir / "compose" / uuid.uuid4().hex[:12]
+        return compose_service.start_draft(images, work_dir, script_text=script, page_format="jpeg")  # fast previews
     except InkframeError:
         return draft
 
