@@ -15,10 +15,18 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
+from .art_cache import ArtCache, FittedTile, TileKey, source_key
 from .layout import PageLayout, layout_page
 from .lettering import LetteringIssue, LetteringStyle, PanelPlan, draw_plan, plan_panel
 from .model import Book, Page, Panel
-from .panel_images import ASPECT_WARNING_RATIO, PanelImages, aspect_mismatch, cover_crop, open_panel_image, panel_file_name
+from .panel_images import (
+    ASPECT_WARNING_RATIO,
+    PanelImages,
+    aspect_mismatch,
+    cover_crop,
+    open_panel_image,
+    panel_file_name,
+)
 from .templates import Rect
 
 PX_PER_PT_SCREEN = 2.4  # lettering scale on pixel pages (webtoon), where there is no DPI
@@ -72,8 +80,12 @@ def px_per_point(layout: PageLayout) -> float:
     return PX_PER_PT_SCREEN if layout.geometry.spec.unit == "px" else layout.geometry.dpi / 72
 
 
-def compose_page(book: Book, page: Page, art: Mapping[int, PanelArt], *, options: ComposeOptions | None = None, layout: PageLayout | None = None) -> ComposedPage:
-    """Compose one page. `art` maps panel numbers to an image, a path, or None (a placeholder)."""
+def compose_page(book: Book, page: Page, art: Mapping[int, PanelArt], *, options: ComposeOptions | None = None,
+                 layout: PageLayout | None = None, cache: ArtCache | None = None) -> ComposedPage:
+    """Compose one page. `art` maps panel numbers to an image, a path, or None (a placeholder).
+
+    With a `cache`, the fitted art of panels given as files is kept and reused (app/comic/art_cache.py):
+    redrawing a page whose art did not change only re-letters it."""
     options = options or ComposeOptions()
     layout = layout or layout_page(page, page_size=book.page_size, dpi=book.dpi, reading_direction=book.reading_direction, gutter_in=options.gutter_in)
     canvas = Image.new("RGB", layout.size, options.background)
@@ -88,28 +100,18 @@ def compose_page(book: Book, page: Page, art: Mapping[int, PanelArt], *, options
         box = slot.box
         if source is None:
             tile = _placeholder(box, page.number, panel)
+            if border_px and not bleed_template:
+                tile = _border(tile, border_px, options.border_style, seed=page.number * 100 + panel.number)
         else:
-            image = source if isinstance(source, Image.Image) else open_panel_image(source)
-            image = image if image.mode == "RGB" else image.convert("RGB")
-            off = aspect_mismatch(image.size, (box.width, box.height))
-            if off > ASPECT_WARNING_RATIO:
-                name = source.name if isinstance(source, Path) else (source if isinstance(source, str) else f"page {page.number} panel {panel.number}")
-                result.warnings.append(
-                    f"Art {name} is {image.width}x{image.height} but its panel is {box.width}x{box.height}: the aspect is {off:.1f}x off, "
-                    f"so the crop keeps only {100 / off:.0f}% of it; generate it at {slot.generation_size()[0]}x{slot.generation_size()[1]}."
-                )
-            focus = (panel.focus.x, panel.focus.y) if panel.focus else (0.5, 0.5)
-            tile = cover_crop(image, (box.width, box.height), focus)
-            if options.letter and options.detect and panel.dialogue:
-                from .detect import detect_art
-
-                regions[panel.number] = detect_art(tile, options.detector)
-                if options.identify is not None and regions[panel.number].faces:
-                    from .detect import panel_people
-
-                    identities[panel.number] = dict(options.identify(tile, regions[panel.number].faces, panel_people(panel)))
-        if border_px and not bleed_template:
-            tile = _border(tile, border_px, options.border_style, seed=page.number * 100 + panel.number)
+            border = (0 if bleed_template else border_px, options.border_style, page.number * 100 + panel.number)
+            fitted, names = _fitted_tile(source, page.number, panel, slot, border, options, cache)
+            tile = fitted.image
+            if fitted.warning:
+                result.warnings.append(fitted.warning)
+            if fitted.regions is not None:
+                regions[panel.number] = fitted.regions
+            if names is not None:
+                identities[panel.number] = names
         canvas.paste(tile, (box.left, box.top))
     if options.letter:
         for panel, slot in zip(page.panels, layout.slots):
@@ -151,6 +153,52 @@ def compose_book(book: Book, images: PanelImages | Mapping[tuple[int, int], Pane
         if missing:
             warnings.append(PanelImages(missing=missing).describe_missing())
     return ComposedBook(book, pages, warnings, art=dict(paths), options=options)
+
+
+def _fitted_tile(source: Image.Image | str | Path, page_number: int, panel: Panel, slot: Any,
+                 border: tuple[int, str, int], options: ComposeOptions,
+                 cache: ArtCache | None) -> tuple[FittedTile, dict[int, str] | None]:
+    """The panel's art cover-cropped to its box, framed, with the faces found in it (from `cache` when there),
+    and the names `options.identify` gives those faces (never cached: a caller's detector or identify is not)."""
+    box = slot.box
+    focus = (panel.focus.x, panel.focus.y) if panel.focus else (0.5, 0.5)
+    detect = bool(options.letter and options.detect and panel.dialogue)
+    cacheable = cache is not None and options.detector is None and options.identify is None
+    file_key = source_key(source) if cacheable and not isinstance(source, Image.Image) else None
+    key = TileKey(file_key, (box.width, box.height), focus, border, detect) if file_key is not None else None
+    if key is not None:
+        cached = cache.get(key)  # type: ignore[union-attr]
+        if cached is not None:
+            return cached, None
+    image = source if isinstance(source, Image.Image) else open_panel_image(source)
+    image = image if image.mode == "RGB" else image.convert("RGB")
+    warning = None
+    off = aspect_mismatch(image.size, (box.width, box.height))
+    if off > ASPECT_WARNING_RATIO:
+        name = (source.name if isinstance(source, Path)
+                else source if isinstance(source, str) else f"page {page_number} panel {panel.number}")
+        wide, high = slot.generation_size()
+        warning = (
+            f"Art {name} is {image.width}x{image.height} but its panel is {box.width}x{box.height}: "
+            f"the aspect is {off:.1f}x off, so the crop keeps only {100 / off:.0f}% of it; generate it at {wide}x{high}."
+        )
+    tile = cover_crop(image, (box.width, box.height), focus)
+    regions = None
+    if detect:
+        from .detect import detect_art
+
+        regions = detect_art(tile, options.detector)  # on the unframed art
+    names = None
+    if regions is not None and options.identify is not None and regions.faces:
+        from .detect import panel_people
+
+        names = dict(options.identify(tile, regions.faces, panel_people(panel)))
+    if border[0]:
+        tile = _border(tile, border[0], border[1], seed=border[2])
+    fitted = FittedTile(tile, regions, warning)
+    if key is not None:
+        cache.put(key, fitted)  # type: ignore[union-attr]
+    return fitted, names
 
 
 def _border(tile: Image.Image, width: int, style: str, *, seed: int) -> Image.Image:

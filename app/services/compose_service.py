@@ -16,9 +16,11 @@ import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..comic.art_cache import ArtCache
 from ..comic.compose import ComposeOptions, compose_book, compose_page
-from ..comic.layout import layout_page
 from ..comic.export import ExportError, export_book
+from ..comic.hit_test import BalloonSpot, balloon_spots
+from ..comic.layout import layout_page
 from ..comic.model import Balloon, Book, Page, Panel, Point
 from ..comic.panel_images import PanelImageError, open_panel_image
 from ..errors import InkframeError
@@ -29,6 +31,8 @@ from .script_check_service import check_script_text
 
 _NAME_RE = re.compile(r"^(?:p|page)0*(\d+)[_-]?(?:panel|pn|p)0*(\d+)$", re.IGNORECASE)
 MAX_PANELS_PER_PAGE = 9
+PAGE_FORMATS = {"png": ".png", "jpeg": ".jpg"}
+ART_CACHE = ArtCache()  # fitted panel art shared by every draft: a balloon edit only re-letters its page
 
 
 class ComposeError(InkframeError):
@@ -52,6 +56,8 @@ class ComposeDraft:
     page_files: dict[int, Path] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     issues: tuple[str, ...] = ()
+    spots: dict[int, tuple[BalloonSpot, ...]] = field(default_factory=dict)  # each page's balloons, page pixels
+    page_format: str = "png"  # "jpeg": the workspace's preview pages (a 6-panel PNG takes ~250 ms to write)
 
     def page_paths(self) -> list[Path]:
         return [self.page_files[number] for number in sorted(self.page_files)]
@@ -123,8 +129,14 @@ def assign_art(book: Book, images: list[Path]) -> tuple[dict[tuple[int, int], Pa
 
 
 def start_draft(images: list[Path | str], work_dir: Path, *, script_text: str | None = None, page_size: str = "us-comic",
-                dpi: int = 150, panels_per_page: int = 4, title: str = "Untitled") -> ComposeDraft:
-    """Check the images, build or parse the book, compose every page into `work_dir`."""
+                dpi: int = 150, panels_per_page: int = 4, title: str = "Untitled",
+                page_format: str = "png") -> ComposeDraft:
+    """Check the images, build or parse the book, compose every page into `work_dir`.
+
+    `page_format` "jpeg" writes the pages as JPEG (quality 92, no chroma subsampling: crisp lettering) for a
+    fast redraw in the UI; exports compose afresh in their own formats either way."""
+    if page_format not in PAGE_FORMATS:
+        raise ComposeError(f"page format {page_format!r} is not one of {', '.join(PAGE_FORMATS)}.")
     paths = _keep_copies(_image_paths(images), Path(work_dir) / "art")
     if script_text and script_text.strip():
         check = check_script_text(script_text)
@@ -136,14 +148,17 @@ def start_draft(images: list[Path | str], work_dir: Path, *, script_text: str | 
     else:
         book = book_for_images(len(paths), title=title, page_size=page_size, dpi=dpi, panels_per_page=panels_per_page)
     art, warnings = assign_art(book, paths)
-    draft = ComposeDraft(book=book, art=art, work_dir=Path(work_dir), warnings=tuple(warnings))
+    draft = ComposeDraft(book=book, art=art, work_dir=Path(work_dir), warnings=tuple(warnings), page_format=page_format)
     return render_pages(draft)
 
 
-def render_pages(draft: ComposeDraft, pages: list[int] | None = None) -> ComposeDraft:
-    """(Re)compose the given page numbers (all when None) and save them as PNG in the work folder."""
+def render_pages(draft: ComposeDraft, pages: list[int] | None = None, *, cache: bool = True) -> ComposeDraft:
+    """(Re)compose the given page numbers (all when None) and save them as PNG in the work folder.
+
+    `cache` False fits every panel's art afresh instead of reusing ART_CACHE (the benchmark's baseline)."""
     draft.work_dir.mkdir(parents=True, exist_ok=True)
     files = dict(draft.page_files)
+    spots = dict(draft.spots)
     wanted = set(pages) if pages is not None else {page.number for page in draft.book.pages}
     page_warnings: list[str] = []
     issues: list[str] = []
@@ -152,20 +167,24 @@ def render_pages(draft: ComposeDraft, pages: list[int] | None = None) -> Compose
             continue
         art = {panel.number: draft.art.get((page.number, panel.number)) for panel in page.panels}
         try:
-            composed = compose_page(draft.book, page, art, options=ComposeOptions())
+            composed = compose_page(draft.book, page, art, options=ComposeOptions(), cache=ART_CACHE if cache else None)
         except ValueError as exc:  # a library failure must reach the user as a sentence, not a traceback
             raise ComposeError(f"page {page.number} could not be composed ({exc}); try panel images of another size.") from exc
-        path = draft.work_dir / f"page-{page.number:03d}.png"
-        composed.image.save(path, optimize=False, compress_level=3)
+        path = draft.work_dir / f"page-{page.number:03d}{PAGE_FORMATS[draft.page_format]}"
+        if draft.page_format == "jpeg":
+            composed.image.save(path, quality=92, subsampling=0)
+        else:
+            composed.image.save(path, optimize=False, compress_level=3)
         stamp_output(path, composed_facts("compose page", [p for p in art.values() if p is not None]))  # C2PA
         files[page.number] = path
+        spots[page.number] = balloon_spots(composed.plans)
         page_warnings.extend(composed.warnings)
         issues.extend(issue.describe() for issue in composed.issues)
     missing = [f"page {p} panel {n}" for p in wanted for n in _panel_numbers(draft.book, p) if (p, n) not in draft.art]
     if missing:
         page_warnings.append(f"No art for {', '.join(missing)}: a marked placeholder was drawn.")
     kept_issues = tuple(i for i in draft.issues if not any(i.startswith(f"Page {p} ") for p in wanted))
-    return replace(draft, page_files=files, warnings=_unique(draft.warnings + tuple(page_warnings)),
+    return replace(draft, page_files=files, spots=spots, warnings=_unique(draft.warnings + tuple(page_warnings)),
                    issues=kept_issues + tuple(issues))
 
 
@@ -201,7 +220,8 @@ def _page(book: Book, page_number: int) -> Page:
     raise ComposeError(f"the book has no page {page_number}; it has pages {', '.join(str(p.number) for p in book.pages)}.")
 
 
-def edit_balloon(draft: ComposeDraft, page: int, panel: int, index: int, edit: BalloonEdit) -> ComposeDraft:
+def edit_balloon(draft: ComposeDraft, page: int, panel: int, index: int, edit: BalloonEdit, *,
+                 cache: bool = True) -> ComposeDraft:
     """Change one balloon's text, kind or position (or add one with index -1) and re-letter its page."""
     book_page = _page(draft.book, page)
     target = next((p for p in book_page.panels if p.number == panel), None)
@@ -228,7 +248,7 @@ def edit_balloon(draft: ComposeDraft, page: int, panel: int, index: int, edit: B
     new_panel = target.model_copy(update={"dialogue": dialogue})
     new_page = book_page.model_copy(update={"panels": [new_panel if p.number == panel else p for p in book_page.panels]})
     book = draft.book.model_copy(update={"pages": [new_page if p.number == page else p for p in draft.book.pages]})
-    return render_pages(replace(draft, book=book), [page])
+    return render_pages(replace(draft, book=book), [page], cache=cache)
 
 
 def _point(position: tuple[float, float] | None) -> Point | None:

@@ -45,6 +45,14 @@ footer { display: none !important; }
 }
 """
 
+COMIC_WORKSPACE_CSS = """
+@media (max-width: 640px) {
+  #compose-preview, #compose-preview .image-container, #compose-preview .image-frame { height: auto !important; }
+  #compose-preview img { height: auto !important; max-height: 85vh; }
+}
+"""
+CSS += COMIC_WORKSPACE_CSS  # the Comic workspace: on a phone the page preview is as tall as the page, no empty band
+
 
 def build_theme() -> Any:
     import gradio as gr

@@ -1,5 +1,7 @@
 """Save a PNG of every studio tab (desktop, 1280 px) and of the Comic, Queue and Settings tabs at phone width
-(390 px) into docs/screenshots/, with a composed sample page and a few queued jobs to show.
+(390 px) into docs/screenshots/, with a composed sample page and a few queued jobs to show; and the Comic
+workspace as it first shows at 1440x900 (comic-workspace.png: the window, not the whole page) and the page
+preview at phone width (comic-phone-preview.png).
 
     .venv/bin/python -m tests.browser.capture_screenshots [--out docs/screenshots] [--tabs queue,workflows]
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
 import urllib.request
@@ -40,13 +43,14 @@ def sample_panels(folder: Path) -> list[str]:
     return paths
 
 
-def prepare(page, url: str, tmp: Path, compose: bool = True) -> None:
+def prepare(page, url: str, tmp: Path, compose: bool = True, jobs: bool = True) -> None:
     """A composed sample page in the Comic tab and two jobs in the queue (they fail: no ComfyUI)."""
     for seed, text in ((1, "a harbour at dusk, fishing boats and gulls"), (2, "the lighthouse stairs lit by one lamp")):
         body = json.dumps({"kind": "workflow", "parameters": {"workflow": "background",
                                                                "overrides": {"seed": seed, "prompt": text}}}).encode()
         request = urllib.request.Request(url + "api/jobs", data=body, headers={"Content-Type": "application/json"}, method="POST")
-        urllib.request.urlopen(request, timeout=30).read()
+        if jobs:
+            urllib.request.urlopen(request, timeout=30).read()
     if not compose:
         return
     page.locator("#comic-load-sample").click()
@@ -55,6 +59,10 @@ def prepare(page, url: str, tmp: Path, compose: bool = True) -> None:
     page.locator("#compose-files").get_by_text("p02_panel04", exact=True).wait_for()
     page.locator("#compose-button").click()
     page.locator("#compose-preview img").wait_for(timeout=120_000)
+    page.locator("#compose-balloon input").click()  # pick a balloon, as a click on the page does
+    page.get_by_role("option", name=re.compile("MAYA: Hold the light")).click()
+    page.wait_for_function("document.querySelector('#compose-balloon-text textarea').value.length > 0")
+    page.keyboard.press("Escape")
 
 
 def shoot(page, path: Path) -> None:
@@ -62,6 +70,10 @@ def shoot(page, path: Path) -> None:
     height = min(MAX_HEIGHT, page.evaluate("document.documentElement.scrollHeight"))
     width = page.viewport_size["width"]
     page.screenshot(path=str(path), clip={"x": 0, "y": 0, "width": width, "height": height}, full_page=True)
+    _shrink(path)
+
+
+def _shrink(path: Path) -> None:
     Image.open(path).convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
 
 
@@ -77,6 +89,7 @@ def capture(out_dir: Path, only: tuple[str, ...] | None = None) -> list[Path]:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
                 for label, viewport, tabs in (
                     ("desktop", {"width": 1280, "height": 900}, TAB_IDS),
+                    ("workspace", {"width": 1440, "height": 900}, ("comic",)),
                     ("phone", {"width": 390, "height": 844}, PHONE_TABS),
                 ):
                     context = browser.new_context(viewport=viewport, device_scale_factor=1)
@@ -84,17 +97,24 @@ def capture(out_dir: Path, only: tuple[str, ...] | None = None) -> list[Path]:
                     page.set_default_timeout(60_000)
                     open_studio(page, server.url)
                     tabs = tuple(tab for tab in tabs if only is None or tab in only)
-                    if label == "desktop":
-                        prepare(page, server.url, Path(tmp), compose="comic" in tabs)
+                    if tabs:
+                        prepare(page, server.url, Path(tmp), compose="comic" in tabs, jobs=label == "desktop")
                     for tab in tabs:
                         open_tab(page, tab)
                         path = out_dir / f"{tab}-{label}.png"
-                        shoot(page, path)
+                        if label == "workspace":  # what an artist sees without scrolling
+                            page.wait_for_timeout(800)
+                            page.screenshot(path=str(path))
+                            _shrink(path)
+                        else:
+                            shoot(page, path)
                         saved.append(path)
-                        if tab == "comic" and label == "desktop":  # the page preview sits below the fold
-                            path = out_dir / "comic-pages-desktop.png"
-                            page.locator("#comic-section-pages").screenshot(path=str(path))
-                            Image.open(path).convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+                        if tab == "comic" and label == "phone":  # where Compose takes a phone: the page, its balloon
+                            page.locator("#compose-preview").scroll_into_view_if_needed()
+                            page.wait_for_timeout(500)
+                            path = out_dir / "comic-phone-preview.png"
+                            page.screenshot(path=str(path))
+                            _shrink(path)
                             saved.append(path)
                     context.close()
                 browser.close()

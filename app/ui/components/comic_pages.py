@@ -1,8 +1,8 @@
 """Compose pages from panel images (no ComfyUI needed) and edit their lettering on the page preview.
 
 Upload images (named `p01_panel02.png` to pin them, else in upload order), optionally use the script
-from the editor for pages and lettering, compose; then pick a balloon to change its text or kind, or
-click the preview to move it there.
+from the editor for pages and lettering, compose; then click a balloon on the page preview (or pick it from
+the list) and change its text or kind, redrawn as you type, or click an empty spot of its panel to move it.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import gradio as gr
 
 from ...services.choices import BALLOON_KINDS, page_size_names
 from ...errors import InkframeError
+from ...services import comic_workspace_service as workspace
 from ...services import compose_service
 from ...services.compose_service import BalloonEdit, ComposeDraft
 from ..context import UiContext
@@ -22,10 +23,14 @@ from ..core import get_ui_component, register_preset_field, register_ui_componen
 from ..notices import error_html, notice_html
 
 BALLOON_HEADERS = ["panel", "#", "kind", "speaker", "text", "x", "y"]
+SHOW_PREVIEW_JS = ("() => { const p = document.querySelector('#compose-preview');"
+                   " if (p) p.scrollIntoView({block: 'nearest'}); }")
+PREVIEW_HEIGHT = 712  # px: the whole page readable beside the editor in a 1440x900 window
 _w: dict[str, Any] = {}
 
 
 def render(context: UiContext) -> None:
+    """The left column's part: panel images and page settings, Compose, and the balloon's placement fields."""
     gr.Markdown("Compose lettered pages from panel images you already have — this works without ComfyUI. "
                 "Name files like `p01_panel02.png` to pin them to a panel; others fill the panels in upload order.")
     _w["files"] = gr.File(label="Panel images", file_count="multiple", file_types=["image"], type="filepath",
@@ -43,27 +48,51 @@ def render(context: UiContext) -> None:
     _w["status"] = gr.HTML("", elem_id="compose-status")
     draft = gr.State(None)
     register_ui_component("comic_draft", draft)
+
+
+def render_lettering(context: UiContext) -> None:
+    """The left column's lettering section: where the picked balloon sits, Apply/Add, every balloon of the page."""
+    gr.Markdown("Click a balloon on the page to pick it; its text and kind redraw the page as you type. "
+                "Click an empty spot of its panel to move it there.")
     with gr.Row():
-        with gr.Column(scale=3, min_width=300):
-            _w["page"] = gr.Dropdown(choices=[], label="Page", elem_id="compose-page")
-            _w["preview"] = gr.Image(label="Page preview (click to move the picked balloon there)", type="filepath",
-                                     interactive=False, elem_id="compose-preview", height=900)
-        with gr.Column(scale=2, min_width=280):
-            _w["balloon"] = gr.Dropdown(choices=[], label="Balloon", elem_id="compose-balloon")
-            _w["text"] = gr.Textbox(label="Text", lines=3, elem_id="compose-balloon-text")
-            _w["kind"] = gr.Dropdown(list(BALLOON_KINDS), value="speech", label="Kind", elem_id="compose-balloon-kind")
-            with gr.Row():
-                _w["panel"] = gr.Number(1, label="Panel", minimum=1, precision=0, elem_id="compose-panel", min_width=80)
-                _w["auto_place"] = gr.Checkbox(True, label="Let the letterer place it", elem_id="compose-auto-place")
-            with gr.Row():
-                _w["x"] = gr.Slider(0, 1, value=0.5, step=0.01, label="x (from the left)", elem_id="compose-x")
-                _w["y"] = gr.Slider(0, 1, value=0.2, step=0.01, label="y (from the top)", elem_id="compose-y")
-            with gr.Row():
-                _w["apply"] = gr.Button("Apply to balloon", variant="primary", size="sm", elem_id="compose-apply")
-                _w["add"] = gr.Button("Add as new balloon", size="sm", elem_id="compose-add")
-            _w["table"] = gr.Dataframe(headers=BALLOON_HEADERS, value=[], interactive=False, wrap=True,
-                                       label="Lettering on this page", elem_id="compose-balloons",
-                                       column_widths=["80px", "50px", "90px", "120px", "340px", "70px", "70px"], elem_classes=["inkframe-wide-table"])
+        _w["panel"] = gr.Number(1, label="Panel", minimum=1, precision=0, elem_id="compose-panel", min_width=80)
+        _w["auto_place"] = gr.Checkbox(True, label="Let the letterer place it", elem_id="compose-auto-place")
+    with gr.Row():
+        _w["x"] = gr.Slider(0, 1, value=0.5, step=0.01, label="x (from the left)", elem_id="compose-x")
+        _w["y"] = gr.Slider(0, 1, value=0.2, step=0.01, label="y (from the top)", elem_id="compose-y")
+    with gr.Row():
+        _w["apply"] = gr.Button("Apply to balloon", variant="primary", size="sm", elem_id="compose-apply")
+        _w["add"] = gr.Button("Add as new balloon", size="sm", elem_id="compose-add")
+    _w["table"] = gr.Dataframe(headers=BALLOON_HEADERS, value=[], interactive=False, wrap=True,
+                               label="Lettering on this page", elem_id="compose-balloons",
+                               column_widths=["80px", "50px", "90px", "120px", "340px", "70px", "70px"],
+                               elem_classes=["inkframe-wide-table"])
+
+
+def render_toolbar(context: UiContext) -> None:
+    """Beside the page preview: which page, which balloon, and that balloon's text and kind."""
+    _w["page"] = gr.Dropdown(choices=[], label="Page", elem_id="compose-page")
+    _w["balloon"] = gr.Dropdown(choices=[], label="Balloon (or click one on the page)", elem_id="compose-balloon")
+    _w["text"] = gr.Textbox(label="Its text (redraws as you type)", lines=3, elem_id="compose-balloon-text")
+    _w["kind"] = gr.Dropdown(list(BALLOON_KINDS), value="speech", label="Kind", elem_id="compose-balloon-kind")
+
+
+def render_preview(context: UiContext) -> None:
+    _w["preview"] = gr.Image(label="Page preview: click a balloon to edit it", type="filepath", interactive=False,
+                             elem_id="compose-preview", height=PREVIEW_HEIGHT, show_label=False,
+                             buttons=["download", "fullscreen"])
+
+
+def script_settings(script: str | None, use_script: bool) -> list[Any]:
+    """Page size, DPI and panels per page show the script's values, locked, while the script is used (a script
+    that parses sets them: one source of truth, visibly); free again without one."""
+    book = workspace.script_book(script) if use_script else None
+    if book is None:
+        return [gr.update(interactive=True, info=None), gr.update(interactive=True, info=None),
+                gr.update(interactive=True, info=None)]
+    return [gr.update(value=book.page_size, interactive=False, info="Set by the script (Page size:)"),
+            gr.update(value=book.dpi, interactive=False, info="Set by the script (DPI:)"),
+            gr.update(interactive=False, info="The script lays out its panels")]
 
 
 def _status(draft: ComposeDraft) -> str:
@@ -107,7 +136,7 @@ def compose(context: UiContext, files: list[str] | None, use_script: bool, scrip
     try:
         draft = compose_service.start_draft(
             files, work_dir, script_text=script if use_script else None, page_size=page_size,
-            dpi=int(dpi or 150), panels_per_page=int(per_page or 4),
+            dpi=int(dpi or 150), panels_per_page=int(per_page or 4), page_format="jpeg",
         )
     except InkframeError as exc:
         return [None, error_html(str(exc)), gr.update(choices=[], value=None), *_page_view(None, None)]
@@ -120,7 +149,10 @@ def pick_balloon(draft: ComposeDraft | None, page: int | None, balloon: str | No
     if draft is None or page is None or not balloon:
         return [gr.update()] * 6
     panel, index = (int(part) for part in balloon.split(":"))
-    row = next(r for r in compose_service.balloon_rows(draft.book, page) if r["panel"] == panel and r["index"] == index)
+    rows = compose_service.balloon_rows(draft.book, page)
+    row = next((r for r in rows if r["panel"] == panel and r["index"] == index), None)
+    if row is None:
+        return [gr.update()] * 6
     placed = row["x"] is not None
     return [row["text"], row["kind"], panel, not placed, row["x"] if placed else 0.5, row["y"] if placed else 0.2]
 
@@ -176,20 +208,53 @@ def _clear_position(draft: ComposeDraft, page: int, panel: int, index: int) -> C
     return replace(draft, book=draft.book.model_copy(update={"pages": pages}))
 
 
-def click_preview(draft: ComposeDraft | None, page: int | None, balloon: str | None, evt: gr.SelectData) -> list[Any]:
-    """A click on the preview sets the position (and, for a new balloon, the panel) to that spot."""
-    unchanged = [gr.update()] * 4
+CLICK_OUTPUTS = ("draft", "status", "preview", "balloon", "table", "text", "kind", "panel", "auto_place", "x", "y")
+
+
+def click_preview(draft: ComposeDraft | None, page: int | None, balloon: str | None, text: str, kind: str,
+                  evt: gr.SelectData) -> list[Any]:
+    """A click on the page: on a balloon, pick it for editing; on an empty spot of the picked balloon's panel,
+    move it there (redrawn at once); with no balloon picked, set where “Add as new balloon” puts one."""
+    out: dict[str, Any] = {name: gr.update() for name in CLICK_OUTPUTS}
     if draft is None or page is None or evt.index is None:
-        return [*unchanged, error_html("Compose pages first, then click where a balloon should go.")]
-    point = compose_service.locate_point(draft, page, float(evt.index[0]), float(evt.index[1]))
+        out["status"] = error_html("Compose pages first, then click a balloon on the page.")
+        return [out[name] for name in CLICK_OUTPUTS]
+    x_px, y_px = float(evt.index[0]), float(evt.index[1])
+    hit = workspace.balloon_at_point(draft, page, x_px, y_px)
+    if hit is not None:
+        _preview, choices, table = _page_view(draft, page, hit.key)
+        fields = pick_balloon(draft, page, hit.key)
+        out.update(balloon=choices, table=table, text=fields[0], kind=fields[1], panel=fields[2], auto_place=fields[3],
+                   x=fields[4], y=fields[5])
+        out["status"] = notice_html(f"Picked balloon {hit.key} on page {page} ({html.escape(hit.kind)}): edit its text "
+                                    "or kind beside the page, or click an empty spot of its panel to move it.", ok=True)
+        return [out[name] for name in CLICK_OUTPUTS]
+    point = compose_service.locate_point(draft, page, x_px, y_px)
     if point is None:
-        return [*unchanged, error_html("That spot is in a gutter; click inside a panel.")]
-    if balloon and int(balloon.split(":")[0]) != point.panel:
+        out["status"] = error_html("That spot is in a gutter; click a balloon, or a spot inside a panel.")
+    elif balloon and int(balloon.split(":")[0]) != point.panel:
         panel = int(balloon.split(":")[0])
-        return [*unchanged, error_html(f"The picked balloon belongs to panel {panel}; click inside panel {panel}, or clear the pick to add a new balloon.")]
-    action = "“Apply to balloon”" if balloon else "“Add as new balloon”"
-    return [point.panel, False, point.x, point.y,
-            notice_html(f"Position ({point.x}, {point.y}) in panel {point.panel}; press {action}.", ok=True)]
+        out["status"] = error_html(f"The picked balloon belongs to panel {panel}; click inside panel {panel} to move "
+                                   "it, or clear the pick to add a new balloon.")
+    elif balloon:  # move the picked balloon to the spot, redrawn at once
+        moved = edit(draft, page, balloon, text, kind, point.panel, False, point.x, point.y, add=False)
+        out.update(zip(("draft", "status", "preview", "balloon", "table"), moved))
+        out.update(auto_place=False, x=point.x, y=point.y)
+    else:
+        out.update(panel=point.panel, auto_place=False, x=point.x, y=point.y)
+        out["status"] = notice_html(f"Position ({point.x}, {point.y}) in panel {point.panel}; "
+                                    "press “Add as new balloon”.", ok=True)
+    return [out[name] for name in CLICK_OUTPUTS]
+
+
+def live_edit(draft: ComposeDraft | None, page: int | None, balloon: str | None, text: str, kind: str,
+              new_panel: float | None, auto_place: bool, x: float, y: float) -> list[Any]:
+    """Typing in the text box or choosing a kind redraws the picked balloon at once (nothing when none is picked)."""
+    if draft is None or page is None or not balloon or not (text or "").strip():
+        return [gr.update()] * 5
+    result = edit(draft, page, balloon, text, kind, new_panel, auto_place, x, y, add=False)
+    result[3] = gr.update()  # keep the balloon list as it is: re-picking would overwrite the text being typed
+    return result
 
 
 def listen(context: UiContext) -> None:
@@ -201,12 +266,20 @@ def listen(context: UiContext) -> None:
         lambda *args: compose(context, *args),
         inputs=[w["files"], w["use_script"], script, w["page_size"], w["dpi"], w["per_page"]],
         outputs=[draft, w["status"], w["page"], *view],
-    )
+    ).then(None, js=SHOW_PREVIEW_JS)  # the composed page comes into view (and loads: the preview image is lazy)
     w["page"].change(_page_view, inputs=[draft, w["page"]], outputs=view, show_progress="hidden")
+    settings = [w["page_size"], w["dpi"], w["per_page"]]
+    script.change(script_settings, inputs=[script, w["use_script"]], outputs=settings, show_progress="hidden",
+                  trigger_mode="always_last")
+    w["use_script"].change(script_settings, inputs=[script, w["use_script"]], outputs=settings, show_progress="hidden")
     w["balloon"].change(pick_balloon, inputs=[draft, w["page"], w["balloon"]],
                         outputs=[w["text"], w["kind"], w["panel"], w["auto_place"], w["x"], w["y"]], show_progress="hidden")
     fields = [draft, w["page"], w["balloon"], w["text"], w["kind"], w["panel"], w["auto_place"], w["x"], w["y"]]
     w["apply"].click(lambda *a: edit(*a, add=False), inputs=fields, outputs=[draft, w["status"], *view])
     w["add"].click(lambda *a: edit(*a, add=True), inputs=fields, outputs=[draft, w["status"], *view])
-    w["preview"].select(click_preview, inputs=[draft, w["page"], w["balloon"]],
-                        outputs=[w["panel"], w["auto_place"], w["x"], w["y"], w["status"]])
+    for field in (w["text"], w["kind"]):
+        field.input(live_edit, inputs=fields, outputs=[draft, w["status"], *view], show_progress="hidden",
+                    trigger_mode="always_last")
+    w["preview"].select(click_preview, inputs=[draft, w["page"], w["balloon"], w["text"], w["kind"]],
+                        outputs=[draft if name == "draft" else w[name] for name in CLICK_OUTPUTS],
+                        show_progress="hidden")

@@ -17,12 +17,12 @@ FORMATS = [("Detect", "auto"), ("Full script", "script"), ("YAML", "yaml"), ("JS
 
 
 def render(context: UiContext) -> None:
-    with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
-        script_format = gr.Radio(FORMATS, value="auto", label="Format", elem_id="comic-script-format", scale=3)
-        sample = gr.Button("Load the sample script", size="sm", scale=1, elem_id="comic-load-sample")
+    script_format = gr.Radio(FORMATS, value="auto", label="Format", elem_id="comic-script-format")
+    with gr.Row(equal_height=False):
+        sample = gr.Button("Load the sample script", size="sm", elem_id="comic-load-sample", min_width=140)
         upload = gr.UploadButton("Open a script file", file_types=[".txt", ".script", ".yaml", ".yml", ".json"],
-                                 size="sm", scale=1, elem_id="comic-open-script")
-    editor = gr.Code(value="", language=None, lines=18, max_lines=40, label="Script", elem_id="comic-script",
+                                 size="sm", elem_id="comic-open-script", min_width=140)
+    editor = gr.Code(value="", language=None, lines=18, max_lines=28, label="Script", elem_id="comic-script",
                      show_line_numbers=True, wrap_lines=True, interactive=True)
     status = gr.HTML(status_html(None), elem_id="comic-script-status")
     register_ui_component("comic_script", editor)
