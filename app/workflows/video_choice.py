@@ -53,8 +53,12 @@ def first_last_frame_workflow(backend: BackendFamilies) -> str | None:
     return FIRST_LAST_FRAME[1] if FIRST_LAST_FRAME[0] in backend.present else None
 
 
-def capabilities_for(object_info: Mapping[str, Any], capabilities: tuple[Capability, ...] = CAPABILITIES) -> tuple[Capability, ...]:
+def capabilities_for(
+    object_info: Mapping[str, Any], capabilities: tuple[Capability, ...] = CAPABILITIES
+) -> tuple[Capability, ...]:
     """The capabilities with each video one pointing at the workflow this backend (its /object_info) runs."""
     backend = detect_families(object_info)
-    return tuple(replace(c, workflow=choose_video_workflow(c.id, backend).workflow) if c.id in WAN_WORKFLOWS else c
-                 for c in capabilities)
+    return tuple(
+        replace(c, workflow=choose_video_workflow(c.id, backend).workflow) if c.id in WAN_WORKFLOWS else c
+        for c in capabilities
+    )

@@ -67,12 +67,13 @@ FAMILIES: dict[str, TinyFamily] = {
                                         "text_encoder": f"text_encoders/{_name('umt5xxl')}",
                                         "vae": f"vae/{_name('wan22-vae')}"}, "WAN22_T2V", "FLOW", 6),
     # names that app/workflows/families.py reads as the Wan 2.2 14B i2v / first-last-frame / Fun Control families
-    "wan22_14b": TinyFamily("wan22_14b", {"unet_i2v_high": f"diffusion_models/{_name('wan2.2_i2v_high_noise_14B')}",
-                                          "unet_i2v_low": f"diffusion_models/{_name('wan2.2_i2v_low_noise_14B')}",
-                                          "unet_fun_high": f"diffusion_models/{_name('wan2.2_fun_control_high_noise_14B')}",
-                                          "unet_fun_low": f"diffusion_models/{_name('wan2.2_fun_control_low_noise_14B')}",
-                                          "text_encoder": f"text_encoders/{_name('umt5xxl')}",
-                                          "vae": f"vae/{_name('wan21-vae')}"}, "WAN21_T2V", "FLOW", 3),
+    "wan22_14b": TinyFamily("wan22_14b", {
+        "unet_i2v_high": f"diffusion_models/{_name('wan2.2_i2v_high_noise_14B')}",
+        "unet_i2v_low": f"diffusion_models/{_name('wan2.2_i2v_low_noise_14B')}",
+        "unet_fun_high": f"diffusion_models/{_name('wan2.2_fun_control_high_noise_14B')}",
+        "unet_fun_low": f"diffusion_models/{_name('wan2.2_fun_control_low_noise_14B')}",
+        "text_encoder": f"text_encoders/{_name('umt5xxl')}",
+        "vae": f"vae/{_name('wan21-vae')}"}, "WAN21_T2V", "FLOW", 3),
 }
 
 BUILD_SCRIPT = r'''
@@ -217,9 +218,9 @@ def qwen():
 
 def wan_model(role, in_dim, out_dim, **extra):
     import comfy.ldm.wan.model
-    model = comfy.ldm.wan.model.WanModel(model_type="t2v", in_dim=in_dim, out_dim=out_dim, dim=128, ffn_dim=256, num_heads=1,
-                                         num_layers=2, text_dim=4096, freq_dim=256, device="cpu", dtype=torch.float32,
-                                         operations=OPS, **extra)
+    model = comfy.ldm.wan.model.WanModel(model_type="t2v", in_dim=in_dim, out_dim=out_dim, dim=128, ffn_dim=256,
+                                         num_heads=1, num_layers=2, text_dim=4096, freq_dim=256, device="cpu",
+                                         dtype=torch.float32, operations=OPS, **extra)
     save(half(randomise(model).state_dict()), role)
 
 
