@@ -3,7 +3,8 @@ repository at the pinned commits ($INKFRAME_TEST_PACKS_DIR, see tests/integratio
 random-weight models of the formats the packs load. Each library file goes through the app's run path
 (run_workflow) and must yield a decodable video of the asked kind, size and frame count.
 
-Covered: text_to_video (AnimateDiff-Evolved + VideoHelperSuite). The others, and why, are in docs/testing.md.
+Covered: text_to_video (AnimateDiff-Evolved + VideoHelperSuite), image_to_video (Stable Video Diffusion on core
+nodes + VideoHelperSuite's output). The others, and why not yet, are in docs/testing.md.
 """
 
 from __future__ import annotations
@@ -77,3 +78,37 @@ def test_text_to_video_animatediff_and_videohelpersuite(tmp_path: Path) -> None:
     )
     assert video.codec == "vp9"
     print(f"\n[text_to_video] {elapsed:.1f} s, app overhead {report.app_overhead_ms:.0f} ms, notes {report.notes}")
+
+
+def test_image_to_video_stable_video_diffusion_and_videohelpersuite(tmp_path: Path) -> None:
+    """SVD runs on core nodes (ImageOnlyCheckpointLoader, SVD_img2vid_Conditioning, VideoLinearCFGGuidance); only
+    the output node is VideoHelperSuite's."""
+    packs = ("ComfyUI-VideoHelperSuite",)
+    server = pack_server("svd", packs, tmp_path)
+    try:
+        from PIL import Image
+
+        from app.comfy import ComfyClient
+
+        with ComfyClient(server.url, timeouts=TIMEOUTS) as client:
+            Image.new("RGB", (SIZE, SIZE), (200, 120, 40)).save(tmp_path / "panel.png")
+            image = client.upload_image(tmp_path / "panel.png").reference
+            client.object_info(refresh=True)  # the upload joins LoadImage's list
+        conditioning = node_id("image_to_video", "SVD_img2vid_Conditioning")
+        loader = node_id("image_to_video", "ImageOnlyCheckpointLoader")
+        settings = [f"{loader}.ckpt_name={MODELS['svd'].file('checkpoint')}",
+                    f"image={image}", f"frames={FRAMES}", f"fps={FPS}", "seed=3",
+                    f"{node_id('image_to_video', 'KSampler')}.steps=2",
+                    f"{conditioning}.width={SIZE}", f"{conditioning}.height={SIZE}"]  # 1024 x 576 in the file
+        started = time.monotonic()
+        report = run_workflow(resolve_workflow("image_to_video"), settings, tmp_path / "out", server.url,
+                              timeouts=TIMEOUTS)
+        elapsed = time.monotonic() - started
+    finally:
+        server.stop()
+    clips = [o.path for o in report.outputs if o.kind == "video"]
+    assert len(clips) == 1, [o.path.name for o in report.outputs]
+    video = probe(clips[0])
+    assert clips[0].suffix == ".webm"
+    assert (video.width, video.height, video.frame_count, video.fps) == (SIZE, SIZE, FRAMES, FPS)
+    print(f"\n[image_to_video] {elapsed:.1f} s, app overhead {report.app_overhead_ms:.0f} ms, notes {report.notes}")
