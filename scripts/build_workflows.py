@@ -18,6 +18,9 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT / "scripts"))  # scripts/workflow_defs: the model families' workflow definitions
+from workflow_defs.video_families import WORKFLOWS as VIDEO_FAMILY_WORKFLOWS  # noqa: E402
+
 SD15 = "v1-5-pruned-emaonly.safetensors"
 OPENPOSE = "control_v11p_sd15_openpose_fp16.safetensors"
 MOTION = "mm_sd_v15_v2.ckpt"
@@ -296,6 +299,7 @@ WORKFLOWS: dict[str, Callable[[Any], None]] = {
     "portrait_animation": portrait_animation,
     "image_to_video": image_to_video,
     "text_to_video": text_to_video,
+    **VIDEO_FAMILY_WORKFLOWS,
 }
 
 

@@ -121,12 +121,12 @@ def _lint_targets(paths: list[str]) -> list[Any]:
 
 
 def run_lint(args: argparse.Namespace, config: Config) -> int:
-    from app.services.workflow_tools_service import (NodeSpecs, WorkflowError, declared_requirements, lint_workflow, load_manifest,
-                                                  load_workflow)
+    from app.services.workflow_tools_service import (NodeSpecs, WorkflowError, declared_requirements,
+                                                     lint_workflow, load_library_manifest, load_workflow)
 
     object_info, live = _object_info(args, config)
     specs = NodeSpecs(object_info)
-    manifest = load_manifest()
+    manifest = load_library_manifest()
     failed = 0
     for path in _lint_targets(args.paths):
         needs = ""

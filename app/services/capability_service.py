@@ -14,6 +14,7 @@ from ..config import Timeouts
 from ..workflows import Workflow, WorkflowError, list_workflows, load_workflow
 from ..workflows.capabilities import BY_ID, CAPABILITIES, Capability, CapabilityReport, compute_capabilities, summarise
 from ..workflows.preflight import default_manifest
+from ..workflows.video_choice import capabilities_for
 
 CACHE_S = 20.0  # one "Check backend" fills every tab's notice from one /object_info
 _lock = threading.Lock()
@@ -51,8 +52,10 @@ def library_workflows(directory: Path | None = None) -> dict[str, Workflow]:
 
 
 def capabilities_of(object_info: dict[str, Any], workflows: dict[str, Workflow] | None = None,
-                    capabilities: tuple[Capability, ...] = CAPABILITIES) -> CapabilityReport:
-    return compute_capabilities(object_info, workflows if workflows is not None else library_workflows(), default_manifest(), capabilities)
+                    capabilities: tuple[Capability, ...] | None = None) -> CapabilityReport:
+    """By default the video capabilities are judged on the Wan 2.2 workflow when the backend has Wan (video_choice)."""
+    chosen = capabilities if capabilities is not None else capabilities_for(object_info, CAPABILITIES)
+    return compute_capabilities(object_info, workflows if workflows is not None else library_workflows(), default_manifest(), chosen)
 
 
 def check(url: str, *, timeouts: Timeouts | None = None, max_age_s: float = CACHE_S) -> BackendCapabilities:

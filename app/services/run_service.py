@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import struct
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -47,6 +48,9 @@ class RunReport:
     notes: list[str] = field(default_factory=list)
 
 
+KEEPS_TAGS = (".mp4", ".m4v", ".mov", ".mkv", ".webm")  # tests/unit/test_run_service_provenance.py checks each
+
+
 def tag_video(path: Path, workflow_name: str) -> list[str]:
     """Provenance tags (tool, operation, date) in a video's container; a note when the file cannot take them."""
     from ..faceswap.safety import Provenance
@@ -54,13 +58,27 @@ def tag_video(path: Path, workflow_name: str) -> list[str]:
 
     metadata = replace(Provenance.now(), operation=f"workflow {workflow_name}").as_metadata()
     try:
-        retag(path, metadata)
-        kept = read_tags(path).get("tool") == metadata["tool"]
+        if not _mp4_tags(path, metadata):
+            retag(path, metadata)  # ffmpeg keeps custom keys in these containers (MP4/MOV with use_metadata_tags):
+        kept = path.suffix.lower() in KEEPS_TAGS or read_tags(path).get("tool") == metadata["tool"]  # no read-back
     except MediaError as error:
         return [f"{path.name} was saved without provenance tags: {error}"]
     if not kept:
         return [f"{path.name} was saved without provenance tags: its {path.suffix or 'extensionless'} container keeps no metadata."]
     return []
+
+
+def _mp4_tags(path: Path, metadata: dict[str, str]) -> bool:
+    """Tags an MP4/MOV in Python (no ffmpeg child); False when it is not one this writer understands."""
+    from ..media.mp4_tags import Mp4TagError, write_mp4_tags
+
+    if path.suffix.lower() not in (".mp4", ".m4v", ".mov"):
+        return False
+    try:
+        write_mp4_tags(path, metadata)
+    except (Mp4TagError, OSError, struct.error):
+        return False
+    return True
 
 
 def ensure_writable_dir(out_dir: Path) -> Path:

@@ -92,10 +92,19 @@ def lint_workflow(workflow: Workflow, object_info: Mapping[str, Any] | NodeSpecs
         prompt = workflow.raw
     prompt = resolve_parameter_nodes(prompt)
     types = ui_node_types(workflow.raw) if workflow.format == "ui" else None
-    problems.extend(preflight(prompt, specs, manifest, check_models=check_models, node_types=types).problems)
+    found = preflight(prompt, specs, manifest, check_models=check_models, node_types=types).problems
+    problems.extend(p for p in found if check_models or not _unknown_upload(p, specs))
     if not check_models and manifest is not None:
         problems.extend(_unlisted_models(prompt, specs, manifest))
     return PreflightReport(tuple(problems))
+
+
+def _unknown_upload(problem: Problem, specs: NodeSpecs) -> bool:
+    """An input file checked against an empty recorded listing (offline): nothing to compare it with."""
+    spec = specs.get(problem.node_type)
+    input_spec = spec.by_name.get(problem.input) if spec and problem.kind == "not_in_list" else None
+    return input_spec is not None and not input_spec.choices and any(
+        input_spec.options.get(o) for o in ("image_upload", "video_upload"))
 
 
 def _unlisted_models(prompt: Mapping[str, Any], specs: NodeSpecs, manifest: list[ModelEntry]) -> list[Problem]:

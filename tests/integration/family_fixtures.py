@@ -13,6 +13,8 @@ What ComfyUI's detection needs (measured on v0.3.64, see ../shared/tiny_models/R
   404M parameters); full-size random CLIP-L; TAESD VAE with 16 latent channels.
 - Qwen-Image: one transformer block of the fixed width; the Wan 2.1 VAE (its size is fixed in ComfyUI).
 - Wan 2.2 TI2V-5B: in/out 48 channels, dim 128, 2 layers; the Wan 2.2 VAE (705M parameters, fixed).
+- Wan 2.2 14B layouts (wan22_14b): image-to-video in 36 / out 16 channels (also first/last frame), Fun Control in 52
+  with a `ref_conv` (reference image), high- and low-noise files each; the Wan 2.1 VAE (127M parameters, fixed).
 
 Text encoders: stock loaders build them from fixed configs whatever the file holds (T5-XXL, UMT5-XXL,
 Qwen2.5-VL-7B, CLIP-G), so a tiny encoder file carries a uint8 JSON tensor `inkframe_te_config` that the
@@ -64,6 +66,14 @@ FAMILIES: dict[str, TinyFamily] = {
     "wan22_5b": TinyFamily("wan22_5b", {"unet": f"diffusion_models/{_name('wan22-ti2v5b')}",
                                         "text_encoder": f"text_encoders/{_name('umt5xxl')}",
                                         "vae": f"vae/{_name('wan22-vae')}"}, "WAN22_T2V", "FLOW", 6),
+    # names that app/workflows/families.py reads as the Wan 2.2 14B i2v / first-last-frame / Fun Control families
+    "wan22_14b": TinyFamily("wan22_14b", {
+        "unet_i2v_high": f"diffusion_models/{_name('wan2.2_i2v_high_noise_14B')}",
+        "unet_i2v_low": f"diffusion_models/{_name('wan2.2_i2v_low_noise_14B')}",
+        "unet_fun_high": f"diffusion_models/{_name('wan2.2_fun_control_high_noise_14B')}",
+        "unet_fun_low": f"diffusion_models/{_name('wan2.2_fun_control_low_noise_14B')}",
+        "text_encoder": f"text_encoders/{_name('umt5xxl')}",
+        "vae": f"vae/{_name('wan21-vae')}"}, "WAN21_T2V", "FLOW", 3),
 }
 
 BUILD_SCRIPT = r'''
@@ -206,13 +216,16 @@ def qwen():
     wan21_vae()
 
 
-def wan22_5b():
-    import comfy.ldm.wan.model, comfy.ldm.wan.vae2_2
+def wan_model(role, in_dim, out_dim, **extra):
+    import comfy.ldm.wan.model
+    model = comfy.ldm.wan.model.WanModel(model_type="t2v", in_dim=in_dim, out_dim=out_dim, dim=128, ffn_dim=256,
+                                         num_heads=1, num_layers=2, text_dim=4096, freq_dim=256, device="cpu",
+                                         dtype=torch.float32, operations=OPS, **extra)
+    save(half(randomise(model).state_dict()), role)
+
+
+def umt5xxl():
     import sentencepiece
-    model = comfy.ldm.wan.model.WanModel(model_type="t2v", in_dim=48, out_dim=48, dim=128, ffn_dim=256, num_heads=1,
-                                         num_layers=2, text_dim=4096, freq_dim=256, device="cpu", dtype=torch.float32,
-                                         operations=OPS)
-    save(half(randomise(model).state_dict()), "unet")
     lines = [line for line in open(os.path.join(comfy_path, "README.md"), encoding="utf-8").read().splitlines() if line.strip()]
     buffer = io.BytesIO()
     sentencepiece.SentencePieceTrainer.train(sentence_iterator=iter(lines), model_writer=buffer, vocab_size=512, pad_id=0,
@@ -221,12 +234,29 @@ def wan22_5b():
     tiny = {"num_layers": 24, "d_ff": 8, "num_heads": 1, "d_kv": 8, "vocab_size": 512}
     save(umt5_like("umt5_config_xxl.json", tiny, {"spiece_model": torch.frombuffer(bytearray(buffer.getvalue()), dtype=torch.uint8),
                                                   "inkframe_te_config": config_tensor({"umt5xxl": tiny})}), "text_encoder")
+
+
+def wan22_5b():
+    import comfy.ldm.wan.vae2_2
+    wan_model("unet", 48, 48)
+    umt5xxl()
     vae = comfy.ldm.wan.vae2_2.WanVAE(dim=160, z_dim=48, dim_mult=[1, 2, 4, 4], num_res_blocks=2, attn_scales=[],
                                       temperal_downsample=[False, True, True], dropout=0.0)
     save(half(randomise(vae).state_dict()), "vae")
 
 
-{"sdxl": sdxl, "flux": flux, "qwen": qwen, "wan22_5b": wan22_5b}[family]()
+def wan22_14b():
+    # 14B image-to-video / first-last-frame: 16 noise + 16 image + 4 mask channels in, 16 out (detected as WAN21_T2V)
+    for role in ("unet_i2v_high", "unet_i2v_low"):
+        wan_model(role, 36, 16)
+    # Fun Control 2.2: 16 noise + 16 control + 4 mask + 16 start-image channels, and ref_conv for the reference image
+    for role in ("unet_fun_high", "unet_fun_low"):
+        wan_model(role, 52, 16, in_dim_ref_conv=16)
+    umt5xxl()
+    wan21_vae()
+
+
+{"sdxl": sdxl, "flux": flux, "qwen": qwen, "wan22_5b": wan22_5b, "wan22_14b": wan22_14b}[family]()
 '''
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
+import pytest
 
 from app.media import EncodeOptions, encode_frames, read_tags
-from app.services.run_service import tag_video
+from app.services.run_service import KEEPS_TAGS, tag_video
 
 
 def test_a_graph_video_is_tagged(tmp_path):
@@ -32,3 +33,12 @@ def test_a_container_without_tags_is_said_out_loud(tmp_path):
                         EncodeOptions(codec="gif", fps=Fraction(8)))
     assert tag_video(gif, "text_to_video") == ["ComfyUI_00003.gif was saved without provenance tags: its .gif container "
                                               "keeps no metadata."]
+
+
+@pytest.mark.parametrize("suffix,codec", [(".mp4", "h264"), (".mov", "h264"), (".m4v", "h264"), (".mkv", "h264"),
+                                          (".webm", "webm")])
+def test_containers_trusted_without_a_read_back_do_keep_the_tags(tmp_path, suffix, codec):
+    video = encode_frames((np.full((16, 16, 3), 9 * i, np.uint8) for i in range(4)), tmp_path / f"clip{suffix}",
+                          EncodeOptions(codec=codec, fps=Fraction(8)))
+    assert suffix in KEEPS_TAGS and tag_video(video, "wan22_i2v_14b") == []
+    assert read_tags(video)["operation"] == "workflow wan22_i2v_14b"

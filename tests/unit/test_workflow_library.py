@@ -10,14 +10,16 @@ from pathlib import Path
 import pytest
 
 from app.cli import main as cli_main
-from app.workflows import list_workflows, load_manifest, load_workflow, parameter_schema
+from app.workflows import list_workflows, load_workflow, parameter_schema
+from app.workflows.manifest import load_library_manifest
 from app.workflows.lint import align_input_lists, lint_workflow, project_object_info, recorded_object_info
 from app.workflows.widgets import NodeSpecs
 
 REPO = Path(__file__).resolve().parents[2]
 LIBRARY = list_workflows()
 EXPECTED = {"panel", "character_sheet", "background", "img2img_restyle", "inpaint_region", "upscale_face_restore", "pose_extraction",
-            "pose_animation", "portrait_animation", "image_to_video", "text_to_video", "faceswap_image", "faceswap_video"}
+            "pose_animation", "portrait_animation", "image_to_video", "text_to_video", "faceswap_image", "faceswap_video",
+            "wan22_text_to_video", "wan22_image_to_video", "wan22_i2v_14b", "wan22_first_last_frame", "wan22_pose_control"}
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +33,7 @@ def test_library_has_every_workflow() -> None:
 
 @pytest.mark.parametrize("path", LIBRARY, ids=[p.stem for p in LIBRARY])
 def test_workflow_lints_clean(path: Path, specs: NodeSpecs) -> None:
-    report = lint_workflow(load_workflow(path), specs, load_manifest(), check_models=False)
+    report = lint_workflow(load_workflow(path), specs, load_library_manifest(), check_models=False)
     assert report.sentences() == []
 
 
@@ -40,7 +42,7 @@ def test_workflow_declares_parameters_and_outputs(path: Path) -> None:
     workflow = load_workflow(path)
     assert workflow.format == "ui" and workflow.parameters and all(p.declared for p in parameter_schema(workflow))
     types = {n["type"] for n in workflow.raw["nodes"]}
-    assert types & {"SaveImage", "VHS_VideoCombine"}
+    assert types & {"SaveImage", "VHS_VideoCombine", "SaveVideo"}
     # parameters ride on core nodes; only a workflow using the project's working nodes needs its pack, and says so
     own = {t for t in types if t.startswith("Inkframe")}
     assert own <= {"InkframeFaceSwap"}

@@ -1,0 +1,64 @@
+"""Which library workflow runs a video capability on a backend: Wan 2.2 where the backend has it (pure).
+
+The video capabilities (text to video, image to video, pose-driven motion) have an older workflow each
+(AnimateDiff, Stable Video Diffusion, AnimateDiff + ControlNet + IPAdapter; see capabilities.CAPABILITIES) and
+Wan 2.2 workflows built by scripts/workflow_defs/video_families.py. A backend whose model files make a Wan
+family (families.detect_families) runs the Wan workflow; a backend without one keeps the older path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from .capabilities import CAPABILITIES, Capability
+from .families import BackendFamilies, detect_families
+
+# capability id -> (family id, workflow), best first: the 14B models where present, the 5B one on small GPUs
+WAN_WORKFLOWS: dict[str, tuple[tuple[str, str], ...]] = {
+    "text_to_video": (("wan22_ti2v_5b", "wan22_text_to_video"),),
+    "image_to_video": (("wan22_i2v_14b", "wan22_i2v_14b"), ("wan22_ti2v_5b", "wan22_image_to_video")),
+    "pose_animation": (("wan22_fun_control_14b", "wan22_pose_control"),),
+}
+FIRST_LAST_FRAME = ("wan22_flf2v_14b", "wan22_first_last_frame")  # Wan only: no older path makes it
+
+
+@dataclass(frozen=True)
+class VideoChoice:
+    capability: str
+    workflow: str
+    family: str | None  # the Wan family used, None for the older path
+
+    def sentence(self) -> str:
+        how = f"the {self.family} model family" if self.family else "the older (pre-Wan) path"
+        return f"{self.capability.replace('_', ' ').capitalize()} runs {self.workflow} with {how}."
+
+
+def choose_video_workflow(capability_id: str, backend: BackendFamilies, family: str | None = None) -> VideoChoice:
+    """The workflow for a video capability: the named Wan `family` if the backend has it, else the best Wan family
+    the backend has, else the capability's older workflow. Raises KeyError for a capability that is not video."""
+    older = next(c.workflow for c in CAPABILITIES if c.id == capability_id)
+    options = WAN_WORKFLOWS.get(capability_id, ())
+    if family is not None:
+        options = tuple(o for o in options if o[0] == family) + options
+    for family_id, workflow in options:
+        if family_id in backend.present:
+            return VideoChoice(capability_id, workflow, family_id)
+    return VideoChoice(capability_id, older, None)
+
+
+def first_last_frame_workflow(backend: BackendFamilies) -> str | None:
+    """wan22_first_last_frame when the backend has the 14B i2v models, else None (nothing else does it)."""
+    return FIRST_LAST_FRAME[1] if FIRST_LAST_FRAME[0] in backend.present else None
+
+
+def capabilities_for(
+    object_info: Mapping[str, Any], capabilities: tuple[Capability, ...] = CAPABILITIES
+) -> tuple[Capability, ...]:
+    """The capabilities with each video one pointing at the workflow this backend (its /object_info) runs."""
+    backend = detect_families(object_info)
+    return tuple(
+        replace(c, workflow=choose_video_workflow(c.id, backend).workflow) if c.id in WAN_WORKFLOWS else c
+        for c in capabilities
+    )
