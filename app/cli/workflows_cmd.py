@@ -133,13 +133,14 @@ def _lint_targets(paths: list[str]) -> list[Any]:
 
 
 def run_lint(args: argparse.Namespace, config: Config) -> int:
-    from app.workflows import WorkflowError, load_manifest, load_workflow
+    from app.workflows import WorkflowError, load_workflow
     from app.workflows.lint import declared_requirements, lint_workflow
+    from app.workflows.manifest import load_library_manifest
     from app.workflows.widgets import NodeSpecs
 
     object_info, live = _object_info(args, config)
     specs = NodeSpecs(object_info)
-    manifest = load_manifest()
+    manifest = load_library_manifest()
     failed = 0
     for path in _lint_targets(args.paths):
         needs = ""

@@ -9,6 +9,7 @@ from typing import Any
 from .errors import WorkflowError
 
 DEFAULT_MANIFEST = Path(__file__).resolve().parents[2] / "models" / "manifest.yaml"
+FAMILIES_MANIFEST = DEFAULT_MANIFEST.with_name("families.yaml")  # the modern families' files, downloaded on request
 FIELDS = ("name", "folder", "url", "sha256", "size", "licence", "notes")
 
 
@@ -46,6 +47,11 @@ def load_manifest(path: str | Path | None = None) -> list[ModelEntry]:
     if not isinstance(entries, list):
         raise WorkflowError(f"Model manifest {file} needs a top-level 'models:' list.")
     return [_entry(raw, file, index) for index, raw in enumerate(entries)]
+
+
+def load_library_manifest() -> list[ModelEntry]:
+    """Every model file a built-in workflow may name: models/manifest.yaml, then models/families.yaml."""
+    return load_manifest() + load_manifest(FAMILIES_MANIFEST)
 
 
 def _entry(raw: Any, file: Path, index: int) -> ModelEntry:

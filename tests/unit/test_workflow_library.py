@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from app.cli import main as cli_main
-from app.workflows import list_workflows, load_manifest, load_workflow, parameter_schema
+from app.workflows import list_workflows, load_workflow, parameter_schema
+from app.workflows.manifest import load_library_manifest
 from app.workflows.lint import align_input_lists, lint_workflow, project_object_info, recorded_object_info
 from app.workflows.widgets import NodeSpecs
 
@@ -31,7 +32,7 @@ def test_library_has_every_workflow() -> None:
 
 @pytest.mark.parametrize("path", LIBRARY, ids=[p.stem for p in LIBRARY])
 def test_workflow_lints_clean(path: Path, specs: NodeSpecs) -> None:
-    report = lint_workflow(load_workflow(path), specs, load_manifest(), check_models=False)
+    report = lint_workflow(load_workflow(path), specs, load_library_manifest(), check_models=False)
     assert report.sentences() == []
 
 
