@@ -25,7 +25,9 @@ from ..config import Timeouts
 from ..workflows import (Workflow, WorkflowError, apply_overrides, load_workflow, output_name, parameter_schema, preflight,
                          resolve_workflow, to_api)
 from .backend import BackendUnavailable, GenerationRequest, GenerationResult
+from ..workflows.families import BackendFamilies, detect_families
 from .errors import BookError
+from .family_plan import plan_family
 
 IPADAPTER_NODES = ("IPAdapterUnifiedLoader", "IPAdapter")
 
@@ -55,8 +57,21 @@ class WorkflowPlanner:
     def loras(self) -> list[str]:
         raise NotImplementedError
 
+    def families(self) -> BackendFamilies | None:
+        """The model families the backend has (None: it cannot tell; the SD1.5 built-ins run)."""
+        return None
+
+    def declared(self, workflow: str) -> set[str]:
+        """The parameter names of a built-in workflow."""
+        return set()
+
     def _plan(self, request: GenerationRequest) -> tuple[str, dict[str, Any], dict[str, Image.Image], set[str], tuple[int, int], list[str]]:
-        """(workflow, parameters, images, node types to enable, size, notes) for a request."""
+        """(workflow, parameters, images, node types / titles to enable, size, notes) for a request."""
+        family = plan_family(request, self.families(), self.declared)
+        if family is not None:  # a model family's workflow (app/book/family_plan.py)
+            if request.loras and "lora" in self.declared(family.workflow):
+                family.enable |= self._choose_lora(request, family.params, family.notes)
+            return family.workflow, family.params, family.images, family.enable, (request.width, request.height), family.notes
         notes: list[str] = []
         params: dict[str, Any] = {"prompt": request.positive, "negative_prompt": request.negative, "seed": request.seed}
         if request.steps is not None:
@@ -113,6 +128,7 @@ class ComfyBackend(WorkflowPlanner):
         self._object_info: dict[str, Any] | None = None
         self._uploaded: dict[str, str] = {}
         self._pending: dict[tuple, _Pending] = {}
+        self._families: BackendFamilies | None = None
 
     def close(self) -> None:
         self.client.close()
@@ -145,6 +161,14 @@ class ComfyBackend(WorkflowPlanner):
             "lora": "" if "LoraLoader" in info else "this ComfyUI lacks LoraLoader.",
             "restore": restore,
         }
+
+    def families(self) -> BackendFamilies:
+        if self._families is None:
+            self._families = detect_families(self.object_info)
+        return self._families
+
+    def declared(self, workflow: str) -> set[str]:
+        return {p.name for p in self.workflow(workflow).parameters}
 
     def loras(self) -> list[str]:
         spec = self.object_info.get("LoraLoader", {}).get("input", {}).get("required", {}).get("lora_name", [[]])
@@ -288,13 +312,13 @@ def build_workflow_prompt(workflow: Workflow, name: str, params: Mapping[str, An
                           enable: Iterable[str], size: tuple[int, int] | None, info: Mapping[str, Any], *, where: str,
                           check: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
     """(API prompt, bound parameters) of a built-in workflow for one backend's /object_info: optional nodes of
-    `enable` switched on, parameters bound, `image_names` (uploaded file names) set, panel size applied. With
+    `enable` (node types or titles) switched on, parameters bound, `image_names` (uploaded file names) set, panel size applied. With
     `check`, a prompt the backend cannot run raises BackendUnavailable (the queue preflights per backend itself)."""
     enable = set(enable)
     if enable:
         raw = copy.deepcopy(workflow.raw)
         for node in raw.get("nodes", []):
-            if node.get("type") in enable and node.get("mode") == 4:
+            if (node.get("type") in enable or node.get("title") in enable) and node.get("mode") == 4:
                 node["mode"] = 0
         workflow = Workflow(workflow.name, workflow.path, workflow.format, raw)
     prompt = to_api(workflow, info)
