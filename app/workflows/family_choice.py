@@ -177,3 +177,38 @@ def _nothing_found(backend: BackendFamilies) -> str:
     if loose:
         return f"its model files ({', '.join(loose[:3])}) name no known family."
     return "it has no checkpoint or diffusion model files."
+
+
+def family_table(backend: BackendFamilies, statuses: list[FamilyStatus]) -> list[list[str]]:
+    """Compact [label, status] rows for the capability table: one per image family the backend has files of (ready
+    with its capabilities, or what is missing), and one row naming the families it has no file of."""
+    rows, absent = [], []
+    for family_id, family in FAMILIES.items():
+        mine = [s for s in statuses if s.family == family_id]
+        if not mine:
+            continue
+        if family_id not in backend.present and family_id not in backend.partial:
+            absent.append(family.label.split(" (")[0])
+            continue
+        ready = [s.capability for s in mine if s.ready]
+        blocked = next((s.reason for s in mine if not s.ready), "")
+        status = f"ready ({', '.join(ready)})" if ready and not blocked else blocked
+        rows.append([f"Family {family.label.split(' (')[0]}", status])
+    if absent:
+        rows.append(["Other families", "no model files of " + ", ".join(dict.fromkeys(absent))])
+    return rows
+
+
+def missing_node_sentences(workflows: Mapping[str, Any], object_info: Mapping[str, Any]) -> dict[str, str]:
+    """Family workflow -> 'this ComfyUI lacks node types ...' for the node types of its UI file the backend lacks."""
+    found = {}
+    for name in {spec.workflow for spec in WORKFLOWS.values()}:
+        workflow = workflows.get(name)
+        if workflow is None:
+            found[name] = f"the workflow library has no {name}.json."
+            continue
+        types = {str(n.get("type")) for n in workflow.raw.get("nodes", [])} - {"PrimitiveNode", "Note", "MarkdownNote"}
+        lacking = sorted(t for t in types if t not in object_info)
+        if lacking:
+            found[name] = f"this ComfyUI lacks {', '.join(lacking)}: update ComfyUI (0.3.64 has them)."
+    return found
