@@ -111,3 +111,18 @@ def test_family_table_says_per_family_what_is_missing() -> None:
     assert rows[("panel", "flux1_kontext")].ready
     assert rows[("panel", "qwen_image")].reason == "Qwen-Image is not on this backend: no model file names it."
     assert rows[("panel", "sdxl")].row()[0] == "Panel (SDXL (eps))"
+
+
+def test_the_capability_table_has_a_row_per_family_with_files(object_info_core: dict) -> None:
+    from app.services.capability_service import capabilities_of
+
+    from .test_workflow_families import with_models
+
+    info = with_models(object_info_core, merged(SPLIT_FLUX, {"diffusion_models": ["qwen_image_fp8_e4m3fn.safetensors"]}))
+    rows = dict(map(tuple, capabilities_of(info).table()))
+    assert rows["Family Flux.1 dev"] == "ready (panel, background)" and rows["Family Flux.1 Kontext dev"] == "ready (panel)"
+    assert rows["Family Qwen-Image"] == "Qwen-Image is incomplete on this backend: it lacks the text_encoder, vae file(s)."
+    assert rows["Other families"].startswith("no model files of Stable Diffusion 1.5, SDXL, SDXL v-prediction")
+    del info["FluxGuidance"]
+    rows = dict(map(tuple, capabilities_of(info).table()))
+    assert rows["Family Flux.1 dev"] == "this ComfyUI lacks FluxGuidance: update ComfyUI (0.3.64 has them)."
