@@ -1,12 +1,10 @@
 """`ComfyBackend`: the built-in workflows (workflows/*.json) run on a ComfyUI server for the book.
 
-Each request loads the workflow (UI format, as users edit it), enables the optional nodes it needs
-(the panel's LoRA loader when a LoRA is chosen and installed; its IPAdapter pair when references exist
-and the backend has ComfyUI_IPAdapter_plus and its models), converts it with the backend's
-/object_info, binds the declared parameters, preflights, runs it and brings the image home. What could
-not be enabled is said in `notes`. One client (one WebSocket) serves the whole build.
+Each request loads the workflow (UI format; a model family's own per app/book/family_plan.py), enables the optional
+nodes it needs (LoRA loader, IPAdapter pair when the backend has ComfyUI_IPAdapter_plus, a family's switches),
+converts it with the backend's /object_info, binds the declared parameters, preflights, runs it and brings the
+image home. What could not be enabled is said in `notes`. One client (one WebSocket) serves the whole build.
 """
-
 from __future__ import annotations
 
 import copy
@@ -57,12 +55,10 @@ class WorkflowPlanner:
     def loras(self) -> list[str]:
         raise NotImplementedError
 
-    def families(self) -> BackendFamilies | None:
-        """The model families the backend has (None: it cannot tell; the SD1.5 built-ins run)."""
+    def families(self) -> BackendFamilies | None:  # the backend's model families (None: unknown, SD1.5 built-ins)
         return None
 
-    def declared(self, workflow: str) -> set[str]:
-        """The parameter names of a built-in workflow."""
+    def declared(self, workflow: str) -> set[str]:  # a built-in workflow's parameter names
         return set()
 
     def _plan(self, request: GenerationRequest) -> tuple[str, dict[str, Any], dict[str, Image.Image], set[str], tuple[int, int], list[str]]:
@@ -128,7 +124,8 @@ class ComfyBackend(WorkflowPlanner):
         self._object_info: dict[str, Any] | None = None
         self._uploaded: dict[str, str] = {}
         self._pending: dict[tuple, _Pending] = {}
-        self._families: BackendFamilies | None = None
+        self._families: BackendFamilies | None = None  # and the last 8 pictures uploaded (held, so their ids stay theirs):
+        self._by_object: dict[int, tuple[Image.Image, str]] = {}
 
     def close(self) -> None:
         self.client.close()
@@ -288,6 +285,8 @@ class ComfyBackend(WorkflowPlanner):
         return "" if not blocking else f"the {name} workflow cannot run on {self.url}: " + " ".join(blocking)
 
     def _upload(self, image: Image.Image) -> str:
+        if self._by_object.get(id(image), (None, ""))[0] is image:  # the same reference again (panel, retry, prefetch)
+            return self._by_object[id(image)][1]
         buffer = io.BytesIO()
         image.convert("RGB").save(buffer, "PNG")
         data = buffer.getvalue()
@@ -295,6 +294,7 @@ class ComfyBackend(WorkflowPlanner):
         if digest not in self._uploaded:
             self._uploaded[digest] = self.client.upload_image(data, filename=f"inkframe_book_{digest}.png", overwrite=True).reference
             self._note_upload(self._uploaded[digest])
+        self._by_object = {**dict(list(self._by_object.items())[-7:]), id(image): (image, self._uploaded[digest])}
         return self._uploaded[digest]
 
     def _note_upload(self, name: str) -> None:

@@ -9,8 +9,10 @@ request names no family and the backend's default is SD1.5 (or no family is reco
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from PIL import Image
@@ -22,6 +24,19 @@ from .errors import BookError
 
 REFERENCE_KEYS = ("reference_image", "reference_image_2", "reference_image_3")
 MEGAPIXELS = (0.01, 4.0)  # the reference_megapixels parameter's range
+
+
+def reference_image(path: Path) -> Image.Image:
+    """The reference picture, decoded once per file version (every panel, retry and prefetch of a character uses
+    the same object, so the backend uploads it once without re-encoding it)."""
+    stat = Path(path).stat()
+    return _decoded(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _decoded(path: str, _mtime_ns: int, _size: int) -> Image.Image:
+    with Image.open(path) as picture:
+        return picture.convert("RGB")
 
 
 @dataclass
@@ -41,12 +56,13 @@ def plan_family(request: GenerationRequest, backend: BackendFamilies | None,
     `declared(workflow)` gives a workflow's parameter names. A family that cannot run raises BookError."""
     if request.workflow not in ("panel", "background"):
         if request.family:
-            raise BookError(f"the {request.workflow} step has no {request.family} workflow; only panels and backgrounds "
-                            "are made per family (give the location a plate or drop its photo).")
+            raise BookError(f"the {request.workflow} step has no {request.family} workflow; only panels and "
+                            "backgrounds are made per family (give the location a plate or drop its photo).")
         return None
     if backend is None:
         if request.family:
-            raise BookError(f"model family {request.family!r} was asked for, but this backend cannot tell its families.")
+            raise BookError(f"model family {request.family!r} was asked for, but this backend cannot tell its "
+                            "families.")
         return None
     try:
         choice = choose_family(request.workflow, backend, request.family, references=bool(request.references))
@@ -70,8 +86,8 @@ def plan_family(request: GenerationRequest, backend: BackendFamilies | None,
     if request.negative and "negative_prompt" not in names:
         notes.append(f"{choice.label} takes no negative prompt; it was left out.")
     if request.loras and "lora" not in names:
-        notes.append(f"the {choice.workflow} workflow has no LoRA loader; {', '.join(l.name for l in request.loras)} "
-                     "not applied.")
+        dropped = ", ".join(lora.name for lora in request.loras)
+        notes.append(f"the {choice.workflow} workflow has no LoRA loader; {dropped} not applied.")
     params = {k: v for k, v in values.items() if k in names and v is not None}
     plan = FamilyPlan(choice.family, choice.workflow, params, enable=set(choice.enable), notes=notes,
                       reference_edit=choice.reference_edit)
@@ -80,7 +96,7 @@ def plan_family(request: GenerationRequest, backend: BackendFamilies | None,
             raise BookError(f"{choice.label} edits a reference image; this {request.workflow} has no character "
                             "reference to start from (pick a text-to-image family for it).")
         for key, path in zip(REFERENCE_KEYS, request.references[:choice.max_references]):
-            plan.images[key] = Image.open(path).convert("RGB")
+            plan.images[key] = reference_image(path)
         plan.enable |= reference_enable(choice, len(request.references))
         if "reference_megapixels" in names:  # the reference costs what the panel costs
             pixels = request.width * request.height / 1e6

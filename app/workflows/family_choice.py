@@ -101,8 +101,14 @@ def check_family(family: str | None) -> str | None:
     return key
 
 
-def choose_family(capability: str, backend: BackendFamilies, requested: str | None = None, *,
-                  references: bool = False, preferred: tuple[str, ...] = ()) -> FamilyChoice:
+def choose_family(
+    capability: str,
+    backend: BackendFamilies,
+    requested: str | None = None,
+    *,
+    references: bool = False,
+    preferred: tuple[str, ...] = (),
+) -> FamilyChoice:
     """The workflow, model files and switches for `capability` on a backend with `backend`'s families.
 
     `requested` None picks the first image family the backend has (`preferred` first). With `references`, a
@@ -115,14 +121,17 @@ def choose_family(capability: str, backend: BackendFamilies, requested: str | No
     if family is None and capability == "panel":
         family = default_family(backend, "edit", preferred)
     if family is None:
-        raise FamilyUnavailable(f"this backend has no image model family for the {capability}: "
-                                f"{_nothing_found(backend)}")
+        raise FamilyUnavailable(
+            f"this backend has no image model family for the {capability}: {_nothing_found(backend)}"
+        )
     notes: list[str] = []
     if references and capability == "panel" and family not in IPADAPTER_FAMILIES:
         edit = next((f for f in EDIT_FAMILIES.get(family, DEFAULT_EDIT_ORDER) if f in backend.present), None)
         if edit is None:
-            notes.append(f"{FAMILIES[family].label} has no IPAdapter and this backend has no reference-edit family "
-                         "(Flux.1 Kontext, Qwen-Image-Edit-2509); references are used by the identity gate only.")
+            notes.append(
+                f"{FAMILIES[family].label} has no IPAdapter and this backend has no reference-edit family "
+                "(Flux.1 Kontext, Qwen-Image-Edit-2509); references are used by the identity gate only."
+            )
         else:
             family = edit
     spec = WORKFLOWS.get((capability, family))
@@ -132,11 +141,21 @@ def choose_family(capability: str, backend: BackendFamilies, requested: str | No
         raise FamilyUnavailable(backend.sentence(family))
     files = backend.present[family].default_files
     if "checkpoint" in files and FAMILIES[family].base == "flux1":
-        raise FamilyUnavailable(f"{FAMILIES[family].label} is only here as an all-in-one checkpoint ({files['checkpoint']}); "
-                                "the built-in workflows load the split files (transformer, clip_l, t5, ae).")
-    return FamilyChoice(capability, family, spec.workflow, {**files, **dict(spec.defaults)}, spec.enable,
-                        reference_edit=spec.max_references > 0, max_references=spec.max_references, requested=wanted,
-                        notes=tuple(notes))
+        raise FamilyUnavailable(
+            f"{FAMILIES[family].label} is only here as an all-in-one checkpoint "
+            f"({files['checkpoint']}); the built-in workflows load the split files (transformer, clip_l, t5, ae)."
+        )
+    return FamilyChoice(
+        capability,
+        family,
+        spec.workflow,
+        {**files, **dict(spec.defaults)},
+        spec.enable,
+        reference_edit=spec.max_references > 0,
+        max_references=spec.max_references,
+        requested=wanted,
+        notes=tuple(notes),
+    )
 
 
 def reference_enable(choice: FamilyChoice, count: int) -> frozenset[str]:

@@ -210,7 +210,8 @@ def panel_qwen_edit(g: Any) -> None:
     scaled = g.node("ImageScaleToTotalPixels", image=first[0], upscale_method="lanczos", megapixels=megapixels[0])
     positive = g.node("TextEncodeQwenImageEditPlus", clip=clip[0], prompt=p["prompt"][0], image1=scaled[0],
                       image2=second[0], image3=third[0], _title="Positive prompt + references")
-    negative_cond = g.node("TextEncodeQwenImageEditPlus", clip=clip[0], prompt=p["negative"][0], _title="Negative prompt")
+    negative_cond = g.node("TextEncodeQwenImageEditPlus", clip=clip[0], prompt=p["negative"][0],
+                           _title="Negative prompt")
     encoded = g.node("VAEEncode", pixels=scaled[0], vae=vae[0])
     referenced = g.node("ReferenceLatent", conditioning=positive[0], latent=encoded[0])
     latent = g.node("EmptySD3LatentImage", width=p["width"][0], height=p["height"][0], batch_size=1)

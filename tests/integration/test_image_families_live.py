@@ -53,8 +53,10 @@ MAYA: Hold the light steady!
 @contextmanager
 def family_server(family: str, workdir: Path) -> Iterator[str]:
     if comfy_env() is None:
-        pytest.skip("no ComfyUI to run the family workflows on: set COMFYUI_PATH and COMFYUI_PYTHON (the tiny models are "
-                    "built with ComfyUI's own classes and a server is started with them)")
+        pytest.skip(
+            "no ComfyUI to run the family workflows on: set COMFYUI_PATH and COMFYUI_PYTHON (the tiny models are "
+            "built with ComfyUI's own classes and a server is started with them)"
+        )
     workdir.mkdir(parents=True, exist_ok=True)
     server = start_family_server(family, workdir, FAMILY_TIMEOUTS)
     try:
@@ -72,8 +74,10 @@ def picture(path: Path, colour: tuple[int, int, int]) -> Path:
 
 def run_family(backend: ComfyBackend, capability: str, family: str, references: tuple[Path, ...] = ()) -> dict:
     choice = choose_family(capability, backend.families(), family, references=bool(references))
-    images = {key: Image.open(p).convert("RGB")
-              for key, p in zip(("reference_image", "reference_image_2", "reference_image_3"), references)}
+    images = {
+        key: Image.open(p).convert("RGB")
+        for key, p in zip(("reference_image", "reference_image_2", "reference_image_3"), references)
+    }
     params = {**choice.parameters, "seed": 3, "steps": 1, "prompt": "comic panel, a lighthouse keeper"}
     if choice.reference_edit:
         params["reference_megapixels"] = 0.01
@@ -81,8 +85,12 @@ def run_family(backend: ComfyBackend, capability: str, family: str, references: 
     result = backend.run(choice.workflow, params, images, enable=enable, size=SIZE)
     assert result.image.size == SIZE and np.asarray(result.image).std() > 0, choice.workflow
     classes = {node["class_type"] for node in result.api_prompt.values()}
-    return {"workflow": choice.workflow, "classes": classes, "prompt": result.api_prompt,
-            "seconds": round(result.wall_s, 1)}
+    return {
+        "workflow": choice.workflow,
+        "classes": classes,
+        "prompt": result.api_prompt,
+        "seconds": round(result.wall_s, 1),
+    }
 
 
 def book(tmp_path: Path, url: str, family: str | None, style: str, *, retries: int = 0) -> list:
@@ -90,13 +98,28 @@ def book(tmp_path: Path, url: str, family: str | None, style: str, *, retries: i
     (root / "library" / "characters" / "maya" / "references").mkdir(parents=True, exist_ok=True)
     (root / "book.txt").write_text(SCRIPT.format(family=family or style, style=style), encoding="utf-8")
     (root / "library" / "characters" / "maya" / "character.yaml").write_text(
-        "name: Maya\ndescription: woman in a red raincoat\nseed: 42\n", encoding="utf-8")
+        "name: Maya\ndescription: woman in a red raincoat\nseed: 42\n", encoding="utf-8"
+    )
     picture(root / "library" / "characters" / "maya" / "references" / "front.png", (200, 40, 40))
-    config = Config.model_validate({"gates": {"identity_threshold": 0.9999 if retries else 0.0,
-                                              "identity_retries": retries, "identity_repairs": 0},
-                                    "comfyui": {"timeouts": FAMILY_TIMEOUTS.model_dump()}})
-    options = BuildOptions(script=root / "book.txt", out_dir=root / "out", library_dir=root / "library", max_side=64,
-                           steps=1, family=family, formats=("png",))
+    config = Config.model_validate(
+        {
+            "gates": {
+                "identity_threshold": 0.9999 if retries else 0.0,
+                "identity_retries": retries,
+                "identity_repairs": 0,
+            },
+            "comfyui": {"timeouts": FAMILY_TIMEOUTS.model_dump()},
+        }
+    )
+    options = BuildOptions(
+        script=root / "book.txt",
+        out_dir=root / "out",
+        library_dir=root / "library",
+        max_side=64,
+        steps=1,
+        family=family,
+        formats=("png",),
+    )
     result = build_book(options, config, url, embedder=StatsEmbedder())
     assert [r.status for r in result.records] == ["done", "done"], [r.notes for r in result.records]
     assert (root / "out" / "book" / "page_001.png").is_file()
@@ -136,18 +159,26 @@ def test_flux_workflows_and_book_with_kontext_reference_edit(tmp_path: Path) -> 
 
 
 def test_qwen_workflows_and_book_with_edit_2509(tmp_path: Path) -> None:
-    refs = tuple(picture(tmp_path / f"ref{i}.png", colour) for i, colour in enumerate(((200, 40, 40), (40, 200, 40),
-                                                                                     (40, 40, 200))))
+    refs = tuple(
+        picture(tmp_path / f"ref{i}.png", colour)
+        for i, colour in enumerate(((200, 40, 40), (40, 200, 40), (40, 40, 200)))
+    )
     with family_server("qwen", tmp_path / "server") as url, ComfyBackend(url, timeouts=FAMILY_TIMEOUTS) as backend:
         assert {"qwen_image", "qwen_image_edit_2509"} <= set(backend.families().present)
         assert run_family(backend, "panel", "qwen_image")["workflow"] == "panel_qwen"
         assert run_family(backend, "background", "qwen_image")["workflow"] == "background_qwen"
         three = run_family(backend, "panel", "qwen_image_edit_2509", refs)
-        encoder = next(n for n in three["prompt"].values() if n["class_type"] == "TextEncodeQwenImageEditPlus"
-                       and "image1" in n["inputs"])
+        encoder = next(
+            n
+            for n in three["prompt"].values()
+            if n["class_type"] == "TextEncodeQwenImageEditPlus" and "image1" in n["inputs"]
+        )
         assert {"image1", "image2", "image3"} <= set(encoder["inputs"])
         records = book(tmp_path, url, None, "ink-qwen")
     assert [r.workflow for r in records] == ["panel_qwen", "panel_qwen_edit"]
-    encoder = next(n["inputs"] for n in records[1].api_prompt.values()
-                   if n["class_type"] == "TextEncodeQwenImageEditPlus" and "image1" in n["inputs"])
+    encoder = next(
+        n["inputs"]
+        for n in records[1].api_prompt.values()
+        if n["class_type"] == "TextEncodeQwenImageEditPlus" and "image1" in n["inputs"]
+    )
     assert "image2" not in encoder  # one character reference: the bypassed 2nd / 3rd stay out
