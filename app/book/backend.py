@@ -36,6 +36,7 @@ class GenerationRequest:
     references: tuple[Path, ...] = ()  # character reference images (IPAdapter, when the backend has it)
     init_image: Image.Image | None = field(default=None, compare=False, repr=False)  # img2img source
     strength: float | None = None  # img2img denoise
+    family: str | None = None  # model family (app.workflows.families id); None: the backend's default
 
 
 @dataclass

@@ -66,6 +66,7 @@ class BuildOptions:
     steps: int | None = None
     cfg: float | None = None
     checkpoint: str | None = None
+    family: str | None = None  # model family of panels and backgrounds (overrides the style's; None: style / backend)
     grade: str | None = None  # overrides the style's grade ("" = none)
     formats: tuple[str, ...] = DEFAULT_FORMATS
 
@@ -183,7 +184,8 @@ class BookBuilder:
                                             seed=int(overrides.get("seed", seed0)), width=width, height=height, steps=options.steps,
                                             cfg=options.cfg, checkpoint=options.checkpoint, loras=prompt.loras,
                                             references=tuple(p for refs in references.values() for p in refs)[:1],
-                                            init_image=init, strength=location.strength if location else None)
+                                            init_image=init, strength=location.strength if location else None,
+                                            family=_family(options, context.style, workflow))
                 use_crop = plate is not None and location is not None and location.use == "crop" and not panel.characters
                 key = fingerprint({"request": {k: v for k, v in request.__dict__.items() if k != "init_image"},
                                    "plate": digests.get(entry_id(location.name)) if plate else None,
@@ -382,7 +384,8 @@ class BookBuilder:
             source = cover_crop(Image.open(references[0]).convert("RGB"), (width, height)) if references else None
             request = GenerationRequest(workflow="img2img_restyle" if source else "background", positive=prompt[0], negative=prompt[1],
                                         seed=seed, width=width, height=height, steps=options.steps, cfg=options.cfg,
-                                        checkpoint=options.checkpoint, init_image=source, strength=location.strength if source else None)
+                                        checkpoint=options.checkpoint, init_image=source, strength=location.strength if source else None,
+                                        family=_family(options, context.style, "img2img_restyle" if source else "background"))
             print_key = fingerprint({**{k: v for k, v in request.__dict__.items() if k != "init_image"},
                                      "reference": hashlib.sha256(source.tobytes()).hexdigest() if source else None})
             path = store.out / "locations" / f"{key}.png"
@@ -474,6 +477,11 @@ def assemble_prompt_for_plate(style: StylePreset, location: Location) -> tuple[s
 
 def hash_text(text: str) -> int:
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big")
+
+
+def _family(options: BuildOptions, style: StylePreset, workflow: str) -> str | None:
+    """The model family a request names: the build's, else the style's; img2img restyles stay on SD1.5."""
+    return None if workflow == "img2img_restyle" else (options.family or style.family)
 
 
 def _lut(style: StylePreset):

@@ -1,12 +1,10 @@
 """`ComfyBackend`: the built-in workflows (workflows/*.json) run on a ComfyUI server for the book.
 
-Each request loads the workflow (UI format, as users edit it), enables the optional nodes it needs
-(the panel's LoRA loader when a LoRA is chosen and installed; its IPAdapter pair when references exist
-and the backend has ComfyUI_IPAdapter_plus and its models), converts it with the backend's
-/object_info, binds the declared parameters, preflights, runs it and brings the image home. What could
-not be enabled is said in `notes`. One client (one WebSocket) serves the whole build.
+Each request loads the workflow (UI format; a model family's own per app/book/family_plan.py), enables the optional
+nodes it needs (LoRA loader, IPAdapter pair when the backend has ComfyUI_IPAdapter_plus, a family's switches),
+converts it with the backend's /object_info, binds the declared parameters, preflights, runs it and brings the
+image home. What could not be enabled is said in `notes`. One client (one WebSocket) serves the whole build.
 """
-
 from __future__ import annotations
 
 import copy
@@ -25,7 +23,9 @@ from ..config import Timeouts
 from ..workflows import (Workflow, WorkflowError, apply_overrides, load_workflow, output_name, parameter_schema, preflight,
                          resolve_workflow, to_api)
 from .backend import BackendUnavailable, GenerationRequest, GenerationResult
+from ..workflows.families import BackendFamilies, detect_families
 from .errors import BookError
+from .family_plan import plan_family
 
 IPADAPTER_NODES = ("IPAdapterUnifiedLoader", "IPAdapter")
 
@@ -55,8 +55,19 @@ class WorkflowPlanner:
     def loras(self) -> list[str]:
         raise NotImplementedError
 
+    def families(self) -> BackendFamilies | None:  # the backend's model families (None: unknown, SD1.5 built-ins)
+        return None
+
+    def declared(self, workflow: str) -> set[str]:  # a built-in workflow's parameter names
+        return set()
+
     def _plan(self, request: GenerationRequest) -> tuple[str, dict[str, Any], dict[str, Image.Image], set[str], tuple[int, int], list[str]]:
-        """(workflow, parameters, images, node types to enable, size, notes) for a request."""
+        """(workflow, parameters, images, node types / titles to enable, size, notes) for a request."""
+        family = plan_family(request, self.families(), self.declared)
+        if family is not None:  # a model family's workflow (app/book/family_plan.py)
+            if request.loras and "lora" in self.declared(family.workflow):
+                family.enable |= self._choose_lora(request, family.params, family.notes)
+            return family.workflow, family.params, family.images, family.enable, (request.width, request.height), family.notes
         notes: list[str] = []
         params: dict[str, Any] = {"prompt": request.positive, "negative_prompt": request.negative, "seed": request.seed}
         if request.steps is not None:
@@ -113,6 +124,8 @@ class ComfyBackend(WorkflowPlanner):
         self._object_info: dict[str, Any] | None = None
         self._uploaded: dict[str, str] = {}
         self._pending: dict[tuple, _Pending] = {}
+        self._families: BackendFamilies | None = None  # and the last 8 pictures uploaded (held, so their ids stay theirs):
+        self._by_object: dict[int, tuple[Image.Image, str]] = {}
 
     def close(self) -> None:
         self.client.close()
@@ -145,6 +158,14 @@ class ComfyBackend(WorkflowPlanner):
             "lora": "" if "LoraLoader" in info else "this ComfyUI lacks LoraLoader.",
             "restore": restore,
         }
+
+    def families(self) -> BackendFamilies:
+        if self._families is None:
+            self._families = detect_families(self.object_info)
+        return self._families
+
+    def declared(self, workflow: str) -> set[str]:
+        return {p.name for p in self.workflow(workflow).parameters}
 
     def loras(self) -> list[str]:
         spec = self.object_info.get("LoraLoader", {}).get("input", {}).get("required", {}).get("lora_name", [[]])
@@ -264,6 +285,8 @@ class ComfyBackend(WorkflowPlanner):
         return "" if not blocking else f"the {name} workflow cannot run on {self.url}: " + " ".join(blocking)
 
     def _upload(self, image: Image.Image) -> str:
+        if self._by_object.get(id(image), (None, ""))[0] is image:  # the same reference again (panel, retry, prefetch)
+            return self._by_object[id(image)][1]
         buffer = io.BytesIO()
         image.convert("RGB").save(buffer, "PNG")
         data = buffer.getvalue()
@@ -271,6 +294,7 @@ class ComfyBackend(WorkflowPlanner):
         if digest not in self._uploaded:
             self._uploaded[digest] = self.client.upload_image(data, filename=f"inkframe_book_{digest}.png", overwrite=True).reference
             self._note_upload(self._uploaded[digest])
+        self._by_object = {**dict(list(self._by_object.items())[-7:]), id(image): (image, self._uploaded[digest])}
         return self._uploaded[digest]
 
     def _note_upload(self, name: str) -> None:
@@ -288,13 +312,13 @@ def build_workflow_prompt(workflow: Workflow, name: str, params: Mapping[str, An
                           enable: Iterable[str], size: tuple[int, int] | None, info: Mapping[str, Any], *, where: str,
                           check: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
     """(API prompt, bound parameters) of a built-in workflow for one backend's /object_info: optional nodes of
-    `enable` switched on, parameters bound, `image_names` (uploaded file names) set, panel size applied. With
+    `enable` (node types or titles) switched on, parameters bound, `image_names` (uploaded file names) set, panel size applied. With
     `check`, a prompt the backend cannot run raises BackendUnavailable (the queue preflights per backend itself)."""
     enable = set(enable)
     if enable:
         raw = copy.deepcopy(workflow.raw)
         for node in raw.get("nodes", []):
-            if node.get("type") in enable and node.get("mode") == 4:
+            if (node.get("type") in enable or node.get("title") in enable) and node.get("mode") == 4:
                 node["mode"] = 0
         workflow = Workflow(workflow.name, workflow.path, workflow.format, raw)
     prompt = to_api(workflow, info)

@@ -101,6 +101,7 @@ class PanelRunner:
                 record.notes.extend(n for n in result.notes if n not in record.notes)
                 if index == 0:
                     record.parameters, record.api_prompt = result.parameters, result.api_prompt
+                    record.workflow = result.workflow or record.workflow  # a model family's own (panel_flux ...)
                 attempt, verdict = self._score(job, result.image, self._attempt("generate" if index == 0 else "retry", seed, result))
                 self._keep(record, job.ref, result.image, attempt)
                 candidates.append((attempt_rank(verdict, attempt.quality), result.image, len(record.attempts) - 1))

@@ -11,7 +11,7 @@ import functools
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import BookError
 
@@ -29,6 +29,17 @@ class StylePreset(BaseModel):
     lora_weight: float = Field(0.8, ge=0.0, le=2.0)
     grade: str | None = None
     grade_strength: float = Field(1.0, ge=0.0, le=1.0)
+    family: str | None = None  # model family of the book's panels (app.workflows.families id); None: the backend's
+
+    @field_validator("family")
+    @classmethod
+    def _known_family(cls, value: str | None) -> str | None:
+        from ..workflows.family_choice import FamilyUnavailable, check_family
+
+        try:
+            return check_family(value)
+        except FamilyUnavailable as exc:
+            raise ValueError(str(exc)) from None
 
 
 @functools.lru_cache(maxsize=1)

@@ -49,7 +49,7 @@ def print_lines(report, by_workflow: bool) -> None:
     for error in report.errors:
         print(f"workflow FAIL  {error}")
     kind = "workflow" if by_workflow else "capability"
-    width = max([len(s.capability.label) for s in caps.statuses] + [len(kind)]) + 2
+    width = max([len(row[0]) for row in caps.table()] + [len(kind)]) + 2  # capability and model-family rows
     print(f"{kind:<{width + 2}}status")
     for label, status in caps.table():
         print(f"  {label:<{width}}{status}")

@@ -133,7 +133,7 @@ def run_workflow(
     workflow = load_workflow(workflow_path)
     out_dir = ensure_writable_dir(out_dir)
     with ComfyClient(backend_url, timeouts=timeouts) as client:
-        stats = client.system_stats()
+        version = comfyui_version(client)
         object_info = client.object_info()
         prompt = to_api(workflow, object_info, frontend_version=client.frontend_version(), purpose="run")
         schema = parameter_schema(workflow, object_info)
@@ -143,7 +143,6 @@ def run_workflow(
             raise RunError(f"{workflow_path.name} cannot run on {client.base_url}: " + " ".join(report.sentences()))
         extra_data = {"extra_pnginfo": {"workflow": workflow.raw}} if workflow.is_ui else None
         result = client.run(prompt, on_event=on_event, timeout=timeout, extra_data=extra_data)
-    version = (stats.get("system") or {}).get("comfyui_version")
     run = RunReport(prompt_id=result.prompt_id, backend=backend_url, comfyui_version=version)
     taken: set[Path] = set()
     for file in result.files:
@@ -172,6 +171,18 @@ def run_workflow(
     run.sidecar = write_atomic(unique_path(out_dir, f"{result.prompt_id}.json", taken),
                                json.dumps(sidecar, indent=2, default=str).encode("utf-8"))
     return run
+
+
+_VERSIONS: dict[str, str | None] = {}  # backend URL -> its ComfyUI version, asked once per process like /object_info
+
+
+def comfyui_version(client: ComfyClient) -> str | None:
+    """The backend's ComfyUI version for the report. Asked once per URL: a /system_stats per run lands right after
+    the previous prompt, while ComfyUI's worker holds the GIL in its post-prompt gc.collect() (measured on the tiny
+    Flux.1: ~230 ms per run of the app's overhead, 'benchmarks families')."""
+    if client.base_url not in _VERSIONS:
+        _VERSIONS[client.base_url] = (client.system_stats().get("system") or {}).get("comfyui_version")
+    return _VERSIONS[client.base_url]
 
 
 def _app_overhead_ms(result: PromptResult, started: float) -> float | None:

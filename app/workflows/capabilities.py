@@ -115,6 +115,7 @@ class CapabilityStatus:
 class CapabilityReport:
     statuses: tuple[CapabilityStatus, ...] = ()
     checkpoints: tuple[str, ...] = field(default=())  # the backend's models/checkpoints listing
+    families: tuple[list[str], ...] = ()  # [label, status] per model family (family_choice.family_table)
 
     def status(self, capability_id: str) -> CapabilityStatus | None:
         return next((s for s in self.statuses if s.capability.id == capability_id), None)
@@ -132,7 +133,7 @@ class CapabilityReport:
 
     def table(self) -> list[list[str]]:
         """[capability, status] rows: the compact table of Settings and `doctor`."""
-        return [[s.capability.label, s.reason()] for s in self.statuses]
+        return [[s.capability.label, s.reason()] for s in self.statuses] + [list(row) for row in self.families]
 
 
 def _grouped(pairs: list[tuple[Any, str]], key: Any) -> list[tuple[Any, list[str]]]:
@@ -167,7 +168,16 @@ def compute_capabilities(object_info: Mapping[str, Any], workflows: Mapping[str,
         statuses.append(_status(capability, problems, workflow.parameters, specs, manifest or []))
     checkpoints = specs.get("CheckpointLoaderSimple")
     listing = checkpoints.by_name["ckpt_name"].choices if checkpoints and "ckpt_name" in checkpoints.by_name else ()
-    return CapabilityReport(tuple(statuses), tuple(str(c) for c in listing or ()))
+    return CapabilityReport(tuple(statuses), tuple(str(c) for c in listing or ()), _family_rows(object_info, workflows))
+
+
+def _family_rows(object_info: Mapping[str, Any], workflows: Mapping[str, Workflow]) -> tuple[list[str], ...]:
+    """Per image model family: ready for which capabilities, or what the backend lacks (files by role, nodes)."""
+    from .families import detect_families
+    from .family_choice import family_statuses, family_table, missing_node_sentences
+
+    backend = detect_families(object_info)
+    return tuple(family_table(backend, family_statuses(backend, missing_node_sentences(workflows, object_info))))
 
 
 def _status(capability: Capability, problems: tuple[Problem, ...], parameters: tuple[Parameter, ...], specs: NodeSpecs,

@@ -38,6 +38,7 @@ class Part:
     folder: Folder
     pattern: str
     exclude: str | None = None
+    prefer: str | None = None  # among several matches, names matching this come first (default_files)
 
     def matches(self, name: str) -> bool:
         base = name.replace("\\", "/").rsplit("/", 1)[-1].lower()
@@ -61,8 +62,14 @@ class FamilyMatch:
 
     @property
     def default_files(self) -> dict[str, str]:
-        """One file per role: the first match in the backend's (sorted) list."""
-        return {role: names[0] for role, names in self.files.items()}
+        """One file per role: the first match in the backend's (sorted) list, preferred names first."""
+        parts = {part.role: part for layout in self.family.layouts for part in layout}
+        chosen = {}
+        for role, names in self.files.items():
+            prefer = parts[role].prefer if role in parts else None
+            ranked = sorted(names, key=lambda n: not (prefer and re.search(prefer, n.lower())))
+            chosen[role] = ranked[0]
+        return chosen
 
 
 @dataclass
@@ -100,25 +107,27 @@ SDXL = Family("sdxl", "SDXL (eps)", "image", "sdxl",
 SDXL_VPRED = Family("sdxl_vpred", "SDXL v-prediction", "image", "sdxl",
                     ((Part("checkpoint", "checkpoints", rf"(?=.*{_VPRED})(?=.*{_XL})"),),),
                     notes="v-prediction SDXL checkpoints (NoobAI-XL v-pred, Illustrious v-pred); ComfyUI reads v_pred from the file")
-FLUX_PARTS = (Part("clip_l", "text_encoders", _CLIP_L), Part("t5", "text_encoders", _T5), Part("vae", "vae", r"^ae\.|flux.*vae|^taef1|ae\.sft"))
+FLUX_PARTS = (Part("clip_l", "text_encoders", _CLIP_L), Part("t5", "text_encoders", _T5), Part("vae", "vae", r"^ae\.|flux.*vae|(^|[^a-z])taef1|ae\.sft"))
 
 
 def _flux(id_: str, label: str, kind: FamilyKind, include: str, exclude: str) -> Family:
     model = rf"(?=.*({_FLUX}))(?=.*{include})" if include else rf"({_FLUX})"
     return Family(id_, label, kind, "flux1",
-                  ((Part("checkpoint", "checkpoints", model, exclude=exclude),),
-                   (Part("unet", "diffusion_models", model, exclude=exclude), *FLUX_PARTS)))
+                  ((Part("unet", "diffusion_models", model, exclude=exclude), *FLUX_PARTS),  # what the built-ins load
+                   (Part("checkpoint", "checkpoints", model, exclude=exclude),)))
 
 
 _FLUX_VARIANTS = r"schnell|kontext|fill|canny|depth|redux|krea"
 FLUX_DEV = _flux("flux1_dev", "Flux.1 dev", "image", "", _FLUX_VARIANTS)
 FLUX_SCHNELL = _flux("flux1_schnell", "Flux.1 schnell", "image", "schnell", r"kontext")
 FLUX_KONTEXT = _flux("flux1_kontext", "Flux.1 Kontext dev (reference editing)", "edit", "kontext", r"schnell")
-QWEN_PARTS = (Part("text_encoder", "text_encoders", _QWEN_TE), Part("vae", "vae", r"qwen[-_]?image.*vae|qwen.*vae"))
+_QWEN_VAE = r"qwen[-_]?image.*vae|qwen.*vae|wan[-_]?2[._]?1[-_]?vae"  # Qwen-Image's VAE is the Wan 2.1 VAE
+QWEN_PARTS = (Part("text_encoder", "text_encoders", _QWEN_TE), Part("vae", "vae", _QWEN_VAE))
 QWEN_IMAGE = Family("qwen_image", "Qwen-Image", "image", "qwen_image",
                     ((Part("unet", "diffusion_models", r"qwen[-_]?image", exclude=r"edit|controlnet|lora"), *QWEN_PARTS),))
 QWEN_EDIT = Family("qwen_image_edit_2509", "Qwen-Image-Edit-2509 (reference editing, up to 3 images)", "edit", "qwen_image",
-                   ((Part("unet", "diffusion_models", r"qwen[-_]?image[-_]?edit[-_]?2509"), *QWEN_PARTS),))
+                   ((Part("unet", "diffusion_models", r"qwen[-_]?image[-_]?edit[-_]?2509"),
+                     Part("text_encoder", "text_encoders", _QWEN_TE, prefer=r"[-_]vl[-_.]"), QWEN_PARTS[1]),))
 WAN_TE = Part("text_encoder", "text_encoders", _UMT5)
 WAN21_VAE = Part("vae", "vae", r"wan[-_]?2[._]?1[-_]?vae|wan_2\.1_vae")
 _WAN22 = r"wan[-_]?2[._]?2"

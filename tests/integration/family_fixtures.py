@@ -76,6 +76,26 @@ FAMILIES: dict[str, TinyFamily] = {
         "vae": f"vae/{_name('wan21-vae')}"}, "WAN21_T2V", "FLOW", 3),
 }
 
+# Same-architecture names under which the app's family detection (app/workflows/families.py) finds the reference-edit
+# models: Kontext dev is a Flux.1-dev transformer, Qwen-Image-Edit-2509 a Qwen-Image one (symlinks, made on use).
+ALIASES: dict[str, dict[str, str]] = {
+    "flux": {"unet_kontext": f"diffusion_models/{_name('flux1-kontext-dev')}"},
+    "qwen": {"unet_edit": f"diffusion_models/{_name('qwen-image-edit-2509')}"},
+}
+
+
+def _link_aliases(family: str, models: Path) -> None:
+    for _role, relative in ALIASES.get(family, {}).items():
+        link, target = models / relative, models / FAMILIES[family].files["unet"]
+        if not link.is_symlink():
+            link.unlink(missing_ok=True)
+            link.symlink_to(target)
+
+
+def alias_file(family: str, role: str) -> str:
+    return ALIASES[family][role].split("/", 1)[1]
+
+
 BUILD_SCRIPT = r'''
 import io, json, os, sys
 comfy_path, family, out_dir, seed = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
@@ -275,6 +295,7 @@ def family_models_dir(family: str, timeout: float = 1800.0) -> Path:
     spec = FAMILIES[family]
     models = cache_root() / family
     if all((models / relative).is_file() for relative in spec.files.values()):
+        _link_aliases(family, models)
         return models
     env = comfy_env()
     if env is None:
@@ -300,6 +321,7 @@ def family_models_dir(family: str, timeout: float = 1800.0) -> Path:
             raise RuntimeError(f"building the tiny {family} models failed: {done.stderr[-3000:]}")
         shutil.rmtree(models, ignore_errors=True)
         os.replace(partial, models)
+    _link_aliases(family, models)
     return models
 
 

@@ -37,3 +37,17 @@ def test_websocket_images_get_a_node_based_name():
     file = OutputFile("7", "frame-3", "", "output", "image", b"", source="websocket", format="PNG")
     assert output_filename(file) == "ws_node7_frame-3.png"
     assert output_filename(OutputFile("9", "a_00001_.png", "", "output", "image", b"")) == "a_00001_.png"
+
+
+def test_the_comfyui_version_is_asked_once_per_backend() -> None:
+    from app.services import run_service
+
+    class Client:
+        base_url = "http://127.0.0.1:9/once"
+        calls = 0
+
+        def system_stats(self) -> dict:
+            Client.calls += 1
+            return {"system": {"comfyui_version": "0.3.64"}}
+
+    assert [run_service.comfyui_version(Client()) for _ in range(3)] == ["0.3.64"] * 3 and Client.calls == 1
