@@ -61,8 +61,9 @@ class QueueService:
         self.output_dir = config.resolve(config.app.output_dir)
 
     # ---- submit --------------------------------------------------------------------------------
-    def submit(self, specs: Sequence[JobSpec], *, batch_id: str | None = None) -> list[Job]:
-        """Validate every spec, store them all at once, and send the ready ones to the queue."""
+    def submit(self, specs: Sequence[JobSpec], *, batch_id: str | None = None, local_paths: bool = False) -> list[Job]:
+        """Validate every spec, store them all at once, and send the ready ones to the queue. `local_paths`
+        (the CLI only): a book may be built in an absolute folder outside the output folder."""
         if not specs:
             raise SubmissionError("the submission holds no jobs.")
         if batch_id is None and len(specs) > 1:
@@ -70,7 +71,7 @@ class QueueService:
         keys: dict[str, str] = {}
         for index, spec in enumerate(specs):
             try:
-                validate_kind(spec.kind, spec.parameters)
+                validate_kind(spec.kind, spec.parameters, local_paths=local_paths)
             except InkframeError as exc:
                 raise SubmissionError(f"job {index + 1}{f' ({spec.key})' if spec.key else ''}: {exc}", index=index,
                                       detail=str(exc), field=getattr(exc, "field", None)) from exc
