@@ -118,8 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     from tests.integration.sd15_fixture import TINY_CHECKPOINT, comfy_env, extra_model_paths_file
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--per-backend", type=int, default=5, help="panels per backend at every size")
-    parser.add_argument("--gpu-seconds", type=float, default=8.0, help="time each panel holds its backend (GPU-time figure)")
+    parser.add_argument("--per-backend", type=int, default=3, help="panels per backend at every size")
+    parser.add_argument("--gpu-seconds", type=float, default=60.0,
+                        help="time each panel holds its backend (GPU-time figure)")
     parser.add_argument("--no-compute", action="store_true", help="skip the compute-bound figure")
     parser.add_argument("--steps", type=int, default=1)
     parser.add_argument("--sleep", type=float, default=None, help="in-memory backends taking this many seconds per picture")
@@ -146,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
             for server in servers:
                 server.stop()
     if compute is not None:
-        print(f"compute-bound efficiency at {max(SIZES)} backends: {_efficiency(compute):.3f} (not the target's figure: "
+        print(f"compute-bound efficiency at {max(SIZES)} backends: {_efficiency(compute):.3f} "
+              "(not the target's figure: "
               f"{max(SIZES)} CPU ComfyUIs divide {os.cpu_count()} shared cores, so CPU-only panels cannot scale here)")
     print(f"GPU-time figure ({args.gpu_seconds:g} s of backend time per panel, the orchestration's scaling):")
     return _report(gpu)

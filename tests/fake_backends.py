@@ -110,7 +110,8 @@ class FakeBackend:
             while prompt_id not in self._history:
                 if self.generation != generation or not self.alive:
                     raise BackendDiedError(f"backend {self.name} died while prompt {prompt_id} ran")
-                if all(pid != prompt_id for pid, _ in self._pending) and (self._running is None or self._running[0] != prompt_id):
+                running = self._running is not None and self._running[0] == prompt_id
+                if not running and all(pid != prompt_id for pid, _ in self._pending):
                     raise BackendDiedError(f"prompt {prompt_id} is neither queued nor in the history of {self.name}")
                 if time.monotonic() > deadline:
                     raise ComfyTimeoutError(f"prompt {prompt_id} did not finish within {timeout:g} s")

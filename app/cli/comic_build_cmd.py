@@ -93,18 +93,19 @@ def handle(args: argparse.Namespace, config: Config) -> int:
                              on_event=lambda event: print(event.message, file=sys.stderr, flush=True))
     summary = outcome.summary
     if outcome.error is not None or summary is None:
-        print(f"error: {outcome.error or f'the book job {outcome.job.id} left no summary in {args.out}'}", file=sys.stderr)
+        reason = outcome.error or f"the book job {outcome.job.id} left no summary in {args.out}"
+        print(f"error: {reason}", file=sys.stderr)
         return 1
     for warning in summary.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     figures = summary.figures
-    print(f"{summary.out_dir}: {summary.panels} panels ({len(summary.generated)} generated, {len(summary.reused)} reused), "
-          f"style consistency {figures.get('style_consistency')}, report {summary.report} (book job {outcome.job.id})")
+    print(f"{summary.out_dir}: {summary.panels} panels ({len(summary.generated)} generated, "
+          f"{len(summary.reused)} reused), style consistency {figures.get('style_consistency')}, report {summary.report} (book job {outcome.job.id})")
     for fmt, paths in sorted(summary.outputs.items()):
         print(f"  {fmt}: {', '.join(paths)}")
     if summary.failed:
-        print(f"error: {len(summary.failed)} panel(s) failed on ComfyUI ({', '.join(summary.failed)}); they are placeholders "
-              f"in the pages; see {summary.report} and run again with --resume to retry them.", file=sys.stderr)
+        print(f"error: {len(summary.failed)} panel(s) failed on ComfyUI ({', '.join(summary.failed)}); "
+              f"they are placeholders in the pages; see {summary.report} and run again with --resume to retry them.", file=sys.stderr)
         return 1
     if summary.lettering_errors:
         print(f"error: {len(summary.lettering_errors)} piece(s) of lettering could not be set cleanly (listed above); "

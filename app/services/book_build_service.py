@@ -20,7 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..book.build_log import BuildSummary, LoggedEvent, log_offset, read_events, read_summary
+from ..book.build_log import (
+    BuildSummary,
+    LoggedEvent,
+    log_offset,
+    read_events,
+    read_summary,
+)
 from ..book.errors import BookError
 from ..book.plan import PanelRef
 from ..config import Config
@@ -82,7 +88,8 @@ def job_parameters(request: BookBuildRequest) -> dict[str, Any]:
     out_dir = request.out_dir.resolve()
     has_state = (out_dir / "build.json").is_file()
     if ref is not None and not has_state:
-        raise BookError(f"{out_dir} holds no build to regenerate a panel of; run `comic build` without --regenerate first.")
+        raise BookError(f"{out_dir} holds no build to regenerate a panel of; "
+                        "run `comic build` without --regenerate first.")
     if has_state and not request.resume and ref is None:
         raise BookError(f"{out_dir} already holds a build of {book.title or 'a book'}; pass --resume to continue it "
                         "(finished panels are reused) or choose an empty --out.")

@@ -205,5 +205,5 @@ def run_book_job(job, dependencies, context):  # (Job, dict[str, Job], JobContex
         raise InkframeError(f"{len(result.failed)} panel(s) failed ({names}); see {result.report}; retry the job to build only those.")
     files = [folder / relative for paths in result.outputs.values() for relative in paths] + [result.report]
     if not folder.resolve().is_relative_to(output_dir.resolve()):
-        return []  # built in a terminal user's own folder (`comic build --out DIR`): outputs name the output folder only
+        return []  # a terminal user's own folder (`comic build --out DIR`): outputs name the output folder only
     return [JobOutput(node_id="book", filename=path.name, path=str(path.relative_to(output_dir)), kind="file") for path in files]

@@ -2,8 +2,8 @@
 
 Jobs are validated as a whole before anything is stored: one bad job (unknown kind, unknown
 dependency, a cycle) stops the submission with a sentence naming it, and nothing is queued.
-Control actions work per job and per batch. Cancelling a running job also interrupts it on its
-ComfyUI backend.
+Control actions work per job and per batch. Cancelling a running job also takes it off its ComfyUI
+backend; cancelling a book also cancels its panel jobs (queued ones and running ones).
 """
 
 from __future__ import annotations

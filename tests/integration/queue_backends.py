@@ -78,8 +78,8 @@ def with_gpu_time(prompt: dict[str, Any], seconds: float, value: str) -> dict[st
     for `seconds` without using the CPU (interruptible, like a sampler between steps)."""
     for node in prompt.values():
         if node.get("class_type") == "SaveImage":
-            prompt[GPU_TIME_NODE_ID] = {"class_type": "InkframeTestSleep",
-                                        "inputs": {"image": node["inputs"]["images"], "seconds": seconds, "value": value}}
+            inputs = {"image": node["inputs"]["images"], "seconds": seconds, "value": value}
+            prompt[GPU_TIME_NODE_ID] = {"class_type": "InkframeTestSleep", "inputs": inputs}
             node["inputs"]["images"] = [GPU_TIME_NODE_ID, 0]
             return prompt
     raise ValueError("the prompt has no SaveImage node to put the GPU-time node before")

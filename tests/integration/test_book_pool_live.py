@@ -193,8 +193,8 @@ def test_cancelling_a_book_stops_its_running_panels(backends, tmp_path: Path, mo
         counts = service.store.batch_summary(f"children-{book_id}").counts
         assert counts.get("running", 0) == counts.get("queued", 0) == counts.get("paused", 0) == 0, counts
         mine = set(prompts.values())
-        wait_for(lambda: not any(item.prompt_id in mine for c in clients for item in (*c.queue().running, *c.queue().pending)),
-                 30, "no prompt of the book left running or queued on any ComfyUI")
+        wait_for(lambda: not any(c.queue().contains(prompt) for c in clients for prompt in mine), 30,
+                 "no prompt of the book left running or queued on any ComfyUI")
         for name, client in zip(("b0", "b1"), clients):
             status = client.history(prompts[name])[prompts[name]]["status"]
             assert status["status_str"] == "error" and any(m[0] == "execution_interrupted" for m in status["messages"])

@@ -29,7 +29,8 @@ def backends(monkeypatch: pytest.MonkeyPatch, object_info_core: dict) -> list[Fa
     monkeypatch.setattr(worker_module, "ORPHAN_CHECK_S", 0.5)
     fakes = [FakeBackend(f"b{i}", seconds=0.3, object_info=object_info_core) for i in range(2)]
     by_url = {fake.url: fake for fake in fakes}
-    monkeypatch.setattr(worker_module, "make_comfy_client", lambda spec, config, health=False: FakeClient(by_url[spec.url]))
+    monkeypatch.setattr(worker_module, "make_comfy_client",
+                        lambda spec, config, health=False: FakeClient(by_url[spec.url]))
     return fakes
 
 
@@ -49,7 +50,8 @@ def test_comic_build_runs_as_a_book_job_on_every_backend(config_file: Path, tmp_
     script = tmp_path / "book.txt"
     script.write_text(book_script(2, 2), encoding="utf-8")
     out = tmp_path / "build"  # outside the output folder: the terminal user's own folder
-    base = ["--config", str(config_file), "comic", "build", str(script), "--out", str(out), "--max-side", "64", "--steps", "1"]
+    base = ["--config", str(config_file), "comic", "build", str(script), "--out", str(out),
+            "--max-side", "64", "--steps", "1"]
 
     assert main(base) == 0
     printed = capsys.readouterr()
@@ -76,7 +78,7 @@ def test_comic_build_runs_as_a_book_job_on_every_backend(config_file: Path, tmp_
     assert "(1 generated, 3 reused)" in capsys.readouterr().out
     after = {p.name: p.read_bytes() for p in (out / "panels").glob("*.png")}
     assert after["p01_panel02.png"] != panels["p01_panel02.png"]
-    assert {k: v for k, v in after.items() if k != "p01_panel02.png"} == {k: v for k, v in panels.items() if k != "p01_panel02.png"}
+    assert all(after[name] == panels[name] for name in panels if name != "p01_panel02.png")
     record = json.loads((out / "panels" / "p01_panel02.json").read_text())
     assert record["seed"] == 7 and record["overrides"] == {"seed": 7, "prompt": "The harbour in fog."}
     assert len(service.list(JobQuery(kind="book", limit=10)).items) == 3  # the refused build queued nothing
@@ -103,7 +105,8 @@ def test_regenerate_needs_a_build_and_checks_before_queueing(config_file: Path, 
     script = tmp_path / "book.txt"
     script.write_text(book_script(1, 2), encoding="utf-8")
     with pytest.raises(InkframeError, match="holds no build to regenerate a panel of"):
-        build_on_queue(BookBuildRequest(script=script, out_dir=tmp_path / "none", regenerate="1:1"), load_config(config_file))
+        build_on_queue(BookBuildRequest(script=script, out_dir=tmp_path / "none", regenerate="1:1"),
+                       load_config(config_file))
     service = QueueService(load_config(config_file))
     assert service.list(JobQuery()).total == 0
     service.close()
@@ -117,5 +120,6 @@ def test_the_api_cannot_build_a_book_outside_the_output_folder(config_file: Path
     script.write_text(book_script(1, 1), encoding="utf-8")
     service = QueueService(load_config(config_file))
     with pytest.raises(SubmissionError, match="parameters.out_dir must be a folder inside the output folder"):
-        service.submit([JobSpec(kind="book", parameters={"script": str(script), "out_dir": str(tmp_path / "elsewhere")})])
+        service.submit([JobSpec(kind="book", parameters={"script": str(script),
+                                                          "out_dir": str(tmp_path / "elsewhere")})])
     service.close()

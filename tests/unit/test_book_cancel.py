@@ -18,7 +18,13 @@ from app.jobs.withdraw import withdraw_prompt
 from app.jobs.worker import Worker
 from app.services import queue_service as queue_service_module
 from app.services.queue_service import QueueService
-from tests.fake_backends import FakeBackend, FakeClient, fake_pool_factory, fake_prompt, no_preflight
+from tests.fake_backends import (
+    FakeBackend,
+    FakeClient,
+    fake_pool_factory,
+    fake_prompt,
+    no_preflight,
+)
 from tests.queue_fixtures import free_port
 from tests.unit.test_book_pool import book_script
 
@@ -56,10 +62,11 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
     no_preflight(monkeypatch)
     monkeypatch.setattr(worker_module, "HEARTBEAT_S", 0.2)
     monkeypatch.setattr(worker_module, "ORPHAN_CHECK_S", 0.5)
-    return Config.model_validate({"app": {"output_dir": str(tmp_path / "out"), "library_dir": str(tmp_path / "library")},
-                                  "queue": {"storage": "sqlite", "sqlite_path": str(tmp_path / "jobs.db"), "retry_backoff_s": 0.1},
-                                  "comfyui": {"url": f"http://127.0.0.1:{free_port()}",
-                                              "backends": [{"name": f"b{i}", "url": f"http://fake-b{i}"} for i in range(2)]}})
+    backends = [{"name": f"b{i}", "url": f"http://fake-b{i}"} for i in range(2)]
+    return Config.model_validate({
+        "app": {"output_dir": str(tmp_path / "out"), "library_dir": str(tmp_path / "library")},
+        "queue": {"storage": "sqlite", "sqlite_path": str(tmp_path / "jobs.db"), "retry_backoff_s": 0.1},
+        "comfyui": {"url": f"http://127.0.0.1:{free_port()}", "backends": backends}})
 
 
 def test_cancelling_a_book_cancels_queued_panels_and_interrupts_running_ones(config: Config, tmp_path: Path,
@@ -67,7 +74,8 @@ def test_cancelling_a_book_cancels_queued_panels_and_interrupts_running_ones(con
                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     backends = [FakeBackend(f"b{i}", seconds=3.0, object_info=object_info_core) for i in range(2)]
     by_url = {b.url: b for b in backends}
-    monkeypatch.setattr(queue_service_module, "make_comfy_client", lambda spec, config, health=False: FakeClient(by_url[spec.url]))
+    monkeypatch.setattr(queue_service_module, "make_comfy_client",
+                        lambda spec, config, health=False: FakeClient(by_url[spec.url]))
     script = tmp_path / "book.txt"
     script.write_text(book_script(4, 3), encoding="utf-8")
     service = QueueService(config)
