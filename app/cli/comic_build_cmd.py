@@ -100,12 +100,14 @@ def handle(args: argparse.Namespace, config: Config) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     figures = summary.figures
     print(f"{summary.out_dir}: {summary.panels} panels ({len(summary.generated)} generated, "
-          f"{len(summary.reused)} reused), style consistency {figures.get('style_consistency')}, report {summary.report} (book job {outcome.job.id})")
+          f"{len(summary.reused)} reused), style consistency {figures.get('style_consistency')}, "
+          f"report {summary.report} (book job {outcome.job.id})")
     for fmt, paths in sorted(summary.outputs.items()):
         print(f"  {fmt}: {', '.join(paths)}")
     if summary.failed:
         print(f"error: {len(summary.failed)} panel(s) failed on ComfyUI ({', '.join(summary.failed)}); "
-              f"they are placeholders in the pages; see {summary.report} and run again with --resume to retry them.", file=sys.stderr)
+              f"they are placeholders in the pages; see {summary.report} and run again with --resume to retry them.",
+              file=sys.stderr)
         return 1
     if summary.lettering_errors:
         print(f"error: {len(summary.lettering_errors)} piece(s) of lettering could not be set cleanly (listed above); "

@@ -120,9 +120,10 @@ def cancel_children(context: JobContext, parent: Job, *, running: bool = True) -
     statuses: list = ["queued", "paused", "running"] if running else ["queued", "paused"]
     query = JobQuery(batch_id=child_batch(parent), status=statuses, limit=100_000)
     for child in context.store.list(query).items:
-        if context.cancel is None or context.cancel(child) is None:
+        ended = context.cancel(child) if context.cancel is not None else None
+        if ended is None:
             continue
         cancelled += 1
-        if child.status == "running" and context.withdraw is not None:
-            context.withdraw(child)
+        if ended.backend and ended.prompt_id and context.withdraw is not None:
+            context.withdraw(ended)  # as it ended: a child listed as queued may have been posted since
     return cancelled

@@ -187,9 +187,9 @@ class QueueService:
         Its coordinator does the same when it notices, for children it submitted after this look."""
         query = JobQuery(batch_id=child_batch(parent), status=["queued", "paused", "running"], limit=100_000)
         for child in self.store.list(query).items:
-            ended = self.transitions.cancel(child)
-            if ended is not None and child.status == "running" and child.backend and child.prompt_id:
-                self._interrupt(child)
+            ended = self.transitions.cancel(child)  # the record as it ended: a child listed as queued may run by now
+            if ended is not None and ended.backend and ended.prompt_id:
+                self._interrupt(ended)
 
     def _interrupt(self, job: Job) -> None:
         """Take the job's prompt off its backend: deleted while pending, interrupted only while it is the one running

@@ -96,7 +96,8 @@ def test_cancelling_a_book_cancels_queued_panels_and_interrupts_running_ones(con
         counts = states()
         assert counts.get("running", 0) == 0 and counts.get("queued", 0) == 0 and counts.get("paused", 0) == 0, counts
         wait_until(lambda: not any(b.busy() for b in backends), 5, "both ComfyUIs to have nothing of the book left")
-        assert running_prompts <= {p for b in backends for p in b.interrupted}  # stopped, not left to finish
+        stopped = {p for b in backends for p in [*b.interrupted, *b.deleted]}
+        assert running_prompts <= stopped  # taken off (interrupted; deleted when not running yet), never left to finish
         submitted = sum(len(b.submitted) for b in backends)
         time.sleep(2.0)  # the coordinator notices within a second: it submits nothing more
         assert sum(len(b.submitted) for b in backends) == submitted
@@ -104,6 +105,35 @@ def test_cancelling_a_book_cancels_queued_panels_and_interrupts_running_ones(con
         assert {c.status for c in final} <= {"cancelled", "succeeded"} and len(final) < 12
         assert service.get(book.id).status == "cancelled"
         wait_until(lambda: book.id not in worker.runner.active_ids(), 5, "the book's coordinator thread to end")
+    finally:
+        worker.stop()
+        service.close()
+
+
+def test_a_job_cancelled_while_its_prompt_is_posted_is_taken_off_the_backend(config: Config,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cancel lands between the claim and the POST: it finds nothing on ComfyUI to stop, so the runner
+    withdraws the prompt itself right after posting it (it never runs to the end)."""
+    backend = FakeBackend("b0", seconds=5.0)
+    service = QueueService(config)
+
+    class CancelledOnTheWay(FakeClient):
+        def submit(self, prompt, *, prompt_id=None, **extra):
+            [job] = [j for j in service.list(JobQuery(status=["running"])).items if j.prompt_id == prompt_id]
+            assert service.cancel(job.id).status == "cancelled"
+            return super().submit(prompt, prompt_id=prompt_id, **extra)
+
+    monkeypatch.setattr(queue_service_module, "make_comfy_client",
+                        lambda spec, config, health=False: FakeClient(backend))
+    worker = Worker(config, specs=[BackendSpec("b0", backend.url, 1)], worker_id="w1",
+                    client_factory=lambda spec: CancelledOnTheWay(backend))
+    worker.start()
+    try:
+        [job] = service.submit([JobSpec(kind="prompt", parameters={"prompt": fake_prompt("posted")})])
+        wait_until(lambda: backend.submitted and not backend.busy(), 10,
+                   "the posted prompt to be taken off the backend")
+        assert service.get(job.id).status == "cancelled"
+        assert backend.deleted + backend.interrupted == backend.submitted and not backend.executions
     finally:
         worker.stop()
         service.close()
