@@ -324,6 +324,9 @@ class JobRunner:
             if job.kind == "book_render":
                 self._record_run(job, {"prompt": prompt, "backend": job.backend, "prompt_id": job.prompt_id})
             upload_inputs(job, client, self.output_dir)
+            connect = getattr(client, "connect", None)
+            if connect is not None:  # socket first: every event of the prompt (its timings) is seen
+                connect()
             client.submit(prompt, prompt_id=job.prompt_id)
         except ComfyError as exc:
             self._on_comfy_error(job, exc)
