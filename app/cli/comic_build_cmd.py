@@ -64,12 +64,12 @@ def register_action(actions: argparse._SubParsersAction) -> None:
 def handle_sheet(args: argparse.Namespace, config: Config) -> int:
     import re
 
-    from app.book.errors import BookError
+    from app.errors import InkframeError
     from app.services.book_service import make_sheet
 
     match = re.fullmatch(r"(\d+)x(\d+)", args.size.strip())
     if not match or min(int(match.group(1)), int(match.group(2))) < 64:
-        raise BookError(f"--size {args.size!r} is not WIDTHxHEIGHT with both at least 64, e.g. 1024x512.")
+        raise InkframeError(f"--size {args.size!r} is not WIDTHxHEIGHT with both at least 64, e.g. 1024x512.")
     result = make_sheet(args.name, config, comfyui_url(args, config), photos=args.photo, style=args.style, seed=args.seed,
                         library_dir=args.library, size=(int(match.group(1)), int(match.group(2))), checkpoint=args.checkpoint,
                         steps=args.steps, controlnet=args.controlnet)
