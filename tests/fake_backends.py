@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Any
 
-from app.comfy.errors import BackendDiedError, ComfyConnectionError, ComfyTimeoutError
+from app.comfy.errors import BackendDiedError, ComfyConnectionError, ComfyTimeoutError, PromptInterrupted
 from app.comfy.results import OutputFile, PromptResult, QueueItem, QueueState
 
 
@@ -33,6 +33,8 @@ class FakeBackend:
         self._history: dict[str, dict[str, Any]] = {}
         self.executions: collections.Counter[str] = collections.Counter()  # job prefix -> completed runs
         self.submitted: list[str] = []
+        self.interrupted: list[str] = []  # prompts stopped by interrupt() while they ran
+        self.deleted: list[str] = []  # prompts removed from the pending queue
         threading.Thread(target=self._loop, daemon=True, name=f"fake-{name}").start()
 
     # ---- the server side -----------------------------------------------------------------------------
@@ -108,17 +110,43 @@ class FakeBackend:
             while prompt_id not in self._history:
                 if self.generation != generation or not self.alive:
                     raise BackendDiedError(f"backend {self.name} died while prompt {prompt_id} ran")
+                running = self._running is not None and self._running[0] == prompt_id
+                if not running and all(pid != prompt_id for pid, _ in self._pending):
+                    raise BackendDiedError(f"prompt {prompt_id} is neither queued nor in the history of {self.name}")
                 if time.monotonic() > deadline:
                     raise ComfyTimeoutError(f"prompt {prompt_id} did not finish within {timeout:g} s")
                 self._lock.wait(0.02)
             entry = self._history[prompt_id]
+        if entry.get("interrupted"):
+            raise PromptInterrupted(prompt_id)
         files = [OutputFile(node_id="9", filename="x.png", subfolder=entry["prefix"], type="output", kind="image",
                             data=_png(prompt_id))]
         return PromptResult(prompt_id=prompt_id, status="success", outputs=entry["outputs"], files=files)
 
     def remove(self, prompt_ids: list[str]) -> None:
         with self._lock:
+            self._check()
+            self.deleted += [pid for pid, _ in self._pending if pid in prompt_ids]
             self._pending = [(pid, p) for pid, p in self._pending if pid not in prompt_ids]
+
+    def interrupt(self, prompt_id: str | None = None) -> None:
+        """Like ComfyUI: stops the running prompt (only when it is prompt_id, if one is given); it ends in the
+        history as interrupted."""
+        with self._lock:
+            self._check()
+            if self._running is None or (prompt_id and self._running[0] != prompt_id):
+                return
+            stopped = self._running[0]
+            self.interrupted.append(stopped)
+            self._history[stopped] = {"status": {"status_str": "error", "completed": False}, "outputs": {},
+                                      "prefix": stopped, "interrupted": True}
+            self._running = None
+            self._lock.notify_all()
+
+    def busy(self) -> bool:
+        """A prompt runs or waits here."""
+        with self._lock:
+            return self._running is not None or bool(self._pending)
 
 
 class FakeClient:
@@ -157,7 +185,7 @@ class FakeClient:
         self.backend.remove(list(prompt_ids))
 
     def interrupt(self, prompt_id: str) -> None:
-        return None
+        self.backend.interrupt(prompt_id)
 
     def close(self) -> None:
         return None

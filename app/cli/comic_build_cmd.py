@@ -1,5 +1,9 @@
 """`python main.py comic build SCRIPT --out DIR`: generate every panel on ComfyUI, letter the pages, export PDF/CBZ.
 
+The build runs as a `book` job on the job queue (the Comic tab's path): its panels are spread over every
+configured backend (`comfyui.url` or --comfyui-url, plus `comfyui.backends`); this command runs a worker
+while it waits and prints each panel and page as it finishes. Ctrl-C cancels the book and its panels.
+
     comic build issue1.txt --out build/                    # a new build
     comic build issue1.txt --out build/ --resume           # continue: finished panels are reused
     comic build issue1.txt --out build/ --regenerate 1:2 [--seed N] [--prompt TEXT]
@@ -60,12 +64,12 @@ def register_action(actions: argparse._SubParsersAction) -> None:
 def handle_sheet(args: argparse.Namespace, config: Config) -> int:
     import re
 
-    from app.book.errors import BookError
+    from app.errors import InkframeError
     from app.services.book_service import make_sheet
 
     match = re.fullmatch(r"(\d+)x(\d+)", args.size.strip())
     if not match or min(int(match.group(1)), int(match.group(2))) < 64:
-        raise BookError(f"--size {args.size!r} is not WIDTHxHEIGHT with both at least 64, e.g. 1024x512.")
+        raise InkframeError(f"--size {args.size!r} is not WIDTHxHEIGHT with both at least 64, e.g. 1024x512.")
     result = make_sheet(args.name, config, comfyui_url(args, config), photos=args.photo, style=args.style, seed=args.seed,
                         library_dir=args.library, size=(int(match.group(1)), int(match.group(2))), checkpoint=args.checkpoint,
                         steps=args.steps, controlnet=args.controlnet)
@@ -77,35 +81,36 @@ def handle_sheet(args: argparse.Namespace, config: Config) -> int:
 
 
 def handle(args: argparse.Namespace, config: Config) -> int:
-    from app.book.builder import BuildOptions
-    from app.book.errors import BookError
-    from app.book.plan import PanelRef
-    from app.comic.export import parse_formats
-    from app.services.book_service import build_book
+    """The book goes through the job queue (app.services.book_build_service): a `book` job whose panels
+    are placed on every configured backend, the same path as the Comic tab's "Build the book"."""
+    from app.services.book_build_service import BookBuildRequest, build_on_queue
 
-    if (args.seed is not None or args.prompt is not None) and not args.regenerate:
-        raise BookError("--seed and --prompt apply to one panel; add --regenerate PAGE:PANEL.")
-    if args.max_side is not None and args.max_side < 64:
-        raise BookError(f"--max-side {args.max_side} is too small; use 64 or more.")
-    options = BuildOptions(script=args.script, out_dir=args.out, library_dir=args.library, resume=args.resume,
-                           regenerate=PanelRef.parse(args.regenerate) if args.regenerate else None, seed=args.seed,
-                           prompt=args.prompt, max_side=args.max_side, steps=args.steps, cfg=args.cfg, checkpoint=args.checkpoint,
-                           grade=args.grade, formats=tuple(parse_formats(args.format)))
-    result = build_book(options, config, comfyui_url(args, config), on_event=lambda event: print(event.message, file=sys.stderr))
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    figures = result.figures
-    print(f"{result.out_dir}: {figures['panels']} panels ({len(result.generated)} generated, {len(result.reused)} reused), "
-          f"style consistency {figures['style_consistency']}, report {result.report}")
-    for fmt, paths in sorted(result.outputs.items()):
-        print(f"  {fmt}: {', '.join(paths)}")
-    if result.failed:
-        names = ", ".join(str(ref) for ref in result.failed)
-        print(f"error: {len(result.failed)} panel(s) failed on ComfyUI ({names}); they are placeholders in the pages; "
-              f"see {result.report} and run again with --resume to retry them.", file=sys.stderr)
+    request = BookBuildRequest(script=args.script, out_dir=args.out, library_dir=args.library, resume=args.resume,
+                               regenerate=args.regenerate, seed=args.seed, prompt=args.prompt, max_side=args.max_side,
+                               steps=args.steps, cfg=args.cfg, checkpoint=args.checkpoint, grade=args.grade,
+                               formats=args.format)
+    outcome = build_on_queue(request, config, url=comfyui_url(args, config),
+                             on_event=lambda event: print(event.message, file=sys.stderr, flush=True))
+    summary = outcome.summary
+    if outcome.error is not None or summary is None:
+        reason = outcome.error or f"the book job {outcome.job.id} left no summary in {args.out}"
+        print(f"error: {reason}", file=sys.stderr)
         return 1
-    if result.lettering_errors:
-        print(f"error: {len(result.lettering_errors)} piece(s) of lettering could not be set cleanly (listed above); "
+    for warning in summary.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    figures = summary.figures
+    print(f"{summary.out_dir}: {summary.panels} panels ({len(summary.generated)} generated, "
+          f"{len(summary.reused)} reused), style consistency {figures.get('style_consistency')}, "
+          f"report {summary.report} (book job {outcome.job.id})")
+    for fmt, paths in sorted(summary.outputs.items()):
+        print(f"  {fmt}: {', '.join(paths)}")
+    if summary.failed:
+        print(f"error: {len(summary.failed)} panel(s) failed on ComfyUI ({', '.join(summary.failed)}); "
+              f"they are placeholders in the pages; see {summary.report} and run again with --resume to retry them.",
+              file=sys.stderr)
+        return 1
+    if summary.lettering_errors:
+        print(f"error: {len(summary.lettering_errors)} piece(s) of lettering could not be set cleanly (listed above); "
               "the pages were written anyway.", file=sys.stderr)
         return 1
     return 0

@@ -42,6 +42,7 @@ class JobContext:
     pool: Any = None  # app.jobs.backends.BackendPool of the worker (None outside a worker)
     enqueue: Callable[[Job], Any] | None = None  # send a queued job whose dependencies are met (transitions.enqueue_if_ready)
     cancel: Callable[[Job], Any] | None = None  # end a job as cancelled (transitions.cancel)
+    withdraw: Callable[[Job], Any] | None = None  # take a running job's prompt off its backend (runner.withdraw)
     worker_id: str = ""
     stopping: Callable[[], bool] = lambda: False  # the worker is shutting down: coordinators leave their job to the next start
 
@@ -66,6 +67,9 @@ def submit_child(context: JobContext, parent: Job, kind: str, parameters: dict[s
     from .kinds import validate_kind
 
     validate_kind(kind, parameters)
+    current = context.store.get(parent.id)
+    if current.status != "running" or current.prompt_id != parent.prompt_id:  # a cancelled book adds no new work
+        raise ParentStopped(f"job {parent.id} is {current.status} now; no more child jobs are submitted for it.")
     job_id = child_id(parent, parameters, kind)
     stamp = now()
     job = Job(id=job_id, kind=kind, parameters=parameters, priority=parent.priority, batch_id=child_batch(parent),
@@ -106,12 +110,20 @@ def wait_child(context: JobContext, parent: Job, job_id: str, *, timeout_s: floa
         time.sleep(CHILD_POLL_S)
 
 
-def cancel_children(context: JobContext, parent: Job) -> int:
-    """Cancel the parent's children that have not started (a parent that stopped); running ones finish."""
+def cancel_children(context: JobContext, parent: Job, *, running: bool = True) -> int:
+    """Cancel the children of a parent that stopped: queued and paused ones never start; with `running` (the
+    parent was cancelled) running ones are also taken off their backend (deleted from its queue, or
+    interrupted while they run). Without it (a failed or paused parent) running ones finish, for its next run."""
     from .models import JobQuery
 
     cancelled = 0
-    for child in context.store.list(JobQuery(batch_id=child_batch(parent), status=["queued", "paused"], limit=100_000)).items:
-        if context.cancel is not None and context.cancel(child) is not None:
-            cancelled += 1
+    statuses: list = ["queued", "paused", "running"] if running else ["queued", "paused"]
+    query = JobQuery(batch_id=child_batch(parent), status=statuses, limit=100_000)
+    for child in context.store.list(query).items:
+        ended = context.cancel(child) if context.cancel is not None else None
+        if ended is None:
+            continue
+        cancelled += 1
+        if ended.backend and ended.prompt_id and context.withdraw is not None:
+            context.withdraw(ended)  # as it ended: a child listed as queued may have been posted since
     return cancelled

@@ -78,8 +78,10 @@ def is_local(kind: str) -> bool:
     return kind in LOCAL_KINDS
 
 
-def validate_kind(kind: str, parameters: Mapping[str, Any]) -> None:
-    """Raise JobKindError naming the field when a job cannot be built; cheap, run at submit time."""
+def validate_kind(kind: str, parameters: Mapping[str, Any], *, local_paths: bool = False) -> None:
+    """Raise JobKindError naming the field when a job cannot be built; cheap, run at submit time.
+    `local_paths`: the submitter is a user at a terminal of this machine (`comic build --out DIR`), whose
+    book may be built in any absolute folder; the API and the UI never pass it."""
     if kind not in known_kinds():
         raise JobKindError(f"kind {kind!r} is unknown; use one of {', '.join(known_kinds())}.", field="kind")
     if kind == "prompt":
@@ -110,6 +112,8 @@ def validate_kind(kind: str, parameters: Mapping[str, Any]) -> None:
     if kind == "book":
         _require_file(parameters, "script", "parameters.script must name the comic script file to build (e.g. scripts/issue1.txt).")
         out = parameters.get("out_dir")
+        if local_paths and isinstance(out, str) and Path(out).is_absolute():
+            return
         if out is not None and not (isinstance(out, str) and out and not Path(out).is_absolute()
                                     and all(re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", part) for part in Path(out).parts)):
             raise JobKindError("parameters.out_dir must be a folder inside the output folder (e.g. books/my-book), "

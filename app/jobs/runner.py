@@ -37,6 +37,7 @@ from .kinds import (COORDINATOR_KINDS, build_prompt, is_local, job_output_dir, l
 from .models import Job, JobOutput
 from .previews import PreviewWriter
 from .transitions import JobTransitions, is_same_run
+from .withdraw import withdraw_prompt
 
 log = logging.getLogger(__name__)
 
@@ -327,9 +328,15 @@ class JobRunner:
             if job.kind == "book_render":
                 self._record_run(job, {"prompt": prompt, "backend": job.backend, "prompt_id": job.prompt_id})
             upload_inputs(job, client, self.output_dir)
+            connect = getattr(client, "connect", None)
+            if connect is not None:  # socket first: every event of the prompt (its timings) is seen
+                connect()
             client.submit(prompt, prompt_id=job.prompt_id)
         except ComfyError as exc:
             self._on_comfy_error(job, exc)
+            return
+        if not is_same_run(self.store.get(job.id), job.prompt_id):  # cancelled while it was being posted
+            self.withdraw(job)  # a cancel that looked at the backend before the POST found nothing to stop
             return
         self._follow(job, submitted=True)
 
@@ -401,17 +408,15 @@ class JobRunner:
         if isinstance(exc, (ComfyConnectionError, BackendDiedError)):
             self.pool.mark_down(job.backend, str(exc))
         elif isinstance(exc, ComfyTimeoutError):  # it may still run there: stop it before it runs elsewhere too
-            self._withdraw(job)
+            self.withdraw(job)
         others = [name for name in self.pool.specs if name != job.backend and self.pool.state(name).healthy]
         self.transitions.retry_or_fail(current, str(exc), immediate=bool(others))
 
-    def _withdraw(self, job: Job) -> None:
-        client = self.pool.client(job.backend)
-        try:
-            client.delete_from_queue([job.prompt_id])
-            client.interrupt(job.prompt_id)
-        except ComfyError as exc:
-            log.warning("job %s: could not withdraw prompt %s from %s (%s)", job.id, job.prompt_id, job.backend, exc)
+    def withdraw(self, job: Job) -> str:
+        """Take the job's prompt off its backend (deleted when pending, interrupted only while it runs)."""
+        if not job.backend or not job.prompt_id or job.backend not in self.pool.specs:
+            return "absent"
+        return withdraw_prompt(self.pool.client(job.backend), job.prompt_id)
 
     # ---- local kinds --------------------------------------------------------------------------------
     def _local_context(self) -> JobContext:
@@ -427,8 +432,9 @@ class JobRunner:
             outputs = local_handler(job.kind)(job, dependencies, self._local_context())
         except ParentStopped as exc:  # cancelled or taken over meanwhile: that decision stands
             log.info("job %s stopped: %s", job.id, exc)
-            if self.store.get(job.id).status in ("cancelled", "failed", "paused"):
-                cancel_children(self._local_context(), job)
+            status = self.store.get(job.id).status
+            if status in ("cancelled", "failed", "paused"):  # the user's cancel also stops the running children
+                cancel_children(self._local_context(), job, running=status == "cancelled")
             return
         except DiskFullError as exc:
             self._on_disk_full(job, str(exc))

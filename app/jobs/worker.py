@@ -56,6 +56,7 @@ class Worker:
         self.runner = JobRunner(self.store, self.pool, self.transitions, worker_id=self.worker_id,
                                 output_dir=config.resolve(config.app.output_dir),
                                 prompt_timeout_s=config.comfyui.timeouts.prompt, context=self.context)
+        self.context.withdraw = self.runner.withdraw
         self.threads = threads or sum(spec.max_concurrent for spec in self.pool.specs.values()) + 1
         self._stop = threading.Event()
         self._maintenance: threading.Thread | None = None

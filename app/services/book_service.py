@@ -153,6 +153,9 @@ def run_book_job(job, dependencies, context):  # (Job, dict[str, Job], JobContex
     run in parallel and pages are composed as their panels finish. The build always resumes, so a job
     run again after a crash or a retry keeps every finished panel and finds its children again.
     `context` is the worker's JobContext: its config (`--config`), folders and backend pool."""
+    import time
+
+    from ..book.build_log import append_event, clear_summary, event_of, summary_of, write_summary
     from ..book.plan import PanelRef
     from ..book.queue_backend import QueuePanelBackend
     from ..jobs.kinds import job_output_dir
@@ -172,14 +175,19 @@ def run_book_job(job, dependencies, context):  # (Job, dict[str, Job], JobContex
     if regenerate is not None and not (folder / "build.json").is_file():
         options = replace(options, regenerate=None)  # nothing built yet: a full build draws that panel too
     backend = QueuePanelBackend(context, job)
+    clear_summary(folder)
 
     def progress(event: BuildEvent) -> None:
+        append_event(folder, event_of(job.id, event, time.time()))  # followed by `comic build` (app.book.build_log)
         context.store.mutate(job.id, lambda cur: cur.model_copy(update={"progress_text": event.message[:200]})
                              if cur.status == "running" and cur.prompt_id == job.prompt_id else None)
 
     result = build_book(options, config, config.comfyui.url, backend=backend, on_event=progress)
+    write_summary(folder, summary_of(job.id, result))
     if result.failed:
         names = ", ".join(f"page {ref.page} panel {ref.panel}" for ref in result.failed)
         raise InkframeError(f"{len(result.failed)} panel(s) failed ({names}); see {result.report}; retry the job to build only those.")
     files = [folder / relative for paths in result.outputs.values() for relative in paths] + [result.report]
+    if not folder.resolve().is_relative_to(output_dir.resolve()):
+        return []  # a terminal user's own folder (`comic build --out DIR`): outputs name the output folder only
     return [JobOutput(node_id="book", filename=path.name, path=str(path.relative_to(output_dir)), kind="file") for path in files]

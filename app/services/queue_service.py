@@ -2,8 +2,8 @@
 
 Jobs are validated as a whole before anything is stored: one bad job (unknown kind, unknown
 dependency, a cycle) stops the submission with a sentence naming it, and nothing is queued.
-Control actions work per job and per batch. Cancelling a running job also interrupts it on its
-ComfyUI backend.
+Control actions work per job and per batch. Cancelling a running job also takes it off its ComfyUI
+backend; cancelling a book also cancels its panel jobs (queued ones and running ones).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 from app.config import Config
 from app.errors import InkframeError
 from app.jobs.backends import backend_specs, make_comfy_client
+from app.jobs.context import child_batch
 from app.jobs.engine import QueueEngine, build_huey
 from app.jobs.job_store_base import JobNotFoundError, JobStore
 from app.jobs.kinds import validate_kind
@@ -26,6 +27,7 @@ from app.jobs.models import (ACTIVE_STATUSES, PRIORITY_MAX, PRIORITY_MIN, BatchS
 from app.jobs.store_factory import open_job_store
 from app.jobs.transitions import JobTransitions
 from app.jobs.webhooks import WebhookNotifier
+from app.jobs.withdraw import withdraw_prompt
 
 log = logging.getLogger(__name__)
 SHORT_ID_MIN = 6  # the shortest id prefix looked up (the UI shows 8 characters per id part)
@@ -63,8 +65,9 @@ class QueueService:
         self.output_dir = config.resolve(config.app.output_dir)
 
     # ---- submit --------------------------------------------------------------------------------
-    def submit(self, specs: Sequence[JobSpec], *, batch_id: str | None = None) -> list[Job]:
-        """Validate every spec, store them all at once, and send the ready ones to the queue."""
+    def submit(self, specs: Sequence[JobSpec], *, batch_id: str | None = None, local_paths: bool = False) -> list[Job]:
+        """Validate every spec, store them all at once, and send the ready ones to the queue. `local_paths`
+        (the CLI only): a book may be built in an absolute folder outside the output folder."""
         if not specs:
             raise SubmissionError("the submission holds no jobs.")
         if batch_id is None and len(specs) > 1:
@@ -72,7 +75,7 @@ class QueueService:
         keys: dict[str, str] = {}
         for index, spec in enumerate(specs):
             try:
-                validate_kind(spec.kind, spec.parameters)
+                validate_kind(spec.kind, spec.parameters, local_paths=local_paths)
             except InkframeError as exc:
                 raise SubmissionError(f"job {index + 1}{f' ({spec.key})' if spec.key else ''}: {exc}", index=index,
                                       detail=str(exc), field=getattr(exc, "field", None)) from exc
@@ -177,19 +180,30 @@ class QueueService:
         ended = self.transitions.cancel(job) or self.store.get(job_id)
         if job.status == "running" and ended.status == "cancelled" and job.backend and job.prompt_id:
             self._interrupt(job)
+        if ended.status == "cancelled":
+            self._cancel_children(job)
         return ended
 
+    def _cancel_children(self, parent: Job) -> None:
+        """A cancelled book's panel jobs (app.jobs.context): none stays queued, none keeps running on a ComfyUI.
+        Its coordinator does the same when it notices, for children it submitted after this look."""
+        query = JobQuery(batch_id=child_batch(parent), status=["queued", "paused", "running"], limit=100_000)
+        for child in self.store.list(query).items:
+            ended = self.transitions.cancel(child)  # the record as it ended: a child listed as queued may run by now
+            if ended is not None and ended.backend and ended.prompt_id:
+                self._interrupt(ended)
+
     def _interrupt(self, job: Job) -> None:
+        """Take the job's prompt off its backend: deleted while pending, interrupted only while it is the one running
+        (ComfyUI's /interrupt stops whatever runs on that server)."""
         specs = {spec.name: spec for spec in backend_specs(self.config)}
         spec = specs.get(job.backend or "")
-        if spec is None:
+        if spec is None or job.prompt_id is None:
             return
         client = make_comfy_client(spec, self.config)
         try:
-            client.delete_from_queue([job.prompt_id])
-            client.interrupt(job.prompt_id)
-        except InkframeError as exc:
-            log.warning("job %s cancelled, but interrupting it on %s failed: %s", job.id, spec.name, exc)
+            if withdraw_prompt(client, job.prompt_id) == "unreachable":
+                log.warning("job %s cancelled, but its backend %s could not be reached to stop it", job.id, spec.name)
         finally:
             client.close()
 

@@ -2,7 +2,8 @@
 
 `start_backends(n, workdir)` starts n ManagedComfyUI processes in parallel (from $COMFYUI_PATH, `--cpu`,
 loopback, each with its own data dir) with tests/comfy_test_nodes added as an extra custom_nodes
-folder; `sleep_prompt()` builds EmptyImage -> InkframeTestSleep -> SaveImage.
+folder; `sleep_prompt()` builds EmptyImage -> InkframeTestSleep -> SaveImage; `with_gpu_time()` puts an
+InkframeTestSleep before a prompt's SaveImage (a panel that holds its backend as a GPU-bound one would).
 """
 
 from __future__ import annotations
@@ -67,6 +68,32 @@ def sleep_prompt(value: str, seconds: float, log_file: Path | str = "", *, fail:
     return {"1": {"class_type": "EmptyImage", "inputs": {"width": 8, "height": 8, "batch_size": 1, "color": 0}},
             "2": middle,
             "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "queue_test"}}}
+
+
+GPU_TIME_NODE_ID = "inkframe_gpu_time"
+
+
+def with_gpu_time(prompt: dict[str, Any], seconds: float, value: str) -> dict[str, Any]:
+    """The prompt with InkframeTestSleep(seconds) between the picture and its SaveImage node: the backend is held
+    for `seconds` without using the CPU (interruptible, like a sampler between steps)."""
+    for node in prompt.values():
+        if node.get("class_type") == "SaveImage":
+            inputs = {"image": node["inputs"]["images"], "seconds": seconds, "value": value}
+            prompt[GPU_TIME_NODE_ID] = {"class_type": "InkframeTestSleep", "inputs": inputs}
+            node["inputs"]["images"] = [GPU_TIME_NODE_ID, 0]
+            return prompt
+    raise ValueError("the prompt has no SaveImage node to put the GPU-time node before")
+
+
+def gpu_time_prompts(seconds: float):
+    """A replacement for app.jobs.runner.build_prompt that gives every book_render prompt `seconds` of GPU time."""
+    from app.jobs import kinds
+
+    def build(job, object_info=None):
+        prompt = kinds.build_prompt(job, object_info)
+        return with_gpu_time(prompt, seconds, job.id) if job.kind == "book_render" else prompt
+
+    return build
 
 
 def write_config(path: Path, urls: list[str], *, storage: str = "sqlite", redis_url: str | None = None,

@@ -157,3 +157,55 @@ def test_a_book_on_three_backends_survives_kills_and_equals_a_one_backend_build(
     assert final.status == "succeeded", final.last_error
     assert panel_set(pool_out) == panel_set(single.output_dir / "books" / "harbour")
     single.close()
+
+
+@pytest.mark.timeout(900)
+def test_cancelling_a_book_stops_its_running_panels(backends, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Each panel holds its ComfyUI for 60 s (InkframeTestSleep before SaveImage, interruptible). A stranger's prompt
+    runs on b2 first (90 s), so the book's panel there waits in b2's queue. Cancelling the book interrupts its running
+    panels on b0 and b1, deletes the pending one from b2's queue and leaves the stranger's prompt running."""
+    from app.comfy import ComfyClient
+    from app.jobs import runner as runner_module
+    from app.jobs.worker import Worker
+
+    from .queue_backends import QUEUE_TIMEOUTS, gpu_time_prompts, sleep_prompt
+
+    monkeypatch.setattr(runner_module, "build_prompt", gpu_time_prompts(60.0))
+    config = load_config(config_file(tmp_path, [s.url for s in backends]))
+    clients = [ComfyClient(s.url, timeouts=QUEUE_TIMEOUTS) for s in backends]
+    stranger = clients[2].submit(sleep_prompt("stranger", 90.0))
+    service = QueueService(config)
+    worker = Worker(config, worker_id="cancel-test")
+    worker.start()
+    try:
+        book_id = submit_book(service, tmp_path)
+
+        def placed() -> dict[str, str]:
+            return {k.backend: k.prompt_id for k in children(service, book_id) if k.status == "running"}
+
+        def ours_running_or_waiting() -> bool:
+            on = placed()
+            return (len(on) == 3 and clients[0].queue().is_running(on["b0"]) and clients[1].queue().is_running(on["b1"])
+                    and clients[2].queue().is_pending(on["b2"]))
+        wait_for(ours_running_or_waiting, 300, "panels running on b0 and b1 and one waiting behind the stranger on b2")
+        prompts = placed()
+        assert service.cancel(book_id).status == "cancelled"
+        counts = service.store.batch_summary(f"children-{book_id}").counts
+        assert counts.get("running", 0) == counts.get("queued", 0) == counts.get("paused", 0) == 0, counts
+        mine = set(prompts.values())
+        wait_for(lambda: not any(c.queue().contains(prompt) for c in clients for prompt in mine), 30,
+                 "no prompt of the book left running or queued on any ComfyUI")
+        for name, client in zip(("b0", "b1"), clients):
+            status = client.history(prompts[name])[prompts[name]]["status"]
+            assert status["status_str"] == "error" and any(m[0] == "execution_interrupted" for m in status["messages"])
+        assert not clients[2].history(prompts["b2"])  # deleted before it ran
+        assert clients[2].queue().is_running(stranger)  # someone else's prompt is never interrupted
+        submitted = len(children(service, book_id))
+        wait_for(lambda: book_id not in worker.runner.active_ids(), 30, "the book's coordinator to stop")
+        assert len(children(service, book_id)) == submitted  # the cancelled book submitted nothing more
+        assert clients[2].wait(stranger, timeout=180).status == "success"
+    finally:
+        worker.stop()
+        service.close()
+        for client in clients:
+            client.close()

@@ -38,12 +38,16 @@ def test_lettering_that_does_not_fit_is_a_build_error(tmp_path: Path) -> None:
 
 
 def test_comic_build_exits_1_on_lettering_errors(tmp_path: Path, monkeypatch, capsys) -> None:
-    import app.services.book_service as service
+    import app.services.book_build_service as service
+    from app.book.build_log import summary_of
+    from app.jobs.models import Job
     from main import main
 
     figures = {"panels": 1, "style_consistency": None}
     result = BuildResult(tmp_path, [], [], [], {}, tmp_path / "report.md", figures, [LetteringProblem("Page 1 panel 1, A (item 1): the text does not fit")])
-    monkeypatch.setattr(service, "build_book", lambda *a, **k: result)
+    job = Job(id="book1", kind="book", status="succeeded", created_at=0.0, updated_at=0.0)
+    outcome = service.BookBuildOutcome(job=job, summary=summary_of(job.id, result))  # the queued book's summary.json
+    monkeypatch.setattr(service, "build_on_queue", lambda *a, **k: outcome)
     script = tmp_path / "s.txt"
     script.write_text("Title: t\nPAGE 1\nPANEL 1\n")
     assert main(["comic", "build", str(script), "--out", str(tmp_path / "out"), "--comfyui-url", "http://127.0.0.1:1"]) == 1
