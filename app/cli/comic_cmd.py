@@ -50,25 +50,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _load(args: argparse.Namespace, lines: dict | None = None):  # -> Book
-    from app.comic.script import load_book
+    from app.services.script_check_service import load_script_file
 
-    book = load_book(args.script, lines=lines)
-    updates = {}
-    if getattr(args, "dpi", None):
-        updates["dpi"] = args.dpi
-    if getattr(args, "page_size", None):
-        updates["page_size"] = args.page_size
-    if updates:
-        from pydantic import ValidationError
-
-        from app.comic.model import Book
-
-        try:
-            book = Book.model_validate({**book.model_dump(), **updates})
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            raise InkframeError(f"Bad override {'.'.join(str(p) for p in first['loc'])}: {first['msg']}.") from None
-    return book
+    return load_script_file(args.script, lines=lines, dpi=getattr(args, "dpi", None),
+                            page_size=getattr(args, "page_size", None))
 
 
 def run_compose(args: argparse.Namespace, config: Config) -> int:
@@ -99,11 +84,11 @@ def run_compose(args: argparse.Namespace, config: Config) -> int:
 
 def run_check(args: argparse.Namespace, config: Config) -> int:
     """Parse, lay out every page and plan its lettering: what `compose` rejects, `check` rejects."""
-    from app.comic.check import check_book
+    from app.services.script_check_service import check_script_book
 
     lines: dict = {}
     book = _load(args, lines)
-    report = check_book(book, lines)
+    report = check_script_book(book, lines)
     for warning in report.warnings:
         print(f"warning: {warning}")
     for error in report.errors:
@@ -117,7 +102,7 @@ def run_check(args: argparse.Namespace, config: Config) -> int:
 
 
 def run_format(args: argparse.Namespace, config: Config) -> int:
-    from app.comic.script import format_script
+    from app.services.script_check_service import formatted_script
 
-    sys.stdout.write(format_script(_load(args)))
+    sys.stdout.write(formatted_script(_load(args)))
     return 0

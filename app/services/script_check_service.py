@@ -6,9 +6,15 @@ Used by the UI's live script editor (and any caller that wants issues as data, n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from pydantic import ValidationError
+
+from ..comic.check import BookCheck, check_book
 from ..comic.model import Book
-from ..comic.script import ScriptError, ScriptIssue, check_script, parse_book_data, parse_script
+from ..comic.script import (ScriptError, ScriptIssue, check_script, format_script, load_book, parse_book_data,
+                            parse_script)
+from ..errors import InkframeError
 
 ScriptKind = str  # "script" (plain-text full script), "yaml" or "json"
 
@@ -58,3 +64,32 @@ def check_script_text(text: str, kind: ScriptKind | None = None) -> ScriptCheck:
     except ScriptError as exc:
         return ScriptCheck(None, tuple(exc.issues))
     return ScriptCheck(book, (), tuple(check_script(book, lines)))
+
+
+def load_script_file(path: str | Path, *, lines: dict | None = None, dpi: int | None = None,
+                     page_size: str | None = None) -> Book:
+    """The book in the script file at `path` (a command line's own file), with the page settings the caller
+    overrides; one sentence naming the setting when an override is invalid."""
+    book = load_book(path, lines=lines)
+    updates: dict[str, object] = {}
+    if dpi:
+        updates["dpi"] = dpi
+    if page_size:
+        updates["page_size"] = page_size
+    if not updates:
+        return book
+    try:
+        return Book.model_validate({**book.model_dump(), **updates})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InkframeError(f"Bad override {'.'.join(str(p) for p in first['loc'])}: {first['msg']}.") from None
+
+
+def check_script_book(book: Book, lines: dict) -> BookCheck:
+    """Every page laid out and its lettering planned: what composing would reject (errors) or warn about."""
+    return check_book(book, lines)
+
+
+def formatted_script(book: Book) -> str:
+    """The book written back as a tidy full script."""
+    return format_script(book)

@@ -14,8 +14,6 @@ ROOT = Path(__file__).resolve().parents[2]
 # Files whose old direct imports are still to move behind app.services, each with the reason it waits.
 # Only ever remove entries.
 PENDING: dict[str, str] = {
-    "app/cli/comic_build_cmd.py": "engineer h15 rewrites this command (issue 15) in parallel; moved after the merge",
-    "app/cli/comic_cmd.py": "engineer h19seams makes it call compose_service (issue 19, one concept once) in parallel",
 }
 
 
