@@ -27,6 +27,7 @@ from ..jobs.context import JobContext, child_id, submit_child, wait_child
 from ..jobs.kinds import job_output_dir
 from ..jobs.models import Job
 from ..workflows import WorkflowError, load_workflow, preflight, resolve_workflow, to_api
+from ..workflows.families import BackendFamilies, detect_families, pool_families
 from .backend import BackendUnavailable, GenerationRequest, GenerationResult
 from .comfy_backend import IPADAPTER_INSTALL, IPADAPTER_NODES, WorkflowPlanner
 from .errors import BookError
@@ -44,6 +45,8 @@ class QueuePanelBackend(WorkflowPlanner):
         self.inputs = job_output_dir(context.output_dir, parent.id) / "inputs"
         self._seen: set[str] = set()
         self._capabilities: dict[str, str] | None = None
+        self._families: BackendFamilies | None = None
+        self._declared: dict[str, set[str]] = {}
 
     def close(self) -> None:
         return None
@@ -73,6 +76,18 @@ class QueuePanelBackend(WorkflowPlanner):
                 "restore": "" if any(not reason for reason in restore) else " ".join(restore),
             }
         return self._capabilities
+
+    def families(self) -> BackendFamilies:
+        """The model families the pool's backends have between them (app/workflows/families.py): a book picks its
+        family's workflows as on one ComfyUI, and placement sends each panel to a backend holding its files."""
+        if self._families is None:
+            self._families = pool_families([detect_families(info) for _, info in self._infos()])
+        return self._families
+
+    def declared(self, workflow: str) -> set[str]:
+        if workflow not in self._declared:
+            self._declared[workflow] = {p.name for p in load_workflow(resolve_workflow(workflow)).parameters}
+        return self._declared[workflow]
 
     def loras(self) -> list[str]:
         names: set[str] = set()

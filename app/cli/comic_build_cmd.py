@@ -38,6 +38,9 @@ def register_action(actions: argparse._SubParsersAction) -> None:
     parser.add_argument("--steps", type=int, help="sampler steps (default: the workflow's)")
     parser.add_argument("--cfg", type=float, help="CFG scale (default: the workflow's)")
     parser.add_argument("--checkpoint", help="SD1.5 checkpoint file name (default: the workflow's)")
+    parser.add_argument("--family", metavar="ID",
+                        help="model family of the panels and backgrounds, e.g. sd15, sdxl, flux1_dev, qwen_image "
+                        "(default: the style's, else the first the backends have; `doctor` lists the backend's)")
     parser.add_argument("--grade", help="colour-grade preset or .cube file for every panel ('' for none; default: the style's)")
     parser.add_argument("--format", default="png,pdf,cbz", help="export formats (default png,pdf,cbz)")
     parser.set_defaults(handler=handle)
@@ -87,7 +90,7 @@ def handle(args: argparse.Namespace, config: Config) -> int:
 
     request = BookBuildRequest(script=args.script, out_dir=args.out, library_dir=args.library, resume=args.resume,
                                regenerate=args.regenerate, seed=args.seed, prompt=args.prompt, max_side=args.max_side,
-                               steps=args.steps, cfg=args.cfg, checkpoint=args.checkpoint, grade=args.grade,
+                               steps=args.steps, cfg=args.cfg, checkpoint=args.checkpoint, grade=args.grade, family=args.family,
                                formats=args.format)
     outcome = build_on_queue(request, config, url=comfyui_url(args, config),
                              on_event=lambda event: print(event.message, file=sys.stderr, flush=True))

@@ -31,11 +31,14 @@ from typing import Any
 
 from app.errors import InkframeError
 
+from ..workflows.family_choice import WORKFLOWS as FAMILY_WORKFLOWS
 from .models import Job, JobOutput
 
 COMFY_KINDS: tuple[str, ...] = ("prompt", "workflow", "book_render")
 COORDINATOR_KINDS: frozenset[str] = frozenset({"book"})
-BOOK_WORKFLOWS: tuple[str, ...] = ("panel", "background", "img2img_restyle", "upscale_face_restore")
+BOOK_WORKFLOWS: tuple[str, ...] = tuple(dict.fromkeys(  # the SD1.5 built-ins, then each model family's
+    ("panel", "background", "img2img_restyle", "upscale_face_restore",
+     *(choice.workflow for choice in FAMILY_WORKFLOWS.values()))))
 UPLOAD_NAME = re.compile(r"^[0-9a-f]{16,64}\.png$")
 UPLOAD_PREFIX = "inkframe_book_"
 OUTPUT_PREFIX_ROOT = "inkframe_jobs"

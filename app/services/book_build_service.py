@@ -32,8 +32,12 @@ from ..book.plan import PanelRef
 from ..config import Config
 from ..errors import InkframeError
 from ..jobs.models import Job, JobSpec
+from ..workflows.family_choice import WORKFLOWS as FAMILY_WORKFLOWS
 
 POLL_S = 0.25
+
+
+IMAGE_FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(family for step, family in FAMILY_WORKFLOWS if step == "panel"))
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ class BookBuildRequest:
     cfg: float | None = None
     checkpoint: str | None = None
     grade: str | None = None
+    family: str | None = None  # model family of panels and backgrounds (default: the style's, else the backend's)
     formats: str = "png,pdf,cbz"
 
 
@@ -81,6 +86,8 @@ def job_parameters(request: BookBuildRequest) -> dict[str, Any]:
         raise BookError("--seed and --prompt apply to one panel; add --regenerate PAGE:PANEL.")
     if request.max_side is not None and request.max_side < 64:
         raise BookError(f"--max-side {request.max_side} is too small; use 64 or more.")
+    if request.family is not None and request.family not in IMAGE_FAMILIES:
+        raise BookError(f"--family {request.family!r} is unknown; use one of {', '.join(IMAGE_FAMILIES)}.")
     ref = PanelRef.parse(request.regenerate) if request.regenerate else None
     formats = list(parse_formats(request.formats))
     script = request.script.resolve()
@@ -96,7 +103,7 @@ def job_parameters(request: BookBuildRequest) -> dict[str, Any]:
     parameters: dict[str, Any] = {"script": str(script), "out_dir": str(out_dir), "formats": formats}
     if request.library_dir is not None:
         parameters["library"] = str(request.library_dir.resolve())
-    for key in ("max_side", "steps", "cfg", "checkpoint", "grade", "seed", "prompt"):
+    for key in ("max_side", "steps", "cfg", "checkpoint", "grade", "family", "seed", "prompt"):
         value = getattr(request, key)
         if value is not None:
             parameters[key] = value

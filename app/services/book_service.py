@@ -170,7 +170,7 @@ def run_book_job(job, dependencies, context):  # (Job, dict[str, Job], JobContex
         library_dir=Path(values["library"]) if values.get("library") else context.library_dir,
         steps=values.get("steps"), cfg=values.get("cfg"), checkpoint=values.get("checkpoint"), grade=values.get("grade"),
         formats=tuple(values.get("formats") or DEFAULT_FORMATS), regenerate=regenerate, seed=values.get("seed"),
-        prompt=values.get("prompt"),
+        prompt=values.get("prompt"), family=values.get("family"),
     )
     if regenerate is not None and not (folder / "build.json").is_file():
         options = replace(options, regenerate=None)  # nothing built yet: a full build draws that panel too

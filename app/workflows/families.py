@@ -193,6 +193,25 @@ def detect_families(files_or_object_info: Mapping[str, Any]) -> BackendFamilies:
     return BackendFamilies(present, partial, {k: v for k, v in unclassified.items() if v})
 
 
+def pool_families(backends: list[BackendFamilies]) -> BackendFamilies:
+    """The families a pool of backends has between them: a family present on any backend, with the files of the
+    first backend that has it (placement then sends its workflow to backends holding those files); partial only
+    where no backend has it whole."""
+    present: dict[str, FamilyMatch] = {}
+    partial: dict[str, list[str]] = {}
+    unclassified: dict[str, list[str]] = {}
+    for backend in backends:
+        for family_id, match in backend.present.items():
+            present.setdefault(family_id, match)
+        for family_id, missing in backend.partial.items():
+            if family_id not in partial or len(missing) < len(partial[family_id]):
+                partial[family_id] = missing
+        for folder, names in backend.unclassified.items():
+            unclassified[folder] = sorted({*unclassified.get(folder, []), *names})
+    ordered = {family_id: present[family_id] for family_id in FAMILIES if family_id in present}
+    return BackendFamilies(ordered, {k: v for k, v in partial.items() if k not in present}, unclassified)
+
+
 def default_family(backend: BackendFamilies, kind: FamilyKind = "image", preferred: tuple[str, ...] = ()) -> str | None:
     """The family to use when the user names none: the first preferred one present, else the first of this kind
     in FAMILIES order (older, lighter families first), else None."""

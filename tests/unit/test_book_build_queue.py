@@ -123,3 +123,15 @@ def test_the_api_cannot_build_a_book_outside_the_output_folder(config_file: Path
         service.submit([JobSpec(kind="book", parameters={"script": str(script),
                                                           "out_dir": str(tmp_path / "elsewhere")})])
     service.close()
+
+
+def test_a_family_is_checked_before_queueing_and_travels_with_the_book_job(tmp_path: Path) -> None:
+    from app.errors import InkframeError
+    from app.services.book_build_service import job_parameters
+
+    script = tmp_path / "book.txt"
+    script.write_text(book_script(1, 2), encoding="utf-8")
+    with pytest.raises(InkframeError, match=r"--family 'sd3' is unknown; use one of sd15, sdxl"):
+        job_parameters(BookBuildRequest(script=script, out_dir=tmp_path / "out", family="sd3"))
+    parameters = job_parameters(BookBuildRequest(script=script, out_dir=tmp_path / "out", family="flux1_dev"))
+    assert parameters["family"] == "flux1_dev"

@@ -173,3 +173,22 @@ def test_the_capability_table_has_a_row_per_family_with_files(object_info_core: 
     del info["FluxGuidance"]
     rows = dict(map(tuple, capabilities_of(info).table()))
     assert rows["Family Flux.1 dev"] == "this ComfyUI lacks FluxGuidance: update ComfyUI (0.3.64 has them)."
+
+
+def test_a_pool_has_the_families_of_all_its_backends_each_with_one_backends_files() -> None:
+    from app.workflows.families import pool_families
+
+    sd15 = detect_families({"checkpoints": ["v1-5-pruned-emaonly.safetensors"]})
+    flux = detect_families(merged(SPLIT_FLUX))
+    half_qwen = detect_families({"diffusion_models": ["qwen_image_fp8_e4m3fn.safetensors"]})
+    pool = pool_families([flux, half_qwen, sd15])
+    assert list(pool.present)[:1] == ["sd15"] and {"flux1_dev", "flux1_kontext"} <= set(pool.present)
+    assert pool.present["flux1_dev"].default_files == flux.present["flux1_dev"].default_files
+    assert "qwen_image" in pool.partial and "flux1_dev" not in pool.partial
+    assert choose_family("panel", pool, "flux1_dev").workflow == "panel_flux"
+
+
+def test_the_queue_accepts_every_family_workflow_as_a_book_panel() -> None:
+    from app.jobs.kinds import BOOK_WORKFLOWS
+
+    assert {choice.workflow for choice in WORKFLOWS.values()} <= set(BOOK_WORKFLOWS)
