@@ -23,8 +23,8 @@ CSS = """
 .queue-error { color: #b91c1c; font-size: 0.85em; }
 .gallery-settings { border-collapse: collapse; width: 100%; font-size: 0.9em; }
 .gallery-settings th, .gallery-settings td { padding: 4px 8px; border-bottom: 1px solid var(--border-color-primary); text-align: left; vertical-align: top; }
-.gallery-settings th { white-space: nowrap; font-weight: 600; }
-.gallery-settings td { min-width: 12em; overflow-wrap: break-word; }
+.gallery-settings th { width: 30%; min-width: 6em; font-weight: 600; }
+.gallery-settings td { overflow-wrap: break-word; }
 .live-progress progress { width: 100%; height: 12px; }
 .live-detail { font-size: 0.9em; opacity: 0.85; overflow-wrap: anywhere; }
 .live-preview { display: block; max-width: 320px; width: 100%; margin-top: 6px; border-radius: 4px; }

@@ -16,7 +16,7 @@ from PIL import Image, PngImagePlugin
 from app.config import Config
 from app.jobs.models import Job, JobOutput
 from app.jobs.store_factory import open_job_store
-from tests.browser.studio_page import open_studio, open_tab
+from tests.browser.studio_page import broken_table_words, open_studio, open_tab
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -80,3 +80,8 @@ def test_the_gallery_opens_an_outputs_settings_and_reruns_them(studio, page):
     again = page.request.get(studio.url + f"api/jobs/{status.locator('code').inner_text().strip()}").json()
     assert again["parameters"] == older.parameters
     page.screenshot(path=str(studio.output_dir.parent / "gallery.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})  # on a phone the settings table keeps its words whole
+    page.wait_for_timeout(800)
+    assert not broken_table_words(page), broken_table_words(page)[:5]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(studio.output_dir.parent / "gallery-phone.png"), full_page=True)

@@ -98,7 +98,9 @@ def test_a_workflow_run_shows_its_steps_advancing_and_a_latent_preview(backend, 
                 status = state["status"]
                 if state["step"] is not None and (not steps_seen or state["step"] != steps_seen[-1]):
                     steps_seen.append(state["step"])
-                preview_seen = preview_seen or state["preview"]
+                if state["preview"] and not preview_seen:
+                    preview_seen = True
+                    page.locator("#workflows-live").screenshot(path=str(tmp_path / "live-progress.png"))
                 if status in ("succeeded", "failed", "cancelled"):
                     break
                 time.sleep(0.15)

@@ -48,6 +48,14 @@ def _value(value: Any) -> str:
     return text if len(text) <= VALUE_CHARS else text[:VALUE_CHARS - 1] + "…"
 
 
+def _seed_label(place: str) -> str:
+    """'prompt.3.inputs.seed' -> 'seed (node 3)'; 'overrides.seed' -> 'seed'."""
+    parts = place.split(".")
+    if parts[0] == "prompt" and len(parts) == 4:
+        return f"{parts[3]} (node {parts[1]})"
+    return parts[-1] if parts[0] == "overrides" else place
+
+
 def _node_line(node: Any) -> str:
     if not isinstance(node, dict):
         return _value(node)
@@ -75,8 +83,7 @@ def settings_html(shown: gallery_service.OutputSettings) -> str:
     for name, value in parameters.items():
         rows.append((name, html.escape(_value(value))))
     for place, seed in shown.seeds.items():
-        rows.append(("seed" if place.endswith("seed") and place.count(".") <= 1 else f"seed ({place})",
-                     f'<span class="gallery-seed">{seed}</span>'))
+        rows.append((_seed_label(place), f'<span class="gallery-seed">{seed}</span>'))
     rows.append(("backend", html.escape(shown.backend or "")))
     if shown.duration_s is not None:
         rows.append(("took", f"{shown.duration_s:g} s"))

@@ -69,13 +69,18 @@ def refresh(context: UiContext, selected: str | None, history_selected: str | No
     return [
         notice_html(html.escape(status), ok=True),
         queue_view.progress_cards_html(active, context.output_dir, _book_places(service, active)),
-        gr.update(choices=choices, value=selected if selected in ids else None),
+        _picker(choices, selected, ids),
         queue_view.jobs_table_html(queue_view.filter_jobs(recent, status_filter, batch), context.output_dir),
         gallery_panel.gallery_items(context),
-        gr.update(choices=history, value=history_selected if history_selected in history_ids else None),
+        _picker(history, history_selected, history_ids),
         gr.update(choices=[("All batches", "")] + [(name, name) for name in queue_view.batch_choices(recent)],
                   value=batch if batch in queue_view.batch_choices(recent) else ""),
     ]
+
+
+def _picker(choices: list[tuple[str, str]], selected: str | None, ids: set[str]) -> Any:
+    """New choices; the value is left alone (a pick made while this refresh ran stays) unless its job is gone."""
+    return gr.update(choices=choices) if not selected or selected in ids else gr.update(choices=choices, value=None)
 
 
 def _book_places(service: Any, active: list[Any]) -> dict[str, Any]:
