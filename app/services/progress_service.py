@@ -10,13 +10,14 @@ Read-only; one store read per job (two for a book).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from app.jobs.context import child_batch
 from app.jobs.models import Job, JobQuery
-from app.jobs.progress import eta_text
+from app.jobs.progress import ProgressFollower, eta_text
 
 BOOK_KINDS = frozenset({"book"})
 MAX_CHILDREN = 2000
@@ -111,3 +112,15 @@ def cancel(queue: Any, job_id: str) -> JobProgress:
     """Cancel the job (a running prompt is interrupted on its backend) and return its place after that."""
     queue.cancel(job_id)
     return snapshot(queue, job_id)
+
+
+def event_reader() -> Callable[[object], str | None]:
+    """For a run followed directly (not on the queue): a function that turns each ComfyUI event into a line
+    such as 'KSampler (node 3) step 5/20 · about 6 s left' when one is due, else None."""
+    follower = ProgressFollower()
+
+    def read(event: object) -> str | None:
+        update = follower.offer(event)
+        return update["progress_text"] if update else None
+
+    return read

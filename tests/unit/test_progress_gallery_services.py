@@ -107,3 +107,11 @@ def test_a_workflow_job_without_a_seed_override_gets_one_for_the_workflows_seed_
     assert drawn["overrides"]["prompt"] == "a cat" and isinstance(drawn["overrides"]["seed"], int)
     with pytest.raises(gallery_service.GalleryError, match="name no seed"):
         gallery_service.with_new_seeds(Job(id="c1", kind="collect", created_at=1.0, updated_at=1.0), random.Random(2))
+
+
+def test_a_run_followed_directly_reads_its_events_as_step_lines():
+    from app.comfy.events import ProgressEvent, StatusEvent
+
+    read = progress_service.event_reader()
+    assert read(StatusEvent(1)) is None
+    assert read(ProgressEvent("p", "3", 1, 20)) == "node 3 step 1/20"

@@ -52,7 +52,7 @@ def render(context: UiContext) -> None:
 def run(context: UiContext, reference: str | None, target: str | None, method: str, trim: str, stride: float, chunk: bool):
     """Stream the run: a log line per event, then the video."""
     from ...media import TimeRange
-    from ...services import motion_service
+    from ...services import motion_service, progress_service
 
     if not reference:
         yield [error_html("Upload a reference video first."), None]
@@ -67,6 +67,7 @@ def run(context: UiContext, reference: str | None, target: str | None, method: s
         return
     out.parent.mkdir(parents=True, exist_ok=True)
     lines: queue.Queue = queue.Queue()
+    step_line = progress_service.event_reader()  # 'KSampler (node 3) step 5/20 · about 6 s left'
     outcome: dict[str, Any] = {}
 
     def work() -> None:
@@ -77,7 +78,7 @@ def run(context: UiContext, reference: str | None, target: str | None, method: s
             else:
                 outcome["report"] = motion_service.run_on_comfyui(
                     request, context.comfyui_url, timeouts=context.config.comfyui.timeouts,
-                    on_event=lambda event: lines.put(type(event).__name__.removesuffix("Event").lower()))
+                    on_event=lambda event: (line := step_line(event)) and lines.put(line))
         except InkframeError as exc:
             outcome["error"] = str(exc)
         finally:
@@ -87,7 +88,7 @@ def run(context: UiContext, reference: str | None, target: str | None, method: s
     log: list[str] = []
     while (line := lines.get()) is not None:
         log.append(line)
-        yield [notice_html("Working: " + html.escape(" · ".join(log[-8:])), ok=True), None]
+        yield [notice_html("Working: " + html.escape(log[-1]), ok=True), None]
     if "error" in outcome:
         yield [error_html(outcome["error"]), None]
         return
