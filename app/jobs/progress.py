@@ -46,7 +46,8 @@ class ProgressFollower:
     write_every_s: float = WRITE_EVERY_S
     fraction: float = 0.0
     _node: str | None = None
-    _base: tuple[float, float] | None = None  # (time, value) of the first step seen on this node
+    _base: tuple[float, float] | None = None  # (time, value) the step rate is measured from
+    _started: tuple[str, float] | None = None  # (node, time) of the last `executing`: the rate counts step 1 too
     _last_value: float = -1.0
     _last_write: float = float("-inf")
     _pending: dict[str, Any] | None = None
@@ -67,18 +68,20 @@ class ProgressFollower:
     def _on_node(self, node: str, at: float) -> dict[str, Any] | None:
         if self._node is not None and node != self._node:
             self._base, self._last_value = None, -1.0
-        self._node = node
+        self._node, self._started = node, (node, at)
         self.fraction = max(self.fraction, STARTED_FRACTION)
         update = {"progress": self.fraction, "progress_text": f"running {self._name(node)}"}
         return self._throttled(update, at, force=False)
 
     def _on_step(self, event: ProgressEvent, at: float) -> dict[str, Any] | None:
         node = event.node or self._node or "?"
-        if node != self._node or event.value < self._last_value:  # another node, or the same sampler again
+        again = event.value < self._last_value  # the same sampler node runs again (a loop, a second pass)
+        if node != self._node or again:
             self._node, self._base = node, None
         self._last_value = event.value
         if self._base is None:
-            self._base = (at, event.value)
+            started = self._started if self._started and self._started[0] == node and not again else None
+            self._base = (started[1], 0.0) if started and event.value > 0 else (at, event.value)
         rate = eta = None
         started_at, started_value = self._base
         if event.value > started_value and at > started_at:

@@ -25,7 +25,7 @@ CSS = """
 .gallery-settings th, .gallery-settings td { padding: 4px 8px; border-bottom: 1px solid var(--border-color-primary); text-align: left; vertical-align: top; }
 .gallery-settings th { width: 30%; min-width: 6em; font-weight: 600; }
 .gallery-settings td { overflow-wrap: break-word; }
-.live-progress progress { width: 100%; height: 12px; }
+.live-progress progress { width: 100%; height: 12px; accent-color: #4f46e5; }
 .live-detail { font-size: 0.9em; opacity: 0.85; overflow-wrap: anywhere; }
 .live-preview { display: block; max-width: 320px; width: 100%; margin-top: 6px; border-radius: 4px; }
 .queue-error, .inkframe-errors, .inkframe-notice p, .inkframe-ok p { white-space: normal; overflow-wrap: anywhere; }

@@ -49,3 +49,11 @@ def test_job_records_without_live_progress_still_load():
     job = Job.model_validate({"id": "a1", "kind": "prompt", "created_at": 1.0, "updated_at": 1.0})
     assert job.live is None
     assert Job.model_validate_json(job.model_copy(update={"live": LiveProgress(step=2, steps=4)}).model_dump_json()).live.step == 2
+
+
+def test_the_rate_counts_from_the_node_start_so_a_burst_of_late_events_does_not_inflate_it():
+    follower = ProgressFollower(node_types(PROMPT), write_every_s=0)
+    follower.offer(ExecutingEvent("p", "3"), at=0.0)
+    follower.offer(ProgressEvent("p", "3", 1, 10), at=1.0)
+    late = follower.offer(ProgressEvent("p", "3", 5, 10), at=1.1)  # four steps arriving at once
+    assert late["live"].rate == 5 / 1.1 and round(late["live"].eta_s, 2) == 1.1

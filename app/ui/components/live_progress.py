@@ -42,8 +42,11 @@ def progress_html(place: progress_service.JobProgress, key: str) -> str:
     """The bar, one line of text, and the latest preview inlined (a few KB JPEG) while the job runs."""
     short = html.escape(place.job_id[:8])
     colour = STATUS_COLOURS.get(place.status, "#6b7280")
-    step = (f'<span class="live-step" data-step="{place.step}" data-steps="{place.steps}">'
-            f"step {place.step}/{place.steps}</span> · " if place.step is not None and place.steps else "")
+    text = html.escape(place.text)
+    if place.step is not None and place.steps:  # the line names the step; the numbers ride along for scripts
+        text = f'<span class="live-step" data-step="{place.step}" data-steps="{place.steps}">{text}</span>'
+        if f"{place.step}/{place.steps}" not in place.text:
+            text = f"step {place.step}/{place.steps} · {text}"
     preview = ""
     if place.preview is not None:
         try:
@@ -57,7 +60,7 @@ def progress_html(place: progress_service.JobProgress, key: str) -> str:
             f'<div class="live-head"><code>{short}</code> <b style="color:{colour}">{html.escape(place.status)}</b>'
             f' · {place.percent}%</div>'
             f'<progress max="100" value="{place.percent}" aria-label="progress of job {short}"></progress>'
-            f'<div class="live-detail">{step}{html.escape(place.text)}</div>{preview}{error}</div>')
+            f'<div class="live-detail">{text}</div>{preview}{error}</div>')
 
 
 def render(key: str) -> LivePanel:
