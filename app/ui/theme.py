@@ -21,6 +21,7 @@ CSS = """
 .queue-card-detail { font-size: 0.85em; opacity: 0.8; }
 .queue-preview { display: block; max-width: 256px; width: 100%; margin-top: 6px; border-radius: 4px; image-rendering: auto; }
 .queue-error { color: #b91c1c; font-size: 0.85em; }
+#queue-gallery .grid-container { grid-template-columns: repeat(auto-fill, minmax(140px, 180px)) !important; grid-template-rows: none !important; }
 .gallery-settings { border-collapse: collapse; width: 100%; font-size: 0.9em; }
 .gallery-settings th, .gallery-settings td { padding: 4px 8px; border-bottom: 1px solid var(--border-color-primary); text-align: left; vertical-align: top; }
 .gallery-settings th { width: 30%; min-width: 6em; font-weight: 600; }

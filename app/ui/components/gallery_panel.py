@@ -24,8 +24,8 @@ _widgets: dict[str, Any] = {}
 
 def render() -> dict[str, Any]:
     gr.Markdown("### Gallery")
-    _widgets["gallery"] = gr.Gallery(label="Finished outputs, newest first (open one for its settings)", columns=4,
-                                     height="auto", elem_id="queue-gallery", allow_preview=True)
+    _widgets["gallery"] = gr.Gallery(label="Finished outputs, newest first (open one for its settings)", columns=5,
+                                     height="auto", object_fit="contain", elem_id="queue-gallery", allow_preview=True)
     with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
         _widgets["history_job"] = gr.Dropdown(label="Finished job", choices=[], elem_id="queue-history-job", scale=3)
         _widgets["rerun"] = gr.Button("Re-run (same seed)", size="sm", scale=1, elem_id="queue-rerun")
