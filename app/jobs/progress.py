@@ -20,6 +20,7 @@ from .models import LiveProgress
 
 WRITE_EVERY_S = 0.25
 STARTED_FRACTION = 0.02  # the prompt runs (loading models ...): the bar moves off 0 at once
+MIN_SPAN_S = 1.0
 SAMPLING_SHARE = 0.93  # steps fill the bar up to 95 %; decoding and saving take the rest
 
 
@@ -47,7 +48,8 @@ class ProgressFollower:
     fraction: float = 0.0
     _node: str | None = None
     _base: tuple[float, float] | None = None  # (time, value) the step rate is measured from
-    _started: tuple[str, float] | None = None  # (node, time) of the last `executing`: the rate counts step 1 too
+    _started: tuple[str, float] | None = None  # (node, time) of the last `executing`
+    _origin: float | None = None  # when the sampling node started (for the rate until the first steps span 1 s)
     _last_value: float = -1.0
     _last_write: float = float("-inf")
     _pending: dict[str, Any] | None = None
@@ -79,14 +81,11 @@ class ProgressFollower:
         if node != self._node or again:
             self._node, self._base = node, None
         self._last_value = event.value
-        if self._base is None:
-            started = self._started if self._started and self._started[0] == node and not again else None
-            self._base = (started[1], 0.0) if started and event.value > 0 else (at, event.value)
-        rate = eta = None
-        started_at, started_value = self._base
-        if event.value > started_value and at > started_at:
-            rate = (event.value - started_value) / (at - started_at)
-            eta = max(0.0, (event.max - event.value) / rate)
+        if self._base is None:  # the first step seen on this node: the rate is measured from here on
+            self._base = (at, event.value)
+            self._origin = self._started[1] if self._started and self._started[0] == node and not again else None
+        rate = self._rate(event.value, at)
+        eta = max(0.0, (event.max - event.value) / rate) if rate else None
         share = min(1.0, event.value / event.max)
         self.fraction = max(self.fraction, STARTED_FRACTION + SAMPLING_SHARE * share)
         step, steps = int(event.value), int(event.max)
@@ -94,6 +93,18 @@ class ProgressFollower:
         live = LiveProgress(step=step, steps=steps, node=node, node_type=self.types.get(node), rate=rate, eta_s=eta)
         update = {"progress": round(self.fraction, 4), "progress_text": text, "live": live}
         return self._throttled(update, at, force=event.value >= event.max)
+
+    def _rate(self, value: float, at: float) -> float | None:
+        """Steps per second since the first step seen, once that spans 2 steps and 1 s (the model load before
+        step 1 stays out); before that since the node started (a burst of events read late cannot fake speed)."""
+        first_at, first_value = self._base or (at, value)
+        if value - first_value >= 2 and at - first_at >= MIN_SPAN_S:
+            return (value - first_value) / (at - first_at)
+        if self._origin is not None and value > 0 and at > self._origin:
+            return value / (at - self._origin)
+        if value > first_value and at > first_at:
+            return (value - first_value) / (at - first_at)
+        return None
 
     def _throttled(self, update: dict[str, Any], at: float, *, force: bool) -> dict[str, Any] | None:
         if not force and at - self._last_write < self.write_every_s:

@@ -1,5 +1,6 @@
 """Live feedback on a live stock ComfyUI: a txt2img workflow (tiny SD1.5, 16 steps, several seconds on CPU) run
-from the Workflows tab shows the sampler's step advancing while it runs, a latent preview image, then the result.
+from the Workflows tab shows the sampler's step advancing while it runs, a latent preview image, then the result;
+a second run (another seed, many steps) cancelled mid-sampling stops on ComfyUI.
 
 The ComfyUI is the product's managed launcher (app/comfy/managed.py), which passes `--preview-method auto`,
 so the sampler sends preview frames; the workflow arrives as a PNG with an embedded API prompt.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +26,7 @@ from .queue_backends import QUEUE_TIMEOUTS
 from .sd15_fixture import TINY_CHECKPOINT, extra_model_paths_file
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser, pytest.mark.slow]
-STEPS = 16  # a few seconds on an idle CPU, minutes on a busy one: either way several steps are seen
+STEPS = 16  # ~8 s on an idle CPU at 128 px (a minute or more on a busy one): several 1 s polls either way
 
 
 def txt2img(steps: int) -> dict:
@@ -32,7 +34,7 @@ def txt2img(steps: int) -> dict:
         "1": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": TINY_CHECKPOINT}},
         "2": {"class_type": "CLIPTextEncode", "inputs": {"clip": ["1", 1], "text": "a lighthouse in a storm"}},
         "3": {"class_type": "CLIPTextEncode", "inputs": {"clip": ["1", 1], "text": "blurry"}},
-        "4": {"class_type": "EmptyLatentImage", "inputs": {"width": 64, "height": 64, "batch_size": 1}},
+        "4": {"class_type": "EmptyLatentImage", "inputs": {"width": 128, "height": 128, "batch_size": 1}},
         "5": {"class_type": "KSampler", "inputs": {"model": ["1", 0], "positive": ["2", 0], "negative": ["3", 0],
                                                    "latent_image": ["4", 0], "seed": 7, "steps": steps, "cfg": 7.0,
                                                    "sampler_name": "euler", "scheduler": "normal", "denoise": 1.0}},
@@ -84,7 +86,7 @@ def test_a_workflow_run_shows_its_steps_advancing_and_a_latent_preview(backend, 
 
             live = page.locator("#workflows-live-progress .live-progress")
             steps_seen: list[int] = []
-            preview_seen = False
+            preview_seen = shot = False
             status = ""
             deadline = time.monotonic() + 600
             while time.monotonic() < deadline:
@@ -98,9 +100,10 @@ def test_a_workflow_run_shows_its_steps_advancing_and_a_latent_preview(backend, 
                 status = state["status"]
                 if state["step"] is not None and (not steps_seen or state["step"] != steps_seen[-1]):
                     steps_seen.append(state["step"])
-                if state["preview"] and not preview_seen:
-                    preview_seen = True
-                    page.locator("#workflows-live").screenshot(path=str(tmp_path / "live-progress.png"))
+                preview_seen = preview_seen or state["preview"]
+                if state["preview"] and not shot and (state["step"] or 0) >= STEPS // 3:  # for docs/screenshots
+                    shot = True
+                    page.locator("#workflows-live").first.screenshot(path=str(tmp_path / "live-progress.png"))
                 if status in ("succeeded", "failed", "cancelled"):
                     break
                 time.sleep(0.15)
@@ -112,6 +115,31 @@ def test_a_workflow_run_shows_its_steps_advancing_and_a_latent_preview(backend, 
             assert "100%" in live.inner_text()
             page.locator("#workflows-live-result img").wait_for()  # the result replaces the preview
             assert not page.locator("#workflows-live-cancel").is_visible()
+
+            # Cancel while the sampler runs: the job ends cancelled and the prompt is interrupted on ComfyUI
+            page.locator("#workflows-param-seed input").fill("8")  # the same prompt again would come from the cache
+            page.locator("#workflows-param-steps input").fill("200")
+            page.locator("#workflows-submit").click()
+            first_job = live.get_attribute("data-job")
+            page.wait_for_function(
+                f"() => {{ const b = document.querySelector('#workflows-live-progress .live-progress');"
+                f" const s = document.querySelector('#workflows-live-progress .live-step');"
+                f" return b && b.dataset.job !== '{first_job}' && s && Number(s.dataset.step) >= 2; }}", timeout=600_000)
+            page.locator("#workflows-live-cancel").click()
+            page.locator("#workflows-live-progress .live-progress[data-status='cancelled']").wait_for()
+            second = live.get_attribute("data-job")
+            assert page.request.get(studio.url + f"api/jobs/{second}").json()["status"] == "cancelled"
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:  # the backend stops sampling instead of finishing the prompt
+                with urllib.request.urlopen(backend + "/queue", timeout=10) as answer:
+                    state = json.loads(answer.read())
+                if not state["queue_running"] and not state["queue_pending"]:
+                    break
+                time.sleep(0.5)
+            assert not state["queue_running"], state
+            with urllib.request.urlopen(backend + "/history?max_items=10", timeout=10) as answer:
+                runs = json.loads(answer.read())
+            assert sum(1 for entry in runs.values() if entry.get("status", {}).get("status_str") == "success") == 1
             browser.close()
     finally:
         stop_studio(process)

@@ -57,3 +57,12 @@ def test_the_rate_counts_from_the_node_start_so_a_burst_of_late_events_does_not_
     follower.offer(ProgressEvent("p", "3", 1, 10), at=1.0)
     late = follower.offer(ProgressEvent("p", "3", 5, 10), at=1.1)  # four steps arriving at once
     assert late["live"].rate == 5 / 1.1 and round(late["live"].eta_s, 2) == 1.1
+
+
+def test_once_the_steps_span_a_second_the_model_load_before_step_one_no_longer_counts():
+    follower = ProgressFollower(write_every_s=0)
+    follower.offer(ExecutingEvent("p", "3"), at=0.0)
+    first = follower.offer(ProgressEvent("p", "3", 1, 10), at=6.0)  # 5 s loading the model, 1 s for step 1
+    assert first["live"].rate == 1 / 6
+    later = follower.offer(ProgressEvent("p", "3", 3, 10), at=8.0)
+    assert later["live"].rate == 1.0 and later["live"].eta_s == 7.0

@@ -59,7 +59,9 @@ def _seed_label(place: str) -> str:
 def _node_line(node: Any) -> str:
     if not isinstance(node, dict):
         return _value(node)
-    inputs = node.get("inputs") if isinstance(node.get("inputs"), dict) else {}
+    inputs = node.get("inputs")
+    if not isinstance(inputs, dict):
+        inputs = {}
     plain = ", ".join(f"{name} {_value(value)}" for name, value in inputs.items() if not isinstance(value, list))
     return f"{node.get('class_type', '?')}" + (f": {plain}" if plain else "")
 
@@ -73,8 +75,8 @@ def settings_html(shown: gallery_service.OutputSettings) -> str:
     parameters = dict(shown.parameters)
     parameters.pop("workflow", None)
     overrides = parameters.pop("overrides", None)
-    for name, value in (overrides or {}).items() if isinstance(overrides, dict) else ():
-        rows.append((name, html.escape(_value(value))))
+    if isinstance(overrides, dict):
+        rows += [(name, html.escape(_value(value))) for name, value in overrides.items()]
     prompt = parameters.pop("prompt", None)
     if isinstance(prompt, dict):  # an API prompt: one line per node with its plain inputs (links left out)
         rows += [(f"node {node_id}", html.escape(_node_line(node))) for node_id, node in prompt.items()]
