@@ -250,14 +250,6 @@ def output_images(job: Any, output_dir: Path) -> list[Path]:
     return [path for path in paths if path.suffix.lower() in IMAGE_SUFFIXES | VIDEO_SUFFIXES and path.is_file()]
 
 
-def gallery_items(jobs: list[Any], output_dir: Path) -> list[tuple[str, str]]:
-    items = []
-    for job in jobs:
-        for path in output_images(job, output_dir):
-            items.append((str(path), f"{job_name(job)} · {short_id(job.id)}"))
-    return items
-
-
 def job_metadata(job: Any) -> dict[str, Any]:
     """What the history shows about one job: settings, timings, outputs, errors."""
     data = json.loads(job.model_dump_json())
