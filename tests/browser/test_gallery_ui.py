@@ -79,6 +79,8 @@ def test_the_gallery_opens_an_outputs_settings_and_reruns_them(studio, page):
     status.get_by_text("the same seed").wait_for()
     again = page.request.get(studio.url + f"api/jobs/{status.locator('code').inner_text().strip()}").json()
     assert again["parameters"] == older.parameters
+    for job_id in (fresh["id"], again["id"]):  # no backend: they would hold the shared studio's worker threads
+        assert page.request.post(studio.url + f"api/jobs/{job_id}/cancel").status == 200
     page.screenshot(path=str(studio.output_dir.parent / "gallery.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})  # on a phone the settings table keeps its words whole
     page.wait_for_timeout(800)

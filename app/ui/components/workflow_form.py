@@ -95,7 +95,9 @@ def render(context: UiContext, key: str, names: list[str] | None = None, intro: 
     live = live_progress.render(key)  # the queued run's step progress, preview, result and Cancel
     live_progress.listen(context, live)
 
-    @gr.render(inputs=[picker, version])
+    # one form renders at a time: gradio's render attaches load events by walking the shared block table,
+    # which a second render running at the same moment changes ("dictionary changed size during iteration")
+    @gr.render(inputs=[picker, version], concurrency_limit=1, concurrency_id="workflow-form-render")
     def form(name: str | None, _version: int) -> None:
         if not name:
             return
