@@ -27,7 +27,8 @@ class PromptTracker:
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     cached_nodes: tuple[str, ...] = ()
     ws_files: list[OutputFile] = field(default_factory=list)
-    previews: list[BinaryImageEvent] = field(default_factory=list)
+    latest_preview: BinaryImageEvent | None = None  # only the newest sampler preview: callers see each one in on_event
+    preview_count: int = 0
     timings: PromptTimings = field(default_factory=PromptTimings)
     current_node: str | None = None
     completed_via: Completion | None = None
@@ -127,7 +128,8 @@ class PromptTracker:
         else:
             return False
         if event.image_format not in WS_OUTPUT_FORMATS:
-            self.previews.append(event)
+            self.latest_preview = event
+            self.preview_count += 1
             return True
         index = sum(1 for f in self.ws_files if f.node_id == node_id)
         extension = event.image_format.lower()

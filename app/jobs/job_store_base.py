@@ -147,7 +147,7 @@ class JobStore(ABC):
             stamp = now()
             return job.model_copy(update={
                 "status": "running", "backend": backend, "prompt_id": prompt_id, "worker_id": worker_id,
-                "attempts": job.attempts + 1, "progress": 0.0, "progress_text": "submitted",
+                "attempts": job.attempts + 1, "progress": 0.0, "progress_text": "submitted", "live": None, "preview": None,
                 "started_at": stamp, "updated_at": stamp,
             })
 

@@ -51,6 +51,18 @@ class JobOutput(_Model):
     kind: Literal["image", "video", "audio", "file", "data"] = "image"
 
 
+class LiveProgress(_Model):
+    """The sampler's place while a job runs (ComfyUI `progress` messages): step of steps on one node, the
+    step rate and the time left at that rate. Cleared when a run starts."""
+
+    step: int = Field(0, ge=0)
+    steps: int = Field(0, ge=0)
+    node: str | None = None
+    node_type: str | None = None
+    rate: float | None = Field(None, ge=0.0, description="steps per second on this node")
+    eta_s: float | None = Field(None, ge=0.0, description="seconds left on this node at that rate")
+
+
 class JobSpec(_Model):
     """What a client submits. `key` names the job inside one batch so `depends_on` can refer to it."""
 
@@ -77,6 +89,7 @@ class Job(_Model):
     progress: float = Field(0.0, ge=0.0, le=1.0)
     progress_text: str = ""
     preview: str | None = Field(None, description="latest sampler preview while running, relative to app.output_dir")
+    live: LiveProgress | None = Field(None, description="sampler step progress of the running attempt")
     outputs: list[JobOutput] = Field(default_factory=list)
     errors: list[JobError] = Field(default_factory=list)
     batch_id: str | None = None

@@ -23,7 +23,6 @@ from typing import Any
 
 from app.comfy.errors import (BackendDiedError, ComfyConnectionError, ComfyError, ComfyHTTPError, ComfyTimeoutError,
                               PromptInterrupted)
-from app.comfy.events import ExecutingEvent, ProgressEvent
 from app.errors import InkframeError
 from app.provenance import facts_from_output
 from app.provenance.stamping import stamp_output
@@ -36,6 +35,7 @@ from .kinds import (COORDINATOR_KINDS, build_prompt, is_local, job_output_dir, l
                     uploads)
 from .models import Job, JobOutput
 from .previews import PreviewWriter
+from .progress import ProgressFollower, node_types
 from .transitions import JobTransitions, is_same_run
 from .withdraw import withdraw_prompt
 
@@ -338,29 +338,18 @@ class JobRunner:
         if not is_same_run(self.store.get(job.id), job.prompt_id):  # cancelled while it was being posted
             self.withdraw(job)  # a cancel that looked at the backend before the POST found nothing to stop
             return
-        self._follow(job, submitted=True)
+        self._follow(job, submitted=True, prompt=prompt)
 
-    def _follow(self, job: Job, *, submitted: bool) -> None:
+    def _follow(self, job: Job, *, submitted: bool, prompt: dict[str, Any] | None = None) -> None:
         client = self.pool.client(job.backend)
-        last_write = [0.0]
         previews = PreviewWriter(self.output_dir, job.id)
+        steps = ProgressFollower(node_types(prompt or job.parameters.get("prompt")), write_every_s=PROGRESS_EVERY_S)
 
         def on_event(event: Any) -> None:
             preview = previews.offer(event)
-            if preview is not None:
-                self.store.mutate(job.id, lambda cur: cur.model_copy(update={"preview": preview}) if is_same_run(cur, job.prompt_id) else None)
-                return
-            text = None
-            fraction = None
-            if isinstance(event, ProgressEvent) and event.max:
-                fraction, text = min(1.0, event.value / event.max), f"node {event.node}: {event.value:g}/{event.max:g}"
-            elif isinstance(event, ExecutingEvent) and event.node:
-                text = f"running node {event.node}"
-            if text is None or time.monotonic() - last_write[0] < PROGRESS_EVERY_S:
-                return
-            last_write[0] = time.monotonic()
-            update = {"progress_text": text} | ({"progress": fraction} if fraction is not None else {})
-            self.store.mutate(job.id, lambda cur: cur.model_copy(update=update) if is_same_run(cur, job.prompt_id) else None)
+            update = {"preview": preview} if preview is not None else steps.offer(event)
+            if update:
+                self.store.mutate(job.id, lambda cur: cur.model_copy(update=update) if is_same_run(cur, job.prompt_id) else None)
 
         try:
             result = client.wait(job.prompt_id, on_event=on_event, timeout=self.prompt_timeout_s)

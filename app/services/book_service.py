@@ -179,8 +179,15 @@ def run_book_job(job, dependencies, context):  # (Job, dict[str, Job], JobContex
 
     def progress(event: BuildEvent) -> None:
         append_event(folder, event_of(job.id, event, time.time()))  # followed by `comic build` (app.book.build_log)
-        context.store.mutate(job.id, lambda cur: cur.model_copy(update={"progress_text": event.message[:200]})
-                             if cur.status == "running" and cur.prompt_id == job.prompt_id else None)
+        from ..jobs.context import child_batch
+        from ..jobs.models import JobQuery
+        from .progress_service import MAX_CHILDREN, of_book
+
+        children = context.store.list(JobQuery(batch_id=child_batch(job), limit=MAX_CHILDREN)).items
+        fraction = of_book(job, children, output_dir).fraction  # panels done (+ running ones' steps) of those queued
+        context.store.mutate(job.id, lambda cur: cur.model_copy(update={
+            "progress_text": event.message[:200], "progress": max(cur.progress, min(fraction, 0.99))})
+            if cur.status == "running" and cur.prompt_id == job.prompt_id else None)
 
     result = build_book(options, config, config.comfyui.url, backend=backend, on_event=progress)
     write_summary(folder, summary_of(job.id, result))

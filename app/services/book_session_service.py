@@ -29,6 +29,7 @@ class BuildUpdate:
     done: bool = False
     result: Any = None
     error: str | None = None
+    progress: Any = None  # progress_service.JobProgress of the book job while it runs: panels done, step, preview
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ def panel_blocker(config: Config, url: str) -> str:
 def _follow(service: Any, job_id: str) -> Iterator[BuildUpdate]:
     from ..jobs.models import now
     from ..jobs.reconcile import STALE_AFTER_S
+    from . import progress_service
 
     last = ""
     warned = False
@@ -153,13 +155,14 @@ def _follow(service: Any, job_id: str) -> Iterator[BuildUpdate]:
                 error = job.last_error or f"the book job was {job.status}"
                 yield BuildUpdate(error, done=True, error=error)
             return
+        place = progress_service.snapshot(service, job_id) if job.status == "running" else None
         if job.progress_text and job.progress_text != last:
             last = job.progress_text
-            yield BuildUpdate(last)
+            yield BuildUpdate(last, progress=place)
         elif job.status == "queued" and not warned and not any(
                 now() - info.heartbeat_at <= STALE_AFTER_S for info in service.store.workers()):
             warned = True
             yield BuildUpdate("waiting for a queue worker: start the studio with its worker or `python main.py worker`.")
         else:
-            yield BuildUpdate("")  # a heartbeat: the caller refreshes the panel grid
+            yield BuildUpdate("", progress=place)  # a heartbeat: the caller refreshes the panel grid and the bar
         time.sleep(POLL_S)

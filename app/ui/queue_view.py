@@ -216,16 +216,18 @@ def preview_html(job: Any, output_dir: Path | None) -> str:
     return f'<img class="queue-preview" alt="preview of job {short_id(job.id)}" src="data:{mime};base64,{data}">'
 
 
-def progress_cards_html(jobs: list[Any], output_dir: Path | None = None) -> str:
+def progress_cards_html(jobs: list[Any], output_dir: Path | None = None, places: dict[str, Any] | None = None) -> str:
     """One card per active job with a progress bar (and its latest preview while it runs); a plain
-    sentence when nothing runs."""
+    sentence when nothing runs. `places` (job id -> progress_service.JobProgress) overrides what a job's
+    own record says (a book moves with its panels)."""
     if not jobs:
         return '<p class="queue-empty">No jobs are queued or running.</p>'
     cards = []
     for job in jobs:
         colour = STATUS_COLOURS.get(job.status, "#6b7280")
-        percent = round(job.progress * 100)
-        detail = html.escape(job.progress_text or job.status)
+        place = (places or {}).get(job.id)
+        percent = place.percent if place is not None else round(job.progress * 100)
+        detail = html.escape(place.text if place is not None else job.progress_text or job.status)
         error = error_html(job.last_error) if job.status != "succeeded" else ""
         cards.append(
             f'<div class="queue-card" data-job="{html.escape(job.id)}">'
@@ -233,23 +235,21 @@ def progress_cards_html(jobs: list[Any], output_dir: Path | None = None) -> str:
             f'<span class="queue-status" style="color:{colour}">{html.escape(job.status)}</span></div>'
             f'<progress max="100" value="{percent}" aria-label="progress of job {short_id(job.id)}"></progress>'
             f'<div class="queue-card-detail">{percent}% · {detail}'
-            f'{" · " + html.escape(job.backend) if job.backend else ""}</div>{preview_html(job, output_dir)}{error}</div>'
+            f'{" · " + html.escape(job.backend) if job.backend else ""}</div>{_card_preview(job, output_dir, place)}{error}</div>'
         )
     return '<div class="queue-cards">' + "".join(cards) + "</div>"
+
+
+def _card_preview(job: Any, output_dir: Path | None, place: Any) -> str:
+    if place is None or place.preview is None or output_dir is None:
+        return preview_html(job, output_dir)
+    return preview_html(job.model_copy(update={"preview": str(place.preview.relative_to(output_dir))}), output_dir)
 
 
 def output_images(job: Any, output_dir: Path) -> list[Path]:
     """The job's collected image and video outputs that exist on disk."""
     paths = [output_dir / output.path for output in job.outputs]
     return [path for path in paths if path.suffix.lower() in IMAGE_SUFFIXES | VIDEO_SUFFIXES and path.is_file()]
-
-
-def gallery_items(jobs: list[Any], output_dir: Path) -> list[tuple[str, str]]:
-    items = []
-    for job in jobs:
-        for path in output_images(job, output_dir):
-            items.append((str(path), f"{job_name(job)} · {short_id(job.id)}"))
-    return items
 
 
 def job_metadata(job: Any) -> dict[str, Any]:

@@ -21,6 +21,14 @@ CSS = """
 .queue-card-detail { font-size: 0.85em; opacity: 0.8; }
 .queue-preview { display: block; max-width: 256px; width: 100%; margin-top: 6px; border-radius: 4px; image-rendering: auto; }
 .queue-error { color: #b91c1c; font-size: 0.85em; }
+#queue-gallery .grid-container { grid-template-columns: repeat(auto-fill, minmax(140px, 180px)) !important; grid-template-rows: none !important; }
+.gallery-settings { border-collapse: collapse; width: 100%; font-size: 0.9em; }
+.gallery-settings th, .gallery-settings td { padding: 4px 8px; border-bottom: 1px solid var(--border-color-primary); text-align: left; vertical-align: top; }
+.gallery-settings th { width: 30%; min-width: 6em; font-weight: 600; }
+.gallery-settings td { overflow-wrap: break-word; }
+.live-progress progress { width: 100%; height: 12px; accent-color: #4f46e5; }
+.live-detail { font-size: 0.9em; opacity: 0.85; overflow-wrap: anywhere; }
+.live-preview { display: block; max-width: 320px; width: 100%; margin-top: 6px; border-radius: 4px; }
 .queue-error, .inkframe-errors, .inkframe-notice p, .inkframe-ok p { white-space: normal; overflow-wrap: anywhere; }
 .inkframe-wide-table td, .inkframe-wide-table td span, .inkframe-wide-table th span { white-space: normal !important; overflow-wrap: break-word; word-break: normal; }
 .queue-table-wrap { overflow-x: auto; max-width: 100%; }

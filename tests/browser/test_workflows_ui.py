@@ -56,6 +56,14 @@ def test_an_uploaded_workflow_gets_its_form_and_queues_without_a_restart(studio,
     assert job["kind"] == "workflow" and job["parameters"]["workflow"].endswith("workflows/my_harbour_v2.json")
     assert job["parameters"]["overrides"]["prompt"] == "a harbour at dusk, gulls over the boats"
     assert (studio.output_dir.parent / "data" / "workflows" / "my_harbour_v2.json").is_file()
+    # no backend answers: the live panel under the form says the job waits, and its Cancel stops it
+    live = page.locator(f"#workflows-live-progress .live-progress[data-job='{job['id']}']")
+    live.wait_for()
+    assert live.get_attribute("data-status") == "queued"
+    page.locator("#workflows-live-cancel").click()
+    page.locator("#workflows-live-progress .live-progress[data-status='cancelled']").wait_for()
+    assert page.request.get(studio.url + f"api/jobs/{shown}").json()["status"] == "cancelled"
+    page.locator("#workflows-live-cancel").wait_for(state="hidden")
 
     # a file that is no workflow is refused with one sentence, and nothing is added
     bad = tmp_path / "notes.json"

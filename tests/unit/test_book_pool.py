@@ -115,6 +115,8 @@ def test_the_comic_tab_builds_through_the_queue(config: Config, object_info_core
         updates = list(run_build(config, "http://unused", book_script(2, 2), out, queue=service))
         assert updates[-1].done and updates[-1].error is None, updates[-1]
         assert updates[0].message.startswith("queued as job ")
+        places = [u.progress for u in updates if u.progress is not None and u.progress.panels_total]
+        assert places and all(p.text.startswith("panels ") and 0 < p.fraction < 1 for p in places)  # the bar moves with panels
         assert [(v.page, v.panel, v.status) for v in panel_views(out)] == [(1, 1, "done"), (1, 2, "done"), (2, 1, "done"), (2, 2, "done")]
         again = list(run_build(config, "http://unused", book_script(2, 2), out, queue=service, regenerate="2:1"))
         assert again[-1].error is None, again[-1]

@@ -68,7 +68,16 @@ def test_binary_images_are_attributed_to_the_running_node_or_their_metadata():
     assert tracker.feed(parse_binary_frame(struct.pack(">II", 4, len(meta)) + meta + b"PNG2"))
     assert [(f.node_id, f.filename, f.data) for f in tracker.ws_files] == [
         ("4", "ws_4_00000.png", b"\x89PNGdata"), ("7", "ws_7_00000.png", b"PNG2")]
-    assert len(tracker.previews) == 1 and tracker.previews[0].image_format == "JPEG"
+    assert tracker.preview_count == 1 and tracker.latest_preview.image_format == "JPEG"
+
+
+def test_only_the_newest_preview_is_kept():
+    tracker = PromptTracker("p")
+    tracker.feed(ExecutingEvent("p", "3"))
+    for index in range(50):
+        assert tracker.feed(parse_binary_frame(struct.pack(">II", 1, 1) + b"jpeg-%d" % index))
+    assert tracker.preview_count == 50 and tracker.latest_preview.data == b"jpeg-49"
+    assert not hasattr(tracker, "previews")  # no list of every frame grows while a long sampler runs
 
 
 def test_history_entry_finishes_or_fails_the_prompt():

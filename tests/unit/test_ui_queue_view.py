@@ -42,8 +42,9 @@ def test_gallery_lists_existing_image_and_video_outputs_only(tmp_path):
         JobOutput(node_id="9", filename="gone.png", path="jobs/gone.png"),
         JobOutput(node_id="9", filename="v.mp4", path="jobs/v.mp4", kind="video"),
     ])
-    assert queue_view.gallery_items([done], tmp_path) == [(str(tmp_path / "jobs" / "a.png"), "workflow · 01234567"),
-                                                          (str(tmp_path / "jobs" / "v.mp4"), "workflow · 01234567")]
+    from app.services.gallery_service import media
+
+    assert media(done, tmp_path) == [tmp_path / "jobs" / "a.png", tmp_path / "jobs" / "v.mp4"]  # the gallery's files
     table = queue_view.jobs_table_html([done], tmp_path)
     assert 'class="queue-thumb"' in table and "data:image/jpeg;base64," in table
 

@@ -23,7 +23,7 @@ from ...services.script_check_service import check_script_text
 from ..context import UiContext
 from ..core import get_ui_component, register_page_load
 from ..notices import error_html, notice_html
-from . import backend_notice
+from . import backend_notice, live_progress
 
 BOOK_WORKFLOW = "panel"  # the workflow a book build draws panels with (its checkpoint is the default)
 PANEL_HEADERS = ["page", "panel", "status", "shot", "prompt", "characters", "lettering", "art", "seed", "identity", "quality"]
@@ -150,7 +150,8 @@ def build(context: UiContext, script: str, draft: ComposeDraft | None, resume: b
             yield [_log_html(lines), panel_rows(context, script, None), panel_gallery(context, script, None),
                    _draft_from_build(context, script, out_dir, draft)]
             return
-        yield [_log_html(lines), panel_rows(context, script, None), panel_gallery(context, script, None), draft]
+        bar = live_progress.progress_html(update.progress, "comic") if update.progress is not None else ""  # panels, step, preview
+        yield [_log_html(lines) + bar, panel_rows(context, script, None), panel_gallery(context, script, None), draft]
 
 
 def _draft_from_build(context: UiContext, script: str, out_dir, draft: ComposeDraft | None) -> ComposeDraft | None:

@@ -68,7 +68,7 @@ def render(context: UiContext) -> None:
 
 def run(context: UiContext, reference: str | None, target: str | None, method: str, trim: str, stride: float, chunk: bool):
     """Stream the run: a log line per event, then the video."""
-    from ...services import motion_service
+    from ...services import motion_service, progress_service
     from ...services.motion_service import TimeRange
 
     if not reference:
@@ -84,6 +84,7 @@ def run(context: UiContext, reference: str | None, target: str | None, method: s
         return
     out.parent.mkdir(parents=True, exist_ok=True)
     messages: queue.Queue[RunMessage] = queue.Queue()
+    step_line = progress_service.event_reader()  # 'KSampler (node 3) step 5/20 · about 6 s left'
 
     def work() -> None:
         outcome: RunMessage = RunFailed("the motion run ended without a result.")
@@ -94,7 +95,7 @@ def run(context: UiContext, reference: str | None, target: str | None, method: s
             else:
                 outcome = RunDone(motion_service.run_on_comfyui(
                     request, context.comfyui_url, timeouts=context.config.comfyui.timeouts,
-                    on_event=lambda event: messages.put(RunLine(type(event).__name__.removesuffix("Event").lower()))))
+                    on_event=lambda event: (line := step_line(event)) and messages.put(RunLine(line))))
         except InkframeError as exc:
             outcome = RunFailed(str(exc))
         finally:
@@ -104,7 +105,7 @@ def run(context: UiContext, reference: str | None, target: str | None, method: s
     log: list[str] = []
     while isinstance(message := messages.get(), RunLine):
         log.append(message.text)
-        yield [notice_html("Working: " + html.escape(" · ".join(log[-8:])), ok=True), None]
+        yield [notice_html("Working: " + html.escape(log[-1]), ok=True), None]
     if isinstance(message, RunFailed):
         yield [error_html(message.message), None]
         return

@@ -1,5 +1,5 @@
-"""The Queue tab: live jobs with progress bars (refreshed every 2 s), pause / resume / cancel / retry /
-reorder, and a history gallery with each job's metadata and "use these settings again"."""
+"""The Queue tab: live jobs with progress bars, sampler step, time left and preview (refreshed every 2 s),
+pause / resume / cancel / retry / reorder, and the gallery of finished outputs with their settings and Re-run."""
 
 from __future__ import annotations
 
@@ -9,12 +9,11 @@ from typing import Any
 import gradio as gr
 
 from ...errors import InkframeError
-from ...services.provenance_service import credential_rows
-from ...services.queue_service import matches_short_id
+from ...services import progress_service
 from .. import queue_view
 from ..context import UiContext
 from ..notices import error_html, notice_html
-from . import backend_notice
+from . import backend_notice, gallery_panel
 
 REFRESH_S = 2.0
 ACTIVE = ["queued", "running", "paused"]
@@ -41,13 +40,7 @@ def render(context: UiContext) -> None:
                                                              ("Done", "done")], value="all", elem_id="queue-filter", scale=3)
         _widgets["batch"] = gr.Dropdown(label="Batch", choices=[("All batches", "")], value="", elem_id="queue-batch", scale=2)
     _widgets["table"] = gr.HTML(queue_view.jobs_table_html([]), elem_id="queue-table")
-    gr.Markdown("### History")
-    _widgets["gallery"] = gr.Gallery(label="Finished outputs", columns=4, height="auto", elem_id="queue-gallery",
-                                     allow_preview=True)
-    with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
-        _widgets["history_job"] = gr.Dropdown(label="Finished job", choices=[], elem_id="queue-history-job", scale=3)
-        _widgets["reuse"] = gr.Button("Use these settings again", size="sm", scale=1, elem_id="queue-reuse")
-    _widgets["metadata"] = gr.JSON(label="Job metadata", elem_id="queue-metadata")
+    _widgets.update(gallery_panel.render())
     _widgets["timer"] = gr.Timer(REFRESH_S, active=False)  # ticks only while the Queue tab is open
 
 
@@ -75,14 +68,31 @@ def refresh(context: UiContext, selected: str | None, history_selected: str | No
     status = f"{len(active)} active job{'s' if len(active) != 1 else ''}, {len(finished)} recently finished."
     return [
         notice_html(html.escape(status), ok=True),
-        queue_view.progress_cards_html(active, context.output_dir),
-        gr.update(choices=choices, value=selected if selected in ids else None),
+        queue_view.progress_cards_html(active, context.output_dir, _book_places(service, active)),
+        _picker(choices, selected, ids),
         queue_view.jobs_table_html(queue_view.filter_jobs(recent, status_filter, batch), context.output_dir),
-        queue_view.gallery_items(finished, context.output_dir),
-        gr.update(choices=history, value=history_selected if history_selected in history_ids else None),
+        gallery_panel.gallery_items(context),
+        _picker(history, history_selected, history_ids),
         gr.update(choices=[("All batches", "")] + [(name, name) for name in queue_view.batch_choices(recent)],
                   value=batch if batch in queue_view.batch_choices(recent) else ""),
     ]
+
+
+def _picker(choices: list[tuple[str, str]], selected: str | None, ids: set[str]) -> Any:
+    """New choices; the value is left alone (a pick made while this refresh ran stays) unless its job is gone."""
+    return gr.update(choices=choices) if not selected or selected in ids else gr.update(choices=choices, value=None)
+
+
+def _book_places(service: Any, active: list[Any]) -> dict[str, Any]:
+    """Running books move with their panels (progress_service reads their child jobs)."""
+    places = {}
+    for job in active:
+        if job.kind in progress_service.BOOK_KINDS and job.status == "running":
+            try:
+                places[job.id] = progress_service.snapshot(service, job.id)
+            except InkframeError:
+                continue
+    return places
 
 
 def _newest(service: Any, statuses: list[str] | None, limit: int) -> list[Any]:
@@ -109,32 +119,6 @@ def act(context: UiContext, action: str, job_id: str | None) -> str:
     except InkframeError as exc:
         return error_html(str(exc))
     return notice_html(f"Job {queue_view.short_id(job_id)} is {html.escape(job.status)}.", ok=True)
-
-
-def show_metadata(context: UiContext, job_id: str | None) -> Any:
-    if not job_id:
-        return None
-    try:
-        job = _queue(context).get(job_id)
-        credentials = credential_rows(queue_view.output_images(job, context.output_dir), context.config)  # C2PA
-        return {**queue_view.job_metadata(job), "content_credentials": credentials}
-    except InkframeError as exc:
-        return {"error": str(exc)}
-
-
-def reuse(context: UiContext, job_id: str | None) -> str:
-    """Submit a new job with the kind, parameters and priority of a finished one."""
-    if not job_id:
-        return error_html("Pick a finished job first.")
-    from ...services.queue_types import JobSpec
-
-    try:
-        service = _queue(context)
-        old = service.get(job_id)
-        new = service.submit([JobSpec(kind=old.kind, parameters=old.parameters, priority=old.priority)])[0]
-    except InkframeError as exc:
-        return error_html(str(exc))
-    return notice_html(f"Queued job {queue_view.short_id(new.id)} with the settings of {queue_view.short_id(job_id)}.", ok=True)
 
 
 def _outputs() -> list[Any]:
@@ -170,15 +154,7 @@ def listen(context: UiContext) -> None:
     for action in ("pause", "resume", "cancel", "retry", "up", "down"):
         w[action].click(lambda job_id, _a=action: act(context, _a, job_id), inputs=w["job"], outputs=w["status"]).then(
             do_refresh, inputs=_inputs(), outputs=outputs, show_progress="hidden")
-    def pick_from_gallery(evt: gr.SelectData):
-        """The gallery caption ends with the job's short id; pick that finished job."""
-        caption = (evt.value or {}).get("caption") if isinstance(evt.value, dict) else None
-        short = (caption or "").rsplit("·", 1)[-1].strip()
-        matches = [job.id for job in _newest(context.services.queue(), FINISHED, 48) if short and matches_short_id(job.id, short)]
-        return matches[0] if matches else gr.update()
-
-    w["gallery"].select(pick_from_gallery, outputs=w["history_job"])
-    w["history_job"].change(lambda job_id: show_metadata(context, job_id), inputs=w["history_job"], outputs=w["metadata"])
-    w["job"].change(lambda job_id: show_metadata(context, job_id), inputs=w["job"], outputs=w["metadata"])
-    w["reuse"].click(lambda job_id: reuse(context, job_id), inputs=w["history_job"], outputs=w["status"]).then(
-        do_refresh, inputs=_inputs(), outputs=outputs, show_progress="hidden")
+    w["job"].change(lambda job_id: gallery_panel.show(context, job_id), inputs=w["job"],
+                    outputs=[w["settings"], w["metadata"]], show_progress="hidden")
+    gallery_panel.listen(context, lambda event: event.then(
+        do_refresh, inputs=_inputs(), outputs=outputs, show_progress="hidden"))

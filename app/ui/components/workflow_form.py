@@ -18,6 +18,7 @@ from ...services import workflow_form_service as forms
 from ...services.workflow_form_service import Parameter
 from ..context import UiContext
 from ..notices import error_html, notice_html
+from . import live_progress
 
 
 def widget(parameter: Parameter, key: str, models: backend_models.ModelChoices | None = None, workflow: str = "") -> gr.components.Component:
@@ -91,8 +92,12 @@ def render(context: UiContext, key: str, names: list[str] | None = None, intro: 
         editor_button = gr.Button("Open in ComfyUI", size="sm", scale=0, min_width=140, elem_id=f"{key}-editor")
     version = gr.State(0)
     status = gr.HTML("", elem_id=f"{key}-status")
+    live = live_progress.render(key)  # the queued run's step progress, preview, result and Cancel
+    live_progress.listen(context, live)
 
-    @gr.render(inputs=[picker, version])
+    # one form renders at a time: gradio's render attaches load events by walking the shared block table,
+    # which a second render running at the same moment changes ("dictionary changed size during iteration")
+    @gr.render(inputs=[picker, version], concurrency_limit=1, concurrency_id="workflow-form-render")
     def form(name: str | None, _version: int) -> None:
         if not name:
             return
@@ -120,17 +125,18 @@ def render(context: UiContext, key: str, names: list[str] | None = None, intro: 
         submit = gr.Button("Queue it", variant="primary", interactive=not blocker, elem_id=f"{key}-submit")
         names_in_order = list(widgets)
 
-        def queue_it(priority_value: float, *values: Any) -> str:
+        def queue_it(priority_value: float, *values: Any) -> list[Any]:
             chosen = dict(zip(names_in_order, values))
             try:
                 job = forms.submit(context.config, context.comfyui_url, name, chosen, queue=context.services.queue(),
                                    priority=int(priority_value or 0))
             except InkframeError as exc:
-                return error_html(str(exc))
-            return notice_html(f"Queued job <code>{html.escape(job.id[:8])}</code> ({html.escape(job.parameters.get('workflow', name).rsplit('/', 1)[-1])}); "
-                               "follow it in the Queue tab.", ok=True)
+                return [error_html(str(exc))] + [gr.update()] * len(live.outputs())
+            shown = html.escape(job.parameters.get("workflow", name).rsplit("/", 1)[-1])
+            return [notice_html(f"Queued job <code>{html.escape(job.id[:8])}</code> ({shown}); its progress shows below "
+                                "and in the Queue tab.", ok=True), *live_progress.follow(context, live, job.id)]
 
-        submit.click(queue_it, inputs=[priority, *widgets.values()], outputs=status)
+        submit.click(queue_it, inputs=[priority, *widgets.values()], outputs=[status, *live.outputs()])
 
     def reload(name: str | None, current: int) -> tuple[int, str]:
         if not name:
