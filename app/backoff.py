@@ -7,8 +7,8 @@ and the job queue's retries. Imports nothing else from `app`.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 FULL_JITTER = (0.0, 1.0)
 
@@ -26,7 +26,7 @@ class Backoff:
 
     def step(self, n: int) -> float:
         """The un-jittered wait after failed try n+1 (n from 0)."""
-        return min(self.cap, self.base * self.factor ** n)
+        return min(self.cap, self.base * self.factor**n)
 
     def delay(self, n: int, rng: random.Random | None = None) -> float:
         """One jittered wait after failed try n+1 (n from 0)."""

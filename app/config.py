@@ -88,11 +88,9 @@ class AppConfig(_Section):
         return value
 
     @model_validator(mode="after")
-    def _require_auth_off_loopback(self) -> "AppConfig":
+    def _require_auth_off_loopback(self) -> AppConfig:
         if self.host not in LOOPBACK_HOSTS and not self.auth_token:
-            raise ValueError(
-                f"listening on {self.host} requires app.auth_token to be set (or use host 127.0.0.1)"
-            )
+            raise ValueError(f"listening on {self.host} requires app.auth_token to be set (or use host 127.0.0.1)")
         return self
 
 
@@ -104,7 +102,8 @@ def check_token_strength(token: str) -> None:
     """Refuse tokens a guesser finds quickly: short, blank-padded or made of few distinct characters."""
     if len(token) < TOKEN_MIN_LENGTH or token != token.strip() or len(set(token)) < TOKEN_MIN_DISTINCT:
         raise ValueError(
-            f"the token is too weak: use at least {TOKEN_MIN_LENGTH} characters, {TOKEN_MIN_DISTINCT} of them different and "
+            f"the token is too weak: use at least {TOKEN_MIN_LENGTH} characters, "
+            f"{TOKEN_MIN_DISTINCT} of them different and "
             "no surrounding spaces (e.g. python -c 'import secrets; print(secrets.token_urlsafe(24))')"
         )
 
@@ -112,15 +111,21 @@ def check_token_strength(token: str) -> None:
 class SecurityConfig(_Section):
     """What the web server accepts: host names, request sizes, image sizes, login attempts, event streams."""
 
-    allowed_hosts: list[str] = Field(default_factory=list, description="host names (Host header) served besides "
-                                     "the loopback names and app.host, e.g. ['studio.lan']; '*' serves any (not advised)")
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="host names (Host header) served besides "
+        "the loopback names and app.host, e.g. ['studio.lan']; '*' serves any (not advised)",
+    )
     max_request_bytes: int = Field(16 * 2**20, ge=1024, description="largest request body outside file uploads")
     max_upload_bytes: int = Field(4 * 2**30, ge=1024, description="largest file one UI upload may send")
-    max_image_pixels: int = Field(64_000_000, ge=1_000_000, le=2_000_000_000,
-                                  description="largest image (width x height) the studio decodes")
+    max_image_pixels: int = Field(
+        64_000_000, ge=1_000_000, le=2_000_000_000, description="largest image (width x height) the studio decodes"
+    )
     max_error_chars: int = Field(2000, ge=200, le=100_000, description="longest error text an API answer carries")
     max_event_streams: int = Field(8, ge=1, le=1000, description="open /api/events streams per client address")
-    event_keepalive_s: float = Field(15.0, gt=0, le=300, description="seconds between keep-alive comments on idle streams")
+    event_keepalive_s: float = Field(
+        15.0, gt=0, le=300, description="seconds between keep-alive comments on idle streams"
+    )
     login_attempts: int = Field(10, ge=1, le=1000, description="failed logins per client address per login_window_s")
     login_window_s: float = Field(60.0, gt=0, le=86_400)
 
@@ -152,7 +157,8 @@ def check_redis_url(url: str) -> None:
     host = (parts.hostname or "").lower()
     if host not in ("127.0.0.1", "localhost", "::1") and not parts.password:
         raise ValueError(
-            f"a Redis at {host or url} beyond this machine needs a password in the URL (redis://:PASSWORD@{host}:6379/0): "
+            f"a Redis at {host or url} beyond this machine needs a password in the URL "
+            f"(redis://:PASSWORD@{host}:6379/0): "
             "the queue's messages are pickled, so whoever can write to that Redis can run code in the workers"
         )
 
@@ -164,10 +170,18 @@ class FaceSwapConfig(_Section):
     nsfw_threshold: float = Field(0.6, ge=0, le=1)
     nsfw_video_share: float = Field(0.1, ge=0, le=1, description="share of sampled frames that blocks a video")
     visible_mark: bool = False
-    models_dir: Path = Field(Path("models"), description="models root in ComfyUI's layout (manifest folders are relative to it)")
-    manifest: Path = Field(Path("models/manifest.yaml"), description="the models manifest (names, folders, sha256, licences)")
-    detector: Literal["auto", "insightface", "mediapipe"] = Field("auto", description="auto: insightface's det_10g.onnx when present, else mediapipe's shipped BlazeFace")
-    chunk_seconds: float = Field(10.0, gt=0, le=600, description="video is encoded in resumable segments of this length")
+    models_dir: Path = Field(
+        Path("models"), description="models root in ComfyUI's layout (manifest folders are relative to it)"
+    )
+    manifest: Path = Field(
+        Path("models/manifest.yaml"), description="the models manifest (names, folders, sha256, licences)"
+    )
+    detector: Literal["auto", "insightface", "mediapipe"] = Field(
+        "auto", description="auto: insightface's det_10g.onnx when present, else mediapipe's shipped BlazeFace"
+    )
+    chunk_seconds: float = Field(
+        10.0, gt=0, le=600, description="video is encoded in resumable segments of this length"
+    )
     workers: int = Field(0, ge=0, le=32, description="frames swapped in parallel; 0 picks from the CPU count")
 
 
@@ -185,13 +199,17 @@ class LLMConfig(_Section):
     timeout: float = Field(120.0, gt=0)
     max_retries: int = Field(2, ge=0, le=10)
     api_key: str | None = None
-    context_tokens: int = Field(4096, ge=512, le=1_048_576, description="the model's context window; long stories are chunked to fit")
+    context_tokens: int = Field(
+        4096, ge=512, le=1_048_576, description="the model's context window; long stories are chunked to fit"
+    )
 
     _check_finite = field_validator("timeout")(_finite)
 
 
 class ProvenanceConfig(_Section):
-    cert: Path | None = Field(None, description="PEM: your signing certificate, then the CA certificates that issued it")
+    cert: Path | None = Field(
+        None, description="PEM: your signing certificate, then the CA certificates that issued it"
+    )
     key: Path | None = Field(None, description="PEM private key of that certificate (unencrypted PKCS#8)")
     allow_unsigned: bool = Field(False, description="write outputs unsigned (stated in the file) when signing fails")
     timestamp_url: str | None = Field(None, pattern=r"^https?://", description="RFC 3161 timestamp authority (network)")
@@ -235,7 +253,7 @@ def _describe_error(error: Mapping[str, Any], data: dict[str, Any], source: str)
         value = "(hidden)"
     message = error["msg"]
     if message.startswith("Value error, "):
-        message = message[len("Value error, "):]
+        message = message[len("Value error, ") :]
     if error["type"] == "extra_forbidden":
         return f"{source}: unknown key {key}; remove it or check its spelling."
     if error["type"] == "missing":
@@ -296,8 +314,10 @@ def _count_values(root: Any, source: str) -> None:
         total = 1 + sum(size(child) for child in children)
         open_nodes.discard(id(node))
         if total > YAML_MAX_VALUES:
-            raise YamlRefused(f"{source} expands its YAML aliases to more than {YAML_MAX_VALUES:,} values; "
-                              "write the values out or use fewer aliases.")
+            raise YamlRefused(
+                f"{source} expands its YAML aliases to more than {YAML_MAX_VALUES:,} values; "
+                "write the values out or use fewer aliases."
+            )
         sizes[id(node)] = total
         return total
 
@@ -313,7 +333,7 @@ def _apply_env_overrides(data: dict[str, Any], environ: dict[str, str]) -> dict[
     for name, raw in sorted(environ.items()):
         if not name.startswith(ENV_PREFIX):
             continue
-        path = [part.lower() for part in name[len(ENV_PREFIX):].split("__") if part]
+        path = [part.lower() for part in name[len(ENV_PREFIX) :].split("__") if part]
         if not path:
             continue
         node = data
@@ -343,7 +363,9 @@ def _load_local(path: Path) -> dict[str, Any]:
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in over.items():
-        merged[key] = _merge(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
+        merged[key] = (
+            _merge(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
+        )
     return merged
 
 
@@ -363,7 +385,9 @@ def load_config(path: Path | str | None = None, environ: dict[str, str] | None =
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
             raise ConfigError(f"{config_path} is not valid YAML{where}; fix the syntax there.") from exc
         if loaded is not None and not isinstance(loaded, dict):
-            raise ConfigError(f"{config_path} must hold a mapping of sections (app, comfyui, ...), not {type(loaded).__name__}.")
+            raise ConfigError(
+                f"{config_path} must hold a mapping of sections (app, comfyui, ...), not {type(loaded).__name__}."
+            )
         data = loaded or {}
     elif path is not None:
         raise ConfigError(f"config file {config_path} does not exist; create it or pass another path.")

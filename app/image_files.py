@@ -11,4 +11,3 @@ from __future__ import annotations
 IMAGE_SUFFIXES: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".webp")
 READABLE_IMAGE_SUFFIXES: tuple[str, ...] = (*IMAGE_SUFFIXES, ".bmp")
 PREVIEW_IMAGE_SUFFIXES: tuple[str, ...] = (*IMAGE_SUFFIXES, ".gif")
-

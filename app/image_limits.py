@@ -36,5 +36,7 @@ def pixel_limit_message(source: Path | str, exc: BaseException | None = None) ->
     size = f"{int(found.group(1)):,} pixels; " if found else ""
     limit = current_pixel_limit()
     limit_text = f"{limit:,}" if limit else "none"
-    return (f"{Path(source).name} is larger than the studio decodes ({size}limit {limit_text} pixels, "
-            "security.max_image_pixels); scale it down first.")
+    return (
+        f"{Path(source).name} is larger than the studio decodes ({size}limit {limit_text} pixels, "
+        "security.max_image_pixels); scale it down first."
+    )

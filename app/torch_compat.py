@@ -31,6 +31,7 @@ def _import_torchvision() -> None:
     """Import torchvision; when its compiled ops are missing, declare their schemas and import again."""
     try:
         import torchvision  # noqa: F401
+
         return
     except RuntimeError as exc:
         if "torchvision::" not in str(exc):

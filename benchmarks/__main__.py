@@ -14,7 +14,7 @@ from pathlib import Path
 
 
 def discover() -> list[str]:
-    return sorted(path.stem[len("bench_"):] for path in Path(__file__).parent.glob("bench_*.py"))
+    return sorted(path.stem[len("bench_") :] for path in Path(__file__).parent.glob("bench_*.py"))
 
 
 def main(argv: list[str]) -> int:

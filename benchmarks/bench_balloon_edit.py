@@ -62,15 +62,21 @@ def main() -> int:
         runs = (("before", "png", False), ("cache only", "png", True), ("after", "jpeg", True))
         for name, page_format, cache in runs:
             draft = compose_service.start_draft(images, folder / name, panels_per_page=6, page_format=page_format)
-            draft = compose_service.edit_balloon(draft, 1, 1, -1, BalloonEdit(text="Hold the light steady!",
-                                                                              kind="speech"))
+            draft = compose_service.edit_balloon(
+                draft, 1, 1, -1, BalloonEdit(text="Hold the light steady!", kind="speech")
+            )
             size = Image.open(draft.page_files[1]).size
             texts = iter(f"Hold the light steady, take {n}!" for n in range(1000))
-            figures[name] = _median_ms(lambda d=draft, c=cache, t=texts: compose_service.edit_balloon(
-                d, 1, 1, 0, BalloonEdit(text=next(t)), cache=c))
+            figures[name] = _median_ms(
+                lambda d=draft, c=cache, t=texts: compose_service.edit_balloon(
+                    d, 1, 1, 0, BalloonEdit(text=next(t)), cache=c
+                )
+            )
     before, after = figures["before"], figures["after"]
-    print(f"6-panel page {size[0]}x{size[1]} px, balloon edit + redraw, median of {ROUNDS}: "
-          + ", ".join(f"{name} {ms:.0f} ms" for name, ms in figures.items())
-          + f"; ratio after/before {after / before:.2f}; target < {TARGET_MS:.0f} ms: "
-          + ("met" if after < TARGET_MS else "NOT met"))
+    print(
+        f"6-panel page {size[0]}x{size[1]} px, balloon edit + redraw, median of {ROUNDS}: "
+        + ", ".join(f"{name} {ms:.0f} ms" for name, ms in figures.items())
+        + f"; ratio after/before {after / before:.2f}; target < {TARGET_MS:.0f} ms: "
+        + ("met" if after < TARGET_MS else "NOT met")
+    )
     return 0

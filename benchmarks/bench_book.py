@@ -63,8 +63,13 @@ def _script(panels: int) -> str:
     for index in range(panels):
         if index % per_page == 0:
             lines += [f"PAGE {index // per_page + 1}", ""]
-        lines += [f"PANEL {index % per_page + 1}. Maya at the lamp, moment {index}.", "Shot: medium", "Characters: MAYA (center)",
-                  f"MAYA: Line {index}.", ""]
+        lines += [
+            f"PANEL {index % per_page + 1}. Maya at the lamp, moment {index}.",
+            "Shot: medium",
+            "Characters: MAYA (center)",
+            f"MAYA: Line {index}.",
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -83,9 +88,16 @@ def _server(workdir: Path):
 
     extra = extra_model_paths_file(workdir)
     path, python = env
-    launch = LaunchConfig(path=path, python=python, extra_args=["--cpu", "--extra-model-paths-config", str(extra)],
-                          restart_on_exit=False, max_restarts=0)
-    server = ManagedComfyUI(launch, REPO_ROOT, timeouts=TIMEOUTS, data_dir=workdir, env=torchvision_shim_env(python, workdir))
+    launch = LaunchConfig(
+        path=path,
+        python=python,
+        extra_args=["--cpu", "--extra-model-paths-config", str(extra)],
+        restart_on_exit=False,
+        max_restarts=0,
+    )
+    server = ManagedComfyUI(
+        launch, REPO_ROOT, timeouts=TIMEOUTS, data_dir=workdir, env=torchvision_shim_env(python, workdir)
+    )
     server.start()
     assert TINY_CHECKPOINT
     return server.url, server
@@ -126,18 +138,42 @@ def _run(url: str, work: Path, args: argparse.Namespace) -> int:
         if args.checkpoint not in backend.object_info["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0]:
             print(f"skip: {url} has no checkpoint {args.checkpoint}")
             return 0
-        warm = GenerationRequest(workflow="panel", positive="warm up", negative="", seed=1, width=64, height=64,
-                                 steps=args.steps, checkpoint=args.checkpoint)
+        warm = GenerationRequest(
+            workflow="panel",
+            positive="warm up",
+            negative="",
+            seed=1,
+            width=64,
+            height=64,
+            steps=args.steps,
+            checkpoint=args.checkpoint,
+        )
         warmed = backend.generate(warm)  # loads the model; BRISQUE's model loads on its first score
         quality_score(warmed.image)
         gates = GateSettings(identity_retries=0, identity_repairs=0, quality_threshold=0.0)
         started = time.perf_counter()  # overhead figures: panels submitted one at a time, so each panel's app
-        result = BookBuilder(_Sequential(backend), gates=gates, embedder_reason="benchmark: identity gate off").build(  # time
-            BuildOptions(script=script, out_dir=work / "sequential", max_side=args.max_side, steps=args.steps, checkpoint=args.checkpoint))
+        result = BookBuilder(
+            _Sequential(backend), gates=gates, embedder_reason="benchmark: identity gate off"
+        ).build(  # time
+            BuildOptions(
+                script=script,
+                out_dir=work / "sequential",
+                max_side=args.max_side,
+                steps=args.steps,
+                checkpoint=args.checkpoint,
+            )
+        )
         sequential_elapsed = time.perf_counter() - started  # minus its execution is what the app adds
         started = time.perf_counter()
         BookBuilder(backend, gates=gates, embedder_reason="benchmark: identity gate off").build(
-            BuildOptions(script=script, out_dir=work / "pipelined", max_side=args.max_side, steps=args.steps, checkpoint=args.checkpoint))
+            BuildOptions(
+                script=script,
+                out_dir=work / "pipelined",
+                max_side=args.max_side,
+                steps=args.steps,
+                checkpoint=args.checkpoint,
+            )
+        )
         elapsed = time.perf_counter() - started
         records = [r for r in result.records if r.app_overhead_ms is not None]
         panel_ms = [r.app_overhead_ms for r in records]
@@ -146,8 +182,14 @@ def _run(url: str, work: Path, args: argparse.Namespace) -> int:
         client = ComfyClient(url, timeouts=TIMEOUTS)
         try:
             for index, record in enumerate(records):
-                prompt = {k: ({**v, "inputs": {**v["inputs"], "value": 10_000 + index}} if v.get("class_type") == "InkframeSeed" else v)
-                          for k, v in record.api_prompt.items()}
+                prompt = {
+                    k: (
+                        {**v, "inputs": {**v["inputs"], "value": 10_000 + index}}
+                        if v.get("class_type") == "InkframeSeed"
+                        else v
+                    )
+                    for k, v in record.api_prompt.items()
+                }
                 t0 = time.time()
                 run = client.run(prompt)
                 wall = time.time() - t0
@@ -160,38 +202,57 @@ def _run(url: str, work: Path, args: argparse.Namespace) -> int:
     bare = statistics.median(bare_ms) if bare_ms else float("nan")
     per_min = len(records) / elapsed * 60
     print(f"backend {url}, checkpoint {args.checkpoint}, {args.steps} step(s), panels at <= {args.max_side} px, CPU")
-    legs = {key: statistics.median([a.legs[key] for r in records for a in r.attempts if key in a.legs])
-            for key in ("prepare_ms", "queue_ms", "notify_ms", "fetch_ms", "decode_ms")
-            if any(key in a.legs for r in records for a in r.attempts)}
+    legs = {
+        key: statistics.median([a.legs[key] for r in records for a in r.attempts if key in a.legs])
+        for key in ("prepare_ms", "queue_ms", "notify_ms", "fetch_ms", "decode_ms")
+        if any(key in a.legs for r in records for a in r.attempts)
+    }
     cpu = statistics.median([r.app_cpu_ms for r in records if r.app_cpu_ms is not None])
     rest = statistics.median([r.app_overhead_ms - sum(a.app_overhead_ms or 0.0 for a in r.attempts) for r in records])
-    print(f"app time minus ComfyUI execution per panel: median {median:.1f} ms "
-          f"(min {min(panel_ms):.1f}, max {max(panel_ms):.1f}) "
-          f"over {len(panel_ms)} panels")
-    print(f"  baseline, the same prompt through a bare ComfyClient.run "
-          f"(what any client waits beyond execution: queue pickup, "
-          f"event delivery, /view): median {bare:.1f} ms")
-    print(f"  one book ComfyUI run (conversion, binding, preflight, upload, submit, events, download): "
-          f"median {transport:.1f} ms "
-          f"(ratio to bare {transport / bare if bare else float('nan'):.2f})")
-    print("  one run's legs (median ms): " + ", ".join(f"{k[:-3]} {v:.1f}" for k, v in legs.items())
-          + "  (prepare/decode are the app's; queue = submit to ComfyUI's execution_start; "
-          "notify = execution_success to the "
-          "app hearing it; fetch = /view download)")
+    print(
+        f"app time minus ComfyUI execution per panel: median {median:.1f} ms "
+        f"(min {min(panel_ms):.1f}, max {max(panel_ms):.1f}) "
+        f"over {len(panel_ms)} panels"
+    )
+    print(
+        f"  baseline, the same prompt through a bare ComfyClient.run "
+        f"(what any client waits beyond execution: queue pickup, "
+        f"event delivery, /view): median {bare:.1f} ms"
+    )
+    print(
+        f"  one book ComfyUI run (conversion, binding, preflight, upload, submit, events, download): "
+        f"median {transport:.1f} ms "
+        f"(ratio to bare {transport / bare if bare else float('nan'):.2f})"
+    )
+    print(
+        "  one run's legs (median ms): "
+        + ", ".join(f"{k[:-3]} {v:.1f}" for k, v in legs.items())
+        + "  (prepare/decode are the app's; queue = submit to ComfyUI's execution_start; "
+        "notify = execution_success to the "
+        "app hearing it; fetch = /view download)"
+    )
     print(f"  app process CPU time per panel (insensitive to machine load): median {cpu:.1f} ms")
-    print(f"  in-process work besides the ComfyUI run (quality gate, grading, saving pictures and records): "
-          f"median {rest:.1f} ms")
+    print(
+        f"  in-process work besides the ComfyUI run (quality gate, grading, saving pictures and records): "
+        f"median {rest:.1f} ms"
+    )
     own = legs.get("prepare_ms", 0.0) + legs.get("decode_ms", 0.0) + rest
-    print(f"the book's own wall time per panel (prepare + decode + in-process work; the rest is ComfyUI's queue pickup, "
-          f"event delivery and /view, the same for a bare client): {own:.1f} ms; target < {TARGET_MS:.0f} ms: "
-          f"{'met' if own < TARGET_MS else 'NOT met'} "
-          f"(CPU time {cpu:.1f} ms: {'met' if cpu < TARGET_MS else 'NOT met'}); "
-          f"total app time minus execution {'met' if median < TARGET_MS else 'NOT met'}")
+    print(
+        f"the book's own wall time per panel (prepare + decode + in-process work; the rest is ComfyUI's queue pickup, "
+        f"event delivery and /view, the same for a bare client): {own:.1f} ms; target < {TARGET_MS:.0f} ms: "
+        f"{'met' if own < TARGET_MS else 'NOT met'} "
+        f"(CPU time {cpu:.1f} ms: {'met' if cpu < TARGET_MS else 'NOT met'}); "
+        f"total app time minus execution {'met' if median < TARGET_MS else 'NOT met'}"
+    )
     before = len(records) / sequential_elapsed * 60
-    print(f"pipelining (next panel submitted before the current is checked): {per_min:.1f} panels/min against "
-          f"{before:.1f} without, same run (ratio {per_min / before:.2f})")
-    print(f"panels per minute (CPU, tiny random SD1.5, whole build incl. pages/PDF/CBZ/report): {per_min:.1f}; "
-          "GPU figure: not measured here (no GPU lent)")
+    print(
+        f"pipelining (next panel submitted before the current is checked): {per_min:.1f} panels/min against "
+        f"{before:.1f} without, same run (ratio {per_min / before:.2f})"
+    )
+    print(
+        f"panels per minute (CPU, tiny random SD1.5, whole build incl. pages/PDF/CBZ/report): {per_min:.1f}; "
+        "GPU figure: not measured here (no GPU lent)"
+    )
     return 0
 
 

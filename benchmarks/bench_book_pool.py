@@ -53,9 +53,21 @@ def _warm(url: str, checkpoint: str, steps: int) -> None:
         "1": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": checkpoint}},
         "2": {"class_type": "CLIPTextEncode", "inputs": {"clip": ["1", 1], "text": "warm up"}},
         "3": {"class_type": "EmptyLatentImage", "inputs": {"width": 64, "height": 64, "batch_size": 1}},
-        "4": {"class_type": "KSampler", "inputs": {"model": ["1", 0], "positive": ["2", 0], "negative": ["2", 0],
-                                                   "latent_image": ["3", 0], "seed": 1, "steps": steps, "cfg": 1.0,
-                                                   "sampler_name": "euler", "scheduler": "normal", "denoise": 1.0}},
+        "4": {
+            "class_type": "KSampler",
+            "inputs": {
+                "model": ["1", 0],
+                "positive": ["2", 0],
+                "negative": ["2", 0],
+                "latent_image": ["3", 0],
+                "seed": 1,
+                "steps": steps,
+                "cfg": 1.0,
+                "sampler_name": "euler",
+                "scheduler": "normal",
+                "denoise": 1.0,
+            },
+        },
         "5": {"class_type": "VAEDecode", "inputs": {"samples": ["4", 0], "vae": ["1", 2]}},
         "6": {"class_type": "PreviewImage", "inputs": {"images": ["5", 0]}},
     }
@@ -63,7 +75,9 @@ def _warm(url: str, checkpoint: str, steps: int) -> None:
         client.run(prompt, timeout=600)
 
 
-def _build(urls: list[str], work: Path, panels: int, checkpoint: str, steps: int, client_factory=None, specs=None) -> float:
+def _build(
+    urls: list[str], work: Path, panels: int, checkpoint: str, steps: int, client_factory=None, specs=None
+) -> float:
     """Seconds from submitting the book job to its end, on a worker with these backends."""
     from app.config import load_config
     from app.jobs.models import JobSpec
@@ -80,8 +94,20 @@ def _build(urls: list[str], work: Path, panels: int, checkpoint: str, steps: int
     worker.start()
     try:
         started = time.perf_counter()
-        [job] = service.submit([JobSpec(kind="book", parameters={"script": str(script), "max_side": 64, "steps": steps,
-                                                                  "checkpoint": checkpoint, "formats": ["png"]})])
+        [job] = service.submit(
+            [
+                JobSpec(
+                    kind="book",
+                    parameters={
+                        "script": str(script),
+                        "max_side": 64,
+                        "steps": steps,
+                        "checkpoint": checkpoint,
+                        "formats": ["png"],
+                    },
+                )
+            ]
+        )
         while not (current := service.get(job.id)).terminal:
             time.sleep(0.1)
         elapsed = time.perf_counter() - started
@@ -108,8 +134,11 @@ def _rates(servers: list, work: Path, args: argparse.Namespace, label: str, chec
         folder = work / f"{re.sub(r'[^a-z0-9]+', '-', label.lower())}-{size}"
         elapsed = _build([s.url for s in servers[:size]], folder, panels, checkpoint, args.steps)
         rates[size] = panels / (elapsed / 60.0)
-        print(f"{label}, {size} backend(s): {panels} panels in {elapsed:.1f} s = {rates[size]:.1f} panels/min "
-              f"(x{rates[size] / rates[1]:.2f} of 1 backend)", flush=True)
+        print(
+            f"{label}, {size} backend(s): {panels} panels in {elapsed:.1f} s = {rates[size]:.1f} panels/min "
+            f"(x{rates[size] / rates[1]:.2f} of 1 backend)",
+            flush=True,
+        )
     return rates
 
 
@@ -119,11 +148,14 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-backend", type=int, default=3, help="panels per backend at every size")
-    parser.add_argument("--gpu-seconds", type=float, default=60.0,
-                        help="time each panel holds its backend (GPU-time figure)")
+    parser.add_argument(
+        "--gpu-seconds", type=float, default=60.0, help="time each panel holds its backend (GPU-time figure)"
+    )
     parser.add_argument("--no-compute", action="store_true", help="skip the compute-bound figure")
     parser.add_argument("--steps", type=int, default=1)
-    parser.add_argument("--sleep", type=float, default=None, help="in-memory backends taking this many seconds per picture")
+    parser.add_argument(
+        "--sleep", type=float, default=None, help="in-memory backends taking this many seconds per picture"
+    )
     args = parser.parse_args(argv or [])
     if args.sleep is not None:
         return _report(_sleep_rates(args))
@@ -133,8 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="inkframe-bench-book-pool-") as tmp:
         work = Path(tmp)
         extra = extra_model_paths_file(work)
-        servers = start_backends(max(SIZES), work / "backends", extra_args=["--extra-model-paths-config", str(extra)],
-                                 torch_threads=1)
+        servers = start_backends(
+            max(SIZES), work / "backends", extra_args=["--extra-model-paths-config", str(extra)], torch_threads=1
+        )
         try:
             for server in servers:
                 _warm(server.url, TINY_CHECKPOINT, args.steps)
@@ -147,9 +180,11 @@ def main(argv: list[str] | None = None) -> int:
             for server in servers:
                 server.stop()
     if compute is not None:
-        print(f"compute-bound efficiency at {max(SIZES)} backends: {_efficiency(compute):.3f} "
-              "(not the target's figure: "
-              f"{max(SIZES)} CPU ComfyUIs divide {os.cpu_count()} shared cores, so CPU-only panels cannot scale here)")
+        print(
+            f"compute-bound efficiency at {max(SIZES)} backends: {_efficiency(compute):.3f} "
+            "(not the target's figure: "
+            f"{max(SIZES)} CPU ComfyUIs divide {os.cpu_count()} shared cores, so CPU-only panels cannot scale here)"
+        )
     print(f"GPU-time figure ({args.gpu_seconds:g} s of backend time per panel, the orchestration's scaling):")
     return _report(gpu)
 
@@ -168,17 +203,33 @@ def _sleep_rates(args: argparse.Namespace) -> dict[int, float]:
     fakes = [FakeBackend(f"b{i}", seconds=args.sleep, object_info=info) for i in range(max(SIZES))]
     rates: dict[int, float] = {}
     with tempfile.TemporaryDirectory(prefix="inkframe-bench-book-pool-") as tmp:
-        _build([f"http://127.0.0.1:{9000}"], Path(tmp) / "warm-up", 1, "x.safetensors", args.steps,  # one-time imports, models
-               client_factory=fake_pool_factory(fakes[:1]), specs=[BackendSpec(fakes[0].name, fakes[0].url, 1)])
+        _build(
+            [f"http://127.0.0.1:{9000}"],
+            Path(tmp) / "warm-up",
+            1,
+            "x.safetensors",
+            args.steps,  # one-time imports, models
+            client_factory=fake_pool_factory(fakes[:1]),
+            specs=[BackendSpec(fakes[0].name, fakes[0].url, 1)],
+        )
         for size in SIZES:
             panels = args.per_backend * size
             chosen = fakes[:size]
-            elapsed = _build([f"http://127.0.0.1:{9000 + i}" for i in range(size)], Path(tmp) / f"size-{size}", panels, "x.safetensors",
-                             args.steps, client_factory=fake_pool_factory(chosen),
-                             specs=[BackendSpec(b.name, b.url, 1) for b in chosen])
+            elapsed = _build(
+                [f"http://127.0.0.1:{9000 + i}" for i in range(size)],
+                Path(tmp) / f"size-{size}",
+                panels,
+                "x.safetensors",
+                args.steps,
+                client_factory=fake_pool_factory(chosen),
+                specs=[BackendSpec(b.name, b.url, 1) for b in chosen],
+            )
             rates[size] = panels / (elapsed / 60.0)
-            print(f"{size} in-memory backend(s) of {args.sleep:g} s per picture: {panels} panels in {elapsed:.1f} s = "
-                  f"{rates[size]:.1f} panels/min", flush=True)
+            print(
+                f"{size} in-memory backend(s) of {args.sleep:g} s per picture: {panels} panels in {elapsed:.1f} s = "
+                f"{rates[size]:.1f} panels/min",
+                flush=True,
+            )
     return rates
 
 
@@ -191,8 +242,10 @@ def _report(rates: dict[int, float]) -> int:
     for size in SIZES[1:]:
         print(f"scaling efficiency at {size} backends: {rates[size] / (size * rates[1]):.3f}")
     efficiency = rates[max(SIZES)] / (max(SIZES) * rates[1])
-    print(f"target >= {TARGET} at {max(SIZES)} backends: {'met' if efficiency >= TARGET else 'NOT met'} "
-          f"({os.cpu_count()} CPU cores, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f})")
+    print(
+        f"target >= {TARGET} at {max(SIZES)} backends: {'met' if efficiency >= TARGET else 'NOT met'} "
+        f"({os.cpu_count()} CPU cores, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f})"
+    )
     return 0 if efficiency >= TARGET else 1
 
 

@@ -51,11 +51,15 @@ def main() -> int:
     baseline = median_ms(lambda: [json.loads(t) for t in texts])
     warm = median_ms(lambda: compute_capabilities(info, library, manifest))
     ok = warm < TARGET_MS
-    print(f"{len(report.statuses)} capabilities over {len(paths)} workflows, {len(info)} node types "
-          f"({len(report.ready)} ready on this object_info)")
-    print(f"  json.loads of the library {baseline:.3f} ms | capability table {warm:.2f} ms warm "
-          f"(first call {first_ms:.2f} ms)"
-          f" | ratio {warm / baseline:.1f}x | target < {TARGET_MS:.0f} ms: {'ok' if ok else 'MISSED'}")
+    print(
+        f"{len(report.statuses)} capabilities over {len(paths)} workflows, {len(info)} node types "
+        f"({len(report.ready)} ready on this object_info)"
+    )
+    print(
+        f"  json.loads of the library {baseline:.3f} ms | capability table {warm:.2f} ms warm "
+        f"(first call {first_ms:.2f} ms)"
+        f" | ratio {warm / baseline:.1f}x | target < {TARGET_MS:.0f} ms: {'ok' if ok else 'MISSED'}"
+    )
     return 0 if ok else 1
 
 

@@ -43,18 +43,27 @@ TIMEOUTS = Timeouts(connect=5, read=120, upload=300, prompt=900, ready=300)
 
 
 def trivial_prompt(color: int) -> dict[str, Any]:
-    return {"1": {"class_type": "EmptyImage", "inputs": {"width": 64, "height": 64, "batch_size": 1, "color": color}},
-            "2": {"class_type": "ImageInvert", "inputs": {"image": ["1", 0]}},
-            "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "inkframe_bench/trivial"}}}
+    return {
+        "1": {"class_type": "EmptyImage", "inputs": {"width": 64, "height": 64, "batch_size": 1, "color": color}},
+        "2": {"class_type": "ImageInvert", "inputs": {"image": ["1", 0]}},
+        "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "inkframe_bench/trivial"}},
+    }
 
 
 def batch_prompt(count: int, seed: int, websocket_output: bool) -> dict[str, Any]:
-    output = ({"class_type": "SaveImageWebsocket", "inputs": {"images": ["2", 0]}} if websocket_output else
-              {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "inkframe_bench/batch"}})
-    return {"1": {"class_type": "EmptyImage", "inputs": {"width": 1024, "height": 1024, "batch_size": count,
-                                                         "color": 0x808080}},
-            "2": {"class_type": "ImageAddNoise", "inputs": {"image": ["1", 0], "seed": seed, "strength": 0.5}},
-            "3": output}
+    output = (
+        {"class_type": "SaveImageWebsocket", "inputs": {"images": ["2", 0]}}
+        if websocket_output
+        else {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "inkframe_bench/batch"}}
+    )
+    return {
+        "1": {
+            "class_type": "EmptyImage",
+            "inputs": {"width": 1024, "height": 1024, "batch_size": count, "color": 0x808080},
+        },
+        "2": {"class_type": "ImageAddNoise", "inputs": {"image": ["1", 0], "seed": seed, "strength": 0.5}},
+        "3": output,
+    }
 
 
 class BareClient:
@@ -64,8 +73,9 @@ class BareClient:
         self.url = url
         self.client_id = uuid.uuid4().hex
         self.session = requests.Session()
-        self.ws = websocket.create_connection(url.replace("http", "ws", 1) + f"/ws?clientId={self.client_id}",
-                                              timeout=60)
+        self.ws = websocket.create_connection(
+            url.replace("http", "ws", 1) + f"/ws?clientId={self.client_id}", timeout=60
+        )
 
     def run(self, prompt: dict[str, Any]) -> list[bytes]:
         body = {"prompt": prompt, "client_id": self.client_id}
@@ -103,7 +113,7 @@ def bench_app_vs_bare(url: str, pairs: int) -> None:
         app_s: list[float] = []
         bare_s: list[float] = []
         for index in range(pairs):
-            order = (("app", "bare") if index % 2 == 0 else ("bare", "app"))
+            order = ("app", "bare") if index % 2 == 0 else ("bare", "app")
             for who in order:
                 prompt = trivial_prompt(rng.randrange(1 << 24))
                 started = time.perf_counter()
@@ -120,18 +130,24 @@ def bench_app_vs_bare(url: str, pairs: int) -> None:
     app_median, bare_median = statistics.median(app_s), statistics.median(bare_s)
     added_ms = statistics.median(a - b for a, b in zip(app_s, bare_s, strict=True)) * 1000
     ratio = app_median / bare_median
-    print(f"trivial workflow, {pairs} alternated pairs: app median {app_median * 1000:.1f} ms, bare median "
-          f"{bare_median * 1000:.1f} ms")
+    print(
+        f"trivial workflow, {pairs} alternated pairs: app median {app_median * 1000:.1f} ms, bare median "
+        f"{bare_median * 1000:.1f} ms"
+    )
     print(f"  ratio app/bare = {ratio:.3f} (target <= 1.10) {'OK' if ratio <= 1.10 else 'MISSED'}")
-    print(f"  app added = {added_ms:+.1f} ms median of paired differences (target < 15 ms) "
-          f"{'OK' if added_ms < 15 else 'MISSED'}")
+    print(
+        f"  app added = {added_ms:+.1f} ms median of paired differences (target < 15 ms) "
+        f"{'OK' if added_ms < 15 else 'MISSED'}"
+    )
 
 
 def bench_view_vs_websocket(url: str, count: int) -> None:
     with ComfyClient(url, timeouts=TIMEOUTS) as client:
         if "SaveImageWebsocket" not in client.object_info(refresh=True):
-            print("skip /view vs WebSocket frames: SaveImageWebsocket is not loaded on this server (ComfyUI loads "
-                  "it from its own custom_nodes/websocket_image_save.py, which ships with upstream)")
+            print(
+                "skip /view vs WebSocket frames: SaveImageWebsocket is not loaded on this server (ComfyUI loads "
+                "it from its own custom_nodes/websocket_image_save.py, which ships with upstream)"
+            )
             return
         client.run(batch_prompt(2, 1, False))  # warm: first use of the nodes
         started = time.perf_counter()
@@ -145,10 +161,14 @@ def bench_view_vs_websocket(url: str, count: int) -> None:
     fetch_s = via_view.timings.fetched_at - via_view.timings.done_at
     view_mb = sum(len(f.data) for f in via_view.files) / 1e6
     ws_mb = sum(len(f.data) for f in via_ws.files) / 1e6
-    print(f"{count} outputs of 1024x1024: SaveImage + /view {count / view_s:.2f} images/s end to end "
-          f"({view_s:.1f} s, {view_mb:.0f} MB); /view download alone {count / fetch_s:.1f} images/s ({fetch_s:.2f} s)")
-    print(f"  SaveImageWebsocket binary frames {count / ws_s:.2f} images/s end to end ({ws_s:.1f} s, {ws_mb:.0f} MB); "
-          f"ratio ws/view = {view_s / ws_s:.2f}x")
+    print(
+        f"{count} outputs of 1024x1024: SaveImage + /view {count / view_s:.2f} images/s end to end "
+        f"({view_s:.1f} s, {view_mb:.0f} MB); /view download alone {count / fetch_s:.1f} images/s ({fetch_s:.2f} s)"
+    )
+    print(
+        f"  SaveImageWebsocket binary frames {count / ws_s:.2f} images/s end to end ({ws_s:.1f} s, {ws_mb:.0f} MB); "
+        f"ratio ws/view = {view_s / ws_s:.2f}x"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

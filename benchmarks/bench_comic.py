@@ -73,8 +73,17 @@ def _six_panel_book(dpi: int) -> Book:
     for n in range(1, 7):
         chars = ["MAYA", "TOM"] if n % 2 else ["TOM"]
         positions = {"MAYA": Point(x=0.3, y=0.55), "TOM": Point(x=0.72, y=0.5)}
-        dialogue = [Balloon(speaker=chars[k % len(chars)], text=LINES[(n * 2 + k) % 10], kind="shout" if k == 1 and n == 6 else "speech") for k in range(2 if n <= 4 else 1)]
-        panels.append(Panel(number=n, characters=chars, character_positions={c: positions[c] for c in chars}, dialogue=dialogue))
+        dialogue = [
+            Balloon(
+                speaker=chars[k % len(chars)],
+                text=LINES[(n * 2 + k) % 10],
+                kind="shout" if k == 1 and n == 6 else "speech",
+            )
+            for k in range(2 if n <= 4 else 1)
+        ]
+        panels.append(
+            Panel(number=n, characters=chars, character_positions={c: positions[c] for c in chars}, dialogue=dialogue)
+        )
     return Book(title="Bench", page_size="a4", dpi=dpi, pages=[Page(number=1, panels=panels)])
 
 
@@ -101,7 +110,10 @@ def bench_page(repeat: int = 3) -> tuple[float, float]:
     layout = layout_page(page, page_size="a4", dpi=300)
     generated = {slot.panel_number: _photo_art(slot.generation_size(), slot.panel_number) for slot in layout.slots}
     # the baseline pastes the very pixels the composer produces from the generated art
-    fitted = {slot.panel_number: cover_crop(generated[slot.panel_number], (slot.box.width, slot.box.height)) for slot in layout.slots}
+    fitted = {
+        slot.panel_number: cover_crop(generated[slot.panel_number], (slot.box.width, slot.box.height))
+        for slot in layout.slots
+    }
 
     def baseline() -> None:
         canvas = Image.new("RGB", layout.size, (255, 255, 255))
@@ -124,11 +136,19 @@ def bench_export(dpi: int, repeat: int = 2) -> tuple[float, float]:
     pages = [Page(number=n, panels=book.pages[0].panels) for n in range(1, 25)]
     book = book.model_copy(update={"pages": pages})
     layout = layout_page(pages[0], page_size="a4", dpi=dpi)
-    art = {(p.number, s.panel_number): _art((s.box.width, s.box.height), s.panel_number) for p in pages for s in layout.slots}
+    art = {
+        (p.number, s.panel_number): _art((s.box.width, s.box.height), s.panel_number)
+        for p in pages
+        for s in layout.slots
+    }
     composed = compose_book(book, art)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        return _best_pair(lambda: write_pngs(encode_pages(composed), root / "png"), lambda: export_book(composed, root / "export", ["pdf", "cbz"]), repeat)
+        return _best_pair(
+            lambda: write_pngs(encode_pages(composed), root / "png"),
+            lambda: export_book(composed, root / "export", ["pdf", "cbz"]),
+            repeat,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,13 +159,17 @@ def main(argv: list[str] | None = None) -> int:
     base, ours = bench_page()
     ratio = ours / base
     failed |= ratio > 1.5
-    print(f"compose 6-panel A4 @300 DPI with face/figure detection, 10 balloons + PNG: {ours:.2f} CPU s "
-          f"vs paste+PNG {base:.2f} CPU s -> ratio {ratio:.2f} (target <= 1.5)")
+    print(
+        f"compose 6-panel A4 @300 DPI with face/figure detection, 10 balloons + PNG: {ours:.2f} CPU s "
+        f"vs paste+PNG {base:.2f} CPU s -> ratio {ratio:.2f} (target <= 1.5)"
+    )
     base, ours = bench_export(args.dpi)
     ratio = ours / base
     failed |= ratio > 1.3
-    print(f"export 24 A4 pages @{args.dpi} DPI to PDF + CBZ: {ours:.2f} CPU s "
-          f"vs writing the PNGs {base:.2f} CPU s -> ratio {ratio:.2f} (target <= 1.3)")
+    print(
+        f"export 24 A4 pages @{args.dpi} DPI to PDF + CBZ: {ours:.2f} CPU s "
+        f"vs writing the PNGs {base:.2f} CPU s -> ratio {ratio:.2f} (target <= 1.3)"
+    )
     return 1 if failed else 0
 
 

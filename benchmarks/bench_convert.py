@@ -81,17 +81,23 @@ def main() -> int:
     loaded, _ = timings_ms(lambda: to_api_prompt(json.loads(text), specs, strict=False, frontend_version="1.58.1"))
     assert parsed == json.loads(text), "the conversion changed its input"
     ok = new_best < TARGET_MS
-    print(f"largest format-0.4 template of {len(v04)}: {path.name} ({nodes} nodes, {len(subgraphs)} subgraphs, "
-          f"{len(text) / 1024:.0f} KiB, {len(prompt)} prompt nodes)")
+    print(
+        f"largest format-0.4 template of {len(v04)}: {path.name} ({nodes} nodes, {len(subgraphs)} subgraphs, "
+        f"{len(text) / 1024:.0f} KiB, {len(prompt)} prompt nodes)"
+    )
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"  medians: json.loads baseline {baseline:.3f} ms | convert (1.58 rules) {new:.2f} ms, "
-          f"ratio {new / baseline:.1f}x "
-          f"| 1.27 rules {old:.2f} ms | json.loads + convert {loaded:.2f} ms "
-          f"| first call with cold specs {first_ms:.2f} ms")
-    print(f"  best of 30: json.loads {baseline_best:.3f} ms | convert {new_best:.2f} ms, "
-          f"ratio {new_best / baseline_best:.1f}x "
-          f"| load average {load:.1f} on {os.cpu_count()} CPUs "
-          f"| target < {TARGET_MS:.0f} ms (best of 30): {'ok' if ok else 'MISSED'}")
+    print(
+        f"  medians: json.loads baseline {baseline:.3f} ms | convert (1.58 rules) {new:.2f} ms, "
+        f"ratio {new / baseline:.1f}x "
+        f"| 1.27 rules {old:.2f} ms | json.loads + convert {loaded:.2f} ms "
+        f"| first call with cold specs {first_ms:.2f} ms"
+    )
+    print(
+        f"  best of 30: json.loads {baseline_best:.3f} ms | convert {new_best:.2f} ms, "
+        f"ratio {new_best / baseline_best:.1f}x "
+        f"| load average {load:.1f} on {os.cpu_count()} CPUs "
+        f"| target < {TARGET_MS:.0f} ms (best of 30): {'ok' if ok else 'MISSED'}"
+    )
     return 0 if ok else 1
 
 

@@ -53,7 +53,7 @@ def make_clip(path: Path, seconds: float, fps: int, size: int) -> Path:
             angle = 2 * math.pi * i / max(1, fps * 4)
             x = int(size * 0.5 + size * 0.12 * math.cos(angle))
             y = int(size * 0.2 + size * 0.08 * math.sin(angle))
-            writer.write(np.ascontiguousarray(face[y:y + size, x:x + size]))
+            writer.write(np.ascontiguousarray(face[y : y + size, x : x + size]))
     return path
 
 
@@ -111,14 +111,27 @@ def child(clip: Path, out: Path, depth: int) -> int:
     stop.set()
     sampler.join()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"frames": report.frames, "peak_kb": peak, "swap_peak_kb": highest[0], "after_load_kb": loaded,
-                      "seconds": report.seconds}))
+    print(
+        json.dumps(
+            {
+                "frames": report.frames,
+                "peak_kb": peak,
+                "swap_peak_kb": highest[0],
+                "after_load_kb": loaded,
+                "seconds": report.seconds,
+            }
+        )
+    )
     return 0
 
 
 def measure_memory(clip: Path, out: Path, depth: int) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--child", str(clip), str(out), str(depth)], capture_output=True, text=True,
-                          timeout=900)
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", str(clip), str(out), str(depth)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if done.returncode != 0:
         raise RuntimeError(done.stderr[-2000:])
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -155,22 +168,30 @@ def main(argv: list[str] | None = None) -> int:
         print(f"clip: {args.size}x{args.size}, {n} frames, {args.workers} workers, enhancer off")
         print(f"model inference only : {inf_fps:7.1f} frames/s (median of {args.repeats})")
         print(f"video pipeline       : {pipe_fps:7.1f} frames/s")
-        print(f"throughput ratio     : {ratio:.3f} (target >= {THROUGHPUT_TARGET}) "
-              f"{'PASS' if ratio >= THROUGHPUT_TARGET else 'FAIL'}")
+        print(
+            f"throughput ratio     : {ratio:.3f} (target >= {THROUGHPUT_TARGET}) "
+            f"{'PASS' if ratio >= THROUGHPUT_TARGET else 'FAIL'}"
+        )
         del frames
         peaks = {}
         for seconds in (10, 60):
             long_clip = make_clip(root / f"clip{seconds}.mp4", seconds, args.fps, args.size)
-            peaks[seconds] = measure_memory(long_clip, root / f"out{seconds}.mp4", 0)  # memory does not depend on model cost
+            peaks[seconds] = measure_memory(
+                long_clip, root / f"out{seconds}.mp4", 0
+            )  # memory does not depend on model cost
             p = peaks[seconds]
-            print(f"{seconds:>3} s clip ({p['frames']} frames): peak RSS {p['peak_kb'] / 1024:7.1f} MiB, "
-                  f"highest RSS while "
-                  f"swapping {p['swap_peak_kb'] / 1024:.1f} MiB (after model load {p['after_load_kb'] / 1024:.1f} MiB), "
-                  f"{p['seconds']:.1f} s")
+            print(
+                f"{seconds:>3} s clip ({p['frames']} frames): peak RSS {p['peak_kb'] / 1024:7.1f} MiB, "
+                f"highest RSS while "
+                f"swapping {p['swap_peak_kb'] / 1024:.1f} MiB (after model load {p['after_load_kb'] / 1024:.1f} MiB), "
+                f"{p['seconds']:.1f} s"
+            )
         growth = abs(peaks[60]["swap_peak_kb"] - peaks[10]["swap_peak_kb"]) / peaks[10]["swap_peak_kb"]
         ok &= growth <= MEMORY_TOLERANCE
-        print(f"peak memory 60 s vs 10 s: {growth:+.1%} (target within {MEMORY_TOLERANCE:.0%}) "
-              f"{'PASS' if growth <= MEMORY_TOLERANCE else 'FAIL'}")
+        print(
+            f"peak memory 60 s vs 10 s: {growth:+.1%} (target within {MEMORY_TOLERANCE:.0%}) "
+            f"{'PASS' if growth <= MEMORY_TOLERANCE else 'FAIL'}"
+        )
     return 0 if ok else 1
 
 

@@ -76,9 +76,13 @@ def _bench_family(family: str, panels: int, workdir: Path) -> dict:
             seed_input = graphs.SEED_INPUT[family]
             app_ms, executions = [], []
             for index in range(panels):
-                report = run_workflow(workflow, [f"{seed_input}={index + 1}"], workdir / "out", server.url, timeouts=TIMEOUTS)
+                report = run_workflow(
+                    workflow, [f"{seed_input}={index + 1}"], workdir / "out", server.url, timeouts=TIMEOUTS
+                )
                 if report.app_overhead_ms is None:
-                    raise RuntimeError(f"{family}: ComfyUI reported no execution timestamps; the overhead cannot be measured")
+                    raise RuntimeError(
+                        f"{family}: ComfyUI reported no execution timestamps; the overhead cannot be measured"
+                    )
                 app_ms.append(report.app_overhead_ms)
                 executions.append(json.loads(report.sidecar.read_text())["timings"].get("comfy_execution_s"))
             baseline_ms = []
@@ -89,9 +93,12 @@ def _bench_family(family: str, panels: int, workdir: Path) -> dict:
                 baseline_ms.append(max(0.0, (time.time() - began - execution) * 1000.0))
     finally:
         server.stop()
-    figures.update(app_overhead_ms=round(statistics.median(app_ms), 1), baseline_ms=round(statistics.median(baseline_ms), 1),
-                   execution_s=round(statistics.median(e for e in executions if e is not None), 2),
-                   unit="video clip" if family == "wan22_5b" else "panel")
+    figures.update(
+        app_overhead_ms=round(statistics.median(app_ms), 1),
+        baseline_ms=round(statistics.median(baseline_ms), 1),
+        execution_s=round(statistics.median(e for e in executions if e is not None), 2),
+        unit="video clip" if family == "wan22_5b" else "panel",
+    )
     figures["app_own_ms"] = round(figures["app_overhead_ms"] - figures["baseline_ms"], 1)
     return figures
 
@@ -110,12 +117,15 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix=f"bench-families-{family}-") as tmp:
             figures = _bench_family(family, args.panels, Path(tmp))
         own_ok, total_ok = figures["app_own_ms"] < TARGET_MS, figures["app_overhead_ms"] < TARGET_MS
-        print(f"{family:9s} per {figures['unit']} (median of {args.panels}): app time minus ComfyUI execution "
-              f"{figures['app_overhead_ms']:.1f} ms ({'met' if total_ok else 'NOT met'} < {TARGET_MS:.0f} ms); "
-              f"bare-client "
-              f"baseline {figures['baseline_ms']:.1f} ms; the app's own share {figures['app_own_ms']:+.1f} ms "
-              f"({'met' if own_ok else 'NOT met'}); ComfyUI execution {figures['execution_s']:.2f} s; server start "
-              f"{figures['server_start_s']} s, warm-up run {figures['warm_run_s']} s", flush=True)
+        print(
+            f"{family:9s} per {figures['unit']} (median of {args.panels}): app time minus ComfyUI execution "
+            f"{figures['app_overhead_ms']:.1f} ms ({'met' if total_ok else 'NOT met'} < {TARGET_MS:.0f} ms); "
+            f"bare-client "
+            f"baseline {figures['baseline_ms']:.1f} ms; the app's own share {figures['app_own_ms']:+.1f} ms "
+            f"({'met' if own_ok else 'NOT met'}); ComfyUI execution {figures['execution_s']:.2f} s; server start "
+            f"{figures['server_start_s']} s, warm-up run {figures['warm_run_s']} s",
+            flush=True,
+        )
     return 0
 
 

@@ -53,9 +53,13 @@ def main() -> int:
                 writer.write(still)
         baseline_s = time.perf_counter() - started
     per_second = render_s / result.duration_s
-    print(f"motion comic: 6 panels, 12 balloons, {result.duration_s:.1f} s of 1080p30 ({result.frames} frames) "
-          f"rendered in {render_s:.1f} s = {per_second:.2f} s per output second")
-    print(f"baseline (encode the same frames of a still): {baseline_s:.1f} s = "
-          f"{baseline_s / result.duration_s:.2f} s per output second")
+    print(
+        f"motion comic: 6 panels, 12 balloons, {result.duration_s:.1f} s of 1080p30 ({result.frames} frames) "
+        f"rendered in {render_s:.1f} s = {per_second:.2f} s per output second"
+    )
+    print(
+        f"baseline (encode the same frames of a still): {baseline_s:.1f} s = "
+        f"{baseline_s / result.duration_s:.2f} s per output second"
+    )
     print(f"ratio render / encode-only: {render_s / baseline_s:.2f}")
     return 0

@@ -31,16 +31,22 @@ from PIL import Image, ImageFilter, PngImagePlugin  # noqa: E402
 from app.provenance import Credentials, ProvenanceSettings, facts_from_prompt, generated, make_chain  # noqa: E402
 
 IMAGE_TARGET = 1.2
-PROMPT = {"3": {"class_type": "KSampler", "inputs": {"seed": 42, "steps": 20}},
-          "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "sd_xl_base_1.0.safetensors"}}}
+PROMPT = {
+    "3": {"class_type": "KSampler", "inputs": {"seed": 42, "steps": 20}},
+    "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "sd_xl_base_1.0.safetensors"}},
+}
 
 
 def picture(size: int = 1024) -> Image.Image:
     """Photo-like content (smooth shapes plus grain), so PNG compression costs what it does on real output."""
     rng = np.random.default_rng(7)
-    base = Image.fromarray(rng.integers(0, 255, (size // 16, size // 16, 3), dtype=np.uint8)).resize((size, size), Image.BICUBIC)
+    base = Image.fromarray(rng.integers(0, 255, (size // 16, size // 16, 3), dtype=np.uint8)).resize(
+        (size, size), Image.BICUBIC
+    )
     grain = rng.normal(0, 6, (size, size, 3))
-    return Image.fromarray(np.clip(np.asarray(base.filter(ImageFilter.GaussianBlur(4)), dtype=np.float64) + grain, 0, 255).astype(np.uint8))
+    return Image.fromarray(
+        np.clip(np.asarray(base.filter(ImageFilter.GaussianBlur(4)), dtype=np.float64) + grain, 0, 255).astype(np.uint8)
+    )
 
 
 def save_png(image: Image.Image, path: Path) -> None:
@@ -75,15 +81,36 @@ def bench_image(creds: Credentials, folder: Path, runs: int) -> float:
         signs.append(timed(lambda: creds.stamp_file(path, facts)))
         ratios.append((saves[-1] + signs[-1]) / saves[-1])
     ratio = statistics.median(ratios)
-    print(f"PNG 1024x1024: unsigned write {statistics.median(saves) * 1000:.1f} ms, "
-          f"signing {statistics.median(signs) * 1000:.1f} ms "
-          f"-> signed / unsigned {ratio:.3f} (median of {runs} paired runs; target <= {IMAGE_TARGET})")
+    print(
+        f"PNG 1024x1024: unsigned write {statistics.median(saves) * 1000:.1f} ms, "
+        f"signing {statistics.median(signs) * 1000:.1f} ms "
+        f"-> signed / unsigned {ratio:.3f} (median of {runs} paired runs; target <= {IMAGE_TARGET})"
+    )
     return ratio
 
 
 def encode_clip(path: Path, seconds: float) -> None:
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size=1920x1080:rate=30:duration={seconds}",
-                    "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", str(path)], check=True, timeout=1200)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=size=1920x1080:rate=30:duration={seconds}",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-pix_fmt",
+            "yuv420p",
+            str(path),
+        ],
+        check=True,
+        timeout=1200,
+    )
 
 
 def bench_video(creds: Credentials, folder: Path, runs: int, seconds: float) -> float:
@@ -98,9 +125,11 @@ def bench_video(creds: Credentials, folder: Path, runs: int, seconds: float) -> 
         ratios.append((encodes[-1] + signs[-1]) / encodes[-1])
     ratio = statistics.median(ratios)
     size_mb = (folder / "copy.mp4").stat().st_size / 1e6
-    print(f"MP4 {seconds:g} s 1080p ({size_mb:.1f} MB): unsigned encode {statistics.median(encodes):.2f} s, signing "
-          f"{statistics.median(signs) * 1000:.1f} ms -> signed / unsigned {ratio:.4f}; signing alone is "
-          f"{statistics.median(signs) / statistics.median(copies):.1f}x a plain copy of the file")
+    print(
+        f"MP4 {seconds:g} s 1080p ({size_mb:.1f} MB): unsigned encode {statistics.median(encodes):.2f} s, signing "
+        f"{statistics.median(signs) * 1000:.1f} ms -> signed / unsigned {ratio:.4f}; signing alone is "
+        f"{statistics.median(signs) / statistics.median(copies):.1f}x a plain copy of the file"
+    )
     return ratio
 
 

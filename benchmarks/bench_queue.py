@@ -51,7 +51,10 @@ def _run_batch(root: Path, urls: list[str], specs: list, max_concurrent: int = 1
     worker = Worker(config)
     worker.start()
     try:
-        warm = [JobSpec(kind="prompt", parameters={"prompt": sleep_prompt(f"warm-{i}-{time.time_ns()}", 0.3)}) for i in range(len(urls))]
+        warm = [
+            JobSpec(kind="prompt", parameters={"prompt": sleep_prompt(f"warm-{i}-{time.time_ns()}", 0.3)})
+            for i in range(len(urls))
+        ]
         service.submit(warm, batch_id="warm")
         while not service.batch("warm").done:
             time.sleep(0.01)
@@ -78,18 +81,24 @@ def bench_scaling(workdir: Path, servers: list) -> bool:
     throughput: dict[int, float] = {}
     ideal = JOBS_PER_BACKEND * SLEEP_S
     for count in (1, 2, 4):
-        specs = [JobSpec(kind="prompt", parameters={"prompt": sleep_prompt(f"scale{count}-{i}-{time.time_ns()}", SLEEP_S)})
-                 for i in range(JOBS_PER_BACKEND * count)]
+        specs = [
+            JobSpec(kind="prompt", parameters={"prompt": sleep_prompt(f"scale{count}-{i}-{time.time_ns()}", SLEEP_S)})
+            for i in range(JOBS_PER_BACKEND * count)
+        ]
         final, elapsed = _run_batch(workdir / f"scale{count}", [s.url for s in servers[:count]], specs)
         throughput[count] = len(specs) / elapsed
         per_backend = sorted(sum(1 for job in final if job.backend == f"b{i}") for i in range(count))
-        print(f"  {count} backend(s): {len(specs)} jobs of {SLEEP_S:g} s in {elapsed:.2f} s (ideal {ideal:.1f} s) -> "
-              f"{throughput[count]:.3f} jobs/s; jobs per backend {per_backend}")
+        print(
+            f"  {count} backend(s): {len(specs)} jobs of {SLEEP_S:g} s in {elapsed:.2f} s (ideal {ideal:.1f} s) -> "
+            f"{throughput[count]:.3f} jobs/s; jobs per backend {per_backend}"
+        )
     ok = True
     for count in (2, 4):
         efficiency = throughput[count] / (count * throughput[1])
-        print(f"  scaling efficiency at {count} backends: {efficiency:.3f} "
-              "(baseline: 1 backend, same run; target >= 0.9 at 4)")
+        print(
+            f"  scaling efficiency at {count} backends: {efficiency:.3f} "
+            "(baseline: 1 backend, same run; target >= 0.9 at 4)"
+        )
         ok &= count != 4 or efficiency >= 0.9
     return ok
 
@@ -125,15 +134,23 @@ def bench_overhead(workdir: Path, servers: list, rounds: int = 5) -> bool:
         try:
             with ComfyClient(url) as client:
                 client.run(sleep_prompt(f"warm-{time.time_ns()}", 0))
-                _queue_intervals(service, [JobSpec(kind="prompt", parameters={"prompt": sleep_prompt(f"w{i}-{time.time_ns()}", 0)})
-                                           for i in range(3)], "warm")
+                _queue_intervals(
+                    service,
+                    [
+                        JobSpec(kind="prompt", parameters={"prompt": sleep_prompt(f"w{i}-{time.time_ns()}", 0)})
+                        for i in range(3)
+                    ],
+                    "warm",
+                )
                 for r in range(rounds):
                     for _ in range(per_round):
                         started = time.perf_counter()
                         client.run(sleep_prompt(f"direct-{time.time_ns()}", 0))
                         direct.append(time.perf_counter() - started)
-                    specs = [JobSpec(kind="prompt", parameters={"prompt": sleep_prompt(f"q-{time.time_ns()}", 0)})
-                             for _ in range(per_round + 1)]
+                    specs = [
+                        JobSpec(kind="prompt", parameters={"prompt": sleep_prompt(f"q-{time.time_ns()}", 0)})
+                        for _ in range(per_round + 1)
+                    ]
                     queued += _queue_intervals(service, specs, f"round{r}")
         finally:
             worker.stop()
@@ -143,12 +160,16 @@ def bench_overhead(workdir: Path, servers: list, rounds: int = 5) -> bool:
     cycle_ms = statistics.median(figures[1][1]) * 1000
     overhead_ms = cycle_ms - direct_ms
     print(f"  direct ComfyClient.run (baseline): median {direct_ms:.2f} ms per prompt ({len(figures[1][0])} prompts)")
-    print(f"  through the queue: median {cycle_ms:.2f} ms between completions ({cycle_ms / direct_ms:.2f}x the baseline)")
+    print(
+        f"  through the queue: median {cycle_ms:.2f} ms between completions ({cycle_ms / direct_ms:.2f}x the baseline)"
+    )
     print(f"  queue overhead per job: {overhead_ms:.2f} ms median (target < 5 ms), one prompt in ComfyUI at a time")
     piped_direct = statistics.median(figures[2][0]) * 1000
     piped_ms = statistics.median(figures[2][1]) * 1000
-    print(f"  with max_concurrent=2 (the next prompt already waits in ComfyUI's queue): {piped_ms:.2f} ms between "
-          f"completions vs {piped_direct:.2f} ms direct -> {piped_ms - piped_direct:.2f} ms per job")
+    print(
+        f"  with max_concurrent=2 (the next prompt already waits in ComfyUI's queue): {piped_ms:.2f} ms between "
+        f"completions vs {piped_direct:.2f} ms direct -> {piped_ms - piped_direct:.2f} ms per job"
+    )
     local = [JobSpec(kind="collect") for _ in range(OVERHEAD_JOBS)]
     final, _ = _run_batch(workdir / "overhead-local", [url], local)
     engine_ms = statistics.median(b.finished_at - a.finished_at for a, b in zip(final, final[1:])) * 1000
@@ -169,16 +190,27 @@ def bench_listing(workdir: Path) -> bool:
     else:
         print("  redis: skipped (redis-server is not installed)")
     stamp = now()
-    jobs = [Job(id=f"job{i:05d}", kind=("prompt", "workflow", "collect")[i % 3], status=JOB_STATUSES[i % 6],
-                batch_id=f"batch{i % 50}", parameters={"prompt": {"1": {"class_type": "EmptyImage", "inputs": {"width": 64}}}},
-                created_at=stamp + i * 1e-3, updated_at=stamp) for i in range(LIST_JOBS)]
+    jobs = [
+        Job(
+            id=f"job{i:05d}",
+            kind=("prompt", "workflow", "collect")[i % 3],
+            status=JOB_STATUSES[i % 6],
+            batch_id=f"batch{i % 50}",
+            parameters={"prompt": {"1": {"class_type": "EmptyImage", "inputs": {"width": 64}}}},
+            created_at=stamp + i * 1e-3,
+            updated_at=stamp,
+        )
+        for i in range(LIST_JOBS)
+    ]
     ok = True
     for name, store in stores:
         for start in range(0, LIST_JOBS, 1000):
-            store.add(jobs[start:start + 1000])
-        cases = {"status+batch filter, 100 rows": JobQuery(status=["succeeded"], batch_id="batch7", limit=100),
-                 "status filter, first 100 rows": JobQuery(status=["queued", "running"], limit=100),
-                 "no filter, rows 5000-5099": JobQuery(limit=100, offset=5000)}
+            store.add(jobs[start : start + 1000])
+        cases = {
+            "status+batch filter, 100 rows": JobQuery(status=["succeeded"], batch_id="batch7", limit=100),
+            "status filter, first 100 rows": JobQuery(status=["queued", "running"], limit=100),
+            "no filter, rows 5000-5099": JobQuery(limit=100, offset=5000),
+        }
         for label, query in cases.items():
             times = []
             for _ in range(20):
@@ -187,8 +219,10 @@ def bench_listing(workdir: Path) -> bool:
                 times.append(time.perf_counter() - started)
             median_ms = statistics.median(times) * 1000
             ok &= median_ms < 100
-            print(f"  {name}: {label} of {page.total} matching / {LIST_JOBS} stored: {median_ms:.2f} ms median "
-                  f"({median_ms / 100:.3f} of the 100 ms target)")
+            print(
+                f"  {name}: {label} of {page.total} matching / {LIST_JOBS} stored: {median_ms:.2f} ms median "
+                f"({median_ms / 100:.3f} of the 100 ms target)"
+            )
         store.close()
     if redis_process is not None:
         redis_process[0].terminate()
@@ -206,8 +240,11 @@ def _start_redis(workdir: Path):
     if binary is None:
         return None
     port = free_port()
-    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(workdir)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(workdir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(0.5)
     return process, f"redis://127.0.0.1:{port}/0"
 

@@ -30,13 +30,84 @@ import numpy as np
 import requests
 
 TARGET_MS = 20.0
-NAMES = ["Maya", "Tom", "Ben", "Iris", "Oskar", "Lena", "Ravi", "Nadia", "Hugo", "Ada", "Kofi", "Mei", "Sven", "Zara", "Luca", "Noor"]
-ROLES = ["lighthouse keeper", "fisherman", "smuggler", "baker", "harbour master", "painter", "sailor", "teacher", "mechanic", "doctor"]
-LOOKS = ["grey beard", "short dark hair", "red braid", "round glasses", "scar on the cheek", "freckles", "bald head", "long silver hair"]
-CLOTHES = ["yellow raincoat", "blue sweater", "green cap", "black coat", "white apron", "brown boots", "red scarf", "navy uniform"]
-PLACES = ["lighthouse", "harbour", "market", "chapel", "cliff path", "boathouse", "tavern", "school", "bakery", "radio hut", "pier", "cave"]
-EVENTS = ["a storm breaks", "the lamp fails", "a boat is missing", "a letter arrives", "the radio crackles", "a stranger lands",
-          "the tide turns", "a fire starts", "the bell rings", "a map is found", "the fog rolls in", "a promise is broken"]
+NAMES = [
+    "Maya",
+    "Tom",
+    "Ben",
+    "Iris",
+    "Oskar",
+    "Lena",
+    "Ravi",
+    "Nadia",
+    "Hugo",
+    "Ada",
+    "Kofi",
+    "Mei",
+    "Sven",
+    "Zara",
+    "Luca",
+    "Noor",
+]
+ROLES = [
+    "lighthouse keeper",
+    "fisherman",
+    "smuggler",
+    "baker",
+    "harbour master",
+    "painter",
+    "sailor",
+    "teacher",
+    "mechanic",
+    "doctor",
+]
+LOOKS = [
+    "grey beard",
+    "short dark hair",
+    "red braid",
+    "round glasses",
+    "scar on the cheek",
+    "freckles",
+    "bald head",
+    "long silver hair",
+]
+CLOTHES = [
+    "yellow raincoat",
+    "blue sweater",
+    "green cap",
+    "black coat",
+    "white apron",
+    "brown boots",
+    "red scarf",
+    "navy uniform",
+]
+PLACES = [
+    "lighthouse",
+    "harbour",
+    "market",
+    "chapel",
+    "cliff path",
+    "boathouse",
+    "tavern",
+    "school",
+    "bakery",
+    "radio hut",
+    "pier",
+    "cave",
+]
+EVENTS = [
+    "a storm breaks",
+    "the lamp fails",
+    "a boat is missing",
+    "a letter arrives",
+    "the radio crackles",
+    "a stranger lands",
+    "the tide turns",
+    "a fire starts",
+    "the bell rings",
+    "a map is found",
+    "the fog rolls in",
+    "a promise is broken",
+]
 STORY = (
     "The storm came early to the cape that year. Maya, the young lighthouse keeper, "
     "climbed the hundred steps with a lantern. "
@@ -63,8 +134,10 @@ def synthetic_entries(count: int, seed: int = 7):
             text = f"{name}: {rng.choice(['an old', 'a ruined', 'a busy', 'a quiet'])} {rng.choice(PLACES)} by the sea."
         else:
             name = f"page {i}"
-            text = (f"Page {i}: at the {rng.choice(PLACES)}, {rng.choice(EVENTS)} while {rng.choice(NAMES)} "
-                    f"{rng.choice(['hides', 'waits', 'runs', 'argues'])}.")
+            text = (
+                f"Page {i}: at the {rng.choice(PLACES)}, {rng.choice(EVENTS)} while {rng.choice(NAMES)} "
+                f"{rng.choice(['hides', 'waits', 'runs', 'argues'])}."
+            )
         entries.append(BibleEntry(f"{kind}:{name}", kind, name, text))
     return entries
 
@@ -113,13 +186,17 @@ def bench_retrieval(entries_count: int, queries: int) -> bool:
         agree += [h.entry.key for h in hits] == [keys[i] for i in top]
     app_median, base_median = statistics.median(app_ms), statistics.median(base_ms)
     print(f"retrieval over {len(index)} entries, {queries} queries, k=6 (query embedding + search):")
-    print(f"  BibleIndex.search: median {app_median:.2f} ms, p95 {percentile(app_ms, 95):.2f} ms "
-          f"(target < {TARGET_MS:.0f} ms)")
+    print(
+        f"  BibleIndex.search: median {app_median:.2f} ms, p95 {percentile(app_ms, 95):.2f} ms "
+        f"(target < {TARGET_MS:.0f} ms)"
+    )
     print(f"  numpy brute force: median {base_median:.2f} ms, p95 {percentile(base_ms, 95):.2f} ms")
     print(f"  ratio app/baseline: {app_median / base_median:.2f}")
-    print(f"  search step alone: faiss {statistics.median(faiss_us):.0f} us "
-          f"vs numpy {statistics.median(numpy_us):.0f} us "
-          f"(ratio {statistics.median(faiss_us) / statistics.median(numpy_us):.2f})")
+    print(
+        f"  search step alone: faiss {statistics.median(faiss_us):.0f} us "
+        f"vs numpy {statistics.median(numpy_us):.0f} us "
+        f"(ratio {statistics.median(faiss_us) / statistics.median(numpy_us):.2f})"
+    )
     print(f"  top-6 identical to the baseline for {agree}/{queries} queries")
     paragraphs = [
         " ".join(
@@ -134,8 +211,10 @@ def bench_retrieval(entries_count: int, queries: int) -> bool:
         t0 = time.perf_counter()
         index.search(text, k=6)
         long_ms.append((time.perf_counter() - t0) * 1000)
-    print(f"  paragraph-length queries (~{len(paragraphs[0].split())} words, as in drafting): "
-          f"median {statistics.median(long_ms):.2f} ms")
+    print(
+        f"  paragraph-length queries (~{len(paragraphs[0].split())} words, as in drafting): "
+        f"median {statistics.median(long_ms):.2f} ms"
+    )
     ok = app_median < TARGET_MS and agree == queries
     print(f"  retrieval target: {'met' if app_median < TARGET_MS else 'MISSED'}")
     return ok
@@ -148,9 +227,17 @@ def _bare(api_url: str, page_calls) -> float:
     started = time.perf_counter()
     for number, call in enumerate(page_calls):
         prompt = f"Page {number + 1}. " + filler[: int(call.prompt * 3.5)]
-        requests.post(f"{api_url}/chat/completions", timeout=600, json={
-            "messages": [{"role": "user", "content": prompt}], "max_tokens": max(1, call.completion),
-            "ignore_eos": True, "temperature": 0.2, "seed": 3 + number})
+        requests.post(
+            f"{api_url}/chat/completions",
+            timeout=600,
+            json={
+                "messages": [{"role": "user", "content": prompt}],
+                "max_tokens": max(1, call.completion),
+                "ignore_eos": True,
+                "temperature": 0.2,
+                "seed": 3 + number,
+            },
+        )
     return time.perf_counter() - started
 
 
@@ -178,19 +265,30 @@ def bench_draft(threads: int) -> bool:
         return True
     bible = Bible(
         title="The Last Lamp",
-        characters=[Character(name="Maya", description="young lighthouse keeper", outfit="yellow raincoat"),
-                    Character(name="Tom", description="her younger brother", outfit="green cap"),
-                    Character(name="Old Ben", description="old fisherman", outfit="blue sweater")],
-        locations=[Location(name="Lighthouse", description="white tower on a rocky cape"), Location(name="Harbour", description="fishing boats")],
+        characters=[
+            Character(name="Maya", description="young lighthouse keeper", outfit="yellow raincoat"),
+            Character(name="Tom", description="her younger brother", outfit="green cap"),
+            Character(name="Old Ben", description="old fisherman", outfit="blue sweater"),
+        ],
+        locations=[
+            Location(name="Lighthouse", description="white tower on a rocky cape"),
+            Location(name="Harbour", description="fishing boats"),
+        ],
     )
-    shape = PageShape(min_panels=2, max_panels=3, budget=DialogueBudget(words_per_balloon=12, words_per_panel=24, balloons_per_panel=2))
+    shape = PageShape(
+        min_panels=2,
+        max_panels=3,
+        budget=DialogueBudget(words_per_balloon=12, words_per_panel=24, balloons_per_panel=2),
+    )
     embedder = MiniLMEmbedder()
     embedder.encode(["warm up"])
     with LocalLlamaServer(LocalServerOptions(gguf, n_ctx=2048, threads=threads)) as server:
         settings = LLMSettings(url=server.api_url, temperature=0.2, timeout=600, max_retries=0)
         with ChatClient(settings) as client:
             started = time.perf_counter()
-            drafter = Drafter(client, bible, BibleIndex(embedder), DraftOptions(pages=2, shape=shape, context_tokens=2048, seed=3))
+            drafter = Drafter(
+                client, bible, BibleIndex(embedder), DraftOptions(pages=2, shape=shape, context_tokens=2048, seed=3)
+            )
             result = drafter.draft(STORY)
             draft_s = time.perf_counter() - started
         calls = result.report.llm_calls
@@ -198,12 +296,16 @@ def bench_draft(threads: int) -> bool:
         bare_s = statistics.median(bare_runs)
     panels = sum(len(p.panels) for p in result.book.pages)
     print(f"drafting a 2-page story (SmolLM2-135M Q4_1, CPU, {threads} thread(s), n_ctx 2048):")
-    print(f"  Drafter.draft: {draft_s:.1f} s, {calls} model call(s) ({result.report.reasks} re-ask(s)), "
-          f"{len(result.book.pages)} pages, {panels} panels")
+    print(
+        f"  Drafter.draft: {draft_s:.1f} s, {calls} model call(s) ({result.report.reasks} re-ask(s)), "
+        f"{len(result.book.pages)} pages, {panels} panels"
+    )
     tokens = sum(c.completion for c in result.report.page_calls)
     print(f"  generated {tokens} tokens in {len(result.report.page_calls)} page call(s)")
-    print(f"  bare completions (same prompt sizes and generated tokens, no schema/retrieval): {bare_s:.1f} s "
-          f"(runs: {', '.join(f'{b:.1f}' for b in bare_runs)})")
+    print(
+        f"  bare completions (same prompt sizes and generated tokens, no schema/retrieval): {bare_s:.1f} s "
+        f"(runs: {', '.join(f'{b:.1f}' for b in bare_runs)})"
+    )
     print(f"  ratio draft/bare: {draft_s / bare_s:.2f}")
     return len(result.book.pages) == 2
 
@@ -212,7 +314,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench_story")
     parser.add_argument("--entries", type=int, default=1000)
     parser.add_argument("--queries", type=int, default=50)
-    parser.add_argument("--threads", type=int, default=1, help="llama.cpp threads (1 is fastest on a shared 2-core machine)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="llama.cpp threads (1 is fastest on a shared 2-core machine)"
+    )
     parser.add_argument("--skip-draft", action="store_true")
     parser.add_argument("--skip-retrieval", action="store_true")
     args = parser.parse_args(argv if argv is not None else [])

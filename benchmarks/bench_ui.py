@@ -40,12 +40,19 @@ SWITCH_TABS = ("characters", "locations", "faceswap", "motion", "video", "workfl
 
 
 def _env(tmp: Path) -> dict[str, str]:
-    return {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "INKFRAME__APP__OUTPUT_DIR": str(tmp / "outputs"),
-            "INKFRAME__APP__DATA_DIR": str(tmp / "data"), "INKFRAME__APP__LIBRARY_DIR": str(tmp / "library"),
-            "INKFRAME__QUEUE__SQLITE_PATH": str(tmp / "data" / "jobs.db")}
+    return {
+        **os.environ,
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "INKFRAME__APP__OUTPUT_DIR": str(tmp / "outputs"),
+        "INKFRAME__APP__DATA_DIR": str(tmp / "data"),
+        "INKFRAME__APP__LIBRARY_DIR": str(tmp / "library"),
+        "INKFRAME__QUEUE__SQLITE_PATH": str(tmp / "data" / "jobs.db"),
+    }
 
 
-def _cold_start(browser, command: list[str], url: str, env: dict[str, str], ready_selector: str) -> tuple[float, subprocess.Popen]:
+def _cold_start(
+    browser, command: list[str], url: str, env: dict[str, str], ready_selector: str
+) -> tuple[float, subprocess.Popen]:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -119,8 +126,12 @@ def _start_busy_load(url: str, tmp: Path) -> subprocess.Popen:
     """The studio kept busy: a 40-job batch through its REST API, and a second browser composing and
     exporting a 24-page book through the UI over and over (server-side work in the studio process)."""
     jobs = [{"kind": "workflow", "parameters": {"workflow": "background", "overrides": {"seed": i}}} for i in range(40)]
-    request = urllib.request.Request(url + "api/batches", data=json.dumps({"jobs": jobs}).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
+    request = urllib.request.Request(
+        url + "api/batches",
+        data=json.dumps({"jobs": jobs}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
     urllib.request.urlopen(request, timeout=30).read()
     folder = tmp / "busy"
     folder.mkdir()
@@ -148,10 +159,20 @@ def main() -> int:
         bare_times, studio_times = [], []
         for round_number in range(COLD_ROUNDS):  # alternate, so disk caches favour neither; keep the last pair running
             bare_port, port = free_port(), free_port()
-            bare_s, bare = _cold_start(browser, [sys.executable, "-c", BARE_APP, str(bare_port)],
-                                       f"http://127.0.0.1:{bare_port}/", env, "#studio-tabs")
-            studio_s, studio = _cold_start(browser, [sys.executable, "main.py", "ui", "--port", str(port), "--comfyui-url",
-                                                     dead_comfyui], f"http://127.0.0.1:{port}/", env, "#backend-banner")
+            bare_s, bare = _cold_start(
+                browser,
+                [sys.executable, "-c", BARE_APP, str(bare_port)],
+                f"http://127.0.0.1:{bare_port}/",
+                env,
+                "#studio-tabs",
+            )
+            studio_s, studio = _cold_start(
+                browser,
+                [sys.executable, "main.py", "ui", "--port", str(port), "--comfyui-url", dead_comfyui],
+                f"http://127.0.0.1:{port}/",
+                env,
+                "#backend-banner",
+            )
             bare_times.append(bare_s)
             studio_times.append(studio_s)
             if round_number < COLD_ROUNDS - 1:
@@ -160,8 +181,10 @@ def main() -> int:
         url = f"http://127.0.0.1:{port}/"
         try:
             studio_s, bare_s = min(studio_times), min(bare_times)
-            print(f"cold start to first paint (best of {COLD_ROUNDS}): studio {studio_s:.2f} s, bare Gradio {bare_s:.2f} s, "
-                  f"ratio {studio_s / bare_s:.2f}")
+            print(
+                f"cold start to first paint (best of {COLD_ROUNDS}): studio {studio_s:.2f} s, "
+                f"bare Gradio {bare_s:.2f} s, ratio {studio_s / bare_s:.2f}"
+            )
 
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(f"http://127.0.0.1:{bare_port}/")
@@ -193,8 +216,10 @@ def main() -> int:
                 to_queue.append(time.perf_counter() - started)
             generate_ms = statistics.median(to_queue) * 1000
             bare_ms = statistics.median(bare_round) * 1000
-            print(f"generate -> job in the Queue tab: median {generate_ms:.0f} ms (5 runs); bare Gradio round trip "
-                  f"{bare_ms:.0f} ms; ratio {generate_ms / bare_ms:.1f}")
+            print(
+                f"generate -> job in the Queue tab: median {generate_ms:.0f} ms (5 runs); bare Gradio round trip "
+                f"{bare_ms:.0f} ms; ratio {generate_ms / bare_ms:.1f}"
+            )
 
             idle = statistics.median(_tab_switch_ms(page, open_tab) for _ in range(3))
             driver = _start_busy_load(url, tmp)
@@ -204,8 +229,10 @@ def main() -> int:
                 driver.wait(timeout=180)
             except subprocess.TimeoutExpired:
                 driver.kill()
-            print(f"tab switch (median of {len(SWITCH_TABS)} tabs x 3): idle {idle:.0f} ms, while a batch and exports run "
-                  f"{busy:.0f} ms; ratio {busy / idle:.2f}")
+            print(
+                f"tab switch (median of {len(SWITCH_TABS)} tabs x 3): idle {idle:.0f} ms, "
+                f"while a batch and exports run {busy:.0f} ms; ratio {busy / idle:.2f}"
+            )
             page.close()
         finally:
             _stop(studio)

@@ -42,7 +42,16 @@ SERVICE_PHASES = (
     "stamp_output",
     "write_atomic",
 )
-CLIENT_PHASES = ("connect", "system_stats", "object_info", "frontend_version", "submit", "wait", "fetch_outputs", "close")
+CLIENT_PHASES = (
+    "connect",
+    "system_stats",
+    "object_info",
+    "frontend_version",
+    "submit",
+    "wait",
+    "fetch_outputs",
+    "close",
+)
 
 
 @contextmanager

@@ -54,12 +54,16 @@ def measure(label: str, path: Path, object_info: dict) -> bool:
     first_ms = (time.perf_counter() - start) * 1000
     baseline = median_ms(lambda: json.loads(workflow_text))
     warm = median_ms(convert_and_check)
-    nodes = len(workflow.get("nodes", [])) + sum(len(s.get("nodes", [])) for s in (workflow.get("definitions") or {}).get("subgraphs", []))
+    nodes = len(workflow.get("nodes", [])) + sum(
+        len(s.get("nodes", [])) for s in (workflow.get("definitions") or {}).get("subgraphs", [])
+    )
     ok = warm < TARGET_MS
     print(f"{label}: {path.name} ({nodes} nodes, {len(workflow_text) / 1024:.0f} KiB)")
-    print(f"  json.loads baseline {baseline:.3f} ms | load+convert+preflight {warm:.2f} ms "
-          f"(first call, cold specs {first_ms:.2f} ms)"
-          f" | ratio {warm / baseline:.1f}x | target < {TARGET_MS:.0f} ms: {'ok' if ok else 'MISSED'}")
+    print(
+        f"  json.loads baseline {baseline:.3f} ms | load+convert+preflight {warm:.2f} ms "
+        f"(first call, cold specs {first_ms:.2f} ms)"
+        f" | ratio {warm / baseline:.1f}x | target < {TARGET_MS:.0f} ms: {'ok' if ok else 'MISSED'}"
+    )
     return ok
 
 

@@ -17,11 +17,15 @@ TARGET = ROOT / "app" / "workflows" / "node_sources.json"
 
 def build(recorded: Path, core_types: list[str]) -> dict:
     packs = json.loads((recorded / "packs.json").read_text(encoding="utf-8"))["packs"]
-    result: dict = {"_about": "Node type -> node pack, from the recorded /object_info of these packs "
-                              "(scripts/build_node_sources.py); "
-                              "core_types: the core node types ComfyUI frontend 1.58.1 ships English names for (its nodeDefs "
-                              "locale), so a backend lacking one needs a newer ComfyUI.",
-                    "packs": {}, "nodes": {}, "core_types": sorted(set(core_types))}
+    result: dict = {
+        "_about": "Node type -> node pack, from the recorded /object_info of these packs "
+        "(scripts/build_node_sources.py); "
+        "core_types: the core node types ComfyUI frontend 1.58.1 ships English names for (its nodeDefs "
+        "locale), so a backend lacking one needs a newer ComfyUI.",
+        "packs": {},
+        "nodes": {},
+        "core_types": sorted(set(core_types)),
+    }
     for name, pack in sorted(packs.items()):
         result["packs"][name] = {"registry_id": pack["registry_id"], "repo": pack["repo"]}
         info = json.loads((recorded / pack["file"]).read_text(encoding="utf-8"))
@@ -35,8 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recorded", type=Path, default=ROOT.parent / "shared" / "comfyui" / "object_info")
     parser.add_argument("--check", action="store_true", help="exit 1 when the file is out of date")
-    parser.add_argument("--core-types", type=Path, metavar="JSON",
-                        help="a JSON list or {type: name} object of core node types (default: keep the file's current list)")
+    parser.add_argument(
+        "--core-types",
+        type=Path,
+        metavar="JSON",
+        help="a JSON list or {type: name} object of core node types (default: keep the file's current list)",
+    )
     args = parser.parse_args(argv)
     if not (args.recorded / "packs.json").is_file():
         print(f"{args.recorded}/packs.json not found; nothing to build.")

@@ -53,7 +53,10 @@ def variants(image: Image.Image, rng: np.random.Generator):
     pixels = np.asarray(image).astype(np.float32)
     yield "clean", image
     for sigma in (25, 50):
-        yield f"noise{sigma}", Image.fromarray(np.clip(pixels + rng.normal(0, sigma, pixels.shape), 0, 255).astype(np.uint8))
+        yield (
+            f"noise{sigma}",
+            Image.fromarray(np.clip(pixels + rng.normal(0, sigma, pixels.shape), 0, 255).astype(np.uint8)),
+        )
     for radius in (3, 6):
         yield f"blur{radius}", image.filter(ImageFilter.GaussianBlur(radius))
     yield "pure-noise", Image.fromarray(rng.integers(0, 256, pixels.shape, dtype=np.uint8))
@@ -91,8 +94,11 @@ def main() -> int:
     rng = np.random.default_rng(5)
     items = list(dataset()) + [("noise", name, name, image) for name, image in extra_noise(rng)]
     items += [("noise", name, "speckle-64px", image) for name, image in speckle(rng)]
-    items += [(kind, name, "clean-64px", image.resize((64, 64 * image.height // image.width), Image.Resampling.LANCZOS))
-              for kind, name, variant, image in dataset() if variant == "clean"]
+    items += [
+        (kind, name, "clean-64px", image.resize((64, 64 * image.height // image.width), Image.Resampling.LANCZOS))
+        for kind, name, variant, image in dataset()
+        if variant == "clean"
+    ]
     started = time.perf_counter()
     for kind, _name, variant, image in items:
         rows[(kind, variant)].append(quality_score(image))
@@ -100,11 +106,15 @@ def main() -> int:
     print("| art | variant | n | normalised | noise sigma | grain | structure | edges |")
     print("|---|---|---|---|---|---|---|---|")
     for (kind, variant), scores in sorted(rows.items()):
+
         def span(attr: str) -> str:
             values = [getattr(s, attr) for s in scores]
             return f"{min(values):.2f}-{max(values):.2f}"
-        print(f"| {kind} | {variant} | {len(scores)} | {span('normalised')} | {span('noise')} | {span('grain')} "
-              f"| {span('structure')} | {span('edges')} |")
+
+        print(
+            f"| {kind} | {variant} | {len(scores)} | {span('normalised')} | {span('noise')} | {span('grain')} "
+            f"| {span('structure')} | {span('edges')} |"
+        )
     return 0
 
 

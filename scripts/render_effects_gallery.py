@@ -75,14 +75,31 @@ def main(out_dir: Path) -> None:
         ("border square", PanelBorder(width=8).render(art)),
         ("border rounded", PanelBorder(width=8, style="rounded").render(art)),
         ("border rough", PanelBorder(width=9, style="rough", seed=6).render(art)),
-        ("stacked", apply_effects(art, [FocusLines(center=(0.44, 0.62), seed=7), Halftone(mode="cmyk", lpi=30), PanelBorder(width=8, style="rough")])),
+        (
+            "stacked",
+            apply_effects(
+                art,
+                [
+                    FocusLines(center=(0.44, 0.62), seed=7),
+                    Halftone(mode="cmyk", lpi=30),
+                    PanelBorder(width=8, style="rough"),
+                ],
+            ),
+        ),
     ]
-    sheet([label(image, name) for name, image in effects], 3).quantize(256, dither=Image.Dither.NONE).save(out_dir / "effects.png", optimize=True)
+    sheet([label(image, name) for name, image in effects], 3).quantize(256, dither=Image.Dither.NONE).save(
+        out_dir / "effects.png", optimize=True
+    )
     presets = list_presets()
-    graded = [label(image, name) for name, image in zip(["original"] + presets, [art] + [grade_book([art], p)[0] for p in presets])]
+    graded = [
+        label(image, name)
+        for name, image in zip(["original"] + presets, [art] + [grade_book([art], p)[0] for p in presets])
+    ]
     sheet(graded, 4).save(out_dir / "grading.png", optimize=True)
-    print(f"wrote {out_dir / 'effects.png'} and {out_dir / 'grading.png'}; consistency of the graded tiles: "
-          f"{measure_grade_consistency(graded):.3f}")
+    print(
+        f"wrote {out_dir / 'effects.png'} and {out_dir / 'grading.png'}; consistency of the graded tiles: "
+        f"{measure_grade_consistency(graded):.3f}"
+    )
 
 
 if __name__ == "__main__":

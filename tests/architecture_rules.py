@@ -18,15 +18,26 @@ from pathlib import Path
 # Rank of each package under app/: a module may import its own package, a lower rank, or a FOUNDATION module.
 # Read from the code (issue 19); docs/architecture.md shows the same table.
 LAYERS: dict[str, int] = {
-    "ui": 6, "cli": 6, "api": 6,  # entry points: the web UI, the command line, the REST API
+    "ui": 6,
+    "cli": 6,
+    "api": 6,  # entry points: the web UI, the command line, the REST API
     "services": 5,  # one module per capability: the single door for the entry points
     "book": 4,  # the book builder: panels through the queue or a backend, pages, exports
     "jobs": 3,  # persistent queue, dispatch over backends, restart safety
-    "workflows": 2, "story": 2, "motion": 2, "faceswap": 2,  # workflow files; writers' room; motion; face swap
-    "comfy": 1, "llm": 1,  # transports: ComfyUI (HTTP/WS), the LLM endpoint
-    "comic": 0, "media": 0, "quality": 0, "provenance": 0,  # pure libraries (PIL/numpy/ffmpeg/c2pa)
+    "workflows": 2,
+    "story": 2,
+    "motion": 2,
+    "faceswap": 2,  # workflow files; writers' room; motion; face swap
+    "comfy": 1,
+    "llm": 1,  # transports: ComfyUI (HTTP/WS), the LLM endpoint
+    "comic": 0,
+    "media": 0,
+    "quality": 0,
+    "provenance": 0,  # pure libraries (PIL/numpy/ffmpeg/c2pa)
 }
-FOUNDATION = frozenset({"backoff", "config", "errors", "image_files", "image_limits", "torch_compat"})  # import no other app module
+FOUNDATION = frozenset(
+    {"backoff", "config", "errors", "image_files", "image_limits", "torch_compat"}
+)  # import no other app module
 ENTRY = frozenset({"ui", "cli", "api"})
 ENTRY_MAY_IMPORT = frozenset({"services", "config", "errors", "image_files"})  # besides their own package
 # (file, imported module or its prefix) -> why the rule does not apply there.
@@ -36,8 +47,9 @@ LAYER_EXCEPTIONS: dict[tuple[str, str], str] = {
 }
 
 GRADIO_HOME = "app/ui"
-HTTP_MODULES = frozenset({"requests", "websocket", "websockets", "httpx", "aiohttp", "urllib3", "http.client",
-                          "urllib.request"})
+HTTP_MODULES = frozenset(
+    {"requests", "websocket", "websockets", "httpx", "aiohttp", "urllib3", "http.client", "urllib.request"}
+)
 HTTP_HOME = "app/comfy"
 HTTP_EXCEPTIONS: dict[str, str] = {
     "app/llm/client.py": "the writers' room talks to an OpenAI-compatible LLM endpoint, not to ComfyUI",
@@ -48,10 +60,27 @@ HTTP_EXCEPTIONS: dict[str, str] = {
 SCANNED = ("app", "custom_nodes", "main.py")
 
 PACK = "custom_nodes/inkframe_nodes"
-PROVIDED_BY_COMFYUI = frozenset({"torch", "torchvision", "folder_paths", "comfy", "comfy_extras", "server", "nodes",
-                                 "node_helpers", "latent_preview"})
-IMPORT_NAMES = {"pillow": "PIL", "pyyaml": "yaml", "fonttools": "fontTools", "opencv-python-headless": "cv2",
-                "python-bidi": "bidi", "arabic-reshaper": "arabic_reshaper"}  # distribution -> top-level module
+PROVIDED_BY_COMFYUI = frozenset(
+    {
+        "torch",
+        "torchvision",
+        "folder_paths",
+        "comfy",
+        "comfy_extras",
+        "server",
+        "nodes",
+        "node_helpers",
+        "latent_preview",
+    }
+)
+IMPORT_NAMES = {
+    "pillow": "PIL",
+    "pyyaml": "yaml",
+    "fonttools": "fontTools",
+    "opencv-python-headless": "cv2",
+    "python-bidi": "bidi",
+    "arabic-reshaper": "arabic_reshaper",
+}  # distribution -> top-level module
 
 
 @dataclass(frozen=True)
@@ -70,7 +99,8 @@ def python_files(root: Path, *places: str) -> list[Path]:
 
 
 def package_of(file: Path, root: Path) -> list[str]:
-    """The dotted package a file's relative imports start from (`app/jobs/kinds.py` and `app/jobs/__init__.py`: app.jobs)."""
+    """The dotted package a file's relative imports start from (`app/jobs/kinds.py` and `app/jobs/__init__.py`:
+    app.jobs)."""
     parts = list(file.relative_to(root).with_suffix("").parts)
     return parts[:-1]
 
@@ -121,15 +151,18 @@ def layer_violations(root: Path) -> list[str]:
         if own is None or own == "__init__":
             continue
         if own not in LAYERS and own not in FOUNDATION:
-            problems.append(f"{file.relative_to(root).as_posix()}:1: app/{own} is in no layer; add it to LAYERS in "
-                            "tests/architecture_rules.py and to docs/architecture.md.")
+            problems.append(
+                f"{file.relative_to(root).as_posix()}:1: app/{own} is in no layer; add it to LAYERS in "
+                "tests/architecture_rules.py and to docs/architecture.md."
+            )
             continue
         for imp in imports_of(file, root):
             target = app_package(imp.target)
             if target is None or target == own:
                 continue
-            if any(imp.file == where and (imp.target + ".").startswith(prefix + ".")
-                   for where, prefix in LAYER_EXCEPTIONS):
+            if any(
+                imp.file == where and (imp.target + ".").startswith(prefix + ".") for where, prefix in LAYER_EXCEPTIONS
+            ):
                 continue
             problem = _layer_problem(own, target)
             if problem:
@@ -141,21 +174,29 @@ def _layer_problem(own: str, target: str) -> str:
     if own in FOUNDATION:
         return "" if target in FOUNDATION else f"app/{own}.py is a foundation module and imports no other layer."
     if own in ENTRY:
-        return "" if target in ENTRY_MAY_IMPORT else (
-            f"app/{own} reaches lower layers only through app.services (add a service function there).")
+        return (
+            ""
+            if target in ENTRY_MAY_IMPORT
+            else (f"app/{own} reaches lower layers only through app.services (add a service function there).")
+        )
     if target in FOUNDATION:
         return ""
     if target not in LAYERS:
         return f"app/{target} is in no layer."
     if LAYERS[target] >= LAYERS[own]:
-        return f"app/{own} (layer {LAYERS[own]}) may not import app/{target} (layer {LAYERS[target]}): upward or sideways."
+        return (
+            f"app/{own} (layer {LAYERS[own]}) may not import app/{target} (layer {LAYERS[target]}): upward or sideways."
+        )
     return ""
 
 
 def gradio_violations(root: Path) -> list[str]:
-    return [f"{imp.file}:{imp.line}: imports {imp.target}: gradio belongs in {GRADIO_HOME} only."
-            for file in python_files(root, *SCANNED) for imp in imports_of(file, root)
-            if imp.target.split(".")[0] == "gradio" and not imp.file.startswith(GRADIO_HOME + "/")]
+    return [
+        f"{imp.file}:{imp.line}: imports {imp.target}: gradio belongs in {GRADIO_HOME} only."
+        for file in python_files(root, *SCANNED)
+        for imp in imports_of(file, root)
+        if imp.target.split(".")[0] == "gradio" and not imp.file.startswith(GRADIO_HOME + "/")
+    ]
 
 
 def http_violations(root: Path) -> list[str]:
@@ -166,8 +207,10 @@ def http_violations(root: Path) -> list[str]:
                 continue
             if imp.file.startswith(HTTP_HOME + "/") or imp.file in HTTP_EXCEPTIONS:
                 continue
-            problems.append(f"{imp.file}:{imp.line}: imports {imp.target}: HTTP/WebSocket clients belong in "
-                            f"{HTTP_HOME} (or a justified entry in HTTP_EXCEPTIONS).")
+            problems.append(
+                f"{imp.file}:{imp.line}: imports {imp.target}: HTTP/WebSocket clients belong in "
+                f"{HTTP_HOME} (or a justified entry in HTTP_EXCEPTIONS)."
+            )
     return problems
 
 
@@ -199,11 +242,18 @@ def pack_violations(root: Path) -> list[str]:
             elif isinstance(node, ast.Import | ast.ImportFrom):
                 names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
                 for top in {n.split(".")[0] for n in names} - allowed:
-                    hint = " (reach the studio through adapter.lib(\"...\"))" if top in ("app", "inkframe_app") else ""
-                    problems.append(f"{where}: imports {top}, which a copied pack cannot resolve{hint}: use the "
-                                    "standard library, ComfyUI's modules or a package in the pack's requirements.txt.")
-            elif (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) == "lib"
-                  and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                    hint = ' (reach the studio through adapter.lib("..."))' if top in ("app", "inkframe_app") else ""
+                    problems.append(
+                        f"{where}: imports {top}, which a copied pack cannot resolve{hint}: use the "
+                        "standard library, ComfyUI's modules or a package in the pack's requirements.txt."
+                    )
+            elif (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "attr", getattr(node.func, "id", None)) == "lib"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
                 lib_targets.append((where, node.lineno, node.args[0].value))
     problems += _studio_modules_problems(root, lib_targets)
     return problems
@@ -238,8 +288,10 @@ def _studio_modules_problems(root: Path, lib_targets: list[tuple[str, int, str]]
             if isinstance(node, ast.Import | ast.ImportFrom) and not (isinstance(node, ast.ImportFrom) and node.level):
                 names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
                 if any(n.split(".")[0] == "app" for n in names):
-                    problems.append(f"{file.relative_to(root).as_posix()}:{node.lineno}: the node pack loads this module "
-                                    "under the name inkframe_app, where `app` is ComfyUI's: import the studio relatively.")
+                    problems.append(
+                        f"{file.relative_to(root).as_posix()}:{node.lineno}: the node pack loads this module "
+                        "under the name inkframe_app, where `app` is ComfyUI's: import the studio relatively."
+                    )
         for imp in imports_of(file, root):
             if app_package(imp.target) is not None:
                 dotted = imp.target

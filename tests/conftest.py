@@ -19,8 +19,10 @@ def shared_path() -> Path:
 def shared_dir() -> Path:
     path = shared_path()
     if not (path / "comfyui").is_dir():
-        pytest.skip(f"recorded ComfyUI data not found at {path}/comfyui "
-                    "(set INKFRAME_SHARED or place ../shared beside the repo)")
+        pytest.skip(
+            f"recorded ComfyUI data not found at {path}/comfyui "
+            "(set INKFRAME_SHARED or place ../shared beside the repo)"
+        )
     return path
 
 

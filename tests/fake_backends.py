@@ -53,12 +53,20 @@ class FakeBackend:
                 if self._running is None or self._running[1] > time.monotonic():
                     continue  # killed (or restarted) meanwhile
                 prompt_id, _ = self._running
-                prefix = next((node["inputs"]["filename_prefix"] for node in self._current_prompt.values()
-                               if "filename_prefix" in node.get("inputs", {})), prompt_id)
+                prefix = next(
+                    (
+                        node["inputs"]["filename_prefix"]
+                        for node in self._current_prompt.values()
+                        if "filename_prefix" in node.get("inputs", {})
+                    ),
+                    prompt_id,
+                )
                 self.executions[prefix] += 1
-                self._history[prompt_id] = {"status": {"status_str": "success", "completed": True},
-                                            "outputs": {"9": {"images": [{"filename": "x.png", "subfolder": prefix, "type": "output"}]}},
-                                            "prefix": prefix}
+                self._history[prompt_id] = {
+                    "status": {"status_str": "success", "completed": True},
+                    "outputs": {"9": {"images": [{"filename": "x.png", "subfolder": prefix, "type": "output"}]}},
+                    "prefix": prefix,
+                }
                 self._running = None
                 self._lock.notify_all()
 
@@ -119,8 +127,16 @@ class FakeBackend:
             entry = self._history[prompt_id]
         if entry.get("interrupted"):
             raise PromptInterrupted(prompt_id)
-        files = [OutputFile(node_id="9", filename="x.png", subfolder=entry["prefix"], type="output", kind="image",
-                            data=_png(prompt_id))]
+        files = [
+            OutputFile(
+                node_id="9",
+                filename="x.png",
+                subfolder=entry["prefix"],
+                type="output",
+                kind="image",
+                data=_png(prompt_id),
+            )
+        ]
         return PromptResult(prompt_id=prompt_id, status="success", outputs=entry["outputs"], files=files)
 
     def remove(self, prompt_ids: list[str]) -> None:
@@ -138,8 +154,12 @@ class FakeBackend:
                 return
             stopped = self._running[0]
             self.interrupted.append(stopped)
-            self._history[stopped] = {"status": {"status_str": "error", "completed": False}, "outputs": {},
-                                      "prefix": stopped, "interrupted": True}
+            self._history[stopped] = {
+                "status": {"status_str": "error", "completed": False},
+                "outputs": {},
+                "prefix": stopped,
+                "interrupted": True,
+            }
             self._running = None
             self._lock.notify_all()
 

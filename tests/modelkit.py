@@ -29,10 +29,28 @@ def ffmpeg_available() -> bool:
     return shutil.which("ffmpeg") is not None and shutil.which("ffprobe") is not None
 
 
-def make_clip(path: Path, *, seconds: float = 2.0, fps: int = 10, size: tuple[int, int] = (64, 48),
-              audio: bool = True, codec: str = "libx264", color_range: str | None = None, source: str = "testsrc") -> Path:
+def make_clip(
+    path: Path,
+    *,
+    seconds: float = 2.0,
+    fps: int = 10,
+    size: tuple[int, int] = (64, 48),
+    audio: bool = True,
+    codec: str = "libx264",
+    color_range: str | None = None,
+    source: str = "testsrc",
+) -> Path:
     """A synthetic clip from ffmpeg's lavfi test source (+ a sine tone when audio)."""
-    args = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"{source}=size={size[0]}x{size[1]}:rate={fps}:duration={seconds}"]
+    args = [
+        "ffmpeg",
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        f"{source}=size={size[0]}x{size[1]}:rate={fps}:duration={seconds}",
+    ]
     if audio:
         args += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}", "-c:a", "aac", "-shortest"]
     args += ["-c:v", codec, "-pix_fmt", "yuv420p"]
@@ -42,8 +60,16 @@ def make_clip(path: Path, *, seconds: float = 2.0, fps: int = 10, size: tuple[in
     return path
 
 
-def make_face_clip(path: Path, face_rgb: np.ndarray, *, frames: int = 12, fps: int = 10, size: tuple[int, int] = (256, 256),
-                   audio: bool = True, drift_px: int = 2) -> Path:
+def make_face_clip(
+    path: Path,
+    face_rgb: np.ndarray,
+    *,
+    frames: int = 12,
+    fps: int = 10,
+    size: tuple[int, int] = (256, 256),
+    audio: bool = True,
+    drift_px: int = 2,
+) -> Path:
     """A clip of a real face image slowly panning (so detections move a little), encoded with ffmpeg."""
     import cv2
 
@@ -53,8 +79,23 @@ def make_face_clip(path: Path, face_rgb: np.ndarray, *, frames: int = 12, fps: i
     with open(tmp_raw, "wb") as raw:
         for i in range(frames):
             x, y = i * drift_px, i * drift_px // 2
-            raw.write(np.ascontiguousarray(base[y:y + h, x:x + w]).tobytes())
-    args = ["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", str(fps), "-i", str(tmp_raw)]
+            raw.write(np.ascontiguousarray(base[y : y + h, x : x + w]).tobytes())
+    args = [
+        "ffmpeg",
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-s",
+        f"{w}x{h}",
+        "-r",
+        str(fps),
+        "-i",
+        str(tmp_raw),
+    ]
     if audio:
         args += ["-f", "lavfi", "-i", f"sine=frequency=330:duration={frames / fps}", "-c:a", "aac", "-shortest"]
     subprocess.run([*args, "-c:v", "libx264", "-crf", "12", "-pix_fmt", "yuv420p", str(path)], check=True, timeout=120)
@@ -71,6 +112,7 @@ def astronaut() -> np.ndarray:
 
 # ---------------------------------------------------------------------------------------------------------------
 # Models with the real file signatures (random-initialised, fixed seed). Each builder writes once and is cached.
+
 
 def _onnx_save(graph, path: Path) -> Path:
     import onnx
@@ -130,13 +172,23 @@ def build_inswapper(path: Path | None = None, depth: int = 0) -> Path:
         helper.make_node("Clip", ["raw", "lo", "hi"], ["output"]),
     ]
     graph = helper.make_graph(
-        nodes, "inswapper_stand_in",
-        [helper.make_tensor_value_info("target", TensorProto.FLOAT, [1, 3, 128, 128]),
-         helper.make_tensor_value_info("source", TensorProto.FLOAT, [1, 512])],
+        nodes,
+        "inswapper_stand_in",
+        [
+            helper.make_tensor_value_info("target", TensorProto.FLOAT, [1, 3, 128, 128]),
+            helper.make_tensor_value_info("source", TensorProto.FLOAT, [1, 512]),
+        ],
         [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 3, 128, 128])],
-        initializer=[_init("conv_w", conv_w), _init("conv_b", np.full(3, 0.1, np.float32)), _init("proj", proj),
-                     _init("shift_shape", np.array([1, 3, 1, 1], np.int64)), _init("lo", np.array(0, np.float32)),
-                     _init("hi", np.array(1, np.float32)), *extra, _init("emap", emap)],
+        initializer=[
+            _init("conv_w", conv_w),
+            _init("conv_b", np.full(3, 0.1, np.float32)),
+            _init("proj", proj),
+            _init("shift_shape", np.array([1, 3, 1, 1], np.int64)),
+            _init("lo", np.array(0, np.float32)),
+            _init("hi", np.array(1, np.float32)),
+            *extra,
+            _init("emap", emap),
+        ],
     )
     return _onnx_save(graph, path)
 
@@ -148,14 +200,20 @@ def _pooled_head(name: str, size: int, pool: int, out_dim: int, seed_offset: int
     cells = size // pool
     features = 3 * cells * cells
     weight = rng.normal(0, 1 / np.sqrt(features), (features, out_dim)).astype(np.float32)
-    nodes = [helper.make_node("AveragePool", ["input.1"], ["pooled"], kernel_shape=[pool, pool], strides=[pool, pool]),
-             helper.make_node("Flatten", ["pooled"], ["flat"]),
-             helper.make_node("MatMul", ["flat", "fc"], ["logits" if sigmoid else "embedding"])]
+    nodes = [
+        helper.make_node("AveragePool", ["input.1"], ["pooled"], kernel_shape=[pool, pool], strides=[pool, pool]),
+        helper.make_node("Flatten", ["pooled"], ["flat"]),
+        helper.make_node("MatMul", ["flat", "fc"], ["logits" if sigmoid else "embedding"]),
+    ]
     if sigmoid:
         nodes.append(helper.make_node("Sigmoid", ["logits"], ["embedding"]))
-    graph = helper.make_graph(nodes, name, [helper.make_tensor_value_info("input.1", TensorProto.FLOAT, ["N", 3, size, size])],
-                              [helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["N", out_dim])],
-                              initializer=[_init("fc", weight)])
+    graph = helper.make_graph(
+        nodes,
+        name,
+        [helper.make_tensor_value_info("input.1", TensorProto.FLOAT, ["N", 3, size, size])],
+        [helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["N", out_dim])],
+        initializer=[_init("fc", weight)],
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     return _onnx_save(graph, path)
 
@@ -185,8 +243,18 @@ def build_gfpgan(path: Path | None = None) -> Path:
     from gfpgan.archs.gfpganv1_clean_arch import GFPGANv1Clean
 
     torch.manual_seed(SEED)
-    net = GFPGANv1Clean(out_size=512, num_style_feat=512, channel_multiplier=2, decoder_load_path=None, fix_decoder=False,
-                        num_mlp=8, input_is_latent=True, different_w=True, narrow=1, sft_half=True)
+    net = GFPGANv1Clean(
+        out_size=512,
+        num_style_feat=512,
+        channel_multiplier=2,
+        decoder_load_path=None,
+        fix_decoder=False,
+        num_mlp=8,
+        input_is_latent=True,
+        different_w=True,
+        narrow=1,
+        sft_half=True,
+    )
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     torch.save({"params_ema": net.state_dict()}, tmp)
     tmp.replace(path)
@@ -202,8 +270,17 @@ def build_catalog(enhancer: bool = False, genderage: bool = True, swapper_depth:
         built["genderage.onnx"] = build_genderage()
     if enhancer:
         built["GFPGANv1.4.pth"] = build_gfpgan()
-    specs = [ModelSpec(name=name, folder=path.parent.name, url=f"https://example.invalid/{name}", sha256=sha256_of(path),
-                       size=path.stat().st_size, licence="test stand-in") for name, path in built.items()]
+    specs = [
+        ModelSpec(
+            name=name,
+            folder=path.parent.name,
+            url=f"https://example.invalid/{name}",
+            sha256=sha256_of(path),
+            size=path.stat().st_size,
+            licence="test stand-in",
+        )
+        for name, path in built.items()
+    ]
     specs.append(ModelSpec(name="det_10g.onnx", folder="insightface", url="https://example.invalid/det_10g.onnx"))
     return ModelCatalog(cache_dir(), specs), dict(ROLE_DEFAULTS)
 
@@ -212,8 +289,10 @@ def write_test_manifest(path: Path, catalog) -> Path:
     """A models manifest (the project's format) listing the built stand-ins with their real sha256."""
     import yaml
 
-    entries = [{"name": s.name, "folder": s.folder, "url": s.url, "sha256": s.sha256, "size": s.size, "licence": s.licence}
-               for s in catalog.specs.values()]
+    entries = [
+        {"name": s.name, "folder": s.folder, "url": s.url, "sha256": s.sha256, "size": s.size, "licence": s.licence}
+        for s in catalog.specs.values()
+    ]
     path.write_text(yaml.safe_dump({"models": entries}, sort_keys=False), encoding="utf-8")
     return path
 
@@ -228,11 +307,12 @@ def stand_in_engine(enhancer: bool = False, genderage: bool = True, swapper_dept
         from app.faceswap import FaceSwapEngine, RuntimeSettings, load_parts
 
         catalog, names = build_catalog(enhancer=enhancer, genderage=genderage, swapper_depth=swapper_depth)
-        _ENGINES[key] = FaceSwapEngine(load_parts(catalog, names, RuntimeSettings(threads=threads), "mediapipe",
-                                                  enhancer=enhancer, genderage=genderage))
+        _ENGINES[key] = FaceSwapEngine(
+            load_parts(
+                catalog, names, RuntimeSettings(threads=threads), "mediapipe", enhancer=enhancer, genderage=genderage
+            )
+        )
     return _ENGINES[key]
-
-
 
 
 def mediapipe_available() -> bool:
@@ -254,7 +334,11 @@ def build_scrfd(path: Path | None = None, score_bias: float = 4.0) -> Path:
     nodes, inits, outputs = [], [], {"score": [], "bbox": [], "kps": []}
     for stride in (8, 16, 32):
         pooled = f"pool{stride}"
-        nodes.append(helper.make_node("AveragePool", ["input.1"], [pooled], kernel_shape=[stride, stride], strides=[stride, stride]))
+        nodes.append(
+            helper.make_node(
+                "AveragePool", ["input.1"], [pooled], kernel_shape=[stride, stride], strides=[stride, stride]
+            )
+        )
         for head, width in (("score", 1), ("bbox", 4), ("kps", 10)):
             channels = 2 * width
             w = rng.normal(0, 0.05, (channels, 3, 1, 1)).astype(np.float32)
@@ -271,7 +355,11 @@ def build_scrfd(path: Path | None = None, score_bias: float = 4.0) -> Path:
             if head == "score":
                 nodes.append(helper.make_node("Sigmoid", [reshaped], [flat]))
             outputs[head].append(helper.make_tensor_value_info(flat, TensorProto.FLOAT, ["n", width]))
-    graph = helper.make_graph(nodes, "scrfd_stand_in",
-                              [helper.make_tensor_value_info("input.1", TensorProto.FLOAT, [1, 3, "h", "w"])],
-                              outputs["score"] + outputs["bbox"] + outputs["kps"], initializer=inits)
+    graph = helper.make_graph(
+        nodes,
+        "scrfd_stand_in",
+        [helper.make_tensor_value_info("input.1", TensorProto.FLOAT, [1, 3, "h", "w"])],
+        outputs["score"] + outputs["bbox"] + outputs["kps"],
+        initializer=inits,
+    )
     return _onnx_save(graph, path)

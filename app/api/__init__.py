@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from app.config import Config
 
 
-def include_api(app: "FastAPI", config: "Config", *, auth_token: str | None = None, session_check: Any = None) -> Any:
+def include_api(app: FastAPI, config: Config, *, auth_token: str | None = None, session_check: Any = None) -> Any:
     """Mount the queue API on an existing FastAPI app (the studio's, built with docs_url=None and openapi_url=None);
     returns the QueueService it uses. `session_check(request)` lets a logged-in UI session open the API docs."""
     from app.services.queue_service import QueueService
@@ -31,7 +31,7 @@ def include_api(app: "FastAPI", config: "Config", *, auth_token: str | None = No
     return service
 
 
-def create_api(service: Any, *, auth_token: str | None = None) -> "FastAPI":
+def create_api(service: Any, *, auth_token: str | None = None) -> FastAPI:
     from .routes import create_api as _create
 
     return _create(service, auth_token=auth_token)

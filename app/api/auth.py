@@ -31,6 +31,7 @@ def bearer_dependency(token: str | None, session_check: SessionCheck | None = No
     Without a token the OpenAPI schema declares no security scheme, so it never claims auth it does not check.
     """
     if token is None:
+
         def open_access() -> None:
             return None
 
@@ -45,7 +46,9 @@ def bearer_dependency(token: str | None, session_check: SessionCheck | None = No
     return check
 
 
-def install_docs(app: FastAPI, *, prefix: str, title: str, token: str | None, session_check: SessionCheck | None = None) -> None:
+def install_docs(
+    app: FastAPI, *, prefix: str, title: str, token: str | None, session_check: SessionCheck | None = None
+) -> None:
     """Serve `<prefix>/openapi.json` and `<prefix>/docs` (Swagger UI), behind the token when one is set.
 
     The app must be built with `docs_url=None, openapi_url=None` so these are the only copies."""

@@ -35,7 +35,8 @@ MAX_TRACKED_CLIENTS = 10_000
 
 
 def allowed_host_names(app_host: str, extra: Iterable[str]) -> frozenset[str]:
-    """The Host names served: loopback names, the listening address unless it is a wildcard, and the configured extras."""
+    """The Host names served: loopback names, the listening address unless it is a wildcard, and the configured
+    extras."""
     names = {name.lower() for name in LOOPBACK_NAMES} | {name.strip().lower() for name in extra if name.strip()}
     if app_host not in WILDCARD_ADDRESSES:
         names.add(app_host.lower())
@@ -46,7 +47,7 @@ def host_name(value: str) -> str:
     """`Example.com:7860` -> `example.com`; `[::1]:7860` -> `::1`."""
     value = value.strip().lower()
     if value.startswith("["):
-        return value[1:value.find("]")] if "]" in value else value
+        return value[1 : value.find("]")] if "]" in value else value
     if value.count(":") == 1:
         return value.split(":", 1)[0]
     return value
@@ -67,13 +68,20 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-async def _refuse(scope: Scope, send: Send, status: int, message: str, headers: Iterable[tuple[bytes, bytes]] = ()) -> None:
+async def _refuse(
+    scope: Scope, send: Send, status: int, message: str, headers: Iterable[tuple[bytes, bytes]] = ()
+) -> None:
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": 1008})
         return
     body = json.dumps({"message": message, "detail": None}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *headers]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *headers],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -93,15 +101,27 @@ class HostGuard:
             return
         host = host_name(_header(scope, b"host") or "")
         if not self.allows(host):
-            await _refuse(scope, send, 421, f"this studio does not answer to the host name {host[:80]!r}; "
-                          "add it to security.allowed_hosts in config.yaml if it is yours.")
+            await _refuse(
+                scope,
+                send,
+                421,
+                f"this studio does not answer to the host name {host[:80]!r}; "
+                "add it to security.allowed_hosts in config.yaml if it is yours.",
+            )
             return
         origin = _header(scope, b"origin")
         if origin:  # "null" (sandboxed frames, file: pages) is foreign too
             origin_host = host_name(urlsplit(origin).netloc)
-            if origin_host != host and origin_host not in self.hosts:  # same origin, or a configured name (never any IP)
-                await _refuse(scope, send, 403, f"requests from pages on {origin_host[:80]!r} are refused; "
-                              "add that host to security.allowed_hosts in config.yaml if it is yours.")
+            if (
+                origin_host != host and origin_host not in self.hosts
+            ):  # same origin, or a configured name (never any IP)
+                await _refuse(
+                    scope,
+                    send,
+                    403,
+                    f"requests from pages on {origin_host[:80]!r} are refused; "
+                    "add that host to security.allowed_hosts in config.yaml if it is yours.",
+                )
                 return
         await self.app(scope, receive, send)
 
@@ -113,7 +133,9 @@ class BodyLimit:
         self.exempt = exempt
 
     def _message(self) -> str:
-        return f"the request body is larger than {self.max_bytes:,} bytes (security.max_request_bytes); send less at once."
+        return (
+            f"the request body is larger than {self.max_bytes:,} bytes (security.max_request_bytes); send less at once."
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("path", "").startswith(self.exempt):
@@ -160,8 +182,16 @@ class LoginThrottle:
     """Counts failed logins per client address: a 4xx answer to a POST on one of `paths` (the UI's login form),
     or a 401 to an API request that presented a wrong `Authorization` header. A throttled address gets 429 there."""
 
-    def __init__(self, app: ASGIApp, attempts: int, window_s: float, *, paths: tuple[str, ...] = ("/login",),
-                 api_prefix: str = "/api/", clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        attempts: int,
+        window_s: float,
+        *,
+        paths: tuple[str, ...] = ("/login",),
+        api_prefix: str = "/api/",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.app = app
         self.api_prefix = api_prefix
         self.attempts = attempts
@@ -202,8 +232,13 @@ class LoginThrottle:
             return
         client = (scope.get("client") or ("?", 0))[0]
         if self.blocked(client):
-            await _refuse(scope, send, 429, f"too many failed logins from {client}; wait {self.window_s:g} seconds and try again.",
-                          [(b"retry-after", str(int(self.window_s)).encode())])
+            await _refuse(
+                scope,
+                send,
+                429,
+                f"too many failed logins from {client}; wait {self.window_s:g} seconds and try again.",
+                [(b"retry-after", str(int(self.window_s)).encode())],
+            )
             return
         is_login = scope.get("path", "").rstrip("/") in self.paths
         presented = _header(scope, b"authorization") is not None
@@ -211,7 +246,9 @@ class LoginThrottle:
         async def watching_send(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 status = message["status"]
-                if (is_login and 400 <= status < 500 and status != 429) or (not is_login and status == 401 and presented):
+                if (is_login and 400 <= status < 500 and status != 429) or (
+                    not is_login and status == 401 and presented
+                ):
                     self.record_failure(client)
             await send(message)
 

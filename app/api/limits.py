@@ -15,14 +15,16 @@ def clip(text: str, max_chars: int) -> str:
     if len(text) <= max_chars:
         return text
     note = f" ... ({len(text) - max_chars:,} more characters left out)"
-    return text[:max(0, max_chars - len(note))] + note
+    return text[: max(0, max_chars - len(note))] + note
 
 
 def clip_job(job: Job, max_chars: int, *, parameters: bool = True) -> Job:
     """The job as the API shows it: error and progress texts clipped; parameters only when asked for."""
     update: dict = {}
     if any(len(error.message) > max_chars for error in job.errors):
-        update["errors"] = [error.model_copy(update={"message": clip(error.message, max_chars)}) for error in job.errors]
+        update["errors"] = [
+            error.model_copy(update={"message": clip(error.message, max_chars)}) for error in job.errors
+        ]
     if len(job.progress_text) > max_chars:
         update["progress_text"] = clip(job.progress_text, max_chars)
     if not parameters and job.parameters:

@@ -1,6 +1,5 @@
 """The queue's REST routes: submit, status, list, control, outputs, and a server-sent-events progress stream."""
 
-
 import asyncio
 import json
 import time
@@ -15,22 +14,50 @@ from fastapi.responses import FileResponse, JSONResponse, Response, StreamingRes
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import InkframeError
-from app.services.queue_types import (JOB_STATUSES, BatchSummary, Job, JobNotFoundError, JobPage, JobQuery, JobSpec,
-                                      JobStatus, known_kinds)
 from app.services.queue_service import JobActionError, QueueService, SubmissionError
+from app.services.queue_types import (
+    JOB_STATUSES,
+    BatchSummary,
+    Job,
+    JobNotFoundError,
+    JobPage,
+    JobQuery,
+    JobSpec,
+    JobStatus,
+    known_kinds,
+)
 
 from .auth import bearer_dependency, install_docs
 from .limits import DEFAULT_MAX_ERROR_CHARS, StreamSlots, clip, clip_job
-from .schemas import BatchActionResult, BatchResponse, ErrorBody, JobAction, OutputLink, PriorityRequest, submission_models
+from .schemas import (
+    BatchActionResult,
+    BatchResponse,
+    ErrorBody,
+    JobAction,
+    OutputLink,
+    PriorityRequest,
+    submission_models,
+)
 from .trust import UntrustedParameter, check_parameters
 
 PREFIX = "/api"
 EVENT_POLL_S = 0.5
-ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}, 401: {"model": ErrorBody}}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody},
+    409: {"model": ErrorBody},
+    422: {"model": ErrorBody},
+    401: {"model": ErrorBody},
+}
 
 
-def _error_body(status_code: int, message: str, detail: list | str | None = None, headers: dict[str, str] | None = None,
-                *, max_chars: int = DEFAULT_MAX_ERROR_CHARS) -> JSONResponse:
+def _error_body(
+    status_code: int,
+    message: str,
+    detail: list | str | None = None,
+    headers: dict[str, str] | None = None,
+    *,
+    max_chars: int = DEFAULT_MAX_ERROR_CHARS,
+) -> JSONResponse:
     """The one error body of the API, `{message, detail}`, with texts clipped to security.max_error_chars."""
     if isinstance(detail, str):
         detail = clip(detail, max_chars)
@@ -39,7 +66,9 @@ def _error_body(status_code: int, message: str, detail: list | str | None = None
         for item in detail:
             if isinstance(item, dict) and isinstance(item.get("msg"), str):
                 item["msg"] = clip(item["msg"], max_chars)
-    return JSONResponse(status_code=status_code, content={"message": clip(message, max_chars), "detail": detail}, headers=headers)
+    return JSONResponse(
+        status_code=status_code, content={"message": clip(message, max_chars), "detail": detail}, headers=headers
+    )
 
 
 def _field_name(loc: Sequence[Any]) -> str:
@@ -99,19 +128,24 @@ def install_error_handlers(app: FastAPI, *, max_chars: int = DEFAULT_MAX_ERROR_C
 
 
 def _trusted(specs: list[JobSpec], service: QueueService) -> list[JobSpec]:
-    """Refuse (422, naming the field) parameters that point outside the studio's folders or at unconfigured endpoints."""
+    """Refuse (422, naming the field) parameters that point outside the studio's folders or at unconfigured
+    endpoints."""
     for index, spec in enumerate(specs):
         try:
             check_parameters(spec.kind, spec.parameters, service.config)
         except UntrustedParameter as exc:
             where = f"job {index + 1}{f' ({spec.key})' if spec.key else ''}: " if len(specs) > 1 else ""
-            raise SubmissionError(f"{where}{exc}", index=index if len(specs) > 1 else None, detail=str(exc), field=exc.field) from exc
+            raise SubmissionError(
+                f"{where}{exc}", index=index if len(specs) > 1 else None, detail=str(exc), field=exc.field
+            ) from exc
     return specs
 
 
 def build_router(service: QueueService, *, auth_token: str | None = None) -> APIRouter:
     JobRequest, BatchRequest = submission_models()  # noqa: N806 (types)
-    router = APIRouter(prefix=PREFIX, tags=["queue"], dependencies=[Depends(bearer_dependency(auth_token))], responses=ERRORS)
+    router = APIRouter(
+        prefix=PREFIX, tags=["queue"], dependencies=[Depends(bearer_dependency(auth_token))], responses=ERRORS
+    )
     security = service.config.security
     max_chars = security.max_error_chars
     slots = StreamSlots(security.max_event_streams)
@@ -121,23 +155,37 @@ def build_router(service: QueueService, *, auth_token: str | None = None) -> API
         specs = [spec.to_spec()]  # type: ignore[attr-defined]  # JobRequest is built at run time
         return clip_job(service.submit(_trusted(specs, service))[0], max_chars)
 
-    @router.post("/batches", status_code=status.HTTP_201_CREATED, response_model=BatchResponse,
-                 summary="Submit several jobs at once (all or none)")
+    @router.post(
+        "/batches",
+        status_code=status.HTTP_201_CREATED,
+        response_model=BatchResponse,
+        summary="Submit several jobs at once (all or none)",
+    )
     def submit_batch(request: BatchRequest) -> BatchResponse:  # type: ignore[valid-type]
         specs = [spec.to_spec() for spec in request.jobs]  # type: ignore[attr-defined]  # built at run time
         jobs = service.submit(_trusted(specs, service), batch_id=request.batch_id)  # type: ignore[attr-defined]
-        return BatchResponse(batch_id=jobs[0].batch_id, jobs=[clip_job(job, max_chars, parameters=False) for job in jobs])
+        return BatchResponse(
+            batch_id=jobs[0].batch_id, jobs=[clip_job(job, max_chars, parameters=False) for job in jobs]
+        )
 
     @router.get("/jobs", response_model=JobPage, summary="List jobs, filtered by status, kind and batch")
-    def list_jobs(status_filter: Annotated[list[JobStatus] | None, Query(alias="status")] = None,
-                  kind: Annotated[str | None, Query(max_length=64)] = None,
-                  batch_id: Annotated[str | None, Query(max_length=64)] = None,
-                  limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                  offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
-                  parameters: Annotated[bool, Query(description="include each job's parameters (left out by default; "
-                                                    "GET /api/jobs/{id} always has them)")] = False) -> JobPage:
+    def list_jobs(
+        status_filter: Annotated[list[JobStatus] | None, Query(alias="status")] = None,
+        kind: Annotated[str | None, Query(max_length=64)] = None,
+        batch_id: Annotated[str | None, Query(max_length=64)] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+        parameters: Annotated[
+            bool,
+            Query(
+                description="include each job's parameters (left out by default; GET /api/jobs/{id} always has them)"
+            ),
+        ] = False,
+    ) -> JobPage:
         page = service.list(JobQuery(status=status_filter, kind=kind, batch_id=batch_id, limit=limit, offset=offset))
-        return page.model_copy(update={"items": [clip_job(job, max_chars, parameters=parameters) for job in page.items]})
+        return page.model_copy(
+            update={"items": [clip_job(job, max_chars, parameters=parameters) for job in page.items]}
+        )
 
     @router.get("/jobs/{job_id}", response_model=Job, summary="One job's status, progress, errors and outputs")
     def get_job(job_id: str) -> Job:
@@ -154,8 +202,12 @@ def build_router(service: QueueService, *, auth_token: str | None = None) -> API
     @router.get("/jobs/{job_id}/outputs", response_model=list[OutputLink], summary="The files a job produced")
     def list_outputs(job_id: str) -> list[OutputLink]:
         job = service.get(job_id)
-        return [OutputLink(index=i, node_id=o.node_id, filename=o.filename, kind=o.kind,
-                           url=f"{PREFIX}/jobs/{job_id}/outputs/{i}") for i, o in enumerate(job.outputs)]
+        return [
+            OutputLink(
+                index=i, node_id=o.node_id, filename=o.filename, kind=o.kind, url=f"{PREFIX}/jobs/{job_id}/outputs/{i}"
+            )
+            for i, o in enumerate(job.outputs)
+        ]
 
     @router.get("/jobs/{job_id}/outputs/{index}", response_class=FileResponse, summary="Download one output file")
     def get_output(job_id: str, index: int) -> FileResponse:
@@ -168,31 +220,54 @@ def build_router(service: QueueService, *, auth_token: str | None = None) -> API
     def get_batch(batch_id: str) -> BatchSummary:
         return service.batch(batch_id)
 
-    @router.post("/batches/{batch_id}/{action}", response_model=BatchActionResult, summary="Apply an action to a whole batch")
+    @router.post(
+        "/batches/{batch_id}/{action}", response_model=BatchActionResult, summary="Apply an action to a whole batch"
+    )
     def act_on_batch(batch_id: str, action: JobAction) -> BatchActionResult:
         results = service.for_batch(action, batch_id)
-        return BatchActionResult(changed=[clip_job(r, max_chars, parameters=False) for r in results if isinstance(r, Job)],
-                                 skipped=[clip(str(r), max_chars) for r in results if not isinstance(r, Job)])
+        return BatchActionResult(
+            changed=[clip_job(r, max_chars, parameters=False) for r in results if isinstance(r, Job)],
+            skipped=[clip(str(r), max_chars) for r in results if not isinstance(r, Job)],
+        )
 
-    @router.patch("/batches/{batch_id}", response_model=BatchActionResult, summary="Change the priority of a batch's unfinished jobs")
+    @router.patch(
+        "/batches/{batch_id}",
+        response_model=BatchActionResult,
+        summary="Change the priority of a batch's unfinished jobs",
+    )
     def reprioritize_batch(batch_id: str, request: PriorityRequest) -> BatchActionResult:
         results = service.for_batch("reprioritize", batch_id, request.priority)
-        return BatchActionResult(changed=[clip_job(r, max_chars, parameters=False) for r in results if isinstance(r, Job)],
-                                 skipped=[clip(str(r), max_chars) for r in results if not isinstance(r, Job)])
+        return BatchActionResult(
+            changed=[clip_job(r, max_chars, parameters=False) for r in results if isinstance(r, Job)],
+            skipped=[clip(str(r), max_chars) for r in results if not isinstance(r, Job)],
+        )
 
-    @router.get("/events", summary="Progress stream (server-sent events: a `job` event per change; a job's or a "
-                "batch's stream ends with it, a `batch` event closing the latter; `: keep-alive` comments while idle)",
-                response_class=StreamingResponse, responses={200: {"content": {"text/event-stream": {}}}, 429: {"model": ErrorBody}})
-    async def stream_events(request: Request, batch_id: Annotated[str | None, Query(max_length=64)] = None,
-                            job_id: Annotated[str | None, Query(max_length=64)] = None,
-                            duration: Annotated[float, Query(gt=0, le=86_400)] = 3600.0) -> Response:
+    @router.get(
+        "/events",
+        summary="Progress stream (server-sent events: a `job` event per change; a job's or a "
+        "batch's stream ends with it, a `batch` event closing the latter; `: keep-alive` comments while idle)",
+        response_class=StreamingResponse,
+        responses={200: {"content": {"text/event-stream": {}}}, 429: {"model": ErrorBody}},
+    )
+    async def stream_events(
+        request: Request,
+        batch_id: Annotated[str | None, Query(max_length=64)] = None,
+        job_id: Annotated[str | None, Query(max_length=64)] = None,
+        duration: Annotated[float, Query(gt=0, le=86_400)] = 3600.0,
+    ) -> Response:
         client = request.client.host if request.client else "?"
         if not slots.take(client):
-            return _error_body(429, f"this client already has {slots.limit} event streams open (security.max_event_streams); "
-                          "close one first.")
+            return _error_body(
+                429,
+                f"this client already has {slots.limit} event streams open (security.max_event_streams); "
+                "close one first.",
+            )
         events = _job_events(service, request, batch_id, job_id, duration, security.event_keepalive_s, max_chars)
-        return StreamingResponse(slots.releasing(client, events), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return StreamingResponse(
+            slots.releasing(client, events),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
 
     return router
 
@@ -206,8 +281,15 @@ def _inside_outputs(path: Path, service: QueueService) -> bool:
         return False
 
 
-async def _job_events(service: QueueService, request: Request, batch_id: str | None, job_id: str | None, duration: float,
-                      keepalive_s: float, max_chars: int) -> AsyncIterator[str]:
+async def _job_events(
+    service: QueueService,
+    request: Request,
+    batch_id: str | None,
+    job_id: str | None,
+    duration: float,
+    keepalive_s: float,
+    max_chars: int,
+) -> AsyncIterator[str]:
     """Poll the store (workers may be other processes) and emit each job whose record changed.
 
     Async: an idle stream holds no thread; store reads run briefly in the thread pool. The stream ends
@@ -238,7 +320,8 @@ async def _job_events(service: QueueService, request: Request, batch_id: str | N
         for job in sorted(changed, key=lambda j: j.updated_at):
             since = max(since, job.updated_at)
             quiet_since = time.monotonic()
-            yield f"event: job\nid: {job.updated_at:.6f}\ndata: {clip_job(job, max_chars, parameters=False).model_dump_json()}\n\n"
+            data = clip_job(job, max_chars, parameters=False).model_dump_json()
+            yield f"event: job\nid: {job.updated_at:.6f}\ndata: {data}\n\n"
         if job_id is not None and changed and changed[0].terminal:
             return
         if batch_id is not None and changed and await run_in_threadpool(_batch_done, service, batch_id):
@@ -260,8 +343,14 @@ def _batch_done(service: QueueService, batch_id: str) -> bool:
 
 def create_api(service: QueueService, *, auth_token: str | None = None) -> FastAPI:
     """A standalone FastAPI app serving the queue API (docs at /api/docs)."""
-    app = FastAPI(title="Inkframe Studio queue API", version="1", docs_url=None, openapi_url=None,
-                  redoc_url=None, description="Batch jobs over ComfyUI backends. Statuses: " + ", ".join(JOB_STATUSES) + ".")
+    app = FastAPI(
+        title="Inkframe Studio queue API",
+        version="1",
+        docs_url=None,
+        openapi_url=None,
+        redoc_url=None,
+        description="Batch jobs over ComfyUI backends. Statuses: " + ", ".join(JOB_STATUSES) + ".",
+    )
     install_error_handlers(app, max_chars=service.config.security.max_error_chars)
     app.include_router(build_router(service, auth_token=auth_token))
     install_docs(app, prefix=PREFIX, title=app.title, token=auth_token)

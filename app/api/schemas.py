@@ -34,7 +34,8 @@ class PromptNode(BaseModel):
 class PromptParameters(BaseModel):
     model_config = ConfigDict(extra="forbid")
     prompt: dict[Annotated[str, StringConstraints(min_length=1, max_length=64)], PromptNode] = Field(
-        min_length=1, description="an API-format ComfyUI prompt: node id -> {class_type, inputs}")
+        min_length=1, description="an API-format ComfyUI prompt: node id -> {class_type, inputs}"
+    )
 
 
 class PromptJob(_SpecBase):
@@ -55,14 +56,26 @@ class WorkflowJob(_SpecBase):
 
 def submission_models() -> tuple[Any, Any]:
     """(the per-kind job union, the batch request model), built from the kinds registered now."""
-    local = type("LocalJob", (_SpecBase,), {
-        "__annotations__": {"kind": Literal[tuple(LOCAL_KINDS)], "parameters": dict[str, Any]},
-        "parameters": Field(default_factory=dict), "__doc__": "A step that runs in the worker without ComfyUI."})
+    local = type(
+        "LocalJob",
+        (_SpecBase,),
+        {
+            "__annotations__": {"kind": Literal[tuple(LOCAL_KINDS)], "parameters": dict[str, Any]},
+            "parameters": Field(default_factory=dict),
+            "__doc__": "A step that runs in the worker without ComfyUI.",
+        },
+    )
     union = Annotated[PromptJob | WorkflowJob | local, Field(discriminator="kind")]  # type: ignore[valid-type]
-    batch = type("BatchRequest", (BaseModel,), {
-        "__annotations__": {"batch_id": str | None, "jobs": list[union]},
-        "model_config": ConfigDict(extra="forbid"),
-        "batch_id": Field(None, pattern=ID_PATTERN), "jobs": Field(min_length=1, max_length=10_000)})
+    batch = type(
+        "BatchRequest",
+        (BaseModel,),
+        {
+            "__annotations__": {"batch_id": str | None, "jobs": list[union]},
+            "model_config": ConfigDict(extra="forbid"),
+            "batch_id": Field(None, pattern=ID_PATTERN),
+            "jobs": Field(min_length=1, max_length=10_000),
+        },
+    )
     return union, batch
 
 

@@ -39,9 +39,13 @@ class UntrustedParameter(InkframeError):
 def studio_roots(config: Config) -> dict[str, Path]:
     """The folders a request may name files in, by the name used in messages."""
     data = config.resolve(config.app.data_dir)
-    return {"outputs": config.resolve(config.app.output_dir), "library": config.resolve(config.app.library_dir),
-            "workflows": PROJECT_ROOT / "workflows", "uploads": data / "uploads",
-            "your workflows": data / "workflows"}  # added in the Workflows tab (app.services.workflow_upload_service)
+    return {
+        "outputs": config.resolve(config.app.output_dir),
+        "library": config.resolve(config.app.library_dir),
+        "workflows": PROJECT_ROOT / "workflows",
+        "uploads": data / "uploads",
+        "your workflows": data / "workflows",
+    }  # added in the Workflows tab (app.services.workflow_upload_service)
 
 
 def configured_endpoints(config: Config) -> frozenset[str]:
@@ -76,7 +80,9 @@ def _inside(path: Path, roots: Sequence[Path]) -> bool:
 def check_path(value: Any, field: str, config: Config) -> None:
     roots = studio_roots(config)
     refusal = UntrustedParameter(
-        f"{field} must name a path inside the studio's folders ({', '.join(roots)}); other paths are refused.", field=field)
+        f"{field} must name a path inside the studio's folders ({', '.join(roots)}); other paths are refused.",
+        field=field,
+    )
     if not isinstance(value, str) or not value.strip() or "\x00" in value:
         raise refusal
     raw = Path(value)
@@ -96,17 +102,23 @@ def check_url(value: Any, field: str, config: Config) -> None:
     if value is None:
         return
     if not isinstance(value, str) or _normal_url(value) not in configured_endpoints(config):
-        raise UntrustedParameter(f"{field} must be one of the endpoints config.yaml names (comfyui.url, comfyui.backends, "
-                                 "llm.url); leave it out to use the configured one.", field=field)
+        raise UntrustedParameter(
+            f"{field} must be one of the endpoints config.yaml names (comfyui.url, comfyui.backends, "
+            "llm.url); leave it out to use the configured one.",
+            field=field,
+        )
 
 
 def check_parameters(kind: str, parameters: Mapping[str, Any], config: Config) -> None:
     """Raise UntrustedParameter for the first parameter that names an outside file or an unconfigured endpoint."""
     if kind == "prompt":
-        for node_id in (parameters.get("prompt") or {}):
+        for node_id in parameters.get("prompt") or {}:
             if not isinstance(node_id, str) or not _NODE_ID.match(node_id) or set(node_id) <= {"."}:
-                raise UntrustedParameter(f"parameters.prompt: node id {str(node_id)[:64]!r} must be letters, digits and "
-                                         "_ . : - (at most 64).", field="parameters.prompt")
+                raise UntrustedParameter(
+                    f"parameters.prompt: node id {str(node_id)[:64]!r} must be letters, digits and "
+                    "_ . : - (at most 64).",
+                    field="parameters.prompt",
+                )
     for key, value in parameters.items():
         field = f"parameters.{key}"
         if is_path_key(key):

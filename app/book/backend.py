@@ -75,15 +75,24 @@ class PanelBackend(Protocol):
         """Upscale + face-restore a picture; raise BackendUnavailable when the backend cannot."""
         ...
 
-    def character_sheet(self, positive: str, expressions: str, negative: str, seed: int, size: tuple[int, int],
-                        pose: Image.Image, *, checkpoint: str | None = None, steps: int | None = None,
-                        controlnet: str | None = None) -> dict[str, GenerationResult]:
+    def character_sheet(
+        self,
+        positive: str,
+        expressions: str,
+        negative: str,
+        seed: int,
+        size: tuple[int, int],
+        pose: Image.Image,
+        *,
+        checkpoint: str | None = None,
+        steps: int | None = None,
+        controlnet: str | None = None,
+    ) -> dict[str, GenerationResult]:
         """A turnaround and an expression sheet: {"turnaround": ..., "expressions": ...}; `controlnet` names the
         OpenPose ControlNet file when it is not the workflow's."""
         ...
 
-    def capabilities(self) -> dict[str, str]:
-        ...
+    def capabilities(self) -> dict[str, str]: ...
 
 
 class PrefetchingBackend(PanelBackend, Protocol):

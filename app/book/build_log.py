@@ -60,11 +60,19 @@ class BuildSummary(_Model):
 
 def summary_of(job_id: str, result: Any) -> BuildSummary:
     """A BuildSummary of an app.book.builder.BuildResult."""
-    return BuildSummary(job_id=job_id, out_dir=str(result.out_dir), panels=len(result.records),
-                        generated=[str(ref) for ref in result.generated], reused=[str(ref) for ref in result.reused],
-                        failed=[str(ref) for ref in result.failed], warnings=[str(w) for w in result.warnings],
-                        lettering_errors=[str(w) for w in result.lettering_errors], outputs=dict(result.outputs),
-                        report=str(result.report), figures=dict(result.figures))
+    return BuildSummary(
+        job_id=job_id,
+        out_dir=str(result.out_dir),
+        panels=len(result.records),
+        generated=[str(ref) for ref in result.generated],
+        reused=[str(ref) for ref in result.reused],
+        failed=[str(ref) for ref in result.failed],
+        warnings=[str(w) for w in result.warnings],
+        lettering_errors=[str(w) for w in result.lettering_errors],
+        outputs=dict(result.outputs),
+        report=str(result.report),
+        figures=dict(result.figures),
+    )
 
 
 def append_event(out_dir: Path, event: LoggedEvent) -> None:
@@ -113,8 +121,14 @@ def read_events(out_dir: Path, offset: int, job_id: str | None = None) -> tuple[
 def event_of(job_id: str, event: Any, at: float) -> LoggedEvent:
     """A LoggedEvent of an app.book.builder.BuildEvent."""
     ref: PanelRef | None = getattr(event, "ref", None)
-    return LoggedEvent(job_id=job_id, kind=event.kind, message=event.message[:MAX_EVENT_CHARS], at=at,
-                       page=ref.page if ref else None, panel=ref.panel if ref else None)
+    return LoggedEvent(
+        job_id=job_id,
+        kind=event.kind,
+        message=event.message[:MAX_EVENT_CHARS],
+        at=at,
+        page=ref.page if ref else None,
+        panel=ref.panel if ref else None,
+    )
 
 
 def write_summary(out_dir: Path, summary: BuildSummary) -> Path:

@@ -35,8 +35,8 @@ from ..comic.model import Book
 from ..comic.panel_images import cover_crop
 from ..comic.script import load_book
 from ..provenance import restyled
-from ..quality import FaceEmbedder
 from ..provenance.stamping import stamp_output
+from ..quality import FaceEmbedder
 from .backend import GenerationRequest, PanelBackend
 from .errors import BookError
 from .gates import face_identifier, reference_embeddings
@@ -124,9 +124,17 @@ class BookContext:
 
 
 class BookBuilder:
-    def __init__(self, backend: PanelBackend, *, gates: GateSettings | None = None, embedder: FaceEmbedder | None = None,
-                 embedder_reason: str = "", repairer: FaceRepairer | None = None, repairer_reason: str = "",
-                 on_event: Callable[[BuildEvent], None] | None = None) -> None:
+    def __init__(
+        self,
+        backend: PanelBackend,
+        *,
+        gates: GateSettings | None = None,
+        embedder: FaceEmbedder | None = None,
+        embedder_reason: str = "",
+        repairer: FaceRepairer | None = None,
+        repairer_reason: str = "",
+        on_event: Callable[[BuildEvent], None] | None = None,
+    ) -> None:
         self.backend = backend
         self.gates = gates or GateSettings()
         self.embedder = embedder
@@ -145,7 +153,9 @@ class BookBuilder:
         locations = list_entries(library, "locations") if library else []
         characters: dict[str, Character | None] = {}
         for member in book.cast:
-            found = find_entry(characters_lib, member.reference or member.name) or find_entry(characters_lib, member.name)
+            found = find_entry(characters_lib, member.reference or member.name) or find_entry(
+                characters_lib, member.name
+            )
             characters[member.name] = found
         for page in book.pages:
             for panel in page.panels:
@@ -153,9 +163,13 @@ class BookBuilder:
                     characters.setdefault(name, find_entry(characters_lib, name))
         style = resolve_style(book.style, library, grade=options.grade)
         location_map = load_location_map(options.script.with_suffix(".locations.yaml"))
-        return BookContext(book, style, characters, locations, assign_locations(book, locations, location_map), layout_book(book))
+        return BookContext(
+            book, style, characters, locations, assign_locations(book, locations, location_map), layout_book(book)
+        )
 
-    def plan_jobs(self, context: BookContext, options: BuildOptions, store: StateStore, plates: dict[str, Image.Image]) -> list[PanelJob]:
+    def plan_jobs(
+        self, context: BookContext, options: BuildOptions, store: StateStore, plates: dict[str, Image.Image]
+    ) -> list[PanelJob]:
         jobs = []
         lut = _lut(context.style)
         digests = {key: hashlib.sha256(plate.tobytes()).hexdigest()[:16] for key, plate in plates.items()}
@@ -165,37 +179,86 @@ class BookBuilder:
                 previous = store.load_panel(ref)
                 overrides = dict(previous.overrides) if previous else {}
                 if options.regenerate == ref:
-                    overrides["seed"] = options.seed if options.seed is not None else attempt_seed(
-                        (previous.seed if previous and previous.seed is not None else base_seed(context.book.title, ref)), REGENERATE_SEED_STEP)
+                    overrides["seed"] = (
+                        options.seed
+                        if options.seed is not None
+                        else attempt_seed(
+                            (
+                                previous.seed
+                                if previous and previous.seed is not None
+                                else base_seed(context.book.title, ref)
+                            ),
+                            REGENERATE_SEED_STEP,
+                        )
+                    )
                     if options.prompt is not None:
                         overrides["prompt"] = options.prompt
                 location = context.location_of.get(ref)
                 present = {name: context.characters.get(name) for name in panel.characters}
-                prompt = assemble_prompt(panel, style=context.style, cast=context.book.cast, characters=present, location=location,
-                                         prompt_override=overrides.get("prompt"))
+                prompt = assemble_prompt(
+                    panel,
+                    style=context.style,
+                    cast=context.book.cast,
+                    characters=present,
+                    location=location,
+                    prompt_override=overrides.get("prompt"),
+                )
                 first = next((c for c in present.values() if c is not None and c.seed is not None), None)
                 seed0 = base_seed(context.book.title, ref, first.seed if first else None)
                 width, height = panel_size(slot, max_side=options.max_side)
                 references = {name: tuple(c.reference_paths()) if c else () for name, c in present.items()}
                 plate = plates.get(entry_id(location.name)) if location else None
                 workflow = "img2img_restyle" if plate is not None else "panel"
-                init = cover_crop(plate, (width, height), (panel.focus.x, panel.focus.y) if panel.focus else (0.5, 0.5)) if plate else None
-                request = GenerationRequest(workflow=workflow, positive=prompt.positive, negative=prompt.negative,
-                                            seed=int(overrides.get("seed", seed0)), width=width, height=height, steps=options.steps,
-                                            cfg=options.cfg, checkpoint=options.checkpoint, loras=prompt.loras,
-                                            references=tuple(p for refs in references.values() for p in refs)[:1],
-                                            init_image=init, strength=location.strength if location else None,
-                                            family=_family(options, context.style, workflow))
-                use_crop = plate is not None and location is not None and location.use == "crop" and not panel.characters
-                key = fingerprint({"request": {k: v for k, v in request.__dict__.items() if k != "init_image"},
-                                   "plate": digests.get(entry_id(location.name)) if plate else None,
-                                   "crop": use_crop, "grade": [context.style.grade, context.style.grade_strength],
-                                   "references": {k: [str(p) for p in v] for k, v in references.items()}, "gates": self.gates.__dict__})
-                jobs.append(PanelJob(ref=ref, request=request, fingerprint=key, base_seed=seed0,
-                                     face_expected=(panel.shot or "medium") in FACE_SHOTS, references=references,
-                                     location=location.name if location else None, overrides=overrides,
-                                     plate_crop=init if use_crop else None, grade=lut, grade_strength=context.style.grade_strength,
-                                     notes=prompt.notes))
+                init = (
+                    cover_crop(plate, (width, height), (panel.focus.x, panel.focus.y) if panel.focus else (0.5, 0.5))
+                    if plate
+                    else None
+                )
+                request = GenerationRequest(
+                    workflow=workflow,
+                    positive=prompt.positive,
+                    negative=prompt.negative,
+                    seed=int(overrides.get("seed", seed0)),
+                    width=width,
+                    height=height,
+                    steps=options.steps,
+                    cfg=options.cfg,
+                    checkpoint=options.checkpoint,
+                    loras=prompt.loras,
+                    references=tuple(p for refs in references.values() for p in refs)[:1],
+                    init_image=init,
+                    strength=location.strength if location else None,
+                    family=_family(options, context.style, workflow),
+                )
+                use_crop = (
+                    plate is not None and location is not None and location.use == "crop" and not panel.characters
+                )
+                key = fingerprint(
+                    {
+                        "request": {k: v for k, v in request.__dict__.items() if k != "init_image"},
+                        "plate": digests.get(entry_id(location.name)) if plate else None,
+                        "crop": use_crop,
+                        "grade": [context.style.grade, context.style.grade_strength],
+                        "references": {k: [str(p) for p in v] for k, v in references.items()},
+                        "gates": self.gates.__dict__,
+                    }
+                )
+                jobs.append(
+                    PanelJob(
+                        ref=ref,
+                        request=request,
+                        fingerprint=key,
+                        base_seed=seed0,
+                        face_expected=(panel.shot or "medium") in FACE_SHOTS,
+                        references=references,
+                        location=location.name if location else None,
+                        overrides=overrides,
+                        plate_crop=init if use_crop else None,
+                        grade=lut,
+                        grade_strength=context.style.grade_strength,
+                        notes=prompt.notes,
+                    )
+                )
         return jobs
 
     # ---- running -------------------------------------------------------------------------------------
@@ -205,50 +268,93 @@ class BookBuilder:
         state = store.load_book()
         has_state = (options.out_dir / "build.json").is_file()
         if options.regenerate is not None and not has_state:
-            raise BookError(f"{options.out_dir} holds no build to regenerate a panel of; run `comic build` without --regenerate first.")
+            raise BookError(
+                f"{options.out_dir} holds no build to regenerate a panel of; "
+                "run `comic build` without --regenerate first."
+            )
         if has_state and not options.resume and options.regenerate is None:
-            raise BookError(f"{options.out_dir} already holds a build of {state.title or 'a book'}; pass --resume to continue it "
-                            "(finished panels are reused) or choose an empty --out.")
+            raise BookError(
+                f"{options.out_dir} already holds a build of {state.title or 'a book'}; pass --resume to continue it "
+                "(finished panels are reused) or choose an empty --out."
+            )
         context = self.load_context(options)
         refs = [PanelRef(p.number, n.number) for p in context.book.pages for n in p.panels]
         if options.regenerate is not None and options.regenerate not in refs:
-            raise BookError(f"{options.regenerate} is not in {options.script.name}; it has {len(refs)} panels on {len(context.book.pages)} pages.")
-        capabilities = {**self.backend.capabilities(), "identity": self.embedder_reason if self.embedder is None else "",
-                        "faceswap": self.repairer_reason if self.repairer is None else ""}
-        state = state.model_copy(update={"title": context.book.title, "script": str(options.script), "style": context.style.model_dump(),
-                                         "options": {k: str(v) if isinstance(v, Path) else v for k, v in options.__dict__.items()},
-                                         "capabilities": capabilities})
+            raise BookError(
+                f"{options.regenerate} is not in {options.script.name}; "
+                f"it has {len(refs)} panels on {len(context.book.pages)} pages."
+            )
+        capabilities = {
+            **self.backend.capabilities(),
+            "identity": self.embedder_reason if self.embedder is None else "",
+            "faceswap": self.repairer_reason if self.repairer is None else "",
+        }
+        state = state.model_copy(
+            update={
+                "title": context.book.title,
+                "script": str(options.script),
+                "style": context.style.model_dump(),
+                "options": {k: str(v) if isinstance(v, Path) else v for k, v in options.__dict__.items()},
+                "capabilities": capabilities,
+            }
+        )
         plates = self._plates(context, options, store, state)
         store.save_book(state)
         parallel = int(getattr(self.backend, "parallel", 1) or 1)
-        runner = PanelRunner(self.backend, store, self.gates, *_serialised(self.embedder, self.repairer, parallel > 1),
-                             capabilities.get("restore", ""), reference_embeddings=self._reference_embeddings(context))
+        runner = PanelRunner(
+            self.backend,
+            store,
+            self.gates,
+            *_serialised(self.embedder, self.repairer, parallel > 1),
+            capabilities.get("restore", ""),
+            reference_embeddings=self._reference_embeddings(context),
+        )
         if parallel > 1:
             runner.scorer = _locked(runner.scorer)
         only_page = options.regenerate.page if options.regenerate is not None else None
-        identify = face_identifier(self.embedder, runner.reference_embeddings, self.gates.identity_threshold) if self.embedder else None
-        pages = _PageComposer(context.book, options.out_dir, self.on_event, only_page, ComposeOptions(identify=identify))
+        identify = (
+            face_identifier(self.embedder, runner.reference_embeddings, self.gates.identity_threshold)
+            if self.embedder
+            else None
+        )
+        pages = _PageComposer(
+            context.book, options.out_dir, self.on_event, only_page, ComposeOptions(identify=identify)
+        )
         jobs = self.plan_jobs(context, options, store, plates)
         if parallel > 1:
-            generated, reused, records = self._run_panels_parallel(runner, jobs, options, store, parallel, pages.panel_done)
+            generated, reused, records = self._run_panels_parallel(
+                runner, jobs, options, store, parallel, pages.panel_done
+            )
         else:
             generated, reused, records = self._run_panels(runner, jobs, options, store)
         art = {(r.page, r.panel): options.out_dir / r.image for r in records if r.image}
-        outputs, warnings, _page_images = compose_and_export(context.book, art, options.out_dir, options.formats, only_page=only_page,
-                                                             options=ComposeOptions(identify=identify), reuse_pages=pages.composed)
+        outputs, warnings, _page_images = compose_and_export(
+            context.book,
+            art,
+            options.out_dir,
+            options.formats,
+            only_page=only_page,
+            options=ComposeOptions(identify=identify),
+            reuse_pages=pages.composed,
+        )
         warnings = [*pages.warnings, *warnings]
         exported = f"exported {', '.join(sorted(outputs))} into {options.out_dir / 'book'}"
         self.on_event(BuildEvent(BuildEventKind.EXPORT, exported))
-        figures = _figures(records, [Image.open(options.out_dir / r.image) for r in records if r.image], generated,
-                           time.perf_counter() - started)
+        figures = _figures(
+            records,
+            [Image.open(options.out_dir / r.image) for r in records if r.image],
+            generated,
+            time.perf_counter() - started,
+        )
         state = state.model_copy(update={"figures": figures, "outputs": outputs})
         store.save_book(state)
         report = write_report(options.out_dir, context.book, records, state, warnings)
         self.on_event(BuildEvent(BuildEventKind.REPORT, f"report: {report}"))
         return BuildResult(options.out_dir, records, generated, reused, outputs, report, figures, warnings)
 
-    def _run_panels(self, runner: PanelRunner, jobs: list[PanelJob], options: BuildOptions,
-                    store: StateStore) -> tuple[list[PanelRef], list[PanelRef], list[PanelRecord]]:
+    def _run_panels(
+        self, runner: PanelRunner, jobs: list[PanelJob], options: BuildOptions, store: StateStore
+    ) -> tuple[list[PanelRef], list[PanelRef], list[PanelRecord]]:
         """Reuse, keep or run each panel in reading order. With a prefetching backend the next panel to run is
         submitted before the current one is checked, so ComfyUI generates while the app runs the gates."""
         generated: list[PanelRef] = []
@@ -261,7 +367,10 @@ class BookBuilder:
             if existing is None and options.regenerate is not None and not forced:
                 existing = store.load_panel(job.ref)  # a regenerate leaves every other panel as it is
                 if existing is None or not existing.image:
-                    raise BookError(f"{job.ref} has no finished art in {options.out_dir}; run `comic build --resume` before regenerating.")
+                    raise BookError(
+                        f"{job.ref} has no finished art in {options.out_dir}; "
+                        "run `comic build --resume` before regenerating."
+                    )
             plan.append((job, existing))
         to_run = [job for job, existing in plan if existing is None and job.plate_crop is None]
         prefetch = getattr(self.backend, "prefetch", None)
@@ -296,9 +405,15 @@ class BookBuilder:
                 cancel()
         return generated, reused, records
 
-    def _run_panels_parallel(self, runner: PanelRunner, jobs: list[PanelJob], options: BuildOptions, store: StateStore,
-                             parallel: int, on_record: Callable[[PanelRecord], None]
-                             ) -> tuple[list[PanelRef], list[PanelRef], list[PanelRecord]]:
+    def _run_panels_parallel(
+        self,
+        runner: PanelRunner,
+        jobs: list[PanelJob],
+        options: BuildOptions,
+        store: StateStore,
+        parallel: int,
+        on_record: Callable[[PanelRecord], None],
+    ) -> tuple[list[PanelRef], list[PanelRef], list[PanelRecord]]:
         """Run up to `parallel` panels at once (a backend that spreads them over several ComfyUIs, e.g. the
         queue's pool); each panel still goes through its gates in order. A page is composed as soon as its
         last panel is done (on_record). Records come back in reading order."""
@@ -313,7 +428,10 @@ class BookBuilder:
             if existing is None and options.regenerate is not None and not forced:
                 existing = store.load_panel(job.ref)
                 if existing is None or not existing.image:
-                    raise BookError(f"{job.ref} has no finished art in {options.out_dir}; run `comic build --resume` before regenerating.")
+                    raise BookError(
+                        f"{job.ref} has no finished art in {options.out_dir}; "
+                        "run `comic build --resume` before regenerating."
+                    )
             if existing is not None:
                 reused.append(job.ref)
                 records[job.ref] = existing
@@ -337,7 +455,9 @@ class BookBuilder:
                 self.on_event(event)
                 on_record(record)
 
-        with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(to_run) or 1)), thread_name_prefix="inkframe-panel") as pool:
+        with ThreadPoolExecutor(
+            max_workers=max(1, min(parallel, len(to_run) or 1)), thread_name_prefix="inkframe-panel"
+        ) as pool:
             futures = [pool.submit(run, job) for job in to_run]
             try:
                 for future in futures:
@@ -359,7 +479,9 @@ class BookBuilder:
             out[name] = reference_embeddings(self.embedder, [Image.open(p) for p in paths]) if paths else []
         return out
 
-    def _plates(self, context: BookContext, options: BuildOptions, store: StateStore, state: BookState) -> dict[str, Image.Image]:
+    def _plates(
+        self, context: BookContext, options: BuildOptions, store: StateStore, state: BookState
+    ) -> dict[str, Image.Image]:
         """The plate of every location a panel uses: the library's plate.png; else its first reference image
         redrawn in the book's style (img2img_restyle, so the place looks like the photo); else generated from its
         prompt (background workflow). Made once per build and kept in OUT/locations/."""
@@ -378,16 +500,34 @@ class BookBuilder:
                 state.plates[key] = {"file": str(location.plate_path), "source": "library"}
                 continue
             width, height = plate_size(sizes[key])
-            seed = location.seed if location.seed is not None else base_seed(context.book.title, PanelRef(0, 0)) ^ hash_text(key)
+            seed = (
+                location.seed
+                if location.seed is not None
+                else base_seed(context.book.title, PanelRef(0, 0)) ^ hash_text(key)
+            )
             prompt = assemble_prompt_for_plate(context.style, location)
             references = location.reference_paths()
             source = cover_crop(Image.open(references[0]).convert("RGB"), (width, height)) if references else None
-            request = GenerationRequest(workflow="img2img_restyle" if source else "background", positive=prompt[0], negative=prompt[1],
-                                        seed=seed, width=width, height=height, steps=options.steps, cfg=options.cfg,
-                                        checkpoint=options.checkpoint, init_image=source, strength=location.strength if source else None,
-                                        family=_family(options, context.style, "img2img_restyle" if source else "background"))
-            print_key = fingerprint({**{k: v for k, v in request.__dict__.items() if k != "init_image"},
-                                     "reference": hashlib.sha256(source.tobytes()).hexdigest() if source else None})
+            request = GenerationRequest(
+                workflow="img2img_restyle" if source else "background",
+                positive=prompt[0],
+                negative=prompt[1],
+                seed=seed,
+                width=width,
+                height=height,
+                steps=options.steps,
+                cfg=options.cfg,
+                checkpoint=options.checkpoint,
+                init_image=source,
+                strength=location.strength if source else None,
+                family=_family(options, context.style, "img2img_restyle" if source else "background"),
+            )
+            print_key = fingerprint(
+                {
+                    **{k: v for k, v in request.__dict__.items() if k != "init_image"},
+                    "reference": hashlib.sha256(source.tobytes()).hexdigest() if source else None,
+                }
+            )
             path = store.out / "locations" / f"{key}.png"
             known = state.plates.get(key, {})
             if known.get("fingerprint") == print_key and path.is_file():
@@ -398,9 +538,16 @@ class BookBuilder:
             result.image.save(path)
             stamp_output(path, restyled(references[0] if source else None, "location plate", seed=seed))  # C2PA
             plates[key] = result.image
-            state.plates[key] = {"file": store.relative(path), "source": f"redrawn from {references[0].name}" if source else "generated",
-                                 "seed": seed, "fingerprint": print_key,
-                                 "prompt": prompt[0], "width": width, "height": height, "prompt_id": result.prompt_id}
+            state.plates[key] = {
+                "file": store.relative(path),
+                "source": f"redrawn from {references[0].name}" if source else "generated",
+                "seed": seed,
+                "fingerprint": print_key,
+                "prompt": prompt[0],
+                "width": width,
+                "height": height,
+                "prompt_id": result.prompt_id,
+            }
             plate = f"location plate {location.name}: {width}x{height}, seed {seed}"
             self.on_event(BuildEvent(BuildEventKind.PLATE, plate))
         return plates
@@ -410,8 +557,14 @@ class _PageComposer:
     """Composes each page as soon as all its panels have art (parallel builds), so finished pages appear
     while the rest of the book is still being drawn; the export then reuses them."""
 
-    def __init__(self, book: Any, out_dir: Path, on_event: Callable[[BuildEvent], None], only_page: int | None,
-                 compose_options: Any = None) -> None:
+    def __init__(
+        self,
+        book: Any,
+        out_dir: Path,
+        on_event: Callable[[BuildEvent], None],
+        only_page: int | None,
+        compose_options: Any = None,
+    ) -> None:
         self.book, self.out_dir, self.on_event, self.only_page = book, out_dir, on_event, only_page
         self.compose_options = compose_options
         self.art: dict[tuple[int, int], Path] = {}
@@ -424,12 +577,18 @@ class _PageComposer:
             if record.image:
                 self.art[(record.page, record.panel)] = self.out_dir / record.image
             page = next((p for p in self.book.pages if p.number == record.page), None)
-            if page is None or (self.only_page is not None and page.number != self.only_page) or page.number in self.composed:
+            if (
+                page is None
+                or (self.only_page is not None and page.number != self.only_page)
+                or page.number in self.composed
+            ):
                 return
             if all((page.number, panel.number) in self.art for panel in page.panels):
                 from .pages import compose_page_file
 
-                self.warnings.extend(compose_page_file(self.book, page.number, self.art, self.out_dir, self.compose_options))
+                self.warnings.extend(
+                    compose_page_file(self.book, page.number, self.art, self.out_dir, self.compose_options)
+                )
                 self.composed.add(page.number)
                 self.on_event(BuildEvent(BuildEventKind.PAGE, f"page {page.number} composed"))
 
@@ -471,8 +630,12 @@ def _serialised(embedder: Any, repairer: Any, parallel: bool) -> tuple[Any, Any]
 def assemble_prompt_for_plate(style: StylePreset, location: Location) -> tuple[str, str]:
     from .prompts import join_fragments
 
-    return (join_fragments(style.prompt, location.prompt or location.name, "wide establishing shot, detailed background, no humans"),
-            join_fragments(style.negative, location.negative, "person, people, character, crowd"))
+    return (
+        join_fragments(
+            style.prompt, location.prompt or location.name, "wide establishing shot, detailed background, no humans"
+        ),
+        join_fragments(style.negative, location.negative, "person, people, character, crowd"),
+    )
 
 
 def hash_text(text: str) -> int:
@@ -494,20 +657,41 @@ def _lut(style: StylePreset):
 
 def _failed_record(job: PanelJob, reason: str) -> PanelRecord:
     request = job.request
-    return PanelRecord(page=job.ref.page, panel=job.ref.panel, status="failed", fingerprint=job.fingerprint, workflow=request.workflow,
-                       width=request.width, height=request.height, seed=request.seed, base_seed=job.base_seed,
-                       positive=request.positive, negative=request.negative, characters=list(job.references), location=job.location,
-                       overrides=dict(job.overrides), notes=[f"failed on the backend: {reason}"])
+    return PanelRecord(
+        page=job.ref.page,
+        panel=job.ref.panel,
+        status="failed",
+        fingerprint=job.fingerprint,
+        workflow=request.workflow,
+        width=request.width,
+        height=request.height,
+        seed=request.seed,
+        base_seed=job.base_seed,
+        positive=request.positive,
+        negative=request.negative,
+        characters=list(job.references),
+        location=job.location,
+        overrides=dict(job.overrides),
+        notes=[f"failed on the backend: {reason}"],
+    )
 
 
 def _panel_line(record: PanelRecord) -> str:
-    identity = ", ".join(f"{s.character} {s.similarity:.2f}" for s in record.identity if s.similarity is not None) or "not measured"
+    identity = (
+        ", ".join(f"{s.character} {s.similarity:.2f}" for s in record.identity if s.similarity is not None)
+        or "not measured"
+    )
     quality = f"{record.quality:.2f}" if record.quality is not None else "-"
-    return (f"page {record.page} panel {record.panel}: seed {record.seed}, {record.workflow}, {record.width}x{record.height}, "
-            f"identity {identity}, quality {quality}, retries {record.retries}, repairs {record.repairs}")
+    return (
+        f"page {record.page} panel {record.panel}: seed {record.seed}, "
+        f"{record.workflow}, {record.width}x{record.height}, "
+        f"identity {identity}, quality {quality}, retries {record.retries}, repairs {record.repairs}"
+    )
 
 
-def _figures(records: list[PanelRecord], images: list[Image.Image], generated: list[PanelRef], seconds: float) -> dict[str, Any]:
+def _figures(
+    records: list[PanelRecord], images: list[Image.Image], generated: list[PanelRef], seconds: float
+) -> dict[str, Any]:
     from ..comic.grading import measure_grade_consistency, page_consistency
 
     fresh = [r for r in records if PanelRef(r.page, r.panel) in generated]

@@ -5,6 +5,7 @@ nodes it needs (LoRA loader, IPAdapter pair when the backend has ComfyUI_IPAdapt
 converts it with the backend's /object_info, binds the declared parameters, preflights, runs it and brings the
 image home. What could not be enabled is said in `notes`. One client (one WebSocket) serves the whole build.
 """
+
 from __future__ import annotations
 
 import copy
@@ -20,10 +21,19 @@ from PIL import Image
 
 from ..comfy import ComfyClient, ExecutionError
 from ..config import Timeouts
-from ..workflows import (Workflow, WorkflowError, apply_overrides, load_workflow, output_name, parameter_schema, preflight,
-                         resolve_workflow, to_api)
-from .backend import BackendUnavailable, GenerationRequest, GenerationResult
+from ..workflows import (
+    Workflow,
+    WorkflowError,
+    apply_overrides,
+    load_workflow,
+    output_name,
+    parameter_schema,
+    preflight,
+    resolve_workflow,
+    to_api,
+)
 from ..workflows.families import BackendFamilies, detect_families
+from .backend import BackendUnavailable, GenerationRequest, GenerationResult
 from .errors import BookError
 from .family_plan import plan_family
 
@@ -40,6 +50,8 @@ class _Pending:
     bound: dict[str, Any]
     started: float
     prepared: float
+
+
 IPADAPTER_INSTALL = "comfy node install comfyui_ipadapter_plus"
 EXTRA_LORAS = "_extra_loras"  # params key: LoRAs beyond the workflow's one slot, chained after it
 BY_NODE_TYPE = "_by_node_type"  # params key: {class_type: {input: value}} set on every node of that type
@@ -61,13 +73,22 @@ class WorkflowPlanner:
     def declared(self, workflow: str) -> set[str]:  # a built-in workflow's parameter names
         return set()
 
-    def _plan(self, request: GenerationRequest) -> tuple[str, dict[str, Any], dict[str, Image.Image], set[str], tuple[int, int], list[str]]:
+    def _plan(
+        self, request: GenerationRequest
+    ) -> tuple[str, dict[str, Any], dict[str, Image.Image], set[str], tuple[int, int], list[str]]:
         """(workflow, parameters, images, node types / titles to enable, size, notes) for a request."""
         family = plan_family(request, self.families(), self.declared)
         if family is not None:  # a model family's workflow (app/book/family_plan.py)
             if request.loras and "lora" in self.declared(family.workflow):
                 family.enable |= self._choose_lora(request, family.params, family.notes)
-            return family.workflow, family.params, family.images, family.enable, (request.width, request.height), family.notes
+            return (
+                family.workflow,
+                family.params,
+                family.images,
+                family.enable,
+                (request.width, request.height),
+                family.notes,
+            )
         notes: list[str] = []
         params: dict[str, Any] = {"prompt": request.positive, "negative_prompt": request.negative, "seed": request.seed}
         if request.steps is not None:
@@ -93,29 +114,40 @@ class WorkflowPlanner:
                     enable |= set(IPADAPTER_NODES)
                     images["reference_image"] = Image.open(request.references[0]).convert("RGB")
         elif request.loras:
-            notes.append(f"the {request.workflow} workflow has no LoRA loader; {', '.join(l.name for l in request.loras)} not applied.")
+            notes.append(
+                f"the {request.workflow} workflow has no LoRA loader; "
+                f"{', '.join(lora.name for lora in request.loras)} not applied."
+            )
         if request.references and request.workflow != "panel":
-            notes.append(f"the {request.workflow} workflow has no IPAdapter; references are used by the identity gate only.")
+            notes.append(
+                f"the {request.workflow} workflow has no IPAdapter; references are used by the identity gate only."
+            )
         return request.workflow, params, images, enable, (request.width, request.height), notes
 
     def _choose_lora(self, request: GenerationRequest, params: dict[str, Any], notes: list[str]) -> set[str]:
         if not request.loras:
             return set()
         installed = self.loras()
-        usable = [l for l in request.loras if l.name in installed]
+        usable = [lora for lora in request.loras if lora.name in installed]
         for lora in request.loras:
             if lora.name not in installed:
                 notes.append(f"LoRA {lora.name} ({lora.source}) is not in this ComfyUI's models/loras; not applied.")
         if not usable:
             return set()
         params["lora"], params["lora_strength"] = usable[0].name, usable[0].weight
-        params[EXTRA_LORAS] = [(l.name, l.weight) for l in usable[1:]]
+        params[EXTRA_LORAS] = [(lora.name, lora.weight) for lora in usable[1:]]
         return {"LoraLoader"}
 
 
 class ComfyBackend(WorkflowPlanner):
-    def __init__(self, url: str, *, timeouts: Timeouts | None = None, workflows_dir: Path | None = None,
-                 prompt_timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeouts: Timeouts | None = None,
+        workflows_dir: Path | None = None,
+        prompt_timeout: float | None = None,
+    ) -> None:
         self.client = ComfyClient(url, timeouts=timeouts)
         self.url = self.client.base_url
         self.workflows_dir = workflows_dir
@@ -124,7 +156,9 @@ class ComfyBackend(WorkflowPlanner):
         self._object_info: dict[str, Any] | None = None
         self._uploaded: dict[str, str] = {}
         self._pending: dict[tuple, _Pending] = {}
-        self._families: BackendFamilies | None = None  # and the last 8 pictures uploaded (held, so their ids stay theirs):
+        self._families: BackendFamilies | None = (
+            None  # and the last 8 pictures uploaded (held, so their ids stay theirs):
+        )
         self._by_object: dict[int, tuple[Image.Image, str]] = {}
 
     def close(self) -> None:
@@ -154,7 +188,12 @@ class ComfyBackend(WorkflowPlanner):
         missing_ip = [n for n in IPADAPTER_NODES if n not in info]
         restore = self._preflight_reason("upscale_face_restore", {})
         return {
-            "ipadapter": "" if not missing_ip else f"this ComfyUI lacks {', '.join(missing_ip)} (`{IPADAPTER_INSTALL}`); references are used by the identity gate and face repair only.",
+            "ipadapter": ""
+            if not missing_ip
+            else (
+                f"this ComfyUI lacks {', '.join(missing_ip)} (`{IPADAPTER_INSTALL}`); "
+                "references are used by the identity gate and face repair only."
+            ),
             "lora": "" if "LoraLoader" in info else "this ComfyUI lacks LoraLoader.",
             "restore": restore,
         }
@@ -211,10 +250,25 @@ class ComfyBackend(WorkflowPlanner):
     def restore(self, image: Image.Image) -> GenerationResult:
         return self.run("upscale_face_restore", {}, {"image": image})
 
-    def character_sheet(self, positive: str, expressions: str, negative: str, seed: int, size: tuple[int, int],
-                        pose: Image.Image, *, checkpoint: str | None = None, steps: int | None = None,
-                        controlnet: str | None = None) -> dict[str, GenerationResult]:
-        params: dict[str, Any] = {"prompt": positive, "expressions_prompt": expressions, "negative_prompt": negative, "seed": seed}
+    def character_sheet(
+        self,
+        positive: str,
+        expressions: str,
+        negative: str,
+        seed: int,
+        size: tuple[int, int],
+        pose: Image.Image,
+        *,
+        checkpoint: str | None = None,
+        steps: int | None = None,
+        controlnet: str | None = None,
+    ) -> dict[str, GenerationResult]:
+        params: dict[str, Any] = {
+            "prompt": positive,
+            "expressions_prompt": expressions,
+            "negative_prompt": negative,
+            "seed": seed,
+        }
         if controlnet:
             params[BY_NODE_TYPE] = {"ControlNetLoader": {"control_net_name": controlnet}}
         if checkpoint:
@@ -223,18 +277,38 @@ class ComfyBackend(WorkflowPlanner):
             params["steps"] = steps
         return self.run_all("character_sheet", params, {"turnaround_pose": pose}, size=size)
 
-    def run(self, name: str, params: Mapping[str, Any], images: Mapping[str, Image.Image], *, enable: Iterable[str] = (),
-            size: tuple[int, int] | None = None) -> GenerationResult:
+    def run(
+        self,
+        name: str,
+        params: Mapping[str, Any],
+        images: Mapping[str, Image.Image],
+        *,
+        enable: Iterable[str] = (),
+        size: tuple[int, int] | None = None,
+    ) -> GenerationResult:
         """Run workflow `name` and return its first output image."""
         results = self.run_all(name, params, images, enable=enable, size=size)
         return next(iter(results.values()))
 
-    def run_all(self, name: str, params: Mapping[str, Any], images: Mapping[str, Image.Image], *, enable: Iterable[str] = (),
-                size: tuple[int, int] | None = None) -> dict[str, GenerationResult]:
+    def run_all(
+        self,
+        name: str,
+        params: Mapping[str, Any],
+        images: Mapping[str, Image.Image],
+        *,
+        enable: Iterable[str] = (),
+        size: tuple[int, int] | None = None,
+    ) -> dict[str, GenerationResult]:
         return self._finish(self._start(name, params, images, enable, size))
 
-    def _start(self, name: str, params: Mapping[str, Any], images: Mapping[str, Image.Image], enable: Iterable[str],
-               size: tuple[int, int] | None) -> _Pending:
+    def _start(
+        self,
+        name: str,
+        params: Mapping[str, Any],
+        images: Mapping[str, Image.Image],
+        enable: Iterable[str],
+        size: tuple[int, int] | None,
+    ) -> _Pending:
         started = time.time()
         prompt, bound = self._prompt(name, params, images, enable, size)
         prepared = time.time()
@@ -254,10 +328,18 @@ class ComfyBackend(WorkflowPlanner):
             image = Image.open(io.BytesIO(file.data))
             image.load()
             out[names.get(file.node_id, file.node_id)] = GenerationResult(
-                image=image.convert("RGB"), workflow=pending.name, parameters=pending.bound, api_prompt=pending.prompt,
-                prompt_id=result.prompt_id, comfy_execution_s=result.timings.comfy_execution_s, legs=legs)
+                image=image.convert("RGB"),
+                workflow=pending.name,
+                parameters=pending.bound,
+                api_prompt=pending.prompt,
+                prompt_id=result.prompt_id,
+                comfy_execution_s=result.timings.comfy_execution_s,
+                legs=legs,
+            )
         if not out:
-            raise BookError(f"the {pending.name} workflow finished on {self.url} without an image; check its output node.")
+            raise BookError(
+                f"the {pending.name} workflow finished on {self.url} without an image; check its output node."
+            )
         finished = time.time()
         if result.timings.fetched_at is not None:
             legs["decode_ms"] = round((finished - result.timings.fetched_at) * 1000.0, 2)
@@ -268,11 +350,18 @@ class ComfyBackend(WorkflowPlanner):
         return out
 
     # ---- building the prompt ---------------------------------------------------------------------
-    def _prompt(self, name: str, params: Mapping[str, Any], images: Mapping[str, Image.Image], enable: Iterable[str],
-                size: tuple[int, int] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _prompt(
+        self,
+        name: str,
+        params: Mapping[str, Any],
+        images: Mapping[str, Image.Image],
+        enable: Iterable[str],
+        size: tuple[int, int] | None,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         image_names = {key: self._upload(image) for key, image in images.items()}
-        return build_workflow_prompt(self.workflow(name), name, params, image_names, enable, size, self.object_info,
-                                     where=self.url)
+        return build_workflow_prompt(
+            self.workflow(name), name, params, image_names, enable, size, self.object_info, where=self.url
+        )
 
     def _preflight_reason(self, name: str, params: Mapping[str, Any]) -> str:
         try:
@@ -292,7 +381,9 @@ class ComfyBackend(WorkflowPlanner):
         data = buffer.getvalue()
         digest = hashlib.sha256(data).hexdigest()[:16]
         if digest not in self._uploaded:
-            self._uploaded[digest] = self.client.upload_image(data, filename=f"inkframe_book_{digest}.png", overwrite=True).reference
+            self._uploaded[digest] = self.client.upload_image(
+                data, filename=f"inkframe_book_{digest}.png", overwrite=True
+            ).reference
             self._note_upload(self._uploaded[digest])
         self._by_object = {**dict(list(self._by_object.items())[-7:]), id(image): (image, self._uploaded[digest])}
         return self._uploaded[digest]
@@ -303,17 +394,33 @@ class ComfyBackend(WorkflowPlanner):
         for spec in self.object_info.values():
             for section in ("required", "optional"):
                 for declaration in (spec.get("input", {}).get(section) or {}).values():
-                    if (isinstance(declaration, list) and len(declaration) > 1 and isinstance(declaration[0], list)
-                            and isinstance(declaration[1], dict) and declaration[1].get("image_upload") and name not in declaration[0]):
+                    if (
+                        isinstance(declaration, list)
+                        and len(declaration) > 1
+                        and isinstance(declaration[0], list)
+                        and isinstance(declaration[1], dict)
+                        and declaration[1].get("image_upload")
+                        and name not in declaration[0]
+                    ):
                         declaration[0].append(name)
 
 
-def build_workflow_prompt(workflow: Workflow, name: str, params: Mapping[str, Any], image_names: Mapping[str, str],
-                          enable: Iterable[str], size: tuple[int, int] | None, info: Mapping[str, Any], *, where: str,
-                          check: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
+def build_workflow_prompt(
+    workflow: Workflow,
+    name: str,
+    params: Mapping[str, Any],
+    image_names: Mapping[str, str],
+    enable: Iterable[str],
+    size: tuple[int, int] | None,
+    info: Mapping[str, Any],
+    *,
+    where: str,
+    check: bool = True,
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """(API prompt, bound parameters) of a built-in workflow for one backend's /object_info: optional nodes of
-    `enable` (node types or titles) switched on, parameters bound, `image_names` (uploaded file names) set, panel size applied. With
-    `check`, a prompt the backend cannot run raises BackendUnavailable (the queue preflights per backend itself)."""
+    `enable` (node types or titles) switched on, parameters bound, `image_names` (uploaded file names) set, panel
+    size applied. With `check`, a prompt the backend cannot run raises BackendUnavailable (the queue preflights per
+    backend itself)."""
     enable = set(enable)
     if enable:
         raw = copy.deepcopy(workflow.raw)
@@ -363,9 +470,17 @@ def chain_loras(prompt: dict[str, Any], extra: list[tuple[str, float]]) -> dict[
     previous = base
     for index, (name, weight) in enumerate(extra, start=1):
         node_id = f"book_lora_{index}"
-        prompt[node_id] = {"class_type": "LoraLoader", "_meta": {"title": f"Book LoRA {index}"},
-                           "inputs": {"model": [previous, 0], "clip": [previous, 1], "lora_name": name,
-                                      "strength_model": weight, "strength_clip": weight}}
+        prompt[node_id] = {
+            "class_type": "LoraLoader",
+            "_meta": {"title": f"Book LoRA {index}"},
+            "inputs": {
+                "model": [previous, 0],
+                "clip": [previous, 1],
+                "lora_name": name,
+                "strength_model": weight,
+                "strength_clip": weight,
+            },
+        }
         previous = node_id
     chain = {base} | {f"book_lora_{i}" for i in range(1, len(extra) + 1)}
     for node_id, node in prompt.items():

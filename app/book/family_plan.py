@@ -50,19 +50,23 @@ class FamilyPlan:
     reference_edit: bool = False
 
 
-def plan_family(request: GenerationRequest, backend: BackendFamilies | None,
-                declared: Callable[[str], Collection[str]]) -> FamilyPlan | None:
+def plan_family(
+    request: GenerationRequest, backend: BackendFamilies | None, declared: Callable[[str], Collection[str]]
+) -> FamilyPlan | None:
     """The family workflow for `request` (workflow "panel" or "background"), or None for the SD1.5 built-ins.
     `declared(workflow)` gives a workflow's parameter names. A family that cannot run raises BookError."""
     if request.workflow not in ("panel", "background"):
         if request.family:
-            raise BookError(f"the {request.workflow} step has no {request.family} workflow; only panels and "
-                            "backgrounds are made per family (give the location a plate or drop its photo).")
+            raise BookError(
+                f"the {request.workflow} step has no {request.family} workflow; only panels and "
+                "backgrounds are made per family (give the location a plate or drop its photo)."
+            )
         return None
     if backend is None:
         if request.family:
-            raise BookError(f"model family {request.family!r} was asked for, but this backend cannot tell its "
-                            "families.")
+            raise BookError(
+                f"model family {request.family!r} was asked for, but this backend cannot tell its families."
+            )
         return None
     try:
         choice = choose_family(request.workflow, backend, request.family, references=bool(request.references))
@@ -73,8 +77,14 @@ def plan_family(request: GenerationRequest, backend: BackendFamilies | None,
     if choice.family in IPADAPTER_FAMILIES:
         return None
     names = set(declared(choice.workflow))
-    values: dict[str, Any] = {"prompt": request.positive, "negative_prompt": request.negative, "seed": request.seed,
-                              "steps": request.steps, "cfg": request.cfg, **choice.parameters}
+    values: dict[str, Any] = {
+        "prompt": request.positive,
+        "negative_prompt": request.negative,
+        "seed": request.seed,
+        "steps": request.steps,
+        "cfg": request.cfg,
+        **choice.parameters,
+    }
     if request.steps is not None:
         values["steps"] = request.steps  # the user's steps win over a family default (schnell's 4)
     notes = list(choice.notes)
@@ -89,13 +99,21 @@ def plan_family(request: GenerationRequest, backend: BackendFamilies | None,
         dropped = ", ".join(lora.name for lora in request.loras)
         notes.append(f"the {choice.workflow} workflow has no LoRA loader; {dropped} not applied.")
     params = {k: v for k, v in values.items() if k in names and v is not None}
-    plan = FamilyPlan(choice.family, choice.workflow, params, enable=set(choice.enable), notes=notes,
-                      reference_edit=choice.reference_edit)
+    plan = FamilyPlan(
+        choice.family,
+        choice.workflow,
+        params,
+        enable=set(choice.enable),
+        notes=notes,
+        reference_edit=choice.reference_edit,
+    )
     if choice.reference_edit:
         if not request.references:
-            raise BookError(f"{choice.label} edits a reference image; this {request.workflow} has no character "
-                            "reference to start from (pick a text-to-image family for it).")
-        for key, path in zip(REFERENCE_KEYS, request.references[:choice.max_references]):
+            raise BookError(
+                f"{choice.label} edits a reference image; this {request.workflow} has no character "
+                "reference to start from (pick a text-to-image family for it)."
+            )
+        for key, path in zip(REFERENCE_KEYS, request.references[: choice.max_references]):
             plan.images[key] = reference_image(path)
         plan.enable |= reference_enable(choice, len(request.references))
         if "reference_megapixels" in names:  # the reference costs what the panel costs

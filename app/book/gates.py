@@ -77,14 +77,28 @@ def reference_embeddings(embedder: FaceEmbedder, images: Sequence[Any]) -> list[
     return out
 
 
-def check_identity(image: Any, references: Mapping[str, Sequence[np.ndarray]], embedder: FaceEmbedder, threshold: float,
-                   *, face_expected: bool = True) -> IdentityVerdict:
+def check_identity(
+    image: Any,
+    references: Mapping[str, Sequence[np.ndarray]],
+    embedder: FaceEmbedder,
+    threshold: float,
+    *,
+    face_expected: bool = True,
+) -> IdentityVerdict:
     """Score each character present (keys of `references`) against the faces found in `image`."""
     measured = {name: list(refs) for name, refs in references.items() if refs}
-    scores: dict[str, FaceScore] = {name: FaceScore(name, None, None, "no reference face") for name, refs in references.items() if not refs}
+    scores: dict[str, FaceScore] = {
+        name: FaceScore(name, None, None, "no reference face") for name, refs in references.items() if not refs
+    }
     faces = face_embeddings(embedder, image) if measured else []
-    pairs = sorted(((max(cosine_similarity(r, face) for r in refs), name, index)
-                    for name, refs in measured.items() for index, face in enumerate(faces)), reverse=True)
+    pairs = sorted(
+        (
+            (max(cosine_similarity(r, face) for r in refs), name, index)
+            for name, refs in measured.items()
+            for index, face in enumerate(faces)
+        ),
+        reverse=True,
+    )
     used_faces: set[int] = set()
     for similarity, name, index in pairs:
         if name in scores or index in used_faces:
@@ -105,7 +119,9 @@ class QualityVerdict:
     passed: bool
 
 
-def check_quality(image: Any, threshold: float, scorer: Callable[[Any], QualityScore] = quality_score) -> QualityVerdict:
+def check_quality(
+    image: Any, threshold: float, scorer: Callable[[Any], QualityScore] = quality_score
+) -> QualityVerdict:
     score = scorer(image)
     return QualityVerdict(score, score.normalised >= threshold)
 
@@ -117,12 +133,16 @@ def attempt_rank(identity: IdentityVerdict | None, quality: float | None) -> tup
     return (passed, worst, quality if quality is not None else 0.0)
 
 
-def face_identifier(embedder: FaceEmbedder, references: Mapping[str, Sequence[np.ndarray]], threshold: float) -> Callable[..., dict[int, str]]:
+def face_identifier(
+    embedder: FaceEmbedder, references: Mapping[str, Sequence[np.ndarray]], threshold: float
+) -> Callable[..., dict[int, str]]:
     """An `app.comic.detect.Identify` for lettering: each detected face (a crop of the panel art around
     its box) is embedded and matched to the character references, best similarity first, each face and
     each name used once, only at or above `threshold`."""
 
-    def identify(image: Any, boxes: Sequence[tuple[float, float, float, float]], names: Sequence[str]) -> dict[int, str]:
+    def identify(
+        image: Any, boxes: Sequence[tuple[float, float, float, float]], names: Sequence[str]
+    ) -> dict[int, str]:
         rgb = to_rgb(image)
         height, width = rgb.shape[:2]
         wanted = {name: references[name] for name in names if references.get(name)}
@@ -131,13 +151,21 @@ def face_identifier(embedder: FaceEmbedder, references: Mapping[str, Sequence[np
         faces: dict[int, np.ndarray] = {}
         for index, (left, top, right, bottom) in enumerate(boxes):
             pad_x, pad_y = (right - left) * 0.4, (bottom - top) * 0.4
-            crop = rgb[max(0, int((top - pad_y) * height)):int(min(1, bottom + pad_y) * height),
-                       max(0, int((left - pad_x) * width)):int(min(1, right + pad_x) * width)]
+            crop = rgb[
+                max(0, int((top - pad_y) * height)) : int(min(1, bottom + pad_y) * height),
+                max(0, int((left - pad_x) * width)) : int(min(1, right + pad_x) * width),
+            ]
             found = embedder.embed_largest_face(np.ascontiguousarray(crop)) if crop.size else None
             if found is not None:
                 faces[index] = np.asarray(found, dtype=np.float64)
-        pairs = sorted(((max(cosine_similarity(r, face) for r in refs), name, index)
-                        for name, refs in wanted.items() for index, face in faces.items()), reverse=True)
+        pairs = sorted(
+            (
+                (max(cosine_similarity(r, face) for r in refs), name, index)
+                for name, refs in wanted.items()
+                for index, face in faces.items()
+            ),
+            reverse=True,
+        )
         out: dict[int, str] = {}
         for similarity, name, index in pairs:
             if similarity >= threshold and index not in out and name not in out.values():
@@ -145,4 +173,3 @@ def face_identifier(embedder: FaceEmbedder, references: Mapping[str, Sequence[np
         return out
 
     return identify
-

@@ -41,9 +41,12 @@ class _Entry(BaseModel):
     negative: str = ""
     seed: int | None = Field(None, ge=0, le=2**32 - 1)
     folder: Path | None = Field(None, exclude=True)
-    references: list[str] = Field(default_factory=list,
-                                  description=("file names under references/ (or paths relative to the entry folder); "
-                                               "all of references/ when empty"))
+    references: list[str] = Field(
+        default_factory=list,
+        description=(
+            "file names under references/ (or paths relative to the entry folder); all of references/ when empty"
+        ),
+    )
 
     @field_validator("name")
     @classmethod
@@ -143,10 +146,15 @@ def _load(folder: Path, model: type[_Entry], filename: str):
         data = _read_yaml(path)
     elif (folder / LEGACY_FILE).is_file():
         legacy = _read_yaml(folder / LEGACY_FILE)
-        data = {"name": legacy.get("name", ""), ("description" if model is Character else "prompt"): legacy.get("description") or ""}
+        data = {
+            "name": legacy.get("name", ""),
+            ("description" if model is Character else "prompt"): legacy.get("description") or "",
+        }
         images = folder / "images"
         if images.is_dir():  # the tab keeps its pictures in images/; expose them as references
-            data["references"] = [f"images/{p.name}" for p in sorted(images.glob("*")) if p.suffix.lower() in IMAGE_SUFFIXES]
+            data["references"] = [
+                f"images/{p.name}" for p in sorted(images.glob("*")) if p.suffix.lower() in IMAGE_SUFFIXES
+            ]
         path = folder / LEGACY_FILE
     else:
         raise BookError(f"{folder} holds no {filename}; create one with at least a `name:` line.")
@@ -156,8 +164,10 @@ def _load(folder: Path, model: type[_Entry], filename: str):
         raise BookError(_describe(exc, path)) from None
     for reference in entry.reference_paths():
         if not reference.is_file():
-            raise BookError(f"{path}: the reference image {reference.name} is not in {reference.parent}; "
-                            "add it or remove it from references.")
+            raise BookError(
+                f"{path}: the reference image {reference.name} is not in {reference.parent}; "
+                "add it or remove it from references."
+            )
     return entry
 
 

@@ -22,8 +22,8 @@ from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from ..provenance import facts_from_prompt, generated
-from ..quality import FaceEmbedder, QualityError, QualityScore, quality_score
 from ..provenance.stamping import stamp_output
+from ..quality import FaceEmbedder, QualityError, QualityScore, quality_score
 from .backend import BackendUnavailable, GenerationRequest, GenerationResult, PanelBackend
 from .errors import BookError
 from .gates import IdentityVerdict, attempt_rank, check_identity
@@ -78,10 +78,22 @@ class PanelRunner:
     def run(self, job: PanelJob) -> PanelRecord:
         started, cpu_started = time.perf_counter(), time.process_time()
         request = job.request
-        record = PanelRecord(page=job.ref.page, panel=job.ref.panel, fingerprint=job.fingerprint, workflow=request.workflow,
-                             width=request.width, height=request.height, base_seed=job.base_seed, positive=request.positive,
-                             negative=request.negative, loras=[l.__dict__ for l in request.loras], characters=list(job.references),
-                             location=job.location, overrides=dict(job.overrides), notes=list(job.notes))
+        record = PanelRecord(
+            page=job.ref.page,
+            panel=job.ref.panel,
+            fingerprint=job.fingerprint,
+            workflow=request.workflow,
+            width=request.width,
+            height=request.height,
+            base_seed=job.base_seed,
+            positive=request.positive,
+            negative=request.negative,
+            loras=[lora.__dict__ for lora in request.loras],
+            characters=list(job.references),
+            location=job.location,
+            overrides=dict(job.overrides),
+            notes=list(job.notes),
+        )
         candidates: list[tuple[tuple, Image.Image, int]] = []
         comfy_s = 0.0
         stale = self.store.attempt_image(job.ref, 0, "x", None).parent
@@ -89,7 +101,9 @@ class PanelRunner:
             shutil.rmtree(stale)
         if job.plate_crop is not None:
             image = job.plate_crop
-            attempt, verdict = self._score(job, image, Attempt(kind="plate-crop", note="the location plate's crop, no generation"))
+            attempt, verdict = self._score(
+                job, image, Attempt(kind="plate-crop", note="the location plate's crop, no generation")
+            )
             self._keep(record, job.ref, image, attempt)
             candidates.append((attempt_rank(verdict, attempt.quality), image, 0))
         else:
@@ -102,7 +116,9 @@ class PanelRunner:
                 if index == 0:
                     record.parameters, record.api_prompt = result.parameters, result.api_prompt
                     record.workflow = result.workflow or record.workflow  # a model family's own (panel_flux ...)
-                attempt, verdict = self._score(job, result.image, self._attempt("generate" if index == 0 else "retry", seed, result))
+                attempt, verdict = self._score(
+                    job, result.image, self._attempt("generate" if index == 0 else "retry", seed, result)
+                )
                 self._keep(record, job.ref, result.image, attempt)
                 candidates.append((attempt_rank(verdict, attempt.quality), result.image, len(record.attempts) - 1))
                 if index:
@@ -115,7 +131,10 @@ class PanelRunner:
         image, chosen = self._restore(job, record, image, chosen)
         comfy_s += sum(a.comfy_execution_s or 0.0 for a in record.attempts if a.kind == "restore")
         final = record.attempts[chosen]
-        record.chosen_attempt, record.seed = chosen, next((a.seed for a in reversed(record.attempts[:chosen + 1]) if a.seed is not None), None)
+        record.chosen_attempt, record.seed = (
+            chosen,
+            next((a.seed for a in reversed(record.attempts[: chosen + 1]) if a.seed is not None), None),
+        )
         record.identity, record.identity_passed = final.identity, final.identity_passed
         record.quality = final.quality
         record.quality_passed = None if final.quality is None else final.quality >= self.gates.quality_threshold
@@ -124,7 +143,9 @@ class PanelRunner:
         path = self.store.panel_image(job.ref)
         path.parent.mkdir(parents=True, exist_ok=True)
         image.save(path, pnginfo=_panel_metadata(record, final))
-        stamp_output(path, facts_from_prompt(record.api_prompt, operation="panel", workflow=record.workflow, seed=record.seed))
+        stamp_output(
+            path, facts_from_prompt(record.api_prompt, operation="panel", workflow=record.workflow, seed=record.seed)
+        )
         record.image, record.status = self.store.relative(path), "done"
         record.comfy_execution_s = round(comfy_s, 4)
         record.app_overhead_ms = round(max(0.0, time.perf_counter() - started - comfy_s) * 1000.0, 2)
@@ -140,7 +161,9 @@ class PanelRunner:
         verdict = None
         if self._identity_active(job):
             refs = {name: self.reference_embeddings.get(name, []) for name in job.references}
-            verdict = check_identity(image, refs, self.embedder, self.gates.identity_threshold, face_expected=job.face_expected)
+            verdict = check_identity(
+                image, refs, self.embedder, self.gates.identity_threshold, face_expected=job.face_expected
+            )
             attempt.identity = [FaceScoreRecord(**s.__dict__) for s in verdict.scores]
             attempt.identity_passed = verdict.passed
         try:
@@ -148,12 +171,22 @@ class PanelRunner:
         except QualityError as exc:  # e.g. a flat picture BRISQUE cannot measure
             attempt.note = "; ".join(filter(None, [attempt.note, f"quality not measured: {exc}"]))
             return attempt, verdict
-        attempt.quality, attempt.brisque, attempt.sharpness = round(score.normalised, 4), round(score.brisque, 3), round(score.sharpness, 4)
+        attempt.quality, attempt.brisque, attempt.sharpness = (
+            round(score.normalised, 4),
+            round(score.brisque, 3),
+            round(score.sharpness, 4),
+        )
         return attempt, verdict
 
     def _attempt(self, kind: str, seed: int | None, result: GenerationResult) -> Attempt:
-        return Attempt(kind=kind, seed=seed, prompt_id=result.prompt_id, comfy_execution_s=result.comfy_execution_s,
-                       app_overhead_ms=None if result.overhead_ms is None else round(result.overhead_ms, 2), legs=dict(result.legs))
+        return Attempt(
+            kind=kind,
+            seed=seed,
+            prompt_id=result.prompt_id,
+            comfy_execution_s=result.comfy_execution_s,
+            app_overhead_ms=None if result.overhead_ms is None else round(result.overhead_ms, 2),
+            legs=dict(result.legs),
+        )
 
     def _keep(self, record: PanelRecord, ref: PanelRef, image: Image.Image, attempt: Attempt) -> None:
         path = self.store.attempt_image(ref, len(record.attempts), attempt.kind, attempt.seed)
@@ -166,10 +199,14 @@ class PanelRunner:
     def _repair(self, job: PanelJob, record: PanelRecord, image: Image.Image, chosen: int) -> Image.Image:
         failing = [s.character for s in record.attempts[chosen].identity if s.passed is False]
         if self.repairer is None:
-            record.notes.append(f"identity below {self.gates.identity_threshold} for {', '.join(failing)}; no face repair is available.")
+            record.notes.append(
+                f"identity below {self.gates.identity_threshold} for {', '.join(failing)}; no face repair is available."
+            )
             return image
         if len(job.references) > 1:
-            record.notes.append(f"identity below threshold for {', '.join(failing)}; face repair runs on single-character panels only.")
+            record.notes.append(
+                f"identity below threshold for {', '.join(failing)}; face repair runs on single-character panels only."
+            )
             return image
         character = failing[0]
         best = _worst(record.attempts[chosen])
@@ -196,7 +233,9 @@ class PanelRunner:
         if quality is None or quality >= self.gates.quality_threshold:
             return image, chosen
         if self.restore_reason:
-            record.notes.append(f"quality {quality:.2f} is below {self.gates.quality_threshold}; not restored: {self.restore_reason}")
+            record.notes.append(
+                f"quality {quality:.2f} is below {self.gates.quality_threshold}; not restored: {self.restore_reason}"
+            )
             return image, chosen
         try:
             result = self.backend.restore(image)
@@ -207,7 +246,10 @@ class PanelRunner:
         self._keep(record, job.ref, result.image, attempt)
         if (attempt.quality or 0.0) >= quality:
             return result.image, len(record.attempts) - 1
-        record.notes.append(f"the restored picture scored {attempt.quality:.2f}, below the original {quality:.2f}; the original is kept.")
+        record.notes.append(
+            f"the restored picture scored {attempt.quality:.2f}, below the original {quality:.2f}; "
+            "the original is kept."
+        )
         return image, chosen
 
 
@@ -220,9 +262,21 @@ def _panel_metadata(record: PanelRecord, final: Attempt) -> PngInfo:
     """PNG text chunks: what made the panel; a face-swapped panel says so (tool, operation, date) like
     every face-swap output of the app."""
     info = PngInfo()
-    info.add_text("inkframe:panel", json.dumps({"page": record.page, "panel": record.panel, "seed": record.seed,
-                                                "workflow": record.workflow, "prompt": record.positive}))
-    swapped = final.kind == "faceswap" or (final.kind == "restore" and any(a.kind == "faceswap" for a in record.attempts))
+    info.add_text(
+        "inkframe:panel",
+        json.dumps(
+            {
+                "page": record.page,
+                "panel": record.panel,
+                "seed": record.seed,
+                "workflow": record.workflow,
+                "prompt": record.positive,
+            }
+        ),
+    )
+    swapped = final.kind == "faceswap" or (
+        final.kind == "restore" and any(a.kind == "faceswap" for a in record.attempts)
+    )
     if swapped:
         date = datetime.now(UTC).replace(microsecond=0).isoformat()
         info.add_text("tool", TOOL_NAME)

@@ -51,7 +51,9 @@ class PanelRef:
         return cls(int(match.group(1)), int(match.group(2)))
 
 
-def panel_size(slot: PanelSlot, *, max_side: int | None = None, target_pixels: int = SD15_TARGET_PIXELS) -> tuple[int, int]:
+def panel_size(
+    slot: PanelSlot, *, max_side: int | None = None, target_pixels: int = SD15_TARGET_PIXELS
+) -> tuple[int, int]:
     """The size to generate a panel at (see the module docstring)."""
     width, height = slot.generation_size(target_pixels=target_pixels)
     if max_side is None or max(width, height) <= max_side:
@@ -90,11 +92,13 @@ def load_location_map(path: Path) -> dict[str, str]:
     except (OSError, yaml.YAMLError) as exc:
         raise BookError(f"{path} cannot be read ({exc.__class__.__name__}); fix its YAML.") from None
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-        raise BookError(f"{path} must map pages (\"1\") or panels (\"1:2\") to location names.")
+        raise BookError(f'{path} must map pages ("1") or panels ("1:2") to location names.')
     return {str(k).strip(): v.strip() for k, v in data.items()}
 
 
-def assign_locations(book: Book, locations: Sequence[Location], explicit: Mapping[str, str] | None = None) -> dict[PanelRef, Location | None]:
+def assign_locations(
+    book: Book, locations: Sequence[Location], explicit: Mapping[str, str] | None = None
+) -> dict[PanelRef, Location | None]:
     """Each panel's location (see the module docstring); an unknown name in the explicit map is an error."""
     explicit = dict(explicit or {})
     out: dict[PanelRef, Location | None] = {}

@@ -2,7 +2,8 @@
 shot, the panel's action, the characters present and the location.
 
     prompt = assemble_prompt(panel, style=style, cast=book.cast, characters=library_chars, location=loc)
-    prompt.positive   # "comic book panel, ..., medium shot, Maya wrestles with a lever, Maya (red raincoat), lamp room ..."
+    prompt.positive
+    # "comic book panel, ..., medium shot, Maya wrestles with a lever, Maya (red raincoat), lamp room ..."
 
 Order (SD1.5 weighs early tokens more): style fragments, shot, action (the panel description), each
 character present (`Name (description)`: the library's description, else the script's cast line), the
@@ -71,7 +72,9 @@ def join_fragments(*groups: Sequence[str] | str) -> str:
 
 
 def character_phrase(name: str, member: CastMember | None, character: Character | None) -> str:
-    description = (character.description if character and character.description else member.description if member else "").strip()
+    description = (
+        character.description if character and character.description else member.description if member else ""
+    ).strip()
     shown = character.name if character is not None else name.title() if name.isupper() else name
     return f"{shown} ({description})" if description else shown
 
@@ -107,7 +110,16 @@ def assemble_prompt(
         entry = characters.get(name)
         if entry is not None and entry.lora:
             loras.append(LoraChoice(entry.lora, entry.lora_weight, f"character:{name}"))
-    notes = tuple(f"{name} is not in the character library; only the script's description is used." for name in present
-                  if characters.get(name) is None and name in characters)
-    return PanelPrompt(positive=positive, negative=join_fragments(*negatives), loras=tuple(loras), characters=tuple(present),
-                       location=location.name if location else None, notes=notes)
+    notes = tuple(
+        f"{name} is not in the character library; only the script's description is used."
+        for name in present
+        if characters.get(name) is None and name in characters
+    )
+    return PanelPrompt(
+        positive=positive,
+        negative=join_fragments(*negatives),
+        loras=tuple(loras),
+        characters=tuple(present),
+        location=location.name if location else None,
+        notes=notes,
+    )

@@ -36,7 +36,9 @@ from .errors import BookError
 class QueuePanelBackend(WorkflowPlanner):
     def __init__(self, context: JobContext, parent: Job, *, parallel: int | None = None) -> None:
         if context.pool is None:
-            raise BookError("a book job needs the worker's backend pool; run it with `python main.py worker` or the studio.")
+            raise BookError(
+                "a book job needs the worker's backend pool; run it with `python main.py worker` or the studio."
+            )
         self.context = context
         self.parent = parent
         self.pool = context.pool
@@ -64,11 +66,15 @@ class QueuePanelBackend(WorkflowPlanner):
         if self._capabilities is None:
             infos = self._infos()
             if not infos:
-                raise BookError("no backend of the queue answered; start one (see `python main.py doctor`) and retry the job.")
+                raise BookError(
+                    "no backend of the queue answered; start one (see `python main.py doctor`) and retry the job."
+                )
             ipadapter = any(all(node in info for node in IPADAPTER_NODES) for _, info in infos)
             restore = [_workflow_reason("upscale_face_restore", info, name) for name, info in infos]
             self._capabilities = {
-                "ipadapter": "" if ipadapter else (
+                "ipadapter": ""
+                if ipadapter
+                else (
                     f"no backend has {', '.join(IPADAPTER_NODES)} (`{IPADAPTER_INSTALL}`); "
                     "references are used by the identity gate and face repair only."
                 ),
@@ -122,12 +128,22 @@ class QueuePanelBackend(WorkflowPlanner):
             os.replace(temporary, path)
         return str(path.relative_to(self.context.output_dir))
 
-    def _run(self, name: str, params: Mapping[str, Any], images: Mapping[str, Image.Image], enable: Iterable[str],
-             size: tuple[int, int] | None) -> GenerationResult:
+    def _run(
+        self,
+        name: str,
+        params: Mapping[str, Any],
+        images: Mapping[str, Image.Image],
+        enable: Iterable[str],
+        size: tuple[int, int] | None,
+    ) -> GenerationResult:
         started = time.time()
-        parameters = {"workflow": name, "params": json.loads(json.dumps(dict(params))),
-                      "images": {key: self._save_input(image) for key, image in images.items()},
-                      "enable": sorted(set(enable)), "size": list(size) if size else None}
+        parameters = {
+            "workflow": name,
+            "params": json.loads(json.dumps(dict(params))),
+            "images": {key: self._save_input(image) for key, image in images.items()},
+            "enable": sorted(set(enable)),
+            "size": list(size) if size else None,
+        }
         key = child_id(self.parent, parameters, "book_render")
         first_look = key not in self._seen  # a failed child of an earlier run of this book is tried again, once
         self._seen.add(key)
@@ -144,10 +160,17 @@ class QueuePanelBackend(WorkflowPlanner):
         bound = {**parameters["params"], **{key: "<image>" for key in parameters["images"]}}
         if size:
             bound.update(width=size[0], height=size[1])
-        return GenerationResult(image=image, workflow=name, parameters=bound, api_prompt=run.get("prompt") or {},
-                                prompt_id=done.prompt_id, comfy_execution_s=run.get("comfy_execution_s"),
-                                wall_s=time.time() - started, notes=[f"drawn on backend {done.backend} (job {done.id})"],
-                                legs={})
+        return GenerationResult(
+            image=image,
+            workflow=name,
+            parameters=bound,
+            api_prompt=run.get("prompt") or {},
+            prompt_id=done.prompt_id,
+            comfy_execution_s=run.get("comfy_execution_s"),
+            wall_s=time.time() - started,
+            notes=[f"drawn on backend {done.backend} (job {done.id})"],
+            legs={},
+        )
 
 
 def _read_run(output_dir: Path, job: Job) -> dict[str, Any]:

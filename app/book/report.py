@@ -18,9 +18,13 @@ from .state import BookState, PanelRecord, write_atomic
 
 THUMB = 192
 ATTEMPT_THUMB = 96
-FEATURE_NAMES = {"identity": "identity gate (face embeddings)", "faceswap": "face repair (face swap)",
-                 "restore": "quality repair (upscale + face restore)", "ipadapter": "IPAdapter reference conditioning",
-                 "lora": "LoRA loading"}
+FEATURE_NAMES = {
+    "identity": "identity gate (face embeddings)",
+    "faceswap": "face repair (face swap)",
+    "restore": "quality repair (upscale + face restore)",
+    "ipadapter": "IPAdapter reference conditioning",
+    "lora": "LoRA loading",
+}
 
 
 def _thumb(source: Path, target: Path, size: int) -> str:
@@ -44,23 +48,40 @@ def _identity(record_identity: Sequence, passed: bool | None) -> str:
     return f"{'; '.join(parts)} ({verdict})"
 
 
-def write_report(out_dir: Path, book: Book, records: Sequence[PanelRecord], state: BookState, warnings: Sequence[str]) -> Path:
+def write_report(
+    out_dir: Path, book: Book, records: Sequence[PanelRecord], state: BookState, warnings: Sequence[str]
+) -> Path:
     out_dir = Path(out_dir)
     thumbs = out_dir / "report"
     figures = state.figures
-    lines = [f"# Build report: {book.title}", "",
-             f"Script `{state.script}`, style **{state.style.get('name', '')}** "
-             f"(grade: {state.style.get('grade') or 'none'}).", "",
-             "## Figures", "",
-             "| figure | value |", "| --- | --- |"]
-    labels = {"panels": "panels", "generated": "generated this run", "style_consistency": "style consistency (1 = identical colour distributions)",
-              "style_outlier": "panel whose colours stand out most (its own consistency)",
-              "identity_pass_rate": "identity gate pass rate", "quality_pass_rate": "quality gate pass rate", "retries": "identity retries",
-              "repairs": "face repairs", "orchestration_ms_per_panel": (
-                  "orchestration overhead per generated panel (ms, app time minus ComfyUI execution)"
-              ),
-              "transport_ms_per_run": "transport overhead per ComfyUI run (ms)",
-              "app_cpu_ms_per_panel": "app CPU time per generated panel (ms)", "comfy_execution_s": "ComfyUI execution (s)", "wall_s": "build wall time (s)"}
+    lines = [
+        f"# Build report: {book.title}",
+        "",
+        f"Script `{state.script}`, style **{state.style.get('name', '')}** "
+        f"(grade: {state.style.get('grade') or 'none'}).",
+        "",
+        "## Figures",
+        "",
+        "| figure | value |",
+        "| --- | --- |",
+    ]
+    labels = {
+        "panels": "panels",
+        "generated": "generated this run",
+        "style_consistency": "style consistency (1 = identical colour distributions)",
+        "style_outlier": "panel whose colours stand out most (its own consistency)",
+        "identity_pass_rate": "identity gate pass rate",
+        "quality_pass_rate": "quality gate pass rate",
+        "retries": "identity retries",
+        "repairs": "face repairs",
+        "orchestration_ms_per_panel": (
+            "orchestration overhead per generated panel (ms, app time minus ComfyUI execution)"
+        ),
+        "transport_ms_per_run": "transport overhead per ComfyUI run (ms)",
+        "app_cpu_ms_per_panel": "app CPU time per generated panel (ms)",
+        "comfy_execution_s": "ComfyUI execution (s)",
+        "wall_s": "build wall time (s)",
+    }
     for key, label in labels.items():
         if key in figures:
             value = figures[key]
@@ -74,18 +95,26 @@ def write_report(out_dir: Path, book: Book, records: Sequence[PanelRecord], stat
         for key, plate in state.plates.items():
             seed = ", seed " + str(plate["seed"]) if "seed" in plate else ""
             lines.append(f"- {key}: `{plate.get('file')}` ({plate.get('source')}{seed})")
-    lines += ["", "## Panels", "",
-              "| panel | art | seed | workflow | size | identity | quality | retries | repairs |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines += [
+        "",
+        "## Panels",
+        "",
+        "| panel | art | seed | workflow | size | identity | quality | retries | repairs |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for record in records:
         art = "**failed** (placeholder)" if record.status == "failed" else ""
         if record.image and (out_dir / record.image).is_file():
-            rel = Path(_thumb(out_dir / record.image, thumbs / f"p{record.page:02d}_panel{record.panel:02d}.png", THUMB)).relative_to(out_dir)
+            rel = Path(
+                _thumb(out_dir / record.image, thumbs / f"p{record.page:02d}_panel{record.panel:02d}.png", THUMB)
+            ).relative_to(out_dir)
             art = f"![page {record.page} panel {record.panel}]({rel.as_posix()})"
         quality = _fmt(record.quality) + ("" if record.quality_passed is not False else " ✗")
-        lines.append(f"| {record.page}:{record.panel} | {art} | {record.seed} | {record.workflow} | "
-                     f"{record.width}x{record.height} | "
-                     f"{_identity(record.identity, record.identity_passed)} | {quality} | {record.retries} | {record.repairs} |")
+        lines.append(
+            f"| {record.page}:{record.panel} | {art} | {record.seed} | {record.workflow} | "
+            f"{record.width}x{record.height} | "
+            f"{_identity(record.identity, record.identity_passed)} | {quality} | {record.retries} | {record.repairs} |"
+        )
     lines += ["", "## Attempts and notes", ""]
     for record in records:
         lines.append(f"### Page {record.page}, panel {record.panel}")
@@ -98,13 +127,20 @@ def write_report(out_dir: Path, book: Book, records: Sequence[PanelRecord], stat
             mark = " (kept)" if index == record.chosen_attempt else ""
             thumb = ""
             if attempt.file and (out_dir / attempt.file).is_file():
-                rel = Path(_thumb(out_dir / attempt.file, thumbs / "attempts" / f"p{record.page:02d}_panel{record.panel:02d}_a{index:02d}.png",
-                                  ATTEMPT_THUMB)).relative_to(out_dir)
+                rel = Path(
+                    _thumb(
+                        out_dir / attempt.file,
+                        thumbs / "attempts" / f"p{record.page:02d}_panel{record.panel:02d}_a{index:02d}.png",
+                        ATTEMPT_THUMB,
+                    )
+                ).relative_to(out_dir)
                 thumb = f" ![attempt {index}]({rel.as_posix()})"
-            lines.append(f"- attempt {index}{mark}: {attempt.kind}, seed {attempt.seed}, identity "
-                         f"{_identity(attempt.identity, attempt.identity_passed)}, quality {_fmt(attempt.quality)} "
-                         f"(BRISQUE {_fmt(attempt.brisque, 1)}, sharpness {_fmt(attempt.sharpness)}){thumb}"
-                         + (f" — {attempt.note}" if attempt.note else ""))
+            lines.append(
+                f"- attempt {index}{mark}: {attempt.kind}, seed {attempt.seed}, identity "
+                f"{_identity(attempt.identity, attempt.identity_passed)}, quality {_fmt(attempt.quality)} "
+                f"(BRISQUE {_fmt(attempt.brisque, 1)}, sharpness {_fmt(attempt.sharpness)}){thumb}"
+                + (f" — {attempt.note}" if attempt.note else "")
+            )
         for note in record.notes:
             lines.append(f"- note: {note}")
         lines.append("")
@@ -118,7 +154,11 @@ def write_report(out_dir: Path, book: Book, records: Sequence[PanelRecord], stat
             lines.append(f"![{page.stem}]({rel.as_posix()})")
         lines.append("")
     if state.outputs:
-        lines += ["## Files", ""] + [f"- {fmt}: " + ", ".join(f"`{p}`" for p in paths) for fmt, paths in state.outputs.items()] + [""]
+        lines += (
+            ["## Files", ""]
+            + [f"- {fmt}: " + ", ".join(f"`{p}`" for p in paths) for fmt, paths in state.outputs.items()]
+            + [""]
+        )
     path = out_dir / "report.md"
     write_atomic(path, "\n".join(lines).encode("utf-8"))
     return path

@@ -32,14 +32,54 @@ from .styles import StylePreset
 TURNAROUND_VIEWS = ("front", "side", "back")
 EXPRESSIONS = ("happy", "angry", "surprised", "sad")
 # OpenPose body-25 subset (COCO 18): limb pairs and their colours as the OpenPose renderer draws them.
-_LIMBS = [((1, 2), (255, 0, 0)), ((1, 5), (255, 85, 0)), ((2, 3), (255, 170, 0)), ((3, 4), (255, 255, 0)), ((5, 6), (170, 255, 0)),
-          ((6, 7), (85, 255, 0)), ((1, 8), (0, 255, 0)), ((8, 9), (0, 255, 85)), ((9, 10), (0, 255, 170)), ((1, 11), (0, 255, 255)),
-          ((11, 12), (0, 170, 255)), ((12, 13), (0, 85, 255)), ((1, 0), (0, 0, 255))]
+_LIMBS = [
+    ((1, 2), (255, 0, 0)),
+    ((1, 5), (255, 85, 0)),
+    ((2, 3), (255, 170, 0)),
+    ((3, 4), (255, 255, 0)),
+    ((5, 6), (170, 255, 0)),
+    ((6, 7), (85, 255, 0)),
+    ((1, 8), (0, 255, 0)),
+    ((8, 9), (0, 255, 85)),
+    ((9, 10), (0, 255, 170)),
+    ((1, 11), (0, 255, 255)),
+    ((11, 12), (0, 170, 255)),
+    ((12, 13), (0, 85, 255)),
+    ((1, 0), (0, 0, 255)),
+]
 # Keypoints of a standing figure in a unit box (x 0..1 from the left, y 0..1 from the top), per view.
-_FRONT = {0: (0.5, 0.1), 1: (0.5, 0.2), 2: (0.38, 0.21), 3: (0.34, 0.36), 4: (0.32, 0.5), 5: (0.62, 0.21), 6: (0.66, 0.36),
-          7: (0.68, 0.5), 8: (0.43, 0.52), 9: (0.42, 0.72), 10: (0.42, 0.92), 11: (0.57, 0.52), 12: (0.58, 0.72), 13: (0.58, 0.92)}
-_SIDE = {0: (0.55, 0.1), 1: (0.5, 0.2), 2: (0.49, 0.21), 3: (0.5, 0.36), 4: (0.53, 0.5), 5: (0.51, 0.21), 6: (0.52, 0.36),
-         7: (0.55, 0.5), 8: (0.49, 0.52), 9: (0.5, 0.72), 10: (0.49, 0.92), 11: (0.51, 0.52), 12: (0.53, 0.72), 13: (0.52, 0.92)}
+_FRONT = {
+    0: (0.5, 0.1),
+    1: (0.5, 0.2),
+    2: (0.38, 0.21),
+    3: (0.34, 0.36),
+    4: (0.32, 0.5),
+    5: (0.62, 0.21),
+    6: (0.66, 0.36),
+    7: (0.68, 0.5),
+    8: (0.43, 0.52),
+    9: (0.42, 0.72),
+    10: (0.42, 0.92),
+    11: (0.57, 0.52),
+    12: (0.58, 0.72),
+    13: (0.58, 0.92),
+}
+_SIDE = {
+    0: (0.55, 0.1),
+    1: (0.5, 0.2),
+    2: (0.49, 0.21),
+    3: (0.5, 0.36),
+    4: (0.53, 0.5),
+    5: (0.51, 0.21),
+    6: (0.52, 0.36),
+    7: (0.55, 0.5),
+    8: (0.49, 0.52),
+    9: (0.5, 0.72),
+    10: (0.49, 0.92),
+    11: (0.51, 0.52),
+    12: (0.53, 0.72),
+    13: (0.52, 0.92),
+}
 _BACK = {k: (1.0 - x, y) for k, (x, y) in _FRONT.items() if k != 0}  # no nose keypoint from behind
 
 
@@ -60,7 +100,9 @@ def turnaround_pose(size: tuple[int, int] = (1024, 512)) -> Image.Image:
     cell = width / 3
     stroke = max(2, round(height / 90))
     for index, points in enumerate((_FRONT, _SIDE, _BACK)):
-        placed = {k: (index * cell + (0.15 + 0.7 * x) * cell, (0.04 + 0.92 * y) * height) for k, (x, y) in points.items()}
+        placed = {
+            k: (index * cell + (0.15 + 0.7 * x) * cell, (0.04 + 0.92 * y) * height) for k, (x, y) in points.items()
+        }
         for (a, b), colour in _LIMBS:
             if a in placed and b in placed:
                 draw.line([placed[a], placed[b]], fill=colour, width=stroke)
@@ -88,8 +130,12 @@ def crop_cells(sheet: Image.Image, count: int, *, tolerance: int = 24, margin: f
             cells.append(sheet.crop((left, 0, right, sheet.height)))
             continue
         pad_x, pad_y = round(margin * (right - left)), round(margin * sheet.height)
-        box = (max(left, left + cols[0] - pad_x), max(0, rows[0] - pad_y), min(right, left + cols[-1] + 1 + pad_x),
-               min(sheet.height, rows[-1] + 1 + pad_y))
+        box = (
+            max(left, left + cols[0] - pad_x),
+            max(0, rows[0] - pad_y),
+            min(right, left + cols[-1] + 1 + pad_x),
+            min(sheet.height, rows[-1] + 1 + pad_y),
+        )
         cells.append(sheet.crop(box))
     return cells
 
@@ -97,17 +143,32 @@ def crop_cells(sheet: Image.Image, count: int, *, tolerance: int = 24, margin: f
 def sheet_prompts(character: Character, style: StylePreset) -> tuple[str, str, str]:
     """(turnaround prompt, expressions prompt, negative) for a character in a style."""
     who = character.description or character.name
-    turnaround = join_fragments(style.prompt, f"character turnaround sheet of {who}", "front view, side view, back view",
-                                "full body, plain white background")
-    expressions = join_fragments(style.prompt, f"expression sheet of {who}", ", ".join(EXPRESSIONS),
-                                 "head and shoulders, plain white background")
+    turnaround = join_fragments(
+        style.prompt,
+        f"character turnaround sheet of {who}",
+        "front view, side view, back view",
+        "full body, plain white background",
+    )
+    expressions = join_fragments(
+        style.prompt, f"expression sheet of {who}", ", ".join(EXPRESSIONS), "head and shoulders, plain white background"
+    )
     return turnaround, expressions, join_fragments(style.negative, character.negative)
 
 
-def make_character_sheet(backend: PanelBackend, character: Character, library_dir: Path, style: StylePreset, *,
-                         photos: Sequence[Path] = (), seed: int | None = None, size: tuple[int, int] = (1024, 512),
-                         pose: Image.Image | None = None, checkpoint: str | None = None, steps: int | None = None,
-                         controlnet: str | None = None) -> CharacterSheet:
+def make_character_sheet(
+    backend: PanelBackend,
+    character: Character,
+    library_dir: Path,
+    style: StylePreset,
+    *,
+    photos: Sequence[Path] = (),
+    seed: int | None = None,
+    size: tuple[int, int] = (1024, 512),
+    pose: Image.Image | None = None,
+    checkpoint: str | None = None,
+    steps: int | None = None,
+    controlnet: str | None = None,
+) -> CharacterSheet:
     """Generate the sheets (from text, or from `photos`), crop the references and save them in the library."""
     if character.folder is None:
         character = save_entry(character, library_dir)  # type: ignore[assignment]
@@ -126,9 +187,20 @@ def make_character_sheet(backend: PanelBackend, character: Character, library_di
             with Image.open(photo) as source:
                 image = source.convert("RGB")
             side = (max(64, image.width // 64 * 64), max(64, image.height // 64 * 64))
-            result = backend.generate(GenerationRequest(workflow="img2img_restyle", positive=join_fragments(style.prompt, character.description or character.name),
-                                                        negative=negative, seed=seed + index, width=min(side[0], 768), height=min(side[1], 768),
-                                                        steps=steps, checkpoint=checkpoint, init_image=image, strength=0.45))
+            result = backend.generate(
+                GenerationRequest(
+                    workflow="img2img_restyle",
+                    positive=join_fragments(style.prompt, character.description or character.name),
+                    negative=negative,
+                    seed=seed + index,
+                    width=min(side[0], 768),
+                    height=min(side[1], 768),
+                    steps=steps,
+                    checkpoint=checkpoint,
+                    init_image=image,
+                    strength=0.45,
+                )
+            )
             redrawn.append(result.image)
             crops.append((f"photo{index + 1}", result.image))
         sheet = Image.new("RGB", (sum(i.width for i in redrawn), max(i.height for i in redrawn)), (255, 255, 255))
@@ -140,15 +212,26 @@ def make_character_sheet(backend: PanelBackend, character: Character, library_di
         sheet.save(sheets["photos"])
         stamp_output(sheets["photos"], composed("character sheet from photos", list(photos)))  # C2PA
     else:
-        results = backend.character_sheet(turnaround, expressions, negative, seed, size, pose or turnaround_pose(size),
-                                          checkpoint=checkpoint, steps=steps, controlnet=controlnet)
+        results = backend.character_sheet(
+            turnaround,
+            expressions,
+            negative,
+            seed,
+            size,
+            pose or turnaround_pose(size),
+            checkpoint=checkpoint,
+            steps=steps,
+            controlnet=controlnet,
+        )
         for name, labels in (("turnaround", TURNAROUND_VIEWS), ("expressions", EXPRESSIONS)):
             if name not in results:
                 raise BookError(f"the character_sheet workflow returned no {name} image; check its output nodes.")
             sheets[name] = sheets_dir / f"{name}.png"
             results[name].image.save(sheets[name])
             stamp_output(sheets[name], generated("character sheet", seed=seed))  # C2PA Content Credentials
-            crops += [(f"{name}_{label}", cell) for label, cell in zip(labels, crop_cells(results[name].image, len(labels)))]
+            crops += [
+                (f"{name}_{label}", cell) for label, cell in zip(labels, crop_cells(results[name].image, len(labels)))
+            ]
     names = []
     for label, image in crops:
         path = refs_dir / f"sheet_{label}.png"

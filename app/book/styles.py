@@ -63,7 +63,9 @@ def load_style_file(path: Path) -> StylePreset:
         raise BookError(f"style file {path} cannot be read ({exc.__class__.__name__}); fix or delete it.") from None
     except (ValidationError, TypeError) as exc:
         first = exc.errors()[0] if isinstance(exc, ValidationError) else {"loc": ("?",), "msg": str(exc)}
-        raise BookError(f"style file {path}: {'.'.join(map(str, first['loc']))} is not allowed ({first['msg']}).") from None
+        raise BookError(
+            f"style file {path}: {'.'.join(map(str, first['loc']))} is not allowed ({first['msg']})."
+        ) from None
 
 
 def resolve_style(text: str, library_dir: Path | None = None, *, grade: str | None = None) -> StylePreset:

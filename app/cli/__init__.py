@@ -86,7 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if DEFAULT_COMMAND in commands:
         argv = with_default_command(argv)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s"
+    )
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
@@ -105,4 +107,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-

@@ -28,13 +28,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--panels, named like p01_panel02.png. Missing art gets a marked placeholder.",
     )
     compose.add_argument("script", help="the comic script (.txt full script, .yaml or .json)")
-    compose.add_argument("--panels", metavar="DIR", help="folder of panel images named pNN_panelNN.png (default: none, all placeholders)")
+    compose.add_argument(
+        "--panels", metavar="DIR", help="folder of panel images named pNN_panelNN.png (default: none, all placeholders)"
+    )
     compose.add_argument("--out", metavar="DIR", required=True, help="output folder")
     compose.add_argument("--format", default="png", help="comma-separated: png,pdf,cbz,webtoon,contact (default: png)")
     compose.add_argument("--dpi", type=int, help="override the script's DPI")
     compose.add_argument("--page-size", help="override the script's page size (e.g. a4, us-comic, b5-manga, webtoon)")
     compose.add_argument("--no-lettering", action="store_true", help="compose the art and borders only")
-    compose.add_argument("--webtoon-max-height", type=int, default=1280, metavar="PX", help="slice height of the webtoon strip")
+    compose.add_argument(
+        "--webtoon-max-height", type=int, default=1280, metavar="PX", help="slice height of the webtoon strip"
+    )
     compose.set_defaults(handler=run_compose)
 
     check = actions.add_parser("check", help="parse a script and list its problems and warnings")
@@ -52,8 +56,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _load(args: argparse.Namespace, lines: dict | None = None):  # -> Book
     from app.services.script_check_service import load_script_file
 
-    return load_script_file(args.script, lines=lines, dpi=getattr(args, "dpi", None),
-                            page_size=getattr(args, "page_size", None))
+    return load_script_file(
+        args.script, lines=lines, dpi=getattr(args, "dpi", None), page_size=getattr(args, "page_size", None)
+    )
 
 
 def run_compose(args: argparse.Namespace, config: Config) -> int:
@@ -65,8 +70,16 @@ def run_compose(args: argparse.Namespace, config: Config) -> int:
     if not book.pages:
         raise InkframeError(f"Script {args.script!r} has no pages; add `PAGE 1` and a `PANEL 1`.")
     result = compose_service.compose_script(
-        book, lines, panels=args.panels, script_dir=Path(args.script).resolve().parent, out_dir=args.out,
-        formats=formats, letter=not args.no_lettering, webtoon_max_height=args.webtoon_max_height, config=config)
+        book,
+        lines,
+        panels=args.panels,
+        script_dir=Path(args.script).resolve().parent,
+        out_dir=args.out,
+        formats=formats,
+        letter=not args.no_lettering,
+        webtoon_max_height=args.webtoon_max_height,
+        config=config,
+    )
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     for issue in result.issues:
@@ -76,8 +89,11 @@ def run_compose(args: argparse.Namespace, config: Config) -> int:
         print(f"{fmt}: {shown}")
     errors = result.errors
     if errors:
-        print(f"error: {len(errors)} piece(s) of lettering could not be set cleanly (listed above); "
-              "the pages were written anyway.", file=sys.stderr)
+        print(
+            f"error: {len(errors)} piece(s) of lettering could not be set cleanly (listed above); "
+            "the pages were written anyway.",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -94,10 +110,15 @@ def run_check(args: argparse.Namespace, config: Config) -> int:
     for error in report.errors:
         print(f"error: {error}", file=sys.stderr)
     if report.errors:
-        print(f"error: {args.script}: {len(report.errors)} problem(s) that `comic compose` would reject (listed above).", file=sys.stderr)
+        print(
+            f"error: {args.script}: {len(report.errors)} problem(s) that `comic compose` would reject (listed above).",
+            file=sys.stderr,
+        )
         return 1
-    print(f"ok: {book.title!r}, {len(book.pages)} page(s), {book.panel_count()} panel(s), "
-          f"{len(report.warnings)} warning(s)")
+    print(
+        f"ok: {book.title!r}, {len(book.pages)} page(s), {book.panel_count()} panel(s), "
+        f"{len(report.warnings)} warning(s)"
+    )
     return 0
 
 

@@ -9,7 +9,9 @@ from app.config import Config
 
 def add_comfyui_url_argument(parser: argparse.ArgumentParser) -> None:
     """Every command that talks to ComfyUI takes --comfyui-url to override the config."""
-    parser.add_argument("--comfyui-url", metavar="URL", help="ComfyUI server to use (overrides comfyui.url in config.yaml)")
+    parser.add_argument(
+        "--comfyui-url", metavar="URL", help="ComfyUI server to use (overrides comfyui.url in config.yaml)"
+    )
 
 
 def comfyui_url(args: argparse.Namespace, config: Config) -> str:

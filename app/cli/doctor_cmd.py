@@ -12,8 +12,12 @@ SHOWN_LABELS = 3
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("doctor", help="check the ComfyUI backend and what it can run (capabilities, or the workflows named)")
-    parser.add_argument("workflows", nargs="*", help="only these workflows (names or paths; default: the studio's capabilities)")
+    parser = subparsers.add_parser(
+        "doctor", help="check the ComfyUI backend and what it can run (capabilities, or the workflows named)"
+    )
+    parser.add_argument(
+        "workflows", nargs="*", help="only these workflows (names or paths; default: the studio's capabilities)"
+    )
     add_comfyui_url_argument(parser)
     parser.set_defaults(handler=handle)
 

@@ -11,31 +11,72 @@ from app.services.choices import VIDEO_CODECS as CODECS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("faceswap", help="swap a face into an image or a video",
-                                   description="Swap the face of --source into --target. Only with the consent of everyone shown.")
-    parser.add_argument("--source", action="append", type=Path, required=True, metavar="IMAGE",
-                        help="picture of the face to use; repeat for several pictures of the same person (averaged)")
+    parser = subparsers.add_parser(
+        "faceswap",
+        help="swap a face into an image or a video",
+        description="Swap the face of --source into --target. Only with the consent of everyone shown.",
+    )
+    parser.add_argument(
+        "--source",
+        action="append",
+        type=Path,
+        required=True,
+        metavar="IMAGE",
+        help="picture of the face to use; repeat for several pictures of the same person (averaged)",
+    )
     parser.add_argument("--target", type=Path, required=True, help="image or video whose face(s) are replaced")
-    parser.add_argument("--out", type=Path, required=True, help="result file (.png/.jpg/.webp for images, .mp4/.webm/.gif for video)")
-    parser.add_argument("--selector", choices=SELECTORS, default=None,
-                        help="reference: faces like --reference-face (the default when it is given); one: a single face "
-                             "(see --one; the default otherwise); many: every face")
-    parser.add_argument("--one", dest="one_mode", choices=ONE_MODES, default=None, help="which face 'one' picks (default largest)")
-    parser.add_argument("--face-index", type=int, default=None, metavar="N", help="with --selector one: the N-th face from the left (0 first)")
-    parser.add_argument("--reference-face", type=Path, metavar="IMAGE", help="with --selector reference: a picture of the face to replace")
-    parser.add_argument("--reference-distance", type=float, default=0.9, metavar="D",
-                        help="largest embedding distance (1 - cosine) still counted as the reference face (default 0.9)")
+    parser.add_argument(
+        "--out", type=Path, required=True, help="result file (.png/.jpg/.webp for images, .mp4/.webm/.gif for video)"
+    )
+    parser.add_argument(
+        "--selector",
+        choices=SELECTORS,
+        default=None,
+        help="reference: faces like --reference-face (the default when it is given); one: a single face "
+        "(see --one; the default otherwise); many: every face",
+    )
+    parser.add_argument(
+        "--one", dest="one_mode", choices=ONE_MODES, default=None, help="which face 'one' picks (default largest)"
+    )
+    parser.add_argument(
+        "--face-index",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --selector one: the N-th face from the left (0 first)",
+    )
+    parser.add_argument(
+        "--reference-face",
+        type=Path,
+        metavar="IMAGE",
+        help="with --selector reference: a picture of the face to replace",
+    )
+    parser.add_argument(
+        "--reference-distance",
+        type=float,
+        default=0.9,
+        metavar="D",
+        help="largest embedding distance (1 - cosine) still counted as the reference face (default 0.9)",
+    )
     parser.add_argument("--gender", choices=GENDERS, default="any", help="only swap faces of this gender")
     parser.add_argument("--min-age", type=int, help="only swap faces estimated at least this old")
     parser.add_argument("--max-age", type=int, help="only swap faces estimated at most this old")
     parser.add_argument("--enhancer", choices=ENHANCERS, default="gfpgan", help="face restoration after the swap")
-    parser.add_argument("--blend", type=float, default=0.8, help="share of the restored face mixed in, 0..1 (default 0.8)")
-    parser.add_argument("--smoothing", type=float, default=0.6, help="temporal smoothing of face positions in video, 0..0.95")
+    parser.add_argument(
+        "--blend", type=float, default=0.8, help="share of the restored face mixed in, 0..1 (default 0.8)"
+    )
+    parser.add_argument(
+        "--smoothing", type=float, default=0.6, help="temporal smoothing of face positions in video, 0..0.95"
+    )
     parser.add_argument("--trim", metavar="START:END", help="only this part of the video, in seconds (e.g. 2.5:10, 5:)")
     parser.add_argument("--codec", choices=CODECS, help="video codec (default from the --out extension)")
     parser.add_argument("--crf", type=int, help="video quality (lower is better; default per codec)")
-    parser.add_argument("--i-have-consent", dest="consent", action="store_true",
-                        help="confirm that everyone whose face is used has agreed to it")
+    parser.add_argument(
+        "--i-have-consent",
+        dest="consent",
+        action="store_true",
+        help="confirm that everyone whose face is used has agreed to it",
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     parser.set_defaults(handler=run)
 
@@ -51,15 +92,35 @@ def run(args: argparse.Namespace, config: Config) -> int:
         raise InkframeError(f"--smoothing {args.smoothing} must be at least 0 and below 1.", exit_code=2)
     selector = args.selector or ("reference" if args.reference_face else "one")
     if args.reference_face and selector != "reference":
-        raise InkframeError(f"--reference-face is used only with --selector reference (not {selector}); drop one of them.", exit_code=2)
+        raise InkframeError(
+            f"--reference-face is used only with --selector reference (not {selector}); drop one of them.", exit_code=2
+        )
     if args.face_index is not None and selector != "one":
-        raise InkframeError(f"--face-index is used only with --selector one (not {selector}); drop one of them.", exit_code=2)
+        raise InkframeError(
+            f"--face-index is used only with --selector one (not {selector}); drop one of them.", exit_code=2
+        )
     one_mode = args.one_mode or ("index" if args.face_index is not None else "largest")
     request = FaceSwapRequest(
-        sources=list(args.source), target=args.target, out=args.out, consent=args.consent, overwrite=args.overwrite,
-        selector=selector, one_mode=one_mode, face_index=args.face_index or 0, reference_face=args.reference_face,
-        reference_distance=args.reference_distance, gender=args.gender, min_age=args.min_age, max_age=args.max_age,
-        enhancer=args.enhancer, blend=args.blend, smoothing=args.smoothing, trim=args.trim, codec=args.codec, crf=args.crf)
+        sources=list(args.source),
+        target=args.target,
+        out=args.out,
+        consent=args.consent,
+        overwrite=args.overwrite,
+        selector=selector,
+        one_mode=one_mode,
+        face_index=args.face_index or 0,
+        reference_face=args.reference_face,
+        reference_distance=args.reference_distance,
+        gender=args.gender,
+        min_age=args.min_age,
+        max_age=args.max_age,
+        enhancer=args.enhancer,
+        blend=args.blend,
+        smoothing=args.smoothing,
+        trim=args.trim,
+        codec=args.codec,
+        crf=args.crf,
+    )
     bar = _ProgressBar()
     try:
         result = FaceSwapService(config).swap(request, progress=bar)
@@ -84,7 +145,9 @@ class _ProgressBar:
         from tqdm import tqdm
 
         if self._bar is None:
-            self._bar = tqdm(total=event.total, initial=event.resumed_frames, unit="frame", desc="face swap", dynamic_ncols=True)
+            self._bar = tqdm(
+                total=event.total, initial=event.resumed_frames, unit="frame", desc="face swap", dynamic_ncols=True
+            )
         if self._bar.total != event.total:
             self._bar.total = event.total
         self._bar.update(event.done - self._bar.n)

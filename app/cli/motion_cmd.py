@@ -14,9 +14,10 @@ METHODS = ("pose-preview", "pose", "portrait")  # app.services.motion_service.MO
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "motion", help="animate a character with the motion of a reference video (or preview its poses)",
+        "motion",
+        help="animate a character with the motion of a reference video (or preview its poses)",
         description="pose-preview: keypoints JSON + skeleton video, no ComfyUI. pose: AnimateDiff + ControlNet "
-                    "OpenPose + IPAdapter on ComfyUI. portrait: LivePortrait on ComfyUI.",
+        "OpenPose + IPAdapter on ComfyUI. portrait: LivePortrait on ComfyUI.",
     )
     parser.add_argument("--reference", type=Path, required=True, help="the driving video")
     parser.add_argument("--target", type=Path, help="image of the character to animate (pose, portrait)")
@@ -25,9 +26,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--trim", metavar="START:END", help="use only this part of the reference (seconds or mm:ss)")
     parser.add_argument("--stride", type=int, default=1, help="use every Nth frame of the reference")
     parser.add_argument("--no-smooth", action="store_true", help="keep raw keypoints (no temporal smoothing)")
-    parser.add_argument("--chunk", action="store_true", help="animate clips longer than the workflow takes in overlapping chunks")
-    parser.add_argument("--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
-                        help="another parameter of the method's workflow (see `workflows show pose_animation`)")
+    parser.add_argument(
+        "--chunk", action="store_true", help="animate clips longer than the workflow takes in overlapping chunks"
+    )
+    parser.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="another parameter of the method's workflow (see `workflows show pose_animation`)",
+    )
     parser.add_argument("--overwrite", action="store_true")
     add_comfyui_url_argument(parser)
     parser.set_defaults(handler=handle)
@@ -43,9 +52,18 @@ def handle(args: argparse.Namespace, config: Config) -> int:
         if not sep:
             raise InkframeError(f"--set {item!r} is not NAME=VALUE.")
         settings[name.strip()] = value
-    request = MotionRequest(reference=args.reference, out=args.out, method=args.method, target=args.target,
-                            trim=TimeRange.parse(args.trim) if args.trim else None, stride=args.stride,
-                            smooth=not args.no_smooth, chunk=args.chunk, settings=settings, overwrite=args.overwrite)
+    request = MotionRequest(
+        reference=args.reference,
+        out=args.out,
+        method=args.method,
+        target=args.target,
+        trim=TimeRange.parse(args.trim) if args.trim else None,
+        stride=args.stride,
+        smooth=not args.no_smooth,
+        chunk=args.chunk,
+        settings=settings,
+        overwrite=args.overwrite,
+    )
     if args.method == "pose-preview":
         report = run_pose_preview(request)
     else:

@@ -17,7 +17,7 @@ class EventProgress:
         self._node: str | None = None
         self._nodes_done = 0
 
-    def __enter__(self) -> "EventProgress":
+    def __enter__(self) -> EventProgress:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -13,10 +13,13 @@ MAX_FILES = 1000
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("provenance", help="check the Content Credentials (C2PA) of files",
-                                   description="Verify and print the C2PA manifest of each file: valid, untrusted "
-                                               "(intact, signer not on a trust list), tampered or unsigned; its "
-                                               "actions and ingredients.")
+    parser = subparsers.add_parser(
+        "provenance",
+        help="check the Content Credentials (C2PA) of files",
+        description="Verify and print the C2PA manifest of each file: valid, untrusted "
+        "(intact, signer not on a trust list), tampered or unsigned; its "
+        "actions and ingredients.",
+    )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
     parser.add_argument("--json", action="store_true", help="one JSON object per file")
     parser.add_argument("--signer", action="store_true", help="also say which identity this studio signs with")

@@ -47,7 +47,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     batch.add_argument("--timeout", type=float, default=None, help="stop following after this many seconds")
     batch.set_defaults(handler=run_batch)
 
-    worker = subparsers.add_parser("worker", help="run the dispatcher in this process (several may share a Redis queue)")
+    worker = subparsers.add_parser(
+        "worker", help="run the dispatcher in this process (several may share a Redis queue)"
+    )
     worker.add_argument("--threads", type=int, default=None, help="consumer threads (default: backend slots + 1)")
     worker.add_argument("--worker-id", default=None, help="name shown on the jobs it runs (default host:pid)")
     worker.set_defaults(handler=run_worker)
@@ -67,7 +69,8 @@ def _service(config: Config):
 def _row(job: Any) -> str:
     progress = f"{job.progress * 100:3.0f}%"
     note = job.last_error if job.status == "failed" else job.progress_text
-    return f"{job.id}  {job.status:<9} {job.kind:<9} {job.priority:>4} {progress} {job.backend or '-':<10} {job.batch_id or '-':<20} {note or ''}"
+    where = f"{job.backend or '-':<10} {job.batch_id or '-':<20}"
+    return f"{job.id}  {job.status:<9} {job.kind:<9} {job.priority:>4} {progress} {where} {note or ''}"
 
 
 def run_ls(args: argparse.Namespace, config: Config) -> int:
@@ -84,7 +87,9 @@ def run_ls(args: argparse.Namespace, config: Config) -> int:
             print(f"{len(records)} quarantined record(s)", file=sys.stderr)
             return 0
         try:
-            query = JobQuery(status=args.status, kind=args.kind, batch_id=args.batch, limit=args.limit, offset=args.offset or 0)
+            query = JobQuery(
+                status=args.status, kind=args.kind, batch_id=args.batch, limit=args.limit, offset=args.offset or 0
+            )
             if args.offset is None:  # the newest jobs, still listed oldest first
                 total = service.list(query.model_copy(update={"limit": 1})).total
                 query = query.model_copy(update={"offset": max(0, total - args.limit)})
@@ -97,7 +102,9 @@ def run_ls(args: argparse.Namespace, config: Config) -> int:
         print(f"{'ID':<32}  {'STATUS':<9} {'KIND':<9} {'PRIO':>4} PROG {'BACKEND':<10} {'BATCH':<20} NOTE")
         for job in page.items:
             print(_row(job))
-        extra = f"; {page.quarantined} corrupt record(s) quarantined (queue ls --quarantined)" if page.quarantined else ""
+        extra = (
+            f"; {page.quarantined} corrupt record(s) quarantined (queue ls --quarantined)" if page.quarantined else ""
+        )
         print(f"{len(page.items)} of {page.total} job(s){extra}", file=sys.stderr)
         return 0
     finally:
@@ -111,8 +118,22 @@ def run_show(args: argparse.Namespace, config: Config) -> int:
         if args.json:
             print(job.model_dump_json(indent=2))
             return 0
-        for field in ("id", "kind", "status", "priority", "attempts", "max_attempts", "backend", "prompt_id", "worker_id",
-                      "batch_id", "key", "depends_on", "progress", "progress_text"):
+        for field in (
+            "id",
+            "kind",
+            "status",
+            "priority",
+            "attempts",
+            "max_attempts",
+            "backend",
+            "prompt_id",
+            "worker_id",
+            "batch_id",
+            "key",
+            "depends_on",
+            "progress",
+            "progress_text",
+        ):
             print(f"{field:>13}: {getattr(job, field)}")
         for stamp in ("created_at", "started_at", "finished_at"):
             value = getattr(job, stamp)
@@ -149,8 +170,8 @@ def run_action(args: argparse.Namespace, config: Config) -> int:
 
 
 def run_batch(args: argparse.Namespace, config: Config) -> int:
-    from app.services.queue_types import BatchFileError, parse_batch_file
     from app.services.queue_service import SubmissionError
+    from app.services.queue_types import BatchFileError, parse_batch_file
 
     parsed = parse_batch_file(args.file)
     service = _service(config)
@@ -164,8 +185,11 @@ def run_batch(args: argparse.Namespace, config: Config) -> int:
         batch_id = jobs[0].batch_id
         print(f"queued {len(jobs)} job(s) as batch {batch_id}", file=sys.stderr)
         if not _live_workers(service):
-            print("note: no worker is running; start one with `python main.py worker` (or the studio) and the batch "
-                  "will run", file=sys.stderr)
+            print(
+                "note: no worker is running; start one with `python main.py worker` (or the studio) and the batch "
+                "will run",
+                file=sys.stderr,
+            )
         if args.no_wait:
             print(batch_id)
             return 0
@@ -191,7 +215,9 @@ def _follow_batch(service: Any, batch_id: str, ids: list[str], timeout: float | 
             summary = service.batch(batch_id)
             finished = sum(summary.counts[s] for s in ("succeeded", "failed", "cancelled"))
             total.update(finished - total.n)
-            total.set_postfix(ok=summary.counts["succeeded"], failed=summary.counts["failed"], cancelled=summary.counts["cancelled"])
+            total.set_postfix(
+                ok=summary.counts["succeeded"], failed=summary.counts["failed"], cancelled=summary.counts["cancelled"]
+            )
             running.n = summary.counts["running"]
             running.refresh()
             if summary.done:

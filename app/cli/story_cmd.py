@@ -23,9 +23,15 @@ def _panels(value: str) -> tuple[int, int]:
 
 
 def _add_budget(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--words-per-balloon", type=int, default=25, metavar="N", help="words one balloon may hold (default 25)")
-    parser.add_argument("--words-per-panel", type=int, default=50, metavar="N", help="words of lettering per panel (default 50)")
-    parser.add_argument("--balloons-per-panel", type=int, default=3, metavar="N", help="balloons and captions per panel (default 3)")
+    parser.add_argument(
+        "--words-per-balloon", type=int, default=25, metavar="N", help="words one balloon may hold (default 25)"
+    )
+    parser.add_argument(
+        "--words-per-panel", type=int, default=50, metavar="N", help="words of lettering per panel (default 50)"
+    )
+    parser.add_argument(
+        "--balloons-per-panel", type=int, default=3, metavar="N", help="balloons and captions per panel (default 3)"
+    )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,23 +41,43 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     draft = commands.add_parser("draft", help="draft a comic script from prose or an outline")
     draft.add_argument("story", type=Path, metavar="STORY.txt")
     draft.add_argument("--pages", type=int, required=True, metavar="N", help="pages to write")
-    draft.add_argument("--out", type=Path, required=True, metavar="SCRIPT.txt", help="where to save the script (editable)")
-    draft.add_argument("--llm-url", metavar="URL", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 (overrides llm.url)")
-    draft.add_argument("--bible", type=Path, metavar="PATH", help="bible to start from (JSON/YAML); default SCRIPT.bible.json when present")
-    draft.add_argument("--panels", type=_panels, default=(3, 5), metavar="MIN-MAX", help="panels per page (default 3-5)")
-    draft.add_argument("--max-steps", type=int, default=24, metavar="N", help="model calls the run may use (default 24)")
+    draft.add_argument(
+        "--out", type=Path, required=True, metavar="SCRIPT.txt", help="where to save the script (editable)"
+    )
+    draft.add_argument(
+        "--llm-url", metavar="URL", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 (overrides llm.url)"
+    )
+    draft.add_argument(
+        "--bible",
+        type=Path,
+        metavar="PATH",
+        help="bible to start from (JSON/YAML); default SCRIPT.bible.json when present",
+    )
+    draft.add_argument(
+        "--panels", type=_panels, default=(3, 5), metavar="MIN-MAX", help="panels per page (default 3-5)"
+    )
+    draft.add_argument(
+        "--max-steps", type=int, default=24, metavar="N", help="model calls the run may use (default 24)"
+    )
     draft.add_argument("--title", help="book title when the bible has none (default: from the file name)")
     draft.add_argument("--page-size", default="us-comic", help="page size of the script (default us-comic)")
     draft.add_argument("--seed", type=int, help="sampling seed for repeatable drafts")
     draft.add_argument("--quiet", action="store_true", help="do not print the script")
-    draft.add_argument("--build", type=Path, metavar="DIR", help="also generate the panels and pages into DIR (the book pipeline, on ComfyUI)")
+    draft.add_argument(
+        "--build",
+        type=Path,
+        metavar="DIR",
+        help="also generate the panels and pages into DIR (the book pipeline, on ComfyUI)",
+    )
     add_comfyui_url_argument(draft)
     _add_budget(draft)
     draft.set_defaults(handler=run_draft)
 
     check = commands.add_parser("check", help="check a script's narrative coherence")
     check.add_argument("script", type=Path, metavar="SCRIPT.txt")
-    check.add_argument("--bible", type=Path, metavar="PATH", help="bible to check against (default SCRIPT.bible.json when present)")
+    check.add_argument(
+        "--bible", type=Path, metavar="PATH", help="bible to check against (default SCRIPT.bible.json when present)"
+    )
     _add_budget(check)
     check.set_defaults(handler=run_check)
 
@@ -85,7 +111,10 @@ def run_draft(args: argparse.Namespace, config: Config) -> int:
     if not args.quiet:
         print(args.out.read_text(encoding="utf-8"))
     print(result.check_report, file=sys.stderr)
-    print(f"saved {args.out} and {result.bible_path}; edit them, then `python main.py story check {args.out}`.", file=sys.stderr)
+    print(
+        f"saved {args.out} and {result.bible_path}; edit them, then `python main.py story check {args.out}`.",
+        file=sys.stderr,
+    )
     if result.generate_error:
         raise InkframeError(f"the script was saved, but its panels could not be generated: {result.generate_error}")
     if args.build:

@@ -12,8 +12,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("ui", help="start the studio in the browser (the default command)")
     parser.add_argument("--host", help="address to listen on (default app.host, 127.0.0.1); others need app.auth_token")
     parser.add_argument("--port", type=int, help="port to listen on (default app.port, 7860)")
-    parser.add_argument("--no-worker", action="store_true",
-                        help="do not run the queue worker inside the studio (run `python main.py worker` instead)")
+    parser.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="do not run the queue worker inside the studio (run `python main.py worker` instead)",
+    )
     add_comfyui_url_argument(parser)
     parser.set_defaults(handler=run)
 
@@ -24,7 +27,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
     if config.comfyui.launch is not None and not getattr(args, "comfyui_url", None):
         print(f"starting ComfyUI from {config.comfyui.launch.path} (comfyui.launch) ...", flush=True)
-    with open_backend(config, getattr(args, "comfyui_url", None)) as url:  # a managed ComfyUI lives as long as the studio
+    with open_backend(
+        config, getattr(args, "comfyui_url", None)
+    ) as url:  # a managed ComfyUI lives as long as the studio
         options = resolve_options(config, args.host, args.port, url, embedded_worker=not args.no_worker)
         if url != config.comfyui.url.rstrip("/"):  # the queue's backends follow --comfyui-url (or the managed one) too
             config = config.model_copy(update={"comfyui": config.comfyui.model_copy(update={"url": url})})

@@ -12,12 +12,20 @@ import logging
 import threading
 import time
 import uuid
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from app.config import Timeouts
 
 from ..backoff import Backoff
-from .errors import BackendDiedError, ComfyConnectionError, ComfyError, ComfyHTTPError, ComfyTimeoutError, PromptValidationError
+from .errors import (
+    BackendDiedError,
+    ComfyConnectionError,
+    ComfyError,
+    ComfyHTTPError,
+    ComfyTimeoutError,
+    PromptValidationError,
+)
 from .events import Event, FeatureFlagsEvent, StatusEvent
 from .frontend_version import FrontendVersion, detect_frontend_version
 from .http import RECONNECT, SAFE_GET_RETRY, HttpTransport
@@ -53,23 +61,32 @@ def clear_object_info_cache(base_url: str | None = None) -> None:
 class ComfyClient:
     """The app's only way to talk to a ComfyUI server (HTTP + WebSocket)."""
 
-    def __init__(self, base_url: str, *, timeouts: Timeouts | None = None, client_id: str | None = None,
-                 preview_metadata: bool = True, retry: Backoff = SAFE_GET_RETRY, reconnect: Backoff = RECONNECT,
-                 poll_interval: float = 5.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeouts: Timeouts | None = None,
+        client_id: str | None = None,
+        preview_metadata: bool = True,
+        retry: Backoff = SAFE_GET_RETRY,
+        reconnect: Backoff = RECONNECT,
+        poll_interval: float = 5.0,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeouts = timeouts or Timeouts()
         self.client_id = client_id or uuid.uuid4().hex
         self.reconnect_policy = reconnect
         self.poll_interval = poll_interval
         self.http = HttpTransport(self.base_url, self.timeouts, retry=retry)
-        self.socket = EventSocket(self.base_url, self.client_id, connect_timeout=self.timeouts.connect,
-                                  preview_metadata=preview_metadata)
+        self.socket = EventSocket(
+            self.base_url, self.client_id, connect_timeout=self.timeouts.connect, preview_metadata=preview_metadata
+        )
         self.server_feature_flags: dict[str, Any] = {}
         self._backlog: dict[str, list[Event]] = {}
         self._submitted_at: dict[str, float] = {}
         self._watched: set[str] = set()
 
-    def __enter__(self) -> "ComfyClient":
+    def __enter__(self) -> ComfyClient:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -136,30 +153,71 @@ class ComfyClient:
         self.http.check(self.http.post(path, json=body), "POST", path)
 
     # ---- files --------------------------------------------------------------------------------
-    def upload_image(self, data_or_path: UploadSource, *, filename: str | None = None, subfolder: str = "",
-                     type: str = "input", overwrite: bool = False) -> UploadResult:
+    def upload_image(
+        self,
+        data_or_path: UploadSource,
+        *,
+        filename: str | None = None,
+        subfolder: str = "",
+        type: str = "input",
+        overwrite: bool = False,
+    ) -> UploadResult:
         """Upload an image; if ComfyUI stored it under another name, the result says so (`renamed`)."""
-        return post_upload(self.http, "/upload/image", data_or_path, filename=filename, subfolder=subfolder,
-                           type=type, overwrite=overwrite)
+        return post_upload(
+            self.http,
+            "/upload/image",
+            data_or_path,
+            filename=filename,
+            subfolder=subfolder,
+            type=type,
+            overwrite=overwrite,
+        )
 
-    def upload_mask(self, data_or_path: UploadSource, *, original_ref: Mapping[str, str], filename: str | None = None,
-                    subfolder: str = "", type: str = "input", overwrite: bool = False) -> UploadResult:
+    def upload_mask(
+        self,
+        data_or_path: UploadSource,
+        *,
+        original_ref: Mapping[str, str],
+        filename: str | None = None,
+        subfolder: str = "",
+        type: str = "input",
+        overwrite: bool = False,
+    ) -> UploadResult:
         """Upload a mask whose alpha is applied to `original_ref` ({filename, subfolder, type})."""
-        return post_upload(self.http, "/upload/mask", data_or_path, filename=filename, subfolder=subfolder,
-                           type=type, overwrite=overwrite, original_ref=original_ref)
+        return post_upload(
+            self.http,
+            "/upload/mask",
+            data_or_path,
+            filename=filename,
+            subfolder=subfolder,
+            type=type,
+            overwrite=overwrite,
+            original_ref=original_ref,
+        )
 
     def view(self, filename: str, subfolder: str = "", type: str = "output") -> bytes:
         return self.http.get_bytes("/view", params={"filename": filename, "subfolder": subfolder, "type": type})
 
     def fetch_outputs(self, outputs: Mapping[str, Mapping[str, Any]]) -> list[OutputFile]:
         """Download every file named in `outputs` via /view, each exactly once."""
-        return [OutputFile(ref.node_id, ref.filename, ref.subfolder, ref.type, ref.kind,
-                           self.view(ref.filename, ref.subfolder, ref.type), "view", ref.key)
-                for ref in find_file_refs(outputs)]
+        return [
+            OutputFile(
+                ref.node_id,
+                ref.filename,
+                ref.subfolder,
+                ref.type,
+                ref.kind,
+                self.view(ref.filename, ref.subfolder, ref.type),
+                "view",
+                ref.key,
+            )
+            for ref in find_file_refs(outputs)
+        ]
 
     # ---- prompts ------------------------------------------------------------------------------
-    def submit(self, prompt: Mapping[str, Any], *, prompt_id: str | None = None,
-               extra_data: Mapping[str, Any] | None = None) -> str:
+    def submit(
+        self, prompt: Mapping[str, Any], *, prompt_id: str | None = None, extra_data: Mapping[str, Any] | None = None
+    ) -> str:
         """Queue an API-format prompt and return its id (chosen here, so a crash can be reconciled).
 
         Never retried: when the POST fails in a way that may have reached the server, the queue and
@@ -201,15 +259,24 @@ class ComfyClient:
                 self._watched.add(returned)
         return returned
 
-    def run(self, prompt: Mapping[str, Any], *, on_event: EventCallback | None = None, timeout: float | None = None,
-            fetch: bool = True, prompt_id: str | None = None, extra_data: Mapping[str, Any] | None = None) -> PromptResult:
+    def run(
+        self,
+        prompt: Mapping[str, Any],
+        *,
+        on_event: EventCallback | None = None,
+        timeout: float | None = None,
+        fetch: bool = True,
+        prompt_id: str | None = None,
+        extra_data: Mapping[str, Any] | None = None,
+    ) -> PromptResult:
         """Connect the WebSocket, submit, wait for the end and fetch the outputs."""
         self.connect()
         prompt_id = self.submit(prompt, prompt_id=prompt_id, extra_data=extra_data)
         return self.wait(prompt_id, on_event=on_event, timeout=timeout, fetch=fetch)
 
-    def wait(self, prompt_id: str, *, on_event: EventCallback | None = None, timeout: float | None = None,
-             fetch: bool = True) -> PromptResult:
+    def wait(
+        self, prompt_id: str, *, on_event: EventCallback | None = None, timeout: float | None = None, fetch: bool = True
+    ) -> PromptResult:
         """Follow `prompt_id` to its end; raise ExecutionError, PromptInterrupted, BackendDiedError or
         ComfyTimeoutError when it does not succeed. Works for prompts submitted elsewhere too."""
         limit = timeout if timeout is not None else self.timeouts.prompt
@@ -226,12 +293,26 @@ class ComfyClient:
         tracker.raise_if_failed()
         files = self.fetch_outputs(tracker.outputs) if fetch else []
         tracker.timings.fetched_at = time.time()
-        return PromptResult(prompt_id=prompt_id, status="success", outputs=tracker.outputs,
-                            files=files + tracker.ws_files, timings=tracker.timings, cached_nodes=tracker.cached_nodes,
-                            completed_via=tracker.completed_via or "history", reconnects=tracker.reconnects)
+        return PromptResult(
+            prompt_id=prompt_id,
+            status="success",
+            outputs=tracker.outputs,
+            files=files + tracker.ws_files,
+            timings=tracker.timings,
+            cached_nodes=tracker.cached_nodes,
+            completed_via=tracker.completed_via or "history",
+            reconnects=tracker.reconnects,
+        )
 
-    def _follow(self, tracker: PromptTracker, backlog: list[Event], watched_from_start: bool, deadline: float,
-                limit: float, on_event: EventCallback | None) -> None:
+    def _follow(
+        self,
+        tracker: PromptTracker,
+        backlog: list[Event],
+        watched_from_start: bool,
+        deadline: float,
+        limit: float,
+        on_event: EventCallback | None,
+    ) -> None:
         self.connect()
         for event in backlog:
             self._deliver(tracker, event, on_event)
@@ -246,7 +327,8 @@ class ComfyClient:
                 raise ComfyTimeoutError(
                     f"prompt {tracker.prompt_id} did not finish within {limit:g} s (comfyui.timeouts.prompt); "
                     f"it may still be running in ComfyUI at {self.base_url}: interrupt it or raise the timeout.",
-                    prompt_id=tracker.prompt_id)
+                    prompt_id=tracker.prompt_id,
+                )
             try:
                 event = self.socket.receive(min(deadline - now, next_check - now, RECEIVE_SLICE_S))
             except SocketDropped as drop:
@@ -306,7 +388,9 @@ class ComfyClient:
         detail = getattr(last, "reason", None) or reason
         raise BackendDiedError(
             f"lost the connection to ComfyUI at {self.base_url} while prompt {prompt_id} was running and could not "
-            f"reconnect ({detail}); check ComfyUI's log and restart it.", prompt_id=prompt_id)
+            f"reconnect ({detail}); check ComfyUI's log and restart it.",
+            prompt_id=prompt_id,
+        )
 
     def _reconcile(self, tracker: PromptTracker) -> None:
         """Ask /history and /queue where the prompt is; raise BackendDiedError when it is in neither."""
@@ -321,10 +405,14 @@ class ComfyClient:
         except ComfyConnectionError as exc:
             raise BackendDiedError(
                 f"ComfyUI at {self.base_url} went away while prompt {prompt_id} was running ({exc.reason}); "
-                f"check its log and restart it.", prompt_id=prompt_id) from exc
+                f"check its log and restart it.",
+                prompt_id=prompt_id,
+            ) from exc
         raise BackendDiedError(
             f"prompt {prompt_id} is neither in the queue nor in the history of ComfyUI at {self.base_url}: the server "
-            f"lost it (it restarted or crashed); submit it again.", prompt_id=prompt_id)
+            f"lost it (it restarted or crashed); submit it again.",
+            prompt_id=prompt_id,
+        )
 
     def _server_has(self, prompt_id: str) -> bool:
         try:
@@ -342,5 +430,7 @@ def _check_api_format(prompt: Any) -> None:
     if not isinstance(prompt, Mapping):
         raise ComfyError(f"a prompt must be an API-format mapping of node ids to nodes, not {type(prompt).__name__}.")
     if "nodes" in prompt and "links" in prompt:
-        raise ComfyError("this workflow is in ComfyUI's UI format, but /prompt needs API format; export it with "
-                         "'Export (API)' or convert it first.")
+        raise ComfyError(
+            "this workflow is in ComfyUI's UI format, but /prompt needs API format; export it with "
+            "'Export (API)' or convert it first."
+        )

@@ -8,8 +8,9 @@ Lower-level `requests` / `websocket-client` / socket errors are translated in on
 from __future__ import annotations
 
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import requests
 import websocket
@@ -76,14 +77,16 @@ class NodeValidationError:
 class PromptValidationError(ComfyError):
     """ComfyUI rejected a prompt (HTTP 400 on POST /prompt)."""
 
-    def __init__(self, error_type: str, message: str, node_errors: list[NodeValidationError], details: str = "") -> None:
+    def __init__(
+        self, error_type: str, message: str, node_errors: list[NodeValidationError], details: str = ""
+    ) -> None:
         self.error_type = error_type
         self.node_errors = node_errors
         self.details = details
         super().__init__(_describe_prompt_error(error_type, message, details, node_errors))
 
     @classmethod
-    def from_response(cls, body: Mapping[str, Any]) -> "PromptValidationError":
+    def from_response(cls, body: Mapping[str, Any]) -> PromptValidationError:
         """Build from the JSON body ComfyUI returns with status 400."""
         error = body.get("error")
         if isinstance(error, str):  # very old releases sent a bare string
@@ -92,23 +95,36 @@ class PromptValidationError(ComfyError):
         node_errors: list[NodeValidationError] = []
         for node_id, entry in sorted((body.get("node_errors") or {}).items(), key=lambda kv: _node_sort_key(kv[0])):
             for item in entry.get("errors", []):
-                node_errors.append(NodeValidationError(
-                    node_id=str(node_id),
-                    class_type=str(entry.get("class_type", "?")),
-                    type=str(item.get("type", "")),
-                    message=str(item.get("message", "")),
-                    details=str(item.get("details", "")),
-                    extra_info=dict(item.get("extra_info") or {}),
-                ))
-        return cls(str(error.get("type", "invalid_prompt")), str(error.get("message", "the prompt is invalid")),
-                   node_errors, str(error.get("details", "")))
+                node_errors.append(
+                    NodeValidationError(
+                        node_id=str(node_id),
+                        class_type=str(entry.get("class_type", "?")),
+                        type=str(item.get("type", "")),
+                        message=str(item.get("message", "")),
+                        details=str(item.get("details", "")),
+                        extra_info=dict(item.get("extra_info") or {}),
+                    )
+                )
+        return cls(
+            str(error.get("type", "invalid_prompt")),
+            str(error.get("message", "the prompt is invalid")),
+            node_errors,
+            str(error.get("details", "")),
+        )
 
 
 class ExecutionError(ComfyError):
     """A node raised while ComfyUI executed the prompt (`execution_error`)."""
 
-    def __init__(self, prompt_id: str, node_id: str, node_type: str, message: str, exception_type: str,
-                 traceback: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        prompt_id: str,
+        node_id: str,
+        node_type: str,
+        message: str,
+        exception_type: str,
+        traceback: list[str] | None = None,
+    ) -> None:
         text = message.strip().rstrip(".") or "no message"
         super().__init__(f"node {node_id} ({node_type}) failed with {exception_type}: {text}.", prompt_id=prompt_id)
         self.node_id = node_id
@@ -137,8 +153,10 @@ def translate_transport_error(exc: BaseException, *, url: str, action: str) -> C
     if isinstance(exc, ComfyError):
         return exc
     if isinstance(exc, (requests.Timeout, socket.timeout, websocket.WebSocketTimeoutException, TimeoutError)):
-        return ComfyTimeoutError(f"ComfyUI at {url} did not answer {action} in time; "
-                                 "check that it is not overloaded or raise comfyui.timeouts.")
+        return ComfyTimeoutError(
+            f"ComfyUI at {url} did not answer {action} in time; "
+            "check that it is not overloaded or raise comfyui.timeouts."
+        )
     if isinstance(exc, websocket.WebSocketBadStatusException):
         return ComfyHTTPError("GET", url, getattr(exc, "status_code", 0) or 0, str(exc))
     if isinstance(exc, (requests.ConnectionError, websocket.WebSocketException, ConnectionError, OSError)):
@@ -148,8 +166,15 @@ def translate_transport_error(exc: BaseException, *, url: str, action: str) -> C
 
 def _short_reason(exc: BaseException) -> str:
     text = str(exc)
-    for marker in ("Connection refused", "Connection reset", "Name or service not known", "Remote end closed",
-                   "Connection aborted", "Connection to remote host was lost", "socket is already closed"):
+    for marker in (
+        "Connection refused",
+        "Connection reset",
+        "Name or service not known",
+        "Remote end closed",
+        "Connection aborted",
+        "Connection to remote host was lost",
+        "socket is already closed",
+    ):
         if marker.lower() in text.lower():
             return marker.lower()
     return type(exc).__name__
@@ -182,7 +207,9 @@ def _describe_node_error(error: NodeValidationError) -> str:
     info = error.extra_info
     name = info.get("input_name") or error.details.split(",")[0].split(":")[0].strip() or "an input"
     config = info.get("input_config")
-    options = config[1] if isinstance(config, (list, tuple)) and len(config) > 1 and isinstance(config[1], Mapping) else {}
+    options = (
+        config[1] if isinstance(config, (list, tuple)) and len(config) > 1 and isinstance(config[1], Mapping) else {}
+    )
     value = info.get("received_value")
     if error.type == "value_smaller_than_min":
         return f"{name} {value!r} is below the minimum {options.get('min', '?')}"
@@ -199,12 +226,18 @@ def _describe_node_error(error: NodeValidationError) -> str:
         return f"{name} {value!r} cannot be converted to {kind}"
     if error.type == "return_type_mismatch":
         linked = info.get("linked_node")
-        source = f" from node {linked[0]} output {linked[1]}" if isinstance(linked, (list, tuple)) and len(linked) == 2 else ""
+        source = (
+            f" from node {linked[0]} output {linked[1]}"
+            if isinstance(linked, (list, tuple)) and len(linked) == 2
+            else ""
+        )
         expected = config[0] if isinstance(config, (list, tuple)) and config else "?"
         return f"{name} expects {expected} but is linked to {info.get('received_type', '?')}{source}"
     if error.type == "exception_during_validation":
         exc_type = info.get("exception_type", "an exception")
-        return (f"validation raised {exc_type} {error.details} "
-                "(a link to a missing node or to an output index that does not exist?)")
+        return (
+            f"validation raised {exc_type} {error.details} "
+            "(a link to a missing node or to an output index that does not exist?)"
+        )
     text = error.message.rstrip(".") or error.type
     return f"{text[0].lower() + text[1:]}{f' ({error.details})' if error.details else ''}"

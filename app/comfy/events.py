@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from collections.abc import Callable
-from typing import Any, Mapping
+from typing import Any
 
 BINARY_PREVIEW_IMAGE = 1
 BINARY_UNENCODED_PREVIEW_IMAGE = 2
@@ -152,9 +152,20 @@ class BinaryFrame:
 
 
 Event = (
-    StatusEvent | ExecutionStartEvent | ExecutionCachedEvent | ExecutingEvent | ProgressEvent | ProgressStateEvent
-    | ExecutedEvent | ExecutionSuccessEvent | ExecutionErrorEvent | ExecutionInterruptedEvent | FeatureFlagsEvent
-    | UnknownEvent | BinaryImageEvent | BinaryFrame
+    StatusEvent
+    | ExecutionStartEvent
+    | ExecutionCachedEvent
+    | ExecutingEvent
+    | ProgressEvent
+    | ProgressStateEvent
+    | ExecutedEvent
+    | ExecutionSuccessEvent
+    | ExecutionErrorEvent
+    | ExecutionInterruptedEvent
+    | FeatureFlagsEvent
+    | UnknownEvent
+    | BinaryImageEvent
+    | BinaryFrame
 )
 
 
@@ -199,13 +210,13 @@ def parse_binary_frame(frame: bytes) -> BinaryImageEvent | BinaryFrame:
     if event_type == BINARY_PREVIEW_IMAGE_WITH_METADATA and len(body) >= 4:
         (length,) = struct.unpack(">I", body[:4])
         try:
-            metadata = json.loads(body[4:4 + length])
+            metadata = json.loads(body[4 : 4 + length])
         except ValueError:
             return BinaryFrame(event_type, body)
         if not isinstance(metadata, dict) or len(body) < 4 + length:
             return BinaryFrame(event_type, body)
         image_format = MIME_FORMATS.get(str(metadata.get("image_type")), str(metadata.get("image_type", "unknown")))
-        return BinaryImageEvent(event_type, image_format, body[4 + length:], metadata)
+        return BinaryImageEvent(event_type, image_format, body[4 + length :], metadata)
     return BinaryFrame(event_type, body)
 
 
@@ -216,8 +227,13 @@ def _status(data: Mapping[str, Any]) -> StatusEvent:
 
 def _progress_state(data: Mapping[str, Any]) -> ProgressStateEvent:
     nodes = tuple(
-        NodeProgress(str(node_id), float(item.get("value", 0)), float(item.get("max", 1)), str(item.get("state", "")),
-                     _str_or_none(item.get("display_node_id")))
+        NodeProgress(
+            str(node_id),
+            float(item.get("value", 0)),
+            float(item.get("max", 1)),
+            str(item.get("state", "")),
+            _str_or_none(item.get("display_node_id")),
+        )
         for node_id, item in (data.get("nodes") or {}).items()
     )
     return ProgressStateEvent(str(data["prompt_id"]), nodes)
@@ -227,20 +243,33 @@ _PARSERS: dict[str, Callable[[Mapping[str, Any]], Event]] = {
     "status": _status,
     "execution_start": lambda d: ExecutionStartEvent(str(d["prompt_id"]), d.get("timestamp")),
     "execution_cached": lambda d: ExecutionCachedEvent(str(d["prompt_id"]), _ids(d.get("nodes")), d.get("timestamp")),
-    "executing": lambda d: ExecutingEvent(_str_or_none(d.get("prompt_id")), _str_or_none(d.get("node")),
-                                          _str_or_none(d.get("display_node"))),
-    "progress": lambda d: ProgressEvent(_str_or_none(d.get("prompt_id")), _str_or_none(d.get("node")),
-                                        float(d.get("value", 0)), float(d.get("max", 1))),
+    "executing": lambda d: ExecutingEvent(
+        _str_or_none(d.get("prompt_id")), _str_or_none(d.get("node")), _str_or_none(d.get("display_node"))
+    ),
+    "progress": lambda d: ProgressEvent(
+        _str_or_none(d.get("prompt_id")), _str_or_none(d.get("node")), float(d.get("value", 0)), float(d.get("max", 1))
+    ),
     "progress_state": _progress_state,
-    "executed": lambda d: ExecutedEvent(str(d["prompt_id"]), str(d["node"]), dict(d.get("output") or {}),
-                                        _str_or_none(d.get("display_node"))),
+    "executed": lambda d: ExecutedEvent(
+        str(d["prompt_id"]), str(d["node"]), dict(d.get("output") or {}), _str_or_none(d.get("display_node"))
+    ),
     "execution_success": lambda d: ExecutionSuccessEvent(str(d["prompt_id"]), d.get("timestamp")),
     "execution_error": lambda d: ExecutionErrorEvent(
-        str(d["prompt_id"]), str(d.get("node_id")), str(d.get("node_type", "?")), str(d.get("exception_message", "")),
-        str(d.get("exception_type", "Exception")), tuple(str(line) for line in d.get("traceback") or ()),
-        _ids(d.get("executed")), d.get("timestamp")),
+        str(d["prompt_id"]),
+        str(d.get("node_id")),
+        str(d.get("node_type", "?")),
+        str(d.get("exception_message", "")),
+        str(d.get("exception_type", "Exception")),
+        tuple(str(line) for line in d.get("traceback") or ()),
+        _ids(d.get("executed")),
+        d.get("timestamp"),
+    ),
     "execution_interrupted": lambda d: ExecutionInterruptedEvent(
-        str(d["prompt_id"]), _str_or_none(d.get("node_id")), _str_or_none(d.get("node_type")), _ids(d.get("executed")),
-        d.get("timestamp")),
+        str(d["prompt_id"]),
+        _str_or_none(d.get("node_id")),
+        _str_or_none(d.get("node_type")),
+        _ids(d.get("executed")),
+        d.get("timestamp"),
+    ),
     "feature_flags": lambda d: FeatureFlagsEvent(dict(d)),
 }

@@ -48,12 +48,20 @@ class BackendHealth:
             devices = f" on {', '.join(self.devices)}" if self.devices else ""
             return f"ComfyUI {version} at {self.url} is reachable{devices}."
         nodes = f"{len(self.project_nodes)} project nodes" if self.project_nodes else "project nodes NOT loaded"
-        return (f"ComfyUI {version} at {self.url}: {self.node_count} node types, {nodes}, "
-                f"devices {', '.join(self.devices) or 'unknown'}.")
+        return (
+            f"ComfyUI {version} at {self.url}: {self.node_count} node types, {nodes}, "
+            f"devices {', '.join(self.devices) or 'unknown'}."
+        )
 
 
-def probe(client: Any, *, name: str = MAIN_BACKEND, with_nodes: bool = True, prefix: str = PROJECT_NODE_PREFIX,
-          refresh: bool = True) -> BackendHealth:
+def probe(
+    client: Any,
+    *,
+    name: str = MAIN_BACKEND,
+    with_nodes: bool = True,
+    prefix: str = PROJECT_NODE_PREFIX,
+    refresh: bool = True,
+) -> BackendHealth:
     """Ask /system_stats (and /object_info when `with_nodes`) through `client`; never raises a ComfyError."""
     checked_at = time.time()
     url = getattr(client, "base_url", "")
@@ -65,16 +73,28 @@ def probe(client: Any, *, name: str = MAIN_BACKEND, with_nodes: bool = True, pre
     system = stats.get("system") or {}
     devices = tuple(str(device.get("name") or device.get("type") or "?") for device in stats.get("devices") or ())
     return BackendHealth(
-        url=url, reachable=True, name=name, version=system.get("comfyui_version"),
-        python_version=system.get("python_version"), devices=devices, checked_at=checked_at,
+        url=url,
+        reachable=True,
+        name=name,
+        version=system.get("comfyui_version"),
+        python_version=system.get("python_version"),
+        devices=devices,
+        checked_at=checked_at,
         node_count=None if info is None else len(info),
         project_nodes=() if info is None else tuple(sorted(n for n in info if n.startswith(prefix))),
     )
 
 
-def check_backend(url: str, *, name: str = MAIN_BACKEND, timeouts: Timeouts | None = None, with_nodes: bool = True,
-                  prefix: str = PROJECT_NODE_PREFIX, refresh: bool = True,
-                  retry: Backoff | None = None) -> BackendHealth:
+def check_backend(
+    url: str,
+    *,
+    name: str = MAIN_BACKEND,
+    timeouts: Timeouts | None = None,
+    with_nodes: bool = True,
+    prefix: str = PROJECT_NODE_PREFIX,
+    refresh: bool = True,
+    retry: Backoff | None = None,
+) -> BackendHealth:
     """Open a client for `url` and `probe` it (`retry=Backoff(attempts=1)` for a quick single try)."""
     client = ComfyClient(url, timeouts=timeouts) if retry is None else ComfyClient(url, timeouts=timeouts, retry=retry)
     with client:

@@ -4,7 +4,8 @@ safe retries with backoff + jitter for idempotent GETs, errors translated into `
 from __future__ import annotations
 
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import requests
 
@@ -21,8 +22,14 @@ RECONNECT = Backoff(attempts=8, base=0.25, factor=2.0, cap=4.0)
 class HttpTransport:
     """HTTP calls to one ComfyUI server. Not retried: anything that is not a GET."""
 
-    def __init__(self, base_url: str, timeouts: Timeouts, *, retry: Backoff = SAFE_GET_RETRY,
-                 session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        timeouts: Timeouts,
+        *,
+        retry: Backoff = SAFE_GET_RETRY,
+        session: requests.Session | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeouts = timeouts
         self.retry = retry
@@ -34,8 +41,14 @@ class HttpTransport:
     def close(self) -> None:
         self.session.close()
 
-    def get(self, path: str, *, params: Mapping[str, Any] | None = None, read_timeout: float | None = None,
-            retry: bool = True) -> requests.Response:
+    def get(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        read_timeout: float | None = None,
+        retry: bool = True,
+    ) -> requests.Response:
         """GET with retries on transport errors and 502/503/504 (GETs are idempotent)."""
         timeout = (self.timeouts.connect, read_timeout or self.timeouts.read)
         delays = iter(self.retry.delays()) if retry else iter(())
@@ -66,8 +79,15 @@ class HttpTransport:
         response = self.get(path, params=params, read_timeout=self.timeouts.upload)
         return self.check(response, "GET", path).content
 
-    def post(self, path: str, *, json: Any = None, data: Mapping[str, Any] | None = None,
-             files: Mapping[str, Any] | None = None, read_timeout: float | None = None) -> requests.Response:
+    def post(
+        self,
+        path: str,
+        *,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        files: Mapping[str, Any] | None = None,
+        read_timeout: float | None = None,
+    ) -> requests.Response:
         """POST once. A failed POST raises with `maybe_sent` set when the server may have received it."""
         timeout = (self.timeouts.connect, read_timeout or self.timeouts.read)
         try:
@@ -86,8 +106,9 @@ class HttpTransport:
         try:
             return response.json()
         except ValueError as exc:
-            raise ComfyError(f"ComfyUI answered {method} {self.url(path)} with a body that is not JSON: "
-                             f"{response.text[:120]!r}.") from exc
+            raise ComfyError(
+                f"ComfyUI answered {method} {self.url(path)} with a body that is not JSON: {response.text[:120]!r}."
+            ) from exc
 
 
 def _maybe_sent(exc: requests.RequestException) -> bool:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .results import FileRef
 
@@ -27,8 +28,13 @@ def find_file_refs(outputs: Mapping[str, Mapping[str, Any]]) -> list[FileRef]:
             for item in items:
                 if not isinstance(item, Mapping) or not isinstance(item.get("filename"), str):
                     continue
-                ref = FileRef(str(node_id), key, item["filename"], str(item.get("subfolder") or ""),
-                              str(item.get("type") or "output"))
+                ref = FileRef(
+                    str(node_id),
+                    key,
+                    item["filename"],
+                    str(item.get("subfolder") or ""),
+                    str(item.get("type") or "output"),
+                )
                 if ref.identity not in seen:
                     seen.add(ref.identity)
                     refs.append(ref)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 OutputKind = Literal["image", "video", "audio", "file"]
 OutputSource = Literal["view", "websocket"]
@@ -33,8 +34,14 @@ class FileRef:
 
 
 VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".mkv", ".m4v", ".avi")
-OUTPUT_KEY_KINDS: dict[str, OutputKind] = {"images": "image", "gifs": "video", "videos": "video", "video": "video",
-                                          "audio": "audio", "audios": "audio"}
+OUTPUT_KEY_KINDS: dict[str, OutputKind] = {
+    "images": "image",
+    "gifs": "video",
+    "videos": "video",
+    "video": "video",
+    "audio": "audio",
+    "audios": "audio",
+}
 
 
 @dataclass(frozen=True)
@@ -70,9 +77,15 @@ class PromptTimings:
         return (self.comfy_finished_ms - self.comfy_started_ms) / 1000.0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"submitted_at": self.submitted_at, "first_event_at": self.first_event_at, "done_at": self.done_at,
-                "fetched_at": self.fetched_at, "comfy_started_ms": self.comfy_started_ms,
-                "comfy_finished_ms": self.comfy_finished_ms, "comfy_execution_s": self.comfy_execution_s}
+        return {
+            "submitted_at": self.submitted_at,
+            "first_event_at": self.first_event_at,
+            "done_at": self.done_at,
+            "fetched_at": self.fetched_at,
+            "comfy_started_ms": self.comfy_started_ms,
+            "comfy_finished_ms": self.comfy_finished_ms,
+            "comfy_execution_s": self.comfy_execution_s,
+        }
 
 
 @dataclass
@@ -100,10 +113,15 @@ class QueueItem:
     outputs_to_execute: tuple[str, ...]
 
     @classmethod
-    def from_wire(cls, item: list[Any]) -> "QueueItem":
+    def from_wire(cls, item: list[Any]) -> QueueItem:
         padded = list(item) + [None] * (5 - len(item))
-        return cls(float(padded[0] or 0), str(padded[1]), padded[2] or {}, padded[3] or {},
-                   tuple(str(node) for node in padded[4] or ()))
+        return cls(
+            float(padded[0] or 0),
+            str(padded[1]),
+            padded[2] or {},
+            padded[3] or {},
+            tuple(str(node) for node in padded[4] or ()),
+        )
 
     @property
     def client_id(self) -> str | None:
@@ -116,9 +134,11 @@ class QueueState:
     pending: tuple[QueueItem, ...]
 
     @classmethod
-    def from_wire(cls, body: Mapping[str, Any]) -> "QueueState":
-        return cls(tuple(QueueItem.from_wire(item) for item in body.get("queue_running") or ()),
-                   tuple(QueueItem.from_wire(item) for item in body.get("queue_pending") or ()))
+    def from_wire(cls, body: Mapping[str, Any]) -> QueueState:
+        return cls(
+            tuple(QueueItem.from_wire(item) for item in body.get("queue_running") or ()),
+            tuple(QueueItem.from_wire(item) for item in body.get("queue_pending") or ()),
+        )
 
     def is_running(self, prompt_id: str) -> bool:
         return any(item.prompt_id == prompt_id for item in self.running)

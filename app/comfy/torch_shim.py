@@ -48,7 +48,9 @@ def needs_shim(python: Path) -> bool:
         if key in _NEEDS:
             return _NEEDS[key]
     try:
-        probe = subprocess.run([key, "-c", "import torchvision"], capture_output=True, text=True, timeout=PROBE_TIMEOUT_S)
+        probe = subprocess.run(
+            [key, "-c", "import torchvision"], capture_output=True, text=True, timeout=PROBE_TIMEOUT_S
+        )
         needed = probe.returncode != 0 and "torchvision::nms" in probe.stderr
     except (OSError, subprocess.TimeoutExpired):
         needed = False  # ComfyUI's own start-up reports what is wrong
@@ -64,5 +66,7 @@ def shim_env(python: Path, workdir: Path) -> dict[str, str]:
     folder = workdir / "torchvision_shim"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "sitecustomize.py").write_text(SHIM, encoding="utf-8")
-    log.warning("%s: torchvision cannot load its ops next to this torch; ComfyUI starts with a schema shim (%s)", python, folder)
+    log.warning(
+        "%s: torchvision cannot load its ops next to this torch; ComfyUI starts with a schema shim (%s)", python, folder
+    )
     return {"PYTHONPATH": os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH", "")]))}

@@ -7,13 +7,23 @@ prompt is done; `raise_if_failed()` turns a failed end into the typed error.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import ComfyError, ExecutionError, PromptInterrupted
 from .events import (
-    BinaryImageEvent, Event, ExecutedEvent, ExecutingEvent, ExecutionCachedEvent, ExecutionErrorEvent,
-    ExecutionInterruptedEvent, ExecutionStartEvent, ExecutionSuccessEvent, ProgressEvent, ProgressStateEvent,
+    BinaryImageEvent,
+    Event,
+    ExecutedEvent,
+    ExecutingEvent,
+    ExecutionCachedEvent,
+    ExecutionErrorEvent,
+    ExecutionInterruptedEvent,
+    ExecutionStartEvent,
+    ExecutionSuccessEvent,
+    ProgressEvent,
+    ProgressStateEvent,
 )
 from .outputs import merge_outputs
 from .results import Completion, OutputFile, PromptTimings
@@ -67,8 +77,14 @@ class PromptTracker:
             self._finish("execution_success")
         elif isinstance(event, ExecutionErrorEvent):
             self.timings.comfy_finished_ms = event.timestamp_ms
-            self.error = ExecutionError(self.prompt_id, event.node_id, event.node_type, event.exception_message,
-                                        event.exception_type, list(event.traceback))
+            self.error = ExecutionError(
+                self.prompt_id,
+                event.node_id,
+                event.node_type,
+                event.exception_message,
+                event.exception_type,
+                list(event.traceback),
+            )
         elif isinstance(event, ExecutionInterruptedEvent):
             self.timings.comfy_finished_ms = event.timestamp_ms
             self.error = PromptInterrupted(self.prompt_id, event.node_id, event.node_type)
@@ -95,9 +111,14 @@ class PromptTracker:
             elif name in ("execution_success", "execution_error", "execution_interrupted"):
                 self.timings.comfy_finished_ms = data.get("timestamp")
             if name == "execution_error":
-                self.error = ExecutionError(self.prompt_id, str(data.get("node_id")), str(data.get("node_type", "?")),
-                                            str(data.get("exception_message", "")),
-                                            str(data.get("exception_type", "Exception")), list(data.get("traceback") or []))
+                self.error = ExecutionError(
+                    self.prompt_id,
+                    str(data.get("node_id")),
+                    str(data.get("node_type", "?")),
+                    str(data.get("exception_message", "")),
+                    str(data.get("exception_type", "Exception")),
+                    list(data.get("traceback") or []),
+                )
             elif name == "execution_interrupted":
                 self.error = PromptInterrupted(self.prompt_id, data.get("node_id"), data.get("node_type"))
         finished = bool(status.get("completed")) or status.get("status_str") in ("success", "error")
@@ -106,8 +127,9 @@ class PromptTracker:
         if not finished:
             return False
         if self.error is None and status.get("status_str") == "error":
-            self.error = ComfyError(f"ComfyUI reports prompt {self.prompt_id} as failed without details.",
-                                    prompt_id=self.prompt_id)
+            self.error = ComfyError(
+                f"ComfyUI reports prompt {self.prompt_id} as failed without details.", prompt_id=self.prompt_id
+            )
         self.outputs = {str(node): dict(output) for node, output in (entry.get("outputs") or {}).items()}
         if self.error is None:
             self.completed_via = "history"
@@ -133,9 +155,19 @@ class PromptTracker:
             return True
         index = sum(1 for f in self.ws_files if f.node_id == node_id)
         extension = event.image_format.lower()
-        self.ws_files.append(OutputFile(node_id=str(node_id), filename=f"ws_{node_id}_{index:05d}.{extension}",
-                                        subfolder="", type="websocket", kind="image", data=event.data,
-                                        source="websocket", key="images", format=event.image_format))
+        self.ws_files.append(
+            OutputFile(
+                node_id=str(node_id),
+                filename=f"ws_{node_id}_{index:05d}.{extension}",
+                subfolder="",
+                type="websocket",
+                kind="image",
+                data=event.data,
+                source="websocket",
+                key="images",
+                format=event.image_format,
+            )
+        )
         return True
 
     def _finish(self, via: Completion) -> None:

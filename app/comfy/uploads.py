@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import mimetypes
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from .errors import ComfyError
 from .http import HttpTransport
@@ -31,8 +31,17 @@ def read_upload(data_or_path: UploadSource, filename: str | None) -> tuple[bytes
         raise ComfyError(f"cannot read {path} for upload: {exc.strerror or exc}; check the path.") from exc
 
 
-def post_upload(http: HttpTransport, route: str, data_or_path: UploadSource, *, filename: str | None, subfolder: str,
-                type: str, overwrite: bool, original_ref: Mapping[str, str] | None = None) -> UploadResult:
+def post_upload(
+    http: HttpTransport,
+    route: str,
+    data_or_path: UploadSource,
+    *,
+    filename: str | None,
+    subfolder: str,
+    type: str,
+    overwrite: bool,
+    original_ref: Mapping[str, str] | None = None,
+) -> UploadResult:
     if type not in UPLOAD_TYPES:
         raise ComfyError(f"upload type {type!r} is not allowed; use one of {', '.join(UPLOAD_TYPES)}.")
     data, name = read_upload(data_or_path, filename)
@@ -44,8 +53,9 @@ def post_upload(http: HttpTransport, route: str, data_or_path: UploadSource, *, 
         fields["original_ref"] = json.dumps(dict(original_ref))
     response = http.post(route, data=fields, files={"image": (name, data, mime)}, read_timeout=http.timeouts.upload)
     body = http.decode_json(http.check(response, "POST", route), "POST", route)
-    result = UploadResult(str(body.get("name", name)), str(body.get("subfolder", subfolder)),
-                          str(body.get("type", type)), name)
+    result = UploadResult(
+        str(body.get("name", name)), str(body.get("subfolder", subfolder)), str(body.get("type", type)), name
+    )
     if result.renamed:
         log.warning("ComfyUI already had another %s; it stored the upload as %s", name, result.name)
     return result

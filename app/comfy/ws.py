@@ -44,8 +44,9 @@ class EventSocket:
             return
         self.close()
         try:
-            self._ws = websocket.create_connection(self.url, timeout=self.connect_timeout, skip_utf8_validation=True,
-                                                   enable_multithread=False)
+            self._ws = websocket.create_connection(
+                self.url, timeout=self.connect_timeout, skip_utf8_validation=True, enable_multithread=False
+            )
             if self.preview_metadata:
                 self._ws.send(json.dumps({"type": "feature_flags", "data": CLIENT_FEATURE_FLAGS}))
         except Exception as exc:  # noqa: BLE001 - translated in one place

@@ -31,7 +31,7 @@ class BookCheck:
 
 
 def line_of(lines: Mapping[tuple[Any, ...], int] | None, *loc: Any) -> str:
-    """" (line N)" for the deepest known location on `loc`, or "" when the script line is unknown."""
+    """ " (line N)" for the deepest known location on `loc`, or "" when the script line is unknown."""
     if not lines:
         return ""
     for size in range(len(loc), 0, -1):
@@ -40,12 +40,20 @@ def line_of(lines: Mapping[tuple[Any, ...], int] | None, *loc: Any) -> str:
     return ""
 
 
-def layout_problems(book: Book, lines: Mapping[tuple[Any, ...], int] | None = None, *, gutter_in: float = 0.125) -> list[str]:
+def layout_problems(
+    book: Book, lines: Mapping[tuple[Any, ...], int] | None = None, *, gutter_in: float = 0.125
+) -> list[str]:
     """One sentence per page whose layout cannot be made (a template of the wrong panel count ...)."""
     problems = []
     for index, page in enumerate(book.pages):
         try:
-            layout_page(page, page_size=book.page_size, dpi=book.dpi, reading_direction=book.reading_direction, gutter_in=gutter_in)
+            layout_page(
+                page,
+                page_size=book.page_size,
+                dpi=book.dpi,
+                reading_direction=book.reading_direction,
+                gutter_in=gutter_in,
+            )
         except InkframeError as exc:
             where = line_of(lines, "pages", index, "layout") if page.layout else line_of(lines, "pages", index)
             problems.append(f"{str(exc).rstrip('.')}{where}.")
@@ -62,10 +70,18 @@ def check_book(book: Book, lines: Mapping[tuple[Any, ...], int] | None = None, *
     options = ComposeOptions()
     for index, page in enumerate(book.pages):
         if len(page.panels) > CROWDED_PAGE:
-            report.warnings.append(f"Page {page.number}{line_of(lines, 'pages', index)} has {len(page.panels)} panels; "
-                                   f"no template holds more than {CROWDED_PAGE}, so they get a plain grid of small panels.")
+            report.warnings.append(
+                f"Page {page.number}{line_of(lines, 'pages', index)} has {len(page.panels)} panels; "
+                f"no template holds more than {CROWDED_PAGE}, so they get a plain grid of small panels."
+            )
         try:
-            layout = layout_page(page, page_size=book.page_size, dpi=book.dpi, reading_direction=book.reading_direction, gutter_in=options.gutter_in)
+            layout = layout_page(
+                page,
+                page_size=book.page_size,
+                dpi=book.dpi,
+                reading_direction=book.reading_direction,
+                gutter_in=options.gutter_in,
+            )
         except InkframeError as exc:
             where = line_of(lines, "pages", index, "layout") if page.layout else line_of(lines, "pages", index)
             report.errors.append(f"{str(exc).rstrip('.')}{where}.")
@@ -73,9 +89,16 @@ def check_book(book: Book, lines: Mapping[tuple[Any, ...], int] | None = None, *
         if not letter:
             continue
         for panel_index, (panel, slot) in enumerate(zip(page.panels, layout.slots)):
-            _plan, issues = plan_panel(panel, slot.box.as_tuple(), page_number=page.number, px_per_pt=px_per_point(layout),
-                                       rtl=book.reading_direction == "rtl", language=book.language, style=options.lettering,
-                                       limit=layout.geometry.safe_box)
+            _plan, issues = plan_panel(
+                panel,
+                slot.box.as_tuple(),
+                page_number=page.number,
+                px_per_pt=px_per_point(layout),
+                rtl=book.reading_direction == "rtl",
+                language=book.language,
+                style=options.lettering,
+                limit=layout.geometry.safe_box,
+            )
             for issue in issues:
                 where = line_of(lines, "pages", index, "panels", panel_index, "dialogue", issue.index)
                 text = f"{issue.describe().rstrip('.')}{where}."

@@ -1,9 +1,9 @@
 """Page composition: panel art cover-cropped into the layout, panel borders, lettering on top.
 
-    result = compose_book(book, find_panel_images(book, "panels/"))
-    for page in result.pages: page.image.save(...)
-    result.warnings      # missing art, art far off its panel's aspect
-    result.issues        # LetteringIssue per balloon (text that does not fit, a face it covers ...)
+result = compose_book(book, find_panel_images(book, "panels/"))
+for page in result.pages: page.image.save(...)
+result.warnings      # missing art, art far off its panel's aspect
+result.issues        # LetteringIssue per balloon (text that does not fit, a face it covers ...)
 """
 
 from __future__ import annotations
@@ -80,19 +80,34 @@ def px_per_point(layout: PageLayout) -> float:
     return PX_PER_PT_SCREEN if layout.geometry.spec.unit == "px" else layout.geometry.dpi / 72
 
 
-def compose_page(book: Book, page: Page, art: Mapping[int, PanelArt], *, options: ComposeOptions | None = None,
-                 layout: PageLayout | None = None, cache: ArtCache | None = None) -> ComposedPage:
+def compose_page(
+    book: Book,
+    page: Page,
+    art: Mapping[int, PanelArt],
+    *,
+    options: ComposeOptions | None = None,
+    layout: PageLayout | None = None,
+    cache: ArtCache | None = None,
+) -> ComposedPage:
     """Compose one page. `art` maps panel numbers to an image, a path, or None (a placeholder).
 
     With a `cache`, the fitted art of panels given as files is kept and reused (app/comic/art_cache.py):
     redrawing a page whose art did not change only re-letters it."""
     options = options or ComposeOptions()
-    layout = layout or layout_page(page, page_size=book.page_size, dpi=book.dpi, reading_direction=book.reading_direction, gutter_in=options.gutter_in)
+    layout = layout or layout_page(
+        page,
+        page_size=book.page_size,
+        dpi=book.dpi,
+        reading_direction=book.reading_direction,
+        gutter_in=options.gutter_in,
+    )
     canvas = Image.new("RGB", layout.size, options.background)
     result = ComposedPage(page.number, canvas, layout)
     scale = px_per_point(layout)
     border_px = max(0, round(options.border_pt * scale))
-    bleed_template = layout.template == "splash" and len(layout.slots) == 1 and layout.slots[0].box.width >= layout.geometry.width_px
+    bleed_template = (
+        layout.template == "splash" and len(layout.slots) == 1 and layout.slots[0].box.width >= layout.geometry.width_px
+    )
     regions: dict[int, Any] = {}
     identities: dict[int, dict[int, str]] = {}
     for panel, slot in zip(page.panels, layout.slots):
@@ -138,7 +153,9 @@ def compose_page(book: Book, page: Page, art: Mapping[int, PanelArt], *, options
     return result
 
 
-def compose_book(book: Book, images: PanelImages | Mapping[tuple[int, int], PanelArt], *, options: ComposeOptions | None = None) -> ComposedBook:
+def compose_book(
+    book: Book, images: PanelImages | Mapping[tuple[int, int], PanelArt], *, options: ComposeOptions | None = None
+) -> ComposedBook:
     """Compose every page; missing art becomes a marked placeholder and one warning lists it."""
     paths = images.paths if isinstance(images, PanelImages) else images
     pages = []
@@ -149,15 +166,23 @@ def compose_book(book: Book, images: PanelImages | Mapping[tuple[int, int], Pane
     if isinstance(images, PanelImages) and images.missing:
         warnings.append(images.describe_missing())
     elif not isinstance(images, PanelImages):
-        missing = [(p.number, n.number) for p in book.pages for n in p.panels if paths.get((p.number, n.number)) is None]
+        missing = [
+            (p.number, n.number) for p in book.pages for n in p.panels if paths.get((p.number, n.number)) is None
+        ]
         if missing:
             warnings.append(PanelImages(missing=missing).describe_missing())
     return ComposedBook(book, pages, warnings, art=dict(paths), options=options)
 
 
-def _fitted_tile(source: Image.Image | str | Path, page_number: int, panel: Panel, slot: Any,
-                 border: tuple[int, str, int], options: ComposeOptions,
-                 cache: ArtCache | None) -> tuple[FittedTile, dict[int, str] | None]:
+def _fitted_tile(
+    source: Image.Image | str | Path,
+    page_number: int,
+    panel: Panel,
+    slot: Any,
+    border: tuple[int, str, int],
+    options: ComposeOptions,
+    cache: ArtCache | None,
+) -> tuple[FittedTile, dict[int, str] | None]:
     """The panel's art cover-cropped to its box, framed, with the faces found in it (from `cache` when there),
     and the names `options.identify` gives those faces (never cached: a caller's detector or identify is not)."""
     box = slot.box
@@ -175,12 +200,18 @@ def _fitted_tile(source: Image.Image | str | Path, page_number: int, panel: Pane
     warning = None
     off = aspect_mismatch(image.size, (box.width, box.height))
     if off > ASPECT_WARNING_RATIO:
-        name = (source.name if isinstance(source, Path)
-                else source if isinstance(source, str) else f"page {page_number} panel {panel.number}")
+        name = (
+            source.name
+            if isinstance(source, Path)
+            else source
+            if isinstance(source, str)
+            else f"page {page_number} panel {panel.number}"
+        )
         wide, high = slot.generation_size()
         warning = (
             f"Art {name} is {image.width}x{image.height} but its panel is {box.width}x{box.height}: "
-            f"the aspect is {off:.1f}x off, so the crop keeps only {100 / off:.0f}% of it; generate it at {wide}x{high}."
+            f"the aspect is {off:.1f}x off, so the crop keeps only {100 / off:.0f}% of it; "
+            f"generate it at {wide}x{high}."
         )
     tile = cover_crop(image, (box.width, box.height), focus)
     regions = None
@@ -231,5 +262,14 @@ def _placeholder(box: Rect, page: int, panel: Panel) -> Image.Image:
     label = f"MISSING ART\npage {page}, panel {panel.number}\n{panel_file_name(page, panel.number)}"
     size = max(10, min(box.width // 14, box.height // 8))
     font = resolve_font("title", "MISSING ART page panel 0123456789_.png", size=size).load()
-    draw.multiline_text((box.width / 2, box.height / 2), label, font=font, fill=(150, 20, 20), anchor="mm", align="center", stroke_width=max(1, size // 12), stroke_fill=(255, 255, 255))
+    draw.multiline_text(
+        (box.width / 2, box.height / 2),
+        label,
+        font=font,
+        fill=(150, 20, 20),
+        anchor="mm",
+        align="center",
+        stroke_width=max(1, size // 12),
+        stroke_fill=(255, 255, 255),
+    )
     return tile

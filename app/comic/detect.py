@@ -74,12 +74,16 @@ class MediapipeArtDetector:
         from mediapipe.python.solutions import face_detection
 
         with _quiet_native_stderr():
-            self._faces = [face_detection.FaceDetection(model_selection=s, min_detection_confidence=FACE_SCORE) for s in (0, 1)]
+            self._faces = [
+                face_detection.FaceDetection(model_selection=s, min_detection_confidence=FACE_SCORE) for s in (0, 1)
+            ]
             if self.figures:
                 from mediapipe.python.solutions import pose
 
                 self._pose = pose.Pose(static_image_mode=True, model_complexity=1, min_detection_confidence=0.5)
-            self._run(np.full((64, 64, 3), 128, np.uint8))  # the graphs log their start-up lines here, not on a user's page
+            self._run(
+                np.full((64, 64, 3), 128, np.uint8)
+            )  # the graphs log their start-up lines here, not on a user's page
 
     def detect(self, rgb: np.ndarray) -> ArtRegions:
         return self._run(rgb)
@@ -145,14 +149,18 @@ class HaarArtDetector:
     def __post_init__(self) -> None:
         import cv2
 
-        self._cascade = cv2.CascadeClassifier(os.path.join(cv2.data.haarcascades, "haarcascade_frontalface_default.xml"))
+        self._cascade = cv2.CascadeClassifier(
+            os.path.join(cv2.data.haarcascades, "haarcascade_frontalface_default.xml")
+        )
 
     def detect(self, rgb: np.ndarray) -> ArtRegions:
         import cv2
 
         gray = cv2.cvtColor(np.ascontiguousarray(rgb[..., :3]), cv2.COLOR_RGB2GRAY)
         h, w = gray.shape
-        found = self._cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=6, minSize=(max(16, w // 20), max(16, h // 20)))
+        found = self._cascade.detectMultiScale(
+            gray, scaleFactor=1.1, minNeighbors=6, minSize=(max(16, w // 20), max(16, h // 20))
+        )
         faces = [f for f in (_clip((x / w, y / h, (x + bw) / w, (y + bh) / h)) for x, y, bw, bh in found) if f]
         return ArtRegions(tuple(faces), (), (), self.name)
 
@@ -192,7 +200,10 @@ def detect_art(image: Image.Image, detector: ArtDetector | None = None) -> ArtRe
     if max(small.size) > DETECT_SIDE:
         small.thumbnail((DETECT_SIDE, DETECT_SIDE), Image.Resampling.BILINEAR)
     pixels = np.asarray(small)
-    key = (detector.name, hashlib.blake2b(pixels.tobytes(), digest_size=16, person=str(pixels.shape).encode()[:16]).hexdigest())
+    key = (
+        detector.name,
+        hashlib.blake2b(pixels.tobytes(), digest_size=16, person=str(pixels.shape).encode()[:16]).hexdigest(),
+    )
     with _CACHE_LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
@@ -209,7 +220,12 @@ def panel_people(panel: Panel) -> list[str]:
     """The characters in a panel, in the order the script lists them (then speakers not listed)."""
     names = list(panel.characters)
     for balloon in panel.dialogue:
-        if balloon.speaker and not balloon.off_panel and balloon.kind not in ("caption", "sfx") and balloon.speaker not in names:
+        if (
+            balloon.speaker
+            and not balloon.off_panel
+            and balloon.kind not in ("caption", "sfx")
+            and balloon.speaker not in names
+        ):
             names.append(balloon.speaker)
     return names
 
@@ -238,7 +254,9 @@ def with_detected_faces(panel: Panel, regions: ArtRegions, identities: Mapping[i
         if match is not None and index in keep and match not in named:
             named[match] = candidates[index]
             used.add(keep.index(index))
-    positioned = [(n, panel.character_positions[n].x) for n in wanted if n in panel.character_positions and n not in named]
+    positioned = [
+        (n, panel.character_positions[n].x) for n in wanted if n in panel.character_positions and n not in named
+    ]
     pairs = sorted((abs(x - (f[0] + f[2]) / 2), n, i) for n, x in positioned for i, f in enumerate(free))
     for _distance, name, index in pairs:
         if name not in named and index not in used:
@@ -278,7 +296,9 @@ def _pose_head(points: list[tuple[float, float]], seen: list[bool]) -> Frac | No
 def _bounds(points: list[tuple[float, float]]) -> Frac | None:
     if len(points) < 3:
         return None
-    return _clip((min(p[0] for p in points), min(p[1] for p in points), max(p[0] for p in points), max(p[1] for p in points)))
+    return _clip(
+        (min(p[0] for p in points), min(p[1] for p in points), max(p[0] for p in points), max(p[1] for p in points))
+    )
 
 
 def _clip(box: Frac) -> Frac | None:

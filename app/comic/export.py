@@ -38,7 +38,9 @@ class EncodedPage:
     width: int
     height: int
     dpi: int
-    media_pt: tuple[float, float] | None = None  # the exact printed size (trim + bleed) in points; None: pixels at the DPI
+    media_pt: tuple[float, float] | None = (
+        None  # the exact printed size (trim + bleed) in points; None: pixels at the DPI
+    )
     bleed_pt: float = 0.0  # the bleed on every side in points: the TrimBox lies this far inside the MediaBox
 
 
@@ -57,8 +59,10 @@ def parse_formats(text: str | Iterable[str]) -> list[str]:
     items = [t.strip().lower() for t in (text.split(",") if isinstance(text, str) else text) if t.strip()]
     unknown = [t for t in items if t not in EXPORT_FORMATS]
     if unknown or not items:
-        raise ExportError(f"Unknown export format {', '.join(unknown) or '(none)'}; "
-                          f"use a comma-separated list of: {', '.join(EXPORT_FORMATS)}.")
+        raise ExportError(
+            f"Unknown export format {', '.join(unknown) or '(none)'}; "
+            f"use a comma-separated list of: {', '.join(EXPORT_FORMATS)}."
+        )
     return list(dict.fromkeys(items))
 
 
@@ -74,7 +78,16 @@ def encode_pages(composed: ComposedBook, *, compress_level: int = 6) -> list[Enc
         dpi = page.layout.geometry.dpi if page.layout.geometry.spec.unit != "px" else 72
         buffer = io.BytesIO()
         page.image.save(buffer, "PNG", dpi=(dpi, dpi), compress_level=compress_level)
-        out.append(EncodedPage(page.number, buffer.getvalue(), page.image.width, page.image.height, dpi, *_print_size(page.layout.geometry)))
+        out.append(
+            EncodedPage(
+                page.number,
+                buffer.getvalue(),
+                page.image.width,
+                page.image.height,
+                dpi,
+                *_print_size(page.layout.geometry),
+            )
+        )
     return out
 
 
@@ -120,8 +133,14 @@ def write_pdf(pages: Sequence[EncodedPage], path: Path, *, title: str = "") -> P
     else:
         layout = img2pdf.get_fixed_dpi_layout_fun((dpi, dpi))
     try:
-        data = img2pdf.convert([p.png for p in pages], layout_fun=layout, title=title or None, creator="Inkframe Studio",
-                               rotation=img2pdf.Rotation.ifvalid, **boxes)
+        data = img2pdf.convert(
+            [p.png for p in pages],
+            layout_fun=layout,
+            title=title or None,
+            creator="Inkframe Studio",
+            rotation=img2pdf.Rotation.ifvalid,
+            **boxes,
+        )
     except Exception as exc:  # img2pdf raises its own error types and ValueError
         raise ExportError(f"The PDF {str(path)!r} could not be built ({exc}).") from exc
     path.write_bytes(data)
@@ -131,7 +150,10 @@ def write_pdf(pages: Sequence[EncodedPage], path: Path, *, title: str = "") -> P
 def comic_info_xml(composed: ComposedBook, pages: Sequence[EncodedPage]) -> bytes:
     """ComicInfo.xml (schema v2.0, the order of elements the XSD requires) as Komga and Kavita read it."""
     book = composed.book
-    root = ET.Element("ComicInfo", {"xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance", "xmlns:xsd": "http://www.w3.org/2001/XMLSchema"})
+    root = ET.Element(
+        "ComicInfo",
+        {"xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance", "xmlns:xsd": "http://www.w3.org/2001/XMLSchema"},
+    )
 
     def add(tag: str, value: object) -> None:
         text = _XML_INVALID.sub("", str(value)) if value not in (None, "") else ""
@@ -149,7 +171,12 @@ def comic_info_xml(composed: ComposedBook, pages: Sequence[EncodedPage]) -> byte
     add("Characters", ", ".join(member.name for member in book.cast))
     pages_el = ET.SubElement(root, "Pages")
     for index, page in enumerate(pages):
-        attrs = {"Image": str(index), "ImageSize": str(len(page.png)), "ImageWidth": str(page.width), "ImageHeight": str(page.height)}
+        attrs = {
+            "Image": str(index),
+            "ImageSize": str(len(page.png)),
+            "ImageWidth": str(page.width),
+            "ImageHeight": str(page.height),
+        }
         if index == 0:
             attrs = {"Image": "0", "Type": "FrontCover", **{k: v for k, v in attrs.items() if k != "Image"}}
         ET.SubElement(pages_el, "Page", attrs)
@@ -162,7 +189,11 @@ def write_cbz(composed: ComposedBook, pages: Sequence[EncodedPage], path: Path) 
     width = max(3, len(str(len(pages))))
     with zipfile.ZipFile(path, "w") as archive:
         for index, page in enumerate(pages, start=1):
-            archive.writestr(zipfile.ZipInfo(f"{index:0{width}d}.png", date_time=(2020, 1, 1, 0, 0, 0)), page.png, compress_type=zipfile.ZIP_STORED)
+            archive.writestr(
+                zipfile.ZipInfo(f"{index:0{width}d}.png", date_time=(2020, 1, 1, 0, 0, 0)),
+                page.png,
+                compress_type=zipfile.ZIP_STORED,
+            )
         info = zipfile.ZipInfo("ComicInfo.xml", date_time=(2020, 1, 1, 0, 0, 0))
         archive.writestr(info, comic_info_xml(composed, pages), compress_type=zipfile.ZIP_DEFLATED)
     return path
@@ -190,11 +221,20 @@ def write_webtoon(composed: ComposedBook, folder: Path, slug: str, max_height: i
     return paths
 
 
-def contact_sheet(images: Sequence[Image.Image], *, columns: int = 4, thumb_width: int = CONTACT_THUMB_WIDTH, labels: Sequence[str] | None = None) -> Image.Image:
+def contact_sheet(
+    images: Sequence[Image.Image],
+    *,
+    columns: int = 4,
+    thumb_width: int = CONTACT_THUMB_WIDTH,
+    labels: Sequence[str] | None = None,
+) -> Image.Image:
     """Thumbnails of every page in a grid, each labelled with its page number."""
     if not images:
         raise ExportError("There are no pages for a contact sheet.")
-    thumbs = [im.resize((thumb_width, max(1, round(im.height * thumb_width / im.width))), Image.Resampling.LANCZOS) for im in images]
+    thumbs = [
+        im.resize((thumb_width, max(1, round(im.height * thumb_width / im.width))), Image.Resampling.LANCZOS)
+        for im in images
+    ]
     cell_h = max(t.height for t in thumbs) + 28
     columns = max(1, min(columns, len(thumbs)))
     rows = (len(thumbs) + columns - 1) // columns
@@ -214,7 +254,9 @@ def contact_sheet(images: Sequence[Image.Image], *, columns: int = 4, thumb_widt
     return sheet
 
 
-def export_book(composed: ComposedBook, out_dir: str | Path, formats: Iterable[str], *, webtoon_max_height: int = WEBTOON_MAX_HEIGHT) -> ExportResult:
+def export_book(
+    composed: ComposedBook, out_dir: str | Path, formats: Iterable[str], *, webtoon_max_height: int = WEBTOON_MAX_HEIGHT
+) -> ExportResult:
     """Write the requested formats (see EXPORT_FORMATS) of a composed book into `out_dir`."""
     formats = parse_formats(list(formats))
     out = Path(out_dir)

@@ -109,7 +109,7 @@ def list_fonts() -> list[FontInfo]:
 
 
 def text_direction(text: str) -> TextDirection:
-    """"rtl" when the first strong character of `text` is right-to-left (Hebrew, Arabic ...)."""
+    """ "rtl" when the first strong character of `text` is right-to-left (Hebrew, Arabic ...)."""
     for char in text:
         kind = unicodedata.bidirectional(char)
         if kind in ("R", "AL"):
@@ -151,9 +151,13 @@ def resolve_font(role: FontRole, text: str, preferred: str | None = None, size: 
     uncovered = {c for c in uncovered or set() if not _fontconfig_list(c)}
     if uncovered:
         chars = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in sorted(uncovered)[:5])
-        raise FontError(f"No available font has the character {chars}; "
-                        "install a font that covers it (e.g. Debian fonts-noto-core) or change the text.")
-    raise FontError(f"No single available font covers all of {text[:40]!r}; split the text by script into separate balloons.")
+        raise FontError(
+            f"No available font has the character {chars}; "
+            "install a font that covers it (e.g. Debian fonts-noto-core) or change the text."
+        )
+    raise FontError(
+        f"No single available font covers all of {text[:40]!r}; split the text by script into separate balloons."
+    )
 
 
 def _check_size(size: int) -> None:
@@ -181,7 +185,9 @@ def _locate(name: str) -> tuple[str, Path, int, bool]:
         return as_path.stem, as_path, 0, False
     known = [info.name for info in list_fonts() if info.path is not None]
     if any(info.name == name for info in list_fonts()):
-        raise FontError(f"Font {name!r} is not installed on this machine; install it or pick one of: {', '.join(known)}.")
+        raise FontError(
+            f"Font {name!r} is not installed on this machine; install it or pick one of: {', '.join(known)}."
+        )
     raise FontError(f"Unknown font {name!r}; pick one of: {', '.join(known)}, or give a path to a .ttf/.otf file.")
 
 
@@ -218,7 +224,10 @@ def _fc_match(pattern: str) -> tuple[Path, int] | None:
     try:
         out = subprocess.run(
             ["fc-match", "-f", "%{file}|%{index}", pattern],
-            capture_output=True, text=True, timeout=FC_MATCH_TIMEOUT_S, check=False,
+            capture_output=True,
+            text=True,
+            timeout=FC_MATCH_TIMEOUT_S,
+            check=False,
         ).stdout
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -254,7 +263,10 @@ def _fontconfig_list(text: str) -> tuple[str, ...]:
     try:
         listing = subprocess.run(
             ["fc-list", "--format", "%{file}|%{index}|%{family[0]}|%{style[0]}\n", pattern],
-            capture_output=True, text=True, timeout=FC_MATCH_TIMEOUT_S, check=False,
+            capture_output=True,
+            text=True,
+            timeout=FC_MATCH_TIMEOUT_S,
+            check=False,
         ).stdout
     except (OSError, subprocess.TimeoutExpired):
         return ()

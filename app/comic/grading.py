@@ -39,7 +39,9 @@ LUTS_DIR = Path(__file__).resolve().parent / "luts"
 PRESETS_FILE = LUTS_DIR / "presets.yaml"
 PRESET_LUT_SIZE = 33
 MAX_3D_SIZE = 65  # the largest 3D table Pillow's Color3DLUT filter takes
-GradeStep = Literal["exposure", "greyscale", "saturation", "temperature", "contrast", "gamma", "lift", "gain", "split_tone", "tint"]
+GradeStep = Literal[
+    "exposure", "greyscale", "saturation", "temperature", "contrast", "gamma", "lift", "gain", "split_tone", "tint"
+]
 GRADE_STEPS: tuple[str, ...] = get_args(GradeStep)
 LutKind = Literal["3d", "1d"]
 _LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float64)
@@ -70,7 +72,9 @@ class Lut:
         else:
             grid = np.linspace(0.0, 1.0, self.size)
             levels = np.arange(256) / 255.0
-            curves = [np.clip(np.interp(levels, grid, self.table[:, c]) * 255 + 0.5, 0, 255).astype(int) for c in range(3)]
+            curves = [
+                np.clip(np.interp(levels, grid, self.table[:, c]) * 255 + 0.5, 0, 255).astype(int) for c in range(3)
+            ]
             graded = rgb.point(np.concatenate(curves).tolist())
         if strength < 1.0:
             graded = Image.blend(rgb, graded, strength)
@@ -91,7 +95,9 @@ def parse_cube(text: str, source: str = "<text>") -> Lut:
             title = line[5:].strip().strip('"')
         elif keyword in ("LUT_3D_SIZE", "LUT_1D_SIZE"):
             if kind is not None:
-                raise GradeError(f"LUT file {source} line {number}: a second size line; a .cube file holds one 1D or one 3D table.")
+                raise GradeError(
+                    f"LUT file {source} line {number}: a second size line; a .cube file holds one 1D or one 3D table."
+                )
             kind = "3d" if keyword == "LUT_3D_SIZE" else "1d"
             size = _parse_size(line, source, number, kind)
         elif keyword in ("DOMAIN_MIN", "DOMAIN_MAX", "LUT_3D_INPUT_RANGE", "LUT_1D_INPUT_RANGE"):
@@ -102,7 +108,9 @@ def parse_cube(text: str, source: str = "<text>") -> Lut:
             else:
                 ok = len(values) == 3 and all(v == expected for v in values)
             if not ok:
-                raise GradeError(f"LUT file {source} line {number}: only the input domain 0..1 is supported, got {line!r}.")
+                raise GradeError(
+                    f"LUT file {source} line {number}: only the input domain 0..1 is supported, got {line!r}."
+                )
         elif _NUMBER_ROW.match(line):
             try:
                 rows.append([float(v) for v in line.split()])
@@ -231,11 +239,13 @@ def _presets() -> dict[str, Any]:
 
 def _check_preset(name: str) -> None:
     if name not in list_presets():
-        raise GradeError(f"Unknown grading preset {name!r}; use one of {', '.join(list_presets())} or a path to a .cube file.")
+        raise GradeError(
+            f"Unknown grading preset {name!r}; use one of {', '.join(list_presets())} or a path to a .cube file."
+        )
 
 
 def _apply_step(preset: str, step: dict[str, Any], rgb: np.ndarray) -> np.ndarray:
-    (key, value), = step.items()
+    ((key, value),) = step.items()
     if key not in GRADE_STEPS:
         raise GradeError(f"Grading preset {preset!r} has an unknown step {key!r}; steps are {', '.join(GRADE_STEPS)}.")
     luma = (rgb @ _LUMA)[:, None]
@@ -277,7 +287,9 @@ def _parse_size(line: str, source: str, number: int, kind: str) -> int:
     parts = line.split()
     limit = MAX_3D_SIZE if kind == "3d" else 65536
     if len(parts) != 2 or not parts[1].isdigit() or not 2 <= int(parts[1]) <= limit:
-        raise GradeError(f"LUT file {source} line {number}: the size must be a whole number from 2 to {limit}, got {line!r}.")
+        raise GradeError(
+            f"LUT file {source} line {number}: the size must be a whole number from 2 to {limit}, got {line!r}."
+        )
     return int(parts[1])
 
 

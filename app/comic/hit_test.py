@@ -38,9 +38,16 @@ class BalloonSpot:
 
 def balloon_spots(plans: Iterable[PanelPlan]) -> tuple[BalloonSpot, ...]:
     """Every placed item of the page's panel plans, in drawing order."""
-    return tuple(BalloonSpot(plan.panel, item.index, item.kind,
-                             (float(item.body[0]), float(item.body[1]), float(item.body[2]), float(item.body[3])))
-                 for plan in plans for item in plan.items)
+    return tuple(
+        BalloonSpot(
+            plan.panel,
+            item.index,
+            item.kind,
+            (float(item.body[0]), float(item.body[1]), float(item.body[2]), float(item.body[3])),
+        )
+        for plan in plans
+        for item in plan.items
+    )
 
 
 def balloon_at(spots: Iterable[BalloonSpot], x: float, y: float, *, slop: float = SLOP_PX) -> BalloonSpot | None:

@@ -61,7 +61,9 @@ class PageLayout:
         raise KeyError(panel_number)
 
 
-def generation_size(width: int, height: int, *, multiple: int = 64, target_pixels: int = 1024 * 1024) -> tuple[int, int]:
+def generation_size(
+    width: int, height: int, *, multiple: int = 64, target_pixels: int = 1024 * 1024
+) -> tuple[int, int]:
     """A (w, h) near `target_pixels` with the aspect of `width`x`height`, both multiples of `multiple`.
 
     Rounding keeps the generated aspect within one step of the panel's; the cover-crop trims the rest.
@@ -145,12 +147,16 @@ def _layout_webtoon(page: Page, geometry: PageGeometry, reading_direction: Readi
         slots.append(PanelSlot(page.number, panel.number, order, Rect(left, top, left + width, top + height)))
         top += height + gutter
     trim_height = max(top - gutter + margin - geometry.bleed_px, 2 * margin + 1)
-    return PageLayout(page.number, "webtoon", geometry.with_height(trim_height), reading_direction, tuple(slots), gutter)
+    return PageLayout(
+        page.number, "webtoon", geometry.with_height(trim_height), reading_direction, tuple(slots), gutter
+    )
 
 
 def layout_book(book: Book, *, gutter_in: float = 0.125) -> list[PageLayout]:
     """The layout of every page of `book`."""
     return [
-        layout_page(page, page_size=book.page_size, dpi=book.dpi, reading_direction=book.reading_direction, gutter_in=gutter_in)
+        layout_page(
+            page, page_size=book.page_size, dpi=book.dpi, reading_direction=book.reading_direction, gutter_in=gutter_in
+        )
         for page in book.pages
     ]

@@ -39,7 +39,7 @@ class Box(_Model):
     bottom: float = Field(ge=0.0, le=1.0)
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Box":
+    def _ordered(self) -> Box:
         if self.right <= self.left or self.bottom <= self.top:
             raise ValueError("a box needs right > left and bottom > top")
         return self
@@ -154,7 +154,7 @@ class Page(_Model):
     panels: list[Panel] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _unique_panels(self) -> "Page":
+    def _unique_panels(self) -> Page:
         seen: set[int] = set()
         for panel in self.panels:
             if panel.number in seen:
@@ -190,7 +190,7 @@ class Book(_Model):
         return value
 
     @model_validator(mode="after")
-    def _unique_pages(self) -> "Book":
+    def _unique_pages(self) -> Book:
         seen: set[int] = set()
         for page in self.pages:
             if page.number in seen:

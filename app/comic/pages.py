@@ -73,7 +73,7 @@ class PageGeometry:
         s = self.safe_px
         return (left + s, top + s, right - s, bottom - s)
 
-    def with_height(self, trim_height_px: int) -> "PageGeometry":
+    def with_height(self, trim_height_px: int) -> PageGeometry:
         return PageGeometry(self.spec, self.dpi, self.trim_width_px, trim_height_px, self.bleed_px, self.safe_px)
 
     @property
@@ -103,7 +103,9 @@ def load_page_specs() -> dict[str, PageSpec]:
                 safe=float(entry.get("safe", 0)),
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise PageSizeError(f"Page size {name!r} in data/page_sizes.yaml is malformed ({exc}); fix that entry.") from exc
+            raise PageSizeError(
+                f"Page size {name!r} in data/page_sizes.yaml is malformed ({exc}); fix that entry."
+            ) from exc
     return specs
 
 

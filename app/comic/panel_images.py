@@ -42,8 +42,10 @@ class PanelImages:
         more = f" and {len(self.missing) - 12} more" if len(self.missing) > 12 else ""
         if not self.missing:
             return ""
-        return (f"{len(self.missing)} panel image(s) missing ({names}{more}); placeholders were drawn. "
-                f"Expected names like {panel_file_name(*self.missing[0])}.")
+        return (
+            f"{len(self.missing)} panel image(s) missing ({names}{more}); placeholders were drawn. "
+            f"Expected names like {panel_file_name(*self.missing[0])}."
+        )
 
 
 def find_panel_images(book: Book, folder: str | Path | None, *, script_dir: str | Path | None = None) -> PanelImages:
@@ -91,8 +93,10 @@ def open_panel_image(path: str | Path) -> Image.Image:
 
         raise PanelImageError(pixel_limit_message(path, exc)) from None
     except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise PanelImageError(f"Panel image {str(path)!r} cannot be read as an image ({exc.__class__.__name__}); "
-                              "re-export it as PNG or JPEG.") from None
+        raise PanelImageError(
+            f"Panel image {str(path)!r} cannot be read as an image ({exc.__class__.__name__}); "
+            "re-export it as PNG or JPEG."
+        ) from None
 
 
 def cover_crop(image: Image.Image, size: tuple[int, int], focus: tuple[float, float] = (0.5, 0.5)) -> Image.Image:

@@ -1,8 +1,8 @@
 """Loading and saving comic scripts: plain-text full scripts, YAML and JSON all give the same `Book`.
 
-    book = load_book("issue1.txt")          # or .yaml / .yml / .json
-    text = format_script(book)               # back to a full script
-    warnings = check_script(book)            # speakers missing from the cast, empty panels ...
+book = load_book("issue1.txt")          # or .yaml / .yml / .json
+text = format_script(book)               # back to a full script
+warnings = check_script(book)            # speakers missing from the cast, empty panels ...
 """
 
 from __future__ import annotations
@@ -44,14 +44,33 @@ def load_book(path: str | Path, *, lines: dict | None = None) -> Book:
     path = Path(path)
     try:
         if path.stat().st_size > MAX_SCRIPT_BYTES:
-            raise ScriptError([ScriptIssue(0, 0, f"the file is larger than {MAX_SCRIPT_BYTES // 1_000_000} MB", "split the book into issues")], str(path))
+            raise ScriptError(
+                [
+                    ScriptIssue(
+                        0,
+                        0,
+                        f"the file is larger than {MAX_SCRIPT_BYTES // 1_000_000} MB",
+                        "split the book into issues",
+                    )
+                ],
+                str(path),
+            )
         data = path.read_bytes()
     except FileNotFoundError:
         raise ScriptError([ScriptIssue(0, 0, "the file does not exist", "check the path")], str(path)) from None
     except IsADirectoryError:
-        raise ScriptError([ScriptIssue(0, 0, "the path is a folder, not a script file", "name the script file itself")], str(path)) from None
+        raise ScriptError(
+            [ScriptIssue(0, 0, "the path is a folder, not a script file", "name the script file itself")], str(path)
+        ) from None
     except OSError as exc:
-        raise ScriptError([ScriptIssue(0, 0, f"the file cannot be read ({exc.strerror or exc.__class__.__name__})", "check its permissions")], str(path)) from None
+        raise ScriptError(
+            [
+                ScriptIssue(
+                    0, 0, f"the file cannot be read ({exc.strerror or exc.__class__.__name__})", "check its permissions"
+                )
+            ],
+            str(path),
+        ) from None
     text = decode_script(data, source=str(path))
     kind = _DATA_SUFFIXES.get(path.suffix.lower())
     if kind is None:
@@ -68,7 +87,14 @@ def decode_script(data: bytes, *, source: str = "script") -> str:
         line = before.count(b"\n") + 1
         column = len(before) - (before.rfind(b"\n") + 1) + 1
         hint = "save it as UTF-8 text" + (" (it looks like UTF-16)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "")
-        raise ScriptError([ScriptIssue(line, column, f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be decoded)", hint)], source) from None
+        raise ScriptError(
+            [
+                ScriptIssue(
+                    line, column, f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be decoded)", hint
+                )
+            ],
+            source,
+        ) from None
 
 
 def parse_book_data(text: str, *, kind: str = "yaml", source: str = "script") -> Book:
@@ -79,31 +105,81 @@ def parse_book_data(text: str, *, kind: str = "yaml", source: str = "script") ->
     try:
         data = json.loads(text) if kind == "json" else yaml.safe_load(text)
     except RecursionError:
-        raise ScriptError([ScriptIssue(0, 0, f"the {kind.upper()} document is nested too deeply to be a comic book", "a book is at most a few levels deep: pages, panels, dialogue")], source) from None
+        raise ScriptError(
+            [
+                ScriptIssue(
+                    0,
+                    0,
+                    f"the {kind.upper()} document is nested too deeply to be a comic book",
+                    "a book is at most a few levels deep: pages, panels, dialogue",
+                )
+            ],
+            source,
+        ) from None
     except json.JSONDecodeError as exc:
-        raise ScriptError([ScriptIssue(exc.lineno, exc.colno, f"invalid JSON: {exc.msg}", "check brackets, quotes and commas")], source) from None
+        raise ScriptError(
+            [ScriptIssue(exc.lineno, exc.colno, f"invalid JSON: {exc.msg}", "check brackets, quotes and commas")],
+            source,
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ScriptError([ScriptIssue(line, column, f"invalid YAML: {problem}", "check indentation and colons")], source) from None
+        raise ScriptError(
+            [ScriptIssue(line, column, f"invalid YAML: {problem}", "check indentation and colons")], source
+        ) from None
     if not isinstance(data, dict):
-        raise ScriptError([ScriptIssue(1, 1, "the document is not a mapping of book fields", "start with `title: ...`")], source)
+        raise ScriptError(
+            [ScriptIssue(1, 1, "the document is not a mapping of book fields", "start with `title: ...`")], source
+        )
     if _depth(data) > MAX_DATA_DEPTH:
-        raise ScriptError([ScriptIssue(0, 0, f"the {kind.upper()} document is nested more than {MAX_DATA_DEPTH} levels deep", "a book is at most a few levels deep: pages, panels, dialogue")], source)
+        raise ScriptError(
+            [
+                ScriptIssue(
+                    0,
+                    0,
+                    f"the {kind.upper()} document is nested more than {MAX_DATA_DEPTH} levels deep",
+                    "a book is at most a few levels deep: pages, panels, dialogue",
+                )
+            ],
+            source,
+        )
     escaped = list(_control_in_data(data, ()))
     if escaped:
-        raise ScriptError([ScriptIssue(*_position(text, loc), f"{'.'.join(str(p) for p in loc)}: control character U+{ord(ch):04X} in the text",
-                                       "delete it (it is invisible in most editors)") for loc, ch in escaped[:20]], source)
+        raise ScriptError(
+            [
+                ScriptIssue(
+                    *_position(text, loc),
+                    f"{'.'.join(str(p) for p in loc)}: control character U+{ord(ch):04X} in the text",
+                    "delete it (it is invisible in most editors)",
+                )
+                for loc, ch in escaped[:20]
+            ],
+            source,
+        )
     try:
         return Book.model_validate(data)
     except RecursionError:
-        raise ScriptError([ScriptIssue(0, 0, f"the {kind.upper()} document is nested too deeply to be a comic book", "a book is at most a few levels deep")], source) from None
+        raise ScriptError(
+            [
+                ScriptIssue(
+                    0,
+                    0,
+                    f"the {kind.upper()} document is nested too deeply to be a comic book",
+                    "a book is at most a few levels deep",
+                )
+            ],
+            source,
+        ) from None
     except ValidationError as exc:
         issues = []
         for err in exc.errors():
             line, column = _position(text, tuple(err["loc"]))
-            issues.append(ScriptIssue(line, column, f"{'.'.join(str(p) for p in err['loc']) or 'book'}: {err['msg']}", "fix that field"))
+            issues.append(
+                ScriptIssue(
+                    line, column, f"{'.'.join(str(p) for p in err['loc']) or 'book'}: {err['msg']}", "fix that field"
+                )
+            )
         raise ScriptError(issues, source) from None
 
 
@@ -137,7 +213,14 @@ def control_character_issues(text: str) -> list[ScriptIssue]:
     for number, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
         match = _CONTROL_RE.search(line)
         if match:
-            issues.append(ScriptIssue(number, match.start() + 1, f"control character U+{ord(match.group()):04X} in the text", "delete it (it is invisible in most editors)"))
+            issues.append(
+                ScriptIssue(
+                    number,
+                    match.start() + 1,
+                    f"control character U+{ord(match.group()):04X} in the text",
+                    "delete it (it is invisible in most editors)",
+                )
+            )
             if len(issues) >= 20:
                 break
     return issues
@@ -191,7 +274,9 @@ def check_script(book: Book, lines: Mapping[tuple[Any, ...], int] | None = None)
         if not page.panels:
             warnings.append(f"Page {page.number}{line_of(lines, 'pages', page_index)} has no panels.")
         for panel_index, panel in enumerate(page.panels):
-            where = f"page {page.number} panel {panel.number}{line_of(lines, 'pages', page_index, 'panels', panel_index)}"
+            where = (
+                f"page {page.number} panel {panel.number}{line_of(lines, 'pages', page_index, 'panels', panel_index)}"
+            )
             if not panel.description and not panel.image:
                 warnings.append(f"On {where} there is no description to draw from.")
             for name in panel.characters:
@@ -206,5 +291,7 @@ def check_script(book: Book, lines: Mapping[tuple[Any, ...], int] | None = None)
                 if has_cast and speaker and book.cast_member(speaker) is None:
                     warnings.append(f"On {said} speaker {speaker!r} is not in the cast.")
                 if panel.characters and speaker and not balloon.off_panel and speaker not in panel.characters:
-                    warnings.append(f"On {said} {speaker} speaks but is not listed in Characters; mark the line (OFF) or add them.")
+                    warnings.append(
+                        f"On {said} {speaker} speaks but is not listed in Characters; mark the line (OFF) or add them."
+                    )
     return warnings

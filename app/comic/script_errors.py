@@ -17,7 +17,11 @@ class ScriptIssue:
     hint: str = ""
 
     def describe(self, source: str = "script") -> str:
-        where = (f"{source} line {self.line}" + (f", column {self.column}" if self.column else "")) if self.line > 0 else source
+        where = (
+            (f"{source} line {self.line}" + (f", column {self.column}" if self.column else ""))
+            if self.line > 0
+            else source
+        )
         text = f"{where}: {self.message}"
         if self.hint:
             text += f" ({self.hint})"

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .choices import (
+    BREAK_BORDER_MODIFIERS,
     DEFAULT_CHARACTER_Y,
     EMPHASES,
-    BREAK_BORDER_MODIFIERS,
     IGNORED_MODIFIERS,
     MODIFIER_KINDS,
     OFF_PANEL_MODIFIERS,
@@ -24,7 +24,14 @@ from .script_errors import ScriptIssue
 
 PANEL_KEYS = ("shot", "camera", "characters", "emphasis", "focus", "image", "face")
 _NUMBER_RE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*$")
-_EMPHASIS_ALIASES = {"big": "high", "large": "high", "strong": "high", "small": "low", "quiet": "low", "medium": "normal"}
+_EMPHASIS_ALIASES = {
+    "big": "high",
+    "large": "high",
+    "strong": "high",
+    "small": "low",
+    "quiet": "low",
+    "medium": "normal",
+}
 
 
 @dataclass
@@ -59,12 +66,49 @@ def _column(line: str, fragment: str) -> int:
 
 
 # Words that open a description line as `Word: ...` and are never a speaker's name.
-DESCRIPTION_WORDS = frozenset((
-    "action", "angle", "art", "background", "camera", "close", "closeup", "color", "colour", "cut", "detail",
-    "exterior", "ext", "flashback", "foreground", "fx", "inset", "interior", "int", "later", "light", "lighting",
-    "location", "meanwhile", "mood", "music", "pan", "place", "ref", "reference", "scene", "setting", "sound",
-    "time", "transition", "view", "vfx", "weather", "zoom",
-))
+DESCRIPTION_WORDS = frozenset(
+    (
+        "action",
+        "angle",
+        "art",
+        "background",
+        "camera",
+        "close",
+        "closeup",
+        "color",
+        "colour",
+        "cut",
+        "detail",
+        "exterior",
+        "ext",
+        "flashback",
+        "foreground",
+        "fx",
+        "inset",
+        "interior",
+        "int",
+        "later",
+        "light",
+        "lighting",
+        "location",
+        "meanwhile",
+        "mood",
+        "music",
+        "pan",
+        "place",
+        "ref",
+        "reference",
+        "scene",
+        "setting",
+        "sound",
+        "time",
+        "transition",
+        "view",
+        "vfx",
+        "weather",
+        "zoom",
+    )
+)
 
 
 def _speaker_name(state: _State, name: str) -> str | None:
@@ -90,7 +134,6 @@ def looks_like_name(label: str) -> bool:
     return 0 < len(label) <= 30 and bare.isalpha() and label[0].isalpha() and label.casefold() not in DESCRIPTION_WORDS
 
 
-
 def _apply_modifiers(state: _State, number: int, line: str, balloon: dict[str, Any], mods: str | None) -> None:
     if not mods:
         return
@@ -102,7 +145,12 @@ def _apply_modifiers(state: _State, number: int, line: str, balloon: dict[str, A
         if token.startswith("@"):
             point = _parse_point(token[1:].replace("/", ","))
             if point is None:
-                state.issue(number, _column(line, token), f"cannot read the position {token[:20]!r}", "write it as `@0.30/0.20` (fractions of the panel)")
+                state.issue(
+                    number,
+                    _column(line, token),
+                    f"cannot read the position {token[:20]!r}",
+                    "write it as `@0.30/0.20` (fractions of the panel)",
+                )
             else:
                 balloon["position"] = point
         elif upper in OFF_PANEL_MODIFIERS:
@@ -154,7 +202,9 @@ def _split_top_level(text: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
-def _parse_panel_field(state: _State, number: int, line: str, panel: dict[str, Any], key: str, value: str, column: int) -> None:
+def _parse_panel_field(
+    state: _State, number: int, line: str, panel: dict[str, Any], key: str, value: str, column: int
+) -> None:
     if not value:
         state.issue(number, column, f"{key.title()} is empty", "write a value after the colon or remove the line")
         return
@@ -176,7 +226,12 @@ def _parse_panel_field(state: _State, number: int, line: str, panel: dict[str, A
     elif key == "focus":
         point = _parse_point(value)
         if point is None:
-            state.issue(number, column, f"cannot read the focus point {value[:30]!r}", "write two fractions, e.g. `Focus: 0.5, 0.3`")
+            state.issue(
+                number,
+                column,
+                f"cannot read the focus point {value[:30]!r}",
+                "write two fractions, e.g. `Focus: 0.5, 0.3`",
+            )
             return
         panel["focus"] = point
     elif key == "image":
@@ -193,7 +248,9 @@ def _parse_characters(state: _State, number: int, line: str, panel: dict[str, An
         name = name.strip()
         canonical = _speaker_name(state, name) or name
         if not canonical or ")" in canonical:
-            state.issue(number, _column(line, item), f"cannot read the character {item[:30]!r}", "write `NAME` or `NAME (left)`")
+            state.issue(
+                number, _column(line, item), f"cannot read the character {item[:30]!r}", "write `NAME` or `NAME (left)`"
+            )
             continue
         if canonical not in panel.setdefault("characters", []):
             panel["characters"].append(canonical)
@@ -201,7 +258,10 @@ def _parse_characters(state: _State, number: int, line: str, panel: dict[str, An
         if not rest:
             continue
         if where in POSITION_WORDS:
-            panel.setdefault("character_positions", {})[canonical] = {"x": POSITION_WORDS[where], "y": DEFAULT_CHARACTER_Y}
+            panel.setdefault("character_positions", {})[canonical] = {
+                "x": POSITION_WORDS[where],
+                "y": DEFAULT_CHARACTER_Y,
+            }
             continue
         point = _parse_point(where)
         if point is None:
@@ -223,7 +283,12 @@ def _parse_face(state: _State, number: int, line: str, panel: dict[str, Any], va
         m = _NUMBER_RE.match(part)
         values.append(float(m.group(1)) if m else -1.0)
     if len(values) != 4 or not all(0.0 <= v <= 1.0 for v in values) or values[2] <= values[0] or values[3] <= values[1]:
-        state.issue(number, column, f"cannot read the face box {value[:40]!r}", "write `Face: NAME left, top, right, bottom` as fractions")
+        state.issue(
+            number,
+            column,
+            f"cannot read the face box {value[:40]!r}",
+            "write `Face: NAME left, top, right, bottom` as fractions",
+        )
         return
     canonical = _speaker_name(state, name) or name
     panel.setdefault("faces", {})[canonical] = dict(zip(("left", "top", "right", "bottom"), values))

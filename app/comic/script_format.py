@@ -63,8 +63,10 @@ def _format_panel(panel: Panel, known: set[str]) -> list[str]:
     if panel.image:
         out.append(f"Image: {panel.image}")
     for name, box in panel.faces.items():
-        out.append(f"Face: {_speaker_label(name, known)} "
-                   f"{_num(box.left)}, {_num(box.top)}, {_num(box.right)}, {_num(box.bottom)}")
+        out.append(
+            f"Face: {_speaker_label(name, known)} "
+            f"{_num(box.left)}, {_num(box.top)}, {_num(box.right)}, {_num(box.bottom)}"
+        )
     out.extend(_format_balloon(balloon, known) for balloon in panel.dialogue)
     return out
 

@@ -15,7 +15,15 @@ from .choices import READING_DIRECTIONS
 from .model import Book
 from .pages import page_size_names
 from .script_errors import ScriptError, ScriptIssue
-from .script_fields import PANEL_KEYS, _apply_modifiers, _column, _parse_panel_field, _speaker_name, _State, looks_like_name
+from .script_fields import (
+    PANEL_KEYS,
+    _apply_modifiers,
+    _column,
+    _parse_panel_field,
+    _speaker_name,
+    _State,
+    looks_like_name,
+)
 
 _PAGE_RE = re.compile(r"^PAGE\s+(\d{1,6})\b\s*[.:]?\s*(\(.*\))?\s*$", re.IGNORECASE)
 _PAGE_LOOSE_RE = re.compile(r"^PAGE\b", re.IGNORECASE)
@@ -26,7 +34,18 @@ _LABEL_RE = re.compile(r"^(?P<name>[^:()\[\]]{1,60}?)\s*(?:\((?P<mods>[^()]*)\))
 _CONTROL_RE = re.compile("[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\ufffe\\uffff]")
 MAX_PANELS_PER_PAGE = 16  # a page with more cannot be lettered readably; the templates stop at 9
 
-FRONT_KEYS = ("title", "series", "issue", "writer", "language", "reading direction", "page size", "dpi", "style", "cast")
+FRONT_KEYS = (
+    "title",
+    "series",
+    "issue",
+    "writer",
+    "language",
+    "reading direction",
+    "page size",
+    "dpi",
+    "style",
+    "cast",
+)
 PAGE_KEYS = ("layout",)
 
 
@@ -40,7 +59,12 @@ def parse_script(text: str, *, source: str = "script", lines: dict[tuple[Any, ..
     for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
         control = _CONTROL_RE.search(raw)
         if control:
-            state.issue(number, control.start() + 1, f"control character U+{ord(control.group()):04X} in the text", "delete it (it is invisible in most editors)")
+            state.issue(
+                number,
+                control.start() + 1,
+                f"control character U+{ord(control.group()):04X} in the text",
+                "delete it (it is invisible in most editors)",
+            )
             continue
         _parse_line(state, number, raw.rstrip())
     _finish_texts(state)
@@ -121,8 +145,15 @@ def _check_panel_counts(state: _State) -> None:
         count = len(page["panels"])
         if count > MAX_PANELS_PER_PAGE:
             line = state.lines.get(("pages", page.get("_index", state.pages.index(page))), 0)
-            state.issue(line, 1, f"PAGE {page['number']} has {count} panels, more than the {MAX_PANELS_PER_PAGE} a page can hold readably",
-                        "split it across pages (most pages have 3 to 7 panels)")
+            state.issue(
+                line,
+                1,
+                (
+                    f"PAGE {page['number']} has {count} panels, "
+                    f"more than the {MAX_PANELS_PER_PAGE} a page can hold readably"
+                ),
+                "split it across pages (most pages have 3 to 7 panels)",
+            )
 
 
 def _start_page(state: _State, number: int, stripped: str) -> None:
@@ -150,7 +181,9 @@ def _start_panel(state: _State, number: int, line: str) -> None:
     stripped = line.strip()
     match = _PANEL_RE.match(stripped)
     if not match:
-        state.issue(number, _column(line, stripped), f"cannot read the panel heading {stripped[:40]!r}", "write it as `PANEL 2`")
+        state.issue(
+            number, _column(line, stripped), f"cannot read the panel heading {stripped[:40]!r}", "write it as `PANEL 2`"
+        )
         return
     page = state.page
     if page is None:
@@ -161,10 +194,20 @@ def _start_panel(state: _State, number: int, line: str) -> None:
         state.issue(number, 7, "panel numbers start at 1", "write `PANEL 1` for the first panel")
         return
     if ("panel-number", page["_index"], panel_number) in state.lines:
-        state.issue(number, 7, f"PANEL {panel_number} appears twice on page {page['number']}", "number the panels of a page in order")
+        state.issue(
+            number,
+            7,
+            f"PANEL {panel_number} appears twice on page {page['number']}",
+            "number the panels of a page in order",
+        )
         return
     index = len(page["panels"])
-    panel: dict[str, Any] = {"number": panel_number, "description": match.group(2).strip(), "dialogue": [], "_index": index}
+    panel: dict[str, Any] = {
+        "number": panel_number,
+        "description": match.group(2).strip(),
+        "dialogue": [],
+        "_index": index,
+    }
     page["panels"].append(panel)
     state.lines[("pages", page["_index"], "panels", index)] = number
     state.lines[("panel-number", page["_index"], panel_number)] = number
@@ -179,36 +222,65 @@ def _parse_front(state: _State, number: int, line: str, stripped: str, indented:
     key = match.group("name").strip().casefold() if match else ""
     if not match or key not in FRONT_KEYS:
         if match:
-            state.issue(number, 1, f"unknown front-matter field {match.group('name').strip()!r}", f"use one of: {', '.join(k.title() for k in FRONT_KEYS)}")
+            state.issue(
+                number,
+                1,
+                f"unknown front-matter field {match.group('name').strip()!r}",
+                f"use one of: {', '.join(k.title() for k in FRONT_KEYS)}",
+            )
         else:
-            state.issue(number, 1, "text before the first PAGE", "front matter lines look like `Title: ...`; start the story with `PAGE 1`")
+            state.issue(
+                number,
+                1,
+                "text before the first PAGE",
+                "front matter lines look like `Title: ...`; start the story with `PAGE 1`",
+            )
         return
     value = match.group("text").strip()
     column = _column(line, value) if value else len(line) + 1
     if key == "cast":
         state.in_cast = True
         if value:
-            state.issue(number, column, "Cast takes one member per line below it", "write `- NAME: description` lines under `Cast:`")
+            state.issue(
+                number,
+                column,
+                "Cast takes one member per line below it",
+                "write `- NAME: description` lines under `Cast:`",
+            )
         return
     if not value:
-        state.issue(number, column, f"{match.group('name').strip()} is empty", "write a value after the colon or remove the line")
+        state.issue(
+            number,
+            column,
+            f"{match.group('name').strip()} is empty",
+            "write a value after the colon or remove the line",
+        )
         return
     field_name = key.replace(" ", "_")
     if key in ("issue", "dpi"):
         if not value.isdigit() or len(value) > 6:
-            state.issue(number, column, f"{match.group('name').strip()} must be a whole number, not {value[:20]!r}", "for example `DPI: 300`")
+            state.issue(
+                number,
+                column,
+                f"{match.group('name').strip()} must be a whole number, not {value[:20]!r}",
+                "for example `DPI: 300`",
+            )
             return
         state.front[field_name] = int(value)
     elif key == "reading direction":
         value = {"left-to-right": "ltr", "right-to-left": "rtl"}.get(value.casefold(), value.casefold())
         if value not in READING_DIRECTIONS:
-            state.issue(number, column, f"unknown reading direction {value[:20]!r}", "use `ltr` (western) or `rtl` (manga)")
+            state.issue(
+                number, column, f"unknown reading direction {value[:20]!r}", "use `ltr` (western) or `rtl` (manga)"
+            )
             return
         state.front[field_name] = value
     elif key == "page size":
         value = value.casefold().replace(" ", "-")
         if value not in page_size_names():
-            state.issue(number, column, f"unknown page size {value[:30]!r}", f"use one of: {', '.join(page_size_names())}")
+            state.issue(
+                number, column, f"unknown page size {value[:30]!r}", f"use one of: {', '.join(page_size_names())}"
+            )
             return
         state.front[field_name] = value
     else:
@@ -221,7 +293,9 @@ def _parse_cast_entry(state: _State, number: int, line: str, stripped: str) -> N
         if state.cast:
             _parse_cast_detail(state, number, line, stripped)
         else:
-            state.issue(number, _column(line, stripped), "a cast entry must start with `-`", "write `- NAME: description`")
+            state.issue(
+                number, _column(line, stripped), "a cast entry must start with `-`", "write `- NAME: description`"
+            )
         return
     entry = stripped[1:].strip()
     name, _, description = entry.partition(":")
@@ -230,7 +304,9 @@ def _parse_cast_entry(state: _State, number: int, line: str, stripped: str) -> N
         state.issue(number, _column(line, stripped), "a cast entry has no name", "write `- NAME: description`")
         return
     if any(c["name"].casefold() == name.casefold() for c in state.cast):
-        state.issue(number, _column(line, name), f"cast member {name!r} is listed twice", "keep one entry per character")
+        state.issue(
+            number, _column(line, name), f"cast member {name!r} is listed twice", "keep one entry per character"
+        )
         return
     state.cast.append({"name": name, "description": description.strip()})
     state.lines[("cast", len(state.cast) - 1)] = number
@@ -254,14 +330,21 @@ def _parse_page_line(state: _State, number: int, line: str, stripped: str) -> No
     if match and match.group("name").strip().casefold() == "layout":
         value = match.group("text").strip()
         if not value:
-            state.issue(number, len(line) + 1, "Layout is empty", "name a template such as `grid-2x3` or remove the line")
+            state.issue(
+                number, len(line) + 1, "Layout is empty", "name a template such as `grid-2x3` or remove the line"
+            )
             return
         page = state.page
         assert page is not None
         page["layout"] = value
         state.lines[("pages", page["_index"], "layout")] = number
         return
-    state.issue(number, 1, "text between PAGE and the first PANEL", "only `Layout: NAME` may stand there; start a panel with `PANEL 1`")
+    state.issue(
+        number,
+        1,
+        "text between PAGE and the first PANEL",
+        "only `Layout: NAME` may stand there; start a panel with `PANEL 1`",
+    )
 
 
 def _parse_panel_line(state: _State, number: int, line: str, stripped: str) -> None:
@@ -284,8 +367,15 @@ def _parse_panel_line(state: _State, number: int, line: str, stripped: str) -> N
         speaker = None if kind else _speaker_name(state, label)
         if not kind and not speaker and looks_like_name(label):
             if state.cast:  # a cast is the list of who speaks: a name outside it is a typo or a missing member
-                state.issue(number, _column(line, label), f"unknown speaker {label!r}",
-                            f"add {label} to the Cast, correct the name, or write `\\{label}: ...` to keep the line as description")
+                state.issue(
+                    number,
+                    _column(line, label),
+                    f"unknown speaker {label!r}",
+                    (
+                        f"add {label} to the Cast, correct the name, "
+                        f"or write `\\{label}: ...` to keep the line as description"
+                    ),
+                )
                 state.last_text = None
                 return
             speaker = label  # no cast: `Nadja:` speaks as written

@@ -40,7 +40,7 @@ class Rect:
     def as_tuple(self) -> tuple[int, int, int, int]:
         return (self.left, self.top, self.right, self.bottom)
 
-    def mirrored(self, left: int, right: int) -> "Rect":
+    def mirrored(self, left: int, right: int) -> Rect:
         """This box mirrored horizontally inside [left, right)."""
         return Rect(left + right - self.right, self.top, left + right - self.left, self.bottom)
 
@@ -117,9 +117,13 @@ def _read_template(name: str, entry: Any) -> Template:
         width = float(entry.get("width", 1.0))
         if not 0.1 <= width <= 1.0:
             raise ValueError("width must be between 0.1 and 1")
-        return Template(name, orientation, tracks, width, bool(entry.get("bleed", False)), int(entry.get("priority", 0)))
+        return Template(
+            name, orientation, tracks, width, bool(entry.get("bleed", False)), int(entry.get("priority", 0))
+        )
     except (KeyError, TypeError, ValueError) as exc:
-        raise TemplateError(f"Layout template {name!r} in data/templates.yaml is malformed ({exc}); fix that entry.") from exc
+        raise TemplateError(
+            f"Layout template {name!r} in data/templates.yaml is malformed ({exc}); fix that entry."
+        ) from exc
 
 
 def get_template(name: str) -> Template:

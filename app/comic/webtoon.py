@@ -52,7 +52,9 @@ class WebtoonStrip:
         return any(p.top < y < p.bottom for p in self.panels)
 
 
-def _column_layout(page_number: int, slots: Sequence[PanelSlot], numbers: Sequence[int], width: int, rtl: bool) -> PageLayout:
+def _column_layout(
+    page_number: int, slots: Sequence[PanelSlot], numbers: Sequence[int], width: int, rtl: bool
+) -> PageLayout:
     geometry = page_geometry("webtoon", 72)
     margin = geometry.safe_px
     inner = width - 2 * margin
@@ -69,11 +71,19 @@ def _column_layout(page_number: int, slots: Sequence[PanelSlot], numbers: Sequen
 
 
 def _print_slots(book: Book, page: Any, gutter_in: float) -> list[PanelSlot]:
-    layout = layout_page(page, page_size=book.page_size, dpi=min(book.dpi, 150), reading_direction=book.reading_direction, gutter_in=gutter_in)
+    layout = layout_page(
+        page,
+        page_size=book.page_size,
+        dpi=min(book.dpi, 150),
+        reading_direction=book.reading_direction,
+        gutter_in=gutter_in,
+    )
     return sorted(layout.slots, key=lambda s: s.order)
 
 
-def reflow_book(book: Book, art: Mapping[tuple[int, int], Any], *, options: Any = None, width: int = WEBTOON_WIDTH) -> WebtoonStrip:
+def reflow_book(
+    book: Book, art: Mapping[tuple[int, int], Any], *, options: Any = None, width: int = WEBTOON_WIDTH
+) -> WebtoonStrip:
     """Compose every panel of `book` into one column strip `width` pixels wide, lettered at screen size."""
     from .compose import ComposeOptions, compose_page
 
@@ -88,14 +98,22 @@ def reflow_book(book: Book, art: Mapping[tuple[int, int], Any], *, options: Any 
         ordered = [by_number[s.panel_number] for s in slots]
         layout = _column_layout(page.number, slots, [p.number for p in ordered], width, book.reading_direction == "rtl")
         column_page = page.model_copy(update={"panels": ordered, "layout": None})
-        composed = compose_page(book, column_page, {p.number: art.get((page.number, p.number)) for p in ordered}, options=options, layout=layout)
+        composed = compose_page(
+            book,
+            column_page,
+            {p.number: art.get((page.number, p.number)) for p in ordered},
+            options=options,
+            layout=layout,
+        )
         warnings.extend(i.describe() for i in composed.issues if i.severity == "error")
         spans = [StripPanel(page.number, s.panel_number, s.box.top, s.box.bottom) for s in layout.slots]
         pieces.append((composed.image, spans))
     return _stack(pieces, width, options.background, warnings)
 
 
-def reflow_pages(pages: Sequence[Any], *, width: int = WEBTOON_WIDTH, background: tuple[int, int, int] = (255, 255, 255)) -> WebtoonStrip:
+def reflow_pages(
+    pages: Sequence[Any], *, width: int = WEBTOON_WIDTH, background: tuple[int, int, int] = (255, 255, 255)
+) -> WebtoonStrip:
     """The same column from already lettered pages (`ComposedPage`s): each panel is cut out of its
     page (with its lettering) and scaled to the column's width."""
     margin = page_geometry("webtoon", 72).safe_px
@@ -120,7 +138,12 @@ def reflow_pages(pages: Sequence[Any], *, width: int = WEBTOON_WIDTH, background
     return _stack(pieces, width, background, [])
 
 
-def _stack(pieces: list[tuple[Image.Image, list[StripPanel]]], width: int, background: tuple[int, int, int], warnings: list[str]) -> WebtoonStrip:
+def _stack(
+    pieces: list[tuple[Image.Image, list[StripPanel]]],
+    width: int,
+    background: tuple[int, int, int],
+    warnings: list[str],
+) -> WebtoonStrip:
     gap = PAGE_GUTTER - 2 * page_geometry("webtoon", 72).safe_px
     height = sum(im.height for im, _ in pieces) + max(0, gap) * max(0, len(pieces) - 1)
     strip = Image.new("RGB", (width, max(1, height)), background)

@@ -23,8 +23,10 @@ def load_insightface_model(path: Path, session_kwargs: dict[str, Any], expected_
     model = model_zoo.get_model(str(path), **session_kwargs)
     task = getattr(model, "taskname", None) if model is not None else None
     if task != expected_task:
-        raise FaceSwapError(f"{path} is not a {expected_task} model (insightface sees {task or 'an unknown model'}); "
-                            "check that the file matches its manifest entry.")
+        raise FaceSwapError(
+            f"{path} is not a {expected_task} model (insightface sees {task or 'an unknown model'}); "
+            "check that the file matches its manifest entry."
+        )
     model.prepare(0)
     return model
 

@@ -32,12 +32,16 @@ class InsightfaceDetector:
 
     name = "insightface"
 
-    def __init__(self, model_path: Path, session_kwargs: dict[str, Any], det_size: int = 640, threshold: float = 0.5) -> None:
+    def __init__(
+        self, model_path: Path, session_kwargs: dict[str, Any], det_size: int = 640, threshold: float = 0.5
+    ) -> None:
         from insightface.model_zoo import model_zoo
 
         self.model = model_zoo.get_model(str(model_path), **session_kwargs)
         if self.model is None or getattr(self.model, "taskname", "") != "detection":
-            raise FaceSwapError(f"{model_path} is not a face detection model (SCRFD); check the detector entry of the manifest.")
+            raise FaceSwapError(
+                f"{model_path} is not a face detection model (SCRFD); check the detector entry of the manifest."
+            )
         self.model.prepare(0, input_size=(det_size, det_size), det_thresh=threshold)
         self._lock = threading.Lock()
 
@@ -47,7 +51,10 @@ class InsightfaceDetector:
             boxes, kpss = self.model.detect(bgr, max_num=0, metric="default")
         if boxes is None or len(boxes) == 0 or kpss is None:
             return []
-        return [Detection(bbox=b[:4].astype(np.float32), kps=k.astype(np.float32), score=float(b[4])) for b, k in zip(boxes, kpss)]
+        return [
+            Detection(bbox=b[:4].astype(np.float32), kps=k.astype(np.float32), score=float(b[4]))
+            for b, k in zip(boxes, kpss)
+        ]
 
 
 class MediapipeDetector:
@@ -59,10 +66,14 @@ class MediapipeDetector:
         try:
             from mediapipe.python.solutions import face_detection
         except ImportError:
-            raise FaceSwapError("the fallback face detector needs mediapipe 0.10.21 (pip install --no-deps mediapipe==0.10.21), "
-                                "or put insightface's det_10g.onnx in the models folder.") from None
-        self._detectors = [face_detection.FaceDetection(model_selection=selection, min_detection_confidence=threshold)
-                           for selection in ((0, 1) if full_range else (0,))]
+            raise FaceSwapError(
+                "the fallback face detector needs mediapipe 0.10.21 (pip install --no-deps mediapipe==0.10.21), "
+                "or put insightface's det_10g.onnx in the models folder."
+            ) from None
+        self._detectors = [
+            face_detection.FaceDetection(model_selection=selection, min_detection_confidence=threshold)
+            for selection in ((0, 1) if full_range else (0,))
+        ]
         self._lock = threading.Lock()
 
     def detect(self, rgb: np.ndarray) -> list[Detection]:
@@ -103,4 +114,6 @@ def five_points_from_blazeface(points: np.ndarray) -> np.ndarray:
     unit = axis / eye_distance
     half_mouth = 0.5 * _MOUTH_TO_EYE_RATIO * eye_distance
     centre = mouth
-    return np.stack([left_eye, right_eye, nose, centre - unit * half_mouth, centre + unit * half_mouth]).astype(np.float32)
+    return np.stack([left_eye, right_eye, nose, centre - unit * half_mouth, centre + unit * half_mouth]).astype(
+        np.float32
+    )

@@ -40,22 +40,32 @@ class EngineParts:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def build_detector(kind: DetectorKind, catalog: ModelCatalog, names: dict[str, str], kwargs: dict[str, Any]) -> Detector:
+def build_detector(
+    kind: DetectorKind, catalog: ModelCatalog, names: dict[str, str], kwargs: dict[str, Any]
+) -> Detector:
     if kind == "insightface" or (kind == "auto" and catalog.exists(names["detector"])):
         return InsightfaceDetector(catalog.require(names["detector"]), kwargs)
     return MediapipeDetector()
 
 
-def load_parts(catalog: ModelCatalog, names: dict[str, str], runtime: RuntimeSettings, detector: DetectorKind = "auto",
-               enhancer: bool = True, genderage: bool = False) -> EngineParts:
+def load_parts(
+    catalog: ModelCatalog,
+    names: dict[str, str],
+    runtime: RuntimeSettings,
+    detector: DetectorKind = "auto",
+    enhancer: bool = True,
+    genderage: bool = False,
+) -> EngineParts:
     """Load the models the engine needs from the catalogue; every file is checked (presence, sha256)
     before any loads."""
     roles = ["recognition", "swapper"] + (["genderage"] if genderage else []) + (["gfpgan"] if enhancer else [])
     paths = {role: catalog.require(names[role]) for role in roles}
     kwargs = session_kwargs(runtime)
-    analyzer = FaceAnalyzer(build_detector(detector, catalog, names, kwargs),
-                            load_insightface_model(paths["recognition"], kwargs, "recognition"),
-                            load_insightface_model(paths["genderage"], kwargs, "genderage") if genderage else None)
+    analyzer = FaceAnalyzer(
+        build_detector(detector, catalog, names, kwargs),
+        load_insightface_model(paths["recognition"], kwargs, "recognition"),
+        load_insightface_model(paths["genderage"], kwargs, "genderage") if genderage else None,
+    )
     swapper = Swapper(paths["swapper"], kwargs)
     restorer = GfpganRestorer(paths["gfpgan"], torch_device(runtime)) if enhancer else None
     return EngineParts(analyzer=analyzer, swapper=swapper, restorer=restorer)
@@ -80,14 +90,17 @@ class FaceSwapEngine:
         if not faces:
             from .errors import NoFaceFound
 
-            raise NoFaceFound(f"no face was found in the reference image {name}; use a picture where the face is clear.")
+            raise NoFaceFound(
+                f"no face was found in the reference image {name}; use a picture where the face is clear."
+            )
         return faces[0].normed_embedding
 
     def detect(self, rgb: np.ndarray) -> list[Detection]:
         return self.analyzer.detector.detect(rgb)
 
-    def process(self, rgb: np.ndarray, source: SourceIdentity, settings: SwapSettings,
-                detections: list[Detection] | None = None) -> FrameOutcome:
+    def process(
+        self, rgb: np.ndarray, source: SourceIdentity, settings: SwapSettings, detections: list[Detection] | None = None
+    ) -> FrameOutcome:
         """Swap the selected faces of one frame; a frame without (selected) faces passes through unchanged."""
         selection = settings.selection
         found = self.detect(rgb) if detections is None else detections
@@ -113,7 +126,9 @@ class FaceSwapEngine:
         """GFPGAN on the FFHQ-aligned face, mixed with the unrestored face by `blend`, pasted back feathered."""
         restorer = self.parts.restorer
         if restorer is None:
-            raise FaceSwapError("the gfpgan enhancer was asked for but not loaded; choose --enhancer none or add GFPGANv1.4.pth.")
+            raise FaceSwapError(
+                "the gfpgan enhancer was asked for but not loaded; choose --enhancer none or add GFPGANv1.4.pth."
+            )
         if blend <= 0:
             return
         aligned, matrix = align_to_template(frame, face.kps, restorer.size)
@@ -125,7 +140,9 @@ def new_tracker(settings: SwapSettings) -> FaceTracker | None:
     return FaceTracker(strength=settings.smoothing) if settings.smoothing > 0 else None
 
 
-def resolve_selection(engine: FaceSwapEngine, selection: SelectionSettings, reference: tuple[str, np.ndarray] | None) -> SelectionSettings:
+def resolve_selection(
+    engine: FaceSwapEngine, selection: SelectionSettings, reference: tuple[str, np.ndarray] | None
+) -> SelectionSettings:
     """Fill in the reference embedding from a reference image when the selector needs one."""
     from dataclasses import replace
 
@@ -152,4 +169,6 @@ def load_rgb(path: Path) -> np.ndarray:
 
         raise FaceSwapError(pixel_limit_message(path, exc)) from None
     except (UnidentifiedImageError, OSError) as exc:
-        raise FaceSwapError(f"{path} is not a readable image ({exc.__class__.__name__}); use PNG, JPEG or WebP.") from None
+        raise FaceSwapError(
+            f"{path} is not a readable image ({exc.__class__.__name__}); use PNG, JPEG or WebP."
+        ) from None

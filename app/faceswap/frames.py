@@ -14,8 +14,14 @@ from .safety import draw_visible_mark
 from .types import Face, SourceIdentity, SwapSettings
 
 
-def swap_frames(engine: FaceSwapEngine, frames: list[np.ndarray], source: SourceIdentity, settings: SwapSettings,
-                gate: NsfwGate | None = None, visible_mark: bool = False) -> list[np.ndarray]:
+def swap_frames(
+    engine: FaceSwapEngine,
+    frames: list[np.ndarray],
+    source: SourceIdentity,
+    settings: SwapSettings,
+    gate: NsfwGate | None = None,
+    visible_mark: bool = False,
+) -> list[np.ndarray]:
     """Swap each frame (a batch is treated as consecutive video frames); frames without a selected face pass through."""
     tracker = new_tracker(settings) if len(frames) > 1 else None
     out: list[np.ndarray] = []
@@ -39,8 +45,10 @@ def swap_frames(engine: FaceSwapEngine, frames: list[np.ndarray], source: Source
         out.append(result)
     if swapped == 0:
         shown = ", ".join(str(i) for i in unmatched[:8])
-        raise NoFaceFound(f"no face matching the selection was found in the target ({len(frames)} image(s): {shown}"
-                          f"{', ...' if len(unmatched) > 8 else ''}); check the selector, reference face or filters.")
+        raise NoFaceFound(
+            f"no face matching the selection was found in the target ({len(frames)} image(s): {shown}"
+            f"{', ...' if len(unmatched) > 8 else ''}); check the selector, reference face or filters."
+        )
     if gate is not None and len(frames) > 1:
         gate.check_video(tally, name="the swapped batch")
     return out
@@ -55,5 +63,10 @@ def restore_faces(engine: FaceSwapEngine, frame: np.ndarray, blend: float = 0.8)
 
 
 def describe_face(face: Face) -> dict[str, Any]:
-    return {"bbox": [round(float(v), 1) for v in face.bbox], "kps": [[round(float(x), 1), round(float(y), 1)] for x, y in face.kps],
-            "score": round(float(face.score), 3), "gender": face.gender, "age": face.age}
+    return {
+        "bbox": [round(float(v), 1) for v in face.bbox],
+        "kps": [[round(float(x), 1), round(float(y), 1)] for x, y in face.kps],
+        "score": round(float(face.score), 3),
+        "gender": face.gender,
+        "age": face.age,
+    }

@@ -39,10 +39,14 @@ def swap_image(engine: FaceSwapEngine, job: ImageJob, gate: NsfwGate | None = No
     if outcome.faces_found == 0:
         raise NoFaceFound(f"no face was found in the target {job.target_name}; use a picture where the face is clear.")
     if outcome.faces_swapped == 0:
-        raise NoFaceFound(f"{outcome.faces_found} face(s) were found in {job.target_name} but none matches the selection; "
-                          "check the selector, the reference face or the gender/age filters.")
+        raise NoFaceFound(
+            f"{outcome.faces_found} face(s) were found in {job.target_name} but none matches the selection; "
+            "check the selector, the reference face or the gender/age filters."
+        )
     frame = draw_visible_mark(outcome.frame) if job.visible_mark else outcome.frame
     score = gate.check_image(frame, name=f"the swap of {job.target_name}") if gate is not None else None
     if job.out is not None:
         save_image(frame, job.out, job.provenance)
-    return frame, ImageReport(out=job.out, faces_found=outcome.faces_found, faces_swapped=outcome.faces_swapped, nsfw_score=score)
+    return frame, ImageReport(
+        out=job.out, faces_found=outcome.faces_found, faces_swapped=outcome.faces_swapped, nsfw_score=score
+    )

@@ -36,13 +36,18 @@ class ModelSpec:
     size: int | None = None
     licence: str = "see the model's source"
 
+
 def spec_from_entry(entry: dict[str, Any]) -> ModelSpec:
     """Build a ModelSpec from one manifest mapping (unknown keys are ignored)."""
     try:
-        return ModelSpec(name=str(entry["name"]), folder=str(entry.get("folder", "")), url=str(entry.get("url") or ""),
-                         sha256=(str(entry["sha256"]).lower() if entry.get("sha256") else None),
-                         size=int(entry["size"]) if entry.get("size") else None,
-                         licence=str(entry.get("licence") or entry.get("license") or "see the model's source"))
+        return ModelSpec(
+            name=str(entry["name"]),
+            folder=str(entry.get("folder", "")),
+            url=str(entry.get("url") or ""),
+            sha256=(str(entry["sha256"]).lower() if entry.get("sha256") else None),
+            size=int(entry["size"]) if entry.get("size") else None,
+            licence=str(entry.get("licence") or entry.get("license") or "see the model's source"),
+        )
     except KeyError as exc:
         raise ModelFileError(f"a models manifest entry has no {exc.args[0]!r}: {entry!r}; add it.") from None
 
@@ -61,8 +66,10 @@ class ModelCatalog:
         try:
             return self.specs[name]
         except KeyError:
-            raise ModelFileError(f"model {name!r} is not in the models manifest; add an entry for it "
-                                 f"(known: {', '.join(sorted(self.specs)) or 'none'}).") from None
+            raise ModelFileError(
+                f"model {name!r} is not in the models manifest; add an entry for it "
+                f"(known: {', '.join(sorted(self.specs)) or 'none'})."
+            ) from None
 
     def path_of(self, name: str) -> Path:
         spec = self.spec(name)
@@ -77,7 +84,9 @@ class ModelCatalog:
         path = self.path_of(name)
         if not path.is_file():
             source = f"download it from {spec.url}" if spec.url else "obtain it from its publisher"
-            raise ModelFileError(f"model file {spec.name} is missing: put it at {path} ({source}; licence: {spec.licence}).")
+            raise ModelFileError(
+                f"model file {spec.name} is missing: put it at {path} ({source}; licence: {spec.licence})."
+            )
         if self.verify and spec.sha256:
             self._check_sha256(spec, path)
         return path
@@ -89,12 +98,16 @@ class ModelCatalog:
             if self._verified.get(key) == spec.sha256:
                 return
         if spec.size is not None and stat.st_size != spec.size:
-            raise ModelFileError(f"model file {path} has {stat.st_size} bytes but the manifest expects {spec.size}; "
-                                 f"the download is incomplete or the wrong file: fetch it again from {spec.url or 'its source'}.")
+            raise ModelFileError(
+                f"model file {path} has {stat.st_size} bytes but the manifest expects {spec.size}; "
+                f"the download is incomplete or the wrong file: fetch it again from {spec.url or 'its source'}."
+            )
         digest = sha256_of(path)
         if digest != spec.sha256:
-            raise ModelFileError(f"model file {path} is corrupt or not the expected model (sha256 {digest[:12]}..., "
-                                 f"manifest {(spec.sha256 or '')[:12]}...); fetch it again from {spec.url or 'its source'}.")
+            raise ModelFileError(
+                f"model file {path} is corrupt or not the expected model (sha256 {digest[:12]}..., "
+                f"manifest {(spec.sha256 or '')[:12]}...); fetch it again from {spec.url or 'its source'}."
+            )
         with self._lock:
             self._verified[key] = digest
 
@@ -106,7 +119,9 @@ def catalog_from_manifest(manifest: Path, root: Path, names: set[str] | None = N
     try:
         data = yaml.safe_load(Path(manifest).read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
-        raise ModelFileError(f"the models manifest {manifest} cannot be read ({exc.__class__.__name__}); restore it from git.") from None
+        raise ModelFileError(
+            f"the models manifest {manifest} cannot be read ({exc.__class__.__name__}); restore it from git."
+        ) from None
     entries = data.get("models", []) if isinstance(data, dict) else []
     wanted = set(ROLE_DEFAULTS.values()) if names is None else names
     return ModelCatalog(root, [spec_from_entry(e) for e in entries if isinstance(e, dict) and e.get("name") in wanted])

@@ -15,8 +15,9 @@ import numpy as np
 
 from .errors import ContentBlocked, FaceSwapError
 
-EXPLICIT_CLASSES = frozenset({"FEMALE_GENITALIA_EXPOSED", "MALE_GENITALIA_EXPOSED", "FEMALE_BREAST_EXPOSED",
-                              "ANUS_EXPOSED", "BUTTOCKS_EXPOSED"})
+EXPLICIT_CLASSES = frozenset(
+    {"FEMALE_GENITALIA_EXPOSED", "MALE_GENITALIA_EXPOSED", "FEMALE_BREAST_EXPOSED", "ANUS_EXPOSED", "BUTTOCKS_EXPOSED"}
+)
 
 Classifier = Callable[[np.ndarray], float]
 
@@ -28,8 +29,10 @@ class NudenetClassifier:
         try:
             from nudenet import NudeDetector
         except ImportError:
-            raise FaceSwapError("the NSFW gate needs nudenet 3.4.2 (pip install nudenet==3.4.2); "
-                                "it cannot be skipped while faceswap.nsfw_gate is on.") from None
+            raise FaceSwapError(
+                "the NSFW gate needs nudenet 3.4.2 (pip install nudenet==3.4.2); "
+                "it cannot be skipped while faceswap.nsfw_gate is on."
+            ) from None
         self.detector = NudeDetector(model_path=str(model_path) if model_path else None)
         if providers:
             self.detector.onnx_session.set_providers(providers)
@@ -55,7 +58,9 @@ class VideoGateTally:
 
 
 class NsfwGate:
-    def __init__(self, classifier: Classifier, threshold: float = 0.6, video_share: float = 0.1, sample_every: int = 10) -> None:
+    def __init__(
+        self, classifier: Classifier, threshold: float = 0.6, video_share: float = 0.1, sample_every: int = 10
+    ) -> None:
         self.classifier = classifier
         self.threshold = threshold
         self.video_share = video_share
@@ -64,8 +69,10 @@ class NsfwGate:
     def check_image(self, rgb: np.ndarray, name: str = "the result") -> float:
         score = self.classifier(rgb)
         if score >= self.threshold:
-            raise ContentBlocked(f"{name} was blocked by the NSFW gate (explicit content score {score:.2f} >= "
-                                 f"{self.threshold:.2f}); nothing was saved.")
+            raise ContentBlocked(
+                f"{name} was blocked by the NSFW gate (explicit content score {score:.2f} >= "
+                f"{self.threshold:.2f}); nothing was saved."
+            )
         return score
 
     def sample_frame(self, index: int, rgb: np.ndarray, tally: VideoGateTally) -> None:
@@ -88,6 +95,8 @@ class NsfwGate:
     def check_video(self, tally: VideoGateTally, name: str = "the video") -> None:
         if self.is_blocked(tally):
             shown = ", ".join(str(f) for f in tally.frames[:8])
-            raise ContentBlocked(f"{name} was blocked by the NSFW gate: {tally.hits} of {tally.samples} sampled frames "
-                                 f"(frames {shown}) scored >= {self.threshold:.2f}, more than the allowed share "
-                                 f"{self.video_share:.0%}; nothing was saved.")
+            raise ContentBlocked(
+                f"{name} was blocked by the NSFW gate: {tally.hits} of {tally.samples} sampled frames "
+                f"(frames {shown}) scored >= {self.threshold:.2f}, more than the allowed share "
+                f"{self.video_share:.0%}; nothing was saved."
+            )

@@ -12,8 +12,16 @@ import cv2
 import numpy as np
 
 # facexlib's FFHQ five-point template for 512 x 512 crops (what GFPGAN is trained on).
-FFHQ_TEMPLATE_512 = np.array([[192.98138, 239.94708], [318.90277, 240.1936], [256.63416, 314.01935],
-                              [201.26117, 371.41043], [313.08905, 371.15118]], dtype=np.float32)
+FFHQ_TEMPLATE_512 = np.array(
+    [
+        [192.98138, 239.94708],
+        [318.90277, 240.1936],
+        [256.63416, 314.01935],
+        [201.26117, 371.41043],
+        [313.08905, 371.15118],
+    ],
+    dtype=np.float32,
+)
 
 
 @functools.lru_cache(maxsize=16)
@@ -24,7 +32,7 @@ def feather_mask(size: int, blur: float = 0.3, padding: float = 0.0) -> np.ndarr
     feather = max(1, int(round(size * max(0.0, blur) * 0.25)))
     edge = inset + feather
     if edge * 2 < size:
-        mask[edge:size - edge, edge:size - edge] = 1.0
+        mask[edge : size - edge, edge : size - edge] = 1.0
     else:
         mask[size // 2, size // 2] = 1.0
     if feather > 1:
@@ -34,8 +42,9 @@ def feather_mask(size: int, blur: float = 0.3, padding: float = 0.0) -> np.ndarr
     return mask
 
 
-def align_to_template(frame: np.ndarray, kps: np.ndarray, size: int = 512,
-                      template: np.ndarray = FFHQ_TEMPLATE_512) -> tuple[np.ndarray, np.ndarray]:
+def align_to_template(
+    frame: np.ndarray, kps: np.ndarray, size: int = 512, template: np.ndarray = FFHQ_TEMPLATE_512
+) -> tuple[np.ndarray, np.ndarray]:
     """Warp the face with landmarks kps to a size x size crop in the template's alignment; returns (crop, M)."""
     scaled = template * (size / 512.0)
     matrix, _ = cv2.estimateAffinePartial2D(kps.astype(np.float32), scaled, method=cv2.LMEDS)
@@ -45,7 +54,9 @@ def align_to_template(frame: np.ndarray, kps: np.ndarray, size: int = 512,
     return crop, matrix
 
 
-def paste_back(frame: np.ndarray, crop: np.ndarray, matrix: np.ndarray, mask: np.ndarray, amount: float = 1.0) -> np.ndarray:
+def paste_back(
+    frame: np.ndarray, crop: np.ndarray, matrix: np.ndarray, mask: np.ndarray, amount: float = 1.0
+) -> np.ndarray:
     """Blend `crop` (aligned with `matrix`: frame -> crop) into `frame` in place within the face region;
     returns frame."""
     h, w = frame.shape[:2]

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ModelFileError
 from ..torch_compat import ensure_gfpgan_importable
+from .errors import ModelFileError
 
 
 class GfpganRestorer:
@@ -30,16 +30,27 @@ class GfpganRestorer:
         self.torch = torch
         self.device = torch.device(device)
         with torch.device("meta"):  # no random init of 87 M parameters: the checkpoint's tensors are assigned below
-            self.net = GFPGANv1Clean(out_size=512, num_style_feat=512, channel_multiplier=2, decoder_load_path=None,
-                                     fix_decoder=False, num_mlp=8, input_is_latent=True, different_w=True, narrow=1,
-                                     sft_half=True)
+            self.net = GFPGANv1Clean(
+                out_size=512,
+                num_style_feat=512,
+                channel_multiplier=2,
+                decoder_load_path=None,
+                fix_decoder=False,
+                num_mlp=8,
+                input_is_latent=True,
+                different_w=True,
+                narrow=1,
+                sft_half=True,
+            )
         try:
             checkpoint = torch.load(str(model_path), map_location="cpu", weights_only=True, mmap=True)
             key = "params_ema" if "params_ema" in checkpoint else "params"
             self.net.load_state_dict(checkpoint[key], strict=True, assign=True)
         except Exception as exc:  # noqa: BLE001 - torch.load raises many types (unpickling, zip, size mismatch)
-            raise ModelFileError(f"{model_path} is not a GFPGAN v1.4 (GFPGANv1Clean) checkpoint: "
-                                 f"{str(exc).splitlines()[0][:160]}; download GFPGANv1.4.pth again.") from None
+            raise ModelFileError(
+                f"{model_path} is not a GFPGAN v1.4 (GFPGANv1Clean) checkpoint: "
+                f"{str(exc).splitlines()[0][:160]}; download GFPGANv1.4.pth again."
+            ) from None
         self.net.eval().to(self.device)
         self._lock = threading.Lock()
 

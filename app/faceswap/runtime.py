@@ -22,8 +22,10 @@ def providers_for(choice: ProviderChoice) -> list[str]:
     if choice == "cuda" and "CUDAExecutionProvider" not in available:
         from .errors import FaceSwapError
 
-        raise FaceSwapError("faceswap.providers is 'cuda' but this onnxruntime has no CUDA provider; "
-                            "install onnxruntime-gpu or set faceswap.providers to auto.")
+        raise FaceSwapError(
+            "faceswap.providers is 'cuda' but this onnxruntime has no CUDA provider; "
+            "install onnxruntime-gpu or set faceswap.providers to auto."
+        )
     if choice in ("auto", "cuda") and "CUDAExecutionProvider" in available:
         return ["CUDAExecutionProvider", "CPUExecutionProvider"]
     return ["CPUExecutionProvider"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 from pathlib import Path
 
 import cv2
@@ -18,8 +18,10 @@ MARK_TEXT = "AI face swap"
 
 def require_consent(confirmed: bool) -> None:
     if not confirmed:
-        raise ConsentRequired("face swap needs your confirmation that everyone whose face is used has consented "
-                              "(tick the consent box, or pass --i-have-consent on the command line).")
+        raise ConsentRequired(
+            "face swap needs your confirmation that everyone whose face is used has consented "
+            "(tick the consent box, or pass --i-have-consent on the command line)."
+        )
 
 
 def check_output_path(path: Path, overwrite: bool) -> None:
@@ -38,7 +40,7 @@ class Provenance:
     date: str = ""
 
     @classmethod
-    def now(cls) -> "Provenance":
+    def now(cls) -> Provenance:
         return cls(date=datetime.now(UTC).replace(microsecond=0).isoformat())
 
     def as_metadata(self) -> dict[str, str]:
@@ -66,7 +68,9 @@ def save_image(rgb: np.ndarray, path: Path, provenance: Provenance) -> Path:
         exif[0x0131] = provenance.tool  # Software
         image.save(path, exif=exif, quality=95)
     else:
-        raise FaceSwapError(f"{path} has the extension {suffix or '(none)'}; image results are saved as .png, .jpg or .webp.")
+        raise FaceSwapError(
+            f"{path} has the extension {suffix or '(none)'}; image results are saved as .png, .jpg or .webp."
+        )
     return path
 
 

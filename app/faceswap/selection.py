@@ -30,7 +30,9 @@ def average_identity(faces_by_file: list[tuple[str, list[Face]]]) -> SourceIdent
         embeddings.append(largest.normed_embedding)
     if not embeddings:
         raise NoFaceFound("no source image was given; pass at least one --source picture of the face to use.")
-    return SourceIdentity(embedding=np.mean(embeddings, axis=0).astype(np.float32), files=tuple(n for n, _ in faces_by_file))
+    return SourceIdentity(
+        embedding=np.mean(embeddings, axis=0).astype(np.float32), files=tuple(n for n, _ in faces_by_file)
+    )
 
 
 def _passes_filters(face: Face, settings: SelectionSettings) -> bool:

@@ -43,8 +43,10 @@ class FaceTracker:
 
     def update(self, detections: list[Detection]) -> list[tuple[int, Detection]]:
         """Associate this frame's detections with tracks (greedy, best IoU first) and return smoothed ones."""
-        pairs = sorted(((box_iou(t.bbox, d.bbox), ti, di) for ti, t in enumerate(self.tracks) for di, d in enumerate(detections)),
-                       reverse=True)
+        pairs = sorted(
+            ((box_iou(t.bbox, d.bbox), ti, di) for ti, t in enumerate(self.tracks) for di, d in enumerate(detections)),
+            reverse=True,
+        )
         used_t: set[int] = set()
         used_d: set[int] = set()
         out: list[tuple[int, Detection]] = []
@@ -60,7 +62,9 @@ class FaceTracker:
             track.bbox = weight * track.bbox + (1 - weight) * det.bbox
             track.kps = weight * track.kps + (1 - weight) * det.kps
             track.score, track.missed = det.score, 0
-            out.append((track.track_id, Detection(track.bbox.astype(np.float32), track.kps.astype(np.float32), det.score)))
+            out.append(
+                (track.track_id, Detection(track.bbox.astype(np.float32), track.kps.astype(np.float32), det.score))
+            )
         for ti, track in enumerate(self.tracks):
             if ti not in used_t:
                 track.missed += 1

@@ -31,8 +31,10 @@ class Swapper:
 
         model = model_zoo.get_model(str(model_path), **session_kwargs)
         if model is None or type(model).__name__ != "INSwapper":
-            raise FaceSwapError(f"{model_path} is not an inswapper model (two inputs target 1x3x128x128 and source 1x512); "
-                                "check that the file matches its manifest entry.")
+            raise FaceSwapError(
+                f"{model_path} is not an inswapper model (two inputs target 1x3x128x128 and source 1x512); "
+                "check that the file matches its manifest entry."
+            )
         self.model = model
         self.size = int(model.input_size[0])
 
@@ -40,6 +42,7 @@ class Swapper:
         """(crop RGB size x size, M frame -> crop) for one target face."""
         bgr = rgb[..., ::-1]
         # onnxruntime sessions are safe to run from several threads at once
-        fake_bgr, matrix = self.model.get(np.ascontiguousarray(bgr), _Target(face.kps), _Source(source.normed_embedding),
-                                          paste_back=False)
+        fake_bgr, matrix = self.model.get(
+            np.ascontiguousarray(bgr), _Target(face.kps), _Source(source.normed_embedding), paste_back=False
+        )
         return np.ascontiguousarray(fake_bgr[..., ::-1]), matrix

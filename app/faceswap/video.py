@@ -74,8 +74,15 @@ def _segment_options(job: VideoJob, info: VideoInfo) -> EncodeOptions:
     return EncodeOptions(codec=codec, fps=info.fps, crf=crf).with_source_colour(info)  # type: ignore[arg-type]
 
 
-def _produce(engine: FaceSwapEngine, job: VideoJob, frames, skip: int, pool: ThreadPoolExecutor, out_q: queue.Queue,
-             stop: threading.Event) -> None:
+def _produce(
+    engine: FaceSwapEngine,
+    job: VideoJob,
+    frames,
+    skip: int,
+    pool: ThreadPoolExecutor,
+    out_q: queue.Queue,
+    stop: threading.Event,
+) -> None:
     """Decode, detect and track in order; submit each frame's swap to the pool; queue the futures in order."""
     tracker = new_tracker(job.settings)
     try:
@@ -104,14 +111,27 @@ def _put(out_q: queue.Queue, item: object, stop: threading.Event) -> None:
             continue
 
 
-def swap_video(engine: FaceSwapEngine, job: VideoJob, gate: NsfwGate | None = None,
-               progress: Callable[[Progress], None] | None = None) -> VideoReport:
+def swap_video(
+    engine: FaceSwapEngine,
+    job: VideoJob,
+    gate: NsfwGate | None = None,
+    progress: Callable[[Progress], None] | None = None,
+) -> VideoReport:
     started = time.monotonic()
     info = probe(job.target)
     chunk_frames = max(1, int(round(job.chunk_seconds * float(info.fps))))
-    key = job_key(str(job.target.resolve()), job.target.stat().st_size, job.target.stat().st_mtime_ns,
-                  job.source.embedding.tobytes(), job.settings, job.codec, job.crf, job.trim, job.visible_mark,
-                  None if gate is None else (gate.threshold, gate.video_share, gate.sample_every))
+    key = job_key(
+        str(job.target.resolve()),
+        job.target.stat().st_size,
+        job.target.stat().st_mtime_ns,
+        job.source.embedding.tobytes(),
+        job.settings,
+        job.codec,
+        job.crf,
+        job.trim,
+        job.visible_mark,
+        None if gate is None else (gate.threshold, gate.video_share, gate.sample_every),
+    )
     work = work_dir_for(job.out)
     state = load_state(work, key, chunk_frames)
     resumed_chunks = len(state.segments)
@@ -126,8 +146,9 @@ def swap_video(engine: FaceSwapEngine, job: VideoJob, gate: NsfwGate | None = No
     out_q: queue.Queue = queue.Queue(maxsize=max(2, job.workers * 2))
     stop = threading.Event()
     pool = ThreadPoolExecutor(max_workers=max(1, job.workers), thread_name_prefix="faceswap")
-    producer = threading.Thread(target=_produce, args=(engine, job, frames, skip, pool, out_q, stop), name="faceswap-decode",
-                                daemon=True)
+    producer = threading.Thread(
+        target=_produce, args=(engine, job, frames, skip, pool, out_q, stop), name="faceswap-decode", daemon=True
+    )
     producer.start()
     writer: VideoWriter | None = None
     stats = ChunkStats()
@@ -187,18 +208,34 @@ def swap_video(engine: FaceSwapEngine, job: VideoJob, gate: NsfwGate | None = No
             raise
     if swapped == 0:
         shutil.rmtree(work, ignore_errors=True)
-        raise NoFaceFound(f"no face matching the selection was found in any of the {frames_total} frames of {job.target}; "
-                          "check the selector, the reference face or the gender/age filters.")
-    final = EncodeOptions(codec=job.codec, fps=info.fps,  # type: ignore[arg-type]
-                          audio_source=job.target if info.has_audio else None, audio_range=job.trim,
-                          metadata=job.provenance.as_metadata())
+        raise NoFaceFound(
+            f"no face matching the selection was found in any of the {frames_total} frames of {job.target}; "
+            "check the selector, the reference face or the gender/age filters."
+        )
+    final = EncodeOptions(
+        codec=job.codec,  # type: ignore[arg-type]
+        fps=info.fps,  # type: ignore[arg-type]
+        audio_source=job.target if info.has_audio else None,
+        audio_range=job.trim,
+        metadata=job.provenance.as_metadata(),
+    )
     partial = job.out.with_name(f".{job.out.stem}.partial{job.out.suffix}")
     concat([work / s for s in state.segments], partial, final)
     os.replace(partial, job.out)
     shutil.rmtree(work, ignore_errors=True)
-    return VideoReport(out=job.out, frames=frames_total, frames_with_faces=sum(s.frames_with_faces for s in state.stats),
-                       frames_swapped=swapped, unmatched=unmatched, has_audio=info.has_audio, resumed_chunks=resumed_chunks,
-                       gate_samples=tally.samples, gate_hits=tally.hits, seconds=time.monotonic() - started, fps=info.fps)
+    return VideoReport(
+        out=job.out,
+        frames=frames_total,
+        frames_with_faces=sum(s.frames_with_faces for s in state.stats),
+        frames_swapped=swapped,
+        unmatched=unmatched,
+        has_audio=info.has_audio,
+        resumed_chunks=resumed_chunks,
+        gate_samples=tally.samples,
+        gate_hits=tally.hits,
+        seconds=time.monotonic() - started,
+        fps=info.fps,
+    )
 
 
 def _count(stats: ChunkStats, index: int, outcome: FrameOutcome) -> None:
@@ -211,8 +248,9 @@ def _count(stats: ChunkStats, index: int, outcome: FrameOutcome) -> None:
         add_unmatched(stats.unmatched, index)
 
 
-def _finish_segment(writer: VideoWriter, name: str, work: Path, state: SwapState, stats: ChunkStats,
-                    tally: VideoGateTally) -> None:
+def _finish_segment(
+    writer: VideoWriter, name: str, work: Path, state: SwapState, stats: ChunkStats, tally: VideoGateTally
+) -> None:
     path = writer.close()
     os.replace(path, work / name)
     state.segments.append(name)
@@ -231,4 +269,3 @@ def _drain(out_q: queue.Queue) -> None:
 
 def default_workers() -> int:
     return max(1, min(4, (os.cpu_count() or 2)))
-

@@ -44,7 +44,7 @@ def job_key(*parts: object) -> str:
     return digest.hexdigest()
 
 
-def _feed(digest: "hashlib._Hash", value: object) -> None:
+def _feed(digest: hashlib._Hash, value: object) -> None:
     """Hash a value exactly: arrays by their bytes (repr would abbreviate them), dataclasses field by field."""
     import numpy as np
 
@@ -69,12 +69,20 @@ def load_state(work_dir: Path, key: str, chunk_frames: int) -> SwapState:
     path = work_dir / "state.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        state = SwapState(**{k: v for k, v in data.items() if k not in ("stats",)},
-                          stats=[ChunkStats(**s) for s in data.get("stats", [])])
+        state = SwapState(
+            **{k: v for k, v in data.items() if k not in ("stats",)},
+            stats=[ChunkStats(**s) for s in data.get("stats", [])],
+        )
     except (OSError, ValueError, TypeError):
         state = None
-    if (state is None or state.version != STATE_VERSION or state.key != key or state.chunk_frames != chunk_frames
-            or len(state.stats) != len(state.segments) or not all((work_dir / s).is_file() for s in state.segments)):
+    if (
+        state is None
+        or state.version != STATE_VERSION
+        or state.key != key
+        or state.chunk_frames != chunk_frames
+        or len(state.stats) != len(state.segments)
+        or not all((work_dir / s).is_file() for s in state.segments)
+    ):
         if work_dir.exists():
             shutil.rmtree(work_dir)
         work_dir.mkdir(parents=True)

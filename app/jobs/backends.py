@@ -13,8 +13,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,8 +61,11 @@ class BackendChoice:
         """The same choice with the `broken` backends moved to `missing` with their reasons."""
         if not broken:
             return self
-        return BackendChoice([name for name in self.able if name not in broken],
-                             [name for name in self.waiting if name not in broken], {**self.missing, **broken})
+        return BackendChoice(
+            [name for name in self.able if name not in broken],
+            [name for name in self.waiting if name not in broken],
+            {**self.missing, **broken},
+        )
 
 
 def backend_specs(config: Config, *, main_url: str | None = None) -> list[BackendSpec]:
@@ -90,9 +93,15 @@ def preflight_problems(prompt: Mapping[str, Any], object_info: Any, uploads: fro
     from app.workflows import preflight  # the workflow layer owns the rules
 
     report = preflight(prompt, object_info)
-    return [problem.sentence for problem in report.problems
-            if not (problem.kind == "not_in_list" and uploads
-                    and (prompt.get(problem.node_id) or {}).get("inputs", {}).get(problem.input) in uploads)]
+    return [
+        problem.sentence
+        for problem in report.problems
+        if not (
+            problem.kind == "not_in_list"
+            and uploads
+            and (prompt.get(problem.node_id) or {}).get("inputs", {}).get(problem.input) in uploads
+        )
+    ]
 
 
 ClientFactory = Callable[[BackendSpec], Any]
@@ -101,12 +110,14 @@ ClientFactory = Callable[[BackendSpec], Any]
 def make_comfy_client(spec: BackendSpec, config: Config, *, health: bool = False) -> Any:
     """A client for one backend. Queue clients reconnect briefly (the queue retries elsewhere rather
     than wait long for a dead server); health clients try once with short timeouts."""
-    from app.comfy import ComfyClient
     from app.backoff import Backoff
+    from app.comfy import ComfyClient
 
     timeouts = config.comfyui.timeouts
     if health:
-        quick = timeouts.model_copy(update={"connect": min(timeouts.connect, 2.0), "read": min(timeouts.read, HEALTH_TIMEOUT_S)})
+        quick = timeouts.model_copy(
+            update={"connect": min(timeouts.connect, 2.0), "read": min(timeouts.read, HEALTH_TIMEOUT_S)}
+        )
         return ComfyClient(spec.url, timeouts=quick, retry=Backoff(attempts=1))
     return ComfyClient(spec.url, timeouts=timeouts, reconnect=Backoff(attempts=4, base=0.25, factor=2.0, cap=1.0))
 
@@ -114,8 +125,14 @@ def make_comfy_client(spec: BackendSpec, config: Config, *, health: bool = False
 class BackendPool:
     """Thread-safe view of the backends' health and capabilities for one worker."""
 
-    def __init__(self, specs: list[BackendSpec], client_factory: ClientFactory, *, health_factory: ClientFactory | None = None,
-                 recheck_s: float = 2.0) -> None:
+    def __init__(
+        self,
+        specs: list[BackendSpec],
+        client_factory: ClientFactory,
+        *,
+        health_factory: ClientFactory | None = None,
+        recheck_s: float = 2.0,
+    ) -> None:
         self.specs = {spec.name: spec for spec in specs}
         self._states = {spec.name: BackendState(spec) for spec in specs}
         self._factory = client_factory
@@ -192,8 +209,13 @@ class BackendPool:
             if not state.healthy and time.monotonic() - state.checked_at >= self.recheck_s:
                 self.check(name)
 
-    def capable(self, prompt: Mapping[str, Any] | None = None, *, per_backend: Mapping[str, Mapping[str, Any]] | None = None,
-                uploads: frozenset[str] = frozenset()) -> BackendChoice:
+    def capable(
+        self,
+        prompt: Mapping[str, Any] | None = None,
+        *,
+        per_backend: Mapping[str, Mapping[str, Any]] | None = None,
+        uploads: frozenset[str] = frozenset(),
+    ) -> BackendChoice:
         """Which backends can run prompt (healthy), are worth waiting for (down), or lack something (and what).
 
         A down backend whose object_info is known is judged on it. One never reached is only worth
@@ -228,7 +250,9 @@ class BackendPool:
         """Changes whenever a backend's health or object_info changes (to reuse capability checks)."""
         return tuple((name, state.healthy, id(state.object_info)) for name, state in self._states.items())
 
-    def pick(self, candidates: list[str], running: Mapping[str, int], avoid: frozenset[str] = frozenset()) -> str | None:
+    def pick(
+        self, candidates: list[str], running: Mapping[str, int], avoid: frozenset[str] = frozenset()
+    ) -> str | None:
         """The least-loaded candidate with a free slot (load = running / max_concurrent); among equals,
         one not in avoid (where this job already failed) comes first."""
         free = [name for name in candidates if running.get(name, 0) < self.specs[name].max_concurrent]

@@ -57,7 +57,7 @@ def _spec(path: Path, line: int, data: Any, defaults: dict[str, Any]) -> JobSpec
     workflow = data.pop("workflow", None)
     parameters = dict(data.get("parameters") or {})
     if prompt_file:
-        source = (path.parent / str(prompt_file))
+        source = path.parent / str(prompt_file)
         try:
             parameters["prompt"] = json.loads(source.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
@@ -71,7 +71,10 @@ def _spec(path: Path, line: int, data: Any, defaults: dict[str, Any]) -> JobSpec
         error = exc.errors()[0]
         field = ".".join(str(part) for part in error["loc"]) or "job"
         if error["type"] == "extra_forbidden":
-            return_msg = f"unknown field {field}; allowed are kind, key, parameters, priority, depends_on, max_attempts, prompt_file, workflow"
+            return_msg = (
+                f"unknown field {field}; allowed are kind, key, parameters, priority, depends_on, max_attempts, "
+                "prompt_file, workflow"
+            )
             raise _fail(path, line, return_msg) from exc
         raise _fail(path, line, f"{field}: {error['msg']}") from exc
 
@@ -121,7 +124,7 @@ def _parse_csv(path: Path, text: str) -> BatchFile:
             cell = (cell or "").strip()
             if column.startswith("param."):
                 if cell:
-                    data["parameters"][column[len("param."):]] = _scalar(cell)
+                    data["parameters"][column[len("param.") :]] = _scalar(cell)
             elif column == "depends_on":
                 data["depends_on"] = [part for part in cell.replace(";", " ").split() if part]
             elif cell:

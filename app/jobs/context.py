@@ -40,20 +40,31 @@ class JobContext:
     library_dir: Path
     store: JobStore
     pool: Any = None  # app.jobs.backends.BackendPool of the worker (None outside a worker)
-    enqueue: Callable[[Job], Any] | None = None  # send a queued job whose dependencies are met (transitions.enqueue_if_ready)
+    enqueue: Callable[[Job], Any] | None = (
+        None  # send a queued job whose dependencies are met (transitions.enqueue_if_ready)
+    )
     cancel: Callable[[Job], Any] | None = None  # end a job as cancelled (transitions.cancel)
     withdraw: Callable[[Job], Any] | None = None  # take a running job's prompt off its backend (runner.withdraw)
     worker_id: str = ""
-    stopping: Callable[[], bool] = lambda: False  # the worker is shutting down: coordinators leave their job to the next start
+    stopping: Callable[[], bool] = lambda: (
+        False
+    )  # the worker is shutting down: coordinators leave their job to the next start
 
     @classmethod
-    def for_config(cls, config: Config, store: JobStore, **extra: Any) -> "JobContext":
-        return cls(config=config, output_dir=config.resolve(config.app.output_dir),
-                   library_dir=config.resolve(config.app.library_dir), store=store, **extra)
+    def for_config(cls, config: Config, store: JobStore, **extra: Any) -> JobContext:
+        return cls(
+            config=config,
+            output_dir=config.resolve(config.app.output_dir),
+            library_dir=config.resolve(config.app.library_dir),
+            store=store,
+            **extra,
+        )
 
 
 def child_id(parent: Job, parameters: Mapping[str, Any], kind: str) -> str:
-    digest = hashlib.sha256(json.dumps({"kind": kind, "parameters": parameters}, sort_keys=True, default=str).encode()).hexdigest()
+    digest = hashlib.sha256(
+        json.dumps({"kind": kind, "parameters": parameters}, sort_keys=True, default=str).encode()
+    ).hexdigest()
     return f"{parent.id[:32]}.{digest[:28]}"
 
 
@@ -72,19 +83,42 @@ def submit_child(context: JobContext, parent: Job, kind: str, parameters: dict[s
         raise ParentStopped(f"job {parent.id} is {current.status} now; no more child jobs are submitted for it.")
     job_id = child_id(parent, parameters, kind)
     stamp = now()
-    job = Job(id=job_id, kind=kind, parameters=parameters, priority=parent.priority, batch_id=child_batch(parent),
-              max_attempts=context.config.queue.max_attempts, created_at=stamp, updated_at=stamp)
+    job = Job(
+        id=job_id,
+        kind=kind,
+        parameters=parameters,
+        priority=parent.priority,
+        batch_id=child_batch(parent),
+        max_attempts=context.config.queue.max_attempts,
+        created_at=stamp,
+        updated_at=stamp,
+    )
     try:
         context.store.add([job])
     except JobStoreError:
         job = context.store.get(job_id)  # submitted by an earlier run of the parent
         if retry_failed and job.status in ("failed", "cancelled"):
-            job = context.store.mutate(job_id, lambda cur: cur.model_copy(update={
-                "status": "queued", "attempts": 0, "progress": 0.0, "progress_text": "queued again by its parent",
-                "finished_at": None, "not_before": 0.0}) if cur.status in ("failed", "cancelled") else None) or context.store.get(job_id)
+            job = context.store.mutate(
+                job_id,
+                lambda cur: (
+                    cur.model_copy(
+                        update={
+                            "status": "queued",
+                            "attempts": 0,
+                            "progress": 0.0,
+                            "progress_text": "queued again by its parent",
+                            "finished_at": None,
+                            "not_before": 0.0,
+                        }
+                    )
+                    if cur.status in ("failed", "cancelled")
+                    else None
+                ),
+            ) or context.store.get(job_id)
         if job.status == "paused":
-            job = context.store.mutate(job_id, lambda cur: cur.model_copy(update={"status": "queued"})
-                                       if cur.status == "paused" else None) or context.store.get(job_id)
+            job = context.store.mutate(
+                job_id, lambda cur: cur.model_copy(update={"status": "queued"}) if cur.status == "paused" else None
+            ) or context.store.get(job_id)
     if job.status == "queued" and context.enqueue is not None:
         context.enqueue(job)
     return context.store.get(job_id)
@@ -104,7 +138,9 @@ def wait_child(context: JobContext, parent: Job, job_id: str, *, timeout_s: floa
             checked = time.monotonic()
             current = context.store.get(parent.id)
             if current.status != "running" or current.prompt_id != parent.prompt_id:
-                raise ParentStopped(f"job {parent.id} is {current.status} now; its child {job_id} is left to the queue.")
+                raise ParentStopped(
+                    f"job {parent.id} is {current.status} now; its child {job_id} is left to the queue."
+                )
         if deadline is not None and time.monotonic() > deadline:
             raise InkframeError(f"child job {job_id} did not end within {timeout_s:g} s.")
         time.sleep(CHILD_POLL_S)

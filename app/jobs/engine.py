@@ -81,8 +81,15 @@ class QueueEngine:
         else:
             self.huey.enqueue(self._task.s(payload, priority=priority))
 
-    def enqueue(self, job_id: str, *, delay: float = 0.0, changes: dict | None = None, adopt: bool = False,
-                only_if: Callable[[Job], bool] | None = None) -> Job | None:
+    def enqueue(
+        self,
+        job_id: str,
+        *,
+        delay: float = 0.0,
+        changes: dict | None = None,
+        adopt: bool = False,
+        only_if: Callable[[Job], bool] | None = None,
+    ) -> Job | None:
         """Bump the job's dispatch_seq (applying changes) and send a message; None when only_if refused."""
 
         def bump(job: Job) -> Job | None:
@@ -112,9 +119,18 @@ class QueueEngine:
         """Start consumer threads in this process (non-blocking); stop() ends them."""
         self._handler = handler
         self._consumer = _EmbeddedConsumer(
-            self.huey, workers=threads, worker_type="thread", periodic=False, initial_delay=0.005, backoff=1.3,
-            max_delay=0.1, scheduler_interval=1, check_worker_health=True, health_check_interval=5,
-            shutdown_timeout=3.0)
+            self.huey,
+            workers=threads,
+            worker_type="thread",
+            periodic=False,
+            initial_delay=0.005,
+            backoff=1.3,
+            max_delay=0.1,
+            scheduler_interval=1,
+            check_worker_health=True,
+            health_check_interval=5,
+            shutdown_timeout=3.0,
+        )
         self._consumer.start()
         log.info("queue consumer started with %d threads", threads)
 

@@ -13,7 +13,6 @@ stops the other jobs.
 from __future__ import annotations
 
 import builtins
-
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -42,7 +41,10 @@ class JobNotFoundError(InkframeError):
 
 class CorruptJobError(InkframeError):
     def __init__(self, job_id: str, reason: str) -> None:
-        super().__init__(f"job record {job_id!r} is corrupt ({reason}); it was quarantined, see `python main.py queue ls --quarantined`.")
+        super().__init__(
+            f"job record {job_id!r} is corrupt ({reason}); it was quarantined, "
+            "see `python main.py queue ls --quarantined`."
+        )
         self.job_id = job_id
 
 
@@ -133,8 +135,9 @@ class JobStore(ABC):
 
         return self._atomic(job_id, apply)
 
-    def claim(self, job_id: str, *, dispatch_seq: int, backend: str, max_running: int,
-              prompt_id: str, worker_id: str) -> Job | None:
+    def claim(
+        self, job_id: str, *, dispatch_seq: int, backend: str, max_running: int, prompt_id: str, worker_id: str
+    ) -> Job | None:
         """queued -> running on backend, recording backend and prompt_id before anything is posted.
 
         Returns None when the job is no longer queued under this dispatch_seq (paused, cancelled,
@@ -145,11 +148,21 @@ class JobStore(ABC):
             if job.status != "queued" or job.dispatch_seq != dispatch_seq or running >= max_running:
                 return None
             stamp = now()
-            return job.model_copy(update={
-                "status": "running", "backend": backend, "prompt_id": prompt_id, "worker_id": worker_id,
-                "attempts": job.attempts + 1, "progress": 0.0, "progress_text": "submitted", "live": None, "preview": None,
-                "started_at": stamp, "updated_at": stamp,
-            })
+            return job.model_copy(
+                update={
+                    "status": "running",
+                    "backend": backend,
+                    "prompt_id": prompt_id,
+                    "worker_id": worker_id,
+                    "attempts": job.attempts + 1,
+                    "progress": 0.0,
+                    "progress_text": "submitted",
+                    "live": None,
+                    "preview": None,
+                    "started_at": stamp,
+                    "updated_at": stamp,
+                }
+            )
 
         return self._atomic(job_id, apply, count_backend=backend)
 

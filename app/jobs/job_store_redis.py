@@ -2,14 +2,14 @@
 
 Layout under a prefix (default `inkframe:`): `job:<id>` holds the JSON record; sorted sets
 `created` and `updated` order every job; sets `status:<s>`, `batch:<b>`, `kind:<k>`,
-`running:<backend>` (with `backends` naming them) and `deps:<id>` index it. Every change runs in a WATCH/MULTI transaction on the job key (and on the
-backend's running set for a claim), so it is atomic across processes.
+`running:<backend>` (with `backends` naming them) and `deps:<id>` index it. Every change runs in a
+WATCH/MULTI transaction on the job key (and on the backend's running set for a claim), so it is atomic
+across processes.
 """
 
 from __future__ import annotations
 
 import builtins
-
 import json
 import uuid
 from collections.abc import Sequence
@@ -28,7 +28,9 @@ class RedisJobStore(JobStore):
         try:
             self._redis.ping()
         except redis.RedisError as exc:
-            raise JobStoreError(f"cannot reach the Redis job store at {url} ({exc}); start redis-server or fix queue.redis_url.") from exc
+            raise JobStoreError(
+                f"cannot reach the Redis job store at {url} ({exc}); start redis-server or fix queue.redis_url."
+            ) from exc
 
     def _k(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
@@ -121,7 +123,7 @@ class RedisJobStore(JobStore):
         ids = list(dict.fromkeys(job_ids))
         found: dict[str, Job] = {}
         for start in range(0, len(ids), 1000):
-            chunk = ids[start:start + 1000]
+            chunk = ids[start : start + 1000]
             for job_id, raw in zip(chunk, self._redis.mget([self._k("job", i) for i in chunk])):
                 if raw is None:
                     continue
@@ -166,7 +168,9 @@ class RedisJobStore(JobStore):
         page_ids = [self._text(member) for member in page]
         found = self.get_many(page_ids)
         items = [found[i] for i in page_ids if i in found]
-        return JobPage(items=items, total=total - (len(page_ids) - len(items)), quarantined=self._redis.hlen(self._k("quarantine")))
+        return JobPage(
+            items=items, total=total - (len(page_ids) - len(items)), quarantined=self._redis.hlen(self._k("quarantine"))
+        )
 
     def running_counts(self) -> dict[str, int]:
         backends = sorted(self._members(self._k("backends")))

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import builtins
-
 import json
 import os
 import sqlite3
 import threading
 from collections.abc import Sequence
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from .job_store_base import CorruptJobError, JobNotFoundError, JobStore, JobStoreError, Mutation, parse_job
 from .models import JOB_STATUSES, BatchSummary, Job, JobPage, JobQuery, QuarantinedRecord, WorkerInfo, now
@@ -33,8 +32,17 @@ CREATE INDEX IF NOT EXISTS jobs_kind ON jobs(kind, created_at);
 CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created_at);
 CREATE INDEX IF NOT EXISTS jobs_updated ON jobs(updated_at);
 CREATE INDEX IF NOT EXISTS jobs_running ON jobs(backend, status);
-CREATE TABLE IF NOT EXISTS job_deps (job_id TEXT NOT NULL, depends_on TEXT NOT NULL, PRIMARY KEY (depends_on, job_id));
-CREATE TABLE IF NOT EXISTS quarantine (job_id TEXT PRIMARY KEY, reason TEXT NOT NULL, raw TEXT NOT NULL, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS job_deps (
+    job_id TEXT NOT NULL,
+    depends_on TEXT NOT NULL,
+    PRIMARY KEY (depends_on, job_id)
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+    job_id TEXT PRIMARY KEY,
+    reason TEXT NOT NULL,
+    raw TEXT NOT NULL,
+    at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS workers (worker_id TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS marks (key TEXT PRIMARY KEY, at REAL NOT NULL);
 """
@@ -51,12 +59,16 @@ class SqliteJobStore(JobStore):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn().executescript(SCHEMA)
         except (OSError, sqlite3.Error) as exc:
-            raise JobStoreError(f"cannot open the job store {self.path} ({exc}); check queue.sqlite_path in config.yaml.") from exc
+            raise JobStoreError(
+                f"cannot open the job store {self.path} ({exc}); check queue.sqlite_path in config.yaml."
+            ) from exc
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None or getattr(self._local, "pid", None) != os.getpid():
-            conn = sqlite3.connect(self.path, timeout=self._busy_timeout_s, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(
+                self.path, timeout=self._busy_timeout_s, isolation_level=None, check_same_thread=False
+            )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             self._local.conn, self._local.pid = conn, os.getpid()
@@ -67,8 +79,17 @@ class SqliteJobStore(JobStore):
     # ---- writes ---------------------------------------------------------------------------------
     @staticmethod
     def _row(job: Job) -> tuple:
-        return (job.status, job.kind, job.batch_id, job.backend, job.priority, job.created_at, job.updated_at,
-                job.model_dump_json(), job.id)
+        return (
+            job.status,
+            job.kind,
+            job.batch_id,
+            job.backend,
+            job.priority,
+            job.created_at,
+            job.updated_at,
+            job.model_dump_json(),
+            job.id,
+        )
 
     def add(self, jobs: Sequence[Job]) -> None:
         conn = self._conn()
@@ -76,9 +97,13 @@ class SqliteJobStore(JobStore):
             conn.execute("BEGIN IMMEDIATE")
             conn.executemany(
                 "INSERT INTO jobs (status, kind, batch_id, backend, priority, created_at, updated_at, data, id)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [self._row(job) for job in jobs])
-            conn.executemany("INSERT OR IGNORE INTO job_deps (job_id, depends_on) VALUES (?, ?)",
-                             [(job.id, dep) for job in jobs for dep in job.depends_on])
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [self._row(job) for job in jobs],
+            )
+            conn.executemany(
+                "INSERT OR IGNORE INTO job_deps (job_id, depends_on) VALUES (?, ?)",
+                [(job.id, dep) for job in jobs for dep in job.depends_on],
+            )
             conn.execute("COMMIT")
         except sqlite3.IntegrityError as exc:
             conn.execute("ROLLBACK")
@@ -103,12 +128,16 @@ class SqliteJobStore(JobStore):
                 raise
             running = 0
             if count_backend is not None:
-                running = conn.execute("SELECT COUNT(*) FROM jobs WHERE backend = ? AND status = 'running'",
-                                       (count_backend,)).fetchone()[0]
+                running = conn.execute(
+                    "SELECT COUNT(*) FROM jobs WHERE backend = ? AND status = 'running'", (count_backend,)
+                ).fetchone()[0]
             new = fn(job, running)
             if new is not None:
-                conn.execute("UPDATE jobs SET status=?, kind=?, batch_id=?, backend=?, priority=?, created_at=?,"
-                             " updated_at=?, data=? WHERE id=?", self._row(new))
+                conn.execute(
+                    "UPDATE jobs SET status=?, kind=?, batch_id=?, backend=?, priority=?, created_at=?,"
+                    " updated_at=?, data=? WHERE id=?",
+                    self._row(new),
+                )
             conn.execute("COMMIT")
             return new
         except BaseException:
@@ -118,8 +147,10 @@ class SqliteJobStore(JobStore):
 
     @staticmethod
     def _quarantine_in(conn: sqlite3.Connection, job_id: str, reason: str, raw: str) -> None:
-        conn.execute("INSERT OR REPLACE INTO quarantine (job_id, reason, raw, at) VALUES (?, ?, ?, ?)",
-                     (job_id, reason, raw, now()))
+        conn.execute(
+            "INSERT OR REPLACE INTO quarantine (job_id, reason, raw, at) VALUES (?, ?, ?, ?)",
+            (job_id, reason, raw, now()),
+        )
         conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
 
     def quarantine(self, job_id: str, reason: str, raw: str) -> None:
@@ -153,7 +184,7 @@ class SqliteJobStore(JobStore):
         ids = list(dict.fromkeys(job_ids))
         rows: list[tuple[str, str]] = []
         for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
+            chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows += self._conn().execute(f"SELECT id, data FROM jobs WHERE id IN ({marks})", chunk).fetchall()
         jobs, _ = self._parse_rows(rows)
@@ -176,15 +207,18 @@ class SqliteJobStore(JobStore):
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         conn = self._conn()
         total = conn.execute(f"SELECT COUNT(*) FROM jobs{clause}", params).fetchone()[0]
-        rows = conn.execute(f"SELECT id, data FROM jobs{clause} ORDER BY created_at, id LIMIT ? OFFSET ?",
-                            [*params, query.limit, query.offset]).fetchall()
+        rows = conn.execute(
+            f"SELECT id, data FROM jobs{clause} ORDER BY created_at, id LIMIT ? OFFSET ?",
+            [*params, query.limit, query.offset],
+        ).fetchall()
         jobs, bad = self._parse_rows(rows)
         quarantined = conn.execute("SELECT COUNT(*) FROM quarantine").fetchone()[0]
         return JobPage(items=jobs, total=total - bad, quarantined=quarantined)
 
     def running_counts(self) -> dict[str, int]:
         rows = self._conn().execute(
-            "SELECT backend, COUNT(*) FROM jobs WHERE status = 'running' AND backend IS NOT NULL GROUP BY backend")
+            "SELECT backend, COUNT(*) FROM jobs WHERE status = 'running' AND backend IS NOT NULL GROUP BY backend"
+        )
         return {backend: count for backend, count in rows}
 
     def batch_summary(self, batch_id: str) -> BatchSummary:
@@ -204,11 +238,14 @@ class SqliteJobStore(JobStore):
 
     # ---- workers and marks ----------------------------------------------------------------------
     def heartbeat(self, info: WorkerInfo) -> None:
-        self._conn().execute("INSERT OR REPLACE INTO workers (worker_id, data) VALUES (?, ?)",
-                             (info.worker_id, info.model_dump_json()))
+        self._conn().execute(
+            "INSERT OR REPLACE INTO workers (worker_id, data) VALUES (?, ?)", (info.worker_id, info.model_dump_json())
+        )
 
     def workers(self) -> builtins.list[WorkerInfo]:
-        return [WorkerInfo.model_validate(json.loads(raw)) for (raw,) in self._conn().execute("SELECT data FROM workers")]
+        return [
+            WorkerInfo.model_validate(json.loads(raw)) for (raw,) in self._conn().execute("SELECT data FROM workers")
+        ]
 
     def forget_worker(self, worker_id: str) -> None:
         self._conn().execute("DELETE FROM workers WHERE worker_id = ?", (worker_id,))

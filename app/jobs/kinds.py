@@ -36,9 +36,17 @@ from .models import Job, JobOutput
 
 COMFY_KINDS: tuple[str, ...] = ("prompt", "workflow", "book_render")
 COORDINATOR_KINDS: frozenset[str] = frozenset({"book"})
-BOOK_WORKFLOWS: tuple[str, ...] = tuple(dict.fromkeys(  # the SD1.5 built-ins, then each model family's
-    ("panel", "background", "img2img_restyle", "upscale_face_restore",
-     *(choice.workflow for choice in FAMILY_WORKFLOWS.values()))))
+BOOK_WORKFLOWS: tuple[str, ...] = tuple(
+    dict.fromkeys(  # the SD1.5 built-ins, then each model family's
+        (
+            "panel",
+            "background",
+            "img2img_restyle",
+            "upscale_face_restore",
+            *(choice.workflow for choice in FAMILY_WORKFLOWS.values()),
+        )
+    )
+)
 UPLOAD_NAME = re.compile(r"^[0-9a-f]{16,64}\.png$")
 UPLOAD_PREFIX = "inkframe_book_"
 OUTPUT_PREFIX_ROOT = "inkframe_jobs"
@@ -90,16 +98,22 @@ def validate_kind(kind: str, parameters: Mapping[str, Any], *, local_paths: bool
     if kind == "prompt":
         prompt = parameters.get("prompt")
         if not isinstance(prompt, Mapping) or not prompt:
-            raise JobKindError("parameters.prompt must be a non-empty API-format prompt (node id -> {class_type, inputs}).",
-                               field="parameters.prompt")
+            raise JobKindError(
+                "parameters.prompt must be a non-empty API-format prompt (node id -> {class_type, inputs}).",
+                field="parameters.prompt",
+            )
         for node_id, node in prompt.items():
             if not isinstance(node, Mapping) or not isinstance(node.get("class_type"), str):
-                raise JobKindError(f"parameters.prompt.{node_id} must be an object with a class_type string.",
-                                   field=f"parameters.prompt.{node_id}")
+                raise JobKindError(
+                    f"parameters.prompt.{node_id} must be an object with a class_type string.",
+                    field=f"parameters.prompt.{node_id}",
+                )
     if kind == "workflow":
         if not isinstance(parameters.get("workflow"), str):
-            raise JobKindError("parameters.workflow must name a workflow file (e.g. workflows/panel.json).",
-                               field="parameters.workflow")
+            raise JobKindError(
+                "parameters.workflow must name a workflow file (e.g. workflows/panel.json).",
+                field="parameters.workflow",
+            )
         if not isinstance(parameters.get("overrides") or {}, Mapping):
             raise JobKindError("parameters.overrides must map parameter names to values.", field="parameters.overrides")
         from app.workflows import resolve_workflow
@@ -109,20 +123,32 @@ def validate_kind(kind: str, parameters: Mapping[str, Any], *, local_paths: bool
         except InkframeError as exc:  # the workflow layer's sentence names the missing file and the library
             raise JobKindError(str(exc), field="parameters.workflow") from exc
 
-
     if kind == "book_render":
         _validate_book_render(parameters)
     if kind == "book":
-        _require_file(parameters, "script", "parameters.script must name the comic script file to build (e.g. scripts/issue1.txt).")
+        _require_file(
+            parameters,
+            "script",
+            "parameters.script must name the comic script file to build (e.g. scripts/issue1.txt).",
+        )
         out = parameters.get("out_dir")
         if local_paths and isinstance(out, str) and Path(out).is_absolute():
             return
-        if out is not None and not (isinstance(out, str) and out and not Path(out).is_absolute()
-                                    and all(re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", part) for part in Path(out).parts)):
-            raise JobKindError("parameters.out_dir must be a folder inside the output folder (e.g. books/my-book), "
-                               "made of letters, digits, '.', '_' and '-'.", field="parameters.out_dir")
+        if out is not None and not (
+            isinstance(out, str)
+            and out
+            and not Path(out).is_absolute()
+            and all(re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", part) for part in Path(out).parts)
+        ):
+            raise JobKindError(
+                "parameters.out_dir must be a folder inside the output folder (e.g. books/my-book), "
+                "made of letters, digits, '.', '_' and '-'.",
+                field="parameters.out_dir",
+            )
     if kind == "story" and not isinstance(parameters.get("story_text"), str):
-        _require_file(parameters, "story_path", "parameters.story_text or parameters.story_path must give the story to draft.")
+        _require_file(
+            parameters, "story_path", "parameters.story_text or parameters.story_path must give the story to draft."
+        )
 
 
 def _require_file(parameters: Mapping[str, Any], key: str, missing: str) -> None:
@@ -130,12 +156,16 @@ def _require_file(parameters: Mapping[str, Any], key: str, missing: str) -> None
     if not isinstance(value, str) or not value.strip():
         raise JobKindError(missing, field=f"parameters.{key}")
     if not Path(value).is_file():
-        raise JobKindError(f"parameters.{key}: {value} does not exist on the machine that runs the queue.", field=f"parameters.{key}")
+        raise JobKindError(
+            f"parameters.{key}: {value} does not exist on the machine that runs the queue.", field=f"parameters.{key}"
+        )
 
 
 def _validate_book_render(parameters: Mapping[str, Any]) -> None:
     if parameters.get("workflow") not in BOOK_WORKFLOWS:
-        raise JobKindError(f"parameters.workflow must be one of {', '.join(BOOK_WORKFLOWS)}.", field="parameters.workflow")
+        raise JobKindError(
+            f"parameters.workflow must be one of {', '.join(BOOK_WORKFLOWS)}.", field="parameters.workflow"
+        )
     if not isinstance(parameters.get("params") or {}, Mapping):
         raise JobKindError("parameters.params must map workflow parameters to values.", field="parameters.params")
     images = parameters.get("images") or {}
@@ -143,12 +173,21 @@ def _validate_book_render(parameters: Mapping[str, Any]) -> None:
         raise JobKindError("parameters.images must map image parameters to files.", field="parameters.images")
     for key, path in images.items():
         parts = Path(path).parts if isinstance(path, str) else ()
-        if (len(parts) != 4 or parts[0] != "jobs" or parts[2] != "inputs" or not UPLOAD_NAME.match(parts[3])
-                or not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", parts[1])):
-            raise JobKindError(f"parameters.images.{key} must be a picture a book job saved (jobs/<job id>/inputs/<digest>.png).",
-                               field=f"parameters.images.{key}")
+        if (
+            len(parts) != 4
+            or parts[0] != "jobs"
+            or parts[2] != "inputs"
+            or not UPLOAD_NAME.match(parts[3])
+            or not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", parts[1])
+        ):
+            raise JobKindError(
+                f"parameters.images.{key} must be a picture a book job saved (jobs/<job id>/inputs/<digest>.png).",
+                field=f"parameters.images.{key}",
+            )
     size = parameters.get("size")
-    if size is not None and not (isinstance(size, list) and len(size) == 2 and all(isinstance(v, int) and 8 <= v <= 16384 for v in size)):
+    if size is not None and not (
+        isinstance(size, list) and len(size) == 2 and all(isinstance(v, int) and 8 <= v <= 16384 for v in size)
+    ):
         raise JobKindError("parameters.size must be [width, height] in pixels (8 to 16384).", field="parameters.size")
     enable = parameters.get("enable") or []
     if not isinstance(enable, list) or not all(isinstance(v, str) for v in enable):
@@ -188,8 +227,11 @@ def build_prompt(job: Job, object_info: Mapping[str, Any] | None = None) -> dict
     elif job.kind in PROMPT_BUILDERS:
         prompt = PROMPT_BUILDERS[job.kind](job.parameters, object_info or {})
     elif job.kind == "book_render":
-        raise JobKindError("kind 'book_render' has no prompt builder in this process: import app.services, whose "
-                           "job_kinds module registers it.", field="kind")
+        raise JobKindError(
+            "kind 'book_render' has no prompt builder in this process: import app.services, whose "
+            "job_kinds module registers it.",
+            field="kind",
+        )
     else:
         raise JobKindError(f"kind {job.kind!r} runs locally and has no ComfyUI prompt.")
     return name_outputs_after_job(prompt, job.id)
@@ -235,8 +277,14 @@ def collect_dependency_outputs(job: Job, dependencies: dict[str, Job], context: 
         for output in dependencies[dep_id].outputs:
             name = f"{dep_id}_{Path(output.path).name}"
             shutil.copyfile(output_dir / output.path, target / name)
-            outputs.append(JobOutput(node_id=output.node_id, filename=name, kind=output.kind,
-                                     path=str((target / name).relative_to(output_dir))))
+            outputs.append(
+                JobOutput(
+                    node_id=output.node_id,
+                    filename=name,
+                    kind=output.kind,
+                    path=str((target / name).relative_to(output_dir)),
+                )
+            )
     return outputs
 
 

@@ -70,7 +70,9 @@ class JobSpec(_Model):
     parameters: dict[str, Any] = Field(default_factory=dict)
     priority: int = Field(0, ge=PRIORITY_MIN, le=PRIORITY_MAX, description="higher runs first")
     batch_id: str | None = Field(None, pattern=ID_PATTERN)
-    depends_on: list[str] = Field(default_factory=list, description="job ids (or keys within the same batch) that must succeed first")
+    depends_on: list[str] = Field(
+        default_factory=list, description="job ids (or keys within the same batch) that must succeed first"
+    )
     key: str | None = Field(None, pattern=ID_PATTERN, description="name of this job inside its batch")
     max_attempts: int | None = Field(None, ge=1, le=20)
 

@@ -35,8 +35,11 @@ def eta_text(seconds: float | None) -> str:
 
 def node_types(prompt: Mapping[str, Any] | None) -> dict[str, str]:
     """Node id -> class_type of an API prompt (names the node in the progress text)."""
-    return {str(node_id): str(node.get("class_type")) for node_id, node in (prompt or {}).items()
-            if isinstance(node, Mapping) and node.get("class_type")}
+    return {
+        str(node_id): str(node.get("class_type"))
+        for node_id, node in (prompt or {}).items()
+        if isinstance(node, Mapping) and node.get("class_type")
+    }
 
 
 @dataclass

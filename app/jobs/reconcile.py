@@ -39,8 +39,10 @@ class ReconcileReport:
     quarantined: int = 0
 
     def summary(self) -> str:
-        return (f"{len(self.adopted)} running job(s) adopted, {len(self.requeued)} requeued, "
-                f"{len(self.resent)} queued job(s) sent again, {self.quarantined} quarantined record(s)")
+        return (
+            f"{len(self.adopted)} running job(s) adopted, {len(self.requeued)} requeued, "
+            f"{len(self.resent)} queued job(s) sent again, {self.quarantined} quarantined record(s)"
+        )
 
 
 def worker_alive(store: JobStore, worker_id: str | None, me: str) -> bool:
@@ -91,9 +93,18 @@ class LostMessages:
     suspects: set[tuple[str, int]] = field(default_factory=set)
 
 
-def reconcile(store: JobStore, pool: BackendPool, engine: QueueEngine, transitions: JobTransitions, *,
-              worker_id: str, startup: bool = True, follow: Callable[[Job], bool] | None = None,
-              active: Callable[[], Collection[str]] = frozenset, lost: LostMessages | None = None) -> ReconcileReport:
+def reconcile(
+    store: JobStore,
+    pool: BackendPool,
+    engine: QueueEngine,
+    transitions: JobTransitions,
+    *,
+    worker_id: str,
+    startup: bool = True,
+    follow: Callable[[Job], bool] | None = None,
+    active: Callable[[], Collection[str]] = frozenset,
+    lost: LostMessages | None = None,
+) -> ReconcileReport:
     """Settle running jobs whose worker is gone and send again queued jobs whose message is gone.
 
     At startup this worker's own id counts as gone (a restart under a fixed --worker-id) and every
@@ -119,8 +130,10 @@ def reconcile(store: JobStore, pool: BackendPool, engine: QueueEngine, transitio
             if _adopt(engine, store, job, worker_id, where, follow):
                 report.adopted.append(job.id)
         else:
-            reason = {"absent": f"prompt {job.prompt_id} was not found on backend {job.backend} after a restart",
-                      "unreachable": f"backend {job.backend} was unreachable after a restart"}[where]
+            reason = {
+                "absent": f"prompt {job.prompt_id} was not found on backend {job.backend} after a restart",
+                "unreachable": f"backend {job.backend} was unreachable after a restart",
+            }[where]
             if transitions.requeue(job, reason) is not None:
                 report.requeued.append(job.id)
     queued = store.list(JobQuery(status=["queued"], limit=100_000)).items
@@ -135,22 +148,37 @@ def reconcile(store: JobStore, pool: BackendPool, engine: QueueEngine, transitio
     return report
 
 
-def _adopt(engine: QueueEngine, store: JobStore, job: Job, worker_id: str, where: str,
-           follow: Callable[[Job], bool] | None) -> bool:
+def _adopt(
+    engine: QueueEngine, store: JobStore, job: Job, worker_id: str, where: str, follow: Callable[[Job], bool] | None
+) -> bool:
     changes = {"worker_id": worker_id, "progress_text": f"adopted ({where})"}
     if follow is None:
-        return engine.enqueue(job.id, adopt=True, changes=changes,
-                              only_if=lambda cur, pid=job.prompt_id: is_same_run(cur, pid)) is not None
-    taken = store.mutate(job.id, lambda cur, pid=job.prompt_id: cur.model_copy(
-        update={**changes, "dispatch_seq": cur.dispatch_seq + 1}) if is_same_run(cur, pid) else None)
+        return (
+            engine.enqueue(
+                job.id, adopt=True, changes=changes, only_if=lambda cur, pid=job.prompt_id: is_same_run(cur, pid)
+            )
+            is not None
+        )
+    taken = store.mutate(
+        job.id,
+        lambda cur, pid=job.prompt_id: (
+            cur.model_copy(update={**changes, "dispatch_seq": cur.dispatch_seq + 1}) if is_same_run(cur, pid) else None
+        ),
+    )
     if taken is None:
         return False
     follow(taken)
     return True
 
 
-def _resend_lost(store: JobStore, transitions: JobTransitions, queued: list[Job], messages: set[tuple[str, int]],
-                 worker_id: str, lost: LostMessages) -> list[str]:
+def _resend_lost(
+    store: JobStore,
+    transitions: JobTransitions,
+    queued: list[Job],
+    messages: set[tuple[str, int]],
+    worker_id: str,
+    lost: LostMessages,
+) -> list[str]:
     resent: list[str] = []
     suspects: set[tuple[str, int]] = set()
     alive: dict[str, bool] = {}  # one look at the heartbeats per holder and round
@@ -167,8 +195,11 @@ def _resend_lost(store: JobStore, transitions: JobTransitions, queued: list[Job]
             suspects.add(key)  # maybe being taken right now: look again next round
             continue
         if transitions.enqueue_if_ready(job) is not None:
-            log.warning("job %s: its queue message was lost (%s); sent again", job.id,
-                        f"held by the dead worker {holder}" if holder else "no message and no holder")
+            log.warning(
+                "job %s: its queue message was lost (%s); sent again",
+                job.id,
+                f"held by the dead worker {holder}" if holder else "no message and no holder",
+            )
             resent.append(job.id)
     lost.suspects = suspects
     return resent

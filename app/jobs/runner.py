@@ -21,18 +21,32 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app.comfy.errors import (BackendDiedError, ComfyConnectionError, ComfyError, ComfyHTTPError, ComfyTimeoutError,
-                              PromptInterrupted)
+from app.comfy.errors import (
+    BackendDiedError,
+    ComfyConnectionError,
+    ComfyError,
+    ComfyHTTPError,
+    ComfyTimeoutError,
+    PromptInterrupted,
+)
 from app.errors import InkframeError
 from app.provenance import facts_from_output
 from app.provenance.stamping import stamp_output
 
 from .backends import BackendPool, describe_missing
+from .context import JobContext
 from .engine import RunJob
 from .job_store_base import CorruptJobError, JobNotFoundError, JobStore
-from .context import JobContext
-from .kinds import (COORDINATOR_KINDS, build_prompt, is_local, job_output_dir, local_handler, needs_object_info, upload_inputs,
-                    uploads)
+from .kinds import (
+    COORDINATOR_KINDS,
+    build_prompt,
+    is_local,
+    job_output_dir,
+    local_handler,
+    needs_object_info,
+    upload_inputs,
+    uploads,
+)
 from .models import Job, JobOutput
 from .previews import PreviewWriter
 from .progress import ProgressFollower, node_types
@@ -91,14 +105,30 @@ def save_outputs(files: list[Any], job_id: str, output_dir: Path) -> list[JobOut
             for output in saved:  # a partial set is worse than none: the retry writes them all again
                 (output_dir / output.path).unlink(missing_ok=True)
             raise DiskFullError(disk_full_message(target)) from None
-        saved.append(JobOutput(node_id=file.node_id, filename=file.filename, kind=file.kind,
-                               path=str((target / name).relative_to(output_dir))))
+        saved.append(
+            JobOutput(
+                node_id=file.node_id,
+                filename=file.filename,
+                kind=file.kind,
+                path=str((target / name).relative_to(output_dir)),
+            )
+        )
     return saved
 
 
 class JobRunner:
-    def __init__(self, store: JobStore, pool: BackendPool, transitions: JobTransitions, *, worker_id: str,
-                 output_dir: Path, prompt_timeout_s: float, poll_s: float = 0.25, context: JobContext | None = None) -> None:
+    def __init__(
+        self,
+        store: JobStore,
+        pool: BackendPool,
+        transitions: JobTransitions,
+        *,
+        worker_id: str,
+        output_dir: Path,
+        prompt_timeout_s: float,
+        poll_s: float = 0.25,
+        context: JobContext | None = None,
+    ) -> None:
         self.store = store
         self.pool = pool
         self.transitions = transitions
@@ -215,8 +245,14 @@ class JobRunner:
             if coordinator:
                 self._enter(job.id)  # before the claim: reconciliation must never see it running and unfollowed
             try:
-                claimed = self.store.claim(job.id, dispatch_seq=job.dispatch_seq, backend=LOCAL_BACKEND, max_running=10_000,
-                                           prompt_id=uuid.uuid4().hex, worker_id=self.worker_id)
+                claimed = self.store.claim(
+                    job.id,
+                    dispatch_seq=job.dispatch_seq,
+                    backend=LOCAL_BACKEND,
+                    max_running=10_000,
+                    prompt_id=uuid.uuid4().hex,
+                    worker_id=self.worker_id,
+                )
             except BaseException:
                 if coordinator:
                     self._leave(job.id)
@@ -225,8 +261,9 @@ class JobRunner:
                 if coordinator:
                     self._leave(job.id)
             elif coordinator:  # it waits on child jobs: never on a consumer thread the children need
-                threading.Thread(target=self._run_coordinator, args=(claimed,), name=f"inkframe-{job.kind}-{job.id[:8]}",
-                                 daemon=True).start()
+                threading.Thread(
+                    target=self._run_coordinator, args=(claimed,), name=f"inkframe-{job.kind}-{job.id[:8]}", daemon=True
+                ).start()
             else:
                 self._run_local(claimed)
             return
@@ -259,6 +296,7 @@ class JobRunner:
     def _hold(self, job: Job, note: str | None = None) -> None:
         """Mark a queued job as held by this worker (its message is in one of our threads): when this
         worker dies, reconciliation sees a dead holder and sends the job again at once."""
+
         def apply(cur: Job) -> Job | None:
             if cur.status != "queued" or cur.dispatch_seq != job.dispatch_seq:
                 return None
@@ -297,16 +335,25 @@ class JobRunner:
             failed_on = frozenset(e.backend for e in job.errors if e.kind == "transient" and e.backend)
             backend = self.pool.pick(able, self.store.running_counts(), avoid=failed_on)
             if backend is not None:
-                claimed = self.store.claim(job.id, dispatch_seq=job.dispatch_seq, backend=backend,
-                                           max_running=self.pool.specs[backend].max_concurrent,
-                                           prompt_id=uuid.uuid4().hex, worker_id=self.worker_id)
+                claimed = self.store.claim(
+                    job.id,
+                    dispatch_seq=job.dispatch_seq,
+                    backend=backend,
+                    max_running=self.pool.specs[backend].max_concurrent,
+                    prompt_id=uuid.uuid4().hex,
+                    worker_id=self.worker_id,
+                )
                 if claimed is not None:
                     return claimed, prompts[backend]
             if backend is None or not held:
                 note = None
                 if backend is None and time.monotonic() - noted_at > WAIT_NOTE_EVERY_S:
-                    note = "waiting for a free backend" if able else "waiting for a backend: " + describe_missing(
-                        {name: [f"down ({self.pool.state(name).error})"] for name in waiting})
+                    note = (
+                        "waiting for a free backend"
+                        if able
+                        else "waiting for a backend: "
+                        + describe_missing({name: [f"down ({self.pool.state(name).error})"] for name in waiting})
+                    )
                     noted_at = time.monotonic()
                 if note is not None or not held:
                     self._hold(job, note)
@@ -349,7 +396,9 @@ class JobRunner:
             preview = previews.offer(event)
             update = {"preview": preview} if preview is not None else steps.offer(event)
             if update:
-                self.store.mutate(job.id, lambda cur: cur.model_copy(update=update) if is_same_run(cur, job.prompt_id) else None)
+                self.store.mutate(
+                    job.id, lambda cur: cur.model_copy(update=update) if is_same_run(cur, job.prompt_id) else None
+                )
 
         try:
             result = client.wait(job.prompt_id, on_event=on_event, timeout=self.prompt_timeout_s)
@@ -361,8 +410,16 @@ class JobRunner:
             self._on_disk_full(job, str(exc))
             return
         if job.kind == "book_render":
-            outputs.append(self._record_run(job, {"backend": job.backend, "prompt_id": job.prompt_id,
-                                                  "comfy_execution_s": result.timings.comfy_execution_s}))
+            outputs.append(
+                self._record_run(
+                    job,
+                    {
+                        "backend": job.backend,
+                        "prompt_id": job.prompt_id,
+                        "comfy_execution_s": result.timings.comfy_execution_s,
+                    },
+                )
+            )
         self.transitions.succeed(job, outputs)
 
     def _on_disk_full(self, job: Job, message: str) -> None:
@@ -372,7 +429,8 @@ class JobRunner:
             self.transitions.retry_or_fail(current, message, immediate=False)
 
     def _record_run(self, job: Job, values: dict[str, Any]) -> JobOutput:
-        """jobs/<id>/run.json: the prompt a book_render job posted, where, and how long ComfyUI took (the book's record)."""
+        """jobs/<id>/run.json: the prompt a book_render job posted, where, and how long ComfyUI took (the book's
+        record)."""
         path = job_output_dir(self.output_dir, job.id) / "run.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -390,7 +448,8 @@ class JobRunner:
         if not is_same_run(current, job.prompt_id):
             return  # cancelled or reconciled meanwhile: that decision stands
         transient = isinstance(exc, (ComfyConnectionError, ComfyTimeoutError, BackendDiedError, PromptInterrupted)) or (
-            isinstance(exc, ComfyHTTPError) and (exc.status >= 500 or exc.status == 429))
+            isinstance(exc, ComfyHTTPError) and (exc.status >= 500 or exc.status == 429)
+        )
         if not transient:
             self.transitions.fail(current, str(exc))
             return
@@ -430,7 +489,9 @@ class JobRunner:
             return
         except OSError as exc:
             if is_disk_full(exc):
-                self._on_disk_full(job, disk_full_message(Path(exc.filename).parent if exc.filename else self.output_dir))
+                self._on_disk_full(
+                    job, disk_full_message(Path(exc.filename).parent if exc.filename else self.output_dir)
+                )
             else:
                 self.transitions.fail(job, f"{job.kind} step failed: {exc}")
             return

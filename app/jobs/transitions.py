@@ -23,8 +23,15 @@ def is_same_run(job: Job, prompt_id: str | None) -> bool:
 
 
 class JobTransitions:
-    def __init__(self, store: JobStore, engine: QueueEngine, notifier: WebhookNotifier, *,
-                 retry_backoff_s: float = 2.0, max_backoff_s: float = 300.0) -> None:
+    def __init__(
+        self,
+        store: JobStore,
+        engine: QueueEngine,
+        notifier: WebhookNotifier,
+        *,
+        retry_backoff_s: float = 2.0,
+        max_backoff_s: float = 300.0,
+    ) -> None:
         self.store = store
         self.engine = engine
         self.notifier = notifier
@@ -32,8 +39,15 @@ class JobTransitions:
         self.max_backoff_s = max_backoff_s
         self.on_released: Callable[[], None] | None = None  # called as soon as a job leaves its backend slot
 
-    def _end(self, job: Job, status: JobStatus, *, outputs: list[JobOutput] | None = None,
-             error: JobError | None = None, guard: Callable[[Job], bool] | None = None) -> Job | None:
+    def _end(
+        self,
+        job: Job,
+        status: JobStatus,
+        *,
+        outputs: list[JobOutput] | None = None,
+        error: JobError | None = None,
+        guard: Callable[[Job], bool] | None = None,
+    ) -> Job | None:
         def apply(current: Job) -> Job | None:
             if guard is not None and not guard(current):
                 return None
@@ -62,28 +76,46 @@ class JobTransitions:
         return self._end(job, "failed", error=error, guard=guard)
 
     def cancel(self, job: Job) -> Job | None:
-        error = JobError(at=now(), attempt=job.attempts, backend=job.backend, kind="cancelled", message="cancelled by the user")
+        error = JobError(
+            at=now(), attempt=job.attempts, backend=job.backend, kind="cancelled", message="cancelled by the user"
+        )
         return self._end(job, "cancelled", error=error)
 
     def retry_or_fail(self, job: Job, message: str, *, immediate: bool) -> Job | None:
         """A transient failure: queue the job again after a backoff, unless it used all its attempts."""
         if job.attempts >= job.max_attempts:
             return self.fail(job, f"gave up after {job.attempts} attempts; last error: {message}", kind="transient")
-        backoff = Backoff(attempts=job.max_attempts, base=self.retry_backoff_s, cap=self.max_backoff_s,
-                          jitter=(0.8, 1.2))
+        backoff = Backoff(
+            attempts=job.max_attempts, base=self.retry_backoff_s, cap=self.max_backoff_s, jitter=(0.8, 1.2)
+        )
         delay = 0.0 if immediate else backoff.delay(job.attempts - 1)
         error = JobError(at=now(), attempt=job.attempts, backend=job.backend, kind="transient", message=message)
-        changes = {"status": "queued", "prompt_id": None, "worker_id": None, "progress": 0.0,
-                   "progress_text": f"retrying in {delay:.1f} s" if delay else "resubmitting on another backend",
-                   "errors": [*job.errors, error], "not_before": now() + delay}
+        changes = {
+            "status": "queued",
+            "prompt_id": None,
+            "worker_id": None,
+            "progress": 0.0,
+            "progress_text": f"retrying in {delay:.1f} s" if delay else "resubmitting on another backend",
+            "errors": [*job.errors, error],
+            "not_before": now() + delay,
+        }
         log.info("job %s: transient failure (%s); requeued, delay %.1f s", job.id, message, delay)
-        return self.engine.enqueue(job.id, delay=delay, changes=changes, only_if=lambda cur: is_same_run(cur, job.prompt_id))
+        return self.engine.enqueue(
+            job.id, delay=delay, changes=changes, only_if=lambda cur: is_same_run(cur, job.prompt_id)
+        )
 
     def requeue(self, job: Job, reason: str) -> Job | None:
         """Put a job whose run was lost back in the queue at once (reconciliation); no attempt is charged."""
         error = JobError(at=now(), attempt=job.attempts, backend=job.backend, kind="reconciled", message=reason)
-        changes = {"status": "queued", "prompt_id": None, "worker_id": None, "progress": 0.0, "progress_text": "requeued",
-                   "attempts": max(0, job.attempts - 1), "errors": [*job.errors, error]}
+        changes = {
+            "status": "queued",
+            "prompt_id": None,
+            "worker_id": None,
+            "progress": 0.0,
+            "progress_text": "requeued",
+            "attempts": max(0, job.attempts - 1),
+            "errors": [*job.errors, error],
+        }
         return self.engine.enqueue(job.id, changes=changes, only_if=lambda cur: is_same_run(cur, job.prompt_id))
 
     def after_end(self, job: Job) -> None:
@@ -94,8 +126,13 @@ class JobTransitions:
             if job.status == "succeeded":
                 self.enqueue_if_ready(dependent)
             else:  # a cancelled dependency cancels its dependents; a failed one fails them
-                error = JobError(at=now(), attempt=dependent.attempts, backend=None, kind="dependency",
-                                 message=f"dependency {job.id} {job.status}")
+                error = JobError(
+                    at=now(),
+                    attempt=dependent.attempts,
+                    backend=None,
+                    kind="dependency",
+                    message=f"dependency {job.id} {job.status}",
+                )
                 self._end(dependent, "cancelled" if job.status == "cancelled" else "failed", error=error)
         self.notifier.job_finished(self.store, job)
 

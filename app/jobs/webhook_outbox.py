@@ -60,24 +60,37 @@ class SqliteOutbox:
 
     def put(self, delivery_id: str, body: str) -> None:
         stamp = now()
-        self._conn().execute("INSERT OR IGNORE INTO webhook_outbox VALUES (?, ?, 0, ?, ?)", (delivery_id, body, stamp, stamp))
+        self._conn().execute(
+            "INSERT OR IGNORE INTO webhook_outbox VALUES (?, ?, 0, ?, ?)", (delivery_id, body, stamp, stamp)
+        )
 
     def due(self, limit: int = 50) -> list[OutboxEntry]:
-        rows = self._conn().execute("SELECT delivery_id, body, attempts, not_before FROM webhook_outbox WHERE not_before <= ? "
-                                    "ORDER BY not_before LIMIT ?", (now(), limit)).fetchall()
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT delivery_id, body, attempts, not_before FROM webhook_outbox WHERE not_before <= ? "
+                "ORDER BY not_before LIMIT ?",
+                (now(), limit),
+            )
+            .fetchall()
+        )
         return [OutboxEntry(*row) for row in rows]
 
     def claim(self, entry: OutboxEntry, lease_until: float) -> bool:
-        cursor = self._conn().execute("UPDATE webhook_outbox SET not_before = ? WHERE delivery_id = ? AND not_before = ?",
-                                      (lease_until, entry.delivery_id, entry.not_before))
+        cursor = self._conn().execute(
+            "UPDATE webhook_outbox SET not_before = ? WHERE delivery_id = ? AND not_before = ?",
+            (lease_until, entry.delivery_id, entry.not_before),
+        )
         return cursor.rowcount == 1
 
     def done(self, delivery_id: str) -> None:
         self._conn().execute("DELETE FROM webhook_outbox WHERE delivery_id = ?", (delivery_id,))
 
     def later(self, delivery_id: str, attempts: int, not_before: float) -> None:
-        self._conn().execute("UPDATE webhook_outbox SET attempts = ?, not_before = ? WHERE delivery_id = ?",
-                             (attempts, not_before, delivery_id))
+        self._conn().execute(
+            "UPDATE webhook_outbox SET attempts = ?, not_before = ? WHERE delivery_id = ?",
+            (attempts, not_before, delivery_id),
+        )
 
     def count(self) -> int:
         return int(self._conn().execute("SELECT COUNT(*) FROM webhook_outbox").fetchone()[0])
@@ -99,7 +112,9 @@ class RedisOutbox:
 
     def due(self, limit: int = 50) -> list[OutboxEntry]:
         entries = []
-        for raw_id, score in self.redis.zrangebyscore(self.schedule, "-inf", now(), start=0, num=limit, withscores=True):
+        for raw_id, score in self.redis.zrangebyscore(
+            self.schedule, "-inf", now(), start=0, num=limit, withscores=True
+        ):
             delivery_id = raw_id.decode() if isinstance(raw_id, bytes) else raw_id
             raw = self.redis.hget(self.items, delivery_id)
             if raw is None:

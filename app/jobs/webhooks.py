@@ -41,8 +41,15 @@ PUMP_IDLE_S = 1.0
 
 
 class WebhookNotifier:
-    def __init__(self, url: str | None, *, timeout_s: float = 5.0, retries: int = 3, backoff_s: float = 0.5,
-                 lease_s: float = OUTBOX_LEASE_S) -> None:
+    def __init__(
+        self,
+        url: str | None,
+        *,
+        timeout_s: float = 5.0,
+        retries: int = 3,
+        backoff_s: float = 0.5,
+        lease_s: float = OUTBOX_LEASE_S,
+    ) -> None:
         self.url = url
         self.lease_s = lease_s  # how long a claimed event is left to this process before another may send it
         self.timeout_s = timeout_s
@@ -83,13 +90,23 @@ class WebhookNotifier:
         """Queue the job event, and the batch event when this job was the batch's last."""
         if not self.url:
             return
-        self._queue(store, WebhookEvent(event="job.finished", delivery_id=uuid.uuid4().hex,
-                                        job=job.model_dump(mode="json", exclude={"parameters"})))
+        self._queue(
+            store,
+            WebhookEvent(
+                event="job.finished",
+                delivery_id=uuid.uuid4().hex,
+                job=job.model_dump(mode="json", exclude={"parameters"}),
+            ),
+        )
         if job.batch_id:
             summary: BatchSummary = store.batch_summary(job.batch_id)
             if summary.done and store.mark_once(f"webhook:batch:{job.batch_id}"):
-                self._queue(store, WebhookEvent(event="batch.finished", delivery_id=uuid.uuid4().hex,
-                                                batch=summary.model_dump(mode="json")))
+                self._queue(
+                    store,
+                    WebhookEvent(
+                        event="batch.finished", delivery_id=uuid.uuid4().hex, batch=summary.model_dump(mode="json")
+                    ),
+                )
 
     # ---- the outbox ---------------------------------------------------------------------------------
     def _queue(self, store: JobStore, event: WebhookEvent) -> None:
@@ -145,10 +162,16 @@ class WebhookNotifier:
                 continue
             attempts = entry.attempts + 1
             if attempts >= OUTBOX_MAX_ATTEMPTS:
-                log.warning("webhook %s: dropped %s %s after %d rounds of attempts", self.url, event.event, event.delivery_id, attempts)
+                log.warning(
+                    "webhook %s: dropped %s %s after %d rounds of attempts",
+                    self.url,
+                    event.event,
+                    event.delivery_id,
+                    attempts,
+                )
                 outbox.done(entry.delivery_id)
             else:
-                outbox.later(entry.delivery_id, attempts, now() + min(OUTBOX_MAX_DELAY_S, 2.0 ** attempts))
+                outbox.later(entry.delivery_id, attempts, now() + min(OUTBOX_MAX_DELAY_S, 2.0**attempts))
         return delivered
 
     def flush(self, timeout_s: float = 30.0) -> None:

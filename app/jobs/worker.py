@@ -39,23 +39,48 @@ def default_worker_id() -> str:
 class Worker:
     _stop: threading.Event  # set in __init__ after the context whose `stopping` reads it
 
-    def __init__(self, config: Config, *, store: JobStore | None = None, engine: QueueEngine | None = None,
-                 specs: list[BackendSpec] | None = None, worker_id: str | None = None, threads: int | None = None,
-                 client_factory: ClientFactory | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        store: JobStore | None = None,
+        engine: QueueEngine | None = None,
+        specs: list[BackendSpec] | None = None,
+        worker_id: str | None = None,
+        threads: int | None = None,
+        client_factory: ClientFactory | None = None,
+    ) -> None:
         self.config = config
         self.store = store or open_job_store(config)
         self.engine = engine or QueueEngine(build_huey(config), self.store)
         self.worker_id = worker_id or default_worker_id()
-        self.pool = BackendPool(specs or backend_specs(config), client_factory or (lambda spec: make_comfy_client(spec, config)),
-                                health_factory=client_factory or (lambda spec: make_comfy_client(spec, config, health=True)))
+        self.pool = BackendPool(
+            specs or backend_specs(config),
+            client_factory or (lambda spec: make_comfy_client(spec, config)),
+            health_factory=client_factory or (lambda spec: make_comfy_client(spec, config, health=True)),
+        )
         self.notifier = WebhookNotifier(config.queue.webhook_url)
-        self.transitions = JobTransitions(self.store, self.engine, self.notifier, retry_backoff_s=config.queue.retry_backoff_s)
-        self.context = JobContext.for_config(config, self.store, pool=self.pool, enqueue=self.transitions.enqueue_if_ready,
-                                             cancel=self.transitions.cancel, worker_id=self.worker_id,
-                                             stopping=lambda: self._stop.is_set())
-        self.runner = JobRunner(self.store, self.pool, self.transitions, worker_id=self.worker_id,
-                                output_dir=config.resolve(config.app.output_dir),
-                                prompt_timeout_s=config.comfyui.timeouts.prompt, context=self.context)
+        self.transitions = JobTransitions(
+            self.store, self.engine, self.notifier, retry_backoff_s=config.queue.retry_backoff_s
+        )
+        self.context = JobContext.for_config(
+            config,
+            self.store,
+            pool=self.pool,
+            enqueue=self.transitions.enqueue_if_ready,
+            cancel=self.transitions.cancel,
+            worker_id=self.worker_id,
+            stopping=lambda: self._stop.is_set(),
+        )
+        self.runner = JobRunner(
+            self.store,
+            self.pool,
+            self.transitions,
+            worker_id=self.worker_id,
+            output_dir=config.resolve(config.app.output_dir),
+            prompt_timeout_s=config.comfyui.timeouts.prompt,
+            context=self.context,
+        )
         self.context.withdraw = self.runner.withdraw
         self.threads = threads or sum(spec.max_concurrent for spec in self.pool.specs.values()) + 1
         self._stop = threading.Event()
@@ -66,20 +91,31 @@ class Worker:
     def start(self) -> ReconcileReport:
         for state in self.pool.check_all():
             if not state.healthy:
-                log.warning("backend %s at %s is down at start (%s); its jobs go to the others until it answers",
-                            state.spec.name, state.spec.url, state.error)
+                log.warning(
+                    "backend %s at %s is down at start (%s); its jobs go to the others until it answers",
+                    state.spec.name,
+                    state.spec.url,
+                    state.error,
+                )
         self._heartbeat()
         self.last_reconcile = self.reconcile(startup=True)
         self.engine.start(self.runner.handle, threads=self.threads)
         self.notifier.resume(self.store)  # webhooks a stopped or killed worker left in the outbox
         self._maintenance = threading.Thread(target=self._maintain, name="inkframe-worker-maintenance", daemon=True)
         self._maintenance.start()
-        log.info("worker %s started: %d backend(s), %d thread(s); %s", self.worker_id, len(self.pool.specs),
-                 self.threads, self.last_reconcile.summary())
+        log.info(
+            "worker %s started: %d backend(s), %d thread(s); %s",
+            self.worker_id,
+            len(self.pool.specs),
+            self.threads,
+            self.last_reconcile.summary(),
+        )
         return self.last_reconcile
 
     def _heartbeat(self) -> None:
-        self.store.heartbeat(WorkerInfo(worker_id=self.worker_id, host=socket.gethostname(), pid=os.getpid(), heartbeat_at=now()))
+        self.store.heartbeat(
+            WorkerInfo(worker_id=self.worker_id, host=socket.gethostname(), pid=os.getpid(), heartbeat_at=now())
+        )
 
     def _maintain(self) -> None:
         last_orphan_check = now()
@@ -95,8 +131,17 @@ class Worker:
 
     def reconcile(self, *, startup: bool) -> ReconcileReport:
         """One reconciliation round (see app.jobs.reconcile); adopted prompts are followed on threads of their own."""
-        return reconcile(self.store, self.pool, self.engine, self.transitions, worker_id=self.worker_id, startup=startup,
-                         follow=self.runner.adopt, active=self.runner.active_ids, lost=self._lost)
+        return reconcile(
+            self.store,
+            self.pool,
+            self.engine,
+            self.transitions,
+            worker_id=self.worker_id,
+            startup=startup,
+            follow=self.runner.adopt,
+            active=self.runner.active_ids,
+            lost=self._lost,
+        )
 
     def wait(self) -> None:
         """Block until stop() is called (the `worker` command's main loop)."""

@@ -125,8 +125,9 @@ class ChatClient:
         return headers
 
     def _sleep_before_retry(self, attempt: int) -> None:
-        policy = Backoff(attempts=self.settings.max_retries + 1, base=self.settings.backoff_s, cap=math.inf,
-                         jitter=(1.0, 1.5))
+        policy = Backoff(
+            attempts=self.settings.max_retries + 1, base=self.settings.backoff_s, cap=math.inf, jitter=(1.0, 1.5)
+        )
         time.sleep(policy.delay(attempt))
 
     def _request(self, method: str, path: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -155,9 +156,11 @@ class ChatClient:
             try:
                 return response.json()
             except ValueError as exc:
-                raise LLMReplyError(f"the language model at {self.base_url} answered {path} "
-                                    "with something that is not JSON; "
-                                    "check that llm.url points at an OpenAI-compatible API.") from exc
+                raise LLMReplyError(
+                    f"the language model at {self.base_url} answered {path} "
+                    "with something that is not JSON; "
+                    "check that llm.url points at an OpenAI-compatible API."
+                ) from exc
         raise LLMUnavailable(
             f"the language model at {self.base_url} {last_problem} after {tries} tr{'y' if tries == 1 else 'ies'}; "
             "check that it is running, or fix llm.url / --llm-url (llm.timeout sets how long to wait)."
@@ -196,7 +199,10 @@ class ChatClient:
             choice = data["choices"][0]
             text = choice["message"]["content"] or ""
         except (KeyError, IndexError, TypeError) as exc:
-            raise LLMReplyError(f"the language model at {self.base_url} sent a chat reply without choices[0].message.content.", raw=json.dumps(data)[:2000]) from exc
+            raise LLMReplyError(
+                f"the language model at {self.base_url} sent a chat reply without choices[0].message.content.",
+                raw=json.dumps(data)[:2000],
+            ) from exc
         usage = data.get("usage") or {}
         return ChatReply(
             text=text,
@@ -241,7 +247,13 @@ class ChatClient:
                     ),
                 ]
                 continue
-            return StructuredReply(value=value, attempts=attempt + 1, constrained=bool(self._schema_supported), raw=reply.text, replies=replies)
+            return StructuredReply(
+                value=value,
+                attempts=attempt + 1,
+                constrained=bool(self._schema_supported),
+                raw=reply.text,
+                replies=replies,
+            )
         raise LLMReplyError(
             f"the language model's reply is not valid {name} JSON after {len(replies)} attempt"
             f"{'s' if len(replies) > 1 else ''}: {detail}.",
@@ -260,15 +272,22 @@ class ChatClient:
         if self._schema_supported is not False:
             response_format = {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": True}}
             try:
-                reply = self.chat(messages, max_tokens=max_tokens, temperature=temperature, response_format=response_format, seed=seed)
+                reply = self.chat(
+                    messages, max_tokens=max_tokens, temperature=temperature, response_format=response_format, seed=seed
+                )
                 self._schema_supported = True
                 return reply
             except LLMStatusError as exc:
                 if exc.status != 400 or not any(h in str(exc).lower() for h in _SCHEMA_REJECTION_HINTS):
                     raise
-                log.info("endpoint %s rejects json_schema response_format; falling back to prompt + repair", self.base_url)
+                log.info(
+                    "endpoint %s rejects json_schema response_format; falling back to prompt + repair", self.base_url
+                )
                 self._schema_supported = False
-        schema_note = ChatMessage("system", "Reply with only one JSON object that fits this JSON schema:\n" + json.dumps(schema, separators=(",", ":")))
+        schema_note = ChatMessage(
+            "system",
+            "Reply with only one JSON object that fits this JSON schema:\n" + json.dumps(schema, separators=(",", ":")),
+        )
         return self.chat([schema_note, *messages], max_tokens=max_tokens, temperature=temperature, seed=seed)
 
 

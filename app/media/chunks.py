@@ -6,8 +6,8 @@ Only the overlap is held in memory, so stitching stays flat in clip length.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 

@@ -23,7 +23,9 @@ from .types import TimeRange, VideoInfo
 _END = object()
 
 
-def _read_frames(stdout: IO[bytes], shape: tuple[int, int, int], out: queue.Queue, stop: threading.Event, path: Path) -> None:
+def _read_frames(
+    stdout: IO[bytes], shape: tuple[int, int, int], out: queue.Queue, stop: threading.Event, path: Path
+) -> None:
     frame_bytes = shape[0] * shape[1] * shape[2]
     count = 0
     try:
@@ -56,8 +58,13 @@ def _put(out: queue.Queue, item: object, stop: threading.Event) -> None:
             continue
 
 
-def iter_frames(source: Path | str | VideoInfo, time_range: TimeRange | None = None,
-                size: tuple[int, int] | None = None, threads: int = 0, prefetch: int = 4) -> Iterator[np.ndarray]:
+def iter_frames(
+    source: Path | str | VideoInfo,
+    time_range: TimeRange | None = None,
+    size: tuple[int, int] | None = None,
+    threads: int = 0,
+    prefetch: int = 4,
+) -> Iterator[np.ndarray]:
     """Yield H x W x 3 RGB uint8 frames of a video (optionally a time range, optionally scaled to size=(w, h)).
 
     The ffmpeg child and the reader thread stop when the generator is closed early, so breaking out is safe.
@@ -66,15 +73,22 @@ def iter_frames(source: Path | str | VideoInfo, time_range: TimeRange | None = N
     width, height = size or (info.width, info.height)
     if info.rotation in (90, 270) and size is None:
         width, height = height, width
-    process = FfmpegProcess(decode_args(require_tool("ffmpeg"), info.path, time_range, size, threads=threads),
-                            stdout=True, what=f"decoding {info.path}")
+    process = FfmpegProcess(
+        decode_args(require_tool("ffmpeg"), info.path, time_range, size, threads=threads),
+        stdout=True,
+        what=f"decoding {info.path}",
+    )
     stdout = process.proc.stdout
     assert stdout is not None
     enlarge_pipe(stdout, width * height * 3)
     frames: queue.Queue = queue.Queue(maxsize=max(1, prefetch))
     stop = threading.Event()
-    reader = threading.Thread(target=_read_frames, args=(stdout, (height, width, 3), frames, stop, info.path),
-                              name="media-decode", daemon=True)
+    reader = threading.Thread(
+        target=_read_frames,
+        args=(stdout, (height, width, 3), frames, stop, info.path),
+        name="media-decode",
+        daemon=True,
+    )
     reader.start()
     count = 0
     try:
@@ -89,8 +103,10 @@ def iter_frames(source: Path | str | VideoInfo, time_range: TimeRange | None = N
         if process.wait() != 0:
             raise MediaError(f"{info.path} could not be decoded after frame {count}: {process.error_text()}.")
         if count == 0:
-            raise MediaError(f"{info.path} gave no frames{'' if time_range is None else ' in the trim range'}; "
-                             "check the file and the range.")
+            raise MediaError(
+                f"{info.path} gave no frames{'' if time_range is None else ' in the trim range'}; "
+                "check the file and the range."
+            )
     finally:
         stop.set()
         process.close()

@@ -32,7 +32,10 @@ def concat(segments: list[Path], out: Path | str, options: EncodeOptions | None 
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="inkframe-concat-") as tmp:
         list_file = write_concat_list([Path(s) for s in segments], Path(tmp) / "segments.ffconcat")
-        run_ffmpeg(concat_args(require_tool("ffmpeg"), list_file, out, options, audio_codec), what=f"joining segments into {out}")
+        run_ffmpeg(
+            concat_args(require_tool("ffmpeg"), list_file, out, options, audio_codec),
+            what=f"joining segments into {out}",
+        )
     return out
 
 
@@ -41,14 +44,17 @@ def first_frame_index(info: VideoInfo, start_s: float) -> int:
     return max(0, math.ceil(start_s * float(info.fps) - 1e-6))
 
 
-def cut_frames(info: VideoInfo, out: Path | str, first: int, count: int, stride: int = 1,
-               options: EncodeOptions | None = None) -> Path:
+def cut_frames(
+    info: VideoInfo, out: Path | str, first: int, count: int, stride: int = 1, options: EncodeOptions | None = None
+) -> Path:
     """Write frames first, first + stride, ... (count of them) of a clip to `out`, at the source rate / stride.
 
     The decode seeks half a frame before `first`, so the clip starts on that exact frame."""
     if first < 0 or count < 1 or stride < 1:
-        raise MediaError(f"cannot cut {count} frames from frame {first} every {stride}; "
-                         "give a frame >= 0, a count >= 1, a stride >= 1.")
+        raise MediaError(
+            f"cannot cut {count} frames from frame {first} every {stride}; "
+            "give a frame >= 0, a count >= 1, a stride >= 1."
+        )
     fps = Fraction(info.fps)
     seek = TimeRange(start=max(0.0, float((first - Fraction(1, 2)) / fps))) if first > 0 else None
     options = options or EncodeOptions(fps=fps / stride, crf=12)

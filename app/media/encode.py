@@ -26,7 +26,9 @@ class VideoWriter:
         self.options = options or EncodeOptions()
         spec = codec_spec(self.options.codec)
         if spec.pix_fmt == "yuv420p" and (width % 2 or height % 2):
-            raise MediaError(f"{self.options.codec} needs an even frame size, got {width}x{height}; crop or pad one pixel.")
+            raise MediaError(
+                f"{self.options.codec} needs an even frame size, got {width}x{height}; crop or pad one pixel."
+            )
         self.width, self.height = width, height
         self.frames_written = 0
         audio_codec = None
@@ -35,23 +37,30 @@ class VideoWriter:
             audio_codec = source.audio_codec
         self.has_audio = audio_codec is not None
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._process = FfmpegProcess(encode_args(require_tool("ffmpeg"), self.path, width, height, self.options, audio_codec),
-                                      stdin=True, what=f"encoding {self.path}")
+        self._process = FfmpegProcess(
+            encode_args(require_tool("ffmpeg"), self.path, width, height, self.options, audio_codec),
+            stdin=True,
+            what=f"encoding {self.path}",
+        )
         if self._process.proc.stdin is not None:
             enlarge_pipe(self._process.proc.stdin, width * height * 3)
         self._closed = False
 
     def write(self, frame: np.ndarray) -> None:
         if frame.shape != (self.height, self.width, 3) or frame.dtype != np.uint8:
-            raise MediaError(f"frame {self.frames_written} is {frame.shape} {frame.dtype}; "
-                             f"this writer takes ({self.height}, {self.width}, 3) uint8 RGB frames.")
+            raise MediaError(
+                f"frame {self.frames_written} is {frame.shape} {frame.dtype}; "
+                f"this writer takes ({self.height}, {self.width}, 3) uint8 RGB frames."
+            )
         stdin = self._process.proc.stdin
         assert stdin is not None
         try:
             stdin.write(np.ascontiguousarray(frame).data)
         except BrokenPipeError:
             self._process.wait()
-            raise MediaError(f"encoding {self.path} failed at frame {self.frames_written}: {self._process.error_text()}.") from None
+            raise MediaError(
+                f"encoding {self.path} failed at frame {self.frames_written}: {self._process.error_text()}."
+            ) from None
         self.frames_written += 1
 
     def write_all(self, frames: Iterable[np.ndarray]) -> int:
@@ -85,10 +94,12 @@ class VideoWriter:
         self._process.close()
         self.path.unlink(missing_ok=True)
 
-    def __enter__(self) -> "VideoWriter":
+    def __enter__(self) -> VideoWriter:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if exc_type is None:
             self.close()
         else:

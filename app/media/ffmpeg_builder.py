@@ -8,8 +8,15 @@ from pathlib import Path
 from .types import EncodeOptions, TimeRange, codec_spec
 
 # ffprobe colour-space names -> swscale matrix names for the RGB -> YUV conversion.
-_SWS_MATRIX = {"bt709": "bt709", "smpte170m": "bt601", "bt470bg": "bt601", "fcc": "fcc", "smpte240m": "smpte240m",
-               "bt2020nc": "bt2020", "bt2020c": "bt2020"}
+_SWS_MATRIX = {
+    "bt709": "bt709",
+    "smpte170m": "bt601",
+    "bt470bg": "bt601",
+    "fcc": "fcc",
+    "smpte240m": "smpte240m",
+    "bt2020nc": "bt2020",
+    "bt2020c": "bt2020",
+}
 
 
 def fps_text(fps: Fraction) -> str:
@@ -26,8 +33,14 @@ def input_range_args(time_range: TimeRange | None) -> list[str]:
     return args
 
 
-def decode_args(ffmpeg: str, path: Path, time_range: TimeRange | None = None, size: tuple[int, int] | None = None,
-                pix_fmt: str = "rgb24", threads: int = 0) -> list[str]:
+def decode_args(
+    ffmpeg: str,
+    path: Path,
+    time_range: TimeRange | None = None,
+    size: tuple[int, int] | None = None,
+    pix_fmt: str = "rgb24",
+    threads: int = 0,
+) -> list[str]:
     """Decode a video to raw frames on stdout; size (w, h) scales on the way."""
     args = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-threads", str(threads)]
     args += [*input_range_args(time_range), "-i", str(path), "-map", "0:v:0", "-an", "-sn"]
@@ -89,13 +102,35 @@ def metadata_args(metadata: dict[str, str], codec: str | None = None) -> list[st
     return args
 
 
-def encode_args(ffmpeg: str, out: Path, width: int, height: int, options: EncodeOptions,
-                source_audio_codec: str | None = None, input_pix_fmt: str = "rgb24") -> list[str]:
+def encode_args(
+    ffmpeg: str,
+    out: Path,
+    width: int,
+    height: int,
+    options: EncodeOptions,
+    source_audio_codec: str | None = None,
+    input_pix_fmt: str = "rgb24",
+) -> list[str]:
     """Encode raw frames read from stdin into `out` with codec, rate, quality, colour, audio and metadata."""
     spec = codec_spec(options.codec)
-    args = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-            "-f", "rawvideo", "-pix_fmt", input_pix_fmt, "-s", f"{width}x{height}", "-r", fps_text(options.fps),
-            "-i", "pipe:0"]
+    args = [
+        ffmpeg,
+        "-hide_banner",
+        "-nostdin",
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        input_pix_fmt,
+        "-s",
+        f"{width}x{height}",
+        "-r",
+        fps_text(options.fps),
+        "-i",
+        "pipe:0",
+    ]
     audio_in, audio_out = audio_args(options, source_audio_codec)
     args += audio_in
     args += ["-map", "0:v:0", *audio_out]
@@ -115,11 +150,24 @@ def encode_args(ffmpeg: str, out: Path, width: int, height: int, options: Encode
     return args
 
 
-def concat_args(ffmpeg: str, list_file: Path, out: Path, options: EncodeOptions,
-                source_audio_codec: str | None = None) -> list[str]:
+def concat_args(
+    ffmpeg: str, list_file: Path, out: Path, options: EncodeOptions, source_audio_codec: str | None = None
+) -> list[str]:
     """Join segments listed in an ffconcat file by stream copy, adding the source audio and metadata."""
-    args = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0",
-            "-i", str(list_file)]
+    args = [
+        ffmpeg,
+        "-hide_banner",
+        "-nostdin",
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "concat",
+        "-safe",
+        "0",
+        "-i",
+        str(list_file),
+    ]
     audio_in, audio_out = audio_args(options, source_audio_codec)
     args += [*audio_in, "-map", "0:v:0", *audio_out]
     if options.codec == "gif":  # GIF segments are not joinable by copy: they are stored as H.264 and converted here
@@ -136,7 +184,21 @@ MP4_SUFFIXES = (".mp4", ".m4v", ".mov")
 
 def retag_args(ffmpeg: str, source: Path, out: Path, metadata: dict[str, str]) -> list[str]:
     """Copy every stream of `source` into `out` unchanged, keeping its tags and adding `metadata`."""
-    args = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(source), "-map", "0",
-            "-c", "copy", "-map_metadata", "0"]
+    args = [
+        ffmpeg,
+        "-hide_banner",
+        "-nostdin",
+        "-loglevel",
+        "error",
+        "-y",
+        "-i",
+        str(source),
+        "-map",
+        "0",
+        "-c",
+        "copy",
+        "-map_metadata",
+        "0",
+    ]
     codec = "h264" if out.suffix.lower() in MP4_SUFFIXES else None
     return [*args, *metadata_args(metadata, codec), str(out)]

@@ -27,8 +27,9 @@ def require_tool(name: str) -> str:
 @functools.lru_cache(maxsize=1)
 def available_decoders() -> frozenset[str]:
     """Names of the video/audio decoders this ffmpeg build has."""
-    out = subprocess.run([require_tool("ffmpeg"), "-hide_banner", "-decoders"], capture_output=True, text=True,
-                         timeout=PROBE_TIMEOUT_S).stdout
+    out = subprocess.run(
+        [require_tool("ffmpeg"), "-hide_banner", "-decoders"], capture_output=True, text=True, timeout=PROBE_TIMEOUT_S
+    ).stdout
     names = set()
     for line in out.splitlines():
         parts = line.split()
@@ -44,7 +45,9 @@ def run_ffprobe(path: Path, timeout: float = PROBE_TIMEOUT_S, count_packets: boo
     try:
         done = subprocess.run([*args, str(path)], capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        raise MediaError(f"{path} could not be probed within {timeout:.0f} s; is it on a slow or stalled drive?") from None
+        raise MediaError(
+            f"{path} could not be probed within {timeout:.0f} s; is it on a slow or stalled drive?"
+        ) from None
     if done.returncode != 0:
         reason = (done.stderr.strip().splitlines() or ["unknown error"])[-1]
         raise MediaError(f"{path} is not a readable video ({reason}); re-export it as MP4/WebM and retry.")
@@ -64,7 +67,10 @@ def parse_fraction(text: str | None) -> Fraction | None:
 def video_info_from_json(path: Path, data: dict[str, Any]) -> VideoInfo:
     """Build VideoInfo from ffprobe's JSON (pure; tested on recorded JSON)."""
     streams = data.get("streams", [])
-    video = next((s for s in streams if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")), None)
+    video = next(
+        (s for s in streams if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")),
+        None,
+    )
     if video is None:
         raise MediaError(f"{path} has no video stream; choose a video file.")
     audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
@@ -113,7 +119,9 @@ def probe(path: Path | str, timeout: float = PROBE_TIMEOUT_S) -> VideoInfo:
             video["nb_read_packets"] = counted[0].get("nb_read_packets")
     info = video_info_from_json(path, data)
     if info.codec not in available_decoders():
-        raise MediaError(f"{path} uses the video codec {info.codec!r}, which this ffmpeg cannot decode; re-encode it to H.264.")
+        raise MediaError(
+            f"{path} uses the video codec {info.codec!r}, which this ffmpeg cannot decode; re-encode it to H.264."
+        )
     if info.width <= 0 or info.height <= 0 or info.frame_count <= 0:
         raise MediaError(f"video {path} has no frames (zero length); choose another file.")
     return info

@@ -25,12 +25,12 @@ def _boxes(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int, int
     """(type, offset, header size, total size) of each box in data[start:end]."""
     found, offset = [], start
     while offset + 8 <= end:
-        size, kind = struct.unpack(">I4s", data[offset:offset + 8])
+        size, kind = struct.unpack(">I4s", data[offset : offset + 8])
         header = 8
         if size == 1:
             if offset + 16 > end:
                 raise Mp4TagError("truncated box header")
-            size, header = struct.unpack(">Q", data[offset + 8:offset + 16])[0], 16
+            size, header = struct.unpack(">Q", data[offset + 8 : offset + 16])[0], 16
         elif size == 0:
             size = end - offset
         if size < header or offset + size > end:
@@ -50,11 +50,11 @@ def _read_mdta(meta: bytes) -> dict[str, str]:
     if b"keys" not in children or b"ilst" not in children:
         return {}
     offset, header, size = children[b"keys"]
-    count = struct.unpack(">I", meta[offset + header + 4:offset + header + 8])[0]
+    count = struct.unpack(">I", meta[offset + header + 4 : offset + header + 8])[0]
     keys, position = [], offset + header + 8
     for _ in range(count):
-        key_size = struct.unpack(">I", meta[position:position + 4])[0]
-        keys.append(meta[position + 8:position + key_size].decode("utf-8", "replace"))
+        key_size = struct.unpack(">I", meta[position : position + 4])[0]
+        keys.append(meta[position + 8 : position + key_size].decode("utf-8", "replace"))
         position += key_size
     tags: dict[str, str] = {}
     offset, header, size = children[b"ilst"]
@@ -62,35 +62,40 @@ def _read_mdta(meta: bytes) -> dict[str, str]:
         index = struct.unpack(">I", kind)[0]
         for data_kind, data_at, data_header, data_size in _boxes(meta, item + item_header, item + item_size):
             if data_kind == b"data" and 1 <= index <= len(keys):
-                tags[keys[index - 1]] = meta[data_at + data_header + 8:data_at + data_size].decode("utf-8", "replace")
+                tags[keys[index - 1]] = meta[data_at + data_header + 8 : data_at + data_size].decode("utf-8", "replace")
     return tags
 
 
 def _meta_box(tags: dict[str, str]) -> bytes:
     handler = _box(b"hdlr", b"\0" * 8 + b"mdta" + b"\0" * 13)
-    keys = _box(b"keys", struct.pack(">II", 0, len(tags)) +
-                b"".join(_box(b"mdta", key.encode("utf-8")) for key in tags))
-    items = b"".join(_box(struct.pack(">I", index), _box(b"data", struct.pack(">II", 1, 0) + value.encode("utf-8")))
-                     for index, value in enumerate(tags.values(), start=1))
+    keys = _box(
+        b"keys", struct.pack(">II", 0, len(tags)) + b"".join(_box(b"mdta", key.encode("utf-8")) for key in tags)
+    )
+    items = b"".join(
+        _box(struct.pack(">I", index), _box(b"data", struct.pack(">II", 1, 0) + value.encode("utf-8")))
+        for index, value in enumerate(tags.values(), start=1)
+    )
     return _box(b"meta", b"\0\0\0\0" + handler + keys + _box(b"ilst", items))
 
 
 def _shift_offsets(moov: bytearray, delta: int) -> None:
     """Add `delta` to every chunk offset (stco / co64) inside a moov box's bytes."""
+
     def walk(start: int, end: int) -> None:
         for kind, offset, header, size in _boxes(bytes(moov), start, end):
             body = offset + header
             if kind in CONTAINERS:
                 walk(body, offset + size)
             elif kind in (b"stco", b"co64"):
-                count = struct.unpack(">I", moov[body + 4:body + 8])[0]
+                count = struct.unpack(">I", moov[body + 4 : body + 8])[0]
                 width, code = (4, ">I") if kind == b"stco" else (8, ">Q")
                 for index in range(count):
                     at = body + 8 + index * width
-                    value = struct.unpack(code, moov[at:at + width])[0] + delta
+                    value = struct.unpack(code, moov[at : at + width])[0] + delta
                     if kind == b"stco" and value >= 2**32:
                         raise Mp4TagError("a chunk offset no longer fits stco")
-                    moov[at:at + width] = struct.pack(code, value)
+                    moov[at : at + width] = struct.pack(code, value)
+
     walk(8, len(moov))
 
 
@@ -98,12 +103,12 @@ def _with_tags(moov: bytes, tags: dict[str, str]) -> bytes:
     """The moov box (8-byte header) with udta/meta carrying `tags` merged over its existing mdta tags."""
     parts, udta_found = [], False
     for kind, offset, header, size in _boxes(moov, 8, len(moov)):
-        box = moov[offset:offset + size]
+        box = moov[offset : offset + size]
         if kind == b"udta":
             udta_found = True
             children, merged = [], dict(tags)
             for child, at, child_header, child_size in _boxes(moov, offset + header, offset + size):
-                raw = moov[at:at + child_size]
+                raw = moov[at : at + child_size]
                 payload = raw[child_header:]
                 if child == b"meta" and b"mdta" in payload[:40]:
                     merged = {**_read_mdta(payload), **tags}

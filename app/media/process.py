@@ -20,12 +20,18 @@ class FfmpegProcess:
         self.what = what
         self._stderr: IO[bytes] = tempfile.TemporaryFile()
         try:
-            self.proc = subprocess.Popen(args, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-                                         stdout=subprocess.PIPE if stdout else subprocess.DEVNULL,
-                                         stderr=self._stderr, bufsize=0)
+            self.proc = subprocess.Popen(
+                args,
+                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                stdout=subprocess.PIPE if stdout else subprocess.DEVNULL,
+                stderr=self._stderr,
+                bufsize=0,
+            )
         except FileNotFoundError:
             self._stderr.close()
-            raise MediaError(f"{args[0]} is not installed; install ffmpeg (Debian: apt-get install ffmpeg) and retry.") from None
+            raise MediaError(
+                f"{args[0]} is not installed; install ffmpeg (Debian: apt-get install ffmpeg) and retry."
+            ) from None
 
     def error_text(self) -> str:
         self._stderr.seek(0)

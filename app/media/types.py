@@ -28,12 +28,33 @@ class CodecSpec:
 
 
 CODEC_SPECS: dict[str, CodecSpec] = {
-    "h264": CodecSpec("libx264", ".mp4", "yuv420p", 18, "aac", frozenset({"aac", "mp3", "alac", "ac3"}),
-                      ("-preset", "veryfast", "-movflags", "+faststart")),
-    "h265": CodecSpec("libx265", ".mp4", "yuv420p", 23, "aac", frozenset({"aac", "mp3", "alac", "ac3"}),
-                      ("-preset", "veryfast", "-tag:v", "hvc1", "-movflags", "+faststart", "-x265-params", "log-level=error")),
-    "webm": CodecSpec("libvpx-vp9", ".webm", "yuv420p", 32, "libopus", frozenset({"opus", "vorbis"}),
-                      ("-b:v", "0", "-row-mt", "1", "-deadline", "realtime", "-cpu-used", "8")),
+    "h264": CodecSpec(
+        "libx264",
+        ".mp4",
+        "yuv420p",
+        18,
+        "aac",
+        frozenset({"aac", "mp3", "alac", "ac3"}),
+        ("-preset", "veryfast", "-movflags", "+faststart"),
+    ),
+    "h265": CodecSpec(
+        "libx265",
+        ".mp4",
+        "yuv420p",
+        23,
+        "aac",
+        frozenset({"aac", "mp3", "alac", "ac3"}),
+        ("-preset", "veryfast", "-tag:v", "hvc1", "-movflags", "+faststart", "-x265-params", "log-level=error"),
+    ),
+    "webm": CodecSpec(
+        "libvpx-vp9",
+        ".webm",
+        "yuv420p",
+        32,
+        "libopus",
+        frozenset({"opus", "vorbis"}),
+        ("-b:v", "0", "-row-mt", "1", "-deadline", "realtime", "-cpu-used", "8"),
+    ),
     "gif": CodecSpec("gif", ".gif", "pal8", None, None),
 }
 
@@ -80,14 +101,16 @@ class TimeRange:
 
     def __post_init__(self) -> None:
         if self.start < 0 or (self.end is not None and self.end <= self.start):
-            raise MediaError(f"trim range {self.start}:{self.end} is empty or negative; give START:END with END after START.")
+            raise MediaError(
+                f"trim range {self.start}:{self.end} is empty or negative; give START:END with END after START."
+            )
 
     @property
     def duration(self) -> float | None:
         return None if self.end is None else self.end - self.start
 
     @classmethod
-    def parse(cls, text: str) -> "TimeRange":
+    def parse(cls, text: str) -> TimeRange:
         """Parse 'START:END' (seconds or [hh:]mm:ss(.ms); either side may be empty)."""
         head, sep, tail = text.partition(":") if text.count(":") == 1 else _split_clock_range(text)
         if not sep:
@@ -136,7 +159,7 @@ class EncodeOptions:
     metadata: dict[str, str] = field(default_factory=dict)
     threads: int = 0
 
-    def with_source_colour(self, info: VideoInfo) -> "EncodeOptions":
+    def with_source_colour(self, info: VideoInfo) -> EncodeOptions:
         """These options with the colour range and space of a probed source filled in."""
         from dataclasses import replace
 

@@ -125,9 +125,15 @@ def plan_timeline(book: Book, page: Page, layout: PageLayout, options: MotionCom
     panels = {panel.number: panel for panel in page.panels}
     for slot in sorted(layout.slots, key=lambda s: s.order):
         panel = panels[slot.panel_number]
-        plan, _issues = plan_panel(panel, slot.box.as_tuple(), page_number=page.number, px_per_pt=px_per_point(layout),
-                                   rtl=book.reading_direction == "rtl", language=book.language,
-                                   limit=layout.geometry.safe_box)
+        plan, _issues = plan_panel(
+            panel,
+            slot.box.as_tuple(),
+            page_number=page.number,
+            px_per_pt=px_per_point(layout),
+            rtl=book.reading_direction == "rtl",
+            language=book.language,
+            limit=layout.geometry.safe_box,
+        )
         plans[panel.number] = plan
         hold_start = elapsed + options.move_s
         panel_rect = fit_rect(slot.box.as_tuple(), aspect, size)
@@ -169,8 +175,9 @@ def _item_box(item: PlacedItem) -> tuple[float, float, float, float]:
     return (left, top, right, bottom)
 
 
-def readable_groups(plan: PanelPlan, panel_rect: tuple[float, float, float, float], aspect: float,
-                    options: MotionComicOptions) -> list[tuple[tuple[float, float, float, float], list[PlacedItem]]] | None:
+def readable_groups(
+    plan: PanelPlan, panel_rect: tuple[float, float, float, float], aspect: float, options: MotionComicOptions
+) -> list[tuple[tuple[float, float, float, float], list[PlacedItem]]] | None:
     """None when the panel's lettering is readable with the camera on the whole panel; otherwise the
     balloons in reading order grouped so that each group fits one camera rectangle in which the text
     stands at least READABLE_TEXT of the output height, with that rectangle."""
@@ -180,7 +187,9 @@ def readable_groups(plan: PanelPlan, panel_rect: tuple[float, float, float, floa
     text = min(sizes)
     if text / (panel_rect[3] - panel_rect[1]) >= READABLE_TEXT:
         return None
-    max_h = text / READABLE_TEXT / (1 + 2 * _GROUP_MARGIN)  # the tallest box whose camera rectangle keeps the text readable
+    max_h = (
+        text / READABLE_TEXT / (1 + 2 * _GROUP_MARGIN)
+    )  # the tallest box whose camera rectangle keeps the text readable
     max_w = max_h * aspect
     groups: list[list[PlacedItem]] = []
     for item in plan.items:
@@ -207,7 +216,9 @@ def _union(boxes: list[tuple[float, float, float, float]]) -> tuple[float, float
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
-def _shift_inside(rect: tuple[float, float, float, float], bounds: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+def _shift_inside(
+    rect: tuple[float, float, float, float], bounds: tuple[float, float, float, float]
+) -> tuple[float, float, float, float]:
     left, top, right, bottom = rect
     dx = max(0.0, bounds[0] - left) - max(0.0, right - bounds[2]) if right - left <= bounds[2] - bounds[0] else 0.0
     dy = max(0.0, bounds[1] - top) - max(0.0, bottom - bounds[3]) if bottom - top <= bounds[3] - bounds[1] else 0.0
@@ -221,8 +232,9 @@ def _draw_items(canvas: Image.Image, plan: PanelPlan, items: list[PlacedItem]) -
 class _PageRenderer:
     """Produces the page state (art + balloons shown so far) at any time, cheaply and in order."""
 
-    def __init__(self, base: Image.Image, timeline: PageTimeline, options: MotionComicOptions,
-                 clips: Mapping[int, Path]) -> None:
+    def __init__(
+        self, base: Image.Image, timeline: PageTimeline, options: MotionComicOptions, clips: Mapping[int, Path]
+    ) -> None:
         self.timeline, self.options = timeline, options
         self.state = base.copy()
         self.previous = np.asarray(self.state).copy()
@@ -269,7 +281,9 @@ class _PageRenderer:
         return np.asarray(canvas)
 
 
-def spotlight(timeline: PageTimeline, shot_index: int, progress: float, options: MotionComicOptions) -> tuple[int | None, float]:
+def spotlight(
+    timeline: PageTimeline, shot_index: int, progress: float, options: MotionComicOptions
+) -> tuple[int | None, float]:
     """(panel to keep lit, how much to darken the rest): fades out over the first half of a move
     and back in, on the next panel, over the second half."""
     shots = timeline.shots
@@ -299,8 +313,14 @@ def _camera_frame(page: np.ndarray, rect: tuple[float, float, float, float], opt
         small = cv2.resize(page, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         matrix = np.float32([[1, 0, -rect[0] * scale], [0, 1, -rect[1] * scale]])
         page, interpolation = small, cv2.INTER_LINEAR
-    return cv2.warpAffine(page, matrix, (options.width, options.height), flags=interpolation,
-                          borderMode=cv2.BORDER_CONSTANT, borderValue=options.background)
+    return cv2.warpAffine(
+        page,
+        matrix,
+        (options.width, options.height),
+        flags=interpolation,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=options.background,
+    )
 
 
 def render_motion_comic(
@@ -323,7 +343,9 @@ def render_motion_comic(
     pages = [p for p in book.pages if page_numbers is None or p.number in page_numbers]
     if not pages:
         wanted = ", ".join(str(n) for n in page_numbers or [])
-        raise MotionComicError(f"the book has no page {wanted}; it has pages {', '.join(str(p.number) for p in book.pages)}.")
+        raise MotionComicError(
+            f"the book has no page {wanted}; it has pages {', '.join(str(p.number) for p in book.pages)}."
+        )
     clips = dict(panel_clips or {})
     for key, clip in clips.items():
         if not Path(clip).is_file():
@@ -334,8 +356,13 @@ def render_motion_comic(
         dpi = page_dpi_for(book, page, options)
         scaled = book.model_copy(update={"dpi": dpi})
         layout = layout_page(page, page_size=scaled.page_size, dpi=dpi, reading_direction=scaled.reading_direction)
-        composed = compose_page(scaled, page, {p.number: art.get((page.number, p.number)) for p in page.panels},
-                                options=ComposeOptions(letter=False), layout=layout)
+        composed = compose_page(
+            scaled,
+            page,
+            {p.number: art.get((page.number, p.number)) for p in page.panels},
+            options=ComposeOptions(letter=False),
+            layout=layout,
+        )
         result.warnings.extend(composed.warnings)
         timeline = plan_timeline(scaled, page, layout, options)
         prepared.append((composed.image, timeline))
@@ -344,7 +371,9 @@ def render_motion_comic(
     encode = EncodeOptions(codec=options.codec, fps=Fraction(options.fps))
     with VideoWriter(out_path, options.width, options.height, encode) as writer:
         for base, timeline in prepared:
-            page_clips = {panel: path for (page_number, panel), path in clips.items() if page_number == timeline.page_number}
+            page_clips = {
+                panel: path for (page_number, panel), path in clips.items() if page_number == timeline.page_number
+            }
             renderer = _PageRenderer(base, timeline, options, page_clips)
             frames = round(timeline.duration_s * options.fps)
             for index in range(frames):
@@ -357,13 +386,23 @@ def render_motion_comic(
                 if lit is not None and amount > 0.01:
                     box = timeline.layout.slot(lit).box
                     scale = options.width / (sample.rect[2] - sample.rect[0])
-                    frame = _dim_outside(frame, ((box.left - sample.rect[0]) * scale, (box.top - sample.rect[1]) * scale,
-                                                 (box.right - sample.rect[0]) * scale, (box.bottom - sample.rect[1]) * scale), amount)
+                    frame = _dim_outside(
+                        frame,
+                        (
+                            (box.left - sample.rect[0]) * scale,
+                            (box.top - sample.rect[1]) * scale,
+                            (box.right - sample.rect[0]) * scale,
+                            (box.bottom - sample.rect[1]) * scale,
+                        ),
+                        amount,
+                    )
                 writer.write(frame)
                 result.frames += 1
                 if on_frame:
                     on_frame(result.frames, total_frames)
-            result.panels.extend(dataclasses.replace(p, start_s=p.start_s + offset, end_s=p.end_s + offset) for p in timeline.panels)
+            result.panels.extend(
+                dataclasses.replace(p, start_s=p.start_s + offset, end_s=p.end_s + offset) for p in timeline.panels
+            )
             offset += frames / options.fps
     result.duration_s = result.frames / options.fps
     return result

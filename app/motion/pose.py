@@ -54,8 +54,11 @@ class MediaPipePoseDetector:
         import mediapipe as mp  # imported here: mediapipe is slow to import and optional
 
         self._pose = mp.solutions.pose.Pose(
-            static_image_mode=not video_mode, model_complexity=1, smooth_landmarks=True,
-            min_detection_confidence=min_detection_confidence, min_tracking_confidence=0.5,
+            static_image_mode=not video_mode,
+            model_complexity=1,
+            smooth_landmarks=True,
+            min_detection_confidence=min_detection_confidence,
+            min_tracking_confidence=0.5,
         )
 
     def detect(self, frame_rgb: np.ndarray) -> tuple[Keypoint, ...]:
@@ -87,7 +90,9 @@ class PoseOptions:
             raise PoseError(f"min_detected_share {self.min_detected_share} must be between 0 and 1.")
 
 
-def select_frames(frames: Iterable[np.ndarray], fps: float, options: PoseOptions) -> Iterator[tuple[int, float, np.ndarray]]:
+def select_frames(
+    frames: Iterable[np.ndarray], fps: float, options: PoseOptions
+) -> Iterator[tuple[int, float, np.ndarray]]:
     """Yield (index, time, frame) inside the trim range, every `stride`-th frame."""
     for index, frame in enumerate(frames):
         time_s = index / fps
@@ -119,8 +124,15 @@ def extract_poses(
     return _checked(sequence, options, source)
 
 
-def _detect_all(detector: PoseDetector, frames: Iterable[np.ndarray], fps: float, options: PoseOptions,
-                sequence: PoseSequence, on_frame: Callable[[int], None] | None, owned: bool) -> None:
+def _detect_all(
+    detector: PoseDetector,
+    frames: Iterable[np.ndarray],
+    fps: float,
+    options: PoseOptions,
+    sequence: PoseSequence,
+    on_frame: Callable[[int], None] | None,
+    owned: bool,
+) -> None:
     try:
         for index, time_s, frame in select_frames(frames, fps, options):
             sequence.height, sequence.width = frame.shape[:2]
@@ -134,7 +146,9 @@ def _detect_all(detector: PoseDetector, frames: Iterable[np.ndarray], fps: float
 
 def _checked(sequence: PoseSequence, options: PoseOptions, source: str) -> PoseSequence:
     if not sequence.frames:
-        raise PoseError(f"no frames of {source or 'the video'} fall inside the trim range {options.start_s}..{options.end_s} s.")
+        raise PoseError(
+            f"no frames of {source or 'the video'} fall inside the trim range {options.start_s}..{options.end_s} s."
+        )
     missing = sequence.missing_frames()
     detected_share = 1 - len(missing) / len(sequence.frames)
     if detected_share < options.min_detected_share:

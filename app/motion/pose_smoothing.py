@@ -45,10 +45,11 @@ def smooth_sequence(sequence: PoseSequence, min_cutoff: float = 1.0, beta: float
             frames.append(frame)
             continue
         if filters is None or len(filters) != len(frame.keypoints):
-            filters = [(OneEuroFilter(rate, min_cutoff, beta), OneEuroFilter(rate, min_cutoff, beta)) for _ in frame.keypoints]
+            filters = [
+                (OneEuroFilter(rate, min_cutoff, beta), OneEuroFilter(rate, min_cutoff, beta)) for _ in frame.keypoints
+            ]
         points = tuple(
-            Keypoint(fx(point.x), fy(point.y), point.visibility)
-            for point, (fx, fy) in zip(frame.keypoints, filters)
+            Keypoint(fx(point.x), fy(point.y), point.visibility) for point, (fx, fy) in zip(frame.keypoints, filters)
         )
         frames.append(PoseFrame(frame.index, frame.time_s, points))
     return PoseSequence(sequence.fps, sequence.width, sequence.height, sequence.keypoint_names, frames, sequence.source)

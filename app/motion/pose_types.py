@@ -8,12 +8,39 @@ from pathlib import Path
 
 # MediaPipe BlazePose's 33 landmarks, in model order.
 BLAZEPOSE_NAMES: tuple[str, ...] = (
-    "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye",
-    "right_eye_outer", "left_ear", "right_ear", "mouth_left", "mouth_right", "left_shoulder",
-    "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_pinky",
-    "right_pinky", "left_index", "right_index", "left_thumb", "right_thumb", "left_hip", "right_hip",
-    "left_knee", "right_knee", "left_ankle", "right_ankle", "left_heel", "right_heel",
-    "left_foot_index", "right_foot_index",
+    "nose",
+    "left_eye_inner",
+    "left_eye",
+    "left_eye_outer",
+    "right_eye_inner",
+    "right_eye",
+    "right_eye_outer",
+    "left_ear",
+    "right_ear",
+    "mouth_left",
+    "mouth_right",
+    "left_shoulder",
+    "right_shoulder",
+    "left_elbow",
+    "right_elbow",
+    "left_wrist",
+    "right_wrist",
+    "left_pinky",
+    "right_pinky",
+    "left_index",
+    "right_index",
+    "left_thumb",
+    "right_thumb",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
+    "left_heel",
+    "right_heel",
+    "left_foot_index",
+    "right_foot_index",
 )
 
 
@@ -55,11 +82,13 @@ class PoseSequence:
         data = asdict(self)
         data["keypoint_names"] = list(self.keypoint_names)
         for frame in data["frames"]:
-            frame["keypoints"] = [[round(k["x"], 5), round(k["y"], 5), round(k["visibility"], 4)] for k in frame["keypoints"]]
+            frame["keypoints"] = [
+                [round(k["x"], 5), round(k["y"], 5), round(k["visibility"], 4)] for k in frame["keypoints"]
+            ]
         return json.dumps(data, indent=1)
 
     @classmethod
-    def from_json(cls, text: str) -> "PoseSequence":
+    def from_json(cls, text: str) -> PoseSequence:
         data = json.loads(text)
         frames = [
             PoseFrame(f["index"], f["time_s"], tuple(Keypoint(*point) for point in f["keypoints"]))

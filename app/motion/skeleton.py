@@ -16,13 +16,43 @@ from .pose_types import Keypoint
 # OpenPose body-18 index -> BlazePose index (None: derived).
 OPENPOSE_FROM_BLAZEPOSE: tuple[int | None, ...] = (0, None, 12, 14, 16, 11, 13, 15, 24, 26, 28, 23, 25, 27, 5, 2, 8, 7)
 OPENPOSE_LIMBS: tuple[tuple[int, int], ...] = (
-    (1, 2), (1, 5), (2, 3), (3, 4), (5, 6), (6, 7), (1, 8), (8, 9), (9, 10),
-    (1, 11), (11, 12), (12, 13), (1, 0), (0, 14), (14, 16), (0, 15), (15, 17),
+    (1, 2),
+    (1, 5),
+    (2, 3),
+    (3, 4),
+    (5, 6),
+    (6, 7),
+    (1, 8),
+    (8, 9),
+    (9, 10),
+    (1, 11),
+    (11, 12),
+    (12, 13),
+    (1, 0),
+    (0, 14),
+    (14, 16),
+    (0, 15),
+    (15, 17),
 )
 OPENPOSE_COLOURS: tuple[tuple[int, int, int], ...] = (
-    (255, 0, 0), (255, 85, 0), (255, 170, 0), (255, 255, 0), (170, 255, 0), (85, 255, 0), (0, 255, 0),
-    (0, 255, 85), (0, 255, 170), (0, 255, 255), (0, 170, 255), (0, 85, 255), (0, 0, 255), (85, 0, 255),
-    (170, 0, 255), (255, 0, 255), (255, 0, 170), (255, 0, 85),
+    (255, 0, 0),
+    (255, 85, 0),
+    (255, 170, 0),
+    (255, 255, 0),
+    (170, 255, 0),
+    (85, 255, 0),
+    (0, 255, 0),
+    (0, 255, 85),
+    (0, 255, 170),
+    (0, 255, 255),
+    (0, 170, 255),
+    (0, 85, 255),
+    (0, 0, 255),
+    (85, 0, 255),
+    (170, 0, 255),
+    (255, 0, 255),
+    (255, 0, 170),
+    (255, 0, 85),
 )
 MIN_VISIBILITY = 0.3
 
@@ -44,12 +74,15 @@ def to_openpose(keypoints: tuple[Keypoint, ...]) -> list[Keypoint | None]:
         left, right = visible(11), visible(12)
         mapped.append(
             Keypoint((left.x + right.x) / 2, (left.y + right.y) / 2, min(left.visibility, right.visibility))
-            if left and right else None
+            if left and right
+            else None
         )
     return mapped
 
 
-def draw_skeleton(keypoints: tuple[Keypoint, ...], width: int, height: int, stick_width: int | None = None) -> np.ndarray:
+def draw_skeleton(
+    keypoints: tuple[Keypoint, ...], width: int, height: int, stick_width: int | None = None
+) -> np.ndarray:
     """Return an RGB uint8 image (height x width) with the OpenPose skeleton on black."""
     canvas = np.zeros((height, width, 3), np.uint8)
     points = to_openpose(keypoints)
@@ -61,11 +94,20 @@ def draw_skeleton(keypoints: tuple[Keypoint, ...], width: int, height: int, stic
         xa, ya, xb, yb = pa.x * width, pa.y * height, pb.x * width, pb.y * height
         length = math.hypot(xb - xa, yb - ya)
         angle = math.degrees(math.atan2(yb - ya, xb - xa))
-        polygon = cv2.ellipse2Poly((int((xa + xb) / 2), int((ya + yb) / 2)), (int(length / 2), stick), int(angle), 0, 360, 1)
+        polygon = cv2.ellipse2Poly(
+            (int((xa + xb) / 2), int((ya + yb) / 2)), (int(length / 2), stick), int(angle), 0, 360, 1
+        )
         layer = canvas.copy()
         cv2.fillConvexPoly(layer, polygon, OPENPOSE_COLOURS[limb_index], lineType=cv2.LINE_AA)
         canvas = cv2.addWeighted(canvas, 0.4, layer, 0.6, 0)
     for index, point in enumerate(points):
         if point is not None:
-            cv2.circle(canvas, (int(point.x * width), int(point.y * height)), stick + 2, OPENPOSE_COLOURS[index], -1, cv2.LINE_AA)
+            cv2.circle(
+                canvas,
+                (int(point.x * width), int(point.y * height)),
+                stick + 2,
+                OPENPOSE_COLOURS[index],
+                -1,
+                cv2.LINE_AA,
+            )
     return canvas

@@ -59,8 +59,10 @@ class Credentials:
             if self._signer is None:
                 s = self.settings
                 if (s.cert is None) != (s.key is None):
-                    raise SigningIdentityError("provenance.cert and provenance.key must be set together; "
-                                               "set both in config.yaml or neither (for the local identity).")
+                    raise SigningIdentityError(
+                        "provenance.cert and provenance.key must be set together; "
+                        "set both in config.yaml or neither (for the local identity)."
+                    )
                 identity = load_identity(s.cert, s.key) if s.cert and s.key else ensure_local_identity(s.identity_dir)
                 self._signer = ManifestSigner(identity, version=s.version, timestamp_url=s.timestamp_url)
             return self._signer
@@ -83,16 +85,22 @@ class Credentials:
         if mime_for(path) is None:
             reason = unsupported_reason(path)
             stated = _state(path, f"not signed: {reason}")
-            log.warning("%s carries no Content Credentials: %s%s", path.name, reason,
-                        "" if stated else " (and the format has no place to say so)")
+            log.warning(
+                "%s carries no Content Credentials: %s%s",
+                path.name,
+                reason,
+                "" if stated else " (and the format has no place to say so)",
+            )
             return StampResult(path, "unsupported", reason)
         try:
             self.signer().sign_file(path, facts)
         except ProvenanceError as exc:
             if not self.settings.allow_unsigned:
                 path.unlink(missing_ok=True)
-                raise ProvenanceError(f"{exc} The unsigned {path.name} was removed; fix that, or set "
-                                      "provenance.allow_unsigned: true to keep outputs unsigned.") from None
+                raise ProvenanceError(
+                    f"{exc} The unsigned {path.name} was removed; fix that, or set "
+                    "provenance.allow_unsigned: true to keep outputs unsigned."
+                ) from None
             text = UNSIGNED_TEXT.format(reason=str(exc).rstrip("."))
             stated = _state(path, text)
             log.warning("wrote %s unsigned: %s%s", path.name, exc, "" if stated else " (format has no place to say so)")

@@ -34,8 +34,9 @@ def panels_by_page(art: Mapping[tuple[int, int], object]) -> dict[int, list[Path
     return pages
 
 
-def stamp_export(credentials: Credentials, files: Mapping[str, Sequence[Path | str]],
-                 art: Mapping[tuple[int, int], object]) -> list[StampResult]:
+def stamp_export(
+    credentials: Credentials, files: Mapping[str, Sequence[Path | str]], art: Mapping[tuple[int, int], object]
+) -> list[StampResult]:
     """Sign every exported file; `art` maps (page, panel) -> the panel's image file."""
     pages = panels_by_page(art)
     every = [path for paths in pages.values() for path in paths]
@@ -48,7 +49,9 @@ def stamp_export(credentials: Credentials, files: Mapping[str, Sequence[Path | s
                 continue
             match = PAGE_NAME.search(path.stem) if fmt == "png" else None
             parts = pages.get(int(match.group(1)), []) if match else every
-            results.append(credentials.stamp_file(path, composed(f"export {fmt}" if not match else "compose page", parts)))
+            results.append(
+                credentials.stamp_file(path, composed(f"export {fmt}" if not match else "compose page", parts))
+            )
     return results
 
 

@@ -23,9 +23,13 @@ TOOL = "Inkframe Studio"
 
 Kind = Literal["created", "edited", "composite"]
 Role = Literal["parent", "face_source", "panel", "component", "reference"]
-ROLE_TEXT: dict[str, str] = {"parent": "the picture that was edited", "face_source": "source of the swapped face",
-                             "panel": "panel placed on the page", "component": "placed into the result",
-                             "reference": "reference used to guide the result"}
+ROLE_TEXT: dict[str, str] = {
+    "parent": "the picture that was edited",
+    "face_source": "source of the swapped face",
+    "panel": "panel placed on the page",
+    "component": "placed into the result",
+    "reference": "reference used to guide the result",
+}
 MODEL_SUFFIXES = (".safetensors", ".ckpt", ".pt", ".pth", ".onnx", ".gguf", ".bin", ".sft")
 SEED_INPUTS = ("seed", "noise_seed")
 LOAD_NODES = ("LoadImage", "VHS_LoadVideo", "LoadVideo")
@@ -96,8 +100,13 @@ def facts_from_output(data: bytes, *, operation: str = "generate", workflow: str
     return facts_from_prompt(prompt if isinstance(prompt, Mapping) else None, operation=operation, workflow=workflow)
 
 
-def facts_from_prompt(prompt: Mapping[str, object] | None, *, operation: str = "generate",
-                      workflow: str | None = None, seed: int | None = None) -> OutputFacts:
+def facts_from_prompt(
+    prompt: Mapping[str, object] | None,
+    *,
+    operation: str = "generate",
+    workflow: str | None = None,
+    seed: int | None = None,
+) -> OutputFacts:
     """Model file names and the first seed of a ComfyUI API prompt (node id -> {class_type, inputs});
     a prompt that loads images (img2img, inpaint) is an edit, and names those inputs."""
     models: list[str] = []
@@ -115,8 +124,14 @@ def facts_from_prompt(prompt: Mapping[str, object] | None, *, operation: str = "
             elif name in SEED_INPUTS and isinstance(value, int) and not isinstance(value, bool) and seed is None:
                 seed = value
     extra = {"inputs": ", ".join(inputs_named)} if inputs_named else {}
-    return OutputFacts("edited" if inputs_named else "created", operation, workflow=_base_name(workflow) if workflow else None,
-                       models=tuple(models), seed=seed, extra=extra)
+    return OutputFacts(
+        "edited" if inputs_named else "created",
+        operation,
+        workflow=_base_name(workflow) if workflow else None,
+        models=tuple(models),
+        seed=seed,
+        extra=extra,
+    )
 
 
 def sha256_file(path: Path) -> str:
@@ -154,24 +169,39 @@ def build_manifest(facts: OutputFacts, title: str, version: str, hashes: Mapping
     if facts.consent is not None:
         generation["consent_confirmed"] = facts.consent
     generation.update({key: value for key, value in facts.extra.items() if isinstance(value, Scalar)})
-    assertions = [{"label": "c2pa.actions.v2", "data": {"actions": actions}},
-                  {"label": ASSERTION, "data": generation}]
+    assertions = [{"label": "c2pa.actions.v2", "data": {"actions": actions}}, {"label": ASSERTION, "data": generation}]
     if facts.ingredients:
-        assertions.append({"label": INGREDIENTS_ASSERTION, "data": {"ingredients": [
-            {"title": item.path.name, "role": item.role, "sha256": hashes.get(index, "")}
-            for index, item in enumerate(facts.ingredients)]}})
+        assertions.append(
+            {
+                "label": INGREDIENTS_ASSERTION,
+                "data": {
+                    "ingredients": [
+                        {"title": item.path.name, "role": item.role, "sha256": hashes.get(index, "")}
+                        for index, item in enumerate(facts.ingredients)
+                    ]
+                },
+            }
+        )
     return {"claim_generator_info": [{"name": TOOL, "version": version}], "title": title, "assertions": assertions}
 
 
 def ingredient_json(item: Ingredient, index: int, mime: str) -> dict:
-    return {"title": item.path.name, "format": mime, "label": f"ingredient-{index}",
-            "relationship": "parentOf" if item.role == "parent" else "componentOf",
-            "description": item.note or ROLE_TEXT[item.role]}
+    return {
+        "title": item.path.name,
+        "format": mime,
+        "label": f"ingredient-{index}",
+        "relationship": "parentOf" if item.role == "parent" else "componentOf",
+        "description": item.note or ROLE_TEXT[item.role],
+    }
 
 
 def _action(name: str, facts: OutputFacts, source_type: str, ingredient_ids: list[str]) -> dict:
-    action: dict[str, object] = {"action": name, "digitalSourceType": source_type,
-                                 "softwareAgent": {"name": TOOL}, "description": facts.operation}
+    action: dict[str, object] = {
+        "action": name,
+        "digitalSourceType": source_type,
+        "softwareAgent": {"name": TOOL},
+        "description": facts.operation,
+    }
     if ingredient_ids:
         action["parameters"] = {"ingredientIds": ingredient_ids}
     return action

@@ -16,10 +16,21 @@ import zlib
 from pathlib import Path
 
 SIGNABLE: dict[str, str] = {
-    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp", ".gif": "image/gif",
-    ".tif": "image/tiff", ".tiff": "image/tiff", ".avif": "image/avif", ".heic": "image/heic",
-    ".mp4": "video/mp4", ".m4v": "video/x-m4v", ".mov": "video/quicktime", ".pdf": "application/pdf",
-    ".cbz": "application/x-zip", ".zip": "application/x-zip",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+    ".gif": "image/gif",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+    ".avif": "image/avif",
+    ".heic": "image/heic",
+    ".mp4": "video/mp4",
+    ".m4v": "video/x-m4v",
+    ".mov": "video/quicktime",
+    ".pdf": "application/pdf",
+    ".cbz": "application/x-zip",
+    ".zip": "application/x-zip",
 }
 VIDEO_TAGGABLE = frozenset({".webm", ".mkv", ".mp4", ".mov"})
 UNSUPPORTED_WHY = {
@@ -36,7 +47,9 @@ def mime_for(path: Path) -> str | None:
 
 def unsupported_reason(path: Path) -> str:
     suffix = path.suffix.lower()
-    return UNSUPPORTED_WHY.get(suffix, f"the {suffix or 'extensionless'} format has no C2PA embedding in c2pa-python 0.38")
+    return UNSUPPORTED_WHY.get(
+        suffix, f"the {suffix or 'extensionless'} format has no C2PA embedding in c2pa-python 0.38"
+    )
 
 
 def write_statement(path: Path, text: str) -> bool:
@@ -63,11 +76,11 @@ def read_statement(path: Path) -> str | None:
             return png_text(path.read_bytes()).get(STATEMENT_KEY)
         if suffix in (".jpg", ".jpeg"):
             marker = f"{STATEMENT_KEY}: ".encode()
-            data = path.read_bytes()[:1 << 20]
+            data = path.read_bytes()[: 1 << 20]
             start = data.find(marker)
             if start >= 0:
-                length = struct.unpack(">H", data[start - 2:start])[0]
-                return data[start + len(marker):start - 2 + length].decode("utf-8", "replace")
+                length = struct.unpack(">H", data[start - 2 : start])[0]
+                return data[start + len(marker) : start - 2 + length].decode("utf-8", "replace")
             return None
         if suffix == ".webp":
             return webp_statement(path.read_bytes())
@@ -84,8 +97,8 @@ def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
         raise ValueError("not a PNG file")
     chunks, offset = [], 8
     while offset + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[offset:offset + 8])
-        chunks.append((kind, data[offset + 8:offset + 8 + length]))
+        length, kind = struct.unpack(">I4s", data[offset : offset + 8])
+        chunks.append((kind, data[offset + 8 : offset + 8 + length]))
         offset += 12 + length
     return chunks
 
@@ -124,8 +137,8 @@ def webp_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
         raise ValueError("not a WebP file")
     chunks, offset = [], 12
     while offset + 8 <= len(data):
-        kind, size = data[offset:offset + 4], struct.unpack("<I", data[offset + 4:offset + 8])[0]
-        chunks.append((kind, data[offset + 8:offset + 8 + size]))
+        kind, size = data[offset : offset + 4], struct.unpack("<I", data[offset + 4 : offset + 8])[0]
+        chunks.append((kind, data[offset + 8 : offset + 8 + size]))
         offset += 8 + size + (size & 1)
     return chunks
 
@@ -135,16 +148,22 @@ def webp_with_xmp(data: bytes, text: str) -> bytes:
     chunks = [c for c in webp_chunks(data) if c[0] != b"XMP "]
     if chunks[0][0] != b"VP8X":
         width, height = _webp_size(chunks[0])
-        chunks.insert(0, (b"VP8X", b"\x00" * 4 + (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(3, "little")))
+        chunks.insert(
+            0, (b"VP8X", b"\x00" * 4 + (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(3, "little"))
+        )
     flags = chunks[0][1][0] | 0x04  # the XMP flag
     chunks[0] = (b"VP8X", bytes([flags]) + chunks[0][1][1:])
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-    xmp = (f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-           f'<rdf:Description xmlns:inkframe="https://inkframe.studio/ns/1.0/" inkframe:{STATEMENT_KEY}="{escaped}"/>'
-           f"</rdf:RDF></x:xmpmeta>").encode()
+    xmp = (
+        f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        f'<rdf:Description xmlns:inkframe="https://inkframe.studio/ns/1.0/" inkframe:{STATEMENT_KEY}="{escaped}"/>'
+        f"</rdf:RDF></x:xmpmeta>"
+    ).encode()
     chunks.append((b"XMP ", xmp))
-    body = b"".join(kind + struct.pack("<I", len(payload)) + payload + (b"\x00" if len(payload) & 1 else b"")
-                    for kind, payload in chunks)
+    body = b"".join(
+        kind + struct.pack("<I", len(payload)) + payload + (b"\x00" if len(payload) & 1 else b"")
+        for kind, payload in chunks
+    )
     return b"RIFF" + struct.pack("<I", len(body) + 4) + b"WEBP" + body
 
 
@@ -157,7 +176,7 @@ def webp_statement(data: bytes) -> str | None:
             start = payload.find(marker)
             if start >= 0:
                 end = payload.index(b'"', start + len(marker))
-                return html.unescape(payload[start + len(marker):end].decode("utf-8", "replace"))
+                return html.unescape(payload[start + len(marker) : end].decode("utf-8", "replace"))
     return None
 
 
@@ -179,8 +198,22 @@ def _replace(path: Path, data: bytes) -> None:
 
 def _tag_video(path: Path, text: str) -> None:
     temporary = path.with_name(f".{path.name}.c2pa.part{path.suffix}")
-    command = ["ffmpeg", "-v", "error", "-y", "-i", str(path), "-map", "0", "-c", "copy", "-map_metadata", "0",
-               "-metadata", f"{STATEMENT_KEY}={text}"]
+    command = [
+        "ffmpeg",
+        "-v",
+        "error",
+        "-y",
+        "-i",
+        str(path),
+        "-map",
+        "0",
+        "-c",
+        "copy",
+        "-map_metadata",
+        "0",
+        "-metadata",
+        f"{STATEMENT_KEY}={text}",
+    ]
     if path.suffix.lower() in (".mp4", ".mov"):
         command += ["-movflags", "use_metadata_tags"]  # otherwise the MP4 muxer drops keys it does not know
     command.append(str(temporary))
@@ -193,6 +226,19 @@ def _tag_video(path: Path, text: str) -> None:
 
 
 def _video_tag(path: Path) -> str | None:
-    result = subprocess.run(["ffprobe", "-v", "error", "-show_entries", f"format_tags={STATEMENT_KEY}",
-                             "-of", "default=nw=1:nk=1", str(path)], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-show_entries",
+            f"format_tags={STATEMENT_KEY}",
+            "-of",
+            "default=nw=1:nk=1",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     return result.stdout.strip() or None

@@ -82,8 +82,10 @@ def _add_page_states(report: CredentialReport, trust_anchors: bytes | None) -> N
     from .exports import cbz_page_states
 
     try:
-        states = cbz_page_states(report.path, lambda name, data: read_stream(
-            Path(name), mime_for(Path(name)) or "image/png", data, trust_anchors))
+        states = cbz_page_states(
+            report.path,
+            lambda name, data: read_stream(Path(name), mime_for(Path(name)) or "image/png", data, trust_anchors),
+        )
     except (OSError, ValueError) as exc:
         report.problems.append(f"the archive's pages cannot be read ({exc})")
         report.state = "tampered"
@@ -106,8 +108,13 @@ def _report(path: Path, manifest: dict, results: dict, state_word: str) -> Crede
     else:
         state = "untrusted"
     signature = manifest.get("signature_info") or {}
-    report = CredentialReport(path, state, signer=str(signature.get("common_name") or ""),
-                              issuer=str(signature.get("issuer") or ""), problems=problems)
+    report = CredentialReport(
+        path,
+        state,
+        signer=str(signature.get("common_name") or ""),
+        issuer=str(signature.get("issuer") or ""),
+        problems=problems,
+    )
     roles: dict[str, dict] = {}
     for assertion in manifest.get("assertions") or []:
         label, data = assertion.get("label", ""), assertion.get("data") or {}
@@ -123,9 +130,15 @@ def _report(path: Path, manifest: dict, results: dict, state_word: str) -> Crede
     for index, ingredient in enumerate(manifest.get("ingredients") or []):
         title = str(ingredient.get("title", ""))
         extra = roles.get(f"#{index}") or roles.get(title) or {}
-        report.ingredients.append(IngredientInfo(title, str(ingredient.get("relationship", "")),
-                                                 str(extra.get("role", "")), str(extra.get("sha256", "")),
-                                                 bool(ingredient.get("active_manifest"))))
+        report.ingredients.append(
+            IngredientInfo(
+                title,
+                str(ingredient.get("relationship", "")),
+                str(extra.get("role", "")),
+                str(extra.get("sha256", "")),
+                bool(ingredient.get("active_manifest")),
+            )
+        )
     return report
 
 
@@ -138,14 +151,18 @@ def format_report(report: CredentialReport) -> list[str]:
     if report.signer:
         lines.append(f"  signed by: {report.signer} (issuer: {report.issuer})")
     if report.actions:
-        lines.append(f"  actions: {', '.join(report.actions)}" + (f" [{report.source_type}]" if report.source_type else ""))
+        lines.append(
+            f"  actions: {', '.join(report.actions)}" + (f" [{report.source_type}]" if report.source_type else "")
+        )
     if report.generation:
         lines.append(f"  details: {json.dumps(report.generation, sort_keys=True)}")
     for item in report.ingredients:
         role = f", {item.role}" if item.role else ""
         digest = f", sha256 {item.sha256[:16]}..." if item.sha256 else ""
-        lines.append(f"  ingredient: {item.title} ({item.relationship}{role}{digest}"
-                     f"{', has credentials' if item.signed else ''})")
+        lines.append(
+            f"  ingredient: {item.title} ({item.relationship}{role}{digest}"
+            f"{', has credentials' if item.signed else ''})"
+        )
     lines.extend(f"  problem: {problem}" for problem in report.problems)
     if report.note:
         lines.append(f"  note: {report.note}")

@@ -13,8 +13,10 @@ from .facts import OutputFacts, build_manifest, ingredient_json, sha256_file
 from .formats import mime_for
 from .identity import SignerIdentity
 
-OFFLINE_SETTINGS = {"builder": {"thumbnail": {"enabled": False}},
-                    "verify": {"remote_manifest_fetch": False, "ocsp_fetch": False}}
+OFFLINE_SETTINGS = {
+    "builder": {"thumbnail": {"enabled": False}},
+    "verify": {"remote_manifest_fetch": False, "ocsp_fetch": False},
+}
 MAX_INGREDIENT_BYTES = 512 * 1024 * 1024
 IN_MEMORY_BYTES = 256 * 1024 * 1024
 
@@ -39,8 +41,12 @@ class ManifestSigner:
         self._context = offline_context()
         self._lock = threading.Lock()
         try:
-            info = c2pa.C2paSignerInfo(identity.alg.encode(), identity.chain_pem, identity.key_pem,
-                                       timestamp_url.encode() if timestamp_url else None)
+            info = c2pa.C2paSignerInfo(
+                identity.alg.encode(),
+                identity.chain_pem,
+                identity.key_pem,
+                timestamp_url.encode() if timestamp_url else None,
+            )
             self._signer = c2pa.Signer.from_info(info)
         except c2pa.C2paError as exc:
             raise SigningIdentityError(f"the signing key or certificate was refused by c2pa ({_short(exc)}).") from None
@@ -74,8 +80,11 @@ class ManifestSigner:
         hashes = {index: sha256_file(item.path) for index, item in enumerate(facts.ingredients) if item.path.is_file()}
         manifest = build_manifest(facts, title, self.version, hashes)
         streamed = [i for i, item in enumerate(facts.ingredients) if _streamable(item.path)]
-        manifest["ingredients"] = [ingredient_json(item, i, "application/octet-stream")
-                                   for i, item in enumerate(facts.ingredients) if i not in streamed]
+        manifest["ingredients"] = [
+            ingredient_json(item, i, "application/octet-stream")
+            for i, item in enumerate(facts.ingredients)
+            if i not in streamed
+        ]
         try:
             with c2pa.Builder(manifest, self._context) as builder:
                 for index in streamed:

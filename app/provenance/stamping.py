@@ -24,7 +24,7 @@ LOCAL_IDENTITY_DIR = "provenance"
 STUDIO_VERSION = "0.1"
 
 _lock = threading.Lock()
-_credentials: dict["ProvenanceSettings", "Credentials"] = {}
+_credentials: dict[ProvenanceSettings, Credentials] = {}
 _default_config: Config | None = None
 
 
@@ -43,7 +43,10 @@ def settings_from_config(config: Config) -> ProvenanceSettings:
         identity_dir=config.resolve(config.app.data_dir) / LOCAL_IDENTITY_DIR,
         cert=config.resolve(section.cert) if section.cert else None,
         key=config.resolve(section.key) if section.key else None,
-        allow_unsigned=section.allow_unsigned, timestamp_url=section.timestamp_url, version=STUDIO_VERSION)
+        allow_unsigned=section.allow_unsigned,
+        timestamp_url=section.timestamp_url,
+        version=STUDIO_VERSION,
+    )
 
 
 def credentials_for(config: Config | None = None) -> Credentials:
@@ -66,8 +69,9 @@ def stamp_bytes(data: bytes, name: str, facts: OutputFacts, config: Config | Non
     return credentials_for(config).stamp_bytes(data, name, facts)
 
 
-def stamp_export(files: Mapping[str, Sequence[Path | str]], art: Mapping[tuple[int, int], object],
-                 config: Config | None = None) -> list[StampResult]:
+def stamp_export(
+    files: Mapping[str, Sequence[Path | str]], art: Mapping[tuple[int, int], object], config: Config | None = None
+) -> list[StampResult]:
     """Sign what a comic export wrote (PNG pages, each CBZ page and the archive, the PDF, webtoon slices)."""
     from .exports import stamp_export as stamp
 

@@ -40,9 +40,19 @@ def _laplacian_differences(image: Any) -> list[np.ndarray]:
     out = []
     for c in range(3):
         g = rgb[..., c]
-        out.append(np.abs(g[:-2, :-2] - 2 * g[:-2, 1:-1] + g[:-2, 2:]
-                          - 2 * g[1:-1, :-2] + 4 * g[1:-1, 1:-1] - 2 * g[1:-1, 2:]
-                          + g[2:, :-2] - 2 * g[2:, 1:-1] + g[2:, 2:]))
+        out.append(
+            np.abs(
+                g[:-2, :-2]
+                - 2 * g[:-2, 1:-1]
+                + g[:-2, 2:]
+                - 2 * g[1:-1, :-2]
+                + 4 * g[1:-1, 1:-1]
+                - 2 * g[1:-1, 2:]
+                + g[2:, :-2]
+                - 2 * g[2:, 1:-1]
+                + g[2:, 2:]
+            )
+        )
     return out
 
 
@@ -64,7 +74,7 @@ def _box(a: np.ndarray, radius: int, axis: int) -> np.ndarray:
     moved = np.moveaxis(a, axis, 0)
     padded = np.concatenate([np.repeat(moved[:1], radius + 1, axis=0), moved, np.repeat(moved[-1:], radius, axis=0)])
     c = np.cumsum(padded, axis=0)
-    return np.moveaxis((c[2 * radius + 1:] - c[: -2 * radius - 1]) / (2 * radius + 1), 0, axis)
+    return np.moveaxis((c[2 * radius + 1 :] - c[: -2 * radius - 1]) / (2 * radius + 1), 0, axis)
 
 
 def _smooth(a: np.ndarray, radius: int) -> np.ndarray:
@@ -84,7 +94,7 @@ def structure(image: Any) -> float:
     total = float(trace.sum())
     if total <= 1e-12:
         return 1.0  # a flat image has no noise either; `edge_strength` judges it
-    coherence = np.sqrt((jxx - jyy) ** 2 + 4 * jxy ** 2) / np.maximum(trace, 1e-12)
+    coherence = np.sqrt((jxx - jyy) ** 2 + 4 * jxy**2) / np.maximum(trace, 1e-12)
     return float((coherence * trace).sum() / total)
 
 

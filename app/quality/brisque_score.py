@@ -21,7 +21,9 @@ def _model() -> Any:
     try:
         from brisque import BRISQUE
     except ImportError as exc:
-        raise QualityError(f"BRISQUE needs the Python package {exc.name or 'brisque'}; install requirements.txt (brisque==0.2.0).") from exc
+        raise QualityError(
+            f"BRISQUE needs the Python package {exc.name or 'brisque'}; install requirements.txt (brisque==0.2.0)."
+        ) from exc
     return BRISQUE(url=False)
 
 

@@ -40,7 +40,9 @@ def cosine_similarity(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.n
     """Cosine similarity of two embeddings, -1..1."""
     va, vb = np.asarray(a, dtype=np.float64).ravel(), np.asarray(b, dtype=np.float64).ravel()
     if va.shape != vb.shape:
-        raise QualityError(f"Face embeddings differ in length ({va.size} and {vb.size}); compare embeddings from the same model.")
+        raise QualityError(
+            f"Face embeddings differ in length ({va.size} and {vb.size}); compare embeddings from the same model."
+        )
     if not (np.all(np.isfinite(va)) and np.all(np.isfinite(vb))):
         raise QualityError("A face embedding holds a value that is not a finite number.")
     norm = float(np.linalg.norm(va) * np.linalg.norm(vb))
@@ -56,10 +58,14 @@ def best_similarity(reference: Sequence[np.ndarray], candidate: np.ndarray) -> f
     return max(cosine_similarity(r, candidate) for r in reference)
 
 
-def face_similarity(reference: Any, candidate: Any, embedder: FaceEmbedder, threshold: float = SAME_PERSON_THRESHOLD) -> FaceMatch:
+def face_similarity(
+    reference: Any, candidate: Any, embedder: FaceEmbedder, threshold: float = SAME_PERSON_THRESHOLD
+) -> FaceMatch:
     """Compare the largest face of two images (PIL images or RGB uint8 arrays) with `embedder`."""
     if not isinstance(embedder, FaceEmbedder):
-        raise QualityError(f"{type(embedder).__name__} is not a face embedder; it needs an embed_largest_face(rgb) method.")
+        raise QualityError(
+            f"{type(embedder).__name__} is not a face embedder; it needs an embed_largest_face(rgb) method."
+        )
     ref = embedder.embed_largest_face(np.asarray(to_rgb_image(reference)))
     cand = embedder.embed_largest_face(np.asarray(to_rgb_image(candidate)))
     if ref is None or cand is None:

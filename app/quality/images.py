@@ -17,12 +17,16 @@ def to_rgb_image(image: Any) -> Image.Image:
     """A PIL image or an H x W (x 3/4) uint8 array -> RGB PIL image; QualityError otherwise."""
     if isinstance(image, np.ndarray):
         if image.dtype != np.uint8 or image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (1, 3, 4)):
-            raise QualityError(f"Quality scores take an H x W x 3 uint8 array, got {image.dtype} of shape {image.shape}.")
+            raise QualityError(
+                f"Quality scores take an H x W x 3 uint8 array, got {image.dtype} of shape {image.shape}."
+            )
         image = Image.fromarray(image.squeeze(axis=2) if image.ndim == 3 and image.shape[2] == 1 else image)
     if not isinstance(image, Image.Image):
         raise QualityError(f"Quality scores take a PIL image or a numpy array, got {type(image).__name__}.")
     if min(image.size) < MIN_SIDE:
-        raise QualityError(f"The image is {image.width}x{image.height}; quality scores need at least {MIN_SIDE}x{MIN_SIDE} pixels.")
+        raise QualityError(
+            f"The image is {image.width}x{image.height}; quality scores need at least {MIN_SIDE}x{MIN_SIDE} pixels."
+        )
     return image.convert("RGB")
 
 

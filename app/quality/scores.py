@@ -65,6 +65,16 @@ def quality_score(image: Any) -> QualityScore:
     s = sharpness(image)
     natural = BRISQUE_WEIGHT * min(max(1.0 - b / BRISQUE_WORST, 0.0), 1.0) + (1.0 - BRISQUE_WEIGHT) * s
     noise, speckle, coherent, edges = noise_sigma(image), grain(image), structure(image), edge_strength(image)
-    gate = min(_ramp(noise, NOISE_RAMP), _ramp(speckle, GRAIN_RAMP), _ramp(coherent, STRUCTURE_RAMP), _ramp(edges, EDGE_RAMP))
-    return QualityScore(brisque=b, sharpness=s, normalised=min(gate, 0.5 + 0.5 * natural), noise=noise, structure=coherent,
-                        edges=edges, gate=gate, grain=speckle)
+    gate = min(
+        _ramp(noise, NOISE_RAMP), _ramp(speckle, GRAIN_RAMP), _ramp(coherent, STRUCTURE_RAMP), _ramp(edges, EDGE_RAMP)
+    )
+    return QualityScore(
+        brisque=b,
+        sharpness=s,
+        normalised=min(gate, 0.5 + 0.5 * natural),
+        noise=noise,
+        structure=coherent,
+        edges=edges,
+        gate=gate,
+        grain=speckle,
+    )

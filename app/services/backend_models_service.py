@@ -16,13 +16,31 @@ from ..config import Config, Timeouts
 from ..errors import InkframeError
 from ..workflows import ModelEntry, Parameter, load_manifest, load_workflow, to_api
 from ..workflows.manifest import find_model
-from ..workflows.model_folders import FOLDER_SOURCES, KIND_FOLDERS, folder_for, folder_files, folder_of_input, input_choices, model_input_of, only_files
+from ..workflows.model_folders import (
+    FOLDER_SOURCES,
+    KIND_FOLDERS,
+    folder_files,
+    folder_for,
+    folder_of_input,
+    input_choices,
+    model_input_of,
+    only_files,
+)
 
 MODEL_KINDS = frozenset(KIND_FOLDERS) | frozenset(FOLDER_SOURCES)  # parameter kinds that name a model file
 TEXT_KINDS = frozenset({"text"})  # a text parameter that feeds a loader's file input is a model choice too
-FOLDER_NOUNS = {"checkpoints": "checkpoint", "loras": "LoRA", "vae": "VAE", "controlnet": "ControlNet model",
-                "upscale_models": "upscale model", "animatediff_models": "motion module", "clip_vision": "CLIP vision model",
-                "ipadapter": "IP-Adapter model", "insightface": "face swap model", "facerestore_models": "face restore model"}
+FOLDER_NOUNS = {
+    "checkpoints": "checkpoint",
+    "loras": "LoRA",
+    "vae": "VAE",
+    "controlnet": "ControlNet model",
+    "upscale_models": "upscale model",
+    "animatediff_models": "motion module",
+    "clip_vision": "CLIP vision model",
+    "ipadapter": "IP-Adapter model",
+    "insightface": "face swap model",
+    "facerestore_models": "face restore model",
+}
 
 
 class BackendModelsError(InkframeError):
@@ -42,8 +60,8 @@ class ModelChoices:
 
 def object_info(config: Config, url: str, *, refresh: bool = False) -> dict[str, Any]:
     """The backend's /object_info (cached per URL for the process); one sentence when it cannot be read."""
-    from ..comfy import ComfyClient, ComfyError
     from ..backoff import Backoff
+    from ..comfy import ComfyClient, ComfyError
 
     timeouts = Timeouts(connect=min(config.comfyui.timeouts.connect, 3.0), read=config.comfyui.timeouts.read)
     try:
@@ -58,8 +76,10 @@ def backend_models(config: Config, url: str, kind: str, *, refresh: bool = False
     folder = folder_for(kind)
     files = folder_files(object_info(config, url, refresh=refresh), folder)
     if files is None:
-        raise BackendModelsError(f"The backend at {url} has no loader node that lists models/{folder}; "
-                                 "install the node pack that reads that folder.")
+        raise BackendModelsError(
+            f"The backend at {url} has no loader node that lists models/{folder}; "
+            "install the node pack that reads that folder."
+        )
     return files
 
 
@@ -69,11 +89,14 @@ def download_hint(name: str, folder: str, entries: list[ModelEntry] | None = Non
     if entry is None:
         return f"put it in the backend's models/{folder} folder"
     size = f", {entry.size / 1e9:.1f} GB" if entry.size else ""
-    return f"download it with `python scripts/download_models.py --only {entry.name}` (into models/{entry.folder}{size})"
+    return (
+        f"download it with `python scripts/download_models.py --only {entry.name}` (into models/{entry.folder}{size})"
+    )
 
 
-def choose(files: list[str], wanted: str | None, folder: str, *, workflow: str = "",
-           entries: list[ModelEntry] | None = None) -> ModelChoices:
+def choose(
+    files: list[str], wanted: str | None, folder: str, *, workflow: str = "", entries: list[ModelEntry] | None = None
+) -> ModelChoices:
     """The value to show for a model input: `wanted` when present, else a suitable present file, with a note."""
     entries = entries if entries is not None else _manifest()
     noun = FOLDER_NOUNS.get(folder, f"models/{folder} file")
@@ -99,8 +122,14 @@ def model_parameters(parameters: tuple[Parameter, ...] | list[Parameter]) -> lis
     return [p for p in parameters if p.kind in MODEL_KINDS]
 
 
-def form_choices(config: Config, url: str, workflow_path: Any, parameters: tuple[Parameter, ...] | list[Parameter],
-                 *, workflow: str = "") -> dict[str, ModelChoices]:
+def form_choices(
+    config: Config,
+    url: str,
+    workflow_path: Any,
+    parameters: tuple[Parameter, ...] | list[Parameter],
+    *,
+    workflow: str = "",
+) -> dict[str, ModelChoices]:
     """Parameter name -> the backend's files, for each model parameter of a workflow and each text parameter
     whose value lands on a loader's file input. Raises when the backend is unreachable and a model kind is declared."""
     candidates = [p for p in parameters if p.kind in MODEL_KINDS or p.kind in TEXT_KINDS]
@@ -154,8 +183,10 @@ def presence(config: Config, url: str, files: list[tuple[str, str]]) -> dict[tup
     except BackendModelsError:
         return {pair: None for pair in files}
     listed = {folder: folder_files(info, folder) for folder in {folder for folder, _ in files}}
-    return {(folder, name): (None if listed[folder] is None else any(_base(f) == _base(name) for f in listed[folder] or []))
-            for folder, name in files}
+    return {
+        (folder, name): (None if listed[folder] is None else any(_base(f) == _base(name) for f in listed[folder] or []))
+        for folder, name in files
+    }
 
 
 def lists_file(config: Config, url: str, folder: str, name: str) -> bool | None:

@@ -9,7 +9,8 @@ unreachable backend: the answer says so in one sentence.
 from __future__ import annotations
 
 from ..backoff import Backoff
-from ..comfy.health import MAIN_BACKEND, BackendHealth, check_backend as _check
+from ..comfy.health import MAIN_BACKEND, BackendHealth
+from ..comfy.health import check_backend as _check
 from ..config import Config, Timeouts
 from ..jobs.backends import backend_specs
 
@@ -25,8 +26,13 @@ def configured_backends(config: Config, comfyui_url: str) -> list[tuple[str, str
 
 def check_backend(name: str, url: str, timeout_s: float = 3.0) -> BackendHealth:
     """Ask one ComfyUI for /system_stats within `timeout_s` seconds, once."""
-    return _check(url, name=name, timeouts=Timeouts(connect=timeout_s, read=timeout_s), with_nodes=False,
-                  retry=Backoff(attempts=1))
+    return _check(
+        url,
+        name=name,
+        timeouts=Timeouts(connect=timeout_s, read=timeout_s),
+        with_nodes=False,
+        retry=Backoff(attempts=1),
+    )
 
 
 def check_backends(config: Config, comfyui_url: str, timeout_s: float = 3.0) -> list[BackendHealth]:

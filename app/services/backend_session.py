@@ -20,8 +20,12 @@ def open_backend(config: Config, url_override: str | None = None) -> Iterator[st
         return
     from ..comfy import ManagedComfyUI
 
-    managed = ManagedComfyUI(config.comfyui.launch, PROJECT_ROOT, timeouts=config.comfyui.timeouts,
-                             data_dir=config.resolve(config.app.data_dir) / "comfyui",
-                             models_dir=config.resolve(config.faceswap.models_dir))  # where downloads go
+    managed = ManagedComfyUI(
+        config.comfyui.launch,
+        PROJECT_ROOT,
+        timeouts=config.comfyui.timeouts,
+        data_dir=config.resolve(config.app.data_dir) / "comfyui",
+        models_dir=config.resolve(config.faceswap.models_dir),
+    )  # where downloads go
     with managed:
         yield managed.url

@@ -95,11 +95,14 @@ def job_parameters(request: BookBuildRequest) -> dict[str, Any]:
     out_dir = request.out_dir.resolve()
     has_state = (out_dir / "build.json").is_file()
     if ref is not None and not has_state:
-        raise BookError(f"{out_dir} holds no build to regenerate a panel of; "
-                        "run `comic build` without --regenerate first.")
+        raise BookError(
+            f"{out_dir} holds no build to regenerate a panel of; run `comic build` without --regenerate first."
+        )
     if has_state and not request.resume and ref is None:
-        raise BookError(f"{out_dir} already holds a build of {book.title or 'a book'}; pass --resume to continue it "
-                        "(finished panels are reused) or choose an empty --out.")
+        raise BookError(
+            f"{out_dir} already holds a build of {book.title or 'a book'}; pass --resume to continue it "
+            "(finished panels are reused) or choose an empty --out."
+        )
     parameters: dict[str, Any] = {"script": str(script), "out_dir": str(out_dir), "formats": formats}
     if request.library_dir is not None:
         parameters["library"] = str(request.library_dir.resolve())
@@ -112,9 +115,16 @@ def job_parameters(request: BookBuildRequest) -> dict[str, Any]:
     return parameters
 
 
-def build_on_queue(request: BookBuildRequest, config: Config, *, url: str | None = None,
-                   on_event: Callable[[LoggedEvent], None] | None = None, queue: Any = None, worker: bool = True,
-                   timeout_s: float | None = None) -> BookBuildOutcome:
+def build_on_queue(
+    request: BookBuildRequest,
+    config: Config,
+    *,
+    url: str | None = None,
+    on_event: Callable[[LoggedEvent], None] | None = None,
+    queue: Any = None,
+    worker: bool = True,
+    timeout_s: float | None = None,
+) -> BookBuildOutcome:
     """Queue the book, run a worker while it builds (unless worker=False), and return its outcome.
     `url` replaces comfyui.url (the main backend); `queue` is a QueueService to use instead of opening one."""
     from .book_session_service import panel_blocker
@@ -137,8 +147,10 @@ def build_on_queue(request: BookBuildRequest, config: Config, *, url: str | None
             job = _follow(service, job, out_dir, offset, on_event or (lambda event: None), timeout_s)
         except KeyboardInterrupt:
             service.cancel(job.id)
-            raise BookBuildCancelled(f"the build was cancelled (job {job.id} and its panel jobs); run it again with "
-                                     "--resume to keep the finished panels.") from None
+            raise BookBuildCancelled(
+                f"the build was cancelled (job {job.id} and its panel jobs); run it again with "
+                "--resume to keep the finished panels."
+            ) from None
         return BookBuildOutcome(job=job, summary=read_summary(out_dir, job.id))
     finally:
         if running is not None:
@@ -147,8 +159,9 @@ def build_on_queue(request: BookBuildRequest, config: Config, *, url: str | None
             service.close()
 
 
-def _follow(service: Any, job: Job, out_dir: Path, offset: int, on_event: Callable[[LoggedEvent], None],
-            timeout_s: float | None) -> Job:
+def _follow(
+    service: Any, job: Job, out_dir: Path, offset: int, on_event: Callable[[LoggedEvent], None], timeout_s: float | None
+) -> Job:
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     while True:
         current = service.get(job.id)

@@ -33,8 +33,12 @@ from ..quality import FaceEmbedder
 
 def gate_settings(config: Config) -> GateSettings:
     gates = config.gates
-    return GateSettings(identity_threshold=gates.identity_threshold, identity_retries=gates.identity_retries,
-                        identity_repairs=gates.identity_repairs, quality_threshold=gates.quality_threshold)
+    return GateSettings(
+        identity_threshold=gates.identity_threshold,
+        identity_retries=gates.identity_retries,
+        identity_repairs=gates.identity_repairs,
+        quality_threshold=gates.quality_threshold,
+    )
 
 
 def load_identity_embedder(config: Config) -> tuple[FaceEmbedder | None, str]:
@@ -72,10 +76,23 @@ class FaceSwapRepairer:
             engine = self.service.engine(enhancer=catalog_has_gfpgan)
             identity = engine.identity_from_images([(str(p), load_rgb(p)) for p in references])
             selection = resolve_selection(engine, SelectionSettings(selector="one", one_mode="largest"), None)
-            settings = SwapSettings(selection=selection, enhancer="gfpgan" if catalog_has_gfpgan else "none", blend=0.8, smoothing=0.0)
+            settings = SwapSettings(
+                selection=selection, enhancer="gfpgan" if catalog_has_gfpgan else "none", blend=0.8, smoothing=0.0
+            )
             provenance = replace(Provenance.now(), operation=REPAIR_OPERATION)
-            frame, _report = swap_image(engine, ImageJob(f"the panel of {character}", np.asarray(image.convert("RGB")), identity,
-                                                         settings, None, False, provenance), self.service.gate())
+            frame, _report = swap_image(
+                engine,
+                ImageJob(
+                    f"the panel of {character}",
+                    np.asarray(image.convert("RGB")),
+                    identity,
+                    settings,
+                    None,
+                    False,
+                    provenance,
+                ),
+                self.service.gate(),
+            )
         except FaceSwapError as exc:
             raise BookError(str(exc)) from None
         return Image.fromarray(frame)
@@ -91,15 +108,29 @@ def load_repairer(config: Config) -> tuple[FaceRepairer | None, str]:
         return None, f"the face-swap models cannot be listed ({exc})."
     name = ROLE_DEFAULTS["swapper"]
     if not catalog.exists(name):
-        return None, f"the face-swap model {name} is not installed; get it with `python scripts/download_models.py --only {name}`."
+        return (
+            None,
+            (
+                f"the face-swap model {name} is not installed; "
+                f"get it with `python scripts/download_models.py --only {name}`."
+            ),
+        )
     from .faceswap_service import FaceSwapService
 
     return FaceSwapRepairer(config, FaceSwapService(config, catalog=catalog)), ""
 
 
-def build_book(options: BuildOptions, config: Config, backend_url: str, *, on_event: Callable[[BuildEvent], None] | None = None,
-               backend: PanelBackend | None = None, embedder: FaceEmbedder | None = None, repairer: FaceRepairer | None = None,
-               prompt_timeout: float | None = None) -> BuildResult:
+def build_book(
+    options: BuildOptions,
+    config: Config,
+    backend_url: str,
+    *,
+    on_event: Callable[[BuildEvent], None] | None = None,
+    backend: PanelBackend | None = None,
+    embedder: FaceEmbedder | None = None,
+    repairer: FaceRepairer | None = None,
+    prompt_timeout: float | None = None,
+) -> BuildResult:
     """Build (or resume, or regenerate one panel of) a book; raise an InkframeError with one sentence."""
     if options.library_dir is None:
         options = replace(options, library_dir=config.resolve(config.app.library_dir))
@@ -111,17 +142,36 @@ def build_book(options: BuildOptions, config: Config, backend_url: str, *, on_ev
     own = backend is None
     backend = backend or ComfyBackend(backend_url, timeouts=config.comfyui.timeouts, prompt_timeout=prompt_timeout)
     try:
-        builder = BookBuilder(backend, gates=gate_settings(config), embedder=embedder, embedder_reason=embedder_reason,
-                              repairer=repairer, repairer_reason=repairer_reason, on_event=on_event)
+        builder = BookBuilder(
+            backend,
+            gates=gate_settings(config),
+            embedder=embedder,
+            embedder_reason=embedder_reason,
+            repairer=repairer,
+            repairer_reason=repairer_reason,
+            on_event=on_event,
+        )
         return builder.build(options)
     finally:
         if own:
             backend.close()  # type: ignore[union-attr]
 
 
-def make_sheet(name: str, config: Config, backend_url: str, *, photos: Sequence[Path] = (), style: str = "", seed: int | None = None,
-               library_dir: Path | None = None, backend: PanelBackend | None = None, size: tuple[int, int] = (1024, 512),
-               checkpoint: str | None = None, steps: int | None = None, controlnet: str | None = None):
+def make_sheet(
+    name: str,
+    config: Config,
+    backend_url: str,
+    *,
+    photos: Sequence[Path] = (),
+    style: str = "",
+    seed: int | None = None,
+    library_dir: Path | None = None,
+    backend: PanelBackend | None = None,
+    size: tuple[int, int] = (1024, 512),
+    checkpoint: str | None = None,
+    steps: int | None = None,
+    controlnet: str | None = None,
+):
     """A character sheet (turnaround + expressions from text, or the photos redrawn) for library character
     `name`, its cells saved as reference images; returns app.book.sheets.CharacterSheet."""
     from ..book.library import find_entry, list_entries
@@ -135,8 +185,18 @@ def make_sheet(name: str, config: Config, backend_url: str, *, photos: Sequence[
     own = backend is None
     backend = backend or ComfyBackend(backend_url, timeouts=config.comfyui.timeouts)
     try:
-        return make_character_sheet(backend, character, library, resolve_style(style, library), photos=photos, seed=seed, size=size,
-                                    checkpoint=checkpoint, steps=steps, controlnet=controlnet)
+        return make_character_sheet(
+            backend,
+            character,
+            library,
+            resolve_style(style, library),
+            photos=photos,
+            seed=seed,
+            size=size,
+            checkpoint=checkpoint,
+            steps=steps,
+            controlnet=controlnet,
+        )
     finally:
         if own:
             backend.close()  # type: ignore[union-attr]
@@ -166,11 +226,20 @@ def run_book_job(job, dependencies, context):  # (Job, dict[str, Job], JobContex
     folder = output_dir / values["out_dir"] if values.get("out_dir") else job_output_dir(output_dir, job.id)
     regenerate = PanelRef.parse(str(values["regenerate"])) if values.get("regenerate") else None
     options = BuildOptions(
-        script=Path(values["script"]), out_dir=folder, resume=True, max_side=values.get("max_side"),
+        script=Path(values["script"]),
+        out_dir=folder,
+        resume=True,
+        max_side=values.get("max_side"),
         library_dir=Path(values["library"]) if values.get("library") else context.library_dir,
-        steps=values.get("steps"), cfg=values.get("cfg"), checkpoint=values.get("checkpoint"), grade=values.get("grade"),
-        formats=tuple(values.get("formats") or DEFAULT_FORMATS), regenerate=regenerate, seed=values.get("seed"),
-        prompt=values.get("prompt"), family=values.get("family"),
+        steps=values.get("steps"),
+        cfg=values.get("cfg"),
+        checkpoint=values.get("checkpoint"),
+        grade=values.get("grade"),
+        formats=tuple(values.get("formats") or DEFAULT_FORMATS),
+        regenerate=regenerate,
+        seed=values.get("seed"),
+        prompt=values.get("prompt"),
+        family=values.get("family"),
     )
     if regenerate is not None and not (folder / "build.json").is_file():
         options = replace(options, regenerate=None)  # nothing built yet: a full build draws that panel too
@@ -185,16 +254,28 @@ def run_book_job(job, dependencies, context):  # (Job, dict[str, Job], JobContex
 
         children = context.store.list(JobQuery(batch_id=child_batch(job), limit=MAX_CHILDREN)).items
         fraction = of_book(job, children, output_dir).fraction  # panels done (+ running ones' steps) of those queued
-        context.store.mutate(job.id, lambda cur: cur.model_copy(update={
-            "progress_text": event.message[:200], "progress": max(cur.progress, min(fraction, 0.99))})
-            if cur.status == "running" and cur.prompt_id == job.prompt_id else None)
+        context.store.mutate(
+            job.id,
+            lambda cur: (
+                cur.model_copy(
+                    update={"progress_text": event.message[:200], "progress": max(cur.progress, min(fraction, 0.99))}
+                )
+                if cur.status == "running" and cur.prompt_id == job.prompt_id
+                else None
+            ),
+        )
 
     result = build_book(options, config, config.comfyui.url, backend=backend, on_event=progress)
     write_summary(folder, summary_of(job.id, result))
     if result.failed:
         names = ", ".join(f"page {ref.page} panel {ref.panel}" for ref in result.failed)
-        raise InkframeError(f"{len(result.failed)} panel(s) failed ({names}); see {result.report}; retry the job to build only those.")
+        raise InkframeError(
+            f"{len(result.failed)} panel(s) failed ({names}); see {result.report}; retry the job to build only those."
+        )
     files = [folder / relative for paths in result.outputs.values() for relative in paths] + [result.report]
     if not folder.resolve().is_relative_to(output_dir.resolve()):
         return []  # a terminal user's own folder (`comic build --out DIR`): outputs name the output folder only
-    return [JobOutput(node_id="book", filename=path.name, path=str(path.relative_to(output_dir)), kind="file") for path in files]
+    return [
+        JobOutput(node_id="book", filename=path.name, path=str(path.relative_to(output_dir)), kind="file")
+        for path in files
+    ]

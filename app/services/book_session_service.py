@@ -2,7 +2,8 @@
 script editor as a `book` job on the queue (its panels spread over every backend), streaming its
 progress, and read back each panel's record (image, prompt, seed, scores) for the panel grid.
 
-    for update in run_build(config, url, script_text, out_dir, queue=service):   # BuildUpdate(message, done, result, error)
+    # BuildUpdate(message, done, result, error)
+    for update in run_build(config, url, script_text, out_dir, queue=service):
         ...
 """
 
@@ -61,17 +62,46 @@ def panel_views(out_dir: Path) -> list[PanelView]:
             record = PanelRecord.model_validate_json(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue  # the builder reports a damaged record itself on the next build
-        identity = ", ".join(f"{score.character} {score.similarity:.2f}" for score in record.identity
-                             if getattr(score, "similarity", None) is not None) if record.identity else ""
+        identity = (
+            ", ".join(
+                f"{score.character} {score.similarity:.2f}"
+                for score in record.identity
+                if getattr(score, "similarity", None) is not None
+            )
+            if record.identity
+            else ""
+        )
         image = Path(out_dir) / record.image if record.image else None
-        views.append(PanelView(record.page, record.panel, record.status, image if image and image.is_file() else None,
-                               record.positive, record.seed, identity, record.quality, tuple(record.notes)))
+        views.append(
+            PanelView(
+                record.page,
+                record.panel,
+                record.status,
+                image if image and image.is_file() else None,
+                record.positive,
+                record.seed,
+                identity,
+                record.quality,
+                tuple(record.notes),
+            )
+        )
     return sorted(views, key=lambda view: (view.page, view.panel))
 
 
-def run_build(config: Config, url: str, script_text: str, out_dir: Path, *, regenerate: str | None = None,
-              seed: int | None = None, prompt: str | None = None, resume: bool = True, queue: Any = None,
-              priority: int = 0, checkpoint: str | None = None) -> Iterator[BuildUpdate]:
+def run_build(
+    config: Config,
+    url: str,
+    script_text: str,
+    out_dir: Path,
+    *,
+    regenerate: str | None = None,
+    seed: int | None = None,
+    prompt: str | None = None,
+    resume: bool = True,
+    queue: Any = None,
+    priority: int = 0,
+    checkpoint: str | None = None,
+) -> Iterator[BuildUpdate]:
     """Build through the job queue (a `book` job: its panels run as jobs on the backend pool, the same path
     as `python main.py batch` and the REST API) and yield its progress, then the outcome. `out_dir` must lie
     inside the output folder (books/<title> there); `url` is kept for callers and not used: the queue's
@@ -97,7 +127,9 @@ def run_build(config: Config, url: str, script_text: str, out_dir: Path, *, rege
         yield BuildUpdate(str(exc), done=True, error=str(exc))
         return
     if (out_dir / "build.json").is_file() and not resume and ref is None:
-        message = (f"{out_dir} already holds a build; build with resume (finished panels are reused) or regenerate one panel.")
+        message = (
+            f"{out_dir} already holds a build; build with resume (finished panels are reused) or regenerate one panel."
+        )
         yield BuildUpdate(message, done=True, error=message)
         return
     blocker = panel_blocker(config, url)
@@ -108,8 +140,11 @@ def run_build(config: Config, url: str, script_text: str, out_dir: Path, *, rege
     if checkpoint:
         parameters["checkpoint"] = checkpoint
     if ref is not None:
-        parameters.update(regenerate=f"{ref.page}:{ref.panel}", **({"seed": seed} if seed is not None else {}),
-                          **({"prompt": prompt} if prompt else {}))
+        parameters.update(
+            regenerate=f"{ref.page}:{ref.panel}",
+            **({"seed": seed} if seed is not None else {}),
+            **({"prompt": prompt} if prompt else {}),
+        )
     own = queue is None
     service = queue or QueueService(config)
     try:
@@ -134,8 +169,10 @@ def panel_blocker(config: Config, url: str) -> str:
         return ""  # the pool places panels on whichever backend can draw them
     result = capability_service.check(url, timeouts=config.comfyui.timeouts)
     if not result.reachable:
-        return (f"ComfyUI at {url} cannot be reached ({result.error.rstrip('.')}); start it (or set comfyui.url) and "
-                "build again: nothing was queued.")
+        return (
+            f"ComfyUI at {url} cannot be reached ({result.error.rstrip('.')}); start it (or set comfyui.url) and "
+            "build again: nothing was queued."
+        )
     return capability_service.workflow_blocker(result, "panel")
 
 
@@ -159,10 +196,15 @@ def _follow(service: Any, job_id: str) -> Iterator[BuildUpdate]:
         if job.progress_text and job.progress_text != last:
             last = job.progress_text
             yield BuildUpdate(last, progress=place)
-        elif job.status == "queued" and not warned and not any(
-                now() - info.heartbeat_at <= STALE_AFTER_S for info in service.store.workers()):
+        elif (
+            job.status == "queued"
+            and not warned
+            and not any(now() - info.heartbeat_at <= STALE_AFTER_S for info in service.store.workers())
+        ):
             warned = True
-            yield BuildUpdate("waiting for a queue worker: start the studio with its worker or `python main.py worker`.")
+            yield BuildUpdate(
+                "waiting for a queue worker: start the studio with its worker or `python main.py worker`."
+            )
         else:
             yield BuildUpdate("", progress=place)  # a heartbeat: the caller refreshes the panel grid and the bar
         time.sleep(POLL_S)

@@ -51,17 +51,22 @@ def library_workflows(directory: Path | None = None) -> dict[str, Workflow]:
     return found
 
 
-def capabilities_of(object_info: dict[str, Any], workflows: dict[str, Workflow] | None = None,
-                    capabilities: tuple[Capability, ...] | None = None) -> CapabilityReport:
+def capabilities_of(
+    object_info: dict[str, Any],
+    workflows: dict[str, Workflow] | None = None,
+    capabilities: tuple[Capability, ...] | None = None,
+) -> CapabilityReport:
     """By default the video capabilities are judged on the Wan 2.2 workflow when the backend has Wan (video_choice)."""
     chosen = capabilities if capabilities is not None else capabilities_for(object_info, CAPABILITIES)
-    return compute_capabilities(object_info, workflows if workflows is not None else library_workflows(), default_manifest(), chosen)
+    return compute_capabilities(
+        object_info, workflows if workflows is not None else library_workflows(), default_manifest(), chosen
+    )
 
 
 def check(url: str, *, timeouts: Timeouts | None = None, max_age_s: float = CACHE_S) -> BackendCapabilities:
     """The capability table of the backend at `url` (answers from the last check when it is recent)."""
-    from ..comfy import ComfyClient, ComfyError
     from ..backoff import Backoff
+    from ..comfy import ComfyClient, ComfyError
 
     key = url.rstrip("/")
     with _lock:
@@ -99,10 +104,14 @@ def tab_summary(result: BackendCapabilities, capability_ids: tuple[str, ...]) ->
 
 def workflow_blocker(result: BackendCapabilities, workflow: str) -> str:
     """'' when the library workflow can run on the backend, else one sentence why not (for queue buttons)."""
-    status = next((s for s in result.report.statuses if s.capability.workflow == workflow), None) if result.report else None
+    status = (
+        next((s for s in result.report.statuses if s.capability.workflow == workflow), None) if result.report else None
+    )
     if status is None or status.ready:
         return ""
-    return f"{status.capability.label} cannot run on {result.url}: {status.reason()}. " + " ".join(status.sentences()[:2])
+    return f"{status.capability.label} cannot run on {result.url}: {status.reason()}. " + " ".join(
+        status.sentences()[:2]
+    )
 
 
 def labels(capability_ids: tuple[str, ...]) -> str:

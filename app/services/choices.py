@@ -9,5 +9,15 @@ from ..comic.pages import page_size_names
 from ..faceswap.types import ENHANCERS, GENDERS, ONE_MODES, SELECTORS
 from ..media.types import VIDEO_CODECS
 
-__all__ = ["BALLOON_KINDS", "ENHANCERS", "EXPORT_FORMATS", "GENDERS", "ONE_MODES", "SELECTORS", "VIDEO_CODECS",
-           "page_size_names", "parse_formats", "slugify"]
+__all__ = [
+    "BALLOON_KINDS",
+    "ENHANCERS",
+    "EXPORT_FORMATS",
+    "GENDERS",
+    "ONE_MODES",
+    "SELECTORS",
+    "VIDEO_CODECS",
+    "page_size_names",
+    "parse_formats",
+    "slugify",
+]

@@ -88,12 +88,21 @@ def load_pins(path: Path = PINS_FILE) -> Pins:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         core = data["comfyui"]
-        packs = tuple(PackPin(str(p["name"]), str(p["source"]), str(p["commit"]), tuple(p.get("needed_by") or ()))
-                      for p in data.get("packs") or [])
-        return Pins(str(core["source"]), str(core["commit"]), str(core.get("version", "")),
-                    tuple(core.get("skip_requirements") or ()), packs)
+        packs = tuple(
+            PackPin(str(p["name"]), str(p["source"]), str(p["commit"]), tuple(p.get("needed_by") or ()))
+            for p in data.get("packs") or []
+        )
+        return Pins(
+            str(core["source"]),
+            str(core["commit"]),
+            str(core.get("version", "")),
+            tuple(core.get("skip_requirements") or ()),
+            packs,
+        )
     except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
-        raise InstallError(f"{path} cannot be read as the ComfyUI pins ({exc.__class__.__name__}); restore it from git.") from exc
+        raise InstallError(
+            f"{path} cannot be read as the ComfyUI pins ({exc.__class__.__name__}); restore it from git."
+        ) from exc
 
 
 def install(options: InstallOptions, say: Say = print, pins: Pins | None = None) -> InstallReport:
@@ -129,7 +138,12 @@ def checkout(source: str, commit: str, target: Path, what: str, say: Say) -> lis
             return _missing_files(target, what, source)
         say(f"{what}: moving to {commit[:8]}")
         for fetch in (["fetch", "-q", _git_source(source), commit], ["fetch", "-q", "--tags", _git_source(source)]):
-            if _git(["cat-file", "-e", f"{commit}^{{commit}}"], cwd=target, what=what, source=source, check=False).returncode == 0:
+            if (
+                _git(
+                    ["cat-file", "-e", f"{commit}^{{commit}}"], cwd=target, what=what, source=source, check=False
+                ).returncode
+                == 0
+            ):
                 break
             _git(fetch, cwd=target, what=what, source=source, check=False)
     elif target.exists() and any(target.iterdir()):
@@ -138,12 +152,24 @@ def checkout(source: str, commit: str, target: Path, what: str, say: Say) -> lis
         say(f"{what}: cloning {source}")
         target.parent.mkdir(parents=True, exist_ok=True)
         _git(["clone", "-q", "--no-checkout", _git_source(source), str(target)], what=what, source=source)
-    done = _git(["-c", "advice.detachedHead=false", "checkout", "-q", "--force", "--detach", commit], cwd=target,
-                what=what, source=source, check=False)
+    done = _git(
+        ["-c", "advice.detachedHead=false", "checkout", "-q", "--force", "--detach", commit],
+        cwd=target,
+        what=what,
+        source=source,
+        check=False,
+    )
     if done.returncode != 0 and not _only_missing_blobs(done.stderr):
-        if "reference is not a tree" in done.stderr or "did not match" in done.stderr or "unable to read tree" in done.stderr:
-            raise InstallError(f"The {what} source {source} does not have the pinned commit {commit[:8]}; "
-                               "use a newer clone or mirror.", "the sources lack the pinned commits")
+        if (
+            "reference is not a tree" in done.stderr
+            or "did not match" in done.stderr
+            or "unable to read tree" in done.stderr
+        ):
+            raise InstallError(
+                f"The {what} source {source} does not have the pinned commit {commit[:8]}; "
+                "use a newer clone or mirror.",
+                "the sources lack the pinned commits",
+            )
         raise InstallError(f"Checking out {what} {commit[:8]} failed: {_first_error(done.stderr)}.")
     return _missing_files(target, what, source)
 
@@ -153,7 +179,9 @@ def prepare_python(options: InstallOptions, target: Path, pins: Pins, say: Say) 
     if options.python is not None:
         python = options.python.expanduser()
         if not python.exists():
-            raise InstallError(f"The python {python} does not exist; give the interpreter of an existing ComfyUI environment.")
+            raise InstallError(
+                f"The python {python} does not exist; give the interpreter of an existing ComfyUI environment."
+            )
         say(f"python: reusing {python} as it is (nothing installed into it)")
         return python
     venv = target / "venv"
@@ -161,8 +189,11 @@ def prepare_python(options: InstallOptions, target: Path, pins: Pins, say: Say) 
     if not python.exists():
         say(f"python: creating {venv}")
         _run([str(options.base_python), "-m", "venv", str(venv)], "creating the venv", PROBE_TIMEOUT_S)
-    torch_pins = [line.strip() for line in CONSTRAINTS.read_text(encoding="utf-8").splitlines()
-                  if re.match(r"^(torch|torchvision)==", line.strip())]
+    torch_pins = [
+        line.strip()
+        for line in CONSTRAINTS.read_text(encoding="utf-8").splitlines()
+        if re.match(r"^(torch|torchvision)==", line.strip())
+    ]
     say(f"python: installing {', '.join(torch_pins)} (the project's pin; a few minutes)")
     _pip(python, ["install", "-q", "--upgrade", "pip"])
     _pip(python, ["install", "-q", *torch_pins])
@@ -182,7 +213,9 @@ def prepare_python(options: InstallOptions, target: Path, pins: Pins, say: Say) 
     return python
 
 
-def install_pack(pack: PackPin, options: InstallOptions, target: Path, python: Path, say: Say, report: InstallReport) -> str:
+def install_pack(
+    pack: PackPin, options: InstallOptions, target: Path, python: Path, say: Say, report: InstallReport
+) -> str:
     """Clone one pinned pack into TARGET/custom_nodes and install its requirements; the cause when skipped, else ""."""
     source = pack_source(pack, options.packs_source)
     if source is None:
@@ -197,7 +230,9 @@ def install_pack(pack: PackPin, options: InstallOptions, target: Path, python: P
         try:
             _pip(python, ["install", "-q", "-r", str(requirements)])
         except InstallError as exc:
-            report.notes.append(f"{pack.name}: its requirements did not install ({exc.reason}); its nodes may fail to load.")
+            report.notes.append(
+                f"{pack.name}: its requirements did not install ({exc.reason}); its nodes may fail to load."
+            )
     report.packs.append(pack.name)
     return ""
 
@@ -207,8 +242,10 @@ def skipped_sentence(reason: str, packs: list[PackPin]) -> str:
     names = ", ".join(p.name for p in packs)
     needed = sorted({name for p in packs for name in p.needed_by})
     count = f"{len(packs)} node packs were" if len(packs) > 1 else "1 node pack was"
-    return (f"{count} skipped ({names}): {reason}; run the install again when they can be reached, or give local "
-            f"checkouts with --packs-source DIR (needed by {', '.join(needed)}).")
+    return (
+        f"{count} skipped ({names}): {reason}; run the install again when they can be reached, or give local "
+        f"checkouts with --packs-source DIR (needed by {', '.join(needed)})."
+    )
 
 
 def pack_source(pack: PackPin, packs_source: str | None) -> str | None:
@@ -223,8 +260,12 @@ def pack_source(pack: PackPin, packs_source: str | None) -> str | None:
 def default_extra_args(python: Path) -> list[str]:
     """['--cpu'] when that interpreter's torch sees no CUDA device (ComfyUI then needs the flag)."""
     try:
-        probe = subprocess.run([str(python), "-c", "import torch; print(torch.cuda.is_available())"],
-                               capture_output=True, text=True, timeout=PROBE_TIMEOUT_S)
+        probe = subprocess.run(
+            [str(python), "-c", "import torch; print(torch.cuda.is_available())"],
+            capture_output=True,
+            text=True,
+            timeout=PROBE_TIMEOUT_S,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return ["--cpu"]
     return [] if probe.stdout.strip().endswith("True") else ["--cpu"]
@@ -244,9 +285,12 @@ def write_launch(path: Path, comfyui: Path, python: Path, extra_args: list[str])
     data["comfyui"] = section
     section["launch"] = {"path": str(comfyui), "python": str(python), "extra_args": list(extra_args)}
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("# Machine settings, overlaid on config.yaml (git-ignored). comfyui.launch was written by\n"
-                    "# `python main.py comfyui install`; the studio starts that ComfyUI itself.\n"
-                    + yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    path.write_text(
+        "# Machine settings, overlaid on config.yaml (git-ignored). comfyui.launch was written by\n"
+        "# `python main.py comfyui install`; the studio starts that ComfyUI itself.\n"
+        + yaml.safe_dump(data, sort_keys=False),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -256,17 +300,24 @@ def _git_source(source: str) -> str:
     return str(path.resolve()) if path.exists() else source
 
 
-def _git(args: list[str], *, what: str, source: str, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+def _git(
+    args: list[str], *, what: str, source: str, cwd: Path | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true"}
     try:
         done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=GIT_TIMEOUT_S, env=env)
     except FileNotFoundError as exc:
         raise InstallError("git is not installed; install it (apt-get install git) and run the install again.") from exc
     except subprocess.TimeoutExpired as exc:
-        raise InstallError(f"git {args[0]} of {what} from {source} took over {GIT_TIMEOUT_S} s; check the network.") from exc
+        raise InstallError(
+            f"git {args[0]} of {what} from {source} took over {GIT_TIMEOUT_S} s; check the network."
+        ) from exc
     if check and done.returncode != 0:
-        raise InstallError(f"Cannot get {what} from {source}: {_first_error(done.stderr)}; check the network, "
-                           "or give a local checkout or mirror as the source.", _cause(done.stderr))
+        raise InstallError(
+            f"Cannot get {what} from {source}: {_first_error(done.stderr)}; check the network, "
+            "or give a local checkout or mirror as the source.",
+            _cause(done.stderr),
+        )
     return done
 
 
@@ -276,8 +327,10 @@ def _missing_files(target: Path, what: str, source: str) -> list[str]:
     if not deleted:
         return []
     shown = ", ".join(deleted[:3]) + (f" and {len(deleted) - 3} more" if len(deleted) > 3 else "")
-    return [f"{what}: the source {source} lacks the content of {shown}; the rest is checked out, but whatever "
-            "needs those files will fail: install from a complete clone to get them."]
+    return [
+        f"{what}: the source {source} lacks the content of {shown}; the rest is checked out, but whatever "
+        "needs those files will fail: install from a complete clone to get them."
+    ]
 
 
 def _only_missing_blobs(stderr: str) -> bool:
@@ -287,7 +340,9 @@ def _only_missing_blobs(stderr: str) -> bool:
 
 def _first_error(stderr: str) -> str:
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    chosen = next((line for line in lines if line.startswith(("fatal:", "error:", "ERROR:"))), lines[-1] if lines else "no output")
+    chosen = next(
+        (line for line in lines if line.startswith(("fatal:", "error:", "ERROR:"))), lines[-1] if lines else "no output"
+    )
     return chosen.rstrip(".")[:300]
 
 
@@ -305,7 +360,12 @@ def _requirement_name(line: str) -> str:
 
 def _pip(python: Path, args: list[str]) -> None:
     env = {**os.environ, "PIP_CONSTRAINT": str(CONSTRAINTS), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-    _run([str(python), "-m", "pip", *args], f"pip {' '.join(a for a in args if not a.startswith('-'))}", PIP_TIMEOUT_S, env)
+    _run(
+        [str(python), "-m", "pip", *args],
+        f"pip {' '.join(a for a in args if not a.startswith('-'))}",
+        PIP_TIMEOUT_S,
+        env,
+    )
 
 
 def _run(command: list[str], step: str, timeout: float, env: dict[str, str] | None = None) -> None:

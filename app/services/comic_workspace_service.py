@@ -85,11 +85,21 @@ def panel_cards(output_dir: Path, script_text: str | None, draft: ComposeDraft |
             view = built.get((page.number, panel.number))
             own = art.get((page.number, panel.number))
             status = view.status if view else ("composed" if own else "not built")
-            cards.append(PanelCard(
-                page.number, panel.number, status, own or (view.image if view else None),
-                view.prompt if view and view.prompt else panel.description, view.seed if view else None,
-                view.identity if view else "", view.quality if view else None, len(panel.dialogue),
-                panel.shot or "", tuple(panel.characters)))
+            cards.append(
+                PanelCard(
+                    page.number,
+                    panel.number,
+                    status,
+                    own or (view.image if view else None),
+                    view.prompt if view and view.prompt else panel.description,
+                    view.seed if view else None,
+                    view.identity if view else "",
+                    view.quality if view else None,
+                    len(panel.dialogue),
+                    panel.shot or "",
+                    tuple(panel.characters),
+                )
+            )
     return cards
 
 
@@ -102,8 +112,14 @@ def no_art_thumbnail(folder: Path) -> Path:
         draw = ImageDraw.Draw(tile)
         draw.line([(0, 0), NO_ART_SIZE], fill=(200, 40, 40), width=3)
         draw.line([(0, NO_ART_SIZE[1]), (NO_ART_SIZE[0], 0)], fill=(200, 40, 40), width=3)
-        draw.text((NO_ART_SIZE[0] / 2, NO_ART_SIZE[1] / 2), "no art yet", fill=(120, 20, 20), anchor="mm",
-                  stroke_width=2, stroke_fill=(255, 255, 255))
+        draw.text(
+            (NO_ART_SIZE[0] / 2, NO_ART_SIZE[1] / 2),
+            "no art yet",
+            fill=(120, 20, 20),
+            anchor="mm",
+            stroke_width=2,
+            stroke_fill=(255, 255, 255),
+        )
         tile.save(path)
     return path
 

@@ -69,7 +69,9 @@ def _image_paths(images: list[Path | str]) -> list[Path]:
         raise ComposeError("no panel images were given; upload at least one PNG, JPEG or WebP image.")
     for path in paths:
         if path.suffix.lower() not in IMAGE_SUFFIXES:
-            raise ComposeError(f"{path.name} is not a panel image; use PNG, JPEG or WebP ({', '.join(IMAGE_SUFFIXES)}).")
+            raise ComposeError(
+                f"{path.name} is not a panel image; use PNG, JPEG or WebP ({', '.join(IMAGE_SUFFIXES)})."
+            )
     return paths
 
 
@@ -91,8 +93,9 @@ def _keep_copies(paths: list[Path], art_dir: Path) -> list[Path]:
     return kept
 
 
-def book_for_images(count: int, *, title: str = "Untitled", page_size: str = "us-comic", dpi: int = 150,
-                    panels_per_page: int = 4) -> Book:
+def book_for_images(
+    count: int, *, title: str = "Untitled", page_size: str = "us-comic", dpi: int = 150, panels_per_page: int = 4
+) -> Book:
     """A book with `count` panels and no lettering, `panels_per_page` to a page."""
     if not 1 <= panels_per_page <= MAX_PANELS_PER_PAGE:
         raise ComposeError(f"panels per page must be 1..{MAX_PANELS_PER_PAGE}, not {panels_per_page}.")
@@ -123,14 +126,22 @@ def assign_art(book: Book, images: list[Path]) -> tuple[dict[tuple[int, int], Pa
         art[slot] = path
     warnings = []
     if len(rest) > len(free):
-        unused = ", ".join(path.name for path in rest[len(free):])
+        unused = ", ".join(path.name for path in rest[len(free) :])
         warnings.append(f"{len(rest) - len(free)} image(s) have no panel in the script and were left out: {unused}.")
     return art, warnings
 
 
-def start_draft(images: list[Path | str], work_dir: Path, *, script_text: str | None = None, page_size: str = "us-comic",
-                dpi: int = 150, panels_per_page: int = 4, title: str = "Untitled",
-                page_format: str = "png") -> ComposeDraft:
+def start_draft(
+    images: list[Path | str],
+    work_dir: Path,
+    *,
+    script_text: str | None = None,
+    page_size: str = "us-comic",
+    dpi: int = 150,
+    panels_per_page: int = 4,
+    title: str = "Untitled",
+    page_format: str = "png",
+) -> ComposeDraft:
     """Check the images, build or parse the book, compose every page into `work_dir`.
 
     `page_format` "jpeg" writes the pages as JPEG (quality 92, no chroma subsampling: crisp lettering) for a
@@ -144,7 +155,9 @@ def start_draft(images: list[Path | str], work_dir: Path, *, script_text: str | 
             raise ComposeError(f"the script has problems; first: {check.issues[0].describe()}")
         book = check.book
         if book.panel_count() == 0:
-            raise ComposeError("the script has no panels; add `PAGE 1` and `PANEL 1` lines, or clear it to lay out the images alone.")
+            raise ComposeError(
+                "the script has no panels; add `PAGE 1` and `PANEL 1` lines, or clear it to lay out the images alone."
+            )
     else:
         book = book_for_images(len(paths), title=title, page_size=page_size, dpi=dpi, panels_per_page=panels_per_page)
     art, warnings = assign_art(book, paths)
@@ -169,7 +182,9 @@ def render_pages(draft: ComposeDraft, pages: list[int] | None = None, *, cache: 
         try:
             composed = compose_page(draft.book, page, art, options=ComposeOptions(), cache=ART_CACHE if cache else None)
         except ValueError as exc:  # a library failure must reach the user as a sentence, not a traceback
-            raise ComposeError(f"page {page.number} could not be composed ({exc}); try panel images of another size.") from exc
+            raise ComposeError(
+                f"page {page.number} could not be composed ({exc}); try panel images of another size."
+            ) from exc
         path = draft.work_dir / f"page-{page.number:03d}{PAGE_FORMATS[draft.page_format]}"
         if draft.page_format == "jpeg":
             composed.image.save(path, quality=92, subsampling=0)
@@ -184,8 +199,13 @@ def render_pages(draft: ComposeDraft, pages: list[int] | None = None, *, cache: 
     if missing:
         page_warnings.append(f"No art for {', '.join(missing)}: a marked placeholder was drawn.")
     kept_issues = tuple(i for i in draft.issues if not any(i.startswith(f"Page {p} ") for p in wanted))
-    return replace(draft, page_files=files, spots=spots, warnings=_unique(draft.warnings + tuple(page_warnings)),
-                   issues=kept_issues + tuple(issues))
+    return replace(
+        draft,
+        page_files=files,
+        spots=spots,
+        warnings=_unique(draft.warnings + tuple(page_warnings)),
+        issues=kept_issues + tuple(issues),
+    )
 
 
 def _panel_numbers(book: Book, page_number: int) -> list[int]:
@@ -204,12 +224,17 @@ def balloon_rows(book: Book, page_number: int) -> list[dict]:
     rows = []
     for panel in _page(book, page_number).panels:
         for index, balloon in enumerate(panel.dialogue):
-            rows.append({
-                "panel": panel.number, "index": index, "kind": balloon.kind, "speaker": balloon.speaker or "",
-                "text": balloon.text,
-                "x": round(balloon.position.x, 3) if balloon.position else None,
-                "y": round(balloon.position.y, 3) if balloon.position else None,
-            })
+            rows.append(
+                {
+                    "panel": panel.number,
+                    "index": index,
+                    "kind": balloon.kind,
+                    "speaker": balloon.speaker or "",
+                    "text": balloon.text,
+                    "x": round(balloon.position.x, 3) if balloon.position else None,
+                    "y": round(balloon.position.y, 3) if balloon.position else None,
+                }
+            )
     return rows
 
 
@@ -217,11 +242,14 @@ def _page(book: Book, page_number: int) -> Page:
     for page in book.pages:
         if page.number == page_number:
             return page
-    raise ComposeError(f"the book has no page {page_number}; it has pages {', '.join(str(p.number) for p in book.pages)}.")
+    raise ComposeError(
+        f"the book has no page {page_number}; it has pages {', '.join(str(p.number) for p in book.pages)}."
+    )
 
 
-def edit_balloon(draft: ComposeDraft, page: int, panel: int, index: int, edit: BalloonEdit, *,
-                 cache: bool = True) -> ComposeDraft:
+def edit_balloon(
+    draft: ComposeDraft, page: int, panel: int, index: int, edit: BalloonEdit, *, cache: bool = True
+) -> ComposeDraft:
     """Change one balloon's text, kind or position (or add one with index -1) and re-letter its page."""
     book_page = _page(draft.book, page)
     target = next((p for p in book_page.panels if p.number == panel), None)
@@ -246,7 +274,9 @@ def edit_balloon(draft: ComposeDraft, page: int, panel: int, index: int, edit: B
     except ValueError as exc:
         raise ComposeError(f"page {page} panel {panel}: {_first_error(exc)}") from exc
     new_panel = target.model_copy(update={"dialogue": dialogue})
-    new_page = book_page.model_copy(update={"panels": [new_panel if p.number == panel else p for p in book_page.panels]})
+    new_page = book_page.model_copy(
+        update={"panels": [new_panel if p.number == panel else p for p in book_page.panels]}
+    )
     book = draft.book.model_copy(update={"pages": [new_page if p.number == page else p for p in draft.book.pages]})
     return render_pages(replace(draft, book=book), [page], cache=cache)
 
@@ -289,9 +319,18 @@ class ScriptComposition:
         return [issue for issue in self.issues if issue.severity == "error"]
 
 
-def compose_script(book: Book, lines: dict, *, panels: Path | str | None, script_dir: Path, out_dir: Path | str,
-                   formats: list[str], letter: bool = True, webtoon_max_height: int = 1280,
-                   config=None) -> ScriptComposition:
+def compose_script(
+    book: Book,
+    lines: dict,
+    *,
+    panels: Path | str | None,
+    script_dir: Path,
+    out_dir: Path | str,
+    formats: list[str],
+    letter: bool = True,
+    webtoon_max_height: int = 1280,
+    config=None,
+) -> ScriptComposition:
     """Lettered pages of a parsed script (`lines` from `load_book`) with the art in `panels` (missing art gets a
     marked placeholder), exported to `out_dir` in `formats` and signed (`comic compose`)."""
     from ..comic.check import layout_problems
@@ -308,8 +347,11 @@ def compose_script(book: Book, lines: dict, *, panels: Path | str | None, script
     composed = compose_book(book, images, options=ComposeOptions(letter=letter))
     result = export_book(composed, out_dir, formats, webtoon_max_height=webtoon_max_height)
     stamp_export(result.files, images.paths, config)  # C2PA Content Credentials on every exported file
-    return ScriptComposition(files=result.files, warnings=tuple(check_script(book, lines) + composed.all_warnings),
-                             issues=tuple(composed.issues))
+    return ScriptComposition(
+        files=result.files,
+        warnings=tuple(check_script(book, lines) + composed.all_warnings),
+        issues=tuple(composed.issues),
+    )
 
 
 def export_draft(draft: ComposeDraft, formats: list[str], out_dir: Path) -> dict[str, list[Path]]:
@@ -324,7 +366,9 @@ def export_draft(draft: ComposeDraft, formats: list[str], out_dir: Path) -> dict
     except ExportError as exc:
         raise ComposeError(str(exc)) from exc
     except ValueError as exc:
-        raise ComposeError(f"the pages could not be composed for export ({exc}); try panel images of another size.") from exc
+        raise ComposeError(
+            f"the pages could not be composed for export ({exc}); try panel images of another size."
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -340,20 +384,34 @@ def locate_point(draft: ComposeDraft, page: int, x_px: float, y_px: float) -> Pa
     """Which panel of a composed page holds the pixel (x_px, y_px), and where inside it; None in a gutter."""
     book_page = _page(draft.book, page)
     options = ComposeOptions()
-    layout = layout_page(book_page, page_size=draft.book.page_size, dpi=draft.book.dpi,
-                         reading_direction=draft.book.reading_direction, gutter_in=options.gutter_in)
+    layout = layout_page(
+        book_page,
+        page_size=draft.book.page_size,
+        dpi=draft.book.dpi,
+        reading_direction=draft.book.reading_direction,
+        gutter_in=options.gutter_in,
+    )
     for panel, slot in zip(book_page.panels, layout.slots):
         box = slot.box
         if box.left <= x_px < box.left + box.width and box.top <= y_px < box.top + box.height:
-            return PanelPoint(panel.number, round((x_px - box.left) / box.width, 3), round((y_px - box.top) / box.height, 3))
+            return PanelPoint(
+                panel.number, round((x_px - box.left) / box.width, 3), round((y_px - box.top) / box.height, 3)
+            )
     return None
 
 
 MOTION_COMIC_SIZE = (1920, 1080)  # the same default as `python main.py comic animate --size`
 
 
-def export_motion_comic(draft: ComposeDraft, out: Path, *, width: int = MOTION_COMIC_SIZE[0], height: int = MOTION_COMIC_SIZE[1],
-                        fps: int = 30, on_frame=None) -> tuple[Path, float, list[str]]:
+def export_motion_comic(
+    draft: ComposeDraft,
+    out: Path,
+    *,
+    width: int = MOTION_COMIC_SIZE[0],
+    height: int = MOTION_COMIC_SIZE[1],
+    fps: int = 30,
+    on_frame=None,
+) -> tuple[Path, float, list[str]]:
     """An MP4 that moves across the draft's panels in reading order, timing balloons by their words.
 
     Returns (path, duration in seconds, warnings). `on_frame(done, total)` reports progress."""
@@ -361,11 +419,18 @@ def export_motion_comic(draft: ComposeDraft, out: Path, *, width: int = MOTION_C
 
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
-        result = render_motion_comic(draft.book, dict(draft.art), out, options=MotionComicOptions(width=width, height=height, fps=fps),
-                                     on_frame=on_frame)
+        result = render_motion_comic(
+            draft.book,
+            dict(draft.art),
+            out,
+            options=MotionComicOptions(width=width, height=height, fps=fps),
+            on_frame=on_frame,
+        )
     except InkframeError as exc:
         raise ComposeError(str(exc)) from exc
     except ValueError as exc:
-        raise ComposeError(f"the motion comic could not be rendered ({exc}); try panel images of another size.") from exc
+        raise ComposeError(
+            f"the motion comic could not be rendered ({exc}); try panel images of another size."
+        ) from exc
     stamp_output(result.path, composed_facts("motion comic", [p for p in draft.art.values() if p is not None]))  # C2PA
     return result.path, result.duration_s, list(result.warnings)

@@ -23,8 +23,12 @@ class DoctorReport:
     @property
     def ok(self) -> bool:
         """Reachable, and everything checked can run."""
-        return (self.backend.reachable and not self.errors and self.capabilities is not None
-                and all(s.ready for s in self.capabilities.statuses))
+        return (
+            self.backend.reachable
+            and not self.errors
+            and self.capabilities is not None
+            and all(s.ready for s in self.capabilities.statuses)
+        )
 
 
 def run_doctor(url: str, *, timeouts: Timeouts | None = None, workflows: list[Path] | None = None) -> DoctorReport:

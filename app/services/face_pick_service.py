@@ -63,7 +63,9 @@ def detect_faces(config: Config, frame: Path, work_dir: Path) -> list[DetectedFa
 
     rgb = load_rgb(frame)
     runtime = RuntimeSettings(providers=config.faceswap.providers, threads=config.faceswap.threads)
-    detector = build_detector(config.faceswap.detector, load_catalog(config), dict(ROLE_DEFAULTS), session_kwargs(runtime))
+    detector = build_detector(
+        config.faceswap.detector, load_catalog(config), dict(ROLE_DEFAULTS), session_kwargs(runtime)
+    )
     try:
         detections = sorted(detector.detect(rgb), key=lambda d: float(d.bbox[0]))
     finally:
@@ -76,7 +78,12 @@ def detect_faces(config: Config, frame: Path, work_dir: Path) -> list[DetectedFa
     for index, detection in enumerate(detections):
         x1, y1, x2, y2 = (float(v) for v in detection.bbox[:4])
         mx, my = (x2 - x1) * CROP_MARGIN, (y2 - y1) * CROP_MARGIN
-        box = (max(0, int(x1 - mx)), max(0, int(y1 - my)), min(image.width, int(x2 + mx)), min(image.height, int(y2 + my)))
+        box = (
+            max(0, int(x1 - mx)),
+            max(0, int(y1 - my)),
+            min(image.width, int(x2 + mx)),
+            min(image.height, int(y2 + my)),
+        )
         crop = work_dir / f"{frame.stem}-face-{index + 1}.png"
         image.crop(box).save(crop)
         faces.append(DetectedFace(index, crop, (int(x1), int(y1), int(x2), int(y2)), float(detection.score)))

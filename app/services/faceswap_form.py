@@ -1,7 +1,7 @@
 """The Face swap tab's form as one typed value: its fields by name, checked and turned into a FaceSwapRequest.
 
-    inputs = [widgets[name] for name in FaceSwapForm.field_names()]   # the tab's gradio inputs, in order
-    request = FaceSwapForm.from_values(values).request(out)
+inputs = [widgets[name] for name in FaceSwapForm.field_names()]   # the tab's gradio inputs, in order
+request = FaceSwapForm.from_values(values).request(out)
 """
 
 from __future__ import annotations
@@ -42,8 +42,9 @@ class FaceSwapForm:
         """The form from the tab's input values, in `field_names()` order."""
         names = cls.field_names()
         if len(values) != len(names):
-            raise InkframeError(f"the face swap form sent {len(values)} values for its {len(names)} fields; "
-                                "reload the page.")
+            raise InkframeError(
+                f"the face swap form sent {len(values)} values for its {len(names)} fields; reload the page."
+            )
         return cls(**dict(zip(names, values)))
 
     def request(self, out: Path) -> FaceSwapRequest:
@@ -55,12 +56,21 @@ class FaceSwapForm:
         if self.selector == "reference" and not self.picked:
             raise InkframeError("pick the face to replace (Find faces, then click one), or choose another selector.")
         return FaceSwapRequest(
-            sources=[Path(s) for s in self.sources], target=Path(self.target), out=out, consent=bool(self.consent),
-            selector=_choice("selector", self.selector, Selector), one_mode=_choice("one mode", self.one_mode, OneMode), face_index=int(self.face_index or 0),
+            sources=[Path(s) for s in self.sources],
+            target=Path(self.target),
+            out=out,
+            consent=bool(self.consent),
+            selector=_choice("selector", self.selector, Selector),
+            one_mode=_choice("one mode", self.one_mode, OneMode),
+            face_index=int(self.face_index or 0),
             reference_face=Path(self.picked) if self.selector == "reference" and self.picked else None,
-            reference_distance=float(self.distance), gender=_choice("gender", self.gender, Gender),
-            min_age=int(self.min_age) if self.min_age else None, max_age=int(self.max_age) if self.max_age else None,
-            enhancer=_choice("enhancer", self.enhancer, Enhancer), blend=float(self.blend), smoothing=float(self.smoothing),
+            reference_distance=float(self.distance),
+            gender=_choice("gender", self.gender, Gender),
+            min_age=int(self.min_age) if self.min_age else None,
+            max_age=int(self.max_age) if self.max_age else None,
+            enhancer=_choice("enhancer", self.enhancer, Enhancer),
+            blend=float(self.blend),
+            smoothing=float(self.smoothing),
         )
 
 

@@ -17,9 +17,28 @@ from pathlib import Path
 from typing import Literal
 
 from ..config import Config
-from ..faceswap import (ROLE_DEFAULTS, FaceSwapEngine, FaceSwapError, ImageJob, ModelCatalog, NsfwGate, NudenetClassifier,
-                        Progress, Provenance, RuntimeSettings, SelectionSettings, SwapSettings, VideoJob, check_output_path,
-                        load_parts, load_rgb, require_consent, resolve_selection, swap_image, swap_video)
+from ..faceswap import (
+    ROLE_DEFAULTS,
+    FaceSwapEngine,
+    FaceSwapError,
+    ImageJob,
+    ModelCatalog,
+    NsfwGate,
+    NudenetClassifier,
+    Progress,
+    Provenance,
+    RuntimeSettings,
+    SelectionSettings,
+    SwapSettings,
+    VideoJob,
+    check_output_path,
+    load_parts,
+    load_rgb,
+    require_consent,
+    resolve_selection,
+    swap_image,
+    swap_video,
+)
 from ..faceswap.models import catalog_from_manifest
 from ..faceswap.nsfw import Classifier
 from ..faceswap.types import Enhancer, Gender, OneMode, Selector
@@ -77,7 +96,9 @@ def load_catalog(config: Config) -> ModelCatalog:
 class FaceSwapService:
     """Holds the loaded models (one engine per enhancer/filter combination) for the life of the app."""
 
-    def __init__(self, config: Config, catalog: ModelCatalog | None = None, classifier: Classifier | None = None) -> None:
+    def __init__(
+        self, config: Config, catalog: ModelCatalog | None = None, classifier: Classifier | None = None
+    ) -> None:
         self.config = config
         self._catalog = catalog
         self._classifier = classifier
@@ -98,8 +119,14 @@ class FaceSwapService:
         key = (enhancer, genderage)
         with self._lock:
             if key not in self._engines:
-                parts = load_parts(self.catalog, dict(ROLE_DEFAULTS), self.runtime(), self.config.faceswap.detector,
-                                   enhancer=enhancer, genderage=genderage)
+                parts = load_parts(
+                    self.catalog,
+                    dict(ROLE_DEFAULTS),
+                    self.runtime(),
+                    self.config.faceswap.detector,
+                    enhancer=enhancer,
+                    genderage=genderage,
+                )
                 self._engines[key] = FaceSwapEngine(parts)
             return self._engines[key]
 
@@ -129,48 +156,92 @@ class FaceSwapService:
         sources = [(str(path), load_rgb(path)) for path in request.sources]
         identity = engine.identity_from_images(sources)
         reference = (str(request.reference_face), load_rgb(request.reference_face)) if request.reference_face else None
-        selection = resolve_selection(engine, SelectionSettings(
-            selector=request.selector, one_mode=request.one_mode, face_index=request.face_index,
-            reference_distance=request.reference_distance, gender=request.gender, min_age=request.min_age,
-            max_age=request.max_age), reference)
-        settings = SwapSettings(selection=selection, enhancer=request.enhancer, blend=request.blend, smoothing=request.smoothing)
+        selection = resolve_selection(
+            engine,
+            SelectionSettings(
+                selector=request.selector,
+                one_mode=request.one_mode,
+                face_index=request.face_index,
+                reference_distance=request.reference_distance,
+                gender=request.gender,
+                min_age=request.min_age,
+                max_age=request.max_age,
+            ),
+            reference,
+        )
+        settings = SwapSettings(
+            selection=selection, enhancer=request.enhancer, blend=request.blend, smoothing=request.smoothing
+        )
         provenance = Provenance.now()
         mark = self.config.faceswap.visible_mark
         if not is_video:
             if trim is not None or request.codec is not None:
                 raise FaceSwapError("--trim and --codec apply to videos only; remove them for an image target.")
-            _, report = swap_image(engine, ImageJob(str(request.target), load_rgb(request.target), identity, settings,
-                                                    request.out, mark, provenance), self.gate())
+            _, report = swap_image(
+                engine,
+                ImageJob(
+                    str(request.target), load_rgb(request.target), identity, settings, request.out, mark, provenance
+                ),
+                self.gate(),
+            )
             stamp_output(request.out, face_swap(request.target, request.sources, request.consent), self.config)
             return FaceSwapResult(out=request.out, kind="image", faces_swapped=report.faces_swapped)
         workers = self.config.faceswap.workers or default_workers()
-        report = swap_video(engine, VideoJob(target=request.target, out=request.out, source=identity, settings=settings,
-                                             codec=codec or "h264", crf=request.crf, trim=trim,
-                                             chunk_seconds=self.config.faceswap.chunk_seconds, workers=workers,
-                                             visible_mark=mark, provenance=provenance), self.gate(), progress)
+        report = swap_video(
+            engine,
+            VideoJob(
+                target=request.target,
+                out=request.out,
+                source=identity,
+                settings=settings,
+                codec=codec or "h264",
+                crf=request.crf,
+                trim=trim,
+                chunk_seconds=self.config.faceswap.chunk_seconds,
+                workers=workers,
+                visible_mark=mark,
+                provenance=provenance,
+            ),
+            self.gate(),
+            progress,
+        )
         stamp_output(request.out, face_swap(request.target, request.sources, request.consent), self.config)
         notes = []
         if not report.has_audio:
             notes.append(f"{request.target.name} has no audio track; the result is silent.")
         if report.unmatched:
-            notes.append(f"{sum(b - a + 1 for a, b in report.unmatched)} of {report.frames} frames had no matching face and "
-                         f"were kept as they are (frames {_ranges(report.unmatched)}).")
+            notes.append(
+                f"{sum(b - a + 1 for a, b in report.unmatched)} of {report.frames} frames had no matching face and "
+                f"were kept as they are (frames {_ranges(report.unmatched)})."
+            )
         if report.resumed_chunks:
             notes.append(f"resumed after {report.resumed_chunks} finished chunk(s) of an earlier run.")
-        return FaceSwapResult(out=request.out, kind="video", frames=report.frames, frames_swapped=report.frames_swapped,
-                              unmatched_frames=report.unmatched, has_audio=report.has_audio,
-                              resumed_chunks=report.resumed_chunks, seconds=report.seconds, notes=notes)
+        return FaceSwapResult(
+            out=request.out,
+            kind="video",
+            frames=report.frames,
+            frames_swapped=report.frames_swapped,
+            unmatched_frames=report.unmatched,
+            has_audio=report.has_audio,
+            resumed_chunks=report.resumed_chunks,
+            seconds=report.seconds,
+            notes=notes,
+        )
 
 
 def _output_codec(request: FaceSwapRequest) -> VideoCodec:
     suffix = request.out.suffix.lower()
     implied = VIDEO_SUFFIX_CODECS.get(suffix)
     if implied is None:
-        raise FaceSwapError(f"{request.out} has the extension {suffix or '(none)'}; a video result needs .mp4, .webm or .gif.")
+        raise FaceSwapError(
+            f"{request.out} has the extension {suffix or '(none)'}; a video result needs .mp4, .webm or .gif."
+        )
     codec = request.codec or implied
     if CODEC_SPECS[codec].extension != suffix:
-        raise FaceSwapError(f"the codec {codec} cannot be written to a {suffix} file; name the output "
-                            f"{request.out.with_suffix(CODEC_SPECS[codec].extension).name} or drop --codec.")
+        raise FaceSwapError(
+            f"the codec {codec} cannot be written to a {suffix} file; name the output "
+            f"{request.out.with_suffix(CODEC_SPECS[codec].extension).name} or drop --codec."
+        )
     return codec
 
 

@@ -68,7 +68,9 @@ def items(queue: Any, *, limit: int = LIST_LIMIT, caption=None) -> list[GalleryI
     found: list[GalleryItem] = []
     for job in _finished(queue, SCAN_LIMIT):
         for path in media(job, queue.output_dir):
-            found.append(GalleryItem(job.id, path, caption(job) if caption else job.kind, job.finished_at or job.updated_at))
+            found.append(
+                GalleryItem(job.id, path, caption(job) if caption else job.kind, job.finished_at or job.updated_at)
+            )
             if len(found) >= limit:
                 return found
     return found
@@ -128,10 +130,17 @@ def settings(queue: Any, job_id: str) -> OutputSettings:
     paths = media(job, queue.output_dir)
     workflow = job.parameters.get("workflow")
     return OutputSettings(
-        job_id=job.id, kind=job.kind, workflow=Path(workflow).stem if isinstance(workflow, str) else None,
-        parameters=copy.deepcopy(job.parameters), seeds=seeds_of(job), backend=job.backend,
+        job_id=job.id,
+        kind=job.kind,
+        workflow=Path(workflow).stem if isinstance(workflow, str) else None,
+        parameters=copy.deepcopy(job.parameters),
+        seeds=seeds_of(job),
+        backend=job.backend,
         duration_s=round(job.finished_at - job.started_at, 2) if job.finished_at and job.started_at else None,
-        finished_at=job.finished_at, embedded_nodes=_embedded_nodes(paths), outputs=tuple(paths))
+        finished_at=job.finished_at,
+        embedded_nodes=_embedded_nodes(paths),
+        outputs=tuple(paths),
+    )
 
 
 def with_new_seeds(job: Job, rng: random.Random) -> dict[str, Any]:
@@ -141,7 +150,9 @@ def with_new_seeds(job: Job, rng: random.Random) -> dict[str, Any]:
     places = list(_seed_places(job))
     if job.kind == "workflow" and isinstance(parameters.get("workflow"), str):
         overrides = parameters.setdefault("overrides", {})
-        places += [("overrides", name) for name in _workflow_seed_names(parameters["workflow"]) if name not in overrides]
+        places += [
+            ("overrides", name) for name in _workflow_seed_names(parameters["workflow"]) if name not in overrides
+        ]
     if not places:
         raise GalleryError(f"the settings of job {job.id[:8]} name no seed; re-run it with the same settings.")
     for *path, key in dict.fromkeys(places):
@@ -156,6 +167,8 @@ def rerun(queue: Any, job_id: str, *, new_seed: bool = False, rng: random.Random
     """Queue the settings of a finished job again (same seed, or new seeds); returns the new job."""
     old = queue.get(job_id)
     if old.kind == "book_render":
-        raise GalleryError("a book panel is redrawn from its book (Comic tab or `comic build --regenerate`), not alone.")
+        raise GalleryError(
+            "a book panel is redrawn from its book (Comic tab or `comic build --regenerate`), not alone."
+        )
     parameters = with_new_seeds(old, rng or random.SystemRandom()) if new_seed else copy.deepcopy(old.parameters)
     return queue.submit([JobSpec(kind=old.kind, parameters=parameters, priority=old.priority)])[0]

@@ -53,8 +53,10 @@ def load_embedder(config: Config | None = None) -> tuple[FaceEmbedder | None, st
         name = ROLE_DEFAULTS["recognition"]
         if not catalog.exists(name):
             result: tuple[FaceEmbedder | None, str] = (
-                None, f"the face recognition model {name} is not installed; get it with "
-                      f"`python scripts/download_models.py --only {name}`.")
+                None,
+                f"the face recognition model {name} is not installed; get it with "
+                f"`python scripts/download_models.py --only {name}`.",
+            )
         else:
             try:
                 runtime = RuntimeSettings(providers=config.faceswap.providers, threads=config.faceswap.threads)

@@ -38,10 +38,17 @@ def book_render_prompt(parameters: Mapping[str, Any], object_info: Mapping[str, 
     name = parameters["workflow"]
     images = {key: upload_name(path) for key, path in (parameters.get("images") or {}).items()}
     size = parameters.get("size")
-    prompt, _bound = build_workflow_prompt(load_workflow(resolve_workflow(name)), name,
-                                           dict(parameters.get("params") or {}), images, parameters.get("enable") or [],
-                                           tuple(size) if size else None, object_info, where="the queue's backends",
-                                           check=False)
+    prompt, _bound = build_workflow_prompt(
+        load_workflow(resolve_workflow(name)),
+        name,
+        dict(parameters.get("params") or {}),
+        images,
+        parameters.get("enable") or [],
+        tuple(size) if size else None,
+        object_info,
+        where="the queue's backends",
+        check=False,
+    )
     return prompt
 
 

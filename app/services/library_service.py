@@ -19,8 +19,18 @@ from pathlib import Path
 from typing import cast, get_args
 
 from ..book.errors import BookError
-from ..book.library import (CHARACTER_FILE, LEGACY_FILE, LOCATION_FILE, Character, LibraryKind, Location, check_image,
-                            entry_id, load_character, load_location)
+from ..book.library import (
+    CHARACTER_FILE,
+    LEGACY_FILE,
+    LOCATION_FILE,
+    Character,
+    LibraryKind,
+    Location,
+    check_image,
+    entry_id,
+    load_character,
+    load_location,
+)
 from ..book.library import list_entries as list_book_entries
 from ..book.library import save_entry as save_book_entry
 from ..errors import InkframeError
@@ -86,8 +96,9 @@ def _copy_unique(sources: list[Path], references: Path) -> list[str]:
     return names
 
 
-def save_entry(library_dir: Path, kind: LibraryKind | str, name: str, description: str = "",
-               images: list[Path | str] | None = None) -> LibraryEntry:
+def save_entry(
+    library_dir: Path, kind: LibraryKind | str, name: str, description: str = "", images: list[Path | str] | None = None
+) -> LibraryEntry:
     """Create or update an entry; images are checked and copied into its references/."""
     kind = _check_kind(kind)
     name = (name or "").strip()

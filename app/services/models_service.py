@@ -51,8 +51,10 @@ def download_root(config: Config, target: DownloadTarget = "project", comfyui_di
         return root / "models"
     if target == "comfyui":
         if config.comfyui.launch is None:
-            raise ModelsError("The target comfyui needs comfyui.launch (a managed ComfyUI) in the config; "
-                              "or give the ComfyUI folder with --comfyui DIR.")
+            raise ModelsError(
+                "The target comfyui needs comfyui.launch (a managed ComfyUI) in the config; "
+                "or give the ComfyUI folder with --comfyui DIR."
+            )
         return Path(config.comfyui.launch.path) / "models"
     return models_dir(config)
 
@@ -74,8 +76,9 @@ def model_statuses(config: Config) -> list[ModelStatus]:
             state, have = "partial", part.stat().st_size
         else:
             state, have = "missing", 0
-        statuses.append(ModelStatus(entry.name, entry.folder, state, entry.size, have, tuple(entry.used_by),
-                                    entry.licence, final))
+        statuses.append(
+            ModelStatus(entry.name, entry.folder, state, entry.size, have, tuple(entry.used_by), entry.licence, final)
+        )
     return statuses
 
 
@@ -90,8 +93,9 @@ def download(config: Config, name: str, progress: Callable[[int, int | None], No
         return _ProgressSink(progress, total, initial)
 
     try:
-        result = download_model(entry, models_dir(config), timeout=config.comfyui.timeouts.read,
-                                progress=factory if progress else None)
+        result = download_model(
+            entry, models_dir(config), timeout=config.comfyui.timeouts.read, progress=factory if progress else None
+        )
     except InkframeError as exc:
         raise ModelsError(str(exc)) from exc
     except OSError as exc:

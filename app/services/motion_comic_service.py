@@ -50,8 +50,15 @@ def animate_script(request: AnimateRequest, on_frame: Callable[[int, int], None]
         raise InkframeError(f"output {request.out.name} needs a video extension (.mp4, .webm, .gif, .mkv or .mov).")
     book = load_book(request.script)
     images = find_panel_images(book, request.panels, script_dir=request.script.resolve().parent)
-    result = render_motion_comic(book, images.paths, request.out, options=request.options, page_numbers=request.pages,
-                                 panel_clips=request.clips, on_frame=on_frame)
+    result = render_motion_comic(
+        book,
+        images.paths,
+        request.out,
+        options=request.options,
+        page_numbers=request.pages,
+        panel_clips=request.clips,
+        on_frame=on_frame,
+    )
     if images.missing:
         result.warnings.insert(0, images.describe_missing())
     stamp_output(result.path, composed("motion comic", list(images.paths.values())))  # C2PA Content Credentials

@@ -23,8 +23,17 @@ import numpy as np
 
 from ..config import Timeouts
 from ..errors import InkframeError
-from ..media import (EncodeOptions, TimeRange, VideoInfo, VideoWriter, cut_frames, first_frame_index, iter_frames, plan_chunks,
-                     probe)
+from ..media import (
+    EncodeOptions,
+    TimeRange,
+    VideoInfo,
+    VideoWriter,
+    cut_frames,
+    first_frame_index,
+    iter_frames,
+    plan_chunks,
+    probe,
+)
 from ..motion.pose import PoseOptions, extract_poses
 from ..motion.pose_types import PoseSequence
 from ..motion.skeleton import draw_skeleton
@@ -74,8 +83,10 @@ def check_request(request: MotionRequest) -> VideoInfo:
     if request.out.exists() and not request.overwrite:
         raise MotionError(f"{request.out} already exists; choose another --out or pass --overwrite.")
     if request.method != "pose-preview" and (request.target is None or not request.target.is_file()):
-        raise MotionError(f"the {request.method} method needs --target, an image of the character; "
-                          f"{request.target or 'none'} was given.")
+        raise MotionError(
+            f"the {request.method} method needs --target, an image of the character; "
+            f"{request.target or 'none'} was given."
+        )
     if request.stride < 1:
         raise MotionError(f"stride {request.stride} is not allowed; use 1 or more.")
     if not request.reference.is_file():
@@ -88,7 +99,9 @@ def preview_size(info: VideoInfo) -> tuple[int, int]:
     return max(2, int(info.width * scale) // 2 * 2), max(2, int(info.height * scale) // 2 * 2)
 
 
-def reference_poses(request: MotionRequest, info: VideoInfo, on_frame: Callable[[int], None] | None = None) -> PoseSequence:
+def reference_poses(
+    request: MotionRequest, info: VideoInfo, on_frame: Callable[[int], None] | None = None
+) -> PoseSequence:
     start = request.trim.start if request.trim else 0.0
     options = PoseOptions(stride=request.stride, smooth=request.smooth)
     frames = iter_frames(info, request.trim, size=preview_size(info))
@@ -129,7 +142,9 @@ def run_pose_preview(request: MotionRequest, on_frame: Callable[[int], None] | N
 
 def frame_budget(request: MotionRequest, info: VideoInfo, maximum: int | None) -> tuple[int, list[tuple[int, int]]]:
     """(frames to animate, [(start, end) frame ranges per run]); raises when too long and not chunking."""
-    duration = (request.trim.end if request.trim and request.trim.end else info.duration) - (request.trim.start if request.trim else 0.0)
+    duration = (request.trim.end if request.trim and request.trim.end else info.duration) - (
+        request.trim.start if request.trim else 0.0
+    )
     total = max(1, int(duration * float(info.fps)) // request.stride)
     if maximum is None or total <= maximum:
         return total, [(0, total)]
@@ -157,7 +172,9 @@ def check_target_face(target: Path) -> None:
     finally:
         detector.close()
     if not faces:
-        raise MotionError(f"no face found in the target {target.name}; portrait animation needs a clear, front-facing face.")
+        raise MotionError(
+            f"no face found in the target {target.name}; portrait animation needs a clear, front-facing face."
+        )
 
 
 def server_input_path(stats: dict, relative: str) -> str:
@@ -172,7 +189,9 @@ def summarise(problems: list) -> str:
     """Missing node packs once each (with their install line), then the other problems."""
     installs = sorted({p.install for p in problems if p.install})
     others = [p.sentence for p in problems if not p.install]
-    parts = [f"it lacks node packs, install them with {'; '.join(f'`{line}`' for line in installs)}."] if installs else []
+    parts = (
+        [f"it lacks node packs, install them with {'; '.join(f'`{line}`' for line in installs)}."] if installs else []
+    )
     return " ".join(parts + others)
 
 
@@ -209,8 +228,13 @@ def motion_provenance(method: str) -> dict[str, str]:
     return replace(Provenance.now(), operation=f"motion transfer ({method})").as_metadata()
 
 
-def run_on_comfyui(request: MotionRequest, backend_url: str, *, timeouts: Timeouts | None = None,
-                   on_event: Callable[[object], None] | None = None) -> MotionReport:
+def run_on_comfyui(
+    request: MotionRequest,
+    backend_url: str,
+    *,
+    timeouts: Timeouts | None = None,
+    on_event: Callable[[object], None] | None = None,
+) -> MotionReport:
     """Animate on a ComfyUI backend; nothing is left behind (poses, parts) when the run is refused or fails."""
     info = check_request(request)
     report = MotionReport(out=request.out)
@@ -228,8 +252,15 @@ def run_on_comfyui(request: MotionRequest, backend_url: str, *, timeouts: Timeou
             scratch.rmdir()
 
 
-def _run_on_comfyui(request: MotionRequest, info: VideoInfo, report: MotionReport, scratch: Path, backend_url: str,
-                    timeouts: Timeouts | None, on_event: Callable[[object], None] | None) -> MotionReport:
+def _run_on_comfyui(
+    request: MotionRequest,
+    info: VideoInfo,
+    report: MotionReport,
+    scratch: Path,
+    backend_url: str,
+    timeouts: Timeouts | None,
+    on_event: Callable[[object], None] | None,
+) -> MotionReport:
     from ..comfy import ComfyClient
     from ..media import stitch_chunks
     from ..media.chunks import Chunk
@@ -261,26 +292,43 @@ def _run_on_comfyui(request: MotionRequest, info: VideoInfo, report: MotionRepor
 
         def render(chunk: Chunk) -> Iterator[np.ndarray]:
             # this run's frames of the reference, cut here: from the trim's start + the chunk's start, every stride-th
-            clip = cut_frames(info, scratch / f"{request.out.stem}-ref{chunk.index:03d}.mp4",
-                              first=first_frame + chunk.start * request.stride, count=chunk.length, stride=request.stride,
-                              options=EncodeOptions(fps=rate, crf=12))
+            clip = cut_frames(
+                info,
+                scratch / f"{request.out.stem}-ref{chunk.index:03d}.mp4",
+                first=first_frame + chunk.start * request.stride,
+                count=chunk.length,
+                stride=request.stride,
+                options=EncodeOptions(fps=rate, crf=12),
+            )
             uploaded = client.upload_image(clip, subfolder="inkframe")
-            values = {image_parameter: target.reference,
-                      video_parameter: server_input_path(stats, f"{uploaded.subfolder}/{uploaded.name}"), **request.settings}
+            values = {
+                image_parameter: target.reference,
+                video_parameter: server_input_path(stats, f"{uploaded.subfolder}/{uploaded.name}"),
+                **request.settings,
+            }
             if frames_parameter is not None:
                 values[frames_parameter.name] = str(chunk.length)
             prompt = keep_loader_rate(apply_overrides(base, values, schema))
             result = client.run(prompt, on_event=on_event)
             videos = [f for f in result.files if f.kind == "video"]
             if not videos:
-                raise MotionError(f"the {request.method} workflow finished without a video output; check its output node.")
-            return iter_output_frames(videos[0].data, scratch / f"chunk{chunk.index:03d}{Path(videos[0].filename).suffix}")
+                raise MotionError(
+                    f"the {request.method} workflow finished without a video output; check its output node."
+                )
+            return iter_output_frames(
+                videos[0].data, scratch / f"chunk{chunk.index:03d}{Path(videos[0].filename).suffix}"
+            )
 
-        plan = [Chunk(index, start, end, 0 if index == 0 else chunk_overlap(maximum or end)) for index, (start, end) in enumerate(ranges)]
+        plan = [
+            Chunk(index, start, end, 0 if index == 0 else chunk_overlap(maximum or end))
+            for index, (start, end) in enumerate(ranges)
+        ]
         frames = stitch_chunks(plan, render)
         first = next(frames)
         height, width = first.shape[:2]
-        with VideoWriter(request.out, width, height, EncodeOptions(fps=rate, metadata=motion_provenance(request.method))) as writer:
+        with VideoWriter(
+            request.out, width, height, EncodeOptions(fps=rate, metadata=motion_provenance(request.method))
+        ) as writer:
             writer.write(first)
             writer.write_all(frames)
             report.frames = writer.frames_written

@@ -50,7 +50,9 @@ def load_preset(data_dir: Path, name: str) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise PresetError(f"there is no preset {name!r}; saved presets: {', '.join(list_presets(data_dir)) or 'none'}.") from None
+        raise PresetError(
+            f"there is no preset {name!r}; saved presets: {', '.join(list_presets(data_dir)) or 'none'}."
+        ) from None
     except (OSError, json.JSONDecodeError) as exc:
         raise PresetError(f"preset file {path} cannot be read ({exc.__class__.__name__}); fix or delete it.") from None
     if not isinstance(data, dict):

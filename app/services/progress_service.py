@@ -53,7 +53,11 @@ def _preview(job: Job, output_dir: Path) -> Path | None:
         return None
     path = output_dir / job.preview
     try:
-        return path if path.resolve().is_relative_to(output_dir.resolve()) and 0 < path.stat().st_size <= PREVIEW_MAX_BYTES else None
+        return (
+            path
+            if path.resolve().is_relative_to(output_dir.resolve()) and 0 < path.stat().st_size <= PREVIEW_MAX_BYTES
+            else None
+        )
     except OSError:
         return None
 
@@ -65,11 +69,18 @@ def _outputs(job: Job, output_dir: Path) -> tuple[Path, ...]:
 def of_job(job: Job, output_dir: Path) -> JobProgress:
     """The place of a prompt/workflow job from its own record."""
     live = job.live if job.status == "running" else None
-    return JobProgress(job.id, job.status, job.progress, job.progress_text or job.status,
-                       step=live.step if live else None, steps=live.steps if live else None,
-                       eta_s=live.eta_s if live else None, preview=_preview(job, output_dir),
-                       error=job.last_error if job.status in ("failed", "cancelled") else None,
-                       outputs=_outputs(job, output_dir))
+    return JobProgress(
+        job.id,
+        job.status,
+        job.progress,
+        job.progress_text or job.status,
+        step=live.step if live else None,
+        steps=live.steps if live else None,
+        eta_s=live.eta_s if live else None,
+        preview=_preview(job, output_dir),
+        error=job.last_error if job.status in ("failed", "cancelled") else None,
+        outputs=_outputs(job, output_dir),
+    )
 
 
 def of_book(job: Job, children: list[Job], output_dir: Path, now: float | None = None) -> JobProgress:
@@ -93,10 +104,18 @@ def of_book(job: Job, children: list[Job], output_dir: Path, now: float | None =
     if eta_text(eta):
         parts.append(eta_text(eta))
     preview = next((p for p in (_preview(child, output_dir) for child in reversed(running)) if p), None)
-    return JobProgress(job.id, job.status, round(fraction, 4), " · ".join(parts),
-                       step=newest.live.step if newest and newest.live else None,
-                       steps=newest.live.steps if newest and newest.live else None, eta_s=eta, preview=preview,
-                       panels_done=len(done), panels_total=len(children))
+    return JobProgress(
+        job.id,
+        job.status,
+        round(fraction, 4),
+        " · ".join(parts),
+        step=newest.live.step if newest and newest.live else None,
+        steps=newest.live.steps if newest and newest.live else None,
+        eta_s=eta,
+        preview=preview,
+        panels_done=len(done),
+        panels_total=len(children),
+    )
 
 
 def snapshot(queue: Any, job_id: str) -> JobProgress:

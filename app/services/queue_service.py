@@ -9,7 +9,6 @@ backend; cancelling a book also cancels its panel jobs (queued ones and running 
 from __future__ import annotations
 
 import builtins
-
 import logging
 import uuid
 from collections.abc import Callable, Sequence
@@ -22,8 +21,19 @@ from app.jobs.context import child_batch
 from app.jobs.engine import QueueEngine, build_huey
 from app.jobs.job_store_base import JobNotFoundError, JobStore
 from app.jobs.kinds import validate_kind
-from app.jobs.models import (ACTIVE_STATUSES, PRIORITY_MAX, PRIORITY_MIN, BatchSummary, Job, JobPage, JobQuery, JobSpec, QuarantinedRecord,
-                             new_job_id, now)
+from app.jobs.models import (
+    ACTIVE_STATUSES,
+    PRIORITY_MAX,
+    PRIORITY_MIN,
+    BatchSummary,
+    Job,
+    JobPage,
+    JobQuery,
+    JobSpec,
+    QuarantinedRecord,
+    new_job_id,
+    now,
+)
 from app.jobs.store_factory import open_job_store
 from app.jobs.transitions import JobTransitions
 from app.jobs.webhooks import WebhookNotifier
@@ -48,7 +58,9 @@ class JobActionError(InkframeError):
 class SubmissionError(InkframeError):
     """A submission that cannot be queued; nothing from it was stored. `index` is the 0-based job."""
 
-    def __init__(self, message: str, *, index: int | None = None, detail: str | None = None, field: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, index: int | None = None, detail: str | None = None, field: str | None = None
+    ) -> None:
         super().__init__(message)
         self.index = index
         self.detail = detail or message
@@ -60,8 +72,12 @@ class QueueService:
         self.config = config
         self.store = store or open_job_store(config)
         self.engine = engine or QueueEngine(build_huey(config), self.store)
-        self.transitions = JobTransitions(self.store, self.engine, WebhookNotifier(config.queue.webhook_url),
-                                          retry_backoff_s=config.queue.retry_backoff_s)
+        self.transitions = JobTransitions(
+            self.store,
+            self.engine,
+            WebhookNotifier(config.queue.webhook_url),
+            retry_backoff_s=config.queue.retry_backoff_s,
+        )
         self.output_dir = config.resolve(config.app.output_dir)
 
     # ---- submit --------------------------------------------------------------------------------
@@ -77,22 +93,40 @@ class QueueService:
             try:
                 validate_kind(spec.kind, spec.parameters, local_paths=local_paths)
             except InkframeError as exc:
-                raise SubmissionError(f"job {index + 1}{f' ({spec.key})' if spec.key else ''}: {exc}", index=index,
-                                      detail=str(exc), field=getattr(exc, "field", None)) from exc
+                raise SubmissionError(
+                    f"job {index + 1}{f' ({spec.key})' if spec.key else ''}: {exc}",
+                    index=index,
+                    detail=str(exc),
+                    field=getattr(exc, "field", None),
+                ) from exc
             if spec.key:
                 if spec.key in keys:
-                    raise SubmissionError(f"job {index + 1}: key {spec.key!r} is used twice in this submission.", index=index,
-                                          detail=f"key {spec.key!r} is used twice in this submission.", field="key")
+                    raise SubmissionError(
+                        f"job {index + 1}: key {spec.key!r} is used twice in this submission.",
+                        index=index,
+                        detail=f"key {spec.key!r} is used twice in this submission.",
+                        field="key",
+                    )
                 keys[spec.key] = new_job_id()
         stamp = now()
         jobs: list[Job] = []
         for index, spec in enumerate(specs):
             job_id = keys.get(spec.key or "", "") or new_job_id()
             depends = [keys.get(ref, ref) for ref in spec.depends_on]
-            jobs.append(Job(id=job_id, kind=spec.kind, parameters=spec.parameters, priority=spec.priority,
-                            batch_id=spec.batch_id or batch_id, key=spec.key, depends_on=depends,
-                            max_attempts=spec.max_attempts or self.config.queue.max_attempts,
-                            created_at=stamp + index * 1e-6, updated_at=stamp))
+            jobs.append(
+                Job(
+                    id=job_id,
+                    kind=spec.kind,
+                    parameters=spec.parameters,
+                    priority=spec.priority,
+                    batch_id=spec.batch_id or batch_id,
+                    key=spec.key,
+                    depends_on=depends,
+                    max_attempts=spec.max_attempts or self.config.queue.max_attempts,
+                    created_at=stamp + index * 1e-6,
+                    updated_at=stamp,
+                )
+            )
         self._check_dependencies(jobs)
         self.store.add(jobs)
         for job in jobs:
@@ -107,15 +141,19 @@ class QueueService:
             for dep in job.depends_on:
                 if dep not in new and dep not in existing:
                     detail = f"depends_on {dep!r} is neither a key in this submission nor an existing job id."
-                    raise SubmissionError(f"job {index + 1}{f' ({job.key})' if job.key else ''}: {detail}", index=index,
-                                          detail=detail, field="depends_on")
+                    raise SubmissionError(
+                        f"job {index + 1}{f' ({job.key})' if job.key else ''}: {detail}",
+                        index=index,
+                        detail=detail,
+                        field="depends_on",
+                    )
         state: dict[str, int] = {}
 
         def visit(job_id: str, path: list[str]) -> None:
             if state.get(job_id) == 2 or job_id not in new:
                 return
             if state.get(job_id) == 1:
-                cycle = path[path.index(job_id):] + [job_id]
+                cycle = path[path.index(job_id) :] + [job_id]
                 names = [new[i].key or i for i in cycle]
                 raise SubmissionError(f"the jobs depend on each other in a cycle: {' -> '.join(names)}.")
             state[job_id] = 1
@@ -211,11 +249,19 @@ class QueueService:
         job_id = self.resolve_id(job_id)
         job = self.store.get(job_id)
         if job.status == "running":
-            raise JobActionError(f"job {job_id} is already running on {job.backend}; ComfyUI cannot suspend a prompt, cancel it instead.")
+            raise JobActionError(
+                f"job {job_id} is already running on {job.backend}; ComfyUI cannot suspend a prompt, cancel it instead."
+            )
         if job.status != "queued":
             raise JobActionError(f"job {job_id} is {job.status}; only queued jobs can be paused.")
-        paused = self.store.mutate(job_id, lambda cur: cur.model_copy(update={"status": "paused", "progress_text": "paused"})
-                                   if cur.status == "queued" else None)
+        paused = self.store.mutate(
+            job_id,
+            lambda cur: (
+                cur.model_copy(update={"status": "paused", "progress_text": "paused"})
+                if cur.status == "queued"
+                else None
+            ),
+        )
         if paused is None:
             raise JobActionError(f"job {job_id} started meanwhile; it can no longer be paused.")
         return paused
@@ -225,8 +271,14 @@ class QueueService:
         job = self.store.get(job_id)
         if job.status != "paused":
             raise JobActionError(f"job {job_id} is {job.status}; only paused jobs can be resumed.")
-        self.store.mutate(job_id, lambda cur: cur.model_copy(update={"status": "queued", "progress_text": "resumed"})
-                          if cur.status == "paused" else None)
+        self.store.mutate(
+            job_id,
+            lambda cur: (
+                cur.model_copy(update={"status": "queued", "progress_text": "resumed"})
+                if cur.status == "paused"
+                else None
+            ),
+        )
         return self.transitions.enqueue_if_ready(self.store.get(job_id)) or self.store.get(job_id)
 
     def retry(self, job_id: str) -> Job:
@@ -238,12 +290,32 @@ class QueueService:
         _, broken = self.transitions.dependency_state(job)
         if broken:
             raise JobActionError(f"job {job_id} cannot run again: its {broken}; retry that job first.")
-        self.store.mutate(job_id, lambda cur: cur.model_copy(update={
-            "status": "queued", "attempts": 0, "progress": 0.0, "progress_text": "retried", "finished_at": None,
-            "backend": None, "prompt_id": None, "not_before": 0.0}) if cur.status in ("failed", "cancelled") else None)
+        self.store.mutate(
+            job_id,
+            lambda cur: (
+                cur.model_copy(
+                    update={
+                        "status": "queued",
+                        "attempts": 0,
+                        "progress": 0.0,
+                        "progress_text": "retried",
+                        "finished_at": None,
+                        "backend": None,
+                        "prompt_id": None,
+                        "not_before": 0.0,
+                    }
+                )
+                if cur.status in ("failed", "cancelled")
+                else None
+            ),
+        )
         retried = self.transitions.enqueue_if_ready(self.store.get(job_id)) or self.store.get(job_id)
         for dependent in self.store.dependents(job_id):
-            if dependent.status in ("failed", "cancelled") and dependent.errors and dependent.errors[-1].kind == "dependency":
+            if (
+                dependent.status in ("failed", "cancelled")
+                and dependent.errors
+                and dependent.errors[-1].kind == "dependency"
+            ):
                 try:
                     self.retry(dependent.id)
                 except JobActionError:
@@ -256,7 +328,9 @@ class QueueService:
         if job.terminal:
             raise JobActionError(f"job {job_id} is {job.status}; its priority no longer matters.")
         if not PRIORITY_MIN <= priority <= PRIORITY_MAX:
-            raise JobActionError(f"priority {priority} is out of range; use {PRIORITY_MIN}..{PRIORITY_MAX} (higher runs first).")
+            raise JobActionError(
+                f"priority {priority} is out of range; use {PRIORITY_MIN}..{PRIORITY_MAX} (higher runs first)."
+            )
         updated = self.store.mutate(job_id, lambda cur: cur.model_copy(update={"priority": priority}))
         if updated is not None and updated.status == "queued":
             return self.transitions.enqueue_if_ready(updated) or updated
@@ -264,8 +338,13 @@ class QueueService:
 
     def for_batch(self, action: str, batch_id: str, *args: int) -> builtins.list[Job | JobActionError]:
         """Apply cancel / pause / resume / retry / reprioritize to every job of a batch that it fits."""
-        methods: dict[str, Callable[..., Job]] = {"cancel": self.cancel, "pause": self.pause, "resume": self.resume,
-                                                  "retry": self.retry, "reprioritize": self.reprioritize}
+        methods: dict[str, Callable[..., Job]] = {
+            "cancel": self.cancel,
+            "pause": self.pause,
+            "resume": self.resume,
+            "retry": self.retry,
+            "reprioritize": self.reprioritize,
+        }
         method = methods[action]
         self.batch(batch_id)
         results: list[Job | JobActionError] = []

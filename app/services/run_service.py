@@ -64,7 +64,12 @@ def tag_video(path: Path, workflow_name: str) -> list[str]:
     except MediaError as error:
         return [f"{path.name} was saved without provenance tags: {error}"]
     if not kept:
-        return [f"{path.name} was saved without provenance tags: its {path.suffix or 'extensionless'} container keeps no metadata."]
+        return [
+            (
+                f"{path.name} was saved without provenance tags: "
+                f"its {path.suffix or 'extensionless'} container keeps no metadata."
+            )
+        ]
     return []
 
 
@@ -89,7 +94,9 @@ def ensure_writable_dir(out_dir: Path) -> Path:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise RunError(f"output folder {out_dir} cannot be written ({exc.strerror or exc}); choose another --out.") from None
+        raise RunError(
+            f"output folder {out_dir} cannot be written ({exc.strerror or exc}); choose another --out."
+        ) from None
     return out_dir
 
 
@@ -165,11 +172,15 @@ def run_workflow(
         "host": platform.node(),
         "timings": {**result.timings.as_dict(), "app_started_at": started, "app_overhead_ms": run.app_overhead_ms},
         "cached_nodes": list(result.cached_nodes),
-        "outputs": [{"file": o.path.name, "node_id": o.node_id, "kind": o.kind, "source": o.source} for o in run.outputs],
+        "outputs": [
+            {"file": o.path.name, "node_id": o.node_id, "kind": o.kind, "source": o.source} for o in run.outputs
+        ],
         "notes": run.notes,
     }
-    run.sidecar = write_atomic(unique_path(out_dir, f"{result.prompt_id}.json", taken),
-                               json.dumps(sidecar, indent=2, default=str).encode("utf-8"))
+    run.sidecar = write_atomic(
+        unique_path(out_dir, f"{result.prompt_id}.json", taken),
+        json.dumps(sidecar, indent=2, default=str).encode("utf-8"),
+    )
     return run
 
 

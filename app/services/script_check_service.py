@@ -12,8 +12,15 @@ from pydantic import ValidationError
 
 from ..comic.check import BookCheck, check_book
 from ..comic.model import Book
-from ..comic.script import (ScriptError, ScriptIssue, check_script, format_script, load_book, parse_book_data,
-                            parse_script)
+from ..comic.script import (
+    ScriptError,
+    ScriptIssue,
+    check_script,
+    format_script,
+    load_book,
+    parse_book_data,
+    parse_script,
+)
 from ..errors import InkframeError
 
 ScriptKind = str  # "script" (plain-text full script), "yaml" or "json"
@@ -57,7 +64,9 @@ def check_script_text(text: str, kind: ScriptKind | None = None) -> ScriptCheck:
     """Parse `text` (a full script, YAML or JSON) and report issues instead of raising."""
     kind = kind or guess_kind(text)
     if not text.strip():
-        return ScriptCheck(None, (ScriptIssue(1, 0, "the script is empty", "start with a line such as `Title: My comic`"),))
+        return ScriptCheck(
+            None, (ScriptIssue(1, 0, "the script is empty", "start with a line such as `Title: My comic`"),)
+        )
     lines: dict = {}
     try:
         book = parse_script(text, lines=lines) if kind == "script" else parse_book_data(text, kind=kind)
@@ -66,8 +75,9 @@ def check_script_text(text: str, kind: ScriptKind | None = None) -> ScriptCheck:
     return ScriptCheck(book, (), tuple(check_script(book, lines)))
 
 
-def load_script_file(path: str | Path, *, lines: dict | None = None, dpi: int | None = None,
-                     page_size: str | None = None) -> Book:
+def load_script_file(
+    path: str | Path, *, lines: dict | None = None, dpi: int | None = None, page_size: str | None = None
+) -> Book:
     """The book in the script file at `path` (a command line's own file), with the page settings the caller
     overrides; one sentence naming the setting when an override is invalid."""
     book = load_book(path, lines=lines)

@@ -44,7 +44,9 @@ def read_story(path: Path) -> str:
     except FileNotFoundError:
         raise StoryError(f"the story file {path} does not exist; check the path.") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise StoryError(f"cannot read the story file {path} ({exc.__class__.__name__}); save it as UTF-8 text.") from None
+        raise StoryError(
+            f"cannot read the story file {path} ({exc.__class__.__name__}); save it as UTF-8 text."
+        ) from None
     if not text.strip():
         raise StoryError(f"the story file {path} is empty; write some prose or an outline first.")
     return text
@@ -106,17 +108,40 @@ def draft_story(
     if not (story_text or "").strip():
         raise StoryError("the story is empty; write some prose or an outline first.")
     settings = LLMSettings.from_config(config.llm, url=llm_url)
-    params = _params({"story_text": story_text, "pages": pages, "out_path": out_path, "title": options.pop("title", None) or default_title, **options})
+    params = _params(
+        {
+            "story_text": story_text,
+            "pages": pages,
+            "out_path": out_path,
+            "title": options.pop("title", None) or default_title,
+            **options,
+        }
+    )
     preflight(settings)
     generate = None
     if build_dir is not None:
-        generate = _book_generator(config, params.out_path, build_dir, comfyui_url, panel_backend, build_max_side, progress)
-    return run_writers_room(params, settings, context_tokens=config.llm.context_tokens, embedder=embedder or shared_embedder(),
-                            progress=progress, generate=generate)
+        generate = _book_generator(
+            config, params.out_path, build_dir, comfyui_url, panel_backend, build_max_side, progress
+        )
+    return run_writers_room(
+        params,
+        settings,
+        context_tokens=config.llm.context_tokens,
+        embedder=embedder or shared_embedder(),
+        progress=progress,
+        generate=generate,
+    )
 
 
-def _book_generator(config: Config, script: Path, build_dir: Path, comfyui_url: str | None, backend: Any, max_side: int | None,
-                    progress: Callable[[str], None] | None) -> Callable[[Any], None]:
+def _book_generator(
+    config: Config,
+    script: Path,
+    build_dir: Path,
+    comfyui_url: str | None,
+    backend: Any,
+    max_side: int | None,
+    progress: Callable[[str], None] | None,
+) -> Callable[[Any], None]:
     """The writers' room's generate step: the drafted book -> the script file -> the book pipeline."""
 
     def generate(book: Any) -> None:
@@ -133,7 +158,9 @@ def _book_generator(config: Config, script: Path, build_dir: Path, comfyui_url: 
     return generate
 
 
-def check_script_file(script_path: Path, *, bible_path: Path | None = None, budget: DialogueBudget | None = None) -> CheckReport:
+def check_script_file(
+    script_path: Path, *, bible_path: Path | None = None, budget: DialogueBudget | None = None
+) -> CheckReport:
     """Coherence report of a script file; the bible defaults to `<stem>.bible.json` beside it."""
     from ..comic.script import load_book
     from ..story.bible import load_bible
@@ -169,4 +196,6 @@ def run_story_job(job: Job, dependencies: dict[str, Job], context: Any) -> list[
     if result.failure:
         raise StoryError(result.failure)
     files = [(params.out_path, "file"), (params.grown_bible_path, "data")]
-    return [JobOutput(node_id="story", filename=p.name, path=str(p.relative_to(output_dir)), kind=kind) for p, kind in files]
+    return [
+        JobOutput(node_id="story", filename=p.name, path=str(p.relative_to(output_dir)), kind=kind) for p, kind in files
+    ]

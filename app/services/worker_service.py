@@ -28,8 +28,12 @@ def start_managed_comfyui(config: Config) -> tuple[Any, Config]:
 
     if config.comfyui.launch is None:
         raise InkframeError("comfyui.launch is not set in the config: there is no ComfyUI to start.")
-    managed = ManagedComfyUI(config.comfyui.launch, PROJECT_ROOT, timeouts=config.comfyui.timeouts,
-                             data_dir=config.resolve(config.app.data_dir) / "comfyui")
+    managed = ManagedComfyUI(
+        config.comfyui.launch,
+        PROJECT_ROOT,
+        timeouts=config.comfyui.timeouts,
+        data_dir=config.resolve(config.app.data_dir) / "comfyui",
+    )
     url = managed.start()
     return managed, config.model_copy(update={"comfyui": config.comfyui.model_copy(update={"url": url})})
 

@@ -62,7 +62,9 @@ def _client(config: Config, url: str):
 def upload_inputs(config: Config, url: str, info: WorkflowInfo, values: dict[str, Any]) -> dict[str, Any]:
     """Upload local files given for image/mask/video parameters to the backend; values then name the uploads."""
     files = {p.name for p in info.parameters if p.kind in FILE_KINDS}
-    local = {name: Path(value) for name, value in values.items() if name in files and value and Path(str(value)).is_file()}
+    local = {
+        name: Path(value) for name, value in values.items() if name in files and value and Path(str(value)).is_file()
+    }
     if not local:
         return dict(values)
     result = dict(values)
@@ -80,14 +82,19 @@ def submit(config: Config, url: str, name: str, values: dict[str, Any], *, queue
     known = {p.name for p in info.parameters}
     unknown = sorted(set(values) - known)
     if unknown:
-        raise WorkflowFormError(f"workflow {info.name} has no parameter {unknown[0]!r}; it has {', '.join(sorted(known))}.")
+        raise WorkflowFormError(
+            f"workflow {info.name} has no parameter {unknown[0]!r}; it has {', '.join(sorted(known))}."
+        )
     blocker = queue_blocker(config, url, info.name)  # never queue what the backend cannot run
     if blocker:
         raise WorkflowFormError(blocker)
     overrides = upload_inputs(config, url, info, {k: v for k, v in values.items() if v is not None and v != ""})
     builtin = info.path.resolve().parent == WORKFLOWS_DIR.resolve()  # the user's own workflows run by their path
-    spec = JobSpec(kind="workflow", parameters={"workflow": info.name if builtin else str(info.path), "overrides": overrides},
-                   priority=priority)
+    spec = JobSpec(
+        kind="workflow",
+        parameters={"workflow": info.name if builtin else str(info.path), "overrides": overrides},
+        priority=priority,
+    )
     return queue.submit([spec])[0]
 
 
@@ -122,8 +129,12 @@ def pull_edits(config: Config, url: str, name: str) -> bool:
     current = json.loads(info.path.read_text(encoding="utf-8"))
     if edited == current:
         return False
-    if not isinstance(edited, dict) or not ("nodes" in edited or all(isinstance(v, dict) and "class_type" in v for v in edited.values())):
-        raise WorkflowFormError(f"the copy of {info.name} in the ComfyUI editor is not a workflow; save it again from the editor.")
+    if not isinstance(edited, dict) or not (
+        "nodes" in edited or all(isinstance(v, dict) and "class_type" in v for v in edited.values())
+    ):
+        raise WorkflowFormError(
+            f"the copy of {info.name} in the ComfyUI editor is not a workflow; save it again from the editor."
+        )
     info.path.write_text(json.dumps(edited, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return True
 

@@ -13,15 +13,38 @@ from ..errors import InkframeError
 from ..workflows import WorkflowError, list_workflows, load_manifest, load_workflow, parameter_schema, resolve_workflow
 from ..workflows.capabilities import PROJECT_PACK, summarise
 from ..workflows.convert import to_api_prompt
+from ..workflows.lint import (
+    align_input_lists,
+    declared_requirements,
+    lint_workflow,
+    load_object_info_files,
+    project_object_info,
+    recorded_object_info,
+)
 from ..workflows.manifest import load_library_manifest
-from ..workflows.lint import (align_input_lists, declared_requirements, lint_workflow, load_object_info_files,
-                              project_object_info, recorded_object_info)
 from ..workflows.widgets import NodeSpecs
 
-__all__ = ["PROJECT_PACK", "NodeSpecs", "WorkflowError", "align_input_lists", "declared_requirements", "lint_workflow",
-           "list_workflows", "live_object_info", "load_library_manifest", "load_manifest", "load_object_info_files", "load_workflow",
-           "parameter_schema", "project_object_info", "recorded_object_info", "resolve_workflow",
-           "served_frontend_version", "summarise", "to_api_prompt"]
+__all__ = [
+    "PROJECT_PACK",
+    "NodeSpecs",
+    "WorkflowError",
+    "align_input_lists",
+    "declared_requirements",
+    "lint_workflow",
+    "list_workflows",
+    "live_object_info",
+    "load_library_manifest",
+    "load_manifest",
+    "load_object_info_files",
+    "load_workflow",
+    "parameter_schema",
+    "project_object_info",
+    "recorded_object_info",
+    "resolve_workflow",
+    "served_frontend_version",
+    "summarise",
+    "to_api_prompt",
+]
 
 
 def live_object_info(url: str) -> dict[str, Any]:

@@ -54,8 +54,9 @@ def safe_name(filename: str) -> str:
 def workflow_text(filename: str, data: bytes) -> str:
     """The workflow JSON inside an uploaded file: the file itself, or the text chunk of a ComfyUI PNG."""
     if len(data) > MAX_WORKFLOW_BYTES:
-        raise WorkflowUploadError(f"{filename} is {len(data) // 2**20} MiB; a workflow file may be at most "
-                                  f"{MAX_WORKFLOW_BYTES // 2**20} MiB.")
+        raise WorkflowUploadError(
+            f"{filename} is {len(data) // 2**20} MiB; a workflow file may be at most {MAX_WORKFLOW_BYTES // 2**20} MiB."
+        )
     if data.startswith(PNG_SIGNATURE):
         from PIL import Image, UnidentifiedImageError
 
@@ -67,7 +68,9 @@ def workflow_text(filename: str, data: bytes) -> str:
         for key in PNG_KEYS:
             if isinstance(chunks.get(key), str) and chunks[key].strip():
                 return chunks[key]
-        raise WorkflowUploadError(f"{filename} holds no ComfyUI workflow; save the image from ComfyUI with its metadata.")
+        raise WorkflowUploadError(
+            f"{filename} holds no ComfyUI workflow; save the image from ComfyUI with its metadata."
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -84,7 +84,10 @@ class Bible(_Model):
 
     @model_validator(mode="after")
     def _unique_names(self) -> Bible:
-        for label, names in (("character", [n for c in self.characters for n in c.names()]), ("location", [x.name for x in self.locations])):
+        for label, names in (
+            ("character", [n for c in self.characters for n in c.names()]),
+            ("location", [x.name for x in self.locations]),
+        ):
             seen: set[str] = set()
             for name in names:
                 if name.casefold() in seen:
@@ -111,7 +114,14 @@ class Bible(_Model):
         for c in self.characters:
             aka = f" (also {', '.join(c.aliases)})" if c.aliases else ""
             outfit = f" Wears: {c.outfit.rstrip('.')}." if c.outfit else ""
-            items.append(BibleEntry(f"character:{c.name}", "character", c.name, f"{c.name}{aka}: {_sentence(c.description)}{outfit}".strip()))
+            items.append(
+                BibleEntry(
+                    f"character:{c.name}",
+                    "character",
+                    c.name,
+                    f"{c.name}{aka}: {_sentence(c.description)}{outfit}".strip(),
+                )
+            )
         for x in self.locations:
             items.append(BibleEntry(f"location:{x.name}", "location", x.name, f"{x.name}: {x.description}".strip()))
         if self.style:
@@ -135,13 +145,17 @@ def load_bible(path: Path) -> Bible:
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise BibleError(f"the bible {path} is not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'}; fix its syntax.") from exc
+        raise BibleError(
+            f"the bible {path} is not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'}; fix its syntax."
+        ) from exc
     try:
         return Bible.model_validate(data or {})
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise BibleError(f"the bible {path} is invalid at {where}: {first['msg'].removeprefix('Value error, ')}.") from exc
+        raise BibleError(
+            f"the bible {path} is invalid at {where}: {first['msg'].removeprefix('Value error, ')}."
+        ) from exc
 
 
 def save_bible(bible: Bible, path: Path) -> Path:

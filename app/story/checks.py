@@ -131,7 +131,16 @@ def check_book(book: Book, bible: Bible | None = None, budget: DialogueBudget | 
     seen_colours: dict[tuple[str, str], tuple[str, int, int]] = {}
     for page in book.pages:
         if not page.panels:
-            report.issues.append(CheckIssue("empty-page", "warning", page.number, None, "the page has no panels", "add panels or remove the page"))
+            report.issues.append(
+                CheckIssue(
+                    "empty-page",
+                    "warning",
+                    page.number,
+                    None,
+                    "the page has no panels",
+                    "add panels or remove the page",
+                )
+            )
         previous_location: str | None = None
         for panel in page.panels:
             add = _adder(report, page.number, panel.number)
@@ -168,7 +177,12 @@ def _check_people(panel: Panel, cast: _Cast, add) -> None:
     for name in panel.characters:
         if cast.names and cast.resolve(name) is None:
             close = cast.closest(name)
-            add("unknown-character", "warning", f"character {name!r} is not in the cast", f"did you mean {close}?" if close else f"add {name} to the cast")
+            add(
+                "unknown-character",
+                "warning",
+                f"character {name!r} is not in the cast",
+                f"did you mean {close}?" if close else f"add {name} to the cast",
+            )
     for balloon in panel.balloons:
         speaker = balloon.speaker
         if not speaker:
@@ -180,7 +194,9 @@ def _check_people(panel: Panel, cast: _Cast, add) -> None:
                 "unknown-speaker",
                 "error",
                 f"speaker {speaker!r} is not in the cast",
-                f"did you mean {close}? otherwise add {speaker} to the cast" if close else f"add {speaker} to the cast or give the line to a cast member",
+                f"did you mean {close}? otherwise add {speaker} to the cast"
+                if close
+                else f"add {speaker} to the cast or give the line to a cast member",
             )
             continue
         if balloon.off_panel or balloon.kind in PRESENCE_EXEMPT_KINDS:
@@ -194,14 +210,21 @@ def _check_people(panel: Panel, cast: _Cast, add) -> None:
             )
 
 
-def _check_outfits(panel: Panel, page: int, cast: _Cast, seen: dict[tuple[str, str], tuple[str, int, int]], add) -> None:
+def _check_outfits(
+    panel: Panel, page: int, cast: _Cast, seen: dict[tuple[str, str], tuple[str, int, int]], add
+) -> None:
     for name in panel.characters:
         canonical = cast.resolve(name) or name
         variants = [n for n, c in cast.names.items() if c == canonical] or [name]
         for garment, colour in outfit_mentions(panel.description, variants).items():
             expected = cast.outfits.get(canonical, {}).get(garment)
             if expected and expected != colour:
-                add("outfit-mismatch", "warning", f"{canonical}'s {garment} is {colour} here but {expected} in the bible", f"write '{expected} {garment}' or note the costume change in the bible")
+                add(
+                    "outfit-mismatch",
+                    "warning",
+                    f"{canonical}'s {garment} is {colour} here but {expected} in the bible",
+                    f"write '{expected} {garment}' or note the costume change in the bible",
+                )
                 continue
             earlier = seen.get((canonical, garment))
             if earlier and earlier[0] != colour:
@@ -230,6 +253,16 @@ def _check_lettering(panel: Panel, budget: DialogueBudget, add) -> None:
                 f"trim it to {budget.words_per_balloon} words or split it into two balloons",
             )
     if total > budget.words_per_panel:
-        add("panel-overloaded", "error", f"the panel letters {total} words, more than {budget.words_per_panel}", "move lines to a new panel or cut them")
+        add(
+            "panel-overloaded",
+            "error",
+            f"the panel letters {total} words, more than {budget.words_per_panel}",
+            "move lines to a new panel or cut them",
+        )
     if len(lettered) > budget.balloons_per_panel:
-        add("too-many-balloons", "warning", f"the panel has {len(lettered)} balloons and captions, more than {budget.balloons_per_panel}", "split the panel or merge lines")
+        add(
+            "too-many-balloons",
+            "warning",
+            f"the panel has {len(lettered)} balloons and captions, more than {budget.balloons_per_panel}",
+            "split the panel or merge lines",
+        )

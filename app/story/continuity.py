@@ -60,7 +60,9 @@ def outfit_items(text: str) -> dict[str, str]:
 
 
 def _canonical_colour(colour: str) -> str:
-    return {"gray": "grey", "golden": "gold", "scarlet": "red", "crimson": "red", "violet": "purple"}.get(colour, colour)
+    return {"gray": "grey", "golden": "gold", "scarlet": "red", "crimson": "red", "violet": "purple"}.get(
+        colour, colour
+    )
 
 
 def outfit_mentions(description: str, name_variants: list[str]) -> dict[str, str]:
@@ -70,6 +72,6 @@ def outfit_mentions(description: str, name_variants: list[str]) -> dict[str, str
     found: dict[str, str] = {}
     for name in name_variants:
         for match in re.finditer(rf"\b{re.escape(name)}\b", text, re.IGNORECASE):
-            clause = re.split(r"[.;!?]|\band\b(?=\s+[A-Z])", text[match.end():], maxsplit=1)[0]
+            clause = re.split(r"[.;!?]|\band\b(?=\s+[A-Z])", text[match.end() :], maxsplit=1)[0]
             found.update(outfit_items(clause))
     return found

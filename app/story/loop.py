@@ -38,7 +38,9 @@ log = logging.getLogger(__name__)
 
 StepName = Literal["plan", "write", "generate", "evaluate", "revise"]
 # Warnings a rewrite can fix (errors are always revised).
-REVISABLE_WARNINGS = frozenset({"location-jump", "outfit-mismatch", "unknown-location", "balloon-overloaded", "too-many-balloons"})
+REVISABLE_WARNINGS = frozenset(
+    {"location-jump", "outfit-mismatch", "unknown-location", "balloon-overloaded", "too-many-balloons"}
+)
 MAX_REVISE_ROUNDS = 2
 
 
@@ -50,7 +52,9 @@ class WritersRoomParams(BaseModel):
     story_text: str = Field(min_length=1)
     pages: int = Field(ge=1, le=200)
     out_path: Path
-    bible_path: Path | None = Field(None, description="bible to start from (JSON/YAML); default <stem>.bible.json beside out_path if present")
+    bible_path: Path | None = Field(
+        None, description="bible to start from (JSON/YAML); default <stem>.bible.json beside out_path if present"
+    )
     title: str | None = None
     max_steps: int = Field(24, ge=1, le=1000, description="model calls the whole run may use")
     min_panels: int = Field(3, ge=1, le=12)
@@ -108,7 +112,9 @@ class WritersRoomResult(BaseModel):
     draft_report: str
     log: list[StepRecord]
     failure: str | None = Field(None, description="one sentence when drafting stopped early")
-    generate_error: str | None = Field(None, description="one sentence when the generate step failed (the script is kept)")
+    generate_error: str | None = Field(
+        None, description="one sentence when the generate step failed (the script is kept)"
+    )
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -155,7 +161,14 @@ def run_writers_room(
     embedder = embedder or MiniLMEmbedder()
     index = BibleIndex.load(params.index_dir, embedder)
     shape = PageShape(min_panels=params.min_panels, max_panels=params.max_panels, budget=params.budget)
-    options = DraftOptions(pages=params.pages, shape=shape, context_tokens=context_tokens, page_size=params.page_size, title=params.title, seed=params.seed)
+    options = DraftOptions(
+        pages=params.pages,
+        shape=shape,
+        context_tokens=context_tokens,
+        page_size=params.page_size,
+        title=params.title,
+        seed=params.seed,
+    )
     generate_errors: list[str] = []
     with ChatClient(llm) as client:
         drafter = Drafter(client, bible, index, options)
@@ -183,7 +196,9 @@ def run_writers_room(
     )
 
 
-def _guarded(generate: Callable[[Book], None] | None, steps: list[StepRecord], errors: list[str]) -> Callable[[Book], None] | None:
+def _guarded(
+    generate: Callable[[Book], None] | None, steps: list[StepRecord], errors: list[str]
+) -> Callable[[Book], None] | None:
     """The generate hook, with its failures recorded instead of ending the run (the text is kept);
     after one failure it is not called again."""
     if generate is None:
@@ -207,19 +222,31 @@ def _out_of_steps(drafter: Drafter, params: WritersRoomParams) -> bool:
     return drafter.report.llm_calls >= params.max_steps
 
 
-def _draft_and_revise(drafter: Drafter, params: WritersRoomParams, steps: list[StepRecord], generate, say) -> DraftResult:
+def _draft_and_revise(
+    drafter: Drafter, params: WritersRoomParams, steps: list[StepRecord], generate, say
+) -> DraftResult:
     excerpts = drafter.plan(params.story_text)
-    steps.append(StepRecord(step="plan", detail=f"{len(excerpts)} page excerpt(s), "
-                                                 f"{len(drafter.bible.characters)} character(s), "
-                                                 f"{drafter.report.llm_calls} model call(s)"))
+    steps.append(
+        StepRecord(
+            step="plan",
+            detail=f"{len(excerpts)} page excerpt(s), "
+            f"{len(drafter.bible.characters)} character(s), "
+            f"{drafter.report.llm_calls} model call(s)",
+        )
+    )
     for number, excerpt in enumerate(excerpts, start=1):
         if _out_of_steps(drafter, params):
-            raise DraftFailed(f"the step budget of {params.max_steps} model calls ran out before page {number}; raise max_steps.", partial=drafter.result() if drafter.pages else None)
+            raise DraftFailed(
+                f"the step budget of {params.max_steps} model calls ran out before page {number}; raise max_steps.",
+                partial=drafter.result() if drafter.pages else None,
+            )
         say(f"writing page {number} of {len(excerpts)}")
         try:
             drafter.accept(drafter.write_page(number, excerpt))
         except LLMReplyError as exc:
-            raise DraftFailed(f"page {number}: {exc}", partial=drafter.result() if drafter.pages else None, raw=exc.raw) from exc
+            raise DraftFailed(
+                f"page {number}: {exc}", partial=drafter.result() if drafter.pages else None, raw=exc.raw
+            ) from exc
         steps.append(StepRecord(step="write", page=number, detail=f"{len(drafter.pages[-1].panels)} panel(s)"))
     for _round in range(MAX_REVISE_ROUNDS):
         result = drafter.result()
@@ -227,9 +254,14 @@ def _draft_and_revise(drafter: Drafter, params: WritersRoomParams, steps: list[S
             generate(result.book)
         report = check_book(result.book, result.bible, params.budget)
         pages = sorted({i.page for i in _revisable(report.issues)})
-        steps.append(StepRecord(step="evaluate", detail=f"{len(report.errors)} error(s), "
-                                                         f"{len(report.warnings)} warning(s); "
-                                                         f"pages to revise: {pages or 'none'}"))
+        steps.append(
+            StepRecord(
+                step="evaluate",
+                detail=f"{len(report.errors)} error(s), "
+                f"{len(report.warnings)} warning(s); "
+                f"pages to revise: {pages or 'none'}",
+            )
+        )
         if not pages:
             return result
         for number in pages:
@@ -240,7 +272,9 @@ def _draft_and_revise(drafter: Drafter, params: WritersRoomParams, steps: list[S
     return drafter.result()
 
 
-def _revise_page(drafter: Drafter, report: CheckReport, number: int, excerpt: str, steps: list[StepRecord], params: WritersRoomParams) -> None:
+def _revise_page(
+    drafter: Drafter, report: CheckReport, number: int, excerpt: str, steps: list[StepRecord], params: WritersRoomParams
+) -> None:
     problems = [i.describe() for i in _revisable(report.for_page(number))]
     current = next(p for p in drafter.pages if p.number == number)
     try:
@@ -256,16 +290,32 @@ def _revise_page(drafter: Drafter, report: CheckReport, number: int, excerpt: st
         steps.append(StepRecord(step="revise", page=number, detail=f"problems {before} -> {after}"))
     else:
         drafter.accept(current)
-        steps.append(StepRecord(step="revise", page=number, detail=f"kept the earlier draft (redraft had {after} problem(s), earlier {before})"))
+        steps.append(
+            StepRecord(
+                step="revise",
+                page=number,
+                detail=f"kept the earlier draft (redraft had {after} problem(s), earlier {before})",
+            )
+        )
 
 
-def _failed(params: WritersRoomParams, drafter: Drafter, steps: list[StepRecord], exc: DraftFailed) -> WritersRoomResult:
+def _failed(
+    params: WritersRoomParams, drafter: Drafter, steps: list[StepRecord], exc: DraftFailed
+) -> WritersRoomResult:
     partial = exc.partial
     kept = params.out_path.is_file()
     if partial is not None:
         _write_atomically(params.partial_path, partial.script_text)
-    where = f"{params.out_path} was left as it was (the last good script)" if kept else f"no script was written to {params.out_path}"
-    extra = f"; the {partial.report.pages_drafted} page(s) drafted are in {params.partial_path}" if partial is not None else ""
+    where = (
+        f"{params.out_path} was left as it was (the last good script)"
+        if kept
+        else f"no script was written to {params.out_path}"
+    )
+    extra = (
+        f"; the {partial.report.pages_drafted} page(s) drafted are in {params.partial_path}"
+        if partial is not None
+        else ""
+    )
     failure = f"{str(exc).rstrip('.')}; {where}{extra}."
     return WritersRoomResult(
         ok=False,

@@ -94,7 +94,9 @@ class PlanStats:
     notes: list[str] = field(default_factory=list)
 
 
-def fit_excerpt(client: ChatClient, text: str, max_chars: int, *, context_tokens: int, stats: PlanStats, seed: int | None = None) -> str:
+def fit_excerpt(
+    client: ChatClient, text: str, max_chars: int, *, context_tokens: int, stats: PlanStats, seed: int | None = None
+) -> str:
     """`text` if it fits `max_chars`, else a summary of its chunks (map-reduce, bounded rounds)."""
     rounds = 0
     while len(text) > max_chars and rounds < MAX_SUMMARY_ROUNDS:
@@ -116,7 +118,9 @@ def fit_excerpt(client: ChatClient, text: str, max_chars: int, *, context_tokens
             summaries.append(reply.value.summary)  # type: ignore[attr-defined]
         text = " ".join(summaries)
     if len(text) > max_chars:
-        stats.notes.append(f"an excerpt was still {len(text)} characters after {rounds} summary rounds; cut to {max_chars}.")
+        stats.notes.append(
+            f"an excerpt was still {len(text)} characters after {rounds} summary rounds; cut to {max_chars}."
+        )
         text = text[:max_chars].rsplit(" ", 1)[0]
     elif rounds:
         stats.notes.append(f"a long excerpt was summarised in {rounds} round(s) to fit the model's context.")
@@ -127,11 +131,22 @@ def _mentioned(story: str, name: str) -> bool:
     return bool(re.search(rf"\b{re.escape(name)}\b", story, re.IGNORECASE))
 
 
-def extract_cast(client: ChatClient, story: str, bible: Bible, *, max_chars: int, context_tokens: int, stats: PlanStats, seed: int | None = None) -> Bible:
+def extract_cast(
+    client: ChatClient,
+    story: str,
+    bible: Bible,
+    *,
+    max_chars: int,
+    context_tokens: int,
+    stats: PlanStats,
+    seed: int | None = None,
+) -> Bible:
     """Fill an empty bible's characters/locations/title from the story; names the story never
     mentions are dropped (small models invent them)."""
     excerpt = fit_excerpt(client, story, max_chars, context_tokens=context_tokens, stats=stats, seed=seed)
-    reply = client.structured([ChatMessage("system", CAST_SYSTEM), ChatMessage("user", excerpt)], CastPlan, max_tokens=700, seed=seed)
+    reply = client.structured(
+        [ChatMessage("system", CAST_SYSTEM), ChatMessage("user", excerpt)], CastPlan, max_tokens=700, seed=seed
+    )
     stats.llm_calls += len(reply.replies)
     plan: CastPlan = reply.value  # type: ignore[assignment]
     updated = bible.model_copy(deep=True)
@@ -141,7 +156,10 @@ def extract_cast(client: ChatClient, story: str, bible: Bible, *, max_chars: int
         if not _mentioned(story, c.name):
             stats.notes.append(f"the model proposed character {c.name!r}, who is not in the story; dropped.")
         elif updated.character(c.name) is None:
-            updated.characters = [*updated.characters, Character(name=c.name.strip(), description=c.description, outfit=c.outfit)]
+            updated.characters = [
+                *updated.characters,
+                Character(name=c.name.strip(), description=c.description, outfit=c.outfit),
+            ]
     for x in plan.locations:
         if updated.character(x.name) is not None:
             stats.notes.append(f"the model proposed {x.name!r} as a location, but it is a character; dropped.")

@@ -138,7 +138,9 @@ class BibleIndex:
         folder.mkdir(parents=True, exist_ok=True)
         self._faiss.write_index(self._index, str(folder / INDEX_FILE))
         records = [{"id": i, "digest": self._digests[i], **e.__dict__} for i, e in self._entries.items()]
-        (folder / ENTRIES_FILE).write_text(json.dumps({"dim": self.embedder.dim, "next_id": self._next_id, "entries": records}), encoding="utf-8")
+        (folder / ENTRIES_FILE).write_text(
+            json.dumps({"dim": self.embedder.dim, "next_id": self._next_id, "entries": records}), encoding="utf-8"
+        )
 
     @classmethod
     def load(cls, folder: Path, embedder: Embedder) -> BibleIndex:

@@ -66,7 +66,9 @@ def resolve_location(bible: Bible, name: str | None) -> str | None:
     return names[close[0]] if close else name.strip()
 
 
-def shape_page(panels: list[ShapedPanel], bible: Bible, budget: DialogueBudget, page: int, previous_location: str | None) -> list[str]:
+def shape_page(
+    panels: list[ShapedPanel], bible: Bible, budget: DialogueBudget, page: int, previous_location: str | None
+) -> list[str]:
     """Shape `panels` in place; return one note per change."""
     notes: list[str] = []
     for number, panel in enumerate(panels, start=1):
@@ -125,12 +127,16 @@ def _vary_shots(panels: list[ShapedPanel], previous_location: str | None, page: 
             panel.shot = None
         moved = panel.location is not None and (location is None or panel.location.casefold() != location.casefold())
         if moved and panel.shot not in ESTABLISHING_SHOTS:
-            notes.append(f"page {page} panel {number}: a new place ({panel.location}) opens with a wide shot "
-                         f"(was {panel.shot or 'unset'}).")
+            notes.append(
+                f"page {page} panel {number}: a new place ({panel.location}) opens with a wide shot "
+                f"(was {panel.shot or 'unset'})."
+            )
             panel.shot = "wide"
         elif panel.shot is not None and panel.shot == last_shot:
             replacement = next(s for s in VARIETY_ORDER if s != last_shot)
-            notes.append(f"page {page} panel {number}: {panel.shot} repeated the previous shot; changed to {replacement}.")
+            notes.append(
+                f"page {page} panel {number}: {panel.shot} repeated the previous shot; changed to {replacement}."
+            )
             panel.shot = replacement
         last_shot = panel.shot
         location = panel.location or location

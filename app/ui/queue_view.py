@@ -15,8 +15,12 @@ from ..image_files import PREVIEW_IMAGE_SUFFIXES
 IMAGE_SUFFIXES = frozenset(PREVIEW_IMAGE_SUFFIXES)
 VIDEO_SUFFIXES = frozenset({".mp4", ".webm", ".mov"})  # the history gallery plays these too
 STATUS_COLOURS = {
-    "queued": "#6b7280", "running": "#4f46e5", "paused": "#d97706",
-    "succeeded": "#16a34a", "failed": "#b91c1c", "cancelled": "#6b7280",
+    "queued": "#6b7280",
+    "running": "#4f46e5",
+    "paused": "#d97706",
+    "succeeded": "#16a34a",
+    "failed": "#b91c1c",
+    "cancelled": "#6b7280",
 }
 TABLE_HEADERS = ["job", "name", "kind", "status", "progress", "priority", "backend", "batch", "updated", "error"]
 
@@ -27,7 +31,12 @@ NAME_MAX_CHARS = 48
 ERROR_SUMMARY_CHARS = 110
 THUMB_MAX_BYTES = 2_000_000  # larger outputs get no inline thumbnail
 THUMB_SIDE = 56
-FILTERS = {"all": None, "running": ("queued", "running", "paused"), "failed": ("failed", "cancelled"), "done": ("succeeded",)}
+FILTERS = {
+    "all": None,
+    "running": ("queued", "running", "paused"),
+    "failed": ("failed", "cancelled"),
+    "done": ("succeeded",),
+}
 PROMPT_KEYS = ("prompt", "positive", "positive_prompt", "text", "story_text", "caption")
 
 
@@ -40,7 +49,7 @@ def _first_words(text: str) -> str:
     words = " ".join(text.split()).split(" ")
     clipped = " ".join(words[:NAME_WORDS])
     if len(clipped) > NAME_MAX_CHARS:
-        clipped = clipped[:NAME_MAX_CHARS - 1].rstrip()
+        clipped = clipped[: NAME_MAX_CHARS - 1].rstrip()
     return clipped + ("…" if clipped != " ".join(words) else "")
 
 
@@ -112,7 +121,7 @@ def error_summary(message: str | None) -> str:
         if sep and len(head) >= 12:
             text = head + ("." if mark != "; " else "")
             break
-    return text if len(text) <= ERROR_SUMMARY_CHARS else text[:ERROR_SUMMARY_CHARS - 1].rstrip() + "…"
+    return text if len(text) <= ERROR_SUMMARY_CHARS else text[: ERROR_SUMMARY_CHARS - 1].rstrip() + "…"
 
 
 def error_html(message: str | None) -> str:
@@ -124,14 +133,18 @@ def error_html(message: str | None) -> str:
     full = "\n".join(lines)
     if full == summary:
         return f'<div class="queue-error">{html.escape(summary)}</div>'
-    return (f'<details class="queue-error"><summary>{html.escape(summary)}</summary>'
-            f'<pre class="queue-error-detail">{html.escape(full)}</pre></details>')
+    return (
+        f'<details class="queue-error"><summary>{html.escape(summary)}</summary>'
+        f'<pre class="queue-error-detail">{html.escape(full)}</pre></details>'
+    )
 
 
 def filter_jobs(jobs: list[Any], status_filter: str | None, batch: str | None) -> list[Any]:
     """Jobs with a status in the filter's group ('all', 'running', 'failed', 'done') and, when given, of one batch."""
     statuses = FILTERS.get(status_filter or "all")
-    return [job for job in jobs if (statuses is None or job.status in statuses) and (not batch or job.batch_id == batch)]
+    return [
+        job for job in jobs if (statuses is None or job.status in statuses) and (not batch or job.batch_id == batch)
+    ]
 
 
 def batch_choices(jobs: list[Any]) -> list[str]:
@@ -151,8 +164,18 @@ def age(timestamp: float | None, now: float | None = None) -> str:
 
 def job_rows(jobs: list[Any], now: float | None = None) -> list[list[Any]]:
     return [
-        [short_id(job.id), job_name(job), job.kind, job.status, f"{round(job.progress * 100)}%", job.priority,
-         job.backend or "", job.batch_id or "", age(job.updated_at, now), error_summary(job.last_error)]
+        [
+            short_id(job.id),
+            job_name(job),
+            job.kind,
+            job.status,
+            f"{round(job.progress * 100)}%",
+            job.priority,
+            job.backend or "",
+            job.batch_id or "",
+            age(job.updated_at, now),
+            error_summary(job.last_error),
+        ]
         for job in jobs
     ]
 
@@ -193,14 +216,20 @@ def jobs_table_html(jobs: list[Any], output_dir: Path | None = None, now: float 
             f'<td class="queue-thumb-cell">{thumbnail_html(job, output_dir)}</td>'
             f'<td><code class="queue-id">{html.escape(short_id(job.id))}</code></td>'
             f'<td class="queue-name">{html.escape(job_name(job))}<div class="queue-kind">{html.escape(job.kind)}'
-            f'{" · " + html.escape(job.backend) if job.backend else ""}</div></td>'
+            f"{' · ' + html.escape(job.backend) if job.backend else ''}</div></td>"
             f'<td style="color:{colour}">{html.escape(job.status)}</td>'
-            f'<td>{round(job.progress * 100)}%</td><td>{job.priority}</td>'
-            f'<td>{html.escape(job.batch_id or "")}</td><td>{age(job.updated_at, now)}</td>'
+            f"<td>{round(job.progress * 100)}%</td><td>{job.priority}</td>"
+            f"<td>{html.escape(job.batch_id or '')}</td><td>{age(job.updated_at, now)}</td>"
             f'<td class="queue-error-cell">{error}</td></tr>'
         )
-    head = "".join(f"<th>{name}</th>" for name in ("", "id", "name", "status", "progress", "priority", "batch", "updated", "error"))
-    return f'<div class="queue-table-wrap"><table class="queue-jobs"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+    head = "".join(
+        f"<th>{name}</th>" for name in ("", "id", "name", "status", "progress", "priority", "batch", "updated", "error")
+    )
+    body = "".join(rows)
+    return (
+        f'<div class="queue-table-wrap"><table class="queue-jobs"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )
 
 
 def preview_html(job: Any, output_dir: Path | None) -> str:
@@ -235,7 +264,8 @@ def progress_cards_html(jobs: list[Any], output_dir: Path | None = None, places:
             f'<span class="queue-status" style="color:{colour}">{html.escape(job.status)}</span></div>'
             f'<progress max="100" value="{percent}" aria-label="progress of job {short_id(job.id)}"></progress>'
             f'<div class="queue-card-detail">{percent}% · {detail}'
-            f'{" · " + html.escape(job.backend) if job.backend else ""}</div>{_card_preview(job, output_dir, place)}{error}</div>'
+            f"{' · ' + html.escape(job.backend) if job.backend else ''}</div>"
+            f"{_card_preview(job, output_dir, place)}{error}</div>"
         )
     return '<div class="queue-cards">' + "".join(cards) + "</div>"
 

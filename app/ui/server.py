@@ -34,8 +34,9 @@ class ServerOptions:
     embedded_worker: bool = True
 
 
-def resolve_options(config: Config, host: str | None, port: int | None, comfyui_url: str,
-                    embedded_worker: bool = True) -> ServerOptions:
+def resolve_options(
+    config: Config, host: str | None, port: int | None, comfyui_url: str, embedded_worker: bool = True
+) -> ServerOptions:
     """Merge command-line overrides with the config; refuse a non-loopback address without a token."""
     chosen_host = host or config.app.host
     token = config.app.auth_token
@@ -72,11 +73,18 @@ def build_server(config: Config, options: ServerOptions):
     from .layouts import studio
     from .theme import build_theme
 
-    config = config.model_copy(update={"app": config.app.model_copy(update={"host": options.host, "port": options.port})})
+    config = config.model_copy(
+        update={"app": config.app.model_copy(update={"host": options.host, "port": options.port})}
+    )
     apply_pixel_limit(config.security.max_image_pixels)
     context = UiContext(config=config, comfyui_url=options.comfyui_url)
-    app = FastAPI(title="Inkframe Studio", docs_url=None, openapi_url=None, redoc_url=None,
-                  lifespan=_lifespan(config, context, options))
+    app = FastAPI(
+        title="Inkframe Studio",
+        docs_url=None,
+        openapi_url=None,
+        redoc_url=None,
+        lifespan=_lifespan(config, context, options),
+    )
     session = GradioSession()
     _include_rest_api(app, config, options, context, session)
     demo = studio.render(context)
@@ -85,10 +93,20 @@ def build_server(config: Config, options: ServerOptions):
         token = options.auth_token
         auth = lambda _user, password: token_matches(token, password)  # noqa: E731
     app = gr.mount_gradio_app(
-        app, demo, path="/", auth=auth, auth_message="Enter the studio's access token as the password.",
-        ssr_mode=False, theme=build_theme(), css=_css(), footer_links=[], show_error=True,
-        allowed_paths=readable_folders(config), blocked_paths=blocked_files(config),
-        max_file_size=config.security.max_upload_bytes, app_kwargs={"openapi_url": None},  # the API's schema is at /api/openapi.json
+        app,
+        demo,
+        path="/",
+        auth=auth,
+        auth_message="Enter the studio's access token as the password.",
+        ssr_mode=False,
+        theme=build_theme(),
+        css=_css(),
+        footer_links=[],
+        show_error=True,
+        allowed_paths=readable_folders(config),
+        blocked_paths=blocked_files(config),
+        max_file_size=config.security.max_upload_bytes,
+        app_kwargs={"openapi_url": None},  # the API's schema is at /api/openapi.json
     )
     # mount_gradio_app skips launch(), and gradio checks that an input file was uploaded by a user (and that an
     # output lies in allowed_paths) only once has_launched is set: without this any path on disk could be read.
@@ -104,11 +122,17 @@ def readable_folders(config: Config) -> list[str]:
 
 
 def blocked_files(config: Config) -> list[str]:
-    """Never served, even when inside an allowed folder: the config file, the data folder (job store) and the env file."""
+    """Never served, even when inside an allowed folder: the config file, the data folder (job store) and the env
+    file."""
     from ..config import DEFAULT_CONFIG_PATH, PROJECT_ROOT
 
     named = os.environ.get("INKFRAME_CONFIG")
-    paths = [DEFAULT_CONFIG_PATH, config.resolve(config.app.data_dir), config.resolve(config.queue.sqlite_path), PROJECT_ROOT / ".env"]
+    paths = [
+        DEFAULT_CONFIG_PATH,
+        config.resolve(config.app.data_dir),
+        config.resolve(config.queue.sqlite_path),
+        PROJECT_ROOT / ".env",
+    ]
     if named:
         paths.append(Path(named))
     return [str(Path(path).resolve()) for path in paths]
@@ -142,7 +166,9 @@ class GradioSession:
         if gradio is None or not getattr(gradio, "auth", None):
             return False
         cookie_id = getattr(gradio, "cookie_id", "")
-        token = request.cookies.get(f"access-token-{cookie_id}") or request.cookies.get(f"access-token-unsecure-{cookie_id}")
+        token = request.cookies.get(f"access-token-{cookie_id}") or request.cookies.get(
+            f"access-token-unsecure-{cookie_id}"
+        )
         return token is not None and gradio.tokens.get(token) is not None
 
 
@@ -203,7 +229,7 @@ def _css() -> str:
     return CSS
 
 
-def _include_rest_api(app, config: Config, options: ServerOptions, context: UiContext, session: "GradioSession") -> None:
+def _include_rest_api(app, config: Config, options: ServerOptions, context: UiContext, session: GradioSession) -> None:
     """Serve the queue's REST API (app.api) under /api, sharing one QueueService with the UI."""
     from app.api import include_api
 

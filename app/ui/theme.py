@@ -19,28 +19,46 @@ CSS = """
 .queue-status { margin-left: auto; font-weight: 600; }
 .queue-card progress { width: 100%; height: 10px; }
 .queue-card-detail { font-size: 0.85em; opacity: 0.8; }
-.queue-preview { display: block; max-width: 256px; width: 100%; margin-top: 6px; border-radius: 4px; image-rendering: auto; }
+.queue-preview {
+  display: block; max-width: 256px; width: 100%; margin-top: 6px; border-radius: 4px; image-rendering: auto;
+}
 .queue-error { color: #b91c1c; font-size: 0.85em; }
-#queue-gallery .grid-container { grid-template-columns: repeat(auto-fill, minmax(140px, 180px)) !important; grid-template-rows: none !important; }
+#queue-gallery .grid-container {
+  grid-template-columns: repeat(auto-fill, minmax(140px, 180px)) !important; grid-template-rows: none !important;
+}
 .gallery-settings { border-collapse: collapse; width: 100%; font-size: 0.9em; }
-.gallery-settings th, .gallery-settings td { padding: 4px 8px; border-bottom: 1px solid var(--border-color-primary); text-align: left; vertical-align: top; }
+.gallery-settings th, .gallery-settings td {
+  padding: 4px 8px; border-bottom: 1px solid var(--border-color-primary); text-align: left; vertical-align: top;
+}
 .gallery-settings th { width: 30%; min-width: 6em; font-weight: 600; }
 .gallery-settings td { overflow-wrap: break-word; }
 .live-progress progress { width: 100%; height: 12px; accent-color: #4f46e5; }
 .live-detail { font-size: 0.9em; opacity: 0.85; overflow-wrap: anywhere; }
 .live-preview { display: block; max-width: 320px; width: 100%; margin-top: 6px; border-radius: 4px; }
 .queue-error, .inkframe-errors, .inkframe-notice p, .inkframe-ok p { white-space: normal; overflow-wrap: anywhere; }
-.inkframe-wide-table td, .inkframe-wide-table td span, .inkframe-wide-table th span { white-space: normal !important; overflow-wrap: break-word; word-break: normal; }
+.inkframe-wide-table td, .inkframe-wide-table td span, .inkframe-wide-table th span {
+  white-space: normal !important; overflow-wrap: break-word; word-break: normal;
+}
 .queue-table-wrap { overflow-x: auto; max-width: 100%; }
 .queue-jobs { border-collapse: collapse; width: 100%; font-size: 0.9em; }
-.queue-jobs th, .queue-jobs td { padding: 4px 6px; border: none !important; border-bottom: 1px solid var(--border-color-primary) !important; text-align: left; vertical-align: top; }
+.queue-jobs th, .queue-jobs td {
+  padding: 4px 6px; border: none !important; border-bottom: 1px solid var(--border-color-primary) !important;
+  text-align: left; vertical-align: top;
+}
 .queue-jobs td { white-space: nowrap; }
-.queue-jobs td.queue-name, .queue-jobs td.queue-error-cell { white-space: normal; min-width: 12em; max-width: 28em; overflow-wrap: break-word; }
+.queue-jobs td.queue-name, .queue-jobs td.queue-error-cell {
+  white-space: normal; min-width: 12em; max-width: 28em; overflow-wrap: break-word;
+}
 .queue-kind { font-size: 0.8em; opacity: 0.7; }
 .queue-jobs td.queue-thumb-cell { width: 60px; min-width: 60px; padding: 2px; }
-.queue-jobs img.queue-thumb { width: 56px !important; height: 56px !important; max-width: none !important; object-fit: cover; border-radius: 4px; display: block; margin: 0; }
+.queue-jobs img.queue-thumb {
+  width: 56px !important; height: 56px !important; max-width: none !important; object-fit: cover; border-radius: 4px;
+  display: block; margin: 0;
+}
 .queue-error summary { cursor: pointer; }
-.queue-error-detail { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 0.9em; max-height: 16em; overflow-y: auto; }
+.queue-error-detail {
+  white-space: pre-wrap; overflow-wrap: anywhere; font-size: 0.9em; max-height: 16em; overflow-y: auto;
+}
 .inkframe-toolbar { align-items: flex-end; }
 .inkframe-toolbar button { align-self: flex-end; margin-bottom: 6px; }
 footer { display: none !important; }

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-TabName = Literal[
-    "comic", "characters", "locations", "faceswap", "motion", "video", "workflows", "queue", "settings"
-]
+TabName = Literal["comic", "characters", "locations", "faceswap", "motion", "video", "workflows", "queue", "settings"]
 
 TAB_TITLES: dict[TabName, str] = {
     "comic": "Comic",

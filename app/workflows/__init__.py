@@ -23,8 +23,14 @@ from .preflight import preflight
 from .widgets import NodeSpecs
 
 
-def to_api(workflow_or_json: Workflow | Mapping[str, Any], object_info: Mapping[str, Any] | NodeSpecs, *, strict: bool = False,
-           frontend_version: str | None = None, purpose: Purpose = "display") -> dict[str, Any]:
+def to_api(
+    workflow_or_json: Workflow | Mapping[str, Any],
+    object_info: Mapping[str, Any] | NodeSpecs,
+    *,
+    strict: bool = False,
+    frontend_version: str | None = None,
+    purpose: Purpose = "display",
+) -> dict[str, Any]:
     """The API prompt of a workflow (UI-format files converted as ComfyUI's frontend does; API ones as they are),
     with Inkframe parameter nodes resolved app-side (`param_nodes.resolve_parameter_nodes`): a backend never needs
     the project's node pack to carry parameters.
@@ -43,9 +49,15 @@ def to_api(workflow_or_json: Workflow | Mapping[str, Any], object_info: Mapping[
         data = dict(workflow_or_json)
         fmt = detect_format(data)
     if fmt == "api":
-        prompt = data.get("prompt") if isinstance(data.get("prompt"), dict) and "class_type" not in data.get("prompt", {}) else data
+        prompt = (
+            data.get("prompt")
+            if isinstance(data.get("prompt"), dict) and "class_type" not in data.get("prompt", {})
+            else data
+        )
         return resolve_parameter_nodes(dict(prompt))
-    specs = object_info if isinstance(object_info, NodeSpecs) else {**param_info(), **dict(object_info)}  # NodeSpecs: merged by the caller
+    specs = (
+        object_info if isinstance(object_info, NodeSpecs) else {**param_info(), **dict(object_info)}
+    )  # NodeSpecs: merged by the caller
     prompt = to_api_prompt(data, specs, strict=strict, frontend_version=frontend_version, purpose=purpose)
     placeholders = [k for k, v in prompt.items() if "class_type" not in v]
     if placeholders:

@@ -21,7 +21,9 @@ from .widgets import UNDEFINED, NodeSpec, NodeSpecs
 
 COLUMN_WIDTH, ROW_GAP, NODE_WIDTH, GROUP_GAP = 380, 40, 320, 90
 PRIMITIVE = "PrimitiveNode"  # ComfyUI's frontend-only Primitive node: its value is copied into the widgets it feeds
-PRIMITIVE_SPEC = NodeSpec(type=PRIMITIVE, display_name="Primitive", inputs=(), widgets=(), outputs=("*",), output_node=False)
+PRIMITIVE_SPEC = NodeSpec(
+    type=PRIMITIVE, display_name="Primitive", inputs=(), widgets=(), outputs=("*",), output_node=False
+)
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,9 @@ class _Node:
     widget: tuple[str, str] | None = None  # a Primitive node: (type, name) of the first widget it feeds
 
     def __getitem__(self, slot: int) -> Out:
-        return Out(self.id, slot, self.spec.outputs[slot], self.values.get("value", UNDEFINED) if slot == 0 else UNDEFINED)
+        return Out(
+            self.id, slot, self.spec.outputs[slot], self.values.get("value", UNDEFINED) if slot == 0 else UNDEFINED
+        )
 
 
 class GraphBuilder:
@@ -60,7 +64,16 @@ class GraphBuilder:
         self.links: list[list[Any]] = []
         self.notes: list[tuple[str, str]] = []
 
-    def node(self, node_type: str, *, _title: str | None = None, _mode: int = 0, _group: str | None = None, _color: str | None = None, **inputs: Any) -> _Node:
+    def node(
+        self,
+        node_type: str,
+        *,
+        _title: str | None = None,
+        _mode: int = 0,
+        _group: str | None = None,
+        _color: str | None = None,
+        **inputs: Any,
+    ) -> _Node:
         """Add a node; keyword arguments are its inputs (an Out or node links, anything else is a widget value)."""
         title, mode, group, color = _title, _mode, _group, _color
         spec = self.specs.get(node_type)
@@ -106,7 +119,9 @@ class GraphBuilder:
         node.depth = -1  # parameters get their own column, left of the graph
         return node
 
-    def primitive(self, value: Any, *, title: str = "Primitive", _group: str | None = None, _color: str | None = None) -> _Node:
+    def primitive(
+        self, value: Any, *, title: str = "Primitive", _group: str | None = None, _color: str | None = None
+    ) -> _Node:
         """The frontend's Primitive node holding `value`; link its [0] to the widget inputs it should set."""
         node = _Node(len(self.nodes) + 1, PRIMITIVE_SPEC, {"value": value}, {}, title, 0, _group, _color)
         node.outputs = [[]]
@@ -179,8 +194,16 @@ class GraphBuilder:
         kind = node.widget[0]
         controls = ["fixed"] if kind in ("INT", "FLOAT") else ["fixed", ""] if kind == "COMBO" else []
         return {
-            "id": node.id, "type": PRIMITIVE, "pos": [0, 0], "size": [NODE_WIDTH, 82 + 26 * len(controls)], "flags": {}, "order": 0,
-            "mode": node.mode, "inputs": [], "outputs": [], "title": node.title,
+            "id": node.id,
+            "type": PRIMITIVE,
+            "pos": [0, 0],
+            "size": [NODE_WIDTH, 82 + 26 * len(controls)],
+            "flags": {},
+            "order": 0,
+            "mode": node.mode,
+            "inputs": [],
+            "outputs": [],
+            "title": node.title,
             "properties": {"Run widget replace on values": False, **node.properties},
             "widgets_values": [node.values["value"], *controls],
             **({"color": node.color, "bgcolor": "#3f5159"} if node.color else {}),
@@ -205,7 +228,9 @@ class GraphBuilder:
     def _layout(self, serialized: list[dict[str, Any]]) -> None:
         columns: dict[int, float] = {}
         last_group: dict[int, str | None] = {}
-        for order, (node, data) in enumerate(sorted(zip(self.nodes, serialized, strict=True), key=lambda p: (p[0].depth, p[0].group or "", p[0].id))):
+        for order, (node, data) in enumerate(
+            sorted(zip(self.nodes, serialized, strict=True), key=lambda p: (p[0].depth, p[0].group or "", p[0].id))
+        ):
             y = columns.get(node.depth, 0.0)
             if node.depth in last_group and last_group[node.depth] != node.group:
                 y += GROUP_GAP
@@ -216,10 +241,23 @@ class GraphBuilder:
         for node, data in zip(self.nodes, serialized, strict=True):
             if node.spec.type == PRIMITIVE and node.widget is not None:
                 kind, name = node.widget
-                data["outputs"] = [{"name": kind, "type": kind, "links": node.outputs[0] or None, "slot_index": 0, "widget": {"name": name}}]
+                data["outputs"] = [
+                    {
+                        "name": kind,
+                        "type": kind,
+                        "links": node.outputs[0] or None,
+                        "slot_index": 0,
+                        "widget": {"name": name},
+                    }
+                ]
                 continue
             data["outputs"] = [
-                {"name": name, "type": kind, "links": node.outputs[i] or None, **({"slot_index": i} if node.outputs[i] else {})}
+                {
+                    "name": name,
+                    "type": kind,
+                    "links": node.outputs[i] or None,
+                    **({"slot_index": i} if node.outputs[i] else {}),
+                }
                 for i, (name, kind) in enumerate(zip(self._output_names(node.spec), node.spec.outputs, strict=False))
             ]
 
@@ -229,8 +267,21 @@ class GraphBuilder:
 
     def _note(self, index: int, text: str) -> dict[str, Any]:
         node_id = len(self.nodes) + index + 1
-        return {"id": node_id, "type": "Note", "pos": [-2 * COLUMN_WIDTH, index * 220], "size": [NODE_WIDTH + 40, 200], "flags": {}, "order": 0,
-                "mode": 0, "inputs": [], "outputs": [], "properties": {}, "widgets_values": [text], "color": "#432", "bgcolor": "#653"}
+        return {
+            "id": node_id,
+            "type": "Note",
+            "pos": [-2 * COLUMN_WIDTH, index * 220],
+            "size": [NODE_WIDTH + 40, 200],
+            "flags": {},
+            "order": 0,
+            "mode": 0,
+            "inputs": [],
+            "outputs": [],
+            "properties": {},
+            "widgets_values": [text],
+            "color": "#432",
+            "bgcolor": "#653",
+        }
 
     def _groups(self, serialized: list[dict[str, Any]]) -> list[dict[str, Any]]:
         groups: dict[str, list[dict[str, Any]]] = {}
@@ -243,5 +294,14 @@ class GraphBuilder:
             y0 = min(m["pos"][1] for m in members) - 60
             x1 = max(m["pos"][0] + m["size"][0] for m in members) + 20
             y1 = max(m["pos"][1] + m["size"][1] for m in members) + 20
-            result.append({"id": len(result) + 1, "title": title, "bounding": [x0, y0, x1 - x0, y1 - y0], "color": "#3f789e", "font_size": 24, "flags": {}})
+            result.append(
+                {
+                    "id": len(result) + 1,
+                    "title": title,
+                    "bounding": [x0, y0, x1 - x0, y1 - y0],
+                    "color": "#3f789e",
+                    "font_size": 24,
+                    "flags": {},
+                }
+            )
         return result

@@ -19,8 +19,20 @@ from .param_nodes import param_info
 from .preflight import check_value, install_hint, preflight
 from .widgets import NodeSpecs
 
-CapabilityId = Literal["panel", "character_sheet", "background", "img2img", "inpaint", "upscale_restore", "faceswap_image",
-                       "faceswap_video", "pose_animation", "portrait_animation", "image_to_video", "text_to_video"]
+CapabilityId = Literal[
+    "panel",
+    "character_sheet",
+    "background",
+    "img2img",
+    "inpaint",
+    "upscale_restore",
+    "faceswap_image",
+    "faceswap_video",
+    "pose_animation",
+    "portrait_animation",
+    "image_to_video",
+    "text_to_video",
+]
 PROJECT_PACK = "Inkframe Studio nodes"
 PROJECT_PACK_INSTALL = "python scripts/download_models.py --extra-model-paths COMFYUI_DIR"
 MODEL_KINDS = ("model", "lora")
@@ -77,7 +89,10 @@ class MissingModel:
         size = f" ({human_size(self.size)})" if self.size else ""
         if not self.listed:
             return f"Put model {self.name}{size} in ComfyUI's models/{self.folder or '<folder>'}."
-        return f"Download {self.name}{size} into models/{self.folder}: `python scripts/download_models.py --only {self.name}`."
+        return (
+            f"Download {self.name}{size} into models/{self.folder}: "
+            f"`python scripts/download_models.py --only {self.name}`."
+        )
 
 
 @dataclass(frozen=True)
@@ -145,8 +160,12 @@ def _grouped(pairs: list[tuple[Any, str]], key: Any) -> list[tuple[Any, list[str
     return list(found.values())
 
 
-def compute_capabilities(object_info: Mapping[str, Any], workflows: Mapping[str, Workflow], manifest: list[ModelEntry] | None = None,
-                         capabilities: tuple[Capability, ...] = CAPABILITIES) -> CapabilityReport:
+def compute_capabilities(
+    object_info: Mapping[str, Any],
+    workflows: Mapping[str, Workflow],
+    manifest: list[ModelEntry] | None = None,
+    capabilities: tuple[Capability, ...] = CAPABILITIES,
+) -> CapabilityReport:
     """Per capability, whether this backend (its `/object_info`) can run it and, if not, what it lacks."""
     from . import to_api  # the package's converter: parameter nodes resolved app-side, as when a job is queued
 
@@ -155,7 +174,9 @@ def compute_capabilities(object_info: Mapping[str, Any], workflows: Mapping[str,
     for capability in capabilities:
         workflow = workflows.get(capability.workflow)
         if workflow is None:
-            statuses.append(CapabilityStatus(capability, other=(f"the workflow library has no {capability.workflow}.json",)))
+            statuses.append(
+                CapabilityStatus(capability, other=(f"the workflow library has no {capability.workflow}.json",))
+            )
             continue
         try:
             prompt = to_api(workflow, specs)
@@ -163,8 +184,12 @@ def compute_capabilities(object_info: Mapping[str, Any], workflows: Mapping[str,
             statuses.append(CapabilityStatus(capability, other=(f"{capability.workflow}: {exc}",)))
             continue
         problems = preflight(prompt, specs, manifest or []).problems
-        if any(p.kind == "missing_node" for p in problems):  # nodes behind a missing output node still need their models
-            problems += _unchecked_models(prompt, specs, {p.node_id for p in problems if p.kind == "missing_model"}, manifest or [])
+        if any(
+            p.kind == "missing_node" for p in problems
+        ):  # nodes behind a missing output node still need their models
+            problems += _unchecked_models(
+                prompt, specs, {p.node_id for p in problems if p.kind == "missing_model"}, manifest or []
+            )
         statuses.append(_status(capability, problems, workflow.parameters, specs, manifest or []))
     checkpoints = specs.get("CheckpointLoaderSimple")
     listing = checkpoints.by_name["ckpt_name"].choices if checkpoints and "ckpt_name" in checkpoints.by_name else ()
@@ -180,8 +205,13 @@ def _family_rows(object_info: Mapping[str, Any], workflows: Mapping[str, Workflo
     return tuple(family_table(backend, family_statuses(backend, missing_node_sentences(workflows, object_info))))
 
 
-def _status(capability: Capability, problems: tuple[Problem, ...], parameters: tuple[Parameter, ...], specs: NodeSpecs,
-            manifest: list[ModelEntry]) -> CapabilityStatus:
+def _status(
+    capability: Capability,
+    problems: tuple[Problem, ...],
+    parameters: tuple[Parameter, ...],
+    specs: NodeSpecs,
+    manifest: list[ModelEntry],
+) -> CapabilityStatus:
     picked = {target: p for p in parameters for target in p.bindings()}
     packs: dict[str, MissingPack] = {}
     models: dict[str, MissingModel] = {}
@@ -201,7 +231,12 @@ def _status(capability: Capability, problems: tuple[Problem, ...], parameters: t
                 continue  # the user picks one of the files the backend has
             name = str(param.default if param is not None else _value_name(problem.sentence))
             entry = find_model(manifest, name)
-            models[name] = MissingModel(entry.name if entry else name, entry.folder if entry else "", entry.size if entry else None, entry is not None)
+            models[name] = MissingModel(
+                entry.name if entry else name,
+                entry.folder if entry else "",
+                entry.size if entry else None,
+                entry is not None,
+            )
             continue
         if input_spec is not None and any(input_spec.options.get(o) for o in UPLOAD_OPTIONS):
             continue  # an input file: the user provides it
@@ -211,7 +246,9 @@ def _status(capability: Capability, problems: tuple[Problem, ...], parameters: t
     return CapabilityStatus(capability, tuple(packs.values()), tuple(models.values()), tuple(dict.fromkeys(other)))
 
 
-def _unchecked_models(prompt: Mapping[str, Any], specs: NodeSpecs, checked: set[str], manifest: list[ModelEntry]) -> tuple[Problem, ...]:
+def _unchecked_models(
+    prompt: Mapping[str, Any], specs: NodeSpecs, checked: set[str], manifest: list[ModelEntry]
+) -> tuple[Problem, ...]:
     """Missing-model problems of every node preflight did not validate (it checks only what an output reaches)."""
     found = []
     for node_id, node in prompt.items():

@@ -19,8 +19,8 @@ subgraph widgets keep the positions they were saved with (docs/workflows.md).
 from __future__ import annotations
 
 import json
-import re
 import random
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -59,13 +59,24 @@ class _Context:
     rng: random.Random
     rules: FrontendRules
     dtos: dict[str, _Dto] = field(default_factory=dict)
-    overrides: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)  # (graph key, node id) -> widget values
+    overrides: dict[tuple[int, int], dict[str, Any]] = field(
+        default_factory=dict
+    )  # (graph key, node id) -> widget values
     promoted: dict[str, list[int]] = field(default_factory=dict)  # subgraph id -> indices of inputs that feed a widget
-    declared: dict[str, tuple[list[dict[str, Any]], frozenset[str]]] = field(default_factory=dict)  # node type -> input slots
+    declared: dict[str, tuple[list[dict[str, Any]], frozenset[str]]] = field(
+        default_factory=dict
+    )  # node type -> input slots
 
 
-def to_api_prompt(workflow: dict[str, Any], object_info: dict[str, Any] | NodeSpecs, *, strict: bool = True,
-                  rng: random.Random | None = None, frontend_version: str | None = None, purpose: Purpose = "display") -> dict[str, Any]:
+def to_api_prompt(
+    workflow: dict[str, Any],
+    object_info: dict[str, Any] | NodeSpecs,
+    *,
+    strict: bool = True,
+    rng: random.Random | None = None,
+    frontend_version: str | None = None,
+    purpose: Purpose = "display",
+) -> dict[str, Any]:
     """Convert a UI-format workflow (parsed JSON) into the API prompt the frontend would queue.
 
     frontend_version: the frontend whose rules apply (the one the backend serves; None: the default, see
@@ -100,7 +111,11 @@ def to_api_prompt(workflow: dict[str, Any], object_info: dict[str, Any] | NodeSp
         for name in [n for n, v in inputs.items() if isinstance(v, list) and len(v) == 2 and v[0] not in output]:
             del inputs[name]
     if purpose == "run":  # the app's own Inkframe* nodes are resolved app-side or named by preflight
-        missing = [ctx.dtos[k].node for k, v in output.items() if "class_type" not in v and not str(ctx.dtos[k].node["type"]).startswith(APP_NODE_PREFIX)]
+        missing = [
+            ctx.dtos[k].node
+            for k, v in output.items()
+            if "class_type" not in v and not str(ctx.dtos[k].node["type"]).startswith(APP_NODE_PREFIX)
+        ]
         if missing:
             raise MissingNodeTypesError(missing_types_sentence(missing), sorted({str(n["type"]) for n in missing}))
     return output
@@ -143,9 +158,21 @@ def _last_node_id(workflow: dict[str, Any]) -> int:
 
 
 def _remapped(graph: Graph, remap: dict[int, int]) -> Graph:
-    nodes = {remap.get(node_id, node_id): ({**node, "id": remap[node_id]} if node_id in remap else node) for node_id, node in graph.nodes.items()}
-    links = {link_id: Link(link.id, remap.get(link.origin_id, link.origin_id), link.origin_slot, remap.get(link.target_id, link.target_id), link.target_slot, link.type)
-             for link_id, link in graph.links.items()}
+    nodes = {
+        remap.get(node_id, node_id): ({**node, "id": remap[node_id]} if node_id in remap else node)
+        for node_id, node in graph.nodes.items()
+    }
+    links = {
+        link_id: Link(
+            link.id,
+            remap.get(link.origin_id, link.origin_id),
+            link.origin_slot,
+            remap.get(link.target_id, link.target_id),
+            link.target_slot,
+            link.type,
+        )
+        for link_id, link in graph.links.items()
+    }
     return Graph(nodes=nodes, links=links, subgraph_id=graph.subgraph_id, inputs=graph.inputs, outputs=graph.outputs)
 
 
@@ -212,7 +239,9 @@ def _apply_primitives(ctx: _Context, graph: Graph) -> None:
                 ctx.overrides.setdefault((id(graph), link.target_id), {})[name] = values[0]
 
 
-def _node_inputs(ctx: _Context, node: dict[str, Any], spec: NodeSpec | None, *, keep_undeclared: bool = True) -> list[dict[str, Any]]:
+def _node_inputs(
+    ctx: _Context, node: dict[str, Any], spec: NodeSpec | None, *, keep_undeclared: bool = True
+) -> list[dict[str, Any]]:
     """The node's input slots as the frontend holds them after loading (definition order, saved links).
 
     keep_undeclared=False leaves out saved widget inputs the node type does not declare (a value for a widget
@@ -228,11 +257,17 @@ def _node_inputs(ctx: _Context, node: dict[str, Any], spec: NodeSpec | None, *, 
     for d in declared:
         found = by_name.get(d["name"])
         merged.append({**found, **d, "link": found.get("link")} if found is not None else {**d, "link": None})
-    extra = [dict(i) for i in saved if i.get("name") not in names and (keep_undeclared or graph is not None or not i.get("widget"))]
+    extra = [
+        dict(i)
+        for i in saved
+        if i.get("name") not in names and (keep_undeclared or graph is not None or not i.get("widget"))
+    ]
     return merged + extra
 
 
-def _declared_inputs(ctx: _Context, node_type: str, graph: Graph | None, spec: NodeSpec | None) -> tuple[list[dict[str, Any]], frozenset[str]]:
+def _declared_inputs(
+    ctx: _Context, node_type: str, graph: Graph | None, spec: NodeSpec | None
+) -> tuple[list[dict[str, Any]], frozenset[str]]:
     """The input slots a node type declares (sockets, then widgets), cached per conversion."""
     cached = ctx.declared.get(node_type)
     if cached is None:
@@ -241,7 +276,9 @@ def _declared_inputs(ctx: _Context, node_type: str, graph: Graph | None, spec: N
         else:
             assert spec is not None
             declared = [{"name": s.name, "type": s.type} for s in spec.inputs if not s.is_widget]
-            declared += [{"name": s.name, "type": s.type, "widget": {"name": s.name}} for s in spec.inputs if s.is_widget]
+            declared += [
+                {"name": s.name, "type": s.type, "widget": {"name": s.name}} for s in spec.inputs if s.is_widget
+            ]
         cached = ctx.declared[node_type] = (declared, frozenset(d["name"] for d in declared))
     return cached
 
@@ -266,7 +303,13 @@ def _migration_plan(spec: NodeSpec) -> tuple[list[Any], int]:
         if not any(i.options.get("forceInput") for i in original):
             plan = ([], 0)
         else:
-            plan = (original, sum(2 if (i.options.get("control_after_generate") or i.name in ("seed", "noise_seed")) else 1 for i in original))
+            plan = (
+                original,
+                sum(
+                    2 if (i.options.get("control_after_generate") or i.name in ("seed", "noise_seed")) else 1
+                    for i in original
+                ),
+            )
         if len(_MIGRATION_PLANS) > 4096:
             _MIGRATION_PLANS.clear()
         _MIGRATION_PLANS[id(spec)] = plan
@@ -353,10 +396,14 @@ class _WidgetValue:
     value: Any
 
 
-def _resolve_input(ctx: _Context, dto: _Dto, slot: int, visited: set[str], type_: Any = None) -> tuple[str, int] | _WidgetValue | None:
+def _resolve_input(
+    ctx: _Context, dto: _Dto, slot: int, visited: set[str], type_: Any = None
+) -> tuple[str, int] | _WidgetValue | None:
     key = f"{dto.id}[I]{slot}"
     if key in visited:
-        raise WorkflowError(f"Node {dto.id} ({dto.node['type']}) is part of a loop of links; remove the cycle in ComfyUI.")
+        raise WorkflowError(
+            f"Node {dto.id} ({dto.node['type']}) is part of a loop of links; remove the cycle in ComfyUI."
+        )
     visited.add(key)
     if slot >= len(dto.inputs):
         return None
@@ -369,8 +416,10 @@ def _resolve_input(ctx: _Context, dto: _Dto, slot: int, visited: set[str], type_
         if link is None:
             return None
     if link is None:
-        raise WorkflowError(f"Node {dto.id} ({dto.node['type']}) input '{dto.inputs[slot].get('name')}' "
-                            f"uses link {link_id}, which the workflow does not contain.")
+        raise WorkflowError(
+            f"Node {dto.id} ({dto.node['type']}) input '{dto.inputs[slot].get('name')}' "
+            f"uses link {link_id}, which the workflow does not contain."
+        )
     if dto.instance is not None and link.origin_id == SUBGRAPH_INPUT_NODE:
         outer = dto.instance
         if link.origin_slot >= len(outer.inputs):
@@ -381,9 +430,13 @@ def _resolve_input(ctx: _Context, dto: _Dto, slot: int, visited: set[str], type_
     origin_id = ":".join((*dto.path, str(link.origin_id)))
     origin = ctx.dtos.get(origin_id)
     if origin is None:
-        raise WorkflowError(f"Node {dto.id} ({dto.node['type']}) input '{dto.inputs[slot].get('name')}' "
-                            f"is linked to node {link.origin_id}, which the workflow does not contain.")
-    return _resolve_output(ctx, origin, link.origin_slot, type_ if type_ is not None else dto.inputs[slot].get("type"), visited)
+        raise WorkflowError(
+            f"Node {dto.id} ({dto.node['type']}) input '{dto.inputs[slot].get('name')}' "
+            f"is linked to node {link.origin_id}, which the workflow does not contain."
+        )
+    return _resolve_output(
+        ctx, origin, link.origin_slot, type_ if type_ is not None else dto.inputs[slot].get("type"), visited
+    )
 
 
 def _link_to(ctx: _Context, dto: _Dto, slot: int) -> Link | None:
@@ -394,13 +447,19 @@ def _link_to(ctx: _Context, dto: _Dto, slot: int) -> Link | None:
     if index is None:
         return None
     node_id = int(dto.node["id"])
-    return next((link for link in dto.graph.links.values() if link.target_id == node_id and link.target_slot == index), None)
+    return next(
+        (link for link in dto.graph.links.values() if link.target_id == node_id and link.target_slot == index), None
+    )
 
 
-def _resolve_output(ctx: _Context, dto: _Dto, slot: int, type_: Any, visited: set[str]) -> tuple[str, int] | _WidgetValue | None:
+def _resolve_output(
+    ctx: _Context, dto: _Dto, slot: int, type_: Any, visited: set[str]
+) -> tuple[str, int] | _WidgetValue | None:
     key = f"{dto.id}[O]{slot}"
     if key in visited:
-        raise WorkflowError(f"Node {dto.id} ({dto.node['type']}) is part of a loop of links; remove the cycle in ComfyUI.")
+        raise WorkflowError(
+            f"Node {dto.id} ({dto.node['type']}) is part of a loop of links; remove the cycle in ComfyUI."
+        )
     visited.add(key)
     if dto.mode == MODE_NEVER:
         return None  # a muted node (or a muted nested subgraph instance, whose contents 1.58 still emits) gives nothing
@@ -416,7 +475,9 @@ def _resolve_output(ctx: _Context, dto: _Dto, slot: int, type_: Any, visited: se
     return (dto.id, slot)
 
 
-def _resolve_subgraph_output(ctx: _Context, dto: _Dto, slot: int, type_: Any, visited: set[str]) -> tuple[str, int] | _WidgetValue | None:
+def _resolve_subgraph_output(
+    ctx: _Context, dto: _Dto, slot: int, type_: Any, visited: set[str]
+) -> tuple[str, int] | _WidgetValue | None:
     graph = ctx.subgraphs[str(dto.node["type"])]
     if slot >= len(graph.outputs):
         return None
@@ -437,7 +498,11 @@ def _bypass_slot(dto: _Dto, slot: int, type_: Any) -> int:
     output_type = outputs[slot].get("type") if slot < len(outputs) else None
     if type_ in ("*", ""):
         return slot if len(inputs) > slot else 0
-    if slot < len(inputs) and _compatible(inputs[slot].get("type"), output_type) and _compatible(inputs[slot].get("type"), type_):
+    if (
+        slot < len(inputs)
+        and _compatible(inputs[slot].get("type"), output_type)
+        and _compatible(inputs[slot].get("type"), type_)
+    ):
         return slot
     for index, item in enumerate(inputs):
         if item.get("type") == type_:
@@ -497,7 +562,9 @@ def _feeds_widget(ctx: _Context, graph: Graph, index: int) -> bool:
 
 _CNR_ID = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9._-]*[a-zA-Z0-9])?$")
 _GITHUB_USER = re.compile(r"^(?!-)(?!.*--)[a-zA-Z0-9-]+(?<!-)$")
-_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([\da-z-]+(?:\.[\da-z-]+)*))?(?:\+([\da-z-]+(?:\.[\da-z-]+)*))?$")
+_SEMVER = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([\da-z-]+(?:\.[\da-z-]+)*))?(?:\+([\da-z-]+(?:\.[\da-z-]+)*))?$"
+)
 _GIT_HASH = re.compile(r"^[0-9a-f]{4,40}$", re.IGNORECASE)
 
 

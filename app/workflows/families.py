@@ -23,7 +23,11 @@ Folder = Literal["checkpoints", "diffusion_models", "text_encoders", "vae"]
 
 # Which loader input lists which folder (stock ComfyUI nodes; the first found wins, the rest add names).
 FOLDER_SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
-    "checkpoints": (("CheckpointLoaderSimple", "ckpt_name"), ("CheckpointLoader", "ckpt_name"), ("ImageOnlyCheckpointLoader", "ckpt_name")),
+    "checkpoints": (
+        ("CheckpointLoaderSimple", "ckpt_name"),
+        ("CheckpointLoader", "ckpt_name"),
+        ("ImageOnlyCheckpointLoader", "ckpt_name"),
+    ),
     "diffusion_models": (("UNETLoader", "unet_name"),),
     "text_encoders": (("CLIPLoader", "clip_name"), ("DualCLIPLoader", "clip_name1"), ("DualCLIPLoader", "clip_name2")),
     "vae": (("VAELoader", "vae_name"),),
@@ -99,22 +103,44 @@ _CLIP_L = r"(^|[^a-z])clip[-_]?l([^a-z]|$)|clip_l"
 _UMT5 = r"umt5"
 _QWEN_TE = r"qwen[-_]?2[._]?5[-_]?vl|qwen25[-_]?vl|qwen2\.5"
 
-SD15 = Family("sd15", "Stable Diffusion 1.5", "image", "sd15",
-              ((Part("checkpoint", "checkpoints", _SD15, exclude=_XL),),))
-SDXL = Family("sdxl", "SDXL (eps)", "image", "sdxl",
-              ((Part("checkpoint", "checkpoints", _XL, exclude=_VPRED + r"|refiner"),),),
-              notes="Illustrious, NoobAI (eps), Pony, Animagine and other SDXL fine-tunes")
-SDXL_VPRED = Family("sdxl_vpred", "SDXL v-prediction", "image", "sdxl",
-                    ((Part("checkpoint", "checkpoints", rf"(?=.*{_VPRED})(?=.*{_XL})"),),),
-                    notes="v-prediction SDXL checkpoints (NoobAI-XL v-pred, Illustrious v-pred); ComfyUI reads v_pred from the file")
-FLUX_PARTS = (Part("clip_l", "text_encoders", _CLIP_L), Part("t5", "text_encoders", _T5), Part("vae", "vae", r"^ae\.|flux.*vae|(^|[^a-z])taef1|ae\.sft"))
+SD15 = Family(
+    "sd15", "Stable Diffusion 1.5", "image", "sd15", ((Part("checkpoint", "checkpoints", _SD15, exclude=_XL),),)
+)
+SDXL = Family(
+    "sdxl",
+    "SDXL (eps)",
+    "image",
+    "sdxl",
+    ((Part("checkpoint", "checkpoints", _XL, exclude=_VPRED + r"|refiner"),),),
+    notes="Illustrious, NoobAI (eps), Pony, Animagine and other SDXL fine-tunes",
+)
+SDXL_VPRED = Family(
+    "sdxl_vpred",
+    "SDXL v-prediction",
+    "image",
+    "sdxl",
+    ((Part("checkpoint", "checkpoints", rf"(?=.*{_VPRED})(?=.*{_XL})"),),),
+    notes="v-prediction SDXL checkpoints (NoobAI-XL v-pred, Illustrious v-pred); ComfyUI reads v_pred from the file",
+)
+FLUX_PARTS = (
+    Part("clip_l", "text_encoders", _CLIP_L),
+    Part("t5", "text_encoders", _T5),
+    Part("vae", "vae", r"^ae\.|flux.*vae|(^|[^a-z])taef1|ae\.sft"),
+)
 
 
 def _flux(id_: str, label: str, kind: FamilyKind, include: str, exclude: str) -> Family:
     model = rf"(?=.*({_FLUX}))(?=.*{include})" if include else rf"({_FLUX})"
-    return Family(id_, label, kind, "flux1",
-                  ((Part("unet", "diffusion_models", model, exclude=exclude), *FLUX_PARTS),  # what the built-ins load
-                   (Part("checkpoint", "checkpoints", model, exclude=exclude),)))
+    return Family(
+        id_,
+        label,
+        kind,
+        "flux1",
+        (
+            (Part("unet", "diffusion_models", model, exclude=exclude), *FLUX_PARTS),  # what the built-ins load
+            (Part("checkpoint", "checkpoints", model, exclude=exclude),),
+        ),
+    )
 
 
 _FLUX_VARIANTS = r"schnell|kontext|fill|canny|depth|redux|krea"
@@ -123,33 +149,90 @@ FLUX_SCHNELL = _flux("flux1_schnell", "Flux.1 schnell", "image", "schnell", r"ko
 FLUX_KONTEXT = _flux("flux1_kontext", "Flux.1 Kontext dev (reference editing)", "edit", "kontext", r"schnell")
 _QWEN_VAE = r"qwen[-_]?image.*vae|qwen.*vae|wan[-_]?2[._]?1[-_]?vae"  # Qwen-Image's VAE is the Wan 2.1 VAE
 QWEN_PARTS = (Part("text_encoder", "text_encoders", _QWEN_TE), Part("vae", "vae", _QWEN_VAE))
-QWEN_IMAGE = Family("qwen_image", "Qwen-Image", "image", "qwen_image",
-                    ((Part("unet", "diffusion_models", r"qwen[-_]?image", exclude=r"edit|controlnet|lora"), *QWEN_PARTS),))
-QWEN_EDIT = Family("qwen_image_edit_2509", "Qwen-Image-Edit-2509 (reference editing, up to 3 images)", "edit", "qwen_image",
-                   ((Part("unet", "diffusion_models", r"qwen[-_]?image[-_]?edit[-_]?2509"),
-                     Part("text_encoder", "text_encoders", _QWEN_TE, prefer=r"[-_]vl[-_.]"), QWEN_PARTS[1]),))
+QWEN_IMAGE = Family(
+    "qwen_image",
+    "Qwen-Image",
+    "image",
+    "qwen_image",
+    ((Part("unet", "diffusion_models", r"qwen[-_]?image", exclude=r"edit|controlnet|lora"), *QWEN_PARTS),),
+)
+QWEN_EDIT = Family(
+    "qwen_image_edit_2509",
+    "Qwen-Image-Edit-2509 (reference editing, up to 3 images)",
+    "edit",
+    "qwen_image",
+    (
+        (
+            Part("unet", "diffusion_models", r"qwen[-_]?image[-_]?edit[-_]?2509"),
+            Part("text_encoder", "text_encoders", _QWEN_TE, prefer=r"[-_]vl[-_.]"),
+            QWEN_PARTS[1],
+        ),
+    ),
+)
 WAN_TE = Part("text_encoder", "text_encoders", _UMT5)
 WAN21_VAE = Part("vae", "vae", r"wan[-_]?2[._]?1[-_]?vae|wan_2\.1_vae")
 _WAN22 = r"wan[-_]?2[._]?2"
-WAN22_5B = Family("wan22_ti2v_5b", "Wan 2.2 TI2V 5B (text/image to video)", "video", "wan22_5b",
-                  ((Part("unet", "diffusion_models", rf"(?=.*{_WAN22})(?=.*ti2v)(?=.*5b)"), WAN_TE,
-                    Part("vae", "vae", rf"{_WAN22}[-_]?vae")),))
+WAN22_5B = Family(
+    "wan22_ti2v_5b",
+    "Wan 2.2 TI2V 5B (text/image to video)",
+    "video",
+    "wan22_5b",
+    (
+        (
+            Part("unet", "diffusion_models", rf"(?=.*{_WAN22})(?=.*ti2v)(?=.*5b)"),
+            WAN_TE,
+            Part("vae", "vae", rf"{_WAN22}[-_]?vae"),
+        ),
+    ),
+)
 
 
 def _wan14(id_: str, label: str, what: str, notes: str = "") -> Family:
-    return Family(id_, label, "video", "wan22_14b",
-                  ((Part("unet_high_noise", "diffusion_models", rf"(?=.*{_WAN22})(?=.*{what})(?=.*high[-_]?noise)(?=.*14b)"),
-                    Part("unet_low_noise", "diffusion_models", rf"(?=.*{_WAN22})(?=.*{what})(?=.*low[-_]?noise)(?=.*14b)"),
-                    WAN_TE, WAN21_VAE),), notes)
+    return Family(
+        id_,
+        label,
+        "video",
+        "wan22_14b",
+        (
+            (
+                Part(
+                    "unet_high_noise", "diffusion_models", rf"(?=.*{_WAN22})(?=.*{what})(?=.*high[-_]?noise)(?=.*14b)"
+                ),
+                Part("unet_low_noise", "diffusion_models", rf"(?=.*{_WAN22})(?=.*{what})(?=.*low[-_]?noise)(?=.*14b)"),
+                WAN_TE,
+                WAN21_VAE,
+            ),
+        ),
+        notes,
+    )
 
 
 WAN22_I2V = _wan14("wan22_i2v_14b", "Wan 2.2 14B image to video", r"(^|[^a-z])i2v")
-WAN22_FLF2V = _wan14("wan22_flf2v_14b", "Wan 2.2 14B first/last frame to video", r"(^|[^a-z])i2v",
-                     notes="the 14B image-to-video models with WanFirstLastFrameToVideo")
+WAN22_FLF2V = _wan14(
+    "wan22_flf2v_14b",
+    "Wan 2.2 14B first/last frame to video",
+    r"(^|[^a-z])i2v",
+    notes="the 14B image-to-video models with WanFirstLastFrameToVideo",
+)
 WAN22_FUN_CONTROL = _wan14("wan22_fun_control_14b", "Wan 2.2 14B Fun Control (pose-driven video)", r"fun[-_]?control")
 
-FAMILIES: dict[str, Family] = {f.id: f for f in (SD15, SDXL, SDXL_VPRED, FLUX_DEV, FLUX_SCHNELL, FLUX_KONTEXT, QWEN_IMAGE,
-                                                 QWEN_EDIT, WAN22_5B, WAN22_I2V, WAN22_FLF2V, WAN22_FUN_CONTROL)}
+FAMILIES: dict[str, Family] = {
+    f.id: f
+    for f in (
+        SD15,
+        SDXL,
+        SDXL_VPRED,
+        FLUX_DEV,
+        FLUX_SCHNELL,
+        FLUX_KONTEXT,
+        QWEN_IMAGE,
+        QWEN_EDIT,
+        WAN22_5B,
+        WAN22_I2V,
+        WAN22_FLF2V,
+        WAN22_FUN_CONTROL,
+    )
+}
 
 
 def model_files(object_info: Mapping[str, Any]) -> dict[str, list[str]]:
@@ -167,8 +250,11 @@ def model_files(object_info: Mapping[str, Any]) -> dict[str, list[str]]:
 
 def detect_families(files_or_object_info: Mapping[str, Any]) -> BackendFamilies:
     """Which families a backend has: pass its /object_info, or {folder: [file names]}."""
-    files = (dict(files_or_object_info) if set(files_or_object_info) <= set(FOLDER_SOURCES)
-             else model_files(files_or_object_info))
+    files = (
+        dict(files_or_object_info)
+        if set(files_or_object_info) <= set(FOLDER_SOURCES)
+        else model_files(files_or_object_info)
+    )
     present: dict[str, FamilyMatch] = {}
     partial: dict[str, list[str]] = {}
     claimed: dict[str, set[str]] = {folder: set() for folder in FOLDER_SOURCES}
@@ -188,8 +274,11 @@ def detect_families(files_or_object_info: Mapping[str, Any]) -> BackendFamilies:
         for layout in family.layouts:
             for part in layout:
                 claimed[part.folder].update(n for n in files.get(part.folder, []) if part.matches(n))
-    unclassified = {folder: [n for n in names if n not in claimed.get(folder, set())]
-                    for folder, names in files.items() if folder in ("checkpoints", "diffusion_models")}
+    unclassified = {
+        folder: [n for n in names if n not in claimed.get(folder, set())]
+        for folder, names in files.items()
+        if folder in ("checkpoints", "diffusion_models")
+    }
     return BackendFamilies(present, partial, {k: v for k, v in unclassified.items() if v})
 
 

@@ -113,9 +113,27 @@ def rules_for(version: str | None = None) -> FrontendRules:
     assert parsed is not None
     text = ".".join(map(str, parsed))
     if parsed < (1, 58, 0):
-        return FrontendRules("1.27", text, renumber_subgraph_ids=False, expand_nested_when_bypassed=False,
-                             meta_from_properties=False, missing_link_is_unconnected=False, text_preview_widgets=False,
-                             numbered_placeholders=False, load3d_widgets=False, titles=TITLES_1_27)
-    return FrontendRules("1.58", text, renumber_subgraph_ids=True, expand_nested_when_bypassed=True,
-                         meta_from_properties=True, missing_link_is_unconnected=True, text_preview_widgets=True,
-                         numbered_placeholders=True, load3d_widgets=True, titles=TITLES_1_58)
+        return FrontendRules(
+            "1.27",
+            text,
+            renumber_subgraph_ids=False,
+            expand_nested_when_bypassed=False,
+            meta_from_properties=False,
+            missing_link_is_unconnected=False,
+            text_preview_widgets=False,
+            numbered_placeholders=False,
+            load3d_widgets=False,
+            titles=TITLES_1_27,
+        )
+    return FrontendRules(
+        "1.58",
+        text,
+        renumber_subgraph_ids=True,
+        expand_nested_when_bypassed=True,
+        meta_from_properties=True,
+        missing_link_is_unconnected=True,
+        text_preview_widgets=True,
+        numbered_placeholders=True,
+        load3d_widgets=True,
+        titles=TITLES_1_58,
+    )

@@ -36,10 +36,19 @@ class Graph:
 def parse_link(raw: Any, where: str) -> Link:
     try:
         if isinstance(raw, dict):
-            return Link(int(raw["id"]), int(raw["origin_id"]), int(raw["origin_slot"]), int(raw["target_id"]), int(raw["target_slot"]), raw.get("type"))
+            return Link(
+                int(raw["id"]),
+                int(raw["origin_id"]),
+                int(raw["origin_slot"]),
+                int(raw["target_id"]),
+                int(raw["target_slot"]),
+                raw.get("type"),
+            )
         return Link(int(raw[0]), int(raw[1]), int(raw[2]), int(raw[3]), int(raw[4]), raw[5] if len(raw) > 5 else None)
     except (KeyError, IndexError, TypeError, ValueError):
-        raise WorkflowError(f"The workflow has a malformed link {str(raw)[:80]} in {where}; re-save it from ComfyUI.") from None
+        raise WorkflowError(
+            f"The workflow has a malformed link {str(raw)[:80]} in {where}; re-save it from ComfyUI."
+        ) from None
 
 
 def parse_graph(data: dict[str, Any], subgraph_id: str | None = None) -> Graph:
@@ -53,7 +62,13 @@ def parse_graph(data: dict[str, Any], subgraph_id: str | None = None) -> Graph:
             raise WorkflowError(f"The workflow has a node without an id or a type in {where}: {str(node)[:80]}.")
         nodes[int(node["id"])] = node
     links = {link.id: link for link in (parse_link(raw, where) for raw in data.get("links") or [] if raw is not None)}
-    return Graph(nodes=nodes, links=links, subgraph_id=subgraph_id, inputs=list(data.get("inputs") or []), outputs=list(data.get("outputs") or []))
+    return Graph(
+        nodes=nodes,
+        links=links,
+        subgraph_id=subgraph_id,
+        inputs=list(data.get("inputs") or []),
+        outputs=list(data.get("outputs") or []),
+    )
 
 
 def parse_subgraphs(workflow: dict[str, Any]) -> dict[str, Graph]:

@@ -27,4 +27,6 @@ def resolve_workflow(name_or_path: str | Path, directory: str | Path | None = No
     if candidate.is_file():
         return candidate
     names = ", ".join(p.stem for p in list_workflows(folder)) if folder.is_dir() else "none"
-    raise WorkflowError(f"Workflow {str(name_or_path)!r} is neither a file nor a library workflow; the library has: {names}.")
+    raise WorkflowError(
+        f"Workflow {str(name_or_path)!r} is neither a file nor a library workflow; the library has: {names}."
+    )

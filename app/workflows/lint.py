@@ -76,10 +76,18 @@ def declared_requirements(workflow: Workflow) -> list[str]:
     return [str(r) for r in about.get("requires") or []]
 
 
-def lint_workflow(workflow: Workflow, object_info: Mapping[str, Any] | NodeSpecs, manifest: list[ModelEntry] | None, *, check_models: bool = True) -> PreflightReport:
+def lint_workflow(
+    workflow: Workflow,
+    object_info: Mapping[str, Any] | NodeSpecs,
+    manifest: list[ModelEntry] | None,
+    *,
+    check_models: bool = True,
+) -> PreflightReport:
     """The problems of a workflow as the app sends it (Inkframe parameter nodes resolved app-side)."""
     specs = object_info if isinstance(object_info, NodeSpecs) else NodeSpecs(dict(object_info))
-    if any(t not in specs for t in param_info()):  # a backend without the pack: the app still converts its parameter nodes
+    if any(
+        t not in specs for t in param_info()
+    ):  # a backend without the pack: the app still converts its parameter nodes
         specs = NodeSpecs({**param_info(), **specs.object_info})
     problems: list[Problem] = []
     if workflow.format == "ui":
@@ -103,8 +111,11 @@ def _unknown_upload(problem: Problem, specs: NodeSpecs) -> bool:
     """An input file checked against an empty recorded listing (offline): nothing to compare it with."""
     spec = specs.get(problem.node_type)
     input_spec = spec.by_name.get(problem.input) if spec and problem.kind == "not_in_list" else None
-    return input_spec is not None and not input_spec.choices and any(
-        input_spec.options.get(o) for o in ("image_upload", "video_upload"))
+    return (
+        input_spec is not None
+        and not input_spec.choices
+        and any(input_spec.options.get(o) for o in ("image_upload", "video_upload"))
+    )
 
 
 def _unlisted_models(prompt: Mapping[str, Any], specs: NodeSpecs, manifest: list[ModelEntry]) -> list[Problem]:
@@ -118,8 +129,24 @@ def _unlisted_models(prompt: Mapping[str, Any], specs: NodeSpecs, manifest: list
         for name, value in (node.get("inputs") or {}).items():
             input_spec = spec.by_name.get(name) if spec else None
             from_folder = input_spec is not None and input_spec.type == "COMBO" and not input_spec.choices
-            if from_folder and isinstance(value, str) and value.lower().endswith(MODEL_EXTENSIONS) and find_model(manifest, value) is None:
-                problems.append(Problem("missing_model", str(node_id), f"Node {node_id} ({node.get('class_type')}) input '{name}' names model {value}, which models/manifest.yaml does not list.", str(node.get("class_type")), name))
+            if (
+                from_folder
+                and isinstance(value, str)
+                and value.lower().endswith(MODEL_EXTENSIONS)
+                and find_model(manifest, value) is None
+            ):
+                problems.append(
+                    Problem(
+                        "missing_model",
+                        str(node_id),
+                        (
+                            f"Node {node_id} ({node.get('class_type')}) input '{name}' names model {value}, "
+                            "which models/manifest.yaml does not list."
+                        ),
+                        str(node.get("class_type")),
+                        name,
+                    )
+                )
     return problems
 
 
@@ -165,7 +192,9 @@ def project_object_info(pack_dir: Path | None = None) -> dict[str, Any]:
     name = "inkframe_nodes"
     module = sys.modules.get(name)
     if module is None:
-        spec = importlib.util.spec_from_file_location(name, folder / "__init__.py", submodule_search_locations=[str(folder)])
+        spec = importlib.util.spec_from_file_location(
+            name, folder / "__init__.py", submodule_search_locations=[str(folder)]
+        )
         if spec is None or spec.loader is None:
             return {}
         module = importlib.util.module_from_spec(spec)
@@ -174,6 +203,10 @@ def project_object_info(pack_dir: Path | None = None) -> dict[str, Any]:
             spec.loader.exec_module(module)
         except Exception as exc:  # a broken module elsewhere in the pack must not stop a lint
             del sys.modules[name]
-            logger.warning("Inkframe node pack did not load (%s: %s); linting with the parameter nodes only", type(exc).__name__, exc)
+            logger.warning(
+                "Inkframe node pack did not load (%s: %s); linting with the parameter nodes only",
+                type(exc).__name__,
+                exc,
+            )
             return inkframe_object_info()
     return {t: object_info_from_class(t, cls) for t, cls in module.NODE_CLASS_MAPPINGS.items()}

@@ -18,12 +18,16 @@ def detect_format(data: Any) -> WorkflowFormat:
         return "api"
     if isinstance(data, dict) and data and _is_api(data):
         return "api"
-    raise WorkflowError("The file is neither a ComfyUI workflow (a 'nodes' list) "
-                        "nor an API prompt (node ids mapping to class_type and inputs).")
+    raise WorkflowError(
+        "The file is neither a ComfyUI workflow (a 'nodes' list) "
+        "nor an API prompt (node ids mapping to class_type and inputs)."
+    )
 
 
 def _is_api(data: dict[str, Any]) -> bool:
-    return all(isinstance(v, dict) and "class_type" in v and isinstance(v.get("inputs", {}), dict) for v in data.values())
+    return all(
+        isinstance(v, dict) and "class_type" in v and isinstance(v.get("inputs", {}), dict) for v in data.values()
+    )
 
 
 def parse_workflow_text(text: str, source: str = "the workflow") -> dict[str, Any]:
@@ -33,7 +37,9 @@ def parse_workflow_text(text: str, source: str = "the workflow") -> dict[str, An
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         if exc.pos >= len(text.rstrip()):
-            raise WorkflowError(f"{source} is truncated: the JSON ends at line {exc.lineno} column {exc.colno} before it is complete.") from None
+            raise WorkflowError(
+                f"{source} is truncated: the JSON ends at line {exc.lineno} column {exc.colno} before it is complete."
+            ) from None
         raise WorkflowError(f"{source} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.") from None
     if not isinstance(data, dict):
         raise WorkflowError(f"{source} holds a JSON {type(data).__name__}, not a workflow object.")
@@ -58,7 +64,9 @@ def load_workflow(path: str | Path) -> Workflow:
         _check_links(workflow)
     from .parameters import declared_parameters
 
-    return Workflow(name=workflow.name, path=file, format=fmt, raw=data, parameters=tuple(declared_parameters(workflow)))
+    return Workflow(
+        name=workflow.name, path=file, format=fmt, raw=data, parameters=tuple(declared_parameters(workflow))
+    )
 
 
 def _check_links(workflow: Workflow) -> None:
@@ -74,5 +82,7 @@ def _check_links(workflow: Workflow) -> None:
             if link.target_id not in graph.nodes and link.target_id != -20:
                 continue
             if link.origin_id not in graph.nodes and link.origin_id != -10:
-                raise WorkflowError(f"Workflow {workflow.name} has link {link.id} from node {link.origin_id}, "
-                                    "which does not exist; re-save it from ComfyUI.")
+                raise WorkflowError(
+                    f"Workflow {workflow.name} has link {link.id} from node {link.origin_id}, "
+                    "which does not exist; re-save it from ComfyUI."
+                )

@@ -59,14 +59,24 @@ def _entry(raw: Any, file: Path, index: int) -> ModelEntry:
         raise WorkflowError(f"Model manifest {file} entry {index + 1} is not a mapping.")
     missing = [k for k in ("name", "folder", "url") if not raw.get(k)]
     if missing:
-        raise WorkflowError(f"Model manifest {file} entry {index + 1} ({raw.get('name', '?')}) lacks {', '.join(missing)}.")
+        raise WorkflowError(
+            f"Model manifest {file} entry {index + 1} ({raw.get('name', '?')}) lacks {', '.join(missing)}."
+        )
     sha = raw.get("sha256")
-    if sha is not None and (not isinstance(sha, str) or len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha.lower())):
+    if sha is not None and (
+        not isinstance(sha, str) or len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha.lower())
+    ):
         raise WorkflowError(f"Model manifest {file} entry {raw['name']} has a sha256 that is not 64 hex digits.")
     return ModelEntry(
-        name=str(raw["name"]), folder=str(raw["folder"]), url=str(raw["url"]), sha256=sha.lower() if sha else None,
-        size=int(raw["size"]) if raw.get("size") else None, licence=str(raw.get("licence") or ""), notes=str(raw.get("notes") or ""),
-        sha256_note=str(raw.get("sha256_note") or ""), used_by=tuple(raw.get("used_by") or ()),
+        name=str(raw["name"]),
+        folder=str(raw["folder"]),
+        url=str(raw["url"]),
+        sha256=sha.lower() if sha else None,
+        size=int(raw["size"]) if raw.get("size") else None,
+        licence=str(raw.get("licence") or ""),
+        notes=str(raw.get("notes") or ""),
+        sha256_note=str(raw.get("sha256_note") or ""),
+        used_by=tuple(raw.get("used_by") or ()),
     )
 
 

@@ -70,9 +70,13 @@ def missing_types_sentence(nodes: Iterable[Mapping[str, Any]]) -> str:
             described[node_type] = source
     if any(t.startswith(("workflow>", "workflow/")) for t in described):
         groups = ", ".join(t for t in described if t.startswith(("workflow>", "workflow/")))
-        return (f"This workflow uses legacy group nodes ({groups}), which the app does not expand; open it in ComfyUI, "
-                "convert them to subgraphs and save it again.")
+        return (
+            f"This workflow uses legacy group nodes ({groups}), which the app does not expand; open it in ComfyUI, "
+            "convert them to subgraphs and save it again."
+        )
     parts = [f"{t} (from {s})" if s else t for t, s in sorted(described.items())]
     noun = "node type" if len(parts) == 1 else "node types"
-    return (f"This ComfyUI lacks the workflow's {noun} {', '.join(parts)}; "
-            f"install {'it' if len(parts) == 1 else 'them'} and restart ComfyUI to run it.")
+    return (
+        f"This ComfyUI lacks the workflow's {noun} {', '.join(parts)}; "
+        f"install {'it' if len(parts) == 1 else 'them'} and restart ComfyUI to run it."
+    )

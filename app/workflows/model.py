@@ -7,8 +7,23 @@ from pathlib import Path
 from typing import Any, Literal
 
 WorkflowFormat = Literal["ui", "api"]
-ParameterKind = Literal["text", "multiline", "int", "float", "seed", "boolean", "choice", "image", "mask", "video", "model", "lora"]
-PARAMETER_KINDS: tuple[str, ...] = ("text", "multiline", "int", "float", "seed", "boolean", "choice", "image", "mask", "video", "model", "lora")
+ParameterKind = Literal[
+    "text", "multiline", "int", "float", "seed", "boolean", "choice", "image", "mask", "video", "model", "lora"
+]
+PARAMETER_KINDS: tuple[str, ...] = (
+    "text",
+    "multiline",
+    "int",
+    "float",
+    "seed",
+    "boolean",
+    "choice",
+    "image",
+    "mask",
+    "video",
+    "model",
+    "lora",
+)
 
 
 @dataclass(frozen=True)
@@ -63,7 +78,9 @@ class Workflow:
 class Problem:
     """One reason a backend cannot run a prompt, as a sentence naming the fix."""
 
-    kind: Literal["missing_node", "missing_model", "out_of_range", "not_in_list", "wrong_type", "widget_count", "missing_input"]
+    kind: Literal[
+        "missing_node", "missing_model", "out_of_range", "not_in_list", "wrong_type", "widget_count", "missing_input"
+    ]
     node_id: str
     sentence: str
     node_type: str = ""

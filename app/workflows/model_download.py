@@ -17,8 +17,14 @@ CHUNK = 1 << 20
 # Folders users drop their own files into (LoRAs for the panel workflow, VAEs, embeddings).
 STANDARD_FOLDERS = ("checkpoints", "loras", "vae", "embeddings", "controlnet", "clip_vision", "upscale_models")
 REPO_ROOT = Path(__file__).resolve().parents[2]
-_DNS_MARKERS = ("NameResolutionError", "Name or service not known", "Temporary failure in name resolution",
-                "nodename nor servname", "getaddrinfo failed", "No address associated with hostname")
+_DNS_MARKERS = (
+    "NameResolutionError",
+    "Name or service not known",
+    "Temporary failure in name resolution",
+    "nodename nor servname",
+    "getaddrinfo failed",
+    "No address associated with hostname",
+)
 
 
 @dataclass(frozen=True)
@@ -66,8 +72,15 @@ def target_path(entry: ModelEntry, dest: Path) -> Path:
     return dest / entry.folder / entry.name
 
 
-def download_model(entry: ModelEntry, dest: Path, *, session: Any = None, token: str | None = None, timeout: float = 30.0,
-                   progress: Callable[[int, int | None, int], Any] | None = None) -> DownloadResult:
+def download_model(
+    entry: ModelEntry,
+    dest: Path,
+    *,
+    session: Any = None,
+    token: str | None = None,
+    timeout: float = 30.0,
+    progress: Callable[[int, int | None, int], Any] | None = None,
+) -> DownloadResult:
     """Fetch one entry to dest/folder/name, resuming dest/folder/name.part with an HTTP Range request.
 
     A connection cut keeps the .part file (the next run resumes it); a checksum mismatch removes it
@@ -78,7 +91,9 @@ def download_model(entry: ModelEntry, dest: Path, *, session: Any = None, token:
     final = target_path(entry, dest)
     if final.is_file():
         if entry.sha256 and sha256_of(final) != entry.sha256:
-            raise WorkflowError(f"{final} exists but its sha256 differs from the manifest; delete it to download {entry.name} again.")
+            raise WorkflowError(
+                f"{final} exists but its sha256 differs from the manifest; delete it to download {entry.name} again."
+            )
         return DownloadResult(entry, final, "present", bool(entry.sha256))
     final.parent.mkdir(parents=True, exist_ok=True)
     part = final.with_name(final.name + ".part")
@@ -97,8 +112,10 @@ def download_model(entry: ModelEntry, dest: Path, *, session: Any = None, token:
         if response.status_code == 416 and have:
             status = "resumed"  # the .part already holds every byte
         elif response.status_code in (401, 403):
-            raise WorkflowError(f"{entry.url} refused the download of {entry.name} (HTTP {response.status_code}); "
-                                "accept the model's licence on its page and set HF_TOKEN.")
+            raise WorkflowError(
+                f"{entry.url} refused the download of {entry.name} (HTTP {response.status_code}); "
+                "accept the model's licence on its page and set HF_TOKEN."
+            )
         elif response.status_code not in (200, 206):
             raise WorkflowError(f"{entry.url} answered HTTP {response.status_code} for {entry.name}.")
         else:
@@ -116,30 +133,40 @@ def download_model(entry: ModelEntry, dest: Path, *, session: Any = None, token:
                         if bar is not None:
                             bar.update(len(block))
             except requests.RequestException as exc:
-                raise WorkflowError(f"The download of {entry.name} was cut after {part.stat().st_size} bytes "
-                                    f"({exc.__class__.__name__}); run the command again to resume it.") from None
+                raise WorkflowError(
+                    f"The download of {entry.name} was cut after {part.stat().st_size} bytes "
+                    f"({exc.__class__.__name__}); run the command again to resume it."
+                ) from None
             finally:
                 if bar is not None:
                     bar.close()
     size = part.stat().st_size
     if entry.size and size != entry.size:
         if size < entry.size:
-            raise WorkflowError(f"The download of {entry.name} stopped at {size} of {entry.size} bytes; "
-                                "run the command again to resume it.")
+            raise WorkflowError(
+                f"The download of {entry.name} stopped at {size} of {entry.size} bytes; "
+                "run the command again to resume it."
+            )
         part.unlink()
-        raise WorkflowError(f"{entry.name} is {size} bytes, not the {entry.size} the manifest expects; the partial file was removed.")
+        raise WorkflowError(
+            f"{entry.name} is {size} bytes, not the {entry.size} the manifest expects; the partial file was removed."
+        )
     if entry.sha256:
         actual = sha256_of(part)
         if actual != entry.sha256:
             part.unlink()
-            raise WorkflowError(f"{entry.name} failed its checksum "
-                                f"(sha256 {actual[:12]}... instead of {entry.sha256[:12]}...); "
-                                "the corrupt file was removed, run the command again.")
+            raise WorkflowError(
+                f"{entry.name} failed its checksum "
+                f"(sha256 {actual[:12]}... instead of {entry.sha256[:12]}...); "
+                "the corrupt file was removed, run the command again."
+            )
     part.replace(final)
     return DownloadResult(entry, final, status, bool(entry.sha256))
 
 
-def extra_model_paths(entries: list[ModelEntry], models_dir: Path, custom_nodes_dir: Path | None = None) -> dict[str, Any]:
+def extra_model_paths(
+    entries: list[ModelEntry], models_dir: Path, custom_nodes_dir: Path | None = None
+) -> dict[str, Any]:
     """The `inkframe:` section of ComfyUI's extra_model_paths.yaml."""
     section: dict[str, Any] = {"base_path": str(models_dir.resolve())}
     folders = {e.folder.replace("\\", "/").split("/")[0] for e in entries} | set(STANDARD_FOLDERS)
@@ -149,7 +176,9 @@ def extra_model_paths(entries: list[ModelEntry], models_dir: Path, custom_nodes_
     return {"inkframe": section}
 
 
-def write_extra_model_paths(comfyui_dir: Path, entries: list[ModelEntry], models_dir: Path, custom_nodes_dir: Path | None = None) -> Path:
+def write_extra_model_paths(
+    comfyui_dir: Path, entries: list[ModelEntry], models_dir: Path, custom_nodes_dir: Path | None = None
+) -> Path:
     """Write (or update the `inkframe:` section of) COMFYUI_DIR/extra_model_paths.yaml, keeping other sections."""
     import yaml
 
@@ -165,5 +194,8 @@ def write_extra_model_paths(comfyui_dir: Path, entries: list[ModelEntry], models
         if not isinstance(existing, dict):
             raise WorkflowError(f"{target} does not hold a mapping; fix or remove it first.")
     existing.update(extra_model_paths(entries, models_dir, custom_nodes_dir))
-    target.write_text("# Written by Inkframe Studio's scripts/download_models.py\n" + yaml.safe_dump(existing, sort_keys=False), encoding="utf-8")
+    target.write_text(
+        "# Written by Inkframe Studio's scripts/download_models.py\n" + yaml.safe_dump(existing, sort_keys=False),
+        encoding="utf-8",
+    )
     return target

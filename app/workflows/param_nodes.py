@@ -33,37 +33,69 @@ class ParamNode:
 
 PARAM_NODES: dict[str, ParamNode] = {
     "InkframeText": ParamNode("text", "value", {"value": ("STRING", {"default": ""})}, ("STRING",)),
-    "InkframeMultilineText": ParamNode("multiline", "value", {"value": ("STRING", {"default": "", "multiline": True})},
-                                       ("STRING",)),
-    "InkframeInt": ParamNode("int", "value", {
-        "value": ("INT", {"default": 0, "min": -INT_LIMIT, "max": INT_LIMIT}),
-        "min": ("INT", {"default": 0, "min": -INT_LIMIT, "max": INT_LIMIT}),
-        "max": ("INT", {"default": 4096, "min": -INT_LIMIT, "max": INT_LIMIT}),
-        "step": ("INT", {"default": 1, "min": 1, "max": INT_LIMIT}),
-    }, ("INT",)),
-    "InkframeFloat": ParamNode("float", "value", {
-        "value": ("FLOAT", {"default": 0.0, "min": -1e9, "max": 1e9, "step": 0.01}),
-        "min": ("FLOAT", {"default": 0.0, "min": -1e9, "max": 1e9, "step": 0.01}),
-        "max": ("FLOAT", {"default": 1.0, "min": -1e9, "max": 1e9, "step": 0.01}),
-        "step": ("FLOAT", {"default": 0.01, "min": 0.0001, "max": 1e9, "step": 0.0001}),
-    }, ("FLOAT",)),
-    "InkframeSeed": ParamNode("seed", "value", {
-        "value": ("INT", {"default": 0, "min": 0, "max": 0xFFFFFFFFFFFFFFFF, "control_after_generate": True}),
-    }, ("INT",)),
+    "InkframeMultilineText": ParamNode(
+        "multiline", "value", {"value": ("STRING", {"default": "", "multiline": True})}, ("STRING",)
+    ),
+    "InkframeInt": ParamNode(
+        "int",
+        "value",
+        {
+            "value": ("INT", {"default": 0, "min": -INT_LIMIT, "max": INT_LIMIT}),
+            "min": ("INT", {"default": 0, "min": -INT_LIMIT, "max": INT_LIMIT}),
+            "max": ("INT", {"default": 4096, "min": -INT_LIMIT, "max": INT_LIMIT}),
+            "step": ("INT", {"default": 1, "min": 1, "max": INT_LIMIT}),
+        },
+        ("INT",),
+    ),
+    "InkframeFloat": ParamNode(
+        "float",
+        "value",
+        {
+            "value": ("FLOAT", {"default": 0.0, "min": -1e9, "max": 1e9, "step": 0.01}),
+            "min": ("FLOAT", {"default": 0.0, "min": -1e9, "max": 1e9, "step": 0.01}),
+            "max": ("FLOAT", {"default": 1.0, "min": -1e9, "max": 1e9, "step": 0.01}),
+            "step": ("FLOAT", {"default": 0.01, "min": 0.0001, "max": 1e9, "step": 0.0001}),
+        },
+        ("FLOAT",),
+    ),
+    "InkframeSeed": ParamNode(
+        "seed",
+        "value",
+        {
+            "value": ("INT", {"default": 0, "min": 0, "max": 0xFFFFFFFFFFFFFFFF, "control_after_generate": True}),
+        },
+        ("INT",),
+    ),
     "InkframeBoolean": ParamNode("boolean", "value", {"value": ("BOOLEAN", {"default": False})}, ("BOOLEAN",)),
-    "InkframeChoice": ParamNode("choice", "value", {
-        "value": ("STRING", {"default": ""}),
-        "choices": ("STRING", {"default": "", "multiline": True, "tooltip": "One allowed value per line."}),
-    }, (ANY,)),
-    "InkframeImage": ParamNode("image", "image", {"image": ("COMBO", {"image_upload": True, "options": []})},
-                               ("IMAGE", "MASK")),
-    "InkframeMask": ParamNode("mask", "image", {
-        "image": ("COMBO", {"image_upload": True, "options": []}),
-        "channel": (["alpha", "red", "green", "blue"], {}),
-    }, ("MASK",)),
-    "InkframeVideo": ParamNode("video", "value", {
-        "value": ("STRING", {"default": "", "tooltip": "Path of a video file on the ComfyUI machine."}),
-    }, ("STRING",)),
+    "InkframeChoice": ParamNode(
+        "choice",
+        "value",
+        {
+            "value": ("STRING", {"default": ""}),
+            "choices": ("STRING", {"default": "", "multiline": True, "tooltip": "One allowed value per line."}),
+        },
+        (ANY,),
+    ),
+    "InkframeImage": ParamNode(
+        "image", "image", {"image": ("COMBO", {"image_upload": True, "options": []})}, ("IMAGE", "MASK")
+    ),
+    "InkframeMask": ParamNode(
+        "mask",
+        "image",
+        {
+            "image": ("COMBO", {"image_upload": True, "options": []}),
+            "channel": (["alpha", "red", "green", "blue"], {}),
+        },
+        ("MASK",),
+    ),
+    "InkframeVideo": ParamNode(
+        "video",
+        "value",
+        {
+            "value": ("STRING", {"default": "", "tooltip": "Path of a video file on the ComfyUI machine."}),
+        },
+        ("STRING",),
+    ),
     "InkframeModel": ParamNode("model", "value", {"value": ("COMBO", {"options": []})}, (ANY,)),
     "InkframeLora": ParamNode("lora", "value", {"value": ("COMBO", {"options": []})}, (ANY,)),
 }
@@ -95,7 +127,10 @@ def param_input_types(node_type: str, choices: list[str] | None = None) -> dict[
 def object_info_entry(node_type: str) -> dict[str, Any]:
     """The `/object_info` entry ComfyUI serves for one Inkframe node (with empty file lists)."""
     if node_type in OUTPUT_NODES:
-        inputs = {"required": {k: list(v) for k, v in OUTPUT_NODES[node_type].items()}, "hidden": {"prompt": "PROMPT", "extra_pnginfo": "EXTRA_PNGINFO"}}
+        inputs = {
+            "required": {k: list(v) for k, v in OUTPUT_NODES[node_type].items()},
+            "hidden": {"prompt": "PROMPT", "extra_pnginfo": "EXTRA_PNGINFO"},
+        }
         returns: tuple[str, ...] = ()
         output_node = True
     else:
@@ -150,8 +185,11 @@ def resolve_parameter_nodes(prompt: dict[str, Any]) -> dict[str, Any]:
     params = {str(i): n for i, n in prompt.items() if n.get("class_type") in PARAM_NODES}
     if not params:
         return prompt
-    values = {i: (n.get("inputs") or {}).get(PARAM_NODES[n["class_type"]].value_input) for i, n in params.items()
-              if n["class_type"] not in CORE_REPLACEMENTS}
+    values = {
+        i: (n.get("inputs") or {}).get(PARAM_NODES[n["class_type"]].value_input)
+        for i, n in params.items()
+        if n["class_type"] not in CORE_REPLACEMENTS
+    }
     for key, value in values.items():  # a parameter fed by another parameter takes that one's value
         for _ in range(len(values)):
             if not (isinstance(value, list) and len(value) == 2 and str(value[0]) in values):
@@ -163,8 +201,16 @@ def resolve_parameter_nodes(prompt: dict[str, Any]) -> dict[str, Any]:
         node_type = node.get("class_type")
         if node_type in CORE_REPLACEMENTS:
             inputs = node.get("inputs") or {}
-            kept = {k: inputs[k] for k in ("image", "channel") if k in inputs and (k == "image" or node_type == "InkframeMask")}
-            result[node_id] = {"inputs": kept, "class_type": CORE_REPLACEMENTS[node_type], "_meta": dict(node.get("_meta") or {})}
+            kept = {
+                k: inputs[k]
+                for k in ("image", "channel")
+                if k in inputs and (k == "image" or node_type == "InkframeMask")
+            }
+            result[node_id] = {
+                "inputs": kept,
+                "class_type": CORE_REPLACEMENTS[node_type],
+                "_meta": dict(node.get("_meta") or {}),
+            }
             continue
         if node_type in PARAM_NODES:
             continue

@@ -19,22 +19,54 @@ from .preflight import MODEL_EXTENSIONS
 PARAM_PROPERTY = "inkframe_parameter"  # node.properties key holding a parameter's name, kind, group, limits ...
 NODE_KINDS = {"LoadImage": "image", "LoadImageMask": "mask"}
 # Inputs of an Inkframe parameter node that describe it (name, limits ...) and no longer exist once it is resolved.
-PARAM_FIELDS = frozenset({"name", "label", "description", "group", "order", "advanced", "min", "max", "step", "choices"})
+PARAM_FIELDS = frozenset(
+    {"name", "label", "description", "group", "order", "advanced", "min", "max", "step", "choices"}
+)
 
 # Core node widget layouts needed to auto-bind parameters without a backend's object_info.
 _CORE_LAYOUTS: dict[str, Any] = {
     "CheckpointLoaderSimple": {"input": {"required": {"ckpt_name": [[], {}]}}},
-    "CLIPTextEncode": {"input": {"required": {"text": ["STRING", {"multiline": True, "dynamicPrompts": True}], "clip": ["CLIP", {}]}}},
-    "EmptyLatentImage": {"input": {"required": {"width": ["INT", {}], "height": ["INT", {}], "batch_size": ["INT", {}]}}},
-    "KSampler": {"input": {"required": {
-        "model": ["MODEL", {}], "seed": ["INT", {"control_after_generate": True}], "steps": ["INT", {}], "cfg": ["FLOAT", {}],
-        "sampler_name": [[], {}], "scheduler": [[], {}], "positive": ["CONDITIONING", {}], "negative": ["CONDITIONING", {}],
-        "latent_image": ["LATENT", {}], "denoise": ["FLOAT", {}]}}},
-    "KSamplerAdvanced": {"input": {"required": {
-        "model": ["MODEL", {}], "add_noise": [["enable", "disable"], {}], "noise_seed": ["INT", {"control_after_generate": True}],
-        "steps": ["INT", {}], "cfg": ["FLOAT", {}], "sampler_name": [[], {}], "scheduler": [[], {}], "positive": ["CONDITIONING", {}],
-        "negative": ["CONDITIONING", {}], "latent_image": ["LATENT", {}], "start_at_step": ["INT", {}], "end_at_step": ["INT", {}],
-        "return_with_leftover_noise": [["disable", "enable"], {}]}}},
+    "CLIPTextEncode": {
+        "input": {"required": {"text": ["STRING", {"multiline": True, "dynamicPrompts": True}], "clip": ["CLIP", {}]}}
+    },
+    "EmptyLatentImage": {
+        "input": {"required": {"width": ["INT", {}], "height": ["INT", {}], "batch_size": ["INT", {}]}}
+    },
+    "KSampler": {
+        "input": {
+            "required": {
+                "model": ["MODEL", {}],
+                "seed": ["INT", {"control_after_generate": True}],
+                "steps": ["INT", {}],
+                "cfg": ["FLOAT", {}],
+                "sampler_name": [[], {}],
+                "scheduler": [[], {}],
+                "positive": ["CONDITIONING", {}],
+                "negative": ["CONDITIONING", {}],
+                "latent_image": ["LATENT", {}],
+                "denoise": ["FLOAT", {}],
+            }
+        }
+    },
+    "KSamplerAdvanced": {
+        "input": {
+            "required": {
+                "model": ["MODEL", {}],
+                "add_noise": [["enable", "disable"], {}],
+                "noise_seed": ["INT", {"control_after_generate": True}],
+                "steps": ["INT", {}],
+                "cfg": ["FLOAT", {}],
+                "sampler_name": [[], {}],
+                "scheduler": [[], {}],
+                "positive": ["CONDITIONING", {}],
+                "negative": ["CONDITIONING", {}],
+                "latent_image": ["LATENT", {}],
+                "start_at_step": ["INT", {}],
+                "end_at_step": ["INT", {}],
+                "return_with_leftover_noise": [["disable", "enable"], {}],
+            }
+        }
+    },
 }
 for _entry in _CORE_LAYOUTS.values():
     _entry["input_order"] = {"required": list(_entry["input"]["required"])}
@@ -55,8 +87,10 @@ def declared_parameters(workflow: Workflow, object_info: Mapping[str, Any] | Non
     names = [p.name for p in found]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        raise WorkflowError(f"Workflow {workflow.name} declares the parameter name {duplicates[0]!r} more than once; "
-                            "give each parameter its own name.")
+        raise WorkflowError(
+            f"Workflow {workflow.name} declares the parameter name {duplicates[0]!r} more than once; "
+            "give each parameter its own name."
+        )
     return sorted(found, key=lambda p: (p.group, p.order, p.name))
 
 
@@ -84,13 +118,26 @@ def _param_node_parameters(prompt: Mapping[str, Any]) -> list[Parameter]:
         choices = tuple(c.strip() for c in str(inputs.get("choices") or "").splitlines() if c.strip())
         fed = consumers.get(str(node_id), [])
         targets = ((str(node_id), value_input),) if node["class_type"] in CORE_REPLACEMENTS else tuple(fed)
-        found.append(Parameter(
-            name=name, kind=kind, node_id=str(node_id), input=value_input, default=inputs.get(value_input),
-            label=str(inputs.get("label") or name), description=str(inputs.get("description") or ""),
-            group=str(inputs.get("group") or ""), order=int(inputs.get("order") or 0), advanced=bool(inputs.get("advanced")),
-            minimum=inputs.get("min"), maximum=inputs.get("max"), step=inputs.get("step"), choices=choices,
-            active=bool(fed), targets=targets,
-        ))
+        found.append(
+            Parameter(
+                name=name,
+                kind=kind,
+                node_id=str(node_id),
+                input=value_input,
+                default=inputs.get(value_input),
+                label=str(inputs.get("label") or name),
+                description=str(inputs.get("description") or ""),
+                group=str(inputs.get("group") or ""),
+                order=int(inputs.get("order") or 0),
+                advanced=bool(inputs.get("advanced")),
+                minimum=inputs.get("min"),
+                maximum=inputs.get("max"),
+                step=inputs.get("step"),
+                choices=choices,
+                active=bool(fed),
+                targets=targets,
+            )
+        )
     return found
 
 
@@ -123,13 +170,26 @@ def _property_parameters(workflow: Workflow, prompt: Mapping[str, Any]) -> list[
             targets, active = ((node_id, value_input),), node_id in consumers
         kind = str(meta.get("kind") or NODE_KINDS.get(str(node.get("type"))) or infer_kind(default))
         name = str(meta.get("name") or slug(title) or f"{kind}_{node_id}")
-        found.append(Parameter(
-            name=name, kind=kind, node_id=node_id, input=value_input, default=default,  # type: ignore[arg-type]
-            label=title or name, description=str(meta.get("description") or ""), group=str(meta.get("group") or ""),
-            order=int(meta.get("order") or 0), advanced=bool(meta.get("advanced")), minimum=meta.get("min"),
-            maximum=meta.get("max"), step=meta.get("step"), choices=tuple(str(c) for c in meta.get("choices") or ()),
-            active=active, targets=targets,
-        ))
+        found.append(
+            Parameter(
+                name=name,
+                kind=kind,
+                node_id=node_id,
+                input=value_input,
+                default=default,  # type: ignore[arg-type]
+                label=title or name,
+                description=str(meta.get("description") or ""),
+                group=str(meta.get("group") or ""),
+                order=int(meta.get("order") or 0),
+                advanced=bool(meta.get("advanced")),
+                minimum=meta.get("min"),
+                maximum=meta.get("max"),
+                step=meta.get("step"),
+                choices=tuple(str(c) for c in meta.get("choices") or ()),
+                active=active,
+                targets=targets,
+            )
+        )
     return found
 
 
@@ -176,7 +236,18 @@ def auto_parameters(prompt: Mapping[str, Any]) -> list[Parameter]:
         value = prompt[node_id]["inputs"].get(key)
         if value is None or isinstance(value, list) or any(p.name == name for p in params):
             return
-        params.append(Parameter(name=name, kind=kind, node_id=node_id, input=key, default=value, label=label, order=len(params), declared=False))  # type: ignore[arg-type]
+        params.append(
+            Parameter(
+                name=name,
+                kind=kind,
+                node_id=node_id,
+                input=key,
+                default=value,
+                label=label,
+                order=len(params),
+                declared=False,
+            )
+        )  # type: ignore[arg-type]
 
     samplers = [i for i, n in prompt.items() if n.get("class_type") in ("KSampler", "KSamplerAdvanced")]
     for node_id in samplers[:1]:
@@ -199,7 +270,9 @@ def auto_parameters(prompt: Mapping[str, Any]) -> list[Parameter]:
     return [dataclasses.replace(p, order=i) for i, p in enumerate(ordered)]
 
 
-def apply_overrides(api_prompt: Mapping[str, Any], assignments: list[str] | Mapping[str, Any], schema: list[Parameter]) -> dict[str, Any]:
+def apply_overrides(
+    api_prompt: Mapping[str, Any], assignments: list[str] | Mapping[str, Any], schema: list[Parameter]
+) -> dict[str, Any]:
     """A copy of the prompt with each assignment applied; raises WorkflowError with one sentence.
 
     `name=value` writes into every input the parameter feeds; `NODE_ID.INPUT=VALUE` writes one input, where
@@ -213,8 +286,10 @@ def apply_overrides(api_prompt: Mapping[str, Any], assignments: list[str] | Mapp
         param = by_name.get(key)
         if param is not None:
             if not param.active:
-                raise WorkflowError(f"Parameter {key!r} only feeds nodes that are bypassed or muted in this workflow; "
-                                    "enable them in ComfyUI (select, Ctrl+B) and save it to use this parameter.")
+                raise WorkflowError(
+                    f"Parameter {key!r} only feeds nodes that are bypassed or muted in this workflow; "
+                    "enable them in ComfyUI (select, Ctrl+B) and save it to use this parameter."
+                )
             _write(prompt, param, coerce(param, raw))
             continue
         node_id, dot, input_name = key.partition(".")
@@ -264,15 +339,23 @@ def coerce(param: Parameter, raw: Any) -> Any:
         elif kind == "float":
             value = float(raw) if not isinstance(raw, bool) else _fail()
         elif kind == "boolean":
-            value = raw if isinstance(raw, bool) else {**{t: True for t in _TRUE}, **{f: False for f in _FALSE}}[str(raw).strip().lower()]
+            value = (
+                raw
+                if isinstance(raw, bool)
+                else {**{t: True for t in _TRUE}, **{f: False for f in _FALSE}}[str(raw).strip().lower()]
+            )
         else:
             value = raw if isinstance(raw, str) else _fail()
     except (ValueError, KeyError, TypeError):
-        expected = {"int": "an integer", "seed": "an integer", "float": "a number", "boolean": "true or false"}.get(kind, "text")
+        expected = {"int": "an integer", "seed": "an integer", "float": "a number", "boolean": "true or false"}.get(
+            kind, "text"
+        )
         raise WorkflowError(f"Parameter {param.name!r} needs {expected}, not {raw!r}.") from None
     if kind in ("int", "float", "seed"):
         if param.minimum is not None and value < param.minimum or param.maximum is not None and value > param.maximum:
-            raise WorkflowError(f"Parameter {param.name!r} must be between {param.minimum} and {param.maximum}, not {value}.")
+            raise WorkflowError(
+                f"Parameter {param.name!r} must be between {param.minimum} and {param.maximum}, not {value}."
+            )
     if param.choices and value not in param.choices:
         raise WorkflowError(f"Parameter {param.name!r} must be one of {', '.join(param.choices)}, not {value!r}.")
     return value
@@ -307,8 +390,12 @@ def _coerce_like(key: str, current: Any, raw: Any) -> Any:
             raise WorkflowError(f"Input {key} needs true or false, not {raw!r}.")
         return value
     if isinstance(current, (int, float)):
-        if not isinstance(value, (int, float)) or (isinstance(current, int) and isinstance(value, float) and not value.is_integer()):
-            raise WorkflowError(f"Input {key} needs {'an integer' if isinstance(current, int) else 'a number'}, not {raw!r}.")
+        if not isinstance(value, (int, float)) or (
+            isinstance(current, int) and isinstance(value, float) and not value.is_integer()
+        ):
+            raise WorkflowError(
+                f"Input {key} needs {'an integer' if isinstance(current, int) else 'a number'}, not {raw!r}."
+            )
         return int(value) if isinstance(current, int) else float(value)
     if isinstance(current, str):
         return raw if isinstance(raw, str) else str(value)

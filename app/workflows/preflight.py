@@ -43,8 +43,14 @@ def install_hint(node_type: str) -> tuple[str, str]:
     return pack, f"comfy node install {data['packs'][pack]['registry_id']}"
 
 
-def preflight(api_prompt: Mapping[str, Any], object_info: Mapping[str, Any] | NodeSpecs, manifest: list[ModelEntry] | None = None, *,
-              check_models: bool = True, node_types: Mapping[str, str] | None = None) -> PreflightReport:
+def preflight(
+    api_prompt: Mapping[str, Any],
+    object_info: Mapping[str, Any] | NodeSpecs,
+    manifest: list[ModelEntry] | None = None,
+    *,
+    check_models: bool = True,
+    node_types: Mapping[str, str] | None = None,
+) -> PreflightReport:
     """Problems that would stop the backend: unknown node types anywhere in the prompt (ComfyUI rejects
     those), and bad values or links in the nodes an output depends on (the only ones it validates)."""
     specs = object_info if isinstance(object_info, NodeSpecs) else NodeSpecs(dict(object_info))
@@ -69,8 +75,10 @@ def preflight(api_prompt: Mapping[str, Any], object_info: Mapping[str, Any] | No
                 continue
             if isinstance(value, list):
                 if len(value) == 2 and str(value[0]) not in api_prompt:
-                    sentence = (f"Node {node_id} ({node_type}) input '{name}' is linked to node {value[0]}, "
-                                "which the prompt does not contain.")
+                    sentence = (
+                        f"Node {node_id} ({node_type}) input '{name}' is linked to node {value[0]}, "
+                        "which the prompt does not contain."
+                    )
                     problems.append(Problem("missing_input", str(node_id), sentence, str(node_type), name))
                 continue
             problem = check_value(str(node_id), str(node_type), input_spec, value, manifest, check_models)
@@ -78,15 +86,20 @@ def preflight(api_prompt: Mapping[str, Any], object_info: Mapping[str, Any] | No
                 problems.append(problem)
         for input_spec in spec.inputs:
             if input_spec.required and input_spec.name not in inputs and not input_spec.is_widget:
-                sentence = (f"Node {node_id} ({node_type}) needs its '{input_spec.name}' input "
-                            f"({input_spec.type}) connected.")
+                sentence = (
+                    f"Node {node_id} ({node_type}) needs its '{input_spec.name}' input ({input_spec.type}) connected."
+                )
                 problems.append(Problem("missing_input", str(node_id), sentence, str(node_type), input_spec.name))
     return PreflightReport(tuple(problems))
 
 
 def reachable_nodes(api_prompt: Mapping[str, Any], specs: NodeSpecs) -> set[str]:
     """Ids of output nodes and every node they depend on (what ComfyUI validates and runs)."""
-    stack = [str(i) for i, n in api_prompt.items() if (spec := specs.get(str(n.get("class_type")))) is not None and spec.output_node]
+    stack = [
+        str(i)
+        for i, n in api_prompt.items()
+        if (spec := specs.get(str(n.get("class_type")))) is not None and spec.output_node
+    ]
     seen: set[str] = set()
     while stack:
         node_id = stack.pop()
@@ -102,24 +115,34 @@ def reachable_nodes(api_prompt: Mapping[str, Any], specs: NodeSpecs) -> set[str]
 def _missing_node(node_id: str, node_type: str) -> Problem:
     pack, command = install_hint(node_type)
     if node_type.startswith(("workflow>", "workflow/")):
-        sentence = (f"Node {node_id} is a legacy group node ({node_type}), which this converter does not expand; "
-                    "open the workflow in ComfyUI, convert the group node to a subgraph and save it again.")
+        sentence = (
+            f"Node {node_id} is a legacy group node ({node_type}), which this converter does not expand; "
+            "open the workflow in ComfyUI, convert the group node to a subgraph and save it again."
+        )
         return Problem("missing_node", node_id, sentence, node_type)
     if node_type.startswith("Inkframe"):
-        sentence = (f"Node {node_id} needs node type {node_type} from Inkframe Studio's own node pack, "
-                    "which this ComfyUI lacks; "
-                    "load it with `python scripts/download_models.py --extra-model-paths COMFYUI_DIR` and restart ComfyUI.")
+        sentence = (
+            f"Node {node_id} needs node type {node_type} from Inkframe Studio's own node pack, "
+            "which this ComfyUI lacks; "
+            "load it with `python scripts/download_models.py --extra-model-paths COMFYUI_DIR` and restart ComfyUI."
+        )
         return Problem("missing_node", node_id, sentence, node_type)
     if pack:
-        sentence = (f"Node {node_id} needs node type {node_type} from the {pack} node pack, which this ComfyUI lacks; "
-                    f"install it with `{command}`.")
+        sentence = (
+            f"Node {node_id} needs node type {node_type} from the {pack} node pack, which this ComfyUI lacks; "
+            f"install it with `{command}`."
+        )
     else:
-        sentence = (f"Node {node_id} needs node type {node_type}, which this ComfyUI lacks; "
-                    "install the node pack that provides it.")
+        sentence = (
+            f"Node {node_id} needs node type {node_type}, which this ComfyUI lacks; "
+            "install the node pack that provides it."
+        )
     return Problem("missing_node", node_id, sentence, node_type, install=command)
 
 
-def check_value(node_id: str, node_type: str, spec: Any, value: Any, manifest: list[ModelEntry] | None, check_models: bool) -> Problem | None:
+def check_value(
+    node_id: str, node_type: str, spec: Any, value: Any, manifest: list[ModelEntry] | None, check_models: bool
+) -> Problem | None:
     where = f"Node {node_id} ({node_type}) input '{spec.name}'"
     if isinstance(value, dict) and "__value__" in value:
         return None
@@ -132,20 +155,57 @@ def check_value(node_id: str, node_type: str, spec: Any, value: Any, manifest: l
             if not check_models:
                 return None
             entry = find_model(manifest or [], value)
-            hint = f"download it with `python scripts/download_models.py --only {entry.name}` ({entry.url})" if entry else "put the file in ComfyUI's models folder"
-            return Problem("missing_model", node_id, f"{where} needs model {value}, which this ComfyUI does not have; {hint}.", node_type, spec.name, download=entry.name if entry else "")
+            hint = (
+                f"download it with `python scripts/download_models.py --only {entry.name}` ({entry.url})"
+                if entry
+                else "put the file in ComfyUI's models folder"
+            )
+            return Problem(
+                "missing_model",
+                node_id,
+                f"{where} needs model {value}, which this ComfyUI does not have; {hint}.",
+                node_type,
+                spec.name,
+                download=entry.name if entry else "",
+            )
         if spec.options.get("image_upload") or spec.options.get("video_upload"):
-            return Problem("not_in_list", node_id, f"{where} names file {value!r}, which is not in ComfyUI's input folder; upload it first.", node_type, spec.name)
+            return Problem(
+                "not_in_list",
+                node_id,
+                f"{where} names file {value!r}, which is not in ComfyUI's input folder; upload it first.",
+                node_type,
+                spec.name,
+            )
         shown = ", ".join(map(str, choices[:8])) + (", ..." if len(choices) > 8 else "")
-        return Problem("not_in_list", node_id, f"{where} is {value!r}, which is not one of: {shown or 'no choices'}.", node_type, spec.name)
+        return Problem(
+            "not_in_list",
+            node_id,
+            f"{where} is {value!r}, which is not one of: {shown or 'no choices'}.",
+            node_type,
+            spec.name,
+        )
     if kind in ("INT", "FLOAT"):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind == "INT" and isinstance(value, float) and not value.is_integer()):
-            return Problem("wrong_type", node_id, f"{where} needs {'an integer' if kind == 'INT' else 'a number'}, not {value!r}.", node_type, spec.name)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or (kind == "INT" and isinstance(value, float) and not value.is_integer())
+        ):
+            return Problem(
+                "wrong_type",
+                node_id,
+                f"{where} needs {'an integer' if kind == 'INT' else 'a number'}, not {value!r}.",
+                node_type,
+                spec.name,
+            )
         low, high = spec.options.get("min"), spec.options.get("max")
         if low is not None and value < low:
-            return Problem("out_of_range", node_id, f"{where} is {value}, below its minimum {low}.", node_type, spec.name)
+            return Problem(
+                "out_of_range", node_id, f"{where} is {value}, below its minimum {low}.", node_type, spec.name
+            )
         if high is not None and value > high:
-            return Problem("out_of_range", node_id, f"{where} is {value}, above its maximum {high}.", node_type, spec.name)
+            return Problem(
+                "out_of_range", node_id, f"{where} is {value}, above its maximum {high}.", node_type, spec.name
+            )
         return None
     if kind == "BOOLEAN" and not isinstance(value, bool):
         return Problem("wrong_type", node_id, f"{where} needs true or false, not {value!r}.", node_type, spec.name)
@@ -183,7 +243,9 @@ def _group_sentence(kind: str, members: list[Problem]) -> str:
     if kind == "node":
         types = list(dict.fromkeys(m.node_type for m in members))
         noun = f"node type {types[0]}" if len(types) == 1 else f"node types {_listing(types)}"
-        return first.sentence.replace(f"Node {first.node_id} needs node type {first.node_type}", f"Nodes {ids} need {noun}", 1)
+        return first.sentence.replace(
+            f"Node {first.node_id} needs node type {first.node_type}", f"Nodes {ids} need {noun}", 1
+        )
     return f"Nodes {ids} need model " + first.sentence.split(" needs model ", 1)[1]
 
 

@@ -139,7 +139,9 @@ def _widgets_for(spec: InputSpec) -> list[WidgetSlot]:
         if remote.get("refresh_button"):
             slots.append(WidgetSlot("refresh", fixed="refresh"))
     if has_control_widget(spec):
-        slots.append(WidgetSlot("control_after_generate", to_api=False, fixed="randomize" if spec.type == "INT" else "fixed"))
+        slots.append(
+            WidgetSlot("control_after_generate", to_api=False, fixed="randomize" if spec.type == "INT" else "fixed")
+        )
         if spec.type == "COMBO":
             slots.append(WidgetSlot("control_filter_list", to_api=False, fixed=""))
     return slots
@@ -154,20 +156,42 @@ EXTENSION_WIDGETS: dict[str, tuple[WidgetSlot, ...]] = {
     "Preview3DAnimation": (WidgetSlot("image", fixed=""),),
     "PreviewAny": (WidgetSlot("preview", fixed=""),),
 }
-_TEXT_PREVIEW = (WidgetSlot("preview_text", to_api=False, fixed=""), WidgetSlot("preview_mode", to_api=False, fixed=False))
-EXTENSION_WIDGETS_1_58: dict[str, tuple[WidgetSlot, ...]] = {**EXTENSION_WIDGETS, "PreviewAny": _TEXT_PREVIEW, "SaveText": _TEXT_PREVIEW}
+_TEXT_PREVIEW = (
+    WidgetSlot("preview_text", to_api=False, fixed=""),
+    WidgetSlot("preview_mode", to_api=False, fixed=False),
+)
+EXTENSION_WIDGETS_1_58: dict[str, tuple[WidgetSlot, ...]] = {
+    **EXTENSION_WIDGETS,
+    "PreviewAny": _TEXT_PREVIEW,
+    "SaveText": _TEXT_PREVIEW,
+}
 
 
 # Comfy.Load3D (1.58): nodes whose 3D viewer keeps a viewport state instead of a rendered view.
-VIEWPORT_STATE_NODES = frozenset({"Preview3DAdvanced", "Save3DAdvanced", "PreviewGaussianSplat", "PreviewPointCloud",
-                                  "SaveGaussianSplat", "SavePointCloud"})
+VIEWPORT_STATE_NODES = frozenset(
+    {
+        "Preview3DAdvanced",
+        "Save3DAdvanced",
+        "PreviewGaussianSplat",
+        "PreviewPointCloud",
+        "SaveGaussianSplat",
+        "SavePointCloud",
+    }
+)
 
 
 def _load3d_widgets(node_type: str, has_model_file: bool) -> list[WidgetSlot]:
     """The LOAD_3D custom widget of frontend 1.58: upload/clear buttons (sent, as the editor does) when the node
     has a model_file widget, then the viewer whose value the editor renders in the browser at queue time."""
-    buttons = [WidgetSlot("upload 3d model", fixed="upload3dmodel"), WidgetSlot("upload extra resources", fixed="uploadExtraResources"),
-               WidgetSlot("clear", fixed="clear")] if has_model_file else []
+    buttons = (
+        [
+            WidgetSlot("upload 3d model", fixed="upload3dmodel"),
+            WidgetSlot("upload extra resources", fixed="uploadExtraResources"),
+            WidgetSlot("clear", fixed="clear"),
+        ]
+        if has_model_file
+        else []
+    )
     return [*buttons, WidgetSlot("viewport_state" if node_type in VIEWPORT_STATE_NODES else "image", fixed="")]
 
 

@@ -57,7 +57,9 @@ def lib(name: str) -> ModuleType:
     so ComfyUI's own `app` package is never shadowed nor used, and sys.path is never edited."""
     if ALIAS not in sys.modules:
         app_dir = find_app_dir()
-        spec = importlib.util.spec_from_file_location(ALIAS, app_dir / "__init__.py", submodule_search_locations=[str(app_dir)])
+        spec = importlib.util.spec_from_file_location(
+            ALIAS, app_dir / "__init__.py", submodule_search_locations=[str(app_dir)]
+        )
         if spec is None or spec.loader is None:
             raise StudioNotFound(f"Inkframe Studio nodes cannot load the studio's app/ folder at {app_dir}.")
         module = importlib.util.module_from_spec(spec)

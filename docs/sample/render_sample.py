@@ -48,7 +48,10 @@ def draw_panel(page: int, panel: Panel, size: tuple[int, int], seed: int) -> tup
         draw.arc((x - 40, y - 8, x + 40, y + 8), 200, 340, fill=tuple(min(255, c + 40) for c in sea), width=3)
     if panel.shot in ("extreme-wide", "wide") or not panel.characters:
         cx = int(w * 0.62)
-        draw.polygon([(cx - 40, horizon), (cx + 40, horizon), (cx + 22, int(h * 0.25)), (cx - 22, int(h * 0.25))], fill=(230, 225, 215))
+        draw.polygon(
+            [(cx - 40, horizon), (cx + 40, horizon), (cx + 22, int(h * 0.25)), (cx - 22, int(h * 0.25))],
+            fill=(230, 225, 215),
+        )
         for k in range(3):
             y0 = int(h * (0.32 + 0.12 * k))
             draw.rectangle((cx - 34, y0, cx + 34, y0 + 16), fill=(170, 40, 40))
@@ -64,12 +67,25 @@ def draw_panel(page: int, panel: Panel, size: tuple[int, int], seed: int) -> tup
         head = (0.2 if close else 0.075) * min(w, h)
         hx, hy = point.x * w, point.y * h
         coat = COATS.get(name, (80, 80, 80))
-        draw.rounded_rectangle((hx - head * 1.3, hy + head * 0.9, hx + head * 1.3, h + head), radius=int(head * 0.6), fill=coat)
+        draw.rounded_rectangle(
+            (hx - head * 1.3, hy + head * 0.9, hx + head * 1.3, h + head), radius=int(head * 0.6), fill=coat
+        )
         draw.ellipse((hx - head, hy - head, hx + head, hy + head), fill=(236, 196, 160))
         draw.ellipse((hx - head * 0.45, hy - head * 0.2, hx - head * 0.2, hy + head * 0.05), fill=(30, 30, 30))
         draw.ellipse((hx + head * 0.2, hy - head * 0.2, hx + head * 0.45, hy + head * 0.05), fill=(30, 30, 30))
-        draw.arc((hx - head * 0.35, hy + head * 0.2, hx + head * 0.35, hy + head * 0.6), 20, 160, fill=(90, 30, 30), width=max(2, int(head * 0.08)))
-        faces[name] = Box(left=max(0.0, (hx - head) / w), top=max(0.0, (hy - head) / h), right=min(1.0, (hx + head) / w), bottom=min(1.0, (hy + head) / h))
+        draw.arc(
+            (hx - head * 0.35, hy + head * 0.2, hx + head * 0.35, hy + head * 0.6),
+            20,
+            160,
+            fill=(90, 30, 30),
+            width=max(2, int(head * 0.08)),
+        )
+        faces[name] = Box(
+            left=max(0.0, (hx - head) / w),
+            top=max(0.0, (hy - head) / h),
+            right=min(1.0, (hx + head) / w),
+            bottom=min(1.0, (hy + head) / h),
+        )
     return art.filter(ImageFilter.SMOOTH), faces
 
 
@@ -100,14 +116,20 @@ def render(script: Path, out: Path) -> None:
     book: Book = load_book(script)
     art: dict[tuple[int, int], Image.Image] = {}
     if script.stem == "faces":
-        art = {(page.number, panel.number): photo_art(panel.number, (512, 512)) for page in book.pages for panel in page.panels}
+        art = {
+            (page.number, panel.number): photo_art(panel.number, (512, 512))
+            for page in book.pages
+            for panel in page.panels
+        }
         _write(compose_book(book, art), out)
         return
     pages = []
     for page, layout in zip(book.pages, layout_book(book)):
         panels = []
         for panel, slot in zip(page.panels, layout.slots):
-            image, faces = draw_panel(page.number, panel, slot.generation_size(target_pixels=512 * 512), seed=page.number * 10 + panel.number)
+            image, faces = draw_panel(
+                page.number, panel, slot.generation_size(target_pixels=512 * 512), seed=page.number * 10 + panel.number
+            )
             art[(page.number, panel.number)] = image
             panels.append(panel.model_copy(update={"faces": faces}))
         pages.append(page.model_copy(update={"panels": panels}))

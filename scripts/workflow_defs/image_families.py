@@ -35,22 +35,43 @@ def _model(g: Any, name: str, value: str, what: str, order: int) -> Any:
     return g.param("InkframeModel", name, value=value, group="Model", order=order, description=what)
 
 
-def _common(g: Any, *, prompt: str, negative: str | None, steps: int, cfg: float | None, width: int, height: int,
-            guidance: float | None = None) -> dict[str, Any]:
+def _common(
+    g: Any,
+    *,
+    prompt: str,
+    negative: str | None,
+    steps: int,
+    cfg: float | None,
+    width: int,
+    height: int,
+    guidance: float | None = None,
+) -> dict[str, Any]:
     p = {"prompt": g.param("InkframeMultilineText", "prompt", value=prompt, group="Prompt", order=0)}
     if negative is not None:
-        p["negative"] = g.param("InkframeMultilineText", "negative_prompt", value=negative, group="Prompt", order=1,
-                                advanced=True)
+        p["negative"] = g.param(
+            "InkframeMultilineText", "negative_prompt", value=negative, group="Prompt", order=1, advanced=True
+        )
     p["seed"] = g.param("InkframeSeed", "seed", value=0, group="Sampling", order=0)
-    p["steps"] = g.param("InkframeInt", "steps", value=steps, min=1, max=100, step=1, group="Sampling", order=1,
-                         advanced=True)
+    p["steps"] = g.param(
+        "InkframeInt", "steps", value=steps, min=1, max=100, step=1, group="Sampling", order=1, advanced=True
+    )
     if cfg is not None:
-        p["cfg"] = g.param("InkframeFloat", "cfg", value=cfg, min=1.0, max=20.0, step=0.5, group="Sampling", order=2,
-                           advanced=True)
+        p["cfg"] = g.param(
+            "InkframeFloat", "cfg", value=cfg, min=1.0, max=20.0, step=0.5, group="Sampling", order=2, advanced=True
+        )
     if guidance is not None:
-        p["guidance"] = g.param("InkframeFloat", "guidance", value=guidance, min=0.0, max=10.0, step=0.1,
-                                group="Sampling", order=2, advanced=True,
-                                description="Flux guidance (FluxGuidance); the sampler's cfg stays 1.")
+        p["guidance"] = g.param(
+            "InkframeFloat",
+            "guidance",
+            value=guidance,
+            min=0.0,
+            max=10.0,
+            step=0.1,
+            group="Sampling",
+            order=2,
+            advanced=True,
+            description="Flux guidance (FluxGuidance); the sampler's cfg stays 1.",
+        )
     p["width"] = g.param("InkframeInt", "width", value=width, min=256, max=2048, step=64, group="Size", order=0)
     p["height"] = g.param("InkframeInt", "height", value=height, min=256, max=2048, step=64, group="Size", order=1)
     return p
@@ -61,37 +82,104 @@ def _save(g: Any, images: Any, name: str, prefix: str) -> None:
     g.node("SaveImage", images=images, filename_prefix=f"inkframe/{prefix}", _title=f"Output: {name}")
 
 
-def _sample(g: Any, p: dict[str, Any], model: Any, positive: Any, negative: Any, latent: Any, *, sampler: str,
-            scheduler: str, cfg: Any) -> Any:
-    return g.node("KSampler", model=model, seed=p["seed"][0], steps=p["steps"][0], cfg=cfg, sampler_name=sampler,
-                  scheduler=scheduler, positive=positive, negative=negative, latent_image=latent, denoise=1.0)
+def _sample(
+    g: Any,
+    p: dict[str, Any],
+    model: Any,
+    positive: Any,
+    negative: Any,
+    latent: Any,
+    *,
+    sampler: str,
+    scheduler: str,
+    cfg: Any,
+) -> Any:
+    return g.node(
+        "KSampler",
+        model=model,
+        seed=p["seed"][0],
+        steps=p["steps"][0],
+        cfg=cfg,
+        sampler_name=sampler,
+        scheduler=scheduler,
+        positive=positive,
+        negative=negative,
+        latent_image=latent,
+        denoise=1.0,
+    )
 
 
 # ---- SDXL (sdxl_simple_example, base pass) -------------------------------------------------------------------
 def _sdxl(g: Any, *, prompt: str, negative: str, name: str, prefix: str, lora: bool) -> None:
     p = _common(g, prompt=prompt, negative=negative, steps=25, cfg=6.0, width=1216, height=832)
-    ckpt_name = _model(g, "checkpoint", "sd_xl_base_1.0.safetensors",
-                       "SDXL checkpoint from models/checkpoints (Illustrious, NoobAI, Pony, Animagine ...).", 0)
+    ckpt_name = _model(
+        g,
+        "checkpoint",
+        "sd_xl_base_1.0.safetensors",
+        "SDXL checkpoint from models/checkpoints (Illustrious, NoobAI, Pony, Animagine ...).",
+        0,
+    )
     ckpt = g.node("CheckpointLoaderSimple", ckpt_name=ckpt_name[0])
     model, clip = ckpt[0], ckpt[1]
     if lora:
-        lora_name = g.param("InkframeLora", "lora", value="your_style_lora.safetensors", group="Model", order=1,
-                            advanced=True, description="SDXL style or character LoRA; the LoRA node ships bypassed.")
-        strength = g.param("InkframeFloat", "lora_strength", value=0.8, min=0.0, max=2.0, step=0.05, group="Model",
-                           order=2, advanced=True)
-        loaded = g.node("LoraLoader", model=model, clip=clip, lora_name=lora_name[0], strength_model=strength[0],
-                        strength_clip=strength[0], _mode=4, _title="LoRA (un-bypass to use)")
+        lora_name = g.param(
+            "InkframeLora",
+            "lora",
+            value="your_style_lora.safetensors",
+            group="Model",
+            order=1,
+            advanced=True,
+            description="SDXL style or character LoRA; the LoRA node ships bypassed.",
+        )
+        strength = g.param(
+            "InkframeFloat",
+            "lora_strength",
+            value=0.8,
+            min=0.0,
+            max=2.0,
+            step=0.05,
+            group="Model",
+            order=2,
+            advanced=True,
+        )
+        loaded = g.node(
+            "LoraLoader",
+            model=model,
+            clip=clip,
+            lora_name=lora_name[0],
+            strength_model=strength[0],
+            strength_clip=strength[0],
+            _mode=4,
+            _title="LoRA (un-bypass to use)",
+        )
         model, clip = loaded[0], loaded[1]
-    vpred = g.node("ModelSamplingDiscrete", model=model, sampling="v_prediction", zsnr=True, _mode=4,
-                   _title="V-prediction (un-bypass for v-pred checkpoints)")
+    vpred = g.node(
+        "ModelSamplingDiscrete",
+        model=model,
+        sampling="v_prediction",
+        zsnr=True,
+        _mode=4,
+        _title="V-prediction (un-bypass for v-pred checkpoints)",
+    )
     positive = g.node("CLIPTextEncode", text=p["prompt"][0], clip=clip, _title="Positive prompt")
     negative_cond = g.node("CLIPTextEncode", text=p["negative"][0], clip=clip, _title="Negative prompt")
     latent = g.node("EmptyLatentImage", width=p["width"][0], height=p["height"][0], batch_size=1)
-    samples = _sample(g, p, vpred[0], positive[0], negative_cond[0], latent[0], sampler="euler_ancestral",
-                      scheduler="normal", cfg=p["cfg"][0])
+    samples = _sample(
+        g,
+        p,
+        vpred[0],
+        positive[0],
+        negative_cond[0],
+        latent[0],
+        sampler="euler_ancestral",
+        scheduler="normal",
+        cfg=p["cfg"][0],
+    )
     _save(g, g.node("VAEDecode", samples=samples[0], vae=ckpt[2])[0], name, prefix)
-    g.note("SDXL (eps or v-prediction): for a v-pred checkpoint un-bypass the V-prediction node (Ctrl+B); "
-           "the app does it for the sdxl_vpred family.")
+    g.note(
+        "SDXL (eps or v-prediction): for a v-pred checkpoint un-bypass the V-prediction node (Ctrl+B); "
+        "the app does it for the sdxl_vpred family."
+    )
 
 
 def panel_sdxl(g: Any) -> None:
@@ -99,8 +187,14 @@ def panel_sdxl(g: Any) -> None:
 
 
 def background_sdxl(g: Any) -> None:
-    _sdxl(g, prompt=BACKGROUND_PROMPT, negative=BACKGROUND_NEGATIVE, name="background", prefix="background_sdxl",
-          lora=False)
+    _sdxl(
+        g,
+        prompt=BACKGROUND_PROMPT,
+        negative=BACKGROUND_NEGATIVE,
+        name="background",
+        prefix="background_sdxl",
+        lora=False,
+    )
 
 
 # ---- Flux.1 (flux_dev_full_text_to_image; schnell: same graph, 4 steps) -----------------------------------------
@@ -124,8 +218,10 @@ def _flux(g: Any, *, prompt: str, name: str, prefix: str) -> None:
     latent = g.node("EmptySD3LatentImage", width=p["width"][0], height=p["height"][0], batch_size=1)
     samples = _sample(g, p, model[0], guided[0], empty[0], latent[0], sampler="euler", scheduler="simple", cfg=1.0)
     _save(g, g.node("VAEDecode", samples=samples[0], vae=vae[0])[0], name, prefix)
-    g.note("Flux.1 dev or schnell (split files: transformer, CLIP-L, T5-XXL, ae). Schnell: 4 steps; "
-           "Flux has no negative prompt.")
+    g.note(
+        "Flux.1 dev or schnell (split files: transformer, CLIP-L, T5-XXL, ae). Schnell: 4 steps; "
+        "Flux has no negative prompt."
+    )
 
 
 def panel_flux(g: Any) -> None:
@@ -141,8 +237,18 @@ def _reference(g: Any, order: int = 0, title: str = "reference_image", **fields:
 
 
 def _reference_scale(g: Any) -> Any:
-    return g.param("InkframeFloat", "reference_megapixels", value=1.0, min=0.01, max=4.0, step=0.01, group="Reference",
-                   order=9, advanced=True, description="Size the reference is scaled to (aspect kept), in megapixels.")
+    return g.param(
+        "InkframeFloat",
+        "reference_megapixels",
+        value=1.0,
+        min=0.01,
+        max=4.0,
+        step=0.01,
+        group="Reference",
+        order=9,
+        advanced=True,
+        description="Size the reference is scaled to (aspect kept), in megapixels.",
+    )
 
 
 def panel_flux_kontext(g: Any) -> None:
@@ -166,8 +272,13 @@ def panel_flux_kontext(g: Any) -> None:
 # ---- Qwen-Image (image_qwen_image) and Qwen-Image-Edit-2509 (image_qwen_image_edit_2509) ---------------------------
 def _qwen_loaders(g: Any, unet: str) -> tuple[Any, Any, Any]:
     unet_name = _model(g, "unet", unet, "Qwen-Image transformer from models/diffusion_models.", 0)
-    te_name = _model(g, "text_encoder", "qwen_2.5_vl_7b_fp8_scaled.safetensors",
-                     "Qwen2.5-VL 7B text encoder from models/text_encoders.", 1)
+    te_name = _model(
+        g,
+        "text_encoder",
+        "qwen_2.5_vl_7b_fp8_scaled.safetensors",
+        "Qwen2.5-VL 7B text encoder from models/text_encoders.",
+        1,
+    )
     vae_name = _model(g, "vae", "qwen_image_vae.safetensors", "Qwen-Image VAE from models/vae.", 2)
     model = g.node("UNETLoader", unet_name=unet_name[0], weight_dtype="default")
     clip = g.node("CLIPLoader", clip_name=te_name[0], type="qwen_image", device="default")
@@ -182,8 +293,9 @@ def _qwen(g: Any, *, prompt: str, negative: str, name: str, prefix: str) -> None
     positive = g.node("CLIPTextEncode", text=p["prompt"][0], clip=clip[0], _title="Positive prompt")
     negative_cond = g.node("CLIPTextEncode", text=p["negative"][0], clip=clip[0], _title="Negative prompt")
     latent = g.node("EmptySD3LatentImage", width=p["width"][0], height=p["height"][0], batch_size=1)
-    samples = _sample(g, p, shifted[0], positive[0], negative_cond[0], latent[0], sampler="euler", scheduler="simple",
-                      cfg=p["cfg"][0])
+    samples = _sample(
+        g, p, shifted[0], positive[0], negative_cond[0], latent[0], sampler="euler", scheduler="simple", cfg=p["cfg"][0]
+    )
     _save(g, g.node("VAEDecode", samples=samples[0], vae=vae[0])[0], name, prefix)
 
 
@@ -199,24 +311,53 @@ def panel_qwen_edit(g: Any) -> None:
     """image_qwen_image_edit_2509 with up to 3 references (TextEncodeQwenImageEditPlus)."""
     p = _common(g, prompt=EDIT_PROMPT, negative=NEGATIVE, steps=20, cfg=2.5, width=1328, height=928)
     first = _reference(g, description="The character's sheet or portrait: the edit keeps who is drawn.")
-    second = _reference(g, 1, "reference_image_2", label=EXTRA_REFERENCES[0], _mode=4,
-                        description="Optional second reference (ships bypassed; the app enables it when given).")
-    third = _reference(g, 2, "reference_image_3", label=EXTRA_REFERENCES[1], _mode=4,
-                       description="Optional third reference (ships bypassed; the app enables it when given).")
+    second = _reference(
+        g,
+        1,
+        "reference_image_2",
+        label=EXTRA_REFERENCES[0],
+        _mode=4,
+        description="Optional second reference (ships bypassed; the app enables it when given).",
+    )
+    third = _reference(
+        g,
+        2,
+        "reference_image_3",
+        label=EXTRA_REFERENCES[1],
+        _mode=4,
+        description="Optional third reference (ships bypassed; the app enables it when given).",
+    )
     megapixels = _reference_scale(g)
     model, clip, vae = _qwen_loaders(g, "qwen_image_edit_2509_fp8_e4m3fn.safetensors")
     shifted = g.node("ModelSamplingAuraFlow", model=model[0], shift=3.0)
     normed = g.node("CFGNorm", model=shifted[0], strength=1.0)
     scaled = g.node("ImageScaleToTotalPixels", image=first[0], upscale_method="lanczos", megapixels=megapixels[0])
-    positive = g.node("TextEncodeQwenImageEditPlus", clip=clip[0], prompt=p["prompt"][0], image1=scaled[0],
-                      image2=second[0], image3=third[0], _title="Positive prompt + references")
-    negative_cond = g.node("TextEncodeQwenImageEditPlus", clip=clip[0], prompt=p["negative"][0],
-                           _title="Negative prompt")
+    positive = g.node(
+        "TextEncodeQwenImageEditPlus",
+        clip=clip[0],
+        prompt=p["prompt"][0],
+        image1=scaled[0],
+        image2=second[0],
+        image3=third[0],
+        _title="Positive prompt + references",
+    )
+    negative_cond = g.node(
+        "TextEncodeQwenImageEditPlus", clip=clip[0], prompt=p["negative"][0], _title="Negative prompt"
+    )
     encoded = g.node("VAEEncode", pixels=scaled[0], vae=vae[0])
     referenced = g.node("ReferenceLatent", conditioning=positive[0], latent=encoded[0])
     latent = g.node("EmptySD3LatentImage", width=p["width"][0], height=p["height"][0], batch_size=1)
-    samples = _sample(g, p, normed[0], referenced[0], negative_cond[0], latent[0], sampler="euler", scheduler="simple",
-                      cfg=p["cfg"][0])
+    samples = _sample(
+        g,
+        p,
+        normed[0],
+        referenced[0],
+        negative_cond[0],
+        latent[0],
+        sampler="euler",
+        scheduler="simple",
+        cfg=p["cfg"][0],
+    )
     _save(g, g.node("VAEDecode", samples=samples[0], vae=vae[0])[0], "panel", "panel_qwen_edit")
     g.note("Qwen-Image-Edit-2509: up to 3 references; un-bypass reference 2 / 3 to use them.")
 

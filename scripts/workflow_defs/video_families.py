@@ -24,8 +24,10 @@ I2V_LOW = "wan2.2_i2v_low_noise_14B_fp8_scaled.safetensors"
 FUN_HIGH = "wan2.2_fun_control_high_noise_14B_fp8_scaled.safetensors"
 FUN_LOW = "wan2.2_fun_control_low_noise_14B_fp8_scaled.safetensors"
 STYLE = "comic book panel come to life, clean ink lines, flat colors, cel shading"
-NEGATIVE = ("blurry, lowres, jpeg artifacts, static, still picture, watermark, text, subtitles, deformed, extra limbs, "
-            "messy background")
+NEGATIVE = (
+    "blurry, lowres, jpeg artifacts, static, still picture, watermark, text, subtitles, deformed, extra limbs, "
+    "messy background"
+)
 
 
 def _model(g: Any, name: str, value: str, order: int, description: str) -> Any:

@@ -25,8 +25,16 @@ from tests.browser.studio_page import TAB_IDS, open_studio, open_tab
 
 PHONE_TABS = ("comic", "queue", "settings")
 MAX_HEIGHT = 2400
-PANEL_COLOURS = [(38, 70, 83), (42, 157, 143), (233, 196, 106), (244, 162, 97), (231, 111, 81), (69, 123, 157),
-                 (29, 53, 87), (168, 218, 220)]
+PANEL_COLOURS = [
+    (38, 70, 83),
+    (42, 157, 143),
+    (233, 196, 106),
+    (244, 162, 97),
+    (231, 111, 81),
+    (69, 123, 157),
+    (29, 53, 87),
+    (168, 218, 220),
+]
 
 
 def sample_panels(folder: Path) -> list[str]:
@@ -54,24 +62,43 @@ def finished_sample(tmp: Path) -> None:
     folder = tmp / "outputs" / "jobs" / "sample0000finished"
     folder.mkdir(parents=True, exist_ok=True)
     Image.open(sample_panels(tmp)[2]).resize((384, 512)).save(folder / "panel.png")
-    config = Config.model_validate({"app": {"output_dir": str(tmp / "outputs")},
-                                    "queue": {"sqlite_path": str(tmp / "data" / "jobs.db")}})
+    config = Config.model_validate(
+        {"app": {"output_dir": str(tmp / "outputs")}, "queue": {"sqlite_path": str(tmp / "data" / "jobs.db")}}
+    )
     store = open_job_store(config)
     stamp = time.time()
-    store.add([Job(id="sample0000finished", kind="workflow", status="succeeded", progress=1.0, backend="default",
-                   parameters={"workflow": "panel", "overrides": {"seed": 42, "steps": 20,
-                                                                  "prompt": "the keeper lights the lamp at dusk"}},
-                   created_at=stamp - 30, updated_at=stamp, started_at=stamp - 25, finished_at=stamp,
-                   outputs=[JobOutput(node_id="9", filename="panel.png", path="jobs/sample0000finished/panel.png")])])
+    store.add(
+        [
+            Job(
+                id="sample0000finished",
+                kind="workflow",
+                status="succeeded",
+                progress=1.0,
+                backend="default",
+                parameters={
+                    "workflow": "panel",
+                    "overrides": {"seed": 42, "steps": 20, "prompt": "the keeper lights the lamp at dusk"},
+                },
+                created_at=stamp - 30,
+                updated_at=stamp,
+                started_at=stamp - 25,
+                finished_at=stamp,
+                outputs=[JobOutput(node_id="9", filename="panel.png", path="jobs/sample0000finished/panel.png")],
+            )
+        ]
+    )
     store.close()
 
 
 def prepare(page, url: str, tmp: Path, compose: bool = True, jobs: bool = True) -> None:
     """A composed sample page in the Comic tab and two jobs in the queue (they fail: no ComfyUI)."""
     for seed, text in ((1, "a harbour at dusk, fishing boats and gulls"), (2, "the lighthouse stairs lit by one lamp")):
-        body = json.dumps({"kind": "workflow", "parameters": {"workflow": "background",
-                                                               "overrides": {"seed": seed, "prompt": text}}}).encode()
-        request = urllib.request.Request(url + "api/jobs", data=body, headers={"Content-Type": "application/json"}, method="POST")
+        body = json.dumps(
+            {"kind": "workflow", "parameters": {"workflow": "background", "overrides": {"seed": seed, "prompt": text}}}
+        ).encode()
+        request = urllib.request.Request(
+            url + "api/jobs", data=body, headers={"Content-Type": "application/json"}, method="POST"
+        )
         if jobs:
             urllib.request.urlopen(request, timeout=30).read()
     finished_sample(tmp)

@@ -19,8 +19,13 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("INKFRAME_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 START_TIMEOUT_S = 90.0
 
@@ -52,8 +57,9 @@ def wait_until_serving(url: str, process: subprocess.Popen, log_path: Path, time
     raise RuntimeError(f"the studio did not answer within {timeout_s:.0f} s: {log_path.read_text()[-2000:]}")
 
 
-def start_studio(tmp: Path, extra_env: dict[str, str] | None = None,
-                 comfyui_url: str | None = None) -> tuple[subprocess.Popen, StudioServer]:
+def start_studio(
+    tmp: Path, extra_env: dict[str, str] | None = None, comfyui_url: str | None = None
+) -> tuple[subprocess.Popen, StudioServer]:
     """The studio on a free loopback port; by default pointed at a port where no ComfyUI listens."""
     port = free_port()
     comfyui_url = comfyui_url or f"http://127.0.0.1:{free_port()}"
@@ -70,7 +76,10 @@ def start_studio(tmp: Path, extra_env: dict[str, str] | None = None,
     log = log_path.open("w")
     process = subprocess.Popen(
         [sys.executable, "main.py", "ui", "--port", str(port), "--comfyui-url", comfyui_url],
-        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}/"
     try:

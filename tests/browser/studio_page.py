@@ -4,8 +4,15 @@ from __future__ import annotations
 
 TAB_IDS = ("comic", "characters", "locations", "faceswap", "motion", "video", "workflows", "queue", "settings")
 TAB_TITLES = {
-    "comic": "Comic", "characters": "Characters", "locations": "Locations", "faceswap": "Face swap",
-    "motion": "Motion", "video": "Video", "workflows": "Workflows", "queue": "Queue", "settings": "Settings",
+    "comic": "Comic",
+    "characters": "Characters",
+    "locations": "Locations",
+    "faceswap": "Face swap",
+    "motion": "Motion",
+    "video": "Video",
+    "workflows": "Workflows",
+    "queue": "Queue",
+    "settings": "Settings",
 }
 
 

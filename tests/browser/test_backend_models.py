@@ -64,7 +64,9 @@ def test_the_checkpoint_dropdown_lists_exactly_the_backends_checkpoints(studio_o
         picker.click()
         page.locator("#workflows-workflow [role=option][aria-label=background]").click()
     elem_id = "workflows-param-checkpoint"
-    page.wait_for_function(f"() => {{ const i = document.querySelector('#{elem_id} input'); return i && !i.disabled && i.value; }}")
+    page.wait_for_function(
+        f"() => {{ const i = document.querySelector('#{elem_id} input'); return i && !i.disabled && i.value; }}"
+    )
     assert sorted(dropdown_options(page, elem_id)) == sorted(CHECKPOINTS)
     # the workflow's own default (the SD1.5 base) is absent: a present one is picked and the form says so once
     value = page.locator(f"#{elem_id} input").input_value()
@@ -76,5 +78,7 @@ def test_the_checkpoint_dropdown_lists_exactly_the_backends_checkpoints(studio_o
     open_tab(page, "comic")
     page.locator("#comic-load-sample").click()  # the build controls appear once the script can be built
     page.locator("#comic-build").wait_for(state="visible")
-    page.wait_for_function("() => { const i = document.querySelector('#comic-checkpoint input'); return i && i.value; }")
+    page.wait_for_function(
+        "() => { const i = document.querySelector('#comic-checkpoint input'); return i && i.value; }"
+    )
     assert sorted(dropdown_options(page, "comic-checkpoint")) == sorted(CHECKPOINTS)

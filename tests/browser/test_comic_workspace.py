@@ -62,8 +62,10 @@ def test_click_a_balloon_on_the_page_and_retype_it(studio, browser, tmp_path):
         page.locator("#compose-status").get_by_text("Composed 3 pages").wait_for()
         page.locator("#compose-preview img").wait_for()
         page.evaluate("window.scrollTo(0, 0)")  # Compose sits lower in the editor column; the preview loads in view
-        page.wait_for_function("() => { const i = document.querySelector('#compose-preview img');"
-                               " return i && i.complete && i.naturalWidth > 0; }")
+        page.wait_for_function(
+            "() => { const i = document.querySelector('#compose-preview img');"
+            " return i && i.complete && i.naturalWidth > 0; }"
+        )
 
         editor, preview = box(page, "#comic-script"), box(page, "#compose-preview img")
         assert editor["x"] + editor["width"] <= preview["x"] + 1, "the editor and the preview are not side by side"
@@ -95,7 +97,8 @@ def test_click_a_balloon_on_the_page_and_retype_it(studio, browser, tmp_path):
         x, y = client_point(image, *spot.center)
         left, top = x - image["left"], y - image["top"]
         assert changed[0] - 40 <= left <= changed[2] + 40 and changed[1] - 40 <= top <= changed[3] + 40, (
-            f"the redrawn area {changed} is not where the clicked balloon was ({left:.0f}, {top:.0f})")
+            f"the redrawn area {changed} is not where the clicked balloon was ({left:.0f}, {top:.0f})"
+        )
     finally:
         context.close()
 

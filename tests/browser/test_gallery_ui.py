@@ -22,9 +22,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def kite_prompt(seed: int) -> dict:
-    return {"3": {"class_type": "KSampler", "inputs": {"seed": seed, "steps": 12, "cfg": 6.5}},
-            "6": {"class_type": "CLIPTextEncode", "inputs": {"text": f"a red kite over the dunes number {seed}"}},
-            "9": {"class_type": "SaveImage", "inputs": {"filename_prefix": "kite"}}}
+    return {
+        "3": {"class_type": "KSampler", "inputs": {"seed": seed, "steps": 12, "cfg": 6.5}},
+        "6": {"class_type": "CLIPTextEncode", "inputs": {"text": f"a red kite over the dunes number {seed}"}},
+        "9": {"class_type": "SaveImage", "inputs": {"filename_prefix": "kite"}},
+    }
 
 
 def finished_job(store, output_dir, job_id: str, seed: int, at: float, colour) -> Job:
@@ -33,16 +35,31 @@ def finished_job(store, output_dir, job_id: str, seed: int, at: float, colour) -
     info = PngImagePlugin.PngInfo()
     info.add_text("prompt", json.dumps(kite_prompt(seed)))
     Image.new("RGB", (96, 64), colour).save(folder / "kite.png", pnginfo=info)
-    job = Job(id=job_id, kind="prompt", parameters={"prompt": kite_prompt(seed)}, status="succeeded", priority=2,
-              backend="default", created_at=at - 5, updated_at=at, started_at=at - 4, finished_at=at, progress=1.0,
-              outputs=[JobOutput(node_id="9", filename="kite.png", path=f"jobs/{job_id}/kite.png")])
+    job = Job(
+        id=job_id,
+        kind="prompt",
+        parameters={"prompt": kite_prompt(seed)},
+        status="succeeded",
+        priority=2,
+        backend="default",
+        created_at=at - 5,
+        updated_at=at,
+        started_at=at - 4,
+        finished_at=at,
+        progress=1.0,
+        outputs=[JobOutput(node_id="9", filename="kite.png", path=f"jobs/{job_id}/kite.png")],
+    )
     store.add([job])
     return job
 
 
 def test_the_gallery_opens_an_outputs_settings_and_reruns_them(studio, page):
-    config = Config.model_validate({"app": {"output_dir": str(studio.output_dir)},
-                                    "queue": {"sqlite_path": str(studio.output_dir.parent / "data" / "jobs.db")}})
+    config = Config.model_validate(
+        {
+            "app": {"output_dir": str(studio.output_dir)},
+            "queue": {"sqlite_path": str(studio.output_dir.parent / "data" / "jobs.db")},
+        }
+    )
     store = open_job_store(config)
     now = time.time()
     older = finished_job(store, studio.output_dir, "0ld" + "a" * 29, 111, now - 60, (30, 60, 200))

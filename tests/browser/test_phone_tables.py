@@ -20,12 +20,16 @@ def test_no_table_breaks_its_words_at_phone_and_tablet_width(studio, browser, wi
         for tab in ("settings", "comic", "queue"):
             open_tab(page, tab)
             if tab == "settings":  # the tab's first refresh fills its tables
-                page.wait_for_function("() => document.querySelector('#settings-models').innerText.includes('.safetensors')")
+                page.wait_for_function(
+                    "() => document.querySelector('#settings-models').innerText.includes('.safetensors')"
+                )
             page.wait_for_timeout(1200)
             broken = broken_table_words(page)
             assert not broken, f"the {tab} tab at {width}px breaks words in tables: {broken[:5]}"
             page_width = page.evaluate("document.documentElement.scrollWidth")
-            assert page_width <= width, f"the {tab} tab is {page_width}px wide at {width}px (tables scroll inside themselves)"
+            assert page_width <= width, (
+                f"the {tab} tab is {page_width}px wide at {width}px (tables scroll inside themselves)"
+            )
         page.screenshot(path=str(studio.output_dir.parent / f"phone-{width}.png"), full_page=True)
     finally:
         context.close()

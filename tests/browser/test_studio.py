@@ -120,7 +120,9 @@ def test_lettering_can_be_edited_on_the_page_preview(studio, page, tmp_path):
     page.locator("#compose-balloon input").click()
     page.get_by_role("option", name=re.compile("MAYA: Hold the light")).click()
     text = page.locator("#compose-balloon-text textarea")
-    page.wait_for_function("document.querySelector('#compose-balloon-text textarea').value.includes('Hold the light steady')")
+    page.wait_for_function(
+        "document.querySelector('#compose-balloon-text textarea').value.includes('Hold the light steady')"
+    )
     text.fill("Fix the lamp, now!")
     page.locator("#compose-balloon-kind input").click()
     page.get_by_role("option", name="shout", exact=True).click()
@@ -188,8 +190,21 @@ def test_motion_pose_preview_reports_a_reference_without_a_person(studio, page, 
     open_studio(page, studio.url)
     open_tab(page, "motion")
     clip = tmp_path / "pattern.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1", "-pix_fmt",
-                    "yuv420p", str(clip)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=160x120:rate=10:duration=1",
+            "-pix_fmt",
+            "yuv420p",
+            str(clip),
+        ],
+        check=True,
+    )
     page.locator("#motion-reference input[type=file]").set_input_files(str(clip))
     page.locator("#motion-reference").get_by_text("pattern", exact=True).wait_for()
     page.locator("#motion-run").click()

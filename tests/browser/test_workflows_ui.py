@@ -69,5 +69,7 @@ def test_an_uploaded_workflow_gets_its_form_and_queues_without_a_restart(studio,
     bad = tmp_path / "notes.json"
     bad.write_text('{"hello": "world"}')
     page.locator("#workflows-upload input[type=file]").set_input_files(str(bad))
-    page.locator("#workflows-upload-status .inkframe-errors, #workflows-upload-status").get_by_text("notes.json").first.wait_for()
+    page.locator("#workflows-upload-status .inkframe-errors, #workflows-upload-status").get_by_text(
+        "notes.json"
+    ).first.wait_for()
     assert not (studio.output_dir.parent / "data" / "workflows" / "notes.json").exists()

@@ -50,9 +50,18 @@ class _Message:
 
 
 class ReplayServer:
-    def __init__(self, comfy_dir: Path, scenario: str | None = None, *, delay: float = 0.002, legacy: bool = False,
-                 drop_after: int | None = None, lose_after: int | None = None, die_after: int | None = None,
-                 resume_after_drop: float | None = None) -> None:
+    def __init__(
+        self,
+        comfy_dir: Path,
+        scenario: str | None = None,
+        *,
+        delay: float = 0.002,
+        legacy: bool = False,
+        drop_after: int | None = None,
+        lose_after: int | None = None,
+        die_after: int | None = None,
+        resume_after_drop: float | None = None,
+    ) -> None:
         self.comfy_dir = Path(comfy_dir)
         self.transcripts = self.comfy_dir / "transcripts"
         self.delay = delay
@@ -60,9 +69,12 @@ class ReplayServer:
         self.drop_after, self.lose_after, self.die_after = drop_after, lose_after, die_after
         self.resume_after_drop = resume_after_drop
         self.transcript: dict[str, Any] = (
-            json.loads((self.transcripts / f"{scenario}.json").read_text()) if scenario else {"clients": [], "http": []})
-        self.misc = {json.loads(p.read_text())["request"]["path"]: json.loads(p.read_text())["response"]
-                     for p in (self.comfy_dir / "misc").glob("*.json")}
+            json.loads((self.transcripts / f"{scenario}.json").read_text()) if scenario else {"clients": [], "http": []}
+        )
+        self.misc = {
+            json.loads(p.read_text())["request"]["path"]: json.loads(p.read_text())["response"]
+            for p in (self.comfy_dir / "misc").glob("*.json")
+        }
         self.requests: list[SeenRequest] = []
         self.ws_sent_by_clients: list[tuple[str | None, Any]] = []
         self.ws_connects: list[str | None] = []
@@ -163,7 +175,9 @@ class ReplayServer:
         self._sockets[slot] = ws
         recorded = self.transcript["clients"][slot] if slot < len(self.transcript["clients"]) else None
         if recorded is None:
-            await ws.send_json({"type": "status", "data": {"status": {"exec_info": {"queue_remaining": 0}}, "sid": sid}})
+            await ws.send_json(
+                {"type": "status", "data": {"status": {"exec_info": {"queue_remaining": 0}}, "sid": sid}}
+            )
         else:
             first = dict(recorded["messages"][0])
             first["data"] = {**first["data"], "sid": sid}
@@ -186,7 +200,9 @@ class ReplayServer:
         later = [i for i, c in enumerate(calls) if i > call_index and (c["method"], c["path"]) in CAUSAL]
         for slot, client in enumerate(self.transcript["clients"]):
             start = calls[call_index]["ws_index_at_send"].get(client["name"], 0)
-            end = min((calls[i]["ws_index_at_send"].get(client["name"], 0) for i in later), default=len(client["messages"]))
+            end = min(
+                (calls[i]["ws_index_at_send"].get(client["name"], 0) for i in later), default=len(client["messages"])
+            )
             queue = self._queues.setdefault(slot, asyncio.Queue())
             if slot not in self._released_until or start >= self._released_until[slot]:
                 for index in range(max(start, self._released_until.get(slot, 0)), end):
@@ -247,7 +263,9 @@ class ReplayServer:
         if data.get("prompt_id") != live_id:
             return False
         kind = frame.get("type")
-        return kind in ("execution_error", "execution_interrupted") or (kind == "executing" and data.get("node") is None)
+        return kind in ("execution_error", "execution_interrupted") or (
+            kind == "executing" and data.get("node") is None
+        )
 
     def _finish_if_drained(self) -> None:
         calls = self.transcript["http"]
@@ -298,12 +316,18 @@ class ReplayServer:
     def _recorded(self, response: dict[str, Any]) -> web.Response:
         if "json" in response:
             return web.json_response(self._live(response["json"]), status=response["status"])
-        return web.Response(status=response["status"], text=response.get("text", ""),
-                            content_type=(response.get("content_type") or "text/plain").split(";")[0])
+        return web.Response(
+            status=response["status"],
+            text=response.get("text", ""),
+            content_type=(response.get("content_type") or "text/plain").split(";")[0],
+        )
 
     def _match_call(self, path: str, body: Any) -> int | None:
-        calls = [(i, c) for i, c in enumerate(self.transcript["http"])
-                 if c["method"] == "POST" and c["path"] == path and i not in self._used_calls]
+        calls = [
+            (i, c)
+            for i, c in enumerate(self.transcript["http"])
+            if c["method"] == "POST" and c["path"] == path and i not in self._used_calls
+        ]
         for i, call in calls:
             if path == "/prompt" and (call.get("json") or {}).get("prompt") == (body or {}).get("prompt"):
                 return i
@@ -312,7 +336,9 @@ class ReplayServer:
     def _post_prompt(self, seen: SeenRequest) -> web.Response:
         index = self._match_call("/prompt", seen.json)
         if index is None:
-            return web.json_response({"error": {"type": "replay", "message": "no recorded POST /prompt left"}}, status=500)
+            return web.json_response(
+                {"error": {"type": "replay", "message": "no recorded POST /prompt left"}}, status=500
+            )
         self._used_calls.add(index)
         call = self.transcript["http"][index]
         response = call["response"]
@@ -322,9 +348,15 @@ class ReplayServer:
         live_id = str((seen.json or {}).get("prompt_id") or recorded_id)
         self._live_ids[recorded_id] = live_id
         client_id = (seen.json or {}).get("client_id")
-        self._prompts[live_id] = {"live_id": live_id, "recorded_id": recorded_id, "finished": False,
-                                  "slot": self._slots.get(client_id or "", -1), "client_id": client_id,
-                                  "prompt": (seen.json or {}).get("prompt"), "number": response["json"].get("number")}
+        self._prompts[live_id] = {
+            "live_id": live_id,
+            "recorded_id": recorded_id,
+            "finished": False,
+            "slot": self._slots.get(client_id or "", -1),
+            "client_id": client_id,
+            "prompt": (seen.json or {}).get("prompt"),
+            "number": response["json"].get("number"),
+        }
         self._release(index)
         return web.json_response(self._live(response["json"]))
 
@@ -337,8 +369,11 @@ class ReplayServer:
         return self._recorded(self.transcript["http"][index]["response"])
 
     def _queue(self) -> dict[str, Any]:
-        running = [[s["number"], s["live_id"], s["prompt"], {"client_id": s["client_id"]}, []]
-                   for s in self._prompts.values() if not s["finished"] and not s.get("lost")]
+        running = [
+            [s["number"], s["live_id"], s["prompt"], {"client_id": s["client_id"]}, []]
+            for s in self._prompts.values()
+            if not s["finished"] and not s.get("lost")
+        ]
         return {"queue_running": running[:1], "queue_pending": running[1:]}
 
     def _history(self, live_id: str) -> dict[str, Any]:
@@ -373,7 +408,10 @@ class ReplayServer:
             candidate, n = f"{stem} ({n}){ext}", n + 1
         self.uploads[(kind, subfolder, candidate)] = digest
         for call in self.transcript["http"]:
-            if call["path"] == seen.path and call.get("multipart", {}).get("files", {}).get("image", {}).get("sha256") == digest \
-                    and candidate == name:
+            if (
+                call["path"] == seen.path
+                and call.get("multipart", {}).get("files", {}).get("image", {}).get("sha256") == digest
+                and candidate == name
+            ):
                 return self._recorded(call["response"])
         return web.json_response({"name": candidate, "subfolder": subfolder, "type": kind})

@@ -9,14 +9,24 @@ import pytest
 import requests
 import websocket
 
-from app.comfy import (
-    BackendDiedError, ComfyClient, ComfyTimeoutError, ExecutionError, PromptInterrupted, PromptValidationError,
-)
 from app.backoff import Backoff
+from app.comfy import (
+    BackendDiedError,
+    ComfyClient,
+    ComfyTimeoutError,
+    ExecutionError,
+    PromptInterrupted,
+    PromptValidationError,
+)
 from app.comfy.client import clear_object_info_cache
 from app.comfy.events import (
-    ExecutedEvent, ExecutingEvent, ExecutionCachedEvent, ExecutionStartEvent, ExecutionSuccessEvent,
-    ProgressStateEvent, StatusEvent,
+    ExecutedEvent,
+    ExecutingEvent,
+    ExecutionCachedEvent,
+    ExecutionStartEvent,
+    ExecutionSuccessEvent,
+    ProgressStateEvent,
+    StatusEvent,
 )
 from app.config import Timeouts
 
@@ -44,19 +54,35 @@ def test_simple_success_round_trip(replay, transcript, comfy_shared):
     with client_for(server) as client:
         result = client.run(recorded_prompt(transcript("a_simple_success")), on_event=events.append)
     assert result.status == "success" and result.completed_via == "execution_success"
-    assert result.outputs == {"3": {"images": [{"filename": "a_simple_00001_.png", "subfolder": "fixtures", "type": "output"}]}}
+    assert result.outputs == {
+        "3": {"images": [{"filename": "a_simple_00001_.png", "subfolder": "fixtures", "type": "output"}]}
+    }
     [image] = result.files
-    assert (image.node_id, image.filename, image.subfolder, image.type, image.kind, image.source) == \
-        ("3", "a_simple_00001_.png", "fixtures", "output", "image", "view")
+    assert (image.node_id, image.filename, image.subfolder, image.type, image.kind, image.source) == (
+        "3",
+        "a_simple_00001_.png",
+        "fixtures",
+        "output",
+        "image",
+        "view",
+    )
     assert image.data == (comfy_shared / "transcripts" / "a_simple_success.view_0.png").read_bytes()
     # the WebSocket is open before the prompt is posted; the POST names the client and the prompt id
     assert server.timeline.index(f"WS {client.client_id}") < server.timeline.index("POST /prompt")
     [post] = [r for r in server.requests if r.path == "/prompt"]
     assert post.json["client_id"] == client.client_id and post.json["prompt_id"] == result.prompt_id
     kinds = {type(event) for event in events}
-    assert {ExecutionStartEvent, ExecutionCachedEvent, ExecutingEvent, ProgressStateEvent, ExecutedEvent,
-            ExecutionSuccessEvent} <= kinds
-    assert all(getattr(e, "prompt_id", result.prompt_id) == result.prompt_id for e in events if not isinstance(e, StatusEvent))
+    assert {
+        ExecutionStartEvent,
+        ExecutionCachedEvent,
+        ExecutingEvent,
+        ProgressStateEvent,
+        ExecutedEvent,
+        ExecutionSuccessEvent,
+    } <= kinds
+    assert all(
+        getattr(e, "prompt_id", result.prompt_id) == result.prompt_id for e in events if not isinstance(e, StatusEvent)
+    )
     t = result.timings
     assert t.submitted_at <= t.first_event_at <= t.done_at <= t.fetched_at
     assert (t.comfy_started_ms, t.comfy_finished_ms) == (1795257060460, 1795257060471)
@@ -76,16 +102,29 @@ def test_upload_then_run_and_no_silent_overwrite(replay, transcript, comfy_share
     body = (comfy_shared / "transcripts" / "c_upload_load_scale_save.upload_body.png").read_bytes()
     with client_for(server) as client:
         stored = client.upload_image(body, filename="fixture_upload.png")
-        assert (stored.name, stored.subfolder, stored.type, stored.renamed) == ("fixture_upload.png", "", "input", False)
+        assert (stored.name, stored.subfolder, stored.type, stored.renamed) == (
+            "fixture_upload.png",
+            "",
+            "input",
+            False,
+        )
         result = client.run(recorded_prompt(transcript("c_upload_load_scale_save")))
-        assert result.files[0].data == (comfy_shared / "transcripts" / "c_upload_load_scale_save.view_0.png").read_bytes()
+        assert (
+            result.files[0].data == (comfy_shared / "transcripts" / "c_upload_load_scale_save.view_0.png").read_bytes()
+        )
         other = tmp_path / "fixture_upload.png"
         other.write_bytes(body + b"different")
         renamed = client.upload_image(other)
-        assert (renamed.name, renamed.renamed, renamed.reference) == ("fixture_upload (1).png", True, "fixture_upload (1).png")
+        assert (renamed.name, renamed.renamed, renamed.reference) == (
+            "fixture_upload (1).png",
+            True,
+            "fixture_upload (1).png",
+        )
         replaced = client.upload_image(other, overwrite=True, subfolder="sub")
         assert (replaced.name, replaced.reference) == ("fixture_upload.png", "sub/fixture_upload.png")
-        mask = client.upload_mask(body, filename="mask.png", original_ref={"filename": "fixture_upload.png", "type": "input"})
+        mask = client.upload_mask(
+            body, filename="mask.png", original_ref={"filename": "fixture_upload.png", "type": "input"}
+        )
         assert mask.name == "mask.png"
     uploads = [r for r in server.requests if r.path.startswith("/upload/")]
     assert [r.form["overwrite"] for r in uploads] == ["false", "false", "true", "false"]
@@ -99,13 +138,17 @@ def test_runtime_error_raises_execution_error(replay, transcript):
         client.run(recorded_prompt(transcript("d_runtime_error")))
     error = caught.value
     assert (error.node_id, error.node_type, error.exception_type) == ("2", "ImageToMask", "IndexError")
-    assert str(error) == "node 2 (ImageToMask) failed with IndexError: index 3 is out of bounds for dimension 3 with size 3."
+    assert (
+        str(error)
+        == "node 2 (ImageToMask) failed with IndexError: index 3 is out of bounds for dimension 3 with size 3."
+    )
     assert error.traceback and server.count("GET", "/view") == 0
 
 
 def test_interrupt_one_prompt(replay, transcript):
     server = replay("e_interrupt")
     with client_for(server) as client:
+
         def interrupt_when_blurring(event):
             if isinstance(event, ExecutingEvent) and event.node == "2":
                 client.interrupt(event.prompt_id)
@@ -124,8 +167,9 @@ def test_prompt_timeout_is_explicit(replay, transcript):
         client.run(recorded_prompt(transcript("e_interrupt")), timeout=0.5)
 
 
-@pytest.mark.parametrize("scenario, preview_metadata", [
-    ("f_save_image_websocket", False), ("f_save_image_websocket_feature_flags", True)])
+@pytest.mark.parametrize(
+    "scenario, preview_metadata", [("f_save_image_websocket", False), ("f_save_image_websocket_feature_flags", True)]
+)
 def test_images_from_binary_frames(replay, transcript, comfy_shared, scenario, preview_metadata):
     server = replay(scenario)
     with client_for(server, preview_metadata=preview_metadata) as client:
@@ -176,24 +220,24 @@ def test_two_clients_and_a_prompt_submitted_elsewhere(replay, transcript, comfy_
 
 H_EXPECTED = {
     "unknown_class_type": "ComfyUI rejected the prompt: unknown node type NoSuchNode; install the node pack that "
-                          "provides it or fix the class_type (Node ID '#1').",
+    "provides it or fix the class_type (Node ID '#1').",
     "missing_required_input": "ComfyUI rejected the prompt: node 1 (EmptyImage): required input color is missing.",
     "wrong_input_value_type": "ComfyUI rejected the prompt: node 1 (EmptyImage): "
-                              "width 'wide' cannot be converted to INT.",
+    "width 'wide' cannot be converted to INT.",
     "wrong_link_type": "ComfyUI rejected the prompt: node 2 (SaveImage): images expects IMAGE but is linked to LATENT "
-                       "from node 1 output 0.",
+    "from node 1 output 0.",
     "value_below_min": "ComfyUI rejected the prompt: node 1 (EmptyImage): width 0 is below the minimum 1.",
     "value_above_max": "ComfyUI rejected the prompt: node 1 (EmptyImage): "
-                       "color 99999999 is above the maximum 16777215.",
+    "color 99999999 is above the maximum 16777215.",
     "combo_value_not_in_list": "ComfyUI rejected the prompt: node 1 (ImageScale): "
-                               "upscale_method 'cubic-ish' is not one "
-                               "of the allowed values ('nearest-exact', 'bilinear', 'area', 'bicubic', 'lanczos').",
+    "upscale_method 'cubic-ish' is not one "
+    "of the allowed values ('nearest-exact', 'bilinear', 'area', 'bicubic', 'lanczos').",
     "no_output_node": "ComfyUI rejected the prompt: it has no output node (add a SaveImage or another output node).",
     "link_to_missing_node": "ComfyUI rejected the prompt: node 2 (SaveImage): validation raised KeyError '99' (a link "
-                            "to a missing node or to an output index that does not exist?).",
+    "to a missing node or to an output index that does not exist?).",
     "link_output_index_out_of_range": "ComfyUI rejected the prompt: node 2 (SaveImage): validation raised IndexError "
-                                      "tuple index out of range (a link to a missing node or to an output index that "
-                                      "does not exist?).",
+    "tuple index out of range (a link to a missing node or to an output index that "
+    "does not exist?).",
     "missing_class_type_key": "ComfyUI rejected the prompt: a node is missing the class_type property (Node ID '#1').",
     "empty_prompt": "ComfyUI rejected the prompt: it has no output node (add a SaveImage or another output node).",
 }
@@ -217,8 +261,10 @@ def test_validation_errors_are_one_sentence_each(replay, transcript):
     assert seen == H_EXPECTED
     assert server.count("POST", "/prompt") == len(H_EXPECTED)  # the UI-format workflow was never posted
     no_prompt = next(call for call in recorded["http"] if call["label"] == "no_prompt_key")
-    assert str(PromptValidationError.from_response(no_prompt["response"]["json"])) == \
-        "ComfyUI rejected the request: the body has no prompt."
+    assert (
+        str(PromptValidationError.from_response(no_prompt["response"]["json"]))
+        == "ComfyUI rejected the request: the body has no prompt."
+    )
 
 
 def test_websocket_drop_mid_prompt_is_reconciled_through_history(replay, transcript, comfy_shared):

@@ -28,8 +28,10 @@ CONVERSIONS = shared_path() / "comfyui" / "conversions"
 CONVERSIONS_1_58 = shared_path() / "comfyui" / "conversions-1.58"
 PAIRS = sorted(CONVERSIONS.glob("*.json")) if CONVERSIONS.is_dir() else []
 PAIRS_1_58 = sorted(CONVERSIONS_1_58.glob("*.json")) if CONVERSIONS_1_58.is_dir() else []
-NO_SHARED = pytest.mark.skipif(not CONVERSIONS.is_dir() or not CONVERSIONS_1_58.is_dir(),
-                               reason="../shared/comfyui/conversions*/ not present (recorded golden pairs)")
+NO_SHARED = pytest.mark.skipif(
+    not CONVERSIONS.is_dir() or not CONVERSIONS_1_58.is_dir(),
+    reason="../shared/comfyui/conversions*/ not present (recorded golden pairs)",
+)
 
 # template -> {node id: {input: the app's value}} where frontend 1.58.1's own output is wrong.
 # 3d_hunyuan3d-v2.1: the workflow was saved with ModelSamplingAuraFlow's `sampling` widget, which ComfyUI 0.3.64
@@ -71,7 +73,9 @@ def test_conversion_matches_frontend_1_58(path: Path, core_specs: NodeSpecs) -> 
     pair = json.loads(path.read_text())
     expected = copy.deepcopy(pair["api"])
     for node_id, values in DEVIATIONS_1_58.get(path.stem, {}).items():
-        assert all(expected[node_id]["inputs"].get(k) != v for k, v in values.items()), "the deviation no longer differs"
+        assert all(expected[node_id]["inputs"].get(k) != v for k, v in values.items()), (
+            "the deviation no longer differs"
+        )
         expected[node_id]["inputs"].update(values)
     got = to_api_prompt(pair["workflow"], core_specs, strict=False, frontend_version="1.58.1")
     assert got == expected

@@ -64,16 +64,30 @@ def servers():
         server.stop()
 
 
-def run_job(tmp_path: Path, backends: dict[str, str], prompt: dict, timeout: float = 150.0,
-            retry_backoff_s: float = RETRY_BACKOFF_S):
+def run_job(
+    tmp_path: Path,
+    backends: dict[str, str],
+    prompt: dict,
+    timeout: float = 150.0,
+    retry_backoff_s: float = RETRY_BACKOFF_S,
+):
     """Submit one `prompt` job, run a worker on `backends` (name -> url) until the job ends, return it."""
     first = next(iter(backends.values()))
-    config = Config.model_validate({
-        "app": {"output_dir": str(tmp_path / "out")},
-        "queue": {"storage": "sqlite", "sqlite_path": str(tmp_path / "jobs.db"), "retry_backoff_s": retry_backoff_s},
-        "comfyui": {"url": first, "backends": [{"name": name, "url": url} for name, url in backends.items()],
-                    "timeouts": {"connect": 2, "read": 30, "prompt": 120}},
-    })
+    config = Config.model_validate(
+        {
+            "app": {"output_dir": str(tmp_path / "out")},
+            "queue": {
+                "storage": "sqlite",
+                "sqlite_path": str(tmp_path / "jobs.db"),
+                "retry_backoff_s": retry_backoff_s,
+            },
+            "comfyui": {
+                "url": first,
+                "backends": [{"name": name, "url": url} for name, url in backends.items()],
+                "timeouts": {"connect": 2, "read": 30, "prompt": 120},
+            },
+        }
+    )
     service = QueueService(config)
     worker = Worker(config, store=service.store, engine=service.engine, threads=2)
     try:
@@ -94,8 +108,13 @@ def test_a_backend_that_dies_mid_prompt_fails_over_to_another(comfy_shared: Path
     dying = servers(DiesAfterAccepting(comfy_shared, "a_simple_success"))
     healthy = servers(ReplayServer(comfy_shared, "a_simple_success"))
     # at once, not after the backoff: a retry that waited (at least 240 s here) would outlast the 120 s given
-    job = run_job(tmp_path, {"a": dying.base_url, "b": healthy.base_url}, recorded_prompt(comfy_shared), timeout=120,
-                  retry_backoff_s=300)
+    job = run_job(
+        tmp_path,
+        {"a": dying.base_url, "b": healthy.base_url},
+        recorded_prompt(comfy_shared),
+        timeout=120,
+        retry_backoff_s=300,
+    )
     assert job.status == "succeeded", job.errors
     assert job.backend == "b" and job.attempts == 2
     [error] = job.errors
@@ -105,8 +124,9 @@ def test_a_backend_that_dies_mid_prompt_fails_over_to_another(comfy_shared: Path
     assert (tmp_path / "out" / output.path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_a_transient_error_on_the_only_backend_is_retried_after_a_backoff(comfy_shared: Path, tmp_path: Path,
-                                                                          servers) -> None:
+def test_a_transient_error_on_the_only_backend_is_retried_after_a_backoff(
+    comfy_shared: Path, tmp_path: Path, servers
+) -> None:
     server = servers(BusyOnce(comfy_shared, "a_simple_success"))
     job = run_job(tmp_path, {"only": server.base_url}, recorded_prompt(comfy_shared))
     assert job.status == "succeeded", job.errors

@@ -9,7 +9,7 @@ port with `--cpu` and the project's custom_nodes/ and models/ added through a ge
 from __future__ import annotations
 
 import os
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -34,8 +34,10 @@ def live_comfyui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     server = managed_comfyui_from_env(tmp_path_factory.mktemp("managed-comfyui"), INTEGRATION_TIMEOUTS)
     if server is None:
-        pytest.skip("no live ComfyUI: set COMFYUI_URL to a running server, or COMFYUI_PATH (+COMFYUI_PYTHON) "
-                    "to a ComfyUI checkout the tests may start")
+        pytest.skip(
+            "no live ComfyUI: set COMFYUI_URL to a running server, or COMFYUI_PATH (+COMFYUI_PYTHON) "
+            "to a ComfyUI checkout the tests may start"
+        )
     try:
         server.start()
     except ComfyError as exc:

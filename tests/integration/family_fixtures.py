@@ -55,25 +55,63 @@ def _name(what: str) -> str:
 
 
 FAMILIES: dict[str, TinyFamily] = {
-    "sdxl": TinyFamily("sdxl", {"checkpoint": f"checkpoints/{_name('sdxl')}",
-                                "checkpoint_vpred": f"checkpoints/{_name('sdxl-vpred')}"}, "SDXL", "EPS", 2),
-    "flux": TinyFamily("flux", {"unet": f"diffusion_models/{_name('flux1-dev')}", "clip_l": f"text_encoders/{_name('clip-l')}",
-                                "t5": f"text_encoders/{_name('t5xxl')}", "vae": f"vae/{_name('taef1')}"}, "Flux", "FLUX", 3),
-    "qwen": TinyFamily("qwen", {"unet": f"diffusion_models/{_name('qwen-image')}",
-                                "text_encoder": f"text_encoders/{_name('qwen25vl7b-text')}",
-                                "text_encoder_vl": f"text_encoders/{_name('qwen25vl7b-vl')}",
-                                "vae": f"vae/{_name('wan21-vae')}"}, "QwenImage", "FLUX", 4),
-    "wan22_5b": TinyFamily("wan22_5b", {"unet": f"diffusion_models/{_name('wan22-ti2v5b')}",
-                                        "text_encoder": f"text_encoders/{_name('umt5xxl')}",
-                                        "vae": f"vae/{_name('wan22-vae')}"}, "WAN22_T2V", "FLOW", 6),
+    "sdxl": TinyFamily(
+        "sdxl",
+        {"checkpoint": f"checkpoints/{_name('sdxl')}", "checkpoint_vpred": f"checkpoints/{_name('sdxl-vpred')}"},
+        "SDXL",
+        "EPS",
+        2,
+    ),
+    "flux": TinyFamily(
+        "flux",
+        {
+            "unet": f"diffusion_models/{_name('flux1-dev')}",
+            "clip_l": f"text_encoders/{_name('clip-l')}",
+            "t5": f"text_encoders/{_name('t5xxl')}",
+            "vae": f"vae/{_name('taef1')}",
+        },
+        "Flux",
+        "FLUX",
+        3,
+    ),
+    "qwen": TinyFamily(
+        "qwen",
+        {
+            "unet": f"diffusion_models/{_name('qwen-image')}",
+            "text_encoder": f"text_encoders/{_name('qwen25vl7b-text')}",
+            "text_encoder_vl": f"text_encoders/{_name('qwen25vl7b-vl')}",
+            "vae": f"vae/{_name('wan21-vae')}",
+        },
+        "QwenImage",
+        "FLUX",
+        4,
+    ),
+    "wan22_5b": TinyFamily(
+        "wan22_5b",
+        {
+            "unet": f"diffusion_models/{_name('wan22-ti2v5b')}",
+            "text_encoder": f"text_encoders/{_name('umt5xxl')}",
+            "vae": f"vae/{_name('wan22-vae')}",
+        },
+        "WAN22_T2V",
+        "FLOW",
+        6,
+    ),
     # names that app/workflows/families.py reads as the Wan 2.2 14B i2v / first-last-frame / Fun Control families
-    "wan22_14b": TinyFamily("wan22_14b", {
-        "unet_i2v_high": f"diffusion_models/{_name('wan2.2_i2v_high_noise_14B')}",
-        "unet_i2v_low": f"diffusion_models/{_name('wan2.2_i2v_low_noise_14B')}",
-        "unet_fun_high": f"diffusion_models/{_name('wan2.2_fun_control_high_noise_14B')}",
-        "unet_fun_low": f"diffusion_models/{_name('wan2.2_fun_control_low_noise_14B')}",
-        "text_encoder": f"text_encoders/{_name('umt5xxl')}",
-        "vae": f"vae/{_name('wan21-vae')}"}, "WAN21_T2V", "FLOW", 3),
+    "wan22_14b": TinyFamily(
+        "wan22_14b",
+        {
+            "unet_i2v_high": f"diffusion_models/{_name('wan2.2_i2v_high_noise_14B')}",
+            "unet_i2v_low": f"diffusion_models/{_name('wan2.2_i2v_low_noise_14B')}",
+            "unet_fun_high": f"diffusion_models/{_name('wan2.2_fun_control_high_noise_14B')}",
+            "unet_fun_low": f"diffusion_models/{_name('wan2.2_fun_control_low_noise_14B')}",
+            "text_encoder": f"text_encoders/{_name('umt5xxl')}",
+            "vae": f"vae/{_name('wan21-vae')}",
+        },
+        "WAN21_T2V",
+        "FLOW",
+        3,
+    ),
 }
 
 # Same-architecture names under which the app's family detection (app/workflows/families.py) finds the reference-edit
@@ -96,7 +134,7 @@ def alias_file(family: str, role: str) -> str:
     return ALIASES[family][role].split("/", 1)[1]
 
 
-BUILD_SCRIPT = r'''
+BUILD_SCRIPT = r"""
 import io, json, os, sys
 comfy_path, family, out_dir, seed = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 files = json.loads(sys.argv[5])
@@ -127,7 +165,8 @@ def randomise(module, std=0.02):
 
 
 def half(state):
-    return {k: (v.detach().to(torch.float16) if v.is_floating_point() else v.detach()).contiguous() for k, v in state.items()}
+    return {k: (v.detach().to(torch.float16) if v.is_floating_point() else v.detach()).contiguous()
+            for k, v in state.items()}
 
 
 def config_tensor(config):
@@ -154,7 +193,8 @@ def sdxl():
                        transformer_depth_output=[0, 0, 0, 0, 0, 0, 1, 1, 1], transformer_depth_middle=1,
                        context_dim=2048, adm_in_channels=2816, num_classes="sequential", legacy=False)
     unet = randomise(UNetModel(**unet_config, dtype=torch.float32, device="cpu", operations=OPS))
-    te = {"clip_l": {"num_hidden_layers": 3, "intermediate_size": 8}, "clip_g": {"num_hidden_layers": 3, "intermediate_size": 8}}
+    te = {"clip_l": {"num_hidden_layers": 3, "intermediate_size": 8},
+          "clip_g": {"num_hidden_layers": 3, "intermediate_size": 8}}
     clip = randomise(comfy.sdxl_clip.SDXLClipModel(device="cpu", dtype=torch.float32,
                                                    model_options={f"{k}_model_config": v for k, v in te.items()}))
     config = comfy.supported_models.SDXL({**unet_config, "use_temporal_attention": False})
@@ -183,14 +223,16 @@ def umt5_like(config_name, tiny, extra=None):
 
 def flux():
     import comfy.ldm.flux.model, comfy.sd1_clip
-    model = comfy.ldm.flux.model.Flux(image_model="flux", in_channels=16, out_channels=16, vec_in_dim=768, context_in_dim=4096,
-                                      hidden_size=3072, mlp_ratio=4.0, num_heads=24, depth=1, depth_single_blocks=1,
-                                      axes_dim=[16, 56, 56], theta=10000, qkv_bias=True, guidance_embed=True, patch_size=2,
-                                      dtype=torch.float32, device="cpu", operations=OPS)
+    model = comfy.ldm.flux.model.Flux(image_model="flux", in_channels=16, out_channels=16, vec_in_dim=768,
+                                      context_in_dim=4096, hidden_size=3072, mlp_ratio=4.0, num_heads=24, depth=1,
+                                      depth_single_blocks=1, axes_dim=[16, 56, 56], theta=10000, qkv_bias=True,
+                                      guidance_embed=True, patch_size=2, dtype=torch.float32, device="cpu",
+                                      operations=OPS)
     save(half(randomise(model).state_dict()), "unet")
     del model
     clip_l = randomise(comfy.sd1_clip.SDClipModel(device="cpu", dtype=torch.float32))  # fixed 12 x 768 config
-    save(half({k[len("transformer."):]: v for k, v in clip_l.state_dict().items() if k.startswith("transformer.")}), "clip_l")
+    save(half({k[len("transformer."):]: v for k, v in clip_l.state_dict().items()
+               if k.startswith("transformer.")}), "clip_l")
     tiny = {"num_layers": 24, "d_ff": 8, "num_heads": 1, "d_kv": 8}  # d_model 4096 = Flux context; vocab 32128 kept
     save(umt5_like("t5_config_xxl.json", tiny, {"inkframe_te_config": config_tensor({"t5xxl": tiny})}), "t5")
     state = taesd(16).state_dict()
@@ -246,14 +288,17 @@ def wan_model(role, in_dim, out_dim, **extra):
 
 def umt5xxl():
     import sentencepiece
-    lines = [line for line in open(os.path.join(comfy_path, "README.md"), encoding="utf-8").read().splitlines() if line.strip()]
+    lines = [line for line in open(os.path.join(comfy_path, "README.md"), encoding="utf-8").read().splitlines()
+             if line.strip()]
     buffer = io.BytesIO()
-    sentencepiece.SentencePieceTrainer.train(sentence_iterator=iter(lines), model_writer=buffer, vocab_size=512, pad_id=0,
-                                             eos_id=1, unk_id=2, bos_id=-1, hard_vocab_limit=False, model_type="unigram")
+    sentencepiece.SentencePieceTrainer.train(sentence_iterator=iter(lines), model_writer=buffer, vocab_size=512,
+                                             pad_id=0, eos_id=1, unk_id=2, bos_id=-1, hard_vocab_limit=False,
+                                             model_type="unigram")
     # 24 layers: ComfyUI recognises UMT5-XXL by encoder.block.23 with a 4096-wide wi_1
     tiny = {"num_layers": 24, "d_ff": 8, "num_heads": 1, "d_kv": 8, "vocab_size": 512}
-    save(umt5_like("umt5_config_xxl.json", tiny, {"spiece_model": torch.frombuffer(bytearray(buffer.getvalue()), dtype=torch.uint8),
-                                                  "inkframe_te_config": config_tensor({"umt5xxl": tiny})}), "text_encoder")
+    extra = {"spiece_model": torch.frombuffer(bytearray(buffer.getvalue()), dtype=torch.uint8),
+             "inkframe_te_config": config_tensor({"umt5xxl": tiny})}
+    save(umt5_like("umt5_config_xxl.json", tiny, extra), "text_encoder")
 
 
 def wan22_5b():
@@ -277,7 +322,7 @@ def wan22_14b():
 
 
 {"sdxl": sdxl, "flux": flux, "qwen": qwen, "wan22_5b": wan22_5b, "wan22_14b": wan22_14b}[family]()
-'''
+"""
 
 
 def cache_root() -> Path:
@@ -313,9 +358,15 @@ def family_models_dir(family: str, timeout: float = 1800.0) -> Path:
         from .launch import torchvision_shim_env
 
         shim = torchvision_shim_env(python, cache_root())  # the same import workaround the test servers get
-        done = subprocess.run([str(python), "-c", BUILD_SCRIPT, str(comfy_path), family, str(partial), str(SEED),
-                               json.dumps(spec.files)], check=False, capture_output=True, text=True, timeout=timeout,
-                              cwd=str(comfy_path), env={**os.environ, **shim})
+        done = subprocess.run(
+            [str(python), "-c", BUILD_SCRIPT, str(comfy_path), family, str(partial), str(SEED), json.dumps(spec.files)],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=str(comfy_path),
+            env={**os.environ, **shim},
+        )
         if done.returncode != 0:
             shutil.rmtree(partial, ignore_errors=True)
             raise RuntimeError(f"building the tiny {family} models failed: {done.stderr[-3000:]}")
@@ -330,8 +381,10 @@ def extra_model_paths_file(family: str, folder: Path) -> Path:
     models = family_models_dir(family)
     folders = sorted({relative.split("/", 1)[0] for relative in FAMILIES[family].files.values()})
     path = folder / f"inkframe_tiny_{family}.yaml"
-    path.write_text(yaml.safe_dump({f"inkframe_tiny_{family}": {"base_path": str(models), **{f: f for f in folders}}}),
-                    encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump({f"inkframe_tiny_{family}": {"base_path": str(models), **{f: f for f in folders}}}),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -348,9 +401,20 @@ def start_family_server(family: str, workdir: Path, timeouts):
         raise RuntimeError(f"starting a ComfyUI with the tiny {family} models needs COMFYUI_PATH and COMFYUI_PYTHON")
     extra = extra_model_paths_file(family, workdir)
     path, python = env
-    launch = LaunchConfig(path=path, python=python, extra_args=["--cpu", "--extra-model-paths-config", str(extra)],
-                          restart_on_exit=False, max_restarts=0)
-    server = ManagedComfyUI(launch, REPO_ROOT, timeouts=timeouts, data_dir=workdir, extra_custom_nodes=[TEST_NODES],
-                            env=torchvision_shim_env(python, workdir))
+    launch = LaunchConfig(
+        path=path,
+        python=python,
+        extra_args=["--cpu", "--extra-model-paths-config", str(extra)],
+        restart_on_exit=False,
+        max_restarts=0,
+    )
+    server = ManagedComfyUI(
+        launch,
+        REPO_ROOT,
+        timeouts=timeouts,
+        data_dir=workdir,
+        extra_custom_nodes=[TEST_NODES],
+        env=torchvision_shim_env(python, workdir),
+    )
     server.start()
     return server

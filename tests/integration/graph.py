@@ -1,10 +1,10 @@
 """A tiny builder for API-format prompts (the shape of ComfyUI's own comfy_execution/graph_utils.py).
 
-    g = GraphBuilder()
-    image = g.node("EmptyImage", width=64, height=48, batch_size=1, color=0)
-    inverted = g.node("ImageInvert", image=image.out(0))
-    g.node("SaveImage", images=inverted.out(0), filename_prefix="it/trivial")
-    prompt = g.to_prompt()
+g = GraphBuilder()
+image = g.node("EmptyImage", width=64, height=48, batch_size=1, color=0)
+inverted = g.node("ImageInvert", image=image.out(0))
+g.node("SaveImage", images=inverted.out(0), filename_prefix="it/trivial")
+prompt = g.to_prompt()
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ class Node:
         """A link to output `index` of this node, as API-format inputs spell it."""
         return [self.id, index]
 
-    def set_input(self, name: str, value: Any) -> "Node":
+    def set_input(self, name: str, value: Any) -> Node:
         self.inputs[name] = value
         return self
 
@@ -44,7 +44,9 @@ class GraphBuilder:
         return {node.id: {"class_type": node.class_type, "inputs": dict(node.inputs)} for node in self.nodes.values()}
 
 
-def trivial_image_graph(width: int = 64, height: int = 48, color: int = 0x336699, prefix: str = "inkframe_it/trivial") -> dict:
+def trivial_image_graph(
+    width: int = 64, height: int = 48, color: int = 0x336699, prefix: str = "inkframe_it/trivial"
+) -> dict:
     """EmptyImage -> ImageInvert -> SaveImage: core nodes only, runs in well under a second on CPU."""
     g = GraphBuilder()
     image = g.node("EmptyImage", width=width, height=height, batch_size=1, color=color)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from app.comfy import ManagedComfyUI
 from app.comfy.torch_shim import shim_env
@@ -28,14 +28,27 @@ def torchvision_shim_env(python: Path, workdir: Path) -> dict[str, str]:
     return shim_env(python, workdir)
 
 
-def managed_comfyui_from_env(workdir: Path, timeouts: Timeouts, *, extra_custom_nodes: Sequence[Path] = (),
-                             restart_on_exit: bool = False, max_restarts: int = 0) -> ManagedComfyUI | None:
+def managed_comfyui_from_env(
+    workdir: Path,
+    timeouts: Timeouts,
+    *,
+    extra_custom_nodes: Sequence[Path] = (),
+    restart_on_exit: bool = False,
+    max_restarts: int = 0,
+) -> ManagedComfyUI | None:
     """A (not yet started) ManagedComfyUI for $COMFYUI_PATH (+$COMFYUI_PYTHON) with --cpu, or None."""
     path = os.environ.get("COMFYUI_PATH")
     if not path:
         return None
     python = Path(os.environ.get("COMFYUI_PYTHON", sys.executable))
-    launch = LaunchConfig(path=Path(path), python=python, extra_args=["--cpu"], restart_on_exit=restart_on_exit,
-                          max_restarts=max_restarts)
-    return ManagedComfyUI(launch, REPO_ROOT, timeouts=timeouts, data_dir=workdir,
-                          extra_custom_nodes=extra_custom_nodes, env=torchvision_shim_env(python, workdir))
+    launch = LaunchConfig(
+        path=Path(path), python=python, extra_args=["--cpu"], restart_on_exit=restart_on_exit, max_restarts=max_restarts
+    )
+    return ManagedComfyUI(
+        launch,
+        REPO_ROOT,
+        timeouts=timeouts,
+        data_dir=workdir,
+        extra_custom_nodes=extra_custom_nodes,
+        env=torchvision_shim_env(python, workdir),
+    )

@@ -25,18 +25,23 @@ from .launch import managed_comfyui_from_env
 
 TEST_NODES = Path(__file__).resolve().parents[1] / "comfy_test_nodes"
 QUEUE_TIMEOUTS = Timeouts(connect=5, read=60, upload=60, prompt=300, ready=300)
-NO_COMFYUI = ("no ComfyUI to start: set COMFYUI_PATH (+COMFYUI_PYTHON) to a ComfyUI checkout; the queue tests "
-              "start their own backends with the test node pack")
+NO_COMFYUI = (
+    "no ComfyUI to start: set COMFYUI_PATH (+COMFYUI_PYTHON) to a ComfyUI checkout; the queue tests "
+    "start their own backends with the test node pack"
+)
 
 
-def start_backends(count: int, workdir: Path, *, extra_args: list[str] | None = None,
-                   torch_threads: int | None = None) -> list[ManagedComfyUI]:
+def start_backends(
+    count: int, workdir: Path, *, extra_args: list[str] | None = None, torch_threads: int | None = None
+) -> list[ManagedComfyUI]:
     """Start count ComfyUIs at once; raise ComfyError (after stopping the others) when one fails.
     `torch_threads` caps each one's CPU threads (several CPU ComfyUIs on a few cores thrash otherwise)."""
     if not os.environ.get("COMFYUI_PATH"):
         raise LookupError(NO_COMFYUI)
-    servers = [managed_comfyui_from_env(workdir / f"comfyui-{i}", QUEUE_TIMEOUTS, extra_custom_nodes=[TEST_NODES])
-               for i in range(count)]
+    servers = [
+        managed_comfyui_from_env(workdir / f"comfyui-{i}", QUEUE_TIMEOUTS, extra_custom_nodes=[TEST_NODES])
+        for i in range(count)
+    ]
     for server in servers:
         if torch_threads:
             server.env.update(OMP_NUM_THREADS=str(torch_threads), MKL_NUM_THREADS=str(torch_threads))
@@ -61,13 +66,19 @@ def _try_start(server: ManagedComfyUI) -> ComfyError | None:
 
 
 def sleep_prompt(value: str, seconds: float, log_file: Path | str = "", *, fail: bool = False) -> dict[str, Any]:
-    middle = ({"class_type": "InkframeTestFail", "inputs": {"image": ["1", 0], "message": f"job {value} told to fail"}}
-              if fail else
-              {"class_type": "InkframeTestSleep", "inputs": {"image": ["1", 0], "seconds": seconds, "value": value,
-                                                               "log_file": str(log_file)}})
-    return {"1": {"class_type": "EmptyImage", "inputs": {"width": 8, "height": 8, "batch_size": 1, "color": 0}},
-            "2": middle,
-            "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "queue_test"}}}
+    middle = (
+        {"class_type": "InkframeTestFail", "inputs": {"image": ["1", 0], "message": f"job {value} told to fail"}}
+        if fail
+        else {
+            "class_type": "InkframeTestSleep",
+            "inputs": {"image": ["1", 0], "seconds": seconds, "value": value, "log_file": str(log_file)},
+        }
+    )
+    return {
+        "1": {"class_type": "EmptyImage", "inputs": {"width": 8, "height": 8, "batch_size": 1, "color": 0}},
+        "2": middle,
+        "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "queue_test"}},
+    }
 
 
 GPU_TIME_NODE_ID = "inkframe_gpu_time"
@@ -96,24 +107,44 @@ def gpu_time_prompts(seconds: float):
     return build
 
 
-def write_config(path: Path, urls: list[str], *, storage: str = "sqlite", redis_url: str | None = None,
-                 max_concurrent: int = 1, extra_backends: list[dict] | None = None, webhook_url: str | None = None) -> Path:
-    """A config.yaml for the app and its worker processes: every url a backend, store and outputs under path's folder."""
+def write_config(
+    path: Path,
+    urls: list[str],
+    *,
+    storage: str = "sqlite",
+    redis_url: str | None = None,
+    max_concurrent: int = 1,
+    extra_backends: list[dict] | None = None,
+    webhook_url: str | None = None,
+) -> Path:
+    """A config.yaml for the app and its worker processes: every url a backend, store and outputs under path's
+    folder."""
     root = path.parent
     backends = [{"name": f"b{i}", "url": url, "max_concurrent": max_concurrent} for i, url in enumerate(urls)]
-    data = {"app": {"output_dir": str(root / "outputs"), "data_dir": str(root / "data")},
-            "comfyui": {"url": urls[0], "backends": backends + list(extra_backends or []),
-                        "timeouts": QUEUE_TIMEOUTS.model_dump()},
-            "queue": {"storage": storage, "sqlite_path": str(root / "data" / "jobs.db"), "retry_backoff_s": 0.2,
-                      "max_attempts": 4, "webhook_url": webhook_url}}
+    data = {
+        "app": {"output_dir": str(root / "outputs"), "data_dir": str(root / "data")},
+        "comfyui": {
+            "url": urls[0],
+            "backends": backends + list(extra_backends or []),
+            "timeouts": QUEUE_TIMEOUTS.model_dump(),
+        },
+        "queue": {
+            "storage": storage,
+            "sqlite_path": str(root / "data" / "jobs.db"),
+            "retry_backoff_s": 0.2,
+            "max_attempts": 4,
+            "webhook_url": webhook_url,
+        },
+    }
     if redis_url:
         data["queue"]["redis_url"] = redis_url
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return path
 
 
-def running_backends(count: int, workdir: Path, *, extra_args: list[str] | None = None,
-                     torch_threads: int | None = None) -> Iterator[list[ManagedComfyUI]]:
+def running_backends(
+    count: int, workdir: Path, *, extra_args: list[str] | None = None, torch_threads: int | None = None
+) -> Iterator[list[ManagedComfyUI]]:
     """Body of a test fixture: start `count` backends, skip when no ComfyUI is configured, stop them after."""
     import pytest
 

@@ -31,7 +31,7 @@ RECIPE_VERSION = "v1"
 TINY_CHECKPOINT = f"inkframe-tiny-sd15-{RECIPE_VERSION}-seed{SEED}.safetensors"
 TINY_CONTROLNET = f"inkframe-tiny-controlnet-sd15-{RECIPE_VERSION}-seed{SEED}.safetensors"
 
-BUILD_SCRIPT = r'''
+BUILD_SCRIPT = r"""
 import sys
 comfy_path, out_path, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
 control_path = sys.argv[4] if len(sys.argv) > 4 else None
@@ -89,7 +89,7 @@ if control_path:  # a ControlNet matching the reduced UNet (same config), for th
                      for k, v in randomise(control).state_dict().items()}
     save_file(control_state, control_path,
               metadata={"inkframe": "random-weight ControlNet test file; never a real model"})
-'''
+"""
 
 
 def cache_root() -> Path:
@@ -124,8 +124,14 @@ def sd15_models_dir(timeout: float = 600.0) -> Path:
         if not (target.is_file() and control.is_file()):
             partial = target.with_name(target.name + ".partial")
             control_partial = control.with_name(control.name + ".partial")
-            done = subprocess.run([str(python), "-c", BUILD_SCRIPT, str(comfy_path), str(partial), str(SEED), str(control_partial)],
-                                  check=False, capture_output=True, text=True, timeout=timeout, cwd=str(comfy_path))
+            done = subprocess.run(
+                [str(python), "-c", BUILD_SCRIPT, str(comfy_path), str(partial), str(SEED), str(control_partial)],
+                check=False,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                cwd=str(comfy_path),
+            )
             if done.returncode != 0:
                 raise RuntimeError(f"building the tiny SD1.5 checkpoint failed: {done.stderr[-2000:]}")
             os.replace(partial, target)
@@ -137,7 +143,16 @@ def extra_model_paths_file(folder: Path) -> Path:
     """An extra_model_paths.yaml (ComfyUI's format) pointing checkpoints/ at the cached test models."""
     models = sd15_models_dir()
     path = folder / "inkframe_test_models.yaml"
-    path.write_text(yaml.safe_dump({"inkframe_test_models": {"base_path": str(models), "checkpoints": "checkpoints",
-                                                             "controlnet": "controlnet"}}),
-                    encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "inkframe_test_models": {
+                    "base_path": str(models),
+                    "checkpoints": "checkpoints",
+                    "controlnet": "controlnet",
+                }
+            }
+        ),
+        encoding="utf-8",
+    )
     return path

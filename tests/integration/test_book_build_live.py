@@ -60,22 +60,39 @@ def tiny_sd15_comfyui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
     url = os.environ.get("COMFYUI_URL")
     if url:
         with ComfyClient(url, timeouts=INTEGRATION_TIMEOUTS) as client:
-            names = client.object_info().get("CheckpointLoaderSimple", {}).get("input", {}).get("required", {}).get("ckpt_name", [[]])[0]
+            names = (
+                client.object_info()
+                .get("CheckpointLoaderSimple", {})
+                .get("input", {})
+                .get("required", {})
+                .get("ckpt_name", [[]])[0]
+            )
         if TINY_CHECKPOINT not in names:
-            pytest.skip(f"COMFYUI_URL's server has no {TINY_CHECKPOINT}; run with COMFYUI_PATH + COMFYUI_PYTHON so the test "
-                        "can start a ComfyUI that sees the test checkpoint")
+            pytest.skip(
+                f"COMFYUI_URL's server has no {TINY_CHECKPOINT}; run with COMFYUI_PATH + COMFYUI_PYTHON so the test "
+                "can start a ComfyUI that sees the test checkpoint"
+            )
         yield url.rstrip("/")
         return
     env = comfy_env()
     if env is None:
-        pytest.skip("no live ComfyUI: set COMFYUI_PATH and COMFYUI_PYTHON (the test builds a tiny SD1.5 checkpoint with "
-                    "ComfyUI's classes and starts ComfyUI with it)")
+        pytest.skip(
+            "no live ComfyUI: set COMFYUI_PATH and COMFYUI_PYTHON (the test builds a tiny SD1.5 checkpoint with "
+            "ComfyUI's classes and starts ComfyUI with it)"
+        )
     workdir = tmp_path_factory.mktemp("book-comfyui")
     extra = extra_model_paths_file(workdir)  # builds the checkpoint on first use (cached outside the repo)
     path, python = env
-    launch = LaunchConfig(path=path, python=python, extra_args=["--cpu", "--extra-model-paths-config", str(extra)],
-                          restart_on_exit=False, max_restarts=0)
-    server = ManagedComfyUI(launch, REPO_ROOT, timeouts=INTEGRATION_TIMEOUTS, data_dir=workdir, env=torchvision_shim_env(python, workdir))
+    launch = LaunchConfig(
+        path=path,
+        python=python,
+        extra_args=["--cpu", "--extra-model-paths-config", str(extra)],
+        restart_on_exit=False,
+        max_restarts=0,
+    )
+    server = ManagedComfyUI(
+        launch, REPO_ROOT, timeouts=INTEGRATION_TIMEOUTS, data_dir=workdir, env=torchvision_shim_env(python, workdir)
+    )
     server.start()
     try:
         yield server.url
@@ -89,10 +106,14 @@ def book_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "book.txt").write_text(SCRIPT, encoding="utf-8")
     location = root / "library" / "locations" / "lamp-room"
     location.mkdir(parents=True)
-    (location / "location.yaml").write_text("name: lamp room\nprompt: round lamp room, brass gears, rain on the glass\n", encoding="utf-8")
+    (location / "location.yaml").write_text(
+        "name: lamp room\nprompt: round lamp room, brass gears, rain on the glass\n", encoding="utf-8"
+    )
     character = root / "library" / "characters" / "maya" / "references"
     character.mkdir(parents=True)
-    (character.parent / "character.yaml").write_text("name: Maya\ndescription: woman in a red raincoat\nseed: 42\n", encoding="utf-8")
+    (character.parent / "character.yaml").write_text(
+        "name: Maya\ndescription: woman in a red raincoat\nseed: 42\n", encoding="utf-8"
+    )
     Image.fromarray(np.full((64, 64, 3), (200, 40, 40), np.uint8)).save(character / "front.png")
     return root
 
@@ -100,16 +121,36 @@ def book_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _config(book_dir: Path) -> Path:
     """The queue (store, outputs of the panel jobs) of these builds: under the test's folder, not the repo's."""
     path = book_dir / "config.yaml"
-    path.write_text(f"app:\n  output_dir: {book_dir / 'outputs'}\n"
-                    f"queue:\n  sqlite_path: {book_dir / 'data' / 'jobs.db'}\n", encoding="utf-8")
+    path.write_text(
+        f"app:\n  output_dir: {book_dir / 'outputs'}\nqueue:\n  sqlite_path: {book_dir / 'data' / 'jobs.db'}\n",
+        encoding="utf-8",
+    )
     return path
 
 
 def _build(book_dir: Path, url: str, *extra: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "main.py", "--config", str(_config(book_dir)), "comic", "build",
-               str(book_dir / "book.txt"), "--out", str(book_dir / "out"),
-               "--comfyui-url", url, "--library", str(book_dir / "library"), "--max-side", "64", "--steps", "1",
-               "--checkpoint", TINY_CHECKPOINT, *extra]
+    command = [
+        sys.executable,
+        "main.py",
+        "--config",
+        str(_config(book_dir)),
+        "comic",
+        "build",
+        str(book_dir / "book.txt"),
+        "--out",
+        str(book_dir / "out"),
+        "--comfyui-url",
+        url,
+        "--library",
+        str(book_dir / "library"),
+        "--max-side",
+        "64",
+        "--steps",
+        "1",
+        "--checkpoint",
+        TINY_CHECKPOINT,
+        *extra,
+    ]
     return subprocess.run(command, check=False, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
 
 
@@ -151,10 +192,14 @@ def test_build_resume_and_regenerate(tiny_sd15_comfyui: str, book_dir: Path) -> 
     assert "Maya (woman in a red raincoat)" in second["positive"] and "noir comic panel" in second["positive"]
     assert "lamp room" in second["positive"]
     # parameters ride on core nodes and are resolved app-side: the seed reaches the sampler itself
-    seeds = {node["inputs"].get("seed") for node in second["api_prompt"].values() if node.get("class_type") == "KSampler"}
+    seeds = {
+        node["inputs"].get("seed") for node in second["api_prompt"].values() if node.get("class_type") == "KSampler"
+    }
     assert seeds == {second["seed"]}
     state = json.loads((out / "build.json").read_text())
-    assert state["plates"]["lamp-room"]["source"] == "generated" and (out / state["plates"]["lamp-room"]["file"]).is_file()
+    assert (
+        state["plates"]["lamp-room"]["source"] == "generated" and (out / state["plates"]["lamp-room"]["file"]).is_file()
+    )
     assert state["capabilities"]["ipadapter"]  # a stock ComfyUI: the reason IPAdapter is off is recorded
     assert (out / "book" / "page_001.png").is_file()
     with zipfile.ZipFile(out / "book" / "tiny-lamp.cbz") as cbz:
@@ -169,7 +214,9 @@ def test_build_resume_and_regenerate(tiny_sd15_comfyui: str, book_dir: Path) -> 
     assert "2 panels (0 generated, 2 reused)" in again.stdout
     assert _digests(out / "panels") == panels_before
 
-    regenerated = _build(book_dir, tiny_sd15_comfyui, "--regenerate", "1:2", "--seed", "7", "--prompt", "Maya looks up at the lamp")
+    regenerated = _build(
+        book_dir, tiny_sd15_comfyui, "--regenerate", "1:2", "--seed", "7", "--prompt", "Maya looks up at the lamp"
+    )
     assert regenerated.returncode == 0, regenerated.stderr[-3000:]
     after = _digests(out / "panels")
     assert after["p01_panel01.png"] == panels_before["p01_panel01.png"]
@@ -180,7 +227,9 @@ def test_build_resume_and_regenerate(tiny_sd15_comfyui: str, book_dir: Path) -> 
     assert "Maya looks up at the lamp" in record["positive"]
 
 
-def test_identity_gate_retries_with_new_seeds_on_live_backend(tiny_sd15_comfyui: str, tmp_path: Path, book_dir: Path) -> None:
+def test_identity_gate_retries_with_new_seeds_on_live_backend(
+    tiny_sd15_comfyui: str, tmp_path: Path, book_dir: Path
+) -> None:
     """The retry loop against a real backend: a test embedder (image statistics, not a face model) that no
     noise picture can satisfy at threshold 0.9999, so every retry runs on ComfyUI with its own seed."""
     from app.book.builder import BuildOptions
@@ -189,9 +238,17 @@ def test_identity_gate_retries_with_new_seeds_on_live_backend(tiny_sd15_comfyui:
     from app.services.book_service import build_book
     from tests.unit.book_helpers import StatsEmbedder
 
-    config = Config.model_validate({"gates": {"identity_threshold": 0.9999, "identity_retries": 2, "identity_repairs": 0}})
-    options = BuildOptions(script=book_dir / "book.txt", out_dir=tmp_path / "gate", library_dir=book_dir / "library", max_side=64,
-                           steps=1, checkpoint=TINY_CHECKPOINT)
+    config = Config.model_validate(
+        {"gates": {"identity_threshold": 0.9999, "identity_retries": 2, "identity_repairs": 0}}
+    )
+    options = BuildOptions(
+        script=book_dir / "book.txt",
+        out_dir=tmp_path / "gate",
+        library_dir=book_dir / "library",
+        max_side=64,
+        steps=1,
+        checkpoint=TINY_CHECKPOINT,
+    )
     result = build_book(options, config, tiny_sd15_comfyui, embedder=StatsEmbedder())
     record = next(r for r in result.records if (r.page, r.panel) == (1, 2))
     assert [a.kind for a in record.attempts] == ["generate", "retry", "retry"]
@@ -216,17 +273,30 @@ def test_character_sheet_from_text_on_live_backend(tiny_sd15_comfyui: str, tmp_p
 
     folder = tmp_path / "library" / "characters" / "maya"
     folder.mkdir(parents=True)
-    (folder / "character.yaml").write_text("name: Maya\ndescription: woman in a red raincoat\nseed: 3\n", encoding="utf-8")
-    sheet = make_sheet("maya", Config(), tiny_sd15_comfyui, library_dir=tmp_path / "library", size=(192, 64),
-                       checkpoint=TINY_CHECKPOINT, steps=1, controlnet=TINY_CONTROLNET)
-    assert Image.open(sheet.sheets["turnaround"]).size == (192, 64) and Image.open(sheet.sheets["expressions"]).size == (192, 64)
+    (folder / "character.yaml").write_text(
+        "name: Maya\ndescription: woman in a red raincoat\nseed: 3\n", encoding="utf-8"
+    )
+    sheet = make_sheet(
+        "maya",
+        Config(),
+        tiny_sd15_comfyui,
+        library_dir=tmp_path / "library",
+        size=(192, 64),
+        checkpoint=TINY_CHECKPOINT,
+        steps=1,
+        controlnet=TINY_CONTROLNET,
+    )
+    assert Image.open(sheet.sheets["turnaround"]).size == (192, 64) and Image.open(
+        sheet.sheets["expressions"]
+    ).size == (192, 64)
     assert len(sheet.references) == 7 and all(p.is_file() for p in sheet.references)
     listed = yaml.safe_load((folder / "character.yaml").read_text())["references"]
     assert listed[:3] == ["sheet_turnaround_front.png", "sheet_turnaround_side.png", "sheet_turnaround_back.png"]
 
 
 def test_a_whole_script_builds_unattended_on_the_queue(tiny_sd15_comfyui: str, book_dir: Path, tmp_path: Path) -> None:
-    """The `book` job kind: the persistent queue builds a script end to end; run again, it keeps every finished panel."""
+    """The `book` job kind: the persistent queue builds a script end to end; run again, it keeps every finished
+    panel."""
     import time
 
     from app.config import load_config
@@ -234,12 +304,20 @@ def test_a_whole_script_builds_unattended_on_the_queue(tiny_sd15_comfyui: str, b
     from app.services.queue_service import QueueService
 
     config_file = tmp_path / "config.yaml"
-    config_file.write_text(f"app:\n  output_dir: {tmp_path / 'outputs'}\nqueue:\n  sqlite_path: {tmp_path / 'jobs.db'}\n"
-                           f"comfyui:\n  url: {tiny_sd15_comfyui}\n", encoding="utf-8")
+    config_file.write_text(
+        f"app:\n  output_dir: {tmp_path / 'outputs'}\nqueue:\n  sqlite_path: {tmp_path / 'jobs.db'}\n"
+        f"comfyui:\n  url: {tiny_sd15_comfyui}\n",
+        encoding="utf-8",
+    )
     service = QueueService(load_config(config_file))
     worker = service.start_worker()
-    parameters = {"script": str(book_dir / "book.txt"), "library": str(book_dir / "library"),
-                  "max_side": 64, "steps": 1, "checkpoint": TINY_CHECKPOINT}
+    parameters = {
+        "script": str(book_dir / "book.txt"),
+        "library": str(book_dir / "library"),
+        "max_side": 64,
+        "steps": 1,
+        "checkpoint": TINY_CHECKPOINT,
+    }
 
     def finish(job_id: str):
         deadline = time.monotonic() + 600
@@ -281,8 +359,11 @@ def test_queued_panel_job_shows_sampler_previews(tiny_sd15_comfyui: str, tmp_pat
     from app.services.queue_service import QueueService
 
     config_file = tmp_path / "config.yaml"
-    config_file.write_text(f"app:\n  output_dir: {tmp_path / 'outputs'}\nqueue:\n  sqlite_path: {tmp_path / 'jobs.db'}\n"
-                           f"comfyui:\n  url: {tiny_sd15_comfyui}\n", encoding="utf-8")
+    config_file.write_text(
+        f"app:\n  output_dir: {tmp_path / 'outputs'}\nqueue:\n  sqlite_path: {tmp_path / 'jobs.db'}\n"
+        f"comfyui:\n  url: {tiny_sd15_comfyui}\n",
+        encoding="utf-8",
+    )
     service = QueueService(load_config(config_file))
     worker = service.start_worker()
     overrides = {"checkpoint": TINY_CHECKPOINT, "steps": 3, "width": 256, "height": 256, "prompt": "a lighthouse"}

@@ -37,7 +37,9 @@ PAGES, PANELS = 4, 3
 @pytest.fixture(scope="module")
 def backends(tmp_path_factory: pytest.TempPathFactory):
     if comfy_env() is None:
-        pytest.skip("no ComfyUI to start: set COMFYUI_PATH and COMFYUI_PYTHON (the book runs the tiny SD1.5 checkpoint)")
+        pytest.skip(
+            "no ComfyUI to start: set COMFYUI_PATH and COMFYUI_PYTHON (the book runs the tiny SD1.5 checkpoint)"
+        )
     workdir = tmp_path_factory.mktemp("book-pool-backends")
     extra = extra_model_paths_file(workdir)
     yield from running_backends(3, workdir, extra_args=["--extra-model-paths-config", str(extra)], torch_threads=1)
@@ -61,8 +63,12 @@ def config_file(tmp_path: Path, urls: list[str]) -> Path:
 
 
 def start_worker(config_path: Path, log: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "main.py", "--config", str(config_path), "worker"], cwd=REPO_ROOT,
-                            stdout=open(log, "ab"), stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "main.py", "--config", str(config_path), "worker"],
+        cwd=REPO_ROOT,
+        stdout=open(log, "ab"),
+        stderr=subprocess.STDOUT,
+    )
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -82,8 +88,21 @@ def wait_for(predicate, timeout: float, what: str, interval: float = 0.5):
 def submit_book(service: QueueService, tmp_path: Path) -> str:
     script = tmp_path / "harbour.txt"
     script.write_text(script_text(), encoding="utf-8")
-    [job] = service.submit([JobSpec(kind="book", parameters={"script": str(script), "out_dir": "books/harbour", "max_side": 64,
-                                                              "steps": 1, "checkpoint": TINY_CHECKPOINT, "formats": ["png", "pdf"]})])
+    [job] = service.submit(
+        [
+            JobSpec(
+                kind="book",
+                parameters={
+                    "script": str(script),
+                    "out_dir": "books/harbour",
+                    "max_side": 64,
+                    "steps": 1,
+                    "checkpoint": TINY_CHECKPOINT,
+                    "formats": ["png", "pdf"],
+                },
+            )
+        ]
+    )
     return job.id
 
 
@@ -94,8 +113,15 @@ def panel_set(out: Path) -> dict[str, tuple]:
         record = json.loads(record_path.read_text())
         with Image.open(out / record["image"]) as picture:  # pixels: each file's signed credentials differ
             digest = hashlib.sha256(picture.convert("RGB").tobytes()).hexdigest()
-        panels[record_path.stem] = (record["status"], record["seed"], record["workflow"], record["width"], record["height"],
-                                    record["positive"], digest)
+        panels[record_path.stem] = (
+            record["status"],
+            record["seed"],
+            record["workflow"],
+            record["width"],
+            record["height"],
+            record["positive"],
+            digest,
+        )
     return panels
 
 
@@ -115,14 +141,22 @@ def test_a_book_on_three_backends_survives_kills_and_equals_a_one_backend_build(
     victim = backends[2]
     try:
         # panels are spread over the three backends; b2 is killed once it has drawn one and runs another
-        wait_for(lambda: any(c.backend == "b2" and c.status == "succeeded" for c in children(service, book_id))
-                 and any(c.backend == "b2" and c.status == "running" for c in children(service, book_id)), 900,
-                 "b2 to draw a panel and start another")
+        wait_for(
+            lambda: (
+                any(c.backend == "b2" and c.status == "succeeded" for c in children(service, book_id))
+                and any(c.backend == "b2" and c.status == "running" for c in children(service, book_id))
+            ),
+            900,
+            "b2 to draw a panel and start another",
+        )
         victim.process.kill()
         victim.process.wait()
         done_before = sum(c.status == "succeeded" for c in children(service, book_id))
-        wait_for(lambda: sum(c.status == "succeeded" for c in children(service, book_id)) >= done_before + 2, 600,
-                 "two more panels after the backend died")
+        wait_for(
+            lambda: sum(c.status == "succeeded" for c in children(service, book_id)) >= done_before + 2,
+            600,
+            "two more panels after the backend died",
+        )
         os.kill(worker.pid, signal.SIGKILL)  # the book's coordinator dies with its worker
         worker.wait()
         worker = start_worker(config_path, pool_dir / "worker-2.log")
@@ -143,7 +177,9 @@ def test_a_book_on_three_backends_survives_kills_and_equals_a_one_backend_build(
     assert all(k.backend in ("b0", "b1") for k in moved)
     assert any(e.kind == "reconciled" for e in final.errors)  # its coordinator died with the worker: requeued, resumed
     pool_out = service.output_dir / "books" / "harbour"
-    assert sorted(p.name for p in (pool_out / "book").glob("page_*.png")) == [f"page_{n:03d}.png" for n in range(1, PAGES + 1)]
+    assert sorted(p.name for p in (pool_out / "book").glob("page_*.png")) == [
+        f"page_{n:03d}.png" for n in range(1, PAGES + 1)
+    ]
     service.close()
 
     single_path = config_file(single_dir, [backends[0].url])
@@ -185,16 +221,24 @@ def test_cancelling_a_book_stops_its_running_panels(backends, tmp_path: Path, mo
 
         def ours_running_or_waiting() -> bool:
             on = placed()
-            return (len(on) == 3 and clients[0].queue().is_running(on["b0"]) and clients[1].queue().is_running(on["b1"])
-                    and clients[2].queue().is_pending(on["b2"]))
+            return (
+                len(on) == 3
+                and clients[0].queue().is_running(on["b0"])
+                and clients[1].queue().is_running(on["b1"])
+                and clients[2].queue().is_pending(on["b2"])
+            )
+
         wait_for(ours_running_or_waiting, 300, "panels running on b0 and b1 and one waiting behind the stranger on b2")
         prompts = placed()
         assert service.cancel(book_id).status == "cancelled"
         counts = service.store.batch_summary(f"children-{book_id}").counts
         assert counts.get("running", 0) == counts.get("queued", 0) == counts.get("paused", 0) == 0, counts
         mine = set(prompts.values())
-        wait_for(lambda: not any(c.queue().contains(prompt) for c in clients for prompt in mine), 30,
-                 "no prompt of the book left running or queued on any ComfyUI")
+        wait_for(
+            lambda: not any(c.queue().contains(prompt) for c in clients for prompt in mine),
+            30,
+            "no prompt of the book left running or queued on any ComfyUI",
+        )
         for name, client in zip(("b0", "b1"), clients):
             status = client.history(prompts[name])[prompts[name]]["status"]
             assert status["status_str"] == "error" and any(m[0] == "execution_interrupted" for m in status["messages"])

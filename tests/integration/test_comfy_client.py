@@ -58,7 +58,11 @@ def test_runtime_error_names_the_node(comfy_client):
     g.node("SaveImage", images=as_image.out(0), filename_prefix="inkframe_it/error")
     with pytest.raises(ExecutionError) as caught:
         comfy_client.run(g.to_prompt())
-    assert (caught.value.node_id, caught.value.node_type, caught.value.exception_type) == ("2", "ImageToMask", "IndexError")
+    assert (caught.value.node_id, caught.value.node_type, caught.value.exception_type) == (
+        "2",
+        "ImageToMask",
+        "IndexError",
+    )
 
 
 def test_interrupt_one_prompt(comfy_client):

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from app.comfy import BackendDiedError, ComfyClient, ComfyError
 from app.backoff import Backoff
+from app.comfy import BackendDiedError, ComfyClient, ComfyError
 from app.comfy.events import ExecutingEvent
 from app.config import Timeouts
 

@@ -35,9 +35,20 @@ def test_comic_nodes_are_registered(comfy_client):
 def test_halftone_and_border_run_in_a_graph(comfy_client):
     g = GraphBuilder()
     image = g.node("EmptyImage", width=160, height=120, batch_size=1, color=0x808080)
-    screened = g.node("InkframeHalftone", image=image.out(0), mode="grey", lpi=30.0, dpi=300.0, angle=45.0, shape="dot", levels=4)
-    framed = g.node("InkframePanelBorder", image=screened.out(0), width=6, color="black", style="rounded",
-                    corner_radius=0, roughness=0.5, background="white", seed=0)
+    screened = g.node(
+        "InkframeHalftone", image=image.out(0), mode="grey", lpi=30.0, dpi=300.0, angle=45.0, shape="dot", levels=4
+    )
+    framed = g.node(
+        "InkframePanelBorder",
+        image=screened.out(0),
+        width=6,
+        color="black",
+        style="rounded",
+        corner_radius=0,
+        roughness=0.5,
+        background="white",
+        seed=0,
+    )
     g.node("SaveImage", images=framed.out(0), filename_prefix="inkframe_it/halftone")
     result = comfy_client.run(g.to_prompt())
     [file] = result.files
@@ -54,8 +65,17 @@ def test_bad_widget_fails_with_the_library_sentence(comfy_client):
 
     g = GraphBuilder()
     image = g.node("EmptyImage", width=64, height=64, batch_size=1, color=0)
-    lines = g.node("InkframeSpeedLines", image=image.out(0), angle=0.0, count=10, thickness=0.01, clear_band=0.0,
-                   color="plaid", opacity=1.0, seed=0)
+    lines = g.node(
+        "InkframeSpeedLines",
+        image=image.out(0),
+        angle=0.0,
+        count=10,
+        thickness=0.01,
+        clear_band=0.0,
+        color="plaid",
+        opacity=1.0,
+        seed=0,
+    )
     g.node("SaveImage", images=lines.out(0), filename_prefix="inkframe_it/bad")
     with pytest.raises(ExecutionError) as caught:
         comfy_client.run(g.to_prompt())
@@ -80,10 +100,14 @@ SFX: BOOM
 def test_comic_page_node_composes_and_letters_in_a_graph(comfy_client):
     g = GraphBuilder()
     panels = g.node("EmptyImage", width=128, height=96, batch_size=2, color=0x6FA8DC)
-    page = g.node("InkframeComicPage", panels=panels.out(0), script=SCRIPT, page_number=1, letter=True, border_style="square")
+    page = g.node(
+        "InkframeComicPage", panels=panels.out(0), script=SCRIPT, page_number=1, letter=True, border_style="square"
+    )
     g.node("SaveImage", images=page.out(0), filename_prefix="inkframe_it/page")
     [file] = comfy_client.run(g.to_prompt()).files
     image = Image.open(io.BytesIO(file.data)).convert("RGB")
     assert image.height > image.width  # a portrait A5 page
     colours = {c for _, c in image.getcolors(maxcolors=1 << 20)}
-    assert (255, 255, 255) in colours and (0, 0, 0) in colours and len(colours) > 20  # page, ink, anti-aliased lettering
+    assert (
+        (255, 255, 255) in colours and (0, 0, 0) in colours and len(colours) > 20
+    )  # page, ink, anti-aliased lettering

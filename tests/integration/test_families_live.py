@@ -37,9 +37,13 @@ SIZE = graphs.SIZE
 @contextmanager
 def family_backend(family: str, workdir: Path) -> Iterator[ComfyClient]:
     if comfy_env() is None:
-        pytest.skip("no ComfyUI to test the model families on: set COMFYUI_PATH and COMFYUI_PYTHON (the tiny models are "
-                    "built with ComfyUI's own classes and a server is started with them)")
-    server = start_family_server(family, workdir, FAMILY_TIMEOUTS)  # builds the files on first use (cached outside the repo)
+        pytest.skip(
+            "no ComfyUI to test the model families on: set COMFYUI_PATH and COMFYUI_PYTHON (the tiny models are "
+            "built with ComfyUI's own classes and a server is started with them)"
+        )
+    server = start_family_server(
+        family, workdir, FAMILY_TIMEOUTS
+    )  # builds the files on first use (cached outside the repo)
     try:
         with ComfyClient(server.url, timeouts=FAMILY_TIMEOUTS) as client:
             yield client
@@ -124,7 +128,9 @@ def test_qwen_image_and_edit_2509(tmp_path: Path) -> None:
 def test_wan22_ti2v_5b_image_to_video(tmp_path: Path) -> None:
     timings: dict[str, float] = {}
     with family_backend("wan22_5b", tmp_path) as client:
-        uploaded = client.upload_image(gradient(tmp_path / "panel.png", axis=0))  # top level: LoadImage lists only those
+        uploaded = client.upload_image(
+            gradient(tmp_path / "panel.png", axis=0)
+        )  # top level: LoadImage lists only those
         result = run(client, graphs.wan22_5b(uploaded.reference, info=True), timings, "ti2v")
         info = detected(result)
         assert (info["model_config"], info["model_type"], info["latent_format"]) == ("WAN22_T2V", "FLOW", "Wan22")
@@ -133,12 +139,23 @@ def test_wan22_ti2v_5b_image_to_video(tmp_path: Path) -> None:
         clip = tmp_path / "wan.mp4"
         clip.write_bytes(videos[0].data)
         video = probe(clip)
-        assert (video.width, video.height, video.frame_count, float(video.fps)) == (SIZE, SIZE, graphs.VIDEO_LENGTH, graphs.VIDEO_FPS)
+        assert (video.width, video.height, video.frame_count, float(video.fps)) == (
+            SIZE,
+            SIZE,
+            graphs.VIDEO_LENGTH,
+            graphs.VIDEO_FPS,
+        )
         # the same graph through the app's run path: the saved clip carries the provenance tags
         workflow = tmp_path / "wan22_5b_ti2v.json"
         workflow.write_text(json.dumps(graphs.wan22_5b(uploaded.reference)), encoding="utf-8")
         started = time.monotonic()
-        saved = run_workflow(workflow, [f"{graphs.SEED_INPUT['wan22_5b']}=2"], tmp_path / "out", client.base_url, timeouts=FAMILY_TIMEOUTS)
+        saved = run_workflow(
+            workflow,
+            [f"{graphs.SEED_INPUT['wan22_5b']}=2"],
+            tmp_path / "out",
+            client.base_url,
+            timeouts=FAMILY_TIMEOUTS,
+        )
         timings["run_workflow"] = round(time.monotonic() - started, 1)
         clips = [o.path for o in saved.outputs if o.path.suffix == ".mp4"]
         assert len(clips) == 1 and saved.notes == []

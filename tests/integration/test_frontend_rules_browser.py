@@ -33,13 +33,19 @@ FRONTEND_ROOT = os.environ.get("INKFRAME_FRONTEND_ROOT")
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not FRONTEND_ROOT or not (Path(FRONTEND_ROOT) / "index.html").is_file():
-        pytest.skip("set INKFRAME_FRONTEND_ROOT to a ComfyUI frontend's static/ folder (with index.html) to compare with it")
+        pytest.skip(
+            "set INKFRAME_FRONTEND_ROOT to a ComfyUI frontend's static/ folder (with index.html) to compare with it"
+        )
     if not os.environ.get("COMFYUI_PATH"):
         pytest.skip("set COMFYUI_PATH (+COMFYUI_PYTHON) to a ComfyUI checkout the test may start")
     python = Path(os.environ.get("COMFYUI_PYTHON", "python3"))
     work = tmp_path_factory.mktemp("frontend-root-comfyui")
-    launch = LaunchConfig(path=Path(os.environ["COMFYUI_PATH"]), python=python, extra_args=["--cpu", "--front-end-root", FRONTEND_ROOT])
-    server = ManagedComfyUI(launch, REPO_ROOT, timeouts=INTEGRATION_TIMEOUTS, data_dir=work, env=torchvision_shim_env(python, work))
+    launch = LaunchConfig(
+        path=Path(os.environ["COMFYUI_PATH"]), python=python, extra_args=["--cpu", "--front-end-root", FRONTEND_ROOT]
+    )
+    server = ManagedComfyUI(
+        launch, REPO_ROOT, timeouts=INTEGRATION_TIMEOUTS, data_dir=work, env=torchvision_shim_env(python, work)
+    )
     server.start()
     try:
         yield server.url
@@ -56,20 +62,37 @@ def editor_ready(workflow: dict) -> dict:
 
     def fill(nodes: list[dict]) -> None:
         for index, node in enumerate(nodes):
-            for key, value in (("pos", [index * 50, 0]), ("size", [100, 60]), ("flags", {}), ("order", index), ("properties", {})):
+            for key, value in (
+                ("pos", [index * 50, 0]),
+                ("size", [100, 60]),
+                ("flags", {}),
+                ("order", index),
+                ("properties", {}),
+            ):
                 node.setdefault(key, value)
 
     fill(workflow["nodes"])
     for sub in (workflow.get("definitions") or {}).get("subgraphs", []):
         fill(sub["nodes"])
-        for key, value in (("version", 1), ("revision", 0), ("config", {}), ("widgets", []), ("groups", []),
-                           ("state", {"lastNodeId": 0, "lastLinkId": 0, "lastGroupId": 0, "lastRerouteId": 0}),
-                           ("inputNode", {"id": -10, "bounding": [0, 0, 100, 100]}), ("outputNode", {"id": -20, "bounding": [500, 0, 100, 100]})):
+        for key, value in (
+            ("version", 1),
+            ("revision", 0),
+            ("config", {}),
+            ("widgets", []),
+            ("groups", []),
+            ("state", {"lastNodeId": 0, "lastLinkId": 0, "lastGroupId": 0, "lastRerouteId": 0}),
+            ("inputNode", {"id": -10, "bounding": [0, 0, 100, 100]}),
+            ("outputNode", {"id": -20, "bounding": [500, 0, 100, 100]}),
+        ):
             sub.setdefault(key, value)
         for slot in sub.get("inputs", []) + sub.get("outputs", []):
             slot.setdefault("id", str(uuid.uuid4()))
-        sub["links"] = [link if isinstance(link, dict) else dict(zip(("id", "origin_id", "origin_slot", "target_id", "target_slot", "type"), link))
-                        for link in sub["links"]]
+        sub["links"] = [
+            link
+            if isinstance(link, dict)
+            else dict(zip(("id", "origin_id", "origin_slot", "target_id", "target_slot", "type"), link))
+            for link in sub["links"]
+        ]
     return workflow
 
 
@@ -84,11 +107,21 @@ def rule_cases() -> dict[str, dict]:
         "nested_active": cases.nested_case(0),
         "missing_link": missing_link,
         "placeholder": {"nodes": [cases.node(1, "NoSuchNode", ["a", None, 2, {"k": 1}, True])], "links": []},
-        "meta_titles_preview": {"nodes": [
-            cases.node(1, "LoadImage", ["example.png", "image"], outputs=[cases.image_out(1)], properties=core),
-            cases.node(2, "Canny", [0.4, 0.8], inputs=[cases.image_in(1)], outputs=[cases.image_out(2)], properties={"cnr_id": "comfy-core", "ver": "x"}),
-            cases.node(3, "PreviewAny", [None, None, None], inputs=[{"name": "source", "type": "*", "link": 2}])],
-            "links": [[1, 1, 0, 2, 0, "IMAGE"], [2, 2, 0, 3, 0, "IMAGE"]]},
+        "meta_titles_preview": {
+            "nodes": [
+                cases.node(1, "LoadImage", ["example.png", "image"], outputs=[cases.image_out(1)], properties=core),
+                cases.node(
+                    2,
+                    "Canny",
+                    [0.4, 0.8],
+                    inputs=[cases.image_in(1)],
+                    outputs=[cases.image_out(2)],
+                    properties={"cnr_id": "comfy-core", "ver": "x"},
+                ),
+                cases.node(3, "PreviewAny", [None, None, None], inputs=[{"name": "source", "type": "*", "link": 2}]),
+            ],
+            "links": [[1, 1, 0, 2, 0, "IMAGE"], [2, 2, 0, 3, 0, "IMAGE"]],
+        },
     }
 
 
@@ -103,13 +136,19 @@ def test_the_app_converts_like_the_served_frontend(served: str) -> None:
     assert version is not None and version.startswith("1.")
     info = {**cases.INFO, **info}
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        browser = p.chromium.launch(
+            executable_path=chromium, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+        )
         try:
             page = browser.new_page()
             page.goto(served + "/", timeout=180_000)
-            page.wait_for_function("() => window.app && window.app.graph && window.app.graph.nodes !== undefined", timeout=180_000)
-            convert = ("async (wf) => { await window.app.loadGraphData(wf); "
-                       "return JSON.parse(JSON.stringify((await window.app.graphToPrompt()).output)); }")
+            page.wait_for_function(
+                "() => window.app && window.app.graph && window.app.graph.nodes !== undefined", timeout=180_000
+            )
+            convert = (
+                "async (wf) => { await window.app.loadGraphData(wf); "
+                "return JSON.parse(JSON.stringify((await window.app.graphToPrompt()).output)); }"
+            )
             for name, workflow in {**rule_cases(), "undeclared_widget": cases.undeclared_widget_case()}.items():
                 ready = editor_ready(workflow)
                 expected = page.evaluate(convert, ready)

@@ -20,11 +20,15 @@ def test_pose_animation_names_missing_packs(live_comfyui, comfy_client, tmp_path
     from PIL import Image
 
     photo = skimage_data.astronaut()
-    clip = encode_frames((np.roll(photo, 2 * i, axis=1) for i in range(6)), tmp_path / "ref.mp4", EncodeOptions(fps=Fraction(6)))
+    clip = encode_frames(
+        (np.roll(photo, 2 * i, axis=1) for i in range(6)), tmp_path / "ref.mp4", EncodeOptions(fps=Fraction(6))
+    )
     target = tmp_path / "hero.png"
     Image.fromarray(photo).save(target)
     with pytest.raises(MotionError) as error:
-        run_on_comfyui(MotionRequest(reference=clip, out=tmp_path / "o.mp4", method="pose", target=target), live_comfyui)
+        run_on_comfyui(
+            MotionRequest(reference=clip, out=tmp_path / "o.mp4", method="pose", target=target), live_comfyui
+        )
     message = str(error.value)
     assert message.startswith(f"pose animation cannot run on {live_comfyui}: it lacks node packs, install them with ")
     assert "`comfy node install comfyui-animatediff-evolved`" in message

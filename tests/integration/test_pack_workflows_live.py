@@ -96,13 +96,20 @@ def test_image_to_video_stable_video_diffusion_and_videohelpersuite(tmp_path: Pa
             client.object_info(refresh=True)  # the upload joins LoadImage's list
         conditioning = node_id("image_to_video", "SVD_img2vid_Conditioning")
         loader = node_id("image_to_video", "ImageOnlyCheckpointLoader")
-        settings = [f"{loader}.ckpt_name={MODELS['svd'].file('checkpoint')}",
-                    f"image={image}", f"frames={FRAMES}", f"fps={FPS}", "seed=3",
-                    f"{node_id('image_to_video', 'KSampler')}.steps=2",
-                    f"{conditioning}.width={SIZE}", f"{conditioning}.height={SIZE}"]  # 1024 x 576 in the file
+        settings = [
+            f"{loader}.ckpt_name={MODELS['svd'].file('checkpoint')}",
+            f"image={image}",
+            f"frames={FRAMES}",
+            f"fps={FPS}",
+            "seed=3",
+            f"{node_id('image_to_video', 'KSampler')}.steps=2",
+            f"{conditioning}.width={SIZE}",
+            f"{conditioning}.height={SIZE}",
+        ]  # 1024 x 576 in the file
         started = time.monotonic()
-        report = run_workflow(resolve_workflow("image_to_video"), settings, tmp_path / "out", server.url,
-                              timeouts=TIMEOUTS)
+        report = run_workflow(
+            resolve_workflow("image_to_video"), settings, tmp_path / "out", server.url, timeouts=TIMEOUTS
+        )
         elapsed = time.monotonic() - started
     finally:
         server.stop()

@@ -24,8 +24,13 @@ def test_run_outputs_carry_credentials_and_reopen_in_comfyui(live_comfyui, tmp_p
 
     with Image.open(png) as image:
         assert json.loads(image.info["prompt"])["2"]["class_type"] == "ImageInvert"  # ComfyUI's chunk kept
-    check = subprocess.run([sys.executable, "main.py", "provenance", "--json", str(png)], cwd=REPO, capture_output=True,
-                           text=True, timeout=120)
+    check = subprocess.run(
+        [sys.executable, "main.py", "provenance", "--json", str(png)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert check.returncode == 0, check.stdout + check.stderr
     report = json.loads(check.stdout)
     assert report["state"] == "untrusted" and report["actions"] == ["c2pa.created"]

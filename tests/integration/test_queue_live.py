@@ -47,15 +47,17 @@ def open_service(config_path: Path) -> QueueService:
     return service
 
 
-
-
 def run_counts(log: Path) -> collections.Counter:
     return collections.Counter(log.read_text().split()) if log.exists() else collections.Counter()
 
 
 def start_worker_process(config_path: Path, log_path: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "main.py", "--config", str(config_path), "worker"], cwd=REPO_ROOT,
-                            stdout=open(log_path, "ab"), stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "main.py", "--config", str(config_path), "worker"],
+        cwd=REPO_ROOT,
+        stdout=open(log_path, "ab"),
+        stderr=subprocess.STDOUT,
+    )
 
 
 def test_capabilities_errors_cancel_and_a_backend_down_at_start(backends, tmp_path: Path):
@@ -63,27 +65,39 @@ def test_capabilities_errors_cancel_and_a_backend_down_at_start(backends, tmp_pa
     config = load_config(write_config(tmp_path / "config.yaml", [s.url for s in backends], extra_backends=[dead]))
     service = open_service(tmp_path / "config.yaml")
     log = tmp_path / "runs.log"
-    unknown = {"1": {"class_type": "NoSuchNode", "inputs": {}},
-               "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": "x"}}}
-    jobs = service.submit([
-        JobSpec(kind="prompt", key="ok", parameters={"prompt": sleep_prompt("ok", 0.1, log)}),
-        JobSpec(kind="prompt", key="unknown", parameters={"prompt": unknown}),
-        JobSpec(kind="prompt", key="fails", parameters={"prompt": sleep_prompt("fails", 0, log, fail=True)}),
-        JobSpec(kind="prompt", key="slow", priority=10, parameters={"prompt": sleep_prompt("slow", 60, log)}),
-        JobSpec(kind="workflow", key="panel", parameters={"workflow": "panel"})])  # the library's, no models here
+    unknown = {
+        "1": {"class_type": "NoSuchNode", "inputs": {}},
+        "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": "x"}},
+    }
+    jobs = service.submit(
+        [
+            JobSpec(kind="prompt", key="ok", parameters={"prompt": sleep_prompt("ok", 0.1, log)}),
+            JobSpec(kind="prompt", key="unknown", parameters={"prompt": unknown}),
+            JobSpec(kind="prompt", key="fails", parameters={"prompt": sleep_prompt("fails", 0, log, fail=True)}),
+            JobSpec(kind="prompt", key="slow", priority=10, parameters={"prompt": sleep_prompt("slow", 60, log)}),
+            JobSpec(kind="workflow", key="panel", parameters={"workflow": "panel"}),
+        ]
+    )  # the library's, no models here
     by_key = {job.key: job.id for job in jobs}
     worker = Worker(config)
     worker.start()
     try:
         assert worker.pool.state("dead").healthy is False
-        slow = wait_for(lambda: (j := service.get(by_key["slow"])).status == "running" and j, 60, "the slow job to start")
+        slow = wait_for(
+            lambda: (j := service.get(by_key["slow"])).status == "running" and j, 60, "the slow job to start"
+        )
         time.sleep(0.5)
         assert service.cancel(slow.id).status == "cancelled"
         backend_url = worker.pool.specs[slow.backend].url
         with ComfyClient(backend_url) as client:
             wait_for(lambda: not client.queue().contains(slow.prompt_id), 30, "the cancelled prompt to leave ComfyUI")
-        done = wait_for(lambda: all(service.get(i).terminal for i in by_key.values()) and
-                        {k: service.get(i) for k, i in by_key.items()}, 120, "every job to end")
+        done = wait_for(
+            lambda: (
+                all(service.get(i).terminal for i in by_key.values()) and {k: service.get(i) for k, i in by_key.items()}
+            ),
+            120,
+            "every job to end",
+        )
     finally:
         worker.stop()
     assert done["ok"].status == "succeeded" and len(done["ok"].outputs) == 1
@@ -91,7 +105,12 @@ def test_capabilities_errors_cancel_and_a_backend_down_at_start(backends, tmp_pa
     assert (service.output_dir / done["ok"].outputs[0].path).stat().st_size > 0
     unknown_error = done["unknown"].last_error
     assert done["unknown"].status == "failed" and unknown_error.startswith("no backend can run this job")
-    assert "b0:" in unknown_error and "b1:" in unknown_error and "NoSuchNode" in unknown_error and "dead: down" in unknown_error
+    assert (
+        "b0:" in unknown_error
+        and "b1:" in unknown_error
+        and "NoSuchNode" in unknown_error
+        and "dead: down" in unknown_error
+    )
     assert done["fails"].status == "failed" and done["fails"].attempts == 1  # an execution error is not retried
     assert "job fails told to fail" in done["fails"].last_error
     assert done["slow"].status == "cancelled" and "slow" not in run_counts(log)
@@ -102,18 +121,27 @@ def test_capabilities_errors_cancel_and_a_backend_down_at_start(backends, tmp_pa
 
 
 @pytest.mark.parametrize("storage", ["sqlite", "redis"])
-def test_kill_9_of_the_worker_mid_batch_then_restart_runs_every_job_exactly_once(backends, tmp_path: Path, storage: str,
-                                                                                 request: pytest.FixtureRequest):
+def test_kill_9_of_the_worker_mid_batch_then_restart_runs_every_job_exactly_once(
+    backends, tmp_path: Path, storage: str, request: pytest.FixtureRequest
+):
     redis = request.getfixturevalue("redis_url").rsplit("/", 1)[0] + "/3" if storage == "redis" else None
     config_path = write_config(tmp_path / "config.yaml", [s.url for s in backends], storage=storage, redis_url=redis)
     service = open_service(config_path)
     log = tmp_path / "runs.log"
-    service.submit([JobSpec(kind="prompt", key=f"j{i}", parameters={"prompt": sleep_prompt(f"j{i}", 0.7, log)})
-                    for i in range(10)], batch_id="crash")
+    service.submit(
+        [
+            JobSpec(kind="prompt", key=f"j{i}", parameters={"prompt": sleep_prompt(f"j{i}", 0.7, log)})
+            for i in range(10)
+        ],
+        batch_id="crash",
+    )
     first = start_worker_process(config_path, tmp_path / "worker1.log")
     try:
-        wait_for(lambda: (s := service.batch("crash")).counts["succeeded"] >= 2 and s.counts["running"] >= 1, 120,
-                 "the batch to be under way")
+        wait_for(
+            lambda: (s := service.batch("crash")).counts["succeeded"] >= 2 and s.counts["running"] >= 1,
+            120,
+            "the batch to be under way",
+        )
     finally:
         os.kill(first.pid, signal.SIGKILL)
         first.wait()
@@ -137,16 +165,25 @@ def test_kill_9_of_the_worker_mid_batch_then_restart_runs_every_job_exactly_once
 
 
 def test_two_worker_processes_share_one_redis_queue(backends, tmp_path: Path, redis_url: str):  # noqa: F811
-    config_path = write_config(tmp_path / "config.yaml", [s.url for s in backends], storage="redis",
-                               redis_url=redis_url.rsplit("/", 1)[0] + "/4")
+    config_path = write_config(
+        tmp_path / "config.yaml",
+        [s.url for s in backends],
+        storage="redis",
+        redis_url=redis_url.rsplit("/", 1)[0] + "/4",
+    )
     service = open_service(config_path)
     log = tmp_path / "runs.log"
     workers = [start_worker_process(config_path, tmp_path / f"worker{i}.log") for i in range(2)]
     most_running: dict[str, int] = {}
     try:
         wait_for(lambda: len(service.store.workers()) == 2, 60, "both workers to send heartbeats")
-        service.submit([JobSpec(kind="prompt", key=f"j{i}", parameters={"prompt": sleep_prompt(f"j{i}", 0.4, log)})
-                        for i in range(16)], batch_id="shared")
+        service.submit(
+            [
+                JobSpec(kind="prompt", key=f"j{i}", parameters={"prompt": sleep_prompt(f"j{i}", 0.4, log)})
+                for i in range(16)
+            ],
+            batch_id="shared",
+        )
 
         def done() -> bool:
             for backend, count in service.store.running_counts().items():
@@ -189,15 +226,27 @@ def test_rest_api_progress_stream_outputs_and_webhooks_end_to_end(backends, tmp_
 
     receiver = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
-    config_path = write_config(tmp_path / "config.yaml", [s.url for s in backends],
-                               webhook_url=f"http://127.0.0.1:{receiver.server_address[1]}/hook")
+    config_path = write_config(
+        tmp_path / "config.yaml",
+        [s.url for s in backends],
+        webhook_url=f"http://127.0.0.1:{receiver.server_address[1]}/hook",
+    )
     service = open_service(config_path)
     client = TestClient(create_api(service, auth_token="t0ken"))
     auth = {"Authorization": "Bearer t0ken"}
     worker = service.start_worker()
     try:
-        created = client.post("/api/batches", headers=auth, json={"batch_id": "api", "jobs": [
-            {"kind": "prompt", "key": f"a{i}", "parameters": {"prompt": sleep_prompt(f"a{i}", 0.5)}} for i in range(3)]})
+        created = client.post(
+            "/api/batches",
+            headers=auth,
+            json={
+                "batch_id": "api",
+                "jobs": [
+                    {"kind": "prompt", "key": f"a{i}", "parameters": {"prompt": sleep_prompt(f"a{i}", 0.5)}}
+                    for i in range(3)
+                ],
+            },
+        )
         assert created.status_code == 201, created.text
         seen: dict[str, set[str]] = {}
         batch_event: dict | None = None
@@ -205,9 +254,9 @@ def test_rest_api_progress_stream_outputs_and_webhooks_end_to_end(backends, tmp_
             kind = None
             for line in stream.iter_lines():
                 if line.startswith("event: "):
-                    kind = line[len("event: "):]
+                    kind = line[len("event: ") :]
                 elif line.startswith("data: "):
-                    event = jsonlib.loads(line[len("data: "):])
+                    event = jsonlib.loads(line[len("data: ") :])
                     if kind == "batch":  # the stream's last event: the batch is done
                         batch_event = event
                         break
@@ -229,11 +278,18 @@ def test_rest_api_progress_stream_outputs_and_webhooks_end_to_end(backends, tmp_
 
 def test_a_prompt_over_its_timeout_is_withdrawn_before_it_is_retried(backends, tmp_path: Path):
     config = load_config(write_config(tmp_path / "config.yaml", [s.url for s in backends]))
-    config = config.model_copy(update={"comfyui": config.comfyui.model_copy(update={
-        "timeouts": config.comfyui.timeouts.model_copy(update={"prompt": 1.0})})})
+    config = config.model_copy(
+        update={
+            "comfyui": config.comfyui.model_copy(
+                update={"timeouts": config.comfyui.timeouts.model_copy(update={"prompt": 1.0})}
+            )
+        }
+    )
     service = open_service(tmp_path / "config.yaml")
     log = tmp_path / "runs.log"
-    [job] = service.submit([JobSpec(kind="prompt", key="stuck", max_attempts=2, parameters={"prompt": sleep_prompt("stuck", 6, log)})])
+    [job] = service.submit(
+        [JobSpec(kind="prompt", key="stuck", max_attempts=2, parameters={"prompt": sleep_prompt("stuck", 6, log)})]
+    )
     worker = Worker(config)
     worker.start()
     try:
@@ -242,7 +298,10 @@ def test_a_prompt_over_its_timeout_is_withdrawn_before_it_is_retried(backends, t
     finally:
         worker.stop()
     assert final.status == "failed" and final.attempts == 2
-    assert final.last_error.startswith("gave up after 2 attempts; last error: prompt ") and "within 1 s" in final.last_error
+    assert (
+        final.last_error.startswith("gave up after 2 attempts; last error: prompt ")
+        and "within 1 s" in final.last_error
+    )
     assert {error.backend for error in final.errors} == {"b0", "b1"}  # the retry went to the other backend
     assert "stuck" not in run_counts(log)  # both runs were withdrawn, none ran on to the end
     for server in backends:
@@ -256,11 +315,21 @@ def test_reconcile_adopts_a_posted_prompt_and_requeues_one_never_posted(backends
     config = load_config(write_config(tmp_path / "config.yaml", [s.url for s in backends]))
     service = open_service(tmp_path / "config.yaml")
     log = tmp_path / "runs.log"
-    posted, lost = service.submit([JobSpec(kind="prompt", key=key, parameters={"prompt": sleep_prompt(key, 0.5, log)})
-                                   for key in ("posted", "lost")])
+    posted, lost = service.submit(
+        [
+            JobSpec(kind="prompt", key=key, parameters={"prompt": sleep_prompt(key, 0.5, log)})
+            for key in ("posted", "lost")
+        ]
+    )
     for job in (posted, lost):  # what a worker that died right after its claim leaves behind
-        service.store.claim(job.id, dispatch_seq=job.dispatch_seq, backend="b0", max_running=5,
-                            prompt_id=f"{job.key}-{job.id}", worker_id="gone-host:1")
+        service.store.claim(
+            job.id,
+            dispatch_seq=job.dispatch_seq,
+            backend="b0",
+            max_running=5,
+            prompt_id=f"{job.key}-{job.id}",
+            worker_id="gone-host:1",
+        )
     from app.jobs.kinds import build_prompt
 
     with ComfyClient(backends[0].url) as client:
@@ -284,16 +353,28 @@ def test_a_backend_killed_during_a_100_job_batch(backends, tmp_path: Path):
     config = load_config(write_config(tmp_path / "config.yaml", [s.url for s in backends]))
     service = open_service(tmp_path / "config.yaml")
     log = tmp_path / "runs.log"
-    service.submit([JobSpec(kind="prompt", key=f"long{i}", priority=50, parameters={
-        "prompt": sleep_prompt(f"long{i}", 3.0, log)}) for i in range(2)], batch_id="big")
-    service.submit([JobSpec(kind="prompt", key=f"s{i}", parameters={"prompt": sleep_prompt(f"s{i}", 0, log)})
-                    for i in range(100)], batch_id="big")
+    service.submit(
+        [
+            JobSpec(
+                kind="prompt", key=f"long{i}", priority=50, parameters={"prompt": sleep_prompt(f"long{i}", 3.0, log)}
+            )
+            for i in range(2)
+        ],
+        batch_id="big",
+    )
+    service.submit(
+        [JobSpec(kind="prompt", key=f"s{i}", parameters={"prompt": sleep_prompt(f"s{i}", 0, log)}) for i in range(100)],
+        batch_id="big",
+    )
     worker = Worker(config)
     worker.start()
     try:
         victim = backends[1]
-        on_victim = wait_for(lambda: next((j for j in service.batch_jobs("big") if j.status == "running" and j.backend == "b1"), None),
-                             60, "a job running on b1")
+        on_victim = wait_for(
+            lambda: next((j for j in service.batch_jobs("big") if j.status == "running" and j.backend == "b1"), None),
+            60,
+            "a job running on b1",
+        )
         time.sleep(1.0)  # mid-sleep
         victim.process.kill()  # SIGKILL: no goodbye to the WebSocket
         wait_for(lambda: service.batch("big").done, 300, "the batch to finish on the surviving backend", interval=0.2)

@@ -46,7 +46,9 @@ SETTLE_S = 8.0  # a restarted worker or backend works this long before it may be
 @pytest.fixture(scope="module")
 def backends(tmp_path_factory: pytest.TempPathFactory):
     if comfy_env() is None:
-        pytest.skip("no ComfyUI to start: set COMFYUI_PATH and COMFYUI_PYTHON (the chaos test runs the tiny SD1.5 checkpoint)")
+        pytest.skip(
+            "no ComfyUI to start: set COMFYUI_PATH and COMFYUI_PYTHON (the chaos test runs the tiny SD1.5 checkpoint)"
+        )
     workdir = tmp_path_factory.mktemp("liveness-backends")
     extra = extra_model_paths_file(workdir)  # builds the tiny checkpoint on first use (cached outside the repo)
     yield from running_backends(3, workdir, extra_args=["--extra-model-paths-config", str(extra)], torch_threads=1)
@@ -73,8 +75,12 @@ def redis_db(url: str, db: int) -> str:
 
 
 def start_worker(config_path: Path, log_path: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "main.py", "--config", str(config_path), "worker"], cwd=REPO_ROOT,
-                            stdout=open(log_path, "ab"), stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "main.py", "--config", str(config_path), "worker"],
+        cwd=REPO_ROOT,
+        stdout=open(log_path, "ab"),
+        stderr=subprocess.STDOUT,
+    )
 
 
 def kill(process: subprocess.Popen) -> None:
@@ -96,7 +102,11 @@ def wait_for(predicate, timeout: float, what: str, interval: float = 0.1):
 
 
 def run_counts(log: Path) -> collections.Counter:
-    return collections.Counter(line.split("@")[0] for line in log.read_text().split()) if log.exists() else collections.Counter()
+    return (
+        collections.Counter(line.split("@")[0] for line in log.read_text().split())
+        if log.exists()
+        else collections.Counter()
+    )
 
 
 def pid_of(worker_id: str | None) -> int | None:
@@ -111,11 +121,17 @@ def test_priority_after_a_crash_finishes_without_extra_threads(backends, tmp_pat
     log = tmp_path / "runs.log"
     worker = start_worker(config_path, tmp_path / "worker1.log")
     try:
-        [slow] = service.submit([JobSpec(kind="prompt", key="slow", parameters={"prompt": sleep_prompt("slow", 6, log)})],
-                                batch_id="prio")
+        [slow] = service.submit(
+            [JobSpec(kind="prompt", key="slow", parameters={"prompt": sleep_prompt("slow", 6, log)})], batch_id="prio"
+        )
         wait_for(lambda: service.get(slow.id).status == "running", 60, "the slow job to start")
-        service.submit([JobSpec(kind="prompt", key=f"p{i}", priority=50, parameters={"prompt": sleep_prompt(f"p{i}", 0.3, log)})
-                        for i in range(3)], batch_id="prio")
+        service.submit(
+            [
+                JobSpec(kind="prompt", key=f"p{i}", priority=50, parameters={"prompt": sleep_prompt(f"p{i}", 0.3, log)})
+                for i in range(3)
+            ],
+            batch_id="prio",
+        )
         time.sleep(1.0)
     finally:
         kill(worker)
@@ -141,12 +157,27 @@ def test_redis_the_survivor_follows_the_job_of_the_killed_runner(backends, tmp_p
         workers[process.pid] = process
     try:
         wait_for(lambda: len(service.store.workers()) == 2, 60, "both workers to send heartbeats")
-        service.submit([JobSpec(kind="prompt", key=f"long{i}", priority=10, parameters={"prompt": sleep_prompt(f"long{i}", 5, log)})
-                        for i in range(2)] +
-                       [JobSpec(kind="prompt", key=f"s{i}", parameters={"prompt": sleep_prompt(f"s{i}", 0.3, log)}) for i in range(6)],
-                       batch_id="follow")
-        victim_job = wait_for(lambda: next((j for j in service.batch_jobs("follow") if j.status == "running"
-                                            and pid_of(j.worker_id) in workers), None), 60, "a running job")
+        service.submit(
+            [
+                JobSpec(
+                    kind="prompt", key=f"long{i}", priority=10, parameters={"prompt": sleep_prompt(f"long{i}", 5, log)}
+                )
+                for i in range(2)
+            ]
+            + [
+                JobSpec(kind="prompt", key=f"s{i}", parameters={"prompt": sleep_prompt(f"s{i}", 0.3, log)})
+                for i in range(6)
+            ],
+            batch_id="follow",
+        )
+        victim_job = wait_for(
+            lambda: next(
+                (j for j in service.batch_jobs("follow") if j.status == "running" and pid_of(j.worker_id) in workers),
+                None,
+            ),
+            60,
+            "a running job",
+        )
         time.sleep(1.0)
         kill(workers.pop(pid_of(victim_job.worker_id)))
         wait_for(lambda: service.batch("follow").done, 60, "the batch to finish on the survivor", interval=0.2)
@@ -156,7 +187,9 @@ def test_redis_the_survivor_follows_the_job_of_the_killed_runner(backends, tmp_p
     final = {job.id: job for job in service.batch_jobs("follow")}
     assert {job.status for job in final.values()} == {"succeeded"}
     adopted = final[victim_job.id]
-    assert adopted.prompt_id == victim_job.prompt_id and adopted.worker_id != victim_job.worker_id  # followed, not rerun
+    assert (
+        adopted.prompt_id == victim_job.prompt_id and adopted.worker_id != victim_job.worker_id
+    )  # followed, not rerun
     assert run_counts(log) == collections.Counter({job.key: 1 for job in final.values()})
     service.close()
 
@@ -171,9 +204,14 @@ def test_redis_jobs_held_by_a_killed_worker_go_to_the_live_one(backends, tmp_pat
         workers[process.pid] = process
     try:
         wait_for(lambda: len(service.store.workers()) == 2, 60, "both workers to send heartbeats")
-        service.submit([JobSpec(kind="prompt", key="long", priority=10, parameters={"prompt": sleep_prompt("long", 5, log)})] +
-                       [JobSpec(kind="prompt", key=f"s{i}", parameters={"prompt": sleep_prompt(f"s{i}", 0.3, log)}) for i in range(5)],
-                       batch_id="held")
+        service.submit(
+            [JobSpec(kind="prompt", key="long", priority=10, parameters={"prompt": sleep_prompt("long", 5, log)})]
+            + [
+                JobSpec(kind="prompt", key=f"s{i}", parameters={"prompt": sleep_prompt(f"s{i}", 0.3, log)})
+                for i in range(5)
+            ],
+            batch_id="held",
+        )
 
         def holder() -> int | None:
             jobs = service.batch_jobs("held")
@@ -188,7 +226,9 @@ def test_redis_jobs_held_by_a_killed_worker_go_to_the_live_one(backends, tmp_pat
         for process in workers.values():
             stop(process)
     final = service.batch_jobs("held")
-    assert {job.status for job in final} == {"succeeded"}, [(j.key, j.status, j.worker_id, j.progress_text) for j in final]
+    assert {job.status for job in final} == {"succeeded"}, [
+        (j.key, j.status, j.worker_id, j.progress_text) for j in final
+    ]
     assert run_counts(log) == collections.Counter({job.key: 1 for job in final})
     service.close()
 
@@ -201,12 +241,26 @@ def sd_prompt(key: str, seed: int, log: Path) -> dict:
         "2": {"class_type": "CLIPTextEncode", "inputs": {"clip": ["1", 1], "text": "a lighthouse at night"}},
         "3": {"class_type": "CLIPTextEncode", "inputs": {"clip": ["1", 1], "text": ""}},
         "4": {"class_type": "EmptyLatentImage", "inputs": {"width": 64, "height": 64, "batch_size": 1}},
-        "5": {"class_type": "KSampler", "inputs": {"model": ["1", 0], "positive": ["2", 0], "negative": ["3", 0],
-                                                   "latent_image": ["4", 0], "seed": seed, "steps": 1, "cfg": 1.0,
-                                                   "sampler_name": "euler", "scheduler": "normal", "denoise": 1.0}},
+        "5": {
+            "class_type": "KSampler",
+            "inputs": {
+                "model": ["1", 0],
+                "positive": ["2", 0],
+                "negative": ["3", 0],
+                "latent_image": ["4", 0],
+                "seed": seed,
+                "steps": 1,
+                "cfg": 1.0,
+                "sampler_name": "euler",
+                "scheduler": "normal",
+                "denoise": 1.0,
+            },
+        },
         "6": {"class_type": "VAEDecode", "inputs": {"samples": ["5", 0], "vae": ["1", 2]}},
-        "8": {"class_type": "InkframeTestSleep", "inputs": {"image": ["6", 0], "seconds": 0.1, "value": key,
-                                                            "log_file": str(log), "log_detail": True}},
+        "8": {
+            "class_type": "InkframeTestSleep",
+            "inputs": {"image": ["6", 0], "seconds": 0.1, "value": key, "log_file": str(log), "log_detail": True},
+        },
         "7": {"class_type": "SaveImage", "inputs": {"images": ["8", 0], "filename_prefix": "chaos"}},
     }
 
@@ -236,21 +290,26 @@ class Monitor(threading.Thread):
                 since = since or time.monotonic()
                 if time.monotonic() - since > self.longest:
                     self.longest = time.monotonic() - since
-                    self.worst = f"{len(runnable)} runnable job(s) ({runnable[0].progress_text!r}), idle backends {idle}"
+                    self.worst = (
+                        f"{len(runnable)} runnable job(s) ({runnable[0].progress_text!r}), idle backends {idle}"
+                    )
             else:
                 since = None
             if time.monotonic() - noted >= 10:  # a trace to read when a run goes wrong
                 noted = time.monotonic()
                 counts = collections.Counter(j.status for j in jobs)
                 with self.log.open("a") as out:
-                    out.write(f"{time.strftime('%H:%M:%S')} {dict(counts)} idle={idle} workers={self.alive_workers()} "
-                              f"stall={0 if since is None else time.monotonic() - since:.1f}s longest={self.longest:.1f}s\n")
+                    out.write(
+                        f"{time.strftime('%H:%M:%S')} {dict(counts)} idle={idle} workers={self.alive_workers()} "
+                        f"stall={0 if since is None else time.monotonic() - since:.1f}s longest={self.longest:.1f}s\n"
+                    )
 
 
 @pytest.mark.timeout(1800)
 @pytest.mark.parametrize("storage", ["sqlite", "redis"])
-def test_chaos_100_jobs_while_workers_and_backends_are_killed(backends, tmp_path: Path, storage: str,
-                                                              request: pytest.FixtureRequest):
+def test_chaos_100_jobs_while_workers_and_backends_are_killed(
+    backends, tmp_path: Path, storage: str, request: pytest.FixtureRequest
+):
     redis = redis_db(request.getfixturevalue("redis_url"), 7) if storage == "redis" else None
     config_path = config_for(tmp_path, [s.url for s in backends], storage, redis, max_attempts=10)
     service = open_service(config_path)
@@ -258,10 +317,14 @@ def test_chaos_100_jobs_while_workers_and_backends_are_killed(backends, tmp_path
     rng = random.Random(15)
     names = [f"b{i}" for i in range(len(backends))]
     up = {name: True for name in names}  # backends that are started (not killed or restarting)
-    up_since = {f"backend {i}": time.monotonic() for i in range(len(backends))} | {f"worker {i}": time.monotonic() for i in range(2)}
+    up_since = {f"backend {i}": time.monotonic() for i in range(len(backends))} | {
+        f"worker {i}": time.monotonic() for i in range(2)
+    }
     killed_pids: dict[int, float] = {}
     lock = threading.Lock()
-    workers: list[subprocess.Popen | None] = [start_worker(config_path, tmp_path / f"worker{i}-0.log") for i in range(2)]
+    workers: list[subprocess.Popen | None] = [
+        start_worker(config_path, tmp_path / f"worker{i}-0.log") for i in range(2)
+    ]
     restarts = collections.Counter()
 
     def alive_workers() -> bool:
@@ -275,8 +338,18 @@ def test_chaos_100_jobs_while_workers_and_backends_are_killed(backends, tmp_path
     monitor = Monitor(service, "chaos", alive_workers, idle_backends, tmp_path / "monitor.log")
     wait_for(lambda: len(service.store.workers()) >= 2, 90, "both workers to send heartbeats")
     priorities = [0, 10, 50, -10]
-    service.submit([JobSpec(kind="prompt", key=f"c{i:03d}", priority=priorities[i % 4],
-                            parameters={"prompt": sd_prompt(f"c{i:03d}", i, log)}) for i in range(CHAOS_JOBS)], batch_id="chaos")
+    service.submit(
+        [
+            JobSpec(
+                kind="prompt",
+                key=f"c{i:03d}",
+                priority=priorities[i % 4],
+                parameters={"prompt": sd_prompt(f"c{i:03d}", i, log)},
+            )
+            for i in range(CHAOS_JOBS)
+        ],
+        batch_id="chaos",
+    )
     monitor.start()
 
     def restart_backend(index: int) -> None:
@@ -308,9 +381,12 @@ def test_chaos_100_jobs_while_workers_and_backends_are_killed(backends, tmp_path
             with lock:
                 live_backends = [i for i, name in enumerate(names) if up[name] and backends[i].is_running()]
                 live_workers = [i for i, w in enumerate(workers) if w is not None and w.poll() is None]
-            settled = {key for key, since in up_since.items() if time.monotonic() - since >= SETTLE_S}  # it had time to work
-            choices = [("backend", i) for i in live_backends if len(live_backends) > 1 and f"backend {i}" in settled] + \
-                      [("worker", i) for i in live_workers if len(live_workers) > 1 and f"worker {i}" in settled]
+            settled = {
+                key for key, since in up_since.items() if time.monotonic() - since >= SETTLE_S
+            }  # it had time to work
+            choices = [
+                ("backend", i) for i in live_backends if len(live_backends) > 1 and f"backend {i}" in settled
+            ] + [("worker", i) for i in live_workers if len(live_workers) > 1 and f"worker {i}" in settled]
             if not choices:
                 continue
             what, index = rng.choice(choices)
@@ -334,8 +410,12 @@ def test_chaos_100_jobs_while_workers_and_backends_are_killed(backends, tmp_path
             helpers.append(helper)
         for helper in helpers:
             helper.join(300)
-        wait_for(lambda: service.batch("chaos").done, max(60.0, deadline - time.monotonic()), "the chaos batch to finish",
-                 interval=0.5)
+        wait_for(
+            lambda: service.batch("chaos").done,
+            max(60.0, deadline - time.monotonic()),
+            "the chaos batch to finish",
+            interval=0.5,
+        )
     finally:
         monitor.stop_event.set()
         for process in workers:
@@ -354,7 +434,9 @@ def test_chaos_100_jobs_while_workers_and_backends_are_killed(backends, tmp_path
         key, pid, at = line.split("@")
         runs[key].append((int(pid), float(at)))
     for job in final:
-        completed = [(pid, at) for pid, at in runs[job.key] if not (pid in killed_pids and 0 <= killed_pids[pid] - at <= 5.0)]
+        completed = [
+            (pid, at) for pid, at in runs[job.key] if not (pid in killed_pids and 0 <= killed_pids[pid] - at <= 5.0)
+        ]
         assert runs[job.key] and len(completed) <= 1, (job.key, runs[job.key], killed_pids)
         files = sorted(f.name for f in (service.output_dir / "jobs" / job.id).iterdir() if f.name != "preview.jpg")
         assert files == ["7_00.png"], (job.key, files)  # (preview.jpg: the sampler's latest preview, not an output)
@@ -369,5 +451,7 @@ def test_chaos_100_jobs_while_workers_and_backends_are_killed(backends, tmp_path
             continue
     assert entries and max(entries.values()) == 1, entries.most_common(3)
     print(f"\nchaos ({storage}): kills {kills}; longest stall {monitor.longest:.1f} s ({monitor.worst})")
-    assert monitor.longest <= STALL_LIMIT_S, f"a runnable job waited {monitor.longest:.1f} s next to an idle worker and backend: {monitor.worst}"
+    assert monitor.longest <= STALL_LIMIT_S, (
+        f"a runnable job waited {monitor.longest:.1f} s next to an idle worker and backend: {monitor.worst}"
+    )
     service.close()

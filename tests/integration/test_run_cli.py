@@ -31,7 +31,17 @@ def trivial_workflow(tmp_path: Path, prefix: str) -> Path:
 
 def test_run_saves_outputs_and_sidecar(live_comfyui, tmp_path):
     workflow = trivial_workflow(tmp_path, "it/run_cli")
-    result = cli("run", str(workflow), "--set", "1.width=80", "--out", str(tmp_path / "out"), "--comfyui-url", live_comfyui, "--quiet")
+    result = cli(
+        "run",
+        str(workflow),
+        "--set",
+        "1.width=80",
+        "--out",
+        str(tmp_path / "out"),
+        "--comfyui-url",
+        live_comfyui,
+        "--quiet",
+    )
     assert result.returncode == 0, result.stderr
     pngs = sorted((tmp_path / "out").glob("*.png"))
     sidecars = sorted((tmp_path / "out").glob("*.json"))
@@ -52,7 +62,9 @@ def test_run_saves_outputs_and_sidecar(live_comfyui, tmp_path):
 
 def test_run_reports_value_below_minimum_per_node(live_comfyui, tmp_path):
     workflow = trivial_workflow(tmp_path, "it/run_cli_bad")
-    result = cli("run", str(workflow), "--set", "1.width=0", "--out", str(tmp_path / "out"), "--comfyui-url", live_comfyui)
+    result = cli(
+        "run", str(workflow), "--set", "1.width=0", "--out", str(tmp_path / "out"), "--comfyui-url", live_comfyui
+    )
     assert result.returncode == 1
     assert "Node 1 (EmptyImage) input 'width' is 0, below its minimum 1." in result.stderr
     assert "Traceback" not in result.stderr
@@ -69,10 +81,14 @@ def test_run_names_unknown_node_types(live_comfyui, tmp_path):
 
 def test_run_with_unreachable_comfyui_names_the_url(tmp_path):
     workflow = trivial_workflow(tmp_path, "x")
-    result = cli("run", str(workflow), "--out", str(tmp_path / "out"), "--comfyui-url", "http://127.0.0.1:9", timeout=60)
+    result = cli(
+        "run", str(workflow), "--out", str(tmp_path / "out"), "--comfyui-url", "http://127.0.0.1:9", timeout=60
+    )
     assert result.returncode == 1
-    assert result.stderr.strip() == ("error: cannot reach ComfyUI at http://127.0.0.1:9 (connection refused); "
-                                     "start ComfyUI or set comfyui.url / --comfyui-url.")
+    assert result.stderr.strip() == (
+        "error: cannot reach ComfyUI at http://127.0.0.1:9 (connection refused); "
+        "start ComfyUI or set comfyui.url / --comfyui-url."
+    )
 
 
 def test_run_rejects_a_file_that_is_not_json(tmp_path):

@@ -29,8 +29,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 STOCK_READY = ("Panel", "Background", "Image to image", "Inpaint")
 
 
-def start_stock(workdir: Path, *, custom_nodes: list[Path] = (), env: dict[str, str] | None = None,
-                extra_args: list[str] = ()) -> ManagedComfyUI:
+def start_stock(
+    workdir: Path, *, custom_nodes: list[Path] = (), env: dict[str, str] | None = None, extra_args: list[str] = ()
+) -> ManagedComfyUI:
     """ComfyUI from $COMFYUI_PATH with --cpu, the tiny checkpoint as its only model and no node pack of this
     repository: ManagedComfyUI is given a stand-in project root whose custom_nodes/ is empty."""
     found = comfy_env()
@@ -44,8 +45,14 @@ def start_stock(workdir: Path, *, custom_nodes: list[Path] = (), env: dict[str, 
     if not (checkpoints / TINY_CHECKPOINT).exists():
         (checkpoints / TINY_CHECKPOINT).symlink_to(sd15_models_dir() / "checkpoints" / TINY_CHECKPOINT)
     launch = LaunchConfig(path=path, python=python, extra_args=["--cpu", *extra_args])
-    server = ManagedComfyUI(launch, root, timeouts=INTEGRATION_TIMEOUTS, data_dir=workdir / "data", extra_custom_nodes=custom_nodes,
-                            env={**torchvision_shim_env(python, workdir), **(env or {})})
+    server = ManagedComfyUI(
+        launch,
+        root,
+        timeouts=INTEGRATION_TIMEOUTS,
+        data_dir=workdir / "data",
+        extra_custom_nodes=custom_nodes,
+        env={**torchvision_shim_env(python, workdir), **(env or {})},
+    )
     server.start()
     return server
 
@@ -109,8 +116,14 @@ def test_doctor_shows_the_capability_table_in_under_30_lines(stock: str) -> None
     assert result.returncode == 1 and "Traceback" not in result.stderr  # not everything can run here
     assert len(lines) <= 30, result.stdout
     assert lines[0].startswith("backend  ok    ComfyUI ")
-    assert lines[1].startswith("nodes    --    Inkframe Studio nodes not loaded (needed only by Face swap (image), Face swap (video))")
-    rows = {line.strip().rsplit("  ", 1)[0].strip(): line for line in lines if line.startswith("  ") and not line.startswith("  - ")}
+    assert lines[1].startswith(
+        "nodes    --    Inkframe Studio nodes not loaded (needed only by Face swap (image), Face swap (video))"
+    )
+    rows = {
+        line.strip().rsplit("  ", 1)[0].strip(): line
+        for line in lines
+        if line.startswith("  ") and not line.startswith("  - ")
+    }
     for label in STOCK_READY:
         assert rows[label].rstrip().endswith("ready"), rows
     assert "needs model control_v11p_sd15_openpose_fp16.safetensors" in rows["Character sheet"]
@@ -141,15 +154,22 @@ def test_settings_lists_the_capabilities_in_the_browser(stock: str, tmp_path: Pa
             notice.wait_for()
             assert "This backend can run: Background, Image to image." in notice.inner_text()
             open_tab(page, "video")
-            assert "Not available here: Text to video needs node packs" in page.locator("#video-backend-notice").inner_text()
+            assert (
+                "Not available here: Text to video needs node packs"
+                in page.locator("#video-backend-notice").inner_text()
+            )
             open_tab(page, "settings")
             table = page.locator("#settings-capabilities")
-            page.wait_for_function("document.querySelector('#settings-capabilities').innerText.includes('Text to video')")
+            page.wait_for_function(
+                "document.querySelector('#settings-capabilities').innerText.includes('Text to video')"
+            )
             text = table.inner_text()
             for label in STOCK_READY:
                 assert label in text
             assert "needs node packs" in text and "needs model control_v11p_sd15_openpose_fp16.safetensors" in text
-            assert "comfy node install comfyui-videohelpersuite" in page.locator("#settings-capability-notes").inner_text()
+            assert (
+                "comfy node install comfyui-videohelpersuite" in page.locator("#settings-capability-notes").inner_text()
+            )
             page.screenshot(path=str(tmp_path / "settings-capabilities.png"), full_page=True)
             browser.close()
     finally:
@@ -169,18 +189,40 @@ def test_node_pack_copied_into_comfyui_custom_nodes_loads_and_runs(tmp_path: Pat
     base = tmp_path / "comfyui-base"
     (base / "custom_nodes").mkdir(parents=True)
     (base / "app").symlink_to(found[0] / "app", target_is_directory=True)  # what a copied pack finds next to it
-    shutil.copytree(REPO / "custom_nodes" / "inkframe_nodes", base / "custom_nodes" / "inkframe_nodes",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        REPO / "custom_nodes" / "inkframe_nodes",
+        base / "custom_nodes" / "inkframe_nodes",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     server = start_stock(tmp_path, env={"INKFRAME_HOME": str(REPO)}, extra_args=["--base-directory", str(base)])
     try:
         with ComfyClient(server.url, timeouts=INTEGRATION_TIMEOUTS) as client:
             info = client.object_info()
-            assert "InkframePanelBorder" in info and info["InkframePanelBorder"]["python_module"].endswith("inkframe_nodes")
+            assert "InkframePanelBorder" in info and info["InkframePanelBorder"]["python_module"].endswith(
+                "inkframe_nodes"
+            )
             prompt = {
-                "1": {"class_type": "EmptyImage", "inputs": {"width": 40, "height": 24, "batch_size": 1, "color": 0xFFFFFF}},
-                "2": {"class_type": "InkframePanelBorder", "inputs": {"image": ["1", 0], "width": 3, "color": "#000000", "style": "square",
-                                                                     "corner_radius": 0, "roughness": 0.0, "background": "white", "seed": 0}},
-                "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "inkframe_it/copied_pack"}},
+                "1": {
+                    "class_type": "EmptyImage",
+                    "inputs": {"width": 40, "height": 24, "batch_size": 1, "color": 0xFFFFFF},
+                },
+                "2": {
+                    "class_type": "InkframePanelBorder",
+                    "inputs": {
+                        "image": ["1", 0],
+                        "width": 3,
+                        "color": "#000000",
+                        "style": "square",
+                        "corner_radius": 0,
+                        "roughness": 0.0,
+                        "background": "white",
+                        "seed": 0,
+                    },
+                },
+                "3": {
+                    "class_type": "SaveImage",
+                    "inputs": {"images": ["2", 0], "filename_prefix": "inkframe_it/copied_pack"},
+                },
             }
             result = client.run(prompt)
         from PIL import Image

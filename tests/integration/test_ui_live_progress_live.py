@@ -35,9 +35,21 @@ def txt2img(steps: int) -> dict:
         "2": {"class_type": "CLIPTextEncode", "inputs": {"clip": ["1", 1], "text": "a lighthouse in a storm"}},
         "3": {"class_type": "CLIPTextEncode", "inputs": {"clip": ["1", 1], "text": "blurry"}},
         "4": {"class_type": "EmptyLatentImage", "inputs": {"width": 128, "height": 128, "batch_size": 1}},
-        "5": {"class_type": "KSampler", "inputs": {"model": ["1", 0], "positive": ["2", 0], "negative": ["3", 0],
-                                                   "latent_image": ["4", 0], "seed": 7, "steps": steps, "cfg": 7.0,
-                                                   "sampler_name": "euler", "scheduler": "normal", "denoise": 1.0}},
+        "5": {
+            "class_type": "KSampler",
+            "inputs": {
+                "model": ["1", 0],
+                "positive": ["2", 0],
+                "negative": ["3", 0],
+                "latent_image": ["4", 0],
+                "seed": 7,
+                "steps": steps,
+                "cfg": 7.0,
+                "sampler_name": "euler",
+                "scheduler": "normal",
+                "denoise": 1.0,
+            },
+        },
         "6": {"class_type": "VAEDecode", "inputs": {"samples": ["5", 0], "vae": ["1", 2]}},
         "7": {"class_type": "SaveImage", "inputs": {"images": ["6", 0], "filename_prefix": "live_progress"}},
     }
@@ -51,7 +63,8 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.skip("no ComfyUI to start: set COMFYUI_PATH (+COMFYUI_PYTHON); the test builds a tiny SD1.5 checkpoint")
     extra = extra_model_paths_file(workdir)
     server.launch = server.launch.model_copy(
-        update={"extra_args": [*server.launch.extra_args, "--extra-model-paths-config", str(extra)]})
+        update={"extra_args": [*server.launch.extra_args, "--extra-model-paths-config", str(extra)]}
+    )
     server.start()
     try:
         yield server.url
@@ -79,7 +92,9 @@ def test_a_workflow_run_shows_its_steps_advancing_and_a_latent_preview(backend, 
             open_studio(page, studio.url)
             open_tab(page, "workflows")
             page.locator("#workflows-add").get_by_text("Add your own workflow").click()
-            page.locator("#workflows-upload input[type=file]").set_input_files(str(comfy_png(tmp_path / "lighthouse.png")))
+            page.locator("#workflows-upload input[type=file]").set_input_files(
+                str(comfy_png(tmp_path / "lighthouse.png"))
+            )
             page.locator("#workflows-upload-status").get_by_text("Added lighthouse").wait_for()
             page.locator("#workflows-submit").click()
             page.locator("#workflows-status").get_by_text("Queued job").wait_for()
@@ -124,7 +139,9 @@ def test_a_workflow_run_shows_its_steps_advancing_and_a_latent_preview(backend, 
             page.wait_for_function(
                 f"() => {{ const b = document.querySelector('#workflows-live-progress .live-progress');"
                 f" const s = document.querySelector('#workflows-live-progress .live-step');"
-                f" return b && b.dataset.job !== '{first_job}' && s && Number(s.dataset.step) >= 2; }}", timeout=600_000)
+                f" return b && b.dataset.job !== '{first_job}' && s && Number(s.dataset.step) >= 2; }}",
+                timeout=600_000,
+            )
             page.locator("#workflows-live-cancel").click()
             page.locator("#workflows-live-progress .live-progress[data-status='cancelled']").wait_for()
             second = live.get_attribute("data-job")

@@ -42,8 +42,9 @@ def test_queue_tab_shows_a_job_running_then_done(backend, tmp_path):
             assert "is reachable" in page.locator("#backend-banner").inner_text()
             open_tab(page, "queue")
             body = json.dumps({"kind": "prompt", "parameters": {"prompt": sleep_prompt("ui-live", 6.0)}}).encode()
-            request = urllib.request.Request(studio.url + "api/jobs", data=body, method="POST",
-                                             headers={"Content-Type": "application/json"})
+            request = urllib.request.Request(
+                studio.url + "api/jobs", data=body, method="POST", headers={"Content-Type": "application/json"}
+            )
             job = json.loads(urllib.request.urlopen(request, timeout=30).read())
             short = job["id"][:8]
             card = page.locator(f"#queue-cards .queue-card[data-job='{job['id']}']")
@@ -51,9 +52,12 @@ def test_queue_tab_shows_a_job_running_then_done(backend, tmp_path):
             assert card.locator("progress").count() == 1
             page.wait_for_function(
                 f"document.querySelector('#queue-table').innerText.includes('{short}') && "
-                "document.querySelector('#queue-table').innerText.includes('succeeded')")
+                "document.querySelector('#queue-table').innerText.includes('succeeded')"
+            )
             page.locator("#queue-gallery img").first.wait_for()
-            row = page.locator(f"#queue-table tr[data-job='{job['id']}']")  # a thumbnail, and an id the API takes as shown
+            row = page.locator(
+                f"#queue-table tr[data-job='{job['id']}']"
+            )  # a thumbnail, and an id the API takes as shown
             row.locator("img.queue-thumb").wait_for()
             shown = row.locator("code.queue-id").inner_text().strip()
             with urllib.request.urlopen(studio.url + f"api/jobs/{shown}", timeout=30) as answer:

@@ -20,8 +20,10 @@ from tests.browser.studio_page import open_studio, open_tab
 from .queue_backends import running_backends
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser, pytest.mark.slow]
-PROMPT = {"1": {"class_type": "EmptyImage", "inputs": {"width": 16, "height": 16, "batch_size": 1, "color": 3355443}},
-          "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": "uploaded"}}}
+PROMPT = {
+    "1": {"class_type": "EmptyImage", "inputs": {"width": 16, "height": 16, "batch_size": 1, "color": 3355443}},
+    "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": "uploaded"}},
+}
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +52,9 @@ def test_an_uploaded_png_workflow_runs_on_comfyui_without_a_restart(backend, tmp
             open_studio(page, studio.url)
             open_tab(page, "workflows")
             page.locator("#workflows-add").get_by_text("Add your own workflow").click()
-            page.locator("#workflows-upload input[type=file]").set_input_files(str(comfy_png(tmp_path / "ComfyUI_00042_.png")))
+            page.locator("#workflows-upload input[type=file]").set_input_files(
+                str(comfy_png(tmp_path / "ComfyUI_00042_.png"))
+            )
             page.locator("#workflows-upload-status").get_by_text("Added comfyui_00042").wait_for()
             assert page.locator("#workflows-workflow input").input_value() == "comfyui_00042 (yours)"
             page.locator("#workflows-submit").click()

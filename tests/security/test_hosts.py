@@ -14,7 +14,9 @@ def test_foreign_host_is_refused(studio, path):
     with studio.client() as client:
         response = client.get(path, headers={"Host": "rebind.attacker.example"})
     assert response.status_code == 421
-    assert response.json()["message"].startswith("this studio does not answer to the host name 'rebind.attacker.example'")
+    assert response.json()["message"].startswith(
+        "this studio does not answer to the host name 'rebind.attacker.example'"
+    )
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "LOCALHOST", "[::1]", "192.168.1.5"])

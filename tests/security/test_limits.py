@@ -15,11 +15,14 @@ from app.image_limits import apply_pixel_limit
 
 def png_header_only(path: Path, width: int, height: int) -> Path:
     """A tiny PNG that claims width x height (what a decompression bomb looks like to a decoder's first look)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
     ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 16)) + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 16)) + chunk(b"IEND", b"")
+    )
     return path
 
 
@@ -31,14 +34,16 @@ def pixel_limit(monkeypatch):
 
 @pytest.mark.parametrize("size", [(30000, 30000), (12000, 12000)])
 def test_huge_images_are_refused_in_one_sentence(tmp_path, pixel_limit, size):
+    from app.errors import InkframeError
     from app.faceswap import load_rgb
     from app.services import compose_service, library_service
-    from app.errors import InkframeError
 
     bomb = png_header_only(tmp_path / "bomb.png", *size)
-    calls = [lambda: library_service.save_entry(tmp_path / "library", "characters", "Mara", images=[bomb]),
-             lambda: load_rgb(bomb),  # find faces reads the frame through this
-             lambda: compose_service.start_draft([bomb], tmp_path / "draft")]
+    calls = [
+        lambda: library_service.save_entry(tmp_path / "library", "characters", "Mara", images=[bomb]),
+        lambda: load_rgb(bomb),  # find faces reads the frame through this
+        lambda: compose_service.start_draft([bomb], tmp_path / "draft"),
+    ]
     for call in calls:
         with pytest.raises(InkframeError) as caught:
             call()
@@ -76,7 +81,9 @@ def test_chunked_body_is_capped(studio):
 
 def test_job_list_leaves_parameters_out_unless_asked(studio):
     with studio.client() as client:
-        created = client.post("/api/jobs", json={"kind": "collect", "parameters": {"note": "n" * 50_000}, "batch_id": "list-probe"})
+        created = client.post(
+            "/api/jobs", json={"kind": "collect", "parameters": {"note": "n" * 50_000}, "batch_id": "list-probe"}
+        )
         assert created.status_code == 201, created.text
         listed = client.get("/api/jobs", params={"batch_id": "list-probe", "limit": 1000})
         full = client.get("/api/jobs", params={"batch_id": "list-probe", "parameters": "true"})
@@ -105,7 +112,10 @@ def test_yaml_alias_bomb_in_a_batch_file_is_one_sentence(tmp_path):
         levels.append(f"{level}: &{level} [{','.join(['*' + previous] * 9)}]")
     path = tmp_path / "bomb.yaml"
     path.write_text("jobs:\n  - kind: collect\n    parameters:\n" + "".join(f"      {line}\n" for line in levels))
-    with pytest.raises(BatchFileError, match=r"bomb.yaml expands its YAML aliases to more than 1,000,000 values; .*nothing was queued\.$"):
+    with pytest.raises(
+        BatchFileError,
+        match=r"bomb.yaml expands its YAML aliases to more than 1,000,000 values; .*nothing was queued\.$",
+    ):
         parse_batch_file(path)
 
 

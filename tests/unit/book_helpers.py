@@ -61,7 +61,9 @@ def solid(colour: tuple[int, int, int], size: tuple[int, int] = (64, 64)) -> Ima
 @dataclass
 class SyntheticBackend:
     blur: bool = False
-    capability_reasons: dict[str, str] = field(default_factory=lambda: {"ipadapter": "test backend", "lora": "", "restore": ""})
+    capability_reasons: dict[str, str] = field(
+        default_factory=lambda: {"ipadapter": "test backend", "lora": "", "restore": ""}
+    )
     requests: list[GenerationRequest] = field(default_factory=list)
     restored: int = 0
     _sharp: dict[bytes, Image.Image] = field(default_factory=dict)
@@ -77,20 +79,36 @@ class SyntheticBackend:
             blurred = image.filter(ImageFilter.GaussianBlur(3))
             self._sharp[blurred.tobytes()] = image
             image = blurred
-        return GenerationResult(image=image, workflow=request.workflow, parameters={"seed": request.seed},
-                                api_prompt={"1": {"class_type": "TestSampler", "inputs": {"seed": request.seed}}},
-                                prompt_id=f"test-{len(self.requests)}", comfy_execution_s=0.01, wall_s=0.012)
+        return GenerationResult(
+            image=image,
+            workflow=request.workflow,
+            parameters={"seed": request.seed},
+            api_prompt={"1": {"class_type": "TestSampler", "inputs": {"seed": request.seed}}},
+            prompt_id=f"test-{len(self.requests)}",
+            comfy_execution_s=0.01,
+            wall_s=0.012,
+        )
 
     def restore(self, image: Image.Image) -> GenerationResult:
         self.restored += 1
         sharp = self._sharp.get(image.tobytes(), image)
-        return GenerationResult(image=sharp, workflow="upscale_face_restore", parameters={}, prompt_id="restore",
-                                comfy_execution_s=0.01, wall_s=0.011)
+        return GenerationResult(
+            image=sharp,
+            workflow="upscale_face_restore",
+            parameters={},
+            prompt_id="restore",
+            comfy_execution_s=0.01,
+            wall_s=0.011,
+        )
 
-    def character_sheet(self, positive, expressions, negative, seed, size, pose, *, checkpoint=None, steps=None, controlnet=None):
+    def character_sheet(
+        self, positive, expressions, negative, seed, size, pose, *, checkpoint=None, steps=None, controlnet=None
+    ):
         sheet = tinted(size, PALETTE[seed % 3])
-        return {name: GenerationResult(image=sheet, workflow="character_sheet", parameters={"seed": seed})
-                for name in ("turnaround", "expressions")}
+        return {
+            name: GenerationResult(image=sheet, workflow="character_sheet", parameters={"seed": seed})
+            for name in ("turnaround", "expressions")
+        }
 
     def capabilities(self) -> dict[str, str]:
         return dict(self.capability_reasons)

@@ -14,8 +14,10 @@ from PIL import Image, PngImagePlugin
 from app.provenance import Credentials, ProvenanceSettings, make_chain
 from app.provenance.formats import png_chunks, png_from_chunks
 
-COMFY_PROMPT = {"3": {"class_type": "KSampler", "inputs": {"seed": 1234, "steps": 4}},
-                "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "sd15/tiny.safetensors"}}}
+COMFY_PROMPT = {
+    "3": {"class_type": "KSampler", "inputs": {"seed": 1234, "steps": 4}},
+    "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "sd15/tiny.safetensors"}},
+}
 COMFY_WORKFLOW = {"nodes": [{"id": 3, "type": "KSampler"}], "links": [], "version": 0.4}
 
 
@@ -25,8 +27,9 @@ def signing_credentials(folder: Path, **kwargs) -> Credentials:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "chain.pem").write_bytes(chain)
     (folder / "key.pem").write_bytes(key)
-    return Credentials(ProvenanceSettings(identity_dir=folder / "local", cert=folder / "chain.pem",
-                                          key=folder / "key.pem", **kwargs))
+    return Credentials(
+        ProvenanceSettings(identity_dir=folder / "local", cert=folder / "chain.pem", key=folder / "key.pem", **kwargs)
+    )
 
 
 def write_picture(path: Path, seed: int = 0, size: int = 48, comfy: bool = False) -> Path:
@@ -46,9 +49,29 @@ def write_picture(path: Path, seed: int = 0, size: int = 48, comfy: bool = False
 def write_video(path: Path, seconds: float = 1.0, size: str = "96x64") -> Path:
     if shutil.which("ffmpeg") is None:
         raise RuntimeError("ffmpeg is needed (scripts/setup.sh installs it)")
-    codec = ["-c:v", "libvpx-vp9", "-b:v", "200k"] if path.suffix == ".webm" else ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc=size={size}:rate=10", "-t", str(seconds),
-                    *codec, str(path)], check=True, timeout=120)
+    codec = (
+        ["-c:v", "libvpx-vp9", "-b:v", "200k"]
+        if path.suffix == ".webm"
+        else ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
+    )
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc=size={size}:rate=10",
+            "-t",
+            str(seconds),
+            *codec,
+            str(path),
+        ],
+        check=True,
+        timeout=120,
+    )
     return path
 
 

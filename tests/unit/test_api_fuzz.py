@@ -22,11 +22,14 @@ SEMANTIC = {("POST", "/api/jobs"), ("POST", "/api/batches")}
 
 
 def test_api_honours_its_schema(tmp_path: Path):
-    config = Config.model_validate({"app": {"output_dir": str(tmp_path / "out")}, "queue": {"sqlite_path": str(tmp_path / "jobs.db")}})
+    config = Config.model_validate(
+        {"app": {"output_dir": str(tmp_path / "out")}, "queue": {"sqlite_path": str(tmp_path / "jobs.db")}}
+    )
     service = QueueService(config)
     service.submit([JobSpec(kind="collect", key="seed", batch_id="seed")])
-    schema = schemathesis.openapi.from_asgi("/api/openapi.json", create_api(service, auth_token=TOKEN),
-                                            headers={"Authorization": f"Bearer {TOKEN}"})  # the schema needs the token too
+    schema = schemathesis.openapi.from_asgi(
+        "/api/openapi.json", create_api(service, auth_token=TOKEN), headers={"Authorization": f"Bearer {TOKEN}"}
+    )  # the schema needs the token too
     tested = []
     try:
         for result in schema.get_all_operations():
@@ -39,7 +42,9 @@ def test_api_honours_its_schema(tmp_path: Path):
             @given(case=operation.as_strategy())
             @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
             def check(case):
-                response = case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"}, excluded_checks=excluded)
+                response = case.call_and_validate(
+                    headers={"Authorization": f"Bearer {TOKEN}"}, excluded_checks=excluded
+                )
                 if response.status_code == 422 and excluded:
                     body = response.json()
                     assert body["detail"][0]["type"] == "submission", body
@@ -47,7 +52,11 @@ def test_api_honours_its_schema(tmp_path: Path):
                     field = str(body["detail"][0]["loc"][-1])
                     # ... and files outside the studio's folders, endpoints the config does not name (app.api.trust)
                     trusted = field in ("prompt", "library") or field.endswith(("_path", "_url"))
-                    assert field in ("depends_on", "workflow", "key", "script", "story_path") or trusted or "cycle" in body["message"], body
+                    assert (
+                        field in ("depends_on", "workflow", "key", "script", "story_path")
+                        or trusted
+                        or "cycle" in body["message"]
+                    ), body
 
             check()
             tested.append(f"{operation.method.upper()} {operation.path}")

@@ -12,14 +12,17 @@ from app.config import Config
 from app.jobs.models import JobOutput
 from app.services.queue_service import QueueService
 
-PROMPT = {"1": {"class_type": "EmptyImage", "inputs": {"width": 8, "height": 8, "batch_size": 1, "color": 0}},
-          "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": "x"}}}
+PROMPT = {
+    "1": {"class_type": "EmptyImage", "inputs": {"width": 8, "height": 8, "batch_size": 1, "color": 0}},
+    "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": "x"}},
+}
 
 
 @pytest.fixture
 def service(tmp_path: Path):
-    config = Config.model_validate({"app": {"output_dir": str(tmp_path / "out")},
-                                    "queue": {"sqlite_path": str(tmp_path / "jobs.db")}})
+    config = Config.model_validate(
+        {"app": {"output_dir": str(tmp_path / "out")}, "queue": {"sqlite_path": str(tmp_path / "jobs.db")}}
+    )
     service = QueueService(config)
     yield service
     service.close()
@@ -36,8 +39,13 @@ def test_submit_status_list_and_filters(client: TestClient):
     job = created.json()
     assert job["status"] == "queued" and job["priority"] == 4
     assert client.get(f"/api/jobs/{job['id']}").json()["id"] == job["id"]
-    batch = client.post("/api/batches", json={"batch_id": "b1", "jobs": [
-        {"kind": "collect", "key": "a"}, {"kind": "collect", "key": "b", "depends_on": ["a"]}]})
+    batch = client.post(
+        "/api/batches",
+        json={
+            "batch_id": "b1",
+            "jobs": [{"kind": "collect", "key": "a"}, {"kind": "collect", "key": "b", "depends_on": ["a"]}],
+        },
+    )
     assert batch.status_code == 201 and batch.json()["batch_id"] == "b1"
     assert client.get("/api/jobs", params={"batch_id": "b1"}).json()["total"] == 2
     assert client.get("/api/jobs", params={"kind": "prompt"}).json()["total"] == 1
@@ -52,12 +60,20 @@ def test_bad_fields_answer_422_naming_the_field(client: TestClient):
     assert response.status_code == 422
     assert response.json()["message"].startswith("priority: Input should be less than or equal to 100")
     response = client.post("/api/jobs", json={"kind": "prompt", "parameters": {"prompt": PROMPT}, "colour": "red"})
-    assert response.status_code == 422 and response.json()["message"].startswith("colour: Extra inputs are not permitted")
+    assert response.status_code == 422 and response.json()["message"].startswith(
+        "colour: Extra inputs are not permitted"
+    )
     response = client.post("/api/jobs", json={"kind": "nope"})
     assert response.status_code == 422 and response.json()["message"].startswith("kind: Input tag 'nope'")
-    response = client.post("/api/batches", json={"jobs": [{"kind": "collect"}, {"kind": "prompt", "parameters": {"prompt": {}}}]})
-    assert response.status_code == 422 and response.json()["message"].startswith("jobs.1.parameters.prompt: Dictionary should have at least 1 item")
-    response = client.post("/api/batches", json={"jobs": [{"kind": "collect"}, {"kind": "collect", "depends_on": ["ghost"]}]})
+    response = client.post(
+        "/api/batches", json={"jobs": [{"kind": "collect"}, {"kind": "prompt", "parameters": {"prompt": {}}}]}
+    )
+    assert response.status_code == 422 and response.json()["message"].startswith(
+        "jobs.1.parameters.prompt: Dictionary should have at least 1 item"
+    )
+    response = client.post(
+        "/api/batches", json={"jobs": [{"kind": "collect"}, {"kind": "collect", "depends_on": ["ghost"]}]}
+    )
     assert response.status_code == 422 and "depends_on 'ghost'" in response.json()["message"]
     assert response.json()["detail"][0]["loc"] == ["body", "jobs", 1, "depends_on"]
     response = client.post("/api/jobs", json={"kind": "workflow", "parameters": {"workflow": "no_such_flow"}})
@@ -85,8 +101,15 @@ def test_outputs_are_listed_and_downloadable(client: TestClient, service: QueueS
     target = service.output_dir / "jobs" / job["id"]
     target.mkdir(parents=True)
     (target / "2_00.png").write_bytes(b"png bytes")
-    service.store.mutate(job["id"], lambda cur: cur.model_copy(update={"status": "succeeded", "outputs": [
-        JobOutput(node_id="2", filename="x_00001_.png", path=f"jobs/{job['id']}/2_00.png")]}))
+    service.store.mutate(
+        job["id"],
+        lambda cur: cur.model_copy(
+            update={
+                "status": "succeeded",
+                "outputs": [JobOutput(node_id="2", filename="x_00001_.png", path=f"jobs/{job['id']}/2_00.png")],
+            }
+        ),
+    )
     [link] = client.get(f"/api/jobs/{job['id']}/outputs").json()
     assert link["url"] == f"/api/jobs/{job['id']}/outputs/0"
     assert client.get(link["url"]).content == b"png bytes"
@@ -136,13 +159,19 @@ def test_the_short_id_the_ui_shows_is_accepted(client: TestClient, service: Queu
     assert client.get(f"/api/jobs/{shown}/outputs").json() == []
     # a child job (parent id '.' digest) is shown and found part by part
     stamp = 1.0
-    service.store.add([Job(id="feedc0de" + "0" * 24 + ".aaaa1111" + "2" * 20, kind="collect", created_at=stamp, updated_at=stamp),
-                       Job(id="feedc0de" + "0" * 24 + ".bbbb1111" + "2" * 20, kind="collect", created_at=stamp, updated_at=stamp)])
+    service.store.add(
+        [
+            Job(id="feedc0de" + "0" * 24 + ".aaaa1111" + "2" * 20, kind="collect", created_at=stamp, updated_at=stamp),
+            Job(id="feedc0de" + "0" * 24 + ".bbbb1111" + "2" * 20, kind="collect", created_at=stamp, updated_at=stamp),
+        ]
+    )
     child = client.get("/api/jobs/feedc0de.aaaa1111")
     assert child.status_code == 200 and child.json()["id"].endswith(".aaaa1111" + "2" * 20)
     ambiguous = client.get("/api/jobs/feedc0de.aaaa")
     assert ambiguous.status_code == 200  # still unique
-    service.store.add([Job(id="feedc0de" + "1" * 24 + ".aaaa9999" + "2" * 20, kind="collect", created_at=stamp, updated_at=stamp)])
+    service.store.add(
+        [Job(id="feedc0de" + "1" * 24 + ".aaaa9999" + "2" * 20, kind="collect", created_at=stamp, updated_at=stamp)]
+    )
     ambiguous = client.get("/api/jobs/feedc0de.aaaa")
     assert ambiguous.status_code == 409 and "2 jobs start with" in ambiguous.json()["message"]
     assert client.get("/api/jobs/0000ffff").status_code == 404

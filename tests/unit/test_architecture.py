@@ -13,8 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Files whose old direct imports are still to move behind app.services, each with the reason it waits.
 # Only ever remove entries.
-PENDING: dict[str, str] = {
-}
+PENDING: dict[str, str] = {}
 
 
 def without_pending(problems: list[str]) -> list[str]:
@@ -74,43 +73,104 @@ def tree(tmp_path: Path) -> Path:
     write(tmp_path, f"{rules.PACK}/requirements.txt", "numpy>=1\npillow>=10\n")
     write(tmp_path, f"{rules.PACK}/__init__.py", "import json\nfrom .nodes import X\n")
     write(tmp_path, f"{rules.PACK}/adapter.py", "import folder_paths\nimport numpy as np\nfrom PIL import Image\n")
-    write(tmp_path, f"{rules.PACK}/nodes/__init__.py",
-          "import torch\nfrom .. import adapter\nX = adapter.lib('comic.layout')\n")
+    write(
+        tmp_path,
+        f"{rules.PACK}/nodes/__init__.py",
+        "import torch\nfrom .. import adapter\nX = adapter.lib('comic.layout')\n",
+    )
     return tmp_path
 
 
 def all_problems(root: Path) -> list[str]:
-    return (rules.layer_violations(root) + rules.gradio_violations(root) + rules.http_violations(root)
-            + rules.pack_violations(root))
+    return (
+        rules.layer_violations(root)
+        + rules.gradio_violations(root)
+        + rules.http_violations(root)
+        + rules.pack_violations(root)
+    )
 
 
 def test_checker_passes_a_clean_tree(tree: Path) -> None:
     assert all_problems(tree) == []
 
 
-@pytest.mark.parametrize(("file", "text", "expected"), [
-    ("app/comic/bad.py", "from app.services import book_service\n",
-     "app/comic/bad.py:1: imports app.services.book_service: app/comic (layer 0) may not import app/services (layer 5)"),
-    ("app/comfy/bad.py", "def f():\n    from ..jobs import x\n",
-     "app/comfy/bad.py:2: imports app.jobs.x: app/comfy (layer 1) may not import app/jobs (layer 3)"),
-    ("app/ui/bad.py", "from app.jobs.models import Job\n",
-     "app/ui/bad.py:1: imports app.jobs.models.Job: app/ui reaches lower layers only through app.services"),
-    ("app/cli/bad.py", "from ..comic import layout\n", "app/cli/bad.py:1: imports app.comic.layout: app/cli reaches"),
-    ("app/jobs/bad.py", "KINDS = {'book': 'app.services.book_service:run_book_job'}\n",
-     "app/jobs/bad.py:1: imports app.services.book_service: app/jobs (layer 3) may not import app/services (layer 5)"),
-    ("app/errors_extra.py", "from app.comic import layout\n", "app/errors_extra.py:1: app/errors_extra is in no layer"),
-    ("app/services/bad.py", "import gradio\n", "app/services/bad.py:1: imports gradio: gradio belongs in app/ui only."),
-    ("app/jobs/bad.py", "import urllib.request\n", "app/jobs/bad.py:1: imports urllib.request: HTTP/WebSocket clients"),
-    ("app/book/bad.py", "from http import client\n", "app/book/bad.py:1: imports http.client: HTTP/WebSocket clients"),
-    (f"{rules.PACK}/nodes/bad.py", "from app.comic import layout\n",
-     f"{rules.PACK}/nodes/bad.py:1: imports app, which a copied pack cannot resolve (reach the studio through"),
-    (f"{rules.PACK}/nodes/bad.py", "import scipy\n", f"{rules.PACK}/nodes/bad.py:1: imports scipy, which a copied pack"),
-    (f"{rules.PACK}/nodes/bad.py", "from ... import outside\n", f"{rules.PACK}/nodes/bad.py:1: a relative import leaves"),
-    (f"{rules.PACK}/nodes/bad.py", "from .. import adapter\nY = adapter.lib('comic.nothing')\n",
-     f"{rules.PACK}/nodes/bad.py:2: lib('comic.nothing') names no module under app/."),
-    ("app/comic/helpers.py", "from app.errors import InkframeError\n",
-     "app/comic/helpers.py:1: the node pack loads this module under the name inkframe_app"),
-])
+@pytest.mark.parametrize(
+    ("file", "text", "expected"),
+    [
+        (
+            "app/comic/bad.py",
+            "from app.services import book_service\n",
+            "app/comic/bad.py:1: imports app.services.book_service: "
+            "app/comic (layer 0) may not import app/services (layer 5)",
+        ),
+        (
+            "app/comfy/bad.py",
+            "def f():\n    from ..jobs import x\n",
+            "app/comfy/bad.py:2: imports app.jobs.x: app/comfy (layer 1) may not import app/jobs (layer 3)",
+        ),
+        (
+            "app/ui/bad.py",
+            "from app.jobs.models import Job\n",
+            "app/ui/bad.py:1: imports app.jobs.models.Job: app/ui reaches lower layers only through app.services",
+        ),
+        (
+            "app/cli/bad.py",
+            "from ..comic import layout\n",
+            "app/cli/bad.py:1: imports app.comic.layout: app/cli reaches",
+        ),
+        (
+            "app/jobs/bad.py",
+            "KINDS = {'book': 'app.services.book_service:run_book_job'}\n",
+            "app/jobs/bad.py:1: imports app.services.book_service: "
+            "app/jobs (layer 3) may not import app/services (layer 5)",
+        ),
+        (
+            "app/errors_extra.py",
+            "from app.comic import layout\n",
+            "app/errors_extra.py:1: app/errors_extra is in no layer",
+        ),
+        (
+            "app/services/bad.py",
+            "import gradio\n",
+            "app/services/bad.py:1: imports gradio: gradio belongs in app/ui only.",
+        ),
+        (
+            "app/jobs/bad.py",
+            "import urllib.request\n",
+            "app/jobs/bad.py:1: imports urllib.request: HTTP/WebSocket clients",
+        ),
+        (
+            "app/book/bad.py",
+            "from http import client\n",
+            "app/book/bad.py:1: imports http.client: HTTP/WebSocket clients",
+        ),
+        (
+            f"{rules.PACK}/nodes/bad.py",
+            "from app.comic import layout\n",
+            f"{rules.PACK}/nodes/bad.py:1: imports app, which a copied pack cannot resolve (reach the studio through",
+        ),
+        (
+            f"{rules.PACK}/nodes/bad.py",
+            "import scipy\n",
+            f"{rules.PACK}/nodes/bad.py:1: imports scipy, which a copied pack",
+        ),
+        (
+            f"{rules.PACK}/nodes/bad.py",
+            "from ... import outside\n",
+            f"{rules.PACK}/nodes/bad.py:1: a relative import leaves",
+        ),
+        (
+            f"{rules.PACK}/nodes/bad.py",
+            "from .. import adapter\nY = adapter.lib('comic.nothing')\n",
+            f"{rules.PACK}/nodes/bad.py:2: lib('comic.nothing') names no module under app/.",
+        ),
+        (
+            "app/comic/helpers.py",
+            "from app.errors import InkframeError\n",
+            "app/comic/helpers.py:1: the node pack loads this module under the name inkframe_app",
+        ),
+    ],
+)
 def test_checker_finds_a_planted_violation(tree: Path, file: str, text: str, expected: str) -> None:
     write(tree, file, text)
     problems = all_problems(tree)

@@ -41,30 +41,47 @@ def test_folder_files_read_both_combo_forms(info):
 
 
 def test_a_parameter_node_lands_on_its_consumers_input():
-    prompt = {"1": {"class_type": "InkframeModel", "inputs": {"value": "a.safetensors"}},
-              "2": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": ["1", 0]}}}
+    prompt = {
+        "1": {"class_type": "InkframeModel", "inputs": {"value": "a.safetensors"}},
+        "2": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": ["1", 0]}},
+    }
     assert model_input_of(prompt, "1", "value") == ("CheckpointLoaderSimple", "ckpt_name")
     assert model_input_of(prompt, "2", "ckpt_name") == ("CheckpointLoaderSimple", "ckpt_name")
     assert model_input_of(prompt, "9", "value") is None
 
 
-ENTRIES = [ModelEntry("v1-5-pruned-emaonly.safetensors", "checkpoints", "https://example.invalid/x", size=4_265_146_304,
-                      used_by=("background",))]
+ENTRIES = [
+    ModelEntry(
+        "v1-5-pruned-emaonly.safetensors",
+        "checkpoints",
+        "https://example.invalid/x",
+        size=4_265_146_304,
+        used_by=("background",),
+    )
+]
 
 
 def test_the_wanted_default_is_kept_when_present():
-    choice = models.choose(["a.safetensors", "v1-5-pruned-emaonly.safetensors"], "v1-5-pruned-emaonly.safetensors",
-                           "checkpoints", workflow="background", entries=ENTRIES)
+    choice = models.choose(
+        ["a.safetensors", "v1-5-pruned-emaonly.safetensors"],
+        "v1-5-pruned-emaonly.safetensors",
+        "checkpoints",
+        workflow="background",
+        entries=ENTRIES,
+    )
     assert choice.value == "v1-5-pruned-emaonly.safetensors" and choice.note == ""
 
 
 def test_a_missing_default_says_so_once_with_the_download_line():
-    choice = models.choose(["a.safetensors"], "v1-5-pruned-emaonly.safetensors", "checkpoints", workflow="background",
-                           entries=ENTRIES)
+    choice = models.choose(
+        ["a.safetensors"], "v1-5-pruned-emaonly.safetensors", "checkpoints", workflow="background", entries=ENTRIES
+    )
     assert choice.value == "a.safetensors"
-    assert choice.note == ("The checkpoint v1-5-pruned-emaonly.safetensors is not on the backend (using a.safetensors "
-                           "instead); download it with `python scripts/download_models.py --only "
-                           "v1-5-pruned-emaonly.safetensors` (into models/checkpoints, 4.3 GB).")
+    assert choice.note == (
+        "The checkpoint v1-5-pruned-emaonly.safetensors is not on the backend (using a.safetensors "
+        "instead); download it with `python scripts/download_models.py --only "
+        "v1-5-pruned-emaonly.safetensors` (into models/checkpoints, 4.3 GB)."
+    )
     empty = models.choose([], None, "checkpoints", workflow="background", entries=ENTRIES)
     assert empty.value is None and "the backend has no checkpoint at all" in empty.note
     unknown = models.choose([], "mine.safetensors", "loras", entries=ENTRIES)
@@ -72,8 +89,13 @@ def test_a_missing_default_says_so_once_with_the_download_line():
 
 
 def test_a_present_manifest_file_beats_the_first_file():
-    choice = models.choose(["a.safetensors", "SD/v1-5-pruned-emaonly.safetensors"], None, "checkpoints",
-                           workflow="background", entries=ENTRIES)
+    choice = models.choose(
+        ["a.safetensors", "SD/v1-5-pruned-emaonly.safetensors"],
+        None,
+        "checkpoints",
+        workflow="background",
+        entries=ENTRIES,
+    )
     assert choice.value == "SD/v1-5-pruned-emaonly.safetensors" and choice.note == ""
 
 
@@ -81,7 +103,9 @@ def test_form_choices_list_the_backends_files_for_a_builtin_workflow(monkeypatch
     monkeypatch.setattr(models, "object_info", lambda *_a, **_k: info)
     workflow = describe("background")
     checkpoint = next(p for p in workflow.parameters if p.kind == "model")
-    choices = models.form_choices(config, "http://127.0.0.1:1", workflow.path, workflow.parameters, workflow="background")
+    choices = models.form_choices(
+        config, "http://127.0.0.1:1", workflow.path, workflow.parameters, workflow="background"
+    )
     assert choices[checkpoint.name].files == tuple(sorted(CHECKPOINTS, key=str.lower))
     assert choices[checkpoint.name].folder == "checkpoints"
 
@@ -117,8 +141,16 @@ def test_a_chosen_checkpoint_reaches_the_book_build(tmp_path, monkeypatch):
         def get(self, _job_id):
             return SimpleNamespace(terminal=True, status="succeeded", last_error=None)
 
-    updates = list(book_session_service.run_build(config, "http://127.0.0.1:1", "Title: T\nPAGE 1\nPANEL 1. A street.\n",
-                                                  tmp_path / "books" / "t", checkpoint="SD15/alpha.safetensors", queue=Queue()))
+    updates = list(
+        book_session_service.run_build(
+            config,
+            "http://127.0.0.1:1",
+            "Title: T\nPAGE 1\nPANEL 1. A street.\n",
+            tmp_path / "books" / "t",
+            checkpoint="SD15/alpha.safetensors",
+            queue=Queue(),
+        )
+    )
     assert updates[-1].done and not updates[-1].error
     assert [spec.kind for spec in submitted] == ["book"]
     assert submitted[0].parameters["checkpoint"] == "SD15/alpha.safetensors"
@@ -126,10 +158,16 @@ def test_a_chosen_checkpoint_reaches_the_book_build(tmp_path, monkeypatch):
 
 def test_presence_says_which_manifest_files_the_backend_lists(monkeypatch, config, info):
     monkeypatch.setattr(models, "object_info", lambda *_a, **_k: info)
-    found = models.presence(config, "http://127.0.0.1:1", [("checkpoints", "alpha.safetensors"), ("loras", "x.safetensors"),
-                                                           ("animatediff_models", "mm.ckpt")])
-    assert found == {("checkpoints", "alpha.safetensors"): True, ("loras", "x.safetensors"): False,
-                     ("animatediff_models", "mm.ckpt"): None}
+    found = models.presence(
+        config,
+        "http://127.0.0.1:1",
+        [("checkpoints", "alpha.safetensors"), ("loras", "x.safetensors"), ("animatediff_models", "mm.ckpt")],
+    )
+    assert found == {
+        ("checkpoints", "alpha.safetensors"): True,
+        ("loras", "x.safetensors"): False,
+        ("animatediff_models", "mm.ckpt"): None,
+    }
 
 
 def test_a_text_parameter_on_a_loader_input_becomes_a_model_choice(monkeypatch, config, info, tmp_path):
@@ -137,13 +175,18 @@ def test_a_text_parameter_on_a_loader_input_becomes_a_model_choice(monkeypatch, 
 
     from app.workflows import Parameter
 
-    prompt = {"1": {"class_type": "UpscaleModelLoader", "inputs": {"model_name": "RealESRGAN_x4plus.pth"}},
-              "2": {"class_type": "EmptyImage", "inputs": {"width": 64, "height": 64, "batch_size": 1, "color": 0}}}
+    prompt = {
+        "1": {"class_type": "UpscaleModelLoader", "inputs": {"model_name": "RealESRGAN_x4plus.pth"}},
+        "2": {"class_type": "EmptyImage", "inputs": {"width": 64, "height": 64, "batch_size": 1, "color": 0}},
+    }
     path = tmp_path / "upscale.json"
     path.write_text(json.dumps(prompt))
     monkeypatch.setattr(models, "object_info", lambda *_a, **_k: info)
-    params = [Parameter("upscaler", "text", "1", "model_name", default="RealESRGAN_x4plus.pth"),
-              Parameter("width", "int", "2", "width", default=64), Parameter("label", "text", "2", "color", default="0")]
+    params = [
+        Parameter("upscaler", "text", "1", "model_name", default="RealESRGAN_x4plus.pth"),
+        Parameter("width", "int", "2", "width", default=64),
+        Parameter("label", "text", "2", "color", default="0"),
+    ]
     choices = models.form_choices(config, "http://127.0.0.1:1", path, params, workflow="upscale_face_restore")
     assert list(choices) == ["upscaler"]
     assert choices["upscaler"].files == ("4x.pth",) and choices["upscaler"].value == "4x.pth"
@@ -164,12 +207,21 @@ def test_a_book_is_not_queued_when_the_backend_cannot_draw_panels(tmp_path, monk
     script = "Title: T\nPAGE 1\nPANEL 1. A street.\n"
     down = capability_service.BackendCapabilities("http://127.0.0.1:1", error="Cannot connect to it.")
     monkeypatch.setattr(capability_service, "check", lambda *_a, **_k: down)
-    (update,) = book_session_service.run_build(config, "http://127.0.0.1:1", script, tmp_path / "books" / "t", queue=queue)
-    assert update.error.startswith("ComfyUI at http://127.0.0.1:1 cannot be reached") and "nothing was queued" in update.error
+    (update,) = book_session_service.run_build(
+        config, "http://127.0.0.1:1", script, tmp_path / "books" / "t", queue=queue
+    )
+    assert (
+        update.error.startswith("ComfyUI at http://127.0.0.1:1 cannot be reached")
+        and "nothing was queued" in update.error
+    )
     bare = copy.deepcopy(info)
     bare["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0] = []
-    empty = capability_service.BackendCapabilities("http://127.0.0.1:1", report=capability_service.capabilities_of(bare))
+    empty = capability_service.BackendCapabilities(
+        "http://127.0.0.1:1", report=capability_service.capabilities_of(bare)
+    )
     monkeypatch.setattr(capability_service, "check", lambda *_a, **_k: empty)
-    (update,) = book_session_service.run_build(config, "http://127.0.0.1:1", script, tmp_path / "books" / "t", queue=queue)
+    (update,) = book_session_service.run_build(
+        config, "http://127.0.0.1:1", script, tmp_path / "books" / "t", queue=queue
+    )
     assert "cannot run on http://127.0.0.1:1" in update.error and "checkpoint" in update.error.lower()
     assert submitted == []

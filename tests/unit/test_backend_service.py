@@ -13,8 +13,10 @@ from app.config import load_config
 from app.services import backend_service
 from app.services.backend_service import MAIN_BACKEND
 
-STATS = {"system": {"comfyui_version": "0.3.64", "python_version": "3.11.7"},
-         "devices": [{"name": "cpu", "type": "cpu"}]}
+STATS = {
+    "system": {"comfyui_version": "0.3.64", "python_version": "3.11.7"},
+    "devices": [{"name": "cpu", "type": "cpu"}],
+}
 
 
 class StatsStub(BaseHTTPRequestHandler):
@@ -59,9 +61,16 @@ def test_unreachable_backend_is_one_sentence_quickly():
 
 
 def test_configured_backends_are_listed_once():
-    config = load_config(None, environ={"INKFRAME__COMFYUI__BACKENDS": '[{"name": "gpu2", "url": "http://10.0.0.2:8188"}, '
-                                                                      '{"name": "dup", "url": "http://127.0.0.1:8188/"}]'})
+    config = load_config(
+        None,
+        environ={
+            "INKFRAME__COMFYUI__BACKENDS": '[{"name": "gpu2", "url": "http://10.0.0.2:8188"}, '
+            '{"name": "dup", "url": "http://127.0.0.1:8188/"}]'
+        },
+    )
     assert backend_service.configured_backends(config, "http://127.0.0.1:8188") == [
-        ("dup", "http://127.0.0.1:8188"), ("gpu2", "http://10.0.0.2:8188")]  # the queue's names (app.jobs.backends)
+        ("dup", "http://127.0.0.1:8188"),
+        ("gpu2", "http://10.0.0.2:8188"),
+    ]  # the queue's names (app.jobs.backends)
     main = "http://127.0.0.1:9999"
     assert backend_service.configured_backends(config, main)[0] == (MAIN_BACKEND, main)

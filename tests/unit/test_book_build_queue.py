@@ -29,29 +29,51 @@ def backends(monkeypatch: pytest.MonkeyPatch, object_info_core: dict) -> list[Fa
     monkeypatch.setattr(worker_module, "ORPHAN_CHECK_S", 0.5)
     fakes = [FakeBackend(f"b{i}", seconds=0.3, object_info=object_info_core) for i in range(2)]
     by_url = {fake.url: fake for fake in fakes}
-    monkeypatch.setattr(worker_module, "make_comfy_client",
-                        lambda spec, config, health=False: FakeClient(by_url[spec.url]))
+    monkeypatch.setattr(
+        worker_module, "make_comfy_client", lambda spec, config, health=False: FakeClient(by_url[spec.url])
+    )
     return fakes
 
 
 @pytest.fixture
 def config_file(tmp_path: Path, backends: list[FakeBackend]) -> Path:
     path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump({
-        "app": {"output_dir": str(tmp_path / "outputs"), "library_dir": str(tmp_path / "library")},
-        "queue": {"storage": "sqlite", "sqlite_path": str(tmp_path / "data" / "jobs.db"), "retry_backoff_s": 0.1},
-        "comfyui": {"url": backends[0].url, "backends": [{"name": b.name, "url": b.url} for b in backends]},
-    }), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "app": {"output_dir": str(tmp_path / "outputs"), "library_dir": str(tmp_path / "library")},
+                "queue": {
+                    "storage": "sqlite",
+                    "sqlite_path": str(tmp_path / "data" / "jobs.db"),
+                    "retry_backoff_s": 0.1,
+                },
+                "comfyui": {"url": backends[0].url, "backends": [{"name": b.name, "url": b.url} for b in backends]},
+            }
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
-def test_comic_build_runs_as_a_book_job_on_every_backend(config_file: Path, tmp_path: Path, backends: list[FakeBackend],
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_comic_build_runs_as_a_book_job_on_every_backend(
+    config_file: Path, tmp_path: Path, backends: list[FakeBackend], capsys: pytest.CaptureFixture[str]
+) -> None:
     script = tmp_path / "book.txt"
     script.write_text(book_script(2, 2), encoding="utf-8")
     out = tmp_path / "build"  # outside the output folder: the terminal user's own folder
-    base = ["--config", str(config_file), "comic", "build", str(script), "--out", str(out),
-            "--max-side", "64", "--steps", "1"]
+    base = [
+        "--config",
+        str(config_file),
+        "comic",
+        "build",
+        str(script),
+        "--out",
+        str(out),
+        "--max-side",
+        "64",
+        "--steps",
+        "1",
+    ]
 
     assert main(base) == 0
     printed = capsys.readouterr()
@@ -62,8 +84,12 @@ def test_comic_build_runs_as_a_book_job_on_every_backend(config_file: Path, tmp_
     assert book.status == "succeeded" and book.parameters["out_dir"] == str(out)
     children = service.list(JobQuery(kind="book_render", limit=100)).items
     assert len(children) == 4 and {c.backend for c in children} == {"b0", "b1"}
-    assert sorted(p.name for p in (out / "panels").glob("*.png")) == ["p01_panel01.png", "p01_panel02.png",
-                                                                     "p02_panel01.png", "p02_panel02.png"]
+    assert sorted(p.name for p in (out / "panels").glob("*.png")) == [
+        "p01_panel01.png",
+        "p01_panel02.png",
+        "p02_panel01.png",
+        "p02_panel02.png",
+    ]
     assert (out / "report.md").is_file() and (out / "book" / "pool-test.pdf").is_file()
     panels = {p.name: p.read_bytes() for p in (out / "panels").glob("*.png")}
 
@@ -89,9 +115,12 @@ def test_progress_arrives_while_the_book_builds(config_file: Path, tmp_path: Pat
     script = tmp_path / "book.txt"
     script.write_text(book_script(3, 2), encoding="utf-8")
     seen: list[tuple[float, str]] = []
-    outcome = build_on_queue(BookBuildRequest(script=script, out_dir=tmp_path / "build", max_side=64, steps=1),
-                             load_config(config_file), on_event=lambda event: seen.append((time.time(), event.kind)),
-                             timeout_s=120)
+    outcome = build_on_queue(
+        BookBuildRequest(script=script, out_dir=tmp_path / "build", max_side=64, steps=1),
+        load_config(config_file),
+        on_event=lambda event: seen.append((time.time(), event.kind)),
+        timeout_s=120,
+    )
     assert outcome.error is None and outcome.summary is not None and outcome.summary.panels == 6
     kinds = [kind for _, kind in seen]
     assert kinds.count("panel") == 6 and kinds.count("page") == 3 and kinds[-1] == "report"
@@ -105,8 +134,9 @@ def test_regenerate_needs_a_build_and_checks_before_queueing(config_file: Path, 
     script = tmp_path / "book.txt"
     script.write_text(book_script(1, 2), encoding="utf-8")
     with pytest.raises(InkframeError, match="holds no build to regenerate a panel of"):
-        build_on_queue(BookBuildRequest(script=script, out_dir=tmp_path / "none", regenerate="1:1"),
-                       load_config(config_file))
+        build_on_queue(
+            BookBuildRequest(script=script, out_dir=tmp_path / "none", regenerate="1:1"), load_config(config_file)
+        )
     service = QueueService(load_config(config_file))
     assert service.list(JobQuery()).total == 0
     service.close()
@@ -120,8 +150,9 @@ def test_the_api_cannot_build_a_book_outside_the_output_folder(config_file: Path
     script.write_text(book_script(1, 1), encoding="utf-8")
     service = QueueService(load_config(config_file))
     with pytest.raises(SubmissionError, match="parameters.out_dir must be a folder inside the output folder"):
-        service.submit([JobSpec(kind="book", parameters={"script": str(script),
-                                                          "out_dir": str(tmp_path / "elsewhere")})])
+        service.submit(
+            [JobSpec(kind="book", parameters={"script": str(script), "out_dir": str(tmp_path / "elsewhere")})]
+        )
     service.close()
 
 

@@ -63,7 +63,9 @@ def _options(project: Path, **changes) -> BuildOptions:
 
 
 def _builder(backend, **kwargs) -> BookBuilder:
-    gates = kwargs.pop("gates", GateSettings(identity_threshold=0.9, identity_retries=3, identity_repairs=1, quality_threshold=0.3))
+    gates = kwargs.pop(
+        "gates", GateSettings(identity_threshold=0.9, identity_retries=3, identity_repairs=1, quality_threshold=0.3)
+    )
     return BookBuilder(backend, gates=gates, **kwargs)
 
 
@@ -74,8 +76,12 @@ def test_build_writes_panels_pages_exports_and_report(project: Path) -> None:
     out = project / "out"
     assert [(r.page, r.panel) for r in result.records] == [(1, 1), (1, 2), (2, 1)]
     assert all(isinstance(event.kind, BuildEventKind) for event in events)
-    assert [e.kind for e in events] == [BuildEventKind.PLATE, *[BuildEventKind.PANEL] * 3, BuildEventKind.EXPORT,
-                                        BuildEventKind.REPORT]
+    assert [e.kind for e in events] == [
+        BuildEventKind.PLATE,
+        *[BuildEventKind.PANEL] * 3,
+        BuildEventKind.EXPORT,
+        BuildEventKind.REPORT,
+    ]
     assert [e.ref for e in events if e.kind == BuildEventKind.PANEL] == result.generated
     assert result.generated == [PanelRef(1, 1), PanelRef(1, 2), PanelRef(2, 1)] and result.reused == []
     assert next(r.workflow for r in backend.requests) == "background"  # the lamp room's plate comes first, once
@@ -85,7 +91,10 @@ def test_build_writes_panels_pages_exports_and_report(project: Path) -> None:
     assert records[2, 1].location is None  # a new page starts without a place
     for record in result.records:
         assert Image.open(out / record.image).size == (record.width, record.height)
-        assert json.loads((out / "panels" / f"{PanelRef(record.page, record.panel).key}.json").read_text())["seed"] == record.seed
+        assert (
+            json.loads((out / "panels" / f"{PanelRef(record.page, record.panel).key}.json").read_text())["seed"]
+            == record.seed
+        )
     assert {"png", "pdf", "cbz"} <= set(result.outputs)
     with zipfile.ZipFile(out / "book" / "gate-test.cbz") as cbz:
         assert "ComicInfo.xml" in cbz.namelist()
@@ -131,7 +140,9 @@ def test_face_repair_after_retries_run_out(project: Path) -> None:
 
 def test_without_repair_the_failure_is_reported(project: Path) -> None:
     gates = GateSettings(identity_threshold=0.999, identity_retries=1, identity_repairs=1, quality_threshold=0.0)
-    result = _builder(SyntheticBackend(), embedder=StatsEmbedder(), repairer_reason="no swap model", gates=gates).build(_options(project))
+    result = _builder(SyntheticBackend(), embedder=StatsEmbedder(), repairer_reason="no swap model", gates=gates).build(
+        _options(project)
+    )
     record = result.records[1]
     assert record.identity_passed is False and record.retries == 1
     assert any("no face repair is available" in note for note in record.notes)
@@ -151,12 +162,17 @@ def test_quality_gate_restores_low_scoring_panels(project: Path) -> None:
 
 
 def test_quality_gate_says_why_it_cannot_restore(project: Path) -> None:
-    backend = SyntheticBackend(blur=True, capability_reasons={"restore": "the upscale_face_restore workflow lacks ReActor."})
+    backend = SyntheticBackend(
+        blur=True, capability_reasons={"restore": "the upscale_face_restore workflow lacks ReActor."}
+    )
     gates = GateSettings(quality_threshold=0.5)
     result = _builder(backend, gates=gates).build(_options(project, max_side=128))
     assert backend.restored == 0
-    assert all(r.quality_passed is False and any("not restored: the upscale_face_restore workflow lacks ReActor." in n for n in r.notes)
-               for r in result.records)
+    assert all(
+        r.quality_passed is False
+        and any("not restored: the upscale_face_restore workflow lacks ReActor." in n for n in r.notes)
+        for r in result.records
+    )
 
 
 def test_resume_reuses_finished_panels_and_rebuilds_changed_ones(project: Path) -> None:
@@ -185,7 +201,9 @@ def test_regenerate_one_panel_with_a_seed_and_prompt(project: Path) -> None:
     assert result.generated == [PanelRef(2, 1)] and [(r.seed, r.workflow) for r in backend.requests] == [(5, "panel")]
     assert "Maya laughs" in backend.requests[0].positive and "Maya smiles" not in backend.requests[0].positive
     after = {p.name: p.read_bytes() for p in (out / "panels").glob("*.png")}
-    assert after["p01_panel01.png"] == panels["p01_panel01.png"] and after["p01_panel02.png"] == panels["p01_panel02.png"]
+    assert (
+        after["p01_panel01.png"] == panels["p01_panel01.png"] and after["p01_panel02.png"] == panels["p01_panel02.png"]
+    )
     assert after["p02_panel01.png"] != panels["p02_panel01.png"]
     # the edit sticks: a later resume keeps the new seed and prompt instead of reverting
     backend = SyntheticBackend()
@@ -204,7 +222,9 @@ def test_regenerate_without_a_seed_picks_a_new_one(project: Path) -> None:
 
 
 def test_regenerate_errors_name_the_fix(project: Path) -> None:
-    with pytest.raises(BookError, match=r"holds no build to regenerate a panel of; run `comic build` without --regenerate first."):
+    with pytest.raises(
+        BookError, match=r"holds no build to regenerate a panel of; run `comic build` without --regenerate first."
+    ):
         _builder(SyntheticBackend()).build(_options(project, regenerate=PanelRef(1, 1)))
     _builder(SyntheticBackend()).build(_options(project))
     with pytest.raises(BookError, match=r"page 9 panel 1 is not in book.txt; it has 3 panels on 2 pages."):
@@ -228,8 +248,10 @@ def test_a_library_plate_is_used_and_crop_locations_skip_generation(project: Pat
     room = project / "lib" / "locations" / "lamp-room"
     (room / "location.yaml").write_text("name: lamp room\nprompt: brass gears\nuse: crop\n", encoding="utf-8")
     Image.new("RGB", (300, 100), (90, 60, 30)).save(room / "plate.png")
-    script = SCRIPT.replace("PANEL 2. Inside the lamp room. Maya pulls a lever.\nShot: close-up\nCharacters: MAYA (center)\n",
-                            "PANEL 2. Inside the lamp room, empty.\nShot: wide\n")
+    script = SCRIPT.replace(
+        "PANEL 2. Inside the lamp room. Maya pulls a lever.\nShot: close-up\nCharacters: MAYA (center)\n",
+        "PANEL 2. Inside the lamp room, empty.\nShot: wide\n",
+    )
     (project / "book.txt").write_text(script, encoding="utf-8")
     backend = SyntheticBackend()
     result = _builder(backend).build(_options(project))
@@ -270,8 +292,15 @@ def test_a_prefetching_backend_gets_the_next_panel_before_the_current_is_checked
     backend = Prefetching()
     result = _builder(backend).build(_options(project))
     seeds = [r.seed for r in result.records]
-    assert backend.log == [f"prefetch {seeds[0]}", f"prefetch {seeds[1]}", f"generate {seeds[0]}", f"prefetch {seeds[2]}",
-                           f"generate {seeds[1]}", f"generate {seeds[2]}", "cancel"]
+    assert backend.log == [
+        f"prefetch {seeds[0]}",
+        f"prefetch {seeds[1]}",
+        f"generate {seeds[0]}",
+        f"prefetch {seeds[2]}",
+        f"generate {seeds[1]}",
+        f"generate {seeds[2]}",
+        "cancel",
+    ]
 
 
 def test_a_panel_that_fails_inside_comfyui_is_reported_and_the_rest_is_built(project: Path) -> None:
@@ -300,7 +329,11 @@ def test_a_location_reference_photo_becomes_the_plate(project: Path) -> None:
     backend = SyntheticBackend()
     _builder(backend).build(_options(project))
     plate = backend.requests[0]
-    assert plate.workflow == "img2img_restyle" and plate.init_image is not None and plate.init_image.size == (plate.width, plate.height)
+    assert (
+        plate.workflow == "img2img_restyle"
+        and plate.init_image is not None
+        and plate.init_image.size == (plate.width, plate.height)
+    )
     assert plate.strength == 0.65 and "brass gears" in plate.positive
     state = json.loads((project / "out" / "build.json").read_text())
     assert state["plates"]["lamp-room"]["source"] == "redrawn from photo.png"

@@ -63,24 +63,32 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
     monkeypatch.setattr(worker_module, "HEARTBEAT_S", 0.2)
     monkeypatch.setattr(worker_module, "ORPHAN_CHECK_S", 0.5)
     backends = [{"name": f"b{i}", "url": f"http://fake-b{i}"} for i in range(2)]
-    return Config.model_validate({
-        "app": {"output_dir": str(tmp_path / "out"), "library_dir": str(tmp_path / "library")},
-        "queue": {"storage": "sqlite", "sqlite_path": str(tmp_path / "jobs.db"), "retry_backoff_s": 0.1},
-        "comfyui": {"url": f"http://127.0.0.1:{free_port()}", "backends": backends}})
+    return Config.model_validate(
+        {
+            "app": {"output_dir": str(tmp_path / "out"), "library_dir": str(tmp_path / "library")},
+            "queue": {"storage": "sqlite", "sqlite_path": str(tmp_path / "jobs.db"), "retry_backoff_s": 0.1},
+            "comfyui": {"url": f"http://127.0.0.1:{free_port()}", "backends": backends},
+        }
+    )
 
 
-def test_cancelling_a_book_cancels_queued_panels_and_interrupts_running_ones(config: Config, tmp_path: Path,
-                                                                            object_info_core: dict,
-                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cancelling_a_book_cancels_queued_panels_and_interrupts_running_ones(
+    config: Config, tmp_path: Path, object_info_core: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
     backends = [FakeBackend(f"b{i}", seconds=3.0, object_info=object_info_core) for i in range(2)]
     by_url = {b.url: b for b in backends}
-    monkeypatch.setattr(queue_service_module, "make_comfy_client",
-                        lambda spec, config, health=False: FakeClient(by_url[spec.url]))
+    monkeypatch.setattr(
+        queue_service_module, "make_comfy_client", lambda spec, config, health=False: FakeClient(by_url[spec.url])
+    )
     script = tmp_path / "book.txt"
     script.write_text(book_script(4, 3), encoding="utf-8")
     service = QueueService(config)
-    worker = Worker(config, specs=[BackendSpec(b.name, b.url, 1) for b in backends], worker_id="w1",
-                    client_factory=fake_pool_factory(backends))
+    worker = Worker(
+        config,
+        specs=[BackendSpec(b.name, b.url, 1) for b in backends],
+        worker_id="w1",
+        client_factory=fake_pool_factory(backends),
+    )
     worker.start()
     try:
         [book] = service.submit([JobSpec(kind="book", parameters={"script": str(script), "max_side": 64, "steps": 1})])
@@ -89,8 +97,11 @@ def test_cancelling_a_book_cancels_queued_panels_and_interrupts_running_ones(con
         def states() -> dict[str, int]:
             return service.store.batch_summary(children).counts
 
-        wait_until(lambda: states().get("running", 0) == 2 and states().get("queued", 0) >= 1, 30,
-                   "a panel running on each backend and more queued")
+        wait_until(
+            lambda: states().get("running", 0) == 2 and states().get("queued", 0) >= 1,
+            30,
+            "a panel running on each backend and more queued",
+        )
         running_prompts = {c.prompt_id for c in service.list(JobQuery(batch_id=children, status=["running"])).items}
         assert service.cancel(book.id).status == "cancelled"
         counts = states()
@@ -110,8 +121,9 @@ def test_cancelling_a_book_cancels_queued_panels_and_interrupts_running_ones(con
         service.close()
 
 
-def test_a_job_cancelled_while_its_prompt_is_posted_is_taken_off_the_backend(config: Config,
-                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_job_cancelled_while_its_prompt_is_posted_is_taken_off_the_backend(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The cancel lands between the claim and the POST: it finds nothing on ComfyUI to stop, so the runner
     withdraws the prompt itself right after posting it (it never runs to the end)."""
     backend = FakeBackend("b0", seconds=5.0)
@@ -123,15 +135,21 @@ def test_a_job_cancelled_while_its_prompt_is_posted_is_taken_off_the_backend(con
             assert service.cancel(job.id).status == "cancelled"
             return super().submit(prompt, prompt_id=prompt_id, **extra)
 
-    monkeypatch.setattr(queue_service_module, "make_comfy_client",
-                        lambda spec, config, health=False: FakeClient(backend))
-    worker = Worker(config, specs=[BackendSpec("b0", backend.url, 1)], worker_id="w1",
-                    client_factory=lambda spec: CancelledOnTheWay(backend))
+    monkeypatch.setattr(
+        queue_service_module, "make_comfy_client", lambda spec, config, health=False: FakeClient(backend)
+    )
+    worker = Worker(
+        config,
+        specs=[BackendSpec("b0", backend.url, 1)],
+        worker_id="w1",
+        client_factory=lambda spec: CancelledOnTheWay(backend),
+    )
     worker.start()
     try:
         [job] = service.submit([JobSpec(kind="prompt", parameters={"prompt": fake_prompt("posted")})])
-        wait_until(lambda: backend.submitted and not backend.busy(), 10,
-                   "the posted prompt to be taken off the backend")
+        wait_until(
+            lambda: backend.submitted and not backend.busy(), 10, "the posted prompt to be taken off the backend"
+        )
         assert service.get(job.id).status == "cancelled"
         assert backend.deleted + backend.interrupted == backend.submitted and not backend.executions
     finally:

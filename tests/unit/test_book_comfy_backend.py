@@ -44,17 +44,31 @@ def recorded(comfy_shared: Path) -> dict:
 
 
 def _request(**changes) -> GenerationRequest:
-    base = {"workflow": "panel", "positive": "a keeper", "negative": "blur", "seed": 11, "width": 64, "height": 96, "steps": 2, "checkpoint": CHECKPOINT}
+    base = {
+        "workflow": "panel",
+        "positive": "a keeper",
+        "negative": "blur",
+        "seed": 11,
+        "width": 64,
+        "height": 96,
+        "steps": 2,
+        "checkpoint": CHECKPOINT,
+    }
     return GenerationRequest(**{**base, **changes})
 
 
 def test_plain_panel_keeps_optional_nodes_bypassed_and_binds_a_small_size(recorded: dict) -> None:
     backend = RecordedBackend(recorded)
-    prompt, bound = backend._prompt("panel", {"prompt": "a keeper", "seed": 11, "checkpoint": CHECKPOINT}, {}, set(), (64, 96))
+    prompt, bound = backend._prompt(
+        "panel", {"prompt": "a keeper", "seed": 11, "checkpoint": CHECKPOINT}, {}, set(), (64, 96)
+    )
     types = {node["class_type"] for node in prompt.values()}
     assert not types & {"LoraLoader", "IPAdapter", "IPAdapterUnifiedLoader", "ControlNetApplyAdvanced"}
     latent = next(n for n in prompt.values() if n["class_type"] == "EmptyLatentImage")
-    assert (latent["inputs"]["width"], latent["inputs"]["height"]) == (64, 96)  # below the form's 256: set through the node
+    assert (latent["inputs"]["width"], latent["inputs"]["height"]) == (
+        64,
+        96,
+    )  # below the form's 256: set through the node
     assert bound["prompt"] == "a keeper"
 
 
@@ -62,13 +76,23 @@ def test_installed_loras_are_enabled_and_chained_and_missing_ones_named(recorded
     backend = RecordedBackend(recorded, loras=["style.safetensors", "maya.safetensors"])
     notes: list[str] = []
     params: dict = {}
-    enabled = backend._choose_lora(_request(loras=(LoraChoice("style.safetensors", 0.7, "style"),
-                                                   LoraChoice("maya.safetensors", 0.8, "character:MAYA"),
-                                                   LoraChoice("tom.safetensors", 0.9, "character:TOM"))), params, notes)
+    enabled = backend._choose_lora(
+        _request(
+            loras=(
+                LoraChoice("style.safetensors", 0.7, "style"),
+                LoraChoice("maya.safetensors", 0.8, "character:MAYA"),
+                LoraChoice("tom.safetensors", 0.9, "character:TOM"),
+            )
+        ),
+        params,
+        notes,
+    )
     assert enabled == {"LoraLoader"} and (params["lora"], params["lora_strength"]) == ("style.safetensors", 0.7)
     assert notes == ["LoRA tom.safetensors (character:TOM) is not in this ComfyUI's models/loras; not applied."]
     prompt, bound = backend._prompt("panel", {**params, "checkpoint": CHECKPOINT}, {}, enabled, (64, 64))
-    first = next(node_id for node_id, n in prompt.items() if n["class_type"] == "LoraLoader" and node_id != "book_lora_1")
+    first = next(
+        node_id for node_id, n in prompt.items() if n["class_type"] == "LoraLoader" and node_id != "book_lora_1"
+    )
     second = prompt["book_lora_1"]
     assert second["inputs"]["model"] == [first, 0] and second["inputs"]["lora_name"] == "maya.safetensors"
     assert second["inputs"]["strength_model"] == 0.8
@@ -84,7 +108,13 @@ def test_references_enable_ipadapter_when_the_pack_is_there(recorded: dict, tmp_
     assert backend.capabilities()["ipadapter"] == ""
     reference = tmp_path / "front.png"
     Image.new("RGB", (48, 48), (200, 30, 30)).save(reference)
-    prompt, bound = backend._prompt("panel", {"checkpoint": CHECKPOINT}, {"reference_image": Image.open(reference)}, {"IPAdapterUnifiedLoader", "IPAdapter"}, (64, 64))
+    prompt, bound = backend._prompt(
+        "panel",
+        {"checkpoint": CHECKPOINT},
+        {"reference_image": Image.open(reference)},
+        {"IPAdapterUnifiedLoader", "IPAdapter"},
+        (64, 64),
+    )
     adapter = next(n for n in prompt.values() if n["class_type"] == "IPAdapter")
     image_node = prompt[adapter["inputs"]["image"][0]]
     assert image_node["class_type"] == "LoadImage" and image_node["inputs"]["image"] == "upload_48x48.png"
@@ -96,11 +126,15 @@ def test_references_enable_ipadapter_when_the_pack_is_there(recorded: dict, tmp_
 def test_without_the_pack_ipadapter_is_off_with_the_install_line(object_info_core: dict) -> None:
     backend = RecordedBackend({**object_info_core, **inkframe_object_info()})
     reason = backend.capabilities()["ipadapter"]
-    assert reason.startswith("this ComfyUI lacks IPAdapterUnifiedLoader, IPAdapter (`comfy node install comfyui_ipadapter_plus`)")
+    assert reason.startswith(
+        "this ComfyUI lacks IPAdapterUnifiedLoader, IPAdapter (`comfy node install comfyui_ipadapter_plus`)"
+    )
     assert "ComfyUI-ReActor" in backend.capabilities()["restore"]
 
 
 def test_a_workflow_the_backend_cannot_run_is_one_sentence(object_info_core: dict) -> None:
     backend = RecordedBackend({**object_info_core, **inkframe_object_info()})
-    with pytest.raises(BackendUnavailable, match=r"^the upscale_face_restore workflow cannot run on http://127.0.0.1:9: "):
+    with pytest.raises(
+        BackendUnavailable, match=r"^the upscale_face_restore workflow cannot run on http://127.0.0.1:9: "
+    ):
         backend._prompt("upscale_face_restore", {}, {"image": Image.new("RGB", (8, 8))}, set(), None)

@@ -14,8 +14,17 @@ from app.comic.model import Balloon, Book, Page, Panel
 
 
 def _record(page: int, panel: int, image: str | None) -> SimpleNamespace:
-    return SimpleNamespace(page=page, panel=panel, image=image, app_overhead_ms=None, attempts=[], identity_passed=None,
-                           quality_passed=None, retries=0, repairs=0)
+    return SimpleNamespace(
+        page=page,
+        panel=panel,
+        image=image,
+        app_overhead_ms=None,
+        attempts=[],
+        identity_passed=None,
+        quality_passed=None,
+        retries=0,
+        repairs=0,
+    )
 
 
 def test_style_outlier_names_the_panel_even_when_an_earlier_one_failed() -> None:
@@ -28,8 +37,21 @@ def test_style_outlier_names_the_panel_even_when_an_earlier_one_failed() -> None
 
 def test_lettering_that_does_not_fit_is_a_build_error(tmp_path: Path) -> None:
     long = " ".join(["unbelievable"] * 150)
-    book = Book(title="t", page_size="a5", dpi=72, pages=[Page(number=1, layout="grid-3x3", panels=[
-        Panel(number=n, dialogue=[Balloon(speaker="A", text=long if n == 1 else "Hi.")]) for n in range(1, 10)])])
+    book = Book(
+        title="t",
+        page_size="a5",
+        dpi=72,
+        pages=[
+            Page(
+                number=1,
+                layout="grid-3x3",
+                panels=[
+                    Panel(number=n, dialogue=[Balloon(speaker="A", text=long if n == 1 else "Hi.")])
+                    for n in range(1, 10)
+                ],
+            )
+        ],
+    )
     _files, warnings, _images = compose_and_export(book, {}, tmp_path, ["png"])
     problems = [w for w in warnings if isinstance(w, LetteringProblem)]
     assert len(problems) == 1 and "does not fit" in problems[0]
@@ -44,13 +66,25 @@ def test_comic_build_exits_1_on_lettering_errors(tmp_path: Path, monkeypatch, ca
     from main import main
 
     figures = {"panels": 1, "style_consistency": None}
-    result = BuildResult(tmp_path, [], [], [], {}, tmp_path / "report.md", figures, [LetteringProblem("Page 1 panel 1, A (item 1): the text does not fit")])
+    result = BuildResult(
+        tmp_path,
+        [],
+        [],
+        [],
+        {},
+        tmp_path / "report.md",
+        figures,
+        [LetteringProblem("Page 1 panel 1, A (item 1): the text does not fit")],
+    )
     job = Job(id="book1", kind="book", status="succeeded", created_at=0.0, updated_at=0.0)
     outcome = service.BookBuildOutcome(job=job, summary=summary_of(job.id, result))  # the queued book's summary.json
     monkeypatch.setattr(service, "build_on_queue", lambda *a, **k: outcome)
     script = tmp_path / "s.txt"
     script.write_text("Title: t\nPAGE 1\nPANEL 1\n")
-    assert main(["comic", "build", str(script), "--out", str(tmp_path / "out"), "--comfyui-url", "http://127.0.0.1:1"]) == 1
+    assert (
+        main(["comic", "build", str(script), "--out", str(tmp_path / "out"), "--comfyui-url", "http://127.0.0.1:1"])
+        == 1
+    )
     assert "lettering could not be set" in capsys.readouterr().err
 
 

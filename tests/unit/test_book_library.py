@@ -18,12 +18,29 @@ def _image(path: Path, colour=(200, 40, 40)) -> Path:
 
 def test_save_and_load_character_round_trip(tmp_path: Path) -> None:
     ref = _image(tmp_path / "front.png")
-    saved = save_entry(Character(name="Maya", description="red raincoat", negative="smiling", seed=42, lora="maya.safetensors",
-                                 lora_weight=0.7, aliases=["Keeper"]), tmp_path / "lib", images=[ref])
+    saved = save_entry(
+        Character(
+            name="Maya",
+            description="red raincoat",
+            negative="smiling",
+            seed=42,
+            lora="maya.safetensors",
+            lora_weight=0.7,
+            aliases=["Keeper"],
+        ),
+        tmp_path / "lib",
+        images=[ref],
+    )
     assert saved.folder == tmp_path / "lib" / "characters" / "maya"
     loaded = load_character(saved.folder)
-    assert (loaded.name, loaded.description, loaded.negative, loaded.seed, loaded.lora, loaded.lora_weight) == \
-        ("Maya", "red raincoat", "smiling", 42, "maya.safetensors", 0.7)
+    assert (loaded.name, loaded.description, loaded.negative, loaded.seed, loaded.lora, loaded.lora_weight) == (
+        "Maya",
+        "red raincoat",
+        "smiling",
+        42,
+        "maya.safetensors",
+        0.7,
+    )
     assert [p.name for p in loaded.reference_paths()] == ["front.png"]
     assert find_entry(list_entries(tmp_path / "lib", "characters"), "keeper") == loaded
     assert find_entry([loaded], "maya") == loaded and find_entry([loaded], "Tom") is None
@@ -36,14 +53,20 @@ def test_negative_tokens_may_be_a_list(tmp_path: Path) -> None:
     assert load_character(folder).negative == "beard, glasses"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("name: Tom\nlora_weight: 5\n", "character.yaml: lora_weight = 5 is not allowed (input should be less than or equal to 2)."),
-    ("name: Tom\ncolour: blue\n", "character.yaml: unknown field colour; remove it or check its spelling."),
-    ("description: no name\n", "character.yaml: the field name is required."),
-    ("name: [unclosed\n", "character.yaml is not valid YAML at line 2, column 1; fix the syntax there."),
-    ("- a list\n", "character.yaml must hold fields (name: ..., description: ...), not a list."),
-    ("name: Tom\nreferences: [missing.png]\n", "the reference image missing.png is not in"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "name: Tom\nlora_weight: 5\n",
+            "character.yaml: lora_weight = 5 is not allowed (input should be less than or equal to 2).",
+        ),
+        ("name: Tom\ncolour: blue\n", "character.yaml: unknown field colour; remove it or check its spelling."),
+        ("description: no name\n", "character.yaml: the field name is required."),
+        ("name: [unclosed\n", "character.yaml is not valid YAML at line 2, column 1; fix the syntax there."),
+        ("- a list\n", "character.yaml must hold fields (name: ..., description: ...), not a list."),
+        ("name: Tom\nreferences: [missing.png]\n", "the reference image missing.png is not in"),
+    ],
+)
 def test_bad_character_files_give_one_sentence(tmp_path: Path, text: str, expected: str) -> None:
     folder = tmp_path / "tom"
     folder.mkdir()

@@ -28,7 +28,11 @@ def test_max_side_caps_the_longer_side_and_keeps_the_shorter_at_least_64() -> No
     assert panel_size(_slot(1200, 600), max_side=128) == (128, 64)
     assert panel_size(_slot(1200, 600), max_side=64) == (64, 64)  # the longer side is capped; the short one stays 64
     assert panel_size(_slot(900, 600), max_side=64) == (64, 64)  # the old rule gave 96x64
-    assert all(max(panel_size(_slot(w, h), max_side=m)) <= m for w, h in ((1200, 600), (600, 1300), (700, 500)) for m in (64, 100, 200, 513))
+    assert all(
+        max(panel_size(_slot(w, h), max_side=m)) <= m
+        for w, h in ((1200, 600), (600, 1300), (700, 500))
+        for m in (64, 100, 200, 513)
+    )
     assert panel_size(_slot(600, 600), max_side=4096) == panel_size(_slot(600, 600))
 
 
@@ -55,10 +59,28 @@ def test_a_bad_panel_ref_says_how_to_write_it() -> None:
 
 
 def _book() -> Book:
-    return Book.model_validate({"title": "T", "pages": [
-        {"number": 1, "panels": [{"number": 1, "description": "The sea."}, {"number": 2, "description": "Inside the Lamp-Room, dark."},
-                                 {"number": 3, "description": "Close on Tom."}]},
-        {"number": 2, "panels": [{"number": 1, "description": "Tom again."}, {"number": 2, "description": "On the cliff path."}]}]})
+    return Book.model_validate(
+        {
+            "title": "T",
+            "pages": [
+                {
+                    "number": 1,
+                    "panels": [
+                        {"number": 1, "description": "The sea."},
+                        {"number": 2, "description": "Inside the Lamp-Room, dark."},
+                        {"number": 3, "description": "Close on Tom."},
+                    ],
+                },
+                {
+                    "number": 2,
+                    "panels": [
+                        {"number": 1, "description": "Tom again."},
+                        {"number": 2, "description": "On the cliff path."},
+                    ],
+                },
+            ],
+        }
+    )
 
 
 def test_locations_by_mention_then_carried_over_within_the_page() -> None:
@@ -74,6 +96,8 @@ def test_explicit_map_wins_and_unknown_names_are_refused(tmp_path) -> None:
     path.write_text('"2": lamp room\n"1:1": cliff\n', encoding="utf-8")
     where = assign_locations(_book(), [room, cliff], load_location_map(path))
     assert where[PanelRef(1, 1)] == cliff and where[PanelRef(2, 1)] == room and where[PanelRef(2, 2)] == room
-    with pytest.raises(BookError, match=r"location 'attic' \(for 1\) is not in the location library; it has: lamp room, cliff."):
+    with pytest.raises(
+        BookError, match=r"location 'attic' \(for 1\) is not in the location library; it has: lamp room, cliff."
+    ):
         assign_locations(_book(), [room, cliff], {"1": "attic"})
     assert load_location_map(tmp_path / "absent.yaml") == {}

@@ -34,16 +34,25 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
     no_preflight(monkeypatch)
     monkeypatch.setattr(worker_module, "HEARTBEAT_S", 0.2)
     monkeypatch.setattr(worker_module, "ORPHAN_CHECK_S", 0.5)
-    return Config.model_validate({"app": {"output_dir": str(tmp_path / "out"), "library_dir": str(tmp_path / "library")},
-                                  "queue": {"storage": "sqlite", "sqlite_path": str(tmp_path / "jobs.db"), "retry_backoff_s": 0.1},
-                                  "comfyui": {"url": f"http://127.0.0.1:{free_port()}"}})
+    return Config.model_validate(
+        {
+            "app": {"output_dir": str(tmp_path / "out"), "library_dir": str(tmp_path / "library")},
+            "queue": {"storage": "sqlite", "sqlite_path": str(tmp_path / "jobs.db"), "retry_backoff_s": 0.1},
+            "comfyui": {"url": f"http://127.0.0.1:{free_port()}"},
+        }
+    )
 
 
-def build(config: Config, backends: list[FakeBackend], script: Path, *, kill_after: int | None = None,
-          timeout: float = 120) -> tuple[QueueService, object]:
+def build(
+    config: Config, backends: list[FakeBackend], script: Path, *, kill_after: int | None = None, timeout: float = 120
+) -> tuple[QueueService, object]:
     service = QueueService(config)
-    worker = Worker(config, specs=[BackendSpec(b.name, b.url, 1) for b in backends], worker_id="w1",
-                    client_factory=fake_pool_factory(backends))
+    worker = Worker(
+        config,
+        specs=[BackendSpec(b.name, b.url, 1) for b in backends],
+        worker_id="w1",
+        client_factory=fake_pool_factory(backends),
+    )
     worker.start()
     try:
         [book] = service.submit([JobSpec(kind="book", parameters={"script": str(script), "max_side": 64, "steps": 1})])
@@ -62,8 +71,9 @@ def build(config: Config, backends: list[FakeBackend], script: Path, *, kill_aft
     return service, job
 
 
-def test_a_book_fans_its_panels_out_over_every_backend_and_composes_pages(config: Config, tmp_path: Path,
-                                                                          object_info_core: dict) -> None:
+def test_a_book_fans_its_panels_out_over_every_backend_and_composes_pages(
+    config: Config, tmp_path: Path, object_info_core: dict
+) -> None:
     script = tmp_path / "book.txt"
     script.write_text(book_script(), encoding="utf-8")
     backends = [FakeBackend(f"b{i}", seconds=0.3, object_info=object_info_core) for i in range(3)]
@@ -77,7 +87,9 @@ def test_a_book_fans_its_panels_out_over_every_backend_and_composes_pages(config
         runs.update(backend.executions)
     assert sorted(runs.values()) == [1] * 12  # each panel drawn once
     out = service.output_dir / "jobs" / book.id
-    assert sorted(p.name for p in (out / "panels").glob("*.png")) == [f"p{pg:02d}_panel{pn:02d}.png" for pg in range(1, 5) for pn in range(1, 4)]
+    assert sorted(p.name for p in (out / "panels").glob("*.png")) == [
+        f"p{pg:02d}_panel{pn:02d}.png" for pg in range(1, 5) for pn in range(1, 4)
+    ]
     assert sorted(p.name for p in (out / "book").glob("page_*.png")) == [f"page_{n:03d}.png" for n in range(1, 5)]
     assert (out / "report.md").is_file() and any(o.filename.endswith(".pdf") for o in book.outputs)
     service.close()
@@ -107,8 +119,12 @@ def test_the_comic_tab_builds_through_the_queue(config: Config, object_info_core
 
     backends = [FakeBackend(f"b{i}", seconds=0.2, object_info=object_info_core) for i in range(2)]
     service = QueueService(config)
-    worker = Worker(config, specs=[BackendSpec(b.name, b.url, 1) for b in backends], worker_id="w1",
-                    client_factory=fake_pool_factory(backends))
+    worker = Worker(
+        config,
+        specs=[BackendSpec(b.name, b.url, 1) for b in backends],
+        worker_id="w1",
+        client_factory=fake_pool_factory(backends),
+    )
     worker.start()
     try:
         out = book_folder(service.output_dir, "Pool Test")
@@ -116,8 +132,15 @@ def test_the_comic_tab_builds_through_the_queue(config: Config, object_info_core
         assert updates[-1].done and updates[-1].error is None, updates[-1]
         assert updates[0].message.startswith("queued as job ")
         places = [u.progress for u in updates if u.progress is not None and u.progress.panels_total]
-        assert places and all(p.text.startswith("panels ") and 0 < p.fraction < 1 for p in places)  # the bar moves with panels
-        assert [(v.page, v.panel, v.status) for v in panel_views(out)] == [(1, 1, "done"), (1, 2, "done"), (2, 1, "done"), (2, 2, "done")]
+        assert places and all(
+            p.text.startswith("panels ") and 0 < p.fraction < 1 for p in places
+        )  # the bar moves with panels
+        assert [(v.page, v.panel, v.status) for v in panel_views(out)] == [
+            (1, 1, "done"),
+            (1, 2, "done"),
+            (2, 1, "done"),
+            (2, 2, "done"),
+        ]
         again = list(run_build(config, "http://unused", book_script(2, 2), out, queue=service, regenerate="2:1"))
         assert again[-1].error is None, again[-1]
         outside = list(run_build(config, "http://unused", book_script(2, 2), Path("/tmp"), queue=service))

@@ -17,13 +17,23 @@ def test_fragments_are_joined_once_in_order() -> None:
 
 def test_panel_prompt_order_and_parts() -> None:
     style = resolve_style("noir")
-    panel = Panel(number=1, description="Maya wrestles with a lever", shot="medium", characters=["MAYA", "TOM"], camera="low angle")
+    panel = Panel(
+        number=1,
+        description="Maya wrestles with a lever",
+        shot="medium",
+        characters=["MAYA", "TOM"],
+        camera="low angle",
+    )
     cast = [CastMember(name="MAYA", description="from the script"), CastMember(name="TOM", description="knitted cap")]
-    maya = Character(name="Maya", description="red raincoat", negative="smiling", lora="maya.safetensors", lora_weight=0.6)
+    maya = Character(
+        name="Maya", description="red raincoat", negative="smiling", lora="maya.safetensors", lora_weight=0.6
+    )
     location = Location(name="lamp room", prompt="brass gears", negative="daylight")
     prompt = assemble_prompt(panel, style=style, cast=cast, characters={"MAYA": maya, "TOM": None}, location=location)
-    assert prompt.positive == ("noir comic panel, heavy black ink, high contrast, dramatic shadows, medium shot, "
-                               "Maya wrestles with a lever, Maya (red raincoat), Tom (knitted cap), brass gears, low angle")
+    assert prompt.positive == (
+        "noir comic panel, heavy black ink, high contrast, dramatic shadows, medium shot, "
+        "Maya wrestles with a lever, Maya (red raincoat), Tom (knitted cap), brass gears, low angle"
+    )
     assert prompt.negative.endswith("bright colors, smiling, daylight")
     assert [(l.name, l.weight, l.source) for l in prompt.loras] == [("maya.safetensors", 0.6, "character:MAYA")]
     assert prompt.characters == ("MAYA", "TOM") and prompt.location == "lamp room"
@@ -43,7 +53,9 @@ def test_styles_resolve_presets_free_text_and_user_files(tmp_path) -> None:
     assert (free.name, free.prompt, free.grade) == ("custom", "moody ink wash, teal and amber", None)
     assert resolve_style("noir", grade="").grade is None
     (tmp_path / "styles").mkdir()
-    (tmp_path / "styles" / "mine.yaml").write_text("prompt: my look\ngrade: sepia\nlora: look.safetensors\n", encoding="utf-8")
+    (tmp_path / "styles" / "mine.yaml").write_text(
+        "prompt: my look\ngrade: sepia\nlora: look.safetensors\n", encoding="utf-8"
+    )
     mine = resolve_style("mine", tmp_path)
     assert (mine.prompt, mine.grade, mine.lora) == ("my look", "sepia", "look.safetensors")
 

@@ -13,8 +13,8 @@ from PIL import Image
 
 from app.book.builder import BuildOptions
 from app.config import Config
-from app.services.identity_service import AnalyzerEmbedder
 from app.services.book_service import build_book, load_identity_embedder, load_repairer
+from app.services.identity_service import AnalyzerEmbedder
 
 from .book_helpers import SyntheticBackend
 
@@ -28,10 +28,23 @@ if not modelkit.mediapipe_available():
 def stand_in_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
     catalog, _ = modelkit.build_catalog(enhancer=False, genderage=False)
     manifest = modelkit.write_test_manifest(tmp_path_factory.mktemp("models") / "manifest.yaml", catalog)
-    return Config.model_validate({"faceswap": {"models_dir": str(modelkit.cache_dir()), "manifest": str(manifest),
-                                               "detector": "mediapipe", "threads": 1, "nsfw_gate": False},
-                                  "gates": {"identity_threshold": 0.9999, "identity_retries": 1, "identity_repairs": 1,
-                                            "quality_threshold": 0.0}})
+    return Config.model_validate(
+        {
+            "faceswap": {
+                "models_dir": str(modelkit.cache_dir()),
+                "manifest": str(manifest),
+                "detector": "mediapipe",
+                "threads": 1,
+                "nsfw_gate": False,
+            },
+            "gates": {
+                "identity_threshold": 0.9999,
+                "identity_retries": 1,
+                "identity_repairs": 1,
+                "quality_threshold": 0.0,
+            },
+        }
+    )
 
 
 def test_missing_models_turn_the_gates_off_with_a_sentence(tmp_path: Path) -> None:
@@ -39,7 +52,9 @@ def test_missing_models_turn_the_gates_off_with_a_sentence(tmp_path: Path) -> No
     manifest.write_text("models: []\n", encoding="utf-8")
     config = Config.model_validate({"faceswap": {"models_dir": str(tmp_path), "manifest": str(manifest)}})
     repairer, reason = load_repairer(config)
-    assert repairer is None and reason.startswith("the face-swap model inswapper_128.onnx is not installed; get it with")
+    assert repairer is None and reason.startswith(
+        "the face-swap model inswapper_128.onnx is not installed; get it with"
+    )
 
 
 def test_embedder_finds_the_face_in_a_photo(stand_in_config: Config) -> None:
@@ -52,17 +67,24 @@ def test_embedder_finds_the_face_in_a_photo(stand_in_config: Config) -> None:
 
 
 def test_build_measures_faces_retries_and_repairs_with_a_face_swap(stand_in_config: Config, tmp_path: Path) -> None:
-    (tmp_path / "book.txt").write_text("Title: Faces\nPage size: a5\nDPI: 72\nCast:\n- MAYA: keeper\n\nPAGE 1\n\n"
-                                       "PANEL 1. Maya looks at us.\nShot: close-up\nCharacters: MAYA (center)\n", encoding="utf-8")
+    (tmp_path / "book.txt").write_text(
+        "Title: Faces\nPage size: a5\nDPI: 72\nCast:\n- MAYA: keeper\n\nPAGE 1\n\n"
+        "PANEL 1. Maya looks at us.\nShot: close-up\nCharacters: MAYA (center)\n",
+        encoding="utf-8",
+    )
     refs = tmp_path / "lib" / "characters" / "maya" / "references"
     refs.mkdir(parents=True)
     (refs.parent / "character.yaml").write_text("name: Maya\n", encoding="utf-8")
     Image.fromarray(modelkit.astronaut()).save(refs / "front.png")
-    options = BuildOptions(script=tmp_path / "book.txt", out_dir=tmp_path / "out", library_dir=tmp_path / "lib", max_side=256)
+    options = BuildOptions(
+        script=tmp_path / "book.txt", out_dir=tmp_path / "out", library_dir=tmp_path / "lib", max_side=256
+    )
     result = build_book(options, stand_in_config, "http://127.0.0.1:9", backend=SyntheticBackend())
     (record,) = result.records
     assert [a.kind for a in record.attempts] == ["generate", "retry", "faceswap"]
-    assert all(a.identity[0].similarity is not None for a in record.attempts)  # a real face found and embedded each time
+    assert all(
+        a.identity[0].similarity is not None for a in record.attempts
+    )  # a real face found and embedded each time
     assert record.repairs == 1 and record.retries == 1
     similarities = [a.identity[0].similarity for a in record.attempts]
     assert record.chosen_attempt == similarities.index(max(similarities))  # none passes 0.9999: the closest is kept

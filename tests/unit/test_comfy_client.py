@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from app.comfy import ComfyClient, ComfyConnectionError, ComfyError
 from app.backoff import Backoff
+from app.comfy import ComfyClient, ComfyConnectionError, ComfyError
 from app.comfy.http import HttpTransport
 from app.config import Timeouts
 
@@ -88,8 +88,13 @@ def test_ambiguous_post_failure_checks_the_server_instead_of_posting_again():
     assert [c[0] + " " + c[1] for c in session.calls] == ["POST http://h:1/prompt", "GET http://h:1/queue"]
     body = session.calls[0][2]["json"]
     assert body["prompt_id"] == "pid-1" and body["client_id"] == client.client_id
-    client, session = client_with([requests.ReadTimeout("read timed out"), FakeResponse(200, {"queue_running": [],
-                                   "queue_pending": []}), FakeResponse(200, {})])
+    client, session = client_with(
+        [
+            requests.ReadTimeout("read timed out"),
+            FakeResponse(200, {"queue_running": [], "queue_pending": []}),
+            FakeResponse(200, {}),
+        ]
+    )
     with pytest.raises(ComfyError, match="did not answer POST /prompt in time"):
         client.submit({"1": {"class_type": "SaveImage", "inputs": {}}}, prompt_id="pid-2")
     assert sum(1 for c in session.calls if c[0] == "POST") == 1

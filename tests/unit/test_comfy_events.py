@@ -9,16 +9,37 @@ import struct
 import pytest
 
 from app.comfy.events import (
-    BinaryFrame, BinaryImageEvent, ExecutedEvent, ExecutingEvent, ExecutionCachedEvent, ExecutionErrorEvent,
-    ExecutionInterruptedEvent, ExecutionStartEvent, ExecutionSuccessEvent, FeatureFlagsEvent, ProgressEvent,
-    ProgressStateEvent, StatusEvent, UnknownEvent, parse_binary_frame, parse_text, parse_text_frame,
+    BinaryFrame,
+    BinaryImageEvent,
+    ExecutedEvent,
+    ExecutingEvent,
+    ExecutionCachedEvent,
+    ExecutionErrorEvent,
+    ExecutionInterruptedEvent,
+    ExecutionStartEvent,
+    ExecutionSuccessEvent,
+    FeatureFlagsEvent,
+    ProgressEvent,
+    ProgressStateEvent,
+    StatusEvent,
+    UnknownEvent,
+    parse_binary_frame,
+    parse_text,
+    parse_text_frame,
 )
 
 EXPECTED_TYPES = {
-    "status": StatusEvent, "execution_start": ExecutionStartEvent, "execution_cached": ExecutionCachedEvent,
-    "executing": ExecutingEvent, "progress": ProgressEvent, "progress_state": ProgressStateEvent,
-    "executed": ExecutedEvent, "execution_success": ExecutionSuccessEvent, "execution_error": ExecutionErrorEvent,
-    "execution_interrupted": ExecutionInterruptedEvent, "feature_flags": FeatureFlagsEvent,
+    "status": StatusEvent,
+    "execution_start": ExecutionStartEvent,
+    "execution_cached": ExecutionCachedEvent,
+    "executing": ExecutingEvent,
+    "progress": ProgressEvent,
+    "progress_state": ProgressStateEvent,
+    "executed": ExecutedEvent,
+    "execution_success": ExecutionSuccessEvent,
+    "execution_error": ExecutionErrorEvent,
+    "execution_interrupted": ExecutionInterruptedEvent,
+    "feature_flags": FeatureFlagsEvent,
 }
 
 
@@ -58,26 +79,52 @@ def test_every_recorded_binary_frame_is_rebuilt_and_parsed(comfy_shared):
 
 
 def test_field_values():
-    assert parse_text_frame({"type": "status", "data": {"status": {"exec_info": {"queue_remaining": 2}}, "sid": "abc"}}) \
-        == StatusEvent(2, "abc")
-    assert parse_text_frame({"type": "executing", "data": {"node": None, "prompt_id": "p"}}) == ExecutingEvent("p", None)
-    error = parse_text_frame({"type": "execution_error", "data": {
-        "prompt_id": "p", "node_id": "5", "node_type": "KSampler", "exception_message": "boom",
-        "exception_type": "RuntimeError", "traceback": ["a", "b"], "executed": ["1"], "timestamp": 7}})
+    assert parse_text_frame(
+        {"type": "status", "data": {"status": {"exec_info": {"queue_remaining": 2}}, "sid": "abc"}}
+    ) == StatusEvent(2, "abc")
+    assert parse_text_frame({"type": "executing", "data": {"node": None, "prompt_id": "p"}}) == ExecutingEvent(
+        "p", None
+    )
+    error = parse_text_frame(
+        {
+            "type": "execution_error",
+            "data": {
+                "prompt_id": "p",
+                "node_id": "5",
+                "node_type": "KSampler",
+                "exception_message": "boom",
+                "exception_type": "RuntimeError",
+                "traceback": ["a", "b"],
+                "executed": ["1"],
+                "timestamp": 7,
+            },
+        }
+    )
     assert error == ExecutionErrorEvent("p", "5", "KSampler", "boom", "RuntimeError", ("a", "b"), ("1",), 7)
-    state = parse_text_frame({"type": "progress_state", "data": {"prompt_id": "p", "nodes": {
-        "3": {"value": 2, "max": 4, "state": "running", "display_node_id": "3"}}}})
+    state = parse_text_frame(
+        {
+            "type": "progress_state",
+            "data": {
+                "prompt_id": "p",
+                "nodes": {"3": {"value": 2, "max": 4, "state": "running", "display_node_id": "3"}},
+            },
+        }
+    )
     assert state.nodes[0].node_id == "3" and state.nodes[0].value == 2.0 and state.nodes[0].state == "running"
-    assert parse_text_frame({"type": "progress", "data": {"value": 3, "max": 20, "node": "7", "prompt_id": "p"}}) \
-        == ProgressEvent("p", "7", 3.0, 20.0)
+    assert parse_text_frame(
+        {"type": "progress", "data": {"value": 3, "max": 20, "node": "7", "prompt_id": "p"}}
+    ) == ProgressEvent("p", "7", 3.0, 20.0)
 
 
-@pytest.mark.parametrize("message", [
-    {"type": "crystools.monitor", "data": {"cpu": 3}},  # a custom node's message
-    {"type": "execution_start", "data": {}},  # a known type with missing fields
-    {"type": 5, "data": {}},
-    {"data": {}},
-])
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"type": "crystools.monitor", "data": {"cpu": 3}},  # a custom node's message
+        {"type": "execution_start", "data": {}},  # a known type with missing fields
+        {"type": 5, "data": {}},
+        {"data": {}},
+    ],
+)
 def test_unknown_or_malformed_messages_never_raise(message):
     assert isinstance(parse_text_frame(message), UnknownEvent)
 

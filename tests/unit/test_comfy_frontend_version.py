@@ -15,9 +15,13 @@ from app.comfy.http import HttpTransport
 from app.config import Timeouts
 from tests.conftest import shared_path
 
-INDEX_158 = ('<!doctype html><html><head><script type="module" crossorigin src="./assets/index-B2rH.js"></script>'
-             '<link rel="modulepreload" crossorigin href="./assets/rolldown-runtime.js"></head><body></body></html>')
-ENTRY_158 = 'const __vite__mapDeps=(i,m=__vite__mapDeps,d=(m.f||(m.f=["./main-EqDp.js","./api-BA.js"])))=>i.map(i=>d[i]);'
+INDEX_158 = (
+    '<!doctype html><html><head><script type="module" crossorigin src="./assets/index-B2rH.js"></script>'
+    '<link rel="modulepreload" crossorigin href="./assets/rolldown-runtime.js"></head><body></body></html>'
+)
+ENTRY_158 = (
+    'const __vite__mapDeps=(i,m=__vite__mapDeps,d=(m.f||(m.f=["./main-EqDp.js","./api-BA.js"])))=>i.map(i=>d[i]);'
+)
 MAIN_158 = "contexts:{vue_directive_runtime:{frontend_version:`1.58.1`,frontend_commit:`1e5c7cb`}}"
 INDEX_127 = '<html><head><script type="module" crossorigin src="./assets/index-BKeT.js"></script></head></html>'
 ENTRY_127 = 'const config$1 = {\n  app_title: "ComfyUI",\n  app_version: "1.27.10"\n};'
@@ -80,15 +84,23 @@ def test_a_stats_field_wins(site: tuple[Site, str]) -> None:
 
 def test_argv_pin(site: tuple[Site, str]) -> None:
     state, url = site
-    state.stats(required_frontend_version="1.27.10", argv=["main.py", "--front-end-version", "Comfy-Org/ComfyUI_frontend@v1.58.1"])
+    state.stats(
+        required_frontend_version="1.27.10",
+        argv=["main.py", "--front-end-version", "Comfy-Org/ComfyUI_frontend@v1.58.1"],
+    )
     assert detect(url) == ("1.58.1", "--front-end-version")
 
 
 def test_served_bundle_of_1_58_through_its_main_chunk(site: tuple[Site, str]) -> None:
     state, url = site
     state.stats(required_frontend_version="1.27.10", argv=["main.py", "--front-end-root", "/srv/frontend"])
-    state.files.update({"/": ("text/html", INDEX_158), "/assets/index-B2rH.js": ("text/javascript", ENTRY_158),
-                        "/assets/main-EqDp.js": ("text/javascript", MAIN_158)})
+    state.files.update(
+        {
+            "/": ("text/html", INDEX_158),
+            "/assets/index-B2rH.js": ("text/javascript", ENTRY_158),
+            "/assets/main-EqDp.js": ("text/javascript", MAIN_158),
+        }
+    )
     assert detect(url) == ("1.58.1", "served bundle")
 
 
@@ -112,7 +124,10 @@ def test_recorded_system_stats_reads_1_27_10(site: tuple[Site, str]) -> None:
     if not recorded.is_file():
         pytest.skip("../shared/comfyui/misc/system_stats.json not present")
     state, url = site
-    state.files["/system_stats"] = ("application/json", json.dumps(json.loads(recorded.read_text())["response"]["json"]))
+    state.files["/system_stats"] = (
+        "application/json",
+        json.dumps(json.loads(recorded.read_text())["response"]["json"]),
+    )
     assert detect(url) == ("1.27.10", "system_stats.required_frontend_version")
 
 

@@ -16,7 +16,7 @@ from app.config import LaunchConfig, Timeouts
 
 pytestmark = pytest.mark.timeout(60)
 
-FAKE_MAIN = textwrap.dedent('''
+FAKE_MAIN = textwrap.dedent("""
     import http.server, json, os, sys, time
     args = sys.argv[1:]
     open(os.environ["FAKE_ARGV"], "a").write(json.dumps(args) + "\\n")
@@ -33,7 +33,7 @@ FAKE_MAIN = textwrap.dedent('''
             self.wfile.write(body)
         def log_message(self, *a): pass
     http.server.HTTPServer(("127.0.0.1", port), Handler).serve_forever()
-''')
+""")
 
 
 @pytest.fixture
@@ -41,8 +41,9 @@ def fake_comfy(tmp_path, monkeypatch):
     checkout = tmp_path / "ComfyUI"
     (checkout / "comfy").mkdir(parents=True)
     (checkout / "main.py").write_text(FAKE_MAIN)
-    (checkout / "comfy" / "cli_args.py").write_text('parser.add_argument("--output-directory")\n'
-                                                     'parser.add_argument("--input-directory")\n')
+    (checkout / "comfy" / "cli_args.py").write_text(
+        'parser.add_argument("--output-directory")\nparser.add_argument("--input-directory")\n'
+    )
     monkeypatch.setenv("FAKE_ARGV", str(tmp_path / "argv.jsonl"))
     return checkout
 
@@ -61,7 +62,9 @@ def test_extra_model_paths_yaml(tmp_path):
     assert models["base_path"] == str(project / "models") and models["is_default"] is False
     assert models["checkpoints"] == "checkpoints" and models["insightface"] == "insightface"
     assert config["inkframe_nodes"]["custom_nodes"].split("\n") == [
-        str((project / "custom_nodes").resolve()), str((tmp_path / "more_nodes").resolve())]
+        str((project / "custom_nodes").resolve()),
+        str((tmp_path / "more_nodes").resolve()),
+    ]
 
 
 def test_start_restart_and_stop(fake_comfy, tmp_path):

@@ -5,12 +5,21 @@ from app.comfy.outputs import find_file_refs, merge_outputs
 
 def test_images_gifs_videos_audio_once_each_and_non_file_keys_skipped():
     outputs = {
-        "12": {"gifs": [{"filename": "clip_00001.mp4", "subfolder": "", "type": "output", "format": "video/h264-mp4"}],
-               "animated": [True], "text": ["hello"]},
-        "3": {"images": [{"filename": "a.png", "subfolder": "x", "type": "output"},
-                         {"filename": "a.png", "subfolder": "x", "type": "output"}]},
-        "9": {"audio": [{"filename": "s.flac", "subfolder": "audio", "type": "output"}],
-              "videos": [{"filename": "v.webm", "type": "temp"}]},
+        "12": {
+            "gifs": [{"filename": "clip_00001.mp4", "subfolder": "", "type": "output", "format": "video/h264-mp4"}],
+            "animated": [True],
+            "text": ["hello"],
+        },
+        "3": {
+            "images": [
+                {"filename": "a.png", "subfolder": "x", "type": "output"},
+                {"filename": "a.png", "subfolder": "x", "type": "output"},
+            ]
+        },
+        "9": {
+            "audio": [{"filename": "s.flac", "subfolder": "audio", "type": "output"}],
+            "videos": [{"filename": "v.webm", "type": "temp"}],
+        },
         "20": {"mesh": [{"filename": "m.glb", "subfolder": "3d", "type": "output"}], "value": 3},
     }
     refs = find_file_refs(outputs)

@@ -5,10 +5,12 @@ from app.comfy.ws import ws_url
 
 
 def test_queue_state_from_the_wire():
-    state = QueueState.from_wire({
-        "queue_running": [[5, "a", {"1": {}}, {"client_id": "c"}, ["5"]]],
-        "queue_pending": [[6, "b", {}, {}, []], [7, "c"]],
-    })
+    state = QueueState.from_wire(
+        {
+            "queue_running": [[5, "a", {"1": {}}, {"client_id": "c"}, ["5"]]],
+            "queue_pending": [[6, "b", {}, {}, []], [7, "c"]],
+        }
+    )
     assert state.running[0].prompt_id == "a" and state.running[0].client_id == "c"
     assert state.running[0].outputs_to_execute == ("5",)
     assert state.is_running("a") and state.is_pending("c") and not state.contains("zz")

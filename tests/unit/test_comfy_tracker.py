@@ -8,8 +8,14 @@ import pytest
 
 from app.comfy.errors import ExecutionError, PromptInterrupted
 from app.comfy.events import (
-    ExecutedEvent, ExecutingEvent, ExecutionCachedEvent, ExecutionErrorEvent, ExecutionInterruptedEvent,
-    ExecutionStartEvent, ExecutionSuccessEvent, parse_binary_frame,
+    ExecutedEvent,
+    ExecutingEvent,
+    ExecutionCachedEvent,
+    ExecutionErrorEvent,
+    ExecutionInterruptedEvent,
+    ExecutionStartEvent,
+    ExecutionSuccessEvent,
+    parse_binary_frame,
 )
 from app.comfy.tracker import PromptTracker
 
@@ -23,8 +29,12 @@ def png_frame() -> bytes:
 def test_current_release_ends_at_execution_success():
     tracker = PromptTracker("p")
     assert not tracker.feed(ExecutionStartEvent("other", 1))
-    for event in (ExecutionStartEvent("p", 100), ExecutionCachedEvent("p", ("1",)), ExecutingEvent("p", "2"),
-                  ExecutedEvent("p", "2", IMAGES)):
+    for event in (
+        ExecutionStartEvent("p", 100),
+        ExecutionCachedEvent("p", ("1",)),
+        ExecutingEvent("p", "2"),
+        ExecutedEvent("p", "2", IMAGES),
+    ):
         assert tracker.feed(event)
     assert not tracker.done
     tracker.feed(ExecutionSuccessEvent("p", 150))
@@ -67,7 +77,9 @@ def test_binary_images_are_attributed_to_the_running_node_or_their_metadata():
     meta = b'{"node_id": "7", "prompt_id": "p", "image_type": "image/png"}'
     assert tracker.feed(parse_binary_frame(struct.pack(">II", 4, len(meta)) + meta + b"PNG2"))
     assert [(f.node_id, f.filename, f.data) for f in tracker.ws_files] == [
-        ("4", "ws_4_00000.png", b"\x89PNGdata"), ("7", "ws_7_00000.png", b"PNG2")]
+        ("4", "ws_4_00000.png", b"\x89PNGdata"),
+        ("7", "ws_7_00000.png", b"PNG2"),
+    ]
     assert tracker.preview_count == 1 and tracker.latest_preview.image_format == "JPEG"
 
 
@@ -83,16 +95,34 @@ def test_only_the_newest_preview_is_kept():
 def test_history_entry_finishes_or_fails_the_prompt():
     tracker = PromptTracker("p")
     assert not tracker.apply_history(None)
-    assert not tracker.apply_history({"prompt": [], "outputs": {}, "status": {"status_str": None, "completed": False,
-                                                                             "messages": []}})
-    done = {"outputs": {"3": IMAGES}, "status": {"status_str": "success", "completed": True, "messages": [
-        ["execution_start", {"timestamp": 10}], ["execution_cached", {"nodes": ["1"]}],
-        ["execution_success", {"timestamp": 20}]]}}
+    assert not tracker.apply_history(
+        {"prompt": [], "outputs": {}, "status": {"status_str": None, "completed": False, "messages": []}}
+    )
+    done = {
+        "outputs": {"3": IMAGES},
+        "status": {
+            "status_str": "success",
+            "completed": True,
+            "messages": [
+                ["execution_start", {"timestamp": 10}],
+                ["execution_cached", {"nodes": ["1"]}],
+                ["execution_success", {"timestamp": 20}],
+            ],
+        },
+    }
     assert tracker.apply_history(done) and tracker.completed_via == "history"
     assert tracker.outputs == {"3": IMAGES} and tracker.cached_nodes == ("1",)
     assert tracker.timings.comfy_execution_s == 0.01
     failed = PromptTracker("p")
-    assert failed.apply_history({"outputs": {}, "status": {"status_str": "error", "completed": False, "messages": [
-        ["execution_interrupted", {"node_id": "3", "node_type": "ImageBlur"}]]}})
+    assert failed.apply_history(
+        {
+            "outputs": {},
+            "status": {
+                "status_str": "error",
+                "completed": False,
+                "messages": [["execution_interrupted", {"node_id": "3", "node_type": "ImageBlur"}]],
+            },
+        }
+    )
     with pytest.raises(PromptInterrupted, match="at node 3 \\(ImageBlur\\)"):
         failed.raise_if_failed()

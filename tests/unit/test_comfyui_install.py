@@ -35,12 +35,20 @@ def make_repo(folder: Path, files: dict[str, str]) -> str:
 
 @pytest.fixture
 def sources(tmp_path):
-    comfy_commit = make_repo(tmp_path / "src" / "ComfyUI", {"main.py": "# pinned\n", "requirements.txt": "torch\ntorchaudio\n"})
+    comfy_commit = make_repo(
+        tmp_path / "src" / "ComfyUI", {"main.py": "# pinned\n", "requirements.txt": "torch\ntorchaudio\n"}
+    )
     pack_commit = make_repo(tmp_path / "packs" / "PackA", {"__init__.py": "NODE_CLASS_MAPPINGS = {}\n"})
-    pins = installer.Pins("https://example.invalid/ComfyUI.git", comfy_commit, "0.0.1", ("torchaudio",), (
-        installer.PackPin("PackA", "https://example.invalid/PackA.git", pack_commit, ("panel",)),
-        installer.PackPin("PackB", "https://example.invalid/PackB.git", "0" * 40, ("text_to_video",)),
-    ))
+    pins = installer.Pins(
+        "https://example.invalid/ComfyUI.git",
+        comfy_commit,
+        "0.0.1",
+        ("torchaudio",),
+        (
+            installer.PackPin("PackA", "https://example.invalid/PackA.git", pack_commit, ("panel",)),
+            installer.PackPin("PackB", "https://example.invalid/PackB.git", "0" * 40, ("text_to_video",)),
+        ),
+    )
     return pins, tmp_path / "src" / "ComfyUI", tmp_path / "packs"
 
 
@@ -48,21 +56,31 @@ def test_install_checks_out_the_pins_and_writes_the_launch(sources, tmp_path):
     pins, source, packs = sources
     config_out = tmp_path / "config.local.yaml"
     config_out.write_text("app:\n  port: 7999\n")
-    options = installer.InstallOptions(target=tmp_path / "comfyui", source=str(source), packs_source=str(packs),
-                                       python=Path(sys.executable), config_out=config_out, extra_args=("--cpu",))
+    options = installer.InstallOptions(
+        target=tmp_path / "comfyui",
+        source=str(source),
+        packs_source=str(packs),
+        python=Path(sys.executable),
+        config_out=config_out,
+        extra_args=("--cpu",),
+    )
     lines: list[str] = []
     report = installer.install(options, say=lines.append, pins=pins)
     target = tmp_path / "comfyui"
     assert (target / "main.py").read_text() == "# pinned\n"
     assert git("rev-parse", "HEAD", cwd=target / "custom_nodes" / "PackA") == pins.packs[0].commit
     assert report.packs == ["PackA"]
-    assert report.notes == [f"1 node pack was skipped (PackB): they are not in {packs}; run the install again when they "
-                            "can be reached, or give local checkouts with --packs-source DIR (needed by text_to_video)."]
+    assert report.notes == [
+        f"1 node pack was skipped (PackB): they are not in {packs}; run the install again when they "
+        "can be reached, or give local checkouts with --packs-source DIR (needed by text_to_video)."
+    ]
     written = yaml.safe_load(config_out.read_text())
     assert written["app"] == {"port": 7999}  # other settings kept
     assert written["comfyui"]["launch"] == {"path": str(target), "python": sys.executable, "extra_args": ["--cpu"]}
-    config = load_config(None, environ={"INKFRAME__COMFYUI__LAUNCH__PATH": str(target),
-                                        "INKFRAME__COMFYUI__LAUNCH__PYTHON": sys.executable})
+    config = load_config(
+        None,
+        environ={"INKFRAME__COMFYUI__LAUNCH__PATH": str(target), "INKFRAME__COMFYUI__LAUNCH__PYTHON": sys.executable},
+    )
     assert config.comfyui.launch is not None
     # a second run finds everything in place
     again = installer.install(options, say=lines.append, pins=pins)
@@ -71,8 +89,14 @@ def test_install_checks_out_the_pins_and_writes_the_launch(sources, tmp_path):
 
 def test_an_unreachable_pack_source_is_skipped_with_one_sentence(sources, tmp_path):
     pins, source, _packs = sources
-    options = installer.InstallOptions(target=tmp_path / "comfyui", source=str(source), packs_source="file:///nonexistent/mirror",
-                                       python=Path(sys.executable), config_out=None, extra_args=())
+    options = installer.InstallOptions(
+        target=tmp_path / "comfyui",
+        source=str(source),
+        packs_source="file:///nonexistent/mirror",
+        python=Path(sys.executable),
+        config_out=None,
+        extra_args=(),
+    )
     report = installer.install(options, say=lambda _line: None, pins=pins)
     assert report.packs == []
     [note] = report.notes  # one sentence for the two packs that failed the same way
@@ -83,9 +107,12 @@ def test_an_unreachable_pack_source_is_skipped_with_one_sentence(sources, tmp_pa
 def test_a_source_without_the_pinned_commit_is_one_sentence(sources, tmp_path):
     pins, source, _packs = sources
     wrong = installer.Pins(pins.source, "1" * 40, pins.version, (), ())
-    options = installer.InstallOptions(target=tmp_path / "comfyui", source=str(source), python=Path(sys.executable),
-                                       config_out=None, extra_args=())
-    with pytest.raises(installer.InstallError, match=r"does not have the pinned commit 11111111; use a newer clone or mirror\.$"):
+    options = installer.InstallOptions(
+        target=tmp_path / "comfyui", source=str(source), python=Path(sys.executable), config_out=None, extra_args=()
+    )
+    with pytest.raises(
+        installer.InstallError, match=r"does not have the pinned commit 11111111; use a newer clone or mirror\.$"
+    ):
         installer.install(options, say=lambda _line: None, pins=wrong)
 
 
@@ -93,7 +120,9 @@ def test_a_non_git_folder_in_the_way_is_refused(sources, tmp_path):
     pins, source, _packs = sources
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "x.txt").write_text("mine")
-    options = installer.InstallOptions(target=tmp_path / "busy", source=str(source), python=Path(sys.executable), config_out=None)
+    options = installer.InstallOptions(
+        target=tmp_path / "busy", source=str(source), python=Path(sys.executable), config_out=None
+    )
     with pytest.raises(installer.InstallError, match="exists and is not a git checkout; choose an empty folder"):
         installer.install(options, say=lambda _line: None, pins=pins)
 
@@ -101,7 +130,11 @@ def test_a_non_git_folder_in_the_way_is_refused(sources, tmp_path):
 def test_the_shipped_pins_name_the_tested_release():
     pins = installer.load_pins()
     assert pins.commit == "a125cd84b054a57729b5eecab930ca9408719832" and pins.version == "0.3.64"
-    assert {p.name for p in pins.packs} >= {"ComfyUI-VideoHelperSuite", "ComfyUI-AnimateDiff-Evolved", "ComfyUI_IPAdapter_plus"}
+    assert {p.name for p in pins.packs} >= {
+        "ComfyUI-VideoHelperSuite",
+        "ComfyUI-AnimateDiff-Evolved",
+        "ComfyUI_IPAdapter_plus",
+    }
     assert all(len(p.commit) == 40 for p in pins.packs)
 
 
@@ -121,8 +154,9 @@ def test_a_fresh_venv_gets_the_torch_pin_and_comfyuis_requirements_without_torch
     pins, source, _packs = sources
     commands: list[list[str]] = []
     monkeypatch.setattr(installer, "_run", lambda command, *_a, **_k: commands.append(command))
-    options = installer.InstallOptions(target=tmp_path / "comfyui", source=str(source), with_packs=False, config_out=None,
-                                       extra_args=())
+    options = installer.InstallOptions(
+        target=tmp_path / "comfyui", source=str(source), with_packs=False, config_out=None, extra_args=()
+    )
     report = installer.install(options, say=lambda _line: None, pins=pins)
     venv_python = str(tmp_path / "comfyui" / "venv" / "bin" / "python")
     assert report.python == Path(venv_python)
@@ -131,7 +165,10 @@ def test_a_fresh_venv_gets_the_torch_pin_and_comfyuis_requirements_without_torch
     assert all(c[:3] == [venv_python, "-m", "pip"] for c in commands[1:])
     assert ["install", "-q", "torch==2.13.0", "torchvision==0.28.0"] in pip
     requirements = (tmp_path / "comfyui" / ".inkframe-requirements.txt").read_text().split()
-    assert requirements == ["torch", "requests"]  # torchaudio left out (no wheel for the torch pin); requests added (ComfyUI imports it unlisted)
+    assert requirements == [
+        "torch",
+        "requests",
+    ]  # torchaudio left out (no wheel for the torch pin); requests added (ComfyUI imports it unlisted)
     assert ["install", "-q", "-r", str(installer.NODE_PACK_REQUIREMENTS)] in pip
 
 
@@ -140,7 +177,8 @@ def test_a_rerun_moves_an_older_install_to_the_pins(sources, tmp_path):
     target = tmp_path / "comfyui"
     subprocess.run(["git", "clone", "-q", str(source), str(target)], check=True)
     assert (target / "main.py").read_text() != "# pinned\n"  # the clone is at the later commit
-    options = installer.InstallOptions(target=target, source=str(source), python=Path(sys.executable), with_packs=False,
-                                       config_out=None, extra_args=())
+    options = installer.InstallOptions(
+        target=target, source=str(source), python=Path(sys.executable), with_packs=False, config_out=None, extra_args=()
+    )
     installer.install(options, say=lambda _line: None, pins=pins)
     assert (target / "main.py").read_text() == "# pinned\n"

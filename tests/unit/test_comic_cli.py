@@ -35,7 +35,9 @@ def test_compose_writes_pages_and_lists_missing_panels(tmp_path: Path) -> None:
     panels.mkdir()
     Image.new("RGB", (256, 256), (40, 60, 90)).save(panels / "p01_panel01.png")
     out = tmp_path / "out"
-    done = _run("comic", "compose", str(script), "--panels", str(panels), "--out", str(out), "--format", "png,pdf,cbz,contact")
+    done = _run(
+        "comic", "compose", str(script), "--panels", str(panels), "--out", str(out), "--format", "png,pdf,cbz,contact"
+    )
     assert done.returncode == 0, done.stderr
     assert "warning: 1 panel image(s) missing (page 1 panel 2)" in done.stderr
     assert (out / "page_001.png").is_file() and (out / "cli-test.pdf").is_file() and (out / "cli-test.cbz").is_file()

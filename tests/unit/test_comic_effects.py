@@ -59,7 +59,11 @@ def test_seed_changes_the_drawing(cls: type) -> None:
     assert not np.array_equal(np.asarray(a), np.asarray(b))
 
 
-@pytest.mark.parametrize("effect", [SpeedLines(seed=3), FocusLines(seed=3), ImpactBurst(seed=3), PanelBorder(style="rounded")], ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize(
+    "effect",
+    [SpeedLines(seed=3), FocusLines(seed=3), ImpactBurst(seed=3), PanelBorder(style="rounded")],
+    ids=lambda e: type(e).__name__,
+)
 def test_strokes_are_antialiased(effect: object) -> None:
     assert _has_antialiased_edges(effect.render(_white()))  # type: ignore[attr-defined]
 
@@ -169,7 +173,10 @@ def test_halftone_keeps_alpha() -> None:
 
 
 def test_apply_effects_in_order_and_from_dicts() -> None:
-    effects = [effect_from_dict({"kind": "focus_lines", "seed": 2}), effect_from_dict({"kind": "panel_border", "width": 4})]
+    effects = [
+        effect_from_dict({"kind": "focus_lines", "seed": 2}),
+        effect_from_dict({"kind": "panel_border", "width": 4}),
+    ]
     out = apply_effects(_white(), effects)
     assert np.array_equal(np.asarray(out), np.asarray(PanelBorder(width=4).render(FocusLines(seed=2).render(_white()))))
     assert set(EFFECT_KINDS) == {"speed_lines", "focus_lines", "impact_burst", "halftone", "panel_border"}
@@ -185,7 +192,10 @@ def test_apply_effects_in_order_and_from_dicts() -> None:
             "0 to 1 and shortest <= longest, got (0.8, 0.2).",
         ),
         (lambda: FocusLines(center=(1.5, 0.5)), "Focus lines center x must be a number from 0 to 1, got 1.5."),
-        (lambda: FocusLines(color="plaid"), "Focus lines color must be a colour name, '#rrggbb' or (r, g, b), got 'plaid'."),
+        (
+            lambda: FocusLines(color="plaid"),
+            "Focus lines color must be a colour name, '#rrggbb' or (r, g, b), got 'plaid'.",
+        ),
         (lambda: ImpactBurst(spikes=2), "Impact burst spikes must be a whole number from 3 to 200, got 2."),
         (lambda: ImpactBurst(radius=float("nan")), "Impact burst radius must be a number from 0.02 to 2, got nan."),
         (lambda: Halftone(mode="sepia"), "Halftone mode must be one of grey, cmyk, screentone, got 'sepia'."),
@@ -194,11 +204,20 @@ def test_apply_effects_in_order_and_from_dicts() -> None:
             "Halftone at 150 LPI and 300 DPI gives 2.0-pixel cells; lower the LPI to at most 120 or raise the DPI.",
         ),
         (lambda: PanelBorder(style="wavy"), "Panel border style must be one of square, rounded, rough, got 'wavy'."),
-        (lambda: PanelBorder(width=60).render(_white(100, 100)), "Panel border width 60 leaves nothing of a 100x100 image; use at most 49."),
+        (
+            lambda: PanelBorder(width=60).render(_white(100, 100)),
+            "Panel border width 60 leaves nothing of a 100x100 image; use at most 49.",
+        ),
         (lambda: SpeedLines().render("panel.png"), "Effects take a PIL image, got str."),
         (lambda: Halftone().render(Image.new("RGB", (4, 4))), "The image is 4x4; effects need at least 8x8 pixels."),
-        (lambda: effect_from_dict({"kind": "glow"}), "Effect kind must be one of speed_lines, focus_lines, impact_burst, halftone, panel_border, got 'glow'."),
-        (lambda: effect_from_dict({"kind": "halftone", "size": 3}), "Effect halftone has no parameter 'size'; it takes angle, dpi, ink, levels, lpi, mode, paper, shape."),
+        (
+            lambda: effect_from_dict({"kind": "glow"}),
+            "Effect kind must be one of speed_lines, focus_lines, impact_burst, halftone, panel_border, got 'glow'.",
+        ),
+        (
+            lambda: effect_from_dict({"kind": "halftone", "size": 3}),
+            "Effect halftone has no parameter 'size'; it takes angle, dpi, ink, levels, lpi, mode, paper, shape.",
+        ),
     ],
 )
 def test_bad_parameters_are_one_sentence(build, message: str) -> None:  # type: ignore[no-untyped-def]

@@ -15,8 +15,19 @@ from app.comic.model import Balloon, Book, Page, Panel
 
 
 def _composed(**fields: object):
-    pages = [Page(number=n, panels=[Panel(number=1, dialogue=[Balloon(speaker="A", text="Hi")]), Panel(number=2)]) for n in (1, 2, 3)]
-    data = {"title": "Export Test!", "series": "Tests", "issue": 4, "page_size": "us-comic", "dpi": 40, "cast": [{"name": "A"}], "pages": pages}
+    pages = [
+        Page(number=n, panels=[Panel(number=1, dialogue=[Balloon(speaker="A", text="Hi")]), Panel(number=2)])
+        for n in (1, 2, 3)
+    ]
+    data = {
+        "title": "Export Test!",
+        "series": "Tests",
+        "issue": 4,
+        "page_size": "us-comic",
+        "dpi": 40,
+        "cast": [{"name": "A"}],
+        "pages": pages,
+    }
     data.update(fields)
     return compose_book(Book(**data), {})
 
@@ -50,13 +61,24 @@ def test_all_formats(tmp_path: Path) -> None:
         assert archive.getinfo("001.png").compress_type == zipfile.ZIP_STORED
         assert archive.read("001.png") == pngs[0].read_bytes()
         info = ET.fromstring(archive.read("ComicInfo.xml"))
-    assert info.findtext("Title") == "Export Test!" and info.findtext("Series") == "Tests" and info.findtext("Number") == "4"
+    assert (
+        info.findtext("Title") == "Export Test!"
+        and info.findtext("Series") == "Tests"
+        and info.findtext("Number") == "4"
+    )
     assert info.findtext("PageCount") == "3" and info.findtext("Manga") == "No" and info.findtext("Characters") == "A"
     pages = info.find("Pages").findall("Page")
     assert pages[0].get("Type") == "FrontCover" and pages[2].get("Image") == "2"
     assert pages[1].get("ImageWidth") == str(size[0]) and pages[1].get("ImageHeight") == str(size[1])
     tags = [child.tag for child in info]
-    assert tags.index("Title") < tags.index("Series") < tags.index("Number") < tags.index("PageCount") < tags.index("Manga") < tags.index("Pages")
+    assert (
+        tags.index("Title")
+        < tags.index("Series")
+        < tags.index("Number")
+        < tags.index("PageCount")
+        < tags.index("Manga")
+        < tags.index("Pages")
+    )
 
     strip, *slices = result.files["webtoon"]
     assert strip.name == "export-test_strip.png"

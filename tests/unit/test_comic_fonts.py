@@ -108,11 +108,16 @@ def test_text_mixing_scripts_no_single_font_covers() -> None:
         pytest.skip("an installed font covers both Hebrew and Han here")
     with pytest.raises(FontError) as caught:
         resolve_font("dialogue", "שלום 你好")
-    assert str(caught.value) == "No single available font covers all of 'שלום 你好'; split the text by script into separate balloons."
+    assert (
+        str(caught.value)
+        == "No single available font covers all of 'שלום 你好'; split the text by script into separate balloons."
+    )
 
 
 def test_bad_role_and_size() -> None:
-    with pytest.raises(FontError, match=r"^Unknown lettering role 'speech'; use one of dialogue, caption, sfx, title\.$"):
+    with pytest.raises(
+        FontError, match=r"^Unknown lettering role 'speech'; use one of dialogue, caption, sfx, title\.$"
+    ):
         resolve_font("speech", "Hi")  # type: ignore[arg-type]
     with pytest.raises(FontError, match=r"^Font size must be a whole number of pixels from 4 to 2000, got 0\.$"):
         resolve_font("dialogue", "Hi", size=0)

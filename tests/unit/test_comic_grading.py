@@ -30,7 +30,7 @@ EXPECTED_PRESETS = {"noir", "sepia", "vintage-print", "cool-night", "warm-sunset
 def _cube(size: int, fn) -> str:  # type: ignore[no-untyped-def]
     axis = np.linspace(0, 1, size)
     rows = [fn(r, g, b) for b in axis for g in axis for r in axis]  # red fastest, as the format says
-    return f"TITLE \"t\"\n# comment\nLUT_3D_SIZE {size}\nDOMAIN_MIN 0 0 0\nDOMAIN_MAX 1 1 1\n" + "\n".join(
+    return f'TITLE "t"\n# comment\nLUT_3D_SIZE {size}\nDOMAIN_MIN 0 0 0\nDOMAIN_MAX 1 1 1\n' + "\n".join(
         f"{a:.6f} {b:.6f} {c:.6f}" for a, b, c in rows
     )
 
@@ -85,10 +85,19 @@ def test_format_cube_round_trips(tmp_path: Path) -> None:
     [
         ("0 0 0\n", "LUT file x.cube has no LUT_3D_SIZE or LUT_1D_SIZE line."),
         ("LUT_3D_SIZE 2\n0 0 0\n", "LUT file x.cube has 1 table rows but its size 2 needs 8."),
-        ("LUT_3D_SIZE 99\n", "LUT file x.cube line 1: the size must be a whole number from 2 to 65, got 'LUT_3D_SIZE 99'."),
-        ("LUT_3D_SIZE 2\nLUT_1D_SIZE 2\n", "LUT file x.cube line 2: a second size line; a .cube file holds one 1D or one 3D table."),
+        (
+            "LUT_3D_SIZE 99\n",
+            "LUT file x.cube line 1: the size must be a whole number from 2 to 65, got 'LUT_3D_SIZE 99'.",
+        ),
+        (
+            "LUT_3D_SIZE 2\nLUT_1D_SIZE 2\n",
+            "LUT file x.cube line 2: a second size line; a .cube file holds one 1D or one 3D table.",
+        ),
         ("LUT_1D_SIZE 2\n0 0 zero\n", "LUT file x.cube line 2: expected three numbers or a keyword, got '0 0 zero'."),
-        ("LUT_1D_SIZE 2\nDOMAIN_MAX 2 2 2\n", "LUT file x.cube line 2: only the input domain 0..1 is supported, got 'DOMAIN_MAX 2 2 2'."),
+        (
+            "LUT_1D_SIZE 2\nDOMAIN_MAX 2 2 2\n",
+            "LUT file x.cube line 2: only the input domain 0..1 is supported, got 'DOMAIN_MAX 2 2 2'.",
+        ),
         ("LUT_1D_SIZE 2\n0 0 1e400\n1 1 1\n", "LUT file x.cube has a value that is not a finite number."),
     ],
 )

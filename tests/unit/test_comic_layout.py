@@ -93,7 +93,9 @@ def test_generation_size_is_a_multiple_with_the_panel_aspect() -> None:
 
 
 def test_webtoon_flows_vertically() -> None:
-    book = Book(title="w", page_size="webtoon", pages=[_page(3), Page(number=2, panels=[Panel(number=1, emphasis="high")])])
+    book = Book(
+        title="w", page_size="webtoon", pages=[_page(3), Page(number=2, panels=[Panel(number=1, emphasis="high")])]
+    )
     first, second = layout_book(book)
     boxes = [s.box for s in first.slots]
     assert all(b.width == boxes[0].width for b in boxes)

@@ -88,7 +88,10 @@ def test_off_panel_tail_reaches_the_border() -> None:
 
 
 def test_plan_reports_text_that_cannot_fit_per_balloon() -> None:
-    panel = Panel(number=2, dialogue=[Balloon(speaker="A", text="Fine."), Balloon(speaker="B", text=" ".join(["unbelievable"] * 60))])
+    panel = Panel(
+        number=2,
+        dialogue=[Balloon(speaker="A", text="Fine."), Balloon(speaker="B", text=" ".join(["unbelievable"] * 60))],
+    )
     _plan, issues = plan_panel(panel, (0, 0, 400, 300), page_number=3, px_per_pt=2.0)
     assert len(issues) == 1
     issue = issues[0]
@@ -104,7 +107,9 @@ def test_plan_names_a_glyph_no_font_has() -> None:
 
 def test_unknown_font_is_named() -> None:
     panel = Panel(number=1, dialogue=[Balloon(speaker="A", text="Hi")])
-    _plan, issues = plan_panel(panel, (0, 0, 600, 400), page_number=1, px_per_pt=2.0, style=LetteringStyle(dialogue_font="Papyrus Deluxe"))
+    _plan, issues = plan_panel(
+        panel, (0, 0, 600, 400), page_number=1, px_per_pt=2.0, style=LetteringStyle(dialogue_font="Papyrus Deluxe")
+    )
     assert any("Unknown font 'Papyrus Deluxe'" in issue.message for issue in issues)
 
 
@@ -131,7 +136,10 @@ def test_golden_render_per_kind(kind: str) -> None:
 def test_golden_two_speakers_with_faces() -> None:
     panel = Panel(
         number=1,
-        faces={"MAYA": Box(left=0.12, top=0.45, right=0.32, bottom=0.75), "TOM": Box(left=0.66, top=0.42, right=0.86, bottom=0.72)},
+        faces={
+            "MAYA": Box(left=0.12, top=0.45, right=0.32, bottom=0.75),
+            "TOM": Box(left=0.66, top=0.42, right=0.86, bottom=0.72),
+        },
         dialogue=[
             Balloon(speaker="MAYA", text="Did you hear that?"),
             Balloon(speaker="TOM", kind="whisper", text="Something is down on the rocks."),
@@ -153,7 +161,11 @@ def test_rtl_text_is_lettered() -> None:
 @settings(max_examples=25, deadline=None)
 @given(
     texts=st.lists(st.text(min_size=1, max_size=120).filter(lambda t: t.strip()), min_size=1, max_size=4),
-    kinds=st.lists(st.sampled_from(["speech", "thought", "whisper", "shout", "electronic", "caption", "sfx"]), min_size=4, max_size=4),
+    kinds=st.lists(
+        st.sampled_from(["speech", "thought", "whisper", "shout", "electronic", "caption", "sfx"]),
+        min_size=4,
+        max_size=4,
+    ),
     size=st.tuples(st.integers(40, 700), st.integers(40, 700)),
 )
 def test_lettering_never_crashes_and_reports_instead(texts: list[str], kinds: list[str], size: tuple[int, int]) -> None:

@@ -52,7 +52,18 @@ def test_json_round_trip() -> None:
     book = Book(
         title="t",
         reading_direction="rtl",
-        pages=[Page(number=1, panels=[Panel(number=1, faces={"A": Box(left=0.1, top=0.1, right=0.3, bottom=0.4)}, dialogue=[Balloon(speaker="A", text="yo", kind="shout")])])],
+        pages=[
+            Page(
+                number=1,
+                panels=[
+                    Panel(
+                        number=1,
+                        faces={"A": Box(left=0.1, top=0.1, right=0.3, bottom=0.4)},
+                        dialogue=[Balloon(speaker="A", text="yo", kind="shout")],
+                    )
+                ],
+            )
+        ],
     )
     assert Book.model_validate_json(book.model_dump_json()) == book
 
@@ -61,7 +72,19 @@ def test_names_are_stored_under_the_cast_spelling() -> None:
     book = Book(
         title="x",
         cast=[{"name": "Tom", "aliases": ["Tommy"]}],
-        pages=[{"number": 1, "panels": [{"number": 1, "characters": ["TOM", "tommy", "Bob"], "character_positions": {"TOMMY": {"x": 0.2, "y": 0.3}}, "dialogue": [{"speaker": "TOMMY", "text": "hi"}]}]}],
+        pages=[
+            {
+                "number": 1,
+                "panels": [
+                    {
+                        "number": 1,
+                        "characters": ["TOM", "tommy", "Bob"],
+                        "character_positions": {"TOMMY": {"x": 0.2, "y": 0.3}},
+                        "dialogue": [{"speaker": "TOMMY", "text": "hi"}],
+                    }
+                ],
+            }
+        ],
     )
     panel = book.pages[0].panels[0]
     assert panel.characters == ["Tom", "Bob"]

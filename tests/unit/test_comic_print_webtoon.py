@@ -19,23 +19,44 @@ MM = 72 / 25.4
 
 
 def _book(page_size: str, dpi: int, pages: int = 2, panels: int = 4, **fields: object) -> Book:
-    lines = [Balloon(speaker="MAYA", text="Hold the light steady! I can't see the gears."), Balloon(speaker="TOM", text="I'm trying.")]
-    return Book(title="Boxes", page_size=page_size, dpi=dpi, **fields,
-                pages=[Page(number=n, panels=[Panel(number=k, dialogue=lines) for k in range(1, panels + 1)]) for n in range(1, pages + 1)])
+    lines = [
+        Balloon(speaker="MAYA", text="Hold the light steady! I can't see the gears."),
+        Balloon(speaker="TOM", text="I'm trying."),
+    ]
+    return Book(
+        title="Boxes",
+        page_size=page_size,
+        dpi=dpi,
+        **fields,
+        pages=[
+            Page(number=n, panels=[Panel(number=k, dialogue=lines) for k in range(1, panels + 1)])
+            for n in range(1, pages + 1)
+        ],
+    )
 
 
 def _boxes(pdf: Path) -> dict[str, list[float]]:
     out = subprocess.run(["pdfinfo", "-box", str(pdf)], capture_output=True, text=True, check=True, timeout=30).stdout
-    return {m.group(1): [float(v) for v in m.group(2).split()] for m in re.finditer(r"^(\w+Box):\s+(.*)$", out, re.MULTILINE)}
+    return {
+        m.group(1): [float(v) for v in m.group(2).split()]
+        for m in re.finditer(r"^(\w+Box):\s+(.*)$", out, re.MULTILINE)
+    }
 
 
-@pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="pdfinfo (Debian poppler-utils, scripts/setup.sh dev) is not installed")
-@pytest.mark.parametrize(("size", "dpi", "trim", "bleed"), [
-    ("a4", 300, (210 * MM, 297 * MM), 3 * MM),
-    ("us-comic", 150, (6.625 * 72, 10.25 * 72), 0.125 * 72),
-    ("b5-manga", 72, (182 * MM, 257 * MM), 3 * MM),
-])
-def test_pdfinfo_reports_the_exact_trim_and_bleed(tmp_path: Path, size: str, dpi: int, trim: tuple[float, float], bleed: float) -> None:
+@pytest.mark.skipif(
+    shutil.which("pdfinfo") is None, reason="pdfinfo (Debian poppler-utils, scripts/setup.sh dev) is not installed"
+)
+@pytest.mark.parametrize(
+    ("size", "dpi", "trim", "bleed"),
+    [
+        ("a4", 300, (210 * MM, 297 * MM), 3 * MM),
+        ("us-comic", 150, (6.625 * 72, 10.25 * 72), 0.125 * 72),
+        ("b5-manga", 72, (182 * MM, 257 * MM), 3 * MM),
+    ],
+)
+def test_pdfinfo_reports_the_exact_trim_and_bleed(
+    tmp_path: Path, size: str, dpi: int, trim: tuple[float, float], bleed: float
+) -> None:
     composed = compose_book(_book(size, dpi, panels=1), {}, options=ComposeOptions(letter=False))
     pdf = export_book(composed, tmp_path, ["pdf"]).files["pdf"][0]
     boxes = _boxes(pdf)
@@ -48,7 +69,11 @@ def test_pdfinfo_reports_the_exact_trim_and_bleed(tmp_path: Path, size: str, dpi
 
 def test_webtoon_reflow_is_one_column_at_readable_size_cut_only_at_gutters() -> None:
     book = _book("a4", 150, pages=3, panels=6)
-    art = {(p.number, n.number): Image.new("RGB", (300, 200), (40 * n.number, 90, 160)) for p in book.pages for n in p.panels}
+    art = {
+        (p.number, n.number): Image.new("RGB", (300, 200), (40 * n.number, 90, 160))
+        for p in book.pages
+        for n in p.panels
+    }
     strip = reflow_book(book, art, options=ComposeOptions(detect=False))
     assert strip.image.width == 800
     assert [(s.page, s.panel) for s in strip.panels] == [(p, n) for p in (1, 2, 3) for n in range(1, 7)]
@@ -62,8 +87,11 @@ def test_webtoon_reflow_is_one_column_at_readable_size_cut_only_at_gutters() -> 
         assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
         for top, _bottom in bounds[1:]:
             assert not strip.crosses_panel(top), f"a slice boundary at {top} crosses a panel ({max_height})"
-        assert all(bottom - top <= max_height for top, bottom in bounds if not any(
-            s.bottom - s.top > max_height and top <= s.top < bottom for s in strip.panels))
+        assert all(
+            bottom - top <= max_height
+            for top, bottom in bounds
+            if not any(s.bottom - s.top > max_height and top <= s.top < bottom for s in strip.panels)
+        )
 
 
 def test_webtoon_dialogue_is_lettered_at_screen_size_not_shrunk_with_the_page() -> None:

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from app.comic.script import ScriptError, check_script, format_script, load_book, parse_book_data, parse_script, save_book
+from app.comic.script import (
+    ScriptError,
+    check_script,
+    format_script,
+    load_book,
+    parse_book_data,
+    parse_script,
+    save_book,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "docs" / "sample" / "lighthouse.txt"
@@ -137,7 +145,9 @@ def test_data_errors_are_script_errors(tmp_path: Path) -> None:
     with pytest.raises(ScriptError, match="invalid JSON"):
         parse_book_data("{", kind="json")
     with pytest.raises(ScriptError, match="line 6, column 33: pages.0.panels.0.dialogue.0.kind"):
-        parse_book_data("title: x\npages:\n- number: 1\n  panels:\n  - number: 1\n    dialogue: [{text: hi, kind: yell}]\n")
+        parse_book_data(
+            "title: x\npages:\n- number: 1\n  panels:\n  - number: 1\n    dialogue: [{text: hi, kind: yell}]\n"
+        )
     with pytest.raises(ScriptError, match="line 3, column 28: pages.0.number"):
         parse_book_data('{"title": "x",\n "pages": [\n  {"panels": [], "number": 0}]}', kind="json")
     with pytest.raises(ScriptError, match="does not exist"):

@@ -14,12 +14,47 @@ FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCh
 # Lines that look like script syntax, so that the fuzzer reaches the deep branches.
 _FRAGMENTS = st.sampled_from(
     [
-        "Title: T", "Cast:", "- MAYA: a", "  aliases: M", "    reference: r", "PAGE 1", "PAGE 2", "PAGE 0", "PANEL 1",
-        "PANEL 2. desc", "Layout: splash", "Layout: nope", "Shot: wide", "Shot:", "Characters: MAYA (left), TOM (0.2, 0.3)",
-        "Characters: (", "Focus: 0.5, 2", "Face: MAYA 0.1, 0.1, 0.2", "Face: X 0.1 0.1 0.2 0.2", "Emphasis: high",
-        "CAPTION: c", "CAPTION (MAYA): c", "SFX (@0.1/0.9): BOOM", "MAYA (WHISPER): w", "MAYA (OFF, SHOUT): s",
-        "TOM (@2/2): x", "MAYA:", "   continued", "# comment", "DPI: 99999999", "Page size: a4", "Reading direction: rtl",
-        "Issue: 3", "random words: here", "PANEL", "PAGE", "PAGE 1 (splash)", "", "\t", "：", "名前: こんにちは",
+        "Title: T",
+        "Cast:",
+        "- MAYA: a",
+        "  aliases: M",
+        "    reference: r",
+        "PAGE 1",
+        "PAGE 2",
+        "PAGE 0",
+        "PANEL 1",
+        "PANEL 2. desc",
+        "Layout: splash",
+        "Layout: nope",
+        "Shot: wide",
+        "Shot:",
+        "Characters: MAYA (left), TOM (0.2, 0.3)",
+        "Characters: (",
+        "Focus: 0.5, 2",
+        "Face: MAYA 0.1, 0.1, 0.2",
+        "Face: X 0.1 0.1 0.2 0.2",
+        "Emphasis: high",
+        "CAPTION: c",
+        "CAPTION (MAYA): c",
+        "SFX (@0.1/0.9): BOOM",
+        "MAYA (WHISPER): w",
+        "MAYA (OFF, SHOUT): s",
+        "TOM (@2/2): x",
+        "MAYA:",
+        "   continued",
+        "# comment",
+        "DPI: 99999999",
+        "Page size: a4",
+        "Reading direction: rtl",
+        "Issue: 3",
+        "random words: here",
+        "PANEL",
+        "PAGE",
+        "PAGE 1 (splash)",
+        "",
+        "\t",
+        "：",
+        "名前: こんにちは",
     ]
 )
 _LINES = st.lists(st.one_of(_FRAGMENTS, st.text(max_size=40)), max_size=25)
@@ -52,9 +87,21 @@ _FRACTION = st.integers(min_value=0, max_value=100).map(lambda v: v / 100)
 @st.composite
 def _balloons(draw: st.DrawFn) -> Balloon:
     kind = draw(st.sampled_from(BALLOON_KINDS))
-    speaker = None if kind == "sfx" else draw(st.sampled_from(_NAMES)) if kind != "caption" else draw(st.sampled_from([None, "MAYA"]))
+    speaker = (
+        None
+        if kind == "sfx"
+        else draw(st.sampled_from(_NAMES))
+        if kind != "caption"
+        else draw(st.sampled_from([None, "MAYA"]))
+    )
     position = draw(st.none() | st.builds(Point, x=_FRACTION, y=_FRACTION))
-    return Balloon(kind=kind, speaker=speaker, text=draw(_SENTENCE), off_panel=draw(st.booleans()) and kind != "sfx", position=position)
+    return Balloon(
+        kind=kind,
+        speaker=speaker,
+        text=draw(_SENTENCE),
+        off_panel=draw(st.booleans()) and kind != "sfx",
+        position=position,
+    )
 
 
 @st.composite
@@ -64,7 +111,9 @@ def _books(draw: st.DrawFn) -> Book:
         panels = []
         for panel_number in range(1, draw(st.integers(0, 3)) + 1):
             characters = draw(st.lists(st.sampled_from(_NAMES), unique=True, max_size=2))
-            positions = {name: Point(x=draw(_FRACTION), y=draw(_FRACTION)) for name in characters if draw(st.booleans())}
+            positions = {
+                name: Point(x=draw(_FRACTION), y=draw(_FRACTION)) for name in characters if draw(st.booleans())
+            }
             panels.append(
                 Panel(
                     number=panel_number,

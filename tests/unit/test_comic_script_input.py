@@ -20,8 +20,12 @@ from main import main
 
 
 def test_deeply_nested_json_and_yaml_are_one_sentence() -> None:
-    for kind, text in (("json", "[" * 100_000 + "]" * 100_000), ("json", '{"title": "x", "pages": ' + "[" * 60 + "]" * 60 + "}"),
-                       ("yaml", "- " * 5000 + "x"), ("yaml", "[" * 50_000 + "]" * 50_000)):
+    for kind, text in (
+        ("json", "[" * 100_000 + "]" * 100_000),
+        ("json", '{"title": "x", "pages": ' + "[" * 60 + "]" * 60 + "}"),
+        ("yaml", "- " * 5000 + "x"),
+        ("yaml", "[" * 50_000 + "]" * 50_000),
+    ):
         with pytest.raises(ScriptError) as info:
             parse_book_data(text, kind=kind)
         message = str(info.value)
@@ -45,14 +49,18 @@ def test_control_characters_are_rejected_with_their_line_and_never_reach_comicin
 
 
 def test_mixed_and_lower_case_speakers() -> None:
-    castless = parse_script("Title: t\nPAGE 1\nPANEL 1. A room.\nNadja: Hello.\nboris (WHISPER): Hi.\nBackground: a storm.\n")
+    castless = parse_script(
+        "Title: t\nPAGE 1\nPANEL 1. A room.\nNadja: Hello.\nboris (WHISPER): Hi.\nBackground: a storm.\n"
+    )
     panel = castless.pages[0].panels[0]
     assert [(b.speaker, b.kind) for b in panel.dialogue] == [("Nadja", "speech"), ("boris", "whisper")]
     assert "Background: a storm." in panel.description
     text = format_script(castless)
     assert "\\Nadja" not in text and "\\boris" not in text and "Nadja: Hello." in text
     assert parse_script(text) == castless
-    cast = parse_script("Title: t\nCast:\n- NADJA: a vampire\nPAGE 1\nPANEL 1\nCharacters: Laszlo\nnadja: Hello.\nlaszlo: Bats!\n")
+    cast = parse_script(
+        "Title: t\nCast:\n- NADJA: a vampire\nPAGE 1\nPANEL 1\nCharacters: Laszlo\nnadja: Hello.\nlaszlo: Bats!\n"
+    )
     assert [b.speaker for b in cast.pages[0].panels[0].dialogue] == ["NADJA", "Laszlo"]
     assert "\\" not in format_script(cast)
     with pytest.raises(ScriptError) as info:
@@ -62,11 +70,15 @@ def test_mixed_and_lower_case_speakers() -> None:
 
 def test_unknown_speakers_and_layout_mismatches_name_their_line() -> None:
     lines: dict = {}
-    book = parse_script("Title: t\nCast:\n- MAYA: keeper\nPAGE 1\nLayout: grid-2x2\nPANEL 1. Sea.\nTOM: Hi.\n", lines=lines)
+    book = parse_script(
+        "Title: t\nCast:\n- MAYA: keeper\nPAGE 1\nLayout: grid-2x2\nPANEL 1. Sea.\nTOM: Hi.\n", lines=lines
+    )
     assert any("(line 7)" in w and "'TOM' is not in the cast" in w for w in check_script(book, lines))
     report = check_book(book, lines)
-    assert report.errors == ["Page 1 uses layout 'grid-2x2' with 4 panel(s) but has 1; "
-                             "pick another layout or remove the Layout line (line 5)."]
+    assert report.errors == [
+        "Page 1 uses layout 'grid-2x2' with 4 panel(s) but has 1; "
+        "pick another layout or remove the Layout line (line 5)."
+    ]
 
 
 def test_undecodable_files_name_the_byte_and_line(tmp_path: Path) -> None:
@@ -101,8 +113,12 @@ def test_check_rejects_what_compose_rejects(tmp_path: Path, capsys: pytest.Captu
     assert "layout 'splash' with 1 panel(s) but has 2" in err and "(line 3)" in err
     assert main(["comic", "compose", str(script), "--out", str(tmp_path / "out")]) != 0
     long = tmp_path / "long.txt"
-    long.write_text("Title: t\nPage size: a5\nDPI: 100\nPAGE 1\nLayout: grid-3x3\nPANEL 1\nMAYA: " + " ".join(["unbelievable"] * 140) + "\n"
-                    + "".join(f"PANEL {n}\n" for n in range(2, 10)))
+    long.write_text(
+        "Title: t\nPage size: a5\nDPI: 100\nPAGE 1\nLayout: grid-3x3\nPANEL 1\nMAYA: "
+        + " ".join(["unbelievable"] * 140)
+        + "\n"
+        + "".join(f"PANEL {n}\n" for n in range(2, 10))
+    )
     assert main(["comic", "check", str(long)]) == 1
     assert "does not fit" in capsys.readouterr().err
     assert main(["comic", "compose", str(long), "--out", str(tmp_path / "out2")]) == 1
@@ -112,5 +128,15 @@ def test_check_rejects_what_compose_rejects(tmp_path: Path, capsys: pytest.Captu
 
 
 def test_json_book_roundtrip_still_works() -> None:
-    data = {"title": "t", "pages": [{"number": 1, "panels": [{"number": 1, "dialogue": [{"speaker": "A", "text": "hi", "position": {"x": 0.5, "y": 0.5}}]}]}]}
+    data = {
+        "title": "t",
+        "pages": [
+            {
+                "number": 1,
+                "panels": [
+                    {"number": 1, "dialogue": [{"speaker": "A", "text": "hi", "position": {"x": 0.5, "y": 0.5}}]}
+                ],
+            }
+        ],
+    }
     assert parse_book_data(json.dumps(data), kind="json").pages[0].panels[0].dialogue[0].text == "hi"

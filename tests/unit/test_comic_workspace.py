@@ -95,15 +95,18 @@ def test_art_cache_keeps_to_its_byte_budget():
 
     cache = ArtCache(max_bytes=3 * 100 * 100 * 3)
     for n in range(5):
-        cache.put(TileKey((f"/a{n}.png", 1, 1), (100, 100), (0.5, 0.5), (0, "square", 0), False),
-                  FittedTile(Image.new("RGB", (100, 100))))
+        cache.put(
+            TileKey((f"/a{n}.png", 1, 1), (100, 100), (0.5, 0.5), (0, "square", 0), False),
+            FittedTile(Image.new("RGB", (100, 100))),
+        )
     assert len(cache) == 3 and cache.bytes == 3 * 100 * 100 * 3
     assert cache.get(TileKey(("/a0.png", 1, 1), (100, 100), (0.5, 0.5), (0, "square", 0), False)) is None
 
 
 def test_jpeg_pages_for_the_workspace_and_a_bad_format_is_named(tmp_path):
-    draft = compose_service.start_draft(art(tmp_path, ["a.png", "b.png"]), tmp_path / "w", script_text=SCRIPT,
-                                        page_format="jpeg")
+    draft = compose_service.start_draft(
+        art(tmp_path, ["a.png", "b.png"]), tmp_path / "w", script_text=SCRIPT, page_format="jpeg"
+    )
     assert draft.page_files[1].name == "page-001.jpg"
     with Image.open(draft.page_files[1]) as page:
         assert page.format == "JPEG"
@@ -116,8 +119,10 @@ def test_jpeg_pages_for_the_workspace_and_a_bad_format_is_named(tmp_path):
 def test_panel_cards_list_every_panel_with_its_state(tmp_path):
     assert workspace.panel_cards(tmp_path, "", None) == []
     cards = workspace.panel_cards(tmp_path, SCRIPT, None)
-    assert [(c.ref, c.status, c.balloons, c.image) for c in cards] == [("1:1", "not built", 2, None),
-                                                                       ("1:2", "not built", 1, None)]
+    assert [(c.ref, c.status, c.balloons, c.image) for c in cards] == [
+        ("1:1", "not built", 2, None),
+        ("1:2", "not built", 1, None),
+    ]
     assert cards[0].prompt == "A street." and cards[0].caption() == "1:1 not built"
     draft = compose_service.start_draft(art(tmp_path, ["p01_panel02.png"]), tmp_path / "w", script_text=SCRIPT)
     cards = workspace.panel_cards(tmp_path, SCRIPT, draft)

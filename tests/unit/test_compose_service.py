@@ -36,8 +36,9 @@ def images(folder: Path, names: list[str]) -> list[Path]:
 
 
 def test_images_alone_make_pages_of_n_panels(tmp_path):
-    draft = compose_service.start_draft(images(tmp_path, [f"i{i}.png" for i in range(5)]), tmp_path / "work",
-                                        page_size="a5", dpi=72, panels_per_page=2)
+    draft = compose_service.start_draft(
+        images(tmp_path, [f"i{i}.png" for i in range(5)]), tmp_path / "work", page_size="a5", dpi=72, panels_per_page=2
+    )
     assert [len(p.panels) for p in draft.book.pages] == [2, 2, 1]
     assert [p.name for p in draft.page_paths()] == ["page-001.png", "page-002.png", "page-003.png"]
     assert all(path.parent == tmp_path / "work" / "art" for path in draft.art.values())
@@ -51,7 +52,9 @@ def test_named_images_are_pinned_and_others_fill_in_order(tmp_path):
 
 
 def test_extra_images_are_reported(tmp_path):
-    draft = compose_service.start_draft(images(tmp_path, ["a.png", "b.png", "c.png"]), tmp_path / "w", script_text=SCRIPT)
+    draft = compose_service.start_draft(
+        images(tmp_path, ["a.png", "b.png", "c.png"]), tmp_path / "w", script_text=SCRIPT
+    )
     assert any("left out: c.png" in warning for warning in draft.warnings)
 
 
@@ -76,8 +79,13 @@ def test_edit_balloon_text_kind_position_and_add(tmp_path):
     assert (row["text"], row["kind"], row["x"], row["y"]) == ("Hi!", "shout", 0.3, 0.6)
     assert edited.page_files[1].read_bytes() != before
     added = compose_service.edit_balloon(edited, 1, 2, -1, BalloonEdit(text="Knock knock", kind="whisper"))
-    assert [r["text"] for r in compose_service.balloon_rows(added.book, 1) if r["panel"] == 2] == ["Who is it?", "Knock knock"]
-    assert draft.book.pages[0].panels[0].dialogue[0].text == "Hello there."  # drafts are values: the old one is unchanged
+    assert [r["text"] for r in compose_service.balloon_rows(added.book, 1) if r["panel"] == 2] == [
+        "Who is it?",
+        "Knock knock",
+    ]
+    assert (
+        draft.book.pages[0].panels[0].dialogue[0].text == "Hello there."
+    )  # drafts are values: the old one is unchanged
 
 
 def test_edit_errors_name_the_problem(tmp_path):
@@ -97,14 +105,17 @@ def test_locate_point_maps_pixels_to_panel_fractions(tmp_path):
     from app.comic.layout import layout_page
 
     slot = layout_page(draft.book.pages[0], page_size="a5", dpi=72).slots[1]
-    point = compose_service.locate_point(draft, 1, slot.box.left + slot.box.width / 2, slot.box.top + slot.box.height / 4)
+    point = compose_service.locate_point(
+        draft, 1, slot.box.left + slot.box.width / 2, slot.box.top + slot.box.height / 4
+    )
     assert point.panel == 2 and point.x == pytest.approx(0.5, abs=0.01) and point.y == pytest.approx(0.25, abs=0.01)
     assert compose_service.locate_point(draft, 1, 0, 0) is None  # the margin
 
 
 def test_export_writes_a_pdf_with_one_page_per_page(tmp_path):
-    draft = compose_service.start_draft(images(tmp_path, [f"i{i}.png" for i in range(3)]), tmp_path / "w",
-                                        page_size="a5", dpi=72, panels_per_page=1)
+    draft = compose_service.start_draft(
+        images(tmp_path, [f"i{i}.png" for i in range(3)]), tmp_path / "w", page_size="a5", dpi=72, panels_per_page=1
+    )
     files = compose_service.export_draft(draft, ["pdf", "cbz"], tmp_path / "out")
     pdf = files["pdf"][0].read_bytes()
     assert pdf.startswith(b"%PDF-") and len(re.findall(rb"/Type\s*/Page\b", pdf)) == 3
@@ -117,7 +128,13 @@ def test_motion_comic_export_is_a_video(tmp_path):
     pytest.importorskip("app.motion.motion_comic")
     draft = compose_service.start_draft(images(tmp_path, ["a.png", "b.png"]), tmp_path / "w", script_text=SCRIPT)
     frames = []
-    path, seconds, _ = compose_service.export_motion_comic(draft, tmp_path / "out" / "motion.mp4", width=128, height=72, fps=4,
-                                                           on_frame=lambda done, total: frames.append((done, total)))
+    path, seconds, _ = compose_service.export_motion_comic(
+        draft,
+        tmp_path / "out" / "motion.mp4",
+        width=128,
+        height=72,
+        fps=4,
+        on_frame=lambda done, total: frames.append((done, total)),
+    )
     assert path.is_file() and path.stat().st_size > 0 and seconds > 1
     assert frames and frames[-1][0] == frames[-1][1]

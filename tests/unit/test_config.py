@@ -37,13 +37,18 @@ def test_env_override_is_parsed_as_yaml_scalar(tmp_path):
 def test_bad_value_names_key_value_and_rule(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_config(write(tmp_path, "comfyui:\n  timeouts:\n    connect: -1\n"), environ={})
-    assert str(info.value) == "config.yaml: comfyui.timeouts.connect = -1 is not allowed: input should be greater than 0."
+    assert (
+        str(info.value) == "config.yaml: comfyui.timeouts.connect = -1 is not allowed: input should be greater than 0."
+    )
 
 
 def test_bad_choice_lists_allowed_values(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_config(write(tmp_path, "queue:\n  storage: postgres\n"), environ={})
-    assert str(info.value) == "config.yaml: queue.storage = 'postgres' is not allowed; allowed values are 'sqlite' or 'redis'."
+    assert (
+        str(info.value)
+        == "config.yaml: queue.storage = 'postgres' is not allowed; allowed values are 'sqlite' or 'redis'."
+    )
 
 
 def test_unknown_key_is_reported(tmp_path):

@@ -15,7 +15,10 @@ from app.services import face_pick_service
 
 @pytest.fixture
 def config(tmp_path):
-    return load_config(None, environ={"INKFRAME__FACESWAP__MODELS_DIR": str(tmp_path / "models"), "INKFRAME__FACESWAP__DETECTOR": "auto"})
+    return load_config(
+        None,
+        environ={"INKFRAME__FACESWAP__MODELS_DIR": str(tmp_path / "models"), "INKFRAME__FACESWAP__DETECTOR": "auto"},
+    )
 
 
 def test_faces_are_found_left_to_right_and_cropped(config, tmp_path):
@@ -42,8 +45,21 @@ def test_image_target_is_its_own_frame_and_video_gives_a_png(tmp_path):
     if shutil.which("ffmpeg") is None:
         pytest.skip("ffmpeg is not installed")
     video = tmp_path / "clip.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10:duration=1", "-pix_fmt", "yuv420p",
-                    str(video)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=64x48:rate=10:duration=1",
+            "-pix_fmt",
+            "yuv420p",
+            str(video),
+        ],
+        check=True,
+    )
     frame = face_pick_service.target_frame(video, tmp_path / "frames", 0.5)
     assert frame.suffix == ".png" and Image.open(frame).size == (64, 48)
 

@@ -23,7 +23,9 @@ from tests.modelkit import (
     stand_in_engine,
 )
 
-pytestmark = pytest.mark.skipif(not mediapipe_available(), reason="mediapipe 0.10.21 (ships the face detector) is not installed")
+pytestmark = pytest.mark.skipif(
+    not mediapipe_available(), reason="mediapipe 0.10.21 (ships the face detector) is not installed"
+)
 
 FACE_BOX = (178, 83, 273, 178)  # where the astronaut's face is (x1, y1, x2, y2)
 
@@ -85,11 +87,17 @@ def test_target_without_face_and_source_without_face_are_named(engine):
 def test_reference_selection_matches_the_same_face_and_rejects_another(engine):
     image = astronaut()
     source = engine.identity_from_images([("astronaut.png", image)])
-    same = resolve_selection(engine, SelectionSettings(selector="reference", reference_distance=0.05), ("ref.png", image))
-    _, report = swap_image(engine, ImageJob("astronaut.png", image, source, SwapSettings(selection=same, enhancer="none")))
+    same = resolve_selection(
+        engine, SelectionSettings(selector="reference", reference_distance=0.05), ("ref.png", image)
+    )
+    _, report = swap_image(
+        engine, ImageJob("astronaut.png", image, source, SwapSettings(selection=same, enhancer="none"))
+    )
     assert report.faces_swapped == 1
     other = np.ascontiguousarray(np.clip(image.astype(int) * [0.4, 1.2, 1.6], 0, 255).astype(np.uint8))
-    strict = resolve_selection(engine, SelectionSettings(selector="reference", reference_distance=1e-4), ("other.png", other))
+    strict = resolve_selection(
+        engine, SelectionSettings(selector="reference", reference_distance=1e-4), ("other.png", other)
+    )
     with pytest.raises(NoFaceFound, match="none matches the selection"):
         swap_image(engine, ImageJob("astronaut.png", image, source, SwapSettings(selection=strict, enhancer="none")))
 
@@ -100,7 +108,10 @@ def test_gender_filter_uses_the_genderage_model(engine):
     other = "male" if found == "female" else "female"
     source = engine.identity_from_images([("astronaut.png", image)])
     with pytest.raises(NoFaceFound, match="none matches"):
-        swap_image(engine, ImageJob("a.png", image, source, SwapSettings(selection=SelectionSettings(gender=other), enhancer="none")))
+        swap_image(
+            engine,
+            ImageJob("a.png", image, source, SwapSettings(selection=SelectionSettings(gender=other), enhancer="none")),
+        )
 
 
 @pytest.mark.slow
@@ -136,7 +147,9 @@ def test_auto_detector_prefers_insightface_when_its_file_is_present(tmp_path):
     build_scrfd()
     kwargs = session_kwargs(RuntimeSettings(threads=1))
     present = ModelCatalog(cache_dir(), [ModelSpec("det_10g.onnx", "insightface-scrfd")])
-    absent = ModelCatalog(tmp_path, [ModelSpec("det_10g.onnx", "insightface/models/buffalo_l", "https://example.org/det_10g.onnx")])
+    absent = ModelCatalog(
+        tmp_path, [ModelSpec("det_10g.onnx", "insightface/models/buffalo_l", "https://example.org/det_10g.onnx")]
+    )
     assert build_detector("auto", present, ROLE_DEFAULTS, kwargs).name == "insightface"
     assert build_detector("auto", absent, ROLE_DEFAULTS, kwargs).name == "mediapipe"
     with pytest.raises(ModelFileError, match="det_10g.onnx is missing"):

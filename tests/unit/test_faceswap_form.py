@@ -9,9 +9,22 @@ import pytest
 from app.errors import InkframeError
 from app.services.faceswap_form import FaceSwapForm
 
-VALUES = {"sources": ["a.png"], "target": "t.mp4", "consent": True, "picked": "face.png", "selector": "reference",
-          "one_mode": "largest", "face_index": 2.0, "distance": 0.6, "gender": "any", "min_age": 20.0, "max_age": None,
-          "enhancer": "none", "blend": 0.8, "smoothing": 0.5}
+VALUES = {
+    "sources": ["a.png"],
+    "target": "t.mp4",
+    "consent": True,
+    "picked": "face.png",
+    "selector": "reference",
+    "one_mode": "largest",
+    "face_index": 2.0,
+    "distance": 0.6,
+    "gender": "any",
+    "min_age": 20.0,
+    "max_age": None,
+    "enhancer": "none",
+    "blend": 0.8,
+    "smoothing": 0.5,
+}
 
 
 def test_the_values_arrive_by_name_and_become_a_request(tmp_path: Path) -> None:
@@ -23,11 +36,14 @@ def test_the_values_arrive_by_name_and_become_a_request(tmp_path: Path) -> None:
     assert request.max_age is None and request.blend == 0.8 and request.consent
 
 
-@pytest.mark.parametrize(("change", "sentence"), [
-    ({"sources": []}, "upload at least one source face picture."),
-    ({"target": None}, "upload a target image or video."),
-    ({"picked": None}, "pick the face to replace (Find faces, then click one), or choose another selector."),
-])
+@pytest.mark.parametrize(
+    ("change", "sentence"),
+    [
+        ({"sources": []}, "upload at least one source face picture."),
+        ({"target": None}, "upload a target image or video."),
+        ({"picked": None}, "pick the face to replace (Find faces, then click one), or choose another selector."),
+    ],
+)
 def test_a_missing_field_is_one_sentence(change: dict, sentence: str) -> None:
     with pytest.raises(InkframeError) as caught:
         FaceSwapForm(**{**VALUES, **change}).request(Path("out.png"))

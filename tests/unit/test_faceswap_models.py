@@ -11,18 +11,35 @@ from app.faceswap import (
 )
 
 
-def _catalog(tmp_path: Path, content: bytes = b"model bytes", sha: str | None = None, size: int | None = None) -> ModelCatalog:
+def _catalog(
+    tmp_path: Path, content: bytes = b"model bytes", sha: str | None = None, size: int | None = None
+) -> ModelCatalog:
     folder = tmp_path / "insightface"
     folder.mkdir(exist_ok=True)
     (folder / "inswapper_128.onnx").write_bytes(content)
-    spec = ModelSpec(name="inswapper_128.onnx", folder="insightface", url="https://example.org/inswapper_128.onnx",
-                     sha256=sha, size=size, licence="non-commercial research only")
+    spec = ModelSpec(
+        name="inswapper_128.onnx",
+        folder="insightface",
+        url="https://example.org/inswapper_128.onnx",
+        sha256=sha,
+        size=size,
+        licence="non-commercial research only",
+    )
     return ModelCatalog(tmp_path, [spec])
 
 
 def test_missing_model_says_which_file_where_from_where_and_licence(tmp_path):
-    catalog = ModelCatalog(tmp_path, [ModelSpec("inswapper_128.onnx", "insightface", "https://example.org/inswapper_128.onnx",
-                                                licence="non-commercial research only")])
+    catalog = ModelCatalog(
+        tmp_path,
+        [
+            ModelSpec(
+                "inswapper_128.onnx",
+                "insightface",
+                "https://example.org/inswapper_128.onnx",
+                licence="non-commercial research only",
+            )
+        ],
+    )
     with pytest.raises(ModelFileError) as info:
         catalog.require("inswapper_128.onnx")
     message = str(info.value)

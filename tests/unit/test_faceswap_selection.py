@@ -16,11 +16,21 @@ from app.faceswap.detectors import five_points_from_blazeface
 
 
 def _face(x: float, size: float, emb: list[float] | None = None, gender=None, age=None) -> Face:
-    return Face(bbox=np.array([x, 10, x + size, 10 + size], np.float32), kps=np.zeros((5, 2), np.float32), score=0.9,
-                embedding=None if emb is None else np.array(emb, np.float32), gender=gender, age=age)
+    return Face(
+        bbox=np.array([x, 10, x + size, 10 + size], np.float32),
+        kps=np.zeros((5, 2), np.float32),
+        score=0.9,
+        embedding=None if emb is None else np.array(emb, np.float32),
+        gender=gender,
+        age=age,
+    )
 
 
-FACES = [_face(100, 40, [1, 0, 0], "female", 30), _face(10, 20, [0, 1, 0], "male", 8), _face(300, 60, [0.9, 0.1, 0], "male", 50)]
+FACES = [
+    _face(100, 40, [1, 0, 0], "female", 30),
+    _face(10, 20, [0, 1, 0], "male", 8),
+    _face(300, 60, [0.9, 0.1, 0], "male", 50),
+]
 
 
 def test_one_picks_largest_left_most_or_by_index():
@@ -37,8 +47,10 @@ def test_many_and_filters():
 
 
 def test_reference_picks_faces_within_the_distance_nearest_first():
-    chosen = select_faces(FACES, SelectionSettings(selector="reference", reference=np.array([1, 0, 0], np.float32),
-                                                   reference_distance=0.05))
+    chosen = select_faces(
+        FACES,
+        SelectionSettings(selector="reference", reference=np.array([1, 0, 0], np.float32), reference_distance=0.05),
+    )
     assert chosen == [FACES[0], FACES[2]]
     with pytest.raises(FaceSwapError, match="needs a reference face"):
         select_faces(FACES, SelectionSettings(selector="reference"))
@@ -57,8 +69,12 @@ def test_tracker_smooths_jitter_and_follows_motion():
     raw, smooth = [], []
     for _ in range(40):
         kps = np.full((5, 2), 100.0) + rng.normal(0, 2.0, (5, 2))
-        det = Detection(np.array([80, 80, 120, 120], np.float32) + rng.normal(0, 2.0, 4).astype(np.float32), kps.astype(np.float32), 0.9)
-        (track_id, out), = tracker.update([det])
+        det = Detection(
+            np.array([80, 80, 120, 120], np.float32) + rng.normal(0, 2.0, 4).astype(np.float32),
+            kps.astype(np.float32),
+            0.9,
+        )
+        ((track_id, out),) = tracker.update([det])
         raw.append(det.kps[0, 0])
         smooth.append(out.kps[0, 0])
         assert track_id == 0

@@ -22,8 +22,10 @@ from tests.modelkit import (
     write_test_manifest,
 )
 
-pytestmark = pytest.mark.skipif(not (ffmpeg_available() and mediapipe_available()),
-                                reason="needs ffmpeg and mediapipe 0.10.21 (ships the face detector)")
+pytestmark = pytest.mark.skipif(
+    not (ffmpeg_available() and mediapipe_available()),
+    reason="needs ffmpeg and mediapipe 0.10.21 (ships the face detector)",
+)
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -59,7 +61,9 @@ def test_requests_are_checked_before_any_work(service, files, tmp_path):
     (tmp_path / "exists.png").write_bytes(b"x")
     with pytest.raises(FaceSwapError, match="already exists"):
         service.swap(_request(files, tmp_path / "exists.png"))
-    with pytest.raises(FaceSwapError, match=r"the codec webm cannot be written to a \.mp4 file; name the output c\.webm"):
+    with pytest.raises(
+        FaceSwapError, match=r"the codec webm cannot be written to a \.mp4 file; name the output c\.webm"
+    ):
         service.swap(_request(files, tmp_path / "c.mp4", target=files / "silent.mp4", codec="webm"))
     with pytest.raises(FaceSwapError, match="--trim and --codec apply to videos only"):
         service.swap(_request(files, tmp_path / "t.png", trim="0:1"))
@@ -80,17 +84,37 @@ def test_video_without_audio_works_and_is_noted(service, files, tmp_path):
 
 
 def _cli(args, env_extra, timeout=300):
-    env = {**os.environ, "INKFRAME__FACESWAP__DETECTOR": "mediapipe", "INKFRAME__FACESWAP__MODELS_DIR": str(cache_dir()),
-           "INKFRAME__FACESWAP__THREADS": "1", **env_extra}
-    return subprocess.run([sys.executable, "main.py", "faceswap", *args], cwd=REPO, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    env = {
+        **os.environ,
+        "INKFRAME__FACESWAP__DETECTOR": "mediapipe",
+        "INKFRAME__FACESWAP__MODELS_DIR": str(cache_dir()),
+        "INKFRAME__FACESWAP__THREADS": "1",
+        **env_extra,
+    }
+    return subprocess.run(
+        [sys.executable, "main.py", "faceswap", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_cli_swaps_a_video_with_progress_and_refuses_to_overwrite(files, tmp_path):
     catalog, _ = build_catalog(enhancer=False, genderage=False)
     manifest = write_test_manifest(tmp_path / "manifest.yaml", catalog)
     out = tmp_path / "out.mp4"
-    args = ["--source", str(files / "source.png"), "--target", str(files / "silent.mp4"), "--out", str(out), "--enhancer", "none"]
+    args = [
+        "--source",
+        str(files / "source.png"),
+        "--target",
+        str(files / "silent.mp4"),
+        "--out",
+        str(out),
+        "--enhancer",
+        "none",
+    ]
     env = {"INKFRAME__FACESWAP__MANIFEST": str(manifest)}
     refused = _cli(args, env)
     assert refused.returncode != 0 and "--i-have-consent" in refused.stderr and not out.exists()
@@ -101,11 +125,17 @@ def test_cli_swaps_a_video_with_progress_and_refuses_to_overwrite(files, tmp_pat
     assert again.returncode != 0 and again.stderr.strip().startswith("error:") and "already exists" in again.stderr
 
 
-@pytest.mark.parametrize("extra,message", [
-    (["--selector", "many", "--reference-face", "r.png"], "--reference-face is used only with --selector reference (not many)"),
-    (["--selector", "many", "--face-index", "1"], "--face-index is used only with --selector one (not many)"),
-    (["--blend", "1.5"], "--blend 1.5 must be between 0 and 1"),
-])
+@pytest.mark.parametrize(
+    "extra,message",
+    [
+        (
+            ["--selector", "many", "--reference-face", "r.png"],
+            "--reference-face is used only with --selector reference (not many)",
+        ),
+        (["--selector", "many", "--face-index", "1"], "--face-index is used only with --selector one (not many)"),
+        (["--blend", "1.5"], "--blend 1.5 must be between 0 and 1"),
+    ],
+)
 def test_cli_argument_combinations_are_sentences(extra, message, capsys):
     from app.cli import main
 
@@ -117,8 +147,23 @@ def test_cli_refuses_a_model_whose_checksum_differs(files, tmp_path):
     catalog, _ = build_catalog(enhancer=False, genderage=False)
     manifest = write_test_manifest(tmp_path / "manifest.yaml", catalog)
     manifest.write_text(manifest.read_text().replace(catalog.spec("inswapper_128.onnx").sha256, "f" * 64))
-    result = _cli(["--source", str(files / "source.png"), "--target", str(files / "source.png"), "--out", str(tmp_path / "o.png"),
-                   "--enhancer", "none", "--i-have-consent"], {"INKFRAME__FACESWAP__MANIFEST": str(manifest)})
+    result = _cli(
+        [
+            "--source",
+            str(files / "source.png"),
+            "--target",
+            str(files / "source.png"),
+            "--out",
+            str(tmp_path / "o.png"),
+            "--enhancer",
+            "none",
+            "--i-have-consent",
+        ],
+        {"INKFRAME__FACESWAP__MANIFEST": str(manifest)},
+    )
     assert result.returncode != 0
-    assert "error: model file" in result.stderr and "inswapper_128.onnx is corrupt or not the expected model" in result.stderr
+    assert (
+        "error: model file" in result.stderr
+        and "inswapper_128.onnx is corrupt or not the expected model" in result.stderr
+    )
     assert "Traceback" not in result.stderr

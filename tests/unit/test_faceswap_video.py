@@ -25,8 +25,10 @@ from tests.modelkit import (
     stand_in_engine,
 )
 
-pytestmark = pytest.mark.skipif(not (ffmpeg_available() and mediapipe_available()),
-                                reason="needs ffmpeg and mediapipe 0.10.21 (ships the face detector)")
+pytestmark = pytest.mark.skipif(
+    not (ffmpeg_available() and mediapipe_available()),
+    reason="needs ffmpeg and mediapipe 0.10.21 (ships the face detector)",
+)
 SETTINGS = SwapSettings(enhancer="none")
 
 
@@ -46,7 +48,9 @@ def clip(tmp_path_factory):
 
 
 def _tags(path):
-    out = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format", str(path)], capture_output=True, text=True)
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", str(path)], capture_output=True, text=True
+    )
     return json.loads(out.stdout)["format"].get("tags", {})
 
 
@@ -87,7 +91,9 @@ def test_trim_range_and_webm(engine, source, clip, tmp_path):
 
 def test_gif_output_is_joined_from_h264_segments(engine, source, clip, tmp_path):
     out = tmp_path / "out.gif"
-    report = swap_video(engine, VideoJob(clip, out, source, SETTINGS, codec="gif", chunk_seconds=1.0, trim=TimeRange(0, 1.5)))
+    report = swap_video(
+        engine, VideoJob(clip, out, source, SETTINGS, codec="gif", chunk_seconds=1.0, trim=TimeRange(0, 1.5))
+    )
     info = probe(out)
     assert info.codec == "gif" and info.frame_count == report.frames == 15 and not info.has_audio
 
@@ -99,7 +105,9 @@ def test_job_key_sees_every_value_of_a_reference_embedding():
     a = np.zeros(512, np.float32)
     b = a.copy()
     b[300] = 1e-3  # numpy's repr would abbreviate this away
-    assert job_key(SwapSettings(selection=SelectionSettings(reference=a))) != job_key(SwapSettings(selection=SelectionSettings(reference=b)))
+    assert job_key(SwapSettings(selection=SelectionSettings(reference=a))) != job_key(
+        SwapSettings(selection=SelectionSettings(reference=b))
+    )
 
 
 class _Crash(Exception):
@@ -138,14 +146,21 @@ def test_resume_after_a_crash_skips_finished_chunks(engine, source, clip, tmp_pa
 def test_changed_settings_restart_instead_of_resuming(engine, source, clip, tmp_path):
     out = tmp_path / "out.mp4"
     with pytest.raises(_Crash):
-        swap_video(engine, VideoJob(clip, out, source, SETTINGS, chunk_seconds=1.0),
-                   progress=lambda e: (_ for _ in ()).throw(_Crash()) if e.done == 12 else None)
-    report = swap_video(engine, VideoJob(clip, out, source, SwapSettings(enhancer="none", smoothing=0.0), chunk_seconds=1.0))
+        swap_video(
+            engine,
+            VideoJob(clip, out, source, SETTINGS, chunk_seconds=1.0),
+            progress=lambda e: (_ for _ in ()).throw(_Crash()) if e.done == 12 else None,
+        )
+    report = swap_video(
+        engine, VideoJob(clip, out, source, SwapSettings(enhancer="none", smoothing=0.0), chunk_seconds=1.0)
+    )
     assert report.resumed_chunks == 0 and report.frames == 24
 
 
 def test_clip_without_any_face_is_an_error_naming_the_frames(engine, source, tmp_path):
-    blank = encode_frames([np.full((64, 64, 3), 40, np.uint8)] * 6, tmp_path / "blank.mp4", EncodeOptions(fps=Fraction(6)))
+    blank = encode_frames(
+        [np.full((64, 64, 3), 40, np.uint8)] * 6, tmp_path / "blank.mp4", EncodeOptions(fps=Fraction(6))
+    )
     out = tmp_path / "out.mp4"
     with pytest.raises(NoFaceFound, match="in any of the 6 frames of"):
         swap_video(engine, VideoJob(blank, out, source, SETTINGS))
@@ -156,7 +171,9 @@ def test_nsfw_video_rule_blocks_and_saves_nothing(engine, source, clip, tmp_path
     out = tmp_path / "out.mp4"
     gate = NsfwGate(lambda frame: 1.0, threshold=0.6, video_share=0.1, sample_every=4)
     calls = []
-    with pytest.raises(ContentBlocked, match=r"1 of 1 sampled frames \(frames 0\)"):  # certain after the first hit: stops early
+    with pytest.raises(
+        ContentBlocked, match=r"1 of 1 sampled frames \(frames 0\)"
+    ):  # certain after the first hit: stops early
         swap_video(engine, VideoJob(clip, out, source, SETTINGS), gate=gate, progress=calls.append)
     assert calls == []  # stopped at the first frame, before it was written
     assert not out.exists() and not work_dir_for(out).exists()

@@ -17,9 +17,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_queue_alone_loads_no_upper_layer_and_knows_only_collect() -> None:
-    probe = ("import json, sys; from app.jobs import kinds, runner, worker; "
-             "print(json.dumps([sorted(kinds.LOCAL_KINDS), sorted(kinds.PROMPT_BUILDERS), "
-             "sorted(m for m in sys.modules if m.startswith(('app.services', 'app.book', 'app.ui', 'app.cli')))]))")
+    probe = (
+        "import json, sys; from app.jobs import kinds, runner, worker; "
+        "print(json.dumps([sorted(kinds.LOCAL_KINDS), sorted(kinds.PROMPT_BUILDERS), "
+        "sorted(m for m in sys.modules if m.startswith(('app.services', 'app.book', 'app.ui', 'app.cli')))]))"
+    )
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [["collect"], [], []]

@@ -8,26 +8,41 @@ from app.config import Config
 from app.errors import InkframeError
 from app.jobs.backends import BackendChoice, BackendPool, BackendSpec, backend_specs, describe_missing, parse_node_specs
 
-PROMPT = {"1": {"class_type": "EmptyImage", "inputs": {"width": 8, "height": 8, "batch_size": 1, "color": 0}},
-          "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": "x"}}}
+PROMPT = {
+    "1": {"class_type": "EmptyImage", "inputs": {"width": 8, "height": 8, "batch_size": 1, "color": 0}},
+    "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": "x"}},
+}
 
 
 def test_specs_from_config_main_url_first_and_once():
-    config = Config.model_validate({"comfyui": {"url": "http://127.0.0.1:8188/", "backends": [
-        {"name": "gpu1", "url": "http://10.0.0.2:8188", "max_concurrent": 2}]}})
-    assert backend_specs(config) == [BackendSpec("default", "http://127.0.0.1:8188", 1),
-                                     BackendSpec("gpu1", "http://10.0.0.2:8188", 2)]
-    same = Config.model_validate({"comfyui": {"url": "http://10.0.0.2:8188", "backends": [
-        {"name": "gpu1", "url": "http://10.0.0.2:8188"}]}})
+    config = Config.model_validate(
+        {
+            "comfyui": {
+                "url": "http://127.0.0.1:8188/",
+                "backends": [{"name": "gpu1", "url": "http://10.0.0.2:8188", "max_concurrent": 2}],
+            }
+        }
+    )
+    assert backend_specs(config) == [
+        BackendSpec("default", "http://127.0.0.1:8188", 1),
+        BackendSpec("gpu1", "http://10.0.0.2:8188", 2),
+    ]
+    same = Config.model_validate(
+        {"comfyui": {"url": "http://10.0.0.2:8188", "backends": [{"name": "gpu1", "url": "http://10.0.0.2:8188"}]}}
+    )
     assert [spec.name for spec in backend_specs(same)] == ["gpu1"]
-    twice = Config.model_validate({"comfyui": {"backends": [{"name": "a", "url": "http://h:1"}, {"name": "a", "url": "http://h:2"}]}})
+    twice = Config.model_validate(
+        {"comfyui": {"backends": [{"name": "a", "url": "http://h:1"}, {"name": "a", "url": "http://h:2"}]}}
+    )
     with pytest.raises(InkframeError, match="uses the name 'a' twice"):
         backend_specs(twice)
 
 
 def pool_with(object_info_core, *states) -> BackendPool:
-    pool = BackendPool([BackendSpec(name, f"http://127.0.0.1:{9000 + i}", slots) for i, (name, slots, _, _) in enumerate(states)],
-                       client_factory=lambda spec: None)
+    pool = BackendPool(
+        [BackendSpec(name, f"http://127.0.0.1:{9000 + i}", slots) for i, (name, slots, _, _) in enumerate(states)],
+        client_factory=lambda spec: None,
+    )
     for name, _slots, healthy, info in states:
         state = pool.state(name)
         state.healthy, state.object_info = healthy, info
@@ -47,8 +62,13 @@ def test_least_loaded_pick_respects_slots(object_info_core):
 
 def test_capability_from_preflight_names_what_is_missing_where(object_info_core):
     lacking = {k: v for k, v in object_info_core.items() if k != "EmptyImage"}
-    pool = pool_with(object_info_core, ("full", 1, True, object_info_core), ("partial", 1, True, lacking),
-                     ("down_known", 1, False, object_info_core), ("never", 1, False, None))
+    pool = pool_with(
+        object_info_core,
+        ("full", 1, True, object_info_core),
+        ("partial", 1, True, lacking),
+        ("down_known", 1, False, object_info_core),
+        ("never", 1, False, None),
+    )
     choice = pool.capable(PROMPT)
     able, waiting, missing = choice.able, choice.waiting, choice.missing
     assert able == ["full"] and waiting == ["down_known"]
@@ -72,7 +92,9 @@ def test_a_library_workflow_is_converted_per_backend_and_judged_by_preflight(obj
     from app.jobs.models import Job, now
 
     info = copy.deepcopy(object_info_core)
-    info["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0][:] = []  # other tests add files to the shared copy
+    info["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0][
+        :
+    ] = []  # other tests add files to the shared copy
     job = Job(id="j1", kind="workflow", parameters={"workflow": "panel"}, created_at=now(), updated_at=now())
     prompt = build_prompt(job, info)
     pool = pool_with(info, ("core", 1, True, info))

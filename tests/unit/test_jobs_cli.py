@@ -29,8 +29,10 @@ def test_a_bad_batch_file_queues_nothing_and_names_the_line(tmp_path: Path, caps
     bad.write_text("jobs:\n  - kind: collect\n    key: a\n  - kind: collect\n    key: b\n    depends_on: [ghost]\n")
     assert main(["batch", str(bad), "--no-wait"]) == 1
     err = capsys.readouterr().err
-    assert (f"error: {bad} line 4: depends_on 'ghost' is neither a key in this submission "
-            "nor an existing job id; nothing was queued.") in err
+    assert (
+        f"error: {bad} line 4: depends_on 'ghost' is neither a key in this submission "
+        "nor an existing job id; nothing was queued."
+    ) in err
     assert ls_json(capsys)["total"] == 0
 
 

@@ -31,7 +31,11 @@ def record_step(job, dependencies, context) -> list[JobOutput]:
     target = kinds.job_output_dir(output_dir, job.id)
     target.mkdir(parents=True, exist_ok=True)
     (target / "step.json").write_text(json.dumps(sorted(d.key for d in dependencies.values())))
-    return [JobOutput(node_id="step", filename="step.json", kind="data", path=str((target / "step.json").relative_to(output_dir)))]
+    return [
+        JobOutput(
+            node_id="step", filename="step.json", kind="data", path=str((target / "step.json").relative_to(output_dir))
+        )
+    ]
 
 
 @pytest.fixture
@@ -41,8 +45,13 @@ def config(tmp_path: Path, store_kind: str, request: pytest.FixtureRequest, monk
     queue = {"storage": store_kind, "sqlite_path": str(tmp_path / "jobs.db"), "retry_backoff_s": 0.1}
     if store_kind == "redis":
         queue["redis_url"] = request.getfixturevalue("redis_url").rsplit("/", 1)[0] + f"/{free_port() % 15 + 1}"
-    return Config.model_validate({"app": {"output_dir": str(tmp_path / "out")}, "queue": queue,
-                                  "comfyui": {"url": f"http://127.0.0.1:{free_port()}"}})
+    return Config.model_validate(
+        {
+            "app": {"output_dir": str(tmp_path / "out")},
+            "queue": queue,
+            "comfyui": {"url": f"http://127.0.0.1:{free_port()}"},
+        }
+    )
 
 
 @pytest.fixture
@@ -66,12 +75,14 @@ def wait_until_done(service: QueueService, ids: list[str], timeout: float = 20.0
 
 
 def test_job_graph_runs_in_dependency_order_and_failures_cascade(config: Config, service: QueueService):
-    specs = [JobSpec(kind="step", key="panel1", parameters={"sleep": 0.2}),
-             JobSpec(kind="step", key="panel2"),
-             JobSpec(kind="step", key="page", depends_on=["panel1", "panel2"]),
-             JobSpec(kind="step", key="export", depends_on=["page"]),
-             JobSpec(kind="step", key="broken", parameters={"fail": True}),
-             JobSpec(kind="step", key="after_broken", depends_on=["broken"])]
+    specs = [
+        JobSpec(kind="step", key="panel1", parameters={"sleep": 0.2}),
+        JobSpec(kind="step", key="panel2"),
+        JobSpec(kind="step", key="page", depends_on=["panel1", "panel2"]),
+        JobSpec(kind="step", key="export", depends_on=["page"]),
+        JobSpec(kind="step", key="broken", parameters={"fail": True}),
+        JobSpec(kind="step", key="after_broken", depends_on=["broken"]),
+    ]
     jobs = service.submit(specs)
     assert len({job.batch_id for job in jobs}) == 1
     worker = Worker(config, store=service.store, engine=service.engine, threads=3)
@@ -94,9 +105,14 @@ def test_job_graph_runs_in_dependency_order_and_failures_cascade(config: Config,
 
 
 def test_pause_resume_cancel_retry_and_priority(config: Config, service: QueueService):
-    low, high, paused, cancelled = service.submit([
-        JobSpec(kind="step", key="low", priority=-5), JobSpec(kind="step", key="high", priority=5),
-        JobSpec(kind="step", key="paused"), JobSpec(kind="step", key="cancelled")])
+    low, high, paused, cancelled = service.submit(
+        [
+            JobSpec(kind="step", key="low", priority=-5),
+            JobSpec(kind="step", key="high", priority=5),
+            JobSpec(kind="step", key="paused"),
+            JobSpec(kind="step", key="cancelled"),
+        ]
+    )
     service.pause(paused.id)
     service.cancel(cancelled.id)
     with pytest.raises(JobActionError, match="only failed or cancelled jobs can be retried"):
@@ -125,7 +141,9 @@ def test_bad_submissions_store_nothing(service: QueueService):
     with pytest.raises(SubmissionError, match="depends_on 'ghost' is neither a key"):
         service.submit([JobSpec(kind="step", depends_on=["ghost"])])
     with pytest.raises(SubmissionError, match="cycle: a -> b -> a"):
-        service.submit([JobSpec(kind="step", key="a", depends_on=["b"]), JobSpec(kind="step", key="b", depends_on=["a"])])
+        service.submit(
+            [JobSpec(kind="step", key="a", depends_on=["b"]), JobSpec(kind="step", key="b", depends_on=["a"])]
+        )
     with pytest.raises(SubmissionError, match="parameters.prompt must be a non-empty API-format prompt"):
         service.submit([JobSpec(kind="prompt", parameters={"prompt": {}})])
     assert service.list(JobQuery()).total == 0
@@ -152,7 +170,9 @@ def test_book_and_story_kinds_check_their_files_at_submit(tmp_path):
     with pytest.raises(JobKindError) as error:
         validate_kind("book", {})
     assert error.value.field == "parameters.script"
-    with pytest.raises(JobKindError, match=r"parameters.script: .*nope.txt does not exist on the machine that runs the queue."):
+    with pytest.raises(
+        JobKindError, match=r"parameters.script: .*nope.txt does not exist on the machine that runs the queue."
+    ):
         validate_kind("book", {"script": str(tmp_path / "nope.txt")})
     script = tmp_path / "s.txt"
     script.write_text("PAGE 1\n")

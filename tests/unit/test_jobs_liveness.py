@@ -8,9 +8,9 @@ real worker processes and live ComfyUIs in tests/integration/test_queue_liveness
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
-import socket
 import time
 from pathlib import Path
 
@@ -36,8 +36,13 @@ def config(tmp_path: Path, store_kind: str, request: pytest.FixtureRequest, monk
     queue = {"storage": store_kind, "sqlite_path": str(tmp_path / "jobs.db"), "retry_backoff_s": 0.1}
     if store_kind == "redis":
         queue["redis_url"] = request.getfixturevalue("redis_url").rsplit("/", 1)[0] + f"/{free_port() % 15 + 1}"
-    return Config.model_validate({"app": {"output_dir": str(tmp_path / "out")}, "queue": queue,
-                                  "comfyui": {"url": f"http://127.0.0.1:{free_port()}"}})
+    return Config.model_validate(
+        {
+            "app": {"output_dir": str(tmp_path / "out")},
+            "queue": queue,
+            "comfyui": {"url": f"http://127.0.0.1:{free_port()}"},
+        }
+    )
 
 
 @pytest.fixture
@@ -51,16 +56,22 @@ def service(config: Config):
 
 
 def start_worker(config: Config, backends: list[FakeBackend], worker_id: str, **kwargs) -> Worker:
-    worker = Worker(config, specs=[BackendSpec(b.name, b.url, 1) for b in backends], worker_id=worker_id,
-                    client_factory=fake_pool_factory(backends), **kwargs)
+    worker = Worker(
+        config,
+        specs=[BackendSpec(b.name, b.url, 1) for b in backends],
+        worker_id=worker_id,
+        client_factory=fake_pool_factory(backends),
+        **kwargs,
+    )
     worker.start()
     return worker
 
 
 def dead_worker(service: QueueService, worker_id: str = "crashed") -> str:
     """A worker that sent heartbeats from this host and was kill -9ed: its pid no longer exists."""
-    pid = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                             text=True).stdout)
+    pid = int(
+        subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout
+    )
     service.store.heartbeat(WorkerInfo(worker_id=worker_id, host=socket.gethostname(), pid=pid, heartbeat_at=now()))
     return worker_id
 
@@ -68,8 +79,14 @@ def dead_worker(service: QueueService, worker_id: str = "crashed") -> str:
 def running_on(service: QueueService, backend: FakeBackend, job, worker_id: str):
     """What a worker leaves behind when it dies after posting a prompt: the job claimed, the prompt on the backend."""
     prompt_id = f"p-{job.id}"
-    claimed = service.store.claim(job.id, dispatch_seq=service.get(job.id).dispatch_seq, backend=backend.name,
-                                  max_running=1, prompt_id=prompt_id, worker_id=worker_id)
+    claimed = service.store.claim(
+        job.id,
+        dispatch_seq=service.get(job.id).dispatch_seq,
+        backend=backend.name,
+        max_running=1,
+        prompt_id=prompt_id,
+        worker_id=worker_id,
+    )
     assert claimed is not None
     backend.submit(build_prompt(claimed), prompt_id)
     return claimed
@@ -82,8 +99,9 @@ def wait_done(service: QueueService, ids: list[str], timeout: float) -> dict:
         if all(job.terminal for job in jobs.values()):
             return jobs
         time.sleep(0.05)
-    states = {job_id: (job.status, job.worker_id, job.progress_text) for job_id, job in
-              ((i, service.get(i)) for i in ids)}
+    states = {
+        job_id: (job.status, job.worker_id, job.progress_text) for job_id, job in ((i, service.get(i)) for i in ids)
+    }
     pytest.fail(f"the queue stalled: after {timeout:g} s the jobs are {states}")
 
 
@@ -122,7 +140,9 @@ def test_a_survivor_adopts_and_follows_the_job_of_a_worker_killed_mid_run(servic
     periodic reconciliation adopts it and follows it to the end while its own threads keep working."""
     backends = [FakeBackend("b0", seconds=1.0)]  # its one slot is the orphan's: the survivor's threads wait for it
     victim = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    service.store.heartbeat(WorkerInfo(worker_id="victim", host=socket.gethostname(), pid=victim.pid, heartbeat_at=now()))
+    service.store.heartbeat(
+        WorkerInfo(worker_id="victim", host=socket.gethostname(), pid=victim.pid, heartbeat_at=now())
+    )
     [orphan] = service.submit([prompt_job("orphan")])
     running_on(service, backends[0], orphan, "victim")
     survivor = start_worker(config, backends, "survivor")
@@ -172,7 +192,10 @@ def test_a_thread_waiting_for_a_slot_marks_the_job_as_held(service: QueueService
         while time.monotonic() < deadline and service.get(second.id).worker_id != "holder":
             time.sleep(0.02)
         waiting = service.get(second.id)
-        assert waiting.status == "queued" and waiting.worker_id == "holder", (waiting.status, service.get(first.id).status)
+        assert waiting.status == "queued" and waiting.worker_id == "holder", (
+            waiting.status,
+            service.get(first.id).status,
+        )
         jobs = wait_done(service, [first.id, second.id], timeout=30)
     finally:
         worker.stop()
@@ -212,7 +235,10 @@ def test_workers_on_two_machines_with_their_own_backends_share_one_redis_queue(s
             worker.stop()
     assert {job.status for job in done.values()} == {"succeeded"}
     assert {job.backend for job in done.values()} == {"b0", "b1", "b2"}
-    assert {(job.worker_id, job.backend in ("b1", "b2")) for job in done.values()} <= {("machine-a:1", False), ("machine-b:1", True)}
+    assert {(job.worker_id, job.backend in ("b1", "b2")) for job in done.values()} <= {
+        ("machine-a:1", False),
+        ("machine-b:1", True),
+    }
     assert executions(machine_a + machine_b) == {f"inkframe_jobs/{job_id}/9": 1 for job_id in done}
     for job in done.values():
         assert (service.output_dir / job.outputs[0].path).is_file()  # one output folder for both

@@ -37,8 +37,16 @@ def test_previews_are_saved_throttled_and_outputs_ignored(tmp_path, monkeypatch)
 def test_running_card_shows_its_preview(tmp_path):
     (tmp_path / "jobs" / "j").mkdir(parents=True)
     (tmp_path / "jobs" / "j" / "preview.jpg").write_bytes(jpeg((1, 2, 3)))
-    job = SimpleNamespace(id="j" * 12, kind="workflow", status="running", progress=0.5, progress_text="node 3: 1/2",
-                          backend="main", last_error=None, preview="jobs/j/preview.jpg")
+    job = SimpleNamespace(
+        id="j" * 12,
+        kind="workflow",
+        status="running",
+        progress=0.5,
+        progress_text="node 3: 1/2",
+        backend="main",
+        last_error=None,
+        preview="jobs/j/preview.jpg",
+    )
     card = progress_cards_html([job], tmp_path)
     assert '<img class="queue-preview"' in card and "data:image/jpeg;base64," in card
     queued = SimpleNamespace(**{**job.__dict__, "status": "queued"})

@@ -6,7 +6,9 @@ PROMPT = {"3": {"class_type": "KSampler", "inputs": {}}, "8": {"class_type": "VA
 
 
 def steps(follower, values, *, every=1.0, node="3", maximum=10, start=100.0):
-    return [follower.offer(ProgressEvent("p", node, value, maximum), at=start + i * every) for i, value in enumerate(values)]
+    return [
+        follower.offer(ProgressEvent("p", node, value, maximum), at=start + i * every) for i, value in enumerate(values)
+    ]
 
 
 def test_each_step_of_a_slow_sampler_is_written_with_its_rate_and_time_left():
@@ -41,14 +43,23 @@ def test_a_node_start_moves_the_bar_off_zero_and_names_the_node():
 
 
 def test_eta_text():
-    assert (eta_text(None), eta_text(0.2), eta_text(42.4), eta_text(400)) == ("", "about 1 s left", "about 42 s left",
-                                                                                "about 7 min left")
+    assert (eta_text(None), eta_text(0.2), eta_text(42.4), eta_text(400)) == (
+        "",
+        "about 1 s left",
+        "about 42 s left",
+        "about 7 min left",
+    )
 
 
 def test_job_records_without_live_progress_still_load():
     job = Job.model_validate({"id": "a1", "kind": "prompt", "created_at": 1.0, "updated_at": 1.0})
     assert job.live is None
-    assert Job.model_validate_json(job.model_copy(update={"live": LiveProgress(step=2, steps=4)}).model_dump_json()).live.step == 2
+    assert (
+        Job.model_validate_json(
+            job.model_copy(update={"live": LiveProgress(step=2, steps=4)}).model_dump_json()
+        ).live.step
+        == 2
+    )
 
 
 def test_the_rate_counts_from_the_node_start_so_a_burst_of_late_events_does_not_inflate_it():

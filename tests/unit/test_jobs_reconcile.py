@@ -16,7 +16,9 @@ from app.jobs.reconcile import STALE_AFTER_S, worker_alive
 def test_worker_alive_by_heartbeat_and_pid(tmp_path: Path):
     store = SqliteJobStore(tmp_path / "jobs.db")
     host = socket.gethostname()
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    ).stdout.strip()
     store.heartbeat(WorkerInfo(worker_id="here", host=host, pid=os.getpid(), heartbeat_at=now()))
     store.heartbeat(WorkerInfo(worker_id="killed", host=host, pid=int(dead), heartbeat_at=now()))
     store.heartbeat(WorkerInfo(worker_id="remote", host="other-machine", pid=1, heartbeat_at=now()))

@@ -13,7 +13,13 @@ from tests.queue_fixtures import *  # noqa: F401,F403  (redis_url, job_store, co
 
 def make_job(job_id: str, **extra) -> Job:
     stamp = now()
-    return Job(id=job_id, kind=extra.pop("kind", "prompt"), created_at=extra.pop("created_at", stamp), updated_at=stamp, **extra)
+    return Job(
+        id=job_id,
+        kind=extra.pop("kind", "prompt"),
+        created_at=extra.pop("created_at", stamp),
+        updated_at=stamp,
+        **extra,
+    )
 
 
 def test_add_get_and_duplicate_ids_add_nothing(job_store):
@@ -27,8 +33,17 @@ def test_add_get_and_duplicate_ids_add_nothing(job_store):
 
 def test_list_filters_orders_and_pages(job_store):
     base = now()
-    job_store.add([make_job(f"j{i:02d}", created_at=base + i, kind="workflow" if i % 2 else "prompt",
-                            batch_id="b" if i < 6 else None) for i in range(10)])
+    job_store.add(
+        [
+            make_job(
+                f"j{i:02d}",
+                created_at=base + i,
+                kind="workflow" if i % 2 else "prompt",
+                batch_id="b" if i < 6 else None,
+            )
+            for i in range(10)
+        ]
+    )
     job_store.mutate("j03", lambda job: job.model_copy(update={"status": "failed"}))
     page = job_store.list(JobQuery(limit=3, offset=2))
     assert [job.id for job in page.items] == ["j02", "j03", "j04"] and page.total == 10
@@ -46,7 +61,9 @@ def test_claim_respects_dispatch_seq_status_and_backend_capacity(job_store):
     assert claimed.status == "running" and claimed.prompt_id == "pa" and claimed.attempts == 1
     assert job_store.get("a").backend == "gpu0"
     assert job_store.claim("b", dispatch_seq=0, backend="gpu0", max_running=1, prompt_id="pb", worker_id="w") is None
-    assert job_store.claim("b", dispatch_seq=0, backend="gpu1", max_running=1, prompt_id="pb", worker_id="w") is not None
+    assert (
+        job_store.claim("b", dispatch_seq=0, backend="gpu1", max_running=1, prompt_id="pb", worker_id="w") is not None
+    )
     assert job_store.running_counts() == {"gpu0": 1, "gpu1": 1}
     job_store.mutate("a", lambda job: job.model_copy(update={"status": "succeeded"}))
     assert job_store.running_counts() == {"gpu1": 1}
@@ -89,7 +106,9 @@ def test_corrupt_record_is_quarantined_and_the_rest_still_lists(job_store, corru
     assert record.job_id == "bad" and "corrupt" in record.reason and record.raw.startswith('{"id": "bad"')
     with pytest.raises(JobNotFoundError):
         job_store.get("bad")
-    corrupt_record(job_store, "good2", '{"id": "good2", "kind": "prompt", "status": "exploded", "created_at": 1, "updated_at": 1}')
+    corrupt_record(
+        job_store, "good2", '{"id": "good2", "kind": "prompt", "status": "exploded", "created_at": 1, "updated_at": 1}'
+    )
     with pytest.raises(CorruptJobError, match="status"):
         job_store.get("good2")
     assert job_store.list(JobQuery()).total == 1

@@ -51,9 +51,12 @@ def test_retries_transient_refusals_then_delivers(receiver):
 def test_gives_up_after_the_retries_and_on_unreachable_urls(receiver):
     url, received, failures = receiver
     failures["left"] = 10
-    assert not WebhookNotifier(url, retries=1, backoff_s=0.01).deliver(WebhookEvent(event="job.finished", delivery_id="d"))
+    assert not WebhookNotifier(url, retries=1, backoff_s=0.01).deliver(
+        WebhookEvent(event="job.finished", delivery_id="d")
+    )
     assert not WebhookNotifier("http://127.0.0.1:9/x", retries=1, backoff_s=0.01, timeout_s=1).deliver(
-        WebhookEvent(event="job.finished", delivery_id="d"))
+        WebhookEvent(event="job.finished", delivery_id="d")
+    )
     assert received == []
 
 
@@ -61,8 +64,17 @@ def test_job_events_and_one_batch_event(receiver, tmp_path: Path):
     url, received, _ = receiver
     store = SqliteJobStore(tmp_path / "jobs.db")
     stamp = now()
-    jobs = [Job(id=f"j{i}", kind="collect", batch_id="b", status="succeeded" if i else "running", created_at=stamp, updated_at=stamp)
-            for i in range(2)]
+    jobs = [
+        Job(
+            id=f"j{i}",
+            kind="collect",
+            batch_id="b",
+            status="succeeded" if i else "running",
+            created_at=stamp,
+            updated_at=stamp,
+        )
+        for i in range(2)
+    ]
     store.add(jobs)
     notifier = WebhookNotifier(url)
     notifier.job_finished(store, store.get("j1"))  # j0 still runs: no batch event yet

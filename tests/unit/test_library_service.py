@@ -18,7 +18,9 @@ def test_save_list_and_update(tmp_path):
     first = library_service.save_entry(tmp_path, "characters", "Maya Lin", "red raincoat", [photo(tmp_path / "a.png")])
     assert first.id == "maya-lin" and len(first.images) == 1
     assert (tmp_path / "characters" / "maya-lin" / "character.yaml").is_file()  # the book builder's format
-    again = library_service.save_entry(tmp_path, "characters", "Maya Lin", "red raincoat, short hair", [photo(tmp_path / "a.png")])
+    again = library_service.save_entry(
+        tmp_path, "characters", "Maya Lin", "red raincoat, short hair", [photo(tmp_path / "a.png")]
+    )
     assert [p.name for p in again.images] == ["a-2.png", "a.png"] and again.description == "red raincoat, short hair"
     assert [e.name for e in library_service.list_entries(tmp_path, "characters")] == ["Maya Lin"]
     assert library_service.list_entries(tmp_path, "locations") == []
@@ -56,4 +58,7 @@ def test_book_builder_entries_are_listed_too(tmp_path):
     photo(folder / "references" / "ref.png")
     library_service.save_entry(tmp_path, "locations", "Attic", "dusty beams")
     entries = library_service.list_entries(tmp_path, "locations")
-    assert [(e.name, e.description, len(e.images)) for e in entries] == [("Attic", "dusty beams", 0), ("Harbour", "fishing boats at dawn", 1)]
+    assert [(e.name, e.description, len(e.images)) for e in entries] == [
+        ("Attic", "dusty beams", 0),
+        ("Harbour", "fishing boats at dawn", 1),
+    ]

@@ -1,7 +1,7 @@
 """ruff and mypy as part of the test command (`.venv/bin/python -m pytest`), so CI keeps the code clean.
 
-Configuration: ruff.toml (rules; E501 and the other mechanical rules waiting for the one-time format pass are
-listed there) and mypy.ini (app/ only; the modules not clean yet are listed there and only ever removed).
+Configuration: ruff.toml (rules, line length 120, `ruff format` for the code's shape) and mypy.ini (app/ only;
+the modules not clean yet are listed there and only ever removed).
 """
 
 from __future__ import annotations
@@ -22,7 +22,16 @@ def run_tool(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_ruff_finds_nothing() -> None:
     result = run_tool("ruff", "check", "--no-fix", "--output-format", "concise", ".")
-    assert result.returncode == 0, f"ruff check found problems (fix them, or run `ruff check --fix`):\n{result.stdout}{result.stderr}"
+    assert result.returncode == 0, (
+        f"ruff check found problems (fix them, or run `ruff check --fix`):\n{result.stdout}{result.stderr}"
+    )
+
+
+def test_the_code_is_formatted() -> None:
+    result = run_tool("ruff", "format", "--check", ".")
+    assert result.returncode == 0, (
+        f"these files are not in `ruff format`'s shape (run `ruff format .`):\n{result.stdout}{result.stderr}"
+    )
 
 
 @pytest.mark.slow

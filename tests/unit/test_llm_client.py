@@ -69,7 +69,10 @@ def test_fenced_reply_with_prose_is_repaired_without_a_reask(stub):
 
 
 def test_invalid_reply_is_reasked_with_the_validation_error(stub):
-    stub.replies += [(200, chat_body('{"title": "Tides", "pages": 40}')), (200, chat_body('{"title": "Tides", "pages": 4}'))]
+    stub.replies += [
+        (200, chat_body('{"title": "Tides", "pages": 40}')),
+        (200, chat_body('{"title": "Tides", "pages": 4}')),
+    ]
     reply = client_for(stub.url).structured(ASK, Pitch, max_tokens=50)
     assert reply.value.pages == 4 and reply.attempts == 2
     reask = stub.requests[1]["body"]["messages"]
@@ -110,7 +113,9 @@ def test_timeouts_are_retried_a_bounded_number_of_times_then_one_sentence(stub):
 
     stub.replies += [slow, slow, slow]
     started = time.monotonic()
-    with pytest.raises(LLMUnavailable, match=r"did not answer within 0.3 s after 3 tries; check that it is running") as info:
+    with pytest.raises(
+        LLMUnavailable, match=r"did not answer within 0.3 s after 3 tries; check that it is running"
+    ) as info:
         client_for(stub.url, timeout=0.3, max_retries=2).chat(ASK, max_tokens=5)
     assert time.monotonic() - started < 5
     assert len(stub.requests) == 3
@@ -127,21 +132,30 @@ def test_refused_connection_is_one_sentence():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # closed again: nothing listens there
-    with pytest.raises(LLMUnavailable, match=rf"the language model at http://127.0.0.1:{port}/v1 "
-                                             r"cannot be reached \(connection refused\) after 2 tries"):
+    with pytest.raises(
+        LLMUnavailable,
+        match=rf"the language model at http://127.0.0.1:{port}/v1 "
+        r"cannot be reached \(connection refused\) after 2 tries",
+    ):
         client_for(f"http://127.0.0.1:{port}/v1", max_retries=1).chat(ASK, max_tokens=5)
 
 
 def test_no_endpoint_configured_is_one_sentence():
     settings = LLMSettings.from_config(LLMConfig())
-    with pytest.raises(LLMUnavailable, match=r"^no language model is configured; set llm.url in config.yaml .* or pass --llm-url\.$"):
+    with pytest.raises(
+        LLMUnavailable, match=r"^no language model is configured; set llm.url in config.yaml .* or pass --llm-url\.$"
+    ):
         ChatClient(settings)
     assert LLMSettings.from_config(LLMConfig(), url="http://127.0.0.1:1/v1").url == "http://127.0.0.1:1/v1"
 
 
 @pytest.mark.parametrize(
     ("status", "expected"),
-    [(401, r"refused the request \(HTTP 401: bad key\); check llm.api_key"), (404, r"does not exist \(HTTP 404\)"), (422, r"rejected the request \(HTTP 422: bad key\)")],
+    [
+        (401, r"refused the request \(HTTP 401: bad key\); check llm.api_key"),
+        (404, r"does not exist \(HTTP 404\)"),
+        (422, r"rejected the request \(HTTP 422: bad key\)"),
+    ],
 )
 def test_client_errors_are_not_retried(stub, status, expected):
     stub.replies.append((status, {"error": {"message": "bad key"}}))

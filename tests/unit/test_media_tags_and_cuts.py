@@ -7,11 +7,24 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from app.media import (EncodeOptions, MediaError, concat, cut_frames, encode_frames, first_frame_index, iter_frames, probe,
-                       read_tags)
+from app.media import (
+    EncodeOptions,
+    MediaError,
+    concat,
+    cut_frames,
+    encode_frames,
+    first_frame_index,
+    iter_frames,
+    probe,
+    read_tags,
+)
 
-PROVENANCE = {"tool": "Inkframe Studio", "operation": "motion transfer", "date": "2026-12-02T00:00:00+00:00",
-              "comment": "tool=Inkframe Studio; operation=motion transfer"}
+PROVENANCE = {
+    "tool": "Inkframe Studio",
+    "operation": "motion transfer",
+    "date": "2026-12-02T00:00:00+00:00",
+    "comment": "tool=Inkframe Studio; operation=motion transfer",
+}
 
 
 def numbered(count: int, size: int = 32):
@@ -25,12 +38,16 @@ def frame_numbers(path) -> list[int]:
 
 @pytest.fixture(scope="module")
 def counted(tmp_path_factory):
-    return encode_frames(numbered(24), tmp_path_factory.mktemp("tags") / "counted.mp4", EncodeOptions(fps=Fraction(25), crf=1))
+    return encode_frames(
+        numbered(24), tmp_path_factory.mktemp("tags") / "counted.mp4", EncodeOptions(fps=Fraction(25), crf=1)
+    )
 
 
 @pytest.mark.parametrize("codec, suffix", [("h264", ".mp4"), ("webm", ".webm")])
 def test_every_provenance_key_survives_the_container(counted, tmp_path, codec, suffix):
-    out = encode_frames(numbered(4), tmp_path / f"tagged{suffix}", EncodeOptions(codec=codec, fps=Fraction(8), metadata=PROVENANCE))
+    out = encode_frames(
+        numbered(4), tmp_path / f"tagged{suffix}", EncodeOptions(codec=codec, fps=Fraction(8), metadata=PROVENANCE)
+    )
     tags = read_tags(out)
     for key, value in PROVENANCE.items():
         assert tags.get(key) == value, (key, tags)
@@ -70,7 +87,11 @@ def test_bad_cut_is_one_sentence(counted, tmp_path):
 def test_retag_adds_tags_without_reencoding(tmp_path, suffix, codec):
     from app.media import retag
 
-    video = encode_frames(numbered(6), tmp_path / f"graph{suffix}", EncodeOptions(codec=codec, fps=Fraction(8), metadata={"title": "kept"}))
+    video = encode_frames(
+        numbered(6),
+        tmp_path / f"graph{suffix}",
+        EncodeOptions(codec=codec, fps=Fraction(8), metadata={"title": "kept"}),
+    )
     before = [frame.copy() for frame in iter_frames(video)]
     retag(video, PROVENANCE)
     tags = read_tags(video)

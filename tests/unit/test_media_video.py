@@ -17,7 +17,9 @@ from app.media import (
 )
 from tests.modelkit import ffmpeg_available, make_clip
 
-pytestmark = pytest.mark.skipif(not ffmpeg_available(), reason="ffmpeg/ffprobe are not installed (apt-get install ffmpeg)")
+pytestmark = pytest.mark.skipif(
+    not ffmpeg_available(), reason="ffmpeg/ffprobe are not installed (apt-get install ffmpeg)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -69,12 +71,17 @@ def test_breaking_out_of_decode_stops_ffmpeg(clip, monkeypatch):
     assert not any(t.name == "media-decode" and t.is_alive() for t in threading.enumerate())
 
 
-@pytest.mark.parametrize("codec,ext,want", [("h264", ".mp4", "h264"), ("h265", ".mp4", "hevc"), ("webm", ".webm", "vp9"),
-                                             ("gif", ".gif", "gif")])
+@pytest.mark.parametrize(
+    "codec,ext,want",
+    [("h264", ".mp4", "h264"), ("h265", ".mp4", "hevc"), ("webm", ".webm", "vp9"), ("gif", ".gif", "gif")],
+)
 def test_encode_each_codec_keeps_rate_count_and_audio(clip, tmp_path, codec, ext, want):
     src = probe(clip)
-    out = encode_frames(iter_frames(src), tmp_path / f"o{ext}",
-                        EncodeOptions(codec=codec, fps=src.fps, audio_source=clip, metadata={"comment": "x"}))
+    out = encode_frames(
+        iter_frames(src),
+        tmp_path / f"o{ext}",
+        EncodeOptions(codec=codec, fps=src.fps, audio_source=clip, metadata={"comment": "x"}),
+    )
     info = probe(out)
     assert (info.codec, info.fps, info.frame_count, info.width) == (want, Fraction(10), 20, 64)
     assert info.has_audio == (codec != "gif")
@@ -88,7 +95,9 @@ def test_encoded_pixels_round_trip_closely(clip, tmp_path):
 
 
 def test_full_colour_range_is_tagged(clip, tmp_path):
-    out = encode_frames(iter_frames(clip), tmp_path / "pc.mp4", EncodeOptions(fps=Fraction(10), color_range="pc", color_space="bt709"))
+    out = encode_frames(
+        iter_frames(clip), tmp_path / "pc.mp4", EncodeOptions(fps=Fraction(10), color_range="pc", color_space="bt709")
+    )
     info = probe(out)
     assert info.color_range == "pc" and info.color_space == "bt709"
 
@@ -97,13 +106,23 @@ def test_concat_joins_segments_and_adds_audio_and_metadata(clip, tmp_path):
     src = probe(clip)
     seg_a = encode_frames(iter_frames(clip, TimeRange(0, 1)), tmp_path / "a.mp4", EncodeOptions(fps=src.fps))
     seg_b = encode_frames(iter_frames(clip, TimeRange(1, None)), tmp_path / "b.mp4", EncodeOptions(fps=src.fps))
-    out = concat([seg_a, seg_b], tmp_path / "joined.mp4", EncodeOptions(fps=src.fps, audio_source=clip, metadata={"title": "joined"}))
+    out = concat(
+        [seg_a, seg_b],
+        tmp_path / "joined.mp4",
+        EncodeOptions(fps=src.fps, audio_source=clip, metadata={"title": "joined"}),
+    )
     info = probe(out)
     assert info.frame_count == 20 and info.has_audio
     import json
     import subprocess
-    tags = json.loads(subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format", str(out)],
-                                     capture_output=True, text=True).stdout)["format"]["tags"]
+
+    tags = json.loads(
+        subprocess.run(
+            ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", str(out)],
+            capture_output=True,
+            text=True,
+        ).stdout
+    )["format"]["tags"]
     assert tags["title"] == "joined"
 
 

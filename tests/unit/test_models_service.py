@@ -39,9 +39,14 @@ def test_download_root_follows_the_target(config, tmp_path):
     comfy = tmp_path / "ComfyUI"
     comfy.mkdir()
     (comfy / "main.py").write_text("")
-    launched = load_config(None, environ={"INKFRAME__FACESWAP__MODELS_DIR": str(tmp_path),
-                                          "INKFRAME__COMFYUI__LAUNCH__PATH": str(comfy),
-                                          "INKFRAME__COMFYUI__LAUNCH__PYTHON": "/usr/bin/python3"})
+    launched = load_config(
+        None,
+        environ={
+            "INKFRAME__FACESWAP__MODELS_DIR": str(tmp_path),
+            "INKFRAME__COMFYUI__LAUNCH__PATH": str(comfy),
+            "INKFRAME__COMFYUI__LAUNCH__PYTHON": "/usr/bin/python3",
+        },
+    )
     assert models_service.download_root(launched, "comfyui") == comfy / "models"
     assert models_service.download_root(config, comfyui_dir=comfy) == comfy / "models"
     with pytest.raises(models_service.ModelsError, match="holds no main.py"):
@@ -55,5 +60,7 @@ def test_an_offline_settings_download_is_one_sentence(config, monkeypatch):
     monkeypatch.setattr(models_service, "load_manifest", lambda: [entry])
     with pytest.raises(models_service.ModelsError) as caught:
         models_service.download(config, "tiny.safetensors")
-    assert str(caught.value).startswith("Cannot download tiny.safetensors: the host name no-such-host.invalid cannot be resolved")
+    assert str(caught.value).startswith(
+        "Cannot download tiny.safetensors: the host name no-such-host.invalid cannot be resolved"
+    )
     assert "HTTPSConnectionPool" not in str(caught.value)

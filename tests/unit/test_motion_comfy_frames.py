@@ -30,20 +30,24 @@ def mark(frame: np.ndarray, index: int) -> np.ndarray:
     """Write the index as 6 black/white 32 px squares along the top edge (survives any lossy encoding)."""
     frame = frame.copy()
     for bit in range(6):
-        frame[:32, 32 * bit:32 * (bit + 1)] = 255 if index >> bit & 1 else 0
+        frame[:32, 32 * bit : 32 * (bit + 1)] = 255 if index >> bit & 1 else 0
     return frame
 
 
 def marks(path: Path) -> list[int]:
-    return [sum(1 << bit for bit in range(6) if frame[8:24, 32 * bit + 8:32 * bit + 24].mean() > 127)
-            for frame in iter_frames(path)]
+    return [
+        sum(1 << bit for bit in range(6) if frame[8:24, 32 * bit + 8 : 32 * bit + 24].mean() > 127)
+        for frame in iter_frames(path)
+    ]
 
 
 @pytest.fixture(scope="module")
 def dancer(tmp_path_factory) -> Path:
     photo = skimage_data.astronaut()[::2, ::2]  # 256 x 256
     frames = (mark(np.roll(photo, 2 * i, axis=1), i) for i in range(50))
-    return encode_frames(frames, tmp_path_factory.mktemp("ref") / "dancer.mp4", EncodeOptions(fps=Fraction(REFERENCE_FPS), crf=4))
+    return encode_frames(
+        frames, tmp_path_factory.mktemp("ref") / "dancer.mp4", EncodeOptions(fps=Fraction(REFERENCE_FPS), crf=4)
+    )
 
 
 @pytest.fixture
@@ -113,10 +117,12 @@ class VhsStandIn:
                     kept.append(frame)
                     next_time += 1 / float(inputs["force_rate"])
             frames = kept
-        frames = frames[inputs["skip_first_frames"]::inputs["select_every_nth"]]
+        frames = frames[inputs["skip_first_frames"] :: inputs["select_every_nth"]]
         if inputs["frame_load_cap"]:
-            frames = frames[:inputs["frame_load_cap"]]
-        out = encode_frames(iter(frames), self.input_dir / f"out{len(self.runs)}.mp4", EncodeOptions(fps=Fraction(8), crf=4))
+            frames = frames[: inputs["frame_load_cap"]]
+        out = encode_frames(
+            iter(frames), self.input_dir / f"out{len(self.runs)}.mp4", EncodeOptions(fps=Fraction(8), crf=4)
+        )
         file = OutputFile("28", out.name, "", "output", "video", out.read_bytes())
         return PromptResult("p", "success", {}, files=[file])
 
@@ -138,8 +144,9 @@ def stand_in(object_info, tmp_path, monkeypatch):
 
 
 def test_trim_and_stride_start_on_the_trimmed_frame_at_the_reference_rate(stand_in, dancer, target, tmp_path):
-    request = MotionRequest(reference=dancer, out=tmp_path / "out.mp4", method="pose", target=target,
-                            trim=TimeRange(0.4, 1.6), stride=2)
+    request = MotionRequest(
+        reference=dancer, out=tmp_path / "out.mp4", method="pose", target=target, trim=TimeRange(0.4, 1.6), stride=2
+    )
     report = run_on_comfyui(request, "http://stand-in")
     assert marks(report.out) == list(range(10, 40, 2))  # 0.4 s at 25 fps = frame 10, every 2nd, up to 1.6 s
     assert probe(report.out).fps == Fraction(REFERENCE_FPS, 2)  # same speed as the reference
@@ -150,10 +157,14 @@ def test_each_chunk_animates_its_own_frames(stand_in, dancer, target, tmp_path, 
     import app.workflows
 
     real_schema = app.workflows.parameter_schema
-    monkeypatch.setattr(app.workflows, "parameter_schema",  # a workflow that takes at most 12 frames a run
-                        lambda *args: [replace(p, maximum=12) if p.name == "frames" else p for p in real_schema(*args)])
-    request = MotionRequest(reference=dancer, out=tmp_path / "out.mp4", method="pose", target=target,
-                            trim=TimeRange(0.2, 1.4), chunk=True)
+    monkeypatch.setattr(
+        app.workflows,
+        "parameter_schema",  # a workflow that takes at most 12 frames a run
+        lambda *args: [replace(p, maximum=12) if p.name == "frames" else p for p in real_schema(*args)],
+    )
+    request = MotionRequest(
+        reference=dancer, out=tmp_path / "out.mp4", method="pose", target=target, trim=TimeRange(0.2, 1.4), chunk=True
+    )
     report = run_on_comfyui(request, "http://stand-in")
     assert report.chunks > 1
     first_frames = [marks_of_upload(stand_in, run)[0] for run in stand_in.runs]
@@ -164,8 +175,10 @@ def test_each_chunk_animates_its_own_frames(stand_in, dancer, target, tmp_path, 
 
 
 def test_output_carries_provenance(stand_in, dancer, target, tmp_path):
-    report = run_on_comfyui(MotionRequest(reference=dancer, out=tmp_path / "out.mp4", method="pose", target=target,
-                                          trim=TimeRange(0, 0.4)), "http://stand-in")
+    report = run_on_comfyui(
+        MotionRequest(reference=dancer, out=tmp_path / "out.mp4", method="pose", target=target, trim=TimeRange(0, 0.4)),
+        "http://stand-in",
+    )
     tags = read_tags(report.out)
     assert tags["tool"] == "Inkframe Studio" and tags["operation"] == "motion transfer (pose)" and tags["date"]
 
@@ -174,16 +187,22 @@ def test_a_refused_or_failed_run_leaves_no_poses_file(stand_in, dancer, target, 
     del object_info["ADE_AnimateDiffLoaderGen1"]  # the backend lacks AnimateDiff: refused before anything is queued
     out = tmp_path / "out.mp4"
     with pytest.raises(MotionError, match="pose animation cannot run on http://stand-in: it lacks node packs"):
-        run_on_comfyui(MotionRequest(reference=dancer, out=out, method="pose", target=target, trim=TimeRange(0, 0.4)),
-                       "http://stand-in")
+        run_on_comfyui(
+            MotionRequest(reference=dancer, out=out, method="pose", target=target, trim=TimeRange(0, 0.4)),
+            "http://stand-in",
+        )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hero.png"]
 
 
 def test_a_run_failing_on_the_backend_leaves_no_poses_or_parts(stand_in, dancer, target, tmp_path):
     stand_in.fail_after = 0
     with pytest.raises(MotionError, match="stand-in failure"):
-        run_on_comfyui(MotionRequest(reference=dancer, out=tmp_path / "out.mp4", method="pose", target=target,
-                                     trim=TimeRange(0, 0.4)), "http://stand-in")
+        run_on_comfyui(
+            MotionRequest(
+                reference=dancer, out=tmp_path / "out.mp4", method="pose", target=target, trim=TimeRange(0, 0.4)
+            ),
+            "http://stand-in",
+        )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hero.png", "server-input"]
 
 

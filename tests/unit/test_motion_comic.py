@@ -77,8 +77,18 @@ def test_render_follows_panels_in_reading_order(book, tmp_path):
 
 
 def test_balloons_appear_one_after_another(book, tmp_path):
-    options = MotionComicOptions(width=320, height=180, fps=10, intro_s=0.3, outro_s=0.3, move_s=0.3, fade_s=0.0,
-                                 balloon_lead_s=0.5, words_per_second=2.0, dim_others=0.0)
+    options = MotionComicOptions(
+        width=320,
+        height=180,
+        fps=10,
+        intro_s=0.3,
+        outro_s=0.3,
+        move_s=0.3,
+        fade_s=0.0,
+        balloon_lead_s=0.5,
+        words_per_second=2.0,
+        dim_others=0.0,
+    )
     out = tmp_path / "page.mp4"
     result = render_motion_comic(book, art(book), out, options=options)
     panel_one = result.panels[0]
@@ -102,8 +112,11 @@ def test_a_panel_clip_plays_inside_its_frame(book, tmp_path):
 
     from app.media import EncodeOptions, encode_frames
 
-    clip = encode_frames((np.full((96, 128, 3), (20, 40, 220), np.uint8) for _ in range(12)), tmp_path / "clip.mp4",
-                         EncodeOptions(fps=Fraction(10)))
+    clip = encode_frames(
+        (np.full((96, 128, 3), (20, 40, 220), np.uint8) for _ in range(12)),
+        tmp_path / "clip.mp4",
+        EncodeOptions(fps=Fraction(10)),
+    )
     options = MotionComicOptions(width=320, height=180, fps=10, intro_s=0.3, outro_s=0.3, move_s=0.3, dim_others=0.0)
     out = tmp_path / "page.mp4"
     result = render_motion_comic(book, art(book), out, options=options, panel_clips={(1, 2): clip})
@@ -122,8 +135,21 @@ def test_cli_animate_end_to_end(tmp_path):
     panels.mkdir()
     Image.new("RGB", (300, 200), COLOURS[1]).save(panels / "p01_panel01.png")
     repo = Path(__file__).resolve().parents[2]
-    command = [sys.executable, "main.py", "comic", "animate", str(script), "--panels", str(panels),
-               "--out", str(tmp_path / "m.mp4"), "--size", "256x144", "--fps", "6"]
+    command = [
+        sys.executable,
+        "main.py",
+        "comic",
+        "animate",
+        str(script),
+        "--panels",
+        str(panels),
+        "--out",
+        str(tmp_path / "m.mp4"),
+        "--size",
+        "256x144",
+        "--fps",
+        "6",
+    ]
     done = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "1 panel image(s) missing (page 1 panel 2)" in done.stderr

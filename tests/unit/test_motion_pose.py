@@ -66,8 +66,7 @@ def test_json_round_trip(astronaut):
 def test_smoothing_reduces_jitter():
     rng = np.random.default_rng(0)
     frames = [
-        PoseFrame(i, i / 30, tuple(Keypoint(0.5 + rng.normal(0, 0.01), 0.5, 1.0) for _ in range(33)))
-        for i in range(60)
+        PoseFrame(i, i / 30, tuple(Keypoint(0.5 + rng.normal(0, 0.01), 0.5, 1.0) for _ in range(33))) for i in range(60)
     ]
     raw = PoseSequence(30, 100, 100, frames=frames)
     smoothed = smooth_sequence(raw)

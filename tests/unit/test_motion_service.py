@@ -12,8 +12,14 @@ import numpy as np
 import pytest
 
 from app.media import EncodeOptions, TimeRange, encode_frames, probe
-from app.services.motion_service import (MotionError, MotionRequest, frame_budget, run_pose_preview, server_input_path,
-                                         summarise)
+from app.services.motion_service import (
+    MotionError,
+    MotionRequest,
+    frame_budget,
+    run_pose_preview,
+    server_input_path,
+    summarise,
+)
 from app.workflows import Problem
 
 skimage_data = pytest.importorskip("skimage.data", reason="scikit-image provides the astronaut test photo")
@@ -37,8 +43,9 @@ def test_pose_preview_writes_keypoints_and_skeleton_video(person_clip, tmp_path)
 
 
 def test_trim_keeps_source_times(person_clip, tmp_path):
-    report = run_pose_preview(MotionRequest(reference=person_clip, out=tmp_path / "pose.mp4",
-                                            trim=TimeRange.parse("0.5:1.0")))
+    report = run_pose_preview(
+        MotionRequest(reference=person_clip, out=tmp_path / "pose.mp4", trim=TimeRange.parse("0.5:1.0"))
+    )
     times = [frame["time_s"] for frame in json.loads(report.poses.read_text())["frames"]]
     assert times[0] == pytest.approx(0.5, abs=0.11) and times[-1] < 1.0
 
@@ -59,36 +66,57 @@ def test_clip_too_long_offers_trim_stride_or_chunks(person_clip, tmp_path):
     request = MotionRequest(reference=person_clip, out=tmp_path / "o.mp4", method="pose")
     with pytest.raises(MotionError) as error:
         frame_budget(request, info, maximum=8)
-    assert str(error.value) == ("person.mp4 gives 12 frames (1.2 s at 10 fps, stride 1); the pose workflow takes at most "
-                                "8 frames a run: trim it with --trim, raise --stride, or pass --chunk to animate it in overlapping chunks.")
+    assert str(error.value) == (
+        "person.mp4 gives 12 frames (1.2 s at 10 fps, stride 1); the pose workflow takes at most "
+        "8 frames a run: trim it with --trim, raise --stride, or pass --chunk to animate it in overlapping chunks."
+    )
     chunked = MotionRequest(reference=person_clip, out=tmp_path / "o.mp4", method="pose", chunk=True)
     total, ranges = frame_budget(chunked, info, maximum=8)
     assert total == 12 and ranges[0] == (0, 8) and ranges[-1][1] == 12
 
 
 def test_server_input_path_follows_the_input_directory():
-    assert server_input_path({"system": {"argv": ["main.py", "--input-directory", "/data/in"]}}, "inkframe/a.mp4") == "/data/in/inkframe/a.mp4"
+    assert (
+        server_input_path({"system": {"argv": ["main.py", "--input-directory", "/data/in"]}}, "inkframe/a.mp4")
+        == "/data/in/inkframe/a.mp4"
+    )
     assert server_input_path({"system": {"argv": ["main.py"]}}, "inkframe/a.mp4") == "input/inkframe/a.mp4"
 
 
 def test_missing_packs_are_named_once_each():
-    problems = [Problem("missing_node", "1", "s1", install="comfy node install a"),
-                Problem("missing_node", "2", "s2", install="comfy node install a"),
-                Problem("missing_model", "3", "model x is missing.")]
+    problems = [
+        Problem("missing_node", "1", "s1", install="comfy node install a"),
+        Problem("missing_node", "2", "s2", install="comfy node install a"),
+        Problem("missing_model", "3", "model x is missing."),
+    ]
     assert summarise(problems) == "it lacks node packs, install them with `comfy node install a`. model x is missing."
 
 
 def test_cli_pose_preview_and_no_person(person_clip, tmp_path):
-    done = subprocess.run([sys.executable, "main.py", "motion", "--reference", str(person_clip), "--out", str(tmp_path / "p.mp4")],
-                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "main.py", "motion", "--reference", str(person_clip), "--out", str(tmp_path / "p.mp4")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert f"poses: {tmp_path / 'p.json'}" in done.stdout
-    empty = encode_frames((np.full((64, 64, 3), 90, np.uint8) for _ in range(5)), tmp_path / "empty.mp4", EncodeOptions(fps=Fraction(5)))
-    failed = subprocess.run([sys.executable, "main.py", "motion", "--reference", str(empty), "--out", str(tmp_path / "e.mp4")],
-                            cwd=REPO, capture_output=True, text=True, timeout=300)
+    empty = encode_frames(
+        (np.full((64, 64, 3), 90, np.uint8) for _ in range(5)), tmp_path / "empty.mp4", EncodeOptions(fps=Fraction(5))
+    )
+    failed = subprocess.run(
+        [sys.executable, "main.py", "motion", "--reference", str(empty), "--out", str(tmp_path / "e.mp4")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert failed.returncode == 1
-    assert failed.stderr.strip() == ("error: no person detected in 5 of 5 frames of empty.mp4 (frames 0-4); use a clip where "
-                                     "one person is fully visible, or trim to the frames that show them.")
+    assert failed.stderr.strip() == (
+        "error: no person detected in 5 of 5 frames of empty.mp4 (frames 0-4); use a clip where "
+        "one person is fully visible, or trim to the frames that show them."
+    )
 
 
 def test_portrait_target_without_a_face_is_refused(tmp_path):
@@ -98,7 +126,9 @@ def test_portrait_target_without_a_face_is_refused(tmp_path):
 
     blank = tmp_path / "wall.png"
     Image.new("RGB", (256, 256), (120, 140, 160)).save(blank)
-    with pytest.raises(MotionError, match="no face found in the target wall.png; portrait animation needs a clear, front-facing face."):
+    with pytest.raises(
+        MotionError, match="no face found in the target wall.png; portrait animation needs a clear, front-facing face."
+    ):
         check_target_face(blank)
     photo = tmp_path / "astronaut.png"
     Image.fromarray(skimage_data.astronaut()).save(photo)
@@ -109,7 +139,11 @@ class _MeanColourEmbedder:
     """Test embedder (not a face model): the mean colour of the centre, or None for a dark frame."""
 
     def embed_largest_face(self, rgb):
-        centre = rgb[rgb.shape[0] // 4: -rgb.shape[0] // 4, rgb.shape[1] // 4: -rgb.shape[1] // 4].reshape(-1, 3).mean(axis=0)
+        centre = (
+            rgb[rgb.shape[0] // 4 : -rgb.shape[0] // 4, rgb.shape[1] // 4 : -rgb.shape[1] // 4]
+            .reshape(-1, 3)
+            .mean(axis=0)
+        )
         return None if centre.max() < 20 else centre - 60.0
 
 

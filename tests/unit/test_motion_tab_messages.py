@@ -21,8 +21,11 @@ def test_lines_then_the_result(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
         return motion_service.MotionReport(out=request.out, preview=tmp_path / "poses.mp4", frames=20, notes=["ok"])
 
     monkeypatch.setattr(motion_service, "run_pose_preview", preview)
-    updates = list(motion_tab.run(SimpleNamespace(output_dir=tmp_path), str(tmp_path / "ref.mp4"), None,
-                                  "pose-preview", "", 1, False))
+    updates = list(
+        motion_tab.run(
+            SimpleNamespace(output_dir=tmp_path), str(tmp_path / "ref.mp4"), None, "pose-preview", "", 1, False
+        )
+    )
     assert [u[1] for u in updates] == [None, None, str(tmp_path / "poses.mp4")]
     assert "frame 10" in updates[0][0] and "frame 10 · frame 20" in updates[1][0]
     assert "Done: 20 frames" in updates[-1][0] and "<li>ok</li>" in updates[-1][0]
@@ -33,6 +36,9 @@ def test_a_failure_is_its_sentence(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
         raise InkframeError("the reference video has no frames.")
 
     monkeypatch.setattr(motion_service, "run_pose_preview", preview)
-    [update] = list(motion_tab.run(SimpleNamespace(output_dir=tmp_path), str(tmp_path / "ref.mp4"), None,
-                                   "pose-preview", "", 1, False))
+    [update] = list(
+        motion_tab.run(
+            SimpleNamespace(output_dir=tmp_path), str(tmp_path / "ref.mp4"), None, "pose-preview", "", 1, False
+        )
+    )
     assert update[1] is None and "the reference video has no frames." in update[0]

@@ -25,8 +25,11 @@ def moov_first(path: Path) -> bool:
 
 
 def test_faststart_file_keeps_its_pictures_and_gains_the_tags(tmp_path: Path) -> None:
-    clip = encode_frames((np.full((32, 32, 3), 40 * i, np.uint8) for i in range(5)), tmp_path / "fast.mp4",
-                         EncodeOptions(fps=Fraction(8)))
+    clip = encode_frames(
+        (np.full((32, 32, 3), 40 * i, np.uint8) for i in range(5)),
+        tmp_path / "fast.mp4",
+        EncodeOptions(fps=Fraction(8)),
+    )
     assert moov_first(clip)  # chunk offsets must move with the bigger moov
     before = frames(clip)
     write_mp4_tags(clip, TAGS)
@@ -36,10 +39,28 @@ def test_faststart_file_keeps_its_pictures_and_gains_the_tags(tmp_path: Path) ->
 
 def test_moov_at_the_end_keeps_existing_tags_and_a_key_given_again_is_replaced(tmp_path: Path) -> None:
     clip = tmp_path / "comfy.mp4"  # laid out like ComfyUI's SaveVideo output: moov last, mdta tags already there
-    subprocess.run(["ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=32x32:rate=8",
-                    "-frames:v", "5", "-c:v", "libx264", "-metadata", 'prompt={"1": {}}',
-                    "-movflags", "use_metadata_tags", str(clip)],
-                   check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-y",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=32x32:rate=8",
+            "-frames:v",
+            "5",
+            "-c:v",
+            "libx264",
+            "-metadata",
+            'prompt={"1": {}}',
+            "-movflags",
+            "use_metadata_tags",
+            str(clip),
+        ],
+        check=True,
+    )
     assert not moov_first(clip)
     before = frames(clip)
     write_mp4_tags(clip, TAGS)

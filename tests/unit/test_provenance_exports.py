@@ -22,8 +22,11 @@ def exported(tmp_path: Path):
     panels = [write_picture(tmp_path / f"panel_{n}.png", seed=n, size=64) for n in range(3)]
     credentials.stamp_file(panels[0], generated())
     book = book_for_images(3, title="Test", page_size="a5", dpi=40, panels_per_page=2)
-    art = {(page.number, panel.number): panels[(page.number - 1) * 2 + panel.number - 1]
-           for page in book.pages for panel in page.panels}
+    art = {
+        (page.number, panel.number): panels[(page.number - 1) * 2 + panel.number - 1]
+        for page in book.pages
+        for panel in page.panels
+    }
     result = export_book(compose_book(book, art, options=ComposeOptions()), tmp_path / "out", ["png", "pdf", "cbz"])
     stamp_export(credentials, result.files, art)
     return result.files, panels

@@ -17,8 +17,10 @@ from tests.modelkit import astronaut, build_catalog, ffmpeg_available, make_face
 from .provenance_helpers import change_png_pixel, write_picture
 
 REPO = Path(__file__).resolve().parents[2]
-needs_faceswap = pytest.mark.skipif(not (ffmpeg_available() and mediapipe_available()),
-                                    reason="needs ffmpeg and mediapipe 0.10.21 (ships the face detector)")
+needs_faceswap = pytest.mark.skipif(
+    not (ffmpeg_available() and mediapipe_available()),
+    reason="needs ffmpeg and mediapipe 0.10.21 (ships the face detector)",
+)
 
 
 @needs_faceswap
@@ -32,8 +34,15 @@ def test_face_swap_outputs_list_target_and_face_source(tmp_path: Path) -> None:
     Image.fromarray(astronaut()[:, ::-1].copy()).save(tmp_path / "face.jpg")
     make_face_clip(tmp_path / "clip.mp4", astronaut(), frames=6, fps=10, audio=False)
     for target, out in (("target.png", "swap.png"), ("clip.mp4", "swap.mp4")):
-        service.swap(FaceSwapRequest(sources=[tmp_path / "face.jpg"], target=tmp_path / target, out=tmp_path / out,
-                                     consent=True, enhancer="none"))
+        service.swap(
+            FaceSwapRequest(
+                sources=[tmp_path / "face.jpg"],
+                target=tmp_path / target,
+                out=tmp_path / out,
+                consent=True,
+                enhancer="none",
+            )
+        )
         report = read_credentials(tmp_path / out)
         assert report.state == "untrusted", report.problems
         assert report.actions == ["c2pa.opened", "c2pa.edited"]
@@ -57,8 +66,13 @@ def test_cli_reports_untrusted_then_tampered_after_an_outside_edit(tmp_path: Pat
     unsigned = write_picture(tmp_path / "plain.png")
 
     def cli(*files: Path) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "main.py", "provenance", *map(str, files)], cwd=REPO, capture_output=True,
-                              text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "main.py", "provenance", *map(str, files)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     first = cli(page)
     assert first.returncode == 0, first.stderr
@@ -78,15 +92,25 @@ def test_ui_rows_and_settings_text(tmp_path: Path) -> None:
 
     config = Config(app={"data_dir": str(tmp_path / "data")})
     panel = write_picture(tmp_path / "p01_panel01.png", seed=1, size=64)
-    page = render_pages(start_draft([panel], tmp_path / "work", page_size="a5", dpi=40, panels_per_page=1)).page_files[1]
+    page = render_pages(start_draft([panel], tmp_path / "work", page_size="a5", dpi=40, panels_per_page=1)).page_files[
+        1
+    ]
     rows = credential_rows([page, panel], config)
     assert rows[0]["state"] == "untrusted" and rows[0]["ingredients"] == ["p01_panel01.png (panel)"]
-    assert rows[1] == {"file": "p01_panel01.png", "state": "unsigned", "signer": "", "actions": [], "ingredients": [],
-                       "note": "no Content Credentials in the file"}
-    assert "local identity, which verifiers show as an \"untrusted signer\": the file is intact" in settings_text(config)
+    assert rows[1] == {
+        "file": "p01_panel01.png",
+        "state": "unsigned",
+        "signer": "",
+        "actions": [],
+        "ingredients": [],
+        "note": "no Content Credentials in the file",
+    }
+    assert 'local identity, which verifiers show as an "untrusted signer": the file is intact' in settings_text(config)
     mine = Config(provenance={"cert": "me.pem", "key": "me.key", "allow_unsigned": True})
-    assert settings_text(mine) == ("every output is signed with C2PA Content Credentials by your certificate me.pem; "
-                                   "outputs are written unsigned (and say so) when signing fails")
+    assert settings_text(mine) == (
+        "every output is signed with C2PA Content Credentials by your certificate me.pem; "
+        "outputs are written unsigned (and say so) when signing fails"
+    )
 
 
 def test_queue_outputs_are_signed_with_the_prompt_they_carry(tmp_path: Path) -> None:
@@ -131,21 +155,37 @@ def test_run_tags_a_video_before_signing_it(tmp_path: Path, monkeypatch: pytest.
 
     clip = write_video(tmp_path / "clip.mp4").read_bytes()
     workflow = tmp_path / "api.json"
-    workflow.write_text(json.dumps({"1": {"class_type": "EmptyImage", "inputs": {"width": 8, "height": 8, "batch_size": 1, "color": 0}},
-                                    "2": {"class_type": "PreviewImage", "inputs": {"images": ["1", 0]}}}), encoding="utf-8")
+    workflow.write_text(
+        json.dumps(
+            {
+                "1": {"class_type": "EmptyImage", "inputs": {"width": 8, "height": 8, "batch_size": 1, "color": 0}},
+                "2": {"class_type": "PreviewImage", "inputs": {"images": ["1", 0]}},
+            }
+        ),
+        encoding="utf-8",
+    )
 
     class Client:
         base_url = "http://127.0.0.1:1"
 
         def __init__(self, *_args, **_kwargs) -> None: ...
-        def __enter__(self): return self
+        def __enter__(self):
+            return self
+
         def __exit__(self, *_exc) -> None: ...
-        def system_stats(self): return {"system": {"comfyui_version": "0.3.64"}}
-        def object_info(self): return object_info_core
-        def frontend_version(self): return "1.27.10"
+        def system_stats(self):
+            return {"system": {"comfyui_version": "0.3.64"}}
+
+        def object_info(self):
+            return object_info_core
+
+        def frontend_version(self):
+            return "1.27.10"
 
         def run(self, *_args, **_kwargs):
-            video = OutputFile(node_id="2", filename="clip_00001_.mp4", subfolder="", type="output", kind="video", data=clip)
+            video = OutputFile(
+                node_id="2", filename="clip_00001_.mp4", subfolder="", type="output", kind="video", data=clip
+            )
             return PromptResult(prompt_id="p1", status="success", outputs={}, files=[video])
 
     monkeypatch.setattr(run_service, "ComfyClient", Client)

@@ -7,12 +7,22 @@ import stat
 from pathlib import Path
 
 import pytest
-from PIL import Image
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from PIL import Image
 
-from app.provenance import (Credentials, ProvenanceError, ProvenanceSettings, SigningIdentityError, ensure_local_identity,
-                            generated, identity_from_pem, load_identity, make_chain, read_credentials)
+from app.provenance import (
+    Credentials,
+    ProvenanceError,
+    ProvenanceSettings,
+    SigningIdentityError,
+    ensure_local_identity,
+    generated,
+    identity_from_pem,
+    load_identity,
+    make_chain,
+    read_credentials,
+)
 from app.provenance.formats import png_text, read_statement
 
 from .provenance_helpers import write_picture
@@ -36,7 +46,9 @@ def test_local_identity_is_made_once_and_its_keys_stay_private(tmp_path: Path) -
 
 
 def _pem(key) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def test_missing_files_name_the_config_keys(tmp_path: Path) -> None:
@@ -70,8 +82,9 @@ def test_not_pem_and_encrypted_keys_are_one_sentence() -> None:
     with pytest.raises(SigningIdentityError, match="is not a PEM certificate chain"):
         identity_from_pem(b"hello", key, local=False)
     loaded = serialization.load_pem_private_key(key, None)
-    encrypted = loaded.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                     serialization.BestAvailableEncryption(b"secret"))
+    encrypted = loaded.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"secret")
+    )
     with pytest.raises(SigningIdentityError, match="is encrypted with a password"):
         identity_from_pem(chain, encrypted, local=False)
 
@@ -91,8 +104,9 @@ def test_ca_as_leaf_and_lone_leaf_are_refused() -> None:
 def test_bad_identity_removes_the_output_and_says_so(tmp_path: Path) -> None:
     (tmp_path / "chain.pem").write_text("not a certificate")
     (tmp_path / "key.pem").write_text("not a key")
-    credentials = Credentials(ProvenanceSettings(identity_dir=tmp_path / "local", cert=tmp_path / "chain.pem",
-                                                 key=tmp_path / "key.pem"))
+    credentials = Credentials(
+        ProvenanceSettings(identity_dir=tmp_path / "local", cert=tmp_path / "chain.pem", key=tmp_path / "key.pem")
+    )
     out = write_picture(tmp_path / "out.png")
     with pytest.raises(ProvenanceError, match=r"is not a PEM certificate chain.*The unsigned out.png was removed"):
         credentials.stamp_file(out, generated())
@@ -104,10 +118,16 @@ def test_bad_identity_removes_the_output_and_says_so(tmp_path: Path) -> None:
 def test_allow_unsigned_writes_the_file_and_states_it(tmp_path: Path) -> None:
     (tmp_path / "chain.pem").write_text("not a certificate")
     (tmp_path / "key.pem").write_text("not a key")
-    credentials = Credentials(ProvenanceSettings(identity_dir=tmp_path / "local", cert=tmp_path / "chain.pem",
-                                                 key=tmp_path / "key.pem", allow_unsigned=True))
-    png, jpg, webp = (write_picture(tmp_path / "out.png", comfy=True), write_picture(tmp_path / "out.jpg"),
-                      write_picture(tmp_path / "out.webp"))
+    credentials = Credentials(
+        ProvenanceSettings(
+            identity_dir=tmp_path / "local", cert=tmp_path / "chain.pem", key=tmp_path / "key.pem", allow_unsigned=True
+        )
+    )
+    png, jpg, webp = (
+        write_picture(tmp_path / "out.png", comfy=True),
+        write_picture(tmp_path / "out.jpg"),
+        write_picture(tmp_path / "out.webp"),
+    )
     for path in (png, jpg, webp):
         result = credentials.stamp_file(path, generated())
         assert result.outcome == "unsigned"

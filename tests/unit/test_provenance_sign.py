@@ -11,8 +11,14 @@ from PIL import Image
 from app.provenance import Ingredient, composed, edited, facts_from_prompt, generated, read_credentials
 from app.provenance.formats import png_text, read_statement
 
-from .provenance_helpers import (COMFY_PROMPT, COMFY_WORKFLOW, change_png_pixel, signing_credentials, write_picture,
-                                 write_video)
+from .provenance_helpers import (
+    COMFY_PROMPT,
+    COMFY_WORKFLOW,
+    change_png_pixel,
+    signing_credentials,
+    write_picture,
+    write_video,
+)
 
 
 @pytest.fixture
@@ -30,8 +36,12 @@ def test_generated_picture_is_signed_and_reads_back(credentials, tmp_path: Path,
     assert report.problems == []
     assert report.actions == ["c2pa.created"]
     assert report.source_type == "trainedAlgorithmicMedia"
-    assert report.generation == {"operation": "generate", "workflow": "txt2img.json", "models": ["tiny.safetensors"],
-                                 "seed": 1234}
+    assert report.generation == {
+        "operation": "generate",
+        "workflow": "txt2img.json",
+        "models": ["tiny.safetensors"],
+        "seed": 1234,
+    }
     assert report.signer == "Test signer"
     with Image.open(path) as image:
         image.load()  # still a valid picture
@@ -104,8 +114,11 @@ def test_face_swap_lists_target_and_face_source(credentials, tmp_path: Path) -> 
     assert report.source_type == "compositeWithTrainedAlgorithmicMedia"
     assert report.generation["consent_confirmed"] is True
     assert [(i.title, i.relationship, i.role) for i in report.ingredients] == [
-        ("target.jpg", "parentOf", "parent"), ("face.png", "componentOf", "face_source")]
+        ("target.jpg", "parentOf", "parent"),
+        ("face.png", "componentOf", "face_source"),
+    ]
     from app.provenance.facts import sha256_file
+
     assert report.ingredients[1].sha256 == sha256_file(face)
 
 
@@ -135,6 +148,6 @@ def test_a_trusted_ca_makes_the_state_valid(credentials, tmp_path: Path) -> None
     path = write_picture(tmp_path / "out.png")
     credentials.stamp_file(path, generated())
     chain = (tmp_path / "identity" / "chain.pem").read_bytes()
-    ca = chain[chain.index(b"-----END CERTIFICATE-----\n") + len(b"-----END CERTIFICATE-----\n"):]
+    ca = chain[chain.index(b"-----END CERTIFICATE-----\n") + len(b"-----END CERTIFICATE-----\n") :]
     assert read_credentials(path, ca).state == "valid"
     assert read_credentials(path).state == "untrusted"

@@ -37,5 +37,8 @@ def test_blur_raises_the_brisque_score() -> None:
 
 
 def test_flat_image_is_refused_in_one_sentence() -> None:
-    with pytest.raises(QualityError, match=r"^BRISQUE cannot score a flat image \(no texture to measure\); score images with some detail\.$"):
+    with pytest.raises(
+        QualityError,
+        match=r"^BRISQUE cannot score a flat image \(no texture to measure\); score images with some detail\.$",
+    ):
         brisque(Image.new("RGB", (64, 64), "grey"))

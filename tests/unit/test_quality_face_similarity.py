@@ -27,7 +27,9 @@ def test_cosine_similarity_values() -> None:
     assert cosine_similarity([1, 0], [1, 0]) == pytest.approx(1.0)
     assert cosine_similarity([1, 0], [0, 2]) == pytest.approx(0.0)
     assert cosine_similarity([1, 1], [-3, -3]) == pytest.approx(-1.0)
-    assert best_similarity([np.array([0, 1.0]), np.array([1.0, 0.1])], np.array([1.0, 0])) == pytest.approx(0.995, abs=1e-3)
+    assert best_similarity([np.array([0, 1.0]), np.array([1.0, 0.1])], np.array([1.0, 0])) == pytest.approx(
+        0.995, abs=1e-3
+    )
 
 
 @pytest.mark.parametrize(
@@ -57,5 +59,7 @@ def test_face_similarity_with_an_embedder() -> None:
 
 
 def test_not_an_embedder() -> None:
-    with pytest.raises(QualityError, match=r"^object is not a face embedder; it needs an embed_largest_face\(rgb\) method\.$"):
+    with pytest.raises(
+        QualityError, match=r"^object is not a face embedder; it needs an embed_largest_face\(rgb\) method\.$"
+    ):
         face_similarity(Image.new("RGB", (32, 32)), Image.new("RGB", (32, 32)), object())  # type: ignore[arg-type]

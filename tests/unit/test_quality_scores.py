@@ -23,7 +23,9 @@ def _natural_like(size: int = 256) -> Image.Image:
 def test_score_fields_and_formula() -> None:
     score = quality_score(_natural_like())
     assert isinstance(score, QualityScore)
-    natural = BRISQUE_WEIGHT * min(max(1 - score.brisque / BRISQUE_WORST, 0), 1) + (1 - BRISQUE_WEIGHT) * score.sharpness
+    natural = (
+        BRISQUE_WEIGHT * min(max(1 - score.brisque / BRISQUE_WORST, 0), 1) + (1 - BRISQUE_WEIGHT) * score.sharpness
+    )
     assert score.normalised == pytest.approx(min(score.gate, 0.5 + 0.5 * natural))
     assert 0.0 <= score.normalised <= 1.0
 
@@ -51,7 +53,9 @@ def _cel(seed: int, size: tuple[int, int] = (320, 240)) -> Image.Image:
 
 
 def _photos() -> list[Image.Image]:
-    skdata = pytest.importorskip("skimage.data", reason="scikit-image (requirements-dev.txt) holds the test photographs")
+    skdata = pytest.importorskip(
+        "skimage.data", reason="scikit-image (requirements-dev.txt) holds the test photographs"
+    )
     out = []
     for name in ("astronaut", "camera", "coffee"):
         array = getattr(skdata, name)()
@@ -70,9 +74,14 @@ def test_gate_fails_noise_and_blur_on_photographs_and_cel_art_and_passes_clean_o
         assert quality_score(noisy).normalised < 0.5 and "noise" in quality_score(noisy).problem()
         blurred = quality_score(image.filter(ImageFilter.GaussianBlur(3)))
         assert blurred.normalised < 0.5 and "blurred" in blurred.problem()
-    for noise in (rng.integers(0, 256, (240, 320, 3), dtype=np.uint8), np.clip(rng.normal(128, 60, (240, 320, 3)), 0, 255).astype(np.uint8)):
+    for noise in (
+        rng.integers(0, 256, (240, 320, 3), dtype=np.uint8),
+        np.clip(rng.normal(128, 60, (240, 320, 3)), 0, 255).astype(np.uint8),
+    ):
         assert quality_score(noise).normalised < 0.5
-    smooth = Image.fromarray(np.clip(rng.normal(128, 60, (240, 320, 3)), 0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(1.5))
+    smooth = Image.fromarray(np.clip(rng.normal(128, 60, (240, 320, 3)), 0, 255).astype(np.uint8)).filter(
+        ImageFilter.GaussianBlur(1.5)
+    )
     assert quality_score(smooth).normalised < 0.5
 
 
@@ -83,4 +92,6 @@ def test_speckle_on_black_at_64_px_fails_like_the_live_random_weight_model() -> 
     pixels[spots] = rng.uniform(150, 255, int(spots.sum()))
     score = quality_score(Image.fromarray(pixels.astype(np.uint8)).convert("RGB"))
     assert score.normalised < 0.5 and "noise" in score.problem()
-    assert quality_score(_cel(5).resize((64, 48), Image.Resampling.LANCZOS)).normalised >= 0.5  # a clean drawing that small still passes
+    assert (
+        quality_score(_cel(5).resize((64, 48), Image.Resampling.LANCZOS)).normalised >= 0.5
+    )  # a clean drawing that small still passes

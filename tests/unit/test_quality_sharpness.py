@@ -34,7 +34,9 @@ def test_size_normalised_copy_keeps_scores_comparable() -> None:
 def test_accepts_arrays_and_rejects_bad_input() -> None:
     array = np.asarray(_checkerboard().convert("RGB"))
     assert sharpness(array) == sharpness(_checkerboard())
-    with pytest.raises(QualityError, match=r"^Quality scores take an H x W x 3 uint8 array, got float64 of shape \(8, 8\)\.$"):
+    with pytest.raises(
+        QualityError, match=r"^Quality scores take an H x W x 3 uint8 array, got float64 of shape \(8, 8\)\.$"
+    ):
         sharpness(np.zeros((8, 8)))
     with pytest.raises(QualityError, match=r"^The image is 8x8; quality scores need at least 16x16 pixels\.$"):
         sharpness(Image.new("RGB", (8, 8)))

@@ -14,8 +14,9 @@ def test_sample_parses_with_a_summary():
 
     book = parse_script(SAMPLE.read_text())
     check = check_script_text(SAMPLE.read_text())
-    assert check.ok and check.summary() == (f"“{book.title}”: {len(book.pages)} pages, {book.panel_count()} panels, "
-                                            f"{len(book.cast)} cast members.")
+    assert check.ok and check.summary() == (
+        f"“{book.title}”: {len(book.pages)} pages, {book.panel_count()} panels, {len(book.cast)} cast members."
+    )
 
 
 def test_problems_carry_line_and_column():

@@ -12,14 +12,21 @@ ENTRY = ModelEntry("tiny.safetensors", "checkpoints", "https://no-such-host.inva
 
 
 def context(tmp_path) -> UiContext:
-    config = load_config(None, environ={"INKFRAME__FACESWAP__MODELS_DIR": str(tmp_path / "models"),
-                                        "INKFRAME__APP__DATA_DIR": str(tmp_path / "data")})
+    config = load_config(
+        None,
+        environ={
+            "INKFRAME__FACESWAP__MODELS_DIR": str(tmp_path / "models"),
+            "INKFRAME__APP__DATA_DIR": str(tmp_path / "data"),
+        },
+    )
     return UiContext(config=config, comfyui_url="http://127.0.0.1:9")
 
 
 def test_an_offline_download_shows_one_sentence(tmp_path, monkeypatch):
     monkeypatch.setattr(models_service, "load_manifest", lambda: [ENTRY])
-    rows, _choices, status = settings_tab.download(context(tmp_path), "tiny.safetensors", progress=lambda *_a, **_k: None)
+    rows, _choices, status = settings_tab.download(
+        context(tmp_path), "tiny.safetensors", progress=lambda *_a, **_k: None
+    )
     assert "Cannot download tiny.safetensors: the host name no-such-host.invalid cannot be resolved" in status
     assert "HTTPSConnectionPool" not in status and "Traceback" not in status
     assert rows == [["tiny.safetensors", "checkpoints", "missing", "?", "?", "", "test"]]  # backend down: "?"
@@ -27,7 +34,12 @@ def test_an_offline_download_shows_one_sentence(tmp_path, monkeypatch):
 
 def test_the_table_says_whether_the_backend_lists_each_file(tmp_path, monkeypatch):
     monkeypatch.setattr(models_service, "load_manifest", lambda: [ENTRY])
-    monkeypatch.setattr(backend_models_service, "object_info", lambda *_a, **_k: {
-        "CheckpointLoaderSimple": {"input": {"required": {"ckpt_name": [["SD15/tiny.safetensors"]]}}}})
+    monkeypatch.setattr(
+        backend_models_service,
+        "object_info",
+        lambda *_a, **_k: {
+            "CheckpointLoaderSimple": {"input": {"required": {"ckpt_name": [["SD15/tiny.safetensors"]]}}}
+        },
+    )
     rows, _choices, _status = settings_tab.models_view(context(tmp_path))
     assert rows[0][3] == "yes"

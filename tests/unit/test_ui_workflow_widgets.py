@@ -17,7 +17,9 @@ def test_every_library_parameter_makes_an_interactive_widget(with_models: bool) 
         for parameter in info.parameters:
             models = None
             if with_models and parameter.kind in backend_models.MODEL_KINDS:
-                models = backend_models.ModelChoices(folder="checkpoints", files=("a.safetensors", "b.safetensors"), value="a.safetensors")
+                models = backend_models.ModelChoices(
+                    folder="checkpoints", files=("a.safetensors", "b.safetensors"), value="a.safetensors"
+                )
             component = widget(parameter, "wf", models, info.name)
             assert isinstance(component, gr.components.Component)
             assert component.interactive is True, f"{info.name}.{parameter.name} renders disabled"

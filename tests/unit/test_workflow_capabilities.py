@@ -39,22 +39,34 @@ def test_stock_backend_with_one_checkpoint(stock: dict, library: dict) -> None:
     assert {s.capability.id for s in report.ready} == STOCK_READY  # the checkpoint parameter takes the file it has
     sheet = report.status("character_sheet")
     assert [m.name for m in sheet.models] == ["control_v11p_sd15_openpose_fp16.safetensors"] and not sheet.packs
-    assert sheet.sentences() == ["Download control_v11p_sd15_openpose_fp16.safetensors into models/controlnet: "
-                                 "`python scripts/download_models.py --only control_v11p_sd15_openpose_fp16.safetensors`."]
+    assert sheet.sentences() == [
+        "Download control_v11p_sd15_openpose_fp16.safetensors into models/controlnet: "
+        "`python scripts/download_models.py --only control_v11p_sd15_openpose_fp16.safetensors`."
+    ]
     upscale = report.status("upscale_restore")
     assert upscale.reason() == "needs node pack ComfyUI-ReActor and model RealESRGAN_x4plus.pth"
     assert "RealESRGAN_x4plus.pth (63.9 MB) into models/upscale_models" in upscale.sentences()[1]
     pose = report.status("pose_animation")
-    assert pose.reason() == ("needs node packs ComfyUI-VideoHelperSuite, ComfyUI-AnimateDiff-Evolved, comfyui_controlnet_aux, "
-                             "ComfyUI_IPAdapter_plus and model control_v11p_sd15_openpose_fp16.safetensors")  # models of core nodes too
+    assert pose.reason() == (
+        "needs node packs ComfyUI-VideoHelperSuite, ComfyUI-AnimateDiff-Evolved, comfyui_controlnet_aux, "
+        "ComfyUI_IPAdapter_plus and model control_v11p_sd15_openpose_fp16.safetensors"
+    )  # models of core nodes too
     swap = report.status("faceswap_image")
     assert [p.name for p in swap.packs] == [PROJECT_PACK]  # only the working node needs the project's pack
     packs = dict((p.name, labels) for p, labels in report.missing_packs())
     assert len(packs) == 7 and "pack providing" not in " ".join(packs)  # every node type maps to a known pack
-    assert packs["ComfyUI-VideoHelperSuite"] == ["Face swap (video)", "Pose animation", "Portrait animation", "Image to video", "Text to video"]
+    assert packs["ComfyUI-VideoHelperSuite"] == [
+        "Face swap (video)",
+        "Pose animation",
+        "Portrait animation",
+        "Image to video",
+        "Text to video",
+    ]
     video = next(p for p, _ in report.missing_packs() if p.name == "ComfyUI-VideoHelperSuite")
-    assert video.sentence() == ("Install the ComfyUI-VideoHelperSuite node pack with "
-                                "`comfy node install comfyui-videohelpersuite` and restart ComfyUI.")
+    assert video.sentence() == (
+        "Install the ComfyUI-VideoHelperSuite node pack with "
+        "`comfy node install comfyui-videohelpersuite` and restart ComfyUI."
+    )
     assert len(video.node_types) >= 4  # one sentence for the pack, never one per node
 
 
@@ -81,15 +93,20 @@ def test_summaries_stay_short() -> None:
 
 
 def test_tab_summary_and_queue_blocker(stock: dict, library: dict) -> None:
-    result = capability_service.BackendCapabilities("http://x", report=capability_service.capabilities_of(stock, library))
+    result = capability_service.BackendCapabilities(
+        "http://x", report=capability_service.capabilities_of(stock, library)
+    )
     ok, text = capability_service.tab_summary(result, ("background", "img2img"))
     assert ok and text == "This backend can run: Background, Image to image."
     ok, text = capability_service.tab_summary(result, ("text_to_video", "image_to_video"))
-    assert not ok and text.startswith("Not available here: Text to video needs node packs ComfyUI-AnimateDiff-Evolved, ComfyUI-VideoHelperSuite; ")
+    assert not ok and text.startswith(
+        "Not available here: Text to video needs node packs ComfyUI-AnimateDiff-Evolved, ComfyUI-VideoHelperSuite; "
+    )
     assert capability_service.workflow_blocker(result, "background") == ""
     assert capability_service.workflow_blocker(result, "image_to_video").startswith(
         "Image to video cannot run on http://x: needs node pack ComfyUI-VideoHelperSuite "
-        "and model svd_xt.safetensors. Install the")
+        "and model svd_xt.safetensors. Install the"
+    )
     unreachable = capability_service.BackendCapabilities("http://x", error="Cannot reach ComfyUI.")
     assert capability_service.workflow_blocker(unreachable, "background") == ""  # the queue waits for it
 
@@ -101,16 +118,26 @@ def test_doctor_on_a_stock_backend_is_short(stock: dict, library: dict, capsys: 
     print_lines(DoctorReport(health, capability_service.capabilities_of(stock, library)), by_workflow=False)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) <= 29  # + the backend line
-    assert lines[0] == "nodes    --    Inkframe Studio nodes not loaded (needed only by Face swap (image), Face swap (video))"
+    assert (
+        lines[0]
+        == "nodes    --    Inkframe Studio nodes not loaded (needed only by Face swap (image), Face swap (video))"
+    )
     assert lines[-1] == "4 of 12 capabilities can run on this backend"
     assert sum(1 for line in lines if "comfy node install" in line) == 6
 
 
-def test_a_form_refuses_to_queue_what_the_backend_cannot_run(monkeypatch: pytest.MonkeyPatch, stock: dict, library: dict) -> None:
+def test_a_form_refuses_to_queue_what_the_backend_cannot_run(
+    monkeypatch: pytest.MonkeyPatch, stock: dict, library: dict
+) -> None:
     from app.config import load_config
     from app.services import workflow_form_service as forms
 
-    result = capability_service.BackendCapabilities("http://x", report=capability_service.capabilities_of(stock, library))
+    result = capability_service.BackendCapabilities(
+        "http://x", report=capability_service.capabilities_of(stock, library)
+    )
     monkeypatch.setattr(capability_service, "check", lambda url, **kwargs: result)
-    with pytest.raises(forms.WorkflowFormError, match=r"^Text to video cannot run on http://x: needs node packs ComfyUI-AnimateDiff-Evolved"):
+    with pytest.raises(
+        forms.WorkflowFormError,
+        match=r"^Text to video cannot run on http://x: needs node packs ComfyUI-AnimateDiff-Evolved",
+    ):
         forms.submit(load_config(), "http://x", "text_to_video", {}, queue=None)

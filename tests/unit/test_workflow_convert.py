@@ -11,35 +11,83 @@ from app.workflows.convert import to_api_prompt
 from app.workflows.dynamic_prompts import process_dynamic_prompt
 
 INFO = {
-    "EmptyImage": {"input": {"required": {"width": ["INT", {"default": 512}], "height": ["INT", {"default": 512}],
-                                          "batch_size": ["INT", {"default": 1}], "color": ["INT", {"default": 0}]}},
-                   "input_order": {"required": ["width", "height", "batch_size", "color"]}, "output": ["IMAGE"], "display_name": "EmptyImage"},
-    "ImageInvert": {"input": {"required": {"image": ["IMAGE", {}]}}, "output": ["IMAGE"], "display_name": "Invert Image"},
-    "SaveImage": {"input": {"required": {"images": ["IMAGE", {}], "filename_prefix": ["STRING", {"default": "ComfyUI"}]}},
-                  "output": [], "output_node": True, "display_name": "Save Image"},
-    "Seeded": {"input": {"required": {"seed": ["INT", {}], "text": ["STRING", {"dynamicPrompts": True}], "tags": [["a", "b"], {}]}},
-               "output": ["INT"], "display_name": "Seeded"},
+    "EmptyImage": {
+        "input": {
+            "required": {
+                "width": ["INT", {"default": 512}],
+                "height": ["INT", {"default": 512}],
+                "batch_size": ["INT", {"default": 1}],
+                "color": ["INT", {"default": 0}],
+            }
+        },
+        "input_order": {"required": ["width", "height", "batch_size", "color"]},
+        "output": ["IMAGE"],
+        "display_name": "EmptyImage",
+    },
+    "ImageInvert": {
+        "input": {"required": {"image": ["IMAGE", {}]}},
+        "output": ["IMAGE"],
+        "display_name": "Invert Image",
+    },
+    "SaveImage": {
+        "input": {"required": {"images": ["IMAGE", {}], "filename_prefix": ["STRING", {"default": "ComfyUI"}]}},
+        "output": [],
+        "output_node": True,
+        "display_name": "Save Image",
+    },
+    "Seeded": {
+        "input": {
+            "required": {"seed": ["INT", {}], "text": ["STRING", {"dynamicPrompts": True}], "tags": [["a", "b"], {}]}
+        },
+        "output": ["INT"],
+        "display_name": "Seeded",
+    },
 }
 
 
 def node(node_id, node_type, widgets=(), inputs=(), outputs=(), mode=0, **extra):
-    return {"id": node_id, "type": node_type, "mode": mode, "inputs": list(inputs), "outputs": list(outputs), "widgets_values": list(widgets), **extra}
+    return {
+        "id": node_id,
+        "type": node_type,
+        "mode": mode,
+        "inputs": list(inputs),
+        "outputs": list(outputs),
+        "widgets_values": list(widgets),
+        **extra,
+    }
 
 
 def chain(invert_mode: int) -> dict:
-    return {"nodes": [
-        node(1, "EmptyImage", [64, 32, 1, 0], outputs=[{"name": "IMAGE", "type": "IMAGE", "links": [1]}]),
-        node(2, "ImageInvert", inputs=[{"name": "image", "type": "IMAGE", "link": 1}], outputs=[{"name": "IMAGE", "type": "IMAGE", "links": [2]}], mode=invert_mode),
-        node(3, "SaveImage", ["out"], inputs=[{"name": "images", "type": "IMAGE", "link": 2}]),
-    ], "links": [[1, 1, 0, 2, 0, "IMAGE"], [2, 2, 0, 3, 0, "IMAGE"]]}
+    return {
+        "nodes": [
+            node(1, "EmptyImage", [64, 32, 1, 0], outputs=[{"name": "IMAGE", "type": "IMAGE", "links": [1]}]),
+            node(
+                2,
+                "ImageInvert",
+                inputs=[{"name": "image", "type": "IMAGE", "link": 1}],
+                outputs=[{"name": "IMAGE", "type": "IMAGE", "links": [2]}],
+                mode=invert_mode,
+            ),
+            node(3, "SaveImage", ["out"], inputs=[{"name": "images", "type": "IMAGE", "link": 2}]),
+        ],
+        "links": [[1, 1, 0, 2, 0, "IMAGE"], [2, 2, 0, 3, 0, "IMAGE"]],
+    }
 
 
 def test_plain_chain_with_titles() -> None:
     api = to_api(chain(0), INFO)
     assert api == {
-        "1": {"inputs": {"width": 64, "height": 32, "batch_size": 1, "color": 0}, "class_type": "EmptyImage", "_meta": {"title": "EmptyImage"}},
+        "1": {
+            "inputs": {"width": 64, "height": 32, "batch_size": 1, "color": 0},
+            "class_type": "EmptyImage",
+            "_meta": {"title": "EmptyImage"},
+        },
         "2": {"inputs": {"image": ["1", 0]}, "class_type": "ImageInvert", "_meta": {"title": "Invert Image"}},
-        "3": {"inputs": {"filename_prefix": "out", "images": ["2", 0]}, "class_type": "SaveImage", "_meta": {"title": "Save Image"}},
+        "3": {
+            "inputs": {"filename_prefix": "out", "images": ["2", 0]},
+            "class_type": "SaveImage",
+            "_meta": {"title": "Save Image"},
+        },
     }
 
 
@@ -54,13 +102,31 @@ def test_muted_node_is_dropped_with_the_inputs_that_used_it() -> None:
 
 
 def test_reroute_and_primitive() -> None:
-    workflow = {"nodes": [
-        node(1, "EmptyImage", [64, 32, 1, 0], inputs=[{"name": "width", "type": "INT", "widget": {"name": "width"}, "link": 3}],
-             outputs=[{"name": "IMAGE", "type": "IMAGE", "links": [1]}]),
-        node(2, "Reroute", inputs=[{"name": "", "type": "*", "link": 1}], outputs=[{"name": "", "type": "IMAGE", "links": [2]}]),
-        node(3, "SaveImage", ["out"], inputs=[{"name": "images", "type": "IMAGE", "link": 2}]),
-        node(4, "PrimitiveNode", [640, "fixed"], outputs=[{"name": "INT", "type": "INT", "widget": {"name": "width"}, "links": [3]}]),
-    ], "links": [[1, 1, 0, 2, 0, "IMAGE"], [2, 2, 0, 3, 0, "IMAGE"], [3, 4, 0, 1, 0, "INT"]]}
+    workflow = {
+        "nodes": [
+            node(
+                1,
+                "EmptyImage",
+                [64, 32, 1, 0],
+                inputs=[{"name": "width", "type": "INT", "widget": {"name": "width"}, "link": 3}],
+                outputs=[{"name": "IMAGE", "type": "IMAGE", "links": [1]}],
+            ),
+            node(
+                2,
+                "Reroute",
+                inputs=[{"name": "", "type": "*", "link": 1}],
+                outputs=[{"name": "", "type": "IMAGE", "links": [2]}],
+            ),
+            node(3, "SaveImage", ["out"], inputs=[{"name": "images", "type": "IMAGE", "link": 2}]),
+            node(
+                4,
+                "PrimitiveNode",
+                [640, "fixed"],
+                outputs=[{"name": "INT", "type": "INT", "widget": {"name": "width"}, "links": [3]}],
+            ),
+        ],
+        "links": [[1, 1, 0, 2, 0, "IMAGE"], [2, 2, 0, 3, 0, "IMAGE"], [3, 4, 0, 1, 0, "INT"]],
+    }
     api = to_api(workflow, INFO)
     assert set(api) == {"1", "3"}
     assert api["1"]["inputs"]["width"] == 640 and api["3"]["inputs"]["images"] == ["1", 0]
@@ -76,8 +142,10 @@ def test_widget_count_mismatch_is_one_sentence_in_strict_mode() -> None:
     workflow = {"nodes": [node(7, "EmptyImage", [64, 32])], "links": []}
     with pytest.raises(WorkflowError) as err:
         to_api(workflow, INFO, strict=True)
-    assert str(err.value) == ("Node 7 (EmptyImage) has 2 widget values but its inputs need 4 (width, height, batch_size, color); "
-                              "the node pack version differs from the one that saved the workflow.")
+    assert str(err.value) == (
+        "Node 7 (EmptyImage) has 2 widget values but its inputs need 4 (width, height, batch_size, color); "
+        "the node pack version differs from the one that saved the workflow."
+    )
     assert to_api(workflow, INFO)["7"]["inputs"] == {"width": 64, "height": 32, "batch_size": 1, "color": 0}
 
 
@@ -86,7 +154,9 @@ def test_link_to_missing_node_and_missing_link_are_sentences() -> None:
     workflow["links"][0] = [1, 9, 0, 2, 0, "IMAGE"]
     with pytest.raises(WorkflowError) as err:
         to_api_prompt(workflow, INFO)
-    assert str(err.value) == "Node 2 (ImageInvert) input 'image' is linked to node 9, which the workflow does not contain."
+    assert (
+        str(err.value) == "Node 2 (ImageInvert) input 'image' is linked to node 9, which the workflow does not contain."
+    )
     workflow = chain(0)
     workflow["links"].pop(0)
     with pytest.raises(WorkflowError) as err:  # frontend 1.27's graphToPrompt fails on it
@@ -97,10 +167,18 @@ def test_link_to_missing_node_and_missing_link_are_sentences() -> None:
 
 def test_unknown_node_type_becomes_frontend_placeholder() -> None:
     workflow = {"nodes": [node(1, "NoSuchNode", ["a", None, 2, {"k": 1}])], "links": []}
-    assert to_api_prompt(workflow, INFO, frontend_version="1.27.10") == {"1": {"inputs": {"UNKNOWN": '{"k":1}'}, "_meta": {}}}
+    assert to_api_prompt(workflow, INFO, frontend_version="1.27.10") == {
+        "1": {"inputs": {"UNKNOWN": '{"k":1}'}, "_meta": {}}
+    }
     assert to_api_prompt(workflow, INFO, frontend_version="1.58.1") == {
-        "1": {"inputs": {"UNKNOWN": "a", "UNKNOWN_1": "null", "UNKNOWN_2": 2, "UNKNOWN_3": '{"k":1}'}, "_meta": {"title": ""}}}
-    assert to_api(workflow, INFO, purpose="display", frontend_version="1.27.10")["1"]["_meta"] == {"missing_node_type": "NoSuchNode"}
+        "1": {
+            "inputs": {"UNKNOWN": "a", "UNKNOWN_1": "null", "UNKNOWN_2": 2, "UNKNOWN_3": '{"k":1}'},
+            "_meta": {"title": ""},
+        }
+    }
+    assert to_api(workflow, INFO, purpose="display", frontend_version="1.27.10")["1"]["_meta"] == {
+        "missing_node_type": "NoSuchNode"
+    }
 
 
 def test_api_format_is_accepted_as_is() -> None:

@@ -63,7 +63,9 @@ def server():
 
 
 def entry(url: str, sha: str | None = SHA, size: int | None = len(PAYLOAD)) -> ModelEntry:
-    return ModelEntry(name="tiny.safetensors", folder="checkpoints", url=f"{url}/tiny.safetensors", sha256=sha, size=size)
+    return ModelEntry(
+        name="tiny.safetensors", folder="checkpoints", url=f"{url}/tiny.safetensors", sha256=sha, size=size
+    )
 
 
 def test_download_verifies_and_places_file(server: str, tmp_path: Path) -> None:
@@ -75,8 +77,11 @@ def test_download_verifies_and_places_file(server: str, tmp_path: Path) -> None:
 
 def test_cut_download_keeps_part_and_resumes_with_range(server: str, tmp_path: Path) -> None:
     Handler.cut_after = 1024 * 1024
-    with pytest.raises(WorkflowError, match=r"^The download of tiny.safetensors was cut after 1048576 bytes \(\w+\); "
-                                         r"run the command again to resume it.$"):
+    with pytest.raises(
+        WorkflowError,
+        match=r"^The download of tiny.safetensors was cut after 1048576 bytes \(\w+\); "
+        r"run the command again to resume it.$",
+    ):
         download_model(entry(server), tmp_path, timeout=5)
     part = tmp_path / "checkpoints" / "tiny.safetensors.part"
     assert part.stat().st_size == 1024 * 1024
@@ -90,9 +95,12 @@ def test_cut_download_keeps_part_and_resumes_with_range(server: str, tmp_path: P
 
 def test_checksum_mismatch_removes_partial_file(server: str, tmp_path: Path) -> None:
     bad = "0" * 64
-    with pytest.raises(WorkflowError, match=r"^tiny.safetensors failed its checksum "
-                                         r"\(sha256 [0-9a-f]{12}\.\.\. instead of 000000000000\.\.\.\); "
-                                         r"the corrupt file was removed, run the command again.$"):
+    with pytest.raises(
+        WorkflowError,
+        match=r"^tiny.safetensors failed its checksum "
+        r"\(sha256 [0-9a-f]{12}\.\.\. instead of 000000000000\.\.\.\); "
+        r"the corrupt file was removed, run the command again.$",
+    ):
         download_model(entry(server, sha=bad), tmp_path, timeout=5)
     assert not (tmp_path / "checkpoints" / "tiny.safetensors.part").exists()
     assert not (tmp_path / "checkpoints" / "tiny.safetensors").exists()
@@ -106,16 +114,20 @@ def test_unverified_entry_downloads_and_says_so(server: str, tmp_path: Path) -> 
 def test_unreachable_host_is_one_sentence(tmp_path: Path) -> None:
     with pytest.raises(WorkflowError) as caught:
         download_model(entry("http://127.0.0.1:9"), tmp_path, timeout=2)
-    assert str(caught.value) == ("Cannot download tiny.safetensors: 127.0.0.1:9 refused the connection; "
-                                 "check the connection and run the command again.")
+    assert str(caught.value) == (
+        "Cannot download tiny.safetensors: 127.0.0.1:9 refused the connection; "
+        "check the connection and run the command again."
+    )
 
 
 def test_an_unresolvable_host_says_offline_not_the_raw_error(tmp_path: Path) -> None:
     with pytest.raises(WorkflowError) as caught:
         download_model(entry("https://no-such-host.invalid"), tmp_path, timeout=5)
     message = str(caught.value)
-    assert message == ("Cannot download tiny.safetensors: the host name no-such-host.invalid cannot be resolved (this "
-                       "computer looks offline, or its DNS does not answer); check the connection and run the command again.")
+    assert message == (
+        "Cannot download tiny.safetensors: the host name no-such-host.invalid cannot be resolved (this "
+        "computer looks offline, or its DNS does not answer); check the connection and run the command again."
+    )
     assert "HTTPSConnectionPool" not in message and "NameResolutionError" not in message
     assert not (tmp_path / "checkpoints" / "tiny.safetensors.part").exists()
 
@@ -125,15 +137,33 @@ def test_the_script_prints_one_line_for_an_offline_download(tmp_path: Path) -> N
     import sys
 
     manifest = tmp_path / "manifest.yaml"
-    manifest.write_text(yaml.safe_dump({"models": [{"name": "tiny.safetensors", "folder": "checkpoints",
-                                                    "url": "https://no-such-host.invalid/tiny.safetensors", "licence": "test"}]}))
+    manifest.write_text(
+        yaml.safe_dump(
+            {
+                "models": [
+                    {
+                        "name": "tiny.safetensors",
+                        "folder": "checkpoints",
+                        "url": "https://no-such-host.invalid/tiny.safetensors",
+                        "licence": "test",
+                    }
+                ]
+            }
+        )
+    )
     script = Path(__file__).resolve().parents[2] / "scripts" / "download_models.py"
-    done = subprocess.run([sys.executable, str(script), "--manifest", str(manifest), "--dest", str(tmp_path / "models")],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, str(script), "--manifest", str(manifest), "--dest", str(tmp_path / "models")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 1
     errors = [line for line in done.stderr.splitlines() if line.strip()]
-    assert errors == ["error: Cannot download tiny.safetensors: the host name no-such-host.invalid cannot be resolved (this "
-                      "computer looks offline, or its DNS does not answer); check the connection and run the command again."]
+    assert errors == [
+        "error: Cannot download tiny.safetensors: the host name no-such-host.invalid cannot be resolved (this "
+        "computer looks offline, or its DNS does not answer); check the connection and run the command again."
+    ]
 
 
 def test_extra_model_paths_keeps_other_sections(tmp_path: Path) -> None:
@@ -150,7 +180,13 @@ def test_extra_model_paths_keeps_other_sections(tmp_path: Path) -> None:
 
 def test_manifest_entries_are_complete() -> None:
     entries = load_manifest()
-    assert {"v1-5-pruned-emaonly.safetensors", "mm_sd_v15_v2.ckpt", "inswapper_128.onnx", "GFPGANv1.4.pth", "RealESRGAN_x4plus.pth"} <= {e.name for e in entries}
+    assert {
+        "v1-5-pruned-emaonly.safetensors",
+        "mm_sd_v15_v2.ckpt",
+        "inswapper_128.onnx",
+        "GFPGANv1.4.pth",
+        "RealESRGAN_x4plus.pth",
+    } <= {e.name for e in entries}
     for e in entries:
         assert e.url.startswith("https://") and e.licence
         assert e.sha256 or e.sha256_note, f"{e.name} needs a sha256 or a note saying why not"
@@ -171,11 +207,29 @@ def test_the_script_downloads_with_progress_into_a_comfyui_models_folder(server:
     comfy.mkdir()
     (comfy / "main.py").write_text("")
     manifest = tmp_path / "manifest.yaml"
-    manifest.write_text(yaml.safe_dump({"models": [{"name": "tiny.safetensors", "folder": "checkpoints", "sha256": SHA,
-                                                    "size": len(PAYLOAD), "url": f"{server}/tiny.safetensors", "licence": "test"}]}))
+    manifest.write_text(
+        yaml.safe_dump(
+            {
+                "models": [
+                    {
+                        "name": "tiny.safetensors",
+                        "folder": "checkpoints",
+                        "sha256": SHA,
+                        "size": len(PAYLOAD),
+                        "url": f"{server}/tiny.safetensors",
+                        "licence": "test",
+                    }
+                ]
+            }
+        )
+    )
     script = Path(__file__).resolve().parents[2] / "scripts" / "download_models.py"
-    done = subprocess.run([sys.executable, str(script), "--manifest", str(manifest), "--comfyui", str(comfy)],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, str(script), "--manifest", str(manifest), "--comfyui", str(comfy)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert (comfy / "models" / "checkpoints" / "tiny.safetensors").read_bytes() == PAYLOAD
     assert "downloaded, sha256 verified" in done.stdout

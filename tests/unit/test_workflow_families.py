@@ -10,16 +10,32 @@ from app.workflows.families import FAMILIES, FOLDER_SOURCES, default_family, det
 
 # the official repackaged names (comfyui-workflow-templates 0.1.95) and common community names
 OFFICIAL = {
-    "checkpoints": ["v1-5-pruned-emaonly.safetensors", "sd_xl_base_1.0.safetensors", "sd_xl_refiner_1.0.safetensors",
-                    "noobaiXLNAIXL_vPred10Version.safetensors", "illustriousXL_v01.safetensors", "flux1-schnell-fp8.safetensors",
-                    "dreamshaper_8.safetensors"],
-    "diffusion_models": ["flux1-dev.safetensors", "flux1-dev-kontext_fp8_scaled.safetensors", "qwen_image_fp8_e4m3fn.safetensors",
-                         "qwen_image_edit_2509_fp8_e4m3fn.safetensors", "wan2.2_ti2v_5B_fp16.safetensors",
-                         "wan2.2_i2v_high_noise_14B_fp8_scaled.safetensors", "wan2.2_i2v_low_noise_14B_fp8_scaled.safetensors",
-                         "wan2.2_fun_control_high_noise_14B_fp8_scaled.safetensors",
-                         "wan2.2_fun_control_low_noise_14B_fp8_scaled.safetensors"],
-    "text_encoders": ["clip_l.safetensors", "t5xxl_fp8_e4m3fn_scaled.safetensors", "qwen_2.5_vl_7b_fp8_scaled.safetensors",
-                      "umt5_xxl_fp8_e4m3fn_scaled.safetensors"],
+    "checkpoints": [
+        "v1-5-pruned-emaonly.safetensors",
+        "sd_xl_base_1.0.safetensors",
+        "sd_xl_refiner_1.0.safetensors",
+        "noobaiXLNAIXL_vPred10Version.safetensors",
+        "illustriousXL_v01.safetensors",
+        "flux1-schnell-fp8.safetensors",
+        "dreamshaper_8.safetensors",
+    ],
+    "diffusion_models": [
+        "flux1-dev.safetensors",
+        "flux1-dev-kontext_fp8_scaled.safetensors",
+        "qwen_image_fp8_e4m3fn.safetensors",
+        "qwen_image_edit_2509_fp8_e4m3fn.safetensors",
+        "wan2.2_ti2v_5B_fp16.safetensors",
+        "wan2.2_i2v_high_noise_14B_fp8_scaled.safetensors",
+        "wan2.2_i2v_low_noise_14B_fp8_scaled.safetensors",
+        "wan2.2_fun_control_high_noise_14B_fp8_scaled.safetensors",
+        "wan2.2_fun_control_low_noise_14B_fp8_scaled.safetensors",
+    ],
+    "text_encoders": [
+        "clip_l.safetensors",
+        "t5xxl_fp8_e4m3fn_scaled.safetensors",
+        "qwen_2.5_vl_7b_fp8_scaled.safetensors",
+        "umt5_xxl_fp8_e4m3fn_scaled.safetensors",
+    ],
     "vae": ["ae.safetensors", "qwen_image_vae.safetensors", "wan2.2_vae.safetensors", "wan_2.1_vae.safetensors"],
 }
 
@@ -65,19 +81,35 @@ def test_every_family_is_found_from_the_official_files(object_info_core):
     assert files["sdxl"]["checkpoint"] in ("illustriousXL_v01.safetensors", "sd_xl_base_1.0.safetensors")
     assert found.present["sdxl"].files["checkpoint"] == ["illustriousXL_v01.safetensors", "sd_xl_base_1.0.safetensors"]
     assert files["sdxl_vpred"] == {"checkpoint": "noobaiXLNAIXL_vPred10Version.safetensors"}
-    assert files["flux1_dev"] == {"unet": "flux1-dev.safetensors", "clip_l": "clip_l.safetensors",
-                                  "t5": "t5xxl_fp8_e4m3fn_scaled.safetensors", "vae": "ae.safetensors"}
+    assert files["flux1_dev"] == {
+        "unet": "flux1-dev.safetensors",
+        "clip_l": "clip_l.safetensors",
+        "t5": "t5xxl_fp8_e4m3fn_scaled.safetensors",
+        "vae": "ae.safetensors",
+    }
     assert files["flux1_schnell"] == {"checkpoint": "flux1-schnell-fp8.safetensors"}  # all-in-one checkpoint
     assert files["flux1_kontext"]["unet"] == "flux1-dev-kontext_fp8_scaled.safetensors"
-    assert files["qwen_image"] == {"unet": "qwen_image_fp8_e4m3fn.safetensors", "text_encoder": "qwen_2.5_vl_7b_fp8_scaled.safetensors",
-                                   "vae": "qwen_image_vae.safetensors"}
+    assert files["qwen_image"] == {
+        "unet": "qwen_image_fp8_e4m3fn.safetensors",
+        "text_encoder": "qwen_2.5_vl_7b_fp8_scaled.safetensors",
+        "vae": "qwen_image_vae.safetensors",
+    }
     assert files["qwen_image_edit_2509"]["unet"] == "qwen_image_edit_2509_fp8_e4m3fn.safetensors"
-    assert files["wan22_ti2v_5b"] == {"unet": "wan2.2_ti2v_5B_fp16.safetensors", "text_encoder": "umt5_xxl_fp8_e4m3fn_scaled.safetensors",
-                                      "vae": "wan2.2_vae.safetensors"}
-    assert files["wan22_i2v_14b"] == files["wan22_flf2v_14b"] == {
-        "unet_high_noise": "wan2.2_i2v_high_noise_14B_fp8_scaled.safetensors",
-        "unet_low_noise": "wan2.2_i2v_low_noise_14B_fp8_scaled.safetensors",
-        "text_encoder": "umt5_xxl_fp8_e4m3fn_scaled.safetensors", "vae": "wan_2.1_vae.safetensors"}
+    assert files["wan22_ti2v_5b"] == {
+        "unet": "wan2.2_ti2v_5B_fp16.safetensors",
+        "text_encoder": "umt5_xxl_fp8_e4m3fn_scaled.safetensors",
+        "vae": "wan2.2_vae.safetensors",
+    }
+    assert (
+        files["wan22_i2v_14b"]
+        == files["wan22_flf2v_14b"]
+        == {
+            "unet_high_noise": "wan2.2_i2v_high_noise_14B_fp8_scaled.safetensors",
+            "unet_low_noise": "wan2.2_i2v_low_noise_14B_fp8_scaled.safetensors",
+            "text_encoder": "umt5_xxl_fp8_e4m3fn_scaled.safetensors",
+            "vae": "wan_2.1_vae.safetensors",
+        }
+    )
     assert files["wan22_fun_control_14b"]["unet_low_noise"] == "wan2.2_fun_control_low_noise_14B_fp8_scaled.safetensors"
     # a fine-tune whose name says no family is listed, not guessed; the refiner is not a base model
     assert found.unclassified == {"checkpoints": ["dreamshaper_8.safetensors", "sd_xl_refiner_1.0.safetensors"]}
@@ -85,8 +117,11 @@ def test_every_family_is_found_from_the_official_files(object_info_core):
 
 def test_the_folder_decides_what_a_file_is(object_info_core):
     # a Flux model among diffusion_models needs its encoders and VAE: without them the family is incomplete
-    found = detect_families(with_models(object_info_core, {"diffusion_models": ["flux1-dev.safetensors"],
-                                                           "text_encoders": ["clip_l.safetensors"]}))
+    found = detect_families(
+        with_models(
+            object_info_core, {"diffusion_models": ["flux1-dev.safetensors"], "text_encoders": ["clip_l.safetensors"]}
+        )
+    )
     assert "flux1_dev" not in found.present
     assert found.partial["flux1_dev"] == ["t5", "vae"]
     assert found.sentence("flux1_dev") == "Flux.1 dev is incomplete on this backend: it lacks the t5, vae file(s)."
@@ -95,28 +130,41 @@ def test_the_folder_decides_what_a_file_is(object_info_core):
     assert found.present["flux1_dev"].default_files == {"checkpoint": "flux1-dev-fp8.safetensors"}
     assert found.sentence("flux1_dev") == "Flux.1 dev is available."
     # a Wan 2.2 5B model with the Wan 2.1 VAE only is not complete (the 5B needs the Wan 2.2 VAE)
-    found = detect_families({"diffusion_models": ["wan2.2_ti2v_5B_fp16.safetensors"],
-                             "text_encoders": ["umt5_xxl_fp16.safetensors"], "vae": ["wan_2.1_vae.safetensors"]})
+    found = detect_families(
+        {
+            "diffusion_models": ["wan2.2_ti2v_5B_fp16.safetensors"],
+            "text_encoders": ["umt5_xxl_fp16.safetensors"],
+            "vae": ["wan_2.1_vae.safetensors"],
+        }
+    )
     assert found.partial == {"wan22_ti2v_5b": ["vae"]}
 
 
-@pytest.mark.parametrize("name, family", [
-    ("ponyDiffusionV6XL_v6StartWithThisOne.safetensors", "sdxl"),
-    ("animagine-xl-4.0.safetensors", "sdxl"),
-    ("NoobAI-XL-Vpred-v1.0.safetensors", "sdxl_vpred"),
-    ("illustrious_v_pred_1.0.safetensors", "sdxl_vpred"),
-    ("sd15/realisticVision_sd15.safetensors", "sd15"),
-    ("flux1-dev-fp8.safetensors", "flux1_dev"),
-])
+@pytest.mark.parametrize(
+    "name, family",
+    [
+        ("ponyDiffusionV6XL_v6StartWithThisOne.safetensors", "sdxl"),
+        ("animagine-xl-4.0.safetensors", "sdxl"),
+        ("NoobAI-XL-Vpred-v1.0.safetensors", "sdxl_vpred"),
+        ("illustrious_v_pred_1.0.safetensors", "sdxl_vpred"),
+        ("sd15/realisticVision_sd15.safetensors", "sd15"),
+        ("flux1-dev-fp8.safetensors", "flux1_dev"),
+    ],
+)
 def test_community_checkpoint_names(name, family):
     found = detect_families({"checkpoints": [name]})
     assert list(found.present) == [family], found
 
 
 def test_default_family_prefers_what_the_user_prefers_then_the_order():
-    found = detect_families({"checkpoints": ["sd_xl_base_1.0.safetensors", "v1-5-pruned-emaonly.safetensors"],
-                             "diffusion_models": ["wan2.2_ti2v_5B_fp16.safetensors"], "text_encoders": ["umt5_xxl_fp16.safetensors"],
-                             "vae": ["wan2.2_vae.safetensors"]})
+    found = detect_families(
+        {
+            "checkpoints": ["sd_xl_base_1.0.safetensors", "v1-5-pruned-emaonly.safetensors"],
+            "diffusion_models": ["wan2.2_ti2v_5B_fp16.safetensors"],
+            "text_encoders": ["umt5_xxl_fp16.safetensors"],
+            "vae": ["wan2.2_vae.safetensors"],
+        }
+    )
     assert default_family(found) == "sd15"
     assert default_family(found, preferred=("flux1_dev", "sdxl")) == "sdxl"
     assert default_family(found, "video") == "wan22_ti2v_5b"

@@ -82,8 +82,14 @@ def test_library_lists_every_workflow_with_parameters():
 
 def test_submit_queues_a_workflow_job_with_overrides():
     queue = FakeQueue()
-    job = forms.submit(load_config(), "http://127.0.0.1:9", "background", {"prompt": "a harbour", "seed": 7, "steps": None},
-                       queue=queue, priority=5)
+    job = forms.submit(
+        load_config(),
+        "http://127.0.0.1:9",
+        "background",
+        {"prompt": "a harbour", "seed": 7, "steps": None},
+        queue=queue,
+        priority=5,
+    )
     assert job.id == "job123"
     spec = queue.specs[0]
     assert (spec.kind, spec.priority) == ("workflow", 5)
@@ -131,7 +137,9 @@ def test_queue_blocker_names_what_the_backend_lacks(monkeypatch, object_info_cor
 
     bare = copy.deepcopy(object_info_core)
     bare["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0] = []  # a stock ComfyUI with no checkpoint yet
-    result = capability_service.BackendCapabilities("http://127.0.0.1:9", report=capability_service.capabilities_of(bare))
+    result = capability_service.BackendCapabilities(
+        "http://127.0.0.1:9", report=capability_service.capabilities_of(bare)
+    )
     monkeypatch.setattr(capability_service, "check", lambda *_a, **_k: result)
     blocker = forms.queue_blocker(load_config(), "http://127.0.0.1:9", "background")
     assert blocker.startswith("Background") and "checkpoint" in blocker.lower()

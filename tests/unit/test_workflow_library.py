@@ -11,15 +11,32 @@ import pytest
 
 from app.cli import main as cli_main
 from app.workflows import list_workflows, load_workflow, parameter_schema
-from app.workflows.manifest import load_library_manifest
 from app.workflows.lint import align_input_lists, lint_workflow, project_object_info, recorded_object_info
+from app.workflows.manifest import load_library_manifest
 from app.workflows.widgets import NodeSpecs
 
 REPO = Path(__file__).resolve().parents[2]
 LIBRARY = list_workflows()
-EXPECTED = {"panel", "character_sheet", "background", "img2img_restyle", "inpaint_region", "upscale_face_restore", "pose_extraction",
-            "pose_animation", "portrait_animation", "image_to_video", "text_to_video", "faceswap_image", "faceswap_video",
-            "wan22_text_to_video", "wan22_image_to_video", "wan22_i2v_14b", "wan22_first_last_frame", "wan22_pose_control"}
+EXPECTED = {
+    "panel",
+    "character_sheet",
+    "background",
+    "img2img_restyle",
+    "inpaint_region",
+    "upscale_face_restore",
+    "pose_extraction",
+    "pose_animation",
+    "portrait_animation",
+    "image_to_video",
+    "text_to_video",
+    "faceswap_image",
+    "faceswap_video",
+    "wan22_text_to_video",
+    "wan22_image_to_video",
+    "wan22_i2v_14b",
+    "wan22_first_last_frame",
+    "wan22_pose_control",
+}
 
 
 @pytest.fixture(scope="module")
@@ -81,4 +98,6 @@ def test_cli_convert_show_list_lint(tmp_path: Path, capsys: pytest.CaptureFixtur
 def test_cli_unknown_workflow_is_one_sentence(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["workflows", "show", "nope"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("error: Workflow 'nope' is neither a file nor a library workflow; the library has: background, ")
+    assert err.startswith(
+        "error: Workflow 'nope' is neither a file nor a library workflow; the library has: background, "
+    )

@@ -9,10 +9,28 @@ import pytest
 
 from app.workflows import WorkflowError, detect_format, load_workflow
 
-UI = {"nodes": [{"id": 1, "type": "EmptyImage", "inputs": [], "outputs": [{"name": "IMAGE", "type": "IMAGE", "links": [1]}], "widgets_values": [64, 64, 1, 0]},
-                {"id": 2, "type": "SaveImage", "inputs": [{"name": "images", "type": "IMAGE", "link": 1}], "widgets_values": ["x"]}],
-      "links": [[1, 1, 0, 2, 0, "IMAGE"]]}
-API = {"1": {"class_type": "EmptyImage", "inputs": {"width": 64}}, "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0]}}}
+UI = {
+    "nodes": [
+        {
+            "id": 1,
+            "type": "EmptyImage",
+            "inputs": [],
+            "outputs": [{"name": "IMAGE", "type": "IMAGE", "links": [1]}],
+            "widgets_values": [64, 64, 1, 0],
+        },
+        {
+            "id": 2,
+            "type": "SaveImage",
+            "inputs": [{"name": "images", "type": "IMAGE", "link": 1}],
+            "widgets_values": ["x"],
+        },
+    ],
+    "links": [[1, 1, 0, 2, 0, "IMAGE"]],
+}
+API = {
+    "1": {"class_type": "EmptyImage", "inputs": {"width": 64}},
+    "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0]}},
+}
 
 
 def write(tmp_path: Path, text: str, name: str = "w.json") -> Path:
@@ -56,8 +74,10 @@ def test_empty_and_wrong_shapes(tmp_path: Path) -> None:
     other = write(tmp_path, '{"hello": 1}', "other.json")
     with pytest.raises(WorkflowError) as err:
         load_workflow(other)
-    assert str(err.value) == ("The file is neither a ComfyUI workflow (a 'nodes' list) "
-                              "nor an API prompt (node ids mapping to class_type and inputs).")
+    assert str(err.value) == (
+        "The file is neither a ComfyUI workflow (a 'nodes' list) "
+        "nor an API prompt (node ids mapping to class_type and inputs)."
+    )
 
 
 def test_missing_file(tmp_path: Path) -> None:

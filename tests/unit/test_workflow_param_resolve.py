@@ -20,9 +20,14 @@ def legacy_workflow(core: dict) -> Workflow:
     width = g.node("InkframeInt", name="width", value=64, min=16, max=512, step=16, group="Size")
     image = g.node("InkframeImage", name="photo", image="cat.png")
     blank = g.node("EmptyImage", width=width[0], height=width[0], batch_size=1, color=0)
-    g.node("SaveImage", images=g.node("ImageBlend", image1=blank[0], image2=image[0], blend_factor=0.5, blend_mode="normal")[0],
-           filename_prefix="legacy")
-    g.node("SaveImage", images=g.node("InvertMask", mask=image[1])[0], filename_prefix="mask")  # MASK output of the image parameter
+    g.node(
+        "SaveImage",
+        images=g.node("ImageBlend", image1=blank[0], image2=image[0], blend_factor=0.5, blend_mode="normal")[0],
+        filename_prefix="legacy",
+    )
+    g.node(
+        "SaveImage", images=g.node("InvertMask", mask=image[1])[0], filename_prefix="mask"
+    )  # MASK output of the image parameter
     return Workflow(name="legacy", path=None, format="ui", raw=json.loads(json.dumps(g.build())))
 
 
@@ -38,28 +43,42 @@ def test_parameter_nodes_never_reach_the_backend(object_info_core: dict) -> None
     schema = {p.name: p for p in parameter_schema(workflow, object_info_core)}
     assert schema["width"].targets == (("3", "width"), ("3", "height")) and schema["photo"].targets == (("2", "image"),)
     out = apply_overrides(prompt, ["width=48", "photo=dog.png"], list(schema.values()))
-    assert (out["3"]["inputs"]["width"], out["3"]["inputs"]["height"], out["2"]["inputs"]["image"]) == (48, 48, "dog.png")
+    assert (out["3"]["inputs"]["width"], out["3"]["inputs"]["height"], out["2"]["inputs"]["image"]) == (
+        48,
+        48,
+        "dog.png",
+    )
     with pytest.raises(WorkflowError, match=r"^Parameter 'width' must be between 16 and 512, not 8\.$"):
         apply_overrides(prompt, ["width=8"], list(schema.values()))
-    by_node = apply_overrides(prompt, {"1.value": 8, "1.min": 8}, list(schema.values()))  # NODE.INPUT of the parameter node
+    by_node = apply_overrides(
+        prompt, {"1.value": 8, "1.min": 8}, list(schema.values())
+    )  # NODE.INPUT of the parameter node
     assert by_node["3"]["inputs"]["width"] == 8
     sentences = preflight(out, object_info_core).sentences()
-    assert sentences == ["Node 2 (LoadImage) input 'image' names file 'dog.png', "
-                         "which is not in ComfyUI's input folder; upload it first."]
+    assert sentences == [
+        "Node 2 (LoadImage) input 'image' names file 'dog.png', "
+        "which is not in ComfyUI's input folder; upload it first."
+    ]
 
 
 def test_api_prompts_and_chained_parameters_resolve() -> None:
     prompt = {
         "1": {"class_type": "InkframeInt", "inputs": {"name": "size", "value": 32}},
         "2": {"class_type": "InkframeInt", "inputs": {"name": "alias", "value": ["1", 0]}},
-        "3": {"class_type": "EmptyImage", "inputs": {"width": ["2", 0], "height": ["1", 0], "batch_size": 1, "color": 0}},
+        "3": {
+            "class_type": "EmptyImage",
+            "inputs": {"width": ["2", 0], "height": ["1", 0], "batch_size": 1, "color": 0},
+        },
         "4": {"class_type": "InkframeMask", "inputs": {"name": "m", "image": "m.png", "channel": "red"}},
         "5": {"class_type": "InvertMask", "inputs": {"mask": ["4", 0]}},
     }
     resolved = resolve_parameter_nodes(prompt)
     assert set(resolved) == {"3", "4", "5"}
     assert resolved["3"]["inputs"]["width"] == 32 and resolved["3"]["inputs"]["height"] == 32
-    assert resolved["4"]["class_type"] == "LoadImageMask" and resolved["4"]["inputs"] == {"image": "m.png", "channel": "red"}
+    assert resolved["4"]["class_type"] == "LoadImageMask" and resolved["4"]["inputs"] == {
+        "image": "m.png",
+        "channel": "red",
+    }
     assert to_api(prompt, {}) == resolved and prompt["3"]["inputs"]["width"] == ["2", 0]  # the input is not modified
 
 
@@ -73,5 +92,13 @@ def test_a_titled_primitive_is_a_parameter(object_info_core: dict) -> None:
     raw["nodes"][0]["properties"] = {}  # no Inkframe metadata at all
     workflow = Workflow(name="p", path=None, format="ui", raw=raw)
     [param] = parameter_schema(workflow, object_info_core)
-    assert (param.name, param.kind, param.label, param.default, param.targets) == ("canvas_width", "int", "Canvas width", 40, (("2", "width"),))
-    assert apply_overrides(to_api(workflow, object_info_core), ["canvas_width=72"], [param])["2"]["inputs"]["width"] == 72
+    assert (param.name, param.kind, param.label, param.default, param.targets) == (
+        "canvas_width",
+        "int",
+        "Canvas width",
+        40,
+        (("2", "width"),),
+    )
+    assert (
+        apply_overrides(to_api(workflow, object_info_core), ["canvas_width=72"], [param])["2"]["inputs"]["width"] == 72
+    )

@@ -12,11 +12,33 @@ from app.workflows.metadata import embed_png_metadata, read_png_metadata
 
 INFO = {
     "CheckpointLoaderSimple": {"input": {"required": {"ckpt_name": [[], {}]}}, "output": ["MODEL", "CLIP", "VAE"]},
-    "EmptyLatentImage": {"input": {"required": {"width": ["INT", {"default": 512, "min": 16, "max": 16384}], "height": ["INT", {"min": 16, "max": 16384}],
-                                                "batch_size": ["INT", {"min": 1, "max": 4096}]}}, "output": ["LATENT"]},
-    "KSampler": {"input": {"required": {"model": ["MODEL", {}], "seed": ["INT", {"min": 0}], "cfg": ["FLOAT", {"min": 0.0, "max": 100.0}],
-                                        "sampler_name": [["euler", "dpmpp_2m"], {}], "latent_image": ["LATENT", {}]}}, "output": ["LATENT"]},
-    "SaveLatent": {"input": {"required": {"samples": ["LATENT", {}], "filename_prefix": ["STRING", {}]}}, "output": [], "output_node": True},
+    "EmptyLatentImage": {
+        "input": {
+            "required": {
+                "width": ["INT", {"default": 512, "min": 16, "max": 16384}],
+                "height": ["INT", {"min": 16, "max": 16384}],
+                "batch_size": ["INT", {"min": 1, "max": 4096}],
+            }
+        },
+        "output": ["LATENT"],
+    },
+    "KSampler": {
+        "input": {
+            "required": {
+                "model": ["MODEL", {}],
+                "seed": ["INT", {"min": 0}],
+                "cfg": ["FLOAT", {"min": 0.0, "max": 100.0}],
+                "sampler_name": [["euler", "dpmpp_2m"], {}],
+                "latent_image": ["LATENT", {}],
+            }
+        },
+        "output": ["LATENT"],
+    },
+    "SaveLatent": {
+        "input": {"required": {"samples": ["LATENT", {}], "filename_prefix": ["STRING", {}]}},
+        "output": [],
+        "output_node": True,
+    },
 }
 
 
@@ -24,7 +46,10 @@ def prompt(**overrides):
     base = {
         "1": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "v1-5-pruned-emaonly.safetensors"}},
         "2": {"class_type": "EmptyLatentImage", "inputs": {"width": 512, "height": 512, "batch_size": 1}},
-        "3": {"class_type": "KSampler", "inputs": {"model": ["1", 0], "seed": 1, "cfg": 7.0, "sampler_name": "euler", "latent_image": ["2", 0]}},
+        "3": {
+            "class_type": "KSampler",
+            "inputs": {"model": ["1", 0], "seed": 1, "cfg": 7.0, "sampler_name": "euler", "latent_image": ["2", 0]},
+        },
         "4": {"class_type": "SaveLatent", "inputs": {"samples": ["3", 0], "filename_prefix": "x"}},
     }
     for key, value in overrides.items():
@@ -40,8 +65,15 @@ def test_missing_model_uses_the_manifest_hint() -> None:
         "Node 1 (CheckpointLoaderSimple) input 'ckpt_name' needs model v1-5-pruned-emaonly.safetensors, "
         "which this ComfyUI does not have; "
         "download it with `python scripts/download_models.py --only v1-5-pruned-emaonly.safetensors` "
-        "(https://huggingface.co/stable-diffusion-v1-5/stable-diffusion-v1-5/resolve/main/v1-5-pruned-emaonly.safetensors)."]
-    info = {**INFO, "CheckpointLoaderSimple": {"input": {"required": {"ckpt_name": [["v1-5-pruned-emaonly.safetensors"], {}]}}, "output": ["MODEL", "CLIP", "VAE"]}}
+        "(https://huggingface.co/stable-diffusion-v1-5/stable-diffusion-v1-5/resolve/main/v1-5-pruned-emaonly.safetensors)."
+    ]
+    info = {
+        **INFO,
+        "CheckpointLoaderSimple": {
+            "input": {"required": {"ckpt_name": [["v1-5-pruned-emaonly.safetensors"], {}]}},
+            "output": ["MODEL", "CLIP", "VAE"],
+        },
+    }
     assert preflight(prompt(), info).ok
 
 
@@ -93,7 +125,11 @@ def test_png_metadata_roundtrip_like_comfyui() -> None:
     Image.new("RGB", (4, 4), "red").save(buffer, format="PNG")
     data = embed_png_metadata(buffer.getvalue(), prompt(), {"nodes": [], "links": []}, {"inkframe": {"job": "j1"}})
     meta = read_png_metadata(data)
-    assert meta["prompt"] == prompt() and meta["workflow"] == {"nodes": [], "links": []} and meta["inkframe"] == {"job": "j1"}
+    assert (
+        meta["prompt"] == prompt()
+        and meta["workflow"] == {"nodes": [], "links": []}
+        and meta["inkframe"] == {"job": "j1"}
+    )
     image = Image.open(io.BytesIO(data))
     assert set(image.text) == {"prompt", "workflow", "inkframe"} and image.size == (4, 4)
 
@@ -107,15 +143,34 @@ def test_lint_names_the_type_of_a_node_the_backend_lacks() -> None:
     from app.workflows.lint import lint_workflow
     from app.workflows.model import Workflow
 
-    ui = {"nodes": [
-        {"id": 1, "type": "EmptyLatentImage", "mode": 0, "inputs": [], "outputs": [{"name": "LATENT", "type": "LATENT", "links": [1]}], "widgets_values": [512, 512, 1]},
-        {"id": 2, "type": "VHS_VideoCombine", "mode": 0, "inputs": [{"name": "images", "type": "IMAGE", "link": 1}], "outputs": [], "widgets_values": [8, 0, "x", "video/webm", False, True]},
-    ], "links": [[1, 1, 0, 2, 0, "LATENT"]]}
+    ui = {
+        "nodes": [
+            {
+                "id": 1,
+                "type": "EmptyLatentImage",
+                "mode": 0,
+                "inputs": [],
+                "outputs": [{"name": "LATENT", "type": "LATENT", "links": [1]}],
+                "widgets_values": [512, 512, 1],
+            },
+            {
+                "id": 2,
+                "type": "VHS_VideoCombine",
+                "mode": 0,
+                "inputs": [{"name": "images", "type": "IMAGE", "link": 1}],
+                "outputs": [],
+                "widgets_values": [8, 0, "x", "video/webm", False, True],
+            },
+        ],
+        "links": [[1, 1, 0, 2, 0, "LATENT"]],
+    }
     report = lint_workflow(Workflow("t", None, "ui", ui), INFO, None, check_models=False)
-    assert report.sentences() == ["Node 2 needs node type VHS_VideoCombine "
-                                  "from the ComfyUI-VideoHelperSuite node pack, "
-                                  "which this ComfyUI lacks; "
-                                  "install it with `comfy node install comfyui-videohelpersuite`."]
+    assert report.sentences() == [
+        "Node 2 needs node type VHS_VideoCombine "
+        "from the ComfyUI-VideoHelperSuite node pack, "
+        "which this ComfyUI lacks; "
+        "install it with `comfy node install comfyui-videohelpersuite`."
+    ]
 
 
 def test_legacy_group_node_says_how_to_fix_it() -> None:
@@ -123,7 +178,8 @@ def test_legacy_group_node_says_how_to_fix_it() -> None:
     p["5"] = {"inputs": {}, "_meta": {"missing_node_type": "workflow>Upscale"}}
     assert preflight(p, INFO, check_models=False).sentences() == [
         "Node 5 is a legacy group node (workflow>Upscale), which this converter does not expand; "
-        "open the workflow in ComfyUI, convert the group node to a subgraph and save it again."]
+        "open the workflow in ComfyUI, convert the group node to a subgraph and save it again."
+    ]
 
 
 def test_one_sentence_per_cause_and_long_lists_summarised() -> None:
@@ -135,6 +191,7 @@ def test_one_sentence_per_cause_and_long_lists_summarised() -> None:
     assert preflight(p, INFO, check_models=False).sentences() == [
         "Nodes 10, 11 and 12 need node types VHS_LoadVideoPath and VHS_VideoCombine "
         "from the ComfyUI-VideoHelperSuite node pack, "
-        "which this ComfyUI lacks; install it with `comfy node install comfyui-videohelpersuite`."]
+        "which this ComfyUI lacks; install it with `comfy node install comfyui-videohelpersuite`."
+    ]
     many = PreflightReport(tuple(Problem("out_of_range", str(i), f"Node {i} is out of range.") for i in range(12)))
     assert many.sentences()[-1] == "And 4 more problems." and len(many.sentences()) == 9

@@ -13,8 +13,10 @@ from app.config import Config
 from app.services import workflow_upload_service as uploads
 from app.workflows.library import WORKFLOWS_DIR
 
-API_PROMPT = {"1": {"class_type": "EmptyImage", "inputs": {"width": 8, "height": 8, "batch_size": 1, "color": 0}},
-              "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": "x"}}}
+API_PROMPT = {
+    "1": {"class_type": "EmptyImage", "inputs": {"width": 8, "height": 8, "batch_size": 1, "color": 0}},
+    "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": "x"}},
+}
 
 
 @pytest.fixture
@@ -40,20 +42,29 @@ def test_ui_json_is_kept_under_a_safe_name(config: Config):
 
 def test_png_with_an_embedded_workflow_prefers_the_ui_graph(config: Config):
     ui = (WORKFLOWS_DIR / "background.json").read_text()
-    path = uploads.add_workflow(config, "ComfyUI_00001_.png", png_with({"prompt": json.dumps(API_PROMPT), "workflow": ui}))
+    path = uploads.add_workflow(
+        config, "ComfyUI_00001_.png", png_with({"prompt": json.dumps(API_PROMPT), "workflow": ui})
+    )
     assert json.loads(path.read_text())["nodes"]
     api_only = uploads.add_workflow(config, "api.png", png_with({"prompt": json.dumps(API_PROMPT)}))
     assert json.loads(api_only.read_text()) == API_PROMPT
 
 
-@pytest.mark.parametrize(("name", "data", "sentence"), [
-    ("plain.png", png_with({}), "holds no ComfyUI workflow"),
-    ("notes.json", b'{"hello": "world"}', "is not a workflow the studio can read"),
-    ("broken.json", b'{"nodes": [', "is not valid JSON"),
-    ("binary.json", b"\xff\xfe\x00", "neither a workflow JSON file nor a PNG"),
-    ("background.json", (WORKFLOWS_DIR / "background.json").read_bytes(), "a built-in workflow is called 'background'"),
-    ("...json", b"{}", "gives no usable workflow name"),
-])
+@pytest.mark.parametrize(
+    ("name", "data", "sentence"),
+    [
+        ("plain.png", png_with({}), "holds no ComfyUI workflow"),
+        ("notes.json", b'{"hello": "world"}', "is not a workflow the studio can read"),
+        ("broken.json", b'{"nodes": [', "is not valid JSON"),
+        ("binary.json", b"\xff\xfe\x00", "neither a workflow JSON file nor a PNG"),
+        (
+            "background.json",
+            (WORKFLOWS_DIR / "background.json").read_bytes(),
+            "a built-in workflow is called 'background'",
+        ),
+        ("...json", b"{}", "gives no usable workflow name"),
+    ],
+)
 def test_bad_uploads_are_refused_with_one_sentence_and_nothing_written(config: Config, name, data, sentence):
     with pytest.raises(uploads.WorkflowUploadError, match=sentence):
         uploads.add_workflow(config, name, data)

@@ -54,8 +54,10 @@ class PanelBorder:
         check_image(image)
         width, height = image.size
         if 2 * self.width >= min(width, height):
-            raise EffectError(f"Panel border width {self.width} leaves nothing of a {width}x{height} image; "
-                              f"use at most {min(width, height) // 2 - 1}.")
+            raise EffectError(
+                f"Panel border width {self.width} leaves nothing of a {width}x{height} image; "
+                f"use at most {min(width, height) // 2 - 1}."
+            )
         outer, inner = self._masks(image.size)
         ring = ImageChops.subtract(outer, inner)
         rgba = image.convert("RGBA")
@@ -81,8 +83,15 @@ class PanelBorder:
             radius = self.corner_radius or 3 * w
             radius = min(radius, min(width, height) // 2)
             inner_radius = max(radius - w, 0)
-            outer = draw_mask(size, lambda d, f: d.rounded_rectangle((0, 0, width * f - 1, height * f - 1), radius * f, fill=255))
-            inner = draw_mask(size, lambda d, f: d.rounded_rectangle((w * f, w * f, (width - w) * f - 1, (height - w) * f - 1), inner_radius * f, fill=255))
+            outer = draw_mask(
+                size, lambda d, f: d.rounded_rectangle((0, 0, width * f - 1, height * f - 1), radius * f, fill=255)
+            )
+            inner = draw_mask(
+                size,
+                lambda d, f: d.rounded_rectangle(
+                    (w * f, w * f, (width - w) * f - 1, (height - w) * f - 1), inner_radius * f, fill=255
+                ),
+            )
             return outer, inner
         rng = np.random.default_rng(self.seed)
         wobble = self.roughness * w
@@ -93,7 +102,9 @@ class PanelBorder:
         return outer, inner
 
 
-def _wobbly_rect(rng: np.random.Generator, inset: float, width: int, height: int, amplitude: float) -> list[tuple[float, float]]:
+def _wobbly_rect(
+    rng: np.random.Generator, inset: float, width: int, height: int, amplitude: float
+) -> list[tuple[float, float]]:
     """A rectangle `inset` pixels inside the image, each side displaced by smooth noise of +-amplitude/2."""
     corners = [(inset, inset), (width - inset, inset), (width - inset, height - inset), (inset, height - inset)]
     points: list[tuple[float, float]] = []

@@ -22,7 +22,7 @@ from .raster import (
 
 # Half-width profile of one stroke along its length (0 = tail, 1 = tip): swells fast, tapers long.
 _PROFILE_U = np.linspace(0.0, 1.0, 14)
-_PROFILE_W = np.sin(np.pi * _PROFILE_U ** 0.55)
+_PROFILE_W = np.sin(np.pi * _PROFILE_U**0.55)
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,10 @@ class SpeedLines:
             or low_high[0] > low_high[1]
             or low_high[1] <= 0
         ):
-            raise EffectError("Speed lines length must be (shortest, longest) fractions of the diagonal, "
-                              f"0 to 1 and shortest <= longest, got {self.length!r}.")
+            raise EffectError(
+                "Speed lines length must be (shortest, longest) fractions of the diagonal, "
+                f"0 to 1 and shortest <= longest, got {self.length!r}."
+            )
         check_range("Speed lines clear_band", self.clear_band, 0.0, 0.9)
         parse_color("Speed lines color", self.color)
         check_range("Speed lines opacity", self.opacity, 0.0, 1.0)
@@ -78,7 +80,11 @@ class SpeedLines:
         clear = self.clear_band * half_across
         strokes = []
         for _ in range(self.count):
-            offset = rng.uniform(clear, half_across) * rng.choice((-1.0, 1.0)) if clear else rng.uniform(-half_across, half_across)
+            offset = (
+                rng.uniform(clear, half_across) * rng.choice((-1.0, 1.0))
+                if clear
+                else rng.uniform(-half_across, half_across)
+            )
             length = rng.uniform(*self.length) * diagonal
             start = rng.uniform(-half_along - 0.3 * length, half_along - 0.7 * length)
             stroke_w = max_w * rng.uniform(0.2, 1.0) ** 1.6
@@ -130,7 +136,12 @@ class FocusLines:
     def clear_ellipse(self, size: tuple[int, int]) -> tuple[float, float, float, float]:
         """(cx, cy, rx, ry) in pixels of the area no stroke enters."""
         width, height = size
-        return (self.center[0] * width, self.center[1] * height, self.clear_radius * width / 2, self.clear_radius * height / 2)
+        return (
+            self.center[0] * width,
+            self.center[1] * height,
+            self.clear_radius * width / 2,
+            self.clear_radius * height / 2,
+        )
 
     def render(self, image: Image.Image) -> Image.Image:
         check_image(image)

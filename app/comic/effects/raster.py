@@ -23,7 +23,12 @@ class EffectError(InkframeError):
 
 
 def check_range(name: str, value: float, low: float, high: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not low <= value <= high:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or not low <= value <= high
+    ):
         raise EffectError(f"{name} must be a number from {low:g} to {high:g}, got {value!r}.")
 
 
@@ -46,7 +51,11 @@ def check_point(name: str, value: tuple[float, float]) -> None:
 
 def parse_color(name: str, value: str | tuple[int, int, int]) -> RGB:
     """A PIL colour name, '#rrggbb' or an (r, g, b) tuple -> (r, g, b); EffectError otherwise."""
-    if isinstance(value, (tuple, list)) and len(value) == 3 and all(isinstance(v, int) and 0 <= v <= 255 for v in value):
+    if (
+        isinstance(value, (tuple, list))
+        and len(value) == 3
+        and all(isinstance(v, int) and 0 <= v <= 255 for v in value)
+    ):
         return int(value[0]), int(value[1]), int(value[2])
     if isinstance(value, str):
         try:

@@ -16,8 +16,8 @@ from ..model import Panel
 from .placement import Avoid, Request, place_all, reading_order_breaks
 from .sfx import render_sfx, rotated_size, sfx_angle, sfx_seed
 from .shapes import BalloonShape, draw_balloon
-from .textfit import TextBlock, display_text, fit_text
 from .style import LetteringStyle
+from .textfit import TextBlock, display_text, fit_text
 
 Severity = Literal["error", "warning"]
 W_FIGURE = 3.0  # a detected body: lettering may cover it, but prefers not to
@@ -105,10 +105,15 @@ def plan_panel(
     left, top, right, bottom = box
     width, height = right - left, bottom - top
     issues: list[LetteringIssue] = []
-    fitted = [_fit_item(panel, index, width, height, px_per_pt, style, language, page_number, issues) for index in range(len(panel.dialogue))]
+    fitted = [
+        _fit_item(panel, index, width, height, px_per_pt, style, language, page_number, issues)
+        for index in range(len(panel.dialogue))
+    ]
     requests = [
         Request(
-            item.variants[0][1], item.variants[0][2], panel.dialogue[item.index].kind,
+            item.variants[0][1],
+            item.variants[0][2],
+            panel.dialogue[item.index].kind,
             anchor=speaker_anchor(panel, panel.dialogue[item.index].speaker, box),
             keep_out=speaker_face(panel, panel.dialogue[item.index].speaker, box),
             pinned=_pinned(panel.dialogue[item.index].position, box),
@@ -118,25 +123,52 @@ def plan_panel(
         )
         for item in fitted
     ]
-    avoid = avoid_regions(panel, box) + [Avoid((*_to_px(box, f[0], f[1]), *_to_px(box, f[2], f[3])), W_FIGURE) for f in figures]
+    avoid = avoid_regions(panel, box) + [
+        Avoid((*_to_px(box, f[0], f[1]), *_to_px(box, f[2], f[3])), W_FIGURE) for f in figures
+    ]
     placements = place_all(requests, (left, top, right, bottom), avoid, rtl=rtl, limit=limit)
     items = []
     for item, placement in zip(fitted, placements):
         for what in placement.overlaps:
             issues.append(_issue(page_number, panel, item.index, "warning", f"could not be kept off {what}"))
         if placement.squeezed and not any(i.index == item.index and i.severity == "error" for i in issues):
-            issues.append(_issue(page_number, panel, item.index, "error",
-                                 "the balloon is larger than its panel; it was drawn inside the panel "
-                                 "and its text is cut at the border, shorten the text or split it"))
+            issues.append(
+                _issue(
+                    page_number,
+                    panel,
+                    item.index,
+                    "error",
+                    "the balloon is larger than its panel; it was drawn inside the panel "
+                    "and its text is cut at the border, shorten the text or split it",
+                )
+            )
         block = item.variants[placement.variant][0]
         balloon = panel.dialogue[item.index]
-        items.append(PlacedItem(item.index, balloon.kind, item.text, item.font, block, placement.body, placement.tail_tip, balloon.break_border))
+        items.append(
+            PlacedItem(
+                item.index,
+                balloon.kind,
+                item.text,
+                item.font,
+                block,
+                placement.body,
+                placement.tail_tip,
+                balloon.break_border,
+            )
+        )
     kinds = [panel.dialogue[item.index].kind for item in fitted]
     for earlier, later in reading_order_breaks([p.body for p in placements], kinds, rtl=rtl):
-        issues.append(_issue(page_number, panel, fitted[later].index, "warning",
-                             f"reads before item {fitted[earlier].index + 1} on the "
-                             f"{'right-to-left' if rtl else 'left-to-right'} Z-path; "
-                             "there is no room to place it in script order, move it with @x/y or shorten the text"))
+        issues.append(
+            _issue(
+                page_number,
+                panel,
+                fitted[later].index,
+                "warning",
+                f"reads before item {fitted[earlier].index + 1} on the "
+                f"{'right-to-left' if rtl else 'left-to-right'} Z-path; "
+                "there is no room to place it in script order, move it with @x/y or shorten the text",
+            )
+        )
     return PanelPlan(page_number, panel.number, box, tuple(items), max(1.0, style.outline_pt * px_per_pt)), issues
 
 
@@ -153,13 +185,23 @@ NARROW_FACTOR = 0.62  # a narrower, taller wrap offered to the placer when space
 
 
 def _fit_item(
-    panel: Panel, index: int, width: int, height: int, px_per_pt: float, style: LetteringStyle, language: str, page_number: int, issues: list[LetteringIssue]
+    panel: Panel,
+    index: int,
+    width: int,
+    height: int,
+    px_per_pt: float,
+    style: LetteringStyle,
+    language: str,
+    page_number: int,
+    issues: list[LetteringIssue],
 ) -> _Fitted:
     balloon = panel.dialogue[index]
     text = balloon.text.upper() if style.uppercase and balloon.kind != "sfx" else balloon.text
     font_problems: list[str] = []
     if balloon.kind == "sfx":
-        max_size = max(8, int(style.sfx_pt * px_per_pt), int(height * style.sfx_panel_fraction))  # big panels, big sounds
+        max_size = max(
+            8, int(style.sfx_pt * px_per_pt), int(height * style.sfx_panel_fraction)
+        )  # big panels, big sounds
         font = _choose_font("sfx", text, style, max_size, font_problems)
         probe = font.load().getbbox(text)
         scale = min(1.0, 0.7 * width / max(1, probe[2] - probe[0]), 0.3 * height / max(1, probe[3] - probe[1]))
@@ -178,16 +220,30 @@ def _fit_item(
 
         def fit(limit_width: int, low: int, high: int) -> TextBlock:
             return fit_text(
-                text, lambda size: font.with_size(size).load(), shape=shape, min_size=low, max_size=high,
-                max_width=limit_width, max_height=int(height * style.balloon_height), language=language, raqm=has_raqm(),
+                text,
+                lambda size: font.with_size(size).load(),
+                shape=shape,
+                min_size=low,
+                max_size=high,
+                max_width=limit_width,
+                max_height=int(height * style.balloon_height),
+                language=language,
+                raqm=has_raqm(),
             )
 
         block = fit(max_width, min_size, max_size)
         if not block.fits:
-            issues.append(_issue(page_number, panel, index, "error",
-                                 f"the text does not fit even at the minimum size ({style.min_pt:g} pt); "
-                                 "it is drawn inside its panel but overflows its balloon, "
-                                 "shorten the text or split it"))
+            issues.append(
+                _issue(
+                    page_number,
+                    panel,
+                    index,
+                    "error",
+                    f"the text does not fit even at the minimum size ({style.min_pt:g} pt); "
+                    "it is drawn inside its panel but overflows its balloon, "
+                    "shorten the text or split it",
+                )
+            )
         sx, sy = _BODY_SCALE.get(balloon.kind, (1.0, 1.0))
         variants = [(block, block.shape_width * sx, block.shape_height * sy)]
         if shape == "ellipse" and block.fits and len(block.lines) < 6:
@@ -213,7 +269,9 @@ def _pinned(position: Any, box: tuple[int, int, int, int]) -> tuple[float, float
     return _to_px(box, position.x, position.y) if position is not None else None
 
 
-def speaker_face(panel: Panel, speaker: str | None, box: tuple[int, int, int, int]) -> tuple[float, float, float, float] | None:
+def speaker_face(
+    panel: Panel, speaker: str | None, box: tuple[int, int, int, int]
+) -> tuple[float, float, float, float] | None:
     """The speaker's detected face box in page pixels, if any (tails stop before it)."""
     if not speaker:
         return None
@@ -243,11 +301,21 @@ def speaker_anchor(panel: Panel, speaker: str | None, box: tuple[int, int, int, 
 
 def avoid_regions(panel: Panel, box: tuple[int, int, int, int]) -> list[Avoid]:
     """Faces (strong) and head zones around stated character positions (weaker)."""
-    regions = [Avoid((*_to_px(box, f.left, f.top), *_to_px(box, f.right, f.bottom)), 30.0) for f in panel.faces.values()]
+    regions = [
+        Avoid((*_to_px(box, f.left, f.top), *_to_px(box, f.right, f.bottom)), 30.0) for f in panel.faces.values()
+    ]
     for name, point in panel.character_positions.items():
         if name in panel.faces:
             continue
-        regions.append(Avoid((*_to_px(box, max(0, point.x - 0.1), max(0, point.y - 0.12)), *_to_px(box, min(1, point.x + 0.1), min(1, point.y + 0.14))), 8.0))
+        regions.append(
+            Avoid(
+                (
+                    *_to_px(box, max(0, point.x - 0.1), max(0, point.y - 0.12)),
+                    *_to_px(box, min(1, point.x + 0.1), min(1, point.y + 0.14)),
+                ),
+                8.0,
+            )
+        )
     return regions
 
 
@@ -275,7 +343,13 @@ def _draw_item(page: Image.Image, item: PlacedItem, outline_px: float, style: Le
         page.paste(tile, (int(cx - tile.width / 2), int(cy - tile.height / 2)), tile)
         return
     fill = style.caption_fill if item.kind == "caption" else style.balloon_fill
-    draw_balloon(page, BalloonShape(item.kind, item.body, item.tail_tip, outline_px, seed=sfx_seed(item.text)), fill=fill, ink=style.ink, scale=style.supersample)
+    draw_balloon(
+        page,
+        BalloonShape(item.kind, item.body, item.tail_tip, outline_px, seed=sfx_seed(item.text)),
+        fill=fill,
+        ink=style.ink,
+        scale=style.supersample,
+    )
     assert item.block is not None
     draw = ImageDraw.Draw(page)
     font = item.font.load()
@@ -306,17 +380,26 @@ def _spill(plan: PanelPlan, items: list[PlacedItem]) -> tuple[int, int, int, int
             ys += [item.tail_tip[1] - pad, item.tail_tip[1] + pad]
     if not xs or (min(xs) >= left and min(ys) >= top and max(xs) <= right and max(ys) <= bottom):
         return None
-    return (int(min(min(xs), left)), int(min(min(ys), top)), int(max(max(xs), right)) + 1, int(max(max(ys), bottom)) + 1)
+    return (
+        int(min(min(xs), left)),
+        int(min(min(ys), top)),
+        int(max(max(xs), right)) + 1,
+        int(max(max(ys), bottom)) + 1,
+    )
 
 
-def _restore_outside(page: Image.Image, before: Image.Image, box: tuple[int, int, int, int], region: tuple[int, int, int, int]) -> None:
+def _restore_outside(
+    page: Image.Image, before: Image.Image, box: tuple[int, int, int, int], region: tuple[int, int, int, int]
+) -> None:
     """Put back the pixels of `region` that lie outside the panel `box`: lettering stays in its panel."""
     inside = page.crop(box)
     page.paste(before, region[:2])
     page.paste(inside, box[:2])
 
 
-def letter_panel(page: Image.Image, panel: Panel, box: tuple[int, int, int, int], **kwargs: Any) -> list[LetteringIssue]:
+def letter_panel(
+    page: Image.Image, panel: Panel, box: tuple[int, int, int, int], **kwargs: Any
+) -> list[LetteringIssue]:
     """Plan and draw a panel's lettering onto `page`; returns the issues (see `plan_panel`)."""
     plan, issues = plan_panel(panel, box, **kwargs)
     draw_plan(page, plan, style=kwargs.get("style"))

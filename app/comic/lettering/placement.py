@@ -84,7 +84,9 @@ def _center(box: Box) -> Point:
     return ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
 
 
-def place_all(requests: list[Request], panel: Box, avoid: list[Avoid], *, rtl: bool = False, limit: Box | None = None) -> list[Placement]:
+def place_all(
+    requests: list[Request], panel: Box, avoid: list[Avoid], *, rtl: bool = False, limit: Box | None = None
+) -> list[Placement]:
     """Place every request in order (the script's reading order) inside `panel`, and inside `limit`
     (the page's safe area) when given."""
     width, height = panel[2] - panel[0], panel[3] - panel[1]
@@ -96,7 +98,13 @@ def place_all(requests: list[Request], panel: Box, avoid: list[Avoid], *, rtl: b
     requests = [_squeeze(r, broken if r.break_border else area) for r in requests]
     for index, request in enumerate(requests):
         if request.pinned is not None:
-            fixed[index] = _clamp_box(request.pinned[0], request.pinned[1], request.width, request.height, broken if request.break_border else area)
+            fixed[index] = _clamp_box(
+                request.pinned[0],
+                request.pinned[1],
+                request.width,
+                request.height,
+                broken if request.break_border else area,
+            )
         elif request.kind == "caption":
             fixed[index] = _caption_box(request, area, corner_stack, opening=index < first_balloon, rtl=rtl)
     # Beam search: each free balloon keeps its best few spots, so an early balloon does not take
@@ -110,7 +118,9 @@ def place_all(requests: list[Request], panel: Box, avoid: list[Avoid], *, rtl: b
                 continue
             others = bodies + [box for k, box in fixed.items() if k > index]
             previous = next((bodies[k] for k in range(index - 1, -1, -1) if requests[k].kind != "sfx"), None)
-            candidates = _candidates(request, broken if request.break_border else area, others, avoid, previous, rtl=rtl)
+            candidates = _candidates(
+                request, broken if request.break_border else area, others, avoid, previous, rtl=rtl
+            )
             for spot_cost, body, variant in _diverse(candidates, 0.15 * min(width, height)):
                 grown.append((cost + spot_cost, bodies + [body], variants + [variant]))
         grown.sort(key=lambda item: item[0])
@@ -119,7 +129,11 @@ def place_all(requests: list[Request], panel: Box, avoid: list[Avoid], *, rtl: b
     results: list[Placement] = []
     for index, (request, body) in enumerate(zip(requests, bodies)):
         overlaps = tuple(
-            [f"lettering {k + 1}" for k, other in enumerate(bodies[:index]) if overlap_area(body, other) > 0.02 * _area(body)]
+            [
+                f"lettering {k + 1}"
+                for k, other in enumerate(bodies[:index])
+                if overlap_area(body, other) > 0.02 * _area(body)
+            ]
             + ["a face" for a in avoid if a.weight >= W_OVERLAP_FACE and overlap_area(body, a.box) > 0]
         )
         faces = [a.box for a in avoid if a.weight >= W_OVERLAP_FACE]
@@ -149,8 +163,16 @@ def _squeeze(request: Request, area: Box) -> Request:
         return request
     fitting = tuple((w, h) for w, h in request.alternatives if w <= aw and h <= ah)
     if fitting:  # a narrower wrap that fits is taken instead
-        return replace(request, width=fitting[0][0], height=fitting[0][1], alternatives=(), base_variant=request.alternatives.index(fitting[0]) + 1)
-    return replace(request, width=min(request.width, aw), height=min(request.height, ah), alternatives=(), squeezed=True)
+        return replace(
+            request,
+            width=fitting[0][0],
+            height=fitting[0][1],
+            alternatives=(),
+            base_variant=request.alternatives.index(fitting[0]) + 1,
+        )
+    return replace(
+        request, width=min(request.width, aw), height=min(request.height, ah), alternatives=(), squeezed=True
+    )
 
 
 def reading_order_breaks(bodies: list[Box], kinds: list[str], *, rtl: bool = False) -> list[tuple[int, int]]:
@@ -185,13 +207,17 @@ def _diverse(candidates: list[tuple[float, Box, int]], spacing: float) -> list[t
     return chosen
 
 
-def _candidates(request: Request, area: Box, placed: list[Box], avoid: list[Avoid], previous: Box | None, *, rtl: bool) -> list[tuple[float, Box, int]]:
+def _candidates(
+    request: Request, area: Box, placed: list[Box], avoid: list[Avoid], previous: Box | None, *, rtl: bool
+) -> list[tuple[float, Box, int]]:
     """Candidate (cost, body, size variant) on a grid over the area, cheapest first."""
     aw, ah = area[2] - area[0], area[3] - area[1]
     sfx = request.kind == "sfx"
     scored: dict[Box, tuple[float, int]] = {}
     sizes = ((request.width, request.height), *request.alternatives)
-    for (gy, gx), (variant, (width, height)) in itertools.product(itertools.product(range(_GRID), range(_GRID)), enumerate(sizes)):
+    for (gy, gx), (variant, (width, height)) in itertools.product(
+        itertools.product(range(_GRID), range(_GRID)), enumerate(sizes)
+    ):
         cx = area[0] + aw * (gx + 0.5) / _GRID
         cy = area[1] + ah * (gy + 0.5) / _GRID
         body = _clamp_box(cx, cy, width, height, area)
@@ -204,7 +230,9 @@ def _candidates(request: Request, area: Box, placed: list[Box], avoid: list[Avoi
         for region in avoid:
             covered = overlap_area(body, region.box)
             if covered > 0:
-                cost += region.weight * covered / _area(region.box) + (W_TOUCH_FACE if region.weight >= W_OVERLAP_FACE else 0.0)
+                cost += region.weight * covered / _area(region.box) + (
+                    W_TOUCH_FACE if region.weight >= W_OVERLAP_FACE else 0.0
+                )
         if sfx:
             cost += 0.6 * abs(by - (area[1] + ah * 0.6)) / ah
         else:

@@ -31,7 +31,9 @@ def render_sfx(text: str, font: Any, *, raqm: bool = True) -> Image.Image:
     pad = stroke * 2
     tile = Image.new("RGBA", (right - left + 2 * pad, bottom - top + 2 * pad), (0, 0, 0, 0))
     fill = _FILLS[sfx_seed(text) % len(_FILLS)]
-    ImageDraw.Draw(tile).text((pad - left, pad - top), shown, font=font, fill=(*fill, 255), stroke_width=stroke, stroke_fill=(0, 0, 0, 255))
+    ImageDraw.Draw(tile).text(
+        (pad - left, pad - top), shown, font=font, fill=(*fill, 255), stroke_width=stroke, stroke_fill=(0, 0, 0, 255)
+    )
     return tile.rotate(sfx_angle(text), resample=Image.Resampling.BICUBIC, expand=True)
 
 

@@ -39,7 +39,9 @@ class BalloonShape:
         return ((right - left) / 2, (bottom - top) / 2)
 
 
-def draw_balloon(page: Image.Image, shape: BalloonShape, *, fill: Color = (255, 255, 255), ink: Color = (0, 0, 0), scale: int = 3) -> None:
+def draw_balloon(
+    page: Image.Image, shape: BalloonShape, *, fill: Color = (255, 255, 255), ink: Color = (0, 0, 0), scale: int = 3
+) -> None:
     """Draw `shape` onto the RGB `page` in place."""
     margin = shape.outline * 2 + max(shape.radii) * 0.2 + 4
     points = [(shape.body[0], shape.body[1]), (shape.body[2], shape.body[3])]
@@ -62,7 +64,14 @@ def draw_balloon(page: Image.Image, shape: BalloonShape, *, fill: Color = (255, 
 
 
 class _Painter:
-    def __init__(self, shape: BalloonShape, origin: tuple[int, int], scale: int, cover: ImageDraw.ImageDraw, ink: ImageDraw.ImageDraw) -> None:
+    def __init__(
+        self,
+        shape: BalloonShape,
+        origin: tuple[int, int],
+        scale: int,
+        cover: ImageDraw.ImageDraw,
+        ink: ImageDraw.ImageDraw,
+    ) -> None:
         self.shape, self.scale = shape, scale
         self.cover, self.ink = cover, ink
         self.ox, self.oy = origin
@@ -114,7 +123,11 @@ class _Painter:
         spikes = min(spikes, 34)
         jitter = [self.rng.uniform(0.86, 1.0) for _ in range(spikes * 2)]
         tail = self._tail(0) if self.tip else None
-        self._solid([self._burst(-self.ow * 1.3, spikes, jitter), self._burst(0, spikes, jitter)], tail, self._tail(self.ow) if tail else None)
+        self._solid(
+            [self._burst(-self.ow * 1.3, spikes, jitter), self._burst(0, spikes, jitter)],
+            tail,
+            self._tail(self.ow) if tail else None,
+        )
 
     def _burst(self, grow: float, spikes: int, jitter: list[float]) -> list[Point]:
         cx, cy = self.c
@@ -143,7 +156,9 @@ class _Painter:
         for i in range(count):
             angle = 2 * math.pi * (i + self.rng.uniform(-0.15, 0.15)) / count
             r = bump * self.rng.uniform(0.9, 1.1) - self.ow
-            circles.append((cx + (self.a - bump * 1.1) * math.cos(angle), cy + (self.b - bump * 1.1) * math.sin(angle), r))
+            circles.append(
+                (cx + (self.a - bump * 1.1) * math.cos(angle), cy + (self.b - bump * 1.1) * math.sin(angle), r)
+            )
         bubbles = self._bubbles(bump) if self.tip else []
         ow = self.ow
         for draw in (self.cover, self.ink):

@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 ShapeKind = Literal["ellipse", "box"]
 _CJK_RE = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
@@ -80,7 +81,12 @@ WrapMode = Literal["words", "hyphenate", "force"]
 
 
 def wrap_to_caps(
-    tokens: list[str], sep: str, caps: list[float], measure: Callable[[str], float], language: str, mode: WrapMode = "hyphenate"
+    tokens: list[str],
+    sep: str,
+    caps: list[float],
+    measure: Callable[[str], float],
+    language: str,
+    mode: WrapMode = "hyphenate",
 ) -> list[str] | None:
     """Greedy wrap into lines no wider than caps[i]; None when the tokens need more lines.
 
@@ -169,7 +175,15 @@ def _ellipse_caps(n: int, a: float, b: float, line_height: float, pad: float) ->
 
 
 def layout_at_size(
-    tokens: list[str], sep: str, size: int, measure: Callable[[str], float], *, shape: ShapeKind, max_width: int, max_height: int, language: str
+    tokens: list[str],
+    sep: str,
+    size: int,
+    measure: Callable[[str], float],
+    *,
+    shape: ShapeKind,
+    max_width: int,
+    max_height: int,
+    language: str,
 ) -> TextBlock | None:
     """The smallest shape no bigger than max_width x max_height that holds the text at `size`."""
     line_height = max(1, round(size * LINE_SPACING))
@@ -187,20 +201,35 @@ def layout_at_size(
         height = int(math.ceil(len(lines) * line_height + 2 * pad_y))
         return TextBlock(tuple(lines), size, line_height, width, height, True) if height <= max_height else None
     for mode in ("words", "hyphenate", "force"):
-        block = _ellipse_block(tokens, sep, size, measure, line_height, pad_x, pad_y, max_width, max_height, language, mode)  # type: ignore[arg-type]
+        block = _ellipse_block(
+            tokens, sep, size, measure, line_height, pad_x, pad_y, max_width, max_height, language, mode
+        )  # type: ignore[arg-type]
         if block is not None:
             return block
     return None
 
 
 def _ellipse_block(
-    tokens: list[str], sep: str, size: int, measure: Callable[[str], float], line_height: int, pad_x: float, pad_y: float,
-    max_width: int, max_height: int, language: str, mode: WrapMode,
+    tokens: list[str],
+    sep: str,
+    size: int,
+    measure: Callable[[str], float],
+    line_height: int,
+    pad_x: float,
+    pad_y: float,
+    max_width: int,
+    max_height: int,
+    language: str,
+    mode: WrapMode,
 ) -> TextBlock | None:
     total = measure(sep.join(tokens))
     # Start near the ellipse whose area holds the text, then grow; aspect about 1.45 : 1. Short
     # lines (up to about five ems) are not broken at all: start wide enough for them.
-    a = max(size * 1.4, math.sqrt(total * line_height * 1.45 / (math.pi * 0.52)), (min(total, 5 * size) + 2 * pad_x) / 2 / 0.9)
+    a = max(
+        size * 1.4,
+        math.sqrt(total * line_height * 1.45 / (math.pi * 0.52)),
+        (min(total, 5 * size) + 2 * pad_x) / 2 / 0.9,
+    )
     a = min(a, max_width / 2)
     while 2 * a <= max_width + 1e-6:
         b = min(a / 1.45, max_height / 2)
@@ -213,7 +242,9 @@ def _ellipse_block(
                 break  # a lone short last line: try a wider balloon first
             if lines is not None:
                 needed_b = max(b * 0.75, (len(lines) * line_height / 2 + pad_y) * 1.25)
-                return TextBlock(tuple(lines), size, line_height, int(math.ceil(2 * a)), int(math.ceil(2 * min(b, needed_b))), True)
+                return TextBlock(
+                    tuple(lines), size, line_height, int(math.ceil(2 * a)), int(math.ceil(2 * min(b, needed_b))), True
+                )
         a *= 1.08
     return None
 
@@ -253,7 +284,9 @@ def fit_text(
                 cache[line] = font.getlength(display_text(line, raqm=raqm)) if line else 0.0
             return cache[line]
 
-        block = layout_at_size(tokens, sep, size, measure, shape=shape, max_width=max_width, max_height=max_height, language=language)
+        block = layout_at_size(
+            tokens, sep, size, measure, shape=shape, max_width=max_width, max_height=max_height, language=language
+        )
         if block is not None:
             return block
         if size <= min_size:
@@ -262,7 +295,14 @@ def fit_text(
     # Not even the minimum fits: grow the shape (up to 6x) rather than cut the text.
     for grow in (1.25, 1.6, 2.0, 3.0, 4.5, 6.0):
         block = layout_at_size(
-            tokens, sep, min_size, measure, shape=shape, max_width=int(max_width * grow), max_height=int(max_height * grow), language=language
+            tokens,
+            sep,
+            min_size,
+            measure,
+            shape=shape,
+            max_width=int(max_width * grow),
+            max_height=int(max_height * grow),
+            language=language,
         )
         if block is not None:
             return TextBlock(block.lines, block.size, block.line_height, block.shape_width, block.shape_height, False)

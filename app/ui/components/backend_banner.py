@@ -19,7 +19,10 @@ from . import backend_notice
 
 def render(context: UiContext) -> None:
     with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
-        banner = gr.HTML(notice_html(f"Checking the ComfyUI backend at {html.escape(context.comfyui_url)} …"), elem_id="backend-banner")
+        banner = gr.HTML(
+            notice_html(f"Checking the ComfyUI backend at {html.escape(context.comfyui_url)} …"),
+            elem_id="backend-banner",
+        )
         refresh = gr.Button("Check backend", size="sm", scale=0, min_width=140, elem_id="backend-refresh")
     register_ui_component("backend_banner", banner)
     register_ui_component("backend_refresh_button", refresh)
@@ -33,16 +36,23 @@ def describe(context: UiContext, tabs: list[str] | None = None) -> tuple[str, li
     health = backend_service.check_backend(backend_service.MAIN_BACKEND, context.comfyui_url)
     sentence = html.escape(backend_service.describe_health(health))
     if not health.reachable:
-        return notice_html(f"<b>No ComfyUI backend.</b> {sentence}"), [notice_html(
-            f"<b>Generating on this tab needs ComfyUI.</b> {sentence} "
-            "Composing pages from your own images (Comic tab, <i>Pages</i>) works without it."
-        ) for _ in tabs]
+        return notice_html(f"<b>No ComfyUI backend.</b> {sentence}"), [
+            notice_html(
+                f"<b>Generating on this tab needs ComfyUI.</b> {sentence} "
+                "Composing pages from your own images (Comic tab, <i>Pages</i>) works without it."
+            )
+            for _ in tabs
+        ]
     result = capability_service.check(context.comfyui_url, max_age_s=0)
     if result.report is None:
-        return notice_html(f"{sentence} {html.escape(result.error)}"), [notice_html(html.escape(result.error)) for _ in tabs]
+        return notice_html(f"{sentence} {html.escape(result.error)}"), [
+            notice_html(html.escape(result.error)) for _ in tabs
+        ]
     ready, total = len(result.report.ready), len(result.report.statuses)
-    banner = notice_html(f"{sentence} {ready} of {total} capabilities can run on it (Settings lists what the rest need).",
-                         ok=ready == total)
+    banner = notice_html(
+        f"{sentence} {ready} of {total} capabilities can run on it (Settings lists what the rest need).",
+        ok=ready == total,
+    )
     notices = []
     for tab in tabs:
         wanted = backend_notice.TAB_CAPABILITIES.get(tab, ())

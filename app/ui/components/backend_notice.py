@@ -12,8 +12,20 @@ TAB_CAPABILITIES: dict[str, tuple[str, ...]] = {
     "locations": ("background", "img2img"),
     "video": ("text_to_video", "image_to_video"),
     "motion": ("pose_animation", "portrait_animation"),
-    "workflows": ("panel", "character_sheet", "background", "img2img", "inpaint", "upscale_restore", "faceswap_image",
-                  "faceswap_video", "pose_animation", "portrait_animation", "image_to_video", "text_to_video"),
+    "workflows": (
+        "panel",
+        "character_sheet",
+        "background",
+        "img2img",
+        "inpaint",
+        "upscale_restore",
+        "faceswap_image",
+        "faceswap_video",
+        "pose_animation",
+        "portrait_animation",
+        "image_to_video",
+        "text_to_video",
+    ),
     "queue": (),
 }
 _NOTICES: list[tuple[str, gr.HTML]] = []

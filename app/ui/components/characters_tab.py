@@ -9,9 +9,13 @@ from . import backend_notice, library_panel, workflow_form
 def render(context: UiContext) -> None:
     backend_notice.render("characters")
     library_panel.render(context, "characters")
-    workflow_form.render(context, "characters", ["character_sheet"],
-                         intro="### Character sheet\nA turnaround and an expression sheet from a description (and a pose image). "
-                               "Results appear in the Queue tab.")
+    workflow_form.render(
+        context,
+        "characters",
+        ["character_sheet"],
+        intro="### Character sheet\nA turnaround and an expression sheet from a description (and a pose image). "
+        "Results appear in the Queue tab.",
+    )
 
 
 def listen(context: UiContext) -> None:

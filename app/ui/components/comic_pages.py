@@ -13,35 +13,48 @@ from typing import Any
 
 import gradio as gr
 
-from ...services.choices import BALLOON_KINDS, page_size_names
 from ...errors import InkframeError
 from ...services import comic_workspace_service as workspace
 from ...services import compose_service
+from ...services.choices import BALLOON_KINDS, page_size_names
 from ...services.compose_service import BalloonEdit, ComposeDraft
 from ..context import UiContext
 from ..core import get_ui_component, register_preset_field, register_ui_component
 from ..notices import error_html, notice_html
 
 BALLOON_HEADERS = ["panel", "#", "kind", "speaker", "text", "x", "y"]
-SHOW_PREVIEW_JS = ("() => { const p = document.querySelector('#compose-preview');"
-                   " if (p) p.scrollIntoView({block: 'nearest'}); }")
+SHOW_PREVIEW_JS = (
+    "() => { const p = document.querySelector('#compose-preview'); if (p) p.scrollIntoView({block: 'nearest'}); }"
+)
 PREVIEW_HEIGHT = 712  # px: the whole page readable beside the editor in a 1440x900 window
 _w: dict[str, Any] = {}
 
 
 def render(context: UiContext) -> None:
     """The left column's part: panel images and page settings, Compose, and the balloon's placement fields."""
-    gr.Markdown("Compose lettered pages from panel images you already have — this works without ComfyUI. "
-                "Name files like `p01_panel02.png` to pin them to a panel; others fill the panels in upload order.")
-    _w["files"] = gr.File(label="Panel images", file_count="multiple", file_types=["image"], type="filepath",
-                          elem_id="compose-files")
+    gr.Markdown(
+        "Compose lettered pages from panel images you already have — this works without ComfyUI. "
+        "Name files like `p01_panel02.png` to pin them to a panel; others fill the panels in upload order."
+    )
+    _w["files"] = gr.File(
+        label="Panel images", file_count="multiple", file_types=["image"], type="filepath", elem_id="compose-files"
+    )
     with gr.Row():
-        _w["use_script"] = gr.Checkbox(True, label="Use the script above for pages and lettering (when it parses)",
-                                       elem_id="compose-use-script")
-        _w["page_size"] = gr.Dropdown(page_size_names(), value="us-comic", label="Page size", elem_id="compose-page-size")
+        _w["use_script"] = gr.Checkbox(
+            True, label="Use the script above for pages and lettering (when it parses)", elem_id="compose-use-script"
+        )
+        _w["page_size"] = gr.Dropdown(
+            page_size_names(), value="us-comic", label="Page size", elem_id="compose-page-size"
+        )
         _w["dpi"] = gr.Number(150, label="DPI", minimum=72, maximum=600, precision=0, elem_id="compose-dpi")
-        _w["per_page"] = gr.Slider(1, compose_service.MAX_PANELS_PER_PAGE, value=4, step=1, label="Panels per page (no script)",
-                                   elem_id="compose-per-page")
+        _w["per_page"] = gr.Slider(
+            1,
+            compose_service.MAX_PANELS_PER_PAGE,
+            value=4,
+            step=1,
+            label="Panels per page (no script)",
+            elem_id="compose-per-page",
+        )
     for key in ("use_script", "page_size", "dpi", "per_page"):
         register_preset_field(f"comic.{key}", _w[key])
     _w["compose"] = gr.Button("Compose pages", variant="primary", elem_id="compose-button")
@@ -52,8 +65,10 @@ def render(context: UiContext) -> None:
 
 def render_lettering(context: UiContext) -> None:
     """The left column's lettering section: where the picked balloon sits, Apply/Add, every balloon of the page."""
-    gr.Markdown("Click a balloon on the page to pick it; its text and kind redraw the page as you type. "
-                "Click an empty spot of its panel to move it there.")
+    gr.Markdown(
+        "Click a balloon on the page to pick it; its text and kind redraw the page as you type. "
+        "Click an empty spot of its panel to move it there."
+    )
     with gr.Row():
         _w["panel"] = gr.Number(1, label="Panel", minimum=1, precision=0, elem_id="compose-panel", min_width=80)
         _w["auto_place"] = gr.Checkbox(True, label="Let the letterer place it", elem_id="compose-auto-place")
@@ -63,10 +78,16 @@ def render_lettering(context: UiContext) -> None:
     with gr.Row():
         _w["apply"] = gr.Button("Apply to balloon", variant="primary", size="sm", elem_id="compose-apply")
         _w["add"] = gr.Button("Add as new balloon", size="sm", elem_id="compose-add")
-    _w["table"] = gr.Dataframe(headers=BALLOON_HEADERS, value=[], interactive=False, wrap=True,
-                               label="Lettering on this page", elem_id="compose-balloons",
-                               column_widths=["80px", "50px", "90px", "120px", "340px", "70px", "70px"],
-                               elem_classes=["inkframe-wide-table"])
+    _w["table"] = gr.Dataframe(
+        headers=BALLOON_HEADERS,
+        value=[],
+        interactive=False,
+        wrap=True,
+        label="Lettering on this page",
+        elem_id="compose-balloons",
+        column_widths=["80px", "50px", "90px", "120px", "340px", "70px", "70px"],
+        elem_classes=["inkframe-wide-table"],
+    )
 
 
 def render_toolbar(context: UiContext) -> None:
@@ -78,9 +99,15 @@ def render_toolbar(context: UiContext) -> None:
 
 
 def render_preview(context: UiContext) -> None:
-    _w["preview"] = gr.Image(label="Page preview: click a balloon to edit it", type="filepath", interactive=False,
-                             elem_id="compose-preview", height=PREVIEW_HEIGHT, show_label=False,
-                             buttons=["download", "fullscreen"])
+    _w["preview"] = gr.Image(
+        label="Page preview: click a balloon to edit it",
+        type="filepath",
+        interactive=False,
+        elem_id="compose-preview",
+        height=PREVIEW_HEIGHT,
+        show_label=False,
+        buttons=["download", "fullscreen"],
+    )
 
 
 def script_settings(script: str | None, use_script: bool) -> list[Any]:
@@ -88,11 +115,16 @@ def script_settings(script: str | None, use_script: bool) -> list[Any]:
     that parses sets them: one source of truth, visibly); free again without one."""
     book = workspace.script_book(script) if use_script else None
     if book is None:
-        return [gr.update(interactive=True, info=None), gr.update(interactive=True, info=None),
-                gr.update(interactive=True, info=None)]
-    return [gr.update(value=book.page_size, interactive=False, info="Set by the script (Page size:)"),
-            gr.update(value=book.dpi, interactive=False, info="Set by the script (DPI:)"),
-            gr.update(interactive=False, info="The script lays out its panels")]
+        return [
+            gr.update(interactive=True, info=None),
+            gr.update(interactive=True, info=None),
+            gr.update(interactive=True, info=None),
+        ]
+    return [
+        gr.update(value=book.page_size, interactive=False, info="Set by the script (Page size:)"),
+        gr.update(value=book.dpi, interactive=False, info="Set by the script (DPI:)"),
+        gr.update(interactive=False, info="The script lays out its panels"),
+    ]
 
 
 def _status(draft: ComposeDraft) -> str:
@@ -112,8 +144,12 @@ def _balloon_choices(draft: ComposeDraft | None, page: int | None) -> list[tuple
     for row in compose_service.balloon_rows(draft.book, page):
         who = f"{row['speaker']}: " if row["speaker"] else ""
         text = row["text"] if len(row["text"]) <= 40 else row["text"][:39] + "…"
-        choices.append((f"panel {row['panel']} · {row['index'] + 1} · {row['kind']} · {who}{text}",
-                        f"{row['panel']}:{row['index']}"))
+        choices.append(
+            (
+                f"panel {row['panel']} · {row['index'] + 1} · {row['kind']} · {who}{text}",
+                f"{row['panel']}:{row['index']}",
+            )
+        )
     return choices
 
 
@@ -125,18 +161,34 @@ def _page_view(draft: ComposeDraft | None, page: int | None, balloon: str | None
     table = [[r["panel"], r["index"] + 1, r["kind"], r["speaker"], r["text"], r["x"], r["y"]] for r in rows]
     choices = _balloon_choices(draft, page)
     values = {value for _, value in choices}
-    return [str(draft.page_files[page]), gr.update(choices=choices, value=balloon if balloon in values else None), table]
+    return [
+        str(draft.page_files[page]),
+        gr.update(choices=choices, value=balloon if balloon in values else None),
+        table,
+    ]
 
 
-def compose(context: UiContext, files: list[str] | None, use_script: bool, script: str, page_size: str, dpi: float,
-            per_page: float) -> list[Any]:
+def compose(
+    context: UiContext,
+    files: list[str] | None,
+    use_script: bool,
+    script: str,
+    page_size: str,
+    dpi: float,
+    per_page: float,
+) -> list[Any]:
     if not files:
         return [None, error_html("Upload at least one panel image first."), gr.update(), *_page_view(None, None)]
     work_dir = context.output_dir / "compose" / uuid.uuid4().hex[:12]
     try:
         draft = compose_service.start_draft(
-            files, work_dir, script_text=script if use_script else None, page_size=page_size,
-            dpi=int(dpi or 150), panels_per_page=int(per_page or 4), page_format="jpeg",
+            files,
+            work_dir,
+            script_text=script if use_script else None,
+            page_size=page_size,
+            dpi=int(dpi or 150),
+            panels_per_page=int(per_page or 4),
+            page_format="jpeg",
         )
     except InkframeError as exc:
         return [None, error_html(str(exc)), gr.update(choices=[], value=None), *_page_view(None, None)]
@@ -157,8 +209,18 @@ def pick_balloon(draft: ComposeDraft | None, page: int | None, balloon: str | No
     return [row["text"], row["kind"], panel, not placed, row["x"] if placed else 0.5, row["y"] if placed else 0.2]
 
 
-def edit(draft: ComposeDraft | None, page: int | None, balloon: str | None, text: str, kind: str, new_panel: float | None,
-         auto_place: bool, x: float, y: float, add: bool) -> list[Any]:
+def edit(
+    draft: ComposeDraft | None,
+    page: int | None,
+    balloon: str | None,
+    text: str,
+    kind: str,
+    new_panel: float | None,
+    auto_place: bool,
+    x: float,
+    y: float,
+    add: bool,
+) -> list[Any]:
     if draft is None or page is None:
         return [draft, error_html("Compose pages first."), *_page_view(draft, page)]
     if not add and not balloon:
@@ -175,18 +237,29 @@ def edit(draft: ComposeDraft | None, page: int | None, balloon: str | None, text
     except InkframeError as exc:
         return [draft, error_html(str(exc)), *_page_view(draft, page, balloon)]
     if add:
-        balloon = f"{panel}:{len([r for r in compose_service.balloon_rows(draft.book, page) if r['panel'] == panel]) - 1}"
-    return [draft, edit_confirmation(page, balloon, text, kind, auto_place, x, y, add), *_page_view(draft, page, balloon)]
+        balloon = (
+            f"{panel}:{len([r for r in compose_service.balloon_rows(draft.book, page) if r['panel'] == panel]) - 1}"
+        )
+    return [
+        draft,
+        edit_confirmation(page, balloon, text, kind, auto_place, x, y, add),
+        *_page_view(draft, page, balloon),
+    ]
 
 
-def edit_confirmation(page: int, balloon: str, text: str, kind: str, auto_place: bool, x: float, y: float, add: bool) -> str:
+def edit_confirmation(
+    page: int, balloon: str, text: str, kind: str, auto_place: bool, x: float, y: float, add: bool
+) -> str:
     """One sentence saying what changed on the page (shown after Apply / Add)."""
     words = " ".join(text.split())
     words = words if len(words) <= 60 else words[:59].rstrip() + "…"
     where = "placed by the letterer" if auto_place else f"at ({x:.2f}, {y:.2f})"
     verb = "Added" if add else "Updated"
-    return notice_html(f"{verb} balloon {html.escape(balloon)} on page {page}: {html.escape(kind)} “{html.escape(words)}”, "
-                       f"{where}; the page preview is redrawn.", ok=True)
+    return notice_html(
+        f"{verb} balloon {html.escape(balloon)} on page {page}: {html.escape(kind)} “{html.escape(words)}”, "
+        f"{where}; the page preview is redrawn.",
+        ok=True,
+    )
 
 
 def _clear_position(draft: ComposeDraft, page: int, panel: int, index: int) -> ComposeDraft:
@@ -211,8 +284,9 @@ def _clear_position(draft: ComposeDraft, page: int, panel: int, index: int) -> C
 CLICK_OUTPUTS = ("draft", "status", "preview", "balloon", "table", "text", "kind", "panel", "auto_place", "x", "y")
 
 
-def click_preview(draft: ComposeDraft | None, page: int | None, balloon: str | None, text: str, kind: str,
-                  evt: gr.SelectData) -> list[Any]:
+def click_preview(
+    draft: ComposeDraft | None, page: int | None, balloon: str | None, text: str, kind: str, evt: gr.SelectData
+) -> list[Any]:
     """A click on the page: on a balloon, pick it for editing; on an empty spot of the picked balloon's panel,
     move it there (redrawn at once); with no balloon picked, set where “Add as new balloon” puts one."""
     out: dict[str, Any] = {name: gr.update() for name in CLICK_OUTPUTS}
@@ -224,31 +298,54 @@ def click_preview(draft: ComposeDraft | None, page: int | None, balloon: str | N
     if hit is not None:
         _preview, choices, table = _page_view(draft, page, hit.key)
         fields = pick_balloon(draft, page, hit.key)
-        out.update(balloon=choices, table=table, text=fields[0], kind=fields[1], panel=fields[2], auto_place=fields[3],
-                   x=fields[4], y=fields[5])
-        out["status"] = notice_html(f"Picked balloon {hit.key} on page {page} ({html.escape(hit.kind)}): edit its text "
-                                    "or kind beside the page, or click an empty spot of its panel to move it.", ok=True)
+        out.update(
+            balloon=choices,
+            table=table,
+            text=fields[0],
+            kind=fields[1],
+            panel=fields[2],
+            auto_place=fields[3],
+            x=fields[4],
+            y=fields[5],
+        )
+        out["status"] = notice_html(
+            f"Picked balloon {hit.key} on page {page} ({html.escape(hit.kind)}): edit its text "
+            "or kind beside the page, or click an empty spot of its panel to move it.",
+            ok=True,
+        )
         return [out[name] for name in CLICK_OUTPUTS]
     point = compose_service.locate_point(draft, page, x_px, y_px)
     if point is None:
         out["status"] = error_html("That spot is in a gutter; click a balloon, or a spot inside a panel.")
     elif balloon and int(balloon.split(":")[0]) != point.panel:
         panel = int(balloon.split(":")[0])
-        out["status"] = error_html(f"The picked balloon belongs to panel {panel}; click inside panel {panel} to move "
-                                   "it, or clear the pick to add a new balloon.")
+        out["status"] = error_html(
+            f"The picked balloon belongs to panel {panel}; click inside panel {panel} to move "
+            "it, or clear the pick to add a new balloon."
+        )
     elif balloon:  # move the picked balloon to the spot, redrawn at once
         moved = edit(draft, page, balloon, text, kind, point.panel, False, point.x, point.y, add=False)
         out.update(zip(("draft", "status", "preview", "balloon", "table"), moved))
         out.update(auto_place=False, x=point.x, y=point.y)
     else:
         out.update(panel=point.panel, auto_place=False, x=point.x, y=point.y)
-        out["status"] = notice_html(f"Position ({point.x}, {point.y}) in panel {point.panel}; "
-                                    "press “Add as new balloon”.", ok=True)
+        out["status"] = notice_html(
+            f"Position ({point.x}, {point.y}) in panel {point.panel}; press “Add as new balloon”.", ok=True
+        )
     return [out[name] for name in CLICK_OUTPUTS]
 
 
-def live_edit(draft: ComposeDraft | None, page: int | None, balloon: str | None, text: str, kind: str,
-              new_panel: float | None, auto_place: bool, x: float, y: float) -> list[Any]:
+def live_edit(
+    draft: ComposeDraft | None,
+    page: int | None,
+    balloon: str | None,
+    text: str,
+    kind: str,
+    new_panel: float | None,
+    auto_place: bool,
+    x: float,
+    y: float,
+) -> list[Any]:
     """Typing in the text box or choosing a kind redraws the picked balloon at once (nothing when none is picked)."""
     if draft is None or page is None or not balloon or not (text or "").strip():
         return [gr.update()] * 5
@@ -269,17 +366,34 @@ def listen(context: UiContext) -> None:
     ).then(None, js=SHOW_PREVIEW_JS)  # the composed page comes into view (and loads: the preview image is lazy)
     w["page"].change(_page_view, inputs=[draft, w["page"]], outputs=view, show_progress="hidden")
     settings = [w["page_size"], w["dpi"], w["per_page"]]
-    script.change(script_settings, inputs=[script, w["use_script"]], outputs=settings, show_progress="hidden",
-                  trigger_mode="always_last")
+    script.change(
+        script_settings,
+        inputs=[script, w["use_script"]],
+        outputs=settings,
+        show_progress="hidden",
+        trigger_mode="always_last",
+    )
     w["use_script"].change(script_settings, inputs=[script, w["use_script"]], outputs=settings, show_progress="hidden")
-    w["balloon"].change(pick_balloon, inputs=[draft, w["page"], w["balloon"]],
-                        outputs=[w["text"], w["kind"], w["panel"], w["auto_place"], w["x"], w["y"]], show_progress="hidden")
+    w["balloon"].change(
+        pick_balloon,
+        inputs=[draft, w["page"], w["balloon"]],
+        outputs=[w["text"], w["kind"], w["panel"], w["auto_place"], w["x"], w["y"]],
+        show_progress="hidden",
+    )
     fields = [draft, w["page"], w["balloon"], w["text"], w["kind"], w["panel"], w["auto_place"], w["x"], w["y"]]
     w["apply"].click(lambda *a: edit(*a, add=False), inputs=fields, outputs=[draft, w["status"], *view])
     w["add"].click(lambda *a: edit(*a, add=True), inputs=fields, outputs=[draft, w["status"], *view])
     for field in (w["text"], w["kind"]):
-        field.input(live_edit, inputs=fields, outputs=[draft, w["status"], *view], show_progress="hidden",
-                    trigger_mode="always_last")
-    w["preview"].select(click_preview, inputs=[draft, w["page"], w["balloon"], w["text"], w["kind"]],
-                        outputs=[draft if name == "draft" else w[name] for name in CLICK_OUTPUTS],
-                        show_progress="hidden")
+        field.input(
+            live_edit,
+            inputs=fields,
+            outputs=[draft, w["status"], *view],
+            show_progress="hidden",
+            trigger_mode="always_last",
+        )
+    w["preview"].select(
+        click_preview,
+        inputs=[draft, w["page"], w["balloon"], w["text"], w["kind"]],
+        outputs=[draft if name == "draft" else w[name] for name in CLICK_OUTPUTS],
+        show_progress="hidden",
+    )

@@ -26,8 +26,32 @@ from ..notices import error_html, notice_html
 from . import backend_notice, live_progress
 
 BOOK_WORKFLOW = "panel"  # the workflow a book build draws panels with (its checkpoint is the default)
-PANEL_HEADERS = ["page", "panel", "status", "shot", "prompt", "characters", "lettering", "art", "seed", "identity", "quality"]
-PANEL_WIDTHS = ["70px", "70px", "110px", "110px", "320px", "150px", "240px", "160px", "100px", "100px", "100px"]  # scroll, never stack letters
+PANEL_HEADERS = [
+    "page",
+    "panel",
+    "status",
+    "shot",
+    "prompt",
+    "characters",
+    "lettering",
+    "art",
+    "seed",
+    "identity",
+    "quality",
+]
+PANEL_WIDTHS = [
+    "70px",
+    "70px",
+    "110px",
+    "110px",
+    "320px",
+    "150px",
+    "240px",
+    "160px",
+    "100px",
+    "100px",
+    "100px",
+]  # scroll, never stack letters
 LOG_LINES = 12
 STRIP_HEIGHT = 420  # px: the strip beside the page preview, two thumbnails to a row, scrolling
 _w: dict[str, Any] = {}
@@ -49,27 +73,53 @@ def render(context: UiContext) -> None:
         with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
             _w["build"] = gr.Button("Build the book on ComfyUI", variant="primary", scale=2, elem_id="comic-build")
             _w["resume"] = gr.Checkbox(True, label="Keep finished panels (resume)", scale=1, elem_id="comic-resume")
-            _w["checkpoint"] = gr.Dropdown([], label="Checkpoint (the backend's)", scale=2, interactive=True,
-                                           allow_custom_value=True, elem_id="comic-checkpoint")
+            _w["checkpoint"] = gr.Dropdown(
+                [],
+                label="Checkpoint (the backend's)",
+                scale=2,
+                interactive=True,
+                allow_custom_value=True,
+                elem_id="comic-checkpoint",
+            )
     _w["log"] = gr.HTML("", elem_id="comic-build-log")
     with gr.Accordion("Every panel in detail", open=False, elem_id="comic-panel-details"):
-        _w["table"] = gr.Dataframe(headers=PANEL_HEADERS, value=[], interactive=False, wrap=True, label="Panels",
-                                   elem_id="comic-panel-table", elem_classes=["inkframe-wide-table"],
-                                   column_widths=PANEL_WIDTHS)
+        _w["table"] = gr.Dataframe(
+            headers=PANEL_HEADERS,
+            value=[],
+            interactive=False,
+            wrap=True,
+            label="Panels",
+            elem_id="comic-panel-table",
+            elem_classes=["inkframe-wide-table"],
+            column_widths=PANEL_WIDTHS,
+        )
 
 
 def render_strip(context: UiContext) -> None:
     """Beside the page preview: every panel with its status and scores; click one to regenerate or edit it."""
-    _w["gallery"] = gr.Gallery(label="Panels (click one to regenerate it)", columns=2,
-                               height=STRIP_HEIGHT, allow_preview=False, object_fit="contain",
-                               elem_id="comic-panel-gallery", elem_classes=["comic-panel-strip"])
+    _w["gallery"] = gr.Gallery(
+        label="Panels (click one to regenerate it)",
+        columns=2,
+        height=STRIP_HEIGHT,
+        allow_preview=False,
+        object_fit="contain",
+        elem_id="comic-panel-gallery",
+        elem_classes=["comic-panel-strip"],
+    )
     _w["picked"] = gr.HTML("", elem_id="comic-panel-picked")
-    with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"], visible=False,
-                elem_id="comic-regen-controls") as _w["regen_controls"]:
-        _w["ref"] = gr.Textbox(label="Panel (page:panel)", placeholder="1:2", scale=1, min_width=100,
-                               elem_id="comic-regen-ref")
-        _w["seed"] = gr.Textbox(label="New seed (empty: the next one)", placeholder="e.g. 1234", scale=1,
-                                min_width=120, elem_id="comic-regen-seed")
+    with gr.Row(
+        equal_height=False, elem_classes=["inkframe-toolbar"], visible=False, elem_id="comic-regen-controls"
+    ) as _w["regen_controls"]:
+        _w["ref"] = gr.Textbox(
+            label="Panel (page:panel)", placeholder="1:2", scale=1, min_width=100, elem_id="comic-regen-ref"
+        )
+        _w["seed"] = gr.Textbox(
+            label="New seed (empty: the next one)",
+            placeholder="e.g. 1234",
+            scale=1,
+            min_width=120,
+            elem_id="comic-regen-seed",
+        )
         _w["prompt"] = gr.Textbox(label="New action text (optional)", scale=3, elem_id="comic-regen-prompt")
         _w["regen"] = gr.Button("Regenerate this panel", scale=1, elem_id="comic-regen")
 
@@ -80,10 +130,22 @@ def _book(script: str | None):
 
 def panel_rows(context: UiContext, script: str | None, draft: ComposeDraft | None) -> list[list[Any]]:
     """One row per panel of the script (or of the composed draft), with what a build recorded for it."""
-    return [[c.page, c.panel, c.status, c.shot, c.prompt, ", ".join(c.characters), c.balloons,
-             c.image.name if c.image else "", c.seed if c.seed is not None else "", c.identity,
-             round(c.quality, 3) if c.quality is not None else ""]
-            for c in workspace.panel_cards(context.output_dir, script, draft)]
+    return [
+        [
+            c.page,
+            c.panel,
+            c.status,
+            c.shot,
+            c.prompt,
+            ", ".join(c.characters),
+            c.balloons,
+            c.image.name if c.image else "",
+            c.seed if c.seed is not None else "",
+            c.identity,
+            round(c.quality, 3) if c.quality is not None else "",
+        ]
+        for c in workspace.panel_cards(context.output_dir, script, draft)
+    ]
 
 
 def panel_gallery(context: UiContext, script: str | None, draft: ComposeDraft | None) -> list[tuple[str, str]]:
@@ -101,8 +163,11 @@ def pick_panel(context: UiContext, script: str | None, draft: ComposeDraft | Non
         return [gr.update()] * 5
     card = cards[index]
     seed = f" · seed {card.seed}" if card.seed is not None else ""
-    info = notice_html(f"Panel {card.ref}: {html.escape(card.caption())}{seed} · {card.balloons} balloon(s). "
-                       f"Prompt: {html.escape(card.prompt or '(none)')}", ok=True)
+    info = notice_html(
+        f"Panel {card.ref}: {html.escape(card.caption())}{seed} · {card.balloons} balloon(s). "
+        f"Prompt: {html.escape(card.prompt or '(none)')}",
+        ok=True,
+    )
     page = gr.update(value=card.page) if draft is not None and card.page in draft.page_files else gr.update()
     return [info, card.ref, str(card.seed) if card.seed is not None else "", card.prompt, page]
 
@@ -123,34 +188,71 @@ def checkpoint_update(context: UiContext) -> Any:
     return gr.update(choices=list(choice.files), value=choice.value, info=choice.note or None)
 
 
-def build(context: UiContext, script: str, draft: ComposeDraft | None, resume: bool, ref: str | None = None,
-          seed: str | None = None, prompt: str | None = None, checkpoint: str | None = None):
+def build(
+    context: UiContext,
+    script: str,
+    draft: ComposeDraft | None,
+    resume: bool,
+    ref: str | None = None,
+    seed: str | None = None,
+    prompt: str | None = None,
+    checkpoint: str | None = None,
+):
     """Stream a build: the log, the panel grid and (at the end) the composed pages for lettering."""
     seed_text = (seed or "").strip()
     if seed_text and not seed_text.isdigit():
-        yield [error_html(f"The seed {seed_text!r} is not a whole number; leave it empty for the next seed."), gr.update(),
-               gr.update(), draft]
+        yield [
+            error_html(f"The seed {seed_text!r} is not a whole number; leave it empty for the next seed."),
+            gr.update(),
+            gr.update(),
+            draft,
+        ]
         return
     book = _book(script)
     if book is None:
-        yield [error_html("The script has problems (see above); fix them before building."), gr.update(), gr.update(), draft]
+        yield [
+            error_html("The script has problems (see above); fix them before building."),
+            gr.update(),
+            gr.update(),
+            draft,
+        ]
         return
     out_dir = books.book_folder(context.output_dir, book.title)
     lines: list[str] = []
-    for update in books.run_build(context.config, context.comfyui_url, script, out_dir, regenerate=(ref or "").strip() or None,
-                                  seed=int(seed_text) if seed_text else None, prompt=prompt, resume=resume,
-                                  checkpoint=checkpoint or None, queue=context.services.queue()):
+    for update in books.run_build(
+        context.config,
+        context.comfyui_url,
+        script,
+        out_dir,
+        regenerate=(ref or "").strip() or None,
+        seed=int(seed_text) if seed_text else None,
+        prompt=prompt,
+        resume=resume,
+        checkpoint=checkpoint or None,
+        queue=context.services.queue(),
+    ):
         if update.message and not update.done:
             lines.append(update.message)
         if update.error:
-            yield [_log_html(lines, update.error), panel_rows(context, script, None), panel_gallery(context, script, None), draft]
+            yield [
+                _log_html(lines, update.error),
+                panel_rows(context, script, None),
+                panel_gallery(context, script, None),
+                draft,
+            ]
             return
         if update.done:
             lines.append("done: the pages are in the preview below")
-            yield [_log_html(lines), panel_rows(context, script, None), panel_gallery(context, script, None),
-                   _draft_from_build(context, script, out_dir, draft)]
+            yield [
+                _log_html(lines),
+                panel_rows(context, script, None),
+                panel_gallery(context, script, None),
+                _draft_from_build(context, script, out_dir, draft),
+            ]
             return
-        bar = live_progress.progress_html(update.progress, "comic") if update.progress is not None else ""  # panels, step, preview
+        bar = (
+            live_progress.progress_html(update.progress, "comic") if update.progress is not None else ""
+        )  # panels, step, preview
         yield [_log_html(lines) + bar, panel_rows(context, script, None), panel_gallery(context, script, None), draft]
 
 
@@ -171,23 +273,47 @@ def listen(context: UiContext) -> None:
     script = get_ui_component("comic_script")
     draft = get_ui_component("comic_draft")
     w = _w
-    script.change(lambda s, d: (panel_rows(context, s, d), panel_gallery(context, s, d)), inputs=[script, draft],
-                  outputs=[w["table"], w["gallery"]], show_progress="hidden", trigger_mode="always_last")
-    draft.change(lambda s, d: (panel_rows(context, s, d), panel_gallery(context, s, d)), inputs=[script, draft],
-                 outputs=[w["table"], w["gallery"]], show_progress="hidden")
+    script.change(
+        lambda s, d: (panel_rows(context, s, d), panel_gallery(context, s, d)),
+        inputs=[script, draft],
+        outputs=[w["table"], w["gallery"]],
+        show_progress="hidden",
+        trigger_mode="always_last",
+    )
+    draft.change(
+        lambda s, d: (panel_rows(context, s, d), panel_gallery(context, s, d)),
+        inputs=[script, draft],
+        outputs=[w["table"], w["gallery"]],
+        show_progress="hidden",
+    )
 
     def on_pick(script_text: str | None, composed: ComposeDraft | None, evt: gr.SelectData) -> list[Any]:
         info, ref, seed, prompt, page = pick_panel(context, script_text, composed, evt)
         return [info, ref, seed, prompt, page]
 
-    w["gallery"].select(on_pick, inputs=[script, draft],
-                        outputs=[w["picked"], w["ref"], w["seed"], w["prompt"], comic_pages._w["page"]],
-                        show_progress="hidden")
-    script.change(controls_visibility, inputs=script, outputs=[w["controls"], w["hint"], w["regen_controls"]],
-                  show_progress="hidden", trigger_mode="always_last", queue=False)
+    w["gallery"].select(
+        on_pick,
+        inputs=[script, draft],
+        outputs=[w["picked"], w["ref"], w["seed"], w["prompt"], comic_pages._w["page"]],
+        show_progress="hidden",
+    )
+    script.change(
+        controls_visibility,
+        inputs=script,
+        outputs=[w["controls"], w["hint"], w["regen_controls"]],
+        show_progress="hidden",
+        trigger_mode="always_last",
+        queue=False,
+    )
     outputs = [w["log"], w["table"], w["gallery"], draft]
-    w["build"].click(lambda s, d, r, c: (yield from build(context, s, d, r, checkpoint=c)),
-                     inputs=[script, draft, w["resume"], w["checkpoint"]], outputs=outputs)
-    w["regen"].click(lambda s, d, ref, seed, prompt, c: (yield from build(context, s, d, True, ref, seed, prompt, c)),
-                     inputs=[script, draft, w["ref"], w["seed"], w["prompt"], w["checkpoint"]], outputs=outputs)
+    w["build"].click(
+        lambda s, d, r, c: (yield from build(context, s, d, r, checkpoint=c)),
+        inputs=[script, draft, w["resume"], w["checkpoint"]],
+        outputs=outputs,
+    )
+    w["regen"].click(
+        lambda s, d, ref, seed, prompt, c: (yield from build(context, s, d, True, ref, seed, prompt, c)),
+        inputs=[script, draft, w["ref"], w["seed"], w["prompt"], w["checkpoint"]],
+        outputs=outputs,
+    )
     register_page_load(lambda: checkpoint_update(context), [w["checkpoint"]])

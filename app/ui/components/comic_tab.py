@@ -24,8 +24,9 @@ def render(context: UiContext) -> None:
                 comic_script.render(context)
             with gr.Accordion("Pages from panel images", open=True, elem_id="comic-section-pages"):
                 comic_pages.render(context)
-            with gr.Accordion("Balloon placement and the page's lettering", open=True,
-                              elem_id="comic-section-lettering"):
+            with gr.Accordion(
+                "Balloon placement and the page's lettering", open=True, elem_id="comic-section-lettering"
+            ):
                 comic_pages.render_lettering(context)
             with gr.Accordion("Build on ComfyUI", open=True, elem_id="comic-section-panels"):
                 comic_panels.render(context)

@@ -24,8 +24,14 @@ _widgets: dict[str, Any] = {}
 
 def render() -> dict[str, Any]:
     gr.Markdown("### Gallery")
-    _widgets["gallery"] = gr.Gallery(label="Finished outputs, newest first (open one for its settings)", columns=5,
-                                     height="auto", object_fit="contain", elem_id="queue-gallery", allow_preview=True)
+    _widgets["gallery"] = gr.Gallery(
+        label="Finished outputs, newest first (open one for its settings)",
+        columns=5,
+        height="auto",
+        object_fit="contain",
+        elem_id="queue-gallery",
+        allow_preview=True,
+    )
     with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
         _widgets["history_job"] = gr.Dropdown(label="Finished job", choices=[], elem_id="queue-history-job", scale=3)
         _widgets["rerun"] = gr.Button("Re-run (same seed)", size="sm", scale=1, elem_id="queue-rerun")
@@ -38,14 +44,15 @@ def render() -> dict[str, Any]:
 
 
 def gallery_items(context: UiContext) -> list[tuple[str, str]]:
-    found = gallery_service.items(context.services.queue(), caption=lambda job: f"{queue_view.job_name(job)} · "
-                                  f"{queue_view.short_id(job.id)}")
+    found = gallery_service.items(
+        context.services.queue(), caption=lambda job: f"{queue_view.job_name(job)} · {queue_view.short_id(job.id)}"
+    )
     return [(str(item.path), item.caption) for item in found]
 
 
 def _value(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= VALUE_CHARS else text[:VALUE_CHARS - 1] + "…"
+    return text if len(text) <= VALUE_CHARS else text[: VALUE_CHARS - 1] + "…"
 
 
 def _seed_label(place: str) -> str:
@@ -68,8 +75,10 @@ def _node_line(node: Any) -> str:
 
 def settings_html(shown: gallery_service.OutputSettings) -> str:
     """The settings as a two-column table: what made it, then each parameter (overrides spelled out)."""
-    rows = [("job", f"<code>{html.escape(queue_view.short_id(shown.job_id))}</code>"),
-            ("kind", html.escape(shown.kind))]
+    rows = [
+        ("job", f"<code>{html.escape(queue_view.short_id(shown.job_id))}</code>"),
+        ("kind", html.escape(shown.kind)),
+    ]
     if shown.workflow:
         rows.append(("workflow", html.escape(shown.workflow)))
     parameters = dict(shown.parameters)
@@ -89,10 +98,17 @@ def settings_html(shown: gallery_service.OutputSettings) -> str:
     rows.append(("backend", html.escape(shown.backend or "")))
     if shown.duration_s is not None:
         rows.append(("took", f"{shown.duration_s:g} s"))
-    rows.append(("in the file", f"the ComfyUI prompt ({shown.embedded_nodes} nodes) is embedded in the PNG"
-                 if shown.embedded_nodes else "no embedded prompt; the settings are kept in the job record"))
+    rows.append(
+        (
+            "in the file",
+            f"the ComfyUI prompt ({shown.embedded_nodes} nodes) is embedded in the PNG"
+            if shown.embedded_nodes
+            else "no embedded prompt; the settings are kept in the job record",
+        )
+    )
     body = "".join(f"<tr><th>{html.escape(name)}</th><td>{value}</td></tr>" for name, value in rows)
-    return f'<div class="queue-table-wrap"><table class="gallery-settings" data-job="{html.escape(shown.job_id)}">{body}</table></div>'
+    table = f'<table class="gallery-settings" data-job="{html.escape(shown.job_id)}">{body}</table>'
+    return f'<div class="queue-table-wrap">{table}</div>'
 
 
 def show(context: UiContext, job_id: str | None) -> list[Any]:
@@ -117,8 +133,11 @@ def rerun(context: UiContext, job_id: str | None, new_seed: bool) -> str:
         return error_html(str(exc))
     seeds = gallery_service.seeds_of(job)
     how = f"new seed {', '.join(str(s) for s in seeds.values())}" if new_seed else "the same seed"
-    return notice_html(f"Queued job <code>{html.escape(queue_view.short_id(job.id))}</code> with the settings of "
-                       f"{html.escape(queue_view.short_id(job_id))} and {html.escape(how)}.", ok=True)
+    return notice_html(
+        f"Queued job <code>{html.escape(queue_view.short_id(job.id))}</code> with the settings of "
+        f"{html.escape(queue_view.short_id(job_id))} and {html.escape(how)}.",
+        ok=True,
+    )
 
 
 def pick_from_gallery(context: UiContext, evt: gr.SelectData) -> Any:
@@ -128,8 +147,11 @@ def pick_from_gallery(context: UiContext, evt: gr.SelectData) -> Any:
     if not short:
         return gr.update()
     try:
-        matches = [item.job_id for item in gallery_service.items(context.services.queue())
-                   if matches_short_id(item.job_id, short)]
+        matches = [
+            item.job_id
+            for item in gallery_service.items(context.services.queue())
+            if matches_short_id(item.job_id, short)
+        ]
     except InkframeError:
         return gr.update()
     return matches[0] if matches else gr.update()
@@ -143,8 +165,17 @@ def listen(context: UiContext, after: Any) -> None:
         return pick_from_gallery(context, evt)
 
     w["gallery"].select(on_select, outputs=w["history_job"])
-    w["history_job"].change(lambda job_id: show(context, job_id), inputs=w["history_job"],
-                            outputs=[w["settings"], w["metadata"]], show_progress="hidden")
+    w["history_job"].change(
+        lambda job_id: show(context, job_id),
+        inputs=w["history_job"],
+        outputs=[w["settings"], w["metadata"]],
+        show_progress="hidden",
+    )
     for button, new_seed in ((w["rerun"], False), (w["rerun_new"], True)):
-        after(button.click(lambda job_id, _n=new_seed: rerun(context, job_id, _n), inputs=w["history_job"],
-                           outputs=w["rerun_status"]))
+        after(
+            button.click(
+                lambda job_id, _n=new_seed: rerun(context, job_id, _n),
+                inputs=w["history_job"],
+                outputs=w["rerun_status"],
+            )
+        )

@@ -21,8 +21,14 @@ from ..context import UiContext
 from ..notices import error_html
 
 POLL_S = 1.0
-STATUS_COLOURS = {"queued": "#6b7280", "running": "#4f46e5", "paused": "#d97706", "succeeded": "#16a34a",
-                  "failed": "#b91c1c", "cancelled": "#6b7280"}
+STATUS_COLOURS = {
+    "queued": "#6b7280",
+    "running": "#4f46e5",
+    "paused": "#d97706",
+    "succeeded": "#16a34a",
+    "failed": "#b91c1c",
+    "cancelled": "#6b7280",
+}
 
 
 @dataclass(frozen=True)
@@ -52,32 +58,48 @@ def progress_html(place: progress_service.JobProgress, key: str) -> str:
         try:
             data = base64.b64encode(place.preview.read_bytes()).decode("ascii")
             mime = "image/webp" if place.preview.suffix == ".webp" else "image/jpeg"
-            preview = f'<img class="live-preview" id="{key}-live-preview" alt="sampler preview" src="data:{mime};base64,{data}">'
+            preview = (
+                f'<img class="live-preview" id="{key}-live-preview" alt="sampler preview" '
+                f'src="data:{mime};base64,{data}">'
+            )
         except OSError:
             preview = ""  # replaced between the read of the record and of the file: the next tick shows it
     error = f'<div class="queue-error">{html.escape(place.error)}</div>' if place.error else ""
-    return (f'<div class="live-progress" data-job="{html.escape(place.job_id)}" data-status="{html.escape(place.status)}">'
-            f'<div class="live-head"><code>{short}</code> <b style="color:{colour}">{html.escape(place.status)}</b>'
-            f' · {place.percent}%</div>'
-            f'<progress max="100" value="{place.percent}" aria-label="progress of job {short}"></progress>'
-            f'<div class="live-detail">{text}</div>{preview}{error}</div>')
+    return (
+        f'<div class="live-progress" data-job="{html.escape(place.job_id)}" data-status="{html.escape(place.status)}">'
+        f'<div class="live-head"><code>{short}</code> <b style="color:{colour}">{html.escape(place.status)}</b>'
+        f" · {place.percent}%</div>"
+        f'<progress max="100" value="{place.percent}" aria-label="progress of job {short}"></progress>'
+        f'<div class="live-detail">{text}</div>{preview}{error}</div>'
+    )
 
 
 def render(key: str) -> LivePanel:
     with gr.Group(elem_id=f"{key}-live", elem_classes=["live-panel"]):
         progress = gr.HTML("", elem_id=f"{key}-live-progress")
-        result = gr.Image(label="Result", type="filepath", interactive=False, visible=False, height=320,
-                          elem_id=f"{key}-live-result")
+        result = gr.Image(
+            label="Result", type="filepath", interactive=False, visible=False, height=320, elem_id=f"{key}-live-result"
+        )
         cancel = gr.Button("Cancel", variant="stop", size="sm", visible=False, elem_id=f"{key}-live-cancel")
     return LivePanel(key, gr.State(None), progress, result, cancel, gr.Timer(POLL_S, active=False))
 
 
 def _view(panel: LivePanel, place: progress_service.JobProgress) -> list[Any]:
-    image = next((str(path) for path in place.outputs if path.suffix.lower() in (".png", ".jpg", ".jpeg", ".webp")
-                  and path.is_file()), None)
-    return [place.job_id, progress_html(place, panel.key),
-            gr.update(value=image, visible=image is not None) if place.terminal else gr.update(visible=False),
-            gr.update(visible=not place.terminal), gr.Timer(active=not place.terminal)]
+    image = next(
+        (
+            str(path)
+            for path in place.outputs
+            if path.suffix.lower() in (".png", ".jpg", ".jpeg", ".webp") and path.is_file()
+        ),
+        None,
+    )
+    return [
+        place.job_id,
+        progress_html(place, panel.key),
+        gr.update(value=image, visible=image is not None) if place.terminal else gr.update(visible=False),
+        gr.update(visible=not place.terminal),
+        gr.Timer(active=not place.terminal),
+    ]
 
 
 def poll(context: UiContext, panel: LivePanel, job_id: str | None) -> list[Any]:
@@ -104,7 +126,13 @@ def stop(context: UiContext, panel: LivePanel, job_id: str | None) -> list[Any]:
 
 
 def listen(context: UiContext, panel: LivePanel) -> None:
-    panel.timer.tick(lambda job_id: poll(context, panel, job_id), inputs=panel.job, outputs=panel.outputs(),
-                     show_progress="hidden", trigger_mode="always_last")
-    panel.cancel.click(lambda job_id: stop(context, panel, job_id), inputs=panel.job, outputs=panel.outputs(),
-                       show_progress="hidden")
+    panel.timer.tick(
+        lambda job_id: poll(context, panel, job_id),
+        inputs=panel.job,
+        outputs=panel.outputs(),
+        show_progress="hidden",
+        trigger_mode="always_last",
+    )
+    panel.cancel.click(
+        lambda job_id: stop(context, panel, job_id), inputs=panel.job, outputs=panel.outputs(), show_progress="hidden"
+    )

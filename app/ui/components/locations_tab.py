@@ -9,9 +9,13 @@ from . import backend_notice, library_panel, workflow_form
 def render(context: UiContext) -> None:
     backend_notice.render("locations")
     library_panel.render(context, "locations")
-    workflow_form.render(context, "locations", ["background", "img2img_restyle"],
-                         intro="### Create a location\nA background from a description, or a photo redrawn in the comic's style. "
-                               "Results appear in the Queue tab.")
+    workflow_form.render(
+        context,
+        "locations",
+        ["background", "img2img_restyle"],
+        intro="### Create a location\nA background from a description, or a photo redrawn in the comic's style. "
+        "Results appear in the Queue tab.",
+    )
 
 
 def listen(context: UiContext) -> None:

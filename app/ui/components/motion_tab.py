@@ -20,8 +20,11 @@ from ..notices import error_html, notice_html
 from . import backend_notice, workflow_form
 
 WORKFLOWS = ["pose_animation", "portrait_animation", "pose_extraction"]
-METHOD_LABELS = {"pose-preview": "Pose preview (here, no ComfyUI)", "pose": "Pose animation (ComfyUI)",
-                 "portrait": "Portrait animation (ComfyUI)"}
+METHOD_LABELS = {
+    "pose-preview": "Pose preview (here, no ComfyUI)",
+    "pose": "Pose animation (ComfyUI)",
+    "portrait": "Portrait animation (ComfyUI)",
+}
 _w: dict[str, Any] = {}
 
 
@@ -50,14 +53,23 @@ def render(context: UiContext) -> None:
     from ...services.motion_service import MOTION_METHODS
 
     with gr.Row():
-        _w["reference"] = gr.File(label="Reference video (the motion)", file_types=["video"], type="filepath",
-                                  elem_id="motion-reference")
-        _w["target"] = gr.Image(label="Target image (the character)", type="filepath", height=240, elem_id="motion-target")
-    _w["method"] = gr.Radio([(METHOD_LABELS.get(m, m), m) for m in MOTION_METHODS], value="pose-preview", label="Method",
-                            elem_id="motion-method")
+        _w["reference"] = gr.File(
+            label="Reference video (the motion)", file_types=["video"], type="filepath", elem_id="motion-reference"
+        )
+        _w["target"] = gr.Image(
+            label="Target image (the character)", type="filepath", height=240, elem_id="motion-target"
+        )
+    _w["method"] = gr.Radio(
+        [(METHOD_LABELS.get(m, m), m) for m in MOTION_METHODS],
+        value="pose-preview",
+        label="Method",
+        elem_id="motion-method",
+    )
     with gr.Row():
         _w["trim"] = gr.Textbox(label="Trim (START:END seconds, empty: all)", placeholder="0:4", elem_id="motion-trim")
-        _w["stride"] = gr.Number(1, precision=0, minimum=1, maximum=8, label="Use every Nth frame", elem_id="motion-stride")
+        _w["stride"] = gr.Number(
+            1, precision=0, minimum=1, maximum=8, label="Use every Nth frame", elem_id="motion-stride"
+        )
         _w["chunk"] = gr.Checkbox(False, label="Long clip: run in overlapping chunks", elem_id="motion-chunk")
     _w["run"] = gr.Button("Run", variant="primary", elem_id="motion-run")
     _w["status"] = gr.HTML("", elem_id="motion-status")
@@ -66,7 +78,9 @@ def render(context: UiContext) -> None:
         workflow_form.render(context, "motion", WORKFLOWS)
 
 
-def run(context: UiContext, reference: str | None, target: str | None, method: str, trim: str, stride: float, chunk: bool):
+def run(
+    context: UiContext, reference: str | None, target: str | None, method: str, trim: str, stride: float, chunk: bool
+):
     """Stream the run: a log line per event, then the video."""
     from ...services import motion_service, progress_service
     from ...services.motion_service import TimeRange
@@ -74,11 +88,22 @@ def run(context: UiContext, reference: str | None, target: str | None, method: s
     if not reference:
         yield [error_html("Upload a reference video first."), None]
         return
-    out = context.output_dir / "motion" / uuid.uuid4().hex[:10] / ("poses.mp4" if method == "pose-preview" else "motion.mp4")
+    out = (
+        context.output_dir
+        / "motion"
+        / uuid.uuid4().hex[:10]
+        / ("poses.mp4" if method == "pose-preview" else "motion.mp4")
+    )
     try:
         request = motion_service.MotionRequest(
-            reference=Path(reference), out=out, method=method, target=Path(target) if target else None,
-            trim=TimeRange.parse(trim) if trim and trim.strip() else None, stride=int(stride or 1), chunk=bool(chunk))
+            reference=Path(reference),
+            out=out,
+            method=method,
+            target=Path(target) if target else None,
+            trim=TimeRange.parse(trim) if trim and trim.strip() else None,
+            stride=int(stride or 1),
+            chunk=bool(chunk),
+        )
     except InkframeError as exc:
         yield [error_html(str(exc)), None]
         return
@@ -90,12 +115,20 @@ def run(context: UiContext, reference: str | None, target: str | None, method: s
         outcome: RunMessage = RunFailed("the motion run ended without a result.")
         try:
             if method == "pose-preview":
-                outcome = RunDone(motion_service.run_pose_preview(
-                    request, on_frame=lambda n: messages.put(RunLine(f"frame {n}")) if n % 10 == 0 else None))
+                outcome = RunDone(
+                    motion_service.run_pose_preview(
+                        request, on_frame=lambda n: messages.put(RunLine(f"frame {n}")) if n % 10 == 0 else None
+                    )
+                )
             else:
-                outcome = RunDone(motion_service.run_on_comfyui(
-                    request, context.comfyui_url, timeouts=context.config.comfyui.timeouts,
-                    on_event=lambda event: (line := step_line(event)) and messages.put(RunLine(line))))
+                outcome = RunDone(
+                    motion_service.run_on_comfyui(
+                        request,
+                        context.comfyui_url,
+                        timeouts=context.config.comfyui.timeouts,
+                        on_event=lambda event: (line := step_line(event)) and messages.put(RunLine(line)),
+                    )
+                )
         except InkframeError as exc:
             outcome = RunFailed(str(exc))
         finally:
@@ -112,12 +145,17 @@ def run(context: UiContext, reference: str | None, target: str | None, method: s
     report = message.report
     notes = "".join(f"<li>{html.escape(note)}</li>" for note in report.notes)
     video = report.preview if method == "pose-preview" and report.preview else report.out
-    yield [f'<div class="inkframe-ok"><p>Done: {report.frames} frames → <code>{html.escape(str(video))}</code></p>'
-           f"<ul>{notes}</ul></div>", str(video)]
+    yield [
+        f'<div class="inkframe-ok"><p>Done: {report.frames} frames → <code>{html.escape(str(video))}</code></p>'
+        f"<ul>{notes}</ul></div>",
+        str(video),
+    ]
 
 
 def listen(context: UiContext) -> None:
     w = _w
-    w["run"].click(lambda *a: (yield from run(context, *a)),
-                   inputs=[w["reference"], w["target"], w["method"], w["trim"], w["stride"], w["chunk"]],
-                   outputs=[w["status"], w["video"]])
+    w["run"].click(
+        lambda *a: (yield from run(context, *a)),
+        inputs=[w["reference"], w["target"], w["method"], w["trim"], w["stride"], w["chunk"]],
+        outputs=[w["status"], w["video"]],
+    )

@@ -23,7 +23,9 @@ _widgets: dict[str, Any] = {}
 
 
 def render(context: UiContext) -> None:
-    gr.Markdown("Jobs run on the ComfyUI backends in priority order (higher first). Progress refreshes every 2 seconds.")
+    gr.Markdown(
+        "Jobs run on the ComfyUI backends in priority order (higher first). Progress refreshes every 2 seconds."
+    )
     backend_notice.render("queue")
     _widgets["status"] = gr.HTML("", elem_id="queue-status")
     _widgets["cards"] = gr.HTML(queue_view.progress_cards_html([]), elem_id="queue-cards")
@@ -31,14 +33,27 @@ def render(context: UiContext) -> None:
         _widgets["job"] = gr.Dropdown(label="Job", choices=[], elem_id="queue-job", scale=3)
         _widgets["refresh"] = gr.Button("Refresh", size="sm", scale=0, min_width=90, elem_id="queue-refresh")
     with gr.Row(elem_id="queue-actions"):
-        for action, label in (("pause", "Pause"), ("resume", "Resume"), ("cancel", "Cancel"), ("retry", "Retry"),
-                              ("up", "Move up"), ("down", "Move down")):
+        for action, label in (
+            ("pause", "Pause"),
+            ("resume", "Resume"),
+            ("cancel", "Cancel"),
+            ("retry", "Retry"),
+            ("up", "Move up"),
+            ("down", "Move down"),
+        ):
             _widgets[action] = gr.Button(label, size="sm", min_width=80, elem_id=f"queue-{action}")
     gr.Markdown("### All recent jobs")
     with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
-        _widgets["filter"] = gr.Radio(label="Show", choices=[("All", "all"), ("Running", "running"), ("Failed", "failed"),
-                                                             ("Done", "done")], value="all", elem_id="queue-filter", scale=3)
-        _widgets["batch"] = gr.Dropdown(label="Batch", choices=[("All batches", "")], value="", elem_id="queue-batch", scale=2)
+        _widgets["filter"] = gr.Radio(
+            label="Show",
+            choices=[("All", "all"), ("Running", "running"), ("Failed", "failed"), ("Done", "done")],
+            value="all",
+            elem_id="queue-filter",
+            scale=3,
+        )
+        _widgets["batch"] = gr.Dropdown(
+            label="Batch", choices=[("All batches", "")], value="", elem_id="queue-batch", scale=2
+        )
     _widgets["table"] = gr.HTML(queue_view.jobs_table_html([]), elem_id="queue-table")
     _widgets.update(gallery_panel.render())
     _widgets["timer"] = gr.Timer(REFRESH_S, active=False)  # ticks only while the Queue tab is open
@@ -48,8 +63,13 @@ def _queue(context: UiContext):
     return context.services.queue()
 
 
-def refresh(context: UiContext, selected: str | None, history_selected: str | None, status_filter: str | None = "all",
-            batch: str | None = "") -> list[Any]:
+def refresh(
+    context: UiContext,
+    selected: str | None,
+    history_selected: str | None,
+    status_filter: str | None = "all",
+    batch: str | None = "",
+) -> list[Any]:
     """Everything the tab shows, read from the job store; the table follows the status and batch filters."""
     try:
         service = _queue(context)
@@ -58,8 +78,15 @@ def refresh(context: UiContext, selected: str | None, history_selected: str | No
         recent = _newest(service, None, 100)
     except InkframeError as exc:
         empty = gr.update(choices=[], value=None)
-        return [error_html(str(exc)), queue_view.progress_cards_html([]), empty, queue_view.jobs_table_html([]), [], empty,
-                gr.update()]
+        return [
+            error_html(str(exc)),
+            queue_view.progress_cards_html([]),
+            empty,
+            queue_view.jobs_table_html([]),
+            [],
+            empty,
+            gr.update(),
+        ]
     active.sort(key=lambda job: (job.status != "running", -job.priority, job.created_at))
     choices = [(queue_view.job_label(job), job.id) for job in recent]
     history = [(queue_view.job_label(job), job.id) for job in finished]
@@ -73,8 +100,10 @@ def refresh(context: UiContext, selected: str | None, history_selected: str | No
         queue_view.jobs_table_html(queue_view.filter_jobs(recent, status_filter, batch), context.output_dir),
         gallery_panel.gallery_items(context),
         _picker(history, history_selected, history_ids),
-        gr.update(choices=[("All batches", "")] + [(name, name) for name in queue_view.batch_choices(recent)],
-                  value=batch if batch in queue_view.batch_choices(recent) else ""),
+        gr.update(
+            choices=[("All batches", "")] + [(name, name) for name in queue_view.batch_choices(recent)],
+            value=batch if batch in queue_view.batch_choices(recent) else "",
+        ),
     ]
 
 
@@ -135,8 +164,13 @@ def on_tab_select(context: UiContext, tab: gr.Tab, other_tabs: list[gr.Tab]) -> 
     """Opening the tab refreshes it at once and starts the 2 s refresh; leaving it stops the refresh."""
     timer = _widgets["timer"]
     tab.select(lambda: gr.Timer(active=True), outputs=timer, queue=False)
-    tab.select(lambda s, h, f, b: refresh(context, s, h, f, b), inputs=_inputs(), outputs=_outputs(),
-               show_progress="hidden", concurrency_id="queue-refresh")
+    tab.select(
+        lambda s, h, f, b: refresh(context, s, h, f, b),
+        inputs=_inputs(),
+        outputs=_outputs(),
+        show_progress="hidden",
+        concurrency_id="queue-refresh",
+    )
     for other in other_tabs:
         other.select(lambda: gr.Timer(active=False), outputs=timer, queue=False)
 
@@ -149,12 +183,25 @@ def listen(context: UiContext) -> None:
         return refresh(context, selected, history_selected, status_filter, batch)
 
     for trigger in (w["timer"].tick, w["refresh"].click, w["filter"].change, w["batch"].input):
-        trigger(do_refresh, inputs=_inputs(), outputs=outputs, show_progress="hidden",
-                trigger_mode="always_last", concurrency_id="queue-refresh", concurrency_limit=4)
+        trigger(
+            do_refresh,
+            inputs=_inputs(),
+            outputs=outputs,
+            show_progress="hidden",
+            trigger_mode="always_last",
+            concurrency_id="queue-refresh",
+            concurrency_limit=4,
+        )
     for action in ("pause", "resume", "cancel", "retry", "up", "down"):
         w[action].click(lambda job_id, _a=action: act(context, _a, job_id), inputs=w["job"], outputs=w["status"]).then(
-            do_refresh, inputs=_inputs(), outputs=outputs, show_progress="hidden")
-    w["job"].change(lambda job_id: gallery_panel.show(context, job_id), inputs=w["job"],
-                    outputs=[w["settings"], w["metadata"]], show_progress="hidden")
-    gallery_panel.listen(context, lambda event: event.then(
-        do_refresh, inputs=_inputs(), outputs=outputs, show_progress="hidden"))
+            do_refresh, inputs=_inputs(), outputs=outputs, show_progress="hidden"
+        )
+    w["job"].change(
+        lambda job_id: gallery_panel.show(context, job_id),
+        inputs=w["job"],
+        outputs=[w["settings"], w["metadata"]],
+        show_progress="hidden",
+    )
+    gallery_panel.listen(
+        context, lambda event: event.then(do_refresh, inputs=_inputs(), outputs=outputs, show_progress="hidden")
+    )

@@ -10,7 +10,14 @@ from typing import Any
 import gradio as gr
 
 from ...errors import InkframeError
-from ...services import backend_models_service, backend_service, capability_service, models_service, preset_service, provenance_service
+from ...services import (
+    backend_models_service,
+    backend_service,
+    capability_service,
+    models_service,
+    preset_service,
+    provenance_service,
+)
 from ...services.capability_service import summarise
 from ..context import UiContext
 from ..core import preset_fields, register_page_load
@@ -29,16 +36,37 @@ _w: dict[str, Any] = {}
 
 def render(context: UiContext) -> None:
     gr.Markdown("### Backends")
-    _w["backends"] = gr.Dataframe(headers=BACKEND_HEADERS, value=[], interactive=False, wrap=True, elem_id="settings-backends", elem_classes=["inkframe-wide-table"],
-                                 column_widths=BACKEND_WIDTHS)
+    _w["backends"] = gr.Dataframe(
+        headers=BACKEND_HEADERS,
+        value=[],
+        interactive=False,
+        wrap=True,
+        elem_id="settings-backends",
+        elem_classes=["inkframe-wide-table"],
+        column_widths=BACKEND_WIDTHS,
+    )
     _w["check"] = gr.Button("Check backends", size="sm", elem_id="settings-check")
     gr.Markdown("### What the main backend can run")
-    _w["capabilities"] = gr.Dataframe(headers=CAPABILITY_HEADERS, value=[], interactive=False, wrap=True, elem_id="settings-capabilities",
-                                      elem_classes=["inkframe-wide-table"], column_widths=CAPABILITY_WIDTHS)
+    _w["capabilities"] = gr.Dataframe(
+        headers=CAPABILITY_HEADERS,
+        value=[],
+        interactive=False,
+        wrap=True,
+        elem_id="settings-capabilities",
+        elem_classes=["inkframe-wide-table"],
+        column_widths=CAPABILITY_WIDTHS,
+    )
     _w["capability_notes"] = gr.HTML("", elem_id="settings-capability-notes")
     gr.Markdown("### Models")
-    _w["models"] = gr.Dataframe(headers=MODEL_HEADERS, value=[], interactive=False, wrap=True, elem_id="settings-models", elem_classes=["inkframe-wide-table"],
-                                column_widths=MODEL_WIDTHS)
+    _w["models"] = gr.Dataframe(
+        headers=MODEL_HEADERS,
+        value=[],
+        interactive=False,
+        wrap=True,
+        elem_id="settings-models",
+        elem_classes=["inkframe-wide-table"],
+        column_widths=MODEL_WIDTHS,
+    )
     with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
         _w["model"] = gr.Dropdown([], label="Model to download", scale=3, elem_id="settings-model")
         _w["download"] = gr.Button("Download", size="sm", scale=0, min_width=110, elem_id="settings-download")
@@ -59,26 +87,46 @@ def render(context: UiContext) -> None:
 
 def safety_html(context: UiContext) -> str:
     swap = context.config.faceswap
-    gate = (f"on: images scoring {swap.nsfw_threshold:.2f} or more are refused; a video is refused when "
-            f"{swap.nsfw_video_share:.0%} of its sampled frames are") if swap.nsfw_gate else "off"
+    gate = (
+        (
+            f"on: images scoring {swap.nsfw_threshold:.2f} or more are refused; a video is refused when "
+            f"{swap.nsfw_video_share:.0%} of its sampled frames are"
+        )
+        if swap.nsfw_gate
+        else "off"
+    )
     rows = [
-        ("Listening on", f"{context.config.app.host}:{context.config.app.port}"
-         + (" with an access token" if context.config.app.auth_token else " (this computer only)")),
+        (
+            "Listening on",
+            f"{context.config.app.host}:{context.config.app.port}"
+            + (" with an access token" if context.config.app.auth_token else " (this computer only)"),
+        ),
         ("Explicit-content gate (face swap)", gate),
         ("Visible mark on face-swapped output", "on" if swap.visible_mark else "off"),
         ("Consent", "every face swap asks to confirm consent of the people shown"),
         ("Content Credentials", provenance_service.settings_text(context.config)),
     ]
     items = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in rows)
-    return (f"<ul>{items}</ul><p>Change these in <code>config.yaml</code> (section <code>faceswap</code>/<code>app</code>/<code>provenance</code>) "
-            "or with <code>INKFRAME__SECTION__KEY</code> environment variables, then restart the studio.</p>")
+    return (
+        f"<ul>{items}</ul><p>Change these in <code>config.yaml</code> "
+        "(section <code>faceswap</code>/<code>app</code>/<code>provenance</code>) "
+        "or with <code>INKFRAME__SECTION__KEY</code> environment variables, then restart the studio.</p>"
+    )
 
 
 def backends_table(context: UiContext) -> list[list[Any]]:
     rows = []
     for health in backend_service.check_backends(context.config, context.comfyui_url):
-        rows.append([health.name, health.url, "yes" if health.reachable else "no", health.version or "",
-                     ", ".join(health.devices), "" if health.reachable else health.describe()])
+        rows.append(
+            [
+                health.name,
+                health.url,
+                "yes" if health.reachable else "no",
+                health.version or "",
+                ", ".join(health.devices),
+                "" if health.reachable else health.describe(),
+            ]
+        )
     return rows
 
 
@@ -88,8 +136,10 @@ def capabilities_view(context: UiContext) -> list[Any]:
     if result.report is None:
         return [[], error_html(result.error)]
     report = result.report
-    items = [f"<li>{html.escape(item.sentence())} <i>({html.escape(summarise(labels))})</i></li>"
-             for item, labels in [*report.missing_packs(), *report.missing_models()]]
+    items = [
+        f"<li>{html.escape(item.sentence())} <i>({html.escape(summarise(labels))})</i></li>"
+        for item, labels in [*report.missing_packs(), *report.missing_models()]
+    ]
     summary = f"{len(report.ready)} of {len(report.statuses)} capabilities can run on {html.escape(result.url)}."
     return [report.table(), notice_html(summary + (f"<ul>{''.join(items)}</ul>" if items else ""), ok=not items)]
 
@@ -109,21 +159,32 @@ def models_view(context: UiContext) -> list[Any]:
         statuses = models_service.model_statuses(context.config)
     except InkframeError as exc:
         return [[], gr.update(choices=[]), error_html(str(exc))]
-    on_backend = backend_models_service.presence(context.config, context.comfyui_url, [(s.folder, s.name) for s in statuses])
+    on_backend = backend_models_service.presence(
+        context.config, context.comfyui_url, [(s.folder, s.name) for s in statuses]
+    )
     rows = []
     for status in statuses:
         state = status.state if status.state != "partial" else f"partial ({_size(status.have_bytes)})"
         listed = {True: "yes", False: "no", None: "?"}[on_backend[(status.folder, status.name)]]
-        rows.append([status.name, status.folder, state, listed, _size(status.size), ", ".join(status.used_by), status.licence])
+        rows.append(
+            [status.name, status.folder, state, listed, _size(status.size), ", ".join(status.used_by), status.licence]
+        )
     missing = [s.name for s in statuses if s.state != "present"]
-    summary = f"{len(statuses) - len(missing)} of {len(statuses)} models present in {models_service.models_dir(context.config)}."
-    return [rows, gr.update(choices=missing, value=missing[0] if missing else None), notice_html(html.escape(summary), ok=not missing)]
+    models_dir = models_service.models_dir(context.config)
+    summary = f"{len(statuses) - len(missing)} of {len(statuses)} models present in {models_dir}."
+    return [
+        rows,
+        gr.update(choices=missing, value=missing[0] if missing else None),
+        notice_html(html.escape(summary), ok=not missing),
+    ]
 
 
 def output_html(context: UiContext) -> str:
     folder = context.output_dir
     if not folder.exists():
-        return notice_html(f"<code>{html.escape(str(folder))}</code> does not exist yet; it is created on the first output.")
+        return notice_html(
+            f"<code>{html.escape(str(folder))}</code> does not exist yet; it is created on the first output."
+        )
     writable = os.access(folder, os.W_OK)
     count, size = 0, 0
     for path in folder.rglob("*"):  # counted up to a cap: a page load must stay quick
@@ -132,7 +193,9 @@ def output_html(context: UiContext) -> str:
             if count >= OUTPUT_COUNT_CAP:
                 break
     counted = f"{count}+" if count >= OUTPUT_COUNT_CAP else str(count)
-    text = f"<code>{html.escape(str(folder))}</code>: {counted} files, {_size(size)}" + ("" if writable else " — not writable!")
+    text = f"<code>{html.escape(str(folder))}</code>: {counted} files, {_size(size)}" + (
+        "" if writable else " — not writable!"
+    )
     return notice_html(text, ok=writable)
 
 
@@ -150,9 +213,13 @@ def download(context: UiContext, name: str | None, progress=gr.Progress()) -> li
     done = f"{html.escape(name)} is in <code>{html.escape(str(path))}</code>."
     seen = backend_models_service.lists_file(context.config, context.comfyui_url, path.parent.name, name)
     if seen is False:  # a ComfyUI of the user's own that does not read the project's models folder
-        return [*models_view(context)[:2], notice_html(
-            f"{done} The backend does not list it: point it at that folder with <code>python scripts/download_models.py "
-            "--extra-model-paths /path/to/ComfyUI</code> and restart it.")]
+        return [
+            *models_view(context)[:2],
+            notice_html(
+                f"{done} The backend does not list it: point it at that folder with "
+                "<code>python scripts/download_models.py --extra-model-paths /path/to/ComfyUI</code> and restart it."
+            ),
+        ]
     return [*models_view(context)[:2], notice_html(done + (" The backend lists it." if seen else ""), ok=True)]
 
 
@@ -163,7 +230,10 @@ def save_preset(context: UiContext, name: str, *values: Any) -> list[Any]:
     except InkframeError as exc:
         return [gr.update(), error_html(str(exc))]
     names = preset_service.list_presets(context.data_dir)
-    return [gr.update(choices=names, value=name.strip()), notice_html(f"Saved preset {html.escape(name.strip())}.", ok=True)]
+    return [
+        gr.update(choices=names, value=name.strip()),
+        notice_html(f"Saved preset {html.escape(name.strip())}.", ok=True),
+    ]
 
 
 def load_preset(context: UiContext, name: str | None) -> list[Any]:
@@ -176,24 +246,53 @@ def load_preset(context: UiContext, name: str | None) -> list[Any]:
         return [error_html(str(exc)), *[gr.update() for _ in fields]]
     unknown = sorted(set(values) - set(fields))
     note = f" (ignored settings this studio no longer has: {', '.join(unknown)})" if unknown else ""
-    return [notice_html(f"Loaded preset {html.escape(name)}{html.escape(note)}.", ok=True),
-            *[values[key] if key in values else gr.update() for key in fields]]
+    return [
+        notice_html(f"Loaded preset {html.escape(name)}{html.escape(note)}.", ok=True),
+        *[values[key] if key in values else gr.update() for key in fields],
+    ]
 
 
 def listen(context: UiContext) -> None:
     w = _w
     fields = preset_fields()
-    w["check"].click(lambda: [backends_table(context), *capabilities_view(context)],
-                     outputs=[w["backends"], w["capabilities"], w["capability_notes"]])
-    w["download"].click(lambda name, progress=gr.Progress(): download(context, name, progress), inputs=w["model"],
-                        outputs=[w["models"], w["model"], w["model_status"]])
-    w["save"].click(lambda name, *values: save_preset(context, name, *values), inputs=[w["preset_name"], *fields.values()],
-                    outputs=[w["preset"], w["preset_status"]])
-    w["load"].click(lambda name: load_preset(context, name), inputs=w["preset"], outputs=[w["preset_status"], *fields.values()])
+    w["check"].click(
+        lambda: [backends_table(context), *capabilities_view(context)],
+        outputs=[w["backends"], w["capabilities"], w["capability_notes"]],
+    )
+    w["download"].click(
+        lambda name, progress=gr.Progress(): download(context, name, progress),
+        inputs=w["model"],
+        outputs=[w["models"], w["model"], w["model_status"]],
+    )
+    w["save"].click(
+        lambda name, *values: save_preset(context, name, *values),
+        inputs=[w["preset_name"], *fields.values()],
+        outputs=[w["preset"], w["preset_status"]],
+    )
+    w["load"].click(
+        lambda name: load_preset(context, name), inputs=w["preset"], outputs=[w["preset_status"], *fields.values()]
+    )
 
     def on_load() -> list[Any]:
         names = preset_service.list_presets(context.data_dir)
-        return [backends_table(context), *capabilities_view(context), *models_view(context), output_html(context), gr.update(choices=names)]
+        return [
+            backends_table(context),
+            *capabilities_view(context),
+            *models_view(context),
+            output_html(context),
+            gr.update(choices=names),
+        ]
 
-    register_page_load(on_load, [w["backends"], w["capabilities"], w["capability_notes"], w["models"], w["model"], w["model_status"],
-                                 w["output"], w["preset"]])
+    register_page_load(
+        on_load,
+        [
+            w["backends"],
+            w["capabilities"],
+            w["capability_notes"],
+            w["models"],
+            w["model"],
+            w["model_status"],
+            w["output"],
+            w["preset"],
+        ],
+    )

@@ -21,12 +21,18 @@ _widgets: dict[str, Any] = {}
 
 def render(context: UiContext) -> None:
     backend_notice.render("workflows")
-    gr.Markdown("Each workflow in `workflows/` becomes a form from its declared parameters. "
-                "“Open in ComfyUI” puts it in the backend's editor; after saving there, “Reload” picks up the edits.")
+    gr.Markdown(
+        "Each workflow in `workflows/` becomes a form from its declared parameters. "
+        "“Open in ComfyUI” puts it in the backend's editor; after saving there, “Reload” picks up the edits."
+    )
     with gr.Accordion("Add your own workflow", open=False, elem_id="workflows-add"):
         _widgets["upload"] = gr.File(
             label="Drop a ComfyUI workflow: .json (UI or API format) or a .png saved by ComfyUI",
-            file_types=[".json", ".png"], type="filepath", height=120, elem_id="workflows-upload")
+            file_types=[".json", ".png"],
+            type="filepath",
+            height=120,
+            elem_id="workflows-upload",
+        )
         _widgets["upload_status"] = gr.HTML("", elem_id="workflows-upload-status")
     _widgets["picker"] = workflow_form.render(context, "workflows", user_paths=uploads.user_workflows(context.config))
 
@@ -45,16 +51,24 @@ def add_uploaded(context: UiContext, file_path: str | None) -> tuple[Any, str, N
     except (InkframeError, OSError) as exc:
         return gr.update(), error_html(str(exc)), None
     choices = workflow_form.picker_choices(infos, uploads.user_workflows(context.config))
-    return (gr.update(choices=choices, value=str(saved)),
-            notice_html(f"Added <code>{html.escape(saved.stem)}</code> to your workflows ({html.escape(str(saved.parent))}).", ok=True),
-            None)
+    return (
+        gr.update(choices=choices, value=str(saved)),
+        notice_html(
+            f"Added <code>{html.escape(saved.stem)}</code> to your workflows ({html.escape(str(saved.parent))}).",
+            ok=True,
+        ),
+        None,
+    )
 
 
 def listen(context: UiContext) -> None:
     if _widgets.get("picker") is None:
         return
-    _widgets["upload"].upload(lambda file_path: add_uploaded(context, file_path), inputs=_widgets["upload"],
-                              outputs=[_widgets["picker"], _widgets["upload_status"], _widgets["upload"]])
+    _widgets["upload"].upload(
+        lambda file_path: add_uploaded(context, file_path),
+        inputs=_widgets["upload"],
+        outputs=[_widgets["picker"], _widgets["upload_status"], _widgets["upload"]],
+    )
 
 
 def current_choices(context: UiContext, selected: str | None) -> Any:
@@ -70,5 +84,9 @@ def current_choices(context: UiContext, selected: str | None) -> Any:
 def on_tab_select(context: UiContext, tab: gr.Tab, other_tabs: list[gr.Tab]) -> None:
     if _widgets.get("picker") is None:
         return
-    tab.select(lambda selected: current_choices(context, selected), inputs=_widgets["picker"], outputs=_widgets["picker"],
-               show_progress="hidden")
+    tab.select(
+        lambda selected: current_choices(context, selected),
+        inputs=_widgets["picker"],
+        outputs=_widgets["picker"],
+        show_progress="hidden",
+    )

@@ -40,7 +40,9 @@ def render(context: UiContext) -> gr.Blocks:
             gr.Markdown("## Inkframe Studio", elem_id="studio-title")
         backend_banner.render(context)
         tabs: dict[TabName, gr.Tab] = {}
-        with gr.Tabs(elem_id="studio-tabs", overflow_behavior="wrap"):  # phones: every tab on a second line, none behind "..."
+        with gr.Tabs(
+            elem_id="studio-tabs", overflow_behavior="wrap"
+        ):  # phones: every tab on a second line, none behind "..."
             for tab, module in modules.items():
                 with gr.Tab(TAB_TITLES[tab], id=tab, elem_id=f"tab-{tab}") as tabs[tab]:
                     module.render(context)

@@ -34,11 +34,18 @@ class InkframeSpeedLines:
 
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
-        return {"required": {
-            "image": ("IMAGE",), "angle": ("FLOAT", {"default": 0.0, "min": -360.0, "max": 360.0}),
-            "count": ("INT", {"default": 160, "min": 1, "max": 2000}), "thickness": _fraction(0.009, 0.0005, 0.1),
-            "clear_band": _fraction(0.0, 0.0, 0.9), "color": COLOR, "opacity": _fraction(1.0), "seed": SEED,
-        }}
+        return {
+            "required": {
+                "image": ("IMAGE",),
+                "angle": ("FLOAT", {"default": 0.0, "min": -360.0, "max": 360.0}),
+                "count": ("INT", {"default": 160, "min": 1, "max": 2000}),
+                "thickness": _fraction(0.009, 0.0005, 0.1),
+                "clear_band": _fraction(0.0, 0.0, 0.9),
+                "color": COLOR,
+                "opacity": _fraction(1.0),
+                "seed": SEED,
+            }
+        }
 
     def run(self, image: Any, **params: Any) -> tuple[Any]:
         effect = _effects().SpeedLines(**params)
@@ -51,12 +58,20 @@ class InkframeFocusLines:
 
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
-        return {"required": {
-            "image": ("IMAGE",), "center_x": _fraction(0.5), "center_y": _fraction(0.5),
-            "clear_radius": _fraction(0.45, 0.0, 1.5), "count": ("INT", {"default": 140, "min": 3, "max": 3000}),
-            "thickness": _fraction(0.02, 0.0005, 0.2), "jitter": _fraction(0.35, 0.0, 2.0), "color": COLOR,
-            "opacity": _fraction(1.0), "seed": SEED,
-        }}
+        return {
+            "required": {
+                "image": ("IMAGE",),
+                "center_x": _fraction(0.5),
+                "center_y": _fraction(0.5),
+                "clear_radius": _fraction(0.45, 0.0, 1.5),
+                "count": ("INT", {"default": 140, "min": 3, "max": 3000}),
+                "thickness": _fraction(0.02, 0.0005, 0.2),
+                "jitter": _fraction(0.35, 0.0, 2.0),
+                "color": COLOR,
+                "opacity": _fraction(1.0),
+                "seed": SEED,
+            }
+        }
 
     def run(self, image: Any, center_x: float, center_y: float, **params: Any) -> tuple[Any]:
         effect = _effects().FocusLines(center=(center_x, center_y), **params)
@@ -69,12 +84,21 @@ class InkframeImpactBurst:
 
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
-        return {"required": {
-            "image": ("IMAGE",), "center_x": _fraction(0.5), "center_y": _fraction(0.5),
-            "radius": _fraction(0.42, 0.02, 2.0), "spikes": ("INT", {"default": 16, "min": 3, "max": 200}),
-            "jaggedness": _fraction(0.5), "fill": ("STRING", {"default": "white"}), "outline": COLOR,
-            "outline_width": _fraction(0.012, 0.0, 0.1), "core": ("STRING", {"default": "#ffd21f"}), "seed": SEED,
-        }}
+        return {
+            "required": {
+                "image": ("IMAGE",),
+                "center_x": _fraction(0.5),
+                "center_y": _fraction(0.5),
+                "radius": _fraction(0.42, 0.02, 2.0),
+                "spikes": ("INT", {"default": 16, "min": 3, "max": 200}),
+                "jaggedness": _fraction(0.5),
+                "fill": ("STRING", {"default": "white"}),
+                "outline": COLOR,
+                "outline_width": _fraction(0.012, 0.0, 0.1),
+                "core": ("STRING", {"default": "#ffd21f"}),
+                "seed": SEED,
+            }
+        }
 
     def run(self, image: Any, center_x: float, center_y: float, core: str, **params: Any) -> tuple[Any]:
         core_colour = None if core.strip().lower() in ("", "none") else core
@@ -89,11 +113,17 @@ class InkframeHalftone:
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
         effects = _effects()
-        return {"required": {
-            "image": ("IMAGE",), "mode": (list(effects.HALFTONE_MODES),), "lpi": ("FLOAT", {"default": 45.0, "min": 2.0, "max": 300.0}),
-            "dpi": ("FLOAT", {"default": 300.0, "min": 36.0, "max": 2400.0}), "angle": ("FLOAT", {"default": 45.0, "min": -360.0, "max": 360.0}),
-            "shape": (list(effects.HALFTONE_SHAPES),), "levels": ("INT", {"default": 4, "min": 2, "max": 16}),
-        }}
+        return {
+            "required": {
+                "image": ("IMAGE",),
+                "mode": (list(effects.HALFTONE_MODES),),
+                "lpi": ("FLOAT", {"default": 45.0, "min": 2.0, "max": 300.0}),
+                "dpi": ("FLOAT", {"default": 300.0, "min": 36.0, "max": 2400.0}),
+                "angle": ("FLOAT", {"default": 45.0, "min": -360.0, "max": 360.0}),
+                "shape": (list(effects.HALFTONE_SHAPES),),
+                "levels": ("INT", {"default": 4, "min": 2, "max": 16}),
+            }
+        }
 
     def run(self, image: Any, **params: Any) -> tuple[Any]:
         effect = _effects().Halftone(**params)
@@ -106,11 +136,18 @@ class InkframePanelBorder:
 
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
-        return {"required": {
-            "image": ("IMAGE",), "width": ("INT", {"default": 8, "min": 1, "max": 500}), "color": COLOR,
-            "style": (list(_effects().BORDER_STYLES),), "corner_radius": ("INT", {"default": 0, "min": 0, "max": 5000}),
-            "roughness": _fraction(0.5), "background": ("STRING", {"default": "white"}), "seed": SEED,
-        }}
+        return {
+            "required": {
+                "image": ("IMAGE",),
+                "width": ("INT", {"default": 8, "min": 1, "max": 500}),
+                "color": COLOR,
+                "style": (list(_effects().BORDER_STYLES),),
+                "corner_radius": ("INT", {"default": 0, "min": 0, "max": 5000}),
+                "roughness": _fraction(0.5),
+                "background": ("STRING", {"default": "white"}),
+                "seed": SEED,
+            }
+        }
 
     def run(self, image: Any, **params: Any) -> tuple[Any]:
         effect = _effects().PanelBorder(**params)
@@ -127,9 +164,14 @@ class InkframeColorGrade:
 
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
-        return {"required": {
-            "images": ("IMAGE",), "preset": (adapter.lib("comic.grading").list_presets(),), "strength": _fraction(1.0),
-        }, "optional": {"lut_path": ("STRING", {"default": "", "tooltip": "a .cube file; overrides the preset"})}}
+        return {
+            "required": {
+                "images": ("IMAGE",),
+                "preset": (adapter.lib("comic.grading").list_presets(),),
+                "strength": _fraction(1.0),
+            },
+            "optional": {"lut_path": ("STRING", {"default": "", "tooltip": "a .cube file; overrides the preset"})},
+        }
 
     def run(self, images: Any, preset: str, strength: float, lut_path: str = "") -> tuple[Any, float]:
         grading = adapter.lib("comic.grading")
@@ -146,7 +188,13 @@ def _script_page(script: str, number: int) -> tuple[Any, Any]:
     raise ValueError(f"The script has no PAGE {number}; it has pages {', '.join(str(p.number) for p in book.pages)}.")
 
 
-SCRIPT = ("STRING", {"multiline": True, "default": "Title: Untitled\nPage size: a4\nDPI: 150\n\nPAGE 1\n\nPANEL 1\nCAPTION: Meanwhile...\n"})
+SCRIPT = (
+    "STRING",
+    {
+        "multiline": True,
+        "default": "Title: Untitled\nPage size: a4\nDPI: 150\n\nPAGE 1\n\nPANEL 1\nCAPTION: Meanwhile...\n",
+    },
+)
 
 
 class InkframeComicPage:
@@ -159,10 +207,15 @@ class InkframeComicPage:
 
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
-        return {"required": {
-            "panels": ("IMAGE",), "script": SCRIPT, "page_number": ("INT", {"default": 1, "min": 1, "max": 9999}),
-            "letter": ("BOOLEAN", {"default": True}), "border_style": (list(_effects().BORDER_STYLES),),
-        }}
+        return {
+            "required": {
+                "panels": ("IMAGE",),
+                "script": SCRIPT,
+                "page_number": ("INT", {"default": 1, "min": 1, "max": 9999}),
+                "letter": ("BOOLEAN", {"default": True}),
+                "border_style": (list(_effects().BORDER_STYLES),),
+            }
+        }
 
     def run(self, panels: Any, script: str, page_number: int, letter: bool, border_style: str) -> tuple[Any, str]:
         compose = adapter.lib("comic.compose")
@@ -184,12 +237,20 @@ class InkframeLetterPage:
 
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
-        return {"required": {"page": ("IMAGE",), "script": SCRIPT, "page_number": ("INT", {"default": 1, "min": 1, "max": 9999})}}
+        return {
+            "required": {
+                "page": ("IMAGE",),
+                "script": SCRIPT,
+                "page_number": ("INT", {"default": 1, "min": 1, "max": 9999}),
+            }
+        }
 
     def run(self, page: Any, script: str, page_number: int) -> tuple[Any, str]:
         compose, lettering = adapter.lib("comic.compose"), adapter.lib("comic.lettering")
         book, script_page = _script_page(script, page_number)
-        layout = adapter.lib("comic.layout").layout_page(script_page, page_size=book.page_size, dpi=book.dpi, reading_direction=book.reading_direction)
+        layout = adapter.lib("comic.layout").layout_page(
+            script_page, page_size=book.page_size, dpi=book.dpi, reading_direction=book.reading_direction
+        )
         lettered, issues = [], []
         for image in adapter.tensor_to_pil(page):
             if image.size != layout.size:
@@ -200,8 +261,14 @@ class InkframeLetterPage:
                 )
             for panel, slot in zip(script_page.panels, layout.slots):
                 issues += lettering.letter_panel(
-                    image, panel, slot.box.as_tuple(), page_number=page_number, px_per_pt=compose.px_per_point(layout),
-                    rtl=book.reading_direction == "rtl", language=book.language, limit=layout.geometry.safe_box,
+                    image,
+                    panel,
+                    slot.box.as_tuple(),
+                    page_number=page_number,
+                    px_per_pt=compose.px_per_point(layout),
+                    rtl=book.reading_direction == "rtl",
+                    language=book.language,
+                    limit=layout.geometry.safe_box,
                 )
             lettered.append(image)
         return adapter.pil_to_tensor(lettered), "\n".join(issue.describe() for issue in issues)

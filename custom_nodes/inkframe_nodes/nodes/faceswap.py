@@ -21,6 +21,7 @@ CATEGORY = "Inkframe/Face"
 def _manifest() -> Path:
     return adapter.find_app_dir().parent / "models" / "manifest.yaml"
 
+
 _LOCK = threading.Lock()
 _CACHE: dict[Any, Any] = {}
 
@@ -45,8 +46,14 @@ def _engine(enhancer: bool, genderage: bool = False) -> Any:
             _CACHE["catalog"] = fs.catalog_from_manifest(_manifest(), _models_root())
         key = ("engine", enhancer, genderage)
         if key not in _CACHE:
-            parts = fs.load_parts(_CACHE["catalog"], dict(fs.ROLE_DEFAULTS), fs.RuntimeSettings(), "auto",
-                                  enhancer=enhancer, genderage=genderage)
+            parts = fs.load_parts(
+                _CACHE["catalog"],
+                dict(fs.ROLE_DEFAULTS),
+                fs.RuntimeSettings(),
+                "auto",
+                enhancer=enhancer,
+                genderage=genderage,
+            )
             _CACHE[key] = fs.FaceSwapEngine(parts)
         return _CACHE[key]
 
@@ -65,36 +72,74 @@ def _fraction(default: float) -> tuple[str, dict[str, float]]:
 
 class InkframeFaceSwap:
     CATEGORY, FUNCTION, RETURN_TYPES = CATEGORY, "run", ("IMAGE",)
-    DESCRIPTION = ("Swaps the face of `source` (several images are averaged) into every image of `target` "
-                   "(frames of a batch are smoothed over time). Only with the consent of everyone shown.")
+    DESCRIPTION = (
+        "Swaps the face of `source` (several images are averaged) into every image of `target` "
+        "(frames of a batch are smoothed over time). Only with the consent of everyone shown."
+    )
 
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
         fs = _fs()
-        return {"required": {
-            "source": ("IMAGE",), "target": ("IMAGE",),
-            "selector": (list(fs.SELECTORS), {"default": "one"}), "one_mode": (list(fs.ONE_MODES), {"default": "largest"}),
-            "face_index": ("INT", {"default": 0, "min": 0, "max": 64}),
-            "enhancer": (list(fs.ENHANCERS), {"default": "gfpgan"}), "blend": _fraction(0.8),
-            "i_have_consent": ("BOOLEAN", {"default": False, "tooltip": "everyone whose face is used has agreed"}),
-        }, "optional": {
-            "reference": ("IMAGE",), "reference_distance": ("FLOAT", {"default": 0.9, "min": 0.0, "max": 2.0, "step": 0.01}),
-            "gender": (list(fs.GENDERS), {"default": "any"}), "smoothing": ("FLOAT", {"default": 0.6, "min": 0.0, "max": 0.95}),
-            "visible_mark": ("BOOLEAN", {"default": False}), "nsfw_threshold": _fraction(0.6),
-        }}
+        return {
+            "required": {
+                "source": ("IMAGE",),
+                "target": ("IMAGE",),
+                "selector": (list(fs.SELECTORS), {"default": "one"}),
+                "one_mode": (list(fs.ONE_MODES), {"default": "largest"}),
+                "face_index": ("INT", {"default": 0, "min": 0, "max": 64}),
+                "enhancer": (list(fs.ENHANCERS), {"default": "gfpgan"}),
+                "blend": _fraction(0.8),
+                "i_have_consent": ("BOOLEAN", {"default": False, "tooltip": "everyone whose face is used has agreed"}),
+            },
+            "optional": {
+                "reference": ("IMAGE",),
+                "reference_distance": ("FLOAT", {"default": 0.9, "min": 0.0, "max": 2.0, "step": 0.01}),
+                "gender": (list(fs.GENDERS), {"default": "any"}),
+                "smoothing": ("FLOAT", {"default": 0.6, "min": 0.0, "max": 0.95}),
+                "visible_mark": ("BOOLEAN", {"default": False}),
+                "nsfw_threshold": _fraction(0.6),
+            },
+        }
 
-    def run(self, source: Any, target: Any, selector: str, one_mode: str, face_index: int, enhancer: str, blend: float,
-            i_have_consent: bool, reference: Any = None, reference_distance: float = 0.9, gender: str = "any",
-            smoothing: float = 0.6, visible_mark: bool = False, nsfw_threshold: float = 0.6) -> tuple[Any]:
+    def run(
+        self,
+        source: Any,
+        target: Any,
+        selector: str,
+        one_mode: str,
+        face_index: int,
+        enhancer: str,
+        blend: float,
+        i_have_consent: bool,
+        reference: Any = None,
+        reference_distance: float = 0.9,
+        gender: str = "any",
+        smoothing: float = 0.6,
+        visible_mark: bool = False,
+        nsfw_threshold: float = 0.6,
+    ) -> tuple[Any]:
         fs = _fs()
         fs.require_consent(bool(i_have_consent))
         engine = _engine(enhancer != "none", genderage=gender != "any")
-        identity = engine.identity_from_images([(f"source image {i + 1}", a) for i, a in enumerate(adapter.tensor_to_arrays(source))])
-        ref = (("reference image", adapter.tensor_to_arrays(reference)[0]) if reference is not None else None)
-        selection = fs.resolve_selection(engine, fs.SelectionSettings(selector=selector, one_mode=one_mode, face_index=face_index,
-                                                                      reference_distance=reference_distance, gender=gender), ref)
+        identity = engine.identity_from_images(
+            [(f"source image {i + 1}", a) for i, a in enumerate(adapter.tensor_to_arrays(source))]
+        )
+        ref = ("reference image", adapter.tensor_to_arrays(reference)[0]) if reference is not None else None
+        selection = fs.resolve_selection(
+            engine,
+            fs.SelectionSettings(
+                selector=selector,
+                one_mode=one_mode,
+                face_index=face_index,
+                reference_distance=reference_distance,
+                gender=gender,
+            ),
+            ref,
+        )
         settings = fs.SwapSettings(selection=selection, enhancer=enhancer, blend=blend, smoothing=smoothing)
-        frames = fs.swap_frames(engine, adapter.tensor_to_arrays(target), identity, settings, _gate(nsfw_threshold), visible_mark)
+        frames = fs.swap_frames(
+            engine, adapter.tensor_to_arrays(target), identity, settings, _gate(nsfw_threshold), visible_mark
+        )
         return (adapter.arrays_to_tensor(frames),)
 
 
@@ -108,7 +153,11 @@ class InkframeFaceRestore:
 
     def run(self, image: Any, blend: float) -> tuple[Any]:
         engine = _engine(True)
-        return (adapter.arrays_to_tensor([_fs().restore_faces(engine, frame, blend) for frame in adapter.tensor_to_arrays(image)]),)
+        return (
+            adapter.arrays_to_tensor(
+                [_fs().restore_faces(engine, frame, blend) for frame in adapter.tensor_to_arrays(image)]
+            ),
+        )
 
 
 class InkframeFaceAnalyze:
@@ -126,7 +175,13 @@ class InkframeFaceAnalyze:
         return json.dumps(rows), len(rows)
 
 
-NODE_CLASS_MAPPINGS = {"InkframeFaceSwap": InkframeFaceSwap, "InkframeFaceRestore": InkframeFaceRestore,
-                       "InkframeFaceAnalyze": InkframeFaceAnalyze}
-NODE_DISPLAY_NAME_MAPPINGS = {"InkframeFaceSwap": "Face Swap (Inkframe)", "InkframeFaceRestore": "Face Restore GFPGAN (Inkframe)",
-                              "InkframeFaceAnalyze": "Face Analyze (Inkframe)"}
+NODE_CLASS_MAPPINGS = {
+    "InkframeFaceSwap": InkframeFaceSwap,
+    "InkframeFaceRestore": InkframeFaceRestore,
+    "InkframeFaceAnalyze": InkframeFaceAnalyze,
+}
+NODE_DISPLAY_NAME_MAPPINGS = {
+    "InkframeFaceSwap": "Face Swap (Inkframe)",
+    "InkframeFaceRestore": "Face Restore GFPGAN (Inkframe)",
+    "InkframeFaceAnalyze": "Face Analyze (Inkframe)",
+}

@@ -36,10 +36,14 @@ class InkframeLoadVideoFrames:
 
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
-        return {"required": {"path": ("STRING", {"default": ""}),
-                             "start": ("FLOAT", {"default": 0.0, "min": 0.0, "step": 0.1}),
-                             "end": ("FLOAT", {"default": 0.0, "min": 0.0, "step": 0.1, "tooltip": "0 = to the end"}),
-                             "max_frames": ("INT", {"default": 240, "min": 1, "max": 10000})}}
+        return {
+            "required": {
+                "path": ("STRING", {"default": ""}),
+                "start": ("FLOAT", {"default": 0.0, "min": 0.0, "step": 0.1}),
+                "end": ("FLOAT", {"default": 0.0, "min": 0.0, "step": 0.1, "tooltip": "0 = to the end"}),
+                "max_frames": ("INT", {"default": 240, "min": 1, "max": 10000}),
+            }
+        }
 
     def run(self, path: str, start: float, end: float, max_frames: int) -> tuple[Any, float, int]:
         media = _media()
@@ -56,17 +60,26 @@ class InkframeLoadVideoFrames:
 class InkframeSaveVideo:
     CATEGORY, FUNCTION, RETURN_TYPES, RETURN_NAMES = CATEGORY, "run", ("STRING",), ("path",)
     OUTPUT_NODE = True
-    DESCRIPTION = "Encodes an IMAGE batch to h264/h265/webm/gif in ComfyUI's output folder, optionally with a clip's audio."
+    DESCRIPTION = (
+        "Encodes an IMAGE batch to h264/h265/webm/gif in ComfyUI's output folder, optionally with a clip's audio."
+    )
 
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
-        return {"required": {"frames": ("IMAGE",), "fps": ("FLOAT", {"default": 24.0, "min": 1.0, "max": 240.0}),
-                             "codec": (list(_media().VIDEO_CODECS), {"default": "h264"}),
-                             "crf": ("INT", {"default": 18, "min": 0, "max": 63}),
-                             "filename_prefix": ("STRING", {"default": "inkframe"})},
-                "optional": {"audio_from": ("STRING", {"default": ""})}}
+        return {
+            "required": {
+                "frames": ("IMAGE",),
+                "fps": ("FLOAT", {"default": 24.0, "min": 1.0, "max": 240.0}),
+                "codec": (list(_media().VIDEO_CODECS), {"default": "h264"}),
+                "crf": ("INT", {"default": 18, "min": 0, "max": 63}),
+                "filename_prefix": ("STRING", {"default": "inkframe"}),
+            },
+            "optional": {"audio_from": ("STRING", {"default": ""})},
+        }
 
-    def run(self, frames: Any, fps: float, codec: str, crf: int, filename_prefix: str, audio_from: str = "") -> dict[str, Any]:
+    def run(
+        self, frames: Any, fps: float, codec: str, crf: int, filename_prefix: str, audio_from: str = ""
+    ) -> dict[str, Any]:
         from fractions import Fraction
 
         media = _media()
@@ -75,11 +88,18 @@ class InkframeSaveVideo:
         folder.mkdir(parents=True, exist_ok=True)
         index = 1 + sum(1 for p in folder.glob(f"{filename_prefix}_*{spec.extension}"))
         out = folder / f"{filename_prefix}_{index:05d}{spec.extension}"
-        options = media.EncodeOptions(codec=codec, fps=Fraction(fps).limit_denominator(1001), crf=None if codec == "gif" else crf,
-                                      audio_source=Path(audio_from) if audio_from else None)
+        options = media.EncodeOptions(
+            codec=codec,
+            fps=Fraction(fps).limit_denominator(1001),
+            crf=None if codec == "gif" else crf,
+            audio_source=Path(audio_from) if audio_from else None,
+        )
         media.encode_frames(adapter.tensor_to_arrays(frames), out, options)
         return {"ui": {"text": [str(out)]}, "result": (str(out),)}
 
 
 NODE_CLASS_MAPPINGS = {"InkframeLoadVideoFrames": InkframeLoadVideoFrames, "InkframeSaveVideo": InkframeSaveVideo}
-NODE_DISPLAY_NAME_MAPPINGS = {"InkframeLoadVideoFrames": "Load Video Frames (Inkframe)", "InkframeSaveVideo": "Save Video (Inkframe)"}
+NODE_DISPLAY_NAME_MAPPINGS = {
+    "InkframeLoadVideoFrames": "Load Video Frames (Inkframe)",
+    "InkframeSaveVideo": "Save Video (Inkframe)",
+}

@@ -53,7 +53,9 @@ def _make_param_node(node_type: str) -> type:
 
         @classmethod
         def INPUT_TYPES(cls) -> dict[str, Any]:
-            return _spec().param_input_types(node_type, _file_choices(node_type) if kind in ("model", "lora", "image", "mask") else None)
+            return _spec().param_input_types(
+                node_type, _file_choices(node_type) if kind in ("model", "lora", "image", "mask") else None
+            )
 
         def run(self, **inputs: Any) -> tuple[Any, ...]:
             return read_value(kind, value_input, inputs)
@@ -70,7 +72,9 @@ def read_value(kind: str, value_input: str, inputs: dict[str, Any]) -> tuple[Any
     if kind == "choice":
         choices = [c.strip() for c in str(inputs.get("choices") or "").splitlines() if c.strip()]
         if choices and value not in choices:
-            raise ValueError(f"Parameter {inputs.get('name')!r} is {value!r}, which is not one of: {', '.join(choices)}.")
+            raise ValueError(
+                f"Parameter {inputs.get('name')!r} is {value!r}, which is not one of: {', '.join(choices)}."
+            )
     if kind in ("int", "float"):
         low, high = inputs.get("min"), inputs.get("max")
         if low is not None and high is not None and not low <= value <= high:
@@ -114,14 +118,21 @@ class InkframeOutputImage:
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
         entry = _spec().object_info_entry("InkframeOutputImage")
-        return {"required": {k: tuple(v) for k, v in entry["input"]["required"].items()}, "hidden": entry["input"]["hidden"]}
+        return {
+            "required": {k: tuple(v) for k, v in entry["input"]["required"].items()},
+            "hidden": entry["input"]["hidden"],
+        }
 
-    def save(self, images: Any, name: str, filename_prefix: str, prompt: Any = None, extra_pnginfo: Any = None) -> dict[str, Any]:
+    def save(
+        self, images: Any, name: str, filename_prefix: str, prompt: Any = None, extra_pnginfo: Any = None
+    ) -> dict[str, Any]:
         import folder_paths  # type: ignore[import-not-found]
 
         metadata = adapter.lib("workflows.metadata")
         out_dir = folder_paths.get_output_directory()
-        full_dir, base, counter, subfolder, _ = folder_paths.get_save_image_path(filename_prefix, out_dir, images.shape[2], images.shape[1])
+        full_dir, base, counter, subfolder, _ = folder_paths.get_save_image_path(
+            filename_prefix, out_dir, images.shape[2], images.shape[1]
+        )
         results = []
         workflow = (extra_pnginfo or {}).get("workflow")
         for image in adapter.tensor_to_pil(images):

@@ -35,17 +35,38 @@ def install_hook() -> None:
     original_te = comfy.sd.load_text_encoder_state_dicts
     original_ckpt = comfy.sd.load_state_dict_guess_config
 
-    def load_text_encoder_state_dicts(state_dicts=[], embedding_directory=None, clip_type=comfy.sd.CLIPType.STABLE_DIFFUSION,
-                                      model_options={}):
+    def load_text_encoder_state_dicts(
+        state_dicts=[], embedding_directory=None, clip_type=comfy.sd.CLIPType.STABLE_DIFFUSION, model_options={}
+    ):
         for state_dict in state_dicts:
             model_options = _take_config(state_dict, model_options)
-        return original_te(state_dicts, embedding_directory=embedding_directory, clip_type=clip_type, model_options=model_options)
+        return original_te(
+            state_dicts, embedding_directory=embedding_directory, clip_type=clip_type, model_options=model_options
+        )
 
-    def load_state_dict_guess_config(sd, output_vae=True, output_clip=True, output_clipvision=False, embedding_directory=None,
-                                     output_model=True, model_options={}, te_model_options={}, metadata=None):
+    def load_state_dict_guess_config(
+        sd,
+        output_vae=True,
+        output_clip=True,
+        output_clipvision=False,
+        embedding_directory=None,
+        output_model=True,
+        model_options={},
+        te_model_options={},
+        metadata=None,
+    ):
         te_model_options = _take_config(sd, te_model_options)
-        return original_ckpt(sd, output_vae, output_clip, output_clipvision, embedding_directory, output_model, model_options,
-                             te_model_options=te_model_options, metadata=metadata)
+        return original_ckpt(
+            sd,
+            output_vae,
+            output_clip,
+            output_clipvision,
+            embedding_directory,
+            output_model,
+            model_options,
+            te_model_options=te_model_options,
+            metadata=metadata,
+        )
 
     comfy.sd.load_text_encoder_state_dicts = load_text_encoder_state_dicts
     comfy.sd.load_state_dict_guess_config = load_state_dict_guess_config
@@ -64,8 +85,12 @@ class InkframeTestModelInfo:
 
     def run(self, model):
         base = model.model
-        info = {"model_config": type(base.model_config).__name__, "model_type": base.model_type.name,
-                "latent_format": type(base.latent_format).__name__, "model_class": type(base).__name__}
+        info = {
+            "model_config": type(base.model_config).__name__,
+            "model_type": base.model_type.name,
+            "latent_format": type(base.latent_format).__name__,
+            "model_class": type(base).__name__,
+        }
         text = json.dumps(info, sort_keys=True)
         return {"ui": {"text": [text]}, "result": (text,)}
 

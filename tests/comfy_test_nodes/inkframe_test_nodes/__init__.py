@@ -19,11 +19,14 @@ class InkframeTestSleep:
 
     @classmethod
     def INPUT_TYPES(cls):
-        return {"required": {"image": ("IMAGE",),
-                             "seconds": ("FLOAT", {"default": 1.0, "min": 0.0, "max": 3600.0, "step": 0.001}),
-                             "value": ("STRING", {"default": ""})},
-                "optional": {"log_file": ("STRING", {"default": ""}),
-                             "log_detail": ("BOOLEAN", {"default": False})}}
+        return {
+            "required": {
+                "image": ("IMAGE",),
+                "seconds": ("FLOAT", {"default": 1.0, "min": 0.0, "max": 3600.0, "step": 0.001}),
+                "value": ("STRING", {"default": ""}),
+            },
+            "optional": {"log_file": ("STRING", {"default": ""}), "log_detail": ("BOOLEAN", {"default": False})},
+        }
 
     def run(self, image, seconds, value, log_file="", log_detail=False):
         end = time.monotonic() + seconds
