@@ -27,7 +27,8 @@ def test_lines_then_the_result(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
         )
     )
     assert [u[1] for u in updates] == [None, None, str(tmp_path / "poses.mp4")]
-    assert "frame 10" in updates[0][0] and "frame 10 · frame 20" in updates[1][0]
+    # the newest line replaces the one before (a sampler's step line reads "step 7/16 · about 4 s left")
+    assert "Working: frame 10" in updates[0][0] and "Working: frame 20" in updates[1][0]
     assert "Done: 20 frames" in updates[-1][0] and "<li>ok</li>" in updates[-1][0]
 
 
