@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from app.book.backend import GenerationRequest
-from app.book.builder import BuildOptions, _family
+from app.book.build_types import BuildOptions, _family
 from app.book.comfy_backend import WorkflowPlanner, build_workflow_prompt
 from app.book.errors import BookError
 from app.book.prompts import LoraChoice
