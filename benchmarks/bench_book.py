@@ -127,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(url: str, work: Path, args: argparse.Namespace) -> int:
     from app.book.backend import GenerationRequest
-    from app.book.builder import BookBuilder, BuildOptions
+    from app.book.build_types import BuildOptions
+    from app.book.builder import BookBuilder
     from app.book.comfy_backend import ComfyBackend
     from app.book.panel_runner import GateSettings
     from app.quality import quality_score

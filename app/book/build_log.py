@@ -43,7 +43,7 @@ class LoggedEvent(_Model):
 
 
 class BuildSummary(_Model):
-    """The end of one build (app.book.builder.BuildResult, in a form that crosses processes)."""
+    """The end of one build (app.book.build_types.BuildResult, in a form that crosses processes)."""
 
     job_id: str
     out_dir: str
@@ -59,7 +59,7 @@ class BuildSummary(_Model):
 
 
 def summary_of(job_id: str, result: Any) -> BuildSummary:
-    """A BuildSummary of an app.book.builder.BuildResult."""
+    """A BuildSummary of an app.book.build_types.BuildResult."""
     return BuildSummary(
         job_id=job_id,
         out_dir=str(result.out_dir),
@@ -119,7 +119,7 @@ def read_events(out_dir: Path, offset: int, job_id: str | None = None) -> tuple[
 
 
 def event_of(job_id: str, event: Any, at: float) -> LoggedEvent:
-    """A LoggedEvent of an app.book.builder.BuildEvent."""
+    """A LoggedEvent of an app.book.build_types.BuildEvent."""
     ref: PanelRef | None = getattr(event, "ref", None)
     return LoggedEvent(
         job_id=job_id,

@@ -8,7 +8,6 @@ image home. What could not be enabled is said in `notes`. One client (one WebSoc
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import io
 import time
@@ -24,10 +23,8 @@ from ..config import Timeouts
 from ..workflows import (
     Workflow,
     WorkflowError,
-    apply_overrides,
     load_workflow,
     output_name,
-    parameter_schema,
     preflight,
     resolve_workflow,
     to_api,
@@ -35,9 +32,8 @@ from ..workflows import (
 from ..workflows.families import BackendFamilies, detect_families
 from .backend import BackendUnavailable, GenerationRequest, GenerationResult
 from .errors import BookError
-from .family_plan import plan_family
-
-IPADAPTER_NODES = ("IPAdapterUnifiedLoader", "IPAdapter")
+from .workflow_planner import BY_NODE_TYPE, IPADAPTER_INSTALL, IPADAPTER_NODES, WorkflowPlanner
+from .workflow_prompt import build_workflow_prompt
 
 
 @dataclass(frozen=True)
@@ -50,93 +46,6 @@ class _Pending:
     bound: dict[str, Any]
     started: float
     prepared: float
-
-
-IPADAPTER_INSTALL = "comfy node install comfyui_ipadapter_plus"
-EXTRA_LORAS = "_extra_loras"  # params key: LoRAs beyond the workflow's one slot, chained after it
-BY_NODE_TYPE = "_by_node_type"  # params key: {class_type: {input: value}} set on every node of that type
-
-
-class WorkflowPlanner:
-    """How a GenerationRequest becomes a built-in workflow run: which workflow, parameters, images and optional
-    nodes. Subclasses say what the backend offers (`capabilities()`, `loras()`)."""
-
-    def capabilities(self) -> dict[str, str]:
-        raise NotImplementedError
-
-    def loras(self) -> list[str]:
-        raise NotImplementedError
-
-    def families(self) -> BackendFamilies | None:  # the backend's model families (None: unknown, SD1.5 built-ins)
-        return None
-
-    def declared(self, workflow: str) -> set[str]:  # a built-in workflow's parameter names
-        return set()
-
-    def _plan(
-        self, request: GenerationRequest
-    ) -> tuple[str, dict[str, Any], dict[str, Image.Image], set[str], tuple[int, int], list[str]]:
-        """(workflow, parameters, images, node types / titles to enable, size, notes) for a request."""
-        family = plan_family(request, self.families(), self.declared)
-        if family is not None:  # a model family's workflow (app/book/family_plan.py)
-            if request.loras and "lora" in self.declared(family.workflow):
-                family.enable |= self._choose_lora(request, family.params, family.notes)
-            return (
-                family.workflow,
-                family.params,
-                family.images,
-                family.enable,
-                (request.width, request.height),
-                family.notes,
-            )
-        notes: list[str] = []
-        params: dict[str, Any] = {"prompt": request.positive, "negative_prompt": request.negative, "seed": request.seed}
-        if request.steps is not None:
-            params["steps"] = request.steps
-        if request.cfg is not None:
-            params["cfg"] = request.cfg
-        if request.checkpoint:
-            params["checkpoint"] = request.checkpoint
-        enable: set[str] = set()
-        images: dict[str, Image.Image] = {}
-        if request.workflow == "img2img_restyle":
-            if request.init_image is None:
-                raise BookError("an img2img panel needs its source picture (the location plate crop).")
-            images["image"] = request.init_image
-            params["restyle_strength"] = request.strength if request.strength is not None else 0.6
-        if request.workflow == "panel":
-            enable |= self._choose_lora(request, params, notes)
-            if request.references:
-                reason = self.capabilities()["ipadapter"]
-                if reason:
-                    notes.append(f"IPAdapter not used: {reason}")
-                else:
-                    enable |= set(IPADAPTER_NODES)
-                    images["reference_image"] = Image.open(request.references[0]).convert("RGB")
-        elif request.loras:
-            notes.append(
-                f"the {request.workflow} workflow has no LoRA loader; "
-                f"{', '.join(lora.name for lora in request.loras)} not applied."
-            )
-        if request.references and request.workflow != "panel":
-            notes.append(
-                f"the {request.workflow} workflow has no IPAdapter; references are used by the identity gate only."
-            )
-        return request.workflow, params, images, enable, (request.width, request.height), notes
-
-    def _choose_lora(self, request: GenerationRequest, params: dict[str, Any], notes: list[str]) -> set[str]:
-        if not request.loras:
-            return set()
-        installed = self.loras()
-        usable = [lora for lora in request.loras if lora.name in installed]
-        for lora in request.loras:
-            if lora.name not in installed:
-                notes.append(f"LoRA {lora.name} ({lora.source}) is not in this ComfyUI's models/loras; not applied.")
-        if not usable:
-            return set()
-        params["lora"], params["lora_strength"] = usable[0].name, usable[0].weight
-        params[EXTRA_LORAS] = [(lora.name, lora.weight) for lora in usable[1:]]
-        return {"LoraLoader"}
 
 
 class ComfyBackend(WorkflowPlanner):
@@ -403,93 +312,6 @@ class ComfyBackend(WorkflowPlanner):
                         and name not in declaration[0]
                     ):
                         declaration[0].append(name)
-
-
-def build_workflow_prompt(
-    workflow: Workflow,
-    name: str,
-    params: Mapping[str, Any],
-    image_names: Mapping[str, str],
-    enable: Iterable[str],
-    size: tuple[int, int] | None,
-    info: Mapping[str, Any],
-    *,
-    where: str,
-    check: bool = True,
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(API prompt, bound parameters) of a built-in workflow for one backend's /object_info: optional nodes of
-    `enable` (node types or titles) switched on, parameters bound, `image_names` (uploaded file names) set, panel
-    size applied. With `check`, a prompt the backend cannot run raises BackendUnavailable (the queue preflights per
-    backend itself)."""
-    enable = set(enable)
-    if enable:
-        raw = copy.deepcopy(workflow.raw)
-        for node in raw.get("nodes", []):
-            if (node.get("type") in enable or node.get("title") in enable) and node.get("mode") == 4:
-                node["mode"] = 0
-        workflow = Workflow(workflow.name, workflow.path, workflow.format, raw)
-    prompt = to_api(workflow, info)
-    schema = {p.name: p for p in parameter_schema(workflow, info)}
-    assignments: dict[str, Any] = {k: v for k, v in params.items() if k not in (EXTRA_LORAS, BY_NODE_TYPE)}
-    prompt = chain_loras(prompt, params.get(EXTRA_LORAS) or [])
-    for class_type, values in (params.get(BY_NODE_TYPE) or {}).items():
-        for node in prompt.values():
-            if node.get("class_type") == class_type:
-                node["inputs"].update(values)
-    assignments.update(image_names)
-    if size is not None:
-        for key, value in zip(("width", "height"), size):
-            param = schema.get(key)
-            if param is None:
-                raise BookError(f"the {name} workflow declares no {key} parameter; the book cannot size its panels.")
-            if param.minimum is not None and value < param.minimum:
-                assignments[f"{param.node_id}.min"] = value  # a capped preview size below the form's minimum
-            assignments[f"{param.node_id}.{param.input}"] = value
-    named = {k: v for k, v in assignments.items() if "." not in k}
-    prompt = apply_overrides(prompt, named, list(schema.values()))
-    prompt = apply_overrides(prompt, {k: v for k, v in assignments.items() if "." in k}, list(schema.values()))
-    if check:
-        report = preflight(prompt, info)
-        if not report.ok:
-            raise BackendUnavailable(f"the {name} workflow cannot run on {where}: " + " ".join(report.sentences()))
-    bound = dict(assignments)
-    if params.get(EXTRA_LORAS):
-        bound["extra_loras"] = [list(pair) for pair in params[EXTRA_LORAS]]
-    return prompt, bound
-
-
-def chain_loras(prompt: dict[str, Any], extra: list[tuple[str, float]]) -> dict[str, Any]:
-    """Add a LoraLoader per extra (name, weight) after the prompt's LoraLoader; whatever read that loader's
-    MODEL/CLIP reads the last one of the chain."""
-    if not extra:
-        return prompt
-    base = next((node_id for node_id, node in prompt.items() if node.get("class_type") == "LoraLoader"), None)
-    if base is None:
-        return prompt
-    prompt = copy.deepcopy(prompt)
-    previous = base
-    for index, (name, weight) in enumerate(extra, start=1):
-        node_id = f"book_lora_{index}"
-        prompt[node_id] = {
-            "class_type": "LoraLoader",
-            "_meta": {"title": f"Book LoRA {index}"},
-            "inputs": {
-                "model": [previous, 0],
-                "clip": [previous, 1],
-                "lora_name": name,
-                "strength_model": weight,
-                "strength_clip": weight,
-            },
-        }
-        previous = node_id
-    chain = {base} | {f"book_lora_{i}" for i in range(1, len(extra) + 1)}
-    for node_id, node in prompt.items():
-        if node_id in chain:
-            continue
-        for key, value in node.get("inputs", {}).items():
-            if isinstance(value, list) and len(value) == 2 and str(value[0]) == base:
-                node["inputs"][key] = [previous, value[1]]
-    return prompt
 
 
 def _legs(timings: Any, started: float, prepared: float) -> dict[str, float]:

@@ -29,8 +29,8 @@ from ..jobs.models import Job
 from ..workflows import WorkflowError, load_workflow, preflight, resolve_workflow, to_api
 from ..workflows.families import BackendFamilies, detect_families, pool_families
 from .backend import BackendUnavailable, GenerationRequest, GenerationResult
-from .comfy_backend import IPADAPTER_INSTALL, IPADAPTER_NODES, WorkflowPlanner
 from .errors import BookError
+from .workflow_planner import IPADAPTER_INSTALL, IPADAPTER_NODES, WorkflowPlanner
 
 
 class QueuePanelBackend(WorkflowPlanner):

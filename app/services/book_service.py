@@ -22,7 +22,8 @@ import numpy as np
 from PIL import Image
 
 from ..book.backend import PanelBackend
-from ..book.builder import DEFAULT_FORMATS, BookBuilder, BuildEvent, BuildOptions, BuildResult
+from ..book.build_types import DEFAULT_FORMATS, BuildEvent, BuildOptions, BuildResult
+from ..book.builder import BookBuilder
 from ..book.comfy_backend import ComfyBackend
 from ..book.errors import BookError
 from ..book.panel_runner import REPAIR_OPERATION, FaceRepairer, GateSettings

@@ -32,7 +32,7 @@ def run_story(job: Job, dependencies: dict[str, Job], context: Any) -> list[JobO
 def book_render_prompt(parameters: Mapping[str, Any], object_info: Mapping[str, Any]) -> dict[str, Any]:
     """The API prompt of a `book_render` job, converted with the backend's /object_info (input pictures by
     their upload names)."""
-    from ..book.comfy_backend import build_workflow_prompt
+    from ..book.workflow_prompt import build_workflow_prompt
     from ..workflows import load_workflow, resolve_workflow
 
     name = parameters["workflow"]

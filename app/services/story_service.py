@@ -145,7 +145,7 @@ def _book_generator(
     """The writers' room's generate step: the drafted book -> the script file -> the book pipeline."""
 
     def generate(book: Any) -> None:
-        from ..book.builder import BuildOptions
+        from ..book.build_types import BuildOptions
         from ..comic.script import save_book
         from .book_service import build_book
 

@@ -232,7 +232,7 @@ def test_identity_gate_retries_with_new_seeds_on_live_backend(
 ) -> None:
     """The retry loop against a real backend: a test embedder (image statistics, not a face model) that no
     noise picture can satisfy at threshold 0.9999, so every retry runs on ComfyUI with its own seed."""
-    from app.book.builder import BuildOptions
+    from app.book.build_types import BuildOptions
     from app.book.plan import PanelRef
     from app.config import Config
     from app.services.book_service import build_book

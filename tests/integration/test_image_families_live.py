@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.book.builder import BuildOptions
+from app.book.build_types import BuildOptions
 from app.book.comfy_backend import ComfyBackend
 from app.config import Config
 from app.services.book_service import build_book

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from app.book.builder import BookBuilder, BuildEvent, BuildEventKind, BuildOptions
+from app.book.build_types import BuildEvent, BuildEventKind, BuildOptions
+from app.book.builder import BookBuilder
 from app.book.errors import BookError
 from app.book.panel_runner import GateSettings
 from app.book.plan import PanelRef, base_seed

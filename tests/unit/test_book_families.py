@@ -12,11 +12,12 @@ import pytest
 from PIL import Image
 
 from app.book.backend import GenerationRequest
-from app.book.builder import BuildOptions, _family
-from app.book.comfy_backend import WorkflowPlanner, build_workflow_prompt
+from app.book.build_types import BuildOptions, _family
 from app.book.errors import BookError
 from app.book.prompts import LoraChoice
 from app.book.styles import StylePreset, builtin_styles
+from app.book.workflow_planner import WorkflowPlanner
+from app.book.workflow_prompt import build_workflow_prompt
 from app.workflows import load_workflow, resolve_workflow
 from app.workflows.families import FOLDER_SOURCES, detect_families
 

@@ -8,7 +8,8 @@ from types import SimpleNamespace
 
 from PIL import Image
 
-from app.book.builder import BuildResult, _figures
+from app.book.build_types import BuildResult
+from app.book.page_step import _figures
 from app.book.pages import LetteringProblem, compose_and_export
 from app.comic.model import Balloon, Book, Page, Panel
 

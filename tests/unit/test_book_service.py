@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.book.builder import BuildOptions
+from app.book.build_types import BuildOptions
 from app.config import Config
 from app.services.book_service import build_book, load_identity_embedder, load_repairer
 from app.services.identity_service import AnalyzerEmbedder
