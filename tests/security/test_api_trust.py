@@ -9,7 +9,7 @@ import pytest
 
 from app.config import Config, load_config
 from app.jobs.models import Job, JobOutput
-from app.jobs.runner import save_outputs
+from app.jobs.runner_follow import save_outputs
 from app.jobs.store_factory import open_job_store
 from app.llm import LLMSettings
 from tests.security.images import tiny_png

@@ -85,7 +85,9 @@ from types import SimpleNamespace  # noqa: E402
 
 from app.jobs import runner as runner_module  # noqa: E402
 from app.jobs.models import Job  # noqa: E402
-from app.jobs.runner import DiskFullError, JobRunner, save_outputs  # noqa: E402
+from app.jobs.runner import JobRunner  # noqa: E402
+from app.jobs.runner_errors import DiskFullError  # noqa: E402
+from app.jobs.runner_follow import save_outputs  # noqa: E402
 
 
 def fill_disk_after(monkeypatch, writes_ok: int) -> None:

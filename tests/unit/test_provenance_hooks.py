@@ -120,7 +120,7 @@ def test_queue_outputs_are_signed_with_the_prompt_they_carry(tmp_path: Path) -> 
 
     from PIL import PngImagePlugin
 
-    from app.jobs.runner import save_outputs
+    from app.jobs.runner_follow import save_outputs
 
     from .provenance_helpers import COMFY_PROMPT
 
