@@ -297,17 +297,9 @@ def click_preview(
     hit = workspace.balloon_at_point(draft, page, x_px, y_px)
     if hit is not None:
         _preview, choices, table = _page_view(draft, page, hit.key)
-        fields = pick_balloon(draft, page, hit.key)
-        out.update(
-            balloon=choices,
-            table=table,
-            text=fields[0],
-            kind=fields[1],
-            panel=fields[2],
-            auto_place=fields[3],
-            x=fields[4],
-            y=fields[5],
-        )
+        # The pick's fields are filled by the balloon list's change event (pick_balloon), the one path that fills
+        # them: filling them here too would let that later event overwrite what the artist starts typing.
+        out.update(balloon=choices, table=table)
         out["status"] = notice_html(
             f"Picked balloon {hit.key} on page {page} ({html.escape(hit.kind)}): edit its text "
             "or kind beside the page, or click an empty spot of its panel to move it.",
