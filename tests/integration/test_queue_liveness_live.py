@@ -170,13 +170,17 @@ def test_redis_the_survivor_follows_the_job_of_the_killed_runner(backends, tmp_p
             ],
             batch_id="follow",
         )
-        victim_job = wait_for(
+        victim_job = wait_for(  # a 5 s job: a 0.3 s one may finish before the kill lands, leaving nothing to follow
             lambda: next(
-                (j for j in service.batch_jobs("follow") if j.status == "running" and pid_of(j.worker_id) in workers),
+                (
+                    j
+                    for j in service.batch_jobs("follow")
+                    if j.status == "running" and j.key.startswith("long") and pid_of(j.worker_id) in workers
+                ),
                 None,
             ),
             60,
-            "a running job",
+            "a running long job",
         )
         time.sleep(1.0)
         kill(workers.pop(pid_of(victim_job.worker_id)))
