@@ -97,113 +97,7 @@ def custom_nodes_dir(root: Path, names: tuple[str, ...], workdir: Path) -> Path:
     return folder
 
 
-BUILD_SCRIPT = r"""
-import json, os, sys
-comfy_path, what, out_dir, seed, packs_root = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
-files = json.loads(sys.argv[6])
-sys.argv = sys.argv[:1]
-sys.path.insert(0, comfy_path)
-import torch
-torch.set_num_threads(2)
-import comfy.cli_args
-comfy.cli_args.args.cpu = True
-import comfy.ops
-from safetensors.torch import save_file
-
-generator = torch.Generator().manual_seed(seed)
-OPS = comfy.ops.disable_weight_init
-NOTE = {"inkframe": "random-weight test file of a model format's architecture; never a real model"}
-
-
-def randomise(module, std=0.02):
-    with torch.no_grad():
-        for name, param in module.named_parameters():
-            if name.endswith("bias"):
-                param.zero_()
-            elif param.dim() == 1 and "norm" in name:
-                param.fill_(1.0)
-            else:
-                param.copy_(torch.randn(param.shape, generator=generator) * std)
-    return module
-
-
-def save(state, role):
-    path = os.path.join(out_dir, files[role])
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    state = {k: (v.detach().to(torch.float16) if v.is_floating_point() else v.detach()).contiguous()
-             for k, v in state.items()}
-    save_file(state, path, metadata=NOTE)
-
-
-def animatediff():
-    import comfy.sd1_clip, comfy.taesd.taesd
-    from comfy.ldm.modules.diffusionmodules.openaimodel import UNetModel
-    # SD1.5's block structure (what the motion module is injected into); spatial transformers only in the first block
-    # (ComfyUI reads context_dim 768 there) and the middle
-    unet = UNetModel(image_size=32, in_channels=4, out_channels=4, model_channels=320, num_res_blocks=2,
-                     channel_mult=(1, 2, 4, 4), num_heads=8, use_spatial_transformer=True,
-                     transformer_depth=[1] + [0] * 7,
-                     transformer_depth_middle=1, transformer_depth_output=[0] * 12, context_dim=768,
-                     use_linear_in_transformer=False, legacy=False, dtype=torch.float32, device="cpu", operations=OPS)
-    state = {"model.diffusion_model." + k: v for k, v in randomise(unet).state_dict().items()}
-    del unet
-    clip = randomise(comfy.sd1_clip.SDClipModel(device="cpu", dtype=torch.float32))
-    state.update({"cond_stage_model." + k: v for k, v in clip.state_dict().items()})
-    taesd = randomise(comfy.taesd.taesd.TAESD(), std=0.05)
-    state.update({"first_stage_model." + k: v for k, v in taesd.state_dict().items()})
-    state["first_stage_model.vae_scale"] = torch.tensor(1.0)
-    state["first_stage_model.vae_shift"] = torch.tensor(0.0)
-    save(state, "checkpoint")
-    del state
-    sys.path.insert(0, os.path.join(packs_root, "ComfyUI-AnimateDiff-Evolved"))
-    from animatediff.motion_module_ad import AnimateDiffFormat, AnimateDiffInfo, AnimateDiffModel, AnimateDiffVersion
-    from animatediff.utils_model import ModelTypeSD
-    pe = "temporal_transformer.transformer_blocks.0.attention_blocks.1.pos_encoder.pe"
-    # what the loader reads from the keys: 4 down / 4 up blocks (SD1.5), a mid block (v2), 32 positions
-    layout = {f"down_blocks.3.motion_modules.1.{pe}": torch.zeros(1, 32, 1280),
-              f"up_blocks.3.motion_modules.2.{pe}": torch.zeros(1, 32, 320),
-              f"mid_block.motion_modules.0.{pe}": torch.zeros(1, 32, 1280)}
-    info = AnimateDiffInfo(ModelTypeSD.SD1_5, AnimateDiffFormat.ANIMATEDIFF, AnimateDiffVersion.V2, "mm_sd_v15_v2")
-    model = randomise(AnimateDiffModel(layout, info, {}))
-    save(model.state_dict(), "motion_module")
-
-
-def svd():
-    import comfy.clip_vision
-    from comfy.ldm.models.autoencoder import AutoencodingEngine
-    from comfy.ldm.modules.diffusionmodules.openaimodel import UNetModel
-    # what ComfyUI reads as SVD_img2vid: 320 channels, 8 in, context 1024, adm 768, transformer_depth [1]*6 + [0]*2,
-    # temporal res blocks and attention; channel_mult is not checked, so every level stays 320 wide
-    unet = UNetModel(image_size=32, in_channels=8, out_channels=4, model_channels=320, num_res_blocks=2,
-                     channel_mult=(1, 1, 1, 1), num_heads=-1, num_head_channels=64, use_spatial_transformer=True,
-                     transformer_depth=[1, 1, 1, 1, 1, 1, 0, 0], transformer_depth_middle=1,
-                     transformer_depth_output=[1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0], context_dim=1024,
-                     use_linear_in_transformer=True, adm_in_channels=768, num_classes="sequential", legacy=False,
-                     extra_ff_mix_layer=True, use_spatial_context=True, merge_strategy="learned_with_images",
-                     merge_factor=0.0, video_kernel_size=[3, 1, 1], use_temporal_resblock=True,
-                     use_temporal_attention=True, disable_temporal_crossattention=False, max_ddpm_temb_period=10000,
-                     dtype=torch.float32, device="cpu", operations=OPS)
-    state = {"model.diffusion_model." + k: v for k, v in randomise(unet).state_dict().items()}
-    del unet
-    # the image encoder: ComfyUI picks the ViT-H config by layer count (32 layers x 1280, 632M parameters, fixed)
-    vision = comfy.clip_vision.ClipVisionModel(os.path.join(comfy_path, "comfy", "clip_vision_config_h.json"))
-    prefix = "conditioner.embedders.0.open_clip.model.visual."
-    state.update({prefix + k: v for k, v in randomise(vision.model).state_dict().items()})
-    del vision
-    # the temporal VAE of SVD (ComfyUI builds it from a fixed config when decoder.mid.block_1.mix_factor is there)
-    config = {"double_z": True, "z_channels": 4, "resolution": 256, "in_channels": 3, "out_ch": 3, "ch": 128,
-              "ch_mult": [1, 2, 4, 4], "num_res_blocks": 2, "attn_resolutions": [], "dropout": 0.0}
-    vae = AutoencodingEngine(
-        regularizer_config={"target": "comfy.ldm.models.autoencoder.DiagonalGaussianRegularizer"},
-        encoder_config={"target": "comfy.ldm.modules.diffusionmodules.model.Encoder", "params": config},
-        decoder_config={"target": "comfy.ldm.modules.temporal_ae.VideoDecoder",
-                        "params": {**config, "video_kernel_size": [3, 1, 1], "alpha": 0.0}})
-    state.update({"first_stage_model." + k: v for k, v in randomise(vae).state_dict().items()})
-    save(state, "checkpoint")
-
-
-{"animatediff": animatediff, "svd": svd}[what]()
-"""
+BUILDERS = Path(__file__).resolve().parent / "pack_builders"  # build_<what>.py, run by run.py in ComfyUI's venv
 
 
 def pack_models_dir(what: str, packs_root: Path, timeout: float = 1800.0) -> Path:
@@ -231,8 +125,7 @@ def pack_models_dir(what: str, packs_root: Path, timeout: float = 1800.0) -> Pat
         done = subprocess.run(
             [
                 str(python),
-                "-c",
-                BUILD_SCRIPT,
+                str(BUILDERS / "run.py"),
                 str(comfy_path),
                 what,
                 str(partial),
