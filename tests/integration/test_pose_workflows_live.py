@@ -68,6 +68,10 @@ def test_pose_extraction_dwpose_and_videohelpersuite(tmp_path: Path) -> None:
             uploaded = client.upload_image(person_clip(tmp_path / "person.mp4"), subfolder="inkframe")
             video = server_input_path(client.system_stats(), f"{uploaded.subfolder}/{uploaded.name}")
             object_info = client.object_info()
+        assert "DWPreprocessor" in object_info, (
+            "comfyui_controlnet_aux did not load its DWPose node: install its imports into the ComfyUI venv "
+            "(docs/testing.md) and read the server log"
+        )
         settings = [f"video={video}", f"max_frames={FRAMES}"]
         runs = {"yolox": settings, "whole_frame": [*settings, f"{node_id('DWPreprocessor')}.bbox_detector=None"]}
         for name, assignments in runs.items():

@@ -2,11 +2,12 @@
 
 - `yolox_l.onnx` (bbox detector; cv2.dnn on a CPU-only machine, onnxruntime when it has an accelerator): the YOLOX
   architecture (Focus stem, CSPDarknet with SPP, PAFPN, decoupled head over strides 8/16/32) at 1/8 of YOLOX-L's
-  width and depth 1, exported like YOLOX's tools/export_onnx.py (opset 11, input `images` 1x3x640x640 float32,
-  output `output` 1x8400x85 = box regressions, sigmoid objectness, sigmoid 80 class scores). Neither the pack nor
-  PyPI ships YOLOX without mmcv-style compiled extras, so the network is written out here; weights are PyTorch's
-  default initialisation with YOLOX's own prior-probability bias (0.01) on the objectness and class outputs, so a
-  fresh detector finds nobody, as a fresh YOLOX does.
+  width with one bottleneck per CSP layer, exported like YOLOX's tools/export_onnx.py (opset 11, input `images`
+  1x3x640x640 float32, output `output` 1x8400x85 = box regressions, sigmoid objectness, sigmoid 80 class scores).
+  The pack ships no YOLOX or RTMPose classes (it only runs exported files) and the upstream definitions come with
+  mmcv (mmdet, mmpose) or the 2022 `yolox` release, so the modules are written out here after YOLOX's source;
+  weights are PyTorch's default initialisation with YOLOX's own prior-probability bias (0.01) on the objectness and
+  class outputs, so a fresh detector finds nobody, as a fresh YOLOX does.
 - `dw-ll_ucoco_384_bs5.torchscript.pt` (pose estimator, torch.jit.load): the real I/O signature of RTMPose's
   TorchScript export at batch 5 (input 5x3x384x288 float32 -> (simcc_x 5x133x576, simcc_y 5x133x768)) from an
   RTMPose-shaped tiny network: a CSPNeXt-style strided backbone to 12x9, RTMCCHead's 7x7 final conv to 133
