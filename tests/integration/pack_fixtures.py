@@ -57,6 +57,15 @@ MODELS: dict[str, PackModels] = {
         ("ComfyUI-AnimateDiff-Evolved",),
     ),
     "svd": PackModels("svd", {"checkpoint": f"checkpoints/{_name('svd-xt-layout')}"}, ()),
+    # named so ComfyUI_IPAdapter_plus's preset patterns find them (utils.get_clipvision_file / get_ipadapter_file)
+    "ipadapter": PackModels(
+        "ipadapter",
+        {
+            "clip_vision": f"clip_vision/inkframe-tiny-{RECIPE_VERSION}-CLIP-ViT-H-14-laion2B-s32B-b79K.safetensors",
+            "ipadapter": f"ipadapter/inkframe-tiny-{RECIPE_VERSION}-ip-adapter-plus_sd15.safetensors",
+        },
+        ("ComfyUI_IPAdapter_plus",),
+    ),
 }
 
 
@@ -148,21 +157,23 @@ def pack_models_dir(what: str, packs_root: Path, timeout: float = 1800.0) -> Pat
     return models
 
 
-def start_pack_server(what: str, packs: tuple[str, ...], packs_root: Path, workdir: Path, timeouts):
-    """A started ManagedComfyUI (stock ComfyUI, --cpu) with the named packs and the tiny `what` models."""
+def start_pack_server(
+    what: str, packs: tuple[str, ...], packs_root: Path, workdir: Path, timeouts, also: tuple[str, ...] = ()
+):
+    """A started ManagedComfyUI (stock ComfyUI, --cpu) with the named packs and the tiny `what` (and `also`) models."""
     from app.comfy import ManagedComfyUI
     from app.config import LaunchConfig
 
     from .family_fixtures import TEST_NODES
     from .launch import REPO_ROOT, torchvision_shim_env
 
-    models = pack_models_dir(what, packs_root)
-    folders = sorted({relative.split("/", 1)[0] for relative in MODELS[what].files.values()})
+    paths = {}
+    for kind in (what, *also):
+        models = pack_models_dir(kind, packs_root)
+        folders = sorted({relative.split("/", 1)[0] for relative in MODELS[kind].files.values()})
+        paths[f"inkframe_tiny_{kind}"] = {"base_path": str(models), **{f: f for f in folders}}
     extra = workdir / f"inkframe_tiny_{what}.yaml"
-    extra.write_text(
-        yaml.safe_dump({f"inkframe_tiny_{what}": {"base_path": str(models), **{f: f for f in folders}}}),
-        encoding="utf-8",
-    )
+    extra.write_text(yaml.safe_dump(paths), encoding="utf-8")
     comfy_path, python = comfy_env()
     launch = LaunchConfig(
         path=comfy_path,
