@@ -63,6 +63,7 @@ MODELS: dict[str, PackModels] = {
         {
             "clip_vision": f"clip_vision/inkframe-tiny-{RECIPE_VERSION}-CLIP-ViT-H-14-laion2B-s32B-b79K.safetensors",
             "ipadapter": f"ipadapter/inkframe-tiny-{RECIPE_VERSION}-ip-adapter-plus_sd15.safetensors",
+            "controlnet_openpose": f"controlnet/{_name('control_sd15_openpose-full-layout')}",  # pose_animation
         },
         ("ComfyUI_IPAdapter_plus",),
     ),

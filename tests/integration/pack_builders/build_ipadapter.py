@@ -7,6 +7,10 @@ finds for the preset 'PLUS (high strength)' on an SD1.5 model.
   SD1.5 plus file (768 wide, 4 layers, 12 heads, 16 queries, fed ViT-H's 1280-wide penultimate hidden states);
   `ip_adapter.N.to_k_ip/to_v_ip.weight` (N = 1, 3, ... 31): one pair per cross-attention of the SD1.5 UNet, in the
   pack's order (input blocks 1 2 4 5 7 8, output blocks 3 to 11, middle), 768 -> that block's width.
+- controlnet_openpose: control_v11p_sd15_openpose's format (`control_model.*`, ComfyUI's cldm ControlNet) for the
+  AnimateDiff fixture's full-layout checkpoint that pose_animation runs on: SD1.5's encoder widths 320/640/1280/1280,
+  2 res blocks a level (the 12 + 1 residuals that UNet takes), a spatial transformer only where that checkpoint has
+  one (the first block, the middle), a 3-channel hint.
 """
 
 import os
@@ -46,3 +50,25 @@ def build(kit):
             layer = torch.nn.Linear(CONTEXT_DIM, width, bias=False)
             state[f"ip_adapter.{index * 2 + 1}.{projection}.weight"] = kit.randomise(layer).weight
     kit.save(state, "ipadapter")
+    del state, resampler
+    from comfy.cldm.cldm import ControlNet
+
+    control = ControlNet(
+        image_size=32,
+        in_channels=4,
+        model_channels=320,
+        hint_channels=3,
+        num_res_blocks=2,
+        channel_mult=(1, 2, 4, 4),
+        num_heads=8,
+        use_spatial_transformer=True,
+        transformer_depth=[1] + [0] * 7,
+        transformer_depth_middle=1,
+        context_dim=CONTEXT_DIM,
+        use_linear_in_transformer=False,
+        legacy=False,
+        dtype=torch.float32,
+        device="cpu",
+        operations=kit.ops,
+    )
+    kit.save({"control_model." + k: v for k, v in kit.randomise(control).state_dict().items()}, "controlnet_openpose")
