@@ -19,6 +19,7 @@ from .compose_service import ComposeDraft
 from .script_check_service import check_script_text
 
 NO_ART_NAME = "no-art.png"
+PICK_OUTLINE = (0, 132, 255)  # the picked balloon's outline on the preview (never on the page itself)
 NO_ART_SIZE = (192, 256)
 
 
@@ -128,3 +129,24 @@ def balloon_at_point(draft: ComposeDraft, page: int, x_px: float, y_px: float) -
     """The balloon drawn at pixel (x_px, y_px) of the page as last rendered; None when the click hits none."""
     spot = balloon_at(draft.spots.get(page, ()), x_px, y_px)
     return BalloonPick(spot.panel, spot.index, spot.kind) if spot is not None else None
+
+
+def picked_preview(draft: ComposeDraft, page: int, panel: int, index: int) -> Path | None:
+    """The page preview with balloon (panel, index) outlined, saved beside it (`page-001.picked.jpg`); None when
+    the page or the balloon is not drawn. The page file itself, and every export, stay without the outline."""
+    source = draft.page_files.get(page)
+    spot = next((s for s in draft.spots.get(page, ()) if (s.panel, s.index) == (panel, index)), None)
+    if source is None or spot is None or not source.is_file():
+        return None
+    with Image.open(source) as opened:
+        image = opened.convert("RGB")
+    width = max(3, round(min(image.size) / 250))
+    pad = 2 * width
+    left, top, right, bottom = spot.body
+    box = (left - pad, top - pad, right + pad, bottom + pad)
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle(box, radius=3 * pad, outline=(255, 255, 255), width=width + 4)
+    draw.rounded_rectangle(box, radius=3 * pad, outline=PICK_OUTLINE, width=width)
+    path = source.with_name(f"{source.stem}.picked.jpg")
+    image.save(path, quality=90)
+    return path

@@ -59,6 +59,9 @@ CSS = """
 .queue-error-detail {
   white-space: pre-wrap; overflow-wrap: anywhere; font-size: 0.9em; max-height: 16em; overflow-y: auto;
 }
+.comic-panel-strip .caption-label {
+  white-space: normal !important; overflow-wrap: anywhere; max-width: 96% !important; line-height: 1.25;
+}  /* the strip's captions (status, scores) wrap instead of being cut */
 .inkframe-toolbar { align-items: flex-end; }
 .inkframe-toolbar button { align-self: flex-end; margin-bottom: 6px; }
 footer { display: none !important; }

@@ -85,6 +85,14 @@ def test_click_a_balloon_on_the_page_and_retype_it(studio, browser, tmp_path):
         page.wait_for_function(f"document.querySelector('#compose-balloon-text textarea').value === {BALLOON_TEXT!r}")
         assert "Picked balloon" in page.locator("#compose-status").inner_text()
         assert "Hold the light" in page.locator("#compose-balloon input").input_value()
+        page.wait_for_function("() => document.querySelector('#compose-preview img').src.includes('picked')")
+        page.wait_for_timeout(500)  # the outlined preview loads
+        outline = ImageChops.difference(before, preview_pixels(page)).getbbox()
+        x, y = client_point(image, *spot.center)
+        left, top = x - image["left"], y - image["top"]
+        assert outline is not None and outline[0] < left < outline[2] and outline[1] < top < outline[3], (
+            f"the picked balloon is not outlined on the preview ({outline}, click at {left:.0f}, {top:.0f})"
+        )
 
         text.fill(NEW_TEXT[:-6])  # redrawn as typed, no Apply (fill alone sends no keystroke)
         page.keyboard.type(NEW_TEXT[-6:])
@@ -94,8 +102,6 @@ def test_click_a_balloon_on_the_page_and_retype_it(studio, browser, tmp_path):
         after = preview_pixels(page)
         changed = ImageChops.difference(before, after).getbbox()
         assert changed is not None, "the preview was not redrawn"
-        x, y = client_point(image, *spot.center)
-        left, top = x - image["left"], y - image["top"]
         assert changed[0] - 40 <= left <= changed[2] + 40 and changed[1] - 40 <= top <= changed[3] + 40, (
             f"the redrawn area {changed} is not where the clicked balloon was ({left:.0f}, {top:.0f})"
         )

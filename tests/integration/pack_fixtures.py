@@ -13,6 +13,14 @@ family_fixtures):
   the tiny SD1.5 fixture's; only its spatial transformers are left out but the first and the middle one, ~560M
   parameters) and a
   motion module of mm_sd_v15_v2's layout (AnimateDiff-Evolved's AnimateDiffModel, v2: mid block, 32 positions).
+- svd: an SVD-XT-layout checkpoint (pack_builders/build_svd.py).
+- ipadapter: what ComfyUI_IPAdapter_plus's 'PLUS (high strength)' preset loads on SD1.5 (a ViT-H CLIP vision
+  encoder, an ip-adapter-plus_sd15-layout file) and an OpenPose-format ControlNet of the animatediff checkpoint's
+  widths (pack_builders/build_ipadapter.py); used with that checkpoint (start_pack_server's `also`).
+- dwpose: comfyui_controlnet_aux's DWPose files, a YOLOX ONNX detector and an RTMPose TorchScript estimator
+  (pack_builders/build_dwpose.py), under the folder the pack reads through $AUX_ANNOTATOR_CKPTS_PATH (so nothing is
+  written into the pack's checkout); every pack server runs with HF_HUB_OFFLINE=1, so a missing file fails the run
+  at once instead of downloading.
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ class PackModels:
     name: str
     files: dict[str, str]  # role -> "<folder>/<file name>"
     packs: tuple[str, ...]  # packs whose classes build the files
+    env: tuple[tuple[str, str], ...] = ()  # (variable, folder under the models dir) the server is started with
 
     def file(self, role: str) -> str:
         return self.files[role].split("/", 1)[1]
@@ -66,6 +75,15 @@ MODELS: dict[str, PackModels] = {
             "controlnet_openpose": f"controlnet/{_name('control_sd15_openpose-full-layout')}",  # pose_animation
         },
         ("ComfyUI_IPAdapter_plus",),
+    ),
+    "dwpose": PackModels(  # names fixed by DWPreprocessor's choices; read from $AUX_ANNOTATOR_CKPTS_PATH/<hf repo>/
+        "dwpose",
+        {
+            "bbox_detector": "aux-ckpts-v1/yzd-v/DWPose/yolox_l.onnx",
+            "pose_estimator": "aux-ckpts-v1/hr16/DWPose-TorchScript-BatchSize5/dw-ll_ucoco_384_bs5.torchscript.pt",
+        },
+        (),
+        (("AUX_ANNOTATOR_CKPTS_PATH", "aux-ckpts-v1"),),
     ),
 }
 
@@ -168,11 +186,13 @@ def start_pack_server(
     from .family_fixtures import TEST_NODES
     from .launch import REPO_ROOT, torchvision_shim_env
 
-    paths = {}
+    paths, env = {}, {}
     for kind in (what, *also):
         models = pack_models_dir(kind, packs_root)
-        folders = sorted({relative.split("/", 1)[0] for relative in MODELS[kind].files.values()})
+        own = {folder for _, folder in MODELS[kind].env}  # read by a pack through its variable, not by ComfyUI
+        folders = sorted({relative.split("/", 1)[0] for relative in MODELS[kind].files.values()} - own)
         paths[f"inkframe_tiny_{kind}"] = {"base_path": str(models), **{f: f for f in folders}}
+        env.update({variable: str(models / folder) for variable, folder in MODELS[kind].env})
     extra = workdir / f"inkframe_tiny_{what}.yaml"
     extra.write_text(yaml.safe_dump(paths), encoding="utf-8")
     comfy_path, python = comfy_env()
@@ -189,7 +209,11 @@ def start_pack_server(
         timeouts=timeouts,
         data_dir=workdir,
         extra_custom_nodes=[TEST_NODES, custom_nodes_dir(packs_root, packs, workdir)],
-        env=torchvision_shim_env(python, workdir),
+        env={
+            **torchvision_shim_env(python, workdir),
+            **env,
+            "HF_HUB_OFFLINE": "1",  # a pack that looks for a file it lacks fails at once instead of downloading
+        },
     )
     server.start()
     return server

@@ -67,6 +67,24 @@ def test_composed_draft_records_where_each_balloon_is_and_a_click_finds_it(tmp_p
     assert spot.body != next(s for s in spots if s.panel == 2).body  # the geometry follows the edit
 
 
+def test_the_picked_balloon_is_outlined_on_a_copy_of_the_preview_only(tmp_path):
+    draft = compose_service.start_draft(art(tmp_path, ["a.png", "b.png"]), tmp_path / "w", script_text=SCRIPT)
+    page_before = draft.page_files[1].read_bytes()
+    spot = next(s for s in draft.spots[1] if (s.panel, s.index) == (2, 0))
+    outlined = workspace.picked_preview(draft, 1, 2, 0)
+    assert outlined is not None and outlined != draft.page_files[1]
+    assert draft.page_files[1].read_bytes() == page_before  # the page (and so every export) has no outline
+    with Image.open(draft.page_files[1]) as page, Image.open(outlined) as shown:
+        changed = ImageChops.difference(page.convert("RGB"), shown.convert("RGB")).point(lambda v: 255 * (v > 40))
+        box = changed.getbbox()
+    left, top, right, bottom = spot.body
+    assert box is not None
+    assert box[0] < left and box[1] < top and box[2] > right and box[3] > bottom  # around the balloon's body
+    assert box[0] > left - 40 and box[1] > top - 40 and box[2] < right + 40 and box[3] < bottom + 40  # and only there
+    assert workspace.picked_preview(draft, 1, 9, 0) is None  # no such balloon
+    assert workspace.picked_preview(draft, 2, 1, 0) is None  # no such page
+
+
 def test_art_cache_gives_the_same_page_and_reuses_the_fitted_art(tmp_path):
     book = parse_script(SCRIPT)
     page = book.pages[0]

@@ -10,31 +10,10 @@ from app.workflows import WorkflowError, to_api
 from app.workflows.convert import to_api_prompt
 from app.workflows.dynamic_prompts import process_dynamic_prompt
 
+from .workflow_nodes import CORE_INFO, node
+
 INFO = {
-    "EmptyImage": {
-        "input": {
-            "required": {
-                "width": ["INT", {"default": 512}],
-                "height": ["INT", {"default": 512}],
-                "batch_size": ["INT", {"default": 1}],
-                "color": ["INT", {"default": 0}],
-            }
-        },
-        "input_order": {"required": ["width", "height", "batch_size", "color"]},
-        "output": ["IMAGE"],
-        "display_name": "EmptyImage",
-    },
-    "ImageInvert": {
-        "input": {"required": {"image": ["IMAGE", {}]}},
-        "output": ["IMAGE"],
-        "display_name": "Invert Image",
-    },
-    "SaveImage": {
-        "input": {"required": {"images": ["IMAGE", {}], "filename_prefix": ["STRING", {"default": "ComfyUI"}]}},
-        "output": [],
-        "output_node": True,
-        "display_name": "Save Image",
-    },
+    **CORE_INFO,
     "Seeded": {
         "input": {
             "required": {"seed": ["INT", {}], "text": ["STRING", {"dynamicPrompts": True}], "tags": [["a", "b"], {}]}
@@ -43,18 +22,6 @@ INFO = {
         "display_name": "Seeded",
     },
 }
-
-
-def node(node_id, node_type, widgets=(), inputs=(), outputs=(), mode=0, **extra):
-    return {
-        "id": node_id,
-        "type": node_type,
-        "mode": mode,
-        "inputs": list(inputs),
-        "outputs": list(outputs),
-        "widgets_values": list(widgets),
-        **extra,
-    }
 
 
 def chain(invert_mode: int) -> dict:

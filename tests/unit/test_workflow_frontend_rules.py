@@ -13,31 +13,10 @@ from app.workflows.convert import node_meta, to_api_prompt, ui_node_types
 from app.workflows.frontend import DEFAULT_FRONTEND_VERSION, parse_version, rules_for
 from app.workflows.missing import missing_types_sentence
 
+from .workflow_nodes import CORE_INFO, node
+
 INFO = {
-    "EmptyImage": {
-        "input": {
-            "required": {
-                "width": ["INT", {"default": 512}],
-                "height": ["INT", {"default": 512}],
-                "batch_size": ["INT", {"default": 1}],
-                "color": ["INT", {"default": 0}],
-            }
-        },
-        "input_order": {"required": ["width", "height", "batch_size", "color"]},
-        "output": ["IMAGE"],
-        "display_name": "EmptyImage",
-    },
-    "ImageInvert": {
-        "input": {"required": {"image": ["IMAGE", {}]}},
-        "output": ["IMAGE"],
-        "display_name": "Invert Image",
-    },
-    "SaveImage": {
-        "input": {"required": {"images": ["IMAGE", {}], "filename_prefix": ["STRING", {"default": "ComfyUI"}]}},
-        "output": [],
-        "output_node": True,
-        "display_name": "Save Image",
-    },
+    **CORE_INFO,
     "PreviewAny": {
         "input": {"required": {"source": ["*", {}]}},
         "output": [],
@@ -47,18 +26,6 @@ INFO = {
     "ImageBlend": {"input": {"required": {"image1": ["IMAGE", {}]}}, "output": ["IMAGE"], "display_name": None},
 }
 OLD, NEW = "1.27.10", "1.58.1"
-
-
-def node(node_id, node_type, widgets=(), inputs=(), outputs=(), mode=0, **extra):
-    return {
-        "id": node_id,
-        "type": node_type,
-        "mode": mode,
-        "inputs": list(inputs),
-        "outputs": list(outputs),
-        "widgets_values": list(widgets),
-        **extra,
-    }
 
 
 def image_in(link):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import uuid
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -161,11 +162,22 @@ def _page_view(draft: ComposeDraft | None, page: int | None, balloon: str | None
     table = [[r["panel"], r["index"] + 1, r["kind"], r["speaker"], r["text"], r["x"], r["y"]] for r in rows]
     choices = _balloon_choices(draft, page)
     values = {value for _, value in choices}
+    picked = balloon if balloon in values else None
     return [
-        str(draft.page_files[page]),
-        gr.update(choices=choices, value=balloon if balloon in values else None),
+        str(_preview_file(draft, page, picked)),
+        gr.update(choices=choices, value=picked),
         table,
     ]
+
+
+def _preview_file(draft: ComposeDraft, page: int, balloon: str | None) -> Path:
+    """The page as composed, with the picked balloon outlined when there is one."""
+    if balloon:
+        panel, index = (int(part) for part in balloon.split(":"))
+        outlined = workspace.picked_preview(draft, page, panel, index)
+        if outlined is not None:
+            return outlined
+    return draft.page_files[page]
 
 
 def compose(
@@ -198,15 +210,24 @@ def compose(
 
 
 def pick_balloon(draft: ComposeDraft | None, page: int | None, balloon: str | None) -> list[Any]:
-    if draft is None or page is None or not balloon:
-        return [gr.update()] * 6
+    """The balloon list's pick fills the balloon's fields and outlines it on the preview (the one path that does)."""
+    if draft is None or page is None or not balloon or page not in draft.page_files:
+        return [gr.update()] * 7
     panel, index = (int(part) for part in balloon.split(":"))
     rows = compose_service.balloon_rows(draft.book, page)
     row = next((r for r in rows if r["panel"] == panel and r["index"] == index), None)
     if row is None:
-        return [gr.update()] * 6
+        return [gr.update()] * 7
     placed = row["x"] is not None
-    return [row["text"], row["kind"], panel, not placed, row["x"] if placed else 0.5, row["y"] if placed else 0.2]
+    return [
+        row["text"],
+        row["kind"],
+        panel,
+        not placed,
+        row["x"] if placed else 0.5,
+        row["y"] if placed else 0.2,
+        str(_preview_file(draft, page, balloon)),
+    ]
 
 
 def edit(
@@ -369,7 +390,7 @@ def listen(context: UiContext) -> None:
     w["balloon"].change(
         pick_balloon,
         inputs=[draft, w["page"], w["balloon"]],
-        outputs=[w["text"], w["kind"], w["panel"], w["auto_place"], w["x"], w["y"]],
+        outputs=[w["text"], w["kind"], w["panel"], w["auto_place"], w["x"], w["y"], w["preview"]],
         show_progress="hidden",
     )
     fields = [draft, w["page"], w["balloon"], w["text"], w["kind"], w["panel"], w["auto_place"], w["x"], w["y"]]
