@@ -14,6 +14,9 @@ family_fixtures):
   parameters) and a
   motion module of mm_sd_v15_v2's layout (AnimateDiff-Evolved's AnimateDiffModel, v2: mid block, 32 positions).
 - svd: an SVD-XT-layout checkpoint (pack_builders/build_svd.py).
+- ipadapter: what ComfyUI_IPAdapter_plus's 'PLUS (high strength)' preset loads on SD1.5 (a ViT-H CLIP vision
+  encoder, an ip-adapter-plus_sd15-layout file) and an OpenPose-format ControlNet of the animatediff checkpoint's
+  widths (pack_builders/build_ipadapter.py); used with that checkpoint (start_pack_server's `also`).
 - dwpose: comfyui_controlnet_aux's DWPose files, a YOLOX ONNX detector and an RTMPose TorchScript estimator
   (pack_builders/build_dwpose.py), under the folder the pack reads through $AUX_ANNOTATOR_CKPTS_PATH (so nothing is
   written into the pack's checkout); every pack server runs with HF_HUB_OFFLINE=1, so a missing file fails the run
@@ -63,6 +66,16 @@ MODELS: dict[str, PackModels] = {
         ("ComfyUI-AnimateDiff-Evolved",),
     ),
     "svd": PackModels("svd", {"checkpoint": f"checkpoints/{_name('svd-xt-layout')}"}, ()),
+    # named so ComfyUI_IPAdapter_plus's preset patterns find them (utils.get_clipvision_file / get_ipadapter_file)
+    "ipadapter": PackModels(
+        "ipadapter",
+        {
+            "clip_vision": f"clip_vision/inkframe-tiny-{RECIPE_VERSION}-CLIP-ViT-H-14-laion2B-s32B-b79K.safetensors",
+            "ipadapter": f"ipadapter/inkframe-tiny-{RECIPE_VERSION}-ip-adapter-plus_sd15.safetensors",
+            "controlnet_openpose": f"controlnet/{_name('control_sd15_openpose-full-layout')}",  # pose_animation
+        },
+        ("ComfyUI_IPAdapter_plus",),
+    ),
     "dwpose": PackModels(  # names fixed by DWPreprocessor's choices; read from $AUX_ANNOTATOR_CKPTS_PATH/<hf repo>/
         "dwpose",
         {
@@ -163,22 +176,25 @@ def pack_models_dir(what: str, packs_root: Path, timeout: float = 1800.0) -> Pat
     return models
 
 
-def start_pack_server(what: str, packs: tuple[str, ...], packs_root: Path, workdir: Path, timeouts):
-    """A started ManagedComfyUI (stock ComfyUI, --cpu) with the named packs and the tiny `what` models."""
+def start_pack_server(
+    what: str, packs: tuple[str, ...], packs_root: Path, workdir: Path, timeouts, also: tuple[str, ...] = ()
+):
+    """A started ManagedComfyUI (stock ComfyUI, --cpu) with the named packs and the tiny `what` (and `also`) models."""
     from app.comfy import ManagedComfyUI
     from app.config import LaunchConfig
 
     from .family_fixtures import TEST_NODES
     from .launch import REPO_ROOT, torchvision_shim_env
 
-    models = pack_models_dir(what, packs_root)
-    own = {folder for _, folder in MODELS[what].env}  # read by a pack through its variable, not by ComfyUI
-    folders = sorted({relative.split("/", 1)[0] for relative in MODELS[what].files.values()} - own)
+    paths, env = {}, {}
+    for kind in (what, *also):
+        models = pack_models_dir(kind, packs_root)
+        own = {folder for _, folder in MODELS[kind].env}  # read by a pack through its variable, not by ComfyUI
+        folders = sorted({relative.split("/", 1)[0] for relative in MODELS[kind].files.values()} - own)
+        paths[f"inkframe_tiny_{kind}"] = {"base_path": str(models), **{f: f for f in folders}}
+        env.update({variable: str(models / folder) for variable, folder in MODELS[kind].env})
     extra = workdir / f"inkframe_tiny_{what}.yaml"
-    extra.write_text(
-        yaml.safe_dump({f"inkframe_tiny_{what}": {"base_path": str(models), **{f: f for f in folders}}}),
-        encoding="utf-8",
-    )
+    extra.write_text(yaml.safe_dump(paths), encoding="utf-8")
     comfy_path, python = comfy_env()
     launch = LaunchConfig(
         path=comfy_path,
@@ -195,7 +211,7 @@ def start_pack_server(what: str, packs: tuple[str, ...], packs_root: Path, workd
         extra_custom_nodes=[TEST_NODES, custom_nodes_dir(packs_root, packs, workdir)],
         env={
             **torchvision_shim_env(python, workdir),
-            **{variable: str(models / folder) for variable, folder in MODELS[what].env},
+            **env,
             "HF_HUB_OFFLINE": "1",  # a pack that looks for a file it lacks fails at once instead of downloading
         },
     )
