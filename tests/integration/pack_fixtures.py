@@ -57,6 +57,24 @@ MODELS: dict[str, PackModels] = {
         ("ComfyUI-AnimateDiff-Evolved",),
     ),
     "svd": PackModels("svd", {"checkpoint": f"checkpoints/{_name('svd-xt-layout')}"}, ()),
+    # ComfyUI-LivePortraitKJ reads fixed names from <ComfyUI models dir>/liveportrait (start_pack_server's models_base)
+    "liveportrait": PackModels(
+        "liveportrait",
+        {
+            **{
+                role: f"liveportrait/{role}.safetensors"
+                for role in (
+                    "appearance_feature_extractor",
+                    "motion_extractor",
+                    "warping_module",
+                    "spade_generator",
+                    "stitching_retargeting_module",
+                )
+            },
+            "landmark": "liveportrait/landmark.onnx",
+        },
+        ("ComfyUI-LivePortraitKJ",),
+    ),
 }
 
 
@@ -148,8 +166,13 @@ def pack_models_dir(what: str, packs_root: Path, timeout: float = 1800.0) -> Pat
     return models
 
 
-def start_pack_server(what: str, packs: tuple[str, ...], packs_root: Path, workdir: Path, timeouts):
-    """A started ManagedComfyUI (stock ComfyUI, --cpu) with the named packs and the tiny `what` models."""
+def start_pack_server(
+    what: str, packs: tuple[str, ...], packs_root: Path, workdir: Path, timeouts, models_base: bool = False
+):
+    """A started ManagedComfyUI (stock ComfyUI, --cpu) with the named packs and the tiny `what` models.
+
+    models_base: the tiny files are also ComfyUI's own models folder (--base-directory), for a pack that reads
+    fixed paths under folder_paths.models_dir instead of a model folder list."""
     from app.comfy import ManagedComfyUI
     from app.config import LaunchConfig
 
@@ -164,10 +187,16 @@ def start_pack_server(what: str, packs: tuple[str, ...], packs_root: Path, workd
         encoding="utf-8",
     )
     comfy_path, python = comfy_env()
+    base = []
+    if models_base:
+        (workdir / "comfyui_base" / "custom_nodes").mkdir(parents=True, exist_ok=True)  # listed at startup
+        if not (workdir / "comfyui_base" / "models").exists():
+            (workdir / "comfyui_base" / "models").symlink_to(models, target_is_directory=True)
+        base = ["--base-directory", str(workdir / "comfyui_base")]
     launch = LaunchConfig(
         path=comfy_path,
         python=python,
-        extra_args=["--cpu", "--extra-model-paths-config", str(extra)],
+        extra_args=["--cpu", "--extra-model-paths-config", str(extra), *base],
         restart_on_exit=False,
         max_restarts=0,
     )
