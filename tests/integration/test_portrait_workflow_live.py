@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +31,8 @@ from .pack_fixtures import packs_dir, start_pack_server
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(1800)]
 TIMEOUTS = Timeouts(connect=5, read=120, upload=60, prompt=1500, ready=300)
 PACKS = ("ComfyUI-LivePortraitKJ", "ComfyUI-VideoHelperSuite")
-SIDE, DRIVING_FRAMES, FRAMES, OUTPUT_FPS = 256, 6, 4, 24  # max_frames caps the 6 driving frames at 4
+SIDE, DRIVING_FRAMES, DRIVING_FPS = 256, 6, 8
+FRAMES, OUTPUT_FPS = 3, 24  # max_frames caps the driving frames at 3; VHS_VideoCombine's frame_rate
 
 # what LivePortraitLoadMediaPipeCropper does first: build mediapipe's face landmarker from the pack's task file
 MEDIAPIPE_CHECK = """
@@ -71,13 +74,21 @@ def driving_clip(photo: Path, folder: Path) -> Path:
 
     frame = np.asarray(Image.open(photo).convert("RGB"))
     path = folder / "driving.mp4"
-    with VideoWriter(path, SIDE, SIDE, EncodeOptions(fps=8, crf=12)) as writer:
+    with VideoWriter(path, SIDE, SIDE, EncodeOptions(fps=DRIVING_FPS, crf=12)) as writer:
         for index in range(DRIVING_FRAMES):
             writer.write(np.roll(frame, (2 * index, 3 * index), axis=(0, 1)))
     return path
 
 
-def test_portrait_animation_liveportrait_and_videohelpersuite(tmp_path: Path, monkeypatch) -> None:
+@dataclass
+class PortraitServer:
+    server: object  # app.comfy.ManagedComfyUI
+    photo: Path
+    clip: Path
+
+
+@pytest.fixture(scope="module")
+def portrait(tmp_path_factory) -> Iterator[PortraitServer]:
     env = comfy_env()
     if env is None:
         pytest.skip("set COMFYUI_PATH and COMFYUI_PYTHON: the tiny models are built with the pack's classes")
@@ -90,36 +101,73 @@ def test_portrait_animation_liveportrait_and_videohelpersuite(tmp_path: Path, mo
             f"{env[1]} cannot build LivePortraitKJ's MediaPipe cropper ({problem}); install mediapipe==0.10.21 "
             "--no-deps with protobuf<5, onnxruntime, pykalman and matplotlib there (docs/testing.md)"
         )
-    photo = portrait_photo(tmp_path)
-    clip = driving_clip(photo, tmp_path)
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # a download attempt fails at once instead of waiting on the network
-    (tmp_path / "server").mkdir()
-    server = start_pack_server("liveportrait", PACKS, root, tmp_path / "server", TIMEOUTS, models_base=True)
+    folder = tmp_path_factory.mktemp("portrait")
+    photo = portrait_photo(folder)
+    clip = driving_clip(photo, folder)
+    (folder / "server").mkdir()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HF_HUB_OFFLINE", "1")  # a download attempt fails at once instead of waiting on the network
+        server = start_pack_server("liveportrait", PACKS, root, folder / "server", TIMEOUTS, models_base=True)
     try:
-        from app.comfy import ComfyClient
-
-        with ComfyClient(server.url, timeouts=TIMEOUTS) as client:
-            image = client.upload_image(photo).reference  # LoadImage lists the top folder only
-            video = client.upload_image(clip, subfolder="inkframe")
-            client.object_info(refresh=True)  # the upload joins LoadImage's list
-        # VHS_LoadVideoPath takes a path: the upload's place in the server's input folder
-        video_path = server.data_dir / "input" / video.subfolder / video.name
-        settings = [f"portrait={image}", f"driving_video={video_path}", f"max_frames={FRAMES}"]
-        started = time.monotonic()
-        report = run_workflow(
-            resolve_workflow("portrait_animation"), settings, tmp_path / "out", server.url, timeouts=TIMEOUTS
-        )
-        elapsed = time.monotonic() - started
-        log = server.log_path.read_text(encoding="utf-8", errors="replace")
+        yield PortraitServer(server, photo, clip)
     finally:
         server.stop()
-    assert "Downloading model" not in log and "snapshot_download" not in log
+    log = server.log_path.read_text(encoding="utf-8", errors="replace")
+    assert "Downloading model" not in log, "LivePortraitKJ tried to download its models"
+
+
+def assert_animated(video: Path, photo: Path, frames: int, fps: float) -> None:
+    """A decodable clip of the portrait's size whose face region is the pack's output, not the untouched photo."""
+    from PIL import Image
+
+    info = probe(video)
+    assert (info.width, info.height, info.frame_count, float(info.fps)) == (SIDE, SIDE, frames, fps)
+    decoded = list(iter_frames(video))
+    assert len(decoded) == frames and decoded[0].shape == (SIDE, SIDE, 3)
+    source = np.asarray(Image.open(photo).convert("RGB"), dtype=np.float32)
+    face = slice(SIDE // 8, SIDE // 2), slice(SIDE // 4, 3 * SIDE // 4)  # the astronaut's face, upper middle
+    changed = [float(np.abs(frame.astype(np.float32) - source)[face].mean()) for frame in decoded]
+    # random-weight networks paint noise where the face was; a run without a detected face returns the photo (~1-2)
+    assert min(changed) > 8, changed
+
+
+def test_portrait_animation_liveportrait_and_videohelpersuite(portrait: PortraitServer, tmp_path: Path) -> None:
+    from app.comfy import ComfyClient
+
+    server = portrait.server
+    with ComfyClient(server.url, timeouts=TIMEOUTS) as client:
+        image = client.upload_image(portrait.photo).reference  # LoadImage lists the top folder only
+        video = client.upload_image(portrait.clip, subfolder="inkframe")
+        client.object_info(refresh=True)  # the upload joins LoadImage's list
+    # VHS_LoadVideoPath takes a path: the upload's place in the server's input folder
+    video_path = server.data_dir / "input" / video.subfolder / video.name
+    settings = [f"portrait={image}", f"driving_video={video_path}", f"max_frames={FRAMES}"]
+    started = time.monotonic()
+    report = run_workflow(
+        resolve_workflow("portrait_animation"), settings, tmp_path / "out", server.url, timeouts=TIMEOUTS
+    )
+    elapsed = time.monotonic() - started
+    log = server.log_path.read_text(encoding="utf-8", errors="replace")
+    assert "No face detected" not in log  # the MediaPipe cropper found the astronaut's face
     clips = [o.path for o in report.outputs if o.kind == "video"]
     assert len(clips) == 1, [o.path.name for o in report.outputs]
-    info = probe(clips[0])
-    assert clips[0].suffix == ".webm" and info.codec == "vp9"
+    assert clips[0].suffix == ".webm" and probe(clips[0]).codec == "vp9"
     # LivePortraitComposite pastes the animated crop back into the source: the clip has the portrait's size
-    assert (info.width, info.height, info.frame_count, info.fps) == (SIDE, SIDE, FRAMES, OUTPUT_FPS)
-    frames = list(iter_frames(clips[0]))
-    assert len(frames) == FRAMES and frames[0].shape == (SIDE, SIDE, 3)
+    assert_animated(clips[0], portrait.photo, FRAMES, OUTPUT_FPS)
     print(f"\n[portrait_animation] {elapsed:.1f} s, app overhead {report.app_overhead_ms:.0f} ms, notes {report.notes}")
+
+
+def test_motion_portrait_method_on_the_same_server(portrait: PortraitServer, tmp_path: Path) -> None:
+    """`motion --method portrait` (app.services.motion_service): the service uploads the target and its cut of the
+    reference itself; stride 2 animates frames 0, 2, 4 of the 6 at half the reference's rate."""
+    from app.services.motion_service import MotionRequest, run_on_comfyui
+
+    out = tmp_path / "motion.mp4"
+    request = MotionRequest(reference=portrait.clip, out=out, method="portrait", target=portrait.photo, stride=2)
+    started = time.monotonic()
+    report = run_on_comfyui(request, portrait.server.url, timeouts=TIMEOUTS)
+    elapsed = time.monotonic() - started
+    assert report.out == out and report.frames == 3 and report.chunks == 1
+    assert_animated(out, portrait.photo, 3, DRIVING_FPS / 2)
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith((".parts", ".poses.json"))]  # nothing left
+    print(f"\n[motion --method portrait] {elapsed:.1f} s, notes {report.notes}")
