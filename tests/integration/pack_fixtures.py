@@ -13,6 +13,9 @@ family_fixtures):
   the tiny SD1.5 fixture's; only its spatial transformers are left out but the first and the middle one, ~560M
   parameters) and a
   motion module of mm_sd_v15_v2's layout (AnimateDiff-Evolved's AnimateDiffModel, v2: mid block, 32 positions).
+- liveportrait: ComfyUI-LivePortraitKJ's five networks at the full size of its models.yaml, under the fixed names it
+  reads from <models dir>/liveportrait, and a landmark.onnx of the 203-point model's interface
+  (pack_builders/build_liveportrait.py).
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ Needs, in ComfyUI's venv: mediapipe 0.10.21 (--no-deps) with protobuf<5, onnxrun
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -48,14 +49,15 @@ import onnxruntime, pykalman
 
 
 def mediapipe_problem(python: Path, pack: Path) -> str:
-    """'' when ComfyUI's Python can build the pack's MediaPipe cropper, else the reason (the last error line)."""
+    """'' when ComfyUI's Python can build the pack's MediaPipe cropper, else the reason (its first error line)."""
     done = subprocess.run(
         [str(python), "-c", MEDIAPIPE_CHECK, str(pack)], capture_output=True, text=True, timeout=120, check=False
     )
     if done.returncode == 0:
         return ""
-    last = [line for line in done.stderr.strip().splitlines() if line.strip()][-1:] or ["(no output)"]
-    return last[0][:300]
+    lines = done.stderr.strip().splitlines()
+    errors = [line for line in lines if re.match(r"^[\w.]+(Error|Exception): ", line)] or lines[-1:] or ["no output"]
+    return errors[0][:300]
 
 
 def portrait_photo(folder: Path) -> Path:
