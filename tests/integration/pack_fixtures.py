@@ -21,6 +21,9 @@ family_fixtures):
   (pack_builders/build_dwpose.py), under the folder the pack reads through $AUX_ANNOTATOR_CKPTS_PATH (so nothing is
   written into the pack's checkout); every pack server runs with HF_HUB_OFFLINE=1, so a missing file fails the run
   at once instead of downloading.
+- liveportrait: ComfyUI-LivePortraitKJ's five networks at the full size of its models.yaml, under the fixed names it
+  reads from <models dir>/liveportrait, and a landmark.onnx of the 203-point model's interface
+  (pack_builders/build_liveportrait.py).
 """
 
 from __future__ import annotations
@@ -84,6 +87,24 @@ MODELS: dict[str, PackModels] = {
         },
         (),
         (("AUX_ANNOTATOR_CKPTS_PATH", "aux-ckpts-v1"),),
+    ),
+    # ComfyUI-LivePortraitKJ reads fixed names from <ComfyUI models dir>/liveportrait (start_pack_server's models_base)
+    "liveportrait": PackModels(
+        "liveportrait",
+        {
+            **{
+                role: f"liveportrait/{role}.safetensors"
+                for role in (
+                    "appearance_feature_extractor",
+                    "motion_extractor",
+                    "warping_module",
+                    "spade_generator",
+                    "stitching_retargeting_module",
+                )
+            },
+            "landmark": "liveportrait/landmark.onnx",
+        },
+        ("ComfyUI-LivePortraitKJ",),
     ),
 }
 
@@ -177,9 +198,18 @@ def pack_models_dir(what: str, packs_root: Path, timeout: float = 1800.0) -> Pat
 
 
 def start_pack_server(
-    what: str, packs: tuple[str, ...], packs_root: Path, workdir: Path, timeouts, also: tuple[str, ...] = ()
+    what: str,
+    packs: tuple[str, ...],
+    packs_root: Path,
+    workdir: Path,
+    timeouts,
+    also: tuple[str, ...] = (),
+    models_base: bool = False,
 ):
-    """A started ManagedComfyUI (stock ComfyUI, --cpu) with the named packs and the tiny `what` (and `also`) models."""
+    """A started ManagedComfyUI (stock ComfyUI, --cpu) with the named packs and the tiny `what` (and `also`) models.
+
+    models_base: the tiny `what` files are also ComfyUI's own models folder (--base-directory), for a pack that reads
+    fixed paths under folder_paths.models_dir instead of a model folder list."""
     from app.comfy import ManagedComfyUI
     from app.config import LaunchConfig
 
@@ -196,10 +226,18 @@ def start_pack_server(
     extra = workdir / f"inkframe_tiny_{what}.yaml"
     extra.write_text(yaml.safe_dump(paths), encoding="utf-8")
     comfy_path, python = comfy_env()
+    base = []
+    if models_base:
+        (workdir / "comfyui_base" / "custom_nodes").mkdir(parents=True, exist_ok=True)  # listed at startup
+        if not (workdir / "comfyui_base" / "models").exists():
+            (workdir / "comfyui_base" / "models").symlink_to(
+                pack_models_dir(what, packs_root), target_is_directory=True
+            )
+        base = ["--base-directory", str(workdir / "comfyui_base")]
     launch = LaunchConfig(
         path=comfy_path,
         python=python,
-        extra_args=["--cpu", "--extra-model-paths-config", str(extra)],
+        extra_args=["--cpu", "--extra-model-paths-config", str(extra), *base],
         restart_on_exit=False,
         max_restarts=0,
     )
