@@ -140,6 +140,17 @@ def _missing_node(node_id: str, node_type: str) -> Problem:
     return Problem("missing_node", node_id, sentence, node_type, install=command)
 
 
+def in_input_subfolder(value: Any) -> bool:
+    """True for a file named by its place under a subfolder of ComfyUI's input folder (`inkframe/cat.png`,
+    `inkframe/cat.png [input]`): how the studio's uploads are named. An upload combo lists only the folder's top
+    level, but ComfyUI's own validation accepts such a path when the file exists, so it is not ours to refuse."""
+    if not isinstance(value, str):
+        return False
+    path = value.removesuffix(" [input]").replace("\\", "/")
+    parts = path.split("/")
+    return len(parts) > 1 and not path.startswith("/") and all(part not in ("", ".", "..") for part in parts)
+
+
 def check_value(
     node_id: str, node_type: str, spec: Any, value: Any, manifest: list[ModelEntry] | None, check_models: bool
 ) -> Problem | None:
@@ -169,6 +180,8 @@ def check_value(
                 download=entry.name if entry else "",
             )
         if spec.options.get("image_upload") or spec.options.get("video_upload"):
+            if in_input_subfolder(value):
+                return None  # ComfyUI lists only its input folder's top level and checks these files itself
             return Problem(
                 "not_in_list",
                 node_id,

@@ -59,6 +59,11 @@ def test_parameter_nodes_never_reach_the_backend(object_info_core: dict) -> None
         "Node 2 (LoadImage) input 'image' names file 'dog.png', "
         "which is not in ComfyUI's input folder; upload it first."
     ]
+    # the studio's uploads sit in a subfolder that an upload combo never lists; ComfyUI checks those itself
+    for uploaded in ("inkframe/dog.png", "inkframe/dog.png [input]"):
+        assert preflight(apply_overrides(prompt, [f"photo={uploaded}"], list(schema.values())), object_info_core).ok
+    for outside in ("../dog.png", "/etc/passwd", "inkframe/../../dog.png", "dog.png [output]"):
+        assert not preflight(apply_overrides(prompt, [f"photo={outside}"], list(schema.values())), object_info_core).ok
 
 
 def test_api_prompts_and_chained_parameters_resolve() -> None:
