@@ -50,6 +50,10 @@ class PackPin:
     source: str
     commit: str
     needed_by: tuple[str, ...] = ()
+    # what to pip install instead of the pack's requirements.txt (None: that file), and what to install without its
+    # dependencies (a release whose declared pins would break ComfyUI's venv); scripts/comfyui_pins.yaml says why
+    requirements: tuple[str, ...] | None = None
+    requirements_no_deps: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,14 @@ def load_pins(path: Path = PINS_FILE) -> Pins:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         core = data["comfyui"]
         packs = tuple(
-            PackPin(str(p["name"]), str(p["source"]), str(p["commit"]), tuple(p.get("needed_by") or ()))
+            PackPin(
+                str(p["name"]),
+                str(p["source"]),
+                str(p["commit"]),
+                tuple(p.get("needed_by") or ()),
+                None if p.get("requirements") is None else tuple(str(r) for r in p["requirements"]),
+                tuple(str(r) for r in p.get("requirements_no_deps") or ()),
+            )
             for p in data.get("packs") or []
         )
         return Pins(
@@ -225,16 +236,27 @@ def install_pack(
         report.notes += checkout(source, pack.commit, folder, pack.name, say)
     except InstallError as exc:
         return exc.reason
-    requirements = folder / "requirements.txt"
-    if options.python is None and requirements.is_file():
+    if options.python is None:
         try:
-            _pip(python, ["install", "-q", "-r", str(requirements)])
+            install_pack_requirements(pack, folder, python, say)
         except InstallError as exc:
             report.notes.append(
                 f"{pack.name}: its requirements did not install ({exc.reason}); its nodes may fail to load."
             )
     report.packs.append(pack.name)
     return ""
+
+
+def install_pack_requirements(pack: PackPin, folder: Path, python: Path, say: Say) -> None:
+    """The pack's requirements.txt, or the pinned replacement for it, into ComfyUI's venv."""
+    if pack.requirements is not None:
+        say(f"{pack.name}: installing the pinned requirements (instead of its requirements.txt)")
+        if pack.requirements:
+            _pip(python, ["install", "-q", *pack.requirements])
+    elif (folder / "requirements.txt").is_file():
+        _pip(python, ["install", "-q", "-r", str(folder / "requirements.txt")])
+    if pack.requirements_no_deps:
+        _pip(python, ["install", "-q", "--no-deps", *pack.requirements_no_deps])
 
 
 def skipped_sentence(reason: str, packs: list[PackPin]) -> str:

@@ -182,3 +182,30 @@ def test_a_rerun_moves_an_older_install_to_the_pins(sources, tmp_path):
     )
     installer.install(options, say=lambda _line: None, pins=pins)
     assert (target / "main.py").read_text() == "# pinned\n"
+
+
+def test_a_pack_with_pinned_requirements_installs_them_instead_of_its_own(tmp_path, monkeypatch):
+    commands: list[list[str]] = []
+    monkeypatch.setattr(installer, "_run", lambda command, *_a, **_k: commands.append(command))
+    folder = tmp_path / "Pack"
+    folder.mkdir()
+    (folder / "requirements.txt").write_text("numpy<=1.26.4\nmediapipe\n")
+    python = tmp_path / "venv" / "bin" / "python"
+    own = installer.PackPin("Pack", "https://example.invalid/Pack.git", "0" * 40)
+    installer.install_pack_requirements(own, folder, python, say=lambda _line: None)
+    assert [c[3:] for c in commands] == [["install", "-q", "-r", str(folder / "requirements.txt")]]
+    commands.clear()
+    pinned = installer.PackPin(
+        "Pack", "https://example.invalid/Pack.git", "0" * 40, (), ("pykalman", "protobuf<5"), ("mediapipe==0.10.21",)
+    )
+    installer.install_pack_requirements(pinned, folder, python, say=lambda _line: None)
+    assert [c[3:] for c in commands] == [
+        ["install", "-q", "pykalman", "protobuf<5"],
+        ["install", "-q", "--no-deps", "mediapipe==0.10.21"],
+    ]
+
+
+def test_the_shipped_pins_keep_liveportraits_requirements_off_comfyuis_numpy():
+    [live] = [p for p in installer.load_pins().packs if p.name == "ComfyUI-LivePortraitKJ"]
+    assert live.requirements is not None and not any(r.startswith("numpy") for r in live.requirements)
+    assert "onnxruntime-gpu" not in live.requirements and live.requirements_no_deps == ("mediapipe==0.10.21",)
