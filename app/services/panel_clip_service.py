@@ -15,19 +15,11 @@ from ..config import Timeouts
 from ..errors import InkframeError
 from ..workflows import resolve_workflow
 from ..workflows.families import detect_families
-from ..workflows.video_choice import VideoChoice, choose_video_workflow
+from ..workflows.video_choice import VideoChoice, choose_video_workflow, model_settings
 from .run_service import RunReport, run_workflow
 
 MAX_PANEL_BYTES = 64 * 1024 * 1024
 MAX_PROMPT_CHARS = 2000
-# family file role -> the Wan workflows' model parameter (scripts/workflow_defs/video_families.py)
-ROLE_PARAMETERS = {
-    "unet": "model",
-    "unet_high_noise": "high_noise_model",
-    "unet_low_noise": "low_noise_model",
-    "text_encoder": "text_encoder",
-    "vae": "vae",
-}
 
 
 class PanelClipError(InkframeError):
@@ -51,7 +43,7 @@ def panel_settings(
 ) -> list[str]:
     """The workflow's `name=value` settings: the start image, the family's model files, the optional prompt/length."""
     settings = [f"image={image}"]
-    settings += [f"{ROLE_PARAMETERS[role]}={name}" for role, name in sorted(files.items()) if role in ROLE_PARAMETERS]
+    settings += [f"{name}={value}" for name, value in model_settings(files).items()]
     if prompt and choice.family:  # the older (SVD) workflow takes no prompt
         settings.append(f"prompt={prompt}")
     if frames is not None:

@@ -22,6 +22,14 @@ WAN_WORKFLOWS: dict[str, tuple[tuple[str, str], ...]] = {
     "pose_animation": (("wan22_fun_control_14b", "wan22_pose_control"),),
 }
 FIRST_LAST_FRAME = ("wan22_flf2v_14b", "wan22_first_last_frame")  # Wan only: no older path makes it
+# family file role -> the Wan workflows' model parameter (scripts/workflow_defs/video_families.py)
+ROLE_PARAMETERS = {
+    "unet": "model",
+    "unet_high_noise": "high_noise_model",
+    "unet_low_noise": "low_noise_model",
+    "text_encoder": "text_encoder",
+    "vae": "vae",
+}
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,11 @@ def choose_video_workflow(capability_id: str, backend: BackendFamilies, family: 
         if family_id in backend.present:
             return VideoChoice(capability_id, workflow, family_id)
     return VideoChoice(capability_id, older, None)
+
+
+def model_settings(files: Mapping[str, str]) -> dict[str, str]:
+    """A Wan workflow's model parameters set to a family's files (role -> file name, FamilyMatch.default_files)."""
+    return {ROLE_PARAMETERS[role]: name for role, name in sorted(files.items()) if role in ROLE_PARAMETERS}
 
 
 def first_last_frame_workflow(backend: BackendFamilies) -> str | None:
