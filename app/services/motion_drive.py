@@ -18,6 +18,7 @@ from ..media.chunks import Chunk
 from ..motion.pose_types import PoseSequence
 from ..motion.skeleton import draw_skeleton
 from ..workflows.pose_engine import PoseEngineChoice, wan_length
+from ..workflows.video_choice import clip_size
 
 DRIVE_CRF = 12
 
@@ -28,6 +29,15 @@ class ChunkDrive:
 
     video: Path
     frames: int
+
+
+def wan_frame_size(defaults: tuple[int, int], info: VideoInfo, settings: dict[str, str]) -> dict[str, str]:
+    """Width and height for a Wan run: the reference's aspect ratio (the skeletons' frame, which Fun Control would
+    otherwise crop to the workflow's square) at about the workflow's default pixel count; none if --set gives them."""
+    if {"width", "height"} & settings.keys():
+        return {}
+    width, height = clip_size((info.width, info.height), defaults)
+    return {"width": str(width), "height": str(height)}
 
 
 def write_skeleton_clip(sequence: PoseSequence, chunk: Chunk, path: Path, rate: Fraction) -> Path:

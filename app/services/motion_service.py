@@ -42,7 +42,7 @@ from ..motion.skeleton import draw_skeleton
 from ..provenance import edited, motion
 from ..workflows.families import detect_families
 from ..workflows.pose_engine import POSE_ENGINES, PoseEngine, PoseEngineChoice, choose_pose_engine, wan_run_limit
-from .motion_drive import drive_chunk, keep_loader_rate, server_input_path
+from .motion_drive import drive_chunk, keep_loader_rate, server_input_path, wan_frame_size
 from .provenance_service import stamp_output
 
 MotionMethod = Literal["pose-preview", "pose", "portrait"]
@@ -287,7 +287,12 @@ def _run_on_comfyui(
         if choice is not None and choice.engine == "wan":
             maximum = wan_run_limit(maximum)
         _total, ranges = frame_budget(request, info, maximum)
-        base = apply_overrides(to_api(workflow, object_info), choice.models if choice else {}, schema)
+        fixed = dict(choice.models) if choice else {}
+        if choice is not None and choice.engine == "wan":
+            by_name = {p.name: p for p in schema}
+            defaults = (int(by_name["width"].default), int(by_name["height"].default))
+            fixed.update(wan_frame_size(defaults, info, request.settings))
+        base = apply_overrides(to_api(workflow, object_info), fixed, schema)
         blocking = [p for p in preflight(base, object_info).problems if p.kind in ("missing_node", "missing_model")]
         if blocking:
             what = f"{request.method} animation ({report.workflow})"

@@ -10,6 +10,7 @@ import json
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -137,6 +138,7 @@ def test_wan_fun_control_animates_each_chunk_from_its_own_skeleton_frames(
     assert marks(wan.runs[0]["control"]) == list(range(30))
     assert marks(report.out) == list(range(30))  # the 3 frames Wan adds past the skeletons are dropped
     assert probe(report.out).fps == Fraction(REFERENCE_FPS)  # one frame per reference frame: real-time motion
+    assert wan.runs[0]["size"] == (640, 640)  # the square reference's aspect at the workflow's pixel count
     assert wan.runs[0]["unets"] == sorted(FUN) and wan.runs[0]["ref_image"] == "inkframe/hero.png"
     assert read_tags(report.out)["operation"] == "motion transfer (pose)"
     assert report.poses == tmp_path / "out.poses.json" and report.poses.is_file()
@@ -255,3 +257,9 @@ def test_cli_refuses_an_engine_for_another_method_before_opening_a_backend(dance
     assert (
         done.stderr.strip().splitlines()[-1].endswith("--engine applies to the pose method only; drop it for portrait.")
     )
+
+
+def test_wan_frames_keep_the_references_aspect_ratio() -> None:
+    wide = SimpleNamespace(width=1280, height=720)
+    assert motion_drive.wan_frame_size((640, 640), wide, {}) == {"width": "848", "height": "480"}
+    assert motion_drive.wan_frame_size((640, 640), wide, {"width": "320"}) == {}
