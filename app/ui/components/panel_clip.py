@@ -89,15 +89,17 @@ def make(
     messages: queue.Queue[ClipMessage] = queue.Queue()
     step_line = progress_service.event_reader()
 
+    def report_step(event: object) -> None:
+        line = step_line(event)
+        if line:
+            messages.put(ClipLine(line))
+
     def work() -> None:
         outcome: ClipMessage = ClipFailed("the clip run ended without a result.")
         try:
             outcome = ClipDone(
                 panel_clip_service.make_clip(
-                    request,
-                    context.comfyui_url,
-                    timeouts=context.config.comfyui.timeouts,
-                    on_event=lambda event: (line := step_line(event)) and messages.put(ClipLine(line)),
+                    request, context.comfyui_url, timeouts=context.config.comfyui.timeouts, on_event=report_step
                 )
             )
         except InkframeError as exc:
