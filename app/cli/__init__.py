@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "app.cli.comic_cmd",
     "app.cli.faceswap_cmd",
     "app.cli.motion_cmd",
+    "app.cli.clip_cmd",
     "app.cli.queue_cmd",
     "app.cli.story_cmd",
     "app.cli.provenance_cmd",

@@ -10,19 +10,27 @@ from app.cli.common import add_comfyui_url_argument
 from app.config import Config
 
 METHODS = ("pose-preview", "pose", "portrait")  # app.services.motion_service.MOTION_METHODS
+ENGINES = ("auto", "wan", "animatediff")  # app.workflows.pose_engine.POSE_ENGINES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "motion",
         help="animate a character with the motion of a reference video (or preview its poses)",
-        description="pose-preview: keypoints JSON + skeleton video, no ComfyUI. pose: AnimateDiff + ControlNet "
-        "OpenPose + IPAdapter on ComfyUI. portrait: LivePortrait on ComfyUI.",
+        description="pose-preview: keypoints JSON + skeleton video, no ComfyUI. pose: on ComfyUI, Wan 2.2 Fun Control "
+        "driven by the reference's skeletons when the backend has its models, else AnimateDiff + ControlNet OpenPose "
+        "+ IPAdapter (--engine forces either). portrait: LivePortrait on ComfyUI.",
     )
     parser.add_argument("--reference", type=Path, required=True, help="the driving video")
     parser.add_argument("--target", type=Path, help="image of the character to animate (pose, portrait)")
     parser.add_argument("--out", type=Path, required=True, help="output video (.mp4)")
     parser.add_argument("--method", choices=METHODS, default="pose-preview")
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="auto",
+        help="pose method: wan (Wan 2.2 14B Fun Control), animatediff, or auto (wan when the backend has its files)",
+    )
     parser.add_argument("--trim", metavar="START:END", help="use only this part of the reference (seconds or mm:ss)")
     parser.add_argument("--stride", type=int, default=1, help="use every Nth frame of the reference")
     parser.add_argument("--no-smooth", action="store_true", help="keep raw keypoints (no temporal smoothing)")
@@ -44,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace, config: Config) -> int:
     from app.errors import InkframeError
-    from app.services.motion_service import MotionRequest, TimeRange, run_on_comfyui, run_pose_preview
+    from app.services.motion_service import MotionRequest, TimeRange, check_request, run_on_comfyui, run_pose_preview
 
     settings = {}
     for item in args.settings:
@@ -63,10 +71,12 @@ def handle(args: argparse.Namespace, config: Config) -> int:
         chunk=args.chunk,
         settings=settings,
         overwrite=args.overwrite,
+        engine=args.engine,
     )
     if args.method == "pose-preview":
         report = run_pose_preview(request)
     else:
+        check_request(request)  # a bad request is refused before a backend is opened or started
         from app.cli.progress import EventProgress
         from app.services.backend_session import open_backend
 
@@ -74,6 +84,8 @@ def handle(args: argparse.Namespace, config: Config) -> int:
             report = run_on_comfyui(request, url, timeouts=config.comfyui.timeouts, on_event=progress.update)
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
+    if report.workflow:
+        print(f"workflow: {report.workflow}")
     if report.poses:
         print(f"poses: {report.poses}")
     if report.identity:

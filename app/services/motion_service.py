@@ -2,9 +2,11 @@
 
 Methods:
 - `pose-preview` (no ComfyUI): the reference's pose sequence as keypoints JSON + a skeleton preview video.
-- `pose`: pose-guided animation on ComfyUI (workflows/pose_animation.json: AnimateDiff + ControlNet
-  OpenPose + IPAdapter on the target). The poses are extracted here first, so a reference without a
-  person is reported (with its frames) before anything is queued.
+- `pose`: pose-guided animation on ComfyUI. The poses are extracted here first, so a reference without a
+  person is reported (with its frames) before anything is queued. The engine (app/workflows/pose_engine.py):
+  Wan 2.2 14B Fun Control (workflows/wan22_pose_control.json, driven by those poses' skeleton video, the target
+  as reference image) when the backend has its files, else AnimateDiff + ControlNet OpenPose + IPAdapter
+  (workflows/pose_animation.json); `engine` forces either.
 - `portrait`: LivePortrait on ComfyUI (workflows/portrait_animation.json): the target's face takes the
   expressions and head motion of the reference; a target without a face is refused up front.
 Clips longer than a workflow takes in one run are refused with the way out (`--trim`, `--stride`,
@@ -16,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from itertools import islice
 from pathlib import Path
 from typing import Literal
 
@@ -28,7 +31,6 @@ from ..media import (
     TimeRange,
     VideoInfo,
     VideoWriter,
-    cut_frames,
     first_frame_index,
     iter_frames,
     plan_chunks,
@@ -38,6 +40,9 @@ from ..motion.pose import PoseOptions, extract_poses
 from ..motion.pose_types import PoseSequence
 from ..motion.skeleton import draw_skeleton
 from ..provenance import edited, motion
+from ..workflows.families import detect_families
+from ..workflows.pose_engine import POSE_ENGINES, PoseEngine, PoseEngineChoice, choose_pose_engine, wan_run_limit
+from .motion_drive import drive_chunk, keep_loader_rate, server_input_path, wan_frame_size
 from .provenance_service import stamp_output
 
 MotionMethod = Literal["pose-preview", "pose", "portrait"]
@@ -64,6 +69,7 @@ class MotionRequest:
     chunk: bool = False
     settings: dict[str, str] = field(default_factory=dict)  # extra workflow parameters (name -> value)
     overwrite: bool = False
+    engine: PoseEngine = "auto"  # the pose method's engine: auto (Wan Fun Control if present), wan, animatediff
 
 
 @dataclass
@@ -75,11 +81,16 @@ class MotionReport:
     chunks: int = 1
     identity: list[float | None] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    workflow: str = ""  # the library workflow that ran (ComfyUI methods)
 
 
 def check_request(request: MotionRequest) -> VideoInfo:
     if request.method not in MOTION_METHODS:
         raise MotionError(f"method {request.method!r} is not known; use one of {', '.join(MOTION_METHODS)}.")
+    if request.engine not in POSE_ENGINES:
+        raise MotionError(f"engine {request.engine!r} is not known; use one of {', '.join(POSE_ENGINES)}.")
+    if request.engine != "auto" and request.method != "pose":
+        raise MotionError(f"--engine applies to the pose method only; drop it for {request.method}.")
     if request.out.exists() and not request.overwrite:
         raise MotionError(f"{request.out} already exists; choose another --out or pass --overwrite.")
     if request.method != "pose-preview" and (request.target is None or not request.target.is_file()):
@@ -177,14 +188,6 @@ def check_target_face(target: Path) -> None:
         )
 
 
-def server_input_path(stats: dict, relative: str) -> str:
-    """Where ComfyUI keeps an uploaded input file, as a path its video loaders accept."""
-    argv = list((stats.get("system") or {}).get("argv") or [])
-    if "--input-directory" in argv and argv.index("--input-directory") + 1 < len(argv):
-        return f"{argv[argv.index('--input-directory') + 1].rstrip('/')}/{relative}"
-    return f"input/{relative}"  # ComfyUI's default input folder, relative to where it runs
-
-
 def summarise(problems: list) -> str:
     """Missing node packs once each (with their install line), then the other problems."""
     installs = sorted({p.install for p in problems if p.install})
@@ -210,16 +213,15 @@ def reference_first_frame(request: MotionRequest, info: VideoInfo) -> int:
     return first_frame_index(info, request.trim.start) if request.trim else 0
 
 
-def keep_loader_rate(prompt: dict) -> dict:
-    """Video loaders take the cut clip as it is: no resampling (force_rate 0), no skipped or dropped frames.
-
-    The app cuts each run's frames itself (start, stride, length); a loader that resampled to its own fps would
-    make the animation run at another speed than the output (e.g. a 25 fps reference ~3x too fast at 8 fps)."""
-    for node in prompt.values():
-        inputs = node.get("inputs", {}) if isinstance(node, dict) else {}
-        if "force_rate" in inputs and "skip_first_frames" in inputs:
-            inputs.update(force_rate=0, skip_first_frames=0, select_every_nth=1)
-    return prompt
+def pose_engine(request: MotionRequest, object_info: dict) -> PoseEngineChoice | None:
+    """The pose method's engine on this backend (None for the other methods); a forced engine that cannot run
+    is refused in one sentence."""
+    if request.method != "pose":
+        return None
+    try:
+        return choose_pose_engine(detect_families(object_info), request.engine)
+    except InkframeError as exc:
+        raise MotionError(str(exc)) from None
 
 
 def motion_provenance(method: str) -> dict[str, str]:
@@ -266,24 +268,35 @@ def _run_on_comfyui(
     from ..media.chunks import Chunk
     from ..workflows import apply_overrides, load_workflow, parameter_schema, preflight, resolve_workflow, to_api
 
+    sequence = None
     if request.method == "pose":
         sequence = reference_poses(request, info)  # refuses a reference without a person, naming the frames
         report.poses = sequence.save(request.out.with_suffix(".poses.json"))
     else:
         check_target_face(request.target)
-    workflow = load_workflow(resolve_workflow(METHOD_WORKFLOWS[request.method]))
     rate = animation_rate(request, info)
     first_frame = reference_first_frame(request, info)
     with ComfyClient(backend_url, timeouts=timeouts) as client:
         object_info = client.object_info()
+        choice = pose_engine(request, object_info)
+        report.workflow = choice.workflow if choice else METHOD_WORKFLOWS[request.method]
+        workflow = load_workflow(resolve_workflow(report.workflow))
         schema = parameter_schema(workflow, object_info)
         frames_parameter = next((p for p in schema if p.name in FRAME_PARAMETERS), None)
         maximum = int(frames_parameter.maximum) if frames_parameter and frames_parameter.maximum else None
+        if choice is not None and choice.engine == "wan":
+            maximum = wan_run_limit(maximum)
         _total, ranges = frame_budget(request, info, maximum)
-        base = to_api(workflow, object_info)
+        fixed = dict(choice.models) if choice else {}
+        if choice is not None and choice.engine == "wan":
+            by_name = {p.name: p for p in schema}
+            defaults = (int(by_name["width"].default), int(by_name["height"].default))
+            fixed.update(wan_frame_size(defaults, info, request.settings))
+        base = apply_overrides(to_api(workflow, object_info), fixed, schema)
         blocking = [p for p in preflight(base, object_info).problems if p.kind in ("missing_node", "missing_model")]
         if blocking:
-            raise MotionError(f"{request.method} animation cannot run on {client.base_url}: {summarise(blocking)}")
+            what = f"{request.method} animation ({report.workflow})"
+            raise MotionError(f"{what} cannot run on {client.base_url}: {summarise(blocking)}")
         stats = client.system_stats()
         target = client.upload_image(request.target, subfolder="inkframe")
         image_parameter = next(p.name for p in schema if p.kind == "image")
@@ -291,23 +304,28 @@ def _run_on_comfyui(
         scratch.mkdir(parents=True, exist_ok=True)
 
         def render(chunk: Chunk) -> Iterator[np.ndarray]:
-            # this run's frames of the reference, cut here: from the trim's start + the chunk's start, every stride-th
-            clip = cut_frames(
-                info,
-                scratch / f"{request.out.stem}-ref{chunk.index:03d}.mp4",
-                first=first_frame + chunk.start * request.stride,
-                count=chunk.length,
+            # this run's frames, cut here: from the trim's start + the chunk's start, every stride-th
+            drive = drive_chunk(
+                choice,
+                chunk,
+                scratch,
+                request.out.stem,
+                info=info,
+                sequence=sequence,
+                first_frame=first_frame,
                 stride=request.stride,
-                options=EncodeOptions(fps=rate, crf=12),
+                rate=rate,
             )
-            uploaded = client.upload_image(clip, subfolder="inkframe")
+            uploaded = client.upload_image(drive.video, subfolder="inkframe")
+            by_path = server_input_path(stats, f"{uploaded.subfolder}/{uploaded.name}")  # VHS loads a path
+            wan = choice is not None and choice.engine == "wan"
             values = {
                 image_parameter: target.reference,
-                video_parameter: server_input_path(stats, f"{uploaded.subfolder}/{uploaded.name}"),
+                video_parameter: uploaded.reference if wan else by_path,  # core LoadVideo takes an input file
                 **request.settings,
             }
             if frames_parameter is not None:
-                values[frames_parameter.name] = str(chunk.length)
+                values[frames_parameter.name] = str(drive.frames)
             prompt = keep_loader_rate(apply_overrides(base, values, schema))
             result = client.run(prompt, on_event=on_event)
             videos = [f for f in result.files if f.kind == "video"]
@@ -315,9 +333,10 @@ def _run_on_comfyui(
                 raise MotionError(
                     f"the {request.method} workflow finished without a video output; check its output node."
                 )
-            return iter_output_frames(
+            rendered = iter_output_frames(
                 videos[0].data, scratch / f"chunk{chunk.index:03d}{Path(videos[0].filename).suffix}"
             )
+            return islice(rendered, chunk.length)  # Wan renders 4n+1 frames: the extra tail is not the reference's
 
         plan = [
             Chunk(index, start, end, 0 if index == 0 else chunk_overlap(maximum or end))

@@ -186,7 +186,9 @@ def test_output_carries_provenance(stand_in, dancer, target, tmp_path):
 def test_a_refused_or_failed_run_leaves_no_poses_file(stand_in, dancer, target, tmp_path, object_info):
     del object_info["ADE_AnimateDiffLoaderGen1"]  # the backend lacks AnimateDiff: refused before anything is queued
     out = tmp_path / "out.mp4"
-    with pytest.raises(MotionError, match="pose animation cannot run on http://stand-in: it lacks node packs"):
+    with pytest.raises(
+        MotionError, match=r"pose animation \(pose_animation\) cannot run on http://stand-in: it lacks node packs"
+    ):
         run_on_comfyui(
             MotionRequest(reference=dancer, out=out, method="pose", target=target, trim=TimeRange(0, 0.4)),
             "http://stand-in",

@@ -43,3 +43,23 @@ def test_a_failure_is_its_sentence(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
         )
     )
     assert update[1] is None and "the reference video has no frames." in update[0]
+
+
+def test_the_engine_goes_to_the_pose_method_only_and_the_workflow_is_shown(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    engines = []
+
+    def animate(request, url, timeouts, on_event):
+        engines.append(request.engine)
+        return motion_service.MotionReport(out=request.out, frames=9, workflow="wan22_pose_control")
+
+    monkeypatch.setattr(motion_service, "run_on_comfyui", animate)
+    context = SimpleNamespace(output_dir=tmp_path, comfyui_url="http://x", config=SimpleNamespace(comfyui=None))
+    context.config.comfyui = SimpleNamespace(timeouts=None)
+    for method in ("pose", "portrait"):
+        *_, done = motion_tab.run(
+            context, str(tmp_path / "r.mp4"), str(tmp_path / "t.png"), method, "", 1, False, "wan"
+        )
+    assert engines == ["wan", "auto"]
+    assert "Done: 9 frames with wan22_pose_control" in done[0]

@@ -23,7 +23,7 @@ from ...services.script_check_service import check_script_text
 from ..context import UiContext
 from ..core import get_ui_component, register_page_load
 from ..notices import error_html, notice_html
-from . import backend_notice, live_progress
+from . import backend_notice, live_progress, panel_clip
 
 BOOK_WORKFLOW = "panel"  # the workflow a book build draws panels with (its checkpoint is the default)
 PANEL_HEADERS = [
@@ -122,6 +122,7 @@ def render_strip(context: UiContext) -> None:
         )
         _w["prompt"] = gr.Textbox(label="New action text (optional)", scale=3, elem_id="comic-regen-prompt")
         _w["regen"] = gr.Button("Regenerate this panel", scale=1, elem_id="comic-regen")
+    panel_clip.render(context)
 
 
 def _book(script: str | None):
@@ -317,3 +318,4 @@ def listen(context: UiContext) -> None:
         outputs=outputs,
     )
     register_page_load(lambda: checkpoint_update(context), [w["checkpoint"]])
+    panel_clip.listen(context, script, draft, w["ref"])

@@ -25,6 +25,11 @@ METHOD_LABELS = {
     "pose": "Pose animation (ComfyUI)",
     "portrait": "Portrait animation (ComfyUI)",
 }
+ENGINE_LABELS = {
+    "auto": "Auto: Wan 2.2 Fun Control when the backend has it, else AnimateDiff",
+    "wan": "Wan 2.2 14B Fun Control",
+    "animatediff": "AnimateDiff + ControlNet + IPAdapter",
+}
 _w: dict[str, Any] = {}
 
 
@@ -50,7 +55,7 @@ RunMessage = RunLine | RunDone | RunFailed
 
 def render(context: UiContext) -> None:
     backend_notice.render("motion")
-    from ...services.motion_service import MOTION_METHODS
+    from ...services.motion_service import MOTION_METHODS, POSE_ENGINES
 
     with gr.Row():
         _w["reference"] = gr.File(
@@ -64,6 +69,13 @@ def render(context: UiContext) -> None:
         value="pose-preview",
         label="Method",
         elem_id="motion-method",
+    )
+    _w["engine"] = gr.Radio(
+        [(ENGINE_LABELS.get(e, e), e) for e in POSE_ENGINES],
+        value="auto",
+        label="Pose animation engine",
+        visible=False,
+        elem_id="motion-engine",
     )
     with gr.Row():
         _w["trim"] = gr.Textbox(label="Trim (START:END seconds, empty: all)", placeholder="0:4", elem_id="motion-trim")
@@ -79,7 +91,14 @@ def render(context: UiContext) -> None:
 
 
 def run(
-    context: UiContext, reference: str | None, target: str | None, method: str, trim: str, stride: float, chunk: bool
+    context: UiContext,
+    reference: str | None,
+    target: str | None,
+    method: str,
+    trim: str,
+    stride: float,
+    chunk: bool,
+    engine: str = "auto",
 ):
     """Stream the run: a log line per event, then the video."""
     from ...services import motion_service, progress_service
@@ -103,6 +122,7 @@ def run(
             trim=TimeRange.parse(trim) if trim and trim.strip() else None,
             stride=int(stride or 1),
             chunk=bool(chunk),
+            engine=engine if method == "pose" else "auto",  # the engine choice shows for the pose method only
         )
     except InkframeError as exc:
         yield [error_html(str(exc)), None]
@@ -145,8 +165,10 @@ def run(
     report = message.report
     notes = "".join(f"<li>{html.escape(note)}</li>" for note in report.notes)
     video = report.preview if method == "pose-preview" and report.preview else report.out
+    made_with = f" with {report.workflow}" if report.workflow else ""
     yield [
-        f'<div class="inkframe-ok"><p>Done: {report.frames} frames → <code>{html.escape(str(video))}</code></p>'
+        f'<div class="inkframe-ok"><p>Done: {report.frames} frames{html.escape(made_with)} → '
+        f"<code>{html.escape(str(video))}</code></p>"
         f"<ul>{notes}</ul></div>",
         str(video),
     ]
@@ -156,6 +178,7 @@ def listen(context: UiContext) -> None:
     w = _w
     w["run"].click(
         lambda *a: (yield from run(context, *a)),
-        inputs=[w["reference"], w["target"], w["method"], w["trim"], w["stride"], w["chunk"]],
+        inputs=[w["reference"], w["target"], w["method"], w["trim"], w["stride"], w["chunk"], w["engine"]],
         outputs=[w["status"], w["video"]],
     )
+    w["method"].change(lambda method: gr.update(visible=method == "pose"), inputs=w["method"], outputs=w["engine"])
