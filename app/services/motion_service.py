@@ -292,7 +292,8 @@ def _run_on_comfyui(
             by_name = {p.name: p for p in schema}
             defaults = (int(by_name["width"].default), int(by_name["height"].default))
             fixed.update(wan_frame_size(defaults, info, request.settings))
-        base = apply_overrides(to_api(workflow, object_info), fixed, schema)
+        # the user's --set values go in before the check: a checkpoint named there is the one that must exist
+        base = apply_overrides(to_api(workflow, object_info), {**fixed, **request.settings}, schema)
         blocking = [p for p in preflight(base, object_info).problems if p.kind in ("missing_node", "missing_model")]
         if blocking:
             what = f"{request.method} animation ({report.workflow})"

@@ -80,6 +80,7 @@ class VhsStandIn:
     def __init__(self, object_info: dict, input_dir: Path, fail_after: int | None = None) -> None:
         self.info, self.input_dir, self.fail_after = object_info, input_dir, fail_after
         self.runs: list[dict] = []
+        self.prompts: list[dict] = []
         self.base_url = "http://stand-in"
 
     def __call__(self, url, timeouts=None):
@@ -108,6 +109,7 @@ class VhsStandIn:
         loader = next(node for node in prompt.values() if node["class_type"] == "VHS_LoadVideoPath")
         inputs = {key: self.resolve(prompt, value) for key, value in loader["inputs"].items()}
         self.runs.append(inputs)
+        self.prompts.append(prompt)
         source = probe(inputs["video"])
         frames = list(iter_frames(source))
         if inputs["force_rate"]:  # VHS: keep a frame each time the source clock passes the next target time
@@ -194,6 +196,24 @@ def test_a_refused_or_failed_run_leaves_no_poses_file(stand_in, dancer, target, 
             "http://stand-in",
         )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hero.png"]
+
+
+def test_a_checkpoint_set_by_the_user_is_the_one_checked(stand_in, dancer, target, tmp_path, object_info):
+    for node in object_info.values():  # the backend has the user's checkpoint, not the workflow's default
+        for spec in (node.get("input") or {}).get("required", {}).values():
+            if isinstance(spec[0], list) and POSE_MODELS[0] in spec[0]:
+                spec[0][spec[0].index(POSE_MODELS[0])] = "mine.safetensors"
+    request = MotionRequest(reference=dancer, out=tmp_path / "out.mp4", method="pose", target=target)
+    with pytest.raises(MotionError, match=r"v1-5-pruned-emaonly\.safetensors"):
+        run_on_comfyui(replace(request, trim=TimeRange(0, 0.4)), "http://stand-in")
+    request = replace(request, trim=TimeRange(0, 0.4), settings={"checkpoint": "mine.safetensors"})
+    report = run_on_comfyui(request, "http://stand-in")
+    assert report.out.is_file() and stand_in.runs
+    prompt = stand_in.prompts[-1]
+    loaders = [n for n in prompt.values() if n["class_type"] == "CheckpointLoaderSimple"]
+    assert [stand_in.resolve(prompt, n["inputs"]["ckpt_name"]) for n in loaders] == ["mine.safetensors"]
+    with pytest.raises(MotionError, match=r"absent\.safetensors"):
+        run_on_comfyui(replace(request, out=tmp_path / "b.mp4", settings={"checkpoint": "absent.safetensors"}), "x")
 
 
 def test_a_run_failing_on_the_backend_leaves_no_poses_or_parts(stand_in, dancer, target, tmp_path):
