@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 FamilyKind = Literal["image", "edit", "video"]
-Folder = Literal["checkpoints", "diffusion_models", "text_encoders", "vae"]
+Folder = Literal["checkpoints", "diffusion_models", "text_encoders", "vae", "controlnet"]
 
 # Which loader input lists which folder (stock ComfyUI nodes; the first found wins, the rest add names).
 FOLDER_SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -31,6 +31,7 @@ FOLDER_SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
     "diffusion_models": (("UNETLoader", "unet_name"),),
     "text_encoders": (("CLIPLoader", "clip_name"), ("DualCLIPLoader", "clip_name1"), ("DualCLIPLoader", "clip_name2")),
     "vae": (("VAELoader", "vae_name"),),
+    "controlnet": (("ControlNetLoader", "control_net_name"),),  # optional parts (an SDXL sheet's OpenPose)
 }
 
 
@@ -81,6 +82,7 @@ class BackendFamilies:
     present: dict[str, FamilyMatch]  # family id -> the files that make it
     partial: dict[str, list[str]]  # family id -> the roles still missing (a main model file is there)
     unclassified: dict[str, list[str]]  # folder -> model files that name no family
+    controlnets: list[str] = field(default_factory=list)  # models/controlnet (optional parts: SDXL OpenPose)
 
     def sentence(self, family_id: str) -> str:
         """One sentence saying whether the backend has a family, and what is missing if not."""
@@ -279,7 +281,8 @@ def detect_families(files_or_object_info: Mapping[str, Any]) -> BackendFamilies:
         for folder, names in files.items()
         if folder in ("checkpoints", "diffusion_models")
     }
-    return BackendFamilies(present, partial, {k: v for k, v in unclassified.items() if v})
+    controlnets = list(files.get("controlnet", []))
+    return BackendFamilies(present, partial, {k: v for k, v in unclassified.items() if v}, controlnets)
 
 
 def pool_families(backends: list[BackendFamilies]) -> BackendFamilies:
@@ -289,7 +292,9 @@ def pool_families(backends: list[BackendFamilies]) -> BackendFamilies:
     present: dict[str, FamilyMatch] = {}
     partial: dict[str, list[str]] = {}
     unclassified: dict[str, list[str]] = {}
+    controlnets: set[str] = set()
     for backend in backends:
+        controlnets.update(backend.controlnets)
         for family_id, match in backend.present.items():
             present.setdefault(family_id, match)
         for family_id, missing in backend.partial.items():
@@ -298,7 +303,8 @@ def pool_families(backends: list[BackendFamilies]) -> BackendFamilies:
         for folder, names in backend.unclassified.items():
             unclassified[folder] = sorted({*unclassified.get(folder, []), *names})
     ordered = {family_id: present[family_id] for family_id in FAMILIES if family_id in present}
-    return BackendFamilies(ordered, {k: v for k, v in partial.items() if k not in present}, unclassified)
+    incomplete = {k: v for k, v in partial.items() if k not in present}
+    return BackendFamilies(ordered, incomplete, unclassified, sorted(controlnets))
 
 
 def default_family(backend: BackendFamilies, kind: FamilyKind = "image", preferred: tuple[str, ...] = ()) -> str | None:

@@ -1,10 +1,13 @@
 """Which built-in workflow a capability runs for a model family, with which model files (pure: no IO).
 
-Each image capability (panel, background) has one workflow per family (scripts/workflow_defs/image_families.py);
+Each image capability (panel, background, character sheet, img2img restyle) has one workflow per family
+(scripts/workflow_defs/image_families.py, sheet_families.py);
 the user names a family (a book style preset, the per-capability setting) or none, and then the first family the
 backend has is used (`families.default_family`). A panel with character references keeps the character by
 IPAdapter where the family has it (SD1.5's `panel`) and otherwise by reference editing: Flux.1 Kontext or
 Qwen-Image-Edit-2509 with the character's sheet / portrait as the reference image (`reference_edit=True`).
+A reference-edit family asked for a sheet, restyle or background uses its text-to-image sibling (Kontext -> Flux.1
+dev, Qwen-Edit -> Qwen-Image); an SDXL sheet is posed by an SDXL OpenPose ControlNet when the backend has one.
 
     backend = detect_families(object_info)
     choice = choose_family("panel", backend, "flux1_dev", references=True)
@@ -13,6 +16,7 @@ Qwen-Image-Edit-2509 with the character's sheet / portrait as the reference imag
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -20,11 +24,24 @@ from typing import Any, Literal
 from .errors import WorkflowError
 from .families import FAMILIES, BackendFamilies, default_family
 
-FamilyCapability = Literal["panel", "background"]
-FAMILY_CAPABILITIES: tuple[FamilyCapability, ...] = ("panel", "background")
+FamilyCapability = Literal["panel", "background", "character_sheet", "img2img_restyle"]
+FAMILY_CAPABILITIES: tuple[FamilyCapability, ...] = ("panel", "background", "character_sheet", "img2img_restyle")
 VPRED_NODE = "ModelSamplingDiscrete"
 EXTRA_REFERENCE_TITLES = ("Reference image 2", "Reference image 3")  # bypassed LoadImage nodes of panel_qwen_edit
 IPADAPTER_FAMILIES = frozenset({"sd15"})  # families whose panel workflow carries the IPAdapter pair
+# An SDXL OpenPose ControlNet in models/controlnet (xinsir, thibaud, t2i-adapter-style names); a union model needs
+# SetUnionControlNetType and is not used.
+SDXL_OPENPOSE = re.compile(r"(?=.*open[-_]?pose)(?=.*(sdxl|sd_xl|(^|[^a-z])xl))(?!.*union)")
+SHEET_CONTROLNET = ("SDXL OpenPose ControlNet (optional)", "Apply turnaround pose (optional)")  # bypassed titles
+# What to install for a family, said when a capability needs it (one sentence's tail).
+INSTALL = {
+    "sd15": "an SD1.5 checkpoint (v1-5-pruned-emaonly.safetensors) in models/checkpoints",
+    "sdxl": "an SDXL checkpoint (sd_xl_base_1.0.safetensors or a fine-tune) in models/checkpoints",
+    "sdxl_vpred": "a v-prediction SDXL checkpoint in models/checkpoints",
+    "flux1_dev": "flux1-dev.safetensors in models/diffusion_models (beside clip_l, t5xxl and ae)",
+    "flux1_schnell": "flux1-schnell.safetensors in models/diffusion_models (beside clip_l, t5xxl and ae)",
+    "qwen_image": "qwen_image_fp8_e4m3fn.safetensors in models/diffusion_models (beside its text encoder and VAE)",
+}
 
 
 @dataclass(frozen=True)
@@ -52,6 +69,18 @@ WORKFLOWS: dict[tuple[str, str], FamilyWorkflow] = {
     ("background", "qwen_image"): FamilyWorkflow("background_qwen"),
     ("panel", "flux1_kontext"): FamilyWorkflow("panel_flux_kontext", max_references=1),
     ("panel", "qwen_image_edit_2509"): FamilyWorkflow("panel_qwen_edit", max_references=3),
+    ("character_sheet", "sd15"): FamilyWorkflow("character_sheet"),
+    ("img2img_restyle", "sd15"): FamilyWorkflow("img2img_restyle"),
+    ("character_sheet", "sdxl"): FamilyWorkflow("character_sheet_sdxl"),
+    ("img2img_restyle", "sdxl"): FamilyWorkflow("img2img_restyle_sdxl"),
+    ("character_sheet", "sdxl_vpred"): FamilyWorkflow("character_sheet_sdxl", _SDXL_VPRED),
+    ("img2img_restyle", "sdxl_vpred"): FamilyWorkflow("img2img_restyle_sdxl", _SDXL_VPRED),
+    ("character_sheet", "flux1_dev"): FamilyWorkflow("character_sheet_flux"),
+    ("img2img_restyle", "flux1_dev"): FamilyWorkflow("img2img_restyle_flux"),
+    ("character_sheet", "flux1_schnell"): FamilyWorkflow("character_sheet_flux", defaults=_SCHNELL),
+    ("img2img_restyle", "flux1_schnell"): FamilyWorkflow("img2img_restyle_flux", defaults=_SCHNELL),
+    ("character_sheet", "qwen_image"): FamilyWorkflow("character_sheet_qwen"),
+    ("img2img_restyle", "qwen_image"): FamilyWorkflow("img2img_restyle_qwen"),
 }
 # The reference-edit family a family's panels use for consistent characters, nearest architecture first.
 EDIT_FAMILIES: dict[str, tuple[str, ...]] = {
@@ -116,11 +145,17 @@ def choose_family(
     requested family itself when it is one); without one, the plain family runs and a note says so."""
     wanted = check_family(requested)
     if capability != "panel" and wanted in TEXT_TO_IMAGE:
-        wanted = TEXT_TO_IMAGE[wanted]
+        sibling = TEXT_TO_IMAGE[wanted]
+        if sibling not in backend.present:
+            raise FamilyUnavailable(_needs_sibling(capability, wanted, sibling))
+        wanted = sibling
     family = wanted or default_family(backend, "image", preferred)
     if family is None and capability == "panel":
         family = default_family(backend, "edit", preferred)
     if family is None:
+        edit = default_family(backend, "edit", preferred)
+        if edit is not None:
+            raise FamilyUnavailable(_needs_sibling(capability, edit, TEXT_TO_IMAGE[edit]))
         raise FamilyUnavailable(
             f"this backend has no image model family for the {capability}: {_nothing_found(backend)}"
         )
@@ -140,6 +175,17 @@ def choose_family(
     if family not in backend.present:
         raise FamilyUnavailable(backend.sentence(family))
     files = backend.present[family].default_files
+    enable = set(spec.enable)
+    if capability == "character_sheet" and FAMILIES[family].base == "sdxl":
+        pose = next((n for n in backend.controlnets if SDXL_OPENPOSE.search(n.rsplit("/", 1)[-1].lower())), None)
+        if pose is None:
+            notes.append(
+                "this backend has no SDXL OpenPose ControlNet (e.g. controlnet-openpose-sdxl-1.0.safetensors in "
+                "models/controlnet), so the turnaround follows the prompt only."
+            )
+        else:
+            files["controlnet"] = pose
+            enable |= set(SHEET_CONTROLNET)
     if "checkpoint" in files and FAMILIES[family].base == "flux1":
         raise FamilyUnavailable(
             f"{FAMILIES[family].label} is only here as an all-in-one checkpoint "
@@ -150,7 +196,7 @@ def choose_family(
         family,
         spec.workflow,
         {**files, **dict(spec.defaults)},
-        spec.enable,
+        frozenset(enable),
         reference_edit=spec.max_references > 0,
         max_references=spec.max_references,
         requested=wanted,
@@ -189,6 +235,14 @@ def family_statuses(backend: BackendFamilies, missing_nodes: Mapping[str, str] |
     return rows
 
 
+def _needs_sibling(capability: str, edit: str, sibling: str) -> str:
+    what = capability.replace("_", " ").replace("img2img", "image-to-image")
+    return (
+        f"{FAMILIES[edit].label.split(' (')[0]} only edits panels; the {what} needs {FAMILIES[sibling].label}: "
+        f"install {INSTALL[sibling]}."
+    )
+
+
 def _nothing_found(backend: BackendFamilies) -> str:
     if backend.partial:
         return " ".join(backend.sentence(f) for f in backend.partial)
@@ -209,7 +263,7 @@ def family_table(backend: BackendFamilies, statuses: list[FamilyStatus]) -> list
         if family_id not in backend.present and family_id not in backend.partial:
             absent.append(family.label.split(" (")[0])
             continue
-        ready = [s.capability for s in mine if s.ready]
+        ready = [s.capability.replace("_", " ") for s in mine if s.ready]
         blocked = next((s.reason for s in mine if not s.ready), "")
         status = f"ready ({', '.join(ready)})" if ready and not blocked else blocked
         rows.append([f"Family {family.label.split(' (')[0]}", status])

@@ -163,7 +163,7 @@ def test_the_capability_table_has_a_row_per_family_with_files(object_info_core: 
     )
     rows = dict(map(tuple, capabilities_of(info).table()))
     assert (
-        rows["Family Flux.1 dev"] == "ready (panel, background)"
+        rows["Family Flux.1 dev"] == "ready (panel, background, character sheet, img2img restyle)"
         and rows["Family Flux.1 Kontext dev"] == "ready (panel)"
     )
     assert (
