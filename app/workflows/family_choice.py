@@ -29,9 +29,9 @@ FAMILY_CAPABILITIES: tuple[FamilyCapability, ...] = ("panel", "background", "cha
 VPRED_NODE = "ModelSamplingDiscrete"
 EXTRA_REFERENCE_TITLES = ("Reference image 2", "Reference image 3")  # bypassed LoadImage nodes of panel_qwen_edit
 IPADAPTER_FAMILIES = frozenset({"sd15"})  # families whose panel workflow carries the IPAdapter pair
-# An SDXL OpenPose ControlNet in models/controlnet (xinsir, thibaud, t2i-adapter-style names); a union model needs
-# SetUnionControlNetType and is not used.
-SDXL_OPENPOSE = re.compile(r"(?=.*open[-_]?pose)(?=.*(sdxl|sd_xl|(^|[^a-z])xl))(?!.*union)")
+# An SDXL OpenPose ControlNet in models/controlnet (thibaud's OpenPoseXL2, xinsir's controlnet-openpose-sdxl-1.0);
+# a union model needs SetUnionControlNetType and is not used.
+SDXL_OPENPOSE = re.compile(r"(?=.*open[-_]?pose)(?=.*xl)(?!.*union)")
 SHEET_CONTROLNET = ("SDXL OpenPose ControlNet (optional)", "Apply turnaround pose (optional)")  # bypassed titles
 # What to install for a family, said when a capability needs it (one sentence's tail).
 INSTALL = {
@@ -82,6 +82,13 @@ WORKFLOWS: dict[tuple[str, str], FamilyWorkflow] = {
     ("character_sheet", "qwen_image"): FamilyWorkflow("character_sheet_qwen"),
     ("img2img_restyle", "qwen_image"): FamilyWorkflow("img2img_restyle_qwen"),
 }
+# Flux workflows with an all-in-one-checkpoint twin (CheckpointLoaderSimple; Comfy-Org's flux1-dev-fp8 /
+# flux1-schnell-fp8): `<workflow>_checkpoint`. Kontext ships as split files only.
+FLUX_CHECKPOINT_SUFFIX = "_checkpoint"
+FLUX_CHECKPOINT_WORKFLOWS = frozenset(
+    f"{name}{FLUX_CHECKPOINT_SUFFIX}"
+    for name in ("panel_flux", "background_flux", "character_sheet_flux", "img2img_restyle_flux")
+)
 # The reference-edit family a family's panels use for consistent characters, nearest architecture first.
 EDIT_FAMILIES: dict[str, tuple[str, ...]] = {
     "qwen_image": ("qwen_image_edit_2509", "flux1_kontext"),
@@ -180,21 +187,24 @@ def choose_family(
         pose = next((n for n in backend.controlnets if SDXL_OPENPOSE.search(n.rsplit("/", 1)[-1].lower())), None)
         if pose is None:
             notes.append(
-                "this backend has no SDXL OpenPose ControlNet (e.g. controlnet-openpose-sdxl-1.0.safetensors in "
-                "models/controlnet), so the turnaround follows the prompt only."
+                "this backend has no SDXL OpenPose ControlNet (e.g. OpenPoseXL2.safetensors in models/controlnet), "
+                "so the turnaround follows the prompt only."
             )
         else:
             files["controlnet"] = pose
             enable |= set(SHEET_CONTROLNET)
-    if "checkpoint" in files and FAMILIES[family].base == "flux1":
-        raise FamilyUnavailable(
-            f"{FAMILIES[family].label} is only here as an all-in-one checkpoint "
-            f"({files['checkpoint']}); the built-in workflows load the split files (transformer, clip_l, t5, ae)."
-        )
+    workflow = spec.workflow
+    if "checkpoint" in files and FAMILIES[family].base == "flux1":  # an all-in-one Flux checkpoint
+        workflow = f"{spec.workflow}{FLUX_CHECKPOINT_SUFFIX}"
+        if workflow not in FLUX_CHECKPOINT_WORKFLOWS:
+            raise FamilyUnavailable(
+                f"{FAMILIES[family].label} is only here as an all-in-one checkpoint ({files['checkpoint']}); its "
+                f"{spec.workflow} workflow loads the split files (transformer, clip_l, t5, ae)."
+            )
     return FamilyChoice(
         capability,
         family,
-        spec.workflow,
+        workflow,
         {**files, **dict(spec.defaults)},
         frozenset(enable),
         reference_edit=spec.max_references > 0,

@@ -12,6 +12,9 @@ outputs, `Output: turnaround` and `Output: expressions`, so app/book/sheets.py c
 - Flux.1 and Qwen-Image: no ControlNet (the official ones are not core-node graphs, or not simple ones); these
   models lay out a "front view, side view, back view" sheet from the prompt at the sheet's wide aspect.
 
+`*_flux_checkpoint` are the Flux ones loading an all-in-one checkpoint (CheckpointLoaderSimple) instead of the split
+files, like panel_flux_checkpoint / background_flux_checkpoint in image_families.py.
+
 `img2img_restyle_*` redraw a picture in the family (VAEEncode of the picture scaled to the panel size, sampled with
 `restyle_strength` as the denoise), like SD1.5's `img2img_restyle`. For a character sheet from photos this is what
 an artist expects: the photo's person, pose and framing kept and only the rendering moved into the book's style, on
@@ -22,6 +25,7 @@ once the sheet exists (app/book/family_plan.py).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -33,7 +37,7 @@ TURNAROUND = f"{STYLE}, character turnaround sheet of {WHO}, front view, side vi
 )
 EXPRESSIONS = f"{STYLE}, expression sheet of {WHO}, happy, angry, surprised, sad, head and shoulders, white background"
 RESTYLE = f"{STYLE}, same composition redrawn as a comic panel"
-SDXL_OPENPOSE = "controlnet-openpose-sdxl-1.0.safetensors"
+SDXL_OPENPOSE = "OpenPoseXL2.safetensors"  # thibaud/controlnet-openpose-sdxl-1.0
 CONTROLNET_TITLES = ("SDXL OpenPose ControlNet (optional)", "Apply turnaround pose (optional)")
 SHEET_SIZE = (1536, 768)  # ~1.2 MP, the sheet's 2:1 aspect
 
@@ -173,7 +177,7 @@ def _flux_text(g: Any, p: dict[str, Any], clip: Any, text: Any, title: str) -> t
     return g.node("FluxGuidance", conditioning=encoded[0], guidance=p["guidance"][0])[0], encoded[0]
 
 
-def character_sheet_flux(g: Any) -> None:
+def character_sheet_flux(g: Any, checkpoint: bool = False) -> None:
     p = _common(
         g,
         prompt=TURNAROUND,
@@ -185,7 +189,7 @@ def character_sheet_flux(g: Any) -> None:
         guidance=3.5,
     )
     expressions = _expressions(g)
-    model, clip, vae = _flux_loaders(g, "flux1-dev.safetensors")
+    model, clip, vae = _flux_loaders(g, "flux1-dev.safetensors", checkpoint)
     sheet_cond, encoded = _flux_text(g, p, clip[0], p["prompt"][0], "Positive prompt")
     faces_cond, _ = _flux_text(g, p, clip[0], expressions[0], "Expressions prompt")
     empty = g.node("ConditioningZeroOut", conditioning=encoded, _title="No negative (Flux)")
@@ -198,9 +202,9 @@ def character_sheet_flux(g: Any) -> None:
     g.note("Flux.1 character sheet: the turnaround comes from the prompt at the sheet's wide aspect (no ControlNet).")
 
 
-def img2img_restyle_flux(g: Any) -> None:
+def img2img_restyle_flux(g: Any, checkpoint: bool = False) -> None:
     p = _common(g, prompt=RESTYLE, negative=None, steps=20, cfg=None, width=1024, height=1024, guidance=3.5)
-    model, clip, vae = _flux_loaders(g, "flux1-dev.safetensors")
+    model, clip, vae = _flux_loaders(g, "flux1-dev.safetensors", checkpoint)
     latent, strength = _restyle_input(g, p, vae[0])
     positive, encoded = _flux_text(g, p, clip[0], p["prompt"][0], "Positive prompt")
     empty = g.node("ConditioningZeroOut", conditioning=encoded, _title="No negative (Flux)")
@@ -264,6 +268,8 @@ SHEET_FAMILY_WORKFLOWS: dict[str, Callable[[Any], None]] = {
     "img2img_restyle_sdxl": img2img_restyle_sdxl,
     "character_sheet_flux": character_sheet_flux,
     "img2img_restyle_flux": img2img_restyle_flux,
+    "character_sheet_flux_checkpoint": functools.partial(character_sheet_flux, checkpoint=True),
+    "img2img_restyle_flux_checkpoint": functools.partial(img2img_restyle_flux, checkpoint=True),
     "character_sheet_qwen": character_sheet_qwen,
     "img2img_restyle_qwen": img2img_restyle_qwen,
 }

@@ -1,4 +1,5 @@
-"""A tiny random-weight SDXL OpenPose ControlNet for the SDXL character sheet's live run.
+"""A tiny random-weight SDXL OpenPose ControlNet for the SDXL character sheet's live run, and a tiny all-in-one
+Flux.1 dev checkpoint for the `*_flux_checkpoint` workflows.
 
 Built at test time with ComfyUI's own ControlNet class (comfy.cldm.cldm.ControlNet, a child process with
 $COMFYUI_PYTHON) in the original ControlNet file layout (`control_model.*` keys, as lllyasviel's and many SDXL
@@ -7,6 +8,11 @@ checkpoint's shape (tests/integration/family_fixtures.py: model_channels 320, co
 transformer_depth [0, 0, 2, 2, 10, 10], channel_mult (1, 1, 1)), so ComfyUI detects it as an SDXL ControlNet and
 its residuals fit the tiny SDXL UNet. The file name is one app/workflows/family_choice.SDXL_OPENPOSE recognises.
 Cached beside the family models (~/.cache/inkframe-test-models/families-v1-seed5150/sdxl-openpose/).
+
+The all-in-one Flux checkpoint is the tiny split Flux files of family_fixtures.py (built with ComfyUI's own classes)
+in one file under the key prefixes Comfy-Org's flux1-dev-fp8.safetensors uses (`model.diffusion_model.`,
+`text_encoders.clip_l.transformer.`, `text_encoders.t5xxl.transformer.`, `vae.`), so CheckpointLoaderSimple loads
+it the way it loads that file (cached in .../flux-checkpoint/checkpoints/).
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from .family_fixtures import SEED, cache_root, comfy_env
+from .family_fixtures import SEED, cache_root, comfy_env, family_models_dir
 
 CONTROLNET = "inkframe-tiny-controlnet-openpose-sdxl-v1.safetensors"
 
@@ -97,4 +103,48 @@ def sdxl_openpose_paths(folder: Path) -> Path:
     path = folder / "inkframe_tiny_sdxl_openpose.yaml"
     entry = {"base_path": str(sdxl_openpose_dir()), "controlnet": "controlnet"}
     path.write_text(yaml.safe_dump({"inkframe_tiny_sdxl_openpose": entry}), encoding="utf-8")
+    return path
+
+
+FLUX_CHECKPOINT = "inkframe-tiny-flux1-dev-fp8-aio-v1.safetensors"
+FLUX_PREFIXES = {
+    "unet": "model.diffusion_model.",
+    "clip_l": "text_encoders.clip_l.transformer.",
+    "t5": "text_encoders.t5xxl.transformer.",
+    "vae": "vae.",
+}
+
+
+def flux_checkpoint_dir() -> Path:
+    """The models folder (checkpoints/) holding the tiny all-in-one Flux.1 dev checkpoint; built once from the tiny
+    split Flux files (the encoder-config key of the T5 file stays top-level, where the test hook reads it)."""
+    from safetensors.torch import load_file, save_file
+
+    from .family_fixtures import FAMILIES
+
+    models = cache_root() / "flux-checkpoint"
+    target = models / "checkpoints" / FLUX_CHECKPOINT
+    if target.is_file():
+        return models
+    split = family_models_dir("flux")
+    with open(cache_root() / ".flux-checkpoint.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if target.is_file():
+            return models
+        state = {}
+        for role, prefix in FLUX_PREFIXES.items():
+            for key, value in load_file(split / FAMILIES["flux"].files[role]).items():
+                state[key if key == "inkframe_te_config" else prefix + key] = value
+        partial = target.with_name(f".{target.name}.partial")
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        save_file(state, str(partial), metadata={"inkframe": "random-weight all-in-one Flux test file; never real"})
+        os.replace(partial, target)
+    return models
+
+
+def flux_checkpoint_paths(folder: Path) -> Path:
+    """An extra_model_paths.yaml pointing models/checkpoints at the tiny all-in-one Flux checkpoint."""
+    path = folder / "inkframe_tiny_flux_checkpoint.yaml"
+    entry = {"base_path": str(flux_checkpoint_dir()), "checkpoints": "checkpoints"}
+    path.write_text(yaml.safe_dump({"inkframe_tiny_flux_checkpoint": entry}), encoding="utf-8")
     return path

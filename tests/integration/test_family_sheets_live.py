@@ -2,7 +2,8 @@
 stopped after its test): the book's sheet step (app/book/sheets.make_character_sheet through ComfyBackend, the
 family picked from the style preset, workflows from app/workflows/family_choice.py) makes the turnaround and the
 expression sheet from text, then redraws a photo with the family's img2img restyle; every picture comes back
-decodable at the asked size, and the sheet's cells are saved as the character's references.
+decodable at the asked size, and the sheet's cells are saved as the character's references. An all-in-one Flux.1
+checkpoint (one models/checkpoints file) runs the `*_flux_checkpoint` twins the same way.
 
 SDXL: the turnaround skeleton poses the sheet through a tiny random-weight SDXL OpenPose ControlNet
 (tests/integration/sheet_fixtures.py) that the server lists in models/controlnet. Flux.1 and Qwen-Image: the sheet
@@ -20,7 +21,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.book.backend import GenerationResult
+from app.book.backend import GenerationRequest, GenerationResult
 from app.book.comfy_backend import ComfyBackend
 from app.book.library import Character, save_entry
 from app.book.sheets import make_character_sheet
@@ -121,3 +122,33 @@ def test_qwen_sheet_from_the_prompt_and_photo_restyled(tmp_path: Path) -> None:
         workflows, classes = sheets_of(backend, tmp_path / "library", "ink-qwen")
     assert workflows == ["character_sheet_qwen", "img2img_restyle_qwen"]
     assert "ModelSamplingAuraFlow" in classes
+
+
+def test_an_all_in_one_flux_checkpoint_makes_panels_sheets_and_restyles(tmp_path: Path) -> None:
+    """A backend whose Flux.1 dev is one models/checkpoints file (beside SDXL, without the split Flux files): the
+    `*_flux_checkpoint` twins run through CheckpointLoaderSimple."""
+    needs_comfyui()
+    from .sheet_fixtures import FLUX_CHECKPOINT, flux_checkpoint_paths
+
+    (tmp_path / "server").mkdir()
+    paths = (flux_checkpoint_paths(tmp_path / "server"),)
+    with family_backend("sdxl", tmp_path / "server", paths) as backend:
+        found = backend.families().present["flux1_dev"].files
+        assert found == {"checkpoint": [FLUX_CHECKPOINT]}
+        workflows, classes = sheets_of(backend, tmp_path / "library", "ink-flux")
+        panel = backend.generate(
+            GenerationRequest(
+                workflow="panel",
+                positive="a keeper",
+                negative="",
+                seed=2,
+                width=64,
+                height=64,
+                steps=1,
+                family="flux1_dev",
+            )
+        )
+    assert workflows == ["character_sheet_flux_checkpoint", "img2img_restyle_flux_checkpoint"]
+    assert "CheckpointLoaderSimple" in classes and "UNETLoader" not in classes
+    assert panel.workflow == "panel_flux_checkpoint" and panel.image.size == (64, 64)
+    assert np.asarray(panel.image).std() > 0

@@ -11,15 +11,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.book.backend import GenerationResult
+from app.book.backend import GenerationRequest, GenerationResult
 from app.book.comfy_backend import ComfyBackend
 from app.book.errors import BookError
 from app.book.library import Character, save_entry
 from app.book.sheets import make_character_sheet
 from app.book.styles import resolve_style
-from app.workflows import load_workflow, resolve_workflow
+from app.workflows import family_choice, load_workflow, resolve_workflow
 from app.workflows.families import detect_families
 from app.workflows.family_choice import (
+    FLUX_CHECKPOINT_WORKFLOWS,
     SHEET_CONTROLNET,
     WORKFLOWS,
     FamilyUnavailable,
@@ -29,7 +30,7 @@ from app.workflows.family_choice import (
 from .test_family_choice import SPLIT_FLUX, TINY, merged
 from .test_workflow_families import with_models
 
-SDXL_POSE = "controlnet-openpose-sdxl-1.0.safetensors"
+SDXL_POSE = "xinsir-controlnet-openpose-sdxl-1.0.safetensors"
 SHEETS = ("character_sheet_sdxl", "character_sheet_flux", "character_sheet_qwen")
 RESTYLES = ("img2img_restyle_sdxl", "img2img_restyle_flux", "img2img_restyle_qwen")
 
@@ -76,10 +77,11 @@ def test_the_sdxl_sheet_is_posed_only_when_the_backend_has_an_sdxl_openpose_cont
     plain = choose_family("character_sheet", detect_families(TINY), "sdxl")
     assert plain.workflow == "character_sheet_sdxl" and plain.enable == frozenset()
     assert plain.notes == (
-        "this backend has no SDXL OpenPose ControlNet (e.g. controlnet-openpose-sdxl-1.0.safetensors in "
-        "models/controlnet), so the turnaround follows the prompt only.",
+        "this backend has no SDXL OpenPose ControlNet (e.g. OpenPoseXL2.safetensors in models/controlnet), "
+        "so the turnaround follows the prompt only.",
     )
     controlnets = ["control_v11p_sd15_openpose_fp16.safetensors", "controlnet-union-sdxl-promax.safetensors", SDXL_POSE]
+    assert family_choice.SDXL_OPENPOSE.search("openposexl2.safetensors")  # thibaud's file
     posed = choose_family("character_sheet", detect_families(merged(TINY, {"controlnet": controlnets})), "sdxl_vpred")
     assert posed.parameters["controlnet"] == SDXL_POSE and not posed.notes
     assert posed.enable == frozenset({*SHEET_CONTROLNET, "ModelSamplingDiscrete"})
@@ -189,3 +191,38 @@ def test_photos_are_restyled_by_the_family_and_sd15_keeps_its_builtins(
     assert [run[0] for run in sd15.runs] == ["img2img_restyle", "character_sheet"]
     with pytest.raises(BookError, match="SDXL \\(eps\\) is not on this backend"):
         make_character_sheet(sd15, maya, tmp_path / "lib", resolve_style("anime-xl"), size=(128, 64))
+
+
+@pytest.mark.parametrize("capability", ["panel", "background", "character_sheet", "img2img_restyle"])
+def test_an_all_in_one_flux_checkpoint_runs_the_checkpoint_twin(capability: str) -> None:
+    aio = detect_families({"checkpoints": ["flux1-dev-fp8.safetensors", "flux1-schnell-fp8.safetensors"]})
+    dev, schnell = choose_family(capability, aio, "flux1_dev"), choose_family(capability, aio, "flux1_schnell")
+    twin = f"{WORKFLOWS[(capability, 'flux1_dev')].workflow}_checkpoint"
+    assert dev.workflow == schnell.workflow == twin and twin in FLUX_CHECKPOINT_WORKFLOWS
+    assert dev.parameters == {"checkpoint": "flux1-dev-fp8.safetensors"}
+    assert schnell.parameters == {"checkpoint": "flux1-schnell-fp8.safetensors", "steps": 4, "guidance": 0.0}
+    workflow = load_workflow(resolve_workflow(twin))
+    types = {n["type"] for n in workflow.raw["nodes"]}
+    assert "CheckpointLoaderSimple" in types and not types & {"UNETLoader", "DualCLIPLoader", "VAELoader"}
+    split = load_workflow(resolve_workflow(twin.removesuffix("_checkpoint")))
+    assert {p.name for p in workflow.parameters} == {p.name for p in split.parameters} - {
+        "unet",
+        "clip_l",
+        "t5",
+        "vae",
+    } | {"checkpoint"}
+    # split files beside the checkpoint: the split layout wins (the built-ins' own)
+    both = detect_families({**SPLIT_FLUX, "checkpoints": ["flux1-dev-fp8.safetensors"]})
+    assert choose_family(capability, both, "flux1_dev").workflow == twin.removesuffix("_checkpoint")
+
+
+def test_a_book_panel_on_an_all_in_one_flux_checkpoint(object_info_core: dict) -> None:
+    backend = RecordingBackend(with_models(object_info_core, {"checkpoints": ["flux1-dev-fp8.safetensors"]}))
+    result = backend.generate(
+        GenerationRequest(
+            workflow="panel", positive="maya", negative="", seed=1, width=64, height=64, family="flux1_dev"
+        )
+    )
+    sent = classes(result.api_prompt)
+    assert result.workflow == "panel_flux_checkpoint"
+    assert sent["CheckpointLoaderSimple"]["ckpt_name"] == "flux1-dev-fp8.safetensors" and "FluxGuidance" in sent
