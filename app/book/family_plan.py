@@ -106,6 +106,9 @@ def plan_family(
         notes=notes,
         reference_edit=choice.reference_edit,
     )
+    if choice.ipadapter and request.references:  # an SDXL panel keeps the character by IPAdapter
+        plan.images["reference_image"] = reference_image(request.references[0])
+        plan.notes.append(f"kept by IPAdapter (SDXL plus) from the character reference {request.references[0].name}.")
     if request.workflow == "img2img_restyle":
         if request.init_image is None:
             raise BookError("an img2img restyle needs its source picture.")

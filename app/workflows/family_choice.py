@@ -28,7 +28,11 @@ FamilyCapability = Literal["panel", "background", "character_sheet", "img2img_re
 FAMILY_CAPABILITIES: tuple[FamilyCapability, ...] = ("panel", "background", "character_sheet", "img2img_restyle")
 VPRED_NODE = "ModelSamplingDiscrete"
 EXTRA_REFERENCE_TITLES = ("Reference image 2", "Reference image 3")  # bypassed LoadImage nodes of panel_qwen_edit
-IPADAPTER_FAMILIES = frozenset({"sd15"})  # families whose panel workflow carries the IPAdapter pair
+IPADAPTER_FAMILIES = frozenset({"sd15", "sdxl", "sdxl_vpred"})  # families whose panel carries the IPAdapter pair
+IPADAPTER_NODES = ("IPAdapterUnifiedLoader", "IPAdapter")
+# What IPAdapterUnifiedLoader's PLUS preset loads for an SDXL checkpoint (models/ipadapter, models/clip_vision).
+SDXL_IPADAPTER = re.compile(r"ip[-_]?adapter[-_]plus[-_]sdxl[-_]vit[-_]h")
+VIT_H = re.compile(r"vit[-_]h[-_]14|vit[-_]h")
 # An SDXL OpenPose ControlNet in models/controlnet (thibaud's OpenPoseXL2, xinsir's controlnet-openpose-sdxl-1.0);
 # a union model needs SetUnionControlNetType and is not used.
 SDXL_OPENPOSE = re.compile(r"(?=.*open[-_]?pose)(?=.*xl)(?!.*union)")
@@ -117,6 +121,11 @@ class FamilyChoice:
     notes: tuple[str, ...] = ()
 
     @property
+    def ipadapter(self) -> bool:
+        """The references go into the panel's IPAdapter pair (an SDXL panel on a backend with its IPAdapter files)."""
+        return set(IPADAPTER_NODES) <= self.enable
+
+    @property
     def label(self) -> str:
         return FAMILIES[self.family].label
 
@@ -167,12 +176,16 @@ def choose_family(
             f"this backend has no image model family for the {capability}: {_nothing_found(backend)}"
         )
     notes: list[str] = []
-    if references and capability == "panel" and family not in IPADAPTER_FAMILIES:
+    by_ipadapter = references and capability == "panel" and family in IPADAPTER_FAMILIES
+    if by_ipadapter and family != "sd15" and not has_sdxl_ipadapter(backend):
+        by_ipadapter = False  # SDXL without its IPAdapter files: reference editing, as for the other families
+    if references and capability == "panel" and not by_ipadapter and family != "sd15":
         edit = next((f for f in EDIT_FAMILIES.get(family, DEFAULT_EDIT_ORDER) if f in backend.present), None)
         if edit is None:
+            lacking = "IPAdapter files here (ip-adapter-plus_sdxl_vit-h, ViT-H)" if family in IPADAPTER_FAMILIES else ""
             notes.append(
-                f"{FAMILIES[family].label} has no IPAdapter and this backend has no reference-edit family "
-                "(Flux.1 Kontext, Qwen-Image-Edit-2509); references are used by the identity gate only."
+                f"{FAMILIES[family].label} has no {lacking or 'IPAdapter'} and this backend has no reference-edit "
+                "family (Flux.1 Kontext, Qwen-Image-Edit-2509); references are used by the identity gate only."
             )
         else:
             family = edit
@@ -201,6 +214,8 @@ def choose_family(
                 f"{FAMILIES[family].label} is only here as an all-in-one checkpoint ({files['checkpoint']}); its "
                 f"{spec.workflow} workflow loads the split files (transformer, clip_l, t5, ae)."
             )
+    if by_ipadapter and family != "sd15":
+        enable |= set(IPADAPTER_NODES)
     return FamilyChoice(
         capability,
         family,
@@ -211,6 +226,18 @@ def choose_family(
         max_references=spec.max_references,
         requested=wanted,
         notes=tuple(notes),
+    )
+
+
+def has_sdxl_ipadapter(backend: BackendFamilies) -> bool:
+    """The backend lists what IPAdapterUnifiedLoader's PLUS preset loads for SDXL (ip-adapter-plus_sdxl_vit-h and
+    a ViT-H image encoder); without ComfyUI_IPAdapter_plus its loader lists nothing."""
+    names = {
+        folder: [n.replace("\\", "/").rsplit("/", 1)[-1].lower() for n in backend.optional.get(folder, [])]
+        for folder in ("ipadapter", "clip_vision")
+    }
+    return any(SDXL_IPADAPTER.search(n) for n in names["ipadapter"]) and any(
+        VIT_H.search(n) for n in names["clip_vision"]
     )
 
 
@@ -290,7 +317,8 @@ def missing_node_sentences(workflows: Mapping[str, Any], object_info: Mapping[st
         if workflow is None:
             found[name] = f"the workflow library has no {name}.json."
             continue
-        types = {str(n.get("type")) for n in workflow.raw.get("nodes", [])} - {"PrimitiveNode", "Note", "MarkdownNote"}
+        nodes = [n for n in workflow.raw.get("nodes", []) if n.get("mode") != 4]  # a bypassed node needs no type
+        types = {str(n.get("type")) for n in nodes} - {"PrimitiveNode", "Note", "MarkdownNote"}
         lacking = sorted(t for t in types if t not in object_info)
         if lacking:
             found[name] = f"this ComfyUI lacks {', '.join(lacking)}: update ComfyUI (0.3.64 has them)."

@@ -13,6 +13,8 @@ Differences from the templates, on purpose:
   of FluxKontextImageScale's fixed ~1 MP buckets, so a reference costs what the panel costs;
 - Qwen-Image-Edit-2509: the first reference is also the reference latent; references 2 and 3 (LoadImage nodes that
   ship bypassed, enabled by title) go through the vision encoder only;
+- panel_sdxl carries SD1.5 `panel`'s bypassed IPAdapter pair (IPAdapterUnifiedLoader PLUS: ip-adapter-plus_sdxl_vit-h
+  + the ViT-H encoder); the app enables it when the backend has those files (app/workflows/family_choice.py);
 - v-prediction SDXL: a ModelSamplingDiscrete (v_prediction, zsnr) node ships bypassed; the app enables it for the
   sdxl_vpred family (checkpoints that lack the v_pred key need it).
 """
@@ -22,6 +24,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from typing import Any
+
+from .parts import Output, ipadapter_pair
 
 STYLE = "comic book panel, clean ink lines, flat colors, cel shading"
 NEGATIVE = "photo, realistic, blurry, lowres, bad anatomy, extra fingers, watermark, text, signature"
@@ -154,6 +158,9 @@ def _sdxl(g: Any, *, prompt: str, negative: str, name: str, prefix: str, lora: b
             _title="LoRA (un-bypass to use)",
         )
         model, clip = loaded[0], loaded[1]
+        model = ipadapter_pair(
+            g, model, "Character reference for IPAdapter (ip-adapter-plus_sdxl_vit-h; ships bypassed)."
+        )
     vpred = g.node(
         "ModelSamplingDiscrete",
         model=model,
@@ -199,16 +206,6 @@ def background_sdxl(g: Any) -> None:
 
 
 # ---- Flux.1 (flux_dev_full_text_to_image; schnell: same graph, 4 steps) -----------------------------------------
-class _Output:
-    """One output of a multi-output loader, used like a one-output loader node (`[0]`)."""
-
-    def __init__(self, node: Any, index: int) -> None:
-        self.node, self.index = node, index
-
-    def __getitem__(self, _index: int) -> Any:
-        return self.node[self.index]
-
-
 def _flux_loaders(g: Any, unet: str, checkpoint: bool = False) -> tuple[Any, Any, Any]:
     """The split files (transformer, CLIP-L + T5-XXL, ae), or with `checkpoint` one all-in-one checkpoint
     (Comfy-Org's flux1-dev-fp8 / flux1-schnell-fp8: model, both encoders and the VAE in models/checkpoints)."""
@@ -221,7 +218,7 @@ def _flux_loaders(g: Any, unet: str, checkpoint: bool = False) -> tuple[Any, Any
             0,
         )
         ckpt = g.node("CheckpointLoaderSimple", ckpt_name=name[0])
-        return _Output(ckpt, 0), _Output(ckpt, 1), _Output(ckpt, 2)
+        return Output(ckpt, 0), Output(ckpt, 1), Output(ckpt, 2)
     unet_name = _model(g, "unet", unet, "Flux.1 transformer from models/diffusion_models.", 0)
     clip_l = _model(g, "clip_l", "clip_l.safetensors", "CLIP-L text encoder from models/text_encoders.", 1)
     t5 = _model(g, "t5", "t5xxl_fp8_e4m3fn_scaled.safetensors", "T5-XXL text encoder from models/text_encoders.", 2)

@@ -226,3 +226,43 @@ def test_a_book_panel_on_an_all_in_one_flux_checkpoint(object_info_core: dict) -
     sent = classes(result.api_prompt)
     assert result.workflow == "panel_flux_checkpoint"
     assert sent["CheckpointLoaderSimple"]["ckpt_name"] == "flux1-dev-fp8.safetensors" and "FluxGuidance" in sent
+
+
+SDXL_IPADAPTER = {
+    "ipadapter": ["ip-adapter-plus_sdxl_vit-h.safetensors", "ip-adapter-plus_sd15.safetensors"],
+    "clip_vision": ["CLIP-ViT-H-14-laion2B-s32B-b79K.safetensors"],
+}
+
+
+def test_an_sdxl_panel_keeps_its_character_by_ipadapter_when_the_backend_has_the_sdxl_files() -> None:
+    with_files = choose_family("panel", detect_families(merged(TINY, SDXL_IPADAPTER)), "sdxl", references=True)
+    assert (with_files.workflow, with_files.ipadapter, with_files.reference_edit) == ("panel_sdxl", True, False)
+    assert {"IPAdapterUnifiedLoader", "IPAdapter"} <= with_files.enable
+    vpred = choose_family("panel", detect_families(merged(TINY, SDXL_IPADAPTER)), "sdxl_vpred", references=True)
+    assert vpred.enable == {"IPAdapterUnifiedLoader", "IPAdapter", "ModelSamplingDiscrete"}
+    # no references: no IPAdapter; no SDXL files (only SD1.5's): reference editing as for the other families
+    assert not choose_family("panel", detect_families(merged(TINY, SDXL_IPADAPTER)), "sdxl").ipadapter
+    sd15_only = {"ipadapter": ["ip-adapter-plus_sd15.safetensors"], "clip_vision": SDXL_IPADAPTER["clip_vision"]}
+    edit = choose_family("panel", detect_families(merged(TINY, sd15_only)), "sdxl", references=True)
+    assert edit.workflow == "panel_flux_kontext" and not edit.ipadapter
+    alone = choose_family("panel", detect_families({"checkpoints": TINY["checkpoints"]}), "sdxl", references=True)
+    assert alone.workflow == "panel_sdxl" and not alone.ipadapter
+    assert alone.notes[0].startswith("SDXL (eps) has no IPAdapter files here (ip-adapter-plus_sdxl_vit-h, ViT-H)")
+
+
+def test_the_sdxl_ipadapter_prompt_carries_the_reference(comfy_shared: Path, tmp_path: Path) -> None:
+    from app.workflows.lint import recorded_object_info
+
+    info = with_models(recorded_object_info(comfy_shared), merged(TINY, SDXL_IPADAPTER))
+    reference = tmp_path / "maya.png"
+    Image.fromarray(np.full((40, 30, 3), (200, 40, 40), np.uint8)).save(reference)
+    request = GenerationRequest(
+        workflow="panel", positive="maya", negative="", seed=1, width=64, height=64, references=(reference,)
+    )
+    result = RecordingBackend(info).generate(request)  # no family named: SDXL is the backend's first image family
+    sent = classes(result.api_prompt)
+    assert result.workflow == "panel_sdxl" and sent["IPAdapterUnifiedLoader"]["preset"] == "PLUS (high strength)"
+    assert sent["LoadImage"]["image"] == "a.png" and sent["IPAdapter"]["weight"] == 0.7
+    assert result.notes == ["kept by IPAdapter (SDXL plus) from the character reference maya.png."]
+    plain = RecordingBackend(info).generate(GenerationRequest("panel", "maya", "", 1, 64, 64))
+    assert "IPAdapter" not in classes(plain.api_prompt)  # the pair stays bypassed without a reference
