@@ -1,5 +1,5 @@
-"""A tiny random-weight SDXL OpenPose ControlNet for the SDXL character sheet's live run, and a tiny all-in-one
-Flux.1 dev checkpoint for the `*_flux_checkpoint` workflows.
+"""A tiny random-weight SDXL OpenPose ControlNet for the SDXL character sheet's live run, a tiny all-in-one
+Flux.1 dev checkpoint for the `*_flux_checkpoint` workflows, and the SDXL IPAdapter files for `panel_sdxl`.
 
 Built at test time with ComfyUI's own ControlNet class (comfy.cldm.cldm.ControlNet, a child process with
 $COMFYUI_PYTHON) in the original ControlNet file layout (`control_model.*` keys, as lllyasviel's and many SDXL
@@ -147,4 +147,123 @@ def flux_checkpoint_paths(folder: Path) -> Path:
     path = folder / "inkframe_tiny_flux_checkpoint.yaml"
     entry = {"base_path": str(flux_checkpoint_dir()), "checkpoints": "checkpoints"}
     path.write_text(yaml.safe_dump({"inkframe_tiny_flux_checkpoint": entry}), encoding="utf-8")
+    return path
+
+
+# ComfyUI_IPAdapter_plus's IPAdapterUnifiedLoader, preset PLUS on an SDXL model, looks for `plus.sdxl.vit.h` in
+# models/ipadapter and `ViT.H.14.*s32B.b79K` in models/clip_vision.
+SDXL_IPADAPTER = {
+    "clip_vision": "clip_vision/inkframe-tiny-sdxl-CLIP-ViT-H-14-laion2B-s32B-b79K.safetensors",
+    "ipadapter": "ipadapter/inkframe-tiny-ip-adapter-plus_sdxl_vit-h.safetensors",
+}
+IPADAPTER_SCRIPT = r"""
+import json, os, sys
+comfy_path, pack, out, seed = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+files = json.loads(sys.argv[5])
+sys.argv = sys.argv[:1]
+sys.path.insert(0, comfy_path)
+import torch
+torch.set_num_threads(2)
+import comfy.cli_args
+comfy.cli_args.args.cpu = True
+import comfy.clip_vision
+from safetensors.torch import save_file
+
+generator = torch.Generator().manual_seed(seed + 11)
+NOTE = {"inkframe": "random-weight test file of an IPAdapter format; never a real model"}
+
+
+def random_state(module):
+    state = {}
+    for name, param in module.state_dict().items():
+        if name.endswith("bias"):
+            value = torch.zeros_like(param)
+        elif param.dim() == 1 and ("norm" in name or "ln" in name):
+            value = torch.ones_like(param)
+        else:
+            value = torch.randn(param.shape, generator=generator) * 0.02
+        state[name] = value.to(torch.float16).contiguous()
+    return state
+
+
+def save(state, role):
+    path = os.path.join(out, files[role])
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    save_file(state, path, metadata=NOTE)
+
+
+# the ViT-H image encoder: ComfyUI picks clip_vision_config_h.json by layer count, so it keeps 32 x 1280 (fixed)
+vision = comfy.clip_vision.ClipVisionModel(os.path.join(comfy_path, "comfy", "clip_vision_config_h.json"))
+save(random_state(vision.model), "clip_vision")
+del vision
+sys.path.insert(0, pack)
+from image_proj_models import Resampler
+
+# IPAdapterPlus.IPAdapter.init_proj_plus for an SDXL plus file: 1280 wide, 20 heads, 16 queries, fed ViT-H's
+# 1280-wide hidden states, out to SDXL's 2048-wide text context
+resampler = Resampler(dim=1280, depth=4, dim_head=64, heads=20, num_queries=16, embedding_dim=1280, output_dim=2048,
+                      ff_mult=4)
+state = {"image_proj." + k: v for k, v in random_state(resampler).items()}
+# one to_k_ip / to_v_ip pair per cross-attention the pack patches on SDXL (70, in its order); each reads the 2048-wide
+# context into that block's width, 320 everywhere in the tiny SDXL UNet (channel_mult 1, 1, 1)
+for number in range(70):
+    for projection in ("to_k_ip", "to_v_ip"):
+        weight = torch.randn((320, 2048), generator=generator) * 0.02
+        state[f"ip_adapter.{number * 2 + 1}.{projection}.weight"] = weight.to(torch.float16)
+save(state, "ipadapter")
+"""
+
+
+def sdxl_ipadapter_dir(packs_root: Path, timeout: float = 1800.0) -> Path:
+    """The models folder (clip_vision/, ipadapter/) with the tiny SDXL IPAdapter files; built once with ComfyUI's
+    ClipVisionModel and ComfyUI_IPAdapter_plus's Resampler (the pack from `packs_root`)."""
+    import json
+
+    models = cache_root() / "sdxl-ipadapter"
+    if all((models / relative).is_file() for relative in SDXL_IPADAPTER.values()):
+        return models
+    env = comfy_env()
+    if env is None:
+        raise RuntimeError("building the tiny SDXL IPAdapter files needs COMFYUI_PATH and COMFYUI_PYTHON")
+    comfy_path, python = env
+    with open(cache_root() / ".sdxl-ipadapter.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if all((models / relative).is_file() for relative in SDXL_IPADAPTER.values()):
+            return models
+        partial = cache_root() / ".sdxl-ipadapter.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        from .launch import torchvision_shim_env
+
+        pack = packs_root / "ComfyUI_IPAdapter_plus"
+        done = subprocess.run(
+            [
+                str(python),
+                "-c",
+                IPADAPTER_SCRIPT,
+                str(comfy_path),
+                str(pack),
+                str(partial),
+                str(SEED),
+                json.dumps(SDXL_IPADAPTER),
+            ],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=str(comfy_path),
+            env={**os.environ, **torchvision_shim_env(python, cache_root())},
+        )
+        if done.returncode != 0:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise RuntimeError(f"building the tiny SDXL IPAdapter files failed: {done.stderr[-3000:]}")
+        shutil.rmtree(models, ignore_errors=True)
+        os.replace(partial, models)
+    return models
+
+
+def sdxl_ipadapter_paths(folder: Path, packs_root: Path) -> Path:
+    """An extra_model_paths.yaml pointing models/ipadapter and models/clip_vision at the tiny SDXL IPAdapter files."""
+    path = folder / "inkframe_tiny_sdxl_ipadapter.yaml"
+    entry = {"base_path": str(sdxl_ipadapter_dir(packs_root)), "ipadapter": "ipadapter", "clip_vision": "clip_vision"}
+    path.write_text(yaml.safe_dump({"inkframe_tiny_sdxl_ipadapter": entry}), encoding="utf-8")
     return path

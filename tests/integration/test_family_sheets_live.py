@@ -49,9 +49,11 @@ class SeeingBackend(ComfyBackend):
 
 
 @contextmanager
-def family_backend(family: str, workdir: Path, extra_paths: tuple[Path, ...] = ()) -> Iterator[SeeingBackend]:
+def family_backend(
+    family: str, workdir: Path, extra_paths: tuple[Path, ...] = (), custom_nodes: tuple[Path, ...] = ()
+) -> Iterator[SeeingBackend]:
     workdir.mkdir(parents=True, exist_ok=True)
-    server = start_family_server(family, workdir, FAMILY_TIMEOUTS, extra_paths)
+    server = start_family_server(family, workdir, FAMILY_TIMEOUTS, extra_paths, custom_nodes)
     try:
         with SeeingBackend(server.url, timeouts=FAMILY_TIMEOUTS) as backend:
             yield backend
@@ -152,3 +154,42 @@ def test_an_all_in_one_flux_checkpoint_makes_panels_sheets_and_restyles(tmp_path
     assert "CheckpointLoaderSimple" in classes and "UNETLoader" not in classes
     assert panel.workflow == "panel_flux_checkpoint" and panel.image.size == (64, 64)
     assert np.asarray(panel.image).std() > 0
+
+
+def test_an_sdxl_panel_keeps_its_character_by_ipadapter(tmp_path: Path) -> None:
+    """SDXL with ComfyUI_IPAdapter_plus and tiny ip-adapter-plus_sdxl_vit-h + ViT-H files: a character panel runs
+    panel_sdxl with its IPAdapter pair on (no reference editing), and a book's character panel too, its identity
+    retry included."""
+    needs_comfyui()
+    from .pack_fixtures import custom_nodes_dir, packs_dir
+    from .sheet_fixtures import sdxl_ipadapter_paths
+    from .test_image_families_live import book, picture
+
+    root, why = packs_dir(("ComfyUI_IPAdapter_plus",))
+    if root is None:
+        pytest.skip(f"the SDXL IPAdapter panel needs ComfyUI_IPAdapter_plus: {why}")
+    (tmp_path / "server").mkdir()
+    paths = (sdxl_ipadapter_paths(tmp_path / "server", root),)
+    packs = (custom_nodes_dir(root, ("ComfyUI_IPAdapter_plus",), tmp_path / "server"),)
+    reference = picture(tmp_path / "maya.png", (200, 40, 40))
+    with family_backend("sdxl", tmp_path / "server", paths, packs) as backend:
+        request = GenerationRequest(
+            workflow="panel",
+            positive="maya",
+            negative="",
+            seed=2,
+            width=64,
+            height=64,
+            steps=1,
+            references=(reference,),
+            family="sdxl",
+        )
+        panel = backend.generate(request)
+        records = book(tmp_path, backend.url, None, "anime-xl", retries=1)
+    sent = {node["class_type"]: node["inputs"] for node in panel.api_prompt.values()}
+    assert panel.workflow == "panel_sdxl" and {"IPAdapterUnifiedLoader", "IPAdapter"} <= set(sent)
+    assert panel.image.size == (64, 64) and np.asarray(panel.image).std() > 0
+    assert not any(note.startswith("IPAdapter not used") for note in panel.notes), panel.notes
+    maya = records[1]
+    assert maya.workflow == "panel_sdxl" and [a.kind for a in maya.attempts] == ["generate", "retry"]
+    assert "IPAdapter" in {node["class_type"] for node in maya.api_prompt.values()}
