@@ -182,6 +182,7 @@ def make_sheet(
     from ..book.styles import resolve_style
     from ..workflows.family_choice import check_family
 
+    family = check_family(family)  # an unknown family is one sentence before anything is read or contacted
     library = library_dir or config.resolve(config.app.library_dir)
     character = find_entry(list_entries(library, "characters"), name)
     if character is None:
@@ -200,7 +201,7 @@ def make_sheet(
             checkpoint=checkpoint,
             steps=steps,
             controlnet=controlnet,
-            family=check_family(family),
+            family=family,
         )
     finally:
         if own:
