@@ -4,6 +4,7 @@ the prompt is built, converted, bound and preflighted exactly as for a live run,
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -266,3 +267,15 @@ def test_the_sdxl_ipadapter_prompt_carries_the_reference(comfy_shared: Path, tmp
     assert result.notes == ["kept by IPAdapter (SDXL plus) from the character reference maya.png."]
     plain = RecordingBackend(info).generate(GenerationRequest("panel", "maya", "", 1, 64, 64))
     assert "IPAdapter" not in classes(plain.api_prompt)  # the pair stays bypassed without a reference
+
+
+def test_a_location_plate_from_a_photo_is_restyled_by_the_books_family(object_info_core: dict) -> None:
+    backend = RecordingBackend(with_models(object_info_core, TINY))
+    photo = Image.fromarray(np.full((64, 128, 3), 90, np.uint8))
+    request = GenerationRequest("img2img_restyle", "harbour", "people", 4, 128, 64, init_image=photo, strength=0.5)
+    result = backend.generate(replace(request, family="sdxl_vpred"))
+    sent = classes(result.api_prompt)
+    assert result.workflow == "img2img_restyle_sdxl" and sent["KSampler"]["denoise"] == 0.5
+    assert "ModelSamplingDiscrete" in sent and sent["ImageScale"]["width"] == 128
+    with pytest.raises(BookError, match="needs its source picture"):
+        backend.generate(replace(request, family="flux1_dev", init_image=None))
