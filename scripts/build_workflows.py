@@ -763,8 +763,10 @@ WORKFLOWS: dict[str, Callable[[Any], None]] = {
 }
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # scripts/workflow_defs/ (also when loaded by file path)
 from workflow_defs.image_families import IMAGE_FAMILY_WORKFLOWS  # noqa: E402
+from workflow_defs.sheet_families import SHEET_FAMILY_WORKFLOWS  # noqa: E402
 
 WORKFLOWS.update(IMAGE_FAMILY_WORKFLOWS)
+WORKFLOWS.update(SHEET_FAMILY_WORKFLOWS)
 
 
 def build_all(object_info: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -87,9 +87,11 @@ class PanelBackend(Protocol):
         checkpoint: str | None = None,
         steps: int | None = None,
         controlnet: str | None = None,
+        family: str | None = None,
     ) -> dict[str, GenerationResult]:
         """A turnaround and an expression sheet: {"turnaround": ..., "expressions": ...}; `controlnet` names the
-        OpenPose ControlNet file when it is not the workflow's."""
+        OpenPose ControlNet file when it is not the workflow's; `family` the model family (None: the backend's
+        default), made with that family's sheet workflow (app/book/family_plan.plan_sheet)."""
         ...
 
     def capabilities(self) -> dict[str, str]: ...

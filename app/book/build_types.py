@@ -91,5 +91,6 @@ class BookContext:
 
 
 def _family(options: BuildOptions, style: StylePreset, workflow: str) -> str | None:
-    """The model family a request names: the build's, else the style's; img2img restyles stay on SD1.5."""
-    return None if workflow == "img2img_restyle" else (options.family or style.family)
+    """The model family a request names (panels, backgrounds and img2img restyles alike): the build's, else the
+    style's."""
+    return options.family or style.family

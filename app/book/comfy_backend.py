@@ -30,8 +30,10 @@ from ..workflows import (
     to_api,
 )
 from ..workflows.families import BackendFamilies, detect_families
+from ..workflows.family_choice import SHEET_CONTROLNET
 from .backend import BackendUnavailable, GenerationRequest, GenerationResult
 from .errors import BookError
+from .family_plan import plan_sheet
 from .workflow_planner import BY_NODE_TYPE, IPADAPTER_INSTALL, IPADAPTER_NODES, WorkflowPlanner
 from .workflow_prompt import build_workflow_prompt
 
@@ -171,6 +173,7 @@ class ComfyBackend(WorkflowPlanner):
         checkpoint: str | None = None,
         steps: int | None = None,
         controlnet: str | None = None,
+        family: str | None = None,
     ) -> dict[str, GenerationResult]:
         params: dict[str, Any] = {
             "prompt": positive,
@@ -178,6 +181,20 @@ class ComfyBackend(WorkflowPlanner):
             "negative_prompt": negative,
             "seed": seed,
         }
+        plan = plan_sheet(
+            family,
+            self.families(),
+            self.declared,
+            {**params, "steps": steps, "checkpoint": checkpoint},
+            controlnet=controlnet,
+        )
+        if plan is not None:  # a model family's sheet workflow; the pose only where its ControlNet is on
+            posed = "turnaround_pose" in self.declared(plan.workflow) and bool(plan.enable & set(SHEET_CONTROLNET))
+            images = {"turnaround_pose": pose} if posed else {}
+            results = self.run_all(plan.workflow, plan.params, images, enable=plan.enable, size=size)
+            for result in results.values():
+                result.notes = plan.notes + result.notes
+            return results
         if controlnet:
             params[BY_NODE_TYPE] = {"ControlNetLoader": {"control_net_name": controlnet}}
         if checkpoint:

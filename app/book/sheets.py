@@ -5,6 +5,10 @@ and the reference images cut from them.
   `turnaround_pose()` draws one in OpenPose's colours when the user has none).
 - From photos: each photo redrawn in the book's style (`img2img_restyle`), the redrawn photos are the
   references, laid side by side as the sheet.
+- Per model family: the style's `family:` (or `family=`) picks the family's sheet and restyle workflows
+  (`character_sheet_sdxl` posed by an SDXL OpenPose ControlNet when the backend has one, `character_sheet_flux` /
+  `_qwen` from the prompt, `img2img_restyle_<family>`; app/workflows/family_choice.py); SD1.5 and backends
+  whose families are unknown keep the SD1.5 workflows.
 - `crop_cells(sheet, labels)`: equal cells across the sheet, each trimmed to where it differs from the
   sheet's background, so every pose or expression becomes its own reference image.
 
@@ -168,8 +172,11 @@ def make_character_sheet(
     checkpoint: str | None = None,
     steps: int | None = None,
     controlnet: str | None = None,
+    family: str | None = None,
 ) -> CharacterSheet:
-    """Generate the sheets (from text, or from `photos`), crop the references and save them in the library."""
+    """Generate the sheets (from text, or from `photos`), crop the references and save them in the library.
+    `family` (else the style's) names the model family they are made with."""
+    family = family or style.family
     if character.folder is None:
         character = save_entry(character, library_dir)  # type: ignore[assignment]
     folder = character.folder
@@ -181,6 +188,7 @@ def make_character_sheet(
     turnaround, expressions, negative = sheet_prompts(character, style)
     crops: list[tuple[str, Image.Image]] = []
     sheets: dict[str, Path] = {}
+    notes: list[str] = []
     if photos:
         redrawn = []
         for index, photo in enumerate(photos):
@@ -199,8 +207,10 @@ def make_character_sheet(
                     checkpoint=checkpoint,
                     init_image=image,
                     strength=0.45,
+                    family=family,
                 )
             )
+            notes += [n for n in result.notes if n not in notes]
             redrawn.append(result.image)
             crops.append((f"photo{index + 1}", result.image))
         sheet = Image.new("RGB", (sum(i.width for i in redrawn), max(i.height for i in redrawn)), (255, 255, 255))
@@ -222,7 +232,9 @@ def make_character_sheet(
             checkpoint=checkpoint,
             steps=steps,
             controlnet=controlnet,
+            family=family,
         )
+        notes += list(next(iter(results.values())).notes) if results else []
         for name, labels in (("turnaround", TURNAROUND_VIEWS), ("expressions", EXPRESSIONS)):
             if name not in results:
                 raise BookError(f"the character_sheet workflow returned no {name} image; check its output nodes.")
@@ -241,4 +253,4 @@ def make_character_sheet(
     existing = character.references or [p.name for p in character.reference_paths()]
     keep = [n for n in existing if not Path(n).name.startswith("sheet_")]
     updated = save_entry(character.model_copy(update={"references": keep + names}), library_dir)
-    return CharacterSheet(updated, sheets, [refs_dir / n for n in names], seed)  # type: ignore[arg-type]
+    return CharacterSheet(updated, sheets, [refs_dir / n for n in names], seed, notes)  # type: ignore[arg-type]

@@ -78,8 +78,11 @@ def register_action(actions: argparse._SubParsersAction) -> None:
     sheet.add_argument("--library", type=Path, metavar="DIR", help="character library (default: app.library_dir)")
     sheet.add_argument("--size", default="1024x512", help="sheet size WIDTHxHEIGHT (default 1024x512)")
     sheet.add_argument("--steps", type=int, help="sampler steps (default: the workflow's)")
-    sheet.add_argument("--checkpoint", help="SD1.5 checkpoint file name (default: the workflow's)")
+    sheet.add_argument("--checkpoint", help="checkpoint file name, SD1.5 or SDXL (default: the family's)")
     sheet.add_argument("--controlnet", help="OpenPose ControlNet file name (default: the workflow's)")
+    sheet.add_argument(
+        "--family", help="model family of the sheet, e.g. sdxl, flux1_dev, qwen_image (default: the style's, else auto)"
+    )
     sheet.set_defaults(handler=handle_sheet)
 
 
@@ -104,9 +107,12 @@ def handle_sheet(args: argparse.Namespace, config: Config) -> int:
         checkpoint=args.checkpoint,
         steps=args.steps,
         controlnet=args.controlnet,
+        family=args.family,
     )
     for name, path in result.sheets.items():
         print(f"{name}: {path}")
+    for note in result.notes:
+        print(f"note: {note}")
     print(
         f"{len(result.references)} reference image(s) added to {result.character.name}: "
         + ", ".join(p.name for p in result.references)

@@ -172,13 +172,17 @@ def make_sheet(
     checkpoint: str | None = None,
     steps: int | None = None,
     controlnet: str | None = None,
+    family: str | None = None,
 ):
     """A character sheet (turnaround + expressions from text, or the photos redrawn) for library character
-    `name`, its cells saved as reference images; returns app.book.sheets.CharacterSheet."""
+    `name`, its cells saved as reference images, made with model family `family` (else the style's, else the
+    backend's default); returns app.book.sheets.CharacterSheet."""
     from ..book.library import find_entry, list_entries
     from ..book.sheets import make_character_sheet
     from ..book.styles import resolve_style
+    from ..workflows.family_choice import check_family
 
+    family = check_family(family)  # an unknown family is one sentence before anything is read or contacted
     library = library_dir or config.resolve(config.app.library_dir)
     character = find_entry(list_entries(library, "characters"), name)
     if character is None:
@@ -197,6 +201,7 @@ def make_sheet(
             checkpoint=checkpoint,
             steps=steps,
             controlnet=controlnet,
+            family=family,
         )
     finally:
         if own:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 FamilyKind = Literal["image", "edit", "video"]
-Folder = Literal["checkpoints", "diffusion_models", "text_encoders", "vae"]
+Folder = Literal["checkpoints", "diffusion_models", "text_encoders", "vae", "controlnet", "ipadapter", "clip_vision"]
 
 # Which loader input lists which folder (stock ComfyUI nodes; the first found wins, the rest add names).
 FOLDER_SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -31,7 +31,12 @@ FOLDER_SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
     "diffusion_models": (("UNETLoader", "unet_name"),),
     "text_encoders": (("CLIPLoader", "clip_name"), ("DualCLIPLoader", "clip_name1"), ("DualCLIPLoader", "clip_name2")),
     "vae": (("VAELoader", "vae_name"),),
+    # optional parts: an SDXL sheet's OpenPose ControlNet, SDXL IPAdapter (ComfyUI_IPAdapter_plus) files
+    "controlnet": (("ControlNetLoader", "control_net_name"),),
+    "ipadapter": (("IPAdapterModelLoader", "ipadapter_file"),),
+    "clip_vision": (("CLIPVisionLoader", "clip_name"),),
 }
+OPTIONAL_FOLDERS = ("controlnet", "ipadapter", "clip_vision")
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,11 @@ class BackendFamilies:
     present: dict[str, FamilyMatch]  # family id -> the files that make it
     partial: dict[str, list[str]]  # family id -> the roles still missing (a main model file is there)
     unclassified: dict[str, list[str]]  # folder -> model files that name no family
+    optional: dict[str, list[str]] = field(default_factory=dict)  # OPTIONAL_FOLDERS -> their files
+
+    @property
+    def controlnets(self) -> list[str]:
+        return self.optional.get("controlnet", [])
 
     def sentence(self, family_id: str) -> str:
         """One sentence saying whether the backend has a family, and what is missing if not."""
@@ -279,7 +289,8 @@ def detect_families(files_or_object_info: Mapping[str, Any]) -> BackendFamilies:
         for folder, names in files.items()
         if folder in ("checkpoints", "diffusion_models")
     }
-    return BackendFamilies(present, partial, {k: v for k, v in unclassified.items() if v})
+    optional = {folder: list(files.get(folder, [])) for folder in OPTIONAL_FOLDERS}
+    return BackendFamilies(present, partial, {k: v for k, v in unclassified.items() if v}, optional)
 
 
 def pool_families(backends: list[BackendFamilies]) -> BackendFamilies:
@@ -289,7 +300,10 @@ def pool_families(backends: list[BackendFamilies]) -> BackendFamilies:
     present: dict[str, FamilyMatch] = {}
     partial: dict[str, list[str]] = {}
     unclassified: dict[str, list[str]] = {}
+    optional: dict[str, set[str]] = {folder: set() for folder in OPTIONAL_FOLDERS}
     for backend in backends:
+        for folder, names in backend.optional.items():
+            optional.setdefault(folder, set()).update(names)
         for family_id, match in backend.present.items():
             present.setdefault(family_id, match)
         for family_id, missing in backend.partial.items():
@@ -298,7 +312,8 @@ def pool_families(backends: list[BackendFamilies]) -> BackendFamilies:
         for folder, names in backend.unclassified.items():
             unclassified[folder] = sorted({*unclassified.get(folder, []), *names})
     ordered = {family_id: present[family_id] for family_id in FAMILIES if family_id in present}
-    return BackendFamilies(ordered, {k: v for k, v in partial.items() if k not in present}, unclassified)
+    incomplete = {k: v for k, v in partial.items() if k not in present}
+    return BackendFamilies(ordered, incomplete, unclassified, {k: sorted(v) for k, v in optional.items()})
 
 
 def default_family(backend: BackendFamilies, kind: FamilyKind = "image", preferred: tuple[str, ...] = ()) -> str | None:

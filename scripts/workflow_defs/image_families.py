@@ -13,14 +13,19 @@ Differences from the templates, on purpose:
   of FluxKontextImageScale's fixed ~1 MP buckets, so a reference costs what the panel costs;
 - Qwen-Image-Edit-2509: the first reference is also the reference latent; references 2 and 3 (LoadImage nodes that
   ship bypassed, enabled by title) go through the vision encoder only;
+- panel_sdxl carries SD1.5 `panel`'s bypassed IPAdapter pair (IPAdapterUnifiedLoader PLUS: ip-adapter-plus_sdxl_vit-h
+  + the ViT-H encoder); the app enables it when the backend has those files (app/workflows/family_choice.py);
 - v-prediction SDXL: a ModelSamplingDiscrete (v_prediction, zsnr) node ships bypassed; the app enables it for the
   sdxl_vpred family (checkpoints that lack the v_pred key need it).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
+
+from .parts import Output, ipadapter_pair
 
 STYLE = "comic book panel, clean ink lines, flat colors, cel shading"
 NEGATIVE = "photo, realistic, blurry, lowres, bad anatomy, extra fingers, watermark, text, signature"
@@ -153,6 +158,9 @@ def _sdxl(g: Any, *, prompt: str, negative: str, name: str, prefix: str, lora: b
             _title="LoRA (un-bypass to use)",
         )
         model, clip = loaded[0], loaded[1]
+        model = ipadapter_pair(
+            g, model, "Character reference for IPAdapter (ip-adapter-plus_sdxl_vit-h; ships bypassed)."
+        )
     vpred = g.node(
         "ModelSamplingDiscrete",
         model=model,
@@ -198,7 +206,19 @@ def background_sdxl(g: Any) -> None:
 
 
 # ---- Flux.1 (flux_dev_full_text_to_image; schnell: same graph, 4 steps) -----------------------------------------
-def _flux_loaders(g: Any, unet: str) -> tuple[Any, Any, Any]:
+def _flux_loaders(g: Any, unet: str, checkpoint: bool = False) -> tuple[Any, Any, Any]:
+    """The split files (transformer, CLIP-L + T5-XXL, ae), or with `checkpoint` one all-in-one checkpoint
+    (Comfy-Org's flux1-dev-fp8 / flux1-schnell-fp8: model, both encoders and the VAE in models/checkpoints)."""
+    if checkpoint:
+        name = _model(
+            g,
+            "checkpoint",
+            "flux1-dev-fp8.safetensors",
+            "All-in-one Flux.1 checkpoint (transformer, CLIP-L, T5-XXL, VAE) from models/checkpoints.",
+            0,
+        )
+        ckpt = g.node("CheckpointLoaderSimple", ckpt_name=name[0])
+        return Output(ckpt, 0), Output(ckpt, 1), Output(ckpt, 2)
     unet_name = _model(g, "unet", unet, "Flux.1 transformer from models/diffusion_models.", 0)
     clip_l = _model(g, "clip_l", "clip_l.safetensors", "CLIP-L text encoder from models/text_encoders.", 1)
     t5 = _model(g, "t5", "t5xxl_fp8_e4m3fn_scaled.safetensors", "T5-XXL text encoder from models/text_encoders.", 2)
@@ -209,27 +229,25 @@ def _flux_loaders(g: Any, unet: str) -> tuple[Any, Any, Any]:
     return model, clip, vae
 
 
-def _flux(g: Any, *, prompt: str, name: str, prefix: str) -> None:
+def _flux(g: Any, *, prompt: str, name: str, prefix: str, checkpoint: bool) -> None:
     p = _common(g, prompt=prompt, negative=None, steps=20, cfg=None, width=1216, height=832, guidance=3.5)
-    model, clip, vae = _flux_loaders(g, "flux1-dev.safetensors")
+    model, clip, vae = _flux_loaders(g, "flux1-dev.safetensors", checkpoint)
     text = g.node("CLIPTextEncode", text=p["prompt"][0], clip=clip[0], _title="Positive prompt")
     guided = g.node("FluxGuidance", conditioning=text[0], guidance=p["guidance"][0])
     empty = g.node("ConditioningZeroOut", conditioning=text[0], _title="No negative (Flux)")
     latent = g.node("EmptySD3LatentImage", width=p["width"][0], height=p["height"][0], batch_size=1)
     samples = _sample(g, p, model[0], guided[0], empty[0], latent[0], sampler="euler", scheduler="simple", cfg=1.0)
     _save(g, g.node("VAEDecode", samples=samples[0], vae=vae[0])[0], name, prefix)
-    g.note(
-        "Flux.1 dev or schnell (split files: transformer, CLIP-L, T5-XXL, ae). Schnell: 4 steps; "
-        "Flux has no negative prompt."
-    )
+    files = "an all-in-one checkpoint" if checkpoint else "split files: transformer, CLIP-L, T5-XXL, ae"
+    g.note(f"Flux.1 dev or schnell ({files}). Schnell: 4 steps; Flux has no negative prompt.")
 
 
-def panel_flux(g: Any) -> None:
-    _flux(g, prompt=PANEL_PROMPT, name="panel", prefix="panel_flux")
+def panel_flux(g: Any, checkpoint: bool = False) -> None:
+    _flux(g, prompt=PANEL_PROMPT, name="panel", prefix="panel_flux", checkpoint=checkpoint)
 
 
-def background_flux(g: Any) -> None:
-    _flux(g, prompt=BACKGROUND_PROMPT, name="background", prefix="background_flux")
+def background_flux(g: Any, checkpoint: bool = False) -> None:
+    _flux(g, prompt=BACKGROUND_PROMPT, name="background", prefix="background_flux", checkpoint=checkpoint)
 
 
 def _reference(g: Any, order: int = 0, title: str = "reference_image", **fields: Any) -> Any:
@@ -367,6 +385,8 @@ IMAGE_FAMILY_WORKFLOWS: dict[str, Callable[[Any], None]] = {
     "background_sdxl": background_sdxl,
     "panel_flux": panel_flux,
     "background_flux": background_flux,
+    "panel_flux_checkpoint": functools.partial(panel_flux, checkpoint=True),
+    "background_flux_checkpoint": functools.partial(background_flux, checkpoint=True),
     "panel_flux_kontext": panel_flux_kontext,
     "panel_qwen": panel_qwen,
     "background_qwen": background_qwen,

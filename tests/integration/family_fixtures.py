@@ -388,9 +388,12 @@ def extra_model_paths_file(family: str, folder: Path) -> Path:
     return path
 
 
-def start_family_server(family: str, workdir: Path, timeouts):
-    """A started ManagedComfyUI (stock ComfyUI from $COMFYUI_PATH, --cpu) that sees the family's tiny files and the
-    test-only node packs; the caller stops it. Builds the files on first use."""
+def start_family_server(
+    family: str, workdir: Path, timeouts, extra_paths: tuple[Path, ...] = (), custom_nodes: tuple[Path, ...] = ()
+):
+    """A started ManagedComfyUI (stock ComfyUI from $COMFYUI_PATH, --cpu) that sees the family's tiny files (and the
+    model folders of the `extra_paths` extra_model_paths files), the test-only node packs and the packs in the
+    `custom_nodes` folders; the caller stops it. Builds the files on first use."""
     from app.comfy import ManagedComfyUI
     from app.config import LaunchConfig
 
@@ -404,7 +407,8 @@ def start_family_server(family: str, workdir: Path, timeouts):
     launch = LaunchConfig(
         path=path,
         python=python,
-        extra_args=["--cpu", "--extra-model-paths-config", str(extra)],
+        extra_args=["--cpu", "--extra-model-paths-config", str(extra)]
+        + [arg for more in extra_paths for arg in ("--extra-model-paths-config", str(more))],
         restart_on_exit=False,
         max_restarts=0,
     )
@@ -413,7 +417,7 @@ def start_family_server(family: str, workdir: Path, timeouts):
         REPO_ROOT,
         timeouts=timeouts,
         data_dir=workdir,
-        extra_custom_nodes=[TEST_NODES],
+        extra_custom_nodes=[TEST_NODES, *custom_nodes],
         env=torchvision_shim_env(python, workdir),
     )
     server.start()

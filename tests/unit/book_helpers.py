@@ -102,7 +102,18 @@ class SyntheticBackend:
         )
 
     def character_sheet(
-        self, positive, expressions, negative, seed, size, pose, *, checkpoint=None, steps=None, controlnet=None
+        self,
+        positive,
+        expressions,
+        negative,
+        seed,
+        size,
+        pose,
+        *,
+        checkpoint=None,
+        steps=None,
+        controlnet=None,
+        family=None,
     ):
         sheet = tinted(size, PALETTE[seed % 3])
         return {

@@ -32,6 +32,10 @@ from app.cli import main
             ["comic", "sheet", "maya", "--size", "big"],
             "error: --size 'big' is not WIDTHxHEIGHT with both at least 64, e.g. 1024x512.",
         ),
+        (
+            ["comic", "sheet", "maya", "--family", "wan22_ti2v_5b"],
+            "error: there is no image model family 'wan22_ti2v_5b'; use one of: sd15, sdxl,",
+        ),
     ],
 )
 def test_bad_arguments_are_one_sentence(

@@ -133,7 +133,7 @@ def test_style_presets_and_build_options_name_the_family() -> None:
         )
         == "sdxl"
     )
-    assert _family(options, builtin_styles()["ink-qwen"], "img2img_restyle") is None
+    assert _family(options, builtin_styles()["ink-qwen"], "img2img_restyle") == "qwen_image"  # restyles too
 
 
 def with_models(object_info: dict, files: dict) -> dict:

@@ -137,9 +137,9 @@ def test_what_is_missing_is_one_sentence() -> None:
         choose_family("panel", partial, "qwen_image")
     with pytest.raises(FamilyUnavailable, match="no image model family 'wan22_ti2v_5b'"):
         check_family("wan22_ti2v_5b")
-    aio = detect_families({"checkpoints": ["flux1-schnell-fp8.safetensors"]})
-    with pytest.raises(FamilyUnavailable, match="all-in-one checkpoint"):
-        choose_family("panel", aio, "flux1_schnell")
+    aio = detect_families({"checkpoints": ["flux1-dev-kontext-fp8.safetensors"]})  # no all-in-one Kontext workflow
+    with pytest.raises(FamilyUnavailable, match="only here as an all-in-one checkpoint .* loads the split files"):
+        choose_family("panel", aio, "flux1_kontext")
     assert check_family("auto") is None and check_family(" SDXL ") == "sdxl"
 
 
@@ -163,7 +163,7 @@ def test_the_capability_table_has_a_row_per_family_with_files(object_info_core: 
     )
     rows = dict(map(tuple, capabilities_of(info).table()))
     assert (
-        rows["Family Flux.1 dev"] == "ready (panel, background)"
+        rows["Family Flux.1 dev"] == "ready (panel, background, character sheet, img2img restyle)"
         and rows["Family Flux.1 Kontext dev"] == "ready (panel)"
     )
     assert (

@@ -58,10 +58,13 @@ def with_models(object_info: dict, files: dict[str, list[str]]) -> dict:
     return info
 
 
-def test_the_loaders_read_exist_in_the_recorded_object_info(object_info_core):
+def test_the_loaders_read_exist_in_the_recorded_object_info(comfy_shared):
+    from app.workflows.lint import recorded_object_info
+
+    recorded = recorded_object_info(comfy_shared)  # core + the recorded packs (IPAdapterModelLoader)
     for sources in FOLDER_SOURCES.values():
         for node, input_name in sources:
-            spec = object_info_core[node]["input"]["required"][input_name]
+            spec = recorded[node]["input"]["required"][input_name]
             assert isinstance(spec[0], list), (node, input_name)
 
 
