@@ -100,6 +100,7 @@ def summarise(samples: dict[str, list[Sample]]) -> dict:
     )
     out["stalls"] = {name: sum(s.after_ms > STALL_MS for s in runs) for name, runs in samples.items()}
     out["legs"] = {name: round(statistics.median(s.own_ms for s in runs), 1) for name, runs in samples.items()}
+    out["after"] = {name: round(statistics.median(s.after_ms for s in runs), 1) for name, runs in samples.items()}
     out["execution_s"] = statistics.median(s.execution_ms for s in samples["bare"]) / 1000.0
     return out
 
@@ -107,7 +108,9 @@ def summarise(samples: dict[str, list[Sample]]) -> dict:
 def report_line(label: str, unit: str, rounds: int, figures: dict) -> str:
     app_ok = "met" if figures["app"] < TARGET_MS else "NOT met"
     own_ok = "met" if figures["own_ms"] < TARGET_MS else "NOT met"
-    stalls = ", ".join(f"{name} {count}" for name, count in figures["stalls"].items())
+    stalls = ", ".join(
+        f"{name} {count} (median {figures['after'][name]:.0f} ms)" for name, count in figures["stalls"].items()
+    )
     legs = ", ".join(f"{name} {ms:.1f} ms" for name, ms in figures["legs"].items())
     old = ""
     if "old" in figures:
@@ -121,7 +124,8 @@ def report_line(label: str, unit: str, rounds: int, figures: dict) -> str:
         line += f", old path's {figures['old_own_ms']:+.1f} ms"
     return (
         line + f"; ratio app/bare end to end {figures['ratio']:.3f}; ComfyUI execution {figures['execution_s']:.2f} s;"
-        f" runs where ComfyUI answered > {STALL_MS:.0f} ms after execution_success (its post-prompt gc): {stalls};"
+        f" runs whose outputs came home > {STALL_MS:.0f} ms after ComfyUI's execution_success (its post-prompt gc):"
+        f" {stalls};"
         f" the caller's own legs (call -> POST sent + outputs home -> return): {legs}"
     )
 
