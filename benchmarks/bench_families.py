@@ -60,20 +60,45 @@ class Sample:
     execution_ms: float
     after_ms: float
     own_ms: float = 0.0  # the caller's own legs: call -> POST /prompt sent, and outputs home -> return
+    comfy_gc_ms: float = 0.0  # ComfyUI's gc pauses within the run's time outside execution (the probe pack)
 
     @property
     def overhead_ms(self) -> float:
         return self.wall_ms - self.execution_ms
 
+    @property
+    def net_ms(self) -> float:
+        """The overhead less ComfyUI's own gc pauses in it."""
+        return self.overhead_ms - self.comfy_gc_ms
 
-def sample_from_timings(began: float, ended: float, timings: dict) -> Sample:
-    """A Sample from time.time() around the call and the run's PromptTimings (as_dict, or a sidecar's)."""
+
+def sample_from_timings(began: float, ended: float, timings: dict, pauses: Sequence[Sequence[float]] = ()) -> Sample:
+    """A Sample from time.time() around the call, the run's PromptTimings (as_dict, or a sidecar's) and ComfyUI's gc
+    pauses ([start_ms, end_ms, generation], from the probe pack)."""
     execution = timings.get("comfy_execution_s")
     if execution is None:
         raise RuntimeError("ComfyUI reported no execution timestamps; the overhead cannot be measured")
     after = timings["fetched_at"] * 1000.0 - timings["comfy_finished_ms"]
     own = (timings["submitted_at"] - began) + (ended - timings["fetched_at"])
-    return Sample((ended - began) * 1000.0, execution * 1000.0, after, own * 1000.0)
+    outside = [(began * 1000.0, timings["comfy_started_ms"]), (timings["comfy_finished_ms"], ended * 1000.0)]
+    gc_ms = sum(max(0.0, min(end, hi) - max(start, lo)) for start, end, *_ in pauses for lo, hi in outside)
+    return Sample((ended - began) * 1000.0, execution * 1000.0, after, own * 1000.0, gc_ms)
+
+
+class GcProbe:
+    """ComfyUI's gc pauses, asked from the benchmark-only pack tests/comfy_bench_nodes (None: not loaded)."""
+
+    def __init__(self, url: str) -> None:
+        import requests
+
+        self.url = url.rstrip("/") + "/inkframe_bench/gc_pauses"
+        self.session = requests.Session()
+
+    def pauses(self) -> list[list[float]]:
+        response = self.session.get(self.url, timeout=60)
+        if response.status_code != 200:
+            raise RuntimeError(f"the gc probe pack is not loaded ({self.url} answered {response.status_code})")
+        return response.json()["pauses"]
 
 
 def measure_rounds(runners: dict[str, Callable[[int], Sample]], rounds: int) -> dict[str, list[Sample]]:
@@ -101,6 +126,8 @@ def summarise(samples: dict[str, list[Sample]]) -> dict:
     out["stalls"] = {name: sum(s.after_ms > STALL_MS for s in runs) for name, runs in samples.items()}
     out["legs"] = {name: round(statistics.median(s.own_ms for s in runs), 1) for name, runs in samples.items()}
     out["after"] = {name: round(statistics.median(s.after_ms for s in runs), 1) for name, runs in samples.items()}
+    out["net"] = {name: round(statistics.median(s.net_ms for s in runs), 1) for name, runs in samples.items()}
+    out["net_own_ms"] = round(statistics.median(a.net_ms - b.net_ms for a, b in pairs), 1)
     out["execution_s"] = statistics.median(s.execution_ms for s in samples["bare"]) / 1000.0
     return out
 
@@ -122,6 +149,12 @@ def report_line(label: str, unit: str, rounds: int, figures: dict) -> str:
     )
     if "old_own_ms" in figures:
         line += f", old path's {figures['old_own_ms']:+.1f} ms"
+    net = ", ".join(f"{name} {ms:.1f} ms" for name, ms in figures["net"].items())
+    net_ok = "met" if figures["net"]["app"] < TARGET_MS else "NOT met"
+    line += (
+        f"; less ComfyUI's own gc pauses in that time: {net} (app {net_ok} < {TARGET_MS:.0f} ms; "
+        f"app - bare {figures['net_own_ms']:+.1f} ms)"
+    )
     return (
         line + f"; ratio app/bare end to end {figures['ratio']:.3f}; ComfyUI execution {figures['execution_s']:.2f} s;"
         f" runs whose outputs came home > {STALL_MS:.0f} ms after ComfyUI's execution_success (its post-prompt gc):"
@@ -174,19 +207,25 @@ def _graph(family: str, seed: int, start_image: str | None) -> dict:
     return graphs.wan22_5b(start_image, seed)
 
 
-def _start_server(family: str, workdir: Path):
-    """A started ManagedComfyUI with the family's tiny models (the caller stops it)."""
-    from tests.integration.family_fixtures import start_family_server
+BENCH_NODES = Path(__file__).resolve().parents[1] / "tests" / "comfy_bench_nodes"
 
-    if family != "sd15":
-        return start_family_server(family, workdir, TIMEOUTS)
+
+def start_bench_server(family: str, workdir: Path):
+    """A started ManagedComfyUI (stock ComfyUI, --cpu) with the family's tiny models, the test-only node packs and
+    the benchmark-only gc probe (tests/comfy_bench_nodes); the caller stops it."""
     from app.comfy import ManagedComfyUI
     from app.config import LaunchConfig
-    from tests.integration import sd15_fixture
+    from tests.integration import family_fixtures, sd15_fixture
     from tests.integration.launch import REPO_ROOT, torchvision_shim_env
 
-    path, python = sd15_fixture.comfy_env()  # type: ignore[misc]
-    extra = sd15_fixture.extra_model_paths_file(workdir)
+    env = family_fixtures.comfy_env()
+    if env is None:
+        raise RuntimeError("the family benchmarks need COMFYUI_PATH and COMFYUI_PYTHON")
+    path, python = env
+    if family == "sd15":
+        extra = sd15_fixture.extra_model_paths_file(workdir)
+    else:
+        extra = family_fixtures.extra_model_paths_file(family, workdir)
     launch = LaunchConfig(
         path=path,
         python=python,
@@ -195,14 +234,26 @@ def _start_server(family: str, workdir: Path):
         max_restarts=0,
     )
     server = ManagedComfyUI(
-        launch, REPO_ROOT, timeouts=TIMEOUTS, data_dir=workdir, env=torchvision_shim_env(python, workdir)
+        launch,
+        REPO_ROOT,
+        timeouts=TIMEOUTS,
+        data_dir=workdir,
+        extra_custom_nodes=[family_fixtures.TEST_NODES, BENCH_NODES],
+        env=torchvision_shim_env(python, workdir),
     )
     server.start()
     return server
 
 
 def app_runner(
-    workflow: Path, seed_input: str, out_dir: Path, url: str, *, fresh_client: bool, extra: Sequence[str] = ()
+    workflow: Path,
+    seed_input: str,
+    out_dir: Path,
+    url: str,
+    probe: GcProbe,
+    *,
+    fresh_client: bool,
+    extra: Sequence[str] = (),
 ) -> Callable[[int], Sample]:
     """run_workflow as the app runs it (`extra` assignments, then the seed); with `fresh_client` the client pool is
     emptied first, so the run opens a new client as before app/comfy/pool.py (the old path)."""
@@ -216,7 +267,7 @@ def app_runner(
         assignments = [*extra, f"{seed_input}={index + 1}"]
         report = run_workflow(workflow, assignments, out_dir, url, timeouts=TIMEOUTS)
         ended = time.time()
-        return sample_from_timings(began, ended, json.loads(report.sidecar.read_text())["timings"])
+        return sample_from_timings(began, ended, json.loads(report.sidecar.read_text())["timings"], probe.pauses())
 
     return run
 
@@ -229,7 +280,7 @@ def _bench_family(family: str, rounds: int, workdir: Path) -> dict:
     from tests.integration import family_graphs as graphs
 
     started = time.perf_counter()
-    server = _start_server(family, workdir)
+    server = start_bench_server(family, workdir)
     figures: dict = {"server_start_s": round(time.perf_counter() - started, 1)}
     try:
         with ComfyClient(server.url, timeouts=TIMEOUTS) as client:
@@ -245,16 +296,17 @@ def _bench_family(family: str, rounds: int, workdir: Path) -> dict:
             workflow.write_text(json.dumps(_graph(family, 0, start_image)), encoding="utf-8")
             seed_input = SEED_INPUT_SD15 if family == "sd15" else graphs.SEED_INPUT[family]
             out = workdir / "out"
-            app = app_runner(workflow, seed_input, out, server.url, fresh_client=False)
+            probe = GcProbe(server.url)
+            app = app_runner(workflow, seed_input, out, server.url, probe, fresh_client=False)
             first = app(10_000)  # first use in this process: imports, /object_info, the frontend version
             figures["first_app_ms"] = round(first.overhead_ms, 1)
 
             def bare(index: int) -> Sample:
                 began = time.time()
                 result = client.run(_graph(family, 20_000 + index, start_image))
-                return sample_from_timings(began, time.time(), result.timings.as_dict())
+                return sample_from_timings(began, time.time(), result.timings.as_dict(), probe.pauses())
 
-            old = app_runner(workflow, seed_input, out, server.url, fresh_client=True)
+            old = app_runner(workflow, seed_input, out, server.url, probe, fresh_client=True)
             samples = measure_rounds({"app": app, "old": lambda i: old(30_000 + i), "bare": bare}, rounds)
     finally:
         server.stop()

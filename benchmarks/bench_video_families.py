@@ -90,11 +90,19 @@ def bench(clips: int, workdir: Path) -> dict:
 
     from app.comfy import ComfyClient
     from app.workflows import apply_overrides, load_workflow, parameter_schema, resolve_workflow, to_api
-    from benchmarks.bench_families import Sample, app_runner, measure_rounds, sample_from_timings, summarise
-    from tests.integration.family_fixtures import FAMILIES, start_family_server
+    from benchmarks.bench_families import (
+        GcProbe,
+        Sample,
+        app_runner,
+        measure_rounds,
+        sample_from_timings,
+        start_bench_server,
+        summarise,
+    )
+    from tests.integration.family_fixtures import FAMILIES
 
     spec = FAMILIES["wan22_14b"]
-    server = start_family_server("wan22_14b", workdir, TIMEOUTS)
+    server = start_bench_server("wan22_14b", workdir)
     try:
         with ComfyClient(server.url, timeouts=TIMEOUTS) as client:
             panel = workdir / "panel.png"
@@ -125,8 +133,9 @@ def bench(clips: int, workdir: Path) -> dict:
             warm_s = time.perf_counter() - warm
             out = workdir / "out"
             spent: dict[str, list[float]] = defaultdict(list)
+            probe = GcProbe(server.url)
             app_path = app_runner(
-                resolve_workflow(WORKFLOW), "seed", out, server.url, fresh_client=False, extra=settings
+                resolve_workflow(WORKFLOW), "seed", out, server.url, probe, fresh_client=False, extra=settings
             )
             first_ms = app_path(10_000).overhead_ms  # first use in the process: imports, /object_info, frontend
 
@@ -140,9 +149,11 @@ def bench(clips: int, workdir: Path) -> dict:
                 seeded = apply_overrides(json.loads(json.dumps(prompt)), [f"seed={20_000 + index}"], schema)
                 began = time.time()
                 result = client.run(seeded, extra_data=extra_data)
-                return sample_from_timings(began, time.time(), result.timings.as_dict())
+                return sample_from_timings(began, time.time(), result.timings.as_dict(), probe.pauses())
 
-            old = app_runner(resolve_workflow(WORKFLOW), "seed", out, server.url, fresh_client=True, extra=settings)
+            old = app_runner(
+                resolve_workflow(WORKFLOW), "seed", out, server.url, probe, fresh_client=True, extra=settings
+            )
             samples = measure_rounds({"app": app, "old": lambda i: old(30_000 + i), "bare": bare}, clips)
     finally:
         server.stop()
