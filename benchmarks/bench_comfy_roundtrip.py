@@ -8,7 +8,8 @@
 2. 50 outputs of 1024x1024 (noisy, so the PNGs are realistic in size) saved with SaveImage and
    fetched via /view, against the same batch sent as binary WebSocket frames by SaveImageWebsocket
    (upstream's custom_nodes/websocket_image_save.py): images per second end to end, and the /view
-   download alone.
+   download alone; then the same files fetched again one /view at a time (what fetch_outputs did before)
+   against `fetch_outputs` (several at a time).
 
 The server: $COMFYUI_URL, or ComfyUI from $COMFYUI_PATH (+$COMFYUI_PYTHON) started on a free
 loopback port with --cpu. Without either, it prints a skip line.
@@ -37,6 +38,7 @@ import requests  # noqa: E402
 import websocket  # noqa: E402
 
 from app.comfy import ComfyClient, ComfyError  # noqa: E402
+from app.comfy.client import FETCH_WORKERS  # noqa: E402
 from app.config import Timeouts  # noqa: E402
 
 TIMEOUTS = Timeouts(connect=5, read=120, upload=300, prompt=900, ready=300)
@@ -156,6 +158,13 @@ def bench_view_vs_websocket(url: str, count: int) -> None:
         started = time.perf_counter()
         via_ws = client.run(batch_prompt(count, 3, True))
         ws_s = time.perf_counter() - started
+        started = time.perf_counter()  # the same files again, one /view after the other (before: fetch_outputs did)
+        serial = [client.view(f.filename, f.subfolder, f.type) for f in via_view.files]
+        serial_s = time.perf_counter() - started
+        started = time.perf_counter()
+        parallel = client.fetch_outputs(via_view.outputs)
+        parallel_s = time.perf_counter() - started
+    assert [f.data for f in parallel] == serial
     assert len(via_view.files) == count and all(f.source == "view" for f in via_view.files)
     assert len(via_ws.files) == count and all(f.source == "websocket" for f in via_ws.files)
     fetch_s = via_view.timings.fetched_at - via_view.timings.done_at
@@ -164,6 +173,11 @@ def bench_view_vs_websocket(url: str, count: int) -> None:
     print(
         f"{count} outputs of 1024x1024: SaveImage + /view {count / view_s:.2f} images/s end to end "
         f"({view_s:.1f} s, {view_mb:.0f} MB); /view download alone {count / fetch_s:.1f} images/s ({fetch_s:.2f} s)"
+    )
+    print(
+        f"  the same {count} files again: one /view at a time {count / serial_s:.1f} images/s ({serial_s:.2f} s), "
+        f"fetch_outputs ({FETCH_WORKERS} at a time) {count / parallel_s:.1f} images/s ({parallel_s:.2f} s); "
+        f"ratio {serial_s / parallel_s:.2f}x"
     )
     print(
         f"  SaveImageWebsocket binary frames {count / ws_s:.2f} images/s end to end ({ws_s:.1f} s, {ws_mb:.0f} MB); "

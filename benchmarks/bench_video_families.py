@@ -1,21 +1,24 @@
 """Orchestration overhead per video clip of the built-in Wan 2.2 workflows, and where the app's time goes.
 
 A stock CPU ComfyUI is started with the tiny Wan 2.2 14B-layout models (tests/integration/family_fixtures.py), the
-library workflow `wan22_i2v_14b` (workflows/wan22_i2v_14b.json) is warmed once, then:
+library workflow `wan22_i2v_14b` (workflows/wan22_i2v_14b.json) is warmed once and run once through the app (first
+use in the process, reported apart), then N rounds of three paths in a rotating order (bench_families.py explains
+why): the app (`run_service.run_workflow`: load, convert, bind, preflight, submit, events, download, save,
+provenance tags + Content Credentials, the client kept per backend), the old path (the same with a new client per
+run, as before app/comfy/pool.py) and a bare `ComfyClient.run` of the same API prompt with the same `extra_pnginfo`
+(the UI workflow, which ComfyUI's own frontend sends too and SaveVideo embeds). Overhead = wall time minus ComfyUI's
+execution time (its execution_start .. execution_success timestamps). Each phase of the app path is timed by
+wrapping the functions run_workflow calls, so the figure says where the time goes.
 
-1. App path, N clips: `run_service.run_workflow` (load, convert, bind, preflight, submit, events, download, save,
-   provenance tags + Content Credentials); overhead = the app's wall time minus ComfyUI's execution time.
-   Each phase is timed by wrapping the functions run_workflow calls, so the figure says where the time goes.
-2. Baseline in the same run, N clips: the same API prompt through a bare `ComfyClient.run`, wall minus execution.
-
-Target: < 50 ms per clip of the app's own (app minus baseline). CPU figures with 64 px, 5-frame tiny models, not
-GPU throughput. Needs COMFYUI_PATH + COMFYUI_PYTHON, else prints a skip.
-Run: `.venv/bin/python -m benchmarks video_families` (or this file with `--clips N`).
+Target: < 50 ms per clip. CPU figures with 64 px, 5-frame tiny models, not GPU throughput. Needs COMFYUI_PATH +
+COMFYUI_PYTHON, else prints a skip.
+Run: `.venv/bin/python -m benchmarks video_families` (or `python -m benchmarks.bench_video_families --clips N`).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -86,18 +89,20 @@ def bench(clips: int, workdir: Path) -> dict:
     from PIL import Image
 
     from app.comfy import ComfyClient
-    from app.services.run_service import run_workflow
-    from app.workflows import (
-        apply_overrides,
-        load_workflow,
-        parameter_schema,
-        resolve_workflow,
-        to_api,
+    from app.workflows import apply_overrides, load_workflow, parameter_schema, resolve_workflow, to_api
+    from benchmarks.bench_families import (
+        GcProbe,
+        Sample,
+        app_runner,
+        measure_rounds,
+        sample_from_timings,
+        start_bench_server,
+        summarise,
     )
-    from tests.integration.family_fixtures import FAMILIES, start_family_server
+    from tests.integration.family_fixtures import FAMILIES
 
     spec = FAMILIES["wan22_14b"]
-    server = start_family_server("wan22_14b", workdir, TIMEOUTS)
+    server = start_bench_server("wan22_14b", workdir)
     try:
         with ComfyClient(server.url, timeouts=TIMEOUTS) as client:
             panel = workdir / "panel.png"
@@ -118,38 +123,47 @@ def bench(clips: int, workdir: Path) -> dict:
             ]
             info = client.object_info(refresh=True)
             workflow = load_workflow(resolve_workflow(WORKFLOW))
-            prompt = apply_overrides(to_api(workflow, info), settings, parameter_schema(workflow, info))
+            schema = parameter_schema(workflow, info)
+            prompt = apply_overrides(
+                to_api(workflow, info, frontend_version=client.frontend_version(), purpose="run"), settings, schema
+            )
+            extra_data = {"extra_pnginfo": {"workflow": workflow.raw}}  # what the app and ComfyUI's own UI send
             warm = time.perf_counter()
-            client.run(prompt)  # loads the models: ComfyUI's time
+            client.run(prompt, extra_data=extra_data)  # loads the models: ComfyUI's time
             warm_s = time.perf_counter() - warm
+            out = workdir / "out"
             spent: dict[str, list[float]] = defaultdict(list)
-            app_ms = []
-            with timed_phases(spent):
-                for index in range(clips):
-                    report = run_workflow(
-                        resolve_workflow(WORKFLOW),
-                        [*settings, f"seed={index + 1}"],
-                        workdir / "out",
-                        server.url,
-                        timeouts=TIMEOUTS,
-                    )
-                    app_ms.append(report.app_overhead_ms)
-                    execution_s = json.loads(report.sidecar.read_text())["timings"]["comfy_execution_s"]
-                    spent["wait beyond execution"].append(spent["wait"][-1] - execution_s * 1000.0)
-            baseline_ms = []
-            for index in range(clips):
-                prompt = json.loads(json.dumps(prompt))
+            probe = GcProbe(server.url)
+            app_path = app_runner(
+                resolve_workflow(WORKFLOW), "seed", out, server.url, probe, fresh_client=False, extra=settings
+            )
+            first_ms = app_path(10_000).overhead_ms  # first use in the process: imports, /object_info, frontend
+
+            def app(index: int) -> Sample:
+                with timed_phases(spent):
+                    sample = app_path(index)
+                spent["wait beyond execution"].append(spent["wait"][-1] - sample.execution_ms)
+                return sample
+
+            def bare(index: int) -> Sample:
+                seeded = apply_overrides(json.loads(json.dumps(prompt)), [f"seed={20_000 + index}"], schema)
                 began = time.time()
-                result = client.run(apply_overrides(prompt, [f"seed={100 + index}"], parameter_schema(workflow, info)))
-                baseline_ms.append(max(0.0, (time.time() - began - result.timings.comfy_execution_s) * 1000.0))
+                result = client.run(seeded, extra_data=extra_data)
+                return sample_from_timings(began, time.time(), result.timings.as_dict(), probe.pauses())
+
+            old = app_runner(
+                resolve_workflow(WORKFLOW), "seed", out, server.url, probe, fresh_client=True, extra=settings
+            )
+            samples = measure_rounds({"app": app, "old": lambda i: old(30_000 + i), "bare": bare}, clips)
     finally:
         server.stop()
-    return {
-        "app_ms": statistics.median(app_ms),
-        "baseline_ms": statistics.median(baseline_ms),
-        "warm_s": warm_s,
-        "phases": {name: statistics.median(values) * len(values) / clips for name, values in spent.items()},
-    }
+    figures = summarise(samples)
+    figures.update(
+        warm_s=warm_s,
+        first_ms=first_ms,
+        phases={name: statistics.median(values) * len(values) / clips for name, values in spent.items()},
+    )
+    return figures
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -161,16 +175,17 @@ def main(argv: list[str] | None = None) -> int:
     if comfy_env() is None:
         print("skip: set COMFYUI_PATH and COMFYUI_PYTHON (the tiny Wan models are built with ComfyUI's classes)")
         return 0
+    from benchmarks.bench_families import report_line
+
     with tempfile.TemporaryDirectory(prefix="bench-video-families-") as tmp:
         figures = bench(args.clips, Path(tmp))
-    own = figures["app_ms"] - figures["baseline_ms"]
+    print(report_line(WORKFLOW, "clip", args.clips, figures))
     print(
-        f"{WORKFLOW} per clip (median of {args.clips}): app time minus ComfyUI execution {figures['app_ms']:.1f} ms; "
-        f"bare-client baseline {figures['baseline_ms']:.1f} ms; the app's own share {own:+.1f} ms "
-        f"({'met' if own < TARGET_MS else 'NOT met'} < {TARGET_MS:.0f} ms); warm-up run {figures['warm_s']:.1f} s"
+        f"  first app run in the process {figures['first_ms']:.0f} ms beyond execution; warm-up run "
+        f"{figures['warm_s']:.1f} s; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     phases = sorted(figures["phases"].items(), key=lambda item: -item[1])
-    print("  per clip, by phase (ms): " + ", ".join(f"{name} {ms:.1f}" for name, ms in phases), flush=True)
+    print("  app path per clip, by phase (ms): " + ", ".join(f"{name} {ms:.1f}" for name, ms in phases), flush=True)
     return 0
 
 

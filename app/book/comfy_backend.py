@@ -285,9 +285,21 @@ class ComfyBackend(WorkflowPlanner):
         size: tuple[int, int] | None,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         image_names = {key: self._upload(image) for key, image in images.items()}
-        return build_workflow_prompt(
-            self.workflow(name), name, params, image_names, enable, size, self.object_info, where=self.url
-        )
+        workflow = self.workflow(name)
+        for fresh in (False, True):
+            if fresh:  # the listing is kept for the whole build: re-list once when it may predate a model or upload
+                self._object_info = self.client.object_info(refresh=True)
+                self._families = None
+            info = self.object_info
+            prompt, bound = build_workflow_prompt(
+                workflow, name, params, image_names, enable, size, info, where=self.url, check=False
+            )
+            report = preflight(prompt, info)
+            if report.ok or not report.listing_may_be_stale:
+                break
+        if not report.ok:
+            raise BackendUnavailable(f"the {name} workflow cannot run on {self.url}: " + " ".join(report.sentences()))
+        return prompt, bound
 
     def _preflight_reason(self, name: str, params: Mapping[str, Any]) -> str:
         try:

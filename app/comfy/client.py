@@ -11,6 +11,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from app.config import Timeouts
@@ -26,6 +27,7 @@ from .results import OutputFile, PromptResult, QueueState, UploadResult
 from .uploads import UploadSource, post_upload
 from .ws import EventSocket
 
+FETCH_WORKERS = 4  # /view downloads at a time for a prompt with several outputs
 _OBJECT_INFO_CACHE: dict[str, dict[str, Any]] = {}
 _OBJECT_INFO_LOCK = threading.Lock()
 _FRONTEND_CACHE: dict[str, FrontendVersion] = {}
@@ -183,19 +185,17 @@ class ComfyClient(PromptFollowMixin):
         return self.http.get_bytes("/view", params={"filename": filename, "subfolder": subfolder, "type": type})
 
     def fetch_outputs(self, outputs: Mapping[str, Mapping[str, Any]]) -> list[OutputFile]:
-        """Download every file named in `outputs` via /view, each exactly once."""
+        """Download every file named in `outputs` via /view, each exactly once, in their order; several at a time
+        when there are several (ComfyUI serves each /view while sending the others). The first failure raises."""
+        refs = find_file_refs(outputs)
+        if len(refs) > 1:
+            with ThreadPoolExecutor(max_workers=min(FETCH_WORKERS, len(refs)), thread_name_prefix="comfy-view") as pool:
+                data = list(pool.map(lambda ref: self.view(ref.filename, ref.subfolder, ref.type), refs))
+        else:
+            data = [self.view(ref.filename, ref.subfolder, ref.type) for ref in refs]
         return [
-            OutputFile(
-                ref.node_id,
-                ref.filename,
-                ref.subfolder,
-                ref.type,
-                ref.kind,
-                self.view(ref.filename, ref.subfolder, ref.type),
-                "view",
-                ref.key,
-            )
-            for ref in find_file_refs(outputs)
+            OutputFile(ref.node_id, ref.filename, ref.subfolder, ref.type, ref.kind, body, "view", ref.key)
+            for ref, body in zip(refs, data, strict=True)
         ]
 
     # ---- prompts ------------------------------------------------------------------------------

@@ -15,13 +15,15 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from ..comfy import ComfyClient, OutputFile, PromptResult
+from ..comfy import ComfyClient, OutputFile, PromptResult, PromptValidationError, clear_object_info_cache
 from ..comfy.events import Event
+from ..comfy.pool import CLIENTS
 from ..config import Timeouts
 from ..errors import InkframeError
 from ..provenance import facts_from_prompt
-from ..workflows import apply_overrides, load_workflow, parameter_schema, preflight, to_api
+from ..workflows import PreflightReport, Workflow, apply_overrides, load_workflow, parameter_schema, preflight, to_api
 from .provenance_service import stamp_output
 
 
@@ -139,17 +141,19 @@ def run_workflow(
     started = time.time()
     workflow = load_workflow(workflow_path)
     out_dir = ensure_writable_dir(out_dir)
-    with ComfyClient(backend_url, timeouts=timeouts) as client:
+    with CLIENTS.borrow(backend_url, timeouts) as client:  # kept between runs: its sockets stay open
         version = comfyui_version(client)
-        object_info = client.object_info()
-        prompt = to_api(workflow, object_info, frontend_version=client.frontend_version(), purpose="run")
-        schema = parameter_schema(workflow, object_info)
-        prompt = apply_overrides(prompt, list(assignments), schema)
-        report = preflight(prompt, object_info)
+        prompt, report = _prepare(client, workflow, assignments, refresh=False)
+        if report.listing_may_be_stale:  # the cached /object_info may predate a model or upload
+            prompt, report = _prepare(client, workflow, assignments, refresh=True)
         if not report.ok:
             raise RunError(f"{workflow_path.name} cannot run on {client.base_url}: " + " ".join(report.sentences()))
         extra_data = {"extra_pnginfo": {"workflow": workflow.raw}} if workflow.is_ui else None
-        result = client.run(prompt, on_event=on_event, timeout=timeout, extra_data=extra_data)
+        try:
+            result = client.run(prompt, on_event=on_event, timeout=timeout, extra_data=extra_data)
+        except PromptValidationError:
+            clear_object_info_cache(client.base_url)  # ComfyUI knows better than the cached listing: re-list next run
+            raise
     run = RunReport(prompt_id=result.prompt_id, backend=backend_url, comfyui_version=version)
     taken: set[Path] = set()
     for file in result.files:
@@ -182,6 +186,17 @@ def run_workflow(
         json.dumps(sidecar, indent=2, default=str).encode("utf-8"),
     )
     return run
+
+
+def _prepare(
+    client: ComfyClient, workflow: Workflow, assignments: Sequence[str], *, refresh: bool
+) -> tuple[dict[str, Any], PreflightReport]:
+    """The API prompt bound with `assignments`, and its preflight against the backend's /object_info (the
+    process-wide cached copy, or a fresh one with `refresh`)."""
+    object_info = client.object_info(refresh=True) if refresh else client.object_info()
+    prompt = to_api(workflow, object_info, frontend_version=client.frontend_version(), purpose="run")
+    prompt = apply_overrides(prompt, list(assignments), parameter_schema(workflow, object_info))
+    return prompt, preflight(prompt, object_info)
 
 
 _VERSIONS: dict[str, str | None] = {}  # backend URL -> its ComfyUI version, asked once per process like /object_info

@@ -89,6 +89,9 @@ class Problem:
     download: str = ""  # e.g. "python scripts/download_models.py --only NAME"
 
 
+STALE_LISTING_KINDS = frozenset({"missing_node", "missing_model", "not_in_list"})
+
+
 @dataclass(frozen=True)
 class PreflightReport:
     problems: tuple[Problem, ...] = ()
@@ -96,6 +99,12 @@ class PreflightReport:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def listing_may_be_stale(self) -> bool:
+        """True when a newer /object_info might clear a problem: it names a node, model or input file missing from
+        the listing checked against (a cached copy predates a model the user added, a pack, an upload)."""
+        return any(problem.kind in STALE_LISTING_KINDS for problem in self.problems)
 
     def sentences(self) -> list[str]:
         """One sentence per cause: nodes missing from the same pack, or needing the same model, share one."""

@@ -21,9 +21,17 @@ class RecordedBackend(ComfyBackend):
     """ComfyBackend whose /object_info is the recorded one (core + IPAdapter pack + ...), with the models a
     user would have installed added to the choice lists; uploads are named, not sent."""
 
-    def __init__(self, info: dict, *, loras: list[str] = ()) -> None:
+    def __init__(self, info: dict, *, loras: list[str] = (), relisted: dict | None = None) -> None:
         super().__init__("http://127.0.0.1:9")
         self._object_info = info
+        self.relists = 0
+
+        def object_info(refresh: bool = False) -> dict:  # what the server lists when asked again
+            assert refresh, "the backend re-lists only with refresh=True"
+            self.relists += 1
+            return relisted if relisted is not None else info
+
+        self.client.object_info = object_info
         info["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0][:] = [CHECKPOINT]
         info["LoraLoader"]["input"]["required"]["lora_name"][0][:] = list(loras)
         info["InkframeModel"]["input"]["required"]["value"][0][:] = [CHECKPOINT]
@@ -138,3 +146,19 @@ def test_a_workflow_the_backend_cannot_run_is_one_sentence(object_info_core: dic
         BackendUnavailable, match=r"^the upscale_face_restore workflow cannot run on http://127.0.0.1:9: "
     ):
         backend._prompt("upscale_face_restore", {}, {"image": Image.new("RGB", (8, 8))}, set(), None)
+    assert backend.relists == 1  # a missing node may be a pack installed since the listing: asked once more, no more
+
+
+def test_a_model_added_after_the_listing_is_found_by_one_re_list(recorded: dict) -> None:
+    """The build keeps /object_info for its whole length; a checkpoint the user adds meanwhile is not in that copy,
+    so a panel naming it re-lists once and runs instead of failing as 'missing model'."""
+    relisted = json.loads(json.dumps(recorded))
+    backend = RecordedBackend(recorded, relisted=relisted)
+    relisted["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0].append("added-later.safetensors")
+    relisted["InkframeModel"]["input"]["required"]["value"][0].append("added-later.safetensors")
+    params = {"prompt": "a keeper", "seed": 11, "checkpoint": "added-later.safetensors"}
+    prompt, _bound = backend._prompt("panel", params, {}, set(), (64, 96))
+    assert backend.relists == 1 and backend.object_info is relisted
+    assert "added-later.safetensors" in json.dumps(prompt)
+    backend._prompt("panel", params, {}, set(), (64, 96))
+    assert backend.relists == 1  # found in the fresh listing: no further /object_info

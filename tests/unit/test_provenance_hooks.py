@@ -173,6 +173,7 @@ def test_run_tags_a_video_before_signing_it(tmp_path: Path, monkeypatch: pytest.
             return self
 
         def __exit__(self, *_exc) -> None: ...
+        def close(self) -> None: ...
         def system_stats(self):
             return {"system": {"comfyui_version": "0.3.64"}}
 
@@ -188,7 +189,9 @@ def test_run_tags_a_video_before_signing_it(tmp_path: Path, monkeypatch: pytest.
             )
             return PromptResult(prompt_id="p1", status="success", outputs={}, files=[video])
 
-    monkeypatch.setattr(run_service, "ComfyClient", Client)
+    from app.comfy.pool import ClientPool
+
+    monkeypatch.setattr(run_service, "CLIENTS", ClientPool(factory=lambda *_args: Client()))
     report = run_service.run_workflow(workflow, [], tmp_path / "out", Client.base_url)
     (output,) = report.outputs
     assert read_tags(output.path).get("tool") == "Inkframe Studio"
