@@ -64,7 +64,8 @@ def capabilities_of(
 
 
 def check(url: str, *, timeouts: Timeouts | None = None, max_age_s: float = CACHE_S) -> BackendCapabilities:
-    """The capability table of the backend at `url` (answers from the last check when it is recent)."""
+    """The capability table of the backend at `url` (answers from the last check when it is recent). An older
+    check asks the backend again: models added and a ComfyUI restarted since show up without restarting the studio."""
     from ..backoff import Backoff
     from ..comfy import ComfyClient, ComfyError
 
@@ -75,7 +76,7 @@ def check(url: str, *, timeouts: Timeouts | None = None, max_age_s: float = CACH
         return recent[1]
     try:
         with ComfyClient(key, timeouts=timeouts or Timeouts(connect=3, read=30), retry=Backoff(attempts=1)) as client:
-            info = client.object_info()
+            info = client.object_info(refresh=True)  # the client's cache lasts the whole process
     except ComfyError as exc:
         message = str(exc).rstrip(".")
         result = BackendCapabilities(key, error=message[:1].upper() + message[1:] + ".")

@@ -141,3 +141,41 @@ def test_a_form_refuses_to_queue_what_the_backend_cannot_run(
         match=r"^Text to video cannot run on http://x: needs node packs ComfyUI-AnimateDiff-Evolved",
     ):
         forms.submit(load_config(), "http://x", "text_to_video", {}, queue=None)
+
+
+def test_a_new_check_sees_models_added_since_the_last_one(
+    monkeypatch: pytest.MonkeyPatch, object_info_core: dict
+) -> None:
+    """The studio keeps running while the artist adds a checkpoint and restarts ComfyUI: "Check backend" must ask
+    the backend again instead of answering from the client's process-wide /object_info cache."""
+    import app.comfy
+
+    empty = copy.deepcopy(object_info_core)
+    empty["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0][:] = []
+    added = copy.deepcopy(object_info_core)
+    added["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0][:] = ["tiny-sd15.safetensors"]
+    served = [empty]
+
+    class CachingClient:  # the real client's contract: object_info() is cached per URL unless refresh=True
+        cache: dict[str, dict] = {}
+
+        def __init__(self, url: str, **_: object) -> None:
+            self.url = url
+
+        def __enter__(self) -> CachingClient:
+            return self
+
+        def __exit__(self, *_: object) -> None:
+            return None
+
+        def object_info(self, refresh: bool = False) -> dict:
+            if refresh or self.url not in self.cache:
+                self.cache[self.url] = served[0]
+            return self.cache[self.url]
+
+    monkeypatch.setattr(app.comfy, "ComfyClient", CachingClient)
+    first = capability_service.check("http://x", max_age_s=0)
+    assert first.report is not None and not first.report.status("panel").ready
+    served[0] = added  # the artist downloads a checkpoint and restarts ComfyUI
+    again = capability_service.check("http://x", max_age_s=0)
+    assert again.report is not None and again.report.status("panel").ready
