@@ -87,8 +87,31 @@ def check(url: str, *, timeouts: Timeouts | None = None, max_age_s: float = CACH
     return result
 
 
+SUMMARY_STEPS = 4  # fix-it sentences a tab's notice shows; Settings lists them all
+
+
+def wan_alternative(capability_id: str) -> str:
+    """'' or one sentence: the smallest Wan 2.2 family that also runs a video capability and the command that
+    fetches its files (models/families.yaml), for a backend that has neither it nor the older path's files."""
+    from ..workflows.families import FAMILIES
+    from ..workflows.manifest import FAMILIES_MANIFEST, load_manifest
+    from ..workflows.video_choice import WAN_WORKFLOWS
+
+    options = WAN_WORKFLOWS.get(capability_id, ())
+    if not options:
+        return ""
+    family = options[-1][0]  # the smallest model (TI2V-5B where it can)
+    names = [e.name for e in load_manifest(FAMILIES_MANIFEST) if family in e.used_by]
+    if not names:
+        return ""
+    only = " ".join(f"--only {n}" for n in names)
+    manifest = f"{FAMILIES_MANIFEST.parent.name}/{FAMILIES_MANIFEST.name}"
+    return f"Or use {FAMILIES[family].label}: `python scripts/download_models.py --manifest {manifest} {only}`."
+
+
 def tab_summary(result: BackendCapabilities, capability_ids: tuple[str, ...]) -> tuple[bool, str]:
-    """(every job of the tab can run, one short plain-text paragraph saying what it can and cannot do here)."""
+    """(every job of the tab can run, one short plain-text paragraph saying what it can and cannot do here and,
+    once per cause, how to get what is missing)."""
     if result.report is None:
         return False, result.error
     statuses = [s for s in (result.report.status(c) for c in capability_ids) if s is not None]
@@ -99,7 +122,12 @@ def tab_summary(result: BackendCapabilities, capability_ids: tuple[str, ...]) ->
     can = f"This backend can run: {', '.join(ready)}. " if ready else ""
     cannot = "; ".join(f"{s.capability.label} {s.reason()}" for s in blocked[:3])
     more = f" (and {len(blocked) - 3} more)" if len(blocked) > 3 else ""
-    hint = blocked[0].sentences()[0] if blocked[0].sentences() else ""
+    steps = list(dict.fromkeys(line for s in blocked for line in [*s.sentences(), wan_alternative(s.capability.id)]))
+    steps = [line for line in steps if line]
+    hint = " ".join(steps[:SUMMARY_STEPS])
+    if len(steps) > SUMMARY_STEPS:
+        other = len(steps) - SUMMARY_STEPS
+        hint += f" Settings lists the {other} other step{'s' if other > 1 else ''}."
     return False, f"{can}Not available here: {cannot}{more}. {hint}".strip()
 
 

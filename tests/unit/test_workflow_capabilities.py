@@ -107,6 +107,14 @@ def test_tab_summary_and_queue_blocker(stock: dict, library: dict) -> None:
         "Image to video cannot run on http://x: needs node pack ComfyUI-VideoHelperSuite "
         "and model svd_xt.safetensors. Install the"
     )
+    # once per cause, how to get it: both the pack and the model of image to video, and the Wan 2.2 way
+    ok, text = capability_service.tab_summary(result, ("image_to_video",))
+    assert not ok and "`comfy node install comfyui-videohelpersuite`" in text
+    assert "`python scripts/download_models.py --only svd_xt.safetensors`" in text
+    assert "Or use Wan 2.2 TI2V 5B" in text and "--manifest models/families.yaml --only wan2.2_ti2v_5B_fp16" in text
+    ok, text = capability_service.tab_summary(result, ("pose_animation", "portrait_animation"))
+    assert text.count("restart ComfyUI") == capability_service.SUMMARY_STEPS  # the rest: Settings
+    assert text.endswith("other steps.") and text.count("comfy node install comfyui-videohelpersuite") == 1
     unreachable = capability_service.BackendCapabilities("http://x", error="Cannot reach ComfyUI.")
     assert capability_service.workflow_blocker(unreachable, "background") == ""  # the queue waits for it
 

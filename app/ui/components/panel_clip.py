@@ -19,6 +19,7 @@ from ...services import panel_clip_service, progress_service
 from ...services.compose_service import ComposeDraft
 from ..context import UiContext
 from ..notices import error_html, notice_html
+from . import backend_notice
 
 DEFAULT_SECONDS = 3.0
 _w: dict[str, Any] = {}
@@ -44,6 +45,7 @@ ClipMessage = ClipLine | ClipDone | ClipFailed
 
 def render(context: UiContext) -> None:
     with gr.Accordion("Make a clip of the picked panel (ComfyUI)", open=False, elem_id="comic-clip"):
+        backend_notice.render("comic-clip")  # which video model makes the clip, or what to download for one
         with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
             _w["prompt"] = gr.Textbox(
                 label="What moves (Wan 2.2 only, optional)", scale=3, max_lines=3, elem_id="comic-clip-prompt"
