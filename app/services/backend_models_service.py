@@ -9,7 +9,7 @@ said once, with the manifest's download line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..config import Config, Timeouts
@@ -174,6 +174,30 @@ def workflow_checkpoint(config: Config, url: str, workflow: str) -> ModelChoices
     if found is not None:
         return found
     return choose(backend_models(config, url, "checkpoints"), None, "checkpoints", workflow=info.name)
+
+
+def book_checkpoint(config: Config, url: str, workflow: str = "panel") -> ModelChoices:
+    """The Comic tab's checkpoint: the panel workflow's (SD1.5) choice, except on a backend without SD1.5 files whose
+    panels a newer family draws (the book build's default, family_choice): then that family's own checkpoint is
+    shown first and the note names the family instead of asking for the SD1.5 file the build will not use."""
+    from ..workflows.families import FAMILIES, default_family, detect_families
+
+    choice = workflow_checkpoint(config, url, workflow)
+    if not choice.note:
+        return choice
+    backend = detect_families(object_info(config, url))
+    family = default_family(backend, "image")
+    if family is None or family == "sd15":
+        return choice
+    files = backend.present[family].default_files
+    label = FAMILIES[family].label.split(" (")[0]  # "SDXL (eps)" -> "SDXL"
+    own = files.get("checkpoint")
+    if own is None:  # Flux.1 / Qwen-Image: diffusion model + text encoders + VAE, no checkpoint to pick
+        note = f"Panels are drawn with {label} from its own model files; a checkpoint picked here is not used."
+        return replace(choice, value=None, note=note)
+    value = next((f for f in choice.files if _base(f) == _base(own)), choice.value)
+    note = f"Panels are drawn with {label} ({value}), the image family this backend has."
+    return replace(choice, value=value, note=note)
 
 
 def presence(config: Config, url: str, files: list[tuple[str, str]]) -> dict[tuple[str, str], bool | None]:
