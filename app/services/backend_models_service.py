@@ -15,7 +15,7 @@ from typing import Any
 from ..config import Config, Timeouts
 from ..errors import InkframeError
 from ..workflows import ModelEntry, Parameter, load_manifest, load_workflow, to_api
-from ..workflows.manifest import find_model
+from ..workflows.manifest import FAMILIES_MANIFEST, find_model
 from ..workflows.model_folders import (
     FOLDER_SOURCES,
     KIND_FOLDERS,
@@ -89,8 +89,11 @@ def download_hint(name: str, folder: str, entries: list[ModelEntry] | None = Non
     if entry is None:
         return f"put it in the backend's models/{folder} folder"
     size = f", {entry.size / 1e9:.1f} GB" if entry.size else ""
+    families = entry.name in _family_file_names()  # a modern family's file: fetched from models/families.yaml
+    manifest = f"--manifest {FAMILIES_MANIFEST.parent.name}/{FAMILIES_MANIFEST.name} " if families else ""
     return (
-        f"download it with `python scripts/download_models.py --only {entry.name}` (into models/{entry.folder}{size})"
+        f"download it with `python scripts/download_models.py {manifest}--only {entry.name}` "
+        f"(into models/{entry.folder}{size})"
     )
 
 
@@ -234,7 +237,15 @@ def _base(name: str) -> str:
 
 
 def _manifest() -> list[ModelEntry]:
+    """models/manifest.yaml, then models/families.yaml (the family workflows' files: sd_xl_base_1.0 ...)."""
     try:
-        return load_manifest()
+        return load_manifest() + load_manifest(FAMILIES_MANIFEST)
     except InkframeError:
         return []
+
+
+def _family_file_names() -> set[str]:
+    try:
+        return {e.name for e in load_manifest(FAMILIES_MANIFEST)}
+    except InkframeError:
+        return set()

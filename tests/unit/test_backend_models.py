@@ -247,3 +247,19 @@ def test_the_book_checkpoint_keeps_the_sd15_note_when_no_family_is_known(monkeyp
     monkeypatch.setattr(models, "object_info", lambda *_a, **_k: info)
     choice = models.book_checkpoint(config, "http://127.0.0.1:1")
     assert choice.value == "mystery.safetensors" and "download_models.py --only v1-5-pruned-emaonly" in choice.note
+
+
+def test_a_family_workflows_missing_checkpoint_gets_its_download_command(monkeypatch, config, info):
+    """panel_sdxl's default (sd_xl_base_1.0, listed in models/families.yaml) was answered with "put it in the
+    backend's models/checkpoints folder"; the artist gets the command that fetches it instead."""
+    info["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0] = ["inkframe-tiny-sdxl-v1.safetensors"]
+    monkeypatch.setattr(models, "object_info", lambda *_a, **_k: info)
+    choice = models.workflow_checkpoint(config, "http://127.0.0.1:1", "panel_sdxl")
+    assert choice.value == "inkframe-tiny-sdxl-v1.safetensors"
+    assert choice.note.endswith(
+        "download it with `python scripts/download_models.py --manifest models/families.yaml "
+        "--only sd_xl_base_1.0.safetensors` (into models/checkpoints)."
+    )
+    sd15 = models.download_hint("v1-5-pruned-emaonly.safetensors", "checkpoints")
+    assert sd15.startswith("download it with `python scripts/download_models.py --only v1-5-pruned-emaonly")
+    assert sd15.endswith("4.3 GB)")

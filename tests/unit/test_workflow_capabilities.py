@@ -45,7 +45,7 @@ def test_stock_backend_with_one_checkpoint(stock: dict, library: dict) -> None:
     ]
     upscale = report.status("upscale_restore")
     assert upscale.reason() == "needs node pack ComfyUI-ReActor and model RealESRGAN_x4plus.pth"
-    assert "RealESRGAN_x4plus.pth (63.9 MB) into models/upscale_models" in upscale.sentences()[1]
+    assert "RealESRGAN_x4plus.pth (67.0 MB) into models/upscale_models" in upscale.sentences()[1]
     pose = report.status("pose_animation")
     assert pose.reason() == (
         "needs node packs ComfyUI-VideoHelperSuite, ComfyUI-AnimateDiff-Evolved, comfyui_controlnet_aux, "
@@ -75,7 +75,7 @@ def test_without_any_checkpoint_the_default_is_named(object_info_core: dict, lib
     info["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0][:] = []
     report = compute_capabilities(info, library, load_manifest())
     assert report.status("background").reason() == "needs model v1-5-pruned-emaonly.safetensors"
-    assert "(4.0 GB) into models/checkpoints" in report.status("background").sentences()[0]
+    assert "(4.3 GB) into models/checkpoints" in report.status("background").sentences()[0]
 
 
 def test_every_recorded_pack(comfy_shared: Path, library: dict) -> None:
@@ -187,3 +187,12 @@ def test_a_new_check_sees_models_added_since_the_last_one(
     served[0] = added  # the artist downloads a checkpoint and restarts ComfyUI
     again = capability_service.check("http://x", max_age_s=0)
     assert again.report is not None and again.report.status("panel").ready
+
+
+def test_sizes_read_the_same_as_the_download_hints() -> None:
+    """The Characters tab showed the SD1.5 checkpoint as 4.0 GB in its notice and 4.3 GB in the form's note."""
+    from app.workflows.capabilities import human_size
+
+    assert human_size(4_265_146_304) == "4.3 GB"
+    assert human_size(67_040_989) == "67.0 MB"
+    assert human_size(512) == "512 B"
