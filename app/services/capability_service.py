@@ -122,12 +122,13 @@ def tab_summary(result: BackendCapabilities, capability_ids: tuple[str, ...]) ->
     can = f"This backend can run: {', '.join(ready)}. " if ready else ""
     cannot = "; ".join(f"{s.capability.label} {s.reason()}" for s in blocked[:3])
     more = f" (and {len(blocked) - 3} more)" if len(blocked) > 3 else ""
-    steps = list(dict.fromkeys(line for s in blocked for line in [*s.sentences(), wan_alternative(s.capability.id)]))
-    steps = [line for line in steps if line]
+    steps = list(dict.fromkeys(line for s in blocked for line in s.sentences()))
     hint = " ".join(steps[:SUMMARY_STEPS])
     if len(steps) > SUMMARY_STEPS:
         other = len(steps) - SUMMARY_STEPS
         hint += f" Settings lists the {other} other step{'s' if other > 1 else ''}."
+    alternatives = [line for line in dict.fromkeys(wan_alternative(s.capability.id) for s in blocked) if line]
+    hint = " ".join([hint, *alternatives])  # the Wan 2.2 way is always named: it needs none of the packs above
     return False, f"{can}Not available here: {cannot}{more}. {hint}".strip()
 
 

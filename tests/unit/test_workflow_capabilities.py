@@ -114,7 +114,8 @@ def test_tab_summary_and_queue_blocker(stock: dict, library: dict) -> None:
     assert "Or use Wan 2.2 TI2V 5B" in text and "--manifest models/families.yaml --only wan2.2_ti2v_5B_fp16" in text
     ok, text = capability_service.tab_summary(result, ("pose_animation", "portrait_animation"))
     assert text.count("restart ComfyUI") == capability_service.SUMMARY_STEPS  # the rest: Settings
-    assert text.endswith("other steps.") and text.count("comfy node install comfyui-videohelpersuite") == 1
+    assert "other steps. Or use Wan 2.2 14B Fun Control" in text  # the engine the Motion tab offers
+    assert text.count("comfy node install comfyui-videohelpersuite") == 1
     unreachable = capability_service.BackendCapabilities("http://x", error="Cannot reach ComfyUI.")
     assert capability_service.workflow_blocker(unreachable, "background") == ""  # the queue waits for it
 
