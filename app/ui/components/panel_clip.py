@@ -14,8 +14,8 @@ from typing import Any
 import gradio as gr
 
 from ...errors import InkframeError
+from ...services import capability_service, panel_clip_service, progress_service
 from ...services import comic_workspace_service as workspace
-from ...services import panel_clip_service, progress_service
 from ...services.compose_service import ComposeDraft
 from ..context import UiContext
 from ..notices import error_html, notice_html
@@ -84,6 +84,10 @@ def make(
     art = panel_art(context, script, draft, ref)
     if art is None:
         yield [error_html("Pick a panel that has art in the strip first (build the book or that panel)."), None]
+        return
+    blocker = capability_service.capability_blocker(capability_service.check(context.comfyui_url), "image_to_video")
+    if blocker:  # nothing is uploaded or started on a backend without a video model
+        yield [error_html(blocker), None]
         return
     name = (ref or "").strip().replace(":", "-")
     out = context.output_dir / "clips" / f"panel{name}-{uuid.uuid4().hex[:8]}.mp4"
