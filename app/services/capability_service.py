@@ -145,12 +145,12 @@ def workflow_blocker(result: BackendCapabilities, workflow: str) -> str:
 
 
 def capability_blocker(result: BackendCapabilities, capability_id: str) -> str:
-    """'' when the capability can run on the backend (or it could not be asked: the run says why), else one
-    sentence why not with its fixes (a button that starts work directly, such as Make a clip)."""
+    """'' when the capability can run on the backend (or it could not be asked: the run says why), else one short
+    sentence why not (its fixes are in the tab's notice; a button that starts work directly, such as Make a clip)."""
     status = result.report.status(capability_id) if result.report else None
     if status is None or status.ready:
         return ""
-    return tab_summary(result, (capability_id,))[1]
+    return f"{status.capability.label} cannot run on {result.url}: {status.reason()}."
 
 
 def labels(capability_ids: tuple[str, ...]) -> str:

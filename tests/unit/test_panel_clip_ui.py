@@ -71,5 +71,5 @@ def test_no_clip_is_started_on_a_backend_without_a_video_model(
     monkeypatch.setattr(panel_clip_service, "make_clip", lambda *a, **k: started.append(a))
     [update] = list(panel_clip.make(context, "script", None, "1:2", "", 3))
     assert started == [] and update[1] is None
-    assert "Image to video needs node pack ComfyUI-VideoHelperSuite and model svd_xt.safetensors" in update[0]
-    assert "Or use Wan 2.2 TI2V 5B" in update[0]
+    assert "Image to video cannot run on http://x: needs node pack ComfyUI-VideoHelperSuite" in update[0]
+    assert "The notice above says how to get a video model." in update[0]  # the fixes are said once, there

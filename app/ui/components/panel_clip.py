@@ -87,7 +87,7 @@ def make(
         return
     blocker = capability_service.capability_blocker(capability_service.check(context.comfyui_url), "image_to_video")
     if blocker:  # nothing is uploaded or started on a backend without a video model
-        yield [error_html(blocker), None]
+        yield [error_html(f"{blocker} The notice above says how to get a video model."), None]
         return
     name = (ref or "").strip().replace(":", "-")
     out = context.output_dir / "clips" / f"panel{name}-{uuid.uuid4().hex[:8]}.mp4"
