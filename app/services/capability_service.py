@@ -90,23 +90,27 @@ def check(url: str, *, timeouts: Timeouts | None = None, max_age_s: float = CACH
 SUMMARY_STEPS = 4  # fix-it sentences a tab's notice shows; Settings lists them all
 
 
-def wan_alternative(capability_id: str) -> str:
-    """'' or one sentence: the smallest Wan 2.2 family that also runs a video capability and the command that
-    fetches its files (models/families.yaml), for a backend that has neither it nor the older path's files."""
+IMAGE_ALTERNATIVES = {"panel": "sdxl", "background": "sdxl"}  # capabilities a family workflow also makes
+
+
+def family_alternative(capability_id: str) -> str:
+    """'' or one sentence: a modern family that also runs the capability (SDXL for panels and backgrounds, the
+    smallest Wan 2.2 model for video) and the command that fetches its files (models/families.yaml)."""
     from ..workflows.families import FAMILIES
     from ..workflows.manifest import FAMILIES_MANIFEST, load_manifest
     from ..workflows.video_choice import WAN_WORKFLOWS
 
     options = WAN_WORKFLOWS.get(capability_id, ())
-    if not options:
+    family = options[-1][0] if options else IMAGE_ALTERNATIVES.get(capability_id)  # Wan: TI2V-5B where it can
+    if family is None:
         return ""
-    family = options[-1][0]  # the smallest model (TI2V-5B where it can)
     names = [e.name for e in load_manifest(FAMILIES_MANIFEST) if family in e.used_by]
     if not names:
         return ""
     only = " ".join(f"--only {n}" for n in names)
     manifest = f"{FAMILIES_MANIFEST.parent.name}/{FAMILIES_MANIFEST.name}"
-    return f"Or use {FAMILIES[family].label}: `python scripts/download_models.py --manifest {manifest} {only}`."
+    label = FAMILIES[family].label.split(" (eps)")[0]
+    return f"Or use {label}: `python scripts/download_models.py --manifest {manifest} {only}`."
 
 
 def tab_summary(result: BackendCapabilities, capability_ids: tuple[str, ...]) -> tuple[bool, str]:
@@ -127,8 +131,8 @@ def tab_summary(result: BackendCapabilities, capability_ids: tuple[str, ...]) ->
     if len(steps) > SUMMARY_STEPS:
         other = len(steps) - SUMMARY_STEPS
         hint += f" Settings lists the {other} other step{'s' if other > 1 else ''}."
-    alternatives = [line for line in dict.fromkeys(wan_alternative(s.capability.id) for s in blocked) if line]
-    hint = " ".join([hint, *alternatives])  # the Wan 2.2 way is always named: it needs none of the packs above
+    alternatives = [line for line in dict.fromkeys(family_alternative(s.capability.id) for s in blocked) if line]
+    hint = " ".join([hint, *alternatives])  # a family's way is always named: core nodes only
     return False, f"{can}Not available here: {cannot}{more}. {hint}".strip()
 
 

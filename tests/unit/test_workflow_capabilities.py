@@ -92,6 +92,12 @@ def test_summaries_stay_short() -> None:
     assert summarise([str(i) for i in range(12)]) == "0, 1, 2 and 9 more"
 
 
+def result_without_checkpoint(stock: dict, library: dict) -> capability_service.BackendCapabilities:
+    info = copy.deepcopy(stock)
+    info["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0][:] = []
+    return capability_service.BackendCapabilities("http://x", report=capability_service.capabilities_of(info, library))
+
+
 def test_tab_summary_and_queue_blocker(stock: dict, library: dict) -> None:
     result = capability_service.BackendCapabilities(
         "http://x", report=capability_service.capabilities_of(stock, library)
@@ -116,6 +122,11 @@ def test_tab_summary_and_queue_blocker(stock: dict, library: dict) -> None:
     assert text.count("restart ComfyUI") == capability_service.SUMMARY_STEPS  # the rest: Settings
     assert "other steps. Or use Wan 2.2 14B Fun Control" in text  # the engine the Motion tab offers
     assert text.count("comfy node install comfyui-videohelpersuite") == 1
+    ok, text = capability_service.tab_summary(result_without_checkpoint(stock, library), ("panel",))
+    assert not ok and text.endswith(
+        "Or use SDXL: `python scripts/download_models.py --manifest models/families.yaml "
+        "--only sd_xl_base_1.0.safetensors`."
+    )
     unreachable = capability_service.BackendCapabilities("http://x", error="Cannot reach ComfyUI.")
     assert capability_service.workflow_blocker(unreachable, "background") == ""  # the queue waits for it
 
