@@ -9,13 +9,13 @@ said once, with the manifest's download line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..config import Config, Timeouts
 from ..errors import InkframeError
 from ..workflows import ModelEntry, Parameter, load_manifest, load_workflow, to_api
-from ..workflows.manifest import find_model
+from ..workflows.manifest import FAMILIES_MANIFEST, find_model
 from ..workflows.model_folders import (
     FOLDER_SOURCES,
     KIND_FOLDERS,
@@ -89,8 +89,11 @@ def download_hint(name: str, folder: str, entries: list[ModelEntry] | None = Non
     if entry is None:
         return f"put it in the backend's models/{folder} folder"
     size = f", {entry.size / 1e9:.1f} GB" if entry.size else ""
+    families = entry.name in _family_file_names()  # a modern family's file: fetched from models/families.yaml
+    manifest = f"--manifest {FAMILIES_MANIFEST.parent.name}/{FAMILIES_MANIFEST.name} " if families else ""
     return (
-        f"download it with `python scripts/download_models.py --only {entry.name}` (into models/{entry.folder}{size})"
+        f"download it with `python scripts/download_models.py {manifest}--only {entry.name}` "
+        f"(into models/{entry.folder}{size})"
     )
 
 
@@ -176,6 +179,30 @@ def workflow_checkpoint(config: Config, url: str, workflow: str) -> ModelChoices
     return choose(backend_models(config, url, "checkpoints"), None, "checkpoints", workflow=info.name)
 
 
+def book_checkpoint(config: Config, url: str, workflow: str = "panel") -> ModelChoices:
+    """The Comic tab's checkpoint: the panel workflow's (SD1.5) choice, except on a backend without SD1.5 files whose
+    panels a newer family draws (the book build's default, family_choice): then that family's own checkpoint is
+    shown first and the note names the family instead of asking for the SD1.5 file the build will not use."""
+    from ..workflows.families import FAMILIES, default_family, detect_families
+
+    choice = workflow_checkpoint(config, url, workflow)
+    if not choice.note:
+        return choice
+    backend = detect_families(object_info(config, url))
+    family = default_family(backend, "image")
+    if family is None or family == "sd15":
+        return choice
+    files = backend.present[family].default_files
+    label = FAMILIES[family].label.split(" (")[0]  # "SDXL (eps)" -> "SDXL"
+    own = files.get("checkpoint")
+    if own is None:  # Flux.1 / Qwen-Image: diffusion model + text encoders + VAE, no checkpoint to pick
+        note = f"Panels are drawn with {label} from its own model files; a checkpoint picked here is not used."
+        return replace(choice, value=None, note=note)
+    value = next((f for f in choice.files if _base(f) == _base(own)), choice.value)
+    note = f"Panels are drawn with {label} ({value}), the image family this backend has."
+    return replace(choice, value=value, note=note)
+
+
 def presence(config: Config, url: str, files: list[tuple[str, str]]) -> dict[tuple[str, str], bool | None]:
     """(folder, name) -> whether the backend lists that file (None: unknown, or no loader lists the folder)."""
     try:
@@ -210,7 +237,15 @@ def _base(name: str) -> str:
 
 
 def _manifest() -> list[ModelEntry]:
+    """models/manifest.yaml, then models/families.yaml (the family workflows' files: sd_xl_base_1.0 ...)."""
     try:
-        return load_manifest()
+        return load_manifest() + load_manifest(FAMILIES_MANIFEST)
     except InkframeError:
         return []
+
+
+def _family_file_names() -> set[str]:
+    try:
+        return {e.name for e in load_manifest(FAMILIES_MANIFEST)}
+    except InkframeError:
+        return set()

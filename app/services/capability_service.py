@@ -64,7 +64,8 @@ def capabilities_of(
 
 
 def check(url: str, *, timeouts: Timeouts | None = None, max_age_s: float = CACHE_S) -> BackendCapabilities:
-    """The capability table of the backend at `url` (answers from the last check when it is recent)."""
+    """The capability table of the backend at `url` (answers from the last check when it is recent). An older
+    check asks the backend again: models added and a ComfyUI restarted since show up without restarting the studio."""
     from ..backoff import Backoff
     from ..comfy import ComfyClient, ComfyError
 
@@ -75,7 +76,7 @@ def check(url: str, *, timeouts: Timeouts | None = None, max_age_s: float = CACH
         return recent[1]
     try:
         with ComfyClient(key, timeouts=timeouts or Timeouts(connect=3, read=30), retry=Backoff(attempts=1)) as client:
-            info = client.object_info()
+            info = client.object_info(refresh=True)  # the client's cache lasts the whole process
     except ComfyError as exc:
         message = str(exc).rstrip(".")
         result = BackendCapabilities(key, error=message[:1].upper() + message[1:] + ".")
@@ -86,8 +87,35 @@ def check(url: str, *, timeouts: Timeouts | None = None, max_age_s: float = CACH
     return result
 
 
+SUMMARY_STEPS = 4  # fix-it sentences a tab's notice shows; Settings lists them all
+
+
+IMAGE_ALTERNATIVES = {"panel": "sdxl", "background": "sdxl"}  # capabilities a family workflow also makes
+
+
+def family_alternative(capability_id: str) -> str:
+    """'' or one sentence: a modern family that also runs the capability (SDXL for panels and backgrounds, the
+    smallest Wan 2.2 model for video) and the command that fetches its files (models/families.yaml)."""
+    from ..workflows.families import FAMILIES
+    from ..workflows.manifest import FAMILIES_MANIFEST, load_manifest
+    from ..workflows.video_choice import WAN_WORKFLOWS
+
+    options = WAN_WORKFLOWS.get(capability_id, ())
+    family = options[-1][0] if options else IMAGE_ALTERNATIVES.get(capability_id)  # Wan: TI2V-5B where it can
+    if family is None:
+        return ""
+    names = [e.name for e in load_manifest(FAMILIES_MANIFEST) if family in e.used_by]
+    if not names:
+        return ""
+    only = " ".join(f"--only {n}" for n in names)
+    manifest = f"{FAMILIES_MANIFEST.parent.name}/{FAMILIES_MANIFEST.name}"
+    label = FAMILIES[family].label.split(" (eps)")[0]
+    return f"Or use {label}: `python scripts/download_models.py --manifest {manifest} {only}`."
+
+
 def tab_summary(result: BackendCapabilities, capability_ids: tuple[str, ...]) -> tuple[bool, str]:
-    """(every job of the tab can run, one short plain-text paragraph saying what it can and cannot do here)."""
+    """(every job of the tab can run, one short plain-text paragraph saying what it can and cannot do here and,
+    once per cause, how to get what is missing)."""
     if result.report is None:
         return False, result.error
     statuses = [s for s in (result.report.status(c) for c in capability_ids) if s is not None]
@@ -98,7 +126,13 @@ def tab_summary(result: BackendCapabilities, capability_ids: tuple[str, ...]) ->
     can = f"This backend can run: {', '.join(ready)}. " if ready else ""
     cannot = "; ".join(f"{s.capability.label} {s.reason()}" for s in blocked[:3])
     more = f" (and {len(blocked) - 3} more)" if len(blocked) > 3 else ""
-    hint = blocked[0].sentences()[0] if blocked[0].sentences() else ""
+    steps = list(dict.fromkeys(line for s in blocked for line in s.sentences()))
+    hint = " ".join(steps[:SUMMARY_STEPS])
+    if len(steps) > SUMMARY_STEPS:
+        other = len(steps) - SUMMARY_STEPS
+        hint += f" Settings lists the {other} other step{'s' if other > 1 else ''}."
+    alternatives = [line for line in dict.fromkeys(family_alternative(s.capability.id) for s in blocked) if line]
+    hint = " ".join([hint, *alternatives])  # a family's way is always named: core nodes only
     return False, f"{can}Not available here: {cannot}{more}. {hint}".strip()
 
 
@@ -112,6 +146,15 @@ def workflow_blocker(result: BackendCapabilities, workflow: str) -> str:
     return f"{status.capability.label} cannot run on {result.url}: {status.reason()}. " + " ".join(
         status.sentences()[:2]
     )
+
+
+def capability_blocker(result: BackendCapabilities, capability_id: str) -> str:
+    """'' when the capability can run on the backend (or it could not be asked: the run says why), else one short
+    sentence why not (its fixes are in the tab's notice; a button that starts work directly, such as Make a clip)."""
+    status = result.report.status(capability_id) if result.report else None
+    if status is None or status.ready:
+        return ""
+    return f"{status.capability.label} cannot run on {result.url}: {status.reason()}."
 
 
 def labels(capability_ids: tuple[str, ...]) -> str:

@@ -287,9 +287,10 @@ def summarise(names: Any, shown: int = SHOWN) -> str:
 
 
 def human_size(size: int) -> str:
+    """Decimal units, like download_models.py and the workflow forms' notes (one file shows one size everywhere)."""
     value = float(size)
     for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
+        if value < 1000 or unit == "GB":
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
+        value /= 1000
     return ""

@@ -82,3 +82,17 @@ def test_the_checkpoint_dropdown_lists_exactly_the_backends_checkpoints(studio_o
         "() => { const i = document.querySelector('#comic-checkpoint input'); return i && i.value; }"
     )
     assert sorted(dropdown_options(page, "comic-checkpoint")) == sorted(CHECKPOINTS)
+
+
+def test_make_a_clip_says_which_video_model_is_missing_and_how_to_get_one(studio_on_backend, page):
+    """A backend without any video model (stock nodes, checkpoints only): the panel strip's "Make a clip" says so
+    before the artist picks a panel, with the download commands (the older SVD path and Wan 2.2)."""
+    open_studio(page, studio_on_backend.url)
+    open_tab(page, "comic")
+    page.locator("#comic-clip").get_by_text("Make a clip of the picked panel").click()
+    notice = page.locator("#comic-clip-backend-notice")
+    notice.get_by_text("Not available here").wait_for()
+    text = notice.inner_text()
+    assert "Image to video needs node pack ComfyUI-VideoHelperSuite and model svd_xt.safetensors" in text
+    assert "download_models.py --only svd_xt.safetensors" in text
+    assert "Or use Wan 2.2 TI2V 5B" in text and "--only wan2.2_ti2v_5B_fp16.safetensors" in text

@@ -225,3 +225,41 @@ def test_a_book_is_not_queued_when_the_backend_cannot_draw_panels(tmp_path, monk
     )
     assert "cannot run on http://127.0.0.1:1" in update.error and "checkpoint" in update.error.lower()
     assert submitted == []
+
+
+def test_on_a_backend_with_only_sdxl_the_book_checkpoint_names_sdxl_not_the_sd15_download(monkeypatch, config, info):
+    """Seen in the studio on a ComfyUI with one SDXL family: the Comic tab asked to download the SD1.5 checkpoint
+    although the build draws the panels with SDXL; now it names the family and shows its file first."""
+    files = ["inkframe-tiny-sdxl-vpred-v1.safetensors", "inkframe-tiny-sdxl-v1.safetensors"]
+    info["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0] = files
+    monkeypatch.setattr(models, "object_info", lambda *_a, **_k: info)
+    assert models.workflow_checkpoint(config, "http://127.0.0.1:1", "panel").note  # the SD1.5 default is absent
+    choice = models.book_checkpoint(config, "http://127.0.0.1:1")
+    assert choice.value == "inkframe-tiny-sdxl-v1.safetensors"
+    assert choice.note == (
+        "Panels are drawn with SDXL (inkframe-tiny-sdxl-v1.safetensors), the image family this backend has."
+    )
+    assert "download_models" not in choice.note
+
+
+def test_the_book_checkpoint_keeps_the_sd15_note_when_no_family_is_known(monkeypatch, config, info):
+    info["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0] = ["mystery.safetensors"]
+    monkeypatch.setattr(models, "object_info", lambda *_a, **_k: info)
+    choice = models.book_checkpoint(config, "http://127.0.0.1:1")
+    assert choice.value == "mystery.safetensors" and "download_models.py --only v1-5-pruned-emaonly" in choice.note
+
+
+def test_a_family_workflows_missing_checkpoint_gets_its_download_command(monkeypatch, config, info):
+    """panel_sdxl's default (sd_xl_base_1.0, listed in models/families.yaml) was answered with "put it in the
+    backend's models/checkpoints folder"; the artist gets the command that fetches it instead."""
+    info["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0] = ["inkframe-tiny-sdxl-v1.safetensors"]
+    monkeypatch.setattr(models, "object_info", lambda *_a, **_k: info)
+    choice = models.workflow_checkpoint(config, "http://127.0.0.1:1", "panel_sdxl")
+    assert choice.value == "inkframe-tiny-sdxl-v1.safetensors"
+    assert choice.note.endswith(
+        "download it with `python scripts/download_models.py --manifest models/families.yaml "
+        "--only sd_xl_base_1.0.safetensors` (into models/checkpoints)."
+    )
+    sd15 = models.download_hint("v1-5-pruned-emaonly.safetensors", "checkpoints")
+    assert sd15.startswith("download it with `python scripts/download_models.py --only v1-5-pruned-emaonly")
+    assert sd15.endswith("4.3 GB)")

@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("gradio")
 
-from app.services import comic_workspace_service, panel_clip_service  # noqa: E402
+from app.services import capability_service, comic_workspace_service, panel_clip_service  # noqa: E402
 from app.services.panel_clip_service import ClipReport, PanelClipError  # noqa: E402
 from app.services.run_events import ProgressEvent  # noqa: E402
 from app.ui.components import panel_clip  # noqa: E402
@@ -24,6 +24,8 @@ def context(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     cards = [SimpleNamespace(ref="1:1", image=None), SimpleNamespace(ref="1:2", image=art)]
     monkeypatch.setattr(comic_workspace_service, "panel_cards", lambda output_dir, script, draft: cards)
     config = SimpleNamespace(comfyui=SimpleNamespace(timeouts=None))
+    unknown = capability_service.BackendCapabilities("http://x", error="Cannot reach ComfyUI.")  # the run tells
+    monkeypatch.setattr(capability_service, "check", lambda url, **_: unknown)
     return SimpleNamespace(output_dir=tmp_path / "out", comfyui_url="http://x", config=config)
 
 
@@ -55,3 +57,19 @@ def test_a_panel_without_art_or_a_refusal_is_one_sentence(context, monkeypatch: 
     monkeypatch.setattr(panel_clip_service, "make_clip", refuse)
     *_, last = panel_clip.make(context, "script", None, "1:2", "", 30)
     assert last[1] is None and "--seconds 30 is not allowed" in last[0]
+
+
+def test_no_clip_is_started_on_a_backend_without_a_video_model(
+    context, monkeypatch: pytest.MonkeyPatch, object_info_core: dict
+) -> None:
+    """Seen in the studio on a stock ComfyUI with only SDXL: the button was live; now it says what is missing."""
+    report = capability_service.capabilities_of(object_info_core)
+    monkeypatch.setattr(
+        capability_service, "check", lambda url, **_: capability_service.BackendCapabilities(url, report)
+    )
+    started = []
+    monkeypatch.setattr(panel_clip_service, "make_clip", lambda *a, **k: started.append(a))
+    [update] = list(panel_clip.make(context, "script", None, "1:2", "", 3))
+    assert started == [] and update[1] is None
+    assert "Image to video cannot run on http://x: needs node pack ComfyUI-VideoHelperSuite" in update[0]
+    assert "The notice above says how to get a video model." in update[0]  # the fixes are said once, there

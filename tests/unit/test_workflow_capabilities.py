@@ -45,7 +45,7 @@ def test_stock_backend_with_one_checkpoint(stock: dict, library: dict) -> None:
     ]
     upscale = report.status("upscale_restore")
     assert upscale.reason() == "needs node pack ComfyUI-ReActor and model RealESRGAN_x4plus.pth"
-    assert "RealESRGAN_x4plus.pth (63.9 MB) into models/upscale_models" in upscale.sentences()[1]
+    assert "RealESRGAN_x4plus.pth (67.0 MB) into models/upscale_models" in upscale.sentences()[1]
     pose = report.status("pose_animation")
     assert pose.reason() == (
         "needs node packs ComfyUI-VideoHelperSuite, ComfyUI-AnimateDiff-Evolved, comfyui_controlnet_aux, "
@@ -75,7 +75,7 @@ def test_without_any_checkpoint_the_default_is_named(object_info_core: dict, lib
     info["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0][:] = []
     report = compute_capabilities(info, library, load_manifest())
     assert report.status("background").reason() == "needs model v1-5-pruned-emaonly.safetensors"
-    assert "(4.0 GB) into models/checkpoints" in report.status("background").sentences()[0]
+    assert "(4.3 GB) into models/checkpoints" in report.status("background").sentences()[0]
 
 
 def test_every_recorded_pack(comfy_shared: Path, library: dict) -> None:
@@ -92,6 +92,12 @@ def test_summaries_stay_short() -> None:
     assert summarise([str(i) for i in range(12)]) == "0, 1, 2 and 9 more"
 
 
+def result_without_checkpoint(stock: dict, library: dict) -> capability_service.BackendCapabilities:
+    info = copy.deepcopy(stock)
+    info["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0][:] = []
+    return capability_service.BackendCapabilities("http://x", report=capability_service.capabilities_of(info, library))
+
+
 def test_tab_summary_and_queue_blocker(stock: dict, library: dict) -> None:
     result = capability_service.BackendCapabilities(
         "http://x", report=capability_service.capabilities_of(stock, library)
@@ -106,6 +112,20 @@ def test_tab_summary_and_queue_blocker(stock: dict, library: dict) -> None:
     assert capability_service.workflow_blocker(result, "image_to_video").startswith(
         "Image to video cannot run on http://x: needs node pack ComfyUI-VideoHelperSuite "
         "and model svd_xt.safetensors. Install the"
+    )
+    # once per cause, how to get it: both the pack and the model of image to video, and the Wan 2.2 way
+    ok, text = capability_service.tab_summary(result, ("image_to_video",))
+    assert not ok and "`comfy node install comfyui-videohelpersuite`" in text
+    assert "`python scripts/download_models.py --only svd_xt.safetensors`" in text
+    assert "Or use Wan 2.2 TI2V 5B" in text and "--manifest models/families.yaml --only wan2.2_ti2v_5B_fp16" in text
+    ok, text = capability_service.tab_summary(result, ("pose_animation", "portrait_animation"))
+    assert text.count("restart ComfyUI") == capability_service.SUMMARY_STEPS  # the rest: Settings
+    assert "other steps. Or use Wan 2.2 14B Fun Control" in text  # the engine the Motion tab offers
+    assert text.count("comfy node install comfyui-videohelpersuite") == 1
+    ok, text = capability_service.tab_summary(result_without_checkpoint(stock, library), ("panel",))
+    assert not ok and text.endswith(
+        "Or use SDXL: `python scripts/download_models.py --manifest models/families.yaml "
+        "--only sd_xl_base_1.0.safetensors`."
     )
     unreachable = capability_service.BackendCapabilities("http://x", error="Cannot reach ComfyUI.")
     assert capability_service.workflow_blocker(unreachable, "background") == ""  # the queue waits for it
@@ -141,3 +161,50 @@ def test_a_form_refuses_to_queue_what_the_backend_cannot_run(
         match=r"^Text to video cannot run on http://x: needs node packs ComfyUI-AnimateDiff-Evolved",
     ):
         forms.submit(load_config(), "http://x", "text_to_video", {}, queue=None)
+
+
+def test_a_new_check_sees_models_added_since_the_last_one(
+    monkeypatch: pytest.MonkeyPatch, object_info_core: dict
+) -> None:
+    """The studio keeps running while the artist adds a checkpoint and restarts ComfyUI: "Check backend" must ask
+    the backend again instead of answering from the client's process-wide /object_info cache."""
+    import app.comfy
+
+    empty = copy.deepcopy(object_info_core)
+    empty["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0][:] = []
+    added = copy.deepcopy(object_info_core)
+    added["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0][:] = ["tiny-sd15.safetensors"]
+    served = [empty]
+
+    class CachingClient:  # the real client's contract: object_info() is cached per URL unless refresh=True
+        cache: dict[str, dict] = {}
+
+        def __init__(self, url: str, **_: object) -> None:
+            self.url = url
+
+        def __enter__(self) -> CachingClient:
+            return self
+
+        def __exit__(self, *_: object) -> None:
+            return None
+
+        def object_info(self, refresh: bool = False) -> dict:
+            if refresh or self.url not in self.cache:
+                self.cache[self.url] = served[0]
+            return self.cache[self.url]
+
+    monkeypatch.setattr(app.comfy, "ComfyClient", CachingClient)
+    first = capability_service.check("http://x", max_age_s=0)
+    assert first.report is not None and not first.report.status("panel").ready
+    served[0] = added  # the artist downloads a checkpoint and restarts ComfyUI
+    again = capability_service.check("http://x", max_age_s=0)
+    assert again.report is not None and again.report.status("panel").ready
+
+
+def test_sizes_read_the_same_as_the_download_hints() -> None:
+    """The Characters tab showed the SD1.5 checkpoint as 4.0 GB in its notice and 4.3 GB in the form's note."""
+    from app.workflows.capabilities import human_size
+
+    assert human_size(4_265_146_304) == "4.3 GB"
+    assert human_size(67_040_989) == "67.0 MB"
+    assert human_size(512) == "512 B"

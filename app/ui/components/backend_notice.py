@@ -27,6 +27,7 @@ TAB_CAPABILITIES: dict[str, tuple[str, ...]] = {
         "text_to_video",
     ),
     "queue": (),
+    "comic-clip": ("image_to_video",),  # the panel strip's "Make a clip" (panel_clip.py)
 }
 _NOTICES: list[tuple[str, gr.HTML]] = []
 

@@ -183,7 +183,7 @@ def _log_html(lines: list[str], error: str | None = None) -> str:
 def checkpoint_update(context: UiContext) -> Any:
     """The backend's checkpoints, on the panel workflow's own one when present (a missing one said in the info)."""
     try:
-        choice = backend_models.workflow_checkpoint(context.config, context.comfyui_url, BOOK_WORKFLOW)
+        choice = backend_models.book_checkpoint(context.config, context.comfyui_url, BOOK_WORKFLOW)
     except InkframeError as exc:
         return gr.update(choices=[], value=None, info=f"{exc} Empty: the panel workflow's own checkpoint.")
     return gr.update(choices=list(choice.files), value=choice.value, info=choice.note or None)

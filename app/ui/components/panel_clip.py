@@ -14,11 +14,12 @@ from typing import Any
 import gradio as gr
 
 from ...errors import InkframeError
+from ...services import capability_service, panel_clip_service, progress_service
 from ...services import comic_workspace_service as workspace
-from ...services import panel_clip_service, progress_service
 from ...services.compose_service import ComposeDraft
 from ..context import UiContext
 from ..notices import error_html, notice_html
+from . import backend_notice
 
 DEFAULT_SECONDS = 3.0
 _w: dict[str, Any] = {}
@@ -44,6 +45,7 @@ ClipMessage = ClipLine | ClipDone | ClipFailed
 
 def render(context: UiContext) -> None:
     with gr.Accordion("Make a clip of the picked panel (ComfyUI)", open=False, elem_id="comic-clip"):
+        backend_notice.render("comic-clip")  # which video model makes the clip, or what to download for one
         with gr.Row(equal_height=False, elem_classes=["inkframe-toolbar"]):
             _w["prompt"] = gr.Textbox(
                 label="What moves (Wan 2.2 only, optional)", scale=3, max_lines=3, elem_id="comic-clip-prompt"
@@ -82,6 +84,10 @@ def make(
     art = panel_art(context, script, draft, ref)
     if art is None:
         yield [error_html("Pick a panel that has art in the strip first (build the book or that panel)."), None]
+        return
+    blocker = capability_service.capability_blocker(capability_service.check(context.comfyui_url), "image_to_video")
+    if blocker:  # nothing is uploaded or started on a backend without a video model
+        yield [error_html(f"{blocker} The notice above says how to get a video model."), None]
         return
     name = (ref or "").strip().replace(":", "-")
     out = context.output_dir / "clips" / f"panel{name}-{uuid.uuid4().hex[:8]}.mp4"
