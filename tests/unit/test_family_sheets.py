@@ -279,3 +279,14 @@ def test_a_location_plate_from_a_photo_is_restyled_by_the_books_family(object_in
     assert "ModelSamplingDiscrete" in sent and sent["ImageScale"]["width"] == 128
     with pytest.raises(BookError, match="needs its source picture"):
         backend.generate(replace(request, family="flux1_dev", init_image=None))
+
+
+def test_the_characters_and_locations_pickers_offer_every_familys_workflow():
+    from app.services.choices import family_workflows
+
+    sheets = family_workflows("character_sheet")
+    assert sheets[0] == "character_sheet" and {"character_sheet_sdxl", "character_sheet_flux"} <= set(sheets)
+    assert "character_sheet_flux_checkpoint" in sheets and "character_sheet_qwen" in sheets
+    places = family_workflows("background", "img2img_restyle")
+    assert places[:2] == ["background", "background_sdxl"] and "img2img_restyle_qwen" in places
+    assert len(places) == len(set(places))

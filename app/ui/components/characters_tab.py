@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...services.choices import family_workflows
 from ..context import UiContext
 from . import backend_notice, library_panel, workflow_form
 
@@ -12,7 +13,7 @@ def render(context: UiContext) -> None:
     workflow_form.render(
         context,
         "characters",
-        ["character_sheet"],
+        family_workflows("character_sheet"),  # one per model family; the form lists the backend's files
         intro="### Character sheet\nA turnaround and an expression sheet from a description (and a pose image). "
         "Results appear in the Queue tab.",
     )

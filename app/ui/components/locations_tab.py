@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...services.choices import family_workflows
 from ..context import UiContext
 from . import backend_notice, library_panel, workflow_form
 
@@ -12,7 +13,7 @@ def render(context: UiContext) -> None:
     workflow_form.render(
         context,
         "locations",
-        ["background", "img2img_restyle"],
+        family_workflows("background", "img2img_restyle"),  # one per model family; the form lists the backend's files
         intro="### Create a location\nA background from a description, or a photo redrawn in the comic's style. "
         "Results appear in the Queue tab.",
     )
