@@ -72,7 +72,43 @@ def check_script_text(text: str, kind: ScriptKind | None = None) -> ScriptCheck:
         book = parse_script(text, lines=lines) if kind == "script" else parse_book_data(text, kind=kind)
     except ScriptError as exc:
         return ScriptCheck(None, tuple(exc.issues))
+    layout_issues = tuple(_layout_issues(book, lines))
+    if layout_issues:  # a build would stop on that page: refuse before anything is queued
+        return ScriptCheck(None, layout_issues)
     return ScriptCheck(book, (), tuple(check_script(book, lines)))
+
+
+def _layout_issues(book: Book, lines: dict) -> list[ScriptIssue]:
+    """A page's `Layout:` that names no template, or one holding another number of panels."""
+    from ..comic.templates import load_templates
+
+    templates = load_templates()
+    issues = []
+    for index, page in enumerate(book.pages):
+        if not page.layout:
+            continue
+        line = int(lines.get(("pages", index, "layout")) or lines.get(("pages", index)) or 0)
+        template = templates.get(page.layout)
+        if template is None:
+            issues.append(
+                ScriptIssue(
+                    line,
+                    0,
+                    f"page {page.number} asks for layout {page.layout!r}, which is not a layout template",
+                    f"use one of {', '.join(sorted(templates))}, or remove the Layout line to let pages be laid out",
+                )
+            )
+        elif template.panel_count != len(page.panels):
+            issues.append(
+                ScriptIssue(
+                    line,
+                    0,
+                    f"page {page.number} uses layout {page.layout!r} with {template.panel_count} panel(s) "
+                    f"but has {len(page.panels)}",
+                    "pick another layout or remove the Layout line",
+                )
+            )
+    return issues
 
 
 def load_script_file(

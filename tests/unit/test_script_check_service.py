@@ -30,3 +30,15 @@ def test_empty_and_yaml_and_bad_json():
     assert check_script_text("title: T\npages: []\n", "yaml").ok
     bad = check_script_text('{"title": ', None)
     assert not bad.ok and "JSON" in bad.issues[0].message
+
+
+def test_a_layout_that_no_template_has_or_that_does_not_fit_stops_the_check_with_its_line():
+    script = "Title: T\n\nPAGE 1\nLayout: {layout}\n\nPANEL 1. A street.\n"
+    unknown = check_script_text(script.format(layout="single"))
+    assert not unknown.ok and [(i.line, i.message) for i in unknown.issues] == [
+        (4, "page 1 asks for layout 'single', which is not a layout template")
+    ]
+    assert "splash" in unknown.issues[0].hint
+    wrong_count = check_script_text(script.format(layout="three-tier"))
+    assert not wrong_count.ok and "with 3 panel(s) but has 1" in wrong_count.issues[0].message
+    assert check_script_text(script.format(layout="splash")).ok
