@@ -21,6 +21,7 @@ from ..comfy.events import Event
 from ..config import Timeouts
 from ..errors import InkframeError
 from ..provenance import facts_from_prompt
+from ..provenance.facts import FACE_SWAP
 from ..workflows import apply_overrides, load_workflow, parameter_schema, preflight, to_api
 from .provenance_service import stamp_output
 
@@ -51,12 +52,12 @@ class RunReport:
 KEEPS_TAGS = (".mp4", ".m4v", ".mov", ".mkv", ".webm")  # tests/unit/test_run_service_provenance.py checks each
 
 
-def tag_video(path: Path, workflow_name: str) -> list[str]:
+def tag_video(path: Path, workflow_name: str, operation: str | None = None) -> list[str]:
     """Provenance tags (tool, operation, date) in a video's container; a note when the file cannot take them."""
     from ..faceswap.safety import Provenance
     from ..media import MediaError, read_tags, retag
 
-    metadata = replace(Provenance.now(), operation=f"workflow {workflow_name}").as_metadata()
+    metadata = replace(Provenance.now(), operation=operation or f"workflow {workflow_name}").as_metadata()
     try:
         if not _mp4_tags(path, metadata):
             retag(path, metadata)  # ffmpeg keeps custom keys in these containers (MP4/MOV with use_metadata_tags):
@@ -84,6 +85,20 @@ def _mp4_tags(path: Path, metadata: dict[str, str]) -> bool:
     except (Mp4TagError, OSError, struct.error):
         return False
     return True
+
+
+def face_swap_tags(data: bytes) -> bytes:
+    """A face swap's PNG with the tool/operation/date tEXt chunks the app's own swaps carry (docs/faceswap.md);
+    ComfyUI's chunks are kept. Other formats are returned as they are (their credentials say the rest)."""
+    from ..faceswap.safety import Provenance
+    from ..provenance.formats import png_with_text
+
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        return data
+    metadata = Provenance.now().as_metadata()
+    for key in ("comment", "date", "operation", "tool"):
+        data = png_with_text(data, key, metadata[key])
+    return data
 
 
 def ensure_writable_dir(out_dir: Path) -> Path:
@@ -148,15 +163,22 @@ def run_workflow(
         report = preflight(prompt, object_info)
         if not report.ok:
             raise RunError(f"{workflow_path.name} cannot run on {client.base_url}: " + " ".join(report.sentences()))
+        facts = facts_from_prompt(prompt, workflow=workflow_path.name)
+        if facts.operation == FACE_SWAP and facts.consent is False:
+            from ..faceswap.safety import require_consent
+
+            require_consent(False)  # refused before anything is queued; the node refuses too
         extra_data = {"extra_pnginfo": {"workflow": workflow.raw}} if workflow.is_ui else None
         result = client.run(prompt, on_event=on_event, timeout=timeout, extra_data=extra_data)
     run = RunReport(prompt_id=result.prompt_id, backend=backend_url, comfyui_version=version)
     taken: set[Path] = set()
+    swap = facts.operation == FACE_SWAP
     for file in result.files:
-        path = write_atomic(unique_path(out_dir, output_filename(file), taken), file.data)
+        data = face_swap_tags(file.data) if swap and file.kind == "image" else file.data
+        path = write_atomic(unique_path(out_dir, output_filename(file), taken), data)
         if file.kind == "video":  # container tags first: signing comes last, or the credentials read as tampered
-            run.notes.extend(tag_video(path, workflow_path.stem))
-        stamp_output(path, facts_from_prompt(prompt, workflow=workflow_path.name))  # C2PA Content Credentials
+            run.notes.extend(tag_video(path, workflow_path.stem, FACE_SWAP if swap else None))
+        stamp_output(path, facts)  # C2PA Content Credentials
         run.outputs.append(SavedOutput(path, file.node_id, file.kind, file.source))
     run.app_overhead_ms = _app_overhead_ms(result, started)
     sidecar = {

@@ -1,8 +1,11 @@
 """Face-swap nodes: swap, restore, analyse. Thin: app/faceswap does the work through `adapter.lib`.
 
 Models are read from ComfyUI's models folder (the manifest's folders are in its layout); they load on the
-first run, never at import. Consent is a required switch, and the NSFW gate (nudenet's shipped model)
-always checks the results.
+first run, never at import. The studio's `faceswap` settings apply here as in the app: the manifest that lists
+the files and their sha256 (`faceswap.manifest`), the detector (`faceswap.detector`: insightface's det_10g.onnx
+when present, else mediapipe's shipped BlazeFace) and onnxruntime's providers/threads; they are read from the
+studio's config (config.yaml, or $INKFRAME_CONFIG, and INKFRAME__FACESWAP__* variables in ComfyUI's environment).
+Consent is a required switch, and the NSFW gate (nudenet's shipped model) always checks the results.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ from .. import adapter
 CATEGORY = "Inkframe/Face"
 
 
-def _manifest() -> Path:
-    return adapter.find_app_dir().parent / "models" / "manifest.yaml"
+def _settings() -> Any:
+    """The studio's `faceswap` config section (read once per engine load)."""
+    config = adapter.lib("config").load_config()
+    return config, config.faceswap
 
 
 _LOCK = threading.Lock()
@@ -42,15 +47,16 @@ def _models_root() -> Path:
 def _engine(enhancer: bool, genderage: bool = False) -> Any:
     fs = _fs()
     with _LOCK:
-        if "catalog" not in _CACHE:
-            _CACHE["catalog"] = fs.catalog_from_manifest(_manifest(), _models_root())
         key = ("engine", enhancer, genderage)
         if key not in _CACHE:
+            config, settings = _settings()
+            if "catalog" not in _CACHE:
+                _CACHE["catalog"] = fs.catalog_from_manifest(config.resolve(settings.manifest), _models_root())
             parts = fs.load_parts(
                 _CACHE["catalog"],
                 dict(fs.ROLE_DEFAULTS),
-                fs.RuntimeSettings(),
-                "auto",
+                fs.RuntimeSettings(providers=settings.providers, threads=settings.threads),
+                settings.detector,
                 enhancer=enhancer,
                 genderage=genderage,
             )

@@ -1,0 +1,144 @@
+"""The face built-ins run end to end on a live stock ComfyUI through the app's run path (run_workflow):
+faceswap_image and faceswap_video (Inkframe's own InkframeFaceSwap node, + VideoHelperSuite for the video) and
+upscale_face_restore (ComfyUI-ReActor's ReActorRestoreFace between core upscale nodes).
+
+Models: see tests/integration/faceswap_fixtures.py (face swap) and pack_builders/build_face_restore.py (ReActor).
+Faces are found for real: mediapipe's shipped BlazeFace on scikit-image's astronaut photo. The swap's output must be
+a decodable image/video of the target's size (and frame count/fps), changed inside the face and kept outside it, and
+carry the face-swap provenance the docs promise (tool/operation tags, C2PA edit with consent confirmed); a run without
+consent is refused by the app before queueing, and by the node when the graph is posted straight to ComfyUI.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from app.config import Timeouts
+from app.services.run_service import run_workflow
+from app.workflows import resolve_workflow
+
+from .faceswap_fixtures import FACE_IMPORTS, missing_modules, place_faceswap_models, start_face_server
+from .family_fixtures import comfy_env
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(1800)]
+TIMEOUTS = Timeouts(connect=5, read=120, upload=60, prompt=1500, ready=300)
+TARGET_SIZE = 256  # the target picture / clip (square)
+FACE_BOX = (slice(40, 100), slice(85, 140))  # the astronaut's face in the 256 x 256 target (rows, columns)
+
+
+def _needs(modules: tuple[str, ...]) -> Path:
+    env = comfy_env()
+    if env is None:
+        pytest.skip("set COMFYUI_PATH and COMFYUI_PYTHON to run the face built-ins on a live ComfyUI")
+    missing = missing_modules(env[1], modules)
+    if missing:
+        pytest.skip(
+            f"ComfyUI's python {env[1]} lacks {', '.join(missing)}: install the face nodes' requirements there "
+            "(docs/testing.md, 'Face built-ins')"
+        )
+    return env[1]
+
+
+def _astronaut() -> np.ndarray:
+    from tests.modelkit import astronaut
+
+    return astronaut()
+
+
+def _target() -> np.ndarray:
+    """The astronaut photo at 256 x 256: its face (found by BlazeFace) is the one replaced."""
+    return np.asarray(Image.fromarray(_astronaut()).resize((TARGET_SIZE, TARGET_SIZE), Image.LANCZOS))
+
+
+def _upload(server_url: str, path: Path) -> str:
+    from app.comfy import ComfyClient
+
+    with ComfyClient(server_url, timeouts=TIMEOUTS) as client:
+        reference = client.upload_image(path).reference
+        client.object_info(refresh=True)  # the upload joins LoadImage's list
+    return reference
+
+
+@pytest.fixture(scope="module")
+def face_server(tmp_path_factory):
+    _needs(FACE_IMPORTS)
+    workdir = tmp_path_factory.mktemp("faceswap")
+    manifest = place_faceswap_models(workdir / "base")
+    server = start_face_server(workdir, TIMEOUTS, env={"INKFRAME__FACESWAP__MANIFEST": str(manifest)})
+    try:
+        yield server, workdir
+    finally:
+        server.stop()
+
+
+def test_faceswap_image_swaps_the_face_with_provenance(face_server) -> None:
+    from app.faceswap.safety import read_image_provenance
+    from app.services.provenance_service import describe
+
+    server, workdir = face_server
+    Image.fromarray(_astronaut()).save(workdir / "source_face.png")
+    target = _target()
+    Image.fromarray(target).save(workdir / "target.png")
+    source, picture = _upload(server.url, workdir / "source_face.png"), _upload(server.url, workdir / "target.png")
+    started = time.monotonic()
+    report = run_workflow(
+        resolve_workflow("faceswap_image"),
+        [f"source_face={source}", f"target_image={picture}", "i_have_consent=true"],
+        workdir / "out_image",
+        server.url,
+        timeouts=TIMEOUTS,
+    )
+    elapsed = time.monotonic() - started
+    images = [o.path for o in report.outputs if o.kind == "image"]
+    assert len(images) == 1, [o.path.name for o in report.outputs]
+    with Image.open(images[0]) as image:
+        assert image.format == "PNG" and image.size == (TARGET_SIZE, TARGET_SIZE)
+        swapped = np.asarray(image.convert("RGB")).astype(int)
+    face_change = np.abs(swapped[FACE_BOX] - target[FACE_BOX].astype(int)).mean()
+    outside = np.abs(swapped[200:, :] - target[200:, :].astype(int)).mean()
+    assert face_change > 3.0 and outside < 1.0, (face_change, outside)  # the face was replaced, nothing else
+    tags = read_image_provenance(images[0])
+    assert tags.get("tool") == "Inkframe Studio" and tags.get("operation") == "face swap" and tags.get("date")
+    credentials = describe(images[0])
+    assert "c2pa.edited" in credentials.actions, credentials
+    assert credentials.generation.get("operation") == "face swap"
+    assert credentials.generation.get("consent_confirmed") is True
+    assert credentials.generation.get("workflow") == "faceswap_image.json"
+    assert credentials.generation.get("inputs") == "source_face.png, target.png", credentials.generation
+    print(f"\n[faceswap_image] {elapsed:.1f} s, face change {face_change:.1f}, outside {outside:.2f}")
+    print(f"app overhead {report.app_overhead_ms:.0f} ms, notes {report.notes}")
+
+
+def test_faceswap_without_consent_is_refused(face_server) -> None:
+    """Refused by the app before anything is queued, and by the node itself when the graph is posted directly."""
+    from app.comfy import ComfyClient, ExecutionError
+    from app.faceswap import ConsentRequired
+    from app.workflows import load_workflow, to_api
+
+    server, workdir = face_server
+    Image.fromarray(_target()).save(workdir / "consent_target.png")
+    picture = _upload(server.url, workdir / "consent_target.png")
+    out = workdir / "out_refused"
+    with pytest.raises(ConsentRequired, match="consented"):
+        run_workflow(
+            resolve_workflow("faceswap_image"),
+            [f"source_face={picture}", f"target_image={picture}", "i_have_consent=false"],
+            out,
+            server.url,
+            timeouts=TIMEOUTS,
+        )
+    assert not out.exists() or not list(out.iterdir())
+    with ComfyClient(server.url, timeouts=TIMEOUTS) as client:
+        prompt = to_api(load_workflow(resolve_workflow("faceswap_image")), client.object_info(), purpose="run")
+        for node in prompt.values():
+            if node["class_type"] == "LoadImage":
+                node["inputs"]["image"] = picture
+            if node["class_type"] == "InkframeFaceSwap":
+                assert node["inputs"]["i_have_consent"] is False
+        with pytest.raises(ExecutionError, match="consented"):
+            client.run(prompt)

@@ -1,0 +1,110 @@
+"""A face swap made by a ComfyUI graph (InkframeFaceSwap) says so like the app's own swaps: operation, consent,
+tool/operation/date tags; a graph without consent is refused before it is queued (the live run is in
+tests/integration/test_faceswap_workflows_live.py)."""
+
+from __future__ import annotations
+
+import io
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from app.faceswap import ConsentRequired
+from app.faceswap.safety import read_image_provenance
+from app.media import EncodeOptions, encode_frames, read_tags
+from app.provenance import facts_from_prompt
+from app.provenance.formats import png_text
+from app.services import run_service
+from app.services.run_service import face_swap_tags, tag_video
+
+
+def _prompt(consent: object) -> dict:
+    return {
+        "1": {"class_type": "LoadImage", "inputs": {"image": "me.png"}},
+        "6": {"class_type": "LoadImage", "inputs": {"image": "sub/target.png"}},
+        "7": {
+            "class_type": "InkframeFaceSwap",
+            "inputs": {"source": ["1", 0], "target": ["6", 0], "i_have_consent": consent},
+        },
+        "8": {"class_type": "SaveImage", "inputs": {"images": ["7", 0]}},
+    }
+
+
+@pytest.mark.parametrize("consent,expected", [(True, True), (False, False), (["9", 0], None)])
+def test_a_face_swap_graph_is_a_face_swap_with_its_consent(consent, expected):
+    facts = facts_from_prompt(_prompt(consent), workflow="workflows/faceswap_image.json")
+    assert (facts.kind, facts.operation, facts.consent) == ("edited", "face swap", expected)
+    assert facts.workflow == "faceswap_image.json" and facts.extra["inputs"] == "me.png, target.png"
+
+
+def test_other_graphs_say_nothing_about_consent():
+    facts = facts_from_prompt({"3": {"class_type": "KSampler", "inputs": {"seed": 5}}})
+    assert (facts.operation, facts.consent, facts.seed) == ("generate", None, 5)
+
+
+def test_face_swap_pngs_get_the_tags_and_keep_comfyuis_chunks():
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("prompt", '{"7": {}}')
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (1, 2, 3)).save(buffer, format="PNG", pnginfo=info)
+    tagged = face_swap_tags(buffer.getvalue())
+    text = png_text(tagged)
+    assert text["prompt"] == '{"7": {}}' and text["tool"] == "Inkframe Studio" and text["operation"] == "face swap"
+    assert text["date"] and "operation=face swap" in text["comment"]
+    assert np.asarray(Image.open(io.BytesIO(tagged))).tolist() == np.asarray(Image.open(buffer)).tolist()
+    assert face_swap_tags(b"\xff\xd8\xff not a png") == b"\xff\xd8\xff not a png"
+
+
+def test_a_graph_face_swap_video_is_tagged_as_a_face_swap(tmp_path):
+    video = encode_frames(
+        (np.full((16, 16, 3), 9 * i, np.uint8) for i in range(4)),
+        tmp_path / "faceswap_video_00001.webm",
+        EncodeOptions(codec="webm", fps=Fraction(8)),
+    )
+    assert tag_video(video, "faceswap_video", "face swap") == []
+    assert read_tags(video)["operation"] == "face swap"
+
+
+def test_a_graph_without_consent_is_refused_before_it_is_queued(tmp_path, monkeypatch):
+    queued = []
+
+    class Client:
+        base_url = "http://127.0.0.1:1"
+
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def run(self, *args, **kwargs):
+            queued.append(args)
+
+    monkeypatch.setattr(run_service, "ComfyClient", Client)
+    monkeypatch.setattr(run_service, "comfyui_version", lambda client: "0.3.64")
+    monkeypatch.setattr(run_service, "load_workflow", lambda path: type("W", (), {"is_ui": False, "raw": {}})())
+    monkeypatch.setattr(Client, "object_info", lambda self: {}, raising=False)
+    monkeypatch.setattr(Client, "frontend_version", lambda self: None, raising=False)
+    monkeypatch.setattr(run_service, "to_api", lambda *a, **k: _prompt(False))
+    monkeypatch.setattr(run_service, "parameter_schema", lambda *a, **k: None)
+    monkeypatch.setattr(run_service, "apply_overrides", lambda prompt, *a: prompt)
+    monkeypatch.setattr(run_service, "preflight", lambda *a: type("R", (), {"ok": True})())
+    with pytest.raises(ConsentRequired, match="consented"):
+        run_service.run_workflow(tmp_path / "faceswap_image.json", [], tmp_path / "out", Client.base_url)
+    assert queued == [] and list((tmp_path / "out").iterdir()) == []
+
+
+def test_the_image_tags_read_back_like_the_apps_own_swaps(tmp_path):
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(buffer, format="PNG")
+    path = tmp_path / "swap.png"
+    path.write_bytes(face_swap_tags(buffer.getvalue()))
+    tags = read_image_provenance(path)
+    assert tags["tool"] == "Inkframe Studio" and tags["operation"] == "face swap"
