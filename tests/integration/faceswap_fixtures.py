@@ -123,3 +123,92 @@ def start_face_server(
     )
     server.start()
     return server
+
+
+REACTOR = "ComfyUI-ReActor"
+REACTOR_IMPORTS = ("segment_anything", "onnxruntime", "scipy", "cv2", "transformers", "torchvision")
+
+
+def reactor_pack_folder(checkout: Path, workdir: Path) -> Path:
+    """A packs folder holding ReActor as a folder of links to its checkout, with its own copy of `__init__.py`.
+
+    ReActor's facexlib copy keeps its detector and parser weights in `<pack>/../../models/facedetection` (the
+    ComfyUI models folder of a normal install), computed from where Python imports the pack; the copied
+    `__init__.py` makes that workdir/models/facedetection instead of a folder beside the shared checkout."""
+    folder = workdir / "packs" / REACTOR
+    folder.mkdir(parents=True, exist_ok=True)
+    for child in checkout.iterdir():
+        if child.name in (".git", "__init__.py") or (folder / child.name).exists():
+            continue
+        (folder / child.name).symlink_to(child, target_is_directory=child.is_dir())
+    (folder / "__init__.py").write_bytes((checkout / "__init__.py").read_bytes())
+    return folder.parent
+
+
+def place_face_restore_models(built: Path, workdir: Path) -> None:
+    """The upscale_face_restore files where ComfyUI and ReActor look for them (see reactor_pack_folder)."""
+    from tests.modelkit import build_gfpgan
+
+    models = workdir / "base" / "models"
+    place(models, "upscale_models", "RealESRGAN_x4plus.pth", built / "upscale_models" / "RealESRGAN_x4plus.pth")
+    place(models, "facerestore_models", "GFPGANv1.4.pth", build_gfpgan())
+    for name in ("detection_Resnet50_Final.pth", "parsing_parsenet.pth"):
+        place(workdir / "models", "facedetection", name, built / "facedetection" / name)
+
+
+NMS_KERNEL = """
+
+# Inkframe test addition (tests/integration/faceswap_fixtures.py): a CPU kernel for torchvision::nms in plain torch
+# (greedy, boxes x1 y1 x2 y2, indices by decreasing score: the contract of torchvision's C++ kernel), for packs that
+# call torchvision.ops.nms on a machine where torchvision's compiled ops cannot load next to the CPU torch.
+def _inkframe_nms(dets, scores, iou_threshold):
+    import torch
+
+    order = scores.argsort(descending=True)
+    x1, y1, x2, y2 = dets[:, 0], dets[:, 1], dets[:, 2], dets[:, 3]
+    areas = (x2 - x1) * (y2 - y1)
+    suppressed = torch.zeros(dets.shape[0], dtype=torch.bool)
+    keep = []
+    for i in order.tolist():
+        if suppressed[i]:
+            continue
+        keep.append(i)
+        w = (torch.minimum(x2[i], x2) - torch.maximum(x1[i], x1)).clamp(min=0)
+        h = (torch.minimum(y2[i], y2) - torch.maximum(y1[i], y1)).clamp(min=0)
+        inter = w * h
+        suppressed |= inter / (areas[i] + areas - inter) > iou_threshold
+    return torch.tensor(keep, dtype=torch.int64)
+
+
+class _InkframeNmsKernel:
+    def find_spec(self, name, path=None, target=None):
+        if name == "torchvision.ops":  # torchvision.extension is loaded and the nms schema declared by now
+            sys.meta_path.remove(self)
+            import torch
+
+            extension = sys.modules["torchvision.extension"]
+            if not extension._has_ops():
+                library = torch.library.Library("torchvision", "IMPL")
+                library.impl("nms", _inkframe_nms, "CPU")
+                sys.modules["_inkframe_torchvision_nms"] = library
+                # torchvision.ops checks for its compiled ops before each call; the other ops, still missing,
+                # then fail naming the operator instead
+                extension._assert_has_ops = lambda: None
+        return None
+
+
+sys.meta_path.insert(0, _InkframeNmsKernel())
+"""
+
+
+def nms_kernel_env(python: Path, workdir: Path) -> dict[str, str]:
+    """{} when torchvision's ops load in `python`; else a PYTHONPATH whose sitecustomize is the studio's schema shim
+    (app/comfy/torch_shim.py) plus a plain-torch CPU kernel for torchvision::nms (test-only, docs/testing.md)."""
+    from app.comfy.torch_shim import SHIM, needs_shim
+
+    if not needs_shim(python):
+        return {}
+    folder = workdir / "torchvision_nms_shim"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "sitecustomize.py").write_text(SHIM + NMS_KERNEL, encoding="utf-8")
+    return {"PYTHONPATH": str(folder)}

@@ -57,6 +57,16 @@ MODELS: dict[str, PackModels] = {
         ("ComfyUI-AnimateDiff-Evolved",),
     ),
     "svd": PackModels("svd", {"checkpoint": f"checkpoints/{_name('svd-xt-layout')}"}, ()),
+    # names fixed by upscale_face_restore.json and ReActor/facexlib (which look for these exact files)
+    "face_restore": PackModels(
+        "face_restore",
+        {
+            "upscaler": "upscale_models/RealESRGAN_x4plus.pth",
+            "detector": "facedetection/detection_Resnet50_Final.pth",
+            "parser": "facedetection/parsing_parsenet.pth",
+        },
+        ("ComfyUI-ReActor",),
+    ),
 }
 
 

@@ -196,3 +196,52 @@ def test_faceswap_video_swaps_every_frame(face_server) -> None:
     per_frame = [(round(face), round(outside, 1)) for face, outside in changes]
     print(f"\n[faceswap_video] {elapsed:.1f} s, face/outside change per frame {per_frame}")
     print(f"app overhead {report.app_overhead_ms:.0f} ms, notes {report.notes}")
+
+
+def test_upscale_face_restore_with_reactor(tmp_path: Path) -> None:
+    """LoadImage -> UpscaleModelLoader/ImageUpscaleWithModel (4x) -> ReActorRestoreFace (RetinaFace-R50 + GFPGAN 1.4)
+    -> ImageScaleBy (0.5) -> SaveImage: a 64 x 64 picture comes out 128 x 128."""
+    from .faceswap_fixtures import (
+        REACTOR,
+        REACTOR_IMPORTS,
+        nms_kernel_env,
+        place_face_restore_models,
+        reactor_pack_folder,
+    )
+    from .pack_fixtures import pack_models_dir
+
+    python = _needs(REACTOR_IMPORTS)
+    root, why_not = packs_dir((REACTOR,))
+    if root is None:
+        pytest.skip(why_not)
+    built = pack_models_dir("face_restore", root)
+    place_face_restore_models(built, tmp_path)
+    packs = reactor_pack_folder(root / REACTOR, tmp_path)
+    # RetinaFace calls torchvision.ops.nms, whose compiled kernel does not load next to a CPU torch here
+    server = start_face_server(tmp_path, TIMEOUTS, packs=packs, env=nms_kernel_env(python, tmp_path))
+    try:
+        small = Image.fromarray(_astronaut()).resize((64, 64), Image.LANCZOS)
+        small.save(tmp_path / "small.png")
+        picture = _upload(server.url, tmp_path / "small.png")
+        started = time.monotonic()
+        report = run_workflow(
+            resolve_workflow("upscale_face_restore"),
+            [f"image={picture}", "scale=0.5", "face_restore_strength=0.8"],
+            tmp_path / "out",
+            server.url,
+            timeouts=TIMEOUTS,
+        )
+        elapsed = time.monotonic() - started
+    finally:
+        server.stop()
+    images = [o.path for o in report.outputs if o.kind == "image"]
+    assert len(images) == 1, [o.path.name for o in report.outputs]
+    with Image.open(images[0]) as image:
+        assert image.format == "PNG" and image.size == (128, 128)
+        pixels = np.asarray(image.convert("RGB"))
+    expected = np.asarray(small.resize((128, 128), Image.NEAREST)).astype(int)
+    difference = np.abs(pixels.astype(int) - expected).mean()
+    assert pixels.std() > 20 and difference < 25, (pixels.std(), difference)  # the picture went through, 2x
+    print(
+        f"\n[upscale_face_restore] {elapsed:.1f} s, app overhead {report.app_overhead_ms:.0f} ms, notes {report.notes}"
+    )
