@@ -239,9 +239,10 @@ def test_upscale_face_restore_with_reactor(tmp_path: Path) -> None:
     with Image.open(images[0]) as image:
         assert image.format == "PNG" and image.size == (128, 128)
         pixels = np.asarray(image.convert("RGB"))
-    expected = np.asarray(small.resize((128, 128), Image.NEAREST)).astype(int)
-    difference = np.abs(pixels.astype(int) - expected).mean()
-    assert pixels.std() > 20 and difference < 25, (pixels.std(), difference)  # the picture went through, 2x
-    print(
-        f"\n[upscale_face_restore] {elapsed:.1f} s, app overhead {report.app_overhead_ms:.0f} ms, notes {report.notes}"
-    )
+    expected = np.asarray(small.resize((128, 128), Image.NEAREST)).astype(int)  # the upscaler is near-identity
+    difference = np.abs(pixels.astype(int) - expected).mean(axis=2)
+    kept, restored = float((difference < 30).mean()), float((difference > 60).mean())
+    # the picture went through at 2x, and the one face RetinaFace reports was replaced by (random) GFPGAN output
+    assert kept > 0.4 and restored > 0.05, (kept, restored)
+    print(f"\n[upscale_face_restore] {elapsed:.1f} s, kept {kept:.2f}, restored {restored:.2f}")
+    print(f"app overhead {report.app_overhead_ms:.0f} ms, notes {report.notes}")
