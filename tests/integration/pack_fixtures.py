@@ -48,16 +48,7 @@ def _name(what: str, suffix: str = "safetensors") -> str:
 
 
 MODELS: dict[str, PackModels] = {
-    "animatediff": PackModels(
-        "animatediff",
-        {
-            "checkpoint": f"checkpoints/{_name('sd15-full-layout')}",
-            "motion_module": f"animatediff_models/{_name('mm_sd_v15_v2')}",
-        },
-        ("ComfyUI-AnimateDiff-Evolved",),
-    ),
-    "svd": PackModels("svd", {"checkpoint": f"checkpoints/{_name('svd-xt-layout')}"}, ()),
-    # names fixed by upscale_face_restore.json and ReActor/facexlib (which look for these exact files)
+    # upscale_face_restore (pack_builders/build_face_restore.py): names fixed by the workflow and ReActor's facexlib
     "face_restore": PackModels(
         "face_restore",
         {
@@ -67,6 +58,15 @@ MODELS: dict[str, PackModels] = {
         },
         ("ComfyUI-ReActor",),
     ),
+    "animatediff": PackModels(
+        "animatediff",
+        {
+            "checkpoint": f"checkpoints/{_name('sd15-full-layout')}",
+            "motion_module": f"animatediff_models/{_name('mm_sd_v15_v2')}",
+        },
+        ("ComfyUI-AnimateDiff-Evolved",),
+    ),
+    "svd": PackModels("svd", {"checkpoint": f"checkpoints/{_name('svd-xt-layout')}"}, ()),
 }
 
 
