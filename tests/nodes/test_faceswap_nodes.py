@@ -136,3 +136,23 @@ def test_swap_node_follows_the_studios_faceswap_settings(tmp_path, monkeypatch):
     fs = adapter.lib("faceswap")
     with pytest.raises(fs.ModelFileError, match="missing.yaml cannot be read"):
         nodes._engine(False)
+
+
+def test_models_are_found_in_comfyuis_folder_or_the_extra_path_that_has_them(tmp_path, monkeypatch):
+    """A ComfyUI started by the studio reads the studio's models/ through extra_model_paths.yaml."""
+    import types
+
+    own, studio = tmp_path / "ComfyUI" / "models", tmp_path / "studio" / "models"
+    (studio / "insightface").mkdir(parents=True)
+    own.mkdir(parents=True)
+    fake = types.SimpleNamespace(
+        models_dir=str(own),
+        folder_names_and_paths={"insightface": ([str(studio / "insightface")], set())},
+        get_folder_paths=lambda name: [str(studio / "insightface")],
+    )
+    monkeypatch.setitem(sys.modules, "folder_paths", fake)
+    assert nodes._models_root() == studio
+    (own / "insightface").mkdir()
+    assert nodes._models_root() == own  # ComfyUI's own folder first when it has them
+    fake.folder_names_and_paths = {}
+    assert nodes._models_root() == own
