@@ -74,6 +74,19 @@ def save_image(rgb: np.ndarray, path: Path, provenance: Provenance) -> Path:
     return path
 
 
+def tag_png(data: bytes, provenance: Provenance) -> bytes:
+    """PNG bytes with the tEXt chunks `save_image` writes, other chunks (ComfyUI's prompt/workflow) kept: a face swap
+    made by a ComfyUI graph says what it is like the app's own; bytes that are not a PNG are returned as they are."""
+    from ..provenance.formats import png_with_text
+
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        return data
+    meta = provenance.as_metadata()
+    for key in ("comment", "date", "operation", "tool"):  # each goes in first: tool, operation, date, comment
+        data = png_with_text(data, key, meta[key])
+    return data
+
+
 def read_image_provenance(path: Path) -> dict[str, str]:
     from PIL import Image
 

@@ -87,18 +87,11 @@ def _mp4_tags(path: Path, metadata: dict[str, str]) -> bool:
     return True
 
 
-def face_swap_tags(data: bytes) -> bytes:
-    """A face swap's PNG with the tool/operation/date tEXt chunks the app's own swaps carry (docs/faceswap.md);
-    ComfyUI's chunks are kept. Other formats are returned as they are (their credentials say the rest)."""
-    from ..faceswap.safety import Provenance
-    from ..provenance.formats import png_with_text
+def _face_swap_png(data: bytes) -> bytes:
+    """The tool/operation/date PNG chunks of the app's own swaps (docs/faceswap.md), ComfyUI's chunks kept."""
+    from ..faceswap.safety import Provenance, tag_png  # cv2 on import: only for face swaps
 
-    if data[:8] != b"\x89PNG\r\n\x1a\n":
-        return data
-    metadata = Provenance.now().as_metadata()
-    for key in ("comment", "date", "operation", "tool"):
-        data = png_with_text(data, key, metadata[key])
-    return data
+    return tag_png(data, Provenance.now())
 
 
 def ensure_writable_dir(out_dir: Path) -> Path:
@@ -174,7 +167,7 @@ def run_workflow(
     taken: set[Path] = set()
     swap = facts.operation == FACE_SWAP
     for file in result.files:
-        data = face_swap_tags(file.data) if swap and file.kind == "image" else file.data
+        data = _face_swap_png(file.data) if swap and file.kind == "image" else file.data
         path = write_atomic(unique_path(out_dir, output_filename(file), taken), data)
         if file.kind == "video":  # container tags first: signing comes last, or the credentials read as tampered
             run.notes.extend(tag_video(path, workflow_path.stem, FACE_SWAP if swap else None))

@@ -12,12 +12,12 @@ import pytest
 from PIL import Image
 
 from app.faceswap import ConsentRequired
-from app.faceswap.safety import read_image_provenance
+from app.faceswap.safety import Provenance, read_image_provenance, tag_png
 from app.media import EncodeOptions, encode_frames, read_tags
 from app.provenance import facts_from_prompt
 from app.provenance.formats import png_text
 from app.services import run_service
-from app.services.run_service import face_swap_tags, tag_video
+from app.services.run_service import tag_video
 
 
 def _prompt(consent: object) -> dict:
@@ -51,12 +51,12 @@ def test_face_swap_pngs_get_the_tags_and_keep_comfyuis_chunks():
     info.add_text("prompt", '{"7": {}}')
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8), (1, 2, 3)).save(buffer, format="PNG", pnginfo=info)
-    tagged = face_swap_tags(buffer.getvalue())
+    tagged = tag_png(buffer.getvalue(), Provenance.now())
     text = png_text(tagged)
     assert text["prompt"] == '{"7": {}}' and text["tool"] == "Inkframe Studio" and text["operation"] == "face swap"
     assert text["date"] and "operation=face swap" in text["comment"]
     assert np.asarray(Image.open(io.BytesIO(tagged))).tolist() == np.asarray(Image.open(buffer)).tolist()
-    assert face_swap_tags(b"\xff\xd8\xff not a png") == b"\xff\xd8\xff not a png"
+    assert tag_png(b"\xff\xd8\xff not a png", Provenance.now()) == b"\xff\xd8\xff not a png"
 
 
 def test_a_graph_face_swap_video_is_tagged_as_a_face_swap(tmp_path):
@@ -105,6 +105,34 @@ def test_the_image_tags_read_back_like_the_apps_own_swaps(tmp_path):
     buffer = io.BytesIO()
     Image.new("RGB", (4, 4)).save(buffer, format="PNG")
     path = tmp_path / "swap.png"
-    path.write_bytes(face_swap_tags(buffer.getvalue()))
+    path.write_bytes(tag_png(buffer.getvalue(), Provenance.now()))
     tags = read_image_provenance(path)
     assert tags["tool"] == "Inkframe Studio" and tags["operation"] == "face swap"
+
+
+def test_queue_outputs_of_a_face_swap_graph_are_tagged_and_credited(tmp_path):
+    """The UI queue's path (JobRunner.save_outputs) reads the prompt ComfyUI put in the PNG."""
+    import json
+    from dataclasses import dataclass
+
+    from PIL import PngImagePlugin
+
+    from app.jobs.runner_follow import save_outputs
+    from app.provenance import read_credentials
+
+    @dataclass
+    class File:
+        node_id: str
+        filename: str
+        kind: str
+        data: bytes
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("prompt", json.dumps(_prompt(True)))
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16), (9, 9, 9)).save(buffer, "PNG", pnginfo=info)
+    (saved,) = save_outputs([File("8", "faceswap_00001_.png", "image", buffer.getvalue())], "job1", tmp_path)
+    tags = read_image_provenance(tmp_path / saved.path)
+    assert tags["tool"] == "Inkframe Studio" and tags["operation"] == "face swap" and "prompt" in tags
+    generation = read_credentials(tmp_path / saved.path).generation
+    assert generation["operation"] == "face swap" and generation["consent_confirmed"] is True
