@@ -29,7 +29,7 @@ from .pack_fixtures import custom_nodes_dir, packs_dir
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(1800)]
 TIMEOUTS = Timeouts(connect=5, read=120, upload=60, prompt=1500, ready=300)
 TARGET_SIZE = 256  # the target picture / clip (square)
-FRAMES, FPS = 5, 10  # the target clip (GFPGAN at 512 x 512 costs ~25 s a frame on 2 loaded cores)
+FRAMES, FPS = 5, 10  # the target clip (GFPGAN at 512 x 512 costs ~30 s a frame on 2 loaded cores)
 VHS = ("ComfyUI-VideoHelperSuite",)
 FACE_BOX = (slice(40, 100), slice(85, 140))  # the astronaut's face in the 256 x 256 target (rows, columns)
 
@@ -76,9 +76,8 @@ def face_server(tmp_path_factory):
     root, why_not = packs_dir(VHS)
     packs = custom_nodes_dir(root, VHS, workdir) if root else None
     server = start_face_server(workdir, TIMEOUTS, packs=packs, env={"INKFRAME__FACESWAP__MANIFEST": str(manifest)})
-    server.why_no_vhs = why_not
     try:
-        yield server, workdir
+        yield server, workdir, why_not
     finally:
         server.stop()
 
@@ -87,7 +86,7 @@ def test_faceswap_image_swaps_the_face_with_provenance(face_server) -> None:
     from app.faceswap.safety import read_image_provenance
     from app.services.provenance_service import describe
 
-    server, workdir = face_server
+    server, workdir, _ = face_server
     Image.fromarray(_astronaut()).save(workdir / "source_face.png")
     target = _target()
     Image.fromarray(target).save(workdir / "target.png")
@@ -127,7 +126,7 @@ def test_faceswap_without_consent_is_refused(face_server) -> None:
     from app.faceswap import ConsentRequired
     from app.workflows import load_workflow, to_api
 
-    server, workdir = face_server
+    server, workdir, _ = face_server
     Image.fromarray(_target()).save(workdir / "consent_target.png")
     picture = _upload(server.url, workdir / "consent_target.png")
     out = workdir / "out_refused"
@@ -159,9 +158,9 @@ def test_faceswap_video_swaps_every_frame(face_server) -> None:
     from app.media import probe, read_tags
     from tests.modelkit import ffmpeg_available, make_face_clip
 
-    server, workdir = face_server
-    if server.why_no_vhs:
-        pytest.skip(server.why_no_vhs)
+    server, workdir, why_no_vhs = face_server
+    if why_no_vhs:
+        pytest.skip(why_no_vhs)
     if not ffmpeg_available():
         pytest.skip("ffmpeg and ffprobe are needed to make the target clip")
     Image.fromarray(_astronaut()).save(workdir / "video_source_face.png")
