@@ -48,6 +48,11 @@ class Provenance:
         text = f"tool={self.tool}; operation={self.operation}; date={self.date}"
         return {"tool": self.tool, "operation": self.operation, "date": self.date, "comment": text, "description": text}
 
+    def png_texts(self) -> dict[str, str]:
+        """The tEXt chunks of a PNG result, in the order `save_image` writes them."""
+        meta = self.as_metadata()
+        return {key: meta[key] for key in ("tool", "operation", "date", "comment")}
+
 
 def save_image(rgb: np.ndarray, path: Path, provenance: Provenance) -> Path:
     """Save an RGB result as PNG (tEXt chunks) or JPEG/WebP (EXIF ImageDescription + Software)."""
@@ -59,8 +64,8 @@ def save_image(rgb: np.ndarray, path: Path, provenance: Provenance) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".png":
         info = PngImagePlugin.PngInfo()
-        for key in ("tool", "operation", "date", "comment"):
-            info.add_text(key, meta[key])
+        for key, value in provenance.png_texts().items():
+            info.add_text(key, value)
         image.save(path, pnginfo=info)
     elif suffix in (".jpg", ".jpeg", ".webp"):
         exif = Image.Exif()
@@ -72,19 +77,6 @@ def save_image(rgb: np.ndarray, path: Path, provenance: Provenance) -> Path:
             f"{path} has the extension {suffix or '(none)'}; image results are saved as .png, .jpg or .webp."
         )
     return path
-
-
-def tag_png(data: bytes, provenance: Provenance) -> bytes:
-    """PNG bytes with the tEXt chunks `save_image` writes, other chunks (ComfyUI's prompt/workflow) kept: a face swap
-    made by a ComfyUI graph says what it is like the app's own; bytes that are not a PNG are returned as they are."""
-    from ..provenance.formats import png_with_text
-
-    if data[:8] != b"\x89PNG\r\n\x1a\n":
-        return data
-    meta = provenance.as_metadata()
-    for key in ("comment", "date", "operation", "tool"):  # each goes in first: tool, operation, date, comment
-        data = png_with_text(data, key, meta[key])
-    return data
 
 
 def read_image_provenance(path: Path) -> dict[str, str]:

@@ -33,9 +33,10 @@ def safe_name_part(text: str, fallback: str = "x", max_chars: int = 64) -> str:
 
 def _face_swap_png(data: bytes) -> bytes:
     """The tool/operation/date PNG chunks of the app's own swaps (docs/faceswap.md), ComfyUI's chunks kept."""
-    from app.faceswap.safety import Provenance, tag_png  # cv2 on import: only for face swaps
+    from app.faceswap.safety import Provenance  # cv2 on import: only for face swaps
+    from app.provenance.formats import png_with_texts
 
-    return tag_png(data, Provenance.now())
+    return png_with_texts(data, Provenance.now().png_texts())
 
 
 def save_outputs(files: list[Any], job_id: str, output_dir: Path) -> list[JobOutput]:

@@ -89,9 +89,10 @@ def _mp4_tags(path: Path, metadata: dict[str, str]) -> bool:
 
 def _face_swap_png(data: bytes) -> bytes:
     """The tool/operation/date PNG chunks of the app's own swaps (docs/faceswap.md), ComfyUI's chunks kept."""
-    from ..faceswap.safety import Provenance, tag_png  # cv2 on import: only for face swaps
+    from ..faceswap.safety import Provenance  # cv2 on import: only for face swaps
+    from ..provenance.formats import png_with_texts
 
-    return tag_png(data, Provenance.now())
+    return png_with_texts(data, Provenance.now().png_texts())
 
 
 def ensure_writable_dir(out_dir: Path) -> Path:

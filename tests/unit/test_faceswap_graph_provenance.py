@@ -12,10 +12,10 @@ import pytest
 from PIL import Image
 
 from app.faceswap import ConsentRequired
-from app.faceswap.safety import Provenance, read_image_provenance, tag_png
+from app.faceswap.safety import Provenance, read_image_provenance
 from app.media import EncodeOptions, encode_frames, read_tags
 from app.provenance import facts_from_prompt
-from app.provenance.formats import png_text
+from app.provenance.formats import png_text, png_with_texts
 from app.services import run_service
 from app.services.run_service import tag_video
 
@@ -51,12 +51,12 @@ def test_face_swap_pngs_get_the_tags_and_keep_comfyuis_chunks():
     info.add_text("prompt", '{"7": {}}')
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8), (1, 2, 3)).save(buffer, format="PNG", pnginfo=info)
-    tagged = tag_png(buffer.getvalue(), Provenance.now())
+    tagged = png_with_texts(buffer.getvalue(), Provenance.now().png_texts())
     text = png_text(tagged)
     assert text["prompt"] == '{"7": {}}' and text["tool"] == "Inkframe Studio" and text["operation"] == "face swap"
     assert text["date"] and "operation=face swap" in text["comment"]
     assert np.asarray(Image.open(io.BytesIO(tagged))).tolist() == np.asarray(Image.open(buffer)).tolist()
-    assert tag_png(b"\xff\xd8\xff not a png", Provenance.now()) == b"\xff\xd8\xff not a png"
+    assert png_with_texts(b"\xff\xd8\xff not a png", Provenance.now().png_texts()) == b"\xff\xd8\xff not a png"
 
 
 def test_a_graph_face_swap_video_is_tagged_as_a_face_swap(tmp_path):
@@ -105,7 +105,7 @@ def test_the_image_tags_read_back_like_the_apps_own_swaps(tmp_path):
     buffer = io.BytesIO()
     Image.new("RGB", (4, 4)).save(buffer, format="PNG")
     path = tmp_path / "swap.png"
-    path.write_bytes(tag_png(buffer.getvalue(), Provenance.now()))
+    path.write_bytes(png_with_texts(buffer.getvalue(), Provenance.now().png_texts()))
     tags = read_image_provenance(path)
     assert tags["tool"] == "Inkframe Studio" and tags["operation"] == "face swap"
 
