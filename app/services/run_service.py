@@ -87,6 +87,14 @@ def _mp4_tags(path: Path, metadata: dict[str, str]) -> bool:
     return True
 
 
+def refuse_face_swap_without_consent(prompt: dict) -> None:
+    """ConsentRequired (one sentence) for a face-swap graph whose consent switch is off."""
+    if facts_from_prompt(prompt).consent is False:
+        from ..faceswap.safety import require_consent
+
+        require_consent(False)
+
+
 def _face_swap_png(data: bytes) -> bytes:
     """The tool/operation/date PNG chunks of the app's own swaps (docs/faceswap.md), ComfyUI's chunks kept."""
     from ..faceswap.safety import Provenance  # cv2 on import: only for face swaps
@@ -157,15 +165,12 @@ def run_workflow(
         report = preflight(prompt, object_info)
         if not report.ok:
             raise RunError(f"{workflow_path.name} cannot run on {client.base_url}: " + " ".join(report.sentences()))
-        facts = facts_from_prompt(prompt, workflow=workflow_path.name)
-        if facts.operation == FACE_SWAP and facts.consent is False:
-            from ..faceswap.safety import require_consent
-
-            require_consent(False)  # refused before anything is queued; the node refuses too
+        refuse_face_swap_without_consent(prompt)  # before anything is queued; the node refuses too
         extra_data = {"extra_pnginfo": {"workflow": workflow.raw}} if workflow.is_ui else None
         result = client.run(prompt, on_event=on_event, timeout=timeout, extra_data=extra_data)
     run = RunReport(prompt_id=result.prompt_id, backend=backend_url, comfyui_version=version)
     taken: set[Path] = set()
+    facts = facts_from_prompt(prompt, workflow=workflow_path.name)
     swap = facts.operation == FACE_SWAP
     for file in result.files:
         data = _face_swap_png(file.data) if swap and file.kind == "image" else file.data
