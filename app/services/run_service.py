@@ -21,7 +21,6 @@ from ..comfy.events import Event
 from ..config import Timeouts
 from ..errors import InkframeError
 from ..provenance import facts_from_prompt
-from ..provenance.facts import FACE_SWAP
 from ..workflows import apply_overrides, load_workflow, parameter_schema, preflight, to_api
 from .provenance_service import stamp_output
 
@@ -85,6 +84,12 @@ def _mp4_tags(path: Path, metadata: dict[str, str]) -> bool:
     except (Mp4TagError, OSError, struct.error):
         return False
     return True
+
+
+def is_face_swap(operation: str) -> bool:
+    from ..provenance.facts import FACE_SWAP
+
+    return operation == FACE_SWAP
 
 
 def refuse_face_swap_without_consent(prompt: dict) -> None:
@@ -171,12 +176,12 @@ def run_workflow(
     run = RunReport(prompt_id=result.prompt_id, backend=backend_url, comfyui_version=version)
     taken: set[Path] = set()
     facts = facts_from_prompt(prompt, workflow=workflow_path.name)
-    swap = facts.operation == FACE_SWAP
+    swap = is_face_swap(facts.operation)
     for file in result.files:
         data = _face_swap_png(file.data) if swap and file.kind == "image" else file.data
         path = write_atomic(unique_path(out_dir, output_filename(file), taken), data)
         if file.kind == "video":  # container tags first: signing comes last, or the credentials read as tampered
-            run.notes.extend(tag_video(path, workflow_path.stem, FACE_SWAP if swap else None))
+            run.notes.extend(tag_video(path, workflow_path.stem, facts.operation if swap else None))
         stamp_output(path, facts)  # C2PA Content Credentials
         run.outputs.append(SavedOutput(path, file.node_id, file.kind, file.source))
     run.app_overhead_ms = _app_overhead_ms(result, started)
