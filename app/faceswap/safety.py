@@ -48,6 +48,11 @@ class Provenance:
         text = f"tool={self.tool}; operation={self.operation}; date={self.date}"
         return {"tool": self.tool, "operation": self.operation, "date": self.date, "comment": text, "description": text}
 
+    def png_texts(self) -> dict[str, str]:
+        """The tEXt chunks of a PNG result, in the order `save_image` writes them."""
+        meta = self.as_metadata()
+        return {key: meta[key] for key in ("tool", "operation", "date", "comment")}
+
 
 def save_image(rgb: np.ndarray, path: Path, provenance: Provenance) -> Path:
     """Save an RGB result as PNG (tEXt chunks) or JPEG/WebP (EXIF ImageDescription + Software)."""
@@ -59,8 +64,8 @@ def save_image(rgb: np.ndarray, path: Path, provenance: Provenance) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".png":
         info = PngImagePlugin.PngInfo()
-        for key in ("tool", "operation", "date", "comment"):
-            info.add_text(key, meta[key])
+        for key, value in provenance.png_texts().items():
+            info.add_text(key, value)
         image.save(path, pnginfo=info)
     elif suffix in (".jpg", ".jpeg", ".webp"):
         exif = Image.Exif()

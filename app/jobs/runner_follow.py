@@ -12,6 +12,7 @@ from typing import Any
 
 from app.comfy.errors import ComfyError
 from app.provenance import facts_from_output
+from app.provenance.facts import FACE_SWAP
 from app.provenance.stamping import stamp_output
 
 from .kinds import job_output_dir, upload_inputs
@@ -30,6 +31,14 @@ def safe_name_part(text: str, fallback: str = "x", max_chars: int = 64) -> str:
     return cleaned or fallback
 
 
+def _face_swap_png(data: bytes) -> bytes:
+    """The tool/operation/date PNG chunks of the app's own swaps (docs/faceswap.md), ComfyUI's chunks kept."""
+    from app.faceswap.safety import Provenance  # cv2 on import: only for face swaps
+    from app.provenance.formats import png_with_texts
+
+    return png_with_texts(data, Provenance.now().png_texts())
+
+
 def save_outputs(files: list[Any], job_id: str, output_dir: Path) -> list[JobOutput]:
     """Write fetched files as outputs/jobs/<job id>/<node id>_<n><ext>: the same names on every attempt.
     Names are built from sanitised parts only, so a node id such as `../../x` cannot leave the job's folder."""
@@ -45,10 +54,12 @@ def save_outputs(files: list[Any], job_id: str, output_dir: Path) -> list[JobOut
         suffix = safe_name_part(Path(file.filename).suffix.lstrip("."), "bin", 8)
         name = f"{safe_name_part(file.node_id, 'node')}_{index:02d}.{suffix}"
         temporary = target / f".{name}.{os.getpid()}.part"
+        facts = facts_from_output(file.data)
+        data = _face_swap_png(file.data) if facts.operation == FACE_SWAP else file.data
         try:
-            temporary.write_bytes(file.data)
+            temporary.write_bytes(data)
             os.replace(temporary, target / name)
-            stamp_output(target / name, facts_from_output(file.data))  # C2PA Content Credentials (issue 21)
+            stamp_output(target / name, facts)  # C2PA Content Credentials (issue 21)
         except OSError as exc:
             temporary.unlink(missing_ok=True)
             if not is_disk_full(exc):

@@ -33,6 +33,8 @@ ROLE_TEXT: dict[str, str] = {
 MODEL_SUFFIXES = (".safetensors", ".ckpt", ".pt", ".pth", ".onnx", ".gguf", ".bin", ".sft")
 SEED_INPUTS = ("seed", "noise_seed")
 LOAD_NODES = ("LoadImage", "VHS_LoadVideo", "LoadVideo")
+FACE_SWAP = "face swap"
+FACE_SWAP_NODES = {"InkframeFaceSwap": "i_have_consent"}  # node class -> its consent switch
 Scalar = str | int | float | bool
 
 
@@ -71,7 +73,7 @@ def composed(operation: str, parts: list[Path], role: Role = "panel", **kwargs: 
 
 def face_swap(target: Path, sources: Sequence[Path], consent: bool) -> OutputFacts:
     """An edit of `target` whose faces now come from `sources` (each marked as the swapped face's source)."""
-    return edited("face swap", Path(target), *(Ingredient(Path(p), "face_source") for p in sources), consent=consent)
+    return edited(FACE_SWAP, Path(target), *(Ingredient(Path(p), "face_source") for p in sources), consent=consent)
 
 
 def motion(method: str, reference: Path, target: Path | None) -> OutputFacts:
@@ -108,12 +110,16 @@ def facts_from_prompt(
     seed: int | None = None,
 ) -> OutputFacts:
     """Model file names and the first seed of a ComfyUI API prompt (node id -> {class_type, inputs});
-    a prompt that loads images (img2img, inpaint) is an edit, and names those inputs."""
+    a prompt that loads images (img2img, inpaint) is an edit, and names those inputs. A prompt with a face-swap
+    node is a face swap whose consent is its switch (None when the switch is linked from another node)."""
     models: list[str] = []
     inputs_named: list[str] = []
+    consents: list[bool | None] = []
     for node in (prompt or {}).values():
         if not isinstance(node, Mapping) or not isinstance(inputs := node.get("inputs"), Mapping):
             continue
+        if (switch := FACE_SWAP_NODES.get(str(node.get("class_type", "")))) is not None:
+            consents.append(flag if isinstance(flag := inputs.get(switch), bool) else None)
         if str(node.get("class_type", "")).startswith(LOAD_NODES) and isinstance(inputs.get("image"), str):
             inputs_named.append(_base_name(inputs["image"]))
         for name, value in inputs.items():
@@ -124,12 +130,17 @@ def facts_from_prompt(
             elif name in SEED_INPUTS and isinstance(value, int) and not isinstance(value, bool) and seed is None:
                 seed = value
     extra = {"inputs": ", ".join(inputs_named)} if inputs_named else {}
+    consent = None
+    if consents:
+        operation = FACE_SWAP
+        consent = False if False in consents else (None if None in consents else True)
     return OutputFacts(
         "edited" if inputs_named else "created",
         operation,
         workflow=_base_name(workflow) if workflow else None,
         models=tuple(models),
         seed=seed,
+        consent=consent,
         extra=extra,
     )
 

@@ -125,6 +125,16 @@ def png_with_text(data: bytes, key: str, value: str) -> bytes:
     return png_from_chunks(chunks[:1] + [text] + chunks[1:])
 
 
+def png_with_texts(data: bytes, texts: dict[str, str]) -> bytes:
+    """PNG bytes with these tEXt chunks, in this order right after IHDR (same-named ones replaced, every other chunk
+    kept); bytes that are not a PNG are returned as they are."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        return data
+    for key, value in reversed(list(texts.items())):
+        data = png_with_text(data, key, value)
+    return data
+
+
 def jpeg_with_comment(data: bytes, comment: str) -> bytes:
     if data[:2] != b"\xff\xd8":
         raise ValueError("not a JPEG file")

@@ -53,12 +53,12 @@ class RunReport:
 KEEPS_TAGS = (".mp4", ".m4v", ".mov", ".mkv", ".webm")  # tests/unit/test_run_service_provenance.py checks each
 
 
-def tag_video(path: Path, workflow_name: str) -> list[str]:
+def tag_video(path: Path, workflow_name: str, operation: str | None = None) -> list[str]:
     """Provenance tags (tool, operation, date) in a video's container; a note when the file cannot take them."""
     from ..faceswap.safety import Provenance
     from ..media import MediaError, read_tags, retag
 
-    metadata = replace(Provenance.now(), operation=f"workflow {workflow_name}").as_metadata()
+    metadata = replace(Provenance.now(), operation=operation or f"workflow {workflow_name}").as_metadata()
     try:
         if not _mp4_tags(path, metadata):
             retag(path, metadata)  # ffmpeg keeps custom keys in these containers (MP4/MOV with use_metadata_tags):
@@ -86,6 +86,28 @@ def _mp4_tags(path: Path, metadata: dict[str, str]) -> bool:
     except (Mp4TagError, OSError, struct.error):
         return False
     return True
+
+
+def is_face_swap(operation: str) -> bool:
+    from ..provenance.facts import FACE_SWAP
+
+    return operation == FACE_SWAP
+
+
+def refuse_face_swap_without_consent(prompt: dict) -> None:
+    """ConsentRequired (one sentence) for a face-swap graph whose consent switch is off."""
+    if facts_from_prompt(prompt).consent is False:
+        from ..faceswap.safety import require_consent
+
+        require_consent(False)
+
+
+def _face_swap_png(data: bytes) -> bytes:
+    """The tool/operation/date PNG chunks of the app's own swaps (docs/faceswap.md), ComfyUI's chunks kept."""
+    from ..faceswap.safety import Provenance  # cv2 on import: only for face swaps
+    from ..provenance.formats import png_with_texts
+
+    return png_with_texts(data, Provenance.now().png_texts())
 
 
 def ensure_writable_dir(out_dir: Path) -> Path:
@@ -148,6 +170,7 @@ def run_workflow(
             prompt, report = _prepare(client, workflow, assignments, refresh=True)
         if not report.ok:
             raise RunError(f"{workflow_path.name} cannot run on {client.base_url}: " + " ".join(report.sentences()))
+        refuse_face_swap_without_consent(prompt)  # before anything is queued; the node refuses too
         extra_data = {"extra_pnginfo": {"workflow": workflow.raw}} if workflow.is_ui else None
         try:
             result = client.run(prompt, on_event=on_event, timeout=timeout, extra_data=extra_data)
@@ -156,11 +179,14 @@ def run_workflow(
             raise
     run = RunReport(prompt_id=result.prompt_id, backend=backend_url, comfyui_version=version)
     taken: set[Path] = set()
+    facts = facts_from_prompt(prompt, workflow=workflow_path.name)
+    swap = is_face_swap(facts.operation)
     for file in result.files:
-        path = write_atomic(unique_path(out_dir, output_filename(file), taken), file.data)
+        data = _face_swap_png(file.data) if swap and file.kind == "image" else file.data
+        path = write_atomic(unique_path(out_dir, output_filename(file), taken), data)
         if file.kind == "video":  # container tags first: signing comes last, or the credentials read as tampered
-            run.notes.extend(tag_video(path, workflow_path.stem))
-        stamp_output(path, facts_from_prompt(prompt, workflow=workflow_path.name))  # C2PA Content Credentials
+            run.notes.extend(tag_video(path, workflow_path.stem, facts.operation if swap else None))
+        stamp_output(path, facts)  # C2PA Content Credentials
         run.outputs.append(SavedOutput(path, file.node_id, file.kind, file.source))
     run.app_overhead_ms = _app_overhead_ms(result, started)
     sidecar = {

@@ -60,6 +60,16 @@ def _name(what: str, suffix: str = "safetensors") -> str:
 
 
 MODELS: dict[str, PackModels] = {
+    # upscale_face_restore (pack_builders/build_face_restore.py): names fixed by the workflow and ReActor's facexlib
+    "face_restore": PackModels(
+        "face_restore",
+        {
+            "upscaler": "upscale_models/RealESRGAN_x4plus.pth",
+            "detector": "facedetection/detection_Resnet50_Final.pth",
+            "parser": "facedetection/parsing_parsenet.pth",
+        },
+        ("ComfyUI-ReActor",),
+    ),
     "animatediff": PackModels(
         "animatediff",
         {

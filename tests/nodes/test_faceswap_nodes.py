@@ -113,3 +113,46 @@ def test_video_nodes_load_and_save(tmp_path, monkeypatch):
     path = Path(result["result"][0])
     info = adapter.lib("media").probe(path)
     assert info.frame_count == 10 and info.has_audio and path.parent == tmp_path / "out"
+
+
+@needs_models
+def test_swap_node_follows_the_studios_faceswap_settings(tmp_path, monkeypatch):
+    """The manifest (and its sha256), the detector and onnxruntime's settings come from the studio's config, here
+    through INKFRAME__FACESWAP__* variables as a ComfyUI server's environment would give them."""
+    from tests.modelkit import cache_dir, write_test_manifest
+
+    catalog, _ = build_catalog(enhancer=False, genderage=False)
+    manifest = write_test_manifest(tmp_path / "manifest.yaml", catalog)
+    monkeypatch.setenv("INKFRAME__FACESWAP__MANIFEST", str(manifest))
+    monkeypatch.setenv("INKFRAME__FACESWAP__DETECTOR", "mediapipe")
+    monkeypatch.setenv("INKFRAME__FACESWAP__THREADS", "1")
+    monkeypatch.setenv("INKFRAME_MODELS_DIR", str(cache_dir()))
+    monkeypatch.setattr(nodes, "_CACHE", {})
+    engine = nodes._engine(False)
+    assert engine.analyzer.detector.name == "mediapipe"
+    assert nodes._CACHE["catalog"].spec("inswapper_128.onnx").sha256 == catalog.spec("inswapper_128.onnx").sha256
+    monkeypatch.setenv("INKFRAME__FACESWAP__MANIFEST", str(tmp_path / "missing.yaml"))
+    monkeypatch.setattr(nodes, "_CACHE", {})
+    fs = adapter.lib("faceswap")
+    with pytest.raises(fs.ModelFileError, match="missing.yaml cannot be read"):
+        nodes._engine(False)
+
+
+def test_models_are_found_in_comfyuis_folder_or_the_extra_path_that_has_them(tmp_path, monkeypatch):
+    """A ComfyUI started by the studio reads the studio's models/ through extra_model_paths.yaml."""
+    import types
+
+    own, studio = tmp_path / "ComfyUI" / "models", tmp_path / "studio" / "models"
+    (studio / "insightface").mkdir(parents=True)
+    own.mkdir(parents=True)
+    fake = types.SimpleNamespace(
+        models_dir=str(own),
+        folder_names_and_paths={"insightface": ([str(studio / "insightface")], set())},
+        get_folder_paths=lambda name: [str(studio / "insightface")],
+    )
+    monkeypatch.setitem(sys.modules, "folder_paths", fake)
+    assert nodes._models_root() == studio
+    (own / "insightface").mkdir()
+    assert nodes._models_root() == own  # ComfyUI's own folder first when it has them
+    fake.folder_names_and_paths = {}
+    assert nodes._models_root() == own

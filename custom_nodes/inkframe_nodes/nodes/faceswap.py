@@ -1,8 +1,12 @@
 """Face-swap nodes: swap, restore, analyse. Thin: app/faceswap does the work through `adapter.lib`.
 
-Models are read from ComfyUI's models folder (the manifest's folders are in its layout); they load on the
-first run, never at import. Consent is a required switch, and the NSFW gate (nudenet's shipped model)
-always checks the results.
+Models are read from ComfyUI's models folder, or the extra model path holding `insightface/` (the manifest's
+folders are in ComfyUI's layout); they load on the first run, never at import. The studio's `faceswap` settings
+apply here as in the app: the manifest that lists the files and their sha256 (`faceswap.manifest`), the detector
+(`faceswap.detector`: insightface's det_10g.onnx when present, else mediapipe's shipped BlazeFace) and
+onnxruntime's providers/threads; they are read from the studio's config (config.yaml, or $INKFRAME_CONFIG, and
+INKFRAME__FACESWAP__* variables in ComfyUI's environment).
+Consent is a required switch, and the NSFW gate (nudenet's shipped model) always checks the results.
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ from .. import adapter
 CATEGORY = "Inkframe/Face"
 
 
-def _manifest() -> Path:
-    return adapter.find_app_dir().parent / "models" / "manifest.yaml"
+def _settings() -> Any:
+    """The studio's `faceswap` config section (read once per engine load)."""
+    config = adapter.lib("config").load_config()
+    return config, config.faceswap
 
 
 _LOCK = threading.Lock()
@@ -30,27 +36,35 @@ def _fs() -> Any:
     return adapter.lib("faceswap")
 
 
+SWAP_FOLDER = "insightface"  # the manifest's face-swap folders are under it (and facerestore_models beside it)
+
+
 def _models_root() -> Path:
+    """ComfyUI's models folder, or the extra model path that holds the face-swap folder: a ComfyUI started by the
+    studio reads the studio's models/ through extra_model_paths.yaml, not its own models folder."""
     try:
         import folder_paths  # type: ignore[import-not-found]
-
-        return Path(folder_paths.models_dir)
     except ImportError:
         return Path(os.environ.get("INKFRAME_MODELS_DIR", adapter.find_app_dir().parent / "models"))
+    roots = [Path(folder_paths.models_dir)]
+    if SWAP_FOLDER in folder_paths.folder_names_and_paths:
+        roots += [Path(folder).parent for folder in folder_paths.get_folder_paths(SWAP_FOLDER)]
+    return next((root for root in roots if (root / SWAP_FOLDER).is_dir()), roots[0])
 
 
 def _engine(enhancer: bool, genderage: bool = False) -> Any:
     fs = _fs()
     with _LOCK:
-        if "catalog" not in _CACHE:
-            _CACHE["catalog"] = fs.catalog_from_manifest(_manifest(), _models_root())
         key = ("engine", enhancer, genderage)
         if key not in _CACHE:
+            config, settings = _settings()
+            if "catalog" not in _CACHE:
+                _CACHE["catalog"] = fs.catalog_from_manifest(config.resolve(settings.manifest), _models_root())
             parts = fs.load_parts(
                 _CACHE["catalog"],
                 dict(fs.ROLE_DEFAULTS),
-                fs.RuntimeSettings(),
-                "auto",
+                fs.RuntimeSettings(providers=settings.providers, threads=settings.threads),
+                settings.detector,
                 enhancer=enhancer,
                 genderage=genderage,
             )
