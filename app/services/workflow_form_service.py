@@ -74,6 +74,33 @@ def upload_inputs(config: Config, url: str, info: WorkflowInfo, values: dict[str
     return result
 
 
+def consent_refusal(info: WorkflowInfo, values: dict[str, Any]) -> str:
+    """The consent sentence when `info` swaps faces (an InkframeFaceSwap node) and its consent parameter is off in
+    `values` (else its default); "" otherwise. A workflow without a consent parameter is left to its node's switch,
+    which run_service checks before queueing on ComfyUI."""
+    from ..faceswap import ConsentRequired
+    from ..faceswap.safety import require_consent
+
+    try:
+        raw = json.loads(info.path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    nodes: list[Any] = raw["nodes"] if isinstance(raw, dict) and isinstance(raw.get("nodes"), list) else []
+    if not any(isinstance(node, dict) and node.get("type") == "InkframeFaceSwap" for node in nodes):
+        return ""
+    switch = next((p for p in info.parameters if "consent" in p.name.lower()), None)
+    if switch is None:
+        return ""
+    value = values.get(switch.name, switch.default)
+    if value is True or str(value).strip().lower() in ("true", "1", "yes", "on"):
+        return ""
+    try:
+        require_consent(False)
+    except ConsentRequired as exc:
+        return str(exc)
+    return ""
+
+
 def submit(config: Config, url: str, name: str, values: dict[str, Any], *, queue: Any, priority: int = 0) -> Any:
     """Queue one run of workflow `name` with `values` (parameter name -> value); returns the queued Job."""
     from ..jobs.models import JobSpec
@@ -85,6 +112,9 @@ def submit(config: Config, url: str, name: str, values: dict[str, Any], *, queue
         raise WorkflowFormError(
             f"workflow {info.name} has no parameter {unknown[0]!r}; it has {', '.join(sorted(known))}."
         )
+    refusal = consent_refusal(info, values)  # a face swap without the consent box: refused before anything else
+    if refusal:
+        raise WorkflowFormError(refusal)
     blocker = queue_blocker(config, url, info.name)  # never queue what the backend cannot run
     if blocker:
         raise WorkflowFormError(blocker)

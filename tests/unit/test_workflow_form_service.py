@@ -149,3 +149,16 @@ def test_queue_blocker_names_what_the_backend_lacks(monkeypatch, object_info_cor
     unreachable = capability_service.BackendCapabilities("http://127.0.0.1:9", error="Cannot reach it.")
     monkeypatch.setattr(capability_service, "check", lambda *_a, **_k: unreachable)
     assert forms.queue_blocker(load_config(), "http://127.0.0.1:9", "background") == ""  # the queue waits for it
+
+
+def test_a_face_swap_form_without_the_consent_box_is_refused_before_anything_is_queued(monkeypatch):
+    def no_backend(*_a, **_k):
+        raise AssertionError("the backend must not be asked before consent is given")
+
+    monkeypatch.setattr(forms, "queue_blocker", no_backend)
+    for name in ("faceswap_image", "faceswap_video"):
+        with pytest.raises(forms.WorkflowFormError, match="^face swap needs your confirmation"):
+            forms.submit(load_config(), "http://127.0.0.1:9", name, {"i_have_consent": False}, queue=FakeQueue())
+    info = forms.describe("faceswap_image")
+    assert forms.consent_refusal(info, {"i_have_consent": True}) == ""
+    assert forms.consent_refusal(forms.describe("background"), {}) == ""  # no face swap in it
