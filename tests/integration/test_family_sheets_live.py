@@ -150,10 +150,23 @@ def test_an_all_in_one_flux_checkpoint_makes_panels_sheets_and_restyles(tmp_path
                 family="flux1_dev",
             )
         )
+        background = backend.generate(
+            GenerationRequest(
+                workflow="background",
+                positive="a harbour at dusk",
+                negative="",
+                seed=3,
+                width=64,
+                height=64,
+                steps=1,
+                family="flux1_dev",
+            )
+        )
     assert workflows == ["character_sheet_flux_checkpoint", "img2img_restyle_flux_checkpoint"]
     assert "CheckpointLoaderSimple" in classes and "UNETLoader" not in classes
-    assert panel.workflow == "panel_flux_checkpoint" and panel.image.size == (64, 64)
-    assert np.asarray(panel.image).std() > 0
+    for made, workflow in ((panel, "panel_flux_checkpoint"), (background, "background_flux_checkpoint")):
+        assert made.workflow == workflow and made.image.size == (64, 64)
+        assert np.asarray(made.image).std() > 0
 
 
 def test_an_sdxl_panel_keeps_its_character_by_ipadapter(tmp_path: Path) -> None:
