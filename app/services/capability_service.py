@@ -93,6 +93,10 @@ SUMMARY_STEPS = 4  # fix-it sentences a tab's notice shows; Settings lists them 
 IMAGE_ALTERNATIVES = {"panel": "sdxl", "background": "sdxl"}  # capabilities a family workflow also makes
 
 
+# a family's files in these folders add to what it can do (IPAdapter, a posing ControlNet); not needed to run it
+OPTIONAL_FOLDERS = frozenset({"ipadapter", "controlnet", "clip_vision", "loras"})
+
+
 def family_alternative(capability_id: str) -> str:
     """'' or one sentence: a modern family that also runs the capability (SDXL for panels and backgrounds, the
     smallest Wan 2.2 model for video) and the command that fetches its files (models/families.yaml)."""
@@ -104,7 +108,9 @@ def family_alternative(capability_id: str) -> str:
     family = options[-1][0] if options else IMAGE_ALTERNATIVES.get(capability_id)  # Wan: TI2V-5B where it can
     if family is None:
         return ""
-    names = [e.name for e in load_manifest(FAMILIES_MANIFEST) if family in e.used_by]
+    names = [
+        e.name for e in load_manifest(FAMILIES_MANIFEST) if family in e.used_by and e.folder not in OPTIONAL_FOLDERS
+    ]
     if not names:
         return ""
     only = " ".join(f"--only {n}" for n in names)

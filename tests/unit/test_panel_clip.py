@@ -46,6 +46,9 @@ class ClipStandIn:
     def __exit__(self, *exc):
         return False
 
+    def close(self):
+        pass
+
     def object_info(self, refresh=False):
         return self.info
 
@@ -98,6 +101,9 @@ def backend(comfy_shared, tmp_path, monkeypatch):
     fake = ClipStandIn(backend_info(comfy_shared, I2V_MODELS), tmp_path)
     monkeypatch.setattr(app.comfy, "ComfyClient", fake)
     monkeypatch.setattr(run_service, "ComfyClient", fake)
+    from app.comfy.pool import ClientPool
+
+    monkeypatch.setattr(run_service, "CLIENTS", ClientPool(factory=fake))  # run_workflow borrows from the pool
     return fake
 
 
