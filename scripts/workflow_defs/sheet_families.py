@@ -225,7 +225,9 @@ def img2img_restyle_flux(g: Any, checkpoint: bool = False) -> None:
 
 # ---- Qwen-Image ---------------------------------------------------------------------------------------------------
 def character_sheet_qwen(g: Any) -> None:
-    p = _common(g, prompt=TURNAROUND, negative=NEGATIVE, steps=20, cfg=2.5, width=SHEET_SIZE[0], height=SHEET_SIZE[1])
+    # cfg 3, not Qwen-Image's usual 2.5: one Cfg primitive feeds both samplers here, and ComfyUI's frontend rounds a
+    # primitive shared by two cfg widgets to a whole number (measured: 2.5 is queued as 3 from the editor)
+    p = _common(g, prompt=TURNAROUND, negative=NEGATIVE, steps=20, cfg=3.0, width=SHEET_SIZE[0], height=SHEET_SIZE[1])
     expressions = _expressions(g)
     model, clip, vae = _qwen_loaders(g, "qwen_image_fp8_e4m3fn.safetensors")
     shifted = g.node("ModelSamplingAuraFlow", model=model[0], shift=3.1)

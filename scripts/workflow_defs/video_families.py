@@ -58,6 +58,12 @@ def _loaders(g: Any, unets: dict[str, str], vae: str) -> dict[str, Any]:
     return p
 
 
+# The two-pass 14B workflows share one Cfg primitive between their samplers, and ComfyUI's frontend rounds a primitive
+# shared by two cfg widgets to a whole number (measured: the templates' 3.5 is queued as 4 from the editor); a whole
+# number keeps the editor and the app running the same value.
+TWO_PASS_CFG = 4.0
+
+
 def _prompts(g: Any, p: dict[str, Any], prompt: str, steps: int, cfg: float) -> tuple[Any, Any]:
     text = g.param("InkframeMultilineText", "prompt", value=prompt, group="Prompt", order=0)
     negative = g.param(
@@ -216,7 +222,7 @@ def wan22_image_to_video(g: Any) -> None:
 def wan22_i2v_14b(g: Any) -> None:
     p = _loaders(g, {"high_noise_model": I2V_HIGH, "low_noise_model": I2V_LOW}, WAN21_VAE)
     positive, negative = _prompts(
-        g, p, f"{STYLE}, the character turns and smiles, hair moving in the wind", steps=20, cfg=3.5
+        g, p, f"{STYLE}, the character turns and smiles, hair moving in the wind", steps=20, cfg=TWO_PASS_CFG
     )
     _size(g, p, 640, 640, 16, 81, 16)
     image = g.param(
@@ -246,7 +252,9 @@ def wan22_i2v_14b(g: Any) -> None:
 
 def wan22_first_last_frame(g: Any) -> None:
     p = _loaders(g, {"high_noise_model": I2V_HIGH, "low_noise_model": I2V_LOW}, WAN21_VAE)
-    positive, negative = _prompts(g, p, f"{STYLE}, smooth motion from the first panel to the last", steps=20, cfg=3.5)
+    positive, negative = _prompts(
+        g, p, f"{STYLE}, smooth motion from the first panel to the last", steps=20, cfg=TWO_PASS_CFG
+    )
     _size(g, p, 640, 640, 16, 81, 16)
     first = g.param(
         "InkframeImage",
@@ -279,7 +287,7 @@ def wan22_first_last_frame(g: Any) -> None:
 
 def wan22_pose_control(g: Any) -> None:
     p = _loaders(g, {"high_noise_model": FUN_HIGH, "low_noise_model": FUN_LOW}, WAN21_VAE)
-    positive, negative = _prompts(g, p, f"{STYLE}, the character dancing, full body", steps=20, cfg=3.5)
+    positive, negative = _prompts(g, p, f"{STYLE}, the character dancing, full body", steps=20, cfg=TWO_PASS_CFG)
     _size(g, p, 640, 640, 16, 81, 16)
     reference = g.param(
         "InkframeImage",
