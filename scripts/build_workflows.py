@@ -19,6 +19,7 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "scripts"))  # scripts/workflow_defs: the model families' workflow definitions
+from workflow_defs.sheet_families import restyle_input  # noqa: E402
 from workflow_defs.video_families import WORKFLOWS as VIDEO_FAMILY_WORKFLOWS  # noqa: E402
 
 SD15 = "v1-5-pruned-emaonly.safetensors"
@@ -262,29 +263,9 @@ def background(g: Any) -> None:
 
 def img2img_restyle(g: Any) -> None:
     p = sd15_base(g, width=768, height=512, prompt=f"{STYLE}, same composition redrawn as a comic panel")
-    source = g.param("InkframeImage", "image", image="example.png", group="Input")
-    strength = g.param(
-        "InkframeFloat",
-        "restyle_strength",
-        value=0.6,
-        min=0.05,
-        max=1.0,
-        step=0.05,
-        group="Input",
-        order=1,
-        description="How far the result may move away from the source (the sampler's denoise).",
-    )
-    scaled = g.node(
-        "ImageScale",
-        image=source[0],
-        upscale_method="lanczos",
-        width=p["width"][0],
-        height=p["height"][0],
-        crop="center",
-    )
-    latent = g.node("VAEEncode", pixels=scaled[0], vae=p["ckpt"][2])
+    latent, strength = restyle_input(g, p, p["ckpt"][2])  # the picture, scaled and encoded; restyle_strength
     positive, negative = encode(g, p, p["ckpt"][1])
-    samples = sample(g, p, p["ckpt"][0], positive[0], negative[0], latent[0], denoise=strength[0])
+    samples = sample(g, p, p["ckpt"][0], positive[0], negative[0], latent, denoise=strength[0])
     output_image(g, g.node("VAEDecode", samples=samples[0], vae=p["ckpt"][2])[0], "restyled", "restyle")
 
 

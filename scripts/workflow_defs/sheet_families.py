@@ -61,7 +61,7 @@ def _ksampler(g: Any, p: dict[str, Any], model: Any, positive: Any, negative: An
     )
 
 
-def _restyle_input(g: Any, p: dict[str, Any], vae: Any) -> tuple[Any, Any]:
+def restyle_input(g: Any, p: dict[str, Any], vae: Any) -> tuple[Any, Any]:
     """The picture to redraw, scaled to the panel size and encoded; and the `restyle_strength` parameter."""
     source = g.param("InkframeImage", "image", image="example.png", group="Input")
     strength = g.param(
@@ -153,7 +153,7 @@ def character_sheet_sdxl(g: Any) -> None:
 def img2img_restyle_sdxl(g: Any) -> None:
     p = _common(g, prompt=RESTYLE, negative=NEGATIVE, steps=25, cfg=6.0, width=1024, height=1024)
     model, clip, vae = _sdxl_base(g, p)
-    latent, strength = _restyle_input(g, p, vae)
+    latent, strength = restyle_input(g, p, vae)
     positive = g.node("CLIPTextEncode", text=p["prompt"][0], clip=clip, _title="Positive prompt")
     negative = g.node("CLIPTextEncode", text=p["negative"][0], clip=clip, _title="Negative prompt")
     samples = _ksampler(
@@ -205,7 +205,7 @@ def character_sheet_flux(g: Any, checkpoint: bool = False) -> None:
 def img2img_restyle_flux(g: Any, checkpoint: bool = False) -> None:
     p = _common(g, prompt=RESTYLE, negative=None, steps=20, cfg=None, width=1024, height=1024, guidance=3.5)
     model, clip, vae = _flux_loaders(g, "flux1-dev.safetensors", checkpoint)
-    latent, strength = _restyle_input(g, p, vae[0])
+    latent, strength = restyle_input(g, p, vae[0])
     positive, encoded = _flux_text(g, p, clip[0], p["prompt"][0], "Positive prompt")
     empty = g.node("ConditioningZeroOut", conditioning=encoded, _title="No negative (Flux)")
     samples = _ksampler(
@@ -247,7 +247,7 @@ def img2img_restyle_qwen(g: Any) -> None:
     p = _common(g, prompt=RESTYLE, negative=NEGATIVE, steps=20, cfg=2.5, width=1024, height=1024)
     model, clip, vae = _qwen_loaders(g, "qwen_image_fp8_e4m3fn.safetensors")
     shifted = g.node("ModelSamplingAuraFlow", model=model[0], shift=3.1)
-    latent, strength = _restyle_input(g, p, vae[0])
+    latent, strength = restyle_input(g, p, vae[0])
     positive = g.node("CLIPTextEncode", text=p["prompt"][0], clip=clip[0], _title="Positive prompt")
     negative = g.node("CLIPTextEncode", text=p["negative"][0], clip=clip[0], _title="Negative prompt")
     samples = _ksampler(
